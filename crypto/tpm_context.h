@@ -1,0 +1,56 @@
+// TpmContext: one ESAPI connection to a TPM through a TCTI chosen by string.
+//
+// "device:/dev/tpmrm0" in production, "swtpm:path=/run/.../sock" in tests and
+// the demo. Owns the TCTI and the ESYS context (RAII deleters below); every
+// TSS2_RC is turned into a Status by TpmStatus(), the one place TSS errors are
+// decoded.
+//
+// Thread-safety: not thread-safe; one TpmContext per thread.
+#pragma once
+
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tctildr.h>
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace qoima::crypto {
+
+/// Maps a TSS2 return code to a Status naming `what`; dictionary-attack
+/// lockout and policy failures get their own codes.
+Status TpmStatus(TSS2_RC rc, const std::string& what);
+
+struct TctiDeleter {
+  void operator()(TSS2_TCTI_CONTEXT* ctx) const { Tss2_TctiLdr_Finalize(&ctx); }
+};
+struct EsysDeleter {
+  void operator()(ESYS_CONTEXT* ctx) const { Esys_Finalize(&ctx); }
+};
+/// Frees any buffer ESAPI hands out (Esys_Free).
+struct EsysFreeDeleter {
+  void operator()(void* p) const { Esys_Free(p); }
+};
+template <typename T>
+using EsysBuffer = std::unique_ptr<T, EsysFreeDeleter>;
+
+class TpmContext {
+ public:
+  /// Connects through `tcti` and makes sure TPM2_Startup has been run.
+  static Result<std::unique_ptr<TpmContext>> Open(const std::string& tcti);
+
+  ESYS_CONTEXT* esys() const { return esys_.get(); }
+  const std::string& tcti() const { return tcti_; }
+
+  /// Manufacturer and firmware version as text, e.g. "IBM  fw 2.0" (for selftest).
+  Result<std::string> Describe();
+
+ private:
+  TpmContext() = default;
+  std::string tcti_;
+  std::unique_ptr<TSS2_TCTI_CONTEXT, TctiDeleter> tcti_ctx_;
+  std::unique_ptr<ESYS_CONTEXT, EsysDeleter> esys_;  // declared last: finalized first
+};
+
+}  // namespace qoima::crypto
