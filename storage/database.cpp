@@ -215,6 +215,8 @@ Result<std::string> Database::QueryText(std::string_view sql) {
   return st.ColumnText(0);
 }
 
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
 int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 int Database::Changes() const { return sqlite3_changes(db_.get()); }
 

@@ -109,6 +109,8 @@ class Database {
   /// Runs a query expected to yield one text value.
   Result<std::string> QueryText(std::string_view sql);
 
+  /// True inside BEGIN ... COMMIT (false in autocommit mode).
+  bool InTransaction() const;
   int64_t LastInsertRowid() const;
   int Changes() const;
   const std::string& path() const { return path_; }

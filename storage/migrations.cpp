@@ -381,8 +381,20 @@ CREATE TABLE store_meta (
 );
 )sql";
 
+// The audit log's Merkle accumulator (peaks of the perfect subtrees), so that
+// start-up does not re-read every leaf. Not evidence: verify recomputes it.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE audit_state (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+  peaks     BLOB NOT NULL
+);
+INSERT INTO audit_state(id, tree_size, peaks) VALUES (1, 0, x'');
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
+    {2, "audit_state: persisted Merkle accumulator of the audit log", kV2},
 };
 
 }  // namespace
