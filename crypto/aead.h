@@ -113,7 +113,7 @@ class AeadSealer {
  private:
   struct Impl;
   AeadSealer(std::unique_ptr<Impl> impl, ByteSink sink);
-  Status SealChunk(bool final);
+  Status SealChunk(std::span<const uint8_t> plain, bool final);
   std::unique_ptr<Impl> impl_;
   ByteSink sink_;
   uint64_t plaintext_bytes_ = 0;
@@ -141,7 +141,7 @@ class AeadOpener {
  private:
   struct Impl;
   explicit AeadOpener(std::unique_ptr<Impl> impl, ByteSink sink);
-  Status OpenChunk(bool final);
+  Status OpenChunk(std::span<const uint8_t> record, bool final);
   std::unique_ptr<Impl> impl_;
   ByteSink sink_;
   uint64_t plaintext_bytes_ = 0;

@@ -59,7 +59,7 @@ class SoftwareSigner : public Signer {
 
 /// Verifies a DER ECDSA signature over `digest` with the key in `pem`
 /// (a PUBLIC KEY or a CERTIFICATE). OK when valid; kCorrupt when the signature
-/// does not verify; kInvalidArgument when the PEM or the signature does not parse.
+/// is malformed or does not verify; kInvalidArgument when the PEM does not parse.
 Status VerifySignature(std::string_view pem, const Sha256Digest& digest, std::span<const uint8_t> der_signature);
 
 /// Hex SHA-256 of the DER SubjectPublicKeyInfo of the key in `pem` (public key
