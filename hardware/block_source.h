@@ -1,8 +1,8 @@
 // BlockSource: read-only access to the untrusted device or image, the one
 // place where I/O errors on depositor media become classified problems.
 //
-// Opens O_RDONLY, sets block devices read-only (BLKROSET) where permitted and
-// reads with pread. The first failure is kept as a MediaProblem:
+// Opens O_RDONLY and reads with pread (the parent's ReadOnlyGuard sets the
+// device read-only where permitted). The first failure is kept as a MediaProblem:
 //   EIO / EILSEQ / EBADMSG          -> kUnreadableSector at the failing offset
 //   ENODEV / ENXIO / ESHUTDOWN, or a device that shrank -> kDeviceRemoved
 //   a read past the end of the medium                    -> kTruncatedImage
@@ -22,6 +22,22 @@
 #include "hardware/media_entry.h"
 
 namespace qoima::hardware {
+
+/// Marks a block device read-only (BLKROSET) for its lifetime when it was
+/// writable, and restores it afterwards: the kernel keeps the flag after the
+/// last close, so leaving it set would surprise the next user of the device.
+/// Files and devices that are read-only already are left alone.
+class ReadOnlyGuard {
+ public:
+  explicit ReadOnlyGuard(const std::string& device);
+  ~ReadOnlyGuard();
+  ReadOnlyGuard(const ReadOnlyGuard&) = delete;
+  ReadOnlyGuard& operator=(const ReadOnlyGuard&) = delete;
+  bool engaged() const { return fd_.valid(); }
+
+ private:
+  UniqueFd fd_;
+};
 
 class BlockSource {
  public:

@@ -134,7 +134,8 @@ Status ReadIso(BlockSource& src, EntryEmitter& em) {
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
-      return em.FailWalk(Status::Corrupt("ISO9660 directory: " + ArchiveError(a)), ProblemClass::kCorruptFilesystem, {});
+      return em.FailWalk(Status::Corrupt("ISO9660 directory: " + ArchiveError(a)), ProblemClass::kCorruptFilesystem,
+                         {});
     EntryHeader hd;
     hd.raw_path = EntryPath(e);
     if (hd.raw_path.empty() || hd.raw_path == ".") continue;

@@ -133,21 +133,22 @@ class Walker {
       return Fail(ProblemClass::kLimitExceeded,
                   "directory nesting deeper than " + std::to_string(em_.limits().max_depth), prefix);
     if (!open_dirs_.insert(dir_addr).second)
-      return Fail(ProblemClass::kCorruptFilesystem, "directory loop: inode " + std::to_string(dir_addr) +
-                                                        " contains itself", prefix);
+      return Fail(ProblemClass::kCorruptFilesystem,
+                  "directory loop: inode " + std::to_string(dir_addr) + " contains itself", prefix);
     DirPtr dir(tsk_fs_dir_open_meta(fs_, dir_addr));
     if (!dir)
       return em_.FailWalk(Status::Corrupt("open directory " + (prefix.empty() ? "/" : prefix) + ": " + TskError()),
                           ProblemClass::kCorruptFilesystem, prefix);
     size_t n = tsk_fs_dir_getsize(dir.get());
     if (n > kMaxDirEntries)
-      return Fail(ProblemClass::kLimitExceeded, "directory holds more than " + std::to_string(kMaxDirEntries) + " entries",
-                  prefix);
+      return Fail(ProblemClass::kLimitExceeded,
+                  "directory holds more than " + std::to_string(kMaxDirEntries) + " entries", prefix);
     for (size_t i = 0; i < n; ++i) {
       FilePtr f(tsk_fs_dir_get(dir.get(), i));
-      if (!f) return em_.FailWalk(Status::Corrupt("directory entry " + std::to_string(i) + " of " + prefix + ": " +
-                                                  TskError()),
-                                  ProblemClass::kCorruptFilesystem, prefix);
+      if (!f)
+        return em_.FailWalk(
+            Status::Corrupt("directory entry " + std::to_string(i) + " of " + prefix + ": " + TskError()),
+            ProblemClass::kCorruptFilesystem, prefix);
       const TSK_FS_NAME* nm = f->name;
       if (nm == nullptr || nm->name == nullptr) continue;
       if (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) continue;  // deleted: not part of the deposit
@@ -165,7 +166,10 @@ class Walker {
       bool is_dir = false;
       switch (meta->type) {
         case TSK_FS_META_TYPE_REG: h.type = EntryType::kFile; break;
-        case TSK_FS_META_TYPE_DIR: h.type = EntryType::kDirectory; is_dir = true; break;
+        case TSK_FS_META_TYPE_DIR:
+          h.type = EntryType::kDirectory;
+          is_dir = true;
+          break;
         case TSK_FS_META_TYPE_LNK:
           h.type = EntryType::kSymlink;
           if (meta->link) h.link_target = meta->link;
@@ -241,8 +245,8 @@ Status ReadTsk(BlockSource& src, EntryEmitter& em, FsHint hint, std::string& fs_
   FsPtr fs(tsk_fs_open_img(img.get(), 0, TskType(hint)));
   if (!fs) {
     Status st = Status::Corrupt("filesystem does not open: " + TskError());
-    return em.FailWalk(st, hint == FsHint::kAuto ? ProblemClass::kUnsupportedFilesystem : ProblemClass::kCorruptFilesystem,
-                       {});
+    return em.FailWalk(
+        st, hint == FsHint::kAuto ? ProblemClass::kUnsupportedFilesystem : ProblemClass::kCorruptFilesystem, {});
   }
   fs_name = tsk_fs_type_toname(fs->ftype);
   return Walker(fs.get(), em).Walk(fs->root_inum, "", 0);
