@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "appliance/export/stream_digest.h"
+#include "crypto/hash.h"
 
 namespace qoima::exporting {
 namespace {
@@ -12,15 +12,17 @@ namespace {
 constexpr std::string_view kFormat = "qoima-audit-inclusion-proof/1";
 
 std::string Sha256Raw(std::string_view a, std::string_view b, std::string_view c) {
-  StreamDigest d(DigestAlgo::kSha256);
+  crypto::Sha256 d;
   d.Update(a);
   d.Update(b);
   d.Update(c);
-  auto v = d.Final();
+  auto v = d.Finish();
   return std::string(v.begin(), v.end());
 }
 
-std::string HexS(std::string_view raw) { return ToHex({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}); }
+std::string HexS(std::string_view raw) {
+  return crypto::Hex({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
+}
 
 std::string Base64(std::string_view raw) {
   std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
@@ -45,10 +47,10 @@ Result<std::string> UnBase64(const std::string& b64, const char* field) {
 }
 
 Result<std::string> Hash32(const std::string& hex, const std::string& field) {
-  std::vector<uint8_t> raw;
-  if (!FromHex(hex, &raw) || raw.size() != 32)
+  std::string raw;
+  if (!crypto::FromHex(hex, raw) || raw.size() != 32)
     return Status::Corrupt("proof field " + field + ": not a 64-digit hex SHA-256");
-  return std::string(raw.begin(), raw.end());
+  return raw;
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/bag_names.h"
 #include "appliance/export/cms_envelope_sink.h"
-#include "appliance/export/stream_digest.h"
+#include "crypto/hash.h"
 
 namespace qoima::exporting {
 namespace {
@@ -73,8 +73,8 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
   sum.bag_dir = BagDirName(id.sequence);
   const std::string top = sum.bag_dir + "/";
   const int64_t mtime = id.time;
-  QOIMA_ASSIGN_OR_RETURN(std::string cert_pem, signer_->CertificatePem());
-  QOIMA_ASSIGN_OR_RETURN(sum.device_fingerprint, CertificateFingerprint(cert_pem));
+  const std::string cert_pem = signer_->CertificatePem();
+  sum.device_fingerprint = signer_->Fingerprint();
 
   QOIMA_RETURN_IF_ERROR(tar->AddFile(top + std::string(kBagitTxt), kBagitContent, mtime));
 
@@ -86,7 +86,6 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
   std::vector<Written> written;
   written.reserve(entries.size());
   std::vector<uint8_t> buf(kChunkBytes);
-  StreamDigest h256(DigestAlgo::kSha256), h512(DigestAlgo::kSha512);
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     QOIMA_ASSIGN_OR_RETURN(std::string bag_path, names.Map(e.raw_path));
@@ -94,6 +93,8 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
     QOIMA_ASSIGN_OR_RETURN(auto reader, source.Open(i));
     QOIMA_RETURN_IF_ERROR(tar->BeginFile(top + std::string(kDataPrefix) + bag_path, e.size, mtime));
     uint64_t got = 0;
+    crypto::Sha256 h256;
+    crypto::Sha512 h512;
     for (;;) {
       auto n = reader->Read(buf);
       if (!n.ok()) return n.status().WithContext("export: payload " + shown);
@@ -111,7 +112,7 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
       return Status::Corrupt("export: payload " + shown + " yields " + std::to_string(got) +
                              " bytes, recorded size is " + std::to_string(e.size));
     QOIMA_RETURN_IF_ERROR(tar->EndFile());
-    written.push_back({std::move(bag_path), e.raw_path, h256.FinalHex(), h512.FinalHex()});
+    written.push_back({std::move(bag_path), e.raw_path, crypto::Hex(h256.Finish()), crypto::Hex(h512.Finish())});
     sum.payload_bytes += e.size;
   }
   sum.payload_files = written.size();
@@ -123,7 +124,7 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
     m512 += w.sha512 + "  data/" + w.bag_path + "\n";
     names_txt += "data/" + w.bag_path + "\t" + BagNameMapper::EncodeRaw(w.raw_path) + "\n";
   }
-  sum.manifest_sha256 = StreamDigest::HexOf(DigestAlgo::kSha256, m256);
+  sum.manifest_sha256 = crypto::Hex(crypto::Sha256::Digest(m256));
 
   // The audit leaf binds this export's id and payload manifest.
   ExportEvent ev;
@@ -174,21 +175,19 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
   const Tag tags[] = {{kManifest256, &m256},    {kManifest512, &m512}, {kBagInfo, &info},
                       {kNamesFile, &names_txt}, {kProofFile, &proof},  {kCertFile, &cert_pem}};
   std::string bagit(kBagitContent);
-  std::string t256 = StreamDigest::HexOf(DigestAlgo::kSha256, bagit) + "  " + std::string(kBagitTxt) + "\n";
-  std::string t512 = StreamDigest::HexOf(DigestAlgo::kSha512, bagit) + "  " + std::string(kBagitTxt) + "\n";
+  std::string t256 = crypto::Hex(crypto::Sha256::Digest(bagit)) + "  " + std::string(kBagitTxt) + "\n";
+  std::string t512 = crypto::Hex(crypto::Sha512::Digest(bagit)) + "  " + std::string(kBagitTxt) + "\n";
   for (const auto& t : tags) {
     QOIMA_RETURN_IF_ERROR(tar->AddFile(top + std::string(t.name), *t.content, mtime));
-    t256 += StreamDigest::HexOf(DigestAlgo::kSha256, *t.content) + "  " + std::string(t.name) + "\n";
-    t512 += StreamDigest::HexOf(DigestAlgo::kSha512, *t.content) + "  " + std::string(t.name) + "\n";
+    t256 += crypto::Hex(crypto::Sha256::Digest(*t.content)) + "  " + std::string(t.name) + "\n";
+    t512 += crypto::Hex(crypto::Sha512::Digest(*t.content)) + "  " + std::string(t.name) + "\n";
   }
   QOIMA_RETURN_IF_ERROR(tar->AddFile(top + std::string(kTagManifest256), t256, mtime));
   QOIMA_RETURN_IF_ERROR(tar->AddFile(top + std::string(kTagManifest512), t512, mtime));
 
-  StreamDigest td(DigestAlgo::kSha256);
-  td.Update(t256);
-  auto digest = td.Final();
-  sum.tagmanifest_sha256 = ToHex(digest);
-  QOIMA_ASSIGN_OR_RETURN(auto sig, signer_->SignSha256Digest(digest));
+  const crypto::Sha256Digest digest = crypto::Sha256::Digest(t256);
+  sum.tagmanifest_sha256 = crypto::Hex(digest);
+  QOIMA_ASSIGN_OR_RETURN(auto sig, signer_->SignDigest(digest));
   QOIMA_RETURN_IF_ERROR(tar->AddFile(top + std::string(kSignatureFile),
                                      std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()), mtime));
   return sum;

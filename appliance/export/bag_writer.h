@@ -15,9 +15,9 @@
 #include <string>
 
 #include "appliance/export/audit_proof.h"
-#include "appliance/export/bundle_signer.h"
 #include "appliance/export/payload_source.h"
 #include "appliance/export/tar_writer.h"
+#include "crypto/signer.h"
 
 namespace qoima::exporting {
 
@@ -46,13 +46,13 @@ struct BagSummary {
   uint64_t payload_bytes = 0;
   std::string manifest_sha256;     // hex digest of manifest-sha256.txt
   std::string tagmanifest_sha256;  // hex digest of tagmanifest-sha256.txt (what was signed)
-  std::string device_fingerprint;
+  std::string device_fingerprint;  // crypto::Signer::Fingerprint(): SHA-256 of the SPKI
   AuditInclusion audit;
 };
 
 class BagWriter {
  public:
-  BagWriter(BundleSigner* signer, ExportAuditLog* audit) : signer_(signer), audit_(audit) {}
+  BagWriter(crypto::Signer* signer, ExportAuditLog* audit) : signer_(signer), audit_(audit) {}
 
   /// `encrypted_for` is the recipient certificate fingerprint when the tar is
   /// enveloped (recorded in bag-info.txt), empty otherwise.
@@ -60,7 +60,7 @@ class BagWriter {
                            const std::string& encrypted_for, TarWriter* tar);
 
  private:
-  BundleSigner* signer_;
+  crypto::Signer* signer_;
   ExportAuditLog* audit_;
 };
 

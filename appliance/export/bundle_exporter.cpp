@@ -11,8 +11,8 @@
 
 #include "appliance/export/bundle_verifier.h"
 #include "appliance/export/cms_envelope_sink.h"
-#include "appliance/export/stream_digest.h"
 #include "appliance/export/tar_writer.h"
+#include "crypto/hash.h"
 
 namespace qoima::exporting {
 namespace {
@@ -22,19 +22,19 @@ constexpr size_t kReadBackChunk = 1 << 20;
 // Hashes what passes to the file, so the read-back can compare.
 class DigestSink : public ByteSink {
  public:
-  explicit DigestSink(ByteSink* next) : next_(next), d_(DigestAlgo::kSha256) {}
+  explicit DigestSink(ByteSink* next) : next_(next) {}
   Status Write(std::span<const uint8_t> data) override {
     d_.Update(data);
     bytes_ += data.size();
     return next_->Write(data);
   }
   Status Close() override { return Status::Ok(); }
-  std::string Hex() { return d_.FinalHex(); }
+  std::string Hex() { return crypto::Hex(d_.Finish()); }
   uint64_t bytes() const { return bytes_; }
 
  private:
   ByteSink* next_;
-  StreamDigest d_;
+  crypto::Sha256 d_;
   uint64_t bytes_ = 0;
 };
 
@@ -55,7 +55,7 @@ Result<std::string> ReadBackSha256(const std::string& path, uint64_t* bytes) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return Status::FromErrno(errno, "read back " + path);
   posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
-  StreamDigest d(DigestAlgo::kSha256);
+  crypto::Sha256 d;
   std::vector<uint8_t> buf(kReadBackChunk);
   *bytes = 0;
   for (;;) {
@@ -66,7 +66,7 @@ Result<std::string> ReadBackSha256(const std::string& path, uint64_t* bytes) {
     d.Update({buf.data(), static_cast<size_t>(n)});
     *bytes += static_cast<uint64_t>(n);
   }
-  return d.FinalHex();
+  return crypto::Hex(d.Finish());
 }
 
 }  // namespace
@@ -112,11 +112,11 @@ Result<std::string> NewExportId() {
   }
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
-  std::string h = ToHex(b);
+  std::string h = crypto::Hex(std::span<const uint8_t>(b, sizeof b));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 
-BundleExporter::BundleExporter(BundleSigner* signer, ExportAuditLog* audit, ExportCounter* counter, Clock clock)
+BundleExporter::BundleExporter(crypto::Signer* signer, ExportAuditLog* audit, ExportCounter* counter, Clock clock)
     : signer_(signer), audit_(audit), counter_(counter), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return static_cast<int64_t>(::time(nullptr)); };
 }
@@ -180,9 +180,8 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
                            std::to_string(bytes) + " of " + std::to_string(digest.bytes()) + " bytes, SHA-256 " +
                            rc.bundle_sha256.substr(0, 16) + "... vs " + written_sha.substr(0, 16) + "...)");
   if (!rc.encrypted) {
-    QOIMA_ASSIGN_OR_RETURN(std::string cert, signer_->CertificatePem());
     VerifyOptions vo;
-    vo.trusted_cert_pem = cert;
+    vo.trusted_cert_pem = signer_->CertificatePem();
     QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundle(req.output_path, vo));
     if (!report.ok())
       return Status::Corrupt("read-back verification of " + req.output_path +

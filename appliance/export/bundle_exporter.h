@@ -16,8 +16,8 @@
 #include <string>
 
 #include "appliance/export/bag_writer.h"
-#include "appliance/export/bundle_signer.h"
 #include "appliance/export/payload_source.h"
+#include "crypto/signer.h"
 
 namespace qoima::exporting {
 
@@ -58,14 +58,14 @@ struct ExportReceipt {
 class BundleExporter {
  public:
   using Clock = std::function<int64_t()>;
-  BundleExporter(BundleSigner* signer, ExportAuditLog* audit, ExportCounter* counter, Clock clock = nullptr);
+  BundleExporter(crypto::Signer* signer, ExportAuditLog* audit, ExportCounter* counter, Clock clock = nullptr);
 
   Result<ExportReceipt> Export(PayloadSource& source, const ExportRequest& request);
 
  private:
   Result<ExportReceipt> WriteAndVerify(PayloadSource& source, const ExportRequest& request, const BundleIdentity& id,
                                        const std::string& partial);
-  BundleSigner* signer_;
+  crypto::Signer* signer_;
   ExportAuditLog* audit_;
   ExportCounter* counter_;
   Clock clock_;

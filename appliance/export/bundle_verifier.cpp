@@ -3,10 +3,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,27 +14,16 @@
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/bag_names.h"
 #include "appliance/export/bag_writer.h"
-#include "appliance/export/openssl_error.h"
 #include "appliance/export/replay_ledger.h"
-#include "appliance/export/stream_digest.h"
+#include "appliance/export/utf8_locale.h"
+#include "crypto/hash.h"
+#include "crypto/signer.h"
 
 namespace qoima::exporting {
 namespace {
 
 struct ArchiveReadDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct BioDel {
-  void operator()(BIO* b) const { BIO_free(b); }
 };
 
 constexpr size_t kReadBlock = 1 << 20;
@@ -69,14 +54,13 @@ class Checker {
     auto it = tags_.find(std::string(name));
     return it == tags_.end() ? nullptr : &it->second;
   }
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> Key();
+  void LoadKey();
 
   const VerifyOptions& opt_;
   VerifyReport r_;
   std::map<std::string, FileSeen> payload_;  // "data/..." -> digests
   std::map<std::string, FileSeen> tags_;     // relative tag file path -> content
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key_;
-  bool key_loaded_ = false;
+  std::string key_pem_;                      // certificate the signatures are checked with; empty: none usable
 };
 
 std::string Shown(const std::string& p) { return BagNameMapper::EncodeRaw(p); }
@@ -145,6 +129,11 @@ bool LooksLikeCms(const std::string& path) {
 }
 
 bool Checker::ReadTar(const std::string& path) {
+  ScopedUtf8Ctype utf8;  // pax UTF-8 path names come back as UTF-8
+  if (!utf8.status().ok()) {
+    Problem("tar", utf8.status().message());
+    return false;
+  }
   std::unique_ptr<archive, ArchiveReadDeleter> a(archive_read_new());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), kReadBlock) != ARCHIVE_OK) {
@@ -194,7 +183,8 @@ bool Checker::ReadTar(const std::string& path) {
     if (!seen.insert(rel).second) Problem("structure", "tar holds '" + Shown(rel) + "' twice");
     bool is_payload = rel.rfind(kDataPrefix, 0) == 0;
     FileSeen f;
-    StreamDigest h256(DigestAlgo::kSha256), h512(DigestAlgo::kSha512);
+    crypto::Sha256 h256;
+    crypto::Sha512 h512;
     const void* block = nullptr;
     size_t len = 0;
     la_int64_t off = 0;
@@ -219,8 +209,8 @@ bool Checker::ReadTar(const std::string& path) {
         }
       }
     }
-    f.sha256 = h256.FinalHex();
-    f.sha512 = h512.FinalHex();
+    f.sha256 = crypto::Hex(h256.Finish());
+    f.sha512 = crypto::Hex(h512.Finish());
     if (too_big) {
       Problem("structure", "tag file '" + Shown(rel) + "' larger than " + std::to_string(kMaxTagFileBytes) + " bytes");
       f.content.clear();
@@ -286,73 +276,51 @@ void Checker::CheckTagManifests() {
   }
 }
 
-std::unique_ptr<EVP_PKEY, PkeyDeleter> Checker::Key() {
+void Checker::LoadKey() {
   // The trusted certificate when given, else the one in the bag (weaker: it
   // proves integrity, not origin; the report says which was used).
   const FileSeen* in_bag = Tag(kCertFile);
-  std::string pem;
   if (opt_.trusted_cert_pem) {
-    pem = *opt_.trusted_cert_pem;
+    key_pem_ = *opt_.trusted_cert_pem;
     r_.trusted_cert_used = true;
   } else if (in_bag) {
-    pem = in_bag->content;
+    key_pem_ = in_bag->content;
   } else {
-    return nullptr;
+    return;
   }
-  std::unique_ptr<BIO, BioDel> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  std::unique_ptr<X509, X509Deleter> x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!x) {
+  auto fp = crypto::PublicKeyFingerprint(key_pem_);
+  if (!fp.ok()) {
     Problem("certificate", std::string(opt_.trusted_cert_pem ? "the trusted device certificate" : kCertFile) +
-                               " is not a PEM X.509 certificate");
-    return nullptr;
+                               " is not a usable PEM certificate: " + fp.status().message());
+    key_pem_.clear();
+    return;
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  X509_digest(x.get(), EVP_sha256(), md, &n);
-  r_.device_fingerprint = ToHex({md, n});
+  r_.device_fingerprint = *fp;
   if (opt_.trusted_cert_pem && in_bag) {
-    std::unique_ptr<BIO, BioDel> b2(BIO_new_mem_buf(in_bag->content.data(), static_cast<int>(in_bag->content.size())));
-    std::unique_ptr<X509, X509Deleter> bx(PEM_read_bio_X509(b2.get(), nullptr, nullptr, nullptr));
-    if (!bx) {
-      Problem("certificate", std::string(kCertFile) + " in the bag is not a PEM X.509 certificate");
-    } else {
-      unsigned char md2[EVP_MAX_MD_SIZE];
-      unsigned int n2 = 0;
-      X509_digest(bx.get(), EVP_sha256(), md2, &n2);
-      std::string fp2 = ToHex({md2, n2});
-      if (fp2 != r_.device_fingerprint)
-        Problem("certificate", std::string(kCertFile) + " in the bag (SHA-256 fingerprint " + fp2.substr(0, 16) +
-                                   "...) is not the trusted device certificate (" +
-                                   r_.device_fingerprint.substr(0, 16) + "...): the bundle comes from another key");
-    }
+    auto bag_fp = crypto::PublicKeyFingerprint(in_bag->content);
+    if (!bag_fp.ok())
+      Problem("certificate", std::string(kCertFile) + " in the bag is not a usable PEM certificate");
+    else if (*bag_fp != r_.device_fingerprint)
+      Problem("certificate", std::string(kCertFile) + " in the bag (key fingerprint " + bag_fp->substr(0, 16) +
+                                 "...) is not the trusted device certificate (" + r_.device_fingerprint.substr(0, 16) +
+                                 "...): the bundle comes from another key");
   }
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> k(X509_get_pubkey(x.get()));
-  if (!k) Problem("certificate", "the device certificate carries no usable public key");
-  return k;
 }
 
-bool VerifyDigestSig(EVP_PKEY* key, const std::vector<uint8_t>& digest, const std::string& sig) {
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(key, nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1)
-    return false;
-  int rc = EVP_PKEY_verify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(), digest.data(),
-                           digest.size());
-  ERR_clear_error();
-  return rc == 1;
+bool SignatureValid(const std::string& pem, std::string_view signed_bytes, std::string_view sig) {
+  return crypto::VerifySignature(pem, crypto::Sha256::Digest(signed_bytes),
+                                 {reinterpret_cast<const uint8_t*>(sig.data()), sig.size()})
+      .ok();
 }
 
 void Checker::CheckSignature() {
   const FileSeen* tm = Tag(kTagManifest256);
   const FileSeen* sig = Tag(kSignatureFile);
   if (!Tag(kCertFile)) Problem("certificate", std::string(kCertFile) + " (the device certificate) is missing");
-  key_ = Key();
-  key_loaded_ = true;
+  LoadKey();
   if (!sig) return Problem("signature", std::string(kSignatureFile) + " is missing: the bundle is unsigned");
-  if (!tm || !key_) return;
-  StreamDigest d(DigestAlgo::kSha256);
-  d.Update(tm->content);
-  auto digest = d.Final();
-  r_.signature_valid = VerifyDigestSig(key_.get(), digest, sig->content);
+  if (!tm || key_pem_.empty()) return;
+  r_.signature_valid = SignatureValid(key_pem_, tm->content, sig->content);
   if (!r_.signature_valid)
     Problem("signature", std::string(kSignatureFile) + " does not verify over " + std::string(kTagManifest256) +
                              " with the public key of " +
@@ -494,14 +462,13 @@ void Checker::CheckProof() {
                          " (the payload manifest differs from the one that was logged)");
   // The log's own signed checkpoint, when present, must commit to that root.
   if (!p.checkpoint_body.empty()) {
-    std::vector<uint8_t> root(p.root_hash.begin(), p.root_hash.end());
-    if (p.checkpoint_body.find(ToHex(root)) == std::string::npos)
+    const std::string root_hex =
+        crypto::Hex({reinterpret_cast<const uint8_t*>(p.root_hash.data()), p.root_hash.size()});
+    if (p.checkpoint_body.find(root_hex) == std::string::npos)
       Problem("proof", "the audit checkpoint does not commit to the proof's root hash");
-    if (key_) {
-      StreamDigest d(DigestAlgo::kSha256);
-      d.Update(p.checkpoint_body);
+    if (!key_pem_.empty()) {
       std::string sig(p.checkpoint_signature.begin(), p.checkpoint_signature.end());
-      if (!VerifyDigestSig(key_.get(), d.Final(), sig))
+      if (!SignatureValid(key_pem_, p.checkpoint_body, sig))
         Problem("proof", "the audit checkpoint signature does not verify with the device key");
     }
   } else {

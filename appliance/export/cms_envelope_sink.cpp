@@ -5,7 +5,7 @@
 #include <openssl/x509.h>
 
 #include "appliance/export/openssl_error.h"
-#include "appliance/export/stream_digest.h"
+#include "crypto/signer.h"
 
 namespace qoima::exporting {
 namespace {
@@ -60,19 +60,11 @@ namespace {
 int SinkWrite(BIO* b, const char* data, size_t len, size_t* written) { return CmsSinkBioWrite(b, data, len, written); }
 }  // namespace
 
-Result<std::string> CertificateFingerprint(const std::string& cert_pem) {
-  QOIMA_ASSIGN_OR_RETURN(auto x, ParseCert(cert_pem));
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (X509_digest(x.get(), EVP_sha256(), md, &n) != 1) return OpenSslStatus(Code::kInternal, "certificate digest");
-  return ToHex({md, n});
-}
-
 Result<std::unique_ptr<CmsEnvelopeSink>> CmsEnvelopeSink::Create(ByteSink* downstream, const std::string& cert_pem) {
   std::unique_ptr<CmsEnvelopeSink> s(new CmsEnvelopeSink());
   s->downstream_ = downstream;
   QOIMA_ASSIGN_OR_RETURN(auto cert, ParseCert(cert_pem));
-  QOIMA_ASSIGN_OR_RETURN(s->recipient_fp_, CertificateFingerprint(cert_pem));
+  QOIMA_ASSIGN_OR_RETURN(s->recipient_fp_, crypto::PublicKeyFingerprint(cert_pem));
   std::unique_ptr<STACK_OF(X509), X509StackDeleter> certs(sk_X509_new_null());
   if (!certs || !sk_X509_push(certs.get(), cert.get())) return Status::Internal("out of memory");
   cert.release();  // owned by the stack now

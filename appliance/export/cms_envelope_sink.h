@@ -37,7 +37,7 @@ class CmsEnvelopeSink : public ByteSink {
   /// Finishes the envelope (final padding block, end-of-contents octets).
   Status Close() override;
 
-  /// Fingerprint (SHA-256 of DER) of the recipient certificate, for bag-info
+  /// Fingerprint (SHA-256 of the public key's SPKI) of the recipient, for bag-info
   /// and the audit log.
   const std::string& recipient_fingerprint() const { return recipient_fp_; }
 
@@ -52,8 +52,5 @@ class CmsEnvelopeSink : public ByteSink {
   bool closed_ = false;
   friend int CmsSinkBioWrite(BIO*, const char*, size_t, size_t*);
 };
-
-/// SHA-256 fingerprint (lower-case hex) of a PEM certificate's DER encoding.
-Result<std::string> CertificateFingerprint(const std::string& cert_pem);
 
 }  // namespace qoima::exporting

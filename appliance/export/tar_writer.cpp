@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "appliance/export/utf8_locale.h"
+
 namespace qoima::exporting {
 namespace {
 
@@ -29,6 +31,8 @@ Status ArchiveStatus(archive* a, const std::string& what) {
 }
 
 Result<std::unique_ptr<TarWriter>> TarWriter::Open(ByteSink* sink) {
+  ScopedUtf8Ctype utf8;  // libarchive picks its header charset conversion here
+  QOIMA_RETURN_IF_ERROR(utf8.status());
   std::unique_ptr<TarWriter> w(new TarWriter(sink));
   w->a_.reset(archive_write_new());
   archive* a = w->a_.get();
@@ -57,8 +61,10 @@ la_ssize_t TarWriter::WriteCallback(archive* a, void* self, const void* buf, siz
 
 Status TarWriter::BeginFile(const std::string& path, uint64_t size, int64_t mtime) {
   if (in_file_ || closed_) return Status::Internal("tar: BeginFile while " + current_ + " is open");
+  ScopedUtf8Ctype utf8;
+  QOIMA_RETURN_IF_ERROR(utf8.status());
   std::unique_ptr<archive_entry, EntryDeleter> e(archive_entry_new2(a_.get()));
-  archive_entry_set_pathname_utf8(e.get(), path.c_str());
+  archive_entry_update_pathname_utf8(e.get(), path.c_str());
   archive_entry_set_filetype(e.get(), AE_IFREG);
   archive_entry_set_perm(e.get(), 0644);
   archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
