@@ -43,6 +43,7 @@ struct VerifyReport {
   uint64_t payload_files = 0;
   uint64_t payload_bytes = 0;
   std::string device_fingerprint;  // of the certificate the signature was checked with
+  std::string bundle_sha256;       // of the bundle file as read (empty for an encrypted bundle)
   bool signature_valid = false;
   bool trusted_cert_used = false;
   bool recorded = false;

@@ -72,6 +72,7 @@ int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& 
     j["device_fingerprint"] = rep.device_fingerprint;
     j["trusted_certificate"] = rep.trusted_cert_used;
     j["signature_valid"] = rep.signature_valid;
+    j["bundle_sha256"] = rep.bundle_sha256;
     j["recorded_in_ledger"] = rep.recorded;
     auto probs = nlohmann::json::array();
     for (const auto& p : rep.problems) probs.push_back({{"kind", p.kind}, {"message", p.message}});
@@ -79,6 +80,7 @@ int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& 
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     for (const auto& p : rep.problems) std::printf("PROBLEM %s: %s\n", p.kind.c_str(), p.message.c_str());
+    if (!rep.bundle_sha256.empty()) std::printf("bundle SHA-256: %s\n", rep.bundle_sha256.c_str());
     if (rep.ok()) {
       std::printf("verify-bundle: OK %s: export %s, sequence %s, %llu files, %llu bytes, signed by device %s%s\n",
                   rep.bag_dir.c_str(), info("Qoima-Export-Id").c_str(), info("Qoima-Export-Sequence").c_str(),
