@@ -100,7 +100,10 @@ bool Exists(const std::string& path) {
 
 std::string PcrList(const std::vector<int>& pcrs) {
   std::string s;
-  for (int p : pcrs) s += (s.empty() ? "" : ",") + std::to_string(p);
+  for (int p : pcrs) {
+    if (!s.empty()) s.push_back(',');
+    s.append(std::to_string(p));
+  }
   return s;
 }
 
@@ -214,11 +217,9 @@ constexpr size_t kWrappedSize = 1 + kWrapNonce + DataKey::kSize + kWrapTag;
 constexpr size_t kMaxLabel = 256;
 
 std::vector<uint8_t> WrapAad(std::string_view label) {
-  std::vector<uint8_t> aad;
-  std::string_view prefix{"qoima data key v1\0", 18};
-  aad.insert(aad.end(), prefix.begin(), prefix.end());
-  aad.insert(aad.end(), label.begin(), label.end());
-  return aad;
+  std::string aad("qoima data key v1\0", 18);
+  aad.append(label);
+  return std::vector<uint8_t>(aad.begin(), aad.end());
 }
 
 struct CipherCtxFree {

@@ -54,10 +54,18 @@ std::string Canonical(int threshold, int shares, int index, const std::string& k
 std::string FormatShare(int threshold, int shares, int index, const std::string& kcv,
                         std::span<const uint8_t> payload) {
   std::string hex = Upper(Hex(payload));
-  std::string s = "QOIMA-RS1-" + std::to_string(threshold) + "OF" + std::to_string(shares) + "-" +
-                  std::to_string(index) + "-" + Upper(kcv);
-  for (size_t i = 0; i < hex.size(); i += 8) s += "-" + hex.substr(i, 8);
-  s += "-" + Checksum(Canonical(threshold, shares, index, kcv, hex));
+  std::string s = "QOIMA-RS1-";
+  s.append(std::to_string(threshold)).append("OF").append(std::to_string(shares));
+  s.push_back('-');
+  s.append(std::to_string(index));
+  s.push_back('-');
+  s.append(Upper(kcv));
+  for (size_t i = 0; i < hex.size(); i += 8) {
+    s.push_back('-');
+    s.append(hex, i, 8);
+  }
+  s.push_back('-');
+  s.append(Checksum(Canonical(threshold, shares, index, kcv, hex)));
   return s;
 }
 
@@ -157,7 +165,8 @@ Result<SecretBytes> CombineShares(const std::vector<std::string>& shares) {
     if (!indices.insert(p->index).second) continue;  // the same share twice counts once
     parsed.push_back(std::move(*p));
   }
-  const int threshold = parsed[0].threshold;
+  if (parsed.empty()) return Status::AuthFailed("no recovery shares given");
+  const int threshold = parsed.front().threshold;
   if (static_cast<int>(parsed.size()) < threshold)
     return Status::AuthFailed("need " + std::to_string(threshold) + " different recovery shares, got " +
                               std::to_string(parsed.size()));

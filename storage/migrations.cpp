@@ -390,11 +390,16 @@ CREATE TABLE audit_state (
   peaks     BLOB NOT NULL
 );
 INSERT INTO audit_state(id, tree_size, peaks) VALUES (1, 0, x'');
+
+-- The random token of a deposit: label of its wrapped data key and input of
+-- its object names (both are fixed before the deposit row exists).
+ALTER TABLE deposits ADD COLUMN token TEXT;
+CREATE UNIQUE INDEX deposits_token ON deposits(token);
 )sql";
 
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
-    {2, "audit_state: persisted Merkle accumulator of the audit log", kV2},
+    {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
 };
 
 }  // namespace
