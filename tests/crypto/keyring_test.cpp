@@ -189,6 +189,15 @@ TEST_CASE("keyring reports a corrupted sealed blob clearly") {
     CHECK(kr.status().code() == Code::kCorrupt);
     CHECK(kr.status().message().find("keyring.meta line") != std::string::npos);
   }
+  SECTION("metadata claiming other PCRs than the sealed blob") {
+    std::string meta = ReadAll(state + "/keyring.meta");
+    meta.replace(meta.find("pcrs=7"), 6, "pcrs=8");
+    WriteAll(state + "/keyring.meta", meta);
+    auto kr = Keyring::Open(tpm.tcti(), state);
+    REQUIRE_FALSE(kr.ok());
+    CHECK(kr.status().code() == Code::kCorrupt);
+    CHECK(kr.status().message().find("PCR selection disagrees") != std::string::npos);
+  }
   CHECK(tpm.TransientObjectCount() == before);
 }
 
