@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "appliance/export/cli_export.h"
 #include "appliance/selftest.h"
 
 namespace {
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (args[0] == "selftest") return SelfTest(tcti, state, json);
+  if (auto rc = qoima::exporting::DispatchExportCommand(args, {tcti, state, json})) return *rc;
   std::fprintf(stderr, "qoima: unknown command '%s'\n", args[0].c_str());
   Usage();
   return kExitUsage;

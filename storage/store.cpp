@@ -794,12 +794,12 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
     QOIMA_RETURN_IF_ERROR(tx.Commit().WithContext(where));
   }
   key_cache_.erase(deposit_id);
-  // Move the pages that held the wrapped key out of the WAL into the main file
-  // (where secure_delete zeroed them) and truncate the WAL.
-  QOIMA_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);").WithContext(where));
   QOIMA_RETURN_IF_ERROR(RemoveObjects(names).WithContext(where + " (key shredded; removing objects)"));
   t.objects_removed = names.size();
   if (options_.checkpoint_after_commit) QOIMA_RETURN_IF_ERROR(SignCheckpoint().status());
+  // Move the pages that held the wrapped key out of the WAL into the main file
+  // (where secure_delete zeroed them) and truncate the WAL.
+  QOIMA_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);").WithContext(where));
   return t;
 }
 

@@ -1,0 +1,207 @@
+#include "appliance/export/bundle_exporter.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <memory>
+
+#include "appliance/export/bundle_verifier.h"
+#include "appliance/export/cms_envelope_sink.h"
+#include "appliance/export/tar_writer.h"
+#include "crypto/hash.h"
+
+namespace qoima::exporting {
+namespace {
+
+constexpr size_t kReadBackChunk = 1 << 20;
+
+// Counts what passes to the file and, for encrypted bundles, hashes it so the
+// read-back can compare (plain bundles are checked by full verification).
+class DigestSink : public ByteSink {
+ public:
+  DigestSink(ByteSink* next, bool hash) : next_(next), hash_(hash) {}
+  Status Write(std::span<const uint8_t> data) override {
+    if (hash_) d_.Update(data);
+    bytes_ += data.size();
+    return next_->Write(data);
+  }
+  Status Close() override { return Status::Ok(); }
+  std::string Hex() { return crypto::Hex(d_.Finish()); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ByteSink* next_;
+  bool hash_;
+  crypto::Sha256 d_;
+  uint64_t bytes_ = 0;
+};
+
+std::string DirOf(const std::string& p) {
+  size_t s = p.rfind('/');
+  return s == std::string::npos ? "." : (s == 0 ? "/" : p.substr(0, s));
+}
+
+Status FsyncDir(const std::string& dir) {
+  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d) return Status::FromErrno(errno, "open directory " + dir);
+  if (::fsync(d.get()) != 0 && errno != EINVAL) return Status::FromErrno(errno, "fsync directory " + dir);
+  return Status::Ok();
+}
+
+// So the read-back reads the medium, not the page cache (the data is already
+// fsync'd, so the kernel may drop it).
+void DropFromPageCache(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd) posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+}
+
+Result<std::string> ReadBackSha256(const std::string& path, uint64_t* bytes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Status::FromErrno(errno, "read back " + path);
+  crypto::Sha256 d;
+  std::vector<uint8_t> buf(kReadBackChunk);
+  *bytes = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(errno, "read back " + path);
+    if (n == 0) break;
+    d.Update({buf.data(), static_cast<size_t>(n)});
+    *bytes += static_cast<uint64_t>(n);
+  }
+  return crypto::Hex(d.Finish());
+}
+
+}  // namespace
+
+Result<uint64_t> FileExportCounter::Next() {
+  uint64_t last = 0;
+  {
+    UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd) {
+      char buf[32] = {};
+      ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+      if (n < 0) return Status::FromErrno(errno, "read export counter " + path_);
+      char* end = nullptr;
+      last = std::strtoull(buf, &end, 10);
+      if (end == buf || (*end != '\n' && *end != '\0'))
+        return Status::Corrupt("export counter " + path_ + " does not hold a number");
+    } else if (errno != ENOENT) {
+      return Status::FromErrno(errno, "open export counter " + path_);
+    }
+  }
+  uint64_t next = last + 1;
+  std::string tmp = path_ + ".tmp";
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) return Status::FromErrno(errno, "write export counter " + tmp);
+    std::string s = std::to_string(next) + "\n";
+    if (::write(fd.get(), s.data(), s.size()) != static_cast<ssize_t>(s.size()) || ::fsync(fd.get()) != 0)
+      return Status::FromErrno(errno, "write export counter " + tmp);
+  }
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) return Status::FromErrno(errno, "rename export counter " + path_);
+  QOIMA_RETURN_IF_ERROR(FsyncDir(DirOf(path_)));
+  return next;
+}
+
+Result<std::string> NewExportId() {
+  uint8_t b[16];
+  size_t got = 0;
+  while (got < sizeof b) {
+    ssize_t n = getrandom(b + got, sizeof b - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(errno, "getrandom");
+    got += static_cast<size_t>(n);
+  }
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+  std::string h = crypto::Hex(std::span<const uint8_t>(b, sizeof b));
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+BundleExporter::BundleExporter(crypto::Signer* signer, ExportAuditLog* audit, ExportCounter* counter, Clock clock)
+    : signer_(signer), audit_(audit), counter_(counter), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return static_cast<int64_t>(::time(nullptr)); };
+}
+
+Result<ExportReceipt> BundleExporter::Export(PayloadSource& source, const ExportRequest& req) {
+  QOIMA_RETURN_IF_ERROR(CheckApproval(req.approval));
+  if (req.output_path.empty()) return Status::InvalidArgument("export: no output path");
+  struct stat st {};
+  if (::lstat(req.output_path.c_str(), &st) == 0)
+    return Status::AlreadyExists("export: " + req.output_path + " exists already; bundles are never overwritten");
+  BundleIdentity id;
+  QOIMA_ASSIGN_OR_RETURN(id.export_id, NewExportId());
+  QOIMA_ASSIGN_OR_RETURN(id.sequence, counter_->Next());
+  id.time = clock_();
+  const std::string partial = req.output_path + ".partial";
+  auto r = WriteAndVerify(source, req, id, partial);
+  if (!r.ok()) {
+    ::unlink(partial.c_str());
+    ::unlink(req.output_path.c_str());
+    return r.status().WithContext("export " + id.export_id + " (sequence " + std::to_string(id.sequence) + ")");
+  }
+  return r;
+}
+
+Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, const ExportRequest& req,
+                                                     const BundleIdentity& id, const std::string& partial) {
+  ExportReceipt rc;
+  rc.export_id = id.export_id;
+  rc.sequence = id.sequence;
+  rc.output_path = req.output_path;
+  rc.encrypted = req.recipient_cert_pem.has_value();
+  UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) return Status::FromErrno(errno, "create " + partial);
+  FdSink file(std::move(fd), partial);
+  DigestSink digest(&file, rc.encrypted);
+  std::unique_ptr<CmsEnvelopeSink> cms;
+  ByteSink* tar_out = &digest;
+  std::string encrypted_for;
+  if (rc.encrypted) {
+    QOIMA_ASSIGN_OR_RETURN(cms, CmsEnvelopeSink::Create(&digest, *req.recipient_cert_pem));
+    encrypted_for = cms->recipient_fingerprint();
+    tar_out = cms.get();
+  }
+  QOIMA_ASSIGN_OR_RETURN(auto tar, TarWriter::Open(tar_out));
+  BagWriter bag(signer_, audit_);
+  QOIMA_ASSIGN_OR_RETURN(rc.bag, bag.Write(source, req.approval, id, encrypted_for, tar.get()));
+  QOIMA_RETURN_IF_ERROR(tar->Close());
+  if (cms) QOIMA_RETURN_IF_ERROR(cms->Close());
+  QOIMA_RETURN_IF_ERROR(file.Close());
+  const std::string written_sha = rc.encrypted ? digest.Hex() : "";
+  if (::rename(partial.c_str(), req.output_path.c_str()) != 0)
+    return Status::FromErrno(errno, "rename " + partial + " to " + req.output_path);
+  QOIMA_RETURN_IF_ERROR(FsyncDir(DirOf(req.output_path)));
+
+  // Read back from the output (page cache dropped) and check before
+  // reporting success: a plain bundle gets the full verification against the
+  // device certificate (which also hashes the file); an encrypted one, which
+  // the appliance cannot open, must read back bit-identical.
+  DropFromPageCache(req.output_path);
+  rc.bundle_bytes = digest.bytes();
+  if (!rc.encrypted) {
+    VerifyOptions vo;
+    vo.trusted_cert_pem = signer_->CertificatePem();
+    QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundle(req.output_path, vo));
+    if (!report.ok())
+      return Status::Corrupt("read-back verification of " + req.output_path +
+                             " failed: " + report.problems.front().message + " (" +
+                             std::to_string(report.problems.size()) + " problems)");
+    rc.bundle_sha256 = report.bundle_sha256;
+  } else {
+    uint64_t bytes = 0;
+    QOIMA_ASSIGN_OR_RETURN(rc.bundle_sha256, ReadBackSha256(req.output_path, &bytes));
+    if (bytes != digest.bytes() || rc.bundle_sha256 != written_sha)
+      return Status::Corrupt("read-back of " + req.output_path + " differs from what was written (" +
+                             std::to_string(bytes) + " of " + std::to_string(digest.bytes()) + " bytes, SHA-256 " +
+                             rc.bundle_sha256.substr(0, 16) + "... vs " + written_sha.substr(0, 16) + "...)");
+  }
+  return rc;
+}
+
+}  // namespace qoima::exporting

@@ -1,0 +1,77 @@
+// BundleExporter: the one way data leaves the appliance. Checks the two-person
+// approval, takes the next export sequence and a fresh export id, streams the
+// bag (BagWriter) through an optional CMS envelope into the output, makes it
+// durable, then reads it back from the output and verifies it before
+// reporting success. On any failure the partial output is removed.
+//
+// Output: a file path (tests, staging) written as "<path>.partial" and renamed;
+// the export medium writer (export_medium.h) hands in its own path.
+// Ownership: borrows signer, audit log and counter (all passed to the
+// constructor, so tests swap each seam). Thread-safety: one export at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "appliance/export/bag_writer.h"
+#include "appliance/export/payload_source.h"
+#include "crypto/signer.h"
+
+namespace qoima::exporting {
+
+/// Hands out strictly increasing export sequence numbers, durably: a number
+/// once returned is never returned again, even after a crash (gaps are allowed).
+class ExportCounter {
+ public:
+  virtual ~ExportCounter() = default;
+  virtual Result<uint64_t> Next() = 0;
+};
+
+/// Counter in a small file (write temp, fsync, rename, fsync dir).
+class FileExportCounter : public ExportCounter {
+ public:
+  explicit FileExportCounter(std::string path) : path_(std::move(path)) {}
+  Result<uint64_t> Next() override;
+
+ private:
+  std::string path_;
+};
+
+struct ExportRequest {
+  ExportApproval approval;
+  std::optional<std::string> recipient_cert_pem;  // set: encrypt to this recipient (CMS)
+  std::string output_path;                        // must not exist yet
+};
+
+struct ExportReceipt {
+  std::string export_id;
+  uint64_t sequence = 0;
+  std::string output_path;
+  uint64_t bundle_bytes = 0;
+  std::string bundle_sha256;  // of the file as written and read back
+  bool encrypted = false;
+  BagSummary bag;
+};
+
+class BundleExporter {
+ public:
+  using Clock = std::function<int64_t()>;
+  BundleExporter(crypto::Signer* signer, ExportAuditLog* audit, ExportCounter* counter, Clock clock = nullptr);
+
+  Result<ExportReceipt> Export(PayloadSource& source, const ExportRequest& request);
+
+ private:
+  Result<ExportReceipt> WriteAndVerify(PayloadSource& source, const ExportRequest& request, const BundleIdentity& id,
+                                       const std::string& partial);
+  crypto::Signer* signer_;
+  ExportAuditLog* audit_;
+  ExportCounter* counter_;
+  Clock clock_;
+};
+
+/// A random RFC 4122 version-4 UUID from the OS CSPRNG.
+Result<std::string> NewExportId();
+
+}  // namespace qoima::exporting

@@ -1,0 +1,428 @@
+// Export bundles end to end on real components: TPM-resident signer on a fresh
+// swtpm, SQLCipher audit log, libarchive tar, stock GNU tar / coreutils /
+// openssl for the independent check, and every tampering case of issue 10.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "appliance/export/bag_layout.h"
+#include "appliance/export/cms_envelope_sink.h"
+#include "common/subprocess.h"
+#include "tests/export/export_fixture.h"
+
+using namespace qoima;
+using namespace qoima::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string StockBlock() {
+  std::string doc = ReadFile(std::string(QOIMA_SOURCE_DIR) + "/docs/bundle-format.md");
+  auto b = doc.find("<!-- stock-verify:begin -->");
+  auto e = doc.find("<!-- stock-verify:end -->");
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  std::string block = doc.substr(b, e - b);
+  auto s = block.find("```sh\n");
+  auto t = block.rfind("```");
+  REQUIRE(s != std::string::npos);
+  return block.substr(s + 6, t - s - 6);
+}
+
+// Runs the documented stock-tools check on `bundle` in a fresh directory.
+int StockCheck(ExportFixture& f, const std::string& bundle, std::string* out) {
+  std::string work = f.dir.Sub("stock-" + std::to_string(std::rand()));
+  fs::create_directories(work);
+  fs::copy_file(bundle, work + "/bundle.tar");
+  fs::copy_file(f.cert_path(), work + "/device.pem");
+  return Bash(StockBlock(), work, out);
+}
+
+void FlipByteAfter(const std::string& path, const std::string& marker) {
+  std::string bytes = ReadFile(path);
+  auto at = bytes.find(marker);
+  REQUIRE(at != std::string::npos);
+  bytes[at + 2] ^= 0x01;
+  WriteFile(path, bytes);
+}
+
+bool HasMessage(const exporting::VerifyReport& r, const std::string& kind, const std::string& needle) {
+  for (const auto& p : r.problems)
+    if (p.kind == kind && p.message.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("export then verify round trip with the TPM signer") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  CHECK(rc.sequence == 1);
+  CHECK(rc.bag.payload_files == f.files.size());
+  auto stock_sha = RunChecked({"sha256sum", rc.output_path});
+  REQUIRE(stock_sha.ok());
+  CHECK(stock_sha->out.substr(0, 64) == rc.bundle_sha256);
+  CHECK(rc.bag.device_fingerprint == f.keyring->signer().Fingerprint());
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  REQUIRE(r.ok());
+  CHECK(r.signature_valid);
+  CHECK(r.trusted_cert_used);
+  CHECK(r.bag_dir == "qoima-export-000001");
+  CHECK(r.payload_files == f.files.size());
+  CHECK(r.bag_info["Qoima-Export-Id"] == rc.export_id);
+  CHECK(r.bag_info["Qoima-Requested-By"] == "aigerim.officer (security_officer)");
+  CHECK(r.bag_info["Qoima-Approved-By"] == "nurlan.officer (security_officer)");
+  CHECK(r.bag_info["Qoima-Export-Reason"] == "issue on request of the owner, letter 12/345");
+  CHECK(r.bag_info["Qoima-Object"] == "Электрондық үкімет порталы");
+  CHECK(r.bag_info["Qoima-Device-Fingerprint"] == f.keyring->signer().Fingerprint());
+  CHECK_FALSE(fs::exists(rc.output_path + ".partial"));
+
+  // The export event is in the audit log, with both officers, and the log verifies.
+  auto n = f.log->Size();
+  REQUIRE(n.ok());
+  auto ev = f.log->Entry(*n - 1);
+  REQUIRE(ev.ok());
+  CHECK(ev->action == "export.bundle");
+  CHECK(ev->actor == "aigerim.officer");
+  CHECK(ev->reason.find("approved-by=nurlan.officer") != std::string::npos);
+  CHECK(ev->reason.find("export-id=" + rc.export_id) != std::string::npos);
+  storage::AuditVerifyOptions vo;
+  vo.trusted_keys_pem.push_back(f.cert_pem());
+  auto lv = f.log->Verify(vo);
+  REQUIRE(lv.ok());
+  CHECK(lv->ok());
+
+  // Payload bytes are exactly the deposit's.
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  for (const auto& file : f.files) CHECK(ReadFile(bag + "/data/" + file.path) == file.content);
+
+  // Sequences increase; a second export is a new bag.
+  auto rc2 = f.Export("bundle2.tar");
+  CHECK(rc2.sequence == 2);
+  CHECK(rc2.export_id != rc.export_id);
+}
+
+TEST_CASE("stock tar, sha256sum, sha512sum and openssl verify the bundle exactly as documented") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string out;
+  int code = StockCheck(f, rc.output_path, &out);
+  INFO(out);
+  CHECK(code == 0);
+  CHECK(out.find("Verified OK") != std::string::npos);
+  CHECK(out.find("FAILED") == std::string::npos);
+  // GNU tar lists the Kazakh names as UTF-8.
+  auto list = RunChecked({"tar", "-tf", rc.output_path});
+  REQUIRE(list.ok());
+  CHECK(list->out.find("qoima-export-000001/data/бастапқы код/әріптер ғқңөұүһі.txt") != std::string::npos);
+  // And the same documented check fails on a flipped payload byte.
+  FlipByteAfter(rc.output_path, "техникалық құжаттама\n");
+  std::string bad_out;
+  CHECK(StockCheck(f, rc.output_path, &bad_out) != 0);
+  CHECK(bad_out.find("FAILED") != std::string::npos);
+}
+
+TEST_CASE("file names are NFC in the bag with a map back to the original bytes") {
+  ExportFixture f;
+  const std::string nfd = "Қаза\xd0\xb8\xcc\x86.txt";  // "Қазай" as и + combining breve: NFD
+  WriteFile(f.payload_dir + "/" + nfd, "nfd\n");
+  WriteFile(f.payload_dir + "/bad\xff name.txt", "latin1\n");
+  auto rc = f.Export("bundle.tar");
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  REQUIRE(r.ok());
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  CHECK(fs::exists(bag + "/data/Қазай.txt"));  // precomposed й (U+0439)
+  CHECK(ReadFile(bag + "/data/bad_ name.txt") == "latin1\n");
+  std::string names = ReadFile(bag + "/qoima-names.txt");
+  CHECK(names.find("data/Қазай.txt\t" + nfd + "\n") != std::string::npos);
+  CHECK(names.find("data/bad_ name.txt\tbad%FF name.txt\n") != std::string::npos);
+}
+
+TEST_CASE("tamper: a flipped payload byte is reported with the file and algorithm") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  FlipByteAfter(rc.output_path, "техникалық құжаттама\n");
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "payload-hash", "Техникалық құжаттама.txt: SHA-256 mismatch"));
+  CHECK(HasMessage(r, "payload-hash", "Техникалық құжаттама.txt: SHA-512 mismatch"));
+  CHECK(r.signature_valid);  // the signature itself is intact: only the payload changed
+}
+
+TEST_CASE("tamper: a removed payload file is reported as missing") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  fs::remove(bag + "/data/README.txt");
+  Repack(bag, rc.output_path);
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "payload-missing", "data/README.txt is listed in manifest-sha256.txt"));
+  CHECK(HasMessage(r, "oxum", "Payload-Oxum"));
+  CHECK(HasMessage(r, "names", "data/README.txt is not a payload file"));
+}
+
+TEST_CASE("tamper: an added payload file is reported as unlisted") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  WriteFile(bag + "/data/extra.sh", "rm -rf /\n");
+  Repack(bag, rc.output_path);
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "payload-unlisted", "data/extra.sh is in the bag but not listed in manifest-sha256.txt"));
+  CHECK(HasMessage(r, "oxum", "Payload-Oxum"));
+}
+
+TEST_CASE("tamper: an edited manifest breaks the tag manifest") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  std::string m = ReadFile(bag + "/manifest-sha256.txt");
+  m[0] = m[0] == '0' ? '1' : '0';
+  WriteFile(bag + "/manifest-sha256.txt", m);
+  Repack(bag, rc.output_path);
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "tagmanifest", "manifest-sha256.txt: SHA-256 does not match tagmanifest-sha256.txt"));
+  CHECK(HasMessage(r, "payload-hash", "SHA-256 mismatch (manifest-sha256.txt line 1"));
+  CHECK(HasMessage(r, "proof", "payload manifest differs from the one that was logged"));
+}
+
+TEST_CASE("tamper: a bundle re-signed with a foreign key fails against the trusted certificate") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  // The attacker changes a file, fixes every manifest, puts in a certificate of
+  // their own and re-signs: the bag is consistent, but not from this device.
+  std::string out;
+  int code = Bash(R"(
+    echo "forged" > data/README.txt
+    sha256sum data/README.txt > /dev/null
+    find data -type f | LC_ALL=C sort | while read -r p; do echo "$(sha256sum "$p" | cut -d' ' -f1)  $p"; done > manifest-sha256.txt
+    find data -type f | LC_ALL=C sort | while read -r p; do echo "$(sha512sum "$p" | cut -d' ' -f1)  $p"; done > manifest-sha512.txt
+    openssl ecparam -name prime256v1 -genkey -noout -out ../evil.key 2>/dev/null
+    openssl req -new -x509 -key ../evil.key -subj /CN=evil -days 1 -out qoima-device-cert.pem
+    for t in bagit.txt manifest-sha256.txt manifest-sha512.txt bag-info.txt qoima-names.txt qoima-audit-proof.json qoima-device-cert.pem; do
+      echo "$(sha256sum $t | cut -d' ' -f1)  $t"; done > tagmanifest-sha256.txt
+    for t in bagit.txt manifest-sha256.txt manifest-sha512.txt bag-info.txt qoima-names.txt qoima-audit-proof.json qoima-device-cert.pem; do
+      echo "$(sha512sum $t | cut -d' ' -f1)  $t"; done > tagmanifest-sha512.txt
+    openssl dgst -sha256 -sign ../evil.key -out tagmanifest-sha256.txt.sig tagmanifest-sha256.txt
+  )",
+                  bag, &out);
+  INFO(out);
+  REQUIRE(code == 0);
+  Repack(bag, rc.output_path);
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "certificate", "is not the trusted device certificate"));
+  CHECK(HasMessage(r, "signature", "does not verify over tagmanifest-sha256.txt with the public key of the trusted"));
+  CHECK(r.Has("proof"));  // the logged manifest digest and the checkpoint key do not match either
+  CHECK_FALSE(r.Has("payload-hash"));
+
+  // Even without --cert, the audit checkpoint (signed by the device) betrays it.
+  exporting::VerifyOptions no_cert;
+  auto r2 = exporting::VerifyBundle(rc.output_path, no_cert);
+  REQUIRE(r2.ok());
+  INFO(Describe(*r2));
+  CHECK(r2->signature_valid);
+  CHECK(HasMessage(*r2, "proof", "checkpoint signature does not verify"));
+  CHECK(HasMessage(*r2, "proof", "payload manifest differs"));
+}
+
+TEST_CASE("tamper: a truncated tar is reported as truncated, with what is then missing") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  auto size = fs::file_size(rc.output_path);
+  fs::resize_file(rc.output_path, size / 2);
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "tar", "is cut short (the bundle is truncated or damaged)"));
+  CHECK(HasMessage(r, "signature", "tagmanifest-sha256.txt.sig is missing"));
+  CHECK(r.Has("manifest"));
+}
+
+TEST_CASE("tamper: a bag-info.txt swapped in from another export is caught") {
+  ExportFixture f;
+  auto a = f.Export("a.tar");
+  auto b = f.Export("b.tar");
+  std::string bag_a = Unpack(a.output_path, f.dir.Sub("xa"));
+  std::string bag_b = Unpack(b.output_path, f.dir.Sub("xb"));
+  fs::copy_file(bag_b + "/bag-info.txt", bag_a + "/bag-info.txt", fs::copy_options::overwrite_existing);
+  Repack(bag_a, a.output_path);
+  auto r = f.Verify(a.output_path);
+  INFO(Describe(r));
+  CHECK(HasMessage(r, "tagmanifest", "bag-info.txt: SHA-256 does not match tagmanifest-sha256.txt"));
+  CHECK(HasMessage(r, "proof", "is not the export of Qoima-Export-Id " + b.export_id));
+  CHECK(HasMessage(r, "bag-info", "does not match the bag directory qoima-export-000001"));
+}
+
+TEST_CASE("replay: an old bundle presented as a new export is refused by the import ledger") {
+  ExportFixture f;
+  auto a = f.Export("a.tar");
+  auto b = f.Export("b.tar");
+  const std::string ledger = f.dir.Sub("imports.ledger");
+  auto ra = f.Verify(a.output_path, ledger);
+  INFO(Describe(ra));
+  REQUIRE(ra.ok());
+  CHECK(ra.recorded);
+  auto rb = f.Verify(b.output_path, ledger);
+  REQUIRE(rb.ok());
+  // The same bundle again.
+  auto again = f.Verify(a.output_path, ledger);
+  CHECK(HasMessage(again, "replay", "export " + a.export_id + " (sequence 1) was already accepted"));
+  CHECK_FALSE(again.recorded);
+  // An older, never imported bundle after a newer one.
+  auto c = f.Export("c.tar");
+  auto d = f.Export("d.tar");
+  REQUIRE(f.Verify(d.output_path, ledger).ok());
+  auto old = f.Verify(c.output_path, ledger);
+  CHECK(HasMessage(old, "replay", "sequence 3 is not newer than sequence 4"));
+}
+
+TEST_CASE("every problem is reported, not just the first") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  fs::remove(bag + "/data/README.txt");
+  WriteFile(bag + "/data/extra.txt", "extra\n");
+  WriteFile(bag + "/data/build/app.bin", "changed");
+  Repack(bag, rc.output_path);
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  CHECK(r.Has("payload-missing"));
+  CHECK(r.Has("payload-unlisted"));
+  CHECK(HasMessage(r, "payload-hash", "data/build/app.bin: SHA-256 mismatch"));
+  CHECK(r.Has("oxum"));
+  CHECK(r.problems.size() >= 6);
+}
+
+TEST_CASE("encrypted export opens with openssl cms -decrypt and then verifies") {
+  ExportFixture f;
+  std::string out;
+  REQUIRE(Bash("openssl req -x509 -newkey rsa:2048 -nodes -keyout r.key -out r.crt -subj /CN=recipient -days 1 "
+               "2>/dev/null",
+               f.dir.path(), &out) == 0);
+  exporting::DepositMetadata md{"17", "obj", "1", "act-1", "00"};
+  auto src = exporting::DirectoryPayloadSource::Create(f.payload_dir, md);
+  REQUIRE(src.ok());
+  exporting::ExportRequest req;
+  req.approval = f.Approval();
+  req.output_path = f.dir.Sub("bundle.tar.p7m");
+  req.recipient_cert_pem = ReadFile(f.dir.Sub("r.crt"));
+  auto rc = f.exporter->Export(**src, req);
+  INFO(rc.status().ToString());
+  REQUIRE(rc.ok());
+  CHECK(rc->encrypted);
+  // No plaintext: the payload text does not appear in the file.
+  CHECK(ReadFile(req.output_path).find("техникалық құжаттама") == std::string::npos);
+  auto enc = f.Verify(req.output_path);
+  CHECK(HasMessage(enc, "encrypted", "openssl cms -decrypt"));
+  REQUIRE(Bash("openssl cms -decrypt -binary -inform DER -in bundle.tar.p7m -recip r.crt -inkey r.key -out plain.tar",
+               f.dir.path(), &out) == 0);
+  auto r = f.Verify(f.dir.Sub("plain.tar"));
+  INFO(Describe(r));
+  CHECK(r.ok());
+  CHECK(r.bag_info.count("Qoima-Encrypted-For") == 1);
+  std::string stock;
+  CHECK(StockCheck(f, f.dir.Sub("plain.tar"), &stock) == 0);
+}
+
+TEST_CASE("two-person rule: self-approval and wrong roles are refused before anything is written") {
+  ExportFixture f;
+  exporting::DepositMetadata md{"17", "obj", "1", "act-1", "00"};
+  auto src = exporting::DirectoryPayloadSource::Create(f.payload_dir, md);
+  REQUIRE(src.ok());
+  exporting::ExportRequest req;
+  req.output_path = f.dir.Sub("bundle.tar");
+  req.approval = f.Approval();
+  req.approval.approved_by = req.approval.requested_by;
+  auto r = f.exporter->Export(**src, req);
+  CHECK(r.status().code() == Code::kPermissionDenied);
+  CHECK(r.status().message().find("same person") != std::string::npos);
+  req.approval = f.Approval();
+  req.approval.approver_role = "clerk";
+  r = f.exporter->Export(**src, req);
+  CHECK(r.status().code() == Code::kPermissionDenied);
+  CHECK(r.status().message().find("has role 'clerk'") != std::string::npos);
+  CHECK_FALSE(fs::exists(req.output_path));
+  CHECK_FALSE(fs::exists(f.dir.Sub("export.seq")));  // no sequence consumed
+  auto n = f.log->Size();
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+}
+
+namespace {
+// A payload whose second file fails mid-stream (a store read error).
+class FailingSource : public exporting::PayloadSource {
+ public:
+  explicit FailingSource(exporting::PayloadSource* inner) : inner_(inner) {}
+  const exporting::DepositMetadata& metadata() const override { return inner_->metadata(); }
+  const std::vector<exporting::PayloadEntry>& entries() const override { return inner_->entries(); }
+  Result<std::unique_ptr<exporting::ByteReader>> Open(size_t i) override {
+    if (i == 1) return Status::Corrupt("object 2: AEAD tag mismatch in chunk 0");
+    return inner_->Open(i);
+  }
+
+ private:
+  exporting::PayloadSource* inner_;
+};
+}  // namespace
+
+TEST_CASE("a failure mid-export leaves no bundle behind") {
+  ExportFixture f;
+  exporting::DepositMetadata md{"17", "obj", "1", "act-1", "00"};
+  auto src = exporting::DirectoryPayloadSource::Create(f.payload_dir, md);
+  REQUIRE(src.ok());
+  FailingSource failing(src->get());
+  exporting::ExportRequest req;
+  req.approval = f.Approval();
+  req.output_path = f.dir.Sub("bundle.tar");
+  auto r = f.exporter->Export(failing, req);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("AEAD tag mismatch") != std::string::npos);
+  CHECK_FALSE(fs::exists(req.output_path));
+  CHECK_FALSE(fs::exists(req.output_path + ".partial"));
+  // An existing file is never overwritten.
+  WriteFile(req.output_path, "keep");
+  auto again = f.exporter->Export(**src, req);
+  CHECK(again.status().code() == Code::kAlreadyExists);
+  CHECK(ReadFile(req.output_path) == "keep");
+}
+
+TEST_CASE("qoima verify-bundle CLI: OK line, every PROBLEM line, exit codes and --json") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  const std::string qoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+  auto ok = RunSubprocess({qoima, "verify-bundle", rc.output_path, "--cert", f.cert_path()});
+  REQUIRE(ok.ok());
+  INFO(ok->out << ok->err);
+  CHECK(ok->exit_code == 0);
+  CHECK(ok->out.find("verify-bundle: OK qoima-export-000001") != std::string::npos);
+  CHECK(ok->out.find("(trusted certificate)") != std::string::npos);
+
+  FlipByteAfter(rc.output_path, "техникалық құжаттама\n");
+  auto bad = RunSubprocess({qoima, "verify-bundle", rc.output_path, "--cert", f.cert_path()});
+  REQUIRE(bad.ok());
+  INFO(bad->out);
+  CHECK(bad->exit_code == 1);
+  CHECK(bad->out.find("PROBLEM payload-hash: data/құжаттар/Техникалық құжаттама.txt: SHA-256 mismatch") !=
+        std::string::npos);
+  CHECK(bad->out.find("PROBLEM payload-hash: data/құжаттар/Техникалық құжаттама.txt: SHA-512 mismatch") !=
+        std::string::npos);
+  CHECK(bad->out.find("verify-bundle: FAILED: 2 problem(s)") != std::string::npos);
+
+  auto js = RunSubprocess({qoima, "--json", "verify-bundle", rc.output_path});
+  REQUIRE(js.ok());
+  CHECK(js->exit_code == 1);
+  CHECK(js->out.find("\"ok\":false") != std::string::npos);
+  CHECK(js->out.find("\"kind\":\"payload-hash\"") != std::string::npos);
+
+  auto usage = RunSubprocess({qoima, "verify-bundle"});
+  REQUIRE(usage.ok());
+  CHECK(usage->exit_code == 2);
+}
