@@ -3,27 +3,14 @@
 #include <map>
 #include <optional>
 
+#include "appliance/lifecycle/text_fields.h"
+
 namespace qoima::appliance {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> SplitFields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t bar = line.find('|', start);
-    out.push_back(Trim(line.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start)));
-    if (bar == std::string_view::npos) break;
-    start = bar + 1;
-  }
-  return out;
-}
+std::string_view Trim(std::string_view s) { return TrimField(s); }
+std::vector<std::string_view> SplitFields(std::string_view line) { return SplitBarFields(line); }
 
 const char* kFieldNames[] = {"record", "date", "name", "source"};
 
