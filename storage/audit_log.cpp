@@ -1,5 +1,6 @@
 #include "storage/audit_log.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -10,17 +11,10 @@ namespace {
 void AppendEscaped(std::string& out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
     }
   }
 }
@@ -84,7 +78,7 @@ Status ValidateAuditEvent(const AuditEvent& e) {
     if (value->empty()) return Status::InvalidArgument(std::string("audit event: field '") + name + "' is empty");
   }
   const std::pair<const char*, const std::string*> all[] = {
-      {"time", &e.time},     {"actor", &e.actor},     {"role", &e.role},     {"action", &e.action},
+      {"time", &e.time},     {"actor", &e.actor},     {"role", &e.role},    {"action", &e.action},
       {"object", &e.object}, {"outcome", &e.outcome}, {"reason", &e.reason}};
   for (const auto& [name, value] : all) {
     if (value->size() > kMaxAuditFieldBytes) {
@@ -185,8 +179,8 @@ Result<std::vector<AuditEvent>> AuditLog::Entries(uint64_t first, uint64_t count
   for (;;) {
     QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back(AuditEvent{st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
-                             st.ColumnText(4), st.ColumnText(5), st.ColumnText(6)});
+    out.push_back(AuditEvent{st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3), st.ColumnText(4),
+                             st.ColumnText(5), st.ColumnText(6)});
   }
   return out;
 }
@@ -221,9 +215,7 @@ Result<std::vector<AuditCheckpoint>> ReadCheckpoints(Database& db, std::string_v
 }
 }  // namespace
 
-Result<std::vector<AuditCheckpoint>> AuditLog::Checkpoints() {
-  return ReadCheckpoints(db_, "ORDER BY tree_size");
-}
+Result<std::vector<AuditCheckpoint>> AuditLog::Checkpoints() { return ReadCheckpoints(db_, "ORDER BY tree_size"); }
 
 Result<std::optional<AuditCheckpoint>> AuditLog::LatestCheckpoint() {
   QOIMA_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> v, ReadCheckpoints(db_, "ORDER BY tree_size DESC LIMIT 1"));
@@ -273,15 +265,13 @@ Result<std::vector<Hash>> AuditLog::LeafHashes(uint64_t count) {
     }
     out.push_back(ToHash(st.ColumnBlob(1)));
   }
-  if (out.size() != count) return Status::Corrupt("audit log has " + std::to_string(out.size()) + " entries, not " +
-                                                  std::to_string(count));
+  if (out.size() != count)
+    return Status::Corrupt("audit log has " + std::to_string(out.size()) + " entries, not " + std::to_string(count));
   return out;
 }
 
 Result<InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) {
-  if (tree_size == 0) {
-    QOIMA_ASSIGN_OR_RETURN(tree_size, Size());
-  }
+  if (tree_size == 0) { QOIMA_ASSIGN_OR_RETURN(tree_size, Size()); }
   if (index >= tree_size) {
     return Status::InvalidArgument("inclusion proof: " + Index(index) + " is not in a tree of size " +
                                    std::to_string(tree_size));
@@ -318,8 +308,9 @@ Result<AuditVerifyReport> AuditLog::Verify(const AuditVerifyOptions& options) {
     trusted_fingerprints.push_back(fp);
   }
   if (trusted_fingerprints.empty()) {
-    report.notes.push_back("no trusted key given: checkpoint signatures were checked against the key embedded in "
-                           "each checkpoint only");
+    report.notes.push_back(
+        "no trusted key given: checkpoint signatures were checked against the key embedded in "
+        "each checkpoint only");
   }
 
   auto fail = [&report](std::optional<uint64_t> index, std::string problem) {
@@ -387,9 +378,9 @@ Result<AuditVerifyReport> AuditLog::Verify(const AuditVerifyOptions& options) {
   }
   QOIMA_ASSIGN_OR_RETURN(MerkleAccumulator state, LoadState());
   if (state.size() != acc.size() || state.Root() != acc.Root()) {
-    return fail(std::min(state.size(), acc.size()),
-                "audit_state (size " + std::to_string(state.size()) + ") does not match the " +
-                    std::to_string(acc.size()) + " stored entries");
+    return fail(std::min(state.size(), acc.size()), "audit_state (size " + std::to_string(state.size()) +
+                                                        ") does not match the " + std::to_string(acc.size()) +
+                                                        " stored entries");
   }
   if (checkpoints.empty() && acc.size() > 0) report.notes.push_back("no signed checkpoint yet");
   if (!checkpoints.empty() && checkpoints.back().tree_size < acc.size()) {

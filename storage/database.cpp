@@ -85,11 +85,11 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
-Statement& Statement::Bind(int index, const std::optional<int64_t>& value) {
+Statement& Statement::BindOptional(int index, const std::optional<int64_t>& value) {
   return value ? Bind(index, *value) : BindNull(index);
 }
 
-Statement& Statement::Bind(int index, const std::optional<std::string>& value) {
+Statement& Statement::BindOptional(int index, const std::optional<std::string>& value) {
   return value ? Bind(index, std::string_view(*value)) : BindNull(index);
 }
 

@@ -51,11 +51,12 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
   Statement& BindBlob(int index, std::span<const uint8_t> bytes);
   Statement& BindNull(int index);
   /// Binds `value` or NULL.
-  Statement& Bind(int index, const std::optional<int64_t>& value);
-  Statement& Bind(int index, const std::optional<std::string>& value);
+  Statement& BindOptional(int index, const std::optional<int64_t>& value);
+  Statement& BindOptional(int index, const std::optional<std::string>& value);
 
   /// Steps once: true when a row is available, false when done.
   Result<bool> Step();

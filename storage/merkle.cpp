@@ -161,8 +161,8 @@ Status VerifyMerkleConsistency(uint64_t m, uint64_t n, const Hash& root_m, const
 
 Result<MerkleAccumulator> MerkleAccumulator::FromPeaks(uint64_t size, std::vector<Hash> peaks) {
   if (static_cast<uint64_t>(std::popcount(size)) != peaks.size()) {
-    return Status::Corrupt("merkle state: " + std::to_string(peaks.size()) + " peaks for size " +
-                           std::to_string(size) + " (expected " + std::to_string(std::popcount(size)) + ")");
+    return Status::Corrupt("merkle state: " + std::to_string(peaks.size()) + " peaks for size " + std::to_string(size) +
+                           " (expected " + std::to_string(std::popcount(size)) + ")");
   }
   MerkleAccumulator acc;
   acc.size_ = size;
