@@ -6,6 +6,7 @@
 
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/default_calendar.h"
+#include "appliance/lifecycle/lifecycle_report.h"
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/lifecycle/register_store.h"
 #include "tests/lifecycle/lifecycle_db_fixture.h"
@@ -322,4 +323,63 @@ TEST_CASE("register snapshots import, load back and show their age") {
   CHECK(ImportRegisterSnapshot(store.db(), store.audit(), clerk, "junk", "junk.txt", "t").status().code() ==
         Code::kInvalidArgument);
   CHECK(store.Count("register_snapshots") == 1);
+}
+
+TEST_CASE("half-year and information reports count what happened in the period") {
+  World w;
+  int64_t clerk = w.store.AddUser("clerk2");
+  REQUIRE(w.store.db()
+              .Exec("INSERT INTO applications(number, object_id, applicant, software_name, received_at) VALUES "
+                    "('A-1', " +
+                    std::to_string(w.object) +
+                    ", 'Ministry', 'Е-лицензиялау', '2026-02-10T09:00:00Z'),"
+                    "('A-2', " +
+                    std::to_string(w.object) +
+                    ", 'Ministry', 'Е-лицензиялау 2', '2026-07-01T09:00:00Z');"
+                    "INSERT INTO decisions(application_id, kind, decided_by, decided_at) VALUES (1, 'accept', " +
+                    std::to_string(clerk) +
+                    ", '2026-02-12T09:00:00Z');"
+                    "INSERT INTO decisions(application_id, kind, refusal_reason, reason_text, decided_by, decided_at) "
+                    "VALUES (1, 'refuse', 2, 'file list differs', " +
+                    std::to_string(clerk) + ", '2026-03-02T09:00:00Z');")
+              .ok());
+  w.clock.Set(D("2026-03-20"));
+  auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
+  REQUIRE(issue.ok());
+  w.clock.Set(D("2026-04-01"));
+  REQUIRE(w.svc->CompleteCase(kClerk, issue->id, "bundle-7").ok());  // due 30 March: late
+  w.clock.Set(D("2026-06-26"));
+  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-06-26"), "вх-200").ok());  // due 1 July
+
+  w.clock.Set(D("2026-06-30"));
+  CHECK(BuildHalfYearReport(w.store.db(), *w.svc, w.calendar, 2026, 1, D("2026-06-30")).status().code() ==
+        Code::kInvalidArgument);
+  w.clock.Set(D("2026-07-02"));
+  auto r = BuildHalfYearReport(w.store.db(), *w.svc, w.calendar, 2026, 1, D("2026-07-02"));
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  CHECK(r->due_on.ToString() == "2026-07-10");
+  CHECK(r->applications.size() == 1);  // A-2 arrived in July
+  CHECK(r->acceptances.size() == 1);
+  REQUIRE(r->refusals.size() == 1);
+  CHECK(r->refusals[0].detail.find("001 cl.16(2)") != std::string::npos);
+  CHECK(r->refusals[0].detail.find("file list differs") != std::string::npos);
+  REQUIRE(r->issues.size() == 1);
+  CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle-7)") != std::string::npos);
+  CHECK(r->returns.size() == 1);
+  CHECK(r->destructions.empty());
+  CHECK(r->completed_late.size() == 1);
+  // The issue's notice (due 30 March) was never sent; the return (due 1 July) falls after the period.
+  REQUIRE(r->overdue.size() == 1);
+  CHECK(r->overdue[0].ref.rfind("notice:", 0) == 0);
+  CHECK(r->overdue[0].due_on.ToString() == "2026-03-30");
+  auto j = ToJson(*r);
+  CHECK(j["counts"]["refusals"] == 1);
+
+  auto info = BuildInformationReport(w.store.db(), *w.svc, "", "letter 5", D("2026-07-02"));
+  REQUIRE(info.ok());
+  CHECK(info->objects.size() == 1);
+  CHECK(info->versions_temporary == 2);
+  CHECK(info->total_files == 4);
+  CHECK(ToJson(*info)["clause"] == "003 cl.34");
 }
