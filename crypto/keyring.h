@@ -116,7 +116,6 @@ class Keyring {
   struct Impl;
   explicit Keyring(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  friend class Recovery;
 };
 
 }  // namespace qoima::crypto

@@ -17,7 +17,9 @@
 // Thread-safety: none; one decoder per pipe.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,6 +48,8 @@ enum class FrameType : uint8_t {
 /// Builds frames into a byte vector (child side).
 class FrameEncoder {
  public:
+  /// The 12-byte header of a frame with `length` payload bytes.
+  static std::array<uint8_t, kFrameHeaderBytes> Header(FrameType type, uint32_t length);
   static std::vector<uint8_t> Entry(const EntryHeader& h);
   static std::vector<uint8_t> Data(std::span<const uint8_t> bytes);
   static std::vector<uint8_t> EntryEnd(bool complete);
@@ -57,12 +61,20 @@ class FrameEncoder {
 /// Validates frames and calls the sink (parent side).
 class FrameDecoder {
  public:
-  explicit FrameDecoder(MediaSink& sink) : sink_(sink) {}
+  /// `limits` bound what the parent accepts even from a lying child
+  /// (entries, path bytes, archive members).
+  FrameDecoder(MediaSink& sink, const ReadLimits& limits) : sink_(sink), limits_(limits) {}
 
   /// Consumes `bytes` (any split). Returns a kCorrupt status starting
   /// "malformed frame" on the first protocol violation, or the sink's error.
   /// After an error the decoder refuses further input.
   Status Feed(std::span<const uint8_t> bytes);
+
+  /// Reports a problem the parent itself found (child crash, timeout,
+  /// malformed frame) to the sink and counts it.
+  Status ParentProblem(ProblemClass cls, std::string message, int64_t offset = -1);
+  /// Closes an entry the child left open (OnEntryEnd(false)) after a failure.
+  Status AbortOpenEntry();
 
   /// True once a valid kEnd frame arrived.
   bool finished() const { return finished_; }
@@ -79,8 +91,17 @@ class FrameDecoder {
 
  private:
   Status HandleFrame(FrameType type, std::span<const uint8_t> payload);
+  Status Report(ProblemClass cls, std::string message, std::string path, int64_t offset);
   MediaSink& sink_;
+  ReadLimits limits_;
   std::vector<uint8_t> buf_;
+  size_t buf_start_ = 0;
+  std::set<std::string> seen_display_;
+  std::string entry_display_;
+  uint64_t entries_ = 0;
+  uint64_t files_ = 0;
+  uint64_t data_bytes_ = 0;
+  uint64_t members_ = 0;
   bool failed_ = false;
   bool finished_ = false;
   bool in_entry_ = false;

@@ -39,6 +39,7 @@ enum EntryFlags : uint32_t {
   kEntryEncrypted = 1u << 4,      // the filesystem marks the content encrypted (NTFS EFS)
   kEntryCompressed = 1u << 5,     // the filesystem stores the content compressed (NTFS)
   kEntryDamaged = 1u << 6,        // a problem was reported for this entry; content incomplete
+  kEntryUnsafeName = 1u << 7,     // a component is "..", ".", empty, or holds NUL/backslash-free control bytes
 };
 
 struct EntryHeader {
