@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/selftest.h"
 
 namespace {
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (args[0] == "selftest") return SelfTest(tcti, state, json);
+  if (qoima::appliance::IsLifecycleCommand(args[0]))
+    return qoima::appliance::RunLifecycleCommand({tcti, state, json}, args);
   std::fprintf(stderr, "qoima: unknown command '%s'\n", args[0].c_str());
   Usage();
   return kExitUsage;
