@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "appliance/export/cli_export.h"
+#include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/selftest.h"
 
 namespace {
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "selftest") return SelfTest(tcti, state, json);
   if (auto rc = qoima::exporting::DispatchExportCommand(args, {tcti, state, json})) return *rc;
+  if (qoima::appliance::IsLifecycleCommand(args[0]))
+    return qoima::appliance::RunLifecycleCommand({tcti, state, json}, args);
   std::fprintf(stderr, "qoima: unknown command '%s'\n", args[0].c_str());
   Usage();
   return kExitUsage;

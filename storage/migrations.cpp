@@ -459,10 +459,69 @@ CREATE TABLE approval_votes (
 );
 )sql";
 
+// Lifecycle after intake (appliance/lifecycle, docs/lifecycle.md): security-test
+// outcomes that move a version between stores, issue/return/destruction cases
+// with their deadlines, what the notices register needs beyond v1, versioned
+// calendar imports, and the register entry fields v1 lacks.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE security_tests (
+  id          INTEGER PRIMARY KEY,
+  deposit_id  INTEGER NOT NULL REFERENCES deposits(id),
+  outcome     TEXT NOT NULL CHECK (outcome IN ('positive','negative')),
+  reference   TEXT NOT NULL,            -- test report / conclusion number
+  tested_on   TEXT NOT NULL,            -- YYYY-MM-DD
+  recorded_by TEXT NOT NULL,            -- login
+  recorded_at TEXT NOT NULL,
+  audit_index INTEGER
+);
+CREATE INDEX security_tests_deposit ON security_tests(deposit_id);
+
+CREATE TABLE lifecycle_cases (
+  id          INTEGER PRIMARY KEY,
+  object_id   INTEGER NOT NULL REFERENCES informatization_objects(id),
+  kind        TEXT NOT NULL CHECK (kind IN ('issue','return','destroy')),
+  received_on TEXT NOT NULL,            -- date the request / notice arrived (the event)
+  reference   TEXT NOT NULL,            -- incoming letter number
+  rule_id     TEXT NOT NULL,            -- deadline rule (appliance/lifecycle/deadline_rules.cpp)
+  due_on      TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('open','done')),
+  done_on     TEXT,
+  result_ref  TEXT,                     -- export bundle id / act number produced
+  approval_id INTEGER REFERENCES approvals(id),
+  created_by  TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  CHECK (state <> 'done' OR done_on IS NOT NULL)
+);
+CREATE INDEX lifecycle_cases_object ON lifecycle_cases(object_id);
+CREATE UNIQUE INDEX lifecycle_cases_one_destroy ON lifecycle_cases(object_id) WHERE kind = 'destroy';
+
+ALTER TABLE notices ADD COLUMN case_id INTEGER REFERENCES lifecycle_cases(id);
+ALTER TABLE notices ADD COLUMN event TEXT;
+ALTER TABLE notices ADD COLUMN sent_on TEXT;
+ALTER TABLE notices ADD COLUMN export_ref TEXT;
+
+CREATE TABLE calendar_imports (
+  id          INTEGER PRIMARY KEY,
+  year        INTEGER NOT NULL,
+  version     INTEGER NOT NULL CHECK (version >= 1),
+  source      TEXT NOT NULL,            -- the act or decree the operator named
+  file_name   TEXT NOT NULL,
+  file_sha256 BLOB NOT NULL CHECK (length(file_sha256) = 32),
+  year_text   TEXT NOT NULL,            -- the year's section, re-parsed on load
+  imported_by TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  UNIQUE (year, version)
+);
+
+ALTER TABLE register_entries ADD COLUMN entry_number TEXT;
+ALTER TABLE register_entries ADD COLUMN status TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
     {3, "intake: unique portal code, append-only journal, Annex 1 forms, NDAs, intake sessions, approval votes", kV3},
+    {4, "lifecycle: security tests, issue/return/destroy cases, notice fields, calendar imports, register fields", kV4},
 };
 
 }  // namespace

@@ -1,0 +1,734 @@
+#include "appliance/lifecycle/cli_lifecycle.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <sys/stat.h>
+
+#include "appliance/lifecycle/calendar_file.h"
+#include "appliance/lifecycle/calendar_store.h"
+#include "appliance/lifecycle/deadline_rules.h"
+#include "appliance/lifecycle/lifecycle_json.h"
+#include "appliance/lifecycle/lifecycle_report.h"
+#include "appliance/lifecycle/lifecycle_service.h"
+#include "appliance/lifecycle/register_store.h"
+#include "appliance/lifecycle/tree_checksum.h"
+#include "crypto/keyring.h"
+#include "hardware/media_reader.h"
+#include "storage/migrations.h"
+
+namespace qoima::appliance {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+/// Largest calendar / register / listing file the CLI reads into memory.
+constexpr size_t kMaxInputFileBytes = 256 * 1024 * 1024;
+
+const std::set<std::string> kCommands = {"calendar", "due",    "checksum", "register", "object", "version",
+                                         "request",  "return", "destroy",  "notices",  "report"};
+
+/// Arguments after the command words: positionals and --flag value pairs.
+struct Args {
+  std::vector<std::string> pos;
+  std::map<std::string, std::string> flags;
+  std::set<std::string> switches;
+
+  bool Has(const std::string& f) const { return switches.count(f) || flags.count(f); }
+  std::string Get(const std::string& f, const std::string& def = "") const {
+    auto it = flags.find(f);
+    return it == flags.end() ? def : it->second;
+  }
+};
+
+const std::set<std::string> kSwitches = {"--history", "--json"};
+
+Args ParseArgs(const std::vector<std::string>& v, size_t from) {
+  Args a;
+  for (size_t i = from; i < v.size(); ++i) {
+    if (v[i].rfind("--", 0) == 0 && v[i].size() > 2) {
+      if (kSwitches.count(v[i]) || i + 1 >= v.size())
+        a.switches.insert(v[i]);
+      else {
+        a.flags[v[i]] = v[i + 1];
+        ++i;
+      }
+    } else {
+      a.pos.push_back(v[i]);
+    }
+  }
+  return a;
+}
+
+Result<std::string> ReadInputFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path);
+  std::string s;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    s.append(buf, static_cast<size_t>(in.gcount()));
+    if (s.size() > kMaxInputFileBytes) return Status::LimitExceeded(path + " is larger than the CLI reads");
+  }
+  return s;
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "qoima: %s\n", s.ToString().c_str());
+  return kExitFailed;
+}
+
+int Usage(const std::string& msg) {
+  std::fprintf(stderr, "qoima: %s\n%s", msg.c_str(), LifecycleUsage());
+  return kExitUsage;
+}
+
+void PrintJson(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+
+Result<CivilDate> DateFlag(const Args& a, const std::string& flag, std::optional<CivilDate> def) {
+  std::string v = a.Get(flag);
+  if (v.empty()) {
+    if (def) return *def;
+    return Status::InvalidArgument(flag + " YYYY-MM-DD is required");
+  }
+  auto d = CivilDate::Parse(v);
+  if (!d.ok()) return d.status().WithContext(flag);
+  return d;
+}
+
+Result<int64_t> IdArg(const std::string& s, const std::string& what) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+    return Status::InvalidArgument(what + " '" + s + "' is not a number");
+  return static_cast<int64_t>(std::stoll(s));
+}
+
+// ---- the store ---------------------------------------------------------------
+
+struct StoreSession {
+  std::unique_ptr<crypto::Keyring> keyring;
+  storage::Database db;
+  std::unique_ptr<storage::AuditLog> audit;
+  WorkingCalendar calendar;
+  SystemLifecycleClock system_clock;
+  std::unique_ptr<FixedLifecycleClock> fixed_clock;
+  std::unique_ptr<LifecycleService> service;
+  LifecycleActor actor;
+
+  const LifecycleClock& clock() const {
+    return fixed_clock ? static_cast<const LifecycleClock&>(*fixed_clock) : system_clock;
+  }
+};
+
+Result<LifecycleActor> ResolveActor(storage::Database& db, const Args& a) {
+  std::string login = a.Get("--user");
+  if (login.empty()) {
+    const char* env = std::getenv("QOIMA_USER");
+    login = env ? env : "";
+  }
+  if (login.empty()) return Status::PermissionDenied("name the acting user with --user LOGIN (or QOIMA_USER)");
+  QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT r.role FROM user_roles r JOIN users u ON u.id = r.user_id "
+                                             "WHERE u.login = ? AND u.disabled_at IS NULL ORDER BY r.role"));
+  st.Bind(1, login);
+  std::vector<std::string> roles;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    roles.push_back(st.ColumnText(0));
+  }
+  if (roles.empty()) return Status::PermissionDenied("user '" + login + "' does not exist, is disabled or has no role");
+  std::string role = a.Get("--role");
+  if (role.empty()) {
+    if (roles.size() > 1)
+      return Status::InvalidArgument("user '" + login + "' holds several roles: choose one with --role");
+    role = roles[0];
+  }
+  if (std::find(roles.begin(), roles.end(), role) == roles.end())
+    return Status::PermissionDenied("user '" + login + "' does not hold the role '" + role + "'");
+  return LifecycleActor{login, role};
+}
+
+/// `allow_today`: read-only commands may pretend another date (--today) for rehearsals.
+Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, const Args& a, bool need_actor,
+                                                bool allow_today) {
+  auto s = std::make_unique<StoreSession>();
+  auto kr = crypto::Keyring::Open(o.tcti, o.state_dir);
+  if (!kr.ok()) return kr.status().WithContext("open the keyring in " + o.state_dir);
+  s->keyring = std::move(*kr);
+  auto key = s->keyring->SqlcipherKey();
+  QOIMA_ASSIGN_OR_RETURN(s->db, storage::Database::Open(o.state_dir + "/meta.db", key.span()));
+  QOIMA_RETURN_IF_ERROR(storage::ApplyMigrations(s->db, SystemLifecycleClock().NowUtc()).status());
+  QOIMA_ASSIGN_OR_RETURN(s->audit, storage::AuditLog::Create(s->db));
+  QOIMA_ASSIGN_OR_RETURN(s->calendar, LoadCalendar(s->db));
+  if (a.Has("--today")) {
+    if (!allow_today) return Status::InvalidArgument("--today is only for due, report and register look-ups");
+    QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateFlag(a, "--today", std::nullopt));
+    s->fixed_clock = std::make_unique<FixedLifecycleClock>(d);
+  }
+  if (need_actor) { QOIMA_ASSIGN_OR_RETURN(s->actor, ResolveActor(s->db, a)); }
+  s->service = std::make_unique<LifecycleService>(s->db, *s->audit, s->calendar, s->clock());
+  return s;
+}
+
+// ---- calendar ----------------------------------------------------------------
+
+void PrintYear(const WorkingCalendar& cal, const CalendarYear& y) {
+  std::printf("%d  source: %s\n", y.year, y.source.c_str());
+  for (CivilDate d = CivilDate::FromYmd(y.year, 1, 1); d.year() == y.year; d = d.AddDays(1)) {
+    auto info = cal.Describe(d);
+    if (!info.ok()) continue;
+    bool unusual = info->working == d.is_weekend();
+    if (unusual)
+      std::printf("  %s  %-9s %s\n", d.ToString().c_str(), info->working ? "WORKING" : "day off", info->reason.c_str());
+  }
+}
+
+int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  if (v.size() < 2) return Usage("calendar needs check, show or import");
+  Args a = ParseArgs(v, 2);
+  if (v[1] == "check") {
+    if (a.pos.size() != 1) return Usage("calendar check FILE");
+    auto text = ReadInputFile(a.pos[0]);
+    if (!text.ok()) return Fail(text.status());
+    auto years = ParseCalendarFile(*text, a.pos[0]);
+    if (!years.ok()) return Fail(years.status());
+    auto cal = WorkingCalendar::Build(*years);
+    if (!cal.ok()) return Fail(cal.status());
+    for (const auto& y : *years) PrintYear(*cal, y);
+    std::printf("calendar check: %zu year(s) OK\n", years->size());
+    return kExitOk;
+  }
+  if (v[1] == "import") {
+    if (a.pos.size() != 1) return Usage("calendar import FILE --source TEXT --user LOGIN");
+    auto text = ReadInputFile(a.pos[0]);
+    if (!text.ok()) return Fail(text.status());
+    auto s = OpenStore(o, a, true, false);
+    if (!s.ok()) return Fail(s.status());
+    auto r =
+        ImportCalendar((*s)->db, *(*s)->audit, (*s)->actor, *text, a.pos[0], a.Get("--source"), (*s)->clock().NowUtc());
+    if (!r.ok()) return Fail(r.status());
+    for (const auto& i : *r)
+      std::printf("calendar %d imported as version %d (source: %s, sha256 %s)\n", i.year, i.version, i.source.c_str(),
+                  i.file_sha256_hex.c_str());
+    return kExitOk;
+  }
+  if (v[1] == "show") {
+    auto s = OpenStore(o, a, false, false);
+    if (!s.ok()) return Fail(s.status());
+    if (a.Has("--history")) {
+      auto h = CalendarHistory((*s)->db);
+      if (!h.ok()) return Fail(h.status());
+      for (const auto& i : *h)
+        std::printf("%d v%d  %s  by %s  file %s  sha256 %s  source: %s\n", i.year, i.version, i.imported_at.c_str(),
+                    i.imported_by.c_str(), i.file_name.c_str(), i.file_sha256_hex.c_str(), i.source.c_str());
+      return kExitOk;
+    }
+    std::vector<CalendarImportInfo> in_force;
+    auto cal = LoadCalendar((*s)->db, &in_force);
+    if (!cal.ok()) return Fail(cal.status());
+    for (const auto& i : in_force) {
+      if (!a.pos.empty() && a.pos[0] != std::to_string(i.year)) continue;
+      std::printf("== %d: %s\n", i.year,
+                  i.version == 0 ? ("built-in default " + i.file_name).c_str()
+                                 : ("imported version " + std::to_string(i.version) + " from " + i.file_name + " on " +
+                                    i.imported_at + " by " + i.imported_by)
+                                       .c_str());
+      PrintYear(*cal, *cal->year(i.year));
+    }
+    return kExitOk;
+  }
+  return Usage("unknown calendar command '" + v[1] + "'");
+}
+
+// ---- due, notices ------------------------------------------------------------
+
+int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  Args a = ParseArgs(v, 1);
+  int soon = 2;
+  if (a.Has("--soon")) {
+    auto n = IdArg(a.Get("--soon"), "--soon");
+    if (!n.ok()) return Usage(n.status().message());
+    soon = static_cast<int>(*n);
+  }
+  auto s = OpenStore(o, a, false, true);
+  if (!s.ok()) return Fail(s.status());
+  auto due = (*s)->service->Due(soon);
+  if (!due.ok()) return Fail(due.status());
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& d : *due) j.push_back(ToJson(d));
+    PrintJson({{"today", (*s)->clock().Today().ToString()}, {"items", j}});
+    return kExitOk;
+  }
+  std::printf("as of %s: %zu open item(s)\n", (*s)->clock().Today().ToString().c_str(), due->size());
+  for (const auto& d : *due)
+    std::printf("%-8s  due %s  %+d wd  %-12s %-10s %s\n", std::string(DueStatusName(d.status)).c_str(),
+                d.due_on.ToString().c_str(), d.working_days_left, d.ref.c_str(), d.clause.c_str(), d.what.c_str());
+  return kExitOk;
+}
+
+int CmdNotices(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  Args a = ParseArgs(v, 1);
+  bool mark = !a.pos.empty() && a.pos[0] == "sent";
+  auto s = OpenStore(o, a, mark, false);
+  if (!s.ok()) return Fail(s.status());
+  if (mark) {
+    if (a.pos.size() != 2) return Usage("notices sent NOTICE --date YYYY-MM-DD --export REF");
+    auto id = IdArg(a.pos[1], "notice");
+    auto date = DateFlag(a, "--date", (*s)->clock().Today());
+    if (!id.ok() || !date.ok()) return Usage(!id.ok() ? id.status().message() : date.status().message());
+    Status st = (*s)->service->MarkNoticeSent((*s)->actor, *id, *date, a.Get("--export"));
+    if (!st.ok()) return Fail(st);
+    std::printf("notice %lld recorded as sent on %s\n", static_cast<long long>(*id), date->ToString().c_str());
+    return kExitOk;
+  }
+  auto list = (*s)->service->Notices();
+  if (!list.ok()) return Fail(list.status());
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& n : *list) j.push_back(ToJson(n));
+    PrintJson(j);
+    return kExitOk;
+  }
+  for (const auto& n : *list)
+    std::printf("notice %lld  %-12s due %s  %s  %s\n", static_cast<long long>(n.id), n.kind.c_str(),
+                n.due_on ? n.due_on->ToString().c_str() : "-",
+                n.sent_on ? ("sent " + n.sent_on->ToString() + " in " + n.export_ref).c_str() : "NOT SENT",
+                n.event.c_str());
+  return kExitOk;
+}
+
+// ---- checksum ------------------------------------------------------------------
+
+/// Hashes every file an image holds, through the sandboxed media reader.
+class HashingSink : public hardware::MediaSink {
+ public:
+  Status OnEntry(const hardware::EntryHeader& h) override {
+    in_file_ = h.type == hardware::EntryType::kFile;
+    if (in_file_) {
+      path_ = h.raw_path;
+      hasher_ = std::make_unique<crypto::Sha256>();
+      size_ = 0;
+    } else if (h.type != hardware::EntryType::kDirectory) {
+      non_regular.push_back({h.raw_path, std::string(hardware::EntryTypeName(h.type)) +
+                                             (h.link_target.empty() ? "" : " to " + h.link_target)});
+    }
+    return Status::Ok();
+  }
+  Status OnData(std::span<const uint8_t> chunk) override {
+    if (in_file_) {
+      hasher_->Update(chunk);
+      size_ += chunk.size();
+    }
+    return Status::Ok();
+  }
+  Status OnEntryEnd(bool complete) override {
+    if (!in_file_) return Status::Ok();
+    in_file_ = false;
+    if (!complete) return Status::MediaUnreadable("file '" + path_ + "' could not be read completely");
+    files.push_back({path_, size_, hasher_->Finish()});
+    return Status::Ok();
+  }
+  Status OnArchiveMember(const hardware::ArchiveMember&) override { return Status::Ok(); }
+  Status OnProblem(const hardware::MediaProblem& p) override {
+    problems.push_back(std::string(hardware::ProblemClassName(p.cls)) + ": " + p.message +
+                       (p.path.empty() ? "" : " (" + p.path + ")"));
+    return Status::Ok();
+  }
+
+  std::vector<FileChecksum> files;
+  std::vector<NonRegularEntry> non_regular;
+  std::vector<std::string> problems;
+
+ private:
+  bool in_file_ = false;
+  std::string path_;
+  uint64_t size_ = 0;
+  std::unique_ptr<crypto::Sha256> hasher_;
+};
+
+Result<DirectoryChecksum> ChecksumTarget(const std::string& target) {
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + target);
+  if (S_ISDIR(st.st_mode)) return ChecksumDirectory(target);
+  HashingSink sink;
+  hardware::SandboxedMediaReader reader;
+  auto summary = reader.Read(target, hardware::ReadOptions{}, sink);
+  if (!summary.ok()) return summary.status().WithContext("read image " + target);
+  DirectoryChecksum out;
+  QOIMA_ASSIGN_OR_RETURN(out.tree, MakeTreeChecksum(std::move(sink.files)));
+  out.non_regular = std::move(sink.non_regular);
+  return out;
+}
+
+Result<TreeChecksum> StoredVersionTree(storage::Database& db, LifecycleService& svc, const std::string& object_ref,
+                                       int version_no, VersionInfo* info) {
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, svc.FindObject(object_ref));
+  QOIMA_ASSIGN_OR_RETURN(auto versions, svc.Versions(obj.id));
+  for (const auto& v : versions) {
+    if (v.version_no != version_no) continue;
+    *info = v;
+    QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT path, size, sha256 FROM files WHERE deposit_id = ?"));
+    st.Bind(1, v.deposit_id);
+    std::vector<FileChecksum> files;
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      auto p = st.ColumnBlob(0);
+      auto h = st.ColumnBlob(2);
+      FileChecksum f{std::string(p.begin(), p.end()), static_cast<uint64_t>(st.ColumnInt(1)), {}};
+      if (h.size() != f.sha256.size()) return Status::Corrupt("files row of deposit " + std::to_string(v.deposit_id));
+      std::copy(h.begin(), h.end(), f.sha256.begin());
+      files.push_back(std::move(f));
+    }
+    return MakeTreeChecksum(std::move(files));
+  }
+  return Status::NotFound("object '" + object_ref + "' has no version " + std::to_string(version_no));
+}
+
+int CmdChecksum(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  if (v.size() < 2) return Usage("checksum needs compute or verify");
+  Args a = ParseArgs(v, 2);
+  if (v[1] == "compute") {
+    if (a.pos.size() != 1) return Usage("checksum compute DIR|IMAGE");
+    auto sum = ChecksumTarget(a.pos[0]);
+    if (!sum.ok()) return Fail(sum.status());
+    if (o.json) {
+      nlohmann::json files = nlohmann::json::array();
+      for (const auto& f : sum->tree.files)
+        files.push_back({{"path", f.path}, {"size", *f.size}, {"sha256", crypto::Hex(f.sha256)}});
+      PrintJson({{"root_sha256", crypto::Hex(sum->tree.root)}, {"files", files}});
+    } else {
+      std::fputs(Sha256sumListing(sum->tree.files).c_str(), stdout);
+      std::printf("# root %s  (%zu files, %llu bytes)\n", crypto::Hex(sum->tree.root).c_str(), sum->tree.files.size(),
+                  static_cast<unsigned long long>(sum->tree.total_bytes));
+    }
+    for (const auto& n : sum->non_regular)
+      std::fprintf(stderr, "qoima: not a regular file: %s (%s)\n", n.path.c_str(), n.what.c_str());
+    return kExitOk;
+  }
+  if (v[1] != "verify") return Usage("unknown checksum command '" + v[1] + "'");
+  if (a.pos.size() != 1) return Usage("checksum verify DIR|IMAGE (--object OBJ --version N | --list SHA256SUMS)");
+  TreeChecksum expected;
+  std::string against;
+  if (a.Has("--list")) {
+    auto text = ReadInputFile(a.Get("--list"));
+    if (!text.ok()) return Fail(text.status());
+    auto t = ParseSha256sumListing(*text, a.Get("--list"));
+    if (!t.ok()) return Fail(t.status());
+    expected = std::move(*t);
+    against = "listing " + a.Get("--list");
+  } else {
+    auto ver = IdArg(a.Get("--version"), "--version");
+    if (!a.Has("--object") || !ver.ok()) return Usage("checksum verify needs --object OBJ --version N or --list FILE");
+    auto s = OpenStore(o, a, false, false);
+    if (!s.ok()) return Fail(s.status());
+    VersionInfo info;
+    auto t = StoredVersionTree((*s)->db, *(*s)->service, a.Get("--object"), static_cast<int>(*ver), &info);
+    if (!t.ok()) return Fail(t.status());
+    if (info.state != "committed") return Fail(Status::FailedPrecondition("that version was destroyed"));
+    expected = std::move(*t);
+    against = "object " + a.Get("--object") + " version " + std::to_string(*ver) + " (" +
+              std::string(StoreTierName(info.tier)) + " store)";
+    if (!info.root_hex.empty() && info.root_hex != crypto::Hex(expected.root))
+      std::fprintf(stderr, "qoima: note: the version's recorded root %s differs from its file list's %s\n",
+                   info.root_hex.c_str(), crypto::Hex(expected.root).c_str());
+  }
+  auto actual = ChecksumTarget(a.pos[0]);
+  if (!actual.ok()) return Fail(actual.status());
+  auto diff = CompareTrees(expected, actual->tree, actual->non_regular);
+  if (o.json) {
+    nlohmann::json d = nlohmann::json::array();
+    for (const auto& x : diff)
+      d.push_back({{"kind", TreeDifferenceKindName(x.kind)}, {"path", x.path}, {"detail", x.detail}});
+    PrintJson({{"against", against},
+               {"expected_root", crypto::Hex(expected.root)},
+               {"actual_root", crypto::Hex(actual->tree.root)},
+               {"identical", diff.empty()},
+               {"differences", d}});
+  } else {
+    for (const auto& x : diff)
+      std::printf("%-10s %s: %s\n", std::string(TreeDifferenceKindName(x.kind)).c_str(), x.path.c_str(),
+                  x.detail.c_str());
+    std::printf("%s: %s against %s (root %s, %zu file(s) checked)\n", a.pos[0].c_str(),
+                diff.empty() ? "IDENTICAL" : (std::to_string(diff.size()) + " DIFFERENCE(S)").c_str(), against.c_str(),
+                crypto::Hex(actual->tree.root).c_str(), actual->tree.files.size());
+  }
+  return diff.empty() ? kExitOk : kExitFailed;
+}
+
+// ---- register ----------------------------------------------------------------
+
+int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  if (v.size() < 2) return Usage("register needs import, show or lookup");
+  Args a = ParseArgs(v, 2);
+  if (v[1] == "import") {
+    if (a.pos.size() != 1) return Usage("register import FILE --user LOGIN");
+    auto text = ReadInputFile(a.pos[0]);
+    if (!text.ok()) return Fail(text.status());
+    auto s = OpenStore(o, a, true, false);
+    if (!s.ok()) return Fail(s.status());
+    auto r = ImportRegisterSnapshot((*s)->db, *(*s)->audit, (*s)->actor, *text, a.pos[0], (*s)->clock().NowUtc());
+    if (!r.ok()) return Fail(r.status());
+    std::printf("register snapshot of %s imported: %lld entries, %d days old (source: %s)\n",
+                r->as_of.ToString().c_str(), static_cast<long long>(r->entries),
+                (*s)->clock().Today().DaysSince(r->as_of), r->source.c_str());
+    return kExitOk;
+  }
+  if (v[1] != "show" && v[1] != "lookup") return Usage("unknown register command '" + v[1] + "'");
+  auto s = OpenStore(o, a, false, true);
+  if (!s.ok()) return Fail(s.status());
+  RegisterImportInfo info;
+  auto snap = LoadLatestRegisterSnapshot((*s)->db, &info);
+  if (!snap.ok()) return Fail(snap.status());
+  if (!snap->has_value())
+    return Fail(Status::NotFound("no register snapshot has been imported (qoima register import FILE)"));
+  CivilDate today = (*s)->clock().Today();
+  int age = (*snap)->AgeDays(today);
+  if (v[1] == "show") {
+    std::printf("register snapshot of %s, %d days old%s; %lld entries; imported %s; source: %s\n",
+                (*snap)->taken.ToString().c_str(), age, age > RegisterSnapshotLimits::kStaleAfterDays ? " (STALE)" : "",
+                static_cast<long long>(info.entries), info.imported_at.c_str(), info.source.c_str());
+    return kExitOk;
+  }
+  if (a.pos.size() != 1) return Usage("register lookup QUERY [--track application|register]");
+  std::string track = a.Get("--track", "application");
+  if (track != "application" && track != "register") return Usage("--track is application or register");
+  auto r = LookUpProduct(**snap, a.pos[0], track == "register" ? RegisterTrack::kRegister : RegisterTrack::kApplication,
+                         today);
+  if (o.json) {
+    nlohmann::json m = nlohmann::json::array();
+    for (const auto* e : r.matches)
+      m.push_back({{"number", e->number},
+                   {"holder", e->holder},
+                   {"bin_iin", e->bin},
+                   {"product", e->product},
+                   {"status", RegisterEntryStatusName(e->status)},
+                   {"notice", e->notice_number},
+                   {"notice_date", e->notice_date.ToString()}});
+    PrintJson({{"matches", m},
+               {"snapshot_age_days", r.snapshot_age_days},
+               {"stale", r.stale},
+               {"blocks_acceptance", r.blocks_acceptance},
+               {"advice", r.advice}});
+  } else {
+    for (const auto* e : r.matches)
+      std::printf("%s  %s  %s (BIN/IIN %s)  %s, notice %s of %s\n", e->number.c_str(), e->product.c_str(),
+                  e->holder.c_str(), e->bin.c_str(), std::string(RegisterEntryStatusName(e->status)).c_str(),
+                  e->notice_number.c_str(), e->notice_date.ToString().c_str());
+    std::printf("%s\n", r.advice.c_str());
+  }
+  return r.blocks_acceptance ? kExitFailed : kExitOk;
+}
+
+// ---- objects, versions, cases --------------------------------------------------
+
+int CmdObject(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  Args a = ParseArgs(v, 1);
+  if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ");
+  auto s = OpenStore(o, a, false, false);
+  if (!s.ok()) return Fail(s.status());
+  auto& svc = *(*s)->service;
+  auto obj = svc.FindObject(a.pos[1]);
+  if (!obj.ok()) return Fail(obj.status());
+  auto versions = svc.Versions(obj->id);
+  auto moves = svc.TierHistory(obj->id);
+  auto cases = svc.Cases(obj->id);
+  if (!versions.ok() || !moves.ok() || !cases.ok())
+    return Fail(!versions.ok() ? versions.status() : !moves.ok() ? moves.status() : cases.status());
+  if (o.json) {
+    nlohmann::json vs = nlohmann::json::array(), cs = nlohmann::json::array(), ms = nlohmann::json::array();
+    for (const auto& x : *versions) vs.push_back(ToJson(x));
+    for (const auto& x : *cases) cs.push_back(ToJson(x));
+    for (const auto& m : *moves)
+      ms.push_back({{"version", m.version_no},
+                    {"from", m.from},
+                    {"to", m.to},
+                    {"reason", m.reason},
+                    {"by", m.by},
+                    {"at", m.at}});
+    PrintJson({{"object", ToJson(*obj)}, {"versions", vs}, {"tier_moves", ms}, {"cases", cs}});
+    return kExitOk;
+  }
+  std::printf("object %lld  %s  portal code %s  track %s%s%s\n", static_cast<long long>(obj->id), obj->name.c_str(),
+              obj->portal_code.c_str(), obj->track.c_str(),
+              obj->operation_ended_at ? ("  operation ended " + *obj->operation_ended_at).c_str() : "",
+              obj->destroyed ? "  DESTROYED" : "");
+  for (const auto& x : *versions)
+    std::printf("  version %d %-10s %-9s %-9s %lld files %lld bytes root %s\n", x.version_no, x.label.c_str(),
+                std::string(StoreTierName(x.tier)).c_str(), x.state.c_str(), static_cast<long long>(x.file_count),
+                static_cast<long long>(x.total_bytes), x.root_hex.empty() ? "-" : x.root_hex.c_str());
+  for (const auto& m : *moves)
+    std::printf("  moved version %d %s -> %s on %s by %s: %s\n", m.version_no, m.from.c_str(), m.to.c_str(),
+                m.at.c_str(), m.by.c_str(), m.reason.c_str());
+  for (const auto& c : *cases)
+    std::printf("  case %lld %-7s received %s ref %s due %s %s\n", static_cast<long long>(c.id),
+                std::string(CaseKindName(c.kind)).c_str(), c.received_on.ToString().c_str(), c.reference.c_str(),
+                c.due_on.ToString().c_str(),
+                c.done ? ("done " + c.done_on->ToString() + " (" + c.result_ref + ")").c_str() : "OPEN");
+  return kExitOk;
+}
+
+int CmdVersion(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  Args a = ParseArgs(v, 1);
+  if (a.pos.size() != 4 || a.pos[0] != "test-outcome" || (a.pos[3] != "positive" && a.pos[3] != "negative"))
+    return Usage("version test-outcome OBJ VERSION positive|negative --report REF [--date YYYY-MM-DD]");
+  auto ver = IdArg(a.pos[2], "version");
+  if (!ver.ok()) return Usage(ver.status().message());
+  auto s = OpenStore(o, a, true, false);
+  if (!s.ok()) return Fail(s.status());
+  auto obj = (*s)->service->FindObject(a.pos[1]);
+  if (!obj.ok()) return Fail(obj.status());
+  auto date = DateFlag(a, "--date", (*s)->clock().Today());
+  if (!date.ok()) return Usage(date.status().message());
+  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
+                                               a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
+                                               a.Get("--report"), *date);
+  if (!st.ok()) return Fail(st);
+  std::printf("version %lld of object %lld: %s test outcome recorded%s\n", static_cast<long long>(*ver),
+              static_cast<long long>(obj->id), a.pos[3].c_str(),
+              a.pos[3] == "positive" ? "; moved to the permanent store" : "; stays in the temporary store");
+  return kExitOk;
+}
+
+void PrintCase(const LifecycleCliOptions& o, const CaseInfo& c) {
+  if (o.json) {
+    PrintJson(ToJson(c));
+    return;
+  }
+  std::printf("case %lld (%s) for object %lld: received %s, ref %s, due %s (%s)\n", static_cast<long long>(c.id),
+              std::string(CaseKindName(c.kind)).c_str(), static_cast<long long>(c.object_id),
+              c.received_on.ToString().c_str(), c.reference.c_str(), c.due_on.ToString().c_str(), c.rule_id.c_str());
+}
+
+/// request|return OBJ --received DATE --ref REF ; request|return done CASE --result REF
+int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, CaseKind kind) {
+  Args a = ParseArgs(v, 1);
+  std::string name = v[0];
+  if (a.pos.size() == 2 && a.pos[0] == "done") {
+    auto id = IdArg(a.pos[1], "case");
+    if (!id.ok()) return Usage(id.status().message());
+    auto s = OpenStore(o, a, true, false);
+    if (!s.ok()) return Fail(s.status());
+    Status st = (*s)->service->CompleteCase((*s)->actor, *id, a.Get("--result"));
+    if (!st.ok()) return Fail(st);
+    std::printf("case %lld completed: %s\n", static_cast<long long>(*id), a.Get("--result").c_str());
+    return kExitOk;
+  }
+  if (a.pos.size() != 1)
+    return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " done CASE --result REF");
+  auto s = OpenStore(o, a, true, false);
+  if (!s.ok()) return Fail(s.status());
+  auto obj = (*s)->service->FindObject(a.pos[0]);
+  if (!obj.ok()) return Fail(obj.status());
+  auto date = DateFlag(a, "--received", (*s)->clock().Today());
+  if (!date.ok()) return Usage(date.status().message());
+  auto c = (*s)->service->OpenCase((*s)->actor, obj->id, kind, *date, a.Get("--ref"));
+  if (!c.ok()) return Fail(c.status());
+  PrintCase(o, *c);
+  return kExitOk;
+}
+
+int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  Args a = ParseArgs(v, 1);
+  if (a.pos.size() == 2 && a.pos[0] == "notice")
+    return CmdCase(o,
+                   {"destroy", a.pos[1], "--received", a.Get("--received"), "--ref", a.Get("--ref"), "--user",
+                    a.Get("--user"), "--role", a.Get("--role")},
+                   CaseKind::kDestroy);
+  if (a.pos.size() != 1) return Usage("destroy notice OBJ --received DATE --ref LETTER  |  destroy CASE --approval ID");
+  auto id = IdArg(a.pos[0], "case");
+  auto approval = IdArg(a.Get("--approval"), "--approval");
+  if (!id.ok() || !approval.ok()) return Usage(!id.ok() ? id.status().message() : approval.status().message());
+  auto s = OpenStore(o, a, true, false);
+  if (!s.ok()) return Fail(s.status());
+  SqlDepositShredder shredder(o.state_dir + "/objects");
+  auto act = (*s)->service->Destroy((*s)->actor, *id, *approval, shredder, (*s)->keyring->signer());
+  if (!act.ok()) return Fail(act.status());
+  if (o.json) {
+    PrintJson(ToJson(*act));
+    return kExitOk;
+  }
+  std::printf("destruction act %s of %s: object %lld '%s'\n", act->act_number.c_str(), act->act_date.ToString().c_str(),
+              static_cast<long long>(act->object.id), act->object.name.c_str());
+  for (const auto& ver : act->versions) {
+    std::printf("  version %d (%s store) root %s: %lld files, %lld bytes\n", ver.version_no, ver.tier.c_str(),
+                ver.root_hex.empty() ? "-" : ver.root_hex.c_str(), static_cast<long long>(ver.file_count),
+                static_cast<long long>(ver.total_bytes));
+    for (const auto& f : ver.files)
+      std::printf("    %s  %lld  %s\n", f.sha256_hex.c_str(), static_cast<long long>(f.size), f.path.c_str());
+  }
+  std::printf("approved by %s and %s; audit checkpoint %llu %s\n", act->requested_by.c_str(), act->approved_by.c_str(),
+              static_cast<unsigned long long>(act->checkpoint_tree_size), act->checkpoint_root_hex.c_str());
+  return kExitOk;
+}
+
+int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+  Args a = ParseArgs(v, 1);
+  if (a.pos.empty()) return Usage("report half-year YEAR 1|2  |  report information [OBJ] --ref REQUEST");
+  auto s = OpenStore(o, a, false, true);
+  if (!s.ok()) return Fail(s.status());
+  CivilDate today = (*s)->clock().Today();
+  nlohmann::json j;
+  if (a.pos[0] == "half-year" && a.pos.size() == 3) {
+    auto year = IdArg(a.pos[1], "year");
+    auto half = IdArg(a.pos[2], "half");
+    if (!year.ok() || !half.ok()) return Usage("report half-year YEAR 1|2");
+    auto r = BuildHalfYearReport((*s)->db, *(*s)->service, (*s)->calendar, static_cast<int>(*year),
+                                 static_cast<int>(*half), today);
+    if (!r.ok()) return Fail(r.status());
+    j = ToJson(*r);
+  } else if (a.pos[0] == "information" && a.pos.size() <= 2) {
+    auto r = BuildInformationReport((*s)->db, *(*s)->service, a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
+    if (!r.ok()) return Fail(r.status());
+    j = ToJson(*r);
+  } else {
+    return Usage("report half-year YEAR 1|2  |  report information [OBJ] --ref REQUEST");
+  }
+  // The report is data for printing: JSON is its one form on the CLI.
+  PrintJson(j);
+  return kExitOk;
+}
+
+}  // namespace
+
+bool IsLifecycleCommand(const std::string& name) { return kCommands.count(name) != 0; }
+
+const char* LifecycleUsage() {
+  return "lifecycle commands (docs/cli-lifecycle.md; acting user: --user LOGIN [--role ROLE]):\n"
+         "  calendar check FILE | calendar import FILE --source TEXT | calendar show [YEAR] [--history]\n"
+         "  due [--soon N] [--today DATE]            overdue and due-soon items\n"
+         "  checksum compute DIR|IMAGE | checksum verify DIR|IMAGE (--object OBJ --version N | --list FILE)\n"
+         "  register import FILE | register show | register lookup QUERY [--track application|register]\n"
+         "  object show OBJ\n"
+         "  version test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
+         "  request OBJ --received DATE --ref LETTER | request done CASE --result BUNDLE   (003 cl.29)\n"
+         "  return OBJ --received DATE --ref LETTER | return done CASE --result ACT        (003 cl.30)\n"
+         "  destroy notice OBJ --received DATE --ref LETTER | destroy CASE --approval ID   (003 cl.33)\n"
+         "  notices | notices sent NOTICE --date DATE --export REF\n"
+         "  report half-year YEAR 1|2 | report information [OBJ] --ref REQUEST\n";
+}
+
+int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<std::string>& args) {
+  const std::string& c = args.at(0);
+  if (c == "calendar") return CmdCalendar(options, args);
+  if (c == "due") return CmdDue(options, args);
+  if (c == "checksum") return CmdChecksum(options, args);
+  if (c == "register") return CmdRegister(options, args);
+  if (c == "object") return CmdObject(options, args);
+  if (c == "version") return CmdVersion(options, args);
+  if (c == "request") return CmdCase(options, args, CaseKind::kIssue);
+  if (c == "return") return CmdCase(options, args, CaseKind::kReturn);
+  if (c == "destroy") return CmdDestroy(options, args);
+  if (c == "notices") return CmdNotices(options, args);
+  if (c == "report") return CmdReport(options, args);
+  return Usage("unknown command '" + c + "'");
+}
+
+}  // namespace qoima::appliance

@@ -1,0 +1,121 @@
+#include "appliance/lifecycle/lifecycle_json.h"
+
+namespace qoima::appliance {
+
+namespace {
+template <typename T>
+nlohmann::json Opt(const std::optional<T>& v) {
+  if (!v) return nullptr;
+  if constexpr (std::is_same_v<T, CivilDate>)
+    return v->ToString();
+  else
+    return *v;
+}
+}  // namespace
+
+std::string_view StoreTierName(StoreTier t) { return t == StoreTier::kTemporary ? "temporary" : "permanent"; }
+std::string_view TestOutcomeName(TestOutcome o) { return o == TestOutcome::kPositive ? "positive" : "negative"; }
+std::string_view CaseKindName(CaseKind k) {
+  switch (k) {
+    case CaseKind::kIssue: return "issue";
+    case CaseKind::kReturn: return "return";
+    case CaseKind::kDestroy: return "destroy";
+  }
+  return "?";
+}
+std::string_view DueStatusName(DueStatus s) {
+  switch (s) {
+    case DueStatus::kOverdue: return "overdue";
+    case DueStatus::kDueSoon: return "due-soon";
+    case DueStatus::kOpen: return "open";
+  }
+  return "?";
+}
+
+nlohmann::json ToJson(const ObjectInfo& o) {
+  return {{"id", o.id},
+          {"name", o.name},
+          {"portal_code", o.portal_code},
+          {"track", o.track},
+          {"operation_ended_at", Opt(o.operation_ended_at)},
+          {"destroyed", o.destroyed}};
+}
+
+nlohmann::json ToJson(const VersionInfo& v) {
+  return {{"deposit_id", v.deposit_id},
+          {"object_id", v.object_id},
+          {"version", v.version_no},
+          {"label", v.label},
+          {"kind", v.kind},
+          {"tier", StoreTierName(v.tier)},
+          {"state", v.state},
+          {"file_count", v.file_count},
+          {"total_bytes", v.total_bytes},
+          {"root_sha256", v.root_hex},
+          {"created_at", v.created_at}};
+}
+
+nlohmann::json ToJson(const CaseInfo& c) {
+  return {{"id", c.id},
+          {"object_id", c.object_id},
+          {"kind", CaseKindName(c.kind)},
+          {"received_on", c.received_on.ToString()},
+          {"reference", c.reference},
+          {"rule", c.rule_id},
+          {"due_on", c.due_on.ToString()},
+          {"state", c.done ? "done" : "open"},
+          {"done_on", Opt(c.done_on)},
+          {"result_ref", c.result_ref}};
+}
+
+nlohmann::json ToJson(const NoticeInfo& n) {
+  return {{"id", n.id},
+          {"kind", n.kind},
+          {"event", n.event},
+          {"addressee", n.addressee},
+          {"due_on", Opt(n.due_on)},
+          {"sent_on", Opt(n.sent_on)},
+          {"export_ref", n.export_ref},
+          {"case_id", Opt(n.case_id)}};
+}
+
+nlohmann::json ToJson(const DueItem& d) {
+  return {{"status", DueStatusName(d.status)},
+          {"due_on", d.due_on.ToString()},
+          {"working_days_left", d.working_days_left},
+          {"what", d.what},
+          {"clause", d.clause},
+          {"ref", d.ref}};
+}
+
+nlohmann::json ToJson(const DestructionActData& a) {
+  nlohmann::json versions = nlohmann::json::array();
+  for (const auto& v : a.versions) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : v.files) files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256_hex}});
+    versions.push_back({{"version", v.version_no},
+                        {"label", v.label},
+                        {"tier", v.tier},
+                        {"file_count", v.file_count},
+                        {"total_bytes", v.total_bytes},
+                        {"root_sha256", v.root_hex},
+                        {"files", files}});
+  }
+  return {{"act_number", a.act_number},
+          {"act_date", a.act_date.ToString()},
+          {"clause", "003 cl.33"},
+          {"object", ToJson(a.object)},
+          {"notice_reference", a.notice_reference},
+          {"notice_received_on", a.notice_received_on.ToString()},
+          {"due_on", a.due_on.ToString()},
+          {"requested_by", a.requested_by},
+          {"approved_by", a.approved_by},
+          {"performed_by", a.performed_by},
+          {"versions", versions},
+          {"audit_checkpoint",
+           {{"tree_size", a.checkpoint_tree_size},
+            {"root", a.checkpoint_root_hex},
+            {"key_fingerprint", a.checkpoint_key_fingerprint}}}};
+}
+
+}  // namespace qoima::appliance

@@ -1,0 +1,20 @@
+// LifecycleJson: JSON renderings of the lifecycle values for `--json` output,
+// the `acts.manifest_json` column and the printing layer's input.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "appliance/lifecycle/lifecycle_types.h"
+
+namespace qoima::appliance {
+
+nlohmann::json ToJson(const ObjectInfo& o);
+nlohmann::json ToJson(const VersionInfo& v);
+nlohmann::json ToJson(const CaseInfo& c);
+nlohmann::json ToJson(const NoticeInfo& n);
+nlohmann::json ToJson(const DueItem& d);
+nlohmann::json ToJson(const DestructionActData& a);
+
+}  // namespace qoima::appliance

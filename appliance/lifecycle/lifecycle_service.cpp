@@ -1,0 +1,618 @@
+#include "appliance/lifecycle/lifecycle_service.h"
+
+#include <algorithm>
+
+#include "appliance/lifecycle/deadline_rules.h"
+#include "appliance/lifecycle/lifecycle_json.h"
+#include "crypto/hash.h"
+
+namespace qoima::appliance {
+
+namespace {
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string Describe(const ObjectInfo& o) {
+  return "object " + std::to_string(o.id) + " '" + o.name + "'" +
+         (o.portal_code.empty() ? "" : " (" + o.portal_code + ")");
+}
+
+std::string RuleId(CaseKind k) {
+  switch (k) {
+    case CaseKind::kIssue: return "issue";
+    case CaseKind::kReturn: return "return";
+    case CaseKind::kDestroy: return "destroy";
+  }
+  return "";
+}
+
+std::string NoticeKind(CaseKind k) {
+  switch (k) {
+    case CaseKind::kIssue: return "issue";
+    case CaseKind::kReturn: return "return";
+    case CaseKind::kDestroy: return "destruction";
+  }
+  return "";
+}
+
+Result<CaseKind> ParseCaseKind(const std::string& s) {
+  if (s == "issue") return CaseKind::kIssue;
+  if (s == "return") return CaseKind::kReturn;
+  if (s == "destroy") return CaseKind::kDestroy;
+  return Status::Corrupt("lifecycle case kind '" + s + "' is unknown");
+}
+
+Result<CivilDate> DateColumn(const storage::Statement& st, int col, std::string_view what) {
+  auto d = CivilDate::Parse(st.ColumnText(col));
+  if (!d.ok()) return Status::Corrupt(std::string(what) + ": " + d.status().message());
+  return d;
+}
+
+std::string Clause(const DeadlineRule& r) { return std::string(r.act) + " " + std::string(r.clause); }
+
+Result<std::optional<int64_t>> UserId(storage::Database& db, const std::string& login) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT id FROM users WHERE login = ?"));
+  st.Bind(1, login);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(st.ColumnInt(0));
+}
+
+Result<std::string> UserLogin(storage::Database& db, int64_t id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT login FROM users WHERE id = ?"));
+  st.Bind(1, id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::string("user#" + std::to_string(id));
+  return st.ColumnText(0);
+}
+
+}  // namespace
+
+storage::AuditEvent LifecycleService::Event(const LifecycleActor& actor, std::string action, std::string object,
+                                            std::string reason) {
+  return {clock_.NowUtc(), actor.login, actor.role, std::move(action), std::move(object), "success", std::move(reason)};
+}
+
+Status LifecycleService::AuditDenied(const LifecycleActor& actor, const std::string& action, const std::string& object,
+                                     const std::string& reason) {
+  auto ev = Event(actor, action, object, reason);
+  ev.outcome = "denied";
+  auto r = audit_.Append(ev);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Status LifecycleService::RequireRole(const LifecycleActor& actor, std::initializer_list<std::string_view> roles,
+                                     std::string_view what) const {
+  if (actor.login.empty()) return Status::PermissionDenied(std::string(what) + ": no user is logged in");
+  for (auto r : roles)
+    if (actor.role == r) return Status::Ok();
+  std::string allowed;
+  for (auto r : roles) allowed += (allowed.empty() ? "" : " or ") + std::string(r);
+  return Status::PermissionDenied(std::string(what) + ": the role '" + actor.role + "' may not do this (needs " +
+                                  allowed + ")");
+}
+
+Result<ObjectInfo> LifecycleService::FindObject(const std::string& ref) {
+  std::string sql =
+      "SELECT o.id, o.name, COALESCE(o.architecture_code, ''), o.track, o.operation_ended_at, "
+      "EXISTS(SELECT 1 FROM lifecycle_cases c WHERE c.object_id = o.id AND c.kind = 'destroy' AND c.state = 'done') "
+      "FROM informatization_objects o WHERE ";
+  sql += AllDigits(ref) ? "o.id = ?" : "o.architecture_code = ?";
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare(sql));
+  if (AllDigits(ref))
+    st.Bind(1, static_cast<int64_t>(std::stoll(ref)));
+  else
+    st.Bind(1, ref);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no informatization object '" + ref + "' (give its number or portal code)");
+  ObjectInfo o;
+  o.id = st.ColumnInt(0);
+  o.name = st.ColumnText(1);
+  o.portal_code = st.ColumnText(2);
+  o.track = st.ColumnText(3);
+  if (!st.ColumnIsNull(4)) o.operation_ended_at = st.ColumnText(4);
+  o.destroyed = st.ColumnInt(5) != 0;
+  return o;
+}
+
+Result<std::vector<VersionInfo>> LifecycleService::Versions(int64_t object_id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT id, object_id, version_no, COALESCE(version_label, ''), kind, "
+                                              "tier, state, file_count, total_bytes, manifest_sha256, created_at "
+                                              "FROM deposits WHERE object_id = ? ORDER BY version_no"));
+  st.Bind(1, object_id);
+  std::vector<VersionInfo> out;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    VersionInfo v;
+    v.deposit_id = st.ColumnInt(0);
+    v.object_id = st.ColumnInt(1);
+    v.version_no = static_cast<int>(st.ColumnInt(2));
+    v.label = st.ColumnText(3);
+    v.kind = st.ColumnText(4);
+    v.tier = st.ColumnText(5) == "permanent" ? StoreTier::kPermanent : StoreTier::kTemporary;
+    v.state = st.ColumnText(6);
+    v.file_count = st.ColumnInt(7);
+    v.total_bytes = st.ColumnInt(8);
+    if (!st.ColumnIsNull(9)) v.root_hex = crypto::Hex(st.ColumnBlob(9));
+    v.created_at = st.ColumnText(10);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<std::vector<TierMove>> LifecycleService::TierHistory(int64_t object_id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT d.version_no, t.from_tier, t.to_tier, t.reason, "
+                                              "COALESCE(u.login, ''), t.changed_at FROM tier_changes t "
+                                              "JOIN deposits d ON d.id = t.deposit_id "
+                                              "LEFT JOIN users u ON u.id = t.changed_by "
+                                              "WHERE d.object_id = ? ORDER BY t.id"));
+  st.Bind(1, object_id);
+  std::vector<TierMove> out;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({static_cast<int>(st.ColumnInt(0)), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
+                   st.ColumnText(4), st.ColumnText(5)});
+  }
+  return out;
+}
+
+Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t object_id, int version_no,
+                                           TestOutcome outcome, const std::string& reference,
+                                           const CivilDate& tested_on) {
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record a security-test outcome"));
+  if (reference.empty()) return Status::InvalidArgument("the test report reference is empty");
+  if (tested_on > clock_.Today())
+    return Status::InvalidArgument("test date " + tested_on.ToString() + " is in the future");
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(object_id)));
+  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(object_id));
+  auto it =
+      std::find_if(versions.begin(), versions.end(), [&](const VersionInfo& v) { return v.version_no == version_no; });
+  std::string target = "version " + std::to_string(version_no) + " of " + Describe(obj);
+  if (it == versions.end()) return Status::NotFound(Describe(obj) + " has no version " + std::to_string(version_no));
+  if (it->state != "committed") return Status::FailedPrecondition(target + " is destroyed");
+  if (it->tier != StoreTier::kTemporary)
+    return Status::FailedPrecondition(target +
+                                      " is in the permanent store, not the temporary store: a security-test outcome "
+                                      "is recorded only for a version in the temporary store (003 cl.7-8)");
+
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  std::string now = clock_.NowUtc();
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO security_tests(deposit_id, outcome, reference, tested_on, "
+                                               "recorded_by, recorded_at) VALUES(?,?,?,?,?,?)"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, it->deposit_id)
+                            .Bind(2, TestOutcomeName(outcome))
+                            .Bind(3, reference)
+                            .Bind(4, tested_on.ToString())
+                            .Bind(5, actor.login)
+                            .Bind(6, now)
+                            .Run());
+  int64_t test_id = db_.LastInsertRowid();
+  std::string reason =
+      std::string(TestOutcomeName(outcome)) + " security test, report " + reference + " of " + tested_on.ToString();
+  if (outcome == TestOutcome::kPositive) {
+    QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE deposits SET tier = 'permanent' WHERE id = ? AND tier = "
+                                                 "'temporary' AND state = 'committed'"));
+    QOIMA_RETURN_IF_ERROR(upd.Bind(1, it->deposit_id).Run());
+    if (db_.Changes() != 1) return Status::FailedPrecondition(target + " changed while recording the outcome");
+    QOIMA_ASSIGN_OR_RETURN(auto mv,
+                           db_.Prepare("INSERT INTO tier_changes(deposit_id, from_tier, to_tier, reason, "
+                                       "changed_by, changed_at) VALUES(?, 'temporary', 'permanent', ?, ?, ?)"));
+    QOIMA_RETURN_IF_ERROR(
+        mv.Bind(1, it->deposit_id).Bind(2, reason + " (003 cl.8)").BindOptional(3, uid).Bind(4, now).Run());
+    reason += "; moved from the temporary to the permanent store (003 cl.8)";
+  } else {
+    reason += "; stays in the temporary store (003 cl.7)";
+  }
+  QOIMA_ASSIGN_OR_RETURN(
+      uint64_t idx,
+      audit_.Append(Event(actor, "version.test_outcome",
+                          "object:" + std::to_string(object_id) + "/version:" + std::to_string(version_no), reason)));
+  QOIMA_ASSIGN_OR_RETURN(auto set_idx, db_.Prepare("UPDATE security_tests SET audit_index = ? WHERE id = ?"));
+  QOIMA_RETURN_IF_ERROR(set_idx.Bind(1, static_cast<int64_t>(idx)).Bind(2, test_id).Run());
+  return tx.Commit();
+}
+
+Result<CaseInfo> LifecycleService::LoadCase(int64_t case_id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT id, object_id, kind, received_on, reference, rule_id, due_on, "
+                                              "state, done_on, COALESCE(result_ref, '') FROM lifecycle_cases "
+                                              "WHERE id = ?"));
+  st.Bind(1, case_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no lifecycle case " + std::to_string(case_id));
+  CaseInfo c;
+  c.id = st.ColumnInt(0);
+  c.object_id = st.ColumnInt(1);
+  QOIMA_ASSIGN_OR_RETURN(c.kind, ParseCaseKind(st.ColumnText(2)));
+  QOIMA_ASSIGN_OR_RETURN(c.received_on, DateColumn(st, 3, "case received_on"));
+  c.reference = st.ColumnText(4);
+  c.rule_id = st.ColumnText(5);
+  QOIMA_ASSIGN_OR_RETURN(c.due_on, DateColumn(st, 6, "case due_on"));
+  c.done = st.ColumnText(7) == "done";
+  if (!st.ColumnIsNull(8)) {
+    QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateColumn(st, 8, "case done_on"));
+    c.done_on = d;
+  }
+  c.result_ref = st.ColumnText(9);
+  return c;
+}
+
+Result<std::vector<CaseInfo>> LifecycleService::Cases(std::optional<int64_t> object_id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st,
+                         db_.Prepare(object_id ? "SELECT id FROM lifecycle_cases WHERE object_id = ? ORDER BY id"
+                                               : "SELECT id FROM lifecycle_cases ORDER BY id"));
+  if (object_id) st.Bind(1, *object_id);
+  std::vector<int64_t> ids;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    ids.push_back(st.ColumnInt(0));
+  }
+  std::vector<CaseInfo> out;
+  for (int64_t id : ids) {
+    QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(id));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<CaseInfo> LifecycleService::OpenCase(const LifecycleActor& actor, int64_t object_id, CaseKind kind,
+                                            const CivilDate& received_on, const std::string& reference) {
+  std::string what = kind == CaseKind::kIssue    ? "record an issue request (003 cl.29)"
+                     : kind == CaseKind::kReturn ? "record a decommissioning notice (003 cl.30)"
+                                                 : "record an archive-transfer notice (003 cl.33)";
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, what));
+  if (reference.empty()) return Status::InvalidArgument(what + ": the incoming letter reference is empty");
+  if (received_on > clock_.Today())
+    return Status::InvalidArgument(what + ": received date " + received_on.ToString() + " is in the future");
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(object_id)));
+  if (obj.destroyed)
+    return Status::FailedPrecondition(Describe(obj) + " has been destroyed (003 cl.33): nothing is stored to " +
+                                      std::string(kind == CaseKind::kDestroy ? "destroy again" : "hand over"));
+  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(object_id));
+  bool any_committed =
+      std::any_of(versions.begin(), versions.end(), [](const VersionInfo& v) { return v.state == "committed"; });
+  if (!any_committed) return Status::FailedPrecondition(Describe(obj) + " has no stored version");
+  QOIMA_ASSIGN_OR_RETURN(auto existing, Cases(object_id));
+  for (const auto& c : existing) {
+    if (kind == CaseKind::kDestroy && c.kind == CaseKind::kDestroy)
+      return Status::AlreadyExists("a destruction of " + Describe(obj) + " is already recorded (case " +
+                                   std::to_string(c.id) + ", notice " + c.reference + ", " +
+                                   (c.done ? "done" : "open") + "): a second destruction is refused");
+    if (kind == CaseKind::kReturn && c.kind == CaseKind::kReturn)
+      return Status::AlreadyExists("the decommissioning of " + Describe(obj) + " is already recorded (case " +
+                                   std::to_string(c.id) + ")");
+  }
+  if (kind == CaseKind::kDestroy &&
+      std::none_of(existing.begin(), existing.end(), [](const CaseInfo& c) { return c.kind == CaseKind::kReturn; }))
+    return Status::FailedPrecondition("no decommissioning notice is recorded for " + Describe(obj) +
+                                      ": the code is returned (003 cl.30) and archived (cl.31-32) before it is "
+                                      "destroyed (cl.33); record the return first");
+
+  QOIMA_ASSIGN_OR_RETURN(const DeadlineRule* rule, FindDeadlineRule(RuleId(kind)));
+  QOIMA_ASSIGN_OR_RETURN(CivilDate due, ComputeDue(calendar_, *rule, received_on));
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  std::string now = clock_.NowUtc();
+
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO lifecycle_cases(object_id, kind, received_on, reference, "
+                                               "rule_id, due_on, state, created_by, created_at) "
+                                               "VALUES(?,?,?,?,?,?, 'open', ?, ?)"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, object_id)
+                            .Bind(2, CaseKindName(kind))
+                            .Bind(3, received_on.ToString())
+                            .Bind(4, reference)
+                            .Bind(5, rule->id)
+                            .Bind(6, due.ToString())
+                            .Bind(7, actor.login)
+                            .Bind(8, now)
+                            .Run());
+  int64_t case_id = db_.LastInsertRowid();
+  if (kind == CaseKind::kReturn) {
+    QOIMA_ASSIGN_OR_RETURN(auto end, db_.Prepare("UPDATE informatization_objects SET operation_ended_at = ? "
+                                                 "WHERE id = ? AND operation_ended_at IS NULL"));
+    QOIMA_RETURN_IF_ERROR(end.Bind(1, received_on.ToString()).Bind(2, object_id).Run());
+  }
+  std::string event = std::string(rule->duty) + ": " + Describe(obj) + ", " + std::string(rule->event) + " " +
+                      received_on.ToString() + " (ref. " + reference + ")";
+  nlohmann::json body = {{"case_id", case_id},      {"object", ToJson(obj)},
+                         {"clause", Clause(*rule)}, {"received_on", received_on.ToString()},
+                         {"reference", reference},  {"due_on", due.ToString()}};
+  QOIMA_ASSIGN_OR_RETURN(auto notice, db_.Prepare("INSERT INTO notices(kind, addressee, due_on, body_json, created_by, "
+                                                  "created_at, case_id, event) VALUES(?,?,?,?,?,?,?,?)"));
+  QOIMA_RETURN_IF_ERROR(notice.Bind(1, NoticeKind(kind))
+                            .Bind(2, kDefaultAuthorizedBody)
+                            .Bind(3, due.ToString())
+                            .Bind(4, body.dump())
+                            .BindOptional(5, uid)
+                            .Bind(6, now)
+                            .Bind(7, case_id)
+                            .Bind(8, event)
+                            .Run());
+  QOIMA_RETURN_IF_ERROR(audit_
+                            .Append(Event(actor, "lifecycle." + std::string(CaseKindName(kind)) + ".open",
+                                          "object:" + std::to_string(object_id) + "/case:" + std::to_string(case_id),
+                                          event + "; due " + due.ToString() + " (" + Clause(*rule) + ")"))
+                            .status());
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return LoadCase(case_id);
+}
+
+Status LifecycleService::CompleteCase(const LifecycleActor& actor, int64_t case_id, const std::string& result_ref) {
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "complete a lifecycle case"));
+  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  if (c.kind == CaseKind::kDestroy)
+    return Status::InvalidArgument("case " + std::to_string(case_id) +
+                                   " is a destruction: it is completed by `qoima destroy` with two approvals");
+  if (c.done)
+    return Status::FailedPrecondition("case " + std::to_string(case_id) + " was completed on " + c.done_on->ToString() +
+                                      " (" + c.result_ref + ")");
+  if (result_ref.empty())
+    return Status::InvalidArgument("case " + std::to_string(case_id) +
+                                   ": name what was handed over (export bundle id or act number)");
+  CivilDate today = clock_.Today();
+  std::string timing = "on time";
+  if (today > c.due_on) {
+    QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(c.due_on, today));
+    timing = "LATE by " + std::to_string(late) + " working day(s), due " + c.due_on.ToString();
+  }
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, result_ref = ? "
+                                               "WHERE id = ? AND state = 'open'"));
+  QOIMA_RETURN_IF_ERROR(upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, case_id).Run());
+  if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
+  QOIMA_RETURN_IF_ERROR(audit_
+                            .Append(Event(actor, "lifecycle." + std::string(CaseKindName(c.kind)) + ".done",
+                                          "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id),
+                                          "handed over as " + result_ref + ", " + timing))
+                            .status());
+  return tx.Commit();
+}
+
+Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor, int64_t case_id, int64_t approval_id,
+                                                     DepositShredder& shredder, crypto::Signer& signer) {
+  std::string audit_obj = "case:" + std::to_string(case_id);
+  if (Status s = RequireRole(actor, {"security_officer"}, "destroy stored code (003 cl.33)"); !s.ok()) {
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, s.message()));
+    return s;
+  }
+  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  if (c.kind != CaseKind::kDestroy)
+    return Status::InvalidArgument("case " + std::to_string(case_id) + " is an " + std::string(CaseKindName(c.kind)) +
+                                   " case, not a destruction");
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+  audit_obj = "object:" + std::to_string(obj.id) + "/" + audit_obj;
+  if (c.done)
+    return Status::FailedPrecondition(Describe(obj) + " was already destroyed on " + c.done_on->ToString() + " (act " +
+                                      c.result_ref + "): a second destruction is refused");
+
+  // Two-person rule: an approved 'destroy' approval for this object, requested
+  // and approved by two different users, not used before.
+  QOIMA_ASSIGN_OR_RETURN(auto ap, db_.Prepare("SELECT action, target, requested_by, approved_by, state FROM approvals "
+                                              "WHERE id = ?"));
+  ap.Bind(1, approval_id);
+  QOIMA_ASSIGN_OR_RETURN(bool have_ap, ap.Step());
+  std::string refusal;
+  int64_t requested_by = 0, approved_by = 0;
+  std::string want_target = "object:" + std::to_string(obj.id);
+  if (!have_ap) {
+    refusal = "approval " + std::to_string(approval_id) + " does not exist";
+  } else if (ap.ColumnText(0) != "destroy" || ap.ColumnText(1) != want_target) {
+    refusal = "approval " + std::to_string(approval_id) + " is for '" + ap.ColumnText(0) + " " + ap.ColumnText(1) +
+              "', not for 'destroy " + want_target + "'";
+  } else if (ap.ColumnText(4) != "approved" || ap.ColumnIsNull(3)) {
+    refusal = "approval " + std::to_string(approval_id) + " is " + ap.ColumnText(4) +
+              ": destruction needs a second security officer's approval";
+  } else if (ap.ColumnInt(2) == ap.ColumnInt(3)) {
+    refusal = "approval " + std::to_string(approval_id) + " was requested and approved by the same person";
+  } else {
+    requested_by = ap.ColumnInt(2);
+    approved_by = ap.ColumnInt(3);
+  }
+  if (!refusal.empty()) {
+    std::string msg = "destruction of " + Describe(obj) + " refused: " + refusal + " (two-person rule)";
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, msg));
+    return Status::PermissionDenied(msg);
+  }
+
+  DestructionActData act;
+  CivilDate today = clock_.Today();
+  act.act_number = "DESTR-" + std::to_string(today.year()) + "-" + std::to_string(case_id);
+  act.act_date = today;
+  act.object = obj;
+  act.notice_reference = c.reference;
+  act.notice_received_on = c.received_on;
+  act.due_on = c.due_on;
+  QOIMA_ASSIGN_OR_RETURN(act.requested_by, UserLogin(db_, requested_by));
+  QOIMA_ASSIGN_OR_RETURN(act.approved_by, UserLogin(db_, approved_by));
+  act.performed_by = actor.login;
+
+  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(obj.id));
+  std::vector<int64_t> deposits;
+  int64_t files_total = 0, bytes_total = 0;
+  QOIMA_ASSIGN_OR_RETURN(auto fsel, db_.Prepare("SELECT display_path, size, sha256 FROM files WHERE deposit_id = ? "
+                                                "ORDER BY path"));
+  for (const auto& v : versions) {
+    if (v.state != "committed") continue;
+    DestroyedVersion dv{v.version_no, v.label, std::string(StoreTierName(v.tier)), v.file_count, v.total_bytes,
+                        v.root_hex,   {}};
+    fsel.Reset();
+    fsel.Bind(1, v.deposit_id);
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, fsel.Step());
+      if (!row) break;
+      dv.files.push_back({fsel.ColumnText(0), fsel.ColumnInt(1), crypto::Hex(fsel.ColumnBlob(2))});
+    }
+    files_total += static_cast<int64_t>(dv.files.size());
+    bytes_total += v.total_bytes;
+    deposits.push_back(v.deposit_id);
+    act.versions.push_back(std::move(dv));
+  }
+  if (deposits.empty()) return Status::FailedPrecondition(Describe(obj) + " has no stored version to destroy");
+
+  std::string now = clock_.NowUtc();
+  std::string timing = "on time";
+  if (today > c.due_on) {
+    QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(c.due_on, today));
+    timing = "LATE by " + std::to_string(late) + " working day(s), due " + c.due_on.ToString();
+  }
+  {
+    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+    QOIMA_ASSIGN_OR_RETURN(auto ins_act,
+                           db_.Prepare("INSERT INTO acts(kind, number, act_date, template_id, "
+                                       "manifest_json, created_by, created_at) "
+                                       "VALUES('destruction', ?, ?, '003-cl33-destruction-v1', ?, ?, ?)"));
+    QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+    QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, act.act_number)
+                              .Bind(2, today.ToString())
+                              .Bind(3, ToJson(act).dump())
+                              .BindOptional(4, uid)
+                              .Bind(5, now)
+                              .Run());
+    int64_t act_id = db_.LastInsertRowid();
+    std::string reason = std::to_string(deposits.size()) + " version(s), " + std::to_string(files_total) +
+                         " file(s), " + std::to_string(bytes_total) + " bytes crypto-shredded; act " + act.act_number +
+                         "; archive-transfer notice " + c.reference + " of " + c.received_on.ToString() +
+                         "; approval " + std::to_string(approval_id) + " (requested by " + act.requested_by +
+                         ", approved by " + act.approved_by + "); " + timing + " (003 cl.33)";
+    QOIMA_ASSIGN_OR_RETURN(uint64_t idx, audit_.Append(Event(actor, "lifecycle.destroy", audit_obj, reason)));
+    for (int64_t d : deposits) {
+      TombstoneInfo t{now, "003 cl.33: archive-transfer notice " + c.reference + " of " + c.received_on.ToString(),
+                      approval_id, act_id, static_cast<int64_t>(idx)};
+      QOIMA_RETURN_IF_ERROR(shredder.ShredInTransaction(db_, d, t));
+    }
+    QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
+                                                 "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
+    QOIMA_RETURN_IF_ERROR(
+        upd.Bind(1, today.ToString()).Bind(2, act.act_number).Bind(3, approval_id).Bind(4, case_id).Run());
+    if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
+    QOIMA_ASSIGN_OR_RETURN(auto used, db_.Prepare("UPDATE approvals SET state = 'used' WHERE id = ? AND state = "
+                                                  "'approved'"));
+    QOIMA_RETURN_IF_ERROR(used.Bind(1, approval_id).Run());
+    if (db_.Changes() != 1) return Status::FailedPrecondition("approval " + std::to_string(approval_id) + " changed");
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+  }
+  for (int64_t d : deposits)
+    QOIMA_RETURN_IF_ERROR(shredder.RemoveObjects(db_, d).WithContext("destruction committed (act " + act.act_number +
+                                                                     "); removing sealed files"));
+  auto cp = audit_.Checkpoint(signer, clock_.NowUtc());
+  if (!cp.ok())
+    return cp.status().WithContext("destruction committed (act " + act.act_number + "); audit checkpoint failed");
+  act.checkpoint_tree_size = cp->tree_size;
+  act.checkpoint_root_hex = crypto::Hex(cp->root);
+  act.checkpoint_key_fingerprint = cp->key_fingerprint;
+  QOIMA_ASSIGN_OR_RETURN(auto upd_act, db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
+                                                   "checkpoint_root = ? WHERE number = ?"));
+  QOIMA_RETURN_IF_ERROR(upd_act.Bind(1, ToJson(act).dump())
+                            .Bind(2, static_cast<int64_t>(cp->tree_size))
+                            .BindBlob(3, cp->root)
+                            .Bind(4, act.act_number)
+                            .Run());
+  return act;
+}
+
+Result<std::vector<NoticeInfo>> LifecycleService::Notices() {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT id, kind, COALESCE(event, ''), addressee, due_on, sent_on, "
+                                              "COALESCE(export_ref, ''), case_id FROM notices ORDER BY id"));
+  std::vector<NoticeInfo> out;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    NoticeInfo n;
+    n.id = st.ColumnInt(0);
+    n.kind = st.ColumnText(1);
+    n.event = st.ColumnText(2);
+    n.addressee = st.ColumnText(3);
+    if (!st.ColumnIsNull(4)) {
+      QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateColumn(st, 4, "notice due_on"));
+      n.due_on = d;
+    }
+    if (!st.ColumnIsNull(5)) {
+      QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateColumn(st, 5, "notice sent_on"));
+      n.sent_on = d;
+    }
+    n.export_ref = st.ColumnText(6);
+    if (!st.ColumnIsNull(7)) n.case_id = st.ColumnInt(7);
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
+                                        const std::string& export_ref) {
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record a sent notice"));
+  if (export_ref.empty()) return Status::InvalidArgument("name the export that carried the notice");
+  if (sent_on > clock_.Today()) return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
+  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT sent_on FROM notices WHERE id = ?"));
+  sel.Bind(1, notice_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
+  if (!row) return Status::NotFound("no notice " + std::to_string(notice_id));
+  if (!sel.ColumnIsNull(0))
+    return Status::FailedPrecondition("notice " + std::to_string(notice_id) + " was already sent on " +
+                                      sel.ColumnText(0));
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE notices SET sent_on = ?, export_ref = ?, exported_at = ? "
+                                               "WHERE id = ? AND sent_on IS NULL"));
+  QOIMA_RETURN_IF_ERROR(
+      upd.Bind(1, sent_on.ToString()).Bind(2, export_ref).Bind(3, clock_.NowUtc()).Bind(4, notice_id).Run());
+  QOIMA_RETURN_IF_ERROR(audit_
+                            .Append(Event(actor, "notice.sent", "notice:" + std::to_string(notice_id),
+                                          "sent " + sent_on.ToString() + " in " + export_ref))
+                            .status());
+  return tx.Commit();
+}
+
+Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
+  CivilDate today = clock_.Today();
+  std::vector<DueItem> out;
+  auto classify = [&](DueItem& item) -> Status {
+    if (item.due_on < today) {
+      QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(item.due_on, today));
+      item.status = DueStatus::kOverdue;
+      item.working_days_left = -late;
+    } else {
+      QOIMA_ASSIGN_OR_RETURN(int left, calendar_.WorkingDaysBetween(today, item.due_on));
+      item.working_days_left = left;
+      item.status = left <= soon_working_days ? DueStatus::kDueSoon : DueStatus::kOpen;
+    }
+    return Status::Ok();
+  };
+  QOIMA_ASSIGN_OR_RETURN(auto cases, Cases());
+  for (const auto& c : cases) {
+    if (c.done) continue;
+    QOIMA_ASSIGN_OR_RETURN(const DeadlineRule* rule, FindDeadlineRule(c.rule_id));
+    QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+    DueItem item;
+    item.due_on = c.due_on;
+    item.what = std::string(CaseKindName(c.kind)) + ": " + std::string(rule->duty) + " — " + Describe(obj) + ", ref. " +
+                c.reference + " of " + c.received_on.ToString();
+    item.clause = Clause(*rule);
+    item.ref = "case:" + std::to_string(c.id);
+    QOIMA_RETURN_IF_ERROR(classify(item));
+    out.push_back(std::move(item));
+  }
+  QOIMA_ASSIGN_OR_RETURN(auto notices, Notices());
+  for (const auto& n : notices) {
+    if (n.sent_on || !n.due_on) continue;
+    DueItem item;
+    item.due_on = *n.due_on;
+    item.what = "notice to the authorized body (" + n.kind + "): " + n.event;
+    item.clause = n.kind == "issue"              ? "003 cl.29"
+                  : n.kind == "return"           ? "003 cl.30"
+                  : n.kind == "destruction"      ? "003 cl.33"
+                  : n.kind == "acceptance"       ? "001 cl.17"
+                  : n.kind == "half_year_report" ? "001 cl.13"
+                                                 : "003 cl.34";
+    item.ref = "notice:" + std::to_string(n.id);
+    QOIMA_RETURN_IF_ERROR(classify(item));
+    out.push_back(std::move(item));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DueItem& a, const DueItem& b) { return a.due_on < b.due_on; });
+  return out;
+}
+
+}  // namespace qoima::appliance

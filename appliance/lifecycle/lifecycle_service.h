@@ -1,0 +1,103 @@
+// LifecycleService: the rules that run after intake (docs/lifecycle.md).
+//
+//   - a version sits in the temporary store from application until security
+//     testing ends; recording a positive outcome moves it to the permanent
+//     store (003 cl.6-8), with the move in tier_changes and the audit log;
+//   - issue on the owner's request within 3 working days (003 cl.29), return
+//     on decommissioning within 3 working days of the notice (003 cl.30; 001
+//     cl.11), destruction of all versions within 10 working days of the
+//     archive-transfer notice (003 cl.33), each with a notice to the
+//     authorized body in the notices register;
+//   - destruction needs a two-person approval and crypto-shreds every version;
+//     the destruction act lists what was destroyed and the audit checkpoint;
+//   - `Due()` lists overdue and due-soon items on the working-day calendar.
+//
+// Every mutating call runs in one transaction together with its audit entry:
+// on any error nothing is changed. Refusals name the object, version or case
+// and the clause. A refused destruction (missing or wrong approval) is itself
+// recorded in the audit log as "denied", because an attempt to destroy
+// evidence is security-relevant.
+//
+// Ownership: borrows the Database, AuditLog, calendar, clock and signer, which
+// must outlive the service. Thread-safety: same thread as the Database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "appliance/lifecycle/deposit_shredder.h"
+#include "appliance/lifecycle/lifecycle_clock.h"
+#include "appliance/lifecycle/lifecycle_types.h"
+#include "appliance/lifecycle/working_calendar.h"
+#include "common/result.h"
+#include "crypto/signer.h"
+#include "storage/audit_log.h"
+#include "storage/database.h"
+
+namespace qoima::appliance {
+
+/// Addressee of notices when none is configured.
+inline constexpr std::string_view kDefaultAuthorizedBody = "authorized body (уәкілетті орган)";
+
+class LifecycleService {
+ public:
+  LifecycleService(storage::Database& db, storage::AuditLog& audit, const WorkingCalendar& calendar,
+                   const LifecycleClock& clock)
+      : db_(db), audit_(audit), calendar_(calendar), clock_(clock) {}
+
+  /// `ref`: the numeric id or the architectural-portal code. NotFound otherwise.
+  Result<ObjectInfo> FindObject(const std::string& ref);
+  Result<std::vector<VersionInfo>> Versions(int64_t object_id);
+  Result<std::vector<TierMove>> TierHistory(int64_t object_id);
+
+  /// Records the security-test outcome of a version in the temporary store.
+  /// Positive: the version moves to the permanent store. Negative: it stays in
+  /// the temporary store (another test may follow). FailedPrecondition when the
+  /// version is not in the temporary store or is destroyed.
+  Status RecordTestOutcome(const LifecycleActor& actor, int64_t object_id, int version_no, TestOutcome outcome,
+                           const std::string& reference, const CivilDate& tested_on);
+
+  /// Opens an issue (003 cl.29) / return (003 cl.30) / destruction (003 cl.33)
+  /// case for a request or notice received on `received_on`, with its due date
+  /// and a notice to the authorized body in the register.
+  Result<CaseInfo> OpenCase(const LifecycleActor& actor, int64_t object_id, CaseKind kind, const CivilDate& received_on,
+                            const std::string& reference);
+
+  /// Closes an issue or return case with what was handed over (the export
+  /// bundle id, the return act number). Not for destruction (use Destroy).
+  Status CompleteCase(const LifecycleActor& actor, int64_t case_id, const std::string& result_ref);
+
+  /// Crypto-shreds every committed version of the case's object. REQUIRES an
+  /// approval row (action 'destroy', target "object:<id>", state 'approved')
+  /// whose requester and approver are two different users. Returns the act data
+  /// (also stored in `acts` as JSON) after an audit checkpoint signed by `signer`.
+  Result<DestructionActData> Destroy(const LifecycleActor& actor, int64_t case_id, int64_t approval_id,
+                                     DepositShredder& shredder, crypto::Signer& signer);
+
+  Result<std::vector<CaseInfo>> Cases(std::optional<int64_t> object_id = std::nullopt);
+  Result<std::vector<NoticeInfo>> Notices();
+  /// Marks a notice as sent on `sent_on` with the export that carried it.
+  Status MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
+                        const std::string& export_ref);
+
+  /// Open cases and unsent notices with their due status as of the clock's
+  /// today; due-soon means at most `soon_working_days` working days left.
+  Result<std::vector<DueItem>> Due(int soon_working_days = 2);
+
+ private:
+  Status RequireRole(const LifecycleActor& actor, std::initializer_list<std::string_view> roles,
+                     std::string_view what) const;
+  Result<CaseInfo> LoadCase(int64_t case_id);
+  Status AuditDenied(const LifecycleActor& actor, const std::string& action, const std::string& object,
+                     const std::string& reason);
+  storage::AuditEvent Event(const LifecycleActor& actor, std::string action, std::string object, std::string reason);
+
+  storage::Database& db_;
+  storage::AuditLog& audit_;
+  const WorkingCalendar& calendar_;
+  const LifecycleClock& clock_;
+};
+
+}  // namespace qoima::appliance

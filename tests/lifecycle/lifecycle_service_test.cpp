@@ -1,0 +1,385 @@
+// Lifecycle rules on a real SQLCipher store: tiers, cases with deadlines,
+// notices, refusals that change nothing, destruction by crypto-shredding.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "appliance/lifecycle/calendar_store.h"
+#include "appliance/lifecycle/default_calendar.h"
+#include "appliance/lifecycle/lifecycle_report.h"
+#include "appliance/lifecycle/lifecycle_service.h"
+#include "appliance/lifecycle/register_store.h"
+#include "tests/lifecycle/lifecycle_db_fixture.h"
+
+using namespace qoima;
+using namespace qoima::appliance;
+
+namespace {
+
+CivilDate D(const char* s) { return *CivilDate::Parse(s); }
+
+const LifecycleActor kClerk{"clerk1", "clerk"};
+const LifecycleActor kOfficer{"so1", "security_officer"};
+const LifecycleActor kAuditor{"aud1", "auditor"};
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+struct World {
+  testing::LifecycleDb store;
+  FixedLifecycleClock clock{D("2026-03-02")};
+  WorkingCalendar calendar;
+  std::unique_ptr<LifecycleService> svc;
+  int64_t so1 = 0, so2 = 0, object = 0;
+
+  World() {
+    auto cal = LoadCalendar(store.db());
+    REQUIRE(cal.ok());
+    calendar = std::move(*cal);
+    svc = std::make_unique<LifecycleService>(store.db(), store.audit(), calendar, clock);
+    store.AddUser("clerk1");
+    so1 = store.AddUser("so1");
+    so2 = store.AddUser("so2");
+    object = store.AddObject("Е-лицензиялау", "ARCH-0042");
+    store.AddVersion(object, 1, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}});
+    store.AddVersion(object, 2, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}});
+  }
+
+  // Tables a refusal must leave untouched.
+  std::string Snapshot() {
+    return store.Text(
+        "SELECT (SELECT group_concat(id || tier || state, ',') FROM deposits) || '|' || "
+        "(SELECT count(*) FROM lifecycle_cases) || '|' || (SELECT count(*) FROM notices) || '|' || "
+        "(SELECT count(*) FROM tier_changes) || '|' || (SELECT count(*) FROM security_tests) || '|' || "
+        "(SELECT count(*) FROM tombstones) || '|' || (SELECT group_concat(state, ',') FROM approvals) || '|' || "
+        "(SELECT count(*) FROM acts)");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a positive security test moves a version to the permanent store, audited") {
+  World w;
+  uint64_t before = w.store.AuditSize();
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-02-27")).ok());
+  auto versions = w.svc->Versions(w.object);
+  REQUIRE(versions.ok());
+  CHECK((*versions)[0].tier == StoreTier::kPermanent);
+  CHECK((*versions)[1].tier == StoreTier::kTemporary);
+  auto history = w.svc->TierHistory(w.object);
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 1);
+  CHECK((*history)[0].version_no == 1);
+  CHECK((*history)[0].to == "permanent");
+  CHECK((*history)[0].reason.find("ST-17") != std::string::npos);
+  CHECK(w.store.AuditSize() == before + 1);
+  auto ev = w.store.audit().Entry(before);
+  REQUIRE(ev.ok());
+  CHECK(ev->action == "version.test_outcome");
+  CHECK(ev->object == "object:" + std::to_string(w.object) + "/version:1");
+  CHECK(ev->reason.find("moved from the temporary to the permanent store (003 cl.8)") != std::string::npos);
+
+  // A negative outcome keeps version 2 in the temporary store but is recorded.
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kNegative, "ST-18", D("2026-03-02")).ok());
+  CHECK(w.svc->Versions(w.object)->at(1).tier == StoreTier::kTemporary);
+  CHECK(w.store.Count("security_tests") == 2);
+  CHECK(w.store.Count("tier_changes") == 1);
+}
+
+TEST_CASE("test-outcome refusals are clear and change nothing") {
+  World w;
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-02-27")).ok());
+  std::string snap = w.Snapshot();
+  uint64_t audit = w.store.AuditSize();
+
+  auto again = w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-19", D("2026-03-02"));
+  CHECK(again.code() == Code::kFailedPrecondition);
+  CHECK(again.message().find("version 1 of object") != std::string::npos);
+  CHECK(again.message().find("not the temporary store") != std::string::npos);
+
+  auto missing = w.svc->RecordTestOutcome(kClerk, w.object, 9, TestOutcome::kPositive, "ST-20", D("2026-03-02"));
+  CHECK(missing.code() == Code::kNotFound);
+  CHECK(missing.message().find("has no version 9") != std::string::npos);
+
+  CHECK(w.svc->RecordTestOutcome(kClerk, 999, 1, TestOutcome::kPositive, "ST", D("2026-03-02")).code() ==
+        Code::kNotFound);
+  CHECK(w.svc->RecordTestOutcome(kAuditor, w.object, 2, TestOutcome::kPositive, "ST", D("2026-03-02")).code() ==
+        Code::kPermissionDenied);
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kPositive, "", D("2026-03-02")).code() ==
+        Code::kInvalidArgument);
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kPositive, "ST", D("2026-03-03")).code() ==
+        Code::kInvalidArgument);  // tomorrow
+  CHECK(w.Snapshot() == snap);
+  CHECK(w.store.AuditSize() == audit);
+}
+
+TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soon then overdue") {
+  World w;
+  w.clock.Set(D("2026-03-20"));
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  CHECK(c->due_on.ToString() == "2026-03-30");  // Nauryz 21-23 and carried 24-25 March skipped
+  auto notices = w.svc->Notices();
+  REQUIRE(notices->size() == 1);
+  CHECK((*notices)[0].kind == "issue");
+  CHECK((*notices)[0].due_on->ToString() == "2026-03-30");
+  CHECK((*notices)[0].case_id == c->id);
+
+  w.clock.Set(D("2026-03-26"));
+  auto due = w.svc->Due(2);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 2);  // the case and its notice
+  CHECK((*due)[0].status == DueStatus::kDueSoon);
+  CHECK((*due)[0].working_days_left == 2);  // 27 and 30 March
+  CHECK((*due)[0].clause == "003 cl.29");
+
+  w.clock.Set(D("2026-04-01"));
+  due = w.svc->Due(2);
+  CHECK((*due)[0].status == DueStatus::kOverdue);
+  CHECK((*due)[0].working_days_left == -2);  // 31 March, 1 April
+
+  REQUIRE(w.svc->CompleteCase(kClerk, c->id, "bundle-2026-0007").ok());
+  auto done_again = w.svc->CompleteCase(kClerk, c->id, "bundle-2026-0008");
+  CHECK(done_again.code() == Code::kFailedPrecondition);
+  CHECK(done_again.message().find("was completed on 2026-04-01") != std::string::npos);
+  auto ev = w.store.audit().Entry(w.store.AuditSize() - 1);
+  CHECK(ev->reason.find("LATE by 2 working day(s)") != std::string::npos);
+
+  // The notice stays due until it is recorded as sent.
+  due = w.svc->Due(2);
+  REQUIRE(due->size() == 1);
+  CHECK(due->at(0).ref == "notice:" + std::to_string((*notices)[0].id));
+  REQUIRE(w.svc->MarkNoticeSent(kClerk, (*notices)[0].id, D("2026-04-01"), "export-2026-0009").ok());
+  CHECK(w.svc->Due(2)->empty());
+  CHECK(w.svc->MarkNoticeSent(kClerk, (*notices)[0].id, D("2026-04-01"), "x").code() == Code::kFailedPrecondition);
+}
+
+TEST_CASE("requests for unknown or destroyed objects and destruction refusals change nothing") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  std::string snap = w.Snapshot();
+  auto unknown = w.svc->FindObject("ARCH-9999");
+  CHECK(unknown.status().code() == Code::kNotFound);
+  CHECK(w.svc->OpenCase(kClerk, 999, CaseKind::kIssue, D("2026-04-01"), "x").status().code() == Code::kNotFound);
+
+  // Destruction before the decommissioning notice is refused (003 cl.30-33 order).
+  auto early = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  CHECK(early.status().code() == Code::kFailedPrecondition);
+  CHECK(early.status().message().find("record the return first") != std::string::npos);
+  CHECK(w.Snapshot() == snap);
+
+  auto ret = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-04-01"), "вх-200");
+  REQUIRE(ret.ok());
+  CHECK(ret->due_on.ToString() == "2026-04-06");
+  CHECK(w.svc->FindObject("ARCH-0042")->operation_ended_at == "2026-04-01");
+  auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  REQUIRE(destroy.ok());
+  CHECK(destroy->due_on.ToString() == "2026-04-15");  // 10 working days
+  CHECK(w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-2").status().code() ==
+        Code::kAlreadyExists);
+
+  snap = w.Snapshot();
+  uint64_t audit = w.store.AuditSize();
+  SqlDepositShredder shredder(w.store.objects_dir());
+  // Only one person so far: requested, not approved.
+  int64_t pending =
+      w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, std::nullopt, "requested");
+  snap = w.Snapshot();
+  auto r1 = w.svc->Destroy(kOfficer, destroy->id, pending, shredder, w.store.signer());
+  CHECK(r1.status().code() == Code::kPermissionDenied);
+  CHECK(r1.status().message().find("needs a second security officer's approval") != std::string::npos);
+  // Approved, but for another object.
+  int64_t other = w.store.AddApproval("destroy", "object:777", w.so1, w.so2, "approved");
+  snap = w.Snapshot();
+  auto r2 = w.svc->Destroy(kOfficer, destroy->id, other, shredder, w.store.signer());
+  CHECK(r2.status().code() == Code::kPermissionDenied);
+  CHECK(r2.status().message().find("not for 'destroy object:") != std::string::npos);
+  auto r3 = w.svc->Destroy(kOfficer, destroy->id, 4242, shredder, w.store.signer());
+  CHECK(r3.status().code() == Code::kPermissionDenied);
+  auto r4 = w.svc->Destroy(kClerk, destroy->id, other, shredder, w.store.signer());
+  CHECK(r4.status().code() == Code::kPermissionDenied);
+  CHECK(w.Snapshot() == snap);
+  // Each refused attempt is in the audit log as denied, and nothing else is.
+  REQUIRE(w.store.AuditSize() == audit + 4);
+  for (uint64_t i = audit; i < audit + 4; ++i) CHECK(w.store.audit().Entry(i)->outcome == "denied");
+  CHECK(w.store.Count("deposits WHERE state = 'committed' AND wrapped_key IS NOT NULL") == 2);
+}
+
+TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, and refuses a second time") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-03-02")).ok());
+  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  REQUIRE(destroy.ok());
+  int64_t ap = w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, w.so2, "approved");
+  SqlDepositShredder shredder(w.store.objects_dir());
+  std::string sealed = w.store.Text("SELECT name FROM objects LIMIT 1");
+  REQUIRE(Exists(w.store.objects_dir() + "/" + sealed));
+
+  w.clock.Set(D("2026-04-03"));
+  auto act = w.svc->Destroy(kOfficer, destroy->id, ap, shredder, w.store.signer());
+  INFO(act.status().ToString());
+  REQUIRE(act.ok());
+  CHECK(act->act_number == "DESTR-2026-" + std::to_string(destroy->id));
+  CHECK(act->requested_by == "so1");
+  CHECK(act->approved_by == "so2");
+  REQUIRE(act->versions.size() == 2);
+  CHECK(act->versions[0].tier == "permanent");
+  CHECK(act->versions[1].tier == "temporary");
+  REQUIRE(act->versions[0].files.size() == 2);
+  CHECK(act->versions[0].files[0].path == "bin/қойма");
+  CHECK(act->versions[0].files[0].size == 6);
+  CHECK(act->versions[0].files[0].sha256_hex == crypto::Hex(crypto::Sha256::Digest("ELF v1")));
+  CHECK(act->checkpoint_tree_size == w.store.AuditSize());
+  CHECK(act->checkpoint_root_hex.size() == 64);
+
+  // Nothing readable: keys erased, deposits are tombstones, sealed files gone.
+  CHECK(w.store.Count("deposits WHERE wrapped_key IS NOT NULL") == 0);
+  CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 2);
+  CHECK(w.store.Count("tombstones WHERE approval_id = " + std::to_string(ap)) == 2);
+  CHECK_FALSE(Exists(w.store.objects_dir() + "/" + sealed));
+  CHECK(w.store.Count("approvals WHERE state = 'used'") == 1);
+  CHECK(w.store.Count("acts WHERE kind = 'destruction' AND checkpoint_size IS NOT NULL") == 1);
+  auto verify = w.store.audit().Verify();
+  REQUIRE(verify.ok());
+  CHECK(verify->ok());
+
+  // A second destruction and any request for the destroyed object are refused.
+  std::string snap = w.Snapshot();
+  auto again = w.svc->Destroy(kOfficer, destroy->id, ap, shredder, w.store.signer());
+  CHECK(again.status().code() == Code::kFailedPrecondition);
+  CHECK(again.status().message().find("already destroyed") != std::string::npos);
+  auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-03"), "вх-300");
+  CHECK(issue.status().code() == Code::kFailedPrecondition);
+  CHECK(issue.status().message().find("has been destroyed") != std::string::npos);
+  CHECK(w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-03"), "a").status().code() ==
+        Code::kFailedPrecondition);
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kPositive, "ST", D("2026-04-03")).code() ==
+        Code::kFailedPrecondition);
+  CHECK(w.Snapshot() == snap);
+}
+
+TEST_CASE("calendar imports are versioned with their source; a bad file stores nothing") {
+  testing::LifecycleDb store;
+  LifecycleActor admin{"admin1", "admin"};
+  std::string y2026 =
+      "qoima-calendar | 1\nyear | 2026 | Government decree (test)\n"
+      "holiday | 2026-01-01 | New Year\nworkday | 2026-01-03 | worked Saturday | decree No. 1 (test)\n"
+      "day-off | 2026-01-09 | moved from 3 January | decree No. 1 (test)\nend | 2026\n";
+  auto first = ImportCalendar(store.db(), store.audit(), admin, y2026, "kz-2026.cal", "decree No. 1 (test)",
+                              "2026-01-02T08:00:00Z");
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 1);
+  CHECK((*first)[0].version == 1);
+  auto second = ImportCalendar(store.db(), store.audit(), admin, y2026, "kz-2026b.cal", "decree No. 2 (test)",
+                               "2026-01-03T08:00:00Z");
+  REQUIRE(second.ok());
+  CHECK((*second)[0].version == 2);
+
+  std::vector<CalendarImportInfo> in_force;
+  auto cal = LoadCalendar(store.db(), &in_force);
+  REQUIRE(cal.ok());
+  CHECK(cal->IsWorkingDay(D("2026-01-03")).value());  // imported transfer in force
+  CHECK_FALSE(cal->IsWorkingDay(D("2026-01-09")).value());
+  CHECK(cal->IsWorkingDay(D("2026-01-07")).value());        // the imported 2026 omits Christmas: the file rules
+  CHECK_FALSE(cal->IsWorkingDay(D("2027-01-07")).value());  // 2027 still from the built-in default
+  REQUIRE(in_force.size() == 2);
+  CHECK(in_force[0].version == 2);
+  CHECK(in_force[0].source == "decree No. 2 (test)");
+  CHECK(in_force[1].version == 0);
+
+  uint64_t audit = store.AuditSize();
+  auto bad = ImportCalendar(store.db(), store.audit(), admin, "qoima-calendar | 1\nyear | 2028 | s\n", "bad.cal", "s",
+                            "2026-01-04T08:00:00Z");
+  CHECK(bad.status().message().find("bad.cal") != std::string::npos);
+  CHECK(ImportCalendar(store.db(), store.audit(), admin, y2026, "x.cal", "", "t").status().code() ==
+        Code::kInvalidArgument);
+  CHECK(store.Count("calendar_imports") == 2);
+  CHECK(store.AuditSize() == audit);
+  CHECK(CalendarHistory(store.db())->size() == 2);
+}
+
+TEST_CASE("register snapshots import, load back and show their age") {
+  testing::LifecycleDb store;
+  LifecycleActor clerk{"clerk1", "clerk"};
+  std::string text =
+      "qoima-register | 1\nsnapshot | 2026-11-01 | register export\n"
+      "entry | 1 | «Қазақ Софт» ЖШС | 123456789012 | Құжат айналымы | 58.29; 62.01 | goods | 1.2 | - | 17 | "
+      "2025-03-14 | included | - | Астана\nend | 1\n";
+  auto info = ImportRegisterSnapshot(store.db(), store.audit(), clerk, text, "reg.txt", "2026-11-20T08:00:00Z");
+  REQUIRE(info.ok());
+  RegisterImportInfo loaded_info;
+  auto snap = LoadLatestRegisterSnapshot(store.db(), &loaded_info);
+  REQUIRE(snap.ok());
+  REQUIRE(snap->has_value());
+  CHECK((*snap)->entries.at(0).catalogue_codes == std::vector<std::string>{"58.29", "62.01"});
+  CHECK((*snap)->AgeDays(D("2026-11-26")) == 25);
+  auto look = LookUpProduct(**snap, "құжат", RegisterTrack::kApplication, D("2026-11-26"));
+  CHECK(look.matches.size() == 1);
+  CHECK(ImportRegisterSnapshot(store.db(), store.audit(), clerk, "junk", "junk.txt", "t").status().code() ==
+        Code::kInvalidArgument);
+  CHECK(store.Count("register_snapshots") == 1);
+}
+
+TEST_CASE("half-year and information reports count what happened in the period") {
+  World w;
+  int64_t clerk = w.store.AddUser("clerk2");
+  REQUIRE(w.store.db()
+              .Exec("INSERT INTO applications(number, object_id, applicant, software_name, received_at) VALUES "
+                    "('A-1', " +
+                    std::to_string(w.object) +
+                    ", 'Ministry', 'Е-лицензиялау', '2026-02-10T09:00:00Z'),"
+                    "('A-2', " +
+                    std::to_string(w.object) +
+                    ", 'Ministry', 'Е-лицензиялау 2', '2026-07-01T09:00:00Z');"
+                    "INSERT INTO decisions(application_id, kind, decided_by, decided_at) VALUES (1, 'accept', " +
+                    std::to_string(clerk) +
+                    ", '2026-02-12T09:00:00Z');"
+                    "INSERT INTO decisions(application_id, kind, refusal_reason, reason_text, decided_by, decided_at) "
+                    "VALUES (1, 'refuse', 2, 'file list differs', " +
+                    std::to_string(clerk) + ", '2026-03-02T09:00:00Z');")
+              .ok());
+  w.clock.Set(D("2026-03-20"));
+  auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
+  REQUIRE(issue.ok());
+  w.clock.Set(D("2026-04-01"));
+  REQUIRE(w.svc->CompleteCase(kClerk, issue->id, "bundle-7").ok());  // due 30 March: late
+  w.clock.Set(D("2026-06-26"));
+  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-06-26"), "вх-200").ok());  // due 1 July
+
+  w.clock.Set(D("2026-06-30"));
+  CHECK(BuildHalfYearReport(w.store.db(), *w.svc, w.calendar, 2026, 1, D("2026-06-30")).status().code() ==
+        Code::kInvalidArgument);
+  w.clock.Set(D("2026-07-02"));
+  auto r = BuildHalfYearReport(w.store.db(), *w.svc, w.calendar, 2026, 1, D("2026-07-02"));
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  CHECK(r->due_on.ToString() == "2026-07-10");
+  CHECK(r->applications.size() == 1);  // A-2 arrived in July
+  CHECK(r->acceptances.size() == 1);
+  REQUIRE(r->refusals.size() == 1);
+  CHECK(r->refusals[0].detail.find("001 cl.16(2)") != std::string::npos);
+  CHECK(r->refusals[0].detail.find("file list differs") != std::string::npos);
+  REQUIRE(r->issues.size() == 1);
+  CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle-7)") != std::string::npos);
+  CHECK(r->returns.size() == 1);
+  CHECK(r->destructions.empty());
+  CHECK(r->completed_late.size() == 1);
+  // The issue's notice (due 30 March) was never sent; the return (due 1 July) falls after the period.
+  REQUIRE(r->overdue.size() == 1);
+  CHECK(r->overdue[0].ref.rfind("notice:", 0) == 0);
+  CHECK(r->overdue[0].due_on.ToString() == "2026-03-30");
+  auto j = ToJson(*r);
+  CHECK(j["counts"]["refusals"] == 1);
+
+  auto info = BuildInformationReport(w.store.db(), *w.svc, "", "letter 5", D("2026-07-02"));
+  REQUIRE(info.ok());
+  CHECK(info->objects.size() == 1);
+  CHECK(info->versions_temporary == 2);
+  CHECK(info->total_files == 4);
+  CHECK(ToJson(*info)["clause"] == "003 cl.34");
+}
