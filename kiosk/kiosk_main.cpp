@@ -8,6 +8,10 @@
 //   --timing-log FILE            per-key handling+redraw time in microseconds (e2e harness)
 //   --bench-rows N               benchmark: a read-only diff of N synthetic rows, no login,
 //                                no appliance call (measures the list widget in the real binary)
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -102,10 +106,23 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   qoima::kiosk::SetLanguage(language);
+  // Libraries below appliance/ (the TSS) log to stderr, which is the screen:
+  // silence the TSS and send whatever else arrives to a log file.
+  setenv("TSS2_LOG", "all+none", 1);
+  std::string state_dir = EnvOr("QOIMA_STATE", "/var/lib/qoima");
+  if (isatty(STDERR_FILENO)) {
+    std::string log = state_dir + "/qoima-kiosk.log";
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+  }
 
   try {
     qoima::kiosk::ApplianceBackend backend(
-        {EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), EnvOr("QOIMA_STATE", "/var/lib/qoima"), std::chrono::seconds(60)});
+        {EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir, std::chrono::seconds(60)});
     qoima::kiosk::TerminalSession terminal;
     qoima::kiosk::App app(backend, app_options);
     if (bench_rows > 0)

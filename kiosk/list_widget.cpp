@@ -1,6 +1,7 @@
 #include "kiosk/list_widget.h"
 
 #include <algorithm>
+#include <cwchar>
 
 #include "kiosk/i18n.h"
 #include "kiosk/terminal_session.h"
@@ -12,63 +13,105 @@ ListWidget::ListWidget(std::vector<Column> columns) : columns_(std::move(columns
 
 void ListWidget::SetItems(std::vector<Item> items) {
   items_ = std::move(items);
-  keys_.clear();
-  keys_.reserve(items_.size());
-  problems_ = 0;
-  for (const Item& it : items_) {
-    std::wstring key;
+  haystack_.clear();
+  offsets_.clear();
+  offsets_.reserve(items_.size() + 1);
+  problem_index_.clear();
+  for (std::uint32_t i = 0; i < items_.size(); ++i) {
+    const Item& it = items_[i];
+    offsets_.push_back(haystack_.size());
     for (const std::wstring& c : it.cells) {
-      key += c;
-      key.push_back(L'\t');
+      haystack_ += c;
+      haystack_.push_back(L'\t');
     }
-    keys_.push_back(ToLower(key));
-    if (it.problem) ++problems_;
+    if (it.problem) problem_index_.push_back(i);
   }
+  // Control characters (from untrusted file names) never match a typed
+  // search and must not act as the row separator.
+  for (wchar_t& c : haystack_)
+    if (c == L'\n') c = L' ';
+  haystack_ = ToLower(haystack_);
+  offsets_.push_back(haystack_.size());
+  problems_ = problem_index_.size();
   index_.clear();
   cursor_ = 0;
   top_ = 0;
-  Refilter(false);
+  if (!search_.empty()) search_rows_ = Scan(search_);
+  Refilter();
 }
 
 void ListWidget::SetFilter(Filter filter) {
   if (filter == filter_) return;
-  bool narrow = filter == Filter::kProblemsOnly;
   filter_ = filter;
-  Refilter(narrow);
+  Refilter();
 }
 
 void ListWidget::SetSearch(std::wstring needle) {
   std::wstring lowered = ToLower(needle);
-  bool narrow = lowered.find(search_) != std::wstring::npos && !search_.empty();
-  narrow = narrow || search_.empty();
+  if (lowered == search_) return;
   search_ = std::move(lowered);
-  Refilter(narrow);
+  if (!search_.empty()) search_rows_ = Scan(search_);
+  Refilter();
 }
 
-bool ListWidget::Matches(std::uint32_t i) const {
-  if (filter_ == Filter::kProblemsOnly && !items_[i].problem) return false;
-  if (!search_.empty() && keys_[i].find(search_) == std::wstring::npos) return false;
-  return true;
-}
-
-void ListWidget::Refilter(bool narrow_only) {
-  const Item* keep = selected();
-  std::size_t keep_tag = keep ? static_cast<std::size_t>(keep - items_.data()) : SIZE_MAX;
-  std::vector<std::uint32_t> next;
-  if (narrow_only && index_.size() <= items_.size()) {
-    next.reserve(index_.size());
-    for (std::uint32_t i : index_)
-      if (Matches(i)) next.push_back(i);
-  } else {
-    next.reserve(items_.size());
-    for (std::uint32_t i = 0; i < items_.size(); ++i)
-      if (Matches(i)) next.push_back(i);
+std::vector<std::uint32_t> ListWidget::Scan(const std::wstring& needle) const {
+  // One pass over the contiguous lower-cased text of all rows: wmemchr jumps
+  // to the next candidate, wmemcmp confirms it, and the row of a hit is found
+  // by walking the sorted offsets forward. Raw pointers keep this fast even
+  // in the unoptimised sanitizer build the tests use.
+  const std::uint32_t n = static_cast<std::uint32_t>(items_.size());
+  std::vector<std::uint32_t> rows(n);
+  if (n == 0 || needle.empty()) return {};
+  std::uint32_t* out = rows.data();
+  std::uint32_t found = 0;
+  const wchar_t* base = haystack_.data();
+  const std::size_t total = haystack_.size();
+  const std::size_t* off = offsets_.data();
+  const wchar_t first = needle[0];
+  const std::size_t m = needle.size();
+  std::size_t pos = 0;
+  std::uint32_t row = 0;
+  while (row < n && pos < total) {
+    const wchar_t* p = std::wmemchr(base + pos, first, total - pos);
+    if (!p) break;
+    std::size_t hit = static_cast<std::size_t>(p - base);
+    while (off[row + 1] <= hit) ++row;
+    std::size_t row_end = off[row + 1];
+    if (hit + m <= row_end && (m == 1 || std::wmemcmp(p + 1, needle.data() + 1, m - 1) == 0)) {
+      out[found++] = row;
+      ++row;
+      pos = row_end;
+    } else {
+      pos = hit + 1;  // no match here (or it would straddle two rows)
+    }
   }
-  index_ = std::move(next);
+  rows.resize(found);
+  return rows;
+}
+
+void ListWidget::Refilter() {
+  const Item* keep = selected();
+  std::size_t keep_pos = keep ? static_cast<std::size_t>(keep - items_.data()) : SIZE_MAX;
+  if (search_.empty()) {
+    if (filter_ == Filter::kAll) {
+      index_.resize(items_.size());
+      std::uint32_t* out = index_.data();
+      const std::uint32_t n = static_cast<std::uint32_t>(items_.size());
+      for (std::uint32_t i = 0; i < n; ++i) out[i] = i;
+    } else {
+      index_ = problem_index_;
+    }
+  } else if (filter_ == Filter::kAll) {
+    index_ = search_rows_;
+  } else {
+    index_.clear();
+    for (std::uint32_t i : search_rows_)
+      if (items_[i].problem) index_.push_back(i);
+  }
   // Keep the selection on the same row when it survived the filter.
   cursor_ = 0;
-  if (keep_tag != SIZE_MAX) {
-    auto it = std::lower_bound(index_.begin(), index_.end(), static_cast<std::uint32_t>(keep_tag));
+  if (keep_pos != SIZE_MAX) {
+    auto it = std::lower_bound(index_.begin(), index_.end(), static_cast<std::uint32_t>(keep_pos));
     if (it != index_.end()) cursor_ = static_cast<std::size_t>(it - index_.begin());
   }
   top_ = std::min(top_, cursor_);

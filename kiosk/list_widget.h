@@ -1,11 +1,10 @@
 // ListWidget: a scrollable, filterable table for the kiosk (the diff of act
 // versus media, the journal, applications, approvals).
 //
-// Built for 100k+ rows on a slow terminal: rows are stored once with a
-// lower-cased search key prepared up front; the filter (all / problems only /
-// search text) produces an index vector in one linear pass (a search that
-// extends the previous one only narrows the current index); drawing formats
-// the visible rows only. Cells are fitted to the column widths in display
+// Built for 100k+ rows on a slow terminal: the rows' text is kept once,
+// lower-cased, in one contiguous buffer; a search is one scan of that buffer;
+// "problems only" is an index prepared up front; drawing formats the visible
+// rows only. Cells are fitted to the column widths in display
 // cells, so Kazakh, Russian and Latin text align.
 //
 // Ownership: owns its rows. Thread-safety: UI thread only.
@@ -57,14 +56,18 @@ class ListWidget {
   std::size_t selected_position() const { return cursor_; }
 
  private:
-  void Refilter(bool narrow_only);
-  bool Matches(std::uint32_t i) const;
+  void Refilter();
+  /// Rows whose text contains `needle` (lower-cased), ascending.
+  std::vector<std::uint32_t> Scan(const std::wstring& needle) const;
   void ClampCursor();
 
   std::vector<Column> columns_;
   std::vector<Item> items_;
-  std::vector<std::wstring> keys_;  // lower-cased, cells joined by '\t'
-  std::vector<std::uint32_t> index_;
+  std::wstring haystack_;             // all rows' cells, lower-cased, '\t' after each cell
+  std::vector<std::size_t> offsets_;  // row i's text is [offsets_[i], offsets_[i+1])
+  std::vector<std::uint32_t> problem_index_;
+  std::vector<std::uint32_t> search_rows_;  // Scan(search_) while search_ is set
+  std::vector<std::uint32_t> index_;        // rows shown, ascending
   Filter filter_ = Filter::kAll;
   std::wstring search_;
   std::size_t problems_ = 0;

@@ -22,22 +22,45 @@ int CellWidth(wchar_t c) {
 }  // namespace
 
 std::wstring Widen(std::string_view utf8) {
+  // A direct decoder: mbrtowc per character is too slow for 100k-row lists.
+  // Rejects overlong forms, surrogates and values above U+10FFFF.
   std::wstring out;
   out.reserve(utf8.size());
-  std::mbstate_t state{};
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const size_t n = utf8.size();
   size_t i = 0;
-  while (i < utf8.size()) {
-    wchar_t wc = 0;
-    size_t n = std::mbrtowc(&wc, utf8.data() + i, utf8.size() - i, &state);
-    if (n == static_cast<size_t>(-1) || n == static_cast<size_t>(-2)) {
-      out.push_back(kReplacement);
-      state = std::mbstate_t{};
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      out.push_back(static_cast<wchar_t>(c));
       ++i;
       continue;
     }
-    if (n == 0) n = 1;  // embedded NUL
-    out.push_back(wc);
-    i += n;
+    int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+    if (c >= 0xF5) len = 0;
+    if (len == 0 || i + static_cast<size_t>(len) > n) {
+      out.push_back(kReplacement);
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = c & (0xFF >> (len + 1));
+    bool ok = true;
+    for (int k = 1; k < len; ++k) {
+      unsigned char cc = p[i + static_cast<size_t>(k)];
+      if ((cc & 0xC0) != 0x80) {
+        ok = false;
+        break;
+      }
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr std::uint32_t kMinForLen[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (!ok || cp < kMinForLen[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      out.push_back(kReplacement);
+      ++i;
+      continue;
+    }
+    out.push_back(static_cast<wchar_t>(cp));
+    i += static_cast<size_t>(len);
   }
   return out;
 }
@@ -118,7 +141,15 @@ std::string FormatDuration(std::uint64_t seconds) {
 
 std::wstring ToLower(std::wstring_view text) {
   std::wstring out(text);
-  for (wchar_t& c : out) c = static_cast<wchar_t>(std::towlower(static_cast<wint_t>(c)));
+  for (wchar_t& c : out) {
+    if (c < 0x80) {
+      if (c >= L'A' && c <= L'Z') c = static_cast<wchar_t>(c + 0x20);
+    } else if (c >= 0x410 && c <= 0x42F) {  // basic Cyrillic capitals
+      c = static_cast<wchar_t>(c + 0x20);
+    } else {
+      c = static_cast<wchar_t>(std::towlower(static_cast<wint_t>(c)));
+    }
+  }
   return out;
 }
 
