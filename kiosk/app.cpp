@@ -1,5 +1,6 @@
 #include "kiosk/app.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "kiosk/auditor_screens.h"
@@ -161,28 +162,37 @@ void App::DrawFrame(int rows, int cols) {
   std::wstring line = FitWidth(left, room > 0 ? room : 0) + L" " + rightw;
   PutLine(rows - 2, line, cols, COLOR_PAIR(kPairStatus));
 
-  // F-key help line: the screen's keys, then the global ones.
-  std::vector<HelpEntry> help = Top().Help();
-  help.push_back({"F2", N_("Language")});
+  // F-key help line: the global keys always show, at the right; the
+  // screen's keys fill the left as far as they fit.
+  std::vector<HelpEntry> global = {{"F2", N_("Language")}};
   if (user_) {
-    if (!lock_screen_) help.push_back({"F9", N_("Lock")});
-    help.push_back({"F10", N_("Log out")});
+    if (!lock_screen_) global.push_back({"F9", N_("Lock")});
+    global.push_back({"F10", N_("Log out")});
   }
+  auto width_of = [](const HelpEntry& h) {
+    return DisplayWidth(Widen(h.key)) + 1 + DisplayWidth(Widen(Tr(h.action_msgid))) + 2;
+  };
+  int global_width = 0;
+  for (const HelpEntry& h : global) global_width += width_of(h);
   move(rows - 1, 0);
   clrtoeol();
-  int x = 0;
-  for (const HelpEntry& h : help) {
+  auto draw = [&](const HelpEntry& h, int x) {
     std::wstring key = Widen(h.key);
     std::wstring label = Widen(Tr(h.action_msgid));
-    int need = DisplayWidth(key) + DisplayWidth(label) + 3;
-    if (x + need > cols) break;
     attron(COLOR_PAIR(kPairHelpKey) | A_BOLD);
     mvaddnwstr(rows - 1, x, key.c_str(), static_cast<int>(key.size()));
     attroff(COLOR_PAIR(kPairHelpKey) | A_BOLD);
     x += DisplayWidth(key) + 1;
     mvaddnwstr(rows - 1, x, label.c_str(), static_cast<int>(label.size()));
-    x += DisplayWidth(label) + 2;
+    return x + DisplayWidth(label) + 2;
+  };
+  int x = 0;
+  for (const HelpEntry& h : Top().Help()) {
+    if (x + width_of(h) > cols - global_width) break;
+    x = draw(h, x);
   }
+  x = std::max(x, cols - global_width + 2);
+  for (const HelpEntry& h : global) x = draw(h, x);
 }
 
 void App::Render() {
@@ -242,6 +252,11 @@ void App::Feed(const Key& key) {
   retired_.clear();
 }
 
+void App::Poll() {
+  Top().Tick();
+  retired_.clear();
+}
+
 void App::Run(std::unique_ptr<Screen> first) {
   Start(std::move(first));
   timeout(kPollMs);
@@ -258,14 +273,12 @@ void App::Run(std::unique_ptr<Screen> first) {
     auto key_time = std::chrono::steady_clock::now();
     if (r == ERR) {
       if (user_ && !lock_screen_ && key_time - last_key_ >= std::chrono::seconds(options_.idle_lock_seconds)) Lock();
-      Top().Tick();
-      retired_.clear();
+      Poll();
       Render();
       continue;
     }
     Feed(Key{r == KEY_CODE_YES, ch});
-    Top().Tick();
-    retired_.clear();
+    Poll();
     Render();
     if (options_.timing_log) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - key_time);

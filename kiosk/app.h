@@ -47,6 +47,8 @@ class App : public AppContext {
   /// Test driving: handle one key and redraw into stdscr (no blocking read).
   void Feed(const Key& key);
   void Start(std::unique_ptr<Screen> first);
+  /// Lets the top screen poll its background work.
+  void Poll();
   void Render();
 
   // AppContext
