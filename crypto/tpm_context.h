@@ -35,6 +35,39 @@ struct EsysFreeDeleter {
 template <typename T>
 using EsysBuffer = std::unique_ptr<T, EsysFreeDeleter>;
 
+/// A transient object or session handle, flushed from the TPM on destruction
+/// (the TPM has only a few transient slots: a leak blocks later operations).
+/// Move-only; release() hands the handle over without flushing.
+class TpmObject {
+ public:
+  TpmObject() = default;
+  TpmObject(ESYS_CONTEXT* esys, ESYS_TR handle) : esys_(esys), handle_(handle) {}
+  ~TpmObject() { reset(); }
+  TpmObject(TpmObject&& o) noexcept : esys_(o.esys_), handle_(o.handle_) { o.handle_ = ESYS_TR_NONE; }
+  TpmObject& operator=(TpmObject&& o) noexcept {
+    if (this != &o) {
+      reset();
+      esys_ = o.esys_;
+      handle_ = o.handle_;
+      o.handle_ = ESYS_TR_NONE;
+    }
+    return *this;
+  }
+  TpmObject(const TpmObject&) = delete;
+  TpmObject& operator=(const TpmObject&) = delete;
+
+  ESYS_TR get() const { return handle_; }
+  explicit operator bool() const { return handle_ != ESYS_TR_NONE; }
+  void reset() {
+    if (handle_ != ESYS_TR_NONE && esys_) Esys_FlushContext(esys_, handle_);
+    handle_ = ESYS_TR_NONE;
+  }
+
+ private:
+  ESYS_CONTEXT* esys_ = nullptr;
+  ESYS_TR handle_ = ESYS_TR_NONE;
+};
+
 class TpmContext {
  public:
   /// Connects through `tcti` and makes sure TPM2_Startup has been run.

@@ -67,10 +67,10 @@ TEST_CASE("the journal is append-only and numbered") {
 
 TEST_CASE("item categories are data from the clauses") {
   CHECK(ItemCategories().size() == 10);
-  REQUIRE(FindItemCategory("executable"));
-  CHECK(FindItemCategory("executable")->source.find("003 cl.10(6)") != std::string_view::npos);
+  REQUIRE(FindItemCategory("executables"));
+  CHECK(FindItemCategory("executables")->source.find("003 cl.10(6)") != std::string_view::npos);
   CHECK_FALSE(FindItemCategory("secret"));
-  CHECK(GuessItemCategory("bin/setup.EXE") == "executable");
+  CHECK(GuessItemCategory("bin/setup.EXE") == "executables");
   CHECK(GuessItemCategory("db/schema.sql") == "database_structure");
   CHECK(GuessItemCategory("src/main.c") == "source_code");
 }

@@ -113,7 +113,7 @@ TEST_CASE("JSON errors name file, line and field") {
     CHECK(Has(s, "source_code"));
   }
   SECTION("bad hash") {
-    std::string f = "    {\"path\": \"a.c\", \"size\": 1, \"sha256\": \"abc\", \"category\": \"library\"}";
+    std::string f = "    {\"path\": \"a.c\", \"size\": 1, \"sha256\": \"abc\", \"category\": \"libraries\"}";
     CHECK(Has(ParseErr(Json(f)), "field sha256: must be 64 hex digits"));
   }
   SECTION("duplicate path, also after NFC normalization") {
@@ -239,7 +239,7 @@ TEST_CASE("sha256sum lists parse, including escaped names and a stripped prefix"
   REQUIRE(m->entries.size() == 2);
   CHECK(m->entries[0].path == "src/a.c");
   CHECK_FALSE(m->entries[0].size.has_value());
-  CHECK(m->entries[1].category == "executable");
+  CHECK(m->entries[1].category == "executables");
   // sha256sum escapes a backslash in a name; such a name is refused, not guessed.
   CHECK(Has(ParseErr("\\" + kHashA + "  odd\\\\name.txt\n", "list"), "list:1: field filename: path contains '\\'"));
 

@@ -1,0 +1,27 @@
+// HKDF-SHA256 and HMAC-SHA256 over OpenSSL 3 EVP_KDF / EVP_MAC: the key
+// derivations of the keyring and the AEAD subkeys. Internal to crypto/.
+//
+// Thread-safety: free functions; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "crypto/hash.h"
+#include "crypto/secret.h"
+
+namespace qoima::crypto {
+
+/// HKDF-SHA256 (RFC 5869) of `ikm` with `salt` and `info`, `length` bytes.
+/// Throws std::runtime_error if OpenSSL fails (not an expected failure).
+SecretBytes HkdfSha256(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::span<const uint8_t> info,
+                       size_t length);
+inline std::span<const uint8_t> AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+/// HMAC-SHA256 of `data` under `key`.
+Sha256Digest HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data);
+
+}  // namespace qoima::crypto

@@ -1,0 +1,36 @@
+// Internal to crypto/: the steps Keyring::Provision and Recover() share.
+//
+// Thread-safety: free functions; one TPM connection per call.
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "crypto/key_blob.h"
+#include "crypto/secret.h"
+
+namespace qoima::crypto::internal {
+
+inline constexpr char kMetaFile[] = "keyring.meta";
+inline constexpr char kSealedFile[] = "master.sealed";
+inline constexpr char kSigningFile[] = "signing.key";
+inline constexpr char kCertFile[] = "device.crt";
+inline constexpr char kOldCertsDir[] = "old-certs";
+inline constexpr size_t kMasterKeySize = 32;
+inline constexpr size_t kMaxCertSize = 16 * 1024;
+
+/// HKDF-SHA256 of the master key under the keyring salt with `label`.
+SecretBytes DeriveKey(const SecretBytes& master, std::string_view label);
+/// 8 hex digits identifying the master key (not secret-revealing: a
+/// truncated one-way derivation).
+std::string KeyCheck(const SecretBytes& master);
+
+/// Seals `master` to the TPM behind `tcti`, creates a new signing key and its
+/// certificate, and writes master.sealed, signing.key, device.crt and
+/// keyring.meta (last) into `state_dir`. `meta` supplies device name, PCRs and
+/// share counts; key_check and fingerprint are filled in. The TPM work happens
+/// before any file is written.
+Result<KeyringMeta> InstallMasterKey(const std::string& tcti, const std::string& state_dir, const SecretBytes& master,
+                                     KeyringMeta meta, std::string* cert_pem);
+
+}  // namespace qoima::crypto::internal

@@ -1,0 +1,254 @@
+#include "storage/database.h"
+
+#define SQLITE_HAS_CODEC 1
+#include <openssl/crypto.h>
+#include <sqlcipher/sqlite3.h>
+
+#include <string>
+
+namespace qoima::storage {
+
+Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
+  std::string msg(what);
+  msg += ": ";
+  msg += sqlite3_errstr(rc);
+  if (db != nullptr) {
+    const char* detail = sqlite3_errmsg(db);
+    if (detail != nullptr && std::string_view(detail) != sqlite3_errstr(rc)) {
+      msg += " (";
+      msg += detail;
+      msg += ")";
+    }
+  }
+  switch (rc & 0xff) {
+    case SQLITE_FULL: return Status::NoSpace(msg);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL: return Status::IoError(msg);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH: return Status::PermissionDenied(msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FORMAT: return Status::Corrupt(msg);
+    case SQLITE_CONSTRAINT:
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) return Status::AlreadyExists(msg);
+      if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::FailedPrecondition(msg);
+      return Status::InvalidArgument(msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Status::Timeout(msg);
+    case SQLITE_NOTFOUND: return Status::NotFound(msg);
+    case SQLITE_TOOBIG: return Status::LimitExceeded(msg);
+    case SQLITE_INTERRUPT:
+    case SQLITE_ABORT: return Status::Cancelled(msg);
+    default:  // SQLITE_ERROR (SQL text), MISUSE, RANGE, NOMEM, SCHEMA, MISMATCH: our bug
+      return Status::Internal(msg);
+  }
+}
+
+void SqliteCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void StatementFinalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+
+Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql) : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
+
+namespace {
+std::string Shorten(const std::string& sql) {
+  constexpr size_t kShown = 48;
+  return sql.size() <= kShown ? sql : sql.substr(0, kShown) + "...";
+}
+}  // namespace
+
+Statement& Statement::Bind(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  int rc = sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
+  static const uint8_t kEmpty = 0;
+  const void* data = bytes.empty() ? &kEmpty : bytes.data();  // null data would bind NULL
+  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
+Statement& Statement::BindOptional(int index, const std::optional<int64_t>& value) {
+  return value ? Bind(index, *value) : BindNull(index);
+}
+
+Statement& Statement::BindOptional(int index, const std::optional<std::string>& value) {
+  return value ? Bind(index, std::string_view(*value)) : BindNull(index);
+}
+
+Result<bool> Statement::Step() {
+  if (!stmt_) return Status::Internal("step of an unprepared statement");
+  if (!bind_status_.ok()) return bind_status_;
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Status s = SqliteStatus(rc, db_, Shorten(sql_));
+  sqlite3_reset(stmt_.get());
+  return s;
+}
+
+Status Statement::Run() {
+  Result<bool> r = Step();
+  while (r.ok() && *r) r = Step();
+  Reset();
+  return r.status();
+}
+
+void Statement::Reset() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+  bind_status_ = Status::Ok();
+}
+
+int64_t Statement::ColumnInt(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+
+std::string Statement::ColumnText(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_.get(), col);
+  int n = sqlite3_column_bytes(stmt_.get(), col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+std::vector<uint8_t> Statement::ColumnBlob(int col) const {
+  const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_.get(), col));
+  int n = sqlite3_column_bytes(stmt_.get(), col);
+  return p ? std::vector<uint8_t>(p, p + n) : std::vector<uint8_t>();
+}
+
+bool Statement::ColumnIsNull(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
+
+Result<Database> Database::Open(const std::string& path, std::span<const uint8_t> raw_key,
+                                const DatabaseOptions& options) {
+  if (raw_key.size() != kRawKeySize) {
+    return Status::InvalidArgument("open " + path + ": raw key must be 32 bytes, got " +
+                                   std::to_string(raw_key.size()));
+  }
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
+  flags |= SQLITE_OPEN_NOMUTEX;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db;
+  db.db_.reset(raw);
+  db.path_ = path;
+  if (rc != SQLITE_OK) return SqliteStatus(rc, raw, "open " + path);
+  sqlite3_extended_result_codes(raw, 1);
+
+  // Raw-key form x'<64 hex>' skips SQLCipher's PBKDF2: the key already is a key.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string keyspec = "x'";
+  for (uint8_t b : raw_key) {
+    keyspec += kHex[b >> 4];
+    keyspec += kHex[b & 0xf];
+  }
+  keyspec += "'";
+  rc = sqlite3_key(raw, keyspec.data(), static_cast<int>(keyspec.size()));
+  OPENSSL_cleanse(keyspec.data(), keyspec.size());
+  if (rc != SQLITE_OK) return SqliteStatus(rc, raw, "key " + path);
+
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  // Page size must be the same on every open; 4096 matches the filesystem.
+  QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA cipher_page_size = 4096;"));
+  // Reading the schema is the first access that decrypts: a wrong key shows here.
+  Result<int64_t> probe = db.QueryInt("SELECT count(*) FROM sqlite_master;");
+  if (!probe.ok()) {
+    return Status(probe.status().code(),
+                  "open " + path + ": wrong key or not a qoima database (" + probe.status().message() + ")");
+  }
+  if (!options.read_only) {
+    Result<std::string> mode = db.QueryText("PRAGMA journal_mode = WAL;");
+    if (!mode.ok()) return mode.status().WithContext("open " + path);
+    if (*mode != "wal") return Status::Unsupported("open " + path + ": journal_mode is " + *mode + ", not wal");
+  }
+  QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"));
+  Result<int64_t> fk = db.QueryInt("PRAGMA foreign_keys;");
+  if (!fk.ok() || *fk != 1) return Status::Unsupported("open " + path + ": foreign keys could not be enabled");
+  return db;
+}
+
+Status Database::Exec(std::string_view sql) {
+  std::string text(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  return SqliteStatus(rc, db_.get(), Shorten(text));
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return SqliteStatus(rc, db_.get(), "prepare " + Shorten(std::string(sql)));
+  }
+  return Statement(db_.get(), stmt, std::string(sql));
+}
+
+Result<int64_t> Database::QueryInt(std::string_view sql) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound(std::string(sql) + ": no row");
+  return st.ColumnInt(0);
+}
+
+Result<std::string> Database::QueryText(std::string_view sql) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound(std::string(sql) + ": no row");
+  return st.ColumnText(0);
+}
+
+Status Database::BackupTo(Database& dest) {
+  sqlite3_backup* b = sqlite3_backup_init(dest.db_.get(), "main", db_.get(), "main");
+  if (b == nullptr) return SqliteStatus(sqlite3_errcode(dest.db_.get()), dest.db_.get(), "backup to " + dest.path_);
+  int rc = sqlite3_backup_step(b, -1);
+  int finish_rc = sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, dest.db_.get(), "backup to " + dest.path_);
+  return SqliteStatus(finish_rc, dest.db_.get(), "backup to " + dest.path_);
+}
+
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+int Database::Changes() const { return sqlite3_changes(db_.get()); }
+
+Result<Transaction> Transaction::Begin(Database& db) {
+  QOIMA_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE;"));
+  return Transaction(&db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) {
+    // A failed ROLLBACK (e.g. the connection is gone) leaves nothing to do here:
+    // SQLite rolls back an open transaction when the connection closes.
+    (void)db_->Exec("ROLLBACK;");
+  }
+}
+
+Status Transaction::Commit() {
+  if (db_ == nullptr) return Status::Internal("commit of a finished transaction");
+  Status s = db_->Exec("COMMIT;");
+  if (s.ok()) db_ = nullptr;
+  return s;
+}
+
+}  // namespace qoima::storage

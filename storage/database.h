@@ -1,0 +1,146 @@
+// Database: the one owner of a SQLCipher connection (sqlite3*) and its
+// prepared statements (sqlite3_stmt*), plus an RAII transaction.
+//
+// Opened with a 32-byte raw key (no passphrase KDF: the key comes from the TPM
+// keyring), WAL journal, synchronous=FULL, foreign keys and secure_delete on.
+// Every SQLite result code becomes a Status in exactly one function,
+// SqliteStatus(), so callers see kNoSpace for SQLITE_FULL, kCorrupt for a
+// damaged file or a wrong key, kAlreadyExists for a UNIQUE violation, etc.
+//
+// Dialect: SQLCipher 3.4.1 on SQLite 3.15. No UPSERT, no window functions, no
+// RETURNING: use INSERT + last_insert_rowid() and explicit SELECTs.
+//
+// Thread-safety: a Database and its Statements belong to one thread at a time.
+// Statements must not outlive the Database that prepared them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace qoima::storage {
+
+/// The one place an SQLite result code becomes a Status. `db` may be null;
+/// when given, its extended error message is appended. `what` names the
+/// operation ("insert file row", "open /var/lib/qoima/meta.db").
+Status SqliteStatus(int rc, sqlite3* db, std::string_view what);
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const;
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* stmt) const;
+};
+
+/// A prepared statement. Bind*() indexes start at 1 as in SQLite; a bind
+/// failure is remembered and returned by the next Step()/Run().
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql);
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& BindBlob(int index, std::span<const uint8_t> bytes);
+  Statement& BindNull(int index);
+  /// Binds `value` or NULL.
+  Statement& BindOptional(int index, const std::optional<int64_t>& value);
+  Statement& BindOptional(int index, const std::optional<std::string>& value);
+
+  /// Steps once: true when a row is available, false when done.
+  Result<bool> Step();
+  /// Steps to completion (for INSERT/UPDATE/DELETE), then resets.
+  Status Run();
+  /// Clears bindings and rewinds so the statement can run again.
+  void Reset();
+
+  int64_t ColumnInt(int col) const;
+  std::string ColumnText(int col) const;
+  std::vector<uint8_t> ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const;
+
+ private:
+  sqlite3* db_ = nullptr;  // not owned
+  std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+  std::string sql_;
+  Status bind_status_;
+};
+
+struct DatabaseOptions {
+  /// Busy timeout for a second connection (backup reader) in milliseconds.
+  int busy_timeout_ms = 5000;
+  /// Open read-only (backup verification, scrub of a copy).
+  bool read_only = false;
+  /// Create the file when it does not exist.
+  bool create = true;
+};
+
+class Database {
+ public:
+  /// Length of the raw SQLCipher key in bytes.
+  static constexpr size_t kRawKeySize = 32;
+
+  /// Opens (or creates) `path` with `raw_key`, sets the pragmas and checks the
+  /// key by reading the schema. A wrong key or a file that is not a database
+  /// gives kCorrupt naming the path.
+  static Result<Database> Open(const std::string& path, std::span<const uint8_t> raw_key,
+                               const DatabaseOptions& options = {});
+
+  Database() = default;
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+
+  /// Runs one or more statements that return no rows.
+  Status Exec(std::string_view sql);
+  /// Prepares one statement.
+  Result<Statement> Prepare(std::string_view sql);
+  /// Runs a query expected to yield one integer (e.g. SELECT count(*)).
+  Result<int64_t> QueryInt(std::string_view sql);
+  /// Runs a query expected to yield one text value.
+  Result<std::string> QueryText(std::string_view sql);
+
+  /// Copies a consistent snapshot of this database into `dest` (opened with
+  /// the same key) with the online backup API.
+  Status BackupTo(Database& dest);
+
+  /// True inside BEGIN ... COMMIT (false in autocommit mode).
+  bool InTransaction() const;
+  int64_t LastInsertRowid() const;
+  int Changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_.get(); }
+
+ private:
+  std::unique_ptr<sqlite3, SqliteCloser> db_;
+  std::string path_;
+};
+
+/// BEGIN IMMEDIATE on construction (via Begin), ROLLBACK on destruction
+/// unless Commit() succeeded.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Database& db);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+
+  Status Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_ = nullptr;  // not owned; null once committed or rolled back
+};
+
+}  // namespace qoima::storage

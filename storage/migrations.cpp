@@ -1,0 +1,432 @@
+#include "storage/migrations.h"
+
+#include <string>
+
+namespace qoima::storage {
+namespace {
+
+// Conventions: times are UTC text "YYYY-MM-DDTHH:MM:SSZ", dates "YYYY-MM-DD";
+// sizes are bytes (INTEGER); hashes are raw BLOBs (32 bytes for SHA-256);
+// enumerations are TEXT with a CHECK so a bad value fails at the row.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE schema_migrations (
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  TEXT NOT NULL
+);
+
+-- Users and roles -------------------------------------------------------------
+CREATE TABLE roles (
+  name        TEXT PRIMARY KEY CHECK (name IN ('clerk','security_officer','auditor','admin')),
+  description TEXT NOT NULL
+);
+INSERT INTO roles(name, description) VALUES
+  ('clerk', 'registers applications, reads media, accepts or refuses, prints acts'),
+  ('security_officer', 'key custody, export, destruction, user administration'),
+  ('auditor', 'reads everything, verifies logs and bundles, changes nothing'),
+  ('admin', 'appliance administration');
+
+CREATE TABLE users (
+  id              INTEGER PRIMARY KEY,
+  login           TEXT NOT NULL UNIQUE,
+  surname         TEXT NOT NULL,
+  given_name      TEXT NOT NULL,
+  patronymic      TEXT,
+  position        TEXT,
+  password_hash   TEXT NOT NULL,          -- Argon2id PHC string
+  failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+  locked_until    TEXT,
+  created_at      TEXT NOT NULL,
+  disabled_at     TEXT
+);
+
+CREATE TABLE user_roles (
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  role       TEXT NOT NULL REFERENCES roles(name),
+  granted_by INTEGER REFERENCES users(id),
+  granted_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, role)
+);
+
+-- Organizations (owner / developer blocks of Annex 1, parties of acts) ----------
+CREATE TABLE organizations (
+  id             INTEGER PRIMARY KEY,
+  full_name      TEXT NOT NULL,
+  short_name     TEXT,
+  bin            TEXT,                    -- business identification number
+  subordination  TEXT,
+  address        TEXT,
+  postcode       TEXT,
+  phone          TEXT,
+  fax            TEXT,
+  email          TEXT,
+  web            TEXT,
+  contact_person TEXT
+);
+
+-- Informatization objects (what is deposited, version after version) ---------
+CREATE TABLE informatization_objects (
+  id                 INTEGER PRIMARY KEY,
+  name               TEXT NOT NULL,
+  architecture_code  TEXT,              -- code on the e-government architectural portal
+  owner_org_id       INTEGER REFERENCES organizations(id),
+  track              TEXT NOT NULL CHECK (track IN ('application','register')),
+  created_at         TEXT NOT NULL,
+  operation_ended_at TEXT                -- owner's notice that operation ended (003 cl.30)
+);
+
+-- Applications (Annex 1) ------------------------------------------------------
+CREATE TABLE applications (
+  id                  INTEGER PRIMARY KEY,
+  number              TEXT NOT NULL UNIQUE,
+  object_id           INTEGER NOT NULL REFERENCES informatization_objects(id),
+  applicant           TEXT NOT NULL,
+  software_name       TEXT NOT NULL,
+  architecture_code   TEXT,
+  copies              INTEGER CHECK (copies IS NULL OR copies >= 0),
+  owner_org_id        INTEGER REFERENCES organizations(id),
+  developer_org_id    INTEGER REFERENCES organizations(id),
+  authors             TEXT,
+  certification       TEXT,
+  year                INTEGER,
+  version             TEXT,
+  programming_language TEXT,
+  release_date        TEXT,
+  annotation          TEXT,
+  req_cpu             TEXT,
+  req_ram             TEXT,
+  req_disk            TEXT,
+  req_os              TEXT,
+  req_video           TEXT,
+  req_audio           TEXT,
+  req_extra_hardware  TEXT,
+  req_extra_software  TEXT,
+  req_other           TEXT,
+  copy_protection     TEXT,
+  funding_source      TEXT CHECK (funding_source IS NULL OR funding_source IN
+                        ('republican_budget','local_budget','state_non_budget_funds','own_funds',
+                         'grants','external_loans','credit','other_entities_funds')),
+  signed_on           TEXT,              -- date next to seal and signature
+  received_at         TEXT NOT NULL,
+  registered_by       INTEGER REFERENCES users(id),
+  state               TEXT NOT NULL DEFAULT 'registered'
+                        CHECK (state IN ('registered','accepted','refused','withdrawn'))
+);
+CREATE INDEX applications_object ON applications(object_id);
+
+CREATE TABLE application_items (
+  id               INTEGER PRIMARY KEY,
+  application_id   INTEGER NOT NULL REFERENCES applications(id),
+  item_no          INTEGER NOT NULL,
+  name             TEXT NOT NULL,        -- CD / file / document name
+  cd_serial        TEXT,
+  size_mb          REAL,
+  paper_sheets     INTEGER,
+  original_or_copy TEXT CHECK (original_or_copy IS NULL OR original_or_copy IN ('original','copy')),
+  UNIQUE (application_id, item_no)
+);
+
+-- Journal of applications (Annex 2) -----------------------------------------
+CREATE TABLE journal (
+  entry_no       INTEGER PRIMARY KEY,   -- the journal's running number
+  application_id INTEGER NOT NULL UNIQUE REFERENCES applications(id),
+  received_on    TEXT NOT NULL,
+  state_body     TEXT NOT NULL,
+  applicant_head TEXT NOT NULL,         -- head who signed the application
+  received_by    INTEGER NOT NULL REFERENCES users(id)
+);
+
+-- Media inserted at intake --------------------------------------------------
+CREATE TABLE media (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL CHECK (kind IN ('cd','dvd','bd','usb','other')),
+  label        TEXT,                    -- volume label / disc marking
+  serial       TEXT,
+  fs_type      TEXT,
+  size_bytes   INTEGER,
+  device_model TEXT,
+  inserted_at  TEXT NOT NULL,
+  inserted_by  INTEGER REFERENCES users(id)
+);
+
+-- Deposits: each is one version of an object in one store tier ----------------
+-- state: pending (objects being written; never visible to readers),
+--        committed, destroyed (tombstone row exists). Versions are never
+--        overwritten: (object_id, version_no) is unique.
+CREATE TABLE deposits (
+  id             INTEGER PRIMARY KEY,
+  object_id      INTEGER NOT NULL REFERENCES informatization_objects(id),
+  application_id INTEGER REFERENCES applications(id),
+  version_no     INTEGER NOT NULL CHECK (version_no >= 1),
+  version_label  TEXT,
+  kind           TEXT NOT NULL DEFAULT 'source' CHECK (kind IN ('source','executable','mixed')),
+  tier           TEXT NOT NULL CHECK (tier IN ('temporary','permanent')),
+  state          TEXT NOT NULL CHECK (state IN ('committed','destroyed')),
+  wrapped_key    BLOB,                  -- deposit data key wrapped by the keyring; NULL once shredded
+  file_count     INTEGER NOT NULL DEFAULT 0,
+  total_bytes    INTEGER NOT NULL DEFAULT 0,
+  manifest_sha256 BLOB,                 -- SHA-256 over the sorted file list (docs/storage.md)
+  created_by     INTEGER REFERENCES users(id),
+  created_at     TEXT NOT NULL,
+  committed_at   TEXT,
+  audit_index    INTEGER,               -- audit leaf that recorded the commit
+  UNIQUE (object_id, version_no),
+  CHECK (state <> 'committed' OR wrapped_key IS NOT NULL),
+  CHECK (state <> 'destroyed' OR wrapped_key IS NULL)
+);
+CREATE INDEX deposits_application ON deposits(application_id);
+
+CREATE TABLE deposit_media (
+  deposit_id INTEGER NOT NULL REFERENCES deposits(id),
+  media_id   INTEGER NOT NULL REFERENCES media(id),
+  PRIMARY KEY (deposit_id, media_id)
+);
+
+-- Tier history: temporary -> permanent after positive security testing (003 cl.6-8).
+CREATE TABLE tier_changes (
+  id         INTEGER PRIMARY KEY,
+  deposit_id INTEGER NOT NULL REFERENCES deposits(id),
+  from_tier  TEXT NOT NULL CHECK (from_tier IN ('temporary','permanent')),
+  to_tier    TEXT NOT NULL CHECK (to_tier IN ('temporary','permanent')),
+  reason     TEXT NOT NULL,
+  changed_by INTEGER REFERENCES users(id),
+  changed_at TEXT NOT NULL
+);
+
+-- Stored objects: one sealed file in objects/ per row ---------------------------
+CREATE TABLE objects (
+  id          INTEGER PRIMARY KEY,
+  deposit_id  INTEGER NOT NULL REFERENCES deposits(id),
+  name        TEXT NOT NULL UNIQUE,     -- keyed-hash file name (hex) under objects/
+  plain_size  INTEGER NOT NULL CHECK (plain_size >= 0),
+  sealed_size INTEGER NOT NULL CHECK (sealed_size >= 0),
+  sha256      BLOB NOT NULL CHECK (length(sha256) = 32)
+);
+CREATE INDEX objects_deposit ON objects(deposit_id);
+
+-- Files of a deposit ----------------------------------------------------------
+CREATE TABLE files (
+  id           INTEGER PRIMARY KEY,
+  deposit_id   INTEGER NOT NULL REFERENCES deposits(id),
+  media_id     INTEGER REFERENCES media(id),
+  path         BLOB NOT NULL,           -- raw path bytes as on the media, relative
+  display_path TEXT NOT NULL,           -- valid UTF-8 rendering for screens and acts
+  size         INTEGER NOT NULL CHECK (size >= 0),
+  mtime        INTEGER,                 -- seconds since the epoch, UTC, as on the media
+  sha256       BLOB NOT NULL CHECK (length(sha256) = 32),
+  category     TEXT NOT NULL CHECK (category IN
+                 ('source_code','libraries','build_service_files','build_description',
+                  'artifacts','executables','database_structure','licensed_settings',
+                  'additional_software','technical_documentation')),
+  object_id    INTEGER NOT NULL REFERENCES objects(id),
+  UNIQUE (deposit_id, path)
+);
+CREATE INDEX files_sha256 ON files(sha256);
+CREATE INDEX files_object ON files(object_id);
+
+-- Tombstones of crypto-shredded deposits ---------------------------------------
+CREATE TABLE tombstones (
+  deposit_id      INTEGER PRIMARY KEY REFERENCES deposits(id),
+  destroyed_at    TEXT NOT NULL,
+  destroyed_by    INTEGER REFERENCES users(id),
+  approval_id     INTEGER REFERENCES approvals(id),
+  act_id          INTEGER REFERENCES acts(id),
+  reason          TEXT NOT NULL,
+  file_count      INTEGER NOT NULL,
+  total_bytes     INTEGER NOT NULL,
+  manifest_sha256 BLOB,
+  audit_index     INTEGER
+);
+
+-- Decisions at intake (accept / reasoned refusal, 001 cl.16) -----------------
+CREATE TABLE decisions (
+  id             INTEGER PRIMARY KEY,
+  application_id INTEGER REFERENCES applications(id),
+  deposit_id     INTEGER REFERENCES deposits(id),
+  kind           TEXT NOT NULL CHECK (kind IN ('accept','refuse')),
+  refusal_reason INTEGER CHECK (refusal_reason IS NULL OR refusal_reason IN (1,2,3)),
+  reason_text    TEXT,
+  evidence_json  TEXT,
+  decided_by     INTEGER NOT NULL REFERENCES users(id),
+  decided_at     TEXT NOT NULL,
+  CHECK (kind = 'accept' OR refusal_reason IS NOT NULL)
+);
+
+-- Acts (acceptance-transfer, return, destruction, refusal) ---------------------
+CREATE TABLE acts (
+  id               INTEGER PRIMARY KEY,
+  kind             TEXT NOT NULL CHECK (kind IN ('acceptance','return','destruction','refusal','issue')),
+  number           TEXT NOT NULL UNIQUE,
+  application_id   INTEGER REFERENCES applications(id),
+  deposit_id       INTEGER REFERENCES deposits(id),
+  act_date         TEXT NOT NULL,
+  city             TEXT,
+  template_id      TEXT NOT NULL,       -- legal form version the act was rendered from
+  manifest_json    TEXT,
+  document_sha256  BLOB,                -- SHA-256 of the rendered PDF
+  checkpoint_size  INTEGER,             -- audit checkpoint printed on the act
+  checkpoint_root  BLOB,
+  created_by       INTEGER REFERENCES users(id),
+  created_at       TEXT NOT NULL
+);
+
+-- Notices to the authorized body ----------------------------------------------
+CREATE TABLE notices (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT NOT NULL CHECK (kind IN ('acceptance','issue','return','destruction','half_year_report','information')),
+  application_id INTEGER REFERENCES applications(id),
+  deposit_id     INTEGER REFERENCES deposits(id),
+  addressee      TEXT NOT NULL,
+  due_on         TEXT,
+  body_json      TEXT,
+  created_by     INTEGER REFERENCES users(id),
+  created_at     TEXT NOT NULL,
+  exported_at    TEXT
+);
+
+-- Two-person approvals (export, destruction, recovery) ------------------------
+CREATE TABLE approvals (
+  id           INTEGER PRIMARY KEY,
+  action       TEXT NOT NULL CHECK (action IN ('export','destroy','recovery','issue','return')),
+  target       TEXT NOT NULL,           -- e.g. "deposit:17"
+  requested_by INTEGER NOT NULL REFERENCES users(id),
+  requested_at TEXT NOT NULL,
+  approved_by  INTEGER REFERENCES users(id),
+  approved_at  TEXT,
+  state        TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ('requested','approved','rejected','used','expired')),
+  CHECK (approved_by IS NULL OR approved_by <> requested_by)
+);
+
+-- Trusted software register snapshots (004) -----------------------------------
+CREATE TABLE register_snapshots (
+  id            INTEGER PRIMARY KEY,
+  as_of         TEXT NOT NULL,          -- date the snapshot was taken at the source
+  source_name   TEXT NOT NULL,
+  source_sha256 BLOB NOT NULL,
+  entry_count   INTEGER NOT NULL,
+  imported_by   INTEGER REFERENCES users(id),
+  imported_at   TEXT NOT NULL
+);
+
+CREATE TABLE register_entries (
+  id              INTEGER PRIMARY KEY,
+  snapshot_id     INTEGER NOT NULL REFERENCES register_snapshots(id),
+  holder          TEXT NOT NULL,
+  bin_iin         TEXT,
+  product_name    TEXT NOT NULL,
+  catalogue_codes TEXT,
+  delivery_mode   TEXT,
+  category_codes  TEXT,
+  platform        TEXT,
+  notice_number   TEXT,
+  notice_date     TEXT,
+  notice_reason   TEXT,
+  support_centre  TEXT
+);
+CREATE INDEX register_entries_snapshot ON register_entries(snapshot_id);
+CREATE INDEX register_entries_bin ON register_entries(bin_iin);
+
+-- Working-day calendar, imported per year -----------------------------------
+CREATE TABLE calendar_years (
+  year          INTEGER PRIMARY KEY,
+  source_name   TEXT NOT NULL,
+  source_sha256 BLOB NOT NULL,
+  imported_by   INTEGER REFERENCES users(id),
+  imported_at   TEXT NOT NULL
+);
+
+CREATE TABLE calendar_days (
+  day  TEXT PRIMARY KEY,                -- YYYY-MM-DD
+  year INTEGER NOT NULL REFERENCES calendar_years(year),
+  kind TEXT NOT NULL CHECK (kind IN ('holiday','day_off','working_day')),  -- overrides of Mon-Fri
+  note TEXT
+);
+
+-- Audit log: Merkle tree leaves and signed checkpoints -----------------------
+-- idx is the 0-based leaf index; entries are append-only (triggers below).
+CREATE TABLE audit_entries (
+  idx        INTEGER PRIMARY KEY CHECK (idx >= 0),
+  time       TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  object     TEXT NOT NULL,
+  outcome    TEXT NOT NULL CHECK (outcome IN ('success','failure','denied')),
+  reason     TEXT NOT NULL,
+  leaf_hash  BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+  root_after BLOB NOT NULL CHECK (length(root_after) = 32)   -- tree root of size idx+1
+);
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+
+CREATE TABLE audit_checkpoints (
+  tree_size       INTEGER PRIMARY KEY CHECK (tree_size >= 1),
+  root            BLOB NOT NULL CHECK (length(root) = 32),
+  time            TEXT NOT NULL,
+  signature       BLOB NOT NULL,
+  key_fingerprint TEXT NOT NULL,
+  public_key_pem  TEXT NOT NULL
+);
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+
+-- Key-value settings of the store (format versions, store id) -----------------
+CREATE TABLE store_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+// The audit log's Merkle accumulator (peaks of the perfect subtrees), so that
+// start-up does not re-read every leaf. Not evidence: verify recomputes it.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE audit_state (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+  peaks     BLOB NOT NULL
+);
+INSERT INTO audit_state(id, tree_size, peaks) VALUES (1, 0, x'');
+
+-- The random token of a deposit: label of its wrapped data key and input of
+-- its object names (both are fixed before the deposit row exists).
+ALTER TABLE deposits ADD COLUMN token TEXT;
+CREATE UNIQUE INDEX deposits_token ON deposits(token);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
+    {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
+};
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<int> ApplyMigrations(Database& db, std::string_view applied_at) {
+  QOIMA_ASSIGN_OR_RETURN(int64_t found, db.QueryInt("PRAGMA user_version;"));
+  if (found > LatestSchemaVersion()) {
+    return Status::FailedPrecondition("database " + db.path() + " has schema version " + std::to_string(found) +
+                                      ", newer than this program's " + std::to_string(LatestSchemaVersion()));
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= found) continue;
+    std::string where = "migration " + std::to_string(m.version) + " (" + std::string(m.description) + ")";
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    QOIMA_RETURN_IF_ERROR(db.Exec(m.sql).WithContext(where));
+    QOIMA_ASSIGN_OR_RETURN(Statement st,
+                           db.Prepare("INSERT INTO schema_migrations(version, description, applied_at) VALUES(?,?,?)"));
+    QOIMA_RETURN_IF_ERROR(st.Bind(1, int64_t{m.version}).Bind(2, m.description).Bind(3, applied_at).Run());
+    // user_version is written in the same transaction: both or neither.
+    QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(m.version) + ";"));
+    QOIMA_RETURN_IF_ERROR(tx.Commit().WithContext(where));
+  }
+  return static_cast<int>(found);
+}
+
+}  // namespace qoima::storage

@@ -1,0 +1,243 @@
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <memory>
+
+#include "crypto/signer.h"
+#include "storage/audit_log.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "tests/fixtures/temp_dir.h"
+
+using namespace qoima::storage;
+using qoima::Code;
+
+namespace {
+
+std::array<uint8_t, 32> TestKey() {
+  std::array<uint8_t, 32> k{};
+  k.fill(0x5a);
+  return k;
+}
+
+struct Fixture {
+  qoima::testing::TempDir dir;
+  Database db;
+  std::unique_ptr<AuditLog> log;
+  std::unique_ptr<qoima::crypto::SoftwareSigner> signer;
+
+  Fixture() {
+    db = std::move(Database::Open(dir.Sub("meta.db"), TestKey()).value());
+    REQUIRE(ApplyMigrations(db, "2026-11-26T04:00:00Z").ok());
+    log = std::move(AuditLog::Create(db).value());
+    signer = std::move(qoima::crypto::SoftwareSigner::Generate().value());
+  }
+
+  AuditEvent Event(int i) {
+    return AuditEvent{"2026-11-26T04:" + std::string(i % 60 < 10 ? "0" : "") + std::to_string(i % 60) + ":00Z",
+                      "clerk" + std::to_string(i % 3),
+                      "clerk",
+                      "deposit.commit",
+                      "deposit:" + std::to_string(i),
+                      "success",
+                      i % 2 ? "line one\nline two \\ done" : ""};
+  }
+
+  void AppendN(int n) {
+    for (int i = 0; i < n; ++i) REQUIRE(log->Append(Event(i)).ok());
+  }
+
+  AuditVerifyReport Verify() {
+    AuditVerifyOptions opts;
+    opts.trusted_keys_pem.push_back(signer->PublicKeyPem());
+    auto r = log->Verify(opts);
+    REQUIRE(r.ok());
+    return *r;
+  }
+
+  void Sql(const std::string& sql) { REQUIRE(db.Exec(sql).ok()); }
+  void DropTriggers() { Sql("DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete;"); }
+};
+
+}  // namespace
+
+TEST_CASE("audit leaf data is canonical and escapes newlines and backslashes") {
+  AuditEvent e{"2026-11-26T04:00:00Z", "aigerim", "clerk", "object.read", "deposit:1/file:2", "success", "a\nb\\c"};
+  CHECK(AuditLeafData(e) ==
+        "qoima-audit-v1\ntime=2026-11-26T04:00:00Z\nactor=aigerim\nrole=clerk\naction=object.read\n"
+        "object=deposit:1/file:2\noutcome=success\nreason=a\\nb\\\\c\n");
+}
+
+TEST_CASE("audit events with a bad field are refused, naming the field") {
+  Fixture f;
+  AuditEvent e = f.Event(1);
+  e.outcome = "maybe";
+  auto r = f.log->Append(e);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("outcome") != std::string::npos);
+  e = f.Event(1);
+  e.time = "yesterday";
+  CHECK(f.log->Append(e).status().message().find("time") != std::string::npos);
+  e = f.Event(1);
+  e.actor.clear();
+  CHECK(f.log->Append(e).status().message().find("actor") != std::string::npos);
+  e = f.Event(1);
+  e.reason.assign(kMaxAuditFieldBytes + 1, 'x');
+  CHECK(f.log->Append(e).status().code() == Code::kInvalidArgument);
+  CHECK(*f.log->Size() == 0);
+}
+
+TEST_CASE("audit log appends, checkpoints and verifies a clean history") {
+  Fixture f;
+  f.AppendN(10);
+  auto cp = f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z");
+  REQUIRE(cp.ok());
+  CHECK(cp->tree_size == 10);
+  CHECK(cp->root == *f.log->Root());
+  f.AppendN(7);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:01:00Z").ok());
+  // A second checkpoint at the same size returns the stored one.
+  auto again = f.log->Checkpoint(*f.signer, "2026-11-26T05:02:00Z");
+  REQUIRE(again.ok());
+  CHECK(again->time == "2026-11-26T05:01:00Z");
+  CHECK(f.log->Entry(12)->object == "deposit:2");
+  AuditVerifyReport r = f.Verify();
+  CHECK(r.ok());
+  CHECK(r.entries == 17);
+  CHECK(r.checkpoints == 2);
+}
+
+TEST_CASE("audit append joins an enclosing transaction and rolls back with it") {
+  Fixture f;
+  f.AppendN(2);
+  {
+    auto tx = Transaction::Begin(f.db);
+    REQUIRE(tx.ok());
+    REQUIRE(f.log->Append(f.Event(5)).ok());
+    CHECK(*f.log->Size() == 3);
+  }  // rolled back
+  CHECK(*f.log->Size() == 2);
+  CHECK(f.Verify().ok());
+}
+
+TEST_CASE("audit inclusion and consistency proofs verify against checkpoints") {
+  Fixture f;
+  f.AppendN(5);
+  auto old_cp = f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z");
+  REQUIRE(old_cp.ok());
+  f.AppendN(8);
+  auto new_cp = f.log->Checkpoint(*f.signer, "2026-11-26T05:05:00Z");
+  REQUIRE(new_cp.ok());
+  for (uint64_t i = 0; i < 13; ++i) {
+    auto p = f.log->ProveInclusion(i);
+    REQUIRE(p.ok());
+    CHECK(p->root == new_cp->root);
+    CHECK(p->leaf_hash == MerkleLeafHash(AuditLeafData(*f.log->Entry(i))));
+    CHECK(VerifyMerkleInclusion(p->index, p->tree_size, p->leaf_hash, p->path, new_cp->root).ok());
+  }
+  auto c = f.log->ProveConsistency(5, 13);
+  REQUIRE(c.ok());
+  CHECK(VerifyMerkleConsistency(5, 13, old_cp->root, new_cp->root, *c).ok());
+  CHECK(f.log->ProveInclusion(13).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("audit verify names an edited entry") {
+  Fixture f;
+  f.AppendN(20);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z").ok());
+  f.DropTriggers();
+  f.Sql("UPDATE audit_entries SET outcome = 'failure' WHERE idx = 7;");
+  AuditVerifyReport r = f.Verify();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.first_bad_index == 7u);
+  CHECK(r.problem.find("audit entry 7") != std::string::npos);
+  CHECK(r.problem.find("edited") != std::string::npos);
+}
+
+TEST_CASE("audit verify names a removed entry") {
+  Fixture f;
+  f.AppendN(20);
+  f.DropTriggers();
+  f.Sql("DELETE FROM audit_entries WHERE idx = 4;");
+  AuditVerifyReport r = f.Verify();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.first_bad_index == 4u);
+  CHECK(r.problem.find("audit entry 4 is missing") != std::string::npos);
+}
+
+TEST_CASE("audit verify detects reordered entries") {
+  Fixture f;
+  f.AppendN(20);
+  f.DropTriggers();
+  // Swap rows 3 and 9 wholesale (contents and stored hashes move together).
+  f.Sql(
+      "UPDATE audit_entries SET idx = 1000 WHERE idx = 3; UPDATE audit_entries SET idx = 3 WHERE idx = 9;"
+      "UPDATE audit_entries SET idx = 9 WHERE idx = 1000;");
+  AuditVerifyReport r = f.Verify();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.first_bad_index == 3u);
+  CHECK(r.problem.find("reordered") != std::string::npos);
+}
+
+TEST_CASE("audit verify catches a rewritten history at the signed checkpoint") {
+  Fixture f;
+  f.AppendN(6);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z").ok());
+  f.AppendN(6);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:01:00Z").ok());
+  // An attacker with the database key rewrites entry 8 and recomputes every stored hash.
+  f.DropTriggers();
+  std::vector<AuditEvent> events = *f.log->Entries(0, 12);
+  events[8].actor = "nobody";
+  MerkleAccumulator acc;
+  for (size_t i = 0; i < events.size(); ++i) {
+    Hash leaf = MerkleLeafHash(AuditLeafData(events[i]));
+    acc.Append(leaf);
+    auto st = f.db.Prepare("UPDATE audit_entries SET actor = ?, leaf_hash = ?, root_after = ? WHERE idx = ?");
+    REQUIRE(st.ok());
+    Hash root = acc.Root();
+    REQUIRE(st->Bind(1, events[i].actor).BindBlob(2, leaf).BindBlob(3, root).Bind(4, int64_t(i)).Run().ok());
+  }
+  auto st = f.db.Prepare("UPDATE audit_state SET peaks = ? WHERE id = 1");
+  REQUIRE(st.ok());
+  REQUIRE(st->BindBlob(1, acc.SerializePeaks()).Run().ok());
+  AuditVerifyReport r = f.Verify();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.first_bad_index == 6u);
+  CHECK(r.problem.find("checkpoint at size 12") != std::string::npos);
+  CHECK(r.problem.find("rewritten") != std::string::npos);
+}
+
+TEST_CASE("audit verify detects entries removed from the end") {
+  Fixture f;
+  f.AppendN(8);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z").ok());
+  f.DropTriggers();
+  f.Sql("DELETE FROM audit_entries WHERE idx >= 6;");
+  AuditVerifyReport r = f.Verify();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.problem.find("removed") != std::string::npos);
+}
+
+TEST_CASE("audit verify rejects a forged checkpoint signature and an untrusted key") {
+  Fixture f;
+  f.AppendN(4);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z").ok());
+  SECTION("signature altered") {
+    f.Sql("DROP TRIGGER audit_checkpoints_no_update;");
+    f.Sql("UPDATE audit_checkpoints SET time = '2026-11-26T06:00:00Z';");
+    AuditVerifyReport r = f.Verify();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.problem.find("signature does not verify") != std::string::npos);
+  }
+  SECTION("checkpoint signed by another key") {
+    auto other = qoima::crypto::SoftwareSigner::Generate("intruder");
+    REQUIRE(other.ok());
+    AuditVerifyOptions opts;
+    opts.trusted_keys_pem.push_back((*other)->PublicKeyPem());
+    auto r = f.log->Verify(opts);
+    REQUIRE(r.ok());
+    REQUIRE_FALSE(r->ok());
+    CHECK(r->problem.find("untrusted key") != std::string::npos);
+  }
+}

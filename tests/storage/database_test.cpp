@@ -1,0 +1,173 @@
+#include <sqlcipher/sqlite3.h>
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "tests/fixtures/temp_dir.h"
+
+using qoima::Code;
+using qoima::storage::Database;
+using qoima::storage::SqliteStatus;
+using qoima::storage::Statement;
+using qoima::storage::Transaction;
+
+namespace {
+std::array<uint8_t, 32> Key(uint8_t fill) {
+  std::array<uint8_t, 32> k{};
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(fill + i);
+  return k;
+}
+}  // namespace
+
+TEST_CASE("database is encrypted, in WAL mode, with foreign keys on") {
+  qoima::testing::TempDir dir;
+  std::string path = dir.Sub("meta.db");
+  {
+    auto db = Database::Open(path, Key(1));
+    REQUIRE(db.ok());
+    CHECK(*db->QueryText("PRAGMA journal_mode;") == "wal");
+    CHECK(*db->QueryInt("PRAGMA foreign_keys;") == 1);
+    CHECK(*db->QueryInt("PRAGMA synchronous;") == 2);
+    REQUIRE(db->Exec("CREATE TABLE t(v TEXT); INSERT INTO t VALUES('secret-marker');").ok());
+  }
+  std::string bytes = qoima::testing::ReadFile(path);
+  CHECK(bytes.find("SQLite format 3") == std::string::npos);
+  CHECK(bytes.find("secret-marker") == std::string::npos);
+}
+
+TEST_CASE("database with the wrong key is reported as corrupt, naming the path") {
+  qoima::testing::TempDir dir;
+  std::string path = dir.Sub("meta.db");
+  {
+    auto db = Database::Open(path, Key(1));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("CREATE TABLE t(v);").ok());
+  }
+  auto wrong = Database::Open(path, Key(2));
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().code() == Code::kCorrupt);
+  CHECK(wrong.status().message().find(path) != std::string::npos);
+  CHECK(wrong.status().message().find("wrong key") != std::string::npos);
+}
+
+TEST_CASE("database rejects a raw key of the wrong length") {
+  qoima::testing::TempDir dir;
+  std::array<uint8_t, 16> short_key{};
+  auto db = Database::Open(dir.Sub("meta.db"), short_key);
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("sqlite result codes map to status codes in one function") {
+  CHECK(SqliteStatus(SQLITE_OK, nullptr, "x").ok());
+  CHECK(SqliteStatus(SQLITE_FULL, nullptr, "x").code() == Code::kNoSpace);
+  CHECK(SqliteStatus(SQLITE_IOERR_FSYNC, nullptr, "x").code() == Code::kIoError);
+  CHECK(SqliteStatus(SQLITE_NOTADB, nullptr, "x").code() == Code::kCorrupt);
+  CHECK(SqliteStatus(SQLITE_CORRUPT, nullptr, "x").code() == Code::kCorrupt);
+  CHECK(SqliteStatus(SQLITE_CONSTRAINT_UNIQUE, nullptr, "x").code() == Code::kAlreadyExists);
+  CHECK(SqliteStatus(SQLITE_CONSTRAINT_FOREIGNKEY, nullptr, "x").code() == Code::kFailedPrecondition);
+  CHECK(SqliteStatus(SQLITE_CONSTRAINT_CHECK, nullptr, "x").code() == Code::kInvalidArgument);
+  CHECK(SqliteStatus(SQLITE_BUSY, nullptr, "x").code() == Code::kTimeout);
+  CHECK(SqliteStatus(SQLITE_MISUSE, nullptr, "x").code() == Code::kInternal);
+  CHECK(SqliteStatus(SQLITE_FULL, nullptr, "insert file row").message().find("insert file row") == 0);
+}
+
+TEST_CASE("transaction rolls back unless committed") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(v INTEGER);").ok());
+  {
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES(1);").ok());
+  }
+  CHECK(*db->QueryInt("SELECT count(*) FROM t;") == 0);
+  {
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    REQUIRE(db->Exec("INSERT INTO t VALUES(2);").ok());
+    REQUIRE(tx->Commit().ok());
+  }
+  CHECK(*db->QueryInt("SELECT sum(v) FROM t;") == 2);
+}
+
+TEST_CASE("statement binds text, blobs, nulls and reports constraint violations") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(k TEXT UNIQUE, b BLOB, n INTEGER);").ok());
+  auto ins = db->Prepare("INSERT INTO t VALUES(?,?,?)");
+  REQUIRE(ins.ok());
+  const uint8_t raw[] = {0xff, 0x00, 0xfe};  // not UTF-8, with a NUL: stored as given
+  REQUIRE(ins->Bind(1, "қазақ").BindBlob(2, raw).BindNull(3).Run().ok());
+  qoima::Status dup = ins->Bind(1, "қазақ").BindBlob(2, raw).BindNull(3).Run();
+  CHECK(dup.code() == Code::kAlreadyExists);
+  auto sel = db->Prepare("SELECT k, b, n FROM t");
+  REQUIRE(sel.ok());
+  REQUIRE(*sel->Step());
+  CHECK(sel->ColumnText(0) == "қазақ");
+  CHECK(sel->ColumnBlob(1) == std::vector<uint8_t>{0xff, 0x00, 0xfe});
+  CHECK(sel->ColumnIsNull(2));
+  CHECK_FALSE(*sel->Step());
+}
+
+TEST_CASE("migrations bring a new database to the latest version once") {
+  qoima::testing::TempDir dir;
+  std::string path = dir.Sub("meta.db");
+  {
+    auto db = Database::Open(path, Key(1));
+    REQUIRE(db.ok());
+    auto before = qoima::storage::ApplyMigrations(*db, "2026-11-26T04:00:00Z");
+    REQUIRE(before.ok());
+    CHECK(*before == 0);
+    CHECK(*db->QueryInt("PRAGMA user_version;") == qoima::storage::LatestSchemaVersion());
+    CHECK(*db->QueryInt("SELECT count(*) FROM schema_migrations;") == qoima::storage::LatestSchemaVersion());
+    CHECK(*db->QueryInt("SELECT count(*) FROM roles;") == 4);
+  }
+  auto db = Database::Open(path, Key(1));
+  REQUIRE(db.ok());
+  auto again = qoima::storage::ApplyMigrations(*db, "2026-11-26T05:00:00Z");
+  REQUIRE(again.ok());
+  CHECK(*again == qoima::storage::LatestSchemaVersion());
+  CHECK(*db->QueryInt("SELECT count(*) FROM schema_migrations;") == qoima::storage::LatestSchemaVersion());
+}
+
+TEST_CASE("migrations refuse a database newer than the program") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("PRAGMA user_version = 999;").ok());
+  auto r = qoima::storage::ApplyMigrations(*db, "2026-11-26T04:00:00Z");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kFailedPrecondition);
+  CHECK(r.status().message().find("999") != std::string::npos);
+}
+
+TEST_CASE("schema enforces foreign keys, checks and append-only audit entries") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  REQUIRE(qoima::storage::ApplyMigrations(*db, "2026-11-26T04:00:00Z").ok());
+  // A file row pointing at a deposit that does not exist.
+  qoima::Status fk = db->Exec(
+      "INSERT INTO files(deposit_id, path, display_path, size, sha256, category, object_id) "
+      "VALUES(42, x'61', 'a', 1, zeroblob(32), 'source_code', 7);");
+  CHECK(fk.code() == Code::kFailedPrecondition);
+  qoima::Status bad_tier = db->Exec(
+      "INSERT INTO informatization_objects(id, name, track, created_at) VALUES(1,'o','application','t');"
+      "INSERT INTO deposits(object_id, version_no, tier, state, wrapped_key, created_at) "
+      "VALUES(1, 1, 'forever', 'committed', x'00', 't');");
+  CHECK(bad_tier.code() == Code::kInvalidArgument);
+  REQUIRE(db->Exec("INSERT INTO audit_entries VALUES(0,'t','a','clerk','x','o','success','',"
+                   "zeroblob(32), zeroblob(32));")
+              .ok());
+  qoima::Status upd = db->Exec("UPDATE audit_entries SET actor='b' WHERE idx=0;");
+  CHECK_FALSE(upd.ok());
+  CHECK(upd.message().find("append-only") != std::string::npos);
+  CHECK_FALSE(db->Exec("DELETE FROM audit_entries;").ok());
+}
