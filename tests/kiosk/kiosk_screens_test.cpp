@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -59,6 +60,18 @@ std::string ScreenText() {
     all += "\n";
   }
   return all;
+}
+
+// With QOIMA_KIOSK_SCREENSHOT_DIR set, the tests also write the screens they
+// reach as text files (docs/operator-manual.md quotes them).
+void Snapshot(const std::string& name) {
+  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
+  if (!dir || !*dir) return;
+  std::FILE* f = std::fopen((std::string(dir) + "/" + name + ".txt").c_str(), "w");
+  if (!f) return;
+  std::string text = ScreenText();
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
 }
 
 struct Harness {
@@ -120,6 +133,7 @@ TEST_CASE("Login shows attempts left, then the lockout with its end time", "[kio
   localtime_r(&until, &tm);
   std::strftime(when, sizeof when, "%H:%M", &tm);
   CHECK(h.Shows(std::string("Try again after ") + when));
+  Snapshot("login-locked-en");
   // The feedback follows a language switch.
   h.Press(KEY_F(2));
   h.Press(KEY_F(2));  // en -> kk -> ru
@@ -133,6 +147,7 @@ TEST_CASE("A clerk logs in to the applications journal and the status line names
   CHECK(h.Shows("Applications: 1 shown of 1."));
   CHECK(h.Shows("e-Өтініш"));
   CHECK(h.Shows("Әлиев Нұрлан (clerk)"));
+  Snapshot("clerk-home-en");
   CHECK(h.Shows("F10 Log out"));
   h.Press(KEY_F(10));
   CHECK(h.Shows("You have logged out."));
@@ -145,6 +160,7 @@ TEST_CASE("F9 locks and the same user's password returns to the same screen", "[
   h.LoginAs(kiosk::Role::kClerk);
   h.Press(KEY_F(3));  // open the application form
   CHECK(h.Shows("New application (Annex 1)"));
+  Snapshot("clerk-application-form-en");
   h.Press(KEY_F(9));
   CHECK(h.Shows("Screen locked"));
   CHECK(h.Shows("user1"));
@@ -166,6 +182,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   h.LoginAs(kiosk::Role::kClerk);
   h.Enter();
   CHECK(h.Shows("/dev/sr0"));
+  Snapshot("clerk-insert-media-en");
   h.Enter();  // read it
   // The worker finishes quickly; Poll replaces the progress screen with the diff.
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
@@ -174,6 +191,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     h.app->Render();
   }
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
+  Snapshot("clerk-diff-en");
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0");
   h.Press(KEY_F(4));
   CHECK(h.Shows("Showing 1 (problems only)."));
@@ -203,6 +221,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   SECTION("refuse with a reason and an explanation") {
     h.Press(KEY_F(8));
     CHECK(h.Shows("Reasoned refusal"));
+    Snapshot("clerk-refusal-en");
     h.Press(KEY_DOWN);  // act mismatch -> media does not work
     h.Type("диск оқылмайды");
     h.Press(KEY_F(8));
@@ -219,8 +238,10 @@ TEST_CASE("Officer approval: the second officer confirms on the same screen", "[
   h.LoginAs(kiosk::Role::kSecurityOfficer);
   CHECK(h.Shows("Pending requests: 1."));
   CHECK(h.Shows("destruction"));
+  Snapshot("officer-home-en");
   h.Enter();
   CHECK(h.Shows("Two-person approval"));
+  Snapshot("officer-approve-en");
   h.Type("officer2");
   h.Char(L'\t');
   h.Type("pw2");
@@ -238,6 +259,7 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   CHECK(h.Shows("Journal entries: 1 shown of 1."));
   h.Press(KEY_F(6));
   CHECK(h.Shows("Audit log verified: 3 entries, root abcd"));
+  Snapshot("auditor-home-en");
   // No key of the auditor's screen reaches a state-changing call.
   for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);
   h.Enter();
