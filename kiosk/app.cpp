@@ -132,34 +132,28 @@ void App::DrawFrame(int rows, int cols) {
   if (message_)
     PutLine(rows - 3, Widen(message_()), cols, message_is_error_ ? (COLOR_PAIR(kPairError) | A_BOLD) : A_BOLD);
 
-  // Status line.
-  std::string status;
+  // Status line: who on the left (truncated if need be); device state,
+  // language and time on the right (never truncated).
+  std::string who;
   if (user_) {
-    status += user_->full_name.empty() ? user_->login : user_->full_name;
-    status += " (" + std::string(RoleName(user_->role)) + ")";
+    who = user_->full_name.empty() ? user_->login : user_->full_name;
+    who += " (" + std::string(RoleName(user_->role)) + ")";
   } else {
-    status += Tr("not logged in");
+    who = Tr("not logged in");
   }
-  status += "  |  TPM: ";
-  status += device_.tpm_ok ? Tr("ok") : Tr("FAULT");
-  status += "  ";
-  status += Tr("Store:");
-  status += " ";
-  status += device_.store_ok ? Tr("ok") : Tr("FAULT");
-  status += "  ";
-  status += Tr("Media:");
-  status += " ";
-  status += device_.media.empty() ? Tr("none") : device_.media;
-  char clock[32];
+  auto state = [this](bool ok) { return !device_.checked ? Tr("checking") : ok ? Tr("ok") : Tr("FAULT"); };
+  std::string right = std::string("TPM: ") + state(device_.tpm_ok) + "  " + Tr("Store:") + " " +
+                      state(device_.store_ok) + "  " + Tr("Media:") + " " +
+                      (device_.media.empty() ? Tr("none") : device_.media);
+  char clock[16];
   std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
-  std::strftime(clock, sizeof clock, "%Y-%m-%d %H:%M", &tm);
-  std::string right = std::string("[") + std::string(LanguageCode(CurrentLanguage())) + "] " + clock;
-  std::wstring left = Widen(status);
+  std::strftime(clock, sizeof clock, "%H:%M", &tm);
+  right += "  [" + std::string(LanguageCode(CurrentLanguage())) + "] " + clock;
   std::wstring rightw = Widen(right);
-  int room = cols - DisplayWidth(rightw) - 1;
-  std::wstring line = FitWidth(left, room > 0 ? room : 0) + L" " + rightw;
+  int room = cols - DisplayWidth(rightw) - 2;
+  std::wstring line = FitWidth(Widen(who), room > 0 ? room : 0) + L"  " + rightw;
   PutLine(rows - 2, line, cols, COLOR_PAIR(kPairStatus));
 
   // F-key help line: the global keys always show, at the right; the
@@ -218,6 +212,7 @@ void App::Render() {
 }
 
 void App::Start(std::unique_ptr<Screen> first) {
+  device_ = backend_.QueryDevice();
   stack_.clear();
   stack_.push_back(std::move(first));
   last_key_ = std::chrono::steady_clock::now();
@@ -261,10 +256,10 @@ void App::Run(std::unique_ptr<Screen> first) {
   Start(std::move(first));
   timeout(kPollMs);
   Render();  // first screen before anything slow
-  last_device_poll_ = std::chrono::steady_clock::time_point{};
+  last_device_poll_ = std::chrono::steady_clock::now();
   while (!TerminalSession::TerminationRequested()) {
     auto now = std::chrono::steady_clock::now();
-    if (now - last_device_poll_ >= std::chrono::seconds(options_.device_poll_seconds)) {
+    if (now - last_device_poll_ >= std::chrono::seconds(device_.checked ? options_.device_poll_seconds : 1)) {
       device_ = backend_.QueryDevice();
       last_device_poll_ = now;
     }

@@ -34,6 +34,7 @@ void ApplianceBackend::MonitorLoop() {
     lock.unlock();
     appliance::SelfTestOptions opt{options_.tcti, options_.state_dir};
     DeviceState d;
+    d.checked = true;
     d.tpm_ok = true;
     d.store_ok = true;
     for (const auto& c : appliance::RunSelfTest(opt)) {

@@ -43,6 +43,7 @@ struct LoginOutcome {
 
 /// State of the hardware the status line shows.
 struct DeviceState {
+  bool checked = false;  // false until the first check finished
   bool tpm_ok = false;
   bool store_ok = false;
   std::string media;   // "" when no media is inserted, else a short name ("sr0 DEPOSIT_V1")

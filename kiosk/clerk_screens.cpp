@@ -362,11 +362,13 @@ class DiffScreen : public Screen {
   std::string Title() const override { return Tr("Act versus media"); }
 
   std::vector<HelpEntry> Help() const override {
-    std::vector<HelpEntry> h = {{"F4", N_("Problems/all")}, {"/", N_("Search")}};
+    std::vector<HelpEntry> h;
     if (decisions_ && !decided_) {
       h.push_back({"F7", N_("Accept")});
       h.push_back({"F8", N_("Refuse")});
     }
+    h.push_back({"F4", N_("Problems/all")});
+    h.push_back({"/", N_("Search")});
     h.push_back({"Esc", N_("Back")});
     return h;
   }

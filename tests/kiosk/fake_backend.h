@@ -42,7 +42,7 @@ class FakeBackend : public kiosk::Backend {
     return o;
   }
   void Logout() override { calls.push_back("Logout"); }
-  kiosk::DeviceState QueryDevice() override { return {true, true, "", ""}; }
+  kiosk::DeviceState QueryDevice() override { return {true, true, true, "", ""}; }
   Result<std::vector<kiosk::ApplicationSummary>> ListApplications() override { return applications; }
   Result<std::string> RegisterApplication(const kiosk::ApplicationForm& form) override {
     calls.push_back("RegisterApplication");

@@ -64,14 +64,26 @@ std::string ScreenText() {
 
 // With QOIMA_KIOSK_SCREENSHOT_DIR set, the tests also write the screens they
 // reach as text files (docs/operator-manual.md quotes them).
-void Snapshot(const std::string& name) {
-  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
-  if (!dir || !*dir) return;
-  std::FILE* f = std::fopen((std::string(dir) + "/" + name + ".txt").c_str(), "w");
+void WriteText(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return;
-  std::string text = ScreenText();
   std::fwrite(text.data(), 1, text.size(), f);
   std::fclose(f);
+}
+
+// Needs the App to redraw in Kazakh too; set by Harness.
+kiosk::App* g_app = nullptr;
+
+void Snapshot(const std::string& name) {
+  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
+  if (!dir || !*dir || !g_app) return;
+  kiosk::Language was = kiosk::CurrentLanguage();
+  WriteText(std::string(dir) + "/" + name + "-" + std::string(kiosk::LanguageCode(was)) + ".txt", ScreenText());
+  kiosk::SetLanguage(kiosk::Language::kKazakh);
+  g_app->Render();
+  WriteText(std::string(dir) + "/" + name + "-kk.txt", ScreenText());
+  kiosk::SetLanguage(was);
+  g_app->Render();
 }
 
 struct Harness {
@@ -79,6 +91,7 @@ struct Harness {
     Term();
     kiosk::SetLanguage(lang);
     app = std::make_unique<kiosk::App>(backend, kiosk::AppOptions{});
+    g_app = app.get();
     app->Start(kiosk::MakeLoginScreen(*app, ""));
     app->Render();
   }
@@ -105,6 +118,8 @@ struct Harness {
     Type("secret");
     Enter();
   }
+
+  ~Harness() { g_app = nullptr; }
 
   FakeBackend backend;
   std::unique_ptr<kiosk::App> app;
@@ -133,7 +148,7 @@ TEST_CASE("Login shows attempts left, then the lockout with its end time", "[kio
   localtime_r(&until, &tm);
   std::strftime(when, sizeof when, "%H:%M", &tm);
   CHECK(h.Shows(std::string("Try again after ") + when));
-  Snapshot("login-locked-en");
+  Snapshot("login-locked");
   // The feedback follows a language switch.
   h.Press(KEY_F(2));
   h.Press(KEY_F(2));  // en -> kk -> ru
@@ -147,7 +162,7 @@ TEST_CASE("A clerk logs in to the applications journal and the status line names
   CHECK(h.Shows("Applications: 1 shown of 1."));
   CHECK(h.Shows("e-Өтініш"));
   CHECK(h.Shows("Әлиев Нұрлан (clerk)"));
-  Snapshot("clerk-home-en");
+  Snapshot("clerk-home");
   CHECK(h.Shows("F10 Log out"));
   h.Press(KEY_F(10));
   CHECK(h.Shows("You have logged out."));
@@ -160,7 +175,7 @@ TEST_CASE("F9 locks and the same user's password returns to the same screen", "[
   h.LoginAs(kiosk::Role::kClerk);
   h.Press(KEY_F(3));  // open the application form
   CHECK(h.Shows("New application (Annex 1)"));
-  Snapshot("clerk-application-form-en");
+  Snapshot("clerk-application-form");
   h.Press(KEY_F(9));
   CHECK(h.Shows("Screen locked"));
   CHECK(h.Shows("user1"));
@@ -182,7 +197,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   h.LoginAs(kiosk::Role::kClerk);
   h.Enter();
   CHECK(h.Shows("/dev/sr0"));
-  Snapshot("clerk-insert-media-en");
+  Snapshot("clerk-insert-media");
   h.Enter();  // read it
   // The worker finishes quickly; Poll replaces the progress screen with the diff.
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
@@ -191,7 +206,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     h.app->Render();
   }
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
-  Snapshot("clerk-diff-en");
+  Snapshot("clerk-diff");
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0");
   h.Press(KEY_F(4));
   CHECK(h.Shows("Showing 1 (problems only)."));
@@ -221,7 +236,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   SECTION("refuse with a reason and an explanation") {
     h.Press(KEY_F(8));
     CHECK(h.Shows("Reasoned refusal"));
-    Snapshot("clerk-refusal-en");
+    Snapshot("clerk-refusal");
     h.Press(KEY_DOWN);  // act mismatch -> media does not work
     h.Type("диск оқылмайды");
     h.Press(KEY_F(8));
@@ -238,10 +253,10 @@ TEST_CASE("Officer approval: the second officer confirms on the same screen", "[
   h.LoginAs(kiosk::Role::kSecurityOfficer);
   CHECK(h.Shows("Pending requests: 1."));
   CHECK(h.Shows("destruction"));
-  Snapshot("officer-home-en");
+  Snapshot("officer-home");
   h.Enter();
   CHECK(h.Shows("Two-person approval"));
-  Snapshot("officer-approve-en");
+  Snapshot("officer-approve");
   h.Type("officer2");
   h.Char(L'\t');
   h.Type("pw2");
@@ -259,7 +274,7 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   CHECK(h.Shows("Journal entries: 1 shown of 1."));
   h.Press(KEY_F(6));
   CHECK(h.Shows("Audit log verified: 3 entries, root abcd"));
-  Snapshot("auditor-home-en");
+  Snapshot("auditor-home");
   // No key of the auditor's screen reaches a state-changing call.
   for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);
   h.Enter();
