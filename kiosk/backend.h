@@ -1,0 +1,169 @@
+// Backend: the narrow facade through which every kiosk screen talks to the
+// appliance. The screens hold no rule: who may log in, what a diff contains,
+// whether a decision is allowed are all answered by appliance/ behind this
+// interface. The real implementation is ApplianceBackend
+// (kiosk/appliance_backend.h); unit tests of screen logic pass a fake.
+//
+// Ownership: the App owns one Backend and hands screens a reference.
+// Thread-safety: calls may block (TPM, media); the kiosk calls StartIntake's
+// work on a worker thread and everything else from the UI thread. An
+// implementation must allow one intake running concurrently with UI calls.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace qoima::kiosk {
+
+enum class Role { kClerk, kSecurityOfficer, kAuditor, kAdmin };
+
+struct UserInfo {
+  std::string login;
+  std::string full_name;  // "Surname Name Patronymic"
+  Role role = Role::kClerk;
+};
+
+/// Outcome of one login attempt. On failure `status` is kAuthFailed (wrong
+/// login or password), kLockout (account locked) or another code; the
+/// optional fields carry what the lockout rule decided so the screen can say it.
+struct LoginOutcome {
+  Status status;
+  std::optional<UserInfo> user;             // set when status is OK
+  std::optional<int> attempts_left;         // before the account locks
+  std::optional<std::time_t> locked_until;  // when kLockout
+};
+
+/// State of the hardware the status line shows.
+struct DeviceState {
+  bool checked = false;  // false until the first check finished
+  bool tpm_ok = false;
+  bool store_ok = false;
+  std::string media;   // "" when no media is inserted, else a short name ("sr0 DEPOSIT_V1")
+  std::string detail;  // first failure, for the status line tooltip
+};
+
+enum class Track { kApplication, kRegister };
+
+struct ApplicationSummary {
+  std::string id;             // appliance identifier
+  std::string number;         // journal number (Annex 2 column 2)
+  std::string received_date;  // YYYY-MM-DD
+  std::string state_body;
+  std::string software_name;
+  std::string state;  // appliance's state name ("registered", "accepted", ...)
+};
+
+/// Annex 1 essentials the clerk types at the counter. Validation lives in
+/// appliance/: RegisterApplication returns kInvalidArgument naming the field.
+struct ApplicationForm {
+  Track track = Track::kApplication;
+  std::string applicant;      // head who signed
+  std::string state_body;     // owner organisation
+  std::string software_name;  // name of the software / code / settings set
+  std::string system_code;    // code on the e-government architectural portal
+  std::string version;
+  std::string language;  // programming language
+  std::string copies;    // number of copies (digits)
+  std::string annotation;
+};
+
+struct MediaInfo {
+  std::string device;  // "/dev/sr0"
+  std::string label;
+  std::string fs_type;
+  std::uint64_t size_bytes = 0;
+};
+
+struct IntakeProgress {
+  std::uint64_t files_done = 0;
+  std::uint64_t files_total = 0;  // 0 while unknown
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;  // 0 while unknown
+  std::string current_path;
+};
+
+enum class DiffKind { kMatch, kMissing, kExtra, kSizeMismatch, kHashMismatch, kUnreadable };
+
+/// One row of the act-versus-media comparison.
+struct DiffRow {
+  DiffKind kind = DiffKind::kMatch;
+  std::string path;
+  std::uint64_t size_bytes = 0;
+  std::string detail;  // e.g. "act 12 MB, media 11 MB" or a reader error
+  bool problem() const { return kind != DiffKind::kMatch; }
+};
+
+struct IntakeResult {
+  std::string intake_id;
+  std::vector<DiffRow> rows;
+};
+
+enum class RefusalReason { kNotInRegister, kActMismatch, kMediaDefective };
+
+enum class ApprovalKind { kExport, kReturn, kDestruction, kRecovery };
+
+struct PendingApproval {
+  std::string id;
+  ApprovalKind kind = ApprovalKind::kExport;
+  std::string subject;       // deposit or application the request concerns
+  std::string requested_by;  // login
+  std::string requested_at;  // ISO time
+};
+
+struct JournalEntry {
+  std::string time;  // ISO time
+  std::string user;
+  std::string role;
+  std::string action;
+  std::string object;
+  std::string outcome;
+};
+
+struct AuditVerification {
+  Status status;  // OK when the log verified
+  std::uint64_t leaves = 0;
+  std::string root_hex;    // Merkle root
+  std::string checkpoint;  // signed checkpoint text
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual LoginOutcome Login(const std::string& login, const std::string& password) = 0;
+  virtual void Logout() = 0;
+  virtual DeviceState QueryDevice() = 0;
+
+  // Clerk.
+  virtual Result<std::vector<ApplicationSummary>> ListApplications() = 0;
+  virtual Result<std::string> RegisterApplication(const ApplicationForm& form) = 0;
+  virtual Result<std::vector<MediaInfo>> ListMedia() = 0;
+  /// Reads `media` for `application_id` against its act manifest, calling
+  /// `progress` from the calling thread; stops with kCancelled when `cancel` is set.
+  virtual Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
+                                         const std::function<void(const IntakeProgress&)>& progress,
+                                         const std::atomic<bool>& cancel) = 0;
+  virtual Status Accept(const std::string& intake_id, bool nda_confirmed) = 0;
+  virtual Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) = 0;
+
+  // Security officer.
+  virtual Result<std::vector<PendingApproval>> ListPendingApprovals() = 0;
+  /// The logged-in officer approves; `second_login`/`second_password` are the
+  /// second officer confirming on the same screen.
+  virtual Status Approve(const std::string& approval_id, const std::string& second_login,
+                         const std::string& second_password) = 0;
+
+  // Auditor (read-only).
+  virtual Result<std::vector<JournalEntry>> Journal() = 0;
+  virtual AuditVerification VerifyAudit() = 0;
+};
+
+}  // namespace qoima::kiosk

@@ -1,0 +1,539 @@
+#include "kiosk/clerk_screens.h"
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "kiosk/domain_labels.h"
+#include "kiosk/draw.h"
+#include "kiosk/form_widget.h"
+#include "kiosk/i18n.h"
+#include "kiosk/list_widget.h"
+#include "kiosk/terminal_session.h"
+#include "kiosk/text_layout.h"
+
+namespace qoima::kiosk {
+namespace {
+
+constexpr auto kMediaPollInterval = std::chrono::milliseconds(1000);
+
+bool IsEnter(const Key& key) { return key.IsChar(L'\r') || key.IsChar(L'\n') || key.Is(KEY_ENTER); }
+
+// ---------------------------------------------------------------- home
+
+class ClerkHome : public Screen {
+ public:
+  explicit ClerkHome(AppContext& app)
+      : app_(app),
+        list_({{N_("No."), 8, 0},
+               {N_("Received"), 10, 0},
+               {N_("State body"), 14, 2},
+               {N_("Software"), 16, 3},
+               {N_("State"), 10, 1}}) {
+    Reload();
+  }
+
+  std::string Title() const override { return Tr("Applications"); }
+
+  std::vector<HelpEntry> Help() const override {
+    return {{"Enter", N_("Read media")}, {"F3", N_("New application")}, {"F5", N_("Refresh")}, {"/", N_("Search")}};
+  }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    std::string head = Format(Tr("Applications: %zu shown of %zu."), list_.visible(), list_.total());
+    if (!list_.search().empty() || searching_) head += "  " + std::string(Tr("Search:")) + " " + Narrow(list_.search());
+    DrawText(win, top, 0, width, head, A_BOLD);
+    if (!load_error_.ok())
+      DrawText(win, top + 1, 0, width, Tr("The journal could not be loaded."), COLOR_PAIR(kPairWarn));
+    list_.Draw(win, top + 2, 0, height - 2, width);
+  }
+
+  void HandleKey(const Key& key) override {
+    if (searching_) {
+      if (IsEnter(key)) {
+        searching_ = false;
+      } else if (key.Is(KEY_BACKSPACE) || key.IsChar(0x7F)) {
+        std::wstring s = list_.search();
+        if (!s.empty()) s.pop_back();
+        list_.SetSearch(s);
+      } else if (IsTextInput(key)) {
+        list_.SetSearch(list_.search() + static_cast<wchar_t>(key.code));
+      } else {
+        list_.HandleKey(static_cast<int>(key.code));
+      }
+      return;
+    }
+    if (key.IsChar(L'/')) {
+      searching_ = true;
+      return;
+    }
+    if (key.Is(KEY_F(3))) {
+      app_.Push(MakeApplicationFormScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(5))) {
+      Reload();
+      return;
+    }
+    if (IsEnter(key)) {
+      const ListWidget::Item* it = list_.selected();
+      if (it) app_.Push(MakeInsertMediaScreen(app_, apps_[it->tag]));
+      return;
+    }
+    if (key.function) list_.HandleKey(static_cast<int>(key.code));
+  }
+
+  void Tick() override {
+    // Coming back from the form or a decision: show the new state.
+    if (++ticks_since_reload_ > 20) Reload();
+  }
+
+ private:
+  void Reload() {
+    ticks_since_reload_ = 0;
+    auto r = app_.backend().ListApplications();
+    load_error_ = r.status();
+    if (!r.ok()) {
+      app_.ShowError(r.status());
+      return;
+    }
+    apps_ = std::move(*r);
+    std::vector<ListWidget::Item> items;
+    for (std::size_t i = 0; i < apps_.size(); ++i) {
+      const ApplicationSummary& a = apps_[i];
+      items.push_back(
+          {{Widen(a.number), Widen(a.received_date), Widen(a.state_body), Widen(a.software_name), Widen(a.state)},
+           false,
+           i});
+    }
+    list_.SetItems(std::move(items));
+  }
+
+  AppContext& app_;
+  ListWidget list_;
+  std::vector<ApplicationSummary> apps_;
+  Status load_error_;
+  bool searching_ = false;
+  int ticks_since_reload_ = 0;
+};
+
+// ---------------------------------------------------------------- application form
+
+class ApplicationFormScreen : public Screen {
+ public:
+  explicit ApplicationFormScreen(AppContext& app)
+      : app_(app),
+        form_({{N_("Applicant (head who signed):"), false, 120, {}},
+               {N_("State body (owner):"), false, 200, {}},
+               {N_("Software name:"), false, 200, {}},
+               {N_("System code on the portal:"), false, 40, {}},
+               {N_("Version:"), false, 40, {}},
+               {N_("Programming language:"), false, 60, {}},
+               {N_("Number of copies:"), false, 4, {}},
+               {N_("Annotation:"), false, 400, {}}}) {}
+
+  std::string Title() const override { return Tr("New application (Annex 1)"); }
+
+  std::vector<HelpEntry> Help() const override {
+    return {{"F4", N_("Track")}, {"F7", N_("Save")}, {"Esc", N_("Back")}};
+  }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    (void)height;
+    std::string track = std::string(Tr("Track:")) + " " +
+                        (track_ == Track::kApplication ? Tr("application (commissioning)") : Tr("trusted register"));
+    DrawText(win, top, 1, width - 2, track, A_BOLD);
+    form_.Draw(win, top + 2, 1, width - 2, 30);
+    DrawText(win, top + 3 + static_cast<int>(form_.size()), 1, width - 2,
+             Tr("Tab or arrows move between fields. F7 saves the application to the journal."));
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(4))) {
+      track_ = track_ == Track::kApplication ? Track::kRegister : Track::kApplication;
+      return;
+    }
+    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.last_focused())) {
+      Save();
+      return;
+    }
+    if (IsEnter(key)) {
+      form_.HandleKey(Key{false, L'\t'});
+      return;
+    }
+    form_.HandleKey(key);
+  }
+
+ private:
+  void Save() {
+    ApplicationForm f;
+    f.track = track_;
+    f.applicant = form_.Value(0);
+    f.state_body = form_.Value(1);
+    f.software_name = form_.Value(2);
+    f.system_code = form_.Value(3);
+    f.version = form_.Value(4);
+    f.language = form_.Value(5);
+    f.copies = form_.Value(6);
+    f.annotation = form_.Value(7);
+    auto r = app_.backend().RegisterApplication(f);
+    if (!r.ok()) {
+      app_.ShowError(r.status());
+      return;
+    }
+    std::string number = *r;
+    app_.Pop();  // this screen is retired, not destroyed, until the key is handled
+    app_.ShowInfo(Format(Tr("Application registered in the journal under number %s."), number.c_str()));
+  }
+
+  AppContext& app_;
+  FormWidget form_;
+  Track track_ = Track::kApplication;
+};
+
+// ---------------------------------------------------------------- insert media
+
+class InsertMediaScreen : public Screen {
+ public:
+  InsertMediaScreen(AppContext& app, ApplicationSummary application) : app_(app), app_info_(std::move(application)) {
+    Poll();
+  }
+
+  std::string Title() const override { return Tr("Insert media"); }
+
+  std::vector<HelpEntry> Help() const override { return {{"Enter", N_("Read media")}, {"Esc", N_("Back")}}; }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    (void)height;
+    DrawText(win, top, 1, width - 2,
+             Format(Tr("Application %s: %s"), app_info_.number.c_str(), app_info_.software_name.c_str()), A_BOLD);
+    if (media_.empty()) {
+      DrawCentered(win, top + 4, width, Tr("Insert the depositor's disc or USB stick."), A_BOLD);
+      DrawCentered(win, top + 5, width, Tr("The appliance detects it by itself; nothing is mounted."));
+      return;
+    }
+    DrawText(win, top + 2, 1, width - 2, Tr("Media found. Choose with the arrows and press Enter to read it:"));
+    for (std::size_t i = 0; i < media_.size(); ++i) {
+      const MediaInfo& m = media_[i];
+      std::string line = m.device + "  " + m.fs_type + "  \"" + m.label + "\"  " + FormatBytes(m.size_bytes);
+      DrawText(win, top + 4 + static_cast<int>(i), 3, width - 6, line, i == cursor_ ? A_REVERSE : A_NORMAL);
+    }
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_UP) && cursor_ > 0) --cursor_;
+    if (key.Is(KEY_DOWN) && cursor_ + 1 < media_.size()) ++cursor_;
+    if (IsEnter(key) && cursor_ < media_.size())
+      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, media_[cursor_]));
+  }
+
+  void Tick() override {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_poll_ >= kMediaPollInterval) Poll();
+  }
+
+ private:
+  void Poll() {
+    last_poll_ = std::chrono::steady_clock::now();
+    auto r = app_.backend().ListMedia();
+    if (!r.ok()) {
+      app_.ShowError(r.status());
+      return;
+    }
+    media_ = std::move(*r);
+    if (cursor_ >= media_.size()) cursor_ = 0;
+  }
+
+  AppContext& app_;
+  ApplicationSummary app_info_;
+  std::vector<MediaInfo> media_;
+  std::size_t cursor_ = 0;
+  std::chrono::steady_clock::time_point last_poll_;
+};
+
+// ---------------------------------------------------------------- intake progress
+
+class IntakeProgressScreen : public Screen {
+ public:
+  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media)
+      : app_(app), app_info_(std::move(application)), media_(std::move(media)) {
+    started_ = std::chrono::steady_clock::now();
+    worker_ = std::thread([this] {
+      auto r = app_.backend().RunIntake(
+          app_info_.id, media_,
+          [this](const IntakeProgress& p) {
+            std::lock_guard<std::mutex> lock(mu_);
+            progress_ = p;
+          },
+          cancel_);
+      std::lock_guard<std::mutex> lock(mu_);
+      result_.emplace(std::move(r));
+    });
+  }
+
+  ~IntakeProgressScreen() override {
+    cancel_ = true;
+    if (worker_.joinable()) worker_.join();
+  }
+
+  std::string Title() const override { return Tr("Reading media"); }
+  std::vector<HelpEntry> Help() const override { return {{"Esc", N_("Cancel reading")}}; }
+  bool Busy() const override { return true; }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    (void)height;
+    IntakeProgress p;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      p = progress_;
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    double rate = secs > 0.1 ? static_cast<double>(p.bytes_done) / secs : 0.0;
+    DrawText(win, top, 1, width - 2,
+             Format(Tr("Reading %s for application %s"), media_.device.c_str(), app_info_.number.c_str()), A_BOLD);
+    DrawText(win, top + 2, 3, width - 6,
+             Format(Tr("Files: %llu of %llu"), static_cast<unsigned long long>(p.files_done),
+                    static_cast<unsigned long long>(p.files_total)));
+    DrawText(win, top + 3, 3, width - 6,
+             Format(Tr("Read: %s of %s"), FormatBytes(p.bytes_done).c_str(), FormatBytes(p.bytes_total).c_str()));
+    DrawText(win, top + 4, 3, width - 6,
+             Format(Tr("Rate: %s/s"), FormatBytes(static_cast<std::uint64_t>(rate)).c_str()));
+    std::string left = "?";
+    if (rate > 0 && p.bytes_total >= p.bytes_done)
+      left = FormatDuration(static_cast<std::uint64_t>(static_cast<double>(p.bytes_total - p.bytes_done) / rate));
+    DrawText(win, top + 5, 3, width - 6, Format(Tr("Time left: %s"), left.c_str()));
+    // Progress bar.
+    int bar = width - 8;
+    double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0.0;
+    int filled = static_cast<int>(frac * bar);
+    std::string line = "[" + std::string(static_cast<std::size_t>(filled), '#') +
+                       std::string(static_cast<std::size_t>(bar - filled), '.') + "]";
+    DrawText(win, top + 7, 3, width - 6, line, COLOR_PAIR(kPairOk));
+    DrawText(win, top + 9, 3, width - 6, p.current_path, A_DIM);
+    if (cancel_) DrawText(win, top + 11, 3, width - 6, Tr("Cancelling..."), A_BOLD);
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.IsChar(27)) cancel_ = true;
+  }
+
+  void Tick() override {
+    std::optional<Result<IntakeResult>> done;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!result_) return;
+      done.swap(result_);
+    }
+    if (worker_.joinable()) worker_.join();
+    if (!done->ok()) {
+      Status s = done->status();
+      app_.Pop();
+      app_.ShowError(s);
+      return;
+    }
+    app_.Replace(MakeDiffScreen(app_, std::move(**done), true));
+  }
+
+ private:
+  AppContext& app_;
+  ApplicationSummary app_info_;
+  MediaInfo media_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> cancel_{false};
+  mutable std::mutex mu_;
+  IntakeProgress progress_;
+  std::optional<Result<IntakeResult>> result_;
+  std::thread worker_;
+};
+
+// ---------------------------------------------------------------- diff
+
+class DiffScreen : public Screen {
+ public:
+  DiffScreen(AppContext& app, IntakeResult result, bool decisions)
+      : app_(app),
+        intake_id_(std::move(result.intake_id)),
+        decisions_(decisions),
+        rows_(std::move(result.rows)),
+        list_({{N_("Result"), 16, 0}, {N_("Path"), 30, 4}, {N_("Size"), 9, 0}, {N_("Detail"), 12, 2}}) {
+    Rebuild();
+  }
+
+  std::string Title() const override { return Tr("Act versus media"); }
+
+  std::vector<HelpEntry> Help() const override {
+    std::vector<HelpEntry> h;
+    if (decisions_ && !decided_) {
+      h.push_back({"F7", N_("Accept")});
+      h.push_back({"F8", N_("Refuse")});
+    }
+    h.push_back({"F4", N_("Problems/all")});
+    h.push_back({"/", N_("Search")});
+    h.push_back({"Esc", N_("Back")});
+    return h;
+  }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    if (built_language_ != CurrentLanguage()) Rebuild();  // the Result column follows F2
+    std::string head =
+        Format(Tr("%zu files, %zu problems. Showing %zu (%s)."), list_.total(), list_.problems(), list_.visible(),
+               list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
+    DrawText(win, top, 0, width, head, list_.problems() ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
+    std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
+    DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);
+    if (confirm_nda_) {
+      DrawText(win, top + 2, 0, width,
+               Tr("Accept: are the act and the NDA (Annex 4) signed by both parties? y = yes, n = no"),
+               COLOR_PAIR(kPairError) | A_BOLD);
+    }
+    list_.Draw(win, top + 3, 0, height - 3, width);
+  }
+
+  void HandleKey(const Key& key) override {
+    if (confirm_nda_) {
+      if (key.IsChar(L'y') || key.IsChar(L'Y')) Decide(true);
+      confirm_nda_ = false;
+      return;
+    }
+    if (searching_) {
+      if (IsEnter(key) || key.IsChar(27)) {
+        searching_ = false;
+      } else if (key.Is(KEY_BACKSPACE) || key.IsChar(0x7F) || key.IsChar(0x08)) {
+        std::wstring s = list_.search();
+        if (!s.empty()) s.pop_back();
+        list_.SetSearch(s);
+      } else if (IsTextInput(key)) {
+        list_.SetSearch(list_.search() + static_cast<wchar_t>(key.code));
+      } else if (key.function) {
+        list_.HandleKey(static_cast<int>(key.code));
+      }
+      return;
+    }
+    if (key.IsChar(L'/') || key.Is(KEY_F(3))) {
+      searching_ = true;
+      return;
+    }
+    if (key.Is(KEY_F(4))) {
+      list_.SetFilter(list_.filter() == ListWidget::Filter::kAll ? ListWidget::Filter::kProblemsOnly
+                                                                 : ListWidget::Filter::kAll);
+      return;
+    }
+    if (decisions_ && !decided_ && key.Is(KEY_F(7))) {
+      confirm_nda_ = true;
+      return;
+    }
+    if (decisions_ && !decided_ && key.Is(KEY_F(8))) {
+      app_.Push(MakeRefuseScreen(app_, intake_id_));
+      return;
+    }
+    if (key.function) list_.HandleKey(static_cast<int>(key.code));
+  }
+
+ private:
+  void Rebuild() {
+    built_language_ = CurrentLanguage();
+    std::vector<ListWidget::Item> items;
+    items.reserve(rows_.size());
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const DiffRow& r = rows_[i];
+      items.push_back({{Widen(DiffKindName(r.kind)), Widen(r.path), Widen(FormatBytes(r.size_bytes)), Widen(r.detail)},
+                       r.problem(),
+                       i});
+    }
+    list_.SetItems(std::move(items));
+  }
+
+  void Decide(bool nda) {
+    Status s = app_.backend().Accept(intake_id_, nda);
+    if (!s.ok()) {
+      app_.ShowError(s);
+      return;
+    }
+    decided_ = true;
+    app_.ShowInfoMsgid(N_("Accepted. The deposit is sealed in the store; print the act for signatures."));
+  }
+
+  AppContext& app_;
+  std::string intake_id_;
+  bool decisions_;
+  bool decided_ = false;
+  bool confirm_nda_ = false;
+  bool searching_ = false;
+  std::vector<DiffRow> rows_;
+  Language built_language_ = Language::kKazakh;
+  ListWidget list_;
+};
+
+// ---------------------------------------------------------------- refusal
+
+class RefuseScreen : public Screen {
+ public:
+  RefuseScreen(AppContext& app, std::string intake_id)
+      : app_(app), intake_id_(std::move(intake_id)), form_({{N_("Explanation:"), false, 400, {}}}) {}
+
+  std::string Title() const override { return Tr("Reasoned refusal"); }
+  std::vector<HelpEntry> Help() const override { return {{"F8", N_("Refuse")}, {"Esc", N_("Back")}}; }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    (void)height;
+    DrawText(win, top, 1, width - 2, Tr("Reason for refusal (choose with the arrows):"), A_BOLD);
+    const RefusalReason reasons[] = {RefusalReason::kNotInRegister, RefusalReason::kActMismatch,
+                                     RefusalReason::kMediaDefective};
+    for (int i = 0; i < 3; ++i)
+      DrawText(win, top + 2 + i, 3, width - 6, Format("%d. %s", i + 1, RefusalReasonName(reasons[i])),
+               i == reason_ ? A_REVERSE : A_NORMAL);
+    form_.Draw(win, top + 6, 1, width - 2, 16);
+    DrawText(win, top + 8, 1, width - 2, Tr("F8 records the refusal with the evidence of the comparison."));
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_UP) && reason_ > 0)
+      --reason_;
+    else if (key.Is(KEY_DOWN) && reason_ < 2)
+      ++reason_;
+    else if (key.Is(KEY_F(8)) || IsEnter(key))
+      Submit();
+    else
+      form_.HandleKey(key);
+  }
+
+ private:
+  void Submit() {
+    const RefusalReason reasons[] = {RefusalReason::kNotInRegister, RefusalReason::kActMismatch,
+                                     RefusalReason::kMediaDefective};
+    Status s = app_.backend().Refuse(intake_id_, reasons[reason_], form_.Value(0));
+    if (!s.ok()) {
+      app_.ShowError(s);
+      return;
+    }
+    app_.Pop();
+    app_.Pop();
+    app_.ShowInfoMsgid(N_("Refused. The refusal with its reason is recorded; print it for the depositor."));
+  }
+
+  AppContext& app_;
+  std::string intake_id_;
+  int reason_ = 1;
+  FormWidget form_;
+};
+
+}  // namespace
+
+std::unique_ptr<Screen> MakeClerkHome(AppContext& app) { return std::make_unique<ClerkHome>(app); }
+std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app) {
+  return std::make_unique<ApplicationFormScreen>(app);
+}
+std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application) {
+  return std::make_unique<InsertMediaScreen>(app, std::move(application));
+}
+std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media) {
+  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media));
+}
+std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions) {
+  return std::make_unique<DiffScreen>(app, std::move(result), decisions);
+}
+std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id) {
+  return std::make_unique<RefuseScreen>(app, std::move(intake_id));
+}
+
+}  // namespace qoima::kiosk

@@ -1,0 +1,26 @@
+// The clerk's screens: the application journal (home), the Annex 1
+// application form, "insert media" (reacts when the appliance sees media),
+// live progress while the media is read, the act-versus-media diff with
+// accept (NDA confirmation) or reasoned refusal.
+//
+// Every decision is the appliance's: the screens gather input and show what
+// Backend answered. Thread-safety: UI thread only; the intake runs on a worker
+// thread owned by the progress screen and joined before it is destroyed.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "kiosk/screen.h"
+
+namespace qoima::kiosk {
+
+std::unique_ptr<Screen> MakeClerkHome(AppContext& app);
+std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app);
+std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application);
+std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media);
+/// The diff; `decisions` false shows it read-only (auditor, benchmark).
+std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
+std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id);
+
+}  // namespace qoima::kiosk

@@ -1,0 +1,48 @@
+#include "kiosk/domain_labels.h"
+
+#include "kiosk/i18n.h"
+
+namespace qoima::kiosk {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kClerk: return Tr("clerk");
+    case Role::kSecurityOfficer: return Tr("security officer");
+    case Role::kAuditor: return Tr("auditor");
+    case Role::kAdmin: return Tr("administrator");
+  }
+  return "?";
+}
+
+const char* DiffKindName(DiffKind kind) {
+  switch (kind) {
+    case DiffKind::kMatch: return Tr("match");
+    case DiffKind::kMissing: return Tr("missing on media");
+    case DiffKind::kExtra: return Tr("not in act");
+    case DiffKind::kSizeMismatch: return Tr("size differs");
+    case DiffKind::kHashMismatch: return Tr("checksum differs");
+    case DiffKind::kUnreadable: return Tr("unreadable");
+  }
+  return "?";
+}
+
+const char* RefusalReasonName(RefusalReason reason) {
+  switch (reason) {
+    case RefusalReason::kNotInRegister: return Tr("software is not in the trusted register");
+    case RefusalReason::kActMismatch: return Tr("the act does not match the media");
+    case RefusalReason::kMediaDefective: return Tr("the media does not work");
+  }
+  return "?";
+}
+
+const char* ApprovalKindName(ApprovalKind kind) {
+  switch (kind) {
+    case ApprovalKind::kExport: return Tr("export");
+    case ApprovalKind::kReturn: return Tr("return");
+    case ApprovalKind::kDestruction: return Tr("destruction");
+    case ApprovalKind::kRecovery: return Tr("key recovery");
+  }
+  return "?";
+}
+
+}  // namespace qoima::kiosk

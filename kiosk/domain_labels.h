@@ -1,0 +1,14 @@
+// Translated names of the domain enums the screens show (roles, diff kinds,
+// refusal reasons, approval kinds). Thread-safety: pure functions over gettext.
+#pragma once
+
+#include "kiosk/backend.h"
+
+namespace qoima::kiosk {
+
+const char* RoleName(Role role);
+const char* DiffKindName(DiffKind kind);
+const char* RefusalReasonName(RefusalReason reason);
+const char* ApprovalKindName(ApprovalKind kind);
+
+}  // namespace qoima::kiosk

@@ -1,0 +1,131 @@
+#include "kiosk/officer_screens.h"
+
+#include "kiosk/domain_labels.h"
+#include "kiosk/draw.h"
+#include "kiosk/form_widget.h"
+#include "kiosk/i18n.h"
+#include "kiosk/list_widget.h"
+#include "kiosk/terminal_session.h"
+#include "kiosk/text_layout.h"
+
+namespace qoima::kiosk {
+namespace {
+
+bool IsEnter(const Key& key) { return key.IsChar(L'\r') || key.IsChar(L'\n') || key.Is(KEY_ENTER); }
+
+class OfficerHome : public Screen {
+ public:
+  explicit OfficerHome(AppContext& app)
+      : app_(app),
+        list_({{N_("Kind"), 12, 0}, {N_("Subject"), 20, 3}, {N_("Requested by"), 12, 1}, {N_("Requested at"), 16, 0}}) {
+    Reload();
+  }
+
+  std::string Title() const override { return Tr("Approvals waiting for you"); }
+  std::vector<HelpEntry> Help() const override { return {{"Enter", N_("Approve")}, {"F5", N_("Refresh")}}; }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    if (built_language_ != CurrentLanguage()) Rebuild();
+    DrawText(win, top, 0, width, Format(Tr("Pending requests: %zu."), list_.total()), A_BOLD);
+    DrawText(win, top + 1, 0, width,
+             Tr("Exports, returns and destructions need two security officers: you and a second one."));
+    list_.Draw(win, top + 3, 0, height - 3, width);
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(5))) {
+      Reload();
+      return;
+    }
+    if (IsEnter(key)) {
+      const ListWidget::Item* it = list_.selected();
+      if (it) app_.Push(MakeApproveScreen(app_, pending_[it->tag]));
+      return;
+    }
+    if (key.function) list_.HandleKey(static_cast<int>(key.code));
+  }
+
+ private:
+  void Reload() {
+    auto r = app_.backend().ListPendingApprovals();
+    if (!r.ok()) {
+      app_.ShowError(r.status());
+      return;
+    }
+    pending_ = std::move(*r);
+    Rebuild();
+  }
+
+  void Rebuild() {
+    built_language_ = CurrentLanguage();
+    std::vector<ListWidget::Item> items;
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      const PendingApproval& p = pending_[i];
+      items.push_back(
+          {{Widen(ApprovalKindName(p.kind)), Widen(p.subject), Widen(p.requested_by), Widen(p.requested_at)},
+           false,
+           i});
+    }
+    list_.SetItems(std::move(items));
+  }
+
+  AppContext& app_;
+  ListWidget list_;
+  std::vector<PendingApproval> pending_;
+  Language built_language_ = Language::kKazakh;
+};
+
+class ApproveScreen : public Screen {
+ public:
+  ApproveScreen(AppContext& app, PendingApproval approval)
+      : app_(app),
+        approval_(std::move(approval)),
+        form_({{N_("Second officer login:"), false, 64, {}}, {N_("Second officer password:"), true, 128, {}}}) {}
+
+  std::string Title() const override { return Tr("Two-person approval"); }
+  std::vector<HelpEntry> Help() const override { return {{"F7", N_("Approve")}, {"Esc", N_("Back")}}; }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    (void)height;
+    DrawText(win, top, 1, width - 2,
+             Format(Tr("Request: %s of %s"), ApprovalKindName(approval_.kind), approval_.subject.c_str()), A_BOLD);
+    DrawText(win, top + 1, 1, width - 2,
+             Format(Tr("Requested by %s at %s"), approval_.requested_by.c_str(), approval_.requested_at.c_str()));
+    DrawText(win, top + 3, 1, width - 2,
+             Tr("A second security officer confirms here with their own login and password."));
+    form_.Draw(win, top + 5, 1, width - 2, 28);
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.last_focused())) {
+      Status s = app_.backend().Approve(approval_.id, form_.Value(0), form_.Value(1));
+      form_.Clear(1);
+      if (!s.ok()) {
+        app_.ShowError(s);
+        return;
+      }
+      app_.Pop();
+      app_.ShowInfoMsgid(N_("Approved by two officers. The journal records both names."));
+      return;
+    }
+    if (IsEnter(key)) {
+      form_.HandleKey(Key{false, L'\t'});
+      return;
+    }
+    form_.HandleKey(key);
+  }
+
+ private:
+  AppContext& app_;
+  PendingApproval approval_;
+  FormWidget form_;
+};
+
+}  // namespace
+
+std::unique_ptr<Screen> MakeOfficerHome(AppContext& app) { return std::make_unique<OfficerHome>(app); }
+std::unique_ptr<Screen> MakeApproveScreen(AppContext& app, PendingApproval approval) {
+  return std::make_unique<ApproveScreen>(app, std::move(approval));
+}
+
+}  // namespace qoima::kiosk

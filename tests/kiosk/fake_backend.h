@@ -1,0 +1,84 @@
+// FakeBackend: a scripted Backend for unit tests of the kiosk's screen logic
+// only (what a screen shows for an answer, which call a key makes). The
+// e2e tests use the real ApplianceBackend.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kiosk/backend.h"
+
+namespace qoima::testing {
+
+class FakeBackend : public kiosk::Backend {
+ public:
+  // Scripted answers.
+  std::vector<kiosk::LoginOutcome> login_outcomes;  // consumed front to back; last one repeats
+  std::vector<kiosk::ApplicationSummary> applications;
+  std::vector<kiosk::MediaInfo> media;
+  kiosk::IntakeResult intake;
+  Status accept_status;
+  Status refuse_status;
+  std::vector<kiosk::PendingApproval> approvals;
+  Status approve_status;
+  std::vector<kiosk::JournalEntry> journal;
+
+  // What the screens asked for.
+  std::vector<std::string> calls;
+  std::string last_password;
+  bool last_nda = false;
+  kiosk::RefusalReason last_reason = kiosk::RefusalReason::kNotInRegister;
+  std::string last_refusal_text;
+  std::string last_second_login;
+  std::string last_second_password;
+  kiosk::ApplicationForm last_form;
+
+  kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
+    calls.push_back("Login " + login);
+    last_password = password;
+    if (login_outcomes.empty()) return {Status::AuthFailed("no script"), {}, {}, {}};
+    kiosk::LoginOutcome o = login_outcomes.front();
+    if (login_outcomes.size() > 1) login_outcomes.erase(login_outcomes.begin());
+    return o;
+  }
+  void Logout() override { calls.push_back("Logout"); }
+  kiosk::DeviceState QueryDevice() override { return {true, true, true, "", ""}; }
+  Result<std::vector<kiosk::ApplicationSummary>> ListApplications() override { return applications; }
+  Result<std::string> RegisterApplication(const kiosk::ApplicationForm& form) override {
+    calls.push_back("RegisterApplication");
+    last_form = form;
+    return std::string("7");
+  }
+  Result<std::vector<kiosk::MediaInfo>> ListMedia() override { return media; }
+  Result<kiosk::IntakeResult> RunIntake(const std::string& application_id, const kiosk::MediaInfo& m,
+                                        const std::function<void(const kiosk::IntakeProgress&)>& progress,
+                                        const std::atomic<bool>& cancel) override {
+    (void)cancel;
+    calls.push_back("RunIntake " + application_id + " " + m.device);
+    progress({1, 2, 100, 200, "a"});
+    return intake;
+  }
+  Status Accept(const std::string& intake_id, bool nda_confirmed) override {
+    calls.push_back("Accept " + intake_id);
+    last_nda = nda_confirmed;
+    return accept_status;
+  }
+  Status Refuse(const std::string& intake_id, kiosk::RefusalReason reason, const std::string& text) override {
+    calls.push_back("Refuse " + intake_id);
+    last_reason = reason;
+    last_refusal_text = text;
+    return refuse_status;
+  }
+  Result<std::vector<kiosk::PendingApproval>> ListPendingApprovals() override { return approvals; }
+  Status Approve(const std::string& approval_id, const std::string& second_login,
+                 const std::string& second_password) override {
+    calls.push_back("Approve " + approval_id);
+    last_second_login = second_login;
+    last_second_password = second_password;
+    return approve_status;
+  }
+  Result<std::vector<kiosk::JournalEntry>> Journal() override { return journal; }
+  kiosk::AuditVerification VerifyAudit() override { return {Status::Ok(), 3, "abcd", "checkpoint 3"}; }
+};
+
+}  // namespace qoima::testing

@@ -1,0 +1,292 @@
+// Unit tests of the kiosk's screen logic on a virtual 80x24 curses screen
+// (newterm on /dev/null) with a scripted FakeBackend: what each screen shows
+// for an answer of the appliance and which call each key makes.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "kiosk/app.h"
+#include "kiosk/clerk_screens.h"
+#include "kiosk/i18n.h"
+#include "kiosk/login_screen.h"
+#include "kiosk/text_layout.h"
+#include "tests/kiosk/fake_backend.h"
+
+namespace qoima::testing {
+namespace {
+
+using kiosk::Key;
+
+// One virtual terminal for the whole test binary (curses has one screen).
+class VirtualTerminal {
+ public:
+  VirtualTerminal() {
+    REQUIRE(kiosk::InitI18n(std::string(QOIMA_BINARY_DIR) + "/kiosk/locale"));
+    out_ = std::fopen("/dev/null", "w");
+    in_ = std::fopen("/dev/null", "r");
+    screen_ = newterm("xterm", out_, in_);
+    REQUIRE(screen_ != nullptr);
+    resizeterm(24, 80);
+  }
+  ~VirtualTerminal() {
+    endwin();
+    delscreen(screen_);
+    std::fclose(out_);
+    std::fclose(in_);
+  }
+
+ private:
+  std::FILE* out_;
+  std::FILE* in_;
+  SCREEN* screen_;
+};
+
+VirtualTerminal& Term() {
+  static VirtualTerminal t;
+  return t;
+}
+
+std::string ScreenText() {
+  std::string all;
+  for (int y = 0; y < LINES; ++y) {
+    wchar_t buf[512];
+    int n = mvinnwstr(y, 0, buf, COLS);
+    if (n < 0) n = 0;
+    buf[n] = 0;
+    all += kiosk::Narrow(buf);
+    all += "\n";
+  }
+  return all;
+}
+
+// With QOIMA_KIOSK_SCREENSHOT_DIR set, the tests also write the screens they
+// reach as text files (docs/operator-manual.md quotes them).
+void WriteText(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return;
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+}
+
+// Needs the App to redraw in Kazakh too; set by Harness.
+kiosk::App* g_app = nullptr;
+
+void Snapshot(const std::string& name) {
+  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
+  if (!dir || !*dir || !g_app) return;
+  kiosk::Language was = kiosk::CurrentLanguage();
+  WriteText(std::string(dir) + "/" + name + "-" + std::string(kiosk::LanguageCode(was)) + ".txt", ScreenText());
+  kiosk::SetLanguage(kiosk::Language::kKazakh);
+  g_app->Render();
+  WriteText(std::string(dir) + "/" + name + "-kk.txt", ScreenText());
+  kiosk::SetLanguage(was);
+  g_app->Render();
+}
+
+struct Harness {
+  explicit Harness(kiosk::Language lang = kiosk::Language::kEnglish) {
+    Term();
+    kiosk::SetLanguage(lang);
+    app = std::make_unique<kiosk::App>(backend, kiosk::AppOptions{});
+    g_app = app.get();
+    app->Start(kiosk::MakeLoginScreen(*app, ""));
+    app->Render();
+  }
+  void Type(const std::string& text) {
+    for (wchar_t c : kiosk::Widen(text)) app->Feed(Key{false, static_cast<wint_t>(c)});
+    app->Render();
+  }
+  void Press(int key_code) {
+    app->Feed(Key{true, static_cast<wint_t>(key_code)});
+    app->Poll();
+    app->Render();
+  }
+  void Char(wchar_t c) {
+    app->Feed(Key{false, static_cast<wint_t>(c)});
+    app->Poll();
+    app->Render();
+  }
+  void Enter() { Char(L'\r'); }
+  bool Shows(const std::string& text) { return ScreenText().find(text) != std::string::npos; }
+  void LoginAs(kiosk::Role role) {
+    backend.login_outcomes = {{Status::Ok(), kiosk::UserInfo{"user1", "Әлиев Нұрлан", role}, {}, {}}};
+    Type("user1");
+    Enter();
+    Type("secret");
+    Enter();
+  }
+
+  ~Harness() { g_app = nullptr; }
+
+  FakeBackend backend;
+  std::unique_ptr<kiosk::App> app;
+};
+
+}  // namespace
+
+TEST_CASE("Login shows attempts left, then the lockout with its end time", "[kiosk][unit]") {
+  Harness h;
+  std::time_t until = 1'800'000'000;
+  h.backend.login_outcomes = {{Status::AuthFailed("wrong password"), {}, 1, {}},
+                              {Status::Lockout("locked"), {}, {}, until}};
+  h.Type("clerk1");
+  h.Enter();
+  h.Type("bad");
+  h.Enter();
+  REQUIRE(h.backend.calls == std::vector<std::string>{"Login clerk1"});
+  CHECK(h.backend.last_password == "bad");
+  CHECK(h.Shows("Wrong login or password."));
+  CHECK(h.Shows("Attempts left before the account locks: 1."));
+  h.Type("bad2");
+  h.Enter();
+  CHECK(h.Shows("This account is locked after too many failed attempts."));
+  char when[16];
+  std::tm tm{};
+  localtime_r(&until, &tm);
+  std::strftime(when, sizeof when, "%H:%M", &tm);
+  CHECK(h.Shows(std::string("Try again after ") + when));
+  Snapshot("login-locked");
+  // The feedback follows a language switch.
+  h.Press(KEY_F(2));
+  h.Press(KEY_F(2));  // en -> kk -> ru
+  CHECK(h.Shows("Учётная запись заблокирована"));
+}
+
+TEST_CASE("A clerk logs in to the applications journal and the status line names user and role", "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"1", "1", "2026-11-20", "Цифрлық даму министрлігі", "e-Өтініш", "registered"}};
+  h.LoginAs(kiosk::Role::kClerk);
+  CHECK(h.Shows("Applications: 1 shown of 1."));
+  CHECK(h.Shows("e-Өтініш"));
+  CHECK(h.Shows("Әлиев Нұрлан (clerk)"));
+  Snapshot("clerk-home");
+  CHECK(h.Shows("F10 Log out"));
+  h.Press(KEY_F(10));
+  CHECK(h.Shows("You have logged out."));
+  CHECK(h.Shows("Password:"));
+}
+
+TEST_CASE("F9 locks and the same user's password returns to the same screen", "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"1", "1", "2026-11-20", "body", "soft", "registered"}};
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Press(KEY_F(3));  // open the application form
+  CHECK(h.Shows("New application (Annex 1)"));
+  Snapshot("clerk-application-form");
+  h.Press(KEY_F(9));
+  CHECK(h.Shows("Screen locked"));
+  CHECK(h.Shows("user1"));
+  h.backend.login_outcomes = {{Status::Ok(), kiosk::UserInfo{"user1", "Әлиев Нұрлан", kiosk::Role::kClerk}, {}, {}}};
+  h.Type("secret");
+  h.Enter();
+  CHECK(h.Shows("New application (Annex 1)"));
+}
+
+TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with NDA, refuse with reason",
+          "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  h.backend.media = {{"/dev/sr0", "DEPOSIT_V1", "iso9660", 700'000'000}};
+  h.backend.intake.intake_id = "intake-1";
+  h.backend.intake.rows = {{kiosk::DiffKind::kMatch, "src/қойма.cpp", 10, ""},
+                           {kiosk::DiffKind::kMissing, "docs/нұсқаулық.pdf", 20, "act lists it"},
+                           {kiosk::DiffKind::kMatch, "README", 30, ""}};
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  CHECK(h.Shows("/dev/sr0"));
+  Snapshot("clerk-insert-media");
+  h.Enter();  // read it
+  // The worker finishes quickly; Poll replaces the progress screen with the diff.
+  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.app->Poll();
+    h.app->Render();
+  }
+  REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
+  Snapshot("clerk-diff");
+  CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0");
+  h.Press(KEY_F(4));
+  CHECK(h.Shows("Showing 1 (problems only)."));
+  CHECK(h.Shows("docs/нұсқаулық.pdf"));
+  CHECK_FALSE(h.Shows("README"));
+  h.Press(KEY_F(4));
+  h.Char(L'/');
+  h.Type("ҚОЙМА");  // case-insensitive Kazakh search
+  CHECK(h.Shows("Showing 1 (all)."));
+  CHECK(h.Shows("src/қойма.cpp"));
+  h.Enter();
+
+  SECTION("accept asks for the NDA and passes the answer") {
+    h.Press(KEY_F(7));
+    CHECK(h.Shows("NDA (Annex 4) signed by both parties?"));
+    h.Char(L'y');
+    CHECK(h.backend.calls.back() == "Accept intake-1");
+    CHECK(h.backend.last_nda);
+    CHECK(h.Shows("Accepted."));
+  }
+  SECTION("a refusal by the appliance is explained, not hidden") {
+    h.backend.accept_status = Status::FailedPrecondition("act_mismatch: 1 missing");
+    h.Press(KEY_F(7));
+    h.Char(L'y');
+    CHECK(h.Shows("The appliance is not ready for this step. (act_mismatch: 1 missing)"));
+  }
+  SECTION("refuse with a reason and an explanation") {
+    h.Press(KEY_F(8));
+    CHECK(h.Shows("Reasoned refusal"));
+    Snapshot("clerk-refusal");
+    h.Press(KEY_DOWN);  // act mismatch -> media does not work
+    h.Type("диск оқылмайды");
+    h.Press(KEY_F(8));
+    CHECK(h.backend.calls.back() == "Refuse intake-1");
+    CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaDefective);
+    CHECK(h.backend.last_refusal_text == "диск оқылмайды");
+    CHECK(h.Shows("Refused."));
+  }
+}
+
+TEST_CASE("Officer approval: the second officer confirms on the same screen", "[kiosk][unit]") {
+  Harness h;
+  h.backend.approvals = {{"42", kiosk::ApprovalKind::kDestruction, "deposit 7", "officer1", "2026-11-26 04:00"}};
+  h.LoginAs(kiosk::Role::kSecurityOfficer);
+  CHECK(h.Shows("Pending requests: 1."));
+  CHECK(h.Shows("destruction"));
+  Snapshot("officer-home");
+  h.Enter();
+  CHECK(h.Shows("Two-person approval"));
+  Snapshot("officer-approve");
+  h.Type("officer2");
+  h.Char(L'\t');
+  h.Type("pw2");
+  h.Press(KEY_F(7));
+  CHECK(h.backend.calls.back() == "Approve 42");
+  CHECK(h.backend.last_second_login == "officer2");
+  CHECK(h.backend.last_second_password == "pw2");
+  CHECK(h.Shows("Approved by two officers."));
+}
+
+TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][unit]") {
+  Harness h;
+  h.backend.journal = {{"2026-11-26 04:00:00", "clerk1", "clerk", "accept", "deposit 7", "ok"}};
+  h.LoginAs(kiosk::Role::kAuditor);
+  CHECK(h.Shows("Journal entries: 1 shown of 1."));
+  h.Press(KEY_F(6));
+  CHECK(h.Shows("Audit log verified: 3 entries, root abcd"));
+  Snapshot("auditor-home");
+  // No key of the auditor's screen reaches a state-changing call.
+  for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);
+  h.Enter();
+  for (const std::string& c : h.backend.calls) CHECK(c.rfind("Login", 0) == 0);
+}
+
+TEST_CASE("Escape keys are inert on every screen", "[kiosk][unit]") {
+  Harness h;
+  h.LoginAs(kiosk::Role::kClerk);
+  std::string before = ScreenText();
+  for (wchar_t c : {3, 26, 28, 4, 19, 17}) h.Char(c);  // ^C ^Z ^\ ^D ^S ^Q
+  CHECK(ScreenText() == before);
+}
+
+}  // namespace qoima::testing
