@@ -165,11 +165,13 @@ class FormBuilder {
     group.columns.push_back(std::move(text));
     pdf_.Add(std::move(group));
     Plain(payload, kMono, Align::kLeft, 0, 6);
-    SetFooter(line.act_id, line.deposit_root);
+    SetFooter(Joined("common.act") + " " + line.act_id, line.deposit_root);
   }
 
-  void SetFooter(const std::string& act_id, const std::string& root) {
-    std::string left = Joined("common.act") + " " + act_id;
+  /// Footer: `label` (act id or document name), root prefix, template id,
+  /// and "page N of M" in every language.
+  void SetFooter(const std::string& label, const std::string& root) {
+    std::string left = label;
     if (!root.empty()) left += " · root " + root.substr(0, 16) + "…";
     left += " · " + templates_.id();
     std::vector<std::pair<Language, std::string>> pages;
