@@ -94,3 +94,42 @@ TEST_CASE("malformed payloads are rejected with the field named") {
 
 }  // namespace
 }  // namespace qoima::print
+
+namespace qoima::print {
+namespace {
+
+// The payload comes from a scanner or a keyboard: every single-byte change of
+// a valid payload must either be rejected or parse to values that no longer
+// verify against the original (never crash, never silently match).
+TEST_CASE("every byte change of a payload is rejected or fails verification") {
+  const VerificationLine v = Sample();
+  const std::string good = EncodeVerificationPayload(v);
+  const char replacements[] = {'0', '9', 'a', 'f', 'A', 'z', ';', '=', ':', '-', '\0', '\xff'};
+  int rejected = 0, mismatched = 0;
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (char r : replacements) {
+      if (good[i] == r) continue;
+      std::string bad = good;
+      bad[i] = r;
+      auto parsed = ParseVerificationPayload(bad);
+      if (!parsed.ok()) {
+        ++rejected;
+        continue;
+      }
+      // Upper-casing a hex digit is the one change that keeps the meaning.
+      const bool same_meaning = r >= 'A' && r <= 'F' && good[i] == r - 'A' + 'a';
+      INFO("offset " << i << " -> '" << r << "'");
+      if (same_meaning) {
+        CHECK(VerifyPayload(bad, v).ok());
+      } else {
+        CHECK(CompareVerification(*parsed, v).code() == Code::kCorrupt);
+        ++mismatched;
+      }
+    }
+  }
+  CHECK(rejected > 0);
+  CHECK(mismatched > 0);
+}
+
+}  // namespace
+}  // namespace qoima::print
