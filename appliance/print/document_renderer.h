@@ -1,0 +1,51 @@
+// DocumentRenderer: turns the document structs of documents.h into A4 PDFs
+// with the wording of a TemplateSet, Kazakh first and Russian alongside (or
+// one chosen language). Every act carries a QR code and a printed
+// verification line; every page carries "page N of M" and the act id.
+//
+// Ownership: holds its TemplateSet by value. Thread-safety: const methods may
+// run concurrently (each call builds its own PdfComposer).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "appliance/print/documents.h"
+#include "appliance/print/template_set.h"
+#include "common/result.h"
+
+namespace qoima::print {
+
+class DocumentRenderer {
+ public:
+  /// REQUIRES: `languages` is not empty.
+  DocumentRenderer(TemplateSet templates, LanguageMode languages);
+
+  /// Each returns the PDF bytes or an error naming the missing template key,
+  /// the malformed field or the glyph the font lacks.
+  Result<std::string> Render(const ApplicationForm& doc) const;
+  Result<std::string> Render(const JournalPage& doc) const;
+  Result<std::string> Render(const AcceptanceAct& doc) const;
+  Result<std::string> Render(const Nda& doc) const;
+  Result<std::string> Render(const Refusal& doc) const;
+  Result<std::string> Render(const ReturnAct& doc) const;
+  Result<std::string> Render(const DestructionAct& doc) const;
+  Result<std::string> Render(const HalfYearReport& doc) const;
+  Result<std::string> Render(const Notice& doc) const;
+
+  const TemplateSet& templates() const { return templates_; }
+  const LanguageMode& languages() const { return languages_; }
+
+ private:
+  TemplateSet templates_;
+  LanguageMode languages_;
+};
+
+/// Saves PDF bytes to `path` atomically (temporary file, fsync, rename), so an
+/// export medium never holds half a PDF. Fails when the bytes are not a PDF.
+Status SavePdf(std::string_view pdf, const std::string& path);
+
+/// "12.345" megabytes (MiB) with three decimals, as printed in the tables.
+std::string FormatMegabytes(uint64_t bytes);
+
+}  // namespace qoima::print

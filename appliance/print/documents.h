@@ -1,0 +1,236 @@
+// Plain data for every document the appliance prints (forms of Order 146/НҚ as
+// rewritten by 171/НҚ, Annexes 1-4, and the documents the rules require
+// without giving a form: refusal, return act, destruction act, half-year
+// report, notice to the authorized body).
+//
+// These structs carry values only; wording lives in the template set
+// (appliance/print/templates/*.json) and layout in DocumentRenderer. The store
+// and the kiosk fill them; nothing here validates legal content.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "appliance/print/verification_line.h"
+
+namespace qoima::print {
+
+/// A person who signs or is contacted: surname, name, optional patronymic.
+struct PersonName {
+  std::string surname;
+  std::string name;
+  std::string patronymic;  // empty when the person has none
+  /// "Surname Name Patronymic" with the patronymic only when present.
+  std::string Full() const;
+};
+
+/// One signature block: an organization's representative, printed with a
+/// line for the signature and a "seal here" (м.о.) mark.
+struct SignatureBlock {
+  std::string organization;
+  std::string position;
+  PersonName person;
+};
+
+/// Contact details of a person (Annex 3 item 5).
+struct Contact {
+  PersonName person;
+  std::string position;
+  std::string work_phone;
+  std::string mobile_phone;
+  std::string email;
+};
+
+/// Owner or developer block of Annex 1.
+struct OrganizationDetails {
+  std::string full_name;
+  std::string subordination;
+  std::string short_name;
+  std::string postcode;
+  std::string address;
+  std::string phone;
+  std::string fax;
+  std::string email;
+  std::string web;
+  PersonName contact_person;
+};
+
+/// Annex 1: application for accounting and storage.
+struct ApplicationForm {
+  struct Item {
+    std::string name;          // CD / file / document name
+    std::string paper_sheets;  // number of sheets on paper, may be empty
+    std::string cd_serial;
+    double size_mb = 0;
+    bool original = true;  // Original (Т) or Copy (К)
+  };
+  std::string applicant;
+  std::string software_name;
+  std::string portal_code;  // information-system code on the e-government architecture portal
+  int copies = 1;
+  std::vector<Item> items;
+  OrganizationDetails owner;
+  OrganizationDetails developer;
+  std::string authors;
+  std::string certification;
+  std::string release_year;
+  std::string version;
+  std::string programming_language;
+  std::string release_date;
+  std::string annotation;
+  // Minimum system requirements.
+  std::string req_cpu, req_ram, req_disk, req_os, req_video, req_audio, req_extra_hardware, req_extra_software,
+      req_other;
+  std::string copy_protection;
+  std::vector<std::string> funding_sources;  // keys: republican_budget, local_budget, ... (see template)
+  std::string date;
+  SignatureBlock signer;
+};
+
+/// Annex 2: one row of the journal of applications.
+struct JournalRow {
+  int number = 0;
+  std::string application_number;
+  std::string received_date;
+  std::string state_body;
+  std::string applicant;  // head who signed the application
+  PersonName received_by;
+};
+
+struct JournalPage {
+  std::vector<JournalRow> rows;
+};
+
+/// Annex 3 item 3(1): one source file of the application software.
+struct SourceFileRow {
+  std::string disc_marking;  // software name and version
+  std::string directory;
+  std::string file_name;
+  uint64_t size_bytes = 0;  // printed in MB
+  std::string language;
+  std::string language_version;
+  std::string framework;
+  std::string framework_version;
+  std::string modified;  // YYYY-MM-DD
+  std::string sha256;    // 64 lowercase hex digits
+};
+
+/// Annex 3 item 3(2): one library or platform.
+struct LibraryRow {
+  std::string disc_marking;
+  std::string directory;
+  std::string name;
+  uint64_t size_bytes = 0;
+  std::string language;
+  std::string library_version;
+  std::string sha256;
+};
+
+/// Annex 3: acceptance-transfer act (also the model of the return act).
+struct AcceptanceAct {
+  std::string date;              // YYYY-MM-DD
+  std::string city;              // e.g. "Астана"
+  std::string receiving_org;     // accepted for storage by
+  std::string transferring_org;  // from
+  std::string software_name;
+  std::string annotation;  // purpose and scope
+  std::vector<SourceFileRow> files;
+  std::vector<LibraryRow> libraries;
+  SignatureBlock receiving_signer;
+  SignatureBlock transferring_signer;
+  Contact receiving_contact;
+  Contact transferring_contact;
+  VerificationLine verification;
+};
+
+/// Annex 4: confidentiality and non-disclosure agreement.
+struct Nda {
+  std::string date;
+  std::string city;
+  std::string owner_name;  // owner (holder) organization or person
+  std::string owner_representative;
+  std::string owner_authority;  // acting on the basis of
+  std::string operator_representative;
+  std::string operator_authority;
+  SignatureBlock owner_signer;
+  SignatureBlock operator_signer;
+};
+
+/// Reasoned refusal (001 clause 16).
+struct Refusal {
+  enum class Reason { kNotInRegister = 1, kActMismatch = 2, kMediaInoperable = 3 };
+  struct Evidence {
+    std::string item;    // file, sector, field
+    std::string detail;  // what was found
+  };
+  std::string date;
+  std::string city;
+  std::string act_id;
+  std::string depositor;
+  std::string software_name;
+  std::vector<Reason> reasons;
+  std::vector<Evidence> evidence;
+  SignatureBlock operator_signer;
+  VerificationLine verification;
+};
+
+/// Return of source and executables to the owner (003 cl.29-30, 001 cl.11).
+struct ReturnAct {
+  AcceptanceAct act;  // same table as Annex 3, direction reversed
+  std::string reason;
+};
+
+/// Destruction of all versions (003 cl.33).
+struct DestructionAct {
+  struct Row {
+    std::string name;
+    uint64_t size_bytes = 0;
+    std::string sha256;
+  };
+  std::string date;
+  std::string city;
+  std::string act_id;
+  std::string owner;
+  std::string software_name;
+  std::string basis;  // the notice that triggered destruction
+  std::vector<Row> rows;
+  std::vector<SignatureBlock> commission;
+  VerificationLine verification;
+};
+
+/// Half-year report to the authorized body (001 cl.13).
+struct HalfYearReport {
+  struct Row {
+    std::string act_id;
+    std::string owner;
+    std::string software_name;
+    std::string event;  // accepted / refused / returned / destroyed
+    std::string date;
+  };
+  int year = 0;
+  int half = 1;  // 1 or 2
+  std::string operator_name;
+  std::vector<Row> rows;
+  SignatureBlock signer;
+  VerificationLine verification;
+};
+
+/// Notice to the authorized body (acceptance, return, destruction).
+struct Notice {
+  enum class Kind { kAccepted, kReturned, kDestroyed, kRefused };
+  Kind kind = Kind::kAccepted;
+  std::string date;
+  std::string number;
+  std::string addressee;
+  std::string owner;
+  std::string software_name;
+  std::string act_id;
+  std::string details;
+  SignatureBlock signer;
+  VerificationLine verification;
+};
+
+}  // namespace qoima::print
