@@ -46,6 +46,12 @@ Status EntryEmitter::FailWalk(const Status& status, ProblemClass fallback, const
   if (source_ && source_->failure()) {
     const auto& f = *source_->failure();
     QOIMA_RETURN_IF_ERROR(Problem(f.cls, f.message, raw_path, f.offset));
+  } else if (source_ && source_->end_reached()) {
+    int64_t at = static_cast<int64_t>(*source_->end_reached());
+    QOIMA_RETURN_IF_ERROR(Problem(
+        ProblemClass::kTruncatedImage,
+        status.message() + " (the filesystem extends past the end of the medium at offset " + std::to_string(at) + ")",
+        raw_path, at));
   } else {
     QOIMA_RETURN_IF_ERROR(Problem(fallback, status.message(), raw_path, -1));
   }

@@ -31,7 +31,10 @@ struct DeviceCursor {
 la_ssize_t DevRead(archive* a, void* data, const void** out) {
   auto& c = *static_cast<DeviceCursor*>(data);
   c.buf.resize(kIsoReadBlock);
-  if (c.pos >= c.src->size()) return 0;
+  if (c.pos >= c.src->size()) {
+    c.src->NoteEndReached(c.pos);
+    return 0;
+  }
   auto n = c.src->ReadAt(c.pos, c.buf.data(), c.buf.size());
   if (!n.ok()) {
     archive_set_error(a, EIO, "%s", n.status().message().c_str());

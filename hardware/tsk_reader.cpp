@@ -74,12 +74,23 @@ class TskContent : public FileContent {
  public:
   TskContent(TSK_FS_INFO* fs, TSK_INUM_T inum, TSK_FS_FILE* file, std::string path, uint64_t size)
       : fs_(fs), inum_(inum), file_(file), path_(std::move(path)), size_(size) {}
+  // TSK checks reads against the image size itself ("Offset missing in
+  // partial image") before calling the read callback: note the truncation.
+  static void NoteTruncation(TSK_FS_INFO* fs, const std::string& error) {
+    if (error.find("partial image") == std::string::npos) return;
+    auto* x = reinterpret_cast<ExternalImg*>(fs->img_info);
+    x->src->NoteEndReached(x->src->size());
+  }
   Result<size_t> Read(std::span<uint8_t> buf) override {
     if (pos_ >= size_) return size_t{0};
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size_ - pos_));
     ssize_t n = tsk_fs_file_read(file_, static_cast<TSK_OFF_T>(pos_), reinterpret_cast<char*>(buf.data()), want,
                                  TSK_FS_FILE_READ_FLAG_NONE);
-    if (n < 0) return Status::MediaUnreadable("read " + path_ + " at " + std::to_string(pos_) + ": " + TskError());
+    if (n < 0) {
+      std::string err = TskError();
+      NoteTruncation(fs_, err);
+      return Status::MediaUnreadable("read " + path_ + " at " + std::to_string(pos_) + ": " + err);
+    }
     pos_ += static_cast<uint64_t>(n);
     return static_cast<size_t>(n);
   }
