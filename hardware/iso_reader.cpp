@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -96,10 +97,17 @@ class IsoContent : public FileContent {
   IsoContent(archive* a, BlockSource& src, std::string path, uint64_t size, std::unique_ptr<IsoHandle> own = {})
       : a_(a), src_(src), path_(std::move(path)), size_(size), own_(std::move(own)) {}
 
+  // Everything goes through View: mixing archive_read_data with
+  // archive_read_data_block would lose the part of a block the former kept.
   Result<size_t> Read(std::span<uint8_t> buf) override {
-    la_ssize_t n = archive_read_data(a_, buf.data(), buf.size());
-    if (n < 0) return Status::MediaUnreadable("ISO9660 data of " + path_ + ": " + ArchiveError(a_));
-    return static_cast<size_t>(n);
+    size_t done = 0;
+    while (done < buf.size()) {
+      QOIMA_ASSIGN_OR_RETURN(auto v, View(buf.size() - done));
+      if (v.empty()) break;
+      std::memcpy(buf.data() + done, v.data(), v.size());
+      done += v.size();
+    }
+    return done;
   }
   uint64_t Size() const override { return size_; }
 
