@@ -172,7 +172,6 @@ std::vector<std::string> ChildArguments(const std::string& device, const ReadOpt
           "--ar-entries=" + std::to_string(l.archive_max_entries),
           "--ar-bytes=" + std::to_string(l.archive_max_bytes),
           "--ar-ratio=" + std::to_string(l.archive_max_ratio),
-          "--ar-scan=" + std::to_string(l.archive_max_member_scan),
           "--list-archives=" + std::to_string(l.list_archives ? 1 : 0)};
 }
 
@@ -204,13 +203,22 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   bool ok = num("set-ro", set_ro) && num("seccomp", sec) && num("max-entries", l.max_entries) &&
             num("max-depth", l.max_depth) && num("max-path", l.max_path_bytes) && num("chunk", l.chunk_bytes) &&
             num("ar-depth", l.archive_max_depth) && num("ar-entries", l.archive_max_entries) &&
-            num("ar-bytes", l.archive_max_bytes) && num("ar-ratio", l.archive_max_ratio) &&
-            num("ar-scan", l.archive_max_member_scan) && num("list-archives", list);
+            num("ar-bytes", l.archive_max_bytes) && num("ar-ratio", l.archive_max_ratio) && num("list-archives", list);
   o.set_device_read_only = set_ro != 0;
   o.sandbox.use_seccomp = sec != 0;
   l.list_archives = list != 0;
   if (l.chunk_bytes == 0 || l.chunk_bytes > kMaxFramePayload) return false;
   return ok;
+}
+
+// SCMP_CMP is a C compound literal; this is the C++ spelling.
+scmp_arg_cmp Cmp(unsigned arg, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
+  scmp_arg_cmp c{};
+  c.arg = arg;
+  c.op = op;
+  c.datum_a = a;
+  c.datum_b = b;
+  return c;
 }
 
 void OnSigsys(int, siginfo_t* info, void*) {
@@ -279,7 +287,7 @@ Status InstallReaderSeccomp() {
   for (int nr : {SCMP_SYS(openat), SCMP_SYS(open)}) {
     unsigned arg = nr == SCMP_SYS(openat) ? 2 : 1;
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 1,
-                         SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
+                         Cmp(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
       return Status::Internal("seccomp_rule_add open");
   }
   // ioctl: only read-only size, sector and drive-status queries.
@@ -295,7 +303,7 @@ Status InstallReaderSeccomp() {
         static_cast<unsigned long>(CDROM_GET_MCN), static_cast<unsigned long>(BLKGETZONESZ),
         static_cast<unsigned long>(BLKGETNRZONES)})
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                         SCMP_CMP(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
+                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
       return Status::Internal("seccomp_rule_add ioctl");
   // Probing ioctls libblkid tries on any block device (floppy, loop): answered
   // "not a tty/unsupported" so the probe moves on without the information.
@@ -309,7 +317,7 @@ Status InstallReaderSeccomp() {
         static_cast<unsigned long>(SG_IO), static_cast<unsigned long>(SG_GET_VERSION_NUM),
         static_cast<unsigned long>(CDROM_SEND_PACKET), static_cast<unsigned long>(SG_EMULATED_HOST)})
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
-                         SCMP_CMP(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
+                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
       return Status::Internal("seccomp_rule_add ioctl errno");
   struct sigaction sa {};
   sa.sa_sigaction = OnSigsys;
