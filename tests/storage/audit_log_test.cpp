@@ -246,11 +246,13 @@ TEST_CASE("audit log matches the worked example of docs/storage.md") {
   // The same three events and hashes as the shell example in docs/storage.md.
   Fixture f;
   REQUIRE(f.log->Append({"2026-11-26T09:00:00Z", "aigerim", "clerk", "session.start", "session", "success", ""}).ok());
-  REQUIRE(f.log->Append({"2026-11-26T09:05:00Z", "aigerim", "clerk", "deposit.commit", "deposit:1", "success",
-                         "accepted per act 17"})
+  REQUIRE(f.log
+              ->Append({"2026-11-26T09:05:00Z", "aigerim", "clerk", "deposit.commit", "deposit:1", "success",
+                        "accepted per act 17"})
               .ok());
-  REQUIRE(f.log->Append({"2026-11-26T09:10:00Z", "daniyar", "auditor", "file.read", "deposit:1/file:2", "success",
-                         "owner request of 2026-11-20"})
+  REQUIRE(f.log
+              ->Append({"2026-11-26T09:10:00Z", "daniyar", "auditor", "file.read", "deposit:1/file:2", "success",
+                        "owner request of 2026-11-20"})
               .ok());
   auto p = f.log->ProveInclusion(2);
   REQUIRE(p.ok());
