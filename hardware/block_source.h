@@ -1,0 +1,75 @@
+// BlockSource: read-only access to the untrusted device or image, the one
+// place where I/O errors on depositor media become classified problems.
+//
+// Opens O_RDONLY and reads with pread (the parent's ReadOnlyGuard sets the
+// device read-only where permitted). The first failure is kept as a MediaProblem:
+//   EIO / EILSEQ / EBADMSG          -> kUnreadableSector at the failing offset
+//   ENODEV / ENXIO / ESHUTDOWN, or a device that shrank -> kDeviceRemoved
+//   a read past the end of the medium                    -> kTruncatedImage
+// so the readers (libarchive, TSK, libudf) can fail with their own message and
+// the reader child still reports the cause.
+//
+// Ownership: owns its descriptor. Thread-safety: none; used by one reader.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "hardware/media_entry.h"
+
+namespace qoima::hardware {
+
+/// Marks a block device read-only (BLKROSET) for its lifetime when it was
+/// writable, and restores it afterwards: the kernel keeps the flag after the
+/// last close, so leaving it set would surprise the next user of the device.
+/// Files and devices that are read-only already are left alone.
+class ReadOnlyGuard {
+ public:
+  explicit ReadOnlyGuard(const std::string& device);
+  ~ReadOnlyGuard();
+  ReadOnlyGuard(const ReadOnlyGuard&) = delete;
+  ReadOnlyGuard& operator=(const ReadOnlyGuard&) = delete;
+  bool engaged() const { return fd_.valid(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+class BlockSource {
+ public:
+  static Result<std::unique_ptr<BlockSource>> Open(const std::string& path, bool set_read_only);
+
+  const std::string& path() const { return path_; }
+  int fd() const { return fd_.get(); }
+  uint64_t size() const { return size_; }
+  bool is_block_device() const { return is_block_; }
+
+  /// Reads up to `len` bytes at `offset`; returns the count (short only at the
+  /// end of the medium). On failure records failure() and returns its Status.
+  Result<size_t> ReadAt(uint64_t offset, uint8_t* buf, size_t len);
+
+  /// The first I/O failure, classified.
+  const std::optional<MediaProblem>& failure() const { return failure_; }
+
+  /// Checks whether the medium is still there with its original size; records
+  /// kDeviceRemoved otherwise. Called when a reader fails without an I/O error.
+  void CheckStillPresent();
+
+ private:
+  BlockSource(std::string path, UniqueFd fd, uint64_t size, bool is_block)
+      : path_(std::move(path)), fd_(std::move(fd)), size_(size), is_block_(is_block) {}
+  Status Fail(ProblemClass cls, std::string message, int64_t offset);
+  Result<uint64_t> CurrentSize() const;
+
+  std::string path_;
+  UniqueFd fd_;
+  uint64_t size_ = 0;
+  bool is_block_ = false;
+  std::optional<MediaProblem> failure_;
+};
+
+}  // namespace qoima::hardware

@@ -1,0 +1,174 @@
+#include "hardware/entry_emitter.h"
+
+#include <cstring>
+
+#include "hardware/archive_lister.h"
+#include "hardware/frame_protocol.h"
+
+namespace qoima::hardware {
+namespace {
+
+bool At(std::span<const uint8_t> h, size_t off, std::string_view magic) {
+  return h.size() >= off + magic.size() && std::memcmp(h.data() + off, magic.data(), magic.size()) == 0;
+}
+
+uint32_t Depth(const std::string& path) {
+  uint32_t d = 1;
+  for (char c : path) d += c == '/' ? 1 : 0;
+  return d;
+}
+
+}  // namespace
+
+bool LooksLikeArchive(std::span<const uint8_t> h) {
+  using namespace std::string_view_literals;
+  return At(h, 0, "PK\x03\x04"sv) || At(h, 0, "PK\x05\x06"sv) || At(h, 0, "\x1f\x8b"sv) ||
+         At(h, 0,
+            "\xfd"
+            "7zXZ\x00"sv) ||
+         At(h, 0, "\x28\xb5\x2f\xfd"sv) || At(h, 0, "BZh"sv) || At(h, 0, "7z\xbc\xaf\x27\x1c"sv) ||
+         At(h, 0, "Rar!\x1a\x07"sv) || At(h, 0, "070701"sv) || At(h, 0, "070702"sv) || At(h, 0, "070707"sv) ||
+         At(h, 257, "ustar"sv) || At(h, 32769, "CD001"sv);
+}
+
+Status EntryEmitter::WriteFrame(const std::vector<uint8_t>& frame) {
+  return sink_.Write(std::span<const uint8_t>(frame.data(), kFrameHeaderBytes),
+                     std::span<const uint8_t>(frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes));
+}
+
+Status EntryEmitter::Problem(ProblemClass cls, std::string message, std::string raw_path, int64_t offset) {
+  if (IsFatalProblem(cls)) fatal_ = true;
+  return WriteFrame(FrameEncoder::Problem(MediaProblem{cls, std::move(message), std::move(raw_path), offset}));
+}
+
+Status EntryEmitter::FailWalk(const Status& status, ProblemClass fallback, const std::string& raw_path) {
+  if (source_ && !source_->failure()) source_->CheckStillPresent();
+  if (source_ && source_->failure()) {
+    const auto& f = *source_->failure();
+    QOIMA_RETURN_IF_ERROR(Problem(f.cls, f.message, raw_path, f.offset));
+  } else {
+    QOIMA_RETURN_IF_ERROR(Problem(fallback, status.message(), raw_path, -1));
+  }
+  return Status::MediaUnreadable(status.message());
+}
+
+Status EntryEmitter::Member(const ArchiveMember& m) {
+  if (++budget_.entries > limits_.archive_max_entries) {
+    QOIMA_RETURN_IF_ERROR(Problem(
+        ProblemClass::kLimitExceeded,
+        "archives on the medium hold more than " + std::to_string(limits_.archive_max_entries) + " members", {}, -1));
+    return Status::LimitExceeded("archive member limit");
+  }
+  return WriteFrame(FrameEncoder::Member(m));
+}
+
+Status EntryEmitter::StreamData(const EntryHeader& h, FileContent& content, std::vector<uint8_t>& first,
+                                bool& complete) {
+  complete = false;
+  uint64_t sent = 0;
+  auto send = [&](std::span<const uint8_t> bytes) -> Status {
+    if (bytes.empty()) return Status::Ok();
+    auto hdr = FrameEncoder::Header(FrameType::kData, static_cast<uint32_t>(bytes.size()));
+    sent += bytes.size();
+    data_bytes_ += bytes.size();
+    return sink_.Write(hdr, bytes);
+  };
+  QOIMA_RETURN_IF_ERROR(send(first));
+  buf_.resize(limits_.chunk_bytes);
+  while (sent < h.size) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf_.size(), h.size - sent));
+    auto n = content.Read(std::span<uint8_t>(buf_.data(), want));
+    if (!n.ok()) {
+      QOIMA_RETURN_IF_ERROR(FailWalk(n.status(), ProblemClass::kCorruptFilesystem, h.raw_path));
+      return n.status();
+    }
+    if (*n == 0) {
+      Status st =
+          Status::Corrupt("file data ends after " + std::to_string(sent) + " of " + std::to_string(h.size) + " bytes");
+      QOIMA_RETURN_IF_ERROR(FailWalk(st, ProblemClass::kTruncatedImage, h.raw_path));
+      return st;
+    }
+    QOIMA_RETURN_IF_ERROR(send(std::span<const uint8_t>(buf_.data(), *n)));
+  }
+  complete = true;
+  return Status::Ok();
+}
+
+Status EntryEmitter::Emit(EntryHeader h, FileContent* content) {
+  if (fatal_) return Status::FailedPrecondition("read already failed");
+  if (++entries_ > limits_.max_entries) {
+    QOIMA_RETURN_IF_ERROR(Problem(ProblemClass::kLimitExceeded,
+                                  "more than " + std::to_string(limits_.max_entries) + " entries on the medium",
+                                  h.raw_path, -1));
+    return Status::LimitExceeded("entry limit");
+  }
+  if (h.raw_path.size() > limits_.max_path_bytes) {
+    QOIMA_RETURN_IF_ERROR(Problem(ProblemClass::kLimitExceeded,
+                                  "path longer than " + std::to_string(limits_.max_path_bytes) + " bytes",
+                                  h.raw_path.substr(0, 256), -1));
+    return Status::LimitExceeded("path length limit");
+  }
+  if (Depth(h.raw_path) > limits_.max_depth) {
+    QOIMA_RETURN_IF_ERROR(Problem(ProblemClass::kLimitExceeded,
+                                  "directory nesting deeper than " + std::to_string(limits_.max_depth),
+                                  h.raw_path.substr(0, 256), -1));
+    return Status::LimitExceeded("depth limit");
+  }
+  if (h.type != EntryType::kFile && h.type != EntryType::kSymlink) h.size = 0;
+  if (h.type == EntryType::kSymlink) h.size = 0;
+  std::vector<uint8_t> first;
+  if (h.type == EntryType::kFile) ++files_;
+  if (h.type == EntryType::kFile && h.size > 0) {
+    if (content == nullptr) return Status::Internal("file entry without content: " + h.raw_path);
+    // The first chunk is read before the header so the archive flag is known.
+    first.resize(static_cast<size_t>(std::min<uint64_t>(limits_.chunk_bytes, h.size)));
+    size_t got = 0;
+    while (got < first.size()) {
+      auto n = content->Read(std::span<uint8_t>(first.data() + got, first.size() - got));
+      if (!n.ok()) {
+        QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::Entry(h)));
+        QOIMA_RETURN_IF_ERROR(FailWalk(n.status(), ProblemClass::kCorruptFilesystem, h.raw_path));
+        QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::EntryEnd(false)));
+        return n.status();
+      }
+      if (*n == 0) break;
+      got += *n;
+    }
+    first.resize(got);
+    if (limits_.list_archives && LooksLikeArchive(first)) h.flags |= kEntryIsArchive;
+  }
+  QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::Entry(h)));
+  if (h.type != EntryType::kFile || h.size == 0) return WriteFrame(FrameEncoder::EntryEnd(true));
+  bool complete = false;
+  Status st = StreamData(h, *content, first, complete);
+  if (!complete) {
+    QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::EntryEnd(false)));
+    return st.ok() ? Status::Internal("incomplete without error") : st;
+  }
+  if (h.flags & kEntryIsArchive) {
+    auto again = content->Reopen();
+    if (!again.ok()) {
+      QOIMA_RETURN_IF_ERROR(
+          Problem(ProblemClass::kArchiveUnreadable, "archive not listed: " + again.status().message(), h.raw_path, -1));
+    } else {
+      Status ls = ListArchive(**again, h.raw_path, *this);
+      if (!ls.ok()) {
+        QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::EntryEnd(true)));
+        return ls;
+      }
+    }
+  }
+  return WriteFrame(FrameEncoder::EntryEnd(true));
+}
+
+Status EntryEmitter::Finish(const std::string& filesystem, const std::string& label) {
+  ReadSummary s;
+  s.filesystem = filesystem;
+  s.volume_label = label;
+  s.entries = entries_;
+  s.files = files_;
+  s.data_bytes = data_bytes_;
+  return WriteFrame(FrameEncoder::End(s));
+}
+
+}  // namespace qoima::hardware

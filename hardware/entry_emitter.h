@@ -1,0 +1,96 @@
+// EntryEmitter: the reader child's side of the frame protocol. Filesystem
+// backends hand it entries and content streams; it enforces the read limits,
+// sniffs archives and lists them (ArchiveLister), chunks data and writes
+// frames to a FrameSink (the pipe to the parent, or an in-process decoder).
+//
+// Ownership: borrows the sink and the block source. Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "hardware/block_source.h"
+#include "hardware/media_entry.h"
+#include "hardware/media_reader.h"
+
+namespace qoima::hardware {
+
+/// Where encoded frames go.
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  virtual Status Write(std::span<const uint8_t> frame_header, std::span<const uint8_t> payload) = 0;
+};
+
+/// One file's content as a sequential stream.
+class FileContent {
+ public:
+  virtual ~FileContent() = default;
+  /// Fills up to buf.size() bytes; 0 at the end.
+  virtual Result<size_t> Read(std::span<uint8_t> buf) = 0;
+  /// A fresh stream over the same content (for listing an archive after its
+  /// bytes were streamed). Unsupported by default.
+  virtual Result<std::unique_ptr<FileContent>> Reopen() { return Status::Unsupported("content cannot be re-read"); }
+  /// Random access for formats that need it (7z). Unsupported by default.
+  virtual Status Seek(uint64_t /*offset*/) { return Status::Unsupported("content is not seekable"); }
+  virtual uint64_t Size() const = 0;
+};
+
+/// Archive budgets shared by every archive on one medium.
+struct ArchiveBudget {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+};
+
+class EntryEmitter {
+ public:
+  EntryEmitter(FrameSink& sink, const ReadLimits& limits, BlockSource* source)
+      : sink_(sink), limits_(limits), source_(source) {}
+
+  /// Emits one entry (raw_path and metadata set; display fields are the
+  /// parent's job). For files, streams `content` (may be null for size 0).
+  /// A non-OK return means a fatal problem was already reported: stop walking.
+  Status Emit(EntryHeader header, FileContent* content);
+
+  /// Reports a problem. Fatal classes make later Emit calls fail.
+  Status Problem(ProblemClass cls, std::string message, std::string raw_path, int64_t offset);
+
+  /// Reports the failure of the whole walk: the block source's classified
+  /// I/O failure when there is one, else `fallback` with `status`'s message.
+  Status FailWalk(const Status& status, ProblemClass fallback, const std::string& raw_path);
+
+  /// Writes the end frame.
+  Status Finish(const std::string& filesystem, const std::string& label);
+
+  /// Used by ArchiveLister.
+  Status Member(const ArchiveMember& m);
+  const ReadLimits& limits() const { return limits_; }
+  ArchiveBudget& archive_budget() { return budget_; }
+  bool fatal() const { return fatal_; }
+  uint64_t entries() const { return entries_; }
+
+ private:
+  Status WriteFrame(const std::vector<uint8_t>& frame);
+  Status StreamData(const EntryHeader& h, FileContent& content, std::vector<uint8_t>& first, bool& complete);
+
+  FrameSink& sink_;
+  ReadLimits limits_;
+  BlockSource* source_;
+  ArchiveBudget budget_;
+  bool fatal_ = false;
+  uint64_t entries_ = 0;
+  uint64_t files_ = 0;
+  uint64_t data_bytes_ = 0;
+  std::vector<uint8_t> buf_;
+};
+
+/// True when `head` (the first bytes of a file) looks like an archive or
+/// compressed stream libarchive can list: zip, tar, 7z, cpio, gzip, xz,
+/// zstd, bzip2, rar, ISO9660.
+bool LooksLikeArchive(std::span<const uint8_t> head);
+
+}  // namespace qoima::hardware

@@ -1,0 +1,155 @@
+// UDF through libcdio's libudf. libudf opens the source itself (by path), so
+// its I/O errors are classified afterwards by asking BlockSource whether the
+// medium is still whole.
+#include <cdio/cdio.h>
+#include <cdio/logging.h>
+#include <cdio/udf.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include <cstring>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "hardware/fs_readers.h"
+
+// libudf opens its source with cdio_open(), whose Linux driver would drive a
+// block device with CD-ROM and SCSI pass-through ioctls. This definition
+// interposes libcdio's (the executable's symbol wins for libudf's call): it
+// refuses every driver, so udf_open() falls back to its plain stdio stream
+// and libudf only ever read()s the medium. Nothing else in qoima uses
+// cdio_open.
+extern "C" CdIo_t* cdio_open(const char* /*source*/, driver_id_t /*driver*/) { return nullptr; }
+
+namespace qoima::hardware {
+namespace {
+
+struct UdfClose {
+  void operator()(udf_t* u) const { udf_close(u); }
+};
+struct DirentFree {
+  void operator()(udf_dirent_t* d) const { udf_dirent_free(d); }
+};
+using UdfPtr = std::unique_ptr<udf_t, UdfClose>;
+using DirentPtr = std::unique_ptr<udf_dirent_t, DirentFree>;
+
+constexpr size_t kUdfBlocksPerRead = 128;  // 256 KiB per udf_read_block call
+
+class UdfContent : public FileContent {
+ public:
+  UdfContent(udf_dirent_t* d, std::string path, uint64_t size) : d_(d), path_(std::move(path)), size_(size) {}
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    size_t done = 0;
+    while (done < out.size() && pos_ < size_) {
+      if (have_ == used_) {
+        uint64_t left_blocks = (size_ - pos_ + UDF_BLOCKSIZE - 1) / UDF_BLOCKSIZE;
+        size_t blocks = static_cast<size_t>(std::min<uint64_t>(kUdfBlocksPerRead, left_blocks));
+        buf_.resize(blocks * UDF_BLOCKSIZE);
+        ssize_t n = udf_read_block(d_, buf_.data(), blocks);
+        if (n <= 0)
+          return Status::MediaUnreadable("UDF read of " + path_ + " failed at offset " + std::to_string(pos_));
+        have_ = static_cast<size_t>(n);
+        used_ = 0;
+      }
+      size_t take = std::min<size_t>({out.size() - done, have_ - used_, static_cast<size_t>(size_ - pos_)});
+      std::memcpy(out.data() + done, buf_.data() + used_, take);
+      used_ += take;
+      done += take;
+      pos_ += take;
+      if (pos_ == size_) have_ = used_;
+    }
+    return done;
+  }
+  uint64_t Size() const override { return size_; }
+  // libudf keeps one read position per volume, reset only by udf_readdir:
+  // a second stream over a file cannot be opened mid-walk.
+  Result<std::unique_ptr<FileContent>> Reopen() override {
+    return Status::Unsupported("libudf cannot re-read a file during the directory walk");
+  }
+
+ private:
+  udf_dirent_t* d_;
+  std::string path_;
+  uint64_t size_;
+  uint64_t pos_ = 0;
+  std::vector<uint8_t> buf_;
+  size_t have_ = 0, used_ = 0;
+};
+
+class UdfWalker {
+ public:
+  explicit UdfWalker(EntryEmitter& em) : em_(em) {}
+
+  // `dir_raw` is a directory dirent, owned here. udf_readdir advances it in
+  // place and frees it at the end of the directory.
+  Status Walk(udf_dirent_t* dir_raw, const std::string& prefix, uint32_t depth) {
+    DirentPtr dir(dir_raw);
+    if (depth > em_.limits().max_depth) {
+      QOIMA_RETURN_IF_ERROR(em_.Problem(ProblemClass::kLimitExceeded,
+                                        "directory nesting deeper than " + std::to_string(em_.limits().max_depth),
+                                        prefix, -1));
+      return Status::LimitExceeded("depth");
+    }
+    size_t count = 0;
+    while (dir) {
+      udf_dirent_t* next = udf_readdir(dir.get());
+      if (next == nullptr) {
+        (void)dir.release();  // udf_readdir freed it at the end of the directory
+        break;
+      }
+      if (++count > kMaxDirEntries) {
+        QOIMA_RETURN_IF_ERROR(em_.Problem(ProblemClass::kLimitExceeded, "directory too large", prefix, -1));
+        return Status::LimitExceeded("directory size");
+      }
+      const char* name = udf_get_filename(next);
+      if (name == nullptr || name[0] == '\0' || std::strcmp(name, "..") == 0 || std::strcmp(name, ".") == 0) continue;
+      std::string path = prefix.empty() ? name : prefix + "/" + name;
+      EntryHeader h;
+      h.raw_path = path;
+      h.mtime_sec = udf_get_modification_time(next);
+      mode_t mode = udf_get_posix_filemode(next);
+      h.mode = mode & 07777;
+      bool is_dir = udf_is_dir(next);
+      if (is_dir)
+        h.type = EntryType::kDirectory;
+      else if (S_ISREG(mode))
+        h.type = EntryType::kFile;
+      else if (S_ISLNK(mode))
+        h.type = EntryType::kSymlink;
+      else if (S_ISCHR(mode) || S_ISBLK(mode) || S_ISFIFO(mode) || S_ISSOCK(mode))
+        h.type = EntryType::kDevice;
+      else
+        h.type = EntryType::kFile;  // UDF without POSIX type bits: a file
+      if (h.type == EntryType::kFile) h.size = udf_get_file_length(next);
+      UdfContent content(next, path, h.size);
+      QOIMA_RETURN_IF_ERROR(em_.Emit(std::move(h), &content));
+      if (is_dir) {
+        udf_dirent_t* sub = udf_opendir(next);
+        if (sub == nullptr)
+          return em_.FailWalk(Status::Corrupt("UDF directory " + path + " does not open"),
+                              ProblemClass::kCorruptFilesystem, path);
+        QOIMA_RETURN_IF_ERROR(Walk(sub, path, depth + 1));
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  EntryEmitter& em_;
+};
+
+}  // namespace
+
+Status ReadUdf(BlockSource& src, EntryEmitter& em) {
+  cdio_loglevel_default = CDIO_LOG_ERROR;
+  UdfPtr udf(udf_open(src.path().c_str()));
+  if (!udf) return em.FailWalk(Status::Corrupt("UDF: no volume recognized"), ProblemClass::kCorruptFilesystem, {});
+  udf_dirent_t* root = udf_get_root(udf.get(), true, 0);
+  if (root == nullptr)
+    return em.FailWalk(Status::Corrupt("UDF: root directory not found"), ProblemClass::kCorruptFilesystem, {});
+  return UdfWalker(em).Walk(root, "", 0);
+}
+
+}  // namespace qoima::hardware
