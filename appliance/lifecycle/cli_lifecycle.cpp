@@ -33,7 +33,7 @@ constexpr int kExitUsage = 2;
 /// Largest calendar / register / listing file the CLI reads into memory.
 constexpr size_t kMaxInputFileBytes = 256 * 1024 * 1024;
 
-const std::set<std::string> kCommands = {"calendar", "due",    "checksum", "register", "object", "version",
+const std::set<std::string> kCommands = {"calendar", "due",    "checksum", "register", "object",
                                          "request",  "return", "destroy",  "notices",  "report"};
 
 /// Arguments after the command words: positionals and --flag value pairs.
@@ -529,9 +529,31 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
 
 // ---- objects, versions, cases --------------------------------------------------
 
+int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a) {
+  if (a.pos.size() != 4 || (a.pos[3] != "positive" && a.pos[3] != "negative"))
+    return Usage("object test-outcome OBJ VERSION positive|negative --report REF [--date YYYY-MM-DD]");
+  auto ver = IdArg(a.pos[2], "version");
+  if (!ver.ok()) return Usage(ver.status().message());
+  auto s = OpenStore(o, a, true, false);
+  if (!s.ok()) return Fail(s.status());
+  auto obj = (*s)->service->FindObject(a.pos[1]);
+  if (!obj.ok()) return Fail(obj.status());
+  auto date = DateFlag(a, "--date", (*s)->clock().Today());
+  if (!date.ok()) return Usage(date.status().message());
+  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
+                                               a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
+                                               a.Get("--report"), *date);
+  if (!st.ok()) return Fail(st);
+  std::printf("version %lld of object %lld: %s test outcome recorded%s\n", static_cast<long long>(*ver),
+              static_cast<long long>(obj->id), a.pos[3].c_str(),
+              a.pos[3] == "positive" ? "; moved to the permanent store" : "; stays in the temporary store");
+  return kExitOk;
+}
+
 int CmdObject(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   Args a = ParseArgs(v, 1);
-  if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ");
+  if (!a.pos.empty() && a.pos[0] == "test-outcome") return CmdTestOutcome(o, a);
+  if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ | object test-outcome OBJ VERSION ...");
   auto s = OpenStore(o, a, false, false);
   if (!s.ok()) return Fail(s.status());
   auto& svc = *(*s)->service;
@@ -572,28 +594,6 @@ int CmdObject(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
                 std::string(CaseKindName(c.kind)).c_str(), c.received_on.ToString().c_str(), c.reference.c_str(),
                 c.due_on.ToString().c_str(),
                 c.done ? ("done " + c.done_on->ToString() + " (" + c.result_ref + ")").c_str() : "OPEN");
-  return kExitOk;
-}
-
-int CmdVersion(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
-  if (a.pos.size() != 4 || a.pos[0] != "test-outcome" || (a.pos[3] != "positive" && a.pos[3] != "negative"))
-    return Usage("version test-outcome OBJ VERSION positive|negative --report REF [--date YYYY-MM-DD]");
-  auto ver = IdArg(a.pos[2], "version");
-  if (!ver.ok()) return Usage(ver.status().message());
-  auto s = OpenStore(o, a, true, false);
-  if (!s.ok()) return Fail(s.status());
-  auto obj = (*s)->service->FindObject(a.pos[1]);
-  if (!obj.ok()) return Fail(obj.status());
-  auto date = DateFlag(a, "--date", (*s)->clock().Today());
-  if (!date.ok()) return Usage(date.status().message());
-  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
-                                               a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
-                                               a.Get("--report"), *date);
-  if (!st.ok()) return Fail(st);
-  std::printf("version %lld of object %lld: %s test outcome recorded%s\n", static_cast<long long>(*ver),
-              static_cast<long long>(obj->id), a.pos[3].c_str(),
-              a.pos[3] == "positive" ? "; moved to the permanent store" : "; stays in the temporary store");
   return kExitOk;
 }
 
@@ -706,8 +706,7 @@ const char* LifecycleUsage() {
          "  due [--soon N] [--today DATE]            overdue and due-soon items\n"
          "  checksum compute DIR|IMAGE | checksum verify DIR|IMAGE (--object OBJ --version N | --list FILE)\n"
          "  register import FILE | register show | register lookup QUERY [--track application|register]\n"
-         "  object show OBJ\n"
-         "  version test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
+         "  object show OBJ | object test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
          "  request OBJ --received DATE --ref LETTER | request done CASE --result BUNDLE   (003 cl.29)\n"
          "  return OBJ --received DATE --ref LETTER | return done CASE --result ACT        (003 cl.30)\n"
          "  destroy notice OBJ --received DATE --ref LETTER | destroy CASE --approval ID   (003 cl.33)\n"
@@ -722,7 +721,6 @@ int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<st
   if (c == "checksum") return CmdChecksum(options, args);
   if (c == "register") return CmdRegister(options, args);
   if (c == "object") return CmdObject(options, args);
-  if (c == "version") return CmdVersion(options, args);
   if (c == "request") return CmdCase(options, args, CaseKind::kIssue);
   if (c == "return") return CmdCase(options, args, CaseKind::kReturn);
   if (c == "destroy") return CmdDestroy(options, args);

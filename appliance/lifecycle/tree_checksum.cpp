@@ -84,7 +84,7 @@ Result<TreeChecksum> ParseSha256sumListing(std::string_view text, std::string_vi
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++n;
-    if (line.empty()) continue;
+    if (line.empty() || line.front() == '#') continue;  // `qoima checksum compute` ends with a "# root" comment
     auto err = [&](const std::string& m) {
       return Status::InvalidArgument(std::string(file_name) + ": line " + std::to_string(n) + ": " + m);
     };
