@@ -270,6 +270,11 @@ Result<std::vector<Hash>> AuditLog::LeafHashes(uint64_t count) {
   return out;
 }
 
+Result<Hash> AuditLog::RootAt(uint64_t size) {
+  QOIMA_ASSIGN_OR_RETURN(std::vector<Hash> leaves, LeafHashes(size));
+  return MerkleRoot(leaves);
+}
+
 Result<InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) {
   if (tree_size == 0) { QOIMA_ASSIGN_OR_RETURN(tree_size, Size()); }
   if (index >= tree_size) {

@@ -114,6 +114,8 @@ class AuditLog {
 
   Result<uint64_t> Size();
   Result<Hash> Root();
+  /// MTH of the first `size` entries (from their stored leaf hashes).
+  Result<Hash> RootAt(uint64_t size);
   Result<AuditEvent> Entry(uint64_t index);
   /// Events [first, first + count).
   Result<std::vector<AuditEvent>> Entries(uint64_t first, uint64_t count);

@@ -215,6 +215,15 @@ Result<std::string> Database::QueryText(std::string_view sql) {
   return st.ColumnText(0);
 }
 
+Status Database::BackupTo(Database& dest) {
+  sqlite3_backup* b = sqlite3_backup_init(dest.db_.get(), "main", db_.get(), "main");
+  if (b == nullptr) return SqliteStatus(sqlite3_errcode(dest.db_.get()), dest.db_.get(), "backup to " + dest.path_);
+  int rc = sqlite3_backup_step(b, -1);
+  int finish_rc = sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, dest.db_.get(), "backup to " + dest.path_);
+  return SqliteStatus(finish_rc, dest.db_.get(), "backup to " + dest.path_);
+}
+
 bool Database::InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
 int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }

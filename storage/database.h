@@ -110,6 +110,10 @@ class Database {
   /// Runs a query expected to yield one text value.
   Result<std::string> QueryText(std::string_view sql);
 
+  /// Copies a consistent snapshot of this database into `dest` (opened with
+  /// the same key) with the online backup API.
+  Status BackupTo(Database& dest);
+
   /// True inside BEGIN ... COMMIT (false in autocommit mode).
   bool InTransaction() const;
   int64_t LastInsertRowid() const;

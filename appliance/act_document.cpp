@@ -1,0 +1,99 @@
+#include "appliance/act_document.h"
+
+namespace qoima::appliance {
+namespace {
+
+void Line(std::string& out, const std::string& label, const std::string& value) {
+  if (value.empty()) return;
+  out += label + ": " + value + "\n";
+}
+
+void Rows(std::string& out, const std::vector<ActRow>& rows, bool library) {
+  for (const auto& r : rows) {
+    out += std::to_string(r.number) + ". [" + r.disc + "] " + (r.directory.empty() ? "" : r.directory + "/") +
+           r.file_name + " | " + r.size_mb + " MB";
+    if (!r.language.empty()) out += " | " + r.language + (r.language_version.empty() ? "" : " " + r.language_version);
+    if (!library && !r.framework.empty())
+      out += " | " + r.framework + (r.framework_version.empty() ? "" : " " + r.framework_version);
+    if (!library && !r.modified.empty()) out += " | " + r.modified;
+    out += " | " + r.category + "\n   sha256 " + r.sha256 + "\n";
+  }
+}
+
+void Party(std::string& out, const std::string& title, const ActParty& p) {
+  out += title + "\n";
+  Line(out, "  Ұйым / Организация", p.organization);
+  Line(out, "  Лауазымы / Должность", p.position);
+  Line(out, "  Т.А.Ә. / Ф.И.О.", p.full_name);
+  Line(out, "  Жұмыс телефоны / Рабочий телефон", p.work_phone);
+  Line(out, "  Ұялы телефон / Мобильный телефон", p.mobile_phone);
+  Line(out, "  E-mail", p.email);
+  out += "  Қолы / Подпись: ____________________   М.О. / М.П.\n";
+}
+
+}  // namespace
+
+ActDocument ActFromManifest(const ActManifest& m) {
+  ActDocument act;
+  act.application = m.application;
+  act.software_name = m.software_name;
+  act.software_version = m.software_version;
+  act.annotation = m.annotation;
+  act.transferring.organization = m.depositor;
+  act.manifest_digest = m.digest;
+  for (const auto& e : m.entries) {
+    ActRow r;
+    r.disc = e.disc;
+    r.directory = e.Directory();
+    r.file_name = e.FileName();
+    r.size_mb = e.size ? FormatMegabytes(*e.size) : "";
+    r.language = e.language;
+    r.language_version = e.language_version;
+    r.framework = e.framework;
+    r.framework_version = e.framework_version;
+    r.modified = e.modified ? e.modified->ToString() : "";
+    r.sha256 = e.sha256;
+    r.category = e.category;
+    auto& table = e.table == ActTable::kLibrary ? act.library_rows : act.application_rows;
+    r.number = table.size() + 1;
+    table.push_back(std::move(r));
+    act.total_bytes += e.size.value_or(0);
+  }
+  act.file_count = m.entries.size();
+  return act;
+}
+
+std::string RenderActText(const ActDocument& a) {
+  std::string out;
+  out += "ҚАБЫЛДАУ-БЕРУ АКТІСІ / АКТ ПРИЕМА-ПЕРЕДАЧИ\n";
+  out += a.city + "   " + (a.date.empty() ? "\"__\" ____________ 20__" : a.date) + "\n\n";
+  out += (a.accepting.organization.empty() ? "____________________" : a.accepting.organization) +
+         " сақтауға қабылдады / принял на хранение\n";
+  out += (a.transferring.organization.empty() ? "____________________" : a.transferring.organization) +
+         " ұйымынан / от организации\n\n";
+  Line(out, "Өтініш (портал коды) / Заявка (код портала)", a.application);
+  if (a.journal_number) out += "Журнал № " + std::to_string(a.journal_number) + "\n";
+  out += "1. БҚ атауы / Наименование ПО: " + a.software_name +
+         (a.software_version.empty() ? "" : " " + a.software_version) + "\n";
+  out += "2. Аннотация: " + a.annotation + "\n";
+  out += "3. Бастапқы кодтар туралы мәліметтер / Сведения об исходных кодах:\n";
+  out += "1) Қолданбалы БҚ бастапқы кодтары / Исходные коды прикладного ПО (" +
+         std::to_string(a.application_rows.size()) + "):\n";
+  Rows(out, a.application_rows, false);
+  out += "2) Кітапханалар мен платформалар / Библиотеки и платформы (" + std::to_string(a.library_rows.size()) + "):\n";
+  Rows(out, a.library_rows, true);
+  out += "Барлығы / Всего: " + std::to_string(a.file_count) + " файл, " + FormatMegabytes(a.total_bytes) + " MB (" +
+         std::to_string(a.total_bytes) + " bytes)\n\n";
+  out += "Манифест SHA-256: " + a.manifest_digest + "\n";
+  if (a.deposit_id) out += "Депозит / Депозит №: " + std::to_string(a.deposit_id) + "\n";
+  Line(out, "Депозит түбірлік хэші / Корневой хэш депозита", a.deposit_root);
+  Line(out, "Аудит журналының бақылау нүктесі / Контрольная точка журнала аудита", a.audit_checkpoint);
+  Line(out, "Құрылғы кілтінің іздемесі / Отпечаток ключа устройства", a.device_fingerprint);
+  for (const auto& c : a.copies) out += "Тексерілген тасығыш / Проверенный носитель: " + c + "\n";
+  out += "\n4. Қолдар / Подписи\n";
+  Party(out, "Қабылдаушы ұйым / Принимающая организация", a.accepting);
+  Party(out, "Беруші ұйым / Передающая организация", a.transferring);
+  return out;
+}
+
+}  // namespace qoima::appliance

@@ -1,0 +1,75 @@
+// ActDocument: everything printed on an acceptance-transfer act (001 Annex 3)
+// as plain data, plus a plain-text rendering for the CLI. The PDF rendering
+// (appliance/print/) takes the same struct, so paper and screen agree.
+//
+// An act exists in two stages: the depositor's draft (`qoima act create`:
+// parties, software, file rows, manifest digest) and the accepted act (the
+// appliance adds the deposit root hash, the audit checkpoint and the device
+// key fingerprint when the deposit commits).
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "appliance/act_manifest.h"
+
+namespace qoima::appliance {
+
+struct ActParty {
+  std::string organization;
+  std::string position;
+  std::string full_name;  // surname, name, patronymic
+  std::string work_phone;
+  std::string mobile_phone;
+  std::string email;
+};
+
+/// One row of an Annex 3 table (application sources or libraries).
+struct ActRow {
+  size_t number = 0;
+  std::string disc;
+  std::string directory;
+  std::string file_name;
+  std::string size_mb;
+  std::string language;
+  std::string language_version;  // library table: library version
+  std::string framework;
+  std::string framework_version;
+  std::string modified;
+  std::string sha256;
+  std::string category;
+};
+
+struct ActDocument {
+  std::string date;  // YYYY-MM-DD
+  std::string city = "Астана";
+  std::string application;  // portal code
+  int64_t journal_number = 0;
+  ActParty accepting;     // the operator
+  ActParty transferring;  // the depositor
+  std::string software_name;
+  std::string software_version;
+  std::string annotation;
+  std::vector<ActRow> application_rows;  // table 1
+  std::vector<ActRow> library_rows;      // table 2
+  uint64_t file_count = 0;
+  uint64_t total_bytes = 0;
+  std::string manifest_digest;  // SHA-256 of the manifest file: ties paper to data
+  // Filled on acceptance:
+  int64_t deposit_id = 0;
+  std::string deposit_root;         // root hash of the sealed deposit
+  std::string audit_checkpoint;     // "size N root HEX" of the signed checkpoint
+  std::string device_fingerprint;   // SHA-256 of the device signing key
+  std::vector<std::string> copies;  // which media copies were checked ("disc X original")
+};
+
+/// Builds the act's table rows and totals from a manifest.
+ActDocument ActFromManifest(const ActManifest& manifest);
+
+/// Renders the act as text: Kazakh first, then Russian, as the forms do.
+std::string RenderActText(const ActDocument& act);
+
+}  // namespace qoima::appliance

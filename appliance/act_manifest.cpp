@@ -1,0 +1,123 @@
+#include "appliance/act_manifest.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "appliance/civil_time.h"
+
+namespace qoima::appliance {
+namespace {
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",;\"\r\n") == std::string::npos) return s;
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"') o += '"';
+    o += c;
+  }
+  return o + "\"";
+}
+
+}  // namespace
+
+const char* ManifestFormatName(ManifestFormat f) {
+  switch (f) {
+    case ManifestFormat::kJson: return "json";
+    case ManifestFormat::kCsv: return "csv";
+    case ManifestFormat::kSha256sum: return "sha256sum";
+    case ManifestFormat::kHashdeep: return "hashdeep";
+  }
+  return "?";
+}
+
+const char* ActTableName(ActTable t) { return t == ActTable::kLibrary ? "library" : "application"; }
+
+std::string ManifestDate::ToString() const {
+  if (date_only) return FormatDay(LocalDateOf(unix_seconds));
+  return FormatUtc(unix_seconds);
+}
+
+std::string ManifestEntry::Directory() const {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+std::string ManifestEntry::FileName() const {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::vector<std::string> ActManifest::DiscMarkings() const {
+  std::vector<std::string> out;
+  for (const auto& e : entries) {
+    bool seen = false;
+    for (const auto& d : out) seen = seen || d == e.disc;
+    if (!seen) out.push_back(e.disc);
+  }
+  return out;
+}
+
+uint64_t ActManifest::TotalBytes() const {
+  uint64_t t = 0;
+  for (const auto& e : entries) t += e.size.value_or(0);
+  return t;
+}
+
+std::string FormatMegabytes(uint64_t bytes) {
+  if (bytes > 0 && bytes < 10486) return "0.01";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+std::string ManifestToJson(const ActManifest& m) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["format"] = "qoima-act-manifest";
+  j["version"] = m.version;
+  j["application"] = m.application;
+  j["software"] = {{"name", m.software_name}, {"version", m.software_version}, {"annotation", m.annotation}};
+  j["depositor"] = m.depositor;
+  ordered_json discs = ordered_json::array();
+  for (const auto& d : m.discs) {
+    ordered_json dj = {{"marking", d.marking}};
+    if (!d.volume_label.empty()) dj["volume_label"] = d.volume_label;
+    discs.push_back(dj);
+  }
+  j["discs"] = discs;
+  ordered_json files = ordered_json::array();
+  for (const auto& e : m.entries) {
+    ordered_json f;
+    f["disc"] = e.disc;
+    f["path"] = e.path;
+    if (e.size) f["size"] = *e.size;
+    f["sha256"] = e.sha256;
+    if (e.modified) f["modified"] = e.modified->ToString();
+    f["category"] = e.category;
+    f["table"] = ActTableName(e.table);
+    if (!e.language.empty()) f["language"] = e.language;
+    if (!e.language_version.empty()) f["language_version"] = e.language_version;
+    if (!e.framework.empty()) f["framework"] = e.framework;
+    if (!e.framework_version.empty()) f["framework_version"] = e.framework_version;
+    files.push_back(std::move(f));
+  }
+  j["files"] = std::move(files);
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::strict) + "\n";
+}
+
+std::string ManifestToCsv(const ActManifest& m) {
+  std::string out =
+      "No,disc_marking,directory,file_name,size_mb,language,language_version,framework,framework_version,"
+      "modified,sha256,size_bytes,category,table\n";
+  size_t n = 0;
+  for (const auto& e : m.entries) {
+    out += std::to_string(++n) + "," + CsvField(e.disc) + "," + CsvField(e.Directory()) + "," + CsvField(e.FileName()) +
+           "," + (e.size ? FormatMegabytes(*e.size) : "") + "," + CsvField(e.language) + "," +
+           CsvField(e.language_version) + "," + CsvField(e.framework) + "," + CsvField(e.framework_version) + "," +
+           (e.modified ? e.modified->ToString() : "") + "," + e.sha256 + "," + (e.size ? std::to_string(*e.size) : "") +
+           "," + e.category + "," + ActTableName(e.table) + "\n";
+  }
+  return out;
+}
+
+}  // namespace qoima::appliance

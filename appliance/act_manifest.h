@@ -1,0 +1,96 @@
+// ActManifest: the machine-readable acceptance-transfer act (001 Annex 3).
+//
+// One entry per file on the depositor's media, with the Annex 3 columns (disc
+// marking, directory + file name, size, language and version, framework and
+// version, modification date) plus what a machine check needs: SHA-256, the
+// exact size in bytes and the item category (003 cl.10). The on-disk formats
+// are described in docs/act-manifest.md; the parsers live in manifest_parser.h.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace qoima::appliance {
+
+/// The largest file size a manifest may declare (4 TiB): anything above is
+/// a typo or an attack on our arithmetic, not a file on a CD, DVD or stick.
+inline constexpr uint64_t kMaxDeclaredFileBytes = uint64_t{4} << 40;
+
+enum class ManifestFormat { kJson, kCsv, kSha256sum, kHashdeep };
+const char* ManifestFormatName(ManifestFormat f);
+
+/// Which Annex 3 table a row belongs to.
+enum class ActTable { kApplication, kLibrary };
+const char* ActTableName(ActTable t);
+
+/// A file modification date as written in the act: either a whole day (the
+/// paper form's usual "12.03.2025") or an instant to the second.
+struct ManifestDate {
+  int64_t unix_seconds = 0;  // the instant, or 00:00 of the day in the act's zone
+  bool date_only = false;
+  /// "2025-03-12" or "2025-03-12T08:15:00Z".
+  std::string ToString() const;
+  bool operator==(const ManifestDate&) const = default;
+};
+
+struct ManifestEntry {
+  std::string disc;              // disc marking (software name and version on the label); "" = the only disc
+  std::string path;              // NFC, '/'-separated, relative to the medium's root
+  std::optional<uint64_t> size;  // bytes; absent only in sha256sum lists
+  std::string sha256;            // 64 lowercase hex digits
+  std::optional<ManifestDate> modified;
+  std::string category = "source_code";  // an ItemCategory code
+  ActTable table = ActTable::kApplication;
+  std::string language;
+  std::string language_version;  // for the library table: the library's version
+  std::string framework;
+  std::string framework_version;
+  size_t line = 0;  // line in the source file (0 when built in memory)
+
+  /// The directory part of `path` ("" for the root) and the file name.
+  std::string Directory() const;
+  std::string FileName() const;
+};
+
+struct ManifestDisc {
+  std::string marking;
+  std::string volume_label;  // optional; checked against the medium when given
+};
+
+struct ActManifest {
+  int version = 1;
+  std::string application;  // portal code of the informatization object; "" in list formats
+  std::string software_name;
+  std::string software_version;
+  std::string annotation;
+  std::string depositor;  // organization handing over
+  std::vector<ManifestDisc> discs;
+  std::vector<ManifestEntry> entries;
+  ManifestFormat format = ManifestFormat::kJson;
+  std::string digest;  // SHA-256 (hex) of the manifest file's exact bytes: what the paper act carries
+
+  /// Distinct disc markings in entry order ("" when the manifest names none).
+  std::vector<std::string> DiscMarkings() const;
+  uint64_t TotalBytes() const;
+};
+
+/// Serializes to our JSON format (docs/act-manifest.md), two-space indented,
+/// keys in a fixed order, UTF-8, trailing newline: the bytes `qoima act create`
+/// writes and whose SHA-256 becomes the act's manifest digest.
+std::string ManifestToJson(const ActManifest& manifest);
+
+/// Serializes the entries as CSV in the Annex 3 column order (see
+/// docs/act-manifest.md), with the header row.
+std::string ManifestToCsv(const ActManifest& manifest);
+
+/// Formats bytes as the act's "MB" column: MiB with two decimals ("0.01" for
+/// any non-empty file below that).
+std::string FormatMegabytes(uint64_t bytes);
+
+}  // namespace qoima::appliance

@@ -1,0 +1,98 @@
+// ManifestDiff: compares what an act manifest lists for one medium with what
+// the medium actually produced when read, and classifies every difference
+// (001 cl.15: "verification of the act against the media").
+//
+// Input on the medium side is what the sandboxed reader reported (raw name
+// bytes, NFC display path, size, mtime, type) plus the SHA-256 computed while
+// sealing, or the read error. The engine is pure: no I/O, no clock.
+//
+// Thread-safety: pure functions over plain values.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "appliance/act_manifest.h"
+
+namespace qoima::appliance {
+
+enum class ObservedType { kFile, kDirectory, kSymlink, kOther };
+
+/// One entry as read from a medium.
+struct ObservedFile {
+  std::string raw_path;  // bytes exactly as on the medium ('/'-joined); may be invalid UTF-8
+  std::string path;      // NFC display path ('/'-separated, relative to the root)
+  ObservedType type = ObservedType::kFile;
+  uint64_t size = 0;
+  int64_t mtime = 0;  // UTC seconds
+  bool has_mtime = false;
+  std::string sha256;    // hex; empty when the content could not be read
+  bool readable = true;  // false: reading the content failed
+  std::string problem;   // the read error when !readable
+};
+
+enum class DiffKind {
+  kMatched,
+  kMissing,        // listed in the act, absent on the medium
+  kExtra,          // on the medium, not listed in the act
+  kSizeMismatch,   // sizes differ
+  kHashMismatch,   // same size, SHA-256 differs
+  kDateMismatch,   // content identical, modification date differs from the act
+  kUnreadable,     // listed, present, but its content could not be read
+  kNameCollision,  // several names on the medium normalize to the same NFC path
+};
+inline constexpr size_t kDiffKindCount = 8;
+/// Stable machine name: "matched", "missing", "extra", "size_mismatch", ...
+const char* DiffKindName(DiffKind k);
+
+struct DiffItem {
+  DiffKind kind = DiffKind::kMatched;
+  std::string path;      // NFC
+  std::string raw_path;  // as on the medium, escaped for display (\xNN for bytes that are not UTF-8)
+  std::string expected;  // what the act says (size, hash or date), when relevant
+  std::string actual;    // what the medium has
+  std::string detail;    // a sentence for the clerk
+  size_t manifest_line = 0;
+};
+
+struct DiffOptions {
+  /// Tolerance for modification times given to the second (FAT keeps 2 s).
+  int64_t mtime_tolerance_seconds = 2;
+  /// The medium's filesystem stores local time without a zone (FAT): accept
+  /// an offset of whole hours (up to 14) between the act and the medium.
+  bool mtime_zone_unknown = false;
+};
+
+struct DiffReport {
+  std::string disc;             // the disc marking checked
+  std::vector<DiffItem> items;  // every file, matched ones included, in manifest order then extras
+  std::array<size_t, kDiffKindCount> counts{};
+  uint64_t matched_bytes = 0;
+  /// Problems of the medium as a whole (reader crash, timeout, bad sectors
+  /// outside any file); they make the medium "not working" (001 cl.16(3)).
+  std::vector<std::string> medium_problems;
+  /// When the medium looks like another disc of the same act (its files
+  /// match that disc's entries better), that disc's marking.
+  std::string looks_like_disc;
+
+  size_t Count(DiffKind k) const { return counts[static_cast<size_t>(k)]; }
+  /// True when every listed file matched and nothing else was found.
+  bool Clean() const;
+  /// One line: "12 matched, 1 missing, 2 extra".
+  std::string Summary() const;
+};
+
+/// Compares `expected` (the act's entries for this medium) with `observed`.
+DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
+                      const DiffOptions& options = {});
+
+/// The disc marking of `manifest` whose entries share the most SHA-256 values
+/// with `observed` ("" when the manifest has one disc or nothing matches).
+std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed);
+
+/// Escapes bytes that are not valid UTF-8 or are control characters as \xNN.
+std::string EscapeRawPath(std::string_view raw);
+
+}  // namespace qoima::appliance

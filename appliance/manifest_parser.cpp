@@ -1,0 +1,838 @@
+#include "appliance/manifest_parser.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "appliance/civil_time.h"
+#include "appliance/item_category.h"
+#include "appliance/sha256_digest.h"
+#include "appliance/unicode_path.h"
+#include "common/unique_fd.h"
+
+namespace qoima::appliance {
+namespace {
+
+using nlohmann::json;
+
+// Builds "file:line: field X: problem" messages.
+class Where {
+ public:
+  explicit Where(std::string_view file) : file_(file) {}
+  Status Error(size_t line, std::string_view field, const std::string& problem,
+               Code code = Code::kInvalidArgument) const {
+    std::string m(file_);
+    if (line) m += ":" + std::to_string(line);
+    if (!field.empty()) m += ": field " + std::string(field);
+    m += ": " + problem;
+    return Status(code, m);
+  }
+  Status Wrap(size_t line, std::string_view field, const Status& s) const {
+    return Error(line, field, s.message(), s.code());
+  }
+
+ private:
+  std::string file_;
+};
+
+size_t LineOfOffset(std::string_view text, size_t offset) {
+  size_t line = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i)
+    if (text[i] == '\n') ++line;
+  return line;
+}
+
+bool IsDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Encoding checks shared by every format: no BOM, valid UTF-8, no NUL.
+Status CheckEncoding(std::string_view bytes, const Where& where) {
+  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xEF &&
+      static_cast<unsigned char>(bytes[1]) == 0xBB && static_cast<unsigned char>(bytes[2]) == 0xBF)
+    return where.Error(1, "", "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM");
+  if (bytes.size() >= 2 &&
+      ((static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xFE) ||
+       (static_cast<unsigned char>(bytes[0]) == 0xFE && static_cast<unsigned char>(bytes[1]) == 0xFF)))
+    return where.Error(1, "", "is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8 without BOM");
+  size_t nul = bytes.find('\0');
+  if (nul != std::string_view::npos)
+    return where.Error(LineOfOffset(bytes, nul), "", "contains a NUL byte (binary or UTF-16 file?); save it as UTF-8");
+  if (auto bad = FirstInvalidUtf8(bytes))
+    return where.Error(LineOfOffset(bytes, *bad), "",
+                       "is not valid UTF-8 at byte " + std::to_string(*bad) +
+                           " (save it as UTF-8; Windows-1251 and UTF-16 are not accepted)");
+  return Status::Ok();
+}
+
+Status CheckText(const std::string& value, size_t limit, const Where& where, size_t line, std::string_view field) {
+  if (value.size() > limit)
+    return where.Error(line, field,
+                       "is " + std::to_string(value.size()) + " bytes, the limit is " + std::to_string(limit),
+                       Code::kLimitExceeded);
+  for (unsigned char c : value)
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+      return where.Error(line, field, "contains a control character");
+  return Status::Ok();
+}
+
+Result<std::string> CheckSha256(std::string_view raw, const Where& where, size_t line, std::string_view field) {
+  std::string v = Trim(raw);
+  if (v.empty())
+    return where.Error(line, field, "is empty; every file needs its SHA-256 (qoima act create computes it)");
+  if (v.size() != 64)
+    return where.Error(line, field, "must be 64 hex digits, got " + std::to_string(v.size()) + " characters");
+  for (char& c : v) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return where.Error(line, field, "is not hexadecimal");
+  }
+  return v;
+}
+
+Result<uint64_t> CheckSizeText(std::string_view raw, const Where& where, size_t line, std::string_view field) {
+  std::string v = Trim(raw);
+  if (v.empty()) return where.Error(line, field, "is empty");
+  if (v[0] == '-') return where.Error(line, field, "is negative (" + v + ")");
+  if (!IsDigits(v)) return where.Error(line, field, "is not a whole number of bytes (" + v + ")");
+  if (v.size() > 15) return where.Error(line, field, "is absurdly large (" + v + " bytes)", Code::kLimitExceeded);
+  uint64_t n = std::stoull(v);
+  if (n > kMaxDeclaredFileBytes)
+    return where.Error(
+        line, field, "is absurdly large (" + v + " bytes; the limit is " + std::to_string(kMaxDeclaredFileBytes) + ")",
+        Code::kLimitExceeded);
+  return n;
+}
+
+Status CheckDate(const ManifestDate& d, const ManifestParseOptions& options, const Where& where, size_t line,
+                 std::string_view field) {
+  if (d.unix_seconds > options.now_unix + kFutureDateToleranceSeconds)
+    return where.Error(line, field, "is in the future (" + d.ToString() + ")");
+  return Status::Ok();
+}
+
+Status CheckCategory(const std::string& code, const Where& where, size_t line) {
+  if (code.empty()) return where.Error(line, "category", "is empty; one of: " + ItemCategoryCodeList());
+  if (!FindItemCategory(code))
+    return where.Error(line, "category", "unknown category '" + code + "'; one of: " + ItemCategoryCodeList());
+  return Status::Ok();
+}
+
+// Cross-entry checks: count limit, duplicate paths (after NFC), a path that is
+// both a file and a directory.
+Status CheckEntries(const std::vector<ManifestEntry>& entries, const Where& where) {
+  if (entries.empty()) return where.Error(0, "", "lists no files");
+  std::unordered_map<std::string, size_t> seen;
+  seen.reserve(entries.size() * 2);
+  for (const auto& e : entries) {
+    std::string key = e.disc + '\0' + e.path;
+    auto [it, inserted] = seen.emplace(key, e.line);
+    if (!inserted)
+      return where.Error(e.line, "path",
+                         "duplicate path '" + e.path + "'" + (e.disc.empty() ? "" : " on disc '" + e.disc + "'") +
+                             " (also on line " + std::to_string(it->second) + ")");
+  }
+  for (const auto& e : entries) {
+    for (size_t slash = e.path.find('/'); slash != std::string::npos; slash = e.path.find('/', slash + 1)) {
+      auto it = seen.find(e.disc + '\0' + e.path.substr(0, slash));
+      if (it != seen.end())
+        return where.Error(e.line, "path",
+                           "'" + e.path + "' lies under '" + e.path.substr(0, slash) + "', which line " +
+                               std::to_string(it->second) + " lists as a file");
+    }
+  }
+  return Status::Ok();
+}
+
+// ---- JSON ----------------------------------------------------------------
+
+struct JsonDepthExceeded {};
+
+// Structural scan of already-valid JSON: line of each object in the top-level
+// "files" array, and duplicate keys (nlohmann would keep the last silently).
+struct JsonScan {
+  std::vector<size_t> file_lines;
+  size_t duplicate_key_line = 0;
+  std::string duplicate_key;
+};
+
+JsonScan ScanJson(std::string_view t) {
+  JsonScan scan;
+  struct Frame {
+    bool object;
+    bool expect_key;
+    bool is_files_array;
+    std::set<std::string> keys;
+    std::string last_key;
+  };
+  std::vector<Frame> stack;
+  size_t line = 1;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '\n') ++line;
+    if (c == '"') {
+      std::string s;
+      for (++i; i < t.size() && t[i] != '"'; ++i) {
+        if (t[i] == '\\') { s += t[i++]; }
+        s += t[i];
+      }
+      if (!stack.empty() && stack.back().object && stack.back().expect_key) {
+        if (!stack.back().keys.insert(s).second && scan.duplicate_key_line == 0) {
+          scan.duplicate_key_line = line;
+          scan.duplicate_key = s;
+        }
+        stack.back().last_key = s;
+      }
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      bool files = c == '[' && stack.size() == 1 && stack.back().object && stack.back().last_key == "files";
+      if (c == '{' && !stack.empty() && stack.back().is_files_array) scan.file_lines.push_back(line);
+      stack.push_back({c == '{', c == '{', files, {}, {}});
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+    } else if (c == ':') {
+      if (!stack.empty()) stack.back().expect_key = false;
+    } else if (c == ',') {
+      if (!stack.empty() && stack.back().object) stack.back().expect_key = true;
+    }
+  }
+  return scan;
+}
+
+Status OnlyKeys(const json& obj, std::initializer_list<std::string_view> allowed, const Where& where, size_t line,
+                std::string_view what) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (auto a : allowed) ok = ok || it.key() == a;
+    if (!ok) return where.Error(line, std::string(what) + it.key(), "unknown field (check its spelling)");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> JsonString(const json& obj, const char* key, bool required, size_t limit, const Where& where,
+                               size_t line, const std::string& field) {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    if (required) return where.Error(line, field, "is missing");
+    return std::string();
+  }
+  if (!it->is_string()) return where.Error(line, field, "must be a string");
+  std::string v = it->get<std::string>();
+  QOIMA_RETURN_IF_ERROR(CheckText(v, limit, where, line, field));
+  if (required && Trim(v).empty()) return where.Error(line, field, "is empty");
+  return v;
+}
+
+Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  json root;
+  try {
+    root = json::parse(bytes.begin(), bytes.end(), [](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxJsonDepth) throw JsonDepthExceeded{};
+      return true;
+    });
+  } catch (const json::parse_error& e) {
+    size_t off = e.byte > 0 ? e.byte - 1 : 0;
+    std::string msg = e.what();
+    size_t colon = msg.rfind(": ");
+    return where.Error(LineOfOffset(bytes, off), "",
+                       "malformed JSON: " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));
+  } catch (const JsonDepthExceeded&) {
+    return where.Error(0, "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                       Code::kLimitExceeded);
+  }
+  JsonScan scan = ScanJson(bytes);
+  if (scan.duplicate_key_line)
+    return where.Error(scan.duplicate_key_line, scan.duplicate_key, "appears twice in the same object");
+  if (!root.is_object()) return where.Error(1, "", "must be a JSON object");
+  QOIMA_RETURN_IF_ERROR(
+      OnlyKeys(root, {"format", "version", "application", "software", "depositor", "discs", "files"}, where, 0, ""));
+  ActManifest m;
+  m.format = ManifestFormat::kJson;
+  QOIMA_ASSIGN_OR_RETURN(std::string fmt, JsonString(root, "format", true, kMaxTextFieldBytes, where, 0, "format"));
+  if (fmt != "qoima-act-manifest")
+    return where.Error(0, "format", "must be \"qoima-act-manifest\", got \"" + fmt + "\"");
+  auto ver = root.find("version");
+  if (ver == root.end() || !ver->is_number_unsigned())
+    return where.Error(0, "version", "is missing or not a whole number");
+  if (ver->get<uint64_t>() != 1)
+    return where.Error(0, "version", "version " + std::to_string(ver->get<uint64_t>()) + " is not supported (only 1)",
+                       Code::kUnsupported);
+  QOIMA_ASSIGN_OR_RETURN(m.application,
+                         JsonString(root, "application", true, kMaxTextFieldBytes, where, 0, "application"));
+  if (!options.expected_application.empty() && m.application != options.expected_application)
+    return where.Error(
+        0, "application",
+        "the act is for application '" + m.application + "', not for '" + options.expected_application + "'",
+        Code::kFailedPrecondition);
+  auto sw = root.find("software");
+  if (sw == root.end() || !sw->is_object()) return where.Error(0, "software", "is missing or not an object");
+  QOIMA_RETURN_IF_ERROR(OnlyKeys(*sw, {"name", "version", "annotation"}, where, 0, "software."));
+  QOIMA_ASSIGN_OR_RETURN(m.software_name, JsonString(*sw, "name", true, kMaxTextFieldBytes, where, 0, "software.name"));
+  QOIMA_ASSIGN_OR_RETURN(m.software_version,
+                         JsonString(*sw, "version", false, kMaxTextFieldBytes, where, 0, "software.version"));
+  QOIMA_ASSIGN_OR_RETURN(m.annotation,
+                         JsonString(*sw, "annotation", false, kMaxAnnotationBytes, where, 0, "software.annotation"));
+  QOIMA_ASSIGN_OR_RETURN(m.depositor, JsonString(root, "depositor", false, kMaxTextFieldBytes, where, 0, "depositor"));
+
+  std::set<std::string> declared_discs;
+  if (auto d = root.find("discs"); d != root.end()) {
+    if (!d->is_array()) return where.Error(0, "discs", "must be an array");
+    for (size_t i = 0; i < d->size(); ++i) {
+      const json& dj = (*d)[i];
+      std::string f = "discs[" + std::to_string(i) + "]";
+      if (!dj.is_object()) return where.Error(0, f, "must be an object");
+      QOIMA_RETURN_IF_ERROR(OnlyKeys(dj, {"marking", "volume_label"}, where, 0, f + "."));
+      ManifestDisc disc;
+      QOIMA_ASSIGN_OR_RETURN(disc.marking,
+                             JsonString(dj, "marking", false, kMaxTextFieldBytes, where, 0, f + ".marking"));
+      QOIMA_ASSIGN_OR_RETURN(disc.volume_label,
+                             JsonString(dj, "volume_label", false, kMaxTextFieldBytes, where, 0, f + ".volume_label"));
+      if (!declared_discs.insert(disc.marking).second)
+        return where.Error(0, f + ".marking", "disc '" + disc.marking + "' is declared twice");
+      m.discs.push_back(std::move(disc));
+    }
+  }
+
+  auto files = root.find("files");
+  if (files == root.end() || !files->is_array()) return where.Error(0, "files", "is missing or not an array");
+  if (files->size() > kMaxManifestEntries)
+    return where.Error(
+        0, "files",
+        "lists " + std::to_string(files->size()) + " files, the limit is " + std::to_string(kMaxManifestEntries),
+        Code::kLimitExceeded);
+  m.entries.reserve(files->size());
+  for (size_t i = 0; i < files->size(); ++i) {
+    const json& f = (*files)[i];
+    size_t line = i < scan.file_lines.size() ? scan.file_lines[i] : 0;
+    if (!f.is_object()) return where.Error(line, "files[" + std::to_string(i) + "]", "must be an object");
+    QOIMA_RETURN_IF_ERROR(OnlyKeys(f,
+                                   {"disc", "path", "size", "sha256", "modified", "category", "table", "language",
+                                    "language_version", "framework", "framework_version"},
+                                   where, line, ""));
+    ManifestEntry e;
+    e.line = line;
+    QOIMA_ASSIGN_OR_RETURN(e.disc, JsonString(f, "disc", false, kMaxTextFieldBytes, where, line, "disc"));
+    if (!declared_discs.empty() && !declared_discs.count(e.disc))
+      return where.Error(line, "disc", "disc '" + e.disc + "' is not declared in \"discs\"");
+    QOIMA_ASSIGN_OR_RETURN(std::string raw_path, JsonString(f, "path", true, kMaxPathBytes, where, line, "path"));
+    auto p = NormalizeManifestPath(raw_path);
+    if (!p.ok()) return where.Wrap(line, "path", p.status());
+    e.path = *p;
+    auto sz = f.find("size");
+    if (sz == f.end()) return where.Error(line, "size", "is missing");
+    if (sz->is_number_integer() && !sz->is_number_unsigned())
+      return where.Error(line, "size", "is negative (" + sz->dump() + ")");
+    if (sz->is_number_float()) {
+      double dv = sz->get<double>();
+      if (dv < 0) return where.Error(line, "size", "is negative (" + sz->dump() + ")");
+      if (dv > static_cast<double>(kMaxDeclaredFileBytes))
+        return where.Error(line, "size", "is absurdly large (" + sz->dump() + ")", Code::kLimitExceeded);
+      return where.Error(line, "size", "must be a whole number of bytes (" + sz->dump() + ")");
+    }
+    if (!sz->is_number_unsigned()) return where.Error(line, "size", "must be a whole number of bytes");
+    if (sz->get<uint64_t>() > kMaxDeclaredFileBytes)
+      return where.Error(line, "size", "is absurdly large (" + sz->dump() + " bytes)", Code::kLimitExceeded);
+    e.size = sz->get<uint64_t>();
+    auto sha = f.find("sha256");
+    if (sha == f.end() || !sha->is_string()) return where.Error(line, "sha256", "is missing or not a string");
+    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(sha->get<std::string>(), where, line, "sha256"));
+    QOIMA_ASSIGN_OR_RETURN(std::string mod, JsonString(f, "modified", false, 64, where, line, "modified"));
+    if (!mod.empty()) {
+      auto d = ParseManifestDate(mod);
+      if (!d)
+        return where.Error(line, "modified", "is not a date ('" + mod + "'; use 2025-03-12 or 2025-03-12T08:15:00Z)");
+      QOIMA_RETURN_IF_ERROR(CheckDate(*d, options, where, line, "modified"));
+      e.modified = *d;
+    }
+    QOIMA_ASSIGN_OR_RETURN(e.category, JsonString(f, "category", true, 64, where, line, "category"));
+    QOIMA_RETURN_IF_ERROR(CheckCategory(e.category, where, line));
+    QOIMA_ASSIGN_OR_RETURN(std::string table, JsonString(f, "table", false, 32, where, line, "table"));
+    if (table == "library")
+      e.table = ActTable::kLibrary;
+    else if (!table.empty() && table != "application")
+      return where.Error(line, "table", "must be \"application\" or \"library\", got \"" + table + "\"");
+    QOIMA_ASSIGN_OR_RETURN(e.language, JsonString(f, "language", false, kMaxTextFieldBytes, where, line, "language"));
+    QOIMA_ASSIGN_OR_RETURN(e.language_version, JsonString(f, "language_version", false, kMaxTextFieldBytes, where, line,
+                                                          "language_version"));
+    QOIMA_ASSIGN_OR_RETURN(e.framework,
+                           JsonString(f, "framework", false, kMaxTextFieldBytes, where, line, "framework"));
+    QOIMA_ASSIGN_OR_RETURN(e.framework_version, JsonString(f, "framework_version", false, kMaxTextFieldBytes, where,
+                                                           line, "framework_version"));
+    m.entries.push_back(std::move(e));
+  }
+  if (m.discs.empty())
+    for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});
+  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  return m;
+}
+
+// ---- line-based formats -------------------------------------------------
+
+struct Line {
+  size_t number;
+  std::string_view text;
+};
+
+Result<std::vector<Line>> SplitLines(std::string_view bytes, const Where& where) {
+  std::vector<Line> lines;
+  size_t n = 1, start = 0;
+  while (start < bytes.size()) {
+    size_t nl = bytes.find('\n', start);
+    size_t end = nl == std::string_view::npos ? bytes.size() : nl;
+    std::string_view t = bytes.substr(start, end - start);
+    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+    if (t.size() > kMaxManifestLineBytes)
+      return where.Error(
+          n, "",
+          "line is " + std::to_string(t.size()) + " bytes, the limit is " + std::to_string(kMaxManifestLineBytes),
+          Code::kLimitExceeded);
+    lines.push_back({n, t});
+    ++n;
+    start = end + 1;
+  }
+  return lines;
+}
+
+Result<std::string> ListPath(std::string_view raw, const ManifestParseOptions& options, const Where& where,
+                             size_t line) {
+  std::string p(raw);
+  if (!p.empty() && p[0] == '/') {
+    std::string prefix = options.strip_prefix;
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    if (prefix.empty())
+      return where.Error(line, "filename", "absolute path '" + p + "'; give the media root to strip (--strip-prefix)");
+    if (p.compare(0, prefix.size(), prefix) != 0 || (p.size() > prefix.size() && p[prefix.size()] != '/'))
+      return where.Error(line, "filename", "path '" + p + "' is outside the stripped prefix '" + prefix + "'");
+    p = p.substr(prefix.size());
+    while (!p.empty() && p[0] == '/') p.erase(0, 1);
+  }
+  auto r = NormalizeManifestPath(p);
+  if (!r.ok()) return where.Wrap(line, "filename", r.status());
+  return *r;
+}
+
+Status CheckCount(size_t n, const Where& where, size_t line) {
+  if (n >= kMaxManifestEntries)
+    return where.Error(line, "", "more than " + std::to_string(kMaxManifestEntries) + " files", Code::kLimitExceeded);
+  return Status::Ok();
+}
+
+Result<ActManifest> ParseSha256sum(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  QOIMA_ASSIGN_OR_RETURN(auto lines, SplitLines(bytes, where));
+  ActManifest m;
+  m.format = ManifestFormat::kSha256sum;
+  for (const auto& l : lines) {
+    std::string_view t = l.text;
+    if (Trim(t).empty()) continue;
+    bool escaped = !t.empty() && t[0] == '\\';
+    if (escaped) t.remove_prefix(1);
+    if (t.size() < 67 || (t[64] != ' ') || (t[65] != ' ' && t[65] != '*'))
+      return where.Error(l.number, "", "not a sha256sum line (expected 64 hex digits, two spaces, the file name)");
+    QOIMA_RETURN_IF_ERROR(CheckCount(m.entries.size(), where, l.number));
+    ManifestEntry e;
+    e.line = l.number;
+    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(t.substr(0, 64), where, l.number, "sha256"));
+    std::string name;
+    std::string_view raw = t.substr(66);
+    if (escaped) {
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '\\' && i + 1 < raw.size()) {
+          char n = raw[++i];
+          name += n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+        } else {
+          name += raw[i];
+        }
+      }
+    } else {
+      name = std::string(raw);
+    }
+    QOIMA_ASSIGN_OR_RETURN(e.path, ListPath(name, options, where, l.number));
+    e.category = std::string(GuessItemCategory(e.path));
+    m.entries.push_back(std::move(e));
+  }
+  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  m.discs.push_back({"", ""});
+  return m;
+}
+
+Result<ActManifest> ParseHashdeep(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  QOIMA_ASSIGN_OR_RETURN(auto lines, SplitLines(bytes, where));
+  ActManifest m;
+  m.format = ManifestFormat::kHashdeep;
+  std::vector<std::string> columns;
+  bool header = false;
+  int size_col = -1, sha_col = -1, name_col = -1;
+  for (const auto& l : lines) {
+    std::string_view t = l.text;
+    if (t.rfind("%%%% HASHDEEP-", 0) == 0) {
+      header = true;
+      continue;
+    }
+    if (t.rfind("%%%% ", 0) == 0) {
+      if (!header) return where.Error(l.number, "", "hashdeep column line before the %%%% HASHDEEP-1.0 header");
+      columns.clear();
+      std::string_view c = t.substr(5);
+      while (true) {
+        size_t comma = c.find(',');
+        columns.push_back(Trim(c.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        c = c.substr(comma + 1);
+      }
+      for (size_t i = 0; i < columns.size(); ++i) {
+        if (columns[i] == "size") size_col = static_cast<int>(i);
+        if (columns[i] == "sha256") sha_col = static_cast<int>(i);
+        if (columns[i] == "filename") name_col = static_cast<int>(i);
+      }
+      if (size_col < 0 || sha_col < 0 || name_col != static_cast<int>(columns.size()) - 1)
+        return where.Error(
+            l.number, "",
+            "hashdeep columns must include size and sha256 and end with filename (run hashdeep -c sha256)");
+      continue;
+    }
+    if (t.rfind("##", 0) == 0 || Trim(t).empty()) continue;
+    if (!header || columns.empty())
+      return where.Error(l.number, "",
+                         "not a hashdeep file (the first lines must be %%%% HASHDEEP-1.0 and the columns)");
+    QOIMA_RETURN_IF_ERROR(CheckCount(m.entries.size(), where, l.number));
+    std::vector<std::string_view> fields;
+    std::string_view rest = t;
+    for (size_t i = 0; i + 1 < columns.size(); ++i) {
+      size_t comma = rest.find(',');
+      if (comma == std::string_view::npos)
+        return where.Error(l.number, "", "has fewer fields than the " + std::to_string(columns.size()) + " columns");
+      fields.push_back(rest.substr(0, comma));
+      rest = rest.substr(comma + 1);
+    }
+    fields.push_back(rest);
+    ManifestEntry e;
+    e.line = l.number;
+    QOIMA_ASSIGN_OR_RETURN(uint64_t size, CheckSizeText(fields[size_col], where, l.number, "size"));
+    e.size = size;
+    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(fields[sha_col], where, l.number, "sha256"));
+    QOIMA_ASSIGN_OR_RETURN(e.path, ListPath(fields[name_col], options, where, l.number));
+    e.category = std::string(GuessItemCategory(e.path));
+    m.entries.push_back(std::move(e));
+  }
+  if (!header) return where.Error(1, "", "not a hashdeep file (missing %%%% HASHDEEP-1.0)");
+  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  m.discs.push_back({"", ""});
+  return m;
+}
+
+// ---- CSV ------------------------------------------------------------------
+
+constexpr size_t kCsvColumns = 13;  // Annex 3's ten, then sha256, size_bytes, category
+constexpr size_t kCsvColumnsWithTable = 14;
+constexpr const char* kCsvFieldNames[kCsvColumnsWithTable] = {
+    "No",        "disc_marking",      "directory", "file_name", "size_mb",    "language", "language_version",
+    "framework", "framework_version", "modified",  "sha256",    "size_bytes", "category", "table"};
+
+struct CsvRecord {
+  size_t line;
+  std::vector<std::string> fields;
+};
+
+Result<std::vector<CsvRecord>> SplitCsv(std::string_view bytes, char delim, const Where& where) {
+  std::vector<CsvRecord> out;
+  size_t line = 1, i = 0;
+  while (i < bytes.size()) {
+    CsvRecord rec{line, {}};
+    std::string field;
+    bool quoted_field = false;
+    size_t record_start = i;
+    while (true) {
+      if (i - record_start > kMaxManifestLineBytes)
+        return where.Error(rec.line, "", "record longer than " + std::to_string(kMaxManifestLineBytes) + " bytes",
+                           Code::kLimitExceeded);
+      if (i >= bytes.size()) {
+        rec.fields.push_back(std::move(field));
+        break;
+      }
+      char c = bytes[i];
+      if (c == '"' && field.empty() && !quoted_field) {
+        quoted_field = true;
+        ++i;
+        bool closed = false;
+        while (i < bytes.size()) {
+          if (bytes[i] == '"') {
+            if (i + 1 < bytes.size() && bytes[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            closed = true;
+            break;
+          }
+          if (bytes[i] == '\n') ++line;
+          field += bytes[i++];
+        }
+        if (!closed)
+          return where.Error(rec.line, kCsvFieldNames[std::min(rec.fields.size(), size_t{13})], "unterminated quote");
+        if (i < bytes.size() && bytes[i] != delim && bytes[i] != '\n' && bytes[i] != '\r')
+          return where.Error(line, kCsvFieldNames[std::min(rec.fields.size(), size_t{13})],
+                             "text after a closing quote (a quote inside a field must be doubled)");
+        continue;
+      }
+      if (c == delim) {
+        rec.fields.push_back(std::move(field));
+        field.clear();
+        quoted_field = false;
+        ++i;
+        continue;
+      }
+      if (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') {
+        ++i;
+        continue;
+      }
+      if (c == '\n') {
+        rec.fields.push_back(std::move(field));
+        ++i;
+        ++line;
+        break;
+      }
+      if (c == '"' && !quoted_field)
+        return where.Error(line, kCsvFieldNames[std::min(rec.fields.size(), size_t{13})],
+                           "a quote in the middle of an unquoted field");
+      field += c;
+      ++i;
+    }
+    out.push_back(std::move(rec));
+    if (out.size() > kMaxManifestEntries + 1)
+      return where.Error(line, "", "more than " + std::to_string(kMaxManifestEntries) + " rows", Code::kLimitExceeded);
+  }
+  return out;
+}
+
+char DetectDelimiter(std::string_view bytes) {
+  std::string_view first = bytes.substr(0, bytes.find('\n'));
+  size_t commas = 0, semis = 0, tabs = 0;
+  bool q = false;
+  for (char c : first) {
+    if (c == '"') q = !q;
+    if (q) continue;
+    commas += c == ',';
+    semis += c == ';';
+    tabs += c == '\t';
+  }
+  if (semis > commas && semis >= tabs) return ';';
+  if (tabs > commas) return '\t';
+  return ',';
+}
+
+Result<double> ParseMegabytes(const std::string& raw, const Where& where, size_t line) {
+  std::string v = Trim(raw);
+  for (char& c : v)
+    if (c == ',') c = '.';
+  if (!v.empty() && v[0] == '-') return where.Error(line, "size_mb", "is negative (" + raw + ")");
+  bool dot = false, digit = false;
+  for (char c : v) {
+    if (c == '.' && !dot) {
+      dot = true;
+    } else if (c >= '0' && c <= '9') {
+      digit = true;
+    } else {
+      return where.Error(line, "size_mb", "is not a number (" + raw + ")");
+    }
+  }
+  if (!digit || v.size() > 20) return where.Error(line, "size_mb", "is not a number (" + raw + ")");
+  return std::stod(v);
+}
+
+Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  char delim = DetectDelimiter(bytes);
+  QOIMA_ASSIGN_OR_RETURN(auto records, SplitCsv(bytes, delim, where));
+  if (records.empty()) return where.Error(0, "", "is empty");
+  const auto& header = records[0];
+  if (header.fields.size() != kCsvColumns && header.fields.size() != kCsvColumnsWithTable)
+    return where.Error(1, "",
+                       "the header row has " + std::to_string(header.fields.size()) + " columns; expected " +
+                           std::to_string(kCsvColumns) + " (or " + std::to_string(kCsvColumnsWithTable) +
+                           " with table) in the Annex 3 order, see docs/act-manifest.md");
+  if (IsDigits(Trim(header.fields[0])))
+    return where.Error(1, "No", "the first row must be the header row, not a file row");
+  ActManifest m;
+  m.format = ManifestFormat::kCsv;
+  for (size_t r = 1; r < records.size(); ++r) {
+    const auto& rec = records[r];
+    bool blank = true;
+    for (const auto& f : rec.fields) blank = blank && Trim(f).empty();
+    if (blank) continue;
+    if (rec.fields.size() != header.fields.size())
+      return where.Error(rec.line, "",
+                         "has " + std::to_string(rec.fields.size()) + " fields, the header has " +
+                             std::to_string(header.fields.size()));
+    const auto& f = rec.fields;
+    size_t line = rec.line;
+    for (size_t c = 0; c < f.size(); ++c)
+      QOIMA_RETURN_IF_ERROR(
+          CheckText(f[c], c == 2 || c == 3 ? kMaxPathBytes : kMaxTextFieldBytes, where, line, kCsvFieldNames[c]));
+    std::string no = Trim(f[0]);
+    if (!no.empty() && !IsDigits(no)) return where.Error(line, "No", "is not a number (" + no + ")");
+    ManifestEntry e;
+    e.line = line;
+    e.disc = Trim(f[1]);
+    std::string dir = Trim(f[2]);
+    while (!dir.empty() && (dir.back() == '/' || dir.back() == '\\')) dir.pop_back();
+    std::string name = Trim(f[3]);
+    if (name.empty()) return where.Error(line, "file_name", "is empty");
+    if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos)
+      return where.Error(line, "file_name", "contains a directory separator (put directories in the directory column)");
+    auto p = NormalizeManifestPath(dir.empty() ? name : dir + "/" + name,
+                                   {.backslash_is_separator = true, .allow_leading_slash = true});
+    if (!p.ok()) return where.Wrap(line, dir.empty() ? "file_name" : "directory", p.status());
+    e.path = *p;
+    QOIMA_ASSIGN_OR_RETURN(uint64_t bytes_n, CheckSizeText(f[11], where, line, "size_bytes"));
+    e.size = bytes_n;
+    if (!Trim(f[4]).empty()) {
+      QOIMA_ASSIGN_OR_RETURN(double mb, ParseMegabytes(f[4], where, line));
+      double mib = static_cast<double>(bytes_n) / (1024.0 * 1024.0), mb10 = static_cast<double>(bytes_n) / 1e6;
+      double tol = std::max(0.05, mib * 0.01);
+      if (std::abs(mb - mib) > tol && std::abs(mb - mb10) > tol)
+        return where.Error(line, "size_mb",
+                           "says " + Trim(f[4]) + " MB but size_bytes says " + std::to_string(bytes_n) + " bytes (" +
+                               FormatMegabytes(bytes_n) + " MB)");
+    }
+    e.language = Trim(f[5]);
+    e.language_version = Trim(f[6]);
+    e.framework = Trim(f[7]);
+    e.framework_version = Trim(f[8]);
+    std::string mod = Trim(f[9]);
+    if (!mod.empty()) {
+      auto d = ParseManifestDate(mod);
+      if (!d) return where.Error(line, "modified", "is not a date ('" + mod + "'; use 12.03.2025 or 2025-03-12)");
+      QOIMA_RETURN_IF_ERROR(CheckDate(*d, options, where, line, "modified"));
+      e.modified = *d;
+    }
+    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(f[10], where, line, "sha256"));
+    e.category = Trim(f[12]);
+    QOIMA_RETURN_IF_ERROR(CheckCategory(e.category, where, line));
+    if (f.size() == kCsvColumnsWithTable) {
+      std::string t = Trim(f[13]);
+      if (t == "library")
+        e.table = ActTable::kLibrary;
+      else if (!t.empty() && t != "application")
+        return where.Error(line, "table", "must be application or library, got '" + t + "'");
+    }
+    m.entries.push_back(std::move(e));
+  }
+  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});
+  return m;
+}
+
+int TwoDigits(std::string_view s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+}  // namespace
+
+std::optional<ManifestDate> ParseManifestDate(std::string_view text) {
+  std::string t = Trim(text);
+  std::string_view s(t);
+  if (s.size() == 10) {
+    auto d = ParseDay(s);
+    if (!d) return std::nullopt;
+    return ManifestDate{DaysFromCivil(*d) * 86400 - kActUtcOffsetSeconds, true};
+  }
+  if (s.size() < 16) return std::nullopt;
+  auto d = ParseDay(s.substr(0, 10));
+  if (!d || (s[10] != 'T' && s[10] != ' ')) return std::nullopt;
+  std::string_view rest = s.substr(11);
+  if (rest.size() < 5 || rest[2] != ':' || !IsDigits(rest.substr(0, 2)) || !IsDigits(rest.substr(3, 2)))
+    return std::nullopt;
+  int hh = TwoDigits(rest), mm = TwoDigits(rest.substr(3)), ss = 0;
+  rest.remove_prefix(5);
+  if (!rest.empty() && rest[0] == ':') {
+    if (rest.size() < 3 || !IsDigits(rest.substr(1, 2))) return std::nullopt;
+    ss = TwoDigits(rest.substr(1));
+    rest.remove_prefix(3);
+  }
+  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  int64_t offset = kActUtcOffsetSeconds;
+  if (rest == "Z") {
+    offset = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' && IsDigits(rest.substr(1, 2)) &&
+             IsDigits(rest.substr(4, 2))) {
+    offset = (TwoDigits(rest.substr(1)) * 3600 + TwoDigits(rest.substr(4)) * 60) * (rest[0] == '-' ? -1 : 1);
+  } else if (!rest.empty()) {
+    return std::nullopt;
+  }
+  return ManifestDate{DaysFromCivil(*d) * 86400 + hh * 3600 + mm * 60 + ss - offset, false};
+}
+
+ManifestFormat DetectManifestFormat(std::string_view bytes) {
+  size_t i = bytes.find_first_not_of(" \t\r\n");
+  if (i != std::string_view::npos && bytes[i] == '{') return ManifestFormat::kJson;
+  if (bytes.rfind("%%%% HASHDEEP", 0) == 0) return ManifestFormat::kHashdeep;
+  std::string_view first = bytes.substr(0, bytes.find('\n'));
+  if (!first.empty() && first[0] == '\\') first.remove_prefix(1);
+  if (first.size() > 66 && first[64] == ' ' && (first[65] == ' ' || first[65] == '*')) {
+    bool hex = true;
+    for (char c : first.substr(0, 64)) hex = hex && std::isxdigit(static_cast<unsigned char>(c));
+    if (hex) return ManifestFormat::kSha256sum;
+  }
+  return ManifestFormat::kCsv;
+}
+
+Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_name,
+                                  const ManifestParseOptions& options) {
+  Where where(file_name);
+  if (bytes.size() > kMaxManifestBytes)
+    return where.Error(
+        0, "", "is " + std::to_string(bytes.size()) + " bytes, the limit is " + std::to_string(kMaxManifestBytes),
+        Code::kLimitExceeded);
+  if (bytes.empty()) return where.Error(0, "", "is empty");
+  QOIMA_RETURN_IF_ERROR(CheckEncoding(bytes, where));
+  ManifestFormat format = options.format.value_or(DetectManifestFormat(bytes));
+  switch (format) {
+    case ManifestFormat::kJson: return ParseJson(bytes, where, options);
+    case ManifestFormat::kCsv: return ParseCsv(bytes, where, options);
+    case ManifestFormat::kSha256sum: return ParseSha256sum(bytes, where, options);
+    case ManifestFormat::kHashdeep: return ParseHashdeep(bytes, where, options);
+  }
+  return Status::Internal("unknown manifest format");
+}
+
+Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestParseOptions& options) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::FromErrno(errno, "open manifest " + path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(errno, "stat manifest " + path);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + ": not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxManifestBytes)
+    return Status::LimitExceeded(path + ": is " + std::to_string(st.st_size) + " bytes, the limit is " +
+                                 std::to_string(kMaxManifestBytes));
+  std::string bytes;
+  bytes.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(errno, "read manifest " + path);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  bytes.resize(got);
+  QOIMA_ASSIGN_OR_RETURN(ActManifest m, ParseManifest(bytes, path, options));
+  m.digest = Sha256Hex(bytes);
+  return m;
+}
+
+}  // namespace qoima::appliance

@@ -1,0 +1,72 @@
+// ManifestParser: reads an act manifest in any of the four accepted formats
+// (our JSON, CSV in the Annex 3 column order, sha256sum and hashdeep lists)
+// into an ActManifest, refusing anything doubtful with a message that names
+// the file, the line and the field.
+//
+// Manifests come from depositors and are untrusted: every limit is a named
+// constant below, the input is checked as UTF-8 (no byte order marks), paths
+// are normalized to NFC and may not climb out with "..", sizes must be sane,
+// dates may not be in the future, categories must be known, and no path may
+// appear twice. See docs/act-manifest.md.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "appliance/act_manifest.h"
+#include "common/result.h"
+
+namespace qoima::appliance {
+
+/// Largest manifest file we read (bytes).
+inline constexpr size_t kMaxManifestBytes = 64u << 20;
+/// Most entries one manifest may list.
+inline constexpr size_t kMaxManifestEntries = 500'000;
+/// Longest line of a CSV, sha256sum or hashdeep manifest (bytes).
+inline constexpr size_t kMaxManifestLineBytes = 16u << 10;
+/// Longest short text field (names, versions, disc markings; bytes).
+inline constexpr size_t kMaxTextFieldBytes = 1024;
+/// Longest annotation (bytes).
+inline constexpr size_t kMaxAnnotationBytes = 16u << 10;
+/// Deepest JSON nesting our format needs is 3; anything deeper is refused.
+inline constexpr int kMaxJsonDepth = 4;
+/// How far in the future a modification date may lie before it is refused
+/// (clock skew and time zones; a day).
+inline constexpr int64_t kFutureDateToleranceSeconds = 86400;
+
+struct ManifestParseOptions {
+  /// Format to parse; detected from the content when absent.
+  std::optional<ManifestFormat> format;
+  /// The current time (UTC seconds), for "date in the future".
+  int64_t now_unix = 0;
+  /// For sha256sum/hashdeep lists made with absolute paths: this prefix is
+  /// removed from every path (e.g. "/media/usb"); a path outside it is refused.
+  std::string strip_prefix;
+  /// When non-empty, a manifest naming another application is refused.
+  std::string expected_application;
+};
+
+/// Detects the format of `bytes` (after the encoding checks).
+ManifestFormat DetectManifestFormat(std::string_view bytes);
+
+/// Parses `bytes`; `file_name` is used only in messages. The digest field of
+/// the result is left empty (LoadManifestFile fills it).
+Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_name,
+                                  const ManifestParseOptions& options);
+
+/// Reads `path` (at most kMaxManifestBytes), parses it and sets the digest to
+/// the SHA-256 of its exact bytes.
+Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestParseOptions& options);
+
+/// Parses a modification date as written in acts: "2025-03-12",
+/// "12.03.2025", "2025-03-12T08:15:00Z", "2025-03-12T13:15:00+05:00",
+/// "2025-03-12 13:15[:00]" or "12.03.2025 13:15[:00]" (naive times are in
+/// the act's zone, UTC+5).
+std::optional<ManifestDate> ParseManifestDate(std::string_view text);
+
+}  // namespace qoima::appliance

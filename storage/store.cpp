@@ -1,0 +1,806 @@
+#include "storage/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "storage/migrations.h"
+
+namespace qoima::storage {
+namespace {
+
+constexpr const char* kCategories[] = {
+    "source_code", "libraries",          "build_service_files", "build_description",   "artifacts",
+    "executables", "database_structure", "licensed_settings",   "additional_software", "technical_documentation"};
+
+constexpr size_t kReadBufferSize = 256 * 1024;
+
+std::string DepositObject(int64_t id) { return "deposit:" + std::to_string(id); }
+
+std::string RandomToken() {
+  crypto::SecretBytes r = crypto::SecretBytes::Random(16);
+  return crypto::Hex(r.span());
+}
+
+bool IsHexName(std::string_view s, size_t len) {
+  if (s.size() != len) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+crypto::Sha256Digest ToDigest(const std::vector<uint8_t>& v) {
+  crypto::Sha256Digest d{};
+  if (v.size() == d.size()) std::memcpy(d.data(), v.data(), d.size());
+  return d;
+}
+
+std::optional<int64_t> OptInt(const Statement& st, int col) {
+  if (st.ColumnIsNull(col)) return std::nullopt;
+  return st.ColumnInt(col);
+}
+
+/// One line per file, sorted by raw path: "<sha256 hex> <size> <path hex>\n".
+struct ManifestLine {
+  std::vector<uint8_t> path;
+  uint64_t size;
+  crypto::Sha256Digest sha256;
+};
+
+crypto::Sha256Digest ManifestDigest(std::vector<ManifestLine> lines) {
+  std::sort(lines.begin(), lines.end(), [](const ManifestLine& a, const ManifestLine& b) { return a.path < b.path; });
+  crypto::Sha256 h;
+  for (const ManifestLine& l : lines) {
+    h.Update(crypto::Hex(l.sha256) + " " + std::to_string(l.size) + " " + crypto::Hex(l.path) + "\n");
+  }
+  return h.Finish();
+}
+
+std::string CommitReason(uint64_t files, uint64_t bytes, const crypto::Sha256Digest& manifest, std::string_view extra) {
+  std::string r =
+      "files=" + std::to_string(files) + " bytes=" + std::to_string(bytes) + " manifest=" + crypto::Hex(manifest);
+  if (!extra.empty()) r += "; " + std::string(extra);
+  return r;
+}
+
+}  // namespace
+
+bool IsValidCategory(std::string_view category) {
+  return std::any_of(std::begin(kCategories), std::end(kCategories), [&](const char* c) { return category == c; });
+}
+
+// ---------------------------------------------------------------------------
+// PendingDeposit / ObjectWriter
+
+struct PendingFile {
+  FileMeta meta;
+  FileRef ref;
+};
+
+struct PendingDeposit::Impl {
+  Store* store = nullptr;  // not owned
+  DepositSpec spec;
+  std::string token;
+  DepositKey key;
+  std::string created_at;
+  std::vector<PendingFile> files;
+  std::set<std::vector<uint8_t>> paths;
+  uint64_t next_object = 0;
+  uint64_t total_bytes = 0;
+  bool writer_open = false;
+  bool done = false;  // committed or abandoned
+};
+
+struct ObjectWriter::Impl {
+  PendingDeposit::Impl* deposit = nullptr;  // not owned
+  FileMeta meta;
+  std::string name;
+  std::string temp_path;
+  std::unique_ptr<WritableFile> file;
+  std::unique_ptr<crypto::AeadSealer> sealer;
+  crypto::Sha256 sha;
+  uint64_t size = 0;
+  uint64_t sealed = 0;
+  Status error;
+  bool finished = false;
+
+  void Discard() {
+    if (file) {
+      (void)file->Close();
+      file.reset();
+      (void)deposit->store->env_->RemoveFile(temp_path);
+    }
+  }
+};
+
+PendingDeposit::PendingDeposit(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+PendingDeposit::~PendingDeposit() {
+  if (impl_ && !impl_->done) {
+    std::vector<std::string> names;
+    for (const PendingFile& f : impl_->files) names.push_back(f.ref.object_name);
+    // Best effort: what cannot be removed now is an orphan for the next Open().
+    (void)impl_->store->RemoveObjects(names);
+  }
+}
+
+size_t PendingDeposit::file_count() const { return impl_->files.size(); }
+uint64_t PendingDeposit::total_bytes() const { return impl_->total_bytes; }
+
+Result<std::unique_ptr<ObjectWriter>> PendingDeposit::AddFile(FileMeta meta) {
+  if (impl_->done) return Status::FailedPrecondition("add file: the deposit was committed or abandoned");
+  if (impl_->writer_open) return Status::FailedPrecondition("add file: the previous file is still being written");
+  std::string shown = meta.display_path.empty() ? crypto::Hex(meta.path) : meta.display_path;
+  if (meta.path.empty()) return Status::InvalidArgument("add file: empty path");
+  if (meta.path.size() > kMaxPathBytes) {
+    return Status::LimitExceeded("add file " + shown.substr(0, 200) + ": path is " + std::to_string(meta.path.size()) +
+                                 " bytes, limit " + std::to_string(kMaxPathBytes));
+  }
+  if (meta.display_path.empty()) return Status::InvalidArgument("add file " + shown + ": empty display path");
+  if (!IsValidCategory(meta.category)) {
+    return Status::InvalidArgument("add file " + shown + ": unknown category '" + meta.category + "'");
+  }
+  if (impl_->files.size() >= kMaxFilesPerDeposit) {
+    return Status::LimitExceeded("add file " + shown + ": a deposit holds at most " +
+                                 std::to_string(kMaxFilesPerDeposit) + " files");
+  }
+  if (impl_->paths.count(meta.path) != 0) {
+    return Status::AlreadyExists("add file " + shown + ": the path is already in this deposit");
+  }
+  Store& store = *impl_->store;
+  auto w = std::make_unique<ObjectWriter::Impl>();
+  w->deposit = impl_.get();
+  w->name = store.keys_->ObjectName("qoima-object-v1:" + impl_->token + ":" + std::to_string(impl_->next_object++));
+  w->temp_path = store.TempPath(w->name);
+  w->meta = std::move(meta);
+  QOIMA_ASSIGN_OR_RETURN(w->file, store.env_->NewWritableFile(w->temp_path));
+  ObjectWriter::Impl* raw = w.get();
+  auto sealer = crypto::AeadSealer::Create(*impl_->key.key, w->name, [raw](std::span<const uint8_t> bytes) {
+    raw->sealed += bytes.size();
+    return raw->file->Append(bytes);
+  });
+  if (!sealer.ok()) {
+    w->Discard();
+    return sealer.status().WithContext("add file " + shown);
+  }
+  w->sealer = std::move(*sealer);
+  impl_->writer_open = true;
+  return std::unique_ptr<ObjectWriter>(new ObjectWriter(std::move(w)));
+}
+
+ObjectWriter::ObjectWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ObjectWriter::~ObjectWriter() {
+  if (!impl_->finished) impl_->Discard();
+  impl_->deposit->writer_open = false;
+}
+
+Status ObjectWriter::Write(std::span<const uint8_t> bytes) {
+  if (!impl_->error.ok()) return impl_->error;
+  if (impl_->finished) return Status::FailedPrecondition("write after finish of " + impl_->meta.display_path);
+  Status s = impl_->sealer->Update(bytes);
+  if (!s.ok()) {
+    impl_->error = s.WithContext("store " + impl_->meta.display_path);
+    impl_->Discard();
+    return impl_->error;
+  }
+  impl_->sha.Update(bytes);
+  impl_->size += bytes.size();
+  return Status::Ok();
+}
+
+Result<FileRef> ObjectWriter::Finish() {
+  if (!impl_->error.ok()) return impl_->error;
+  if (impl_->finished) return Status::FailedPrecondition("finish twice of " + impl_->meta.display_path);
+  Store& store = *impl_->deposit->store;
+  std::string what = "store " + impl_->meta.display_path;
+  auto fail = [&](Status s) -> Status {
+    impl_->error = s.WithContext(what);
+    impl_->Discard();
+    return impl_->error;
+  };
+  Status s = impl_->sealer->Finish();
+  if (s.ok()) s = impl_->file->Sync();
+  if (s.ok()) s = impl_->file->Close();
+  if (!s.ok()) return fail(s);
+  impl_->file.reset();
+  std::string final_path = store.ObjectPath(impl_->name);
+  s = store.EnsureFanoutDir(impl_->name);
+  if (s.ok()) s = store.env_->Rename(impl_->temp_path, final_path);
+  if (!s.ok()) {
+    (void)store.env_->RemoveFile(impl_->temp_path);
+    impl_->error = s.WithContext(what);
+    return impl_->error;
+  }
+  s = store.env_->SyncDir(store.ObjectDir(impl_->name));
+  if (!s.ok()) {
+    (void)store.env_->RemoveFile(final_path);
+    impl_->error = s.WithContext(what);
+    return impl_->error;
+  }
+  impl_->finished = true;
+  FileRef ref;
+  ref.object_name = impl_->name;
+  ref.size = impl_->size;
+  ref.sealed_size = impl_->sealed;
+  ref.sha256 = impl_->sha.Finish();
+  PendingDeposit::Impl& d = *impl_->deposit;
+  d.paths.insert(impl_->meta.path);
+  d.total_bytes += ref.size;
+  d.files.push_back(PendingFile{std::move(impl_->meta), ref});
+  return ref;
+}
+
+// ---------------------------------------------------------------------------
+// Store: open, paths, sweep
+
+Store::~Store() = default;
+
+std::string Store::ObjectDir(const std::string& name) const { return state_dir_ + "/objects/" + name.substr(0, 2); }
+std::string Store::ObjectPath(const std::string& name) const { return ObjectDir(name) + "/" + name; }
+std::string Store::TempPath(const std::string& name) const { return state_dir_ + "/objects/tmp/" + name + ".tmp"; }
+
+Status Store::EnsureFanoutDir(const std::string& name) {
+  std::string prefix = name.substr(0, 2);
+  if (fanout_dirs_.count(prefix) != 0) return Status::Ok();
+  QOIMA_RETURN_IF_ERROR(env_->CreateDir(ObjectDir(name)));
+  QOIMA_RETURN_IF_ERROR(env_->SyncDir(state_dir_ + "/objects"));
+  fanout_dirs_.insert(prefix);
+  return Status::Ok();
+}
+
+Status Store::RemoveObjects(const std::vector<std::string>& names) {
+  Status first;
+  std::set<std::string> dirs;
+  for (const std::string& n : names) {
+    Status s = env_->RemoveFile(ObjectPath(n));
+    if (!s.ok() && s.code() != Code::kNotFound && first.ok()) first = s;
+    dirs.insert(ObjectDir(n));
+  }
+  for (const std::string& d : dirs) {
+    Status s = env_->SyncDir(d);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& state_dir, StoreKeys& keys, const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store());
+  store->state_dir_ = state_dir;
+  store->keys_ = &keys;
+  store->env_ = options.env ? options.env : &Env::Default();
+  store->clock_ = options.clock ? options.clock : &Clock::System();
+  store->options_ = options;
+  Env& env = *store->env_;
+  QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir));
+  QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir + "/objects"));
+  QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir + "/objects/tmp"));
+
+  std::string lock_path = state_dir + "/lock";
+  store->lock_fd_.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!store->lock_fd_) return Status::FromErrno(errno, "open " + lock_path);
+  if (::flock(store->lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Status::FailedPrecondition("store " + state_dir + " is in use by another process");
+    }
+    return Status::FromErrno(errno, "lock " + lock_path);
+  }
+
+  {
+    crypto::SecretBytes key = keys.SqlcipherKey();
+    QOIMA_ASSIGN_OR_RETURN(store->db_, Database::Open(state_dir + "/meta.db", key.span()));
+  }
+  std::string now = store->clock_->NowUtc();
+  QOIMA_ASSIGN_OR_RETURN(store->open_report_.schema_version_before, ApplyMigrations(store->db_, now));
+  QOIMA_ASSIGN_OR_RETURN(store->audit_, AuditLog::Create(store->db_));
+  QOIMA_RETURN_IF_ERROR(store->SweepOrphans().WithContext("open store " + state_dir));
+
+  Actor system{"system", "system"};
+  const OpenReport& r = store->open_report_;
+  if (r.orphan_objects_removed + r.temp_files_removed > 0) {
+    QOIMA_RETURN_IF_ERROR(store
+                              ->Record(system, "store.recover", "store", "success",
+                                       "removed " + std::to_string(r.orphan_objects_removed) + " orphan objects and " +
+                                           std::to_string(r.temp_files_removed) +
+                                           " temporary files left by an interrupted operation")
+                              .status());
+  }
+  if (options.checkpoint_on_open) {
+    QOIMA_ASSIGN_OR_RETURN(uint64_t size, store->audit_->Size());
+    QOIMA_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, store->audit_->LatestCheckpoint());
+    if (size > 0 && (!latest || latest->tree_size < size)) {
+      QOIMA_ASSIGN_OR_RETURN(AuditCheckpoint cp, store->SignCheckpoint());
+      store->open_report_.checkpoint = std::move(cp);
+    }
+  }
+  return store;
+}
+
+Status Store::SweepOrphans() {
+  std::string tmp = state_dir_ + "/objects/tmp";
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> temps, env_->ListDir(tmp));
+  for (const std::string& t : temps) {
+    QOIMA_RETURN_IF_ERROR(env_->RemoveFile(tmp + "/" + t));
+    ++open_report_.temp_files_removed;
+  }
+  if (!temps.empty()) QOIMA_RETURN_IF_ERROR(env_->SyncDir(tmp));
+
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDir(state_dir_ + "/objects"));
+  QOIMA_ASSIGN_OR_RETURN(Statement names, db_.Prepare("SELECT name FROM objects WHERE name >= ? AND name < ?"));
+  for (const std::string& d : dirs) {
+    if (!IsHexName(d, 2)) continue;  // tmp/ and anything foreign: scrub reports the latter
+    fanout_dirs_.insert(d);
+    std::string dir = state_dir_ + "/objects/" + d;
+    QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> files, env_->ListDir(dir));
+    if (files.empty()) continue;
+    std::set<std::string> known;
+    names.Bind(1, d).Bind(2, d + "g");  // every hex name with this prefix sorts below "<prefix>g"
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, names.Step());
+      if (!row) break;
+      known.insert(names.ColumnText(0));
+    }
+    names.Reset();
+    bool removed = false;
+    for (const std::string& f : files) {
+      if (known.count(f) != 0 || !IsHexName(f, 64)) continue;
+      QOIMA_RETURN_IF_ERROR(env_->RemoveFile(dir + "/" + f));
+      ++open_report_.orphan_objects_removed;
+      removed = true;
+    }
+    if (removed) QOIMA_RETURN_IF_ERROR(env_->SyncDir(dir));
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Write path
+
+Result<std::unique_ptr<PendingDeposit>> Store::BeginDeposit(const DepositSpec& spec) {
+  if (spec.tier != "temporary" && spec.tier != "permanent") {
+    return Status::InvalidArgument("begin deposit: tier '" + spec.tier + "' is not temporary or permanent");
+  }
+  if (spec.kind != "source" && spec.kind != "executable" && spec.kind != "mixed") {
+    return Status::InvalidArgument("begin deposit: kind '" + spec.kind + "' is not source, executable or mixed");
+  }
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT count(*) FROM informatization_objects WHERE id = ?"));
+  st.Bind(1, spec.object_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row || st.ColumnInt(0) == 0) {
+    return Status::FailedPrecondition("begin deposit: informatization object " + std::to_string(spec.object_id) +
+                                      " does not exist");
+  }
+  auto impl = std::make_unique<PendingDeposit::Impl>();
+  impl->store = this;
+  impl->spec = spec;
+  impl->token = RandomToken();
+  impl->created_at = clock_->NowUtc();
+  QOIMA_ASSIGN_OR_RETURN(impl->key, keys_->NewDataKey("deposit:" + impl->token));
+  return std::unique_ptr<PendingDeposit>(new PendingDeposit(std::move(impl)));
+}
+
+Status Store::AbandonDeposit(std::unique_ptr<PendingDeposit> pending) {
+  if (!pending) return Status::Ok();
+  PendingDeposit::Impl& d = *pending->impl_;
+  if (d.done) return Status::FailedPrecondition("abandon: the deposit was already committed or abandoned");
+  std::vector<std::string> names;
+  for (const PendingFile& f : d.files) names.push_back(f.ref.object_name);
+  d.done = true;
+  return RemoveObjects(names).WithContext("abandon deposit");
+}
+
+Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pending, const Actor& actor,
+                                              std::string_view reason, const CommitHook& hook) {
+  if (!pending) return Status::InvalidArgument("commit deposit: no deposit");
+  PendingDeposit::Impl& d = *pending->impl_;
+  if (d.done) return Status::FailedPrecondition("commit deposit: already committed or abandoned");
+  if (d.writer_open) return Status::FailedPrecondition("commit deposit: a file is still being written");
+
+  std::vector<ManifestLine> lines;
+  lines.reserve(d.files.size());
+  for (const PendingFile& f : d.files) lines.push_back(ManifestLine{f.meta.path, f.ref.size, f.ref.sha256});
+  CommittedDeposit out;
+  out.manifest_sha256 = ManifestDigest(std::move(lines));
+  out.file_count = d.files.size();
+  out.total_bytes = d.total_bytes;
+  std::string now = clock_->NowUtc();
+
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement v,
+                           db_.Prepare("SELECT coalesce(max(version_no), 0) + 1 FROM deposits WHERE object_id = ?"));
+    v.Bind(1, d.spec.object_id);
+    QOIMA_ASSIGN_OR_RETURN(bool row, v.Step());
+    if (!row) return Status::Internal("commit deposit: no version number");
+    out.version_no = v.ColumnInt(0);
+  }
+  QOIMA_ASSIGN_OR_RETURN(Statement ins,
+                         db_.Prepare("INSERT INTO deposits(object_id, application_id, version_no, version_label, kind, "
+                                     "tier, state, wrapped_key, file_count, total_bytes, manifest_sha256, created_by, "
+                                     "created_at, committed_at, token) "
+                                     "VALUES(?,?,?,?,?,?,'committed',?,?,?,?,?,?,?,?)"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, d.spec.object_id)
+                            .BindOptional(2, d.spec.application_id)
+                            .Bind(3, out.version_no)
+                            .Bind(4, d.spec.version_label)
+                            .Bind(5, d.spec.kind)
+                            .Bind(6, d.spec.tier)
+                            .BindBlob(7, d.key.wrapped)
+                            .Bind(8, static_cast<int64_t>(out.file_count))
+                            .Bind(9, static_cast<int64_t>(out.total_bytes))
+                            .BindBlob(10, out.manifest_sha256)
+                            .BindOptional(11, d.spec.created_by)
+                            .Bind(12, d.created_at)
+                            .Bind(13, now)
+                            .Bind(14, d.token)
+                            .Run()
+                            .WithContext("commit deposit"));
+  out.deposit_id = db_.LastInsertRowid();
+  std::string where = "commit " + DepositObject(out.deposit_id);
+  if (!d.spec.media_ids.empty()) {
+    QOIMA_ASSIGN_OR_RETURN(Statement m, db_.Prepare("INSERT INTO deposit_media(deposit_id, media_id) VALUES(?,?)"));
+    for (int64_t media : d.spec.media_ids) {
+      QOIMA_RETURN_IF_ERROR(m.Bind(1, out.deposit_id).Bind(2, media).Run().WithContext(where));
+    }
+  }
+  QOIMA_ASSIGN_OR_RETURN(Statement obj, db_.Prepare("INSERT INTO objects(deposit_id, name, plain_size, sealed_size, "
+                                                    "sha256) VALUES(?,?,?,?,?)"));
+  QOIMA_ASSIGN_OR_RETURN(Statement file,
+                         db_.Prepare("INSERT INTO files(deposit_id, media_id, path, display_path, size, mtime, sha256, "
+                                     "category, object_id) VALUES(?,?,?,?,?,?,?,?,?)"));
+  for (const PendingFile& f : d.files) {
+    QOIMA_RETURN_IF_ERROR(obj.Bind(1, out.deposit_id)
+                              .Bind(2, f.ref.object_name)
+                              .Bind(3, static_cast<int64_t>(f.ref.size))
+                              .Bind(4, static_cast<int64_t>(f.ref.sealed_size))
+                              .BindBlob(5, f.ref.sha256)
+                              .Run()
+                              .WithContext(where + ": object of " + f.meta.display_path));
+    int64_t object_id = db_.LastInsertRowid();
+    QOIMA_RETURN_IF_ERROR(file.Bind(1, out.deposit_id)
+                              .BindOptional(2, f.meta.media_id)
+                              .BindBlob(3, f.meta.path)
+                              .Bind(4, f.meta.display_path)
+                              .Bind(5, static_cast<int64_t>(f.ref.size))
+                              .BindOptional(6, f.meta.mtime)
+                              .BindBlob(7, f.ref.sha256)
+                              .Bind(8, f.meta.category)
+                              .Bind(9, object_id)
+                              .Run()
+                              .WithContext(where + ": file " + f.meta.display_path));
+  }
+  AuditEvent event{now,
+                   actor.login,
+                   actor.role,
+                   "deposit.commit",
+                   DepositObject(out.deposit_id),
+                   "success",
+                   CommitReason(out.file_count, out.total_bytes, out.manifest_sha256, reason)};
+  QOIMA_ASSIGN_OR_RETURN(out.audit_index, audit_->Append(event));
+  QOIMA_ASSIGN_OR_RETURN(Statement upd, db_.Prepare("UPDATE deposits SET audit_index = ? WHERE id = ?"));
+  QOIMA_RETURN_IF_ERROR(upd.Bind(1, static_cast<int64_t>(out.audit_index)).Bind(2, out.deposit_id).Run());
+  if (hook) QOIMA_RETURN_IF_ERROR(hook(db_, out.deposit_id).WithContext(where));
+  Status committed = tx.Commit();
+  if (!committed.ok()) {
+    // A failed COMMIT may still become durable (e.g. the WAL frame was written
+    // but fsync failed): keep the objects; the next Open() keeps them if the
+    // rows made it and removes them if not.
+    d.done = true;
+    return committed.WithContext(where + " (objects are kept until the next start-up checks them)");
+  }
+  d.done = true;
+  key_cache_[out.deposit_id] = d.key.key;
+  if (options_.checkpoint_after_commit) {
+    Result<AuditCheckpoint> cp = SignCheckpoint();
+    if (cp.ok()) {
+      out.checkpoint = std::move(*cp);
+    } else {
+      out.checkpoint_status = cp.status();
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+
+Result<DepositInfo> Store::GetDeposit(int64_t deposit_id) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         db_.Prepare("SELECT id, object_id, application_id, version_no, version_label, kind, tier, "
+                                     "state, file_count, total_bytes, manifest_sha256, created_at, committed_at, "
+                                     "audit_index FROM deposits WHERE id = ?"));
+  st.Bind(1, deposit_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound(DepositObject(deposit_id) + " does not exist");
+  DepositInfo d;
+  d.id = st.ColumnInt(0);
+  d.object_id = st.ColumnInt(1);
+  d.application_id = OptInt(st, 2);
+  d.version_no = st.ColumnInt(3);
+  d.version_label = st.ColumnText(4);
+  d.kind = st.ColumnText(5);
+  d.tier = st.ColumnText(6);
+  d.state = st.ColumnText(7);
+  d.file_count = static_cast<uint64_t>(st.ColumnInt(8));
+  d.total_bytes = static_cast<uint64_t>(st.ColumnInt(9));
+  d.manifest_sha256 = st.ColumnBlob(10);
+  d.created_at = st.ColumnText(11);
+  d.committed_at = st.ColumnText(12);
+  d.audit_index = OptInt(st, 13);
+  return d;
+}
+
+namespace {
+constexpr std::string_view kFileColumns =
+    "SELECT f.id, f.deposit_id, f.media_id, f.path, f.display_path, f.size, f.mtime, f.sha256, f.category, "
+    "f.object_id FROM files f ";
+
+FileInfo ReadFileRow(const Statement& st) {
+  FileInfo f;
+  f.id = st.ColumnInt(0);
+  f.deposit_id = st.ColumnInt(1);
+  f.media_id = OptInt(st, 2);
+  f.path = st.ColumnBlob(3);
+  f.display_path = st.ColumnText(4);
+  f.size = static_cast<uint64_t>(st.ColumnInt(5));
+  f.mtime = OptInt(st, 6);
+  f.sha256 = ToDigest(st.ColumnBlob(7));
+  f.category = st.ColumnText(8);
+  f.object_id = st.ColumnInt(9);
+  return f;
+}
+
+Result<std::vector<FileInfo>> CollectFiles(Statement& st) {
+  std::vector<FileInfo> out;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadFileRow(st));
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<FileInfo>> Store::QueryFiles(std::string_view where, int64_t arg) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare(std::string(kFileColumns) + std::string(where)));
+  st.Bind(1, arg);
+  return CollectFiles(st);
+}
+
+Result<std::vector<FileInfo>> Store::QueryFilesBlob(std::string_view where, std::span<const uint8_t> arg) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare(std::string(kFileColumns) + std::string(where)));
+  st.BindBlob(1, arg);
+  return CollectFiles(st);
+}
+
+Result<std::vector<FileInfo>> Store::ListFiles(int64_t deposit_id) {
+  return QueryFiles("WHERE f.deposit_id = ? ORDER BY f.path", deposit_id);
+}
+
+Result<FileInfo> Store::GetFile(int64_t file_id) {
+  QOIMA_ASSIGN_OR_RETURN(std::vector<FileInfo> v, QueryFiles("WHERE f.id = ?", file_id));
+  if (v.empty()) return Status::NotFound("file " + std::to_string(file_id) + " does not exist");
+  return std::move(v[0]);
+}
+
+Result<std::vector<FileInfo>> Store::FindFilesBySha256(const crypto::Sha256Digest& sha256) {
+  return QueryFilesBlob("WHERE f.sha256 = ? ORDER BY f.id", sha256);
+}
+
+// ---------------------------------------------------------------------------
+// Read path
+
+Result<std::shared_ptr<const crypto::DataKey>> Store::DepositKeyFor(int64_t deposit_id) {
+  auto it = key_cache_.find(deposit_id);
+  if (it != key_cache_.end()) return it->second;
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT state, wrapped_key, token FROM deposits WHERE id = ?"));
+  st.Bind(1, deposit_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound(DepositObject(deposit_id) + " does not exist");
+  if (st.ColumnText(0) != "committed" || st.ColumnIsNull(1)) {
+    return Status::FailedPrecondition(DepositObject(deposit_id) + " was destroyed: its content is gone");
+  }
+  std::vector<uint8_t> wrapped = st.ColumnBlob(1);
+  std::string token = st.ColumnText(2);
+  Result<std::shared_ptr<const crypto::DataKey>> key = keys_->UnwrapDataKey(wrapped, "deposit:" + token);
+  if (!key.ok()) return key.status().WithContext(DepositObject(deposit_id) + ": unwrap data key");
+  key_cache_[deposit_id] = *key;
+  return *key;
+}
+
+Status Store::ReadObject(const crypto::DataKey& key, const std::string& name, uint64_t sealed_size, uint64_t size,
+                         const crypto::Sha256Digest& sha256, const crypto::ByteSink& sink) {
+  std::string path = ObjectPath(name);
+  Result<uint64_t> actual = env_->FileSize(path);
+  if (!actual.ok()) {
+    if (actual.status().code() == Code::kNotFound) return Status::Corrupt("object " + name + " is missing");
+    return actual.status();
+  }
+  if (*actual != sealed_size) {
+    return Status::Corrupt("object " + name + " is " + std::to_string(*actual) + " bytes, the database says " +
+                           std::to_string(sealed_size) + (*actual < sealed_size ? " (truncated)" : " (appended to)"));
+  }
+  crypto::Sha256 sha;
+  uint64_t got = 0;
+  auto forward = [&](std::span<const uint8_t> bytes) -> Status {
+    sha.Update(bytes);
+    got += bytes.size();
+    return sink ? sink(bytes) : Status::Ok();
+  };
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<crypto::AeadOpener> opener, crypto::AeadOpener::Create(key, name, forward));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> in, env_->NewSequentialFile(path));
+  std::vector<uint8_t> buf(kReadBufferSize);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(size_t n, in->Read(buf));
+    if (n == 0) break;
+    Status s = opener->Update(std::span<const uint8_t>(buf.data(), n));
+    if (!s.ok()) {
+      if (s.code() == Code::kCorrupt) {
+        return Status::Corrupt("object " + name +
+                               " does not authenticate (altered, swapped or wrong key): " + s.message());
+      }
+      return s;
+    }
+  }
+  Status fin = opener->Finish();
+  if (!fin.ok()) return Status::Corrupt("object " + name + " does not authenticate at its end: " + fin.message());
+  if (got != size) {
+    return Status::Corrupt("object " + name + " holds " + std::to_string(got) + " bytes, the database says " +
+                           std::to_string(size));
+  }
+  if (sha.Finish() != sha256) return Status::Corrupt("object " + name + ": content SHA-256 differs from the database");
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<DepositReader>> Store::OpenDeposit(int64_t deposit_id, const Actor& actor,
+                                                          std::string_view reason) {
+  Result<std::shared_ptr<const crypto::DataKey>> key = DepositKeyFor(deposit_id);
+  if (!key.ok()) {
+    (void)Record(actor, "deposit.read", DepositObject(deposit_id), "failure", key.status().message());
+    return key.status();
+  }
+  QOIMA_ASSIGN_OR_RETURN(uint64_t index, Record(actor, "deposit.read", DepositObject(deposit_id), "success", reason));
+  return std::unique_ptr<DepositReader>(new DepositReader(*this, deposit_id, *key, index));
+}
+
+Status DepositReader::ReadFile(int64_t file_id, const crypto::ByteSink& sink) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, store_.db_.Prepare("SELECT f.deposit_id, o.name, o.sealed_size, f.size, "
+                                                          "f.sha256, f.display_path FROM files f JOIN objects o ON "
+                                                          "o.id = f.object_id WHERE f.id = ?"));
+  st.Bind(1, file_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("file " + std::to_string(file_id) + " does not exist");
+  if (st.ColumnInt(0) != deposit_id_) {
+    return Status::InvalidArgument("file " + std::to_string(file_id) + " is not in " + DepositObject(deposit_id_));
+  }
+  std::string display = st.ColumnText(5);
+  return store_
+      .ReadObject(*key_, st.ColumnText(1), static_cast<uint64_t>(st.ColumnInt(2)),
+                  static_cast<uint64_t>(st.ColumnInt(3)), ToDigest(st.ColumnBlob(4)), sink)
+      .WithContext("read " + DepositObject(deposit_id_) + " file " + display);
+}
+
+Status Store::ReadFile(int64_t file_id, const Actor& actor, std::string_view reason, const crypto::ByteSink& sink) {
+  QOIMA_ASSIGN_OR_RETURN(FileInfo f, GetFile(file_id));
+  std::string object = DepositObject(f.deposit_id) + "/file:" + std::to_string(file_id);
+  Result<std::shared_ptr<const crypto::DataKey>> key = DepositKeyFor(f.deposit_id);
+  if (!key.ok()) {
+    (void)Record(actor, "file.read", object, "failure", key.status().message());
+    return key.status();
+  }
+  QOIMA_RETURN_IF_ERROR(Record(actor, "file.read", object, "success", reason).status());
+  DepositReader reader(*this, f.deposit_id, *key, 0);
+  Status s = reader.ReadFile(file_id, sink);
+  if (!s.ok()) (void)Record(actor, "file.read", object, "failure", s.message());
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Audit
+
+Result<uint64_t> Store::Record(const Actor& actor, std::string_view action, std::string_view object,
+                               std::string_view outcome, std::string_view reason) {
+  AuditEvent e{clock_->NowUtc(),    actor.login,          actor.role,         std::string(action),
+               std::string(object), std::string(outcome), std::string(reason)};
+  return audit_->Append(e);
+}
+
+Result<AuditCheckpoint> Store::SignCheckpoint() { return audit_->Checkpoint(keys_->signer(), clock_->NowUtc()); }
+
+Result<AuditVerifyReport> Store::VerifyAudit(const std::vector<std::string>& extra_trusted_keys_pem) {
+  AuditVerifyOptions opts;
+  opts.trusted_keys_pem = extra_trusted_keys_pem;
+  opts.trusted_keys_pem.push_back(keys_->signer().PublicKeyPem());
+  return audit_->Verify(opts);
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle
+
+Status Store::PromoteToPermanent(int64_t deposit_id, const Actor& actor, std::string_view reason,
+                                 std::optional<int64_t> user_id) {
+  QOIMA_ASSIGN_OR_RETURN(DepositInfo d, GetDeposit(deposit_id));
+  if (d.state != "committed") return Status::FailedPrecondition(DepositObject(deposit_id) + " is " + d.state);
+  if (d.tier == "permanent") return Status::FailedPrecondition(DepositObject(deposit_id) + " is already permanent");
+  if (reason.empty()) return Status::InvalidArgument("promote " + DepositObject(deposit_id) + ": a reason is required");
+  std::string now = clock_->NowUtc();
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(Statement upd, db_.Prepare("UPDATE deposits SET tier = 'permanent' WHERE id = ?"));
+  QOIMA_RETURN_IF_ERROR(upd.Bind(1, deposit_id).Run());
+  QOIMA_ASSIGN_OR_RETURN(Statement ins, db_.Prepare("INSERT INTO tier_changes(deposit_id, from_tier, to_tier, reason, "
+                                                    "changed_by, changed_at) VALUES(?,'temporary','permanent',?,?,?)"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, deposit_id).Bind(2, reason).BindOptional(3, user_id).Bind(4, now).Run());
+  QOIMA_RETURN_IF_ERROR(audit_
+                            ->Append({now, actor.login, actor.role, "deposit.promote", DepositObject(deposit_id),
+                                      "success", "temporary -> permanent; " + std::string(reason)})
+                            .status());
+  return tx.Commit();
+}
+
+Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, std::string_view reason,
+                                        std::optional<int64_t> approval_id, std::optional<int64_t> act_id,
+                                        std::optional<int64_t> user_id) {
+  QOIMA_ASSIGN_OR_RETURN(DepositInfo d, GetDeposit(deposit_id));
+  if (d.state != "committed") {
+    return Status::FailedPrecondition("destroy " + DepositObject(deposit_id) + ": it is " + d.state);
+  }
+  if (reason.empty()) return Status::InvalidArgument("destroy " + DepositObject(deposit_id) + ": a reason is required");
+  std::vector<std::string> names;
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT name FROM objects WHERE deposit_id = ?"));
+    st.Bind(1, deposit_id);
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      names.push_back(st.ColumnText(0));
+    }
+  }
+  Tombstone t;
+  t.deposit_id = deposit_id;
+  t.destroyed_at = clock_->NowUtc();
+  t.file_count = d.file_count;
+  t.total_bytes = d.total_bytes;
+  std::string where = "destroy " + DepositObject(deposit_id);
+  {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    QOIMA_RETURN_IF_ERROR(
+        db_.Exec("UPDATE deposits SET state = 'destroyed', wrapped_key = NULL WHERE id = " + std::to_string(deposit_id))
+            .WithContext(where));
+    QOIMA_RETURN_IF_ERROR(db_.Exec("DELETE FROM files WHERE deposit_id = " + std::to_string(deposit_id) +
+                                   "; DELETE FROM objects WHERE deposit_id = " + std::to_string(deposit_id) + ";")
+                              .WithContext(where));
+    crypto::Sha256Digest manifest = ToDigest(d.manifest_sha256);
+    QOIMA_ASSIGN_OR_RETURN(
+        t.audit_index,
+        audit_->Append({t.destroyed_at, actor.login, actor.role, "deposit.destroy", DepositObject(deposit_id),
+                        "success", CommitReason(d.file_count, d.total_bytes, manifest, reason)}));
+    QOIMA_ASSIGN_OR_RETURN(Statement ins,
+                           db_.Prepare("INSERT INTO tombstones(deposit_id, destroyed_at, destroyed_by, approval_id, "
+                                       "act_id, reason, file_count, total_bytes, manifest_sha256, audit_index) "
+                                       "VALUES(?,?,?,?,?,?,?,?,?,?)"));
+    QOIMA_RETURN_IF_ERROR(ins.Bind(1, deposit_id)
+                              .Bind(2, t.destroyed_at)
+                              .BindOptional(3, user_id)
+                              .BindOptional(4, approval_id)
+                              .BindOptional(5, act_id)
+                              .Bind(6, reason)
+                              .Bind(7, static_cast<int64_t>(d.file_count))
+                              .Bind(8, static_cast<int64_t>(d.total_bytes))
+                              .BindBlob(9, d.manifest_sha256)
+                              .Bind(10, static_cast<int64_t>(t.audit_index))
+                              .Run()
+                              .WithContext(where));
+    QOIMA_RETURN_IF_ERROR(tx.Commit().WithContext(where));
+  }
+  key_cache_.erase(deposit_id);
+  // Move the pages that held the wrapped key out of the WAL into the main file
+  // (where secure_delete zeroed them) and truncate the WAL.
+  QOIMA_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);").WithContext(where));
+  QOIMA_RETURN_IF_ERROR(RemoveObjects(names).WithContext(where + " (key shredded; removing objects)"));
+  t.objects_removed = names.size();
+  if (options_.checkpoint_after_commit) QOIMA_RETURN_IF_ERROR(SignCheckpoint().status());
+  return t;
+}
+
+}  // namespace qoima::storage

@@ -1,0 +1,351 @@
+// Store: the appliance's durable state in one directory: the SQLCipher
+// metadata database, the encrypted object store and the audit log.
+//
+//   <state_dir>/meta.db        SQLCipher database (schema: docs/storage.md)
+//   <state_dir>/objects/ab/... one sealed file per stored file, named by a
+//                              keyed hash (64 hex), fanned out by its first
+//                              two hex digits
+//   <state_dir>/objects/tmp/   objects being written
+//   <state_dir>/lock           flock()ed while a Store is open
+//
+// Write path (an intake): BeginDeposit() -> PendingDeposit; for each file
+// AddFile() -> ObjectWriter; Write() the bytes as they come off the medium
+// (sealed with the deposit's fresh data key and hashed on the fly); Finish()
+// makes the object durable (temp -> fsync -> rename -> fsync dir). Nothing is
+// part of the store until CommitDeposit() inserts the deposit, object and
+// file rows and the audit leaf in ONE transaction. AbandonDeposit() (or
+// dropping the PendingDeposit) removes the objects; a crash leaves orphans
+// that Open() removes. So a deposit is whole or absent.
+//
+// Read path: every release of deposited content is recorded in the audit log
+// before the first byte leaves (Annex 4, 3.1.5).
+//
+// Destruction crypto-shreds: the wrapped data key is deleted (secure_delete,
+// WAL checkpointed) in the transaction that writes the tombstone and the audit
+// event; the objects are unlinked after the commit.
+//
+// Ownership: a Store owns its Database, AuditLog and the directory lock; it
+// borrows StoreKeys, Env and Clock (which must outlive it). PendingDeposit,
+// ObjectWriter and DepositReader borrow the Store and must not outlive it.
+// Thread-safety: one thread at a time (the appliance serialises calls).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+#include "storage/audit_log.h"
+#include "storage/clock.h"
+#include "storage/database.h"
+#include "storage/env.h"
+#include "storage/store_keys.h"
+
+namespace qoima::storage {
+
+/// Named limits on what a deposit may hold (metadata comes from untrusted media).
+inline constexpr size_t kMaxPathBytes = 4096;
+inline constexpr size_t kMaxFilesPerDeposit = 5'000'000;
+
+/// The categories of 003 cl.10 as stored in files.category.
+bool IsValidCategory(std::string_view category);
+
+/// Who acts: a user login (or "system") and the role they act in.
+struct Actor {
+  std::string login;
+  std::string role;
+};
+
+struct StoreOptions {
+  Env* env = nullptr;      // default: Env::Default()
+  Clock* clock = nullptr;  // default: Clock::System()
+  /// Sign an audit checkpoint after each committed deposit and when Open()
+  /// finds unsigned entries (the previous session ended without one).
+  bool checkpoint_after_commit = true;
+  bool checkpoint_on_open = true;
+};
+
+struct OpenReport {
+  int schema_version_before = 0;
+  uint64_t temp_files_removed = 0;
+  uint64_t orphan_objects_removed = 0;
+  std::optional<AuditCheckpoint> checkpoint;  // signed at open, if any
+};
+
+struct DepositSpec {
+  int64_t object_id = 0;  // informatization_objects.id
+  std::optional<int64_t> application_id;
+  std::string version_label;
+  std::string kind = "source";     // source | executable | mixed
+  std::string tier = "temporary";  // temporary | permanent
+  std::optional<int64_t> created_by;
+  std::vector<int64_t> media_ids;
+};
+
+struct FileMeta {
+  std::vector<uint8_t> path;  // raw bytes as on the medium, relative
+  std::string display_path;   // UTF-8 for screens and acts
+  std::optional<int64_t> mtime;
+  std::string category;
+  std::optional<int64_t> media_id;
+};
+
+/// A file once its object is durable.
+struct FileRef {
+  std::string object_name;
+  uint64_t size = 0;
+  uint64_t sealed_size = 0;
+  crypto::Sha256Digest sha256{};
+};
+
+struct FileInfo {
+  int64_t id = 0;
+  int64_t deposit_id = 0;
+  std::optional<int64_t> media_id;
+  std::vector<uint8_t> path;
+  std::string display_path;
+  uint64_t size = 0;
+  std::optional<int64_t> mtime;
+  crypto::Sha256Digest sha256{};
+  std::string category;
+  int64_t object_id = 0;
+};
+
+struct DepositInfo {
+  int64_t id = 0;
+  int64_t object_id = 0;
+  std::optional<int64_t> application_id;
+  int64_t version_no = 0;
+  std::string version_label;
+  std::string kind;
+  std::string tier;
+  std::string state;  // committed | destroyed
+  uint64_t file_count = 0;
+  uint64_t total_bytes = 0;
+  std::vector<uint8_t> manifest_sha256;
+  std::string created_at;
+  std::string committed_at;
+  std::optional<int64_t> audit_index;
+};
+
+struct CommittedDeposit {
+  int64_t deposit_id = 0;
+  int64_t version_no = 0;
+  uint64_t audit_index = 0;
+  crypto::Sha256Digest manifest_sha256{};
+  uint64_t file_count = 0;
+  uint64_t total_bytes = 0;
+  /// The checkpoint signed after the commit; empty when disabled or when
+  /// signing failed (then checkpoint_status says why; the deposit IS committed).
+  std::optional<AuditCheckpoint> checkpoint;
+  Status checkpoint_status;
+};
+
+struct Tombstone {
+  int64_t deposit_id = 0;
+  std::string destroyed_at;
+  uint64_t file_count = 0;
+  uint64_t total_bytes = 0;
+  uint64_t audit_index = 0;
+  uint64_t objects_removed = 0;
+};
+
+struct ScrubProblem {
+  std::optional<int64_t> deposit_id;
+  std::string message;  // names the deposit, file and object
+};
+
+struct ScrubReport {
+  uint64_t deposits = 0;
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+  std::vector<ScrubProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+class Store;
+class PendingDeposit;
+
+/// Streams one file into the store. Created by PendingDeposit::AddFile().
+class ObjectWriter {
+ public:
+  ~ObjectWriter();
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+
+  /// Seals and writes `bytes`. After an error the writer is dead and the
+  /// file is not part of the deposit.
+  Status Write(std::span<const uint8_t> bytes);
+  /// Seals the final chunk and makes the object durable; the file then
+  /// belongs to the pending deposit. On failure the temp file is removed.
+  Result<FileRef> Finish();
+
+ private:
+  friend class PendingDeposit;
+  struct Impl;
+  explicit ObjectWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A deposit being written. Dropping it without CommitDeposit() abandons it.
+class PendingDeposit {
+ public:
+  ~PendingDeposit();
+  PendingDeposit(const PendingDeposit&) = delete;
+  PendingDeposit& operator=(const PendingDeposit&) = delete;
+
+  /// Starts a file. kInvalidArgument for a bad category, empty or too long
+  /// path; kAlreadyExists for a path already in this deposit.
+  /// REQUIRES: the previous writer finished or was dropped.
+  Result<std::unique_ptr<ObjectWriter>> AddFile(FileMeta meta);
+
+  size_t file_count() const;
+  uint64_t total_bytes() const;
+
+ private:
+  friend class Store;
+  friend class ObjectWriter;
+  struct Impl;
+  explicit PendingDeposit(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Reads the files of one deposit after one audit event recorded the access.
+class DepositReader {
+ public:
+  /// Decrypts file `file_id` (of this deposit) into `sink`, then checks
+  /// size and SHA-256 against the database. Bytes reach the sink chunk by
+  /// chunk as they authenticate: treat them as provisional until OK returns.
+  Status ReadFile(int64_t file_id, const crypto::ByteSink& sink);
+  int64_t deposit_id() const { return deposit_id_; }
+  uint64_t audit_index() const { return audit_index_; }
+
+ private:
+  friend class Store;
+  DepositReader(Store& store, int64_t deposit_id, std::shared_ptr<const crypto::DataKey> key, uint64_t audit_index)
+      : store_(store), deposit_id_(deposit_id), key_(std::move(key)), audit_index_(audit_index) {}
+  Store& store_;
+  int64_t deposit_id_;
+  std::shared_ptr<const crypto::DataKey> key_;
+  uint64_t audit_index_;
+};
+
+class Store {
+ public:
+  /// Opens (creating on first use) the store in `state_dir`: locks it, opens
+  /// meta.db with keys.SqlcipherKey(), runs migrations, removes temp files
+  /// and orphan objects, and signs a checkpoint over unsigned audit entries.
+  static Result<std::unique_ptr<Store>> Open(const std::string& state_dir, StoreKeys& keys,
+                                             const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const OpenReport& open_report() const { return open_report_; }
+  const std::string& state_dir() const { return state_dir_; }
+  /// The metadata database, for the appliance's own tables (applications,
+  /// journal, acts, ...). Do not write deposits, objects, files or audit rows
+  /// directly.
+  Database& db() { return db_; }
+  AuditLog& audit() { return *audit_; }
+  Clock& clock() { return *clock_; }
+
+  // --- Write path -----------------------------------------------------------
+  Result<std::unique_ptr<PendingDeposit>> BeginDeposit(const DepositSpec& spec);
+  /// Extra rows to write in the commit transaction (decision, act, ...);
+  /// gets the new deposit id.
+  using CommitHook = std::function<Status(Database&, int64_t deposit_id)>;
+  /// Commits the deposit rows and the "deposit.commit" audit leaf in one
+  /// transaction. On failure nothing is committed and the objects are removed.
+  Result<CommittedDeposit> CommitDeposit(std::unique_ptr<PendingDeposit> pending, const Actor& actor,
+                                         std::string_view reason = "", const CommitHook& hook = {});
+  /// Removes the pending deposit's objects and records nothing.
+  Status AbandonDeposit(std::unique_ptr<PendingDeposit> pending);
+
+  // --- Queries --------------------------------------------------------------
+  Result<DepositInfo> GetDeposit(int64_t deposit_id);
+  Result<std::vector<FileInfo>> ListFiles(int64_t deposit_id);
+  Result<FileInfo> GetFile(int64_t file_id);
+  /// Files (of committed deposits) whose content has this SHA-256.
+  Result<std::vector<FileInfo>> FindFilesBySha256(const crypto::Sha256Digest& sha256);
+
+  // --- Read path ------------------------------------------------------------
+  /// Records "deposit.read" (actor, reason) and returns a reader.
+  Result<std::unique_ptr<DepositReader>> OpenDeposit(int64_t deposit_id, const Actor& actor, std::string_view reason);
+  /// One file: records "file.read" then streams it.
+  Status ReadFile(int64_t file_id, const Actor& actor, std::string_view reason, const crypto::ByteSink& sink);
+
+  // --- Audit ----------------------------------------------------------------
+  /// Appends an event stamped with the clock.
+  Result<uint64_t> Record(const Actor& actor, std::string_view action, std::string_view object,
+                          std::string_view outcome, std::string_view reason);
+  /// Signs the current tree head (end of a session).
+  Result<AuditCheckpoint> SignCheckpoint();
+  /// `qoima audit verify`: the whole log against the device key.
+  Result<AuditVerifyReport> VerifyAudit(const std::vector<std::string>& extra_trusted_keys_pem = {});
+
+  // --- Lifecycle ------------------------------------------------------------
+  /// temporary -> permanent (003 cl.6-8), with a tier_changes row and audit event.
+  Status PromoteToPermanent(int64_t deposit_id, const Actor& actor, std::string_view reason,
+                            std::optional<int64_t> user_id = std::nullopt);
+  /// Crypto-shreds a committed deposit (see the class comment).
+  Result<Tombstone> DestroyDeposit(int64_t deposit_id, const Actor& actor, std::string_view reason,
+                                   std::optional<int64_t> approval_id = std::nullopt,
+                                   std::optional<int64_t> act_id = std::nullopt,
+                                   std::optional<int64_t> user_id = std::nullopt);
+
+  /// `qoima verify-store`: database integrity, every object re-read (AEAD and
+  /// SHA-256 against the rows), manifests against the audit log, orphans.
+  /// Problems go into the report; a non-OK Status means the scrub could not run.
+  Result<ScrubReport> VerifyStore();
+
+  /// `qoima backup DIR`: a consistent copy (DB snapshot, objects, signed
+  /// manifest) into the new directory `dir`. Formats: docs/storage.md.
+  Status Backup(const std::string& dir, const Actor& actor);
+  /// `qoima restore`: checks a backup (manifest signature, every file's
+  /// SHA-256, the DB opens with `keys`, scrub and audit verify pass) and
+  /// installs it as the store in `state_dir`, which must not hold a store.
+  static Status Restore(const std::string& backup_dir, const std::string& state_dir, StoreKeys& keys,
+                        const StoreOptions& options = {});
+
+ private:
+  friend class PendingDeposit;
+  friend class ObjectWriter;
+  friend class DepositReader;
+  Store() = default;
+  Status SweepOrphans();
+  std::string ObjectPath(const std::string& name) const;
+  std::string ObjectDir(const std::string& name) const;
+  std::string TempPath(const std::string& name) const;
+  Status EnsureFanoutDir(const std::string& name);
+  Status RemoveObjects(const std::vector<std::string>& names);
+  Result<std::shared_ptr<const crypto::DataKey>> DepositKeyFor(int64_t deposit_id);
+  Status ReadObject(const crypto::DataKey& key, const std::string& name, uint64_t sealed_size, uint64_t size,
+                    const crypto::Sha256Digest& sha256, const crypto::ByteSink& sink);
+  Result<std::vector<FileInfo>> QueryFiles(std::string_view where, int64_t arg);
+  Result<std::vector<FileInfo>> QueryFilesBlob(std::string_view where, std::span<const uint8_t> arg);
+
+  std::string state_dir_;
+  StoreKeys* keys_ = nullptr;  // not owned
+  Env* env_ = nullptr;         // not owned
+  Clock* clock_ = nullptr;     // not owned
+  StoreOptions options_;
+  UniqueFd lock_fd_;
+  Database db_;
+  std::unique_ptr<AuditLog> audit_;
+  OpenReport open_report_;
+  std::set<std::string> fanout_dirs_;
+  std::map<int64_t, std::shared_ptr<const crypto::DataKey>> key_cache_;
+};
+
+}  // namespace qoima::storage

@@ -1,0 +1,257 @@
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "storage/store.h"
+#include "tests/fixtures/temp_dir.h"
+#include "tests/storage/fake_store_keys.h"
+#include "tests/storage/store_test_util.h"
+
+using namespace qoima::storage;
+using namespace qoima::testing;
+using qoima::Code;
+namespace fs = std::filesystem;
+
+namespace {
+
+const Actor kClerk{"clerk1", "clerk"};
+
+size_t CountObjectFiles(const std::string& state_dir) {
+  size_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(state_dir + "/objects")) {
+    if (e.is_regular_file()) ++n;
+  }
+  return n;
+}
+
+std::vector<TestFile> SampleFiles() {
+  return {{"src/main.c", "int main(void) { return 0; }\n"},
+          {"src/қазақ/әріп.txt", std::string(200000, 'x')},
+          {"docs/empty.txt", "", "technical_documentation"},
+          {"bin/app", std::string(65536, '\x7f'), "executables"}};
+}
+
+}  // namespace
+
+TEST_CASE("store commits a deposit whole and reads every file back") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  auto pending = WriteDeposit(**store, obj, SampleFiles(), 1000);
+  auto committed = (*store)->CommitDeposit(std::move(pending), kClerk, "accepted per act 17");
+  REQUIRE(committed.ok());
+  CHECK(committed->file_count == 4);
+  CHECK(committed->version_no == 1);
+  CHECK(committed->total_bytes == 29 + 200000 + 65536);
+  REQUIRE(committed->checkpoint.has_value());
+  CHECK(committed->checkpoint->tree_size == committed->audit_index + 1);
+
+  auto files = (*store)->ListFiles(committed->deposit_id);
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 4);
+  for (const FileInfo& f : *files) {
+    std::string want;
+    for (const TestFile& t : SampleFiles()) {
+      if (t.path == f.display_path) want = t.content;
+    }
+    qoima::Status s;
+    CHECK(ReadAll(**store, f.id, &s) == want);
+    CHECK(s.ok());
+    CHECK(f.sha256 == qoima::crypto::Sha256::Digest(want));
+  }
+  // Object names are keyed hashes: no path or content shows in the store.
+  for (const auto& e : fs::recursive_directory_iterator(dir.Sub("state/objects"))) {
+    if (!e.is_regular_file()) continue;
+    CHECK(e.path().filename().string().size() == 64);
+    CHECK(ReadFile(e.path()).find("int main") == std::string::npos);
+  }
+  // Each read is in the audit log before the content went out.
+  auto events = (*store)->audit().Entries(0, 100);
+  REQUIRE(events.ok());
+  size_t reads = 0;
+  for (const AuditEvent& e : *events) {
+    if (e.action == "file.read") {
+      ++reads;
+      CHECK(e.actor == "auditor1");
+      CHECK(e.reason == "test read");
+    }
+  }
+  CHECK(reads == 4);
+  auto verify = (*store)->VerifyStore();
+  REQUIRE(verify.ok());
+  CHECK(verify->ok());
+  CHECK(verify->objects == 4);
+  auto audit = (*store)->VerifyAudit();
+  REQUIRE(audit.ok());
+  CHECK(audit->ok());
+}
+
+TEST_CASE("store numbers versions per object and finds files by SHA-256") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  auto c1 = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a.c", "same bytes"}}), kClerk);
+  auto c2 = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"b.c", "same bytes"}, {"c.c", "other"}}), kClerk);
+  REQUIRE(c1.ok());
+  REQUIRE(c2.ok());
+  CHECK(c1->version_no == 1);
+  CHECK(c2->version_no == 2);
+  auto found = (*store)->FindFilesBySha256(qoima::crypto::Sha256::Digest(std::string_view("same bytes")));
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 2);
+  CHECK((*found)[0].deposit_id == c1->deposit_id);
+  CHECK((*found)[1].deposit_id == c2->deposit_id);
+}
+
+TEST_CASE("store refuses bad file metadata before writing bytes") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  DepositSpec spec;
+  spec.object_id = obj;
+  auto pending = (*store)->BeginDeposit(spec);
+  REQUIRE(pending.ok());
+  auto bad_cat = (*pending)->AddFile({Bytes("x"), "x", std::nullopt, "poetry", std::nullopt});
+  REQUIRE_FALSE(bad_cat.ok());
+  CHECK(bad_cat.status().message().find("poetry") != std::string::npos);
+  auto too_long = (*pending)->AddFile(
+      {std::vector<uint8_t>(kMaxPathBytes + 1, 'a'), "long", std::nullopt, "source_code", std::nullopt});
+  CHECK(too_long.status().code() == Code::kLimitExceeded);
+  {
+    auto w = (*pending)->AddFile({Bytes("a"), "a", std::nullopt, "source_code", std::nullopt});
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Finish().ok());
+  }
+  auto dup = (*pending)->AddFile({Bytes("a"), "a", std::nullopt, "source_code", std::nullopt});
+  CHECK(dup.status().code() == Code::kAlreadyExists);
+  spec.object_id = 999;
+  CHECK((*store)->BeginDeposit(spec).status().code() == Code::kFailedPrecondition);
+  spec.object_id = obj;
+  spec.tier = "forever";
+  CHECK((*store)->BeginDeposit(spec).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("store abandons a pending deposit without a trace") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  uint64_t audit_before = *(*store)->audit().Size();
+  SECTION("explicitly") {
+    auto pending = WriteDeposit(**store, obj, SampleFiles());
+    CHECK(CountObjectFiles(dir.Sub("state")) == 4);
+    REQUIRE((*store)->AbandonDeposit(std::move(pending)).ok());
+  }
+  SECTION("by dropping it, with a file half written") {
+    auto pending = WriteDeposit(**store, obj, SampleFiles());
+    auto w = pending->AddFile({Bytes("half"), "half", std::nullopt, "source_code", std::nullopt});
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Write(Bytes(std::string(100000, 'h'))).ok());
+    w->reset();
+    pending.reset();
+  }
+  CHECK(CountObjectFiles(dir.Sub("state")) == 0);
+  CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == 0);
+  CHECK(*(*store)->audit().Size() == audit_before);
+}
+
+TEST_CASE("store start-up removes orphan objects and temp files and records it") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  int64_t kept_file = 0;
+  {
+    auto store = Store::Open(dir.Sub("state"), keys);
+    REQUIRE(store.ok());
+    int64_t obj = AddInformatizationObject(**store);
+    auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"kept.c", "kept"}}), kClerk);
+    REQUIRE(c.ok());
+    kept_file = (*(*store)->ListFiles(c->deposit_id))[0].id;
+    // An intake that never committed: a child process writes the objects and
+    // dies without running any destructor (as in a crash).
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      auto pending = WriteDeposit(**store, obj, SampleFiles());
+      ::_exit(CountObjectFiles(dir.Sub("state")) == 5 ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    WriteFile(dir.Sub("state/objects/tmp/abc.tmp"), "partial");
+  }
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  CHECK((*store)->open_report().orphan_objects_removed == 4);
+  CHECK((*store)->open_report().temp_files_removed == 1);
+  CHECK(CountObjectFiles(dir.Sub("state")) == 1);
+  CHECK(ReadAll(**store, kept_file) == "kept");
+  auto events = (*store)->audit().Entries(0, 100);
+  REQUIRE(events.ok());
+  bool recorded = false;
+  for (const AuditEvent& e : *events) recorded = recorded || e.action == "store.recover";
+  CHECK(recorded);
+  CHECK((*store)->VerifyStore()->ok());
+}
+
+TEST_CASE("store is locked against a second opener") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto first = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(first.ok());
+  auto second = Store::Open(dir.Sub("state"), keys);
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().message().find("in use") != std::string::npos);
+}
+
+TEST_CASE("store commit hook writes extra rows in the same transaction") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  SECTION("hook succeeds") {
+    auto c =
+        (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a", "a"}}), kClerk, "", [](Database& db, int64_t id) {
+          return db.Exec("INSERT INTO store_meta VALUES('last_deposit', '" + std::to_string(id) + "')");
+        });
+    REQUIRE(c.ok());
+    CHECK(*(*store)->db().QueryText("SELECT value FROM store_meta WHERE key='last_deposit'") ==
+          std::to_string(c->deposit_id));
+  }
+  SECTION("hook fails: nothing is committed and the objects are gone") {
+    uint64_t audit_before = *(*store)->audit().Size();
+    auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a", "a"}}), kClerk, "",
+                                     [](Database&, int64_t) { return qoima::Status::Cancelled("operator said no"); });
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == Code::kCancelled);
+    CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == 0);
+    CHECK(*(*store)->audit().Size() == audit_before);
+    CHECK(CountObjectFiles(dir.Sub("state")) == 0);
+  }
+}
+
+TEST_CASE("store promotes a deposit to the permanent tier with history") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a", "a"}}), kClerk);
+  REQUIRE(c.ok());
+  CHECK((*store)->PromoteToPermanent(c->deposit_id, kClerk, "").code() == Code::kInvalidArgument);
+  REQUIRE((*store)->PromoteToPermanent(c->deposit_id, kClerk, "security testing passed, report 5").ok());
+  CHECK((*store)->GetDeposit(c->deposit_id)->tier == "permanent");
+  CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM tier_changes") == 1);
+  CHECK((*store)->PromoteToPermanent(c->deposit_id, kClerk, "again").code() == Code::kFailedPrecondition);
+}
