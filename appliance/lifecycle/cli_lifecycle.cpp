@@ -24,7 +24,7 @@
 #include "appliance/role.h"
 #include "hardware/media_reader.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -424,9 +424,6 @@ int CmdChecksum(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     expected = std::move(*t);
     against = "object " + a.Get("--object") + " version " + std::to_string(*ver) + " (" +
               std::string(StoreTierName(info.tier)) + " store)";
-    if (!info.root_hex.empty() && info.root_hex != crypto::Hex(expected.root))
-      std::fprintf(stderr, "qoima: note: the version's recorded root %s differs from its file list's %s\n",
-                   info.root_hex.c_str(), crypto::Hex(expected.root).c_str());
   }
   auto actual = ChecksumTarget(a.pos[0]);
   if (!actual.ok()) return Fail(actual.status());
@@ -707,6 +704,11 @@ int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
 }
 
 }  // namespace
+}  // namespace qoima::appliance::lifecycle
+
+namespace qoima::appliance {
+
+using namespace lifecycle;
 
 bool IsLifecycleCommand(const std::string& name) { return kCommands.count(name) != 0; }
 

@@ -4,9 +4,10 @@
 
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
+#include "appliance/lifecycle/tree_checksum.h"
 #include "crypto/hash.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -136,9 +137,30 @@ Result<std::vector<VersionInfo>> LifecycleService::Versions(int64_t object_id) {
     v.state = st.ColumnText(6);
     v.file_count = st.ColumnInt(7);
     v.total_bytes = st.ColumnInt(8);
-    if (!st.ColumnIsNull(9)) v.root_hex = crypto::Hex(st.ColumnBlob(9));
+    if (!st.ColumnIsNull(9)) v.manifest_hex = crypto::Hex(st.ColumnBlob(9));
     v.created_at = st.ColumnText(10);
     out.push_back(std::move(v));
+  }
+  // The version's root hash over its files (sha256sum-compatible, tree_checksum.h).
+  QOIMA_ASSIGN_OR_RETURN(auto files, db_.Prepare("SELECT path, size, sha256 FROM files WHERE deposit_id = ?"));
+  for (auto& v : out) {
+    if (v.state != "committed") continue;
+    files.Reset();
+    files.Bind(1, v.deposit_id);
+    std::vector<FileChecksum> sums;
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, files.Step());
+      if (!row) break;
+      auto p = files.ColumnBlob(0);
+      auto h = files.ColumnBlob(2);
+      FileChecksum f{std::string(p.begin(), p.end()), static_cast<uint64_t>(files.ColumnInt(1)), {}};
+      if (h.size() != f.sha256.size())
+        return Status::Corrupt("files row of deposit " + std::to_string(v.deposit_id) + " has a bad sha256");
+      std::copy(h.begin(), h.end(), f.sha256.begin());
+      sums.push_back(std::move(f));
+    }
+    QOIMA_ASSIGN_OR_RETURN(TreeChecksum t, MakeTreeChecksum(std::move(sums)));
+    v.root_hex = crypto::Hex(t.root);
   }
   return out;
 }
@@ -445,6 +467,7 @@ Result<DestructionActData> ActFromJson(const std::string& text, const ObjectInfo
       dv.file_count = v.at("file_count").get<int64_t>();
       dv.total_bytes = v.at("total_bytes").get<int64_t>();
       dv.root_hex = v.at("root_sha256").get<std::string>();
+      dv.manifest_hex = v.value("store_manifest_sha256", "");
       for (const auto& f : v.at("files"))
         dv.files.push_back(
             {f.at("path").get<std::string>(), f.at("size").get<int64_t>(), f.at("sha256").get<std::string>()});
@@ -541,8 +564,14 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
                                                   "ORDER BY path"));
     for (const auto& v : versions) {
       if (v.state != "committed") continue;
-      DestroyedVersion dv{v.version_no, v.label, std::string(StoreTierName(v.tier)), v.file_count, v.total_bytes,
-                          v.root_hex,   {}};
+      DestroyedVersion dv;
+      dv.version_no = v.version_no;
+      dv.label = v.label;
+      dv.tier = std::string(StoreTierName(v.tier));
+      dv.file_count = v.file_count;
+      dv.total_bytes = v.total_bytes;
+      dv.root_hex = v.root_hex;
+      dv.manifest_hex = v.manifest_hex;
       fsel.Reset();
       fsel.Bind(1, v.deposit_id);
       for (;;) {
@@ -734,4 +763,4 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
   return out;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -36,7 +36,7 @@
 #include "common/result.h"
 #include "storage/store.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 /// Addressee of notices when none is configured.
 inline constexpr std::string_view kDefaultAuthorizedBody = "authorized body (уәкілетті орган)";
@@ -106,4 +106,4 @@ class LifecycleService {
   const LifecycleClock& clock_;
 };
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -11,7 +11,7 @@
 
 #include "common/unique_fd.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -252,4 +252,4 @@ std::vector<TreeDifference> CompareTrees(const TreeChecksum& expected, const Tre
   return out;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

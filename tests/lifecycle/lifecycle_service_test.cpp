@@ -12,7 +12,7 @@
 #include "tests/lifecycle/lifecycle_db_fixture.h"
 
 using namespace qoima;
-using namespace qoima::appliance;
+using namespace qoima::appliance::lifecycle;
 
 namespace {
 
