@@ -50,7 +50,7 @@ struct Args {
   }
 };
 
-const std::set<std::string> kSwitches = {"--history", "--json"};
+const std::set<std::string> kSwitches = {"--history", "--json", "--record"};
 
 Args ParseArgs(const std::vector<std::string>& v, size_t from) {
   Args a;
@@ -690,6 +690,12 @@ int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
                                  static_cast<int>(*half), today);
     if (!r.ok()) return Fail(r.status());
     j = ToJson(*r);
+    if (a.Has("--record")) {
+      auto id =
+          (*s)->service->RecordHalfYearReportNotice((*s)->actor, static_cast<int>(*year), static_cast<int>(*half));
+      if (!id.ok()) return Fail(id.status());
+      j["notice_id"] = *id;
+    }
   } else if (a.pos[0] == "information" && a.pos.size() <= 2) {
     auto r =
         BuildInformationReport((*s)->db(), *(*s)->service, a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
@@ -724,7 +730,7 @@ const char* LifecycleUsage() {
          "  destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL\n"
          "  destroy CASE --approval ID                          (003 cl.33, two security officers)\n"
          "  notices | notices sent NOTICE --date DATE --export REF\n"
-         "  report half-year YEAR 1|2 | report information [OBJ] --ref REQUEST\n";
+         "  report half-year YEAR 1|2 [--record] | report information [OBJ] --ref REQUEST\n";
 }
 
 int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<std::string>& args) {

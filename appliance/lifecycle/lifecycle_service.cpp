@@ -714,6 +714,39 @@ Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t not
   return tx.Commit();
 }
 
+namespace {
+std::string HalfYearEvent(int year, int half) {
+  return "half-year report " + std::to_string(year) + "/" + std::to_string(half) + " (001 cl.13)";
+}
+}  // namespace
+
+Result<int64_t> LifecycleService::RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half) {
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record the half-year report"));
+  QOIMA_ASSIGN_OR_RETURN(CivilDate due, HalfYearReportDue(calendar_, year, half));
+  std::string event = HalfYearEvent(year, half);
+  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT id FROM notices WHERE kind = 'half_year_report' AND event = ?"));
+  sel.Bind(1, event);
+  QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
+  if (row) return sel.ColumnInt(0);
+  sel.Reset();
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO notices(kind, addressee, due_on, created_by, created_at, "
+                                               "event) VALUES('half_year_report', ?, ?, ?, ?, ?)"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, kDefaultAuthorizedBody)
+                            .Bind(2, due.ToString())
+                            .BindOptional(3, uid)
+                            .Bind(4, clock_.NowUtc())
+                            .Bind(5, event)
+                            .Run());
+  int64_t id = db_.LastInsertRowid();
+  QOIMA_RETURN_IF_ERROR(
+      audit_.Append(Event(actor, "notice.record", "notice:" + std::to_string(id), event + ", due " + due.ToString()))
+          .status());
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
 Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
   CivilDate today = clock_.Today();
   std::vector<DueItem> out;
@@ -758,6 +791,30 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
     item.ref = "notice:" + std::to_string(n.id);
     QOIMA_RETURN_IF_ERROR(classify(item));
     out.push_back(std::move(item));
+  }
+  // The last ended half-year's report, until its notice exists (then the notice is listed above).
+  int year = today.year(), half = today.month() <= 6 ? 2 : 1;
+  if (half == 2) --year;
+  CivilDate period_end = half == 1 ? CivilDate::FromYmd(year, 6, 30) : CivilDate::FromYmd(year, 12, 31);
+  QOIMA_ASSIGN_OR_RETURN(auto older, db_.Prepare("SELECT count(*) FROM informatization_objects WHERE "
+                                                 "substr(created_at, 1, 10) <= ?"));
+  older.Bind(1, period_end.ToString());
+  QOIMA_ASSIGN_OR_RETURN(bool have, older.Step());
+  bool recorded = std::any_of(notices.begin(), notices.end(), [&](const NoticeInfo& n) {
+    return n.kind == "half_year_report" && n.event == HalfYearEvent(year, half);
+  });
+  if (have && older.ColumnInt(0) > 0 && !recorded) {
+    auto due = HalfYearReportDue(calendar_, year, half);
+    if (due.ok()) {
+      DueItem item;
+      item.due_on = *due;
+      item.what = HalfYearEvent(year, half) + " to the authorized body: `qoima report half-year " +
+                  std::to_string(year) + " " + std::to_string(half) + " --record`";
+      item.clause = "001 cl.13";
+      item.ref = "report:" + std::to_string(year) + "/" + std::to_string(half);
+      QOIMA_RETURN_IF_ERROR(classify(item));
+      out.push_back(std::move(item));
+    }
   }
   std::stable_sort(out.begin(), out.end(), [](const DueItem& a, const DueItem& b) { return a.due_on < b.due_on; });
   return out;

@@ -87,8 +87,15 @@ class LifecycleService {
   Status MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                         const std::string& export_ref);
 
+  /// Records the half-year report of `year`/`half` in the notices register
+  /// (kind half_year_report, due by the 10th of the next month) unless it is
+  /// there already; returns the notice id.
+  Result<int64_t> RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half);
+
   /// Open cases and unsent notices with their due status as of the clock's
-  /// today; due-soon means at most `soon_working_days` working days left.
+  /// today; due-soon means at most `soon_working_days` working days left. The
+  /// report of the last ended half-year is listed until a sent notice for it
+  /// is recorded (once the store holds an object from before that period's end).
   Result<std::vector<DueItem>> Due(int soon_working_days = 2);
 
  private:

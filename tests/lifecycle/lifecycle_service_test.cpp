@@ -388,6 +388,21 @@ TEST_CASE("half-year and information reports count what happened in the period")
   auto j = ToJson(*r);
   CHECK(j["counts"]["refusals"] == 1);
 
+  // `due` lists the report of the ended half-year until its notice is recorded, then the notice.
+  auto has = [&](const std::string& ref_prefix) {
+    auto due = w.svc->Due(2);
+    REQUIRE(due.ok());
+    return std::any_of(due->begin(), due->end(), [&](const DueItem& d) { return d.ref.rfind(ref_prefix, 0) == 0; });
+  };
+  CHECK(has("report:2026/1"));
+  auto notice = w.svc->RecordHalfYearReportNotice(kClerk, 2026, 1);
+  REQUIRE(notice.ok());
+  CHECK(w.svc->RecordHalfYearReportNotice(kClerk, 2026, 1).value() == *notice);  // once
+  CHECK_FALSE(has("report:2026/1"));
+  CHECK(has("notice:" + std::to_string(*notice)));
+  REQUIRE(w.svc->MarkNoticeSent(kClerk, *notice, D("2026-07-02"), "EXP-7").ok());
+  CHECK_FALSE(has("notice:" + std::to_string(*notice)));
+
   auto info = BuildInformationReport(w.store.db(), *w.svc, "", "letter 5", D("2026-07-02"));
   REQUIRE(info.ok());
   CHECK(info->objects.size() == 1);
