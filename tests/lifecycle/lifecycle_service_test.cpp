@@ -410,3 +410,36 @@ TEST_CASE("half-year and information reports count what happened in the period")
   CHECK(info->total_files == 4);
   CHECK(ToJson(*info)["clause"] == "003 cl.34");
 }
+
+TEST_CASE("an interrupted destruction completes when run again, with the same act") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  REQUIRE(destroy.ok());
+  int64_t ap = w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, w.so2, "approved");
+  int64_t second = std::stoll(w.store.Text("SELECT max(id) FROM deposits"));
+  // A fault in the middle: the store cannot shred the second version.
+  REQUIRE(w.store.db()
+              .Exec("CREATE TEMP TRIGGER fail_shred BEFORE UPDATE OF state ON deposits WHEN OLD.id = " +
+                    std::to_string(second) + " BEGIN SELECT RAISE(ABORT, 'injected fault'); END;")
+              .ok());
+  auto first = w.svc->Destroy(kOfficer, destroy->id, ap);
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.status().message().find("run it again to finish") != std::string::npos);
+  CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 1);
+  CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'open'") == 1);
+  CHECK(w.store.Count("approvals WHERE state = 'approved'") == 1);
+
+  REQUIRE(w.store.db().Exec("DROP TRIGGER fail_shred;").ok());
+  auto done = w.svc->Destroy(kOfficer, destroy->id, ap);
+  INFO(done.status().ToString());
+  REQUIRE(done.ok());
+  REQUIRE(done->versions.size() == 2);  // the act written before the fault, both versions listed
+  CHECK(done->versions[0].files.size() == 2);
+  CHECK(done->versions[1].files.size() == 2);
+  CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 2);
+  CHECK(w.store.Count("acts WHERE kind = 'destruction'") == 1);
+  CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'done'") == 1);
+  CHECK(w.store.store().VerifyAudit()->ok());
+}
