@@ -459,7 +459,7 @@ CREATE TABLE approval_votes (
 );
 )sql";
 
-// Lifecycle after intake (appliance/lifecycle, docs/lifecycle.md): security-test
+// Migration 4. Lifecycle after intake (appliance/lifecycle, docs/lifecycle.md): security-test
 // outcomes that move a version between stores, issue/return/destruction cases
 // with their deadlines, what the notices register needs beyond v1, versioned
 // calendar imports, and the register entry fields v1 lacks.

@@ -5,7 +5,7 @@
 
 #include "appliance/lifecycle/text_fields.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -176,4 +176,4 @@ std::string FormatCalendarFile(const std::vector<CalendarYear>& years) {
   return out;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -24,7 +24,7 @@
 #include "appliance/lifecycle/working_calendar.h"
 #include "common/result.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 struct CalendarFileLimits {
   static constexpr size_t kMaxFileBytes = 64 * 1024;
@@ -45,4 +45,4 @@ Result<std::vector<CalendarYear>> ParseCalendarFile(std::string_view text, std::
 /// Writes years back in the same format (what `qoima calendar show --file` prints).
 std::string FormatCalendarFile(const std::vector<CalendarYear>& years);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -6,7 +6,7 @@
 #include "appliance/lifecycle/default_calendar.h"
 #include "crypto/hash.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 Result<std::vector<CalendarImportInfo>> ImportCalendar(storage::Database& db, storage::AuditLog& audit,
                                                        const LifecycleActor& actor, std::string_view text,
@@ -106,4 +106,4 @@ Result<WorkingCalendar> LoadCalendar(storage::Database& db, std::vector<Calendar
   return WorkingCalendar::Build(std::move(list));
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

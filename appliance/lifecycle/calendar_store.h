@@ -19,7 +19,7 @@
 #include "storage/audit_log.h"
 #include "storage/database.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 struct CalendarImportInfo {
   int year = 0;
@@ -44,4 +44,4 @@ Result<std::vector<CalendarImportInfo>> CalendarHistory(storage::Database& db);
 /// `in_force` (optional) receives what each year comes from.
 Result<WorkingCalendar> LoadCalendar(storage::Database& db, std::vector<CalendarImportInfo>* in_force = nullptr);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 constexpr int kMinYear = 1900;
@@ -74,4 +74,4 @@ std::string CivilDate::ToString() const {
   return buf;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -15,7 +15,7 @@
 
 #include "common/result.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 class CivilDate {
  public:
@@ -56,4 +56,4 @@ class CivilDate {
   int days_ = 0;
 };
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

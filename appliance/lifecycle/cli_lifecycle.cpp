@@ -11,6 +11,8 @@
 
 #include <sys/stat.h>
 
+#include "appliance/appliance.h"
+#include "appliance/cli_args.h"
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/deadline_rules.h"
@@ -19,11 +21,10 @@
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/lifecycle/register_store.h"
 #include "appliance/lifecycle/tree_checksum.h"
-#include "crypto/keyring.h"
+#include "appliance/role.h"
 #include "hardware/media_reader.h"
-#include "storage/migrations.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -33,7 +34,7 @@ constexpr int kExitUsage = 2;
 /// Largest calendar / register / listing file the CLI reads into memory.
 constexpr size_t kMaxInputFileBytes = 256 * 1024 * 1024;
 
-const std::set<std::string> kCommands = {"calendar", "due",    "checksum", "register", "object", "version",
+const std::set<std::string> kCommands = {"calendar", "due",    "checksum", "register", "object",
                                          "request",  "return", "destroy",  "notices",  "report"};
 
 /// Arguments after the command words: positionals and --flag value pairs.
@@ -49,7 +50,7 @@ struct Args {
   }
 };
 
-const std::set<std::string> kSwitches = {"--history", "--json"};
+const std::set<std::string> kSwitches = {"--history", "--json", "--record"};
 
 Args ParseArgs(const std::vector<std::string>& v, size_t from) {
   Args a;
@@ -112,67 +113,54 @@ Result<int64_t> IdArg(const std::string& s, const std::string& what) {
 // ---- the store ---------------------------------------------------------------
 
 struct StoreSession {
-  std::unique_ptr<crypto::Keyring> keyring;
-  storage::Database db;
-  std::unique_ptr<storage::AuditLog> audit;
+  std::unique_ptr<Appliance> app;
   WorkingCalendar calendar;
   SystemLifecycleClock system_clock;
   std::unique_ptr<FixedLifecycleClock> fixed_clock;
   std::unique_ptr<LifecycleService> service;
   LifecycleActor actor;
 
+  storage::Database& db() { return app->store().db(); }
+  storage::AuditLog& audit() { return app->store().audit(); }
   const LifecycleClock& clock() const {
     return fixed_clock ? static_cast<const LifecycleClock&>(*fixed_clock) : system_clock;
   }
+  ~StoreSession() {
+    service.reset();
+    // Sign a checkpoint over this command's audit events, as every appliance command does.
+    if (app) (void)app->EndSession();
+  }
 };
 
-Result<LifecycleActor> ResolveActor(storage::Database& db, const Args& a) {
+/// Opens the appliance (keyring unsealed by the TPM, then the store) and logs
+/// the user in with the password from --password-fd N or $QOIMA_PASSWORD:
+/// every store command runs as an authenticated user, auditors included.
+/// `allow_today`: read-only commands may pretend another date (--today) for rehearsals.
+Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, const Args& a, bool allow_today) {
+  auto s = std::make_unique<StoreSession>();
   std::string login = a.Get("--user");
   if (login.empty()) {
     const char* env = std::getenv("QOIMA_USER");
     login = env ? env : "";
   }
-  if (login.empty()) return Status::PermissionDenied("name the acting user with --user LOGIN (or QOIMA_USER)");
-  QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT r.role FROM user_roles r JOIN users u ON u.id = r.user_id "
-                                             "WHERE u.login = ? AND u.disabled_at IS NULL ORDER BY r.role"));
-  st.Bind(1, login);
-  std::vector<std::string> roles;
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    roles.push_back(st.ColumnText(0));
-  }
-  if (roles.empty()) return Status::PermissionDenied("user '" + login + "' does not exist, is disabled or has no role");
-  std::string role = a.Get("--role");
-  if (role.empty()) {
-    if (roles.size() > 1)
-      return Status::InvalidArgument("user '" + login + "' holds several roles: choose one with --role");
-    role = roles[0];
-  }
-  if (std::find(roles.begin(), roles.end(), role) == roles.end())
-    return Status::PermissionDenied("user '" + login + "' does not hold the role '" + role + "'");
-  return LifecycleActor{login, role};
-}
-
-/// `allow_today`: read-only commands may pretend another date (--today) for rehearsals.
-Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, const Args& a, bool need_actor,
-                                                bool allow_today) {
-  auto s = std::make_unique<StoreSession>();
-  auto kr = crypto::Keyring::Open(o.tcti, o.state_dir);
-  if (!kr.ok()) return kr.status().WithContext("open the keyring in " + o.state_dir);
-  s->keyring = std::move(*kr);
-  auto key = s->keyring->SqlcipherKey();
-  QOIMA_ASSIGN_OR_RETURN(s->db, storage::Database::Open(o.state_dir + "/meta.db", key.span()));
-  QOIMA_RETURN_IF_ERROR(storage::ApplyMigrations(s->db, SystemLifecycleClock().NowUtc()).status());
-  QOIMA_ASSIGN_OR_RETURN(s->audit, storage::AuditLog::Create(s->db));
-  QOIMA_ASSIGN_OR_RETURN(s->calendar, LoadCalendar(s->db));
+  if (login.empty()) return Status::InvalidArgument("who are you? give --user LOGIN or $QOIMA_USER");
+  std::optional<std::string> fd;
+  if (a.Has("--password-fd")) fd = a.Get("--password-fd");
+  QOIMA_ASSIGN_OR_RETURN(std::string password, ReadSecret(fd, "QOIMA_PASSWORD", "password"));
+  ApplianceOptions ao;
+  ao.tcti = o.tcti;
+  ao.state_dir = o.state_dir;
+  QOIMA_ASSIGN_OR_RETURN(s->app, Appliance::Open(ao));
+  auto actor = s->app->Login(login, password);
+  if (!actor.ok()) return actor.status();
+  s->actor = {actor->username, std::string(RoleName(actor->role))};
+  QOIMA_ASSIGN_OR_RETURN(s->calendar, LoadCalendar(s->db()));
   if (a.Has("--today")) {
     if (!allow_today) return Status::InvalidArgument("--today is only for due, report and register look-ups");
     QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateFlag(a, "--today", std::nullopt));
     s->fixed_clock = std::make_unique<FixedLifecycleClock>(d);
   }
-  if (need_actor) { QOIMA_ASSIGN_OR_RETURN(s->actor, ResolveActor(s->db, a)); }
-  s->service = std::make_unique<LifecycleService>(s->db, *s->audit, s->calendar, s->clock());
+  s->service = std::make_unique<LifecycleService>(s->app->store(), s->calendar, s->clock());
   return s;
 }
 
@@ -208,10 +196,10 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     if (a.pos.size() != 1) return Usage("calendar import FILE --source TEXT --user LOGIN");
     auto text = ReadInputFile(a.pos[0]);
     if (!text.ok()) return Fail(text.status());
-    auto s = OpenStore(o, a, true, false);
+    auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
-    auto r =
-        ImportCalendar((*s)->db, *(*s)->audit, (*s)->actor, *text, a.pos[0], a.Get("--source"), (*s)->clock().NowUtc());
+    auto r = ImportCalendar((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], a.Get("--source"),
+                            (*s)->clock().NowUtc());
     if (!r.ok()) return Fail(r.status());
     for (const auto& i : *r)
       std::printf("calendar %d imported as version %d (source: %s, sha256 %s)\n", i.year, i.version, i.source.c_str(),
@@ -219,10 +207,10 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     return kExitOk;
   }
   if (v[1] == "show") {
-    auto s = OpenStore(o, a, false, false);
+    auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
     if (a.Has("--history")) {
-      auto h = CalendarHistory((*s)->db);
+      auto h = CalendarHistory((*s)->db());
       if (!h.ok()) return Fail(h.status());
       for (const auto& i : *h)
         std::printf("%d v%d  %s  by %s  file %s  sha256 %s  source: %s\n", i.year, i.version, i.imported_at.c_str(),
@@ -230,7 +218,7 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
       return kExitOk;
     }
     std::vector<CalendarImportInfo> in_force;
-    auto cal = LoadCalendar((*s)->db, &in_force);
+    auto cal = LoadCalendar((*s)->db(), &in_force);
     if (!cal.ok()) return Fail(cal.status());
     for (const auto& i : in_force) {
       if (!a.pos.empty() && a.pos[0] != std::to_string(i.year)) continue;
@@ -256,7 +244,7 @@ int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
     if (!n.ok()) return Usage(n.status().message());
     soon = static_cast<int>(*n);
   }
-  auto s = OpenStore(o, a, false, true);
+  auto s = OpenStore(o, a, true);
   if (!s.ok()) return Fail(s.status());
   auto due = (*s)->service->Due(soon);
   if (!due.ok()) return Fail(due.status());
@@ -276,7 +264,7 @@ int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
 int CmdNotices(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   Args a = ParseArgs(v, 1);
   bool mark = !a.pos.empty() && a.pos[0] == "sent";
-  auto s = OpenStore(o, a, mark, false);
+  auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   if (mark) {
     if (a.pos.size() != 2) return Usage("notices sent NOTICE --date YYYY-MM-DD --export REF");
@@ -427,18 +415,15 @@ int CmdChecksum(const LifecycleCliOptions& o, const std::vector<std::string>& v)
   } else {
     auto ver = IdArg(a.Get("--version"), "--version");
     if (!a.Has("--object") || !ver.ok()) return Usage("checksum verify needs --object OBJ --version N or --list FILE");
-    auto s = OpenStore(o, a, false, false);
+    auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
     VersionInfo info;
-    auto t = StoredVersionTree((*s)->db, *(*s)->service, a.Get("--object"), static_cast<int>(*ver), &info);
+    auto t = StoredVersionTree((*s)->db(), *(*s)->service, a.Get("--object"), static_cast<int>(*ver), &info);
     if (!t.ok()) return Fail(t.status());
     if (info.state != "committed") return Fail(Status::FailedPrecondition("that version was destroyed"));
     expected = std::move(*t);
     against = "object " + a.Get("--object") + " version " + std::to_string(*ver) + " (" +
               std::string(StoreTierName(info.tier)) + " store)";
-    if (!info.root_hex.empty() && info.root_hex != crypto::Hex(expected.root))
-      std::fprintf(stderr, "qoima: note: the version's recorded root %s differs from its file list's %s\n",
-                   info.root_hex.c_str(), crypto::Hex(expected.root).c_str());
   }
   auto actual = ChecksumTarget(a.pos[0]);
   if (!actual.ok()) return Fail(actual.status());
@@ -472,9 +457,9 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     if (a.pos.size() != 1) return Usage("register import FILE --user LOGIN");
     auto text = ReadInputFile(a.pos[0]);
     if (!text.ok()) return Fail(text.status());
-    auto s = OpenStore(o, a, true, false);
+    auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
-    auto r = ImportRegisterSnapshot((*s)->db, *(*s)->audit, (*s)->actor, *text, a.pos[0], (*s)->clock().NowUtc());
+    auto r = ImportRegisterSnapshot((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], (*s)->clock().NowUtc());
     if (!r.ok()) return Fail(r.status());
     std::printf("register snapshot of %s imported: %lld entries, %d days old (source: %s)\n",
                 r->as_of.ToString().c_str(), static_cast<long long>(r->entries),
@@ -482,10 +467,10 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     return kExitOk;
   }
   if (v[1] != "show" && v[1] != "lookup") return Usage("unknown register command '" + v[1] + "'");
-  auto s = OpenStore(o, a, false, true);
+  auto s = OpenStore(o, a, true);
   if (!s.ok()) return Fail(s.status());
   RegisterImportInfo info;
-  auto snap = LoadLatestRegisterSnapshot((*s)->db, &info);
+  auto snap = LoadLatestRegisterSnapshot((*s)->db(), &info);
   if (!snap.ok()) return Fail(snap.status());
   if (!snap->has_value())
     return Fail(Status::NotFound("no register snapshot has been imported (qoima register import FILE)"));
@@ -529,10 +514,32 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
 
 // ---- objects, versions, cases --------------------------------------------------
 
+int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a) {
+  if (a.pos.size() != 4 || (a.pos[3] != "positive" && a.pos[3] != "negative"))
+    return Usage("object test-outcome OBJ VERSION positive|negative --report REF [--date YYYY-MM-DD]");
+  auto ver = IdArg(a.pos[2], "version");
+  if (!ver.ok()) return Usage(ver.status().message());
+  auto s = OpenStore(o, a, false);
+  if (!s.ok()) return Fail(s.status());
+  auto obj = (*s)->service->FindObject(a.pos[1]);
+  if (!obj.ok()) return Fail(obj.status());
+  auto date = DateFlag(a, "--date", (*s)->clock().Today());
+  if (!date.ok()) return Usage(date.status().message());
+  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
+                                               a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
+                                               a.Get("--report"), *date);
+  if (!st.ok()) return Fail(st);
+  std::printf("version %lld of object %lld: %s test outcome recorded%s\n", static_cast<long long>(*ver),
+              static_cast<long long>(obj->id), a.pos[3].c_str(),
+              a.pos[3] == "positive" ? "; moved to the permanent store" : "; stays in the temporary store");
+  return kExitOk;
+}
+
 int CmdObject(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   Args a = ParseArgs(v, 1);
-  if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ");
-  auto s = OpenStore(o, a, false, false);
+  if (!a.pos.empty() && a.pos[0] == "test-outcome") return CmdTestOutcome(o, a);
+  if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ | object test-outcome OBJ VERSION ...");
+  auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto& svc = *(*s)->service;
   auto obj = svc.FindObject(a.pos[1]);
@@ -575,28 +582,6 @@ int CmdObject(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   return kExitOk;
 }
 
-int CmdVersion(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
-  if (a.pos.size() != 4 || a.pos[0] != "test-outcome" || (a.pos[3] != "positive" && a.pos[3] != "negative"))
-    return Usage("version test-outcome OBJ VERSION positive|negative --report REF [--date YYYY-MM-DD]");
-  auto ver = IdArg(a.pos[2], "version");
-  if (!ver.ok()) return Usage(ver.status().message());
-  auto s = OpenStore(o, a, true, false);
-  if (!s.ok()) return Fail(s.status());
-  auto obj = (*s)->service->FindObject(a.pos[1]);
-  if (!obj.ok()) return Fail(obj.status());
-  auto date = DateFlag(a, "--date", (*s)->clock().Today());
-  if (!date.ok()) return Usage(date.status().message());
-  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
-                                               a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
-                                               a.Get("--report"), *date);
-  if (!st.ok()) return Fail(st);
-  std::printf("version %lld of object %lld: %s test outcome recorded%s\n", static_cast<long long>(*ver),
-              static_cast<long long>(obj->id), a.pos[3].c_str(),
-              a.pos[3] == "positive" ? "; moved to the permanent store" : "; stays in the temporary store");
-  return kExitOk;
-}
-
 void PrintCase(const LifecycleCliOptions& o, const CaseInfo& c) {
   if (o.json) {
     PrintJson(ToJson(c));
@@ -614,7 +599,7 @@ int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, Cas
   if (a.pos.size() == 2 && a.pos[0] == "done") {
     auto id = IdArg(a.pos[1], "case");
     if (!id.ok()) return Usage(id.status().message());
-    auto s = OpenStore(o, a, true, false);
+    auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
     Status st = (*s)->service->CompleteCase((*s)->actor, *id, a.Get("--result"));
     if (!st.ok()) return Fail(st);
@@ -623,7 +608,7 @@ int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, Cas
   }
   if (a.pos.size() != 1)
     return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " done CASE --result REF");
-  auto s = OpenStore(o, a, true, false);
+  auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[0]);
   if (!obj.ok()) return Fail(obj.status());
@@ -637,19 +622,40 @@ int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, Cas
 
 int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   Args a = ParseArgs(v, 1);
-  if (a.pos.size() == 2 && a.pos[0] == "notice")
-    return CmdCase(o,
-                   {"destroy", a.pos[1], "--received", a.Get("--received"), "--ref", a.Get("--ref"), "--user",
-                    a.Get("--user"), "--role", a.Get("--role")},
-                   CaseKind::kDestroy);
-  if (a.pos.size() != 1) return Usage("destroy notice OBJ --received DATE --ref LETTER  |  destroy CASE --approval ID");
+  if (a.pos.size() == 2 && a.pos[0] == "notice") {
+    std::vector<std::string> again = {"destroy", a.pos[1]};
+    for (const auto& [k, val] : a.flags) again.insert(again.end(), {k, val});
+    return CmdCase(o, again, CaseKind::kDestroy);
+  }
+  if (a.pos.size() == 2 && (a.pos[0] == "request" || a.pos[0] == "approve")) {
+    auto id = IdArg(a.pos[1], a.pos[0] == "request" ? "case" : "approval");
+    if (!id.ok()) return Usage(id.status().message());
+    auto s = OpenStore(o, a, false);
+    if (!s.ok()) return Fail(s.status());
+    if (a.pos[0] == "request") {
+      auto ap = (*s)->service->RequestDestruction((*s)->actor, *id);
+      if (!ap.ok()) return Fail(ap.status());
+      std::printf(
+          "destruction approval %lld requested for case %lld: a second security officer approves it with "
+          "`qoima destroy approve %lld`\n",
+          static_cast<long long>(*ap), static_cast<long long>(*id), static_cast<long long>(*ap));
+      return kExitOk;
+    }
+    Status st = (*s)->service->ApproveDestruction((*s)->actor, *id);
+    if (!st.ok()) return Fail(st);
+    std::printf("destruction approval %lld approved\n", static_cast<long long>(*id));
+    return kExitOk;
+  }
+  if (a.pos.size() != 1)
+    return Usage(
+        "destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL | "
+        "destroy CASE --approval ID");
   auto id = IdArg(a.pos[0], "case");
   auto approval = IdArg(a.Get("--approval"), "--approval");
   if (!id.ok() || !approval.ok()) return Usage(!id.ok() ? id.status().message() : approval.status().message());
-  auto s = OpenStore(o, a, true, false);
+  auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
-  SqlDepositShredder shredder(o.state_dir + "/objects");
-  auto act = (*s)->service->Destroy((*s)->actor, *id, *approval, shredder, (*s)->keyring->signer());
+  auto act = (*s)->service->Destroy((*s)->actor, *id, *approval);
   if (!act.ok()) return Fail(act.status());
   if (o.json) {
     PrintJson(ToJson(*act));
@@ -672,7 +678,7 @@ int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) 
 int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   Args a = ParseArgs(v, 1);
   if (a.pos.empty()) return Usage("report half-year YEAR 1|2  |  report information [OBJ] --ref REQUEST");
-  auto s = OpenStore(o, a, false, true);
+  auto s = OpenStore(o, a, true);
   if (!s.ok()) return Fail(s.status());
   CivilDate today = (*s)->clock().Today();
   nlohmann::json j;
@@ -680,12 +686,19 @@ int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
     auto year = IdArg(a.pos[1], "year");
     auto half = IdArg(a.pos[2], "half");
     if (!year.ok() || !half.ok()) return Usage("report half-year YEAR 1|2");
-    auto r = BuildHalfYearReport((*s)->db, *(*s)->service, (*s)->calendar, static_cast<int>(*year),
+    auto r = BuildHalfYearReport((*s)->db(), *(*s)->service, (*s)->calendar, static_cast<int>(*year),
                                  static_cast<int>(*half), today);
     if (!r.ok()) return Fail(r.status());
     j = ToJson(*r);
+    if (a.Has("--record")) {
+      auto id =
+          (*s)->service->RecordHalfYearReportNotice((*s)->actor, static_cast<int>(*year), static_cast<int>(*half));
+      if (!id.ok()) return Fail(id.status());
+      j["notice_id"] = *id;
+    }
   } else if (a.pos[0] == "information" && a.pos.size() <= 2) {
-    auto r = BuildInformationReport((*s)->db, *(*s)->service, a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
+    auto r =
+        BuildInformationReport((*s)->db(), *(*s)->service, a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
     if (!r.ok()) return Fail(r.status());
     j = ToJson(*r);
   } else {
@@ -697,22 +710,27 @@ int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
 }
 
 }  // namespace
+}  // namespace qoima::appliance::lifecycle
+
+namespace qoima::appliance {
+
+using namespace lifecycle;
 
 bool IsLifecycleCommand(const std::string& name) { return kCommands.count(name) != 0; }
 
 const char* LifecycleUsage() {
-  return "lifecycle commands (docs/cli-lifecycle.md; acting user: --user LOGIN [--role ROLE]):\n"
+  return "lifecycle commands (docs/cli-lifecycle.md; --user LOGIN, password on --password-fd N or $QOIMA_PASSWORD):\n"
          "  calendar check FILE | calendar import FILE --source TEXT | calendar show [YEAR] [--history]\n"
          "  due [--soon N] [--today DATE]            overdue and due-soon items\n"
          "  checksum compute DIR|IMAGE | checksum verify DIR|IMAGE (--object OBJ --version N | --list FILE)\n"
          "  register import FILE | register show | register lookup QUERY [--track application|register]\n"
-         "  object show OBJ\n"
-         "  version test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
+         "  object show OBJ | object test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
          "  request OBJ --received DATE --ref LETTER | request done CASE --result BUNDLE   (003 cl.29)\n"
          "  return OBJ --received DATE --ref LETTER | return done CASE --result ACT        (003 cl.30)\n"
-         "  destroy notice OBJ --received DATE --ref LETTER | destroy CASE --approval ID   (003 cl.33)\n"
+         "  destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL\n"
+         "  destroy CASE --approval ID                          (003 cl.33, two security officers)\n"
          "  notices | notices sent NOTICE --date DATE --export REF\n"
-         "  report half-year YEAR 1|2 | report information [OBJ] --ref REQUEST\n";
+         "  report half-year YEAR 1|2 [--record] | report information [OBJ] --ref REQUEST\n";
 }
 
 int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<std::string>& args) {
@@ -722,7 +740,6 @@ int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<st
   if (c == "checksum") return CmdChecksum(options, args);
   if (c == "register") return CmdRegister(options, args);
   if (c == "object") return CmdObject(options, args);
-  if (c == "version") return CmdVersion(options, args);
   if (c == "request") return CmdCase(options, args, CaseKind::kIssue);
   if (c == "return") return CmdCase(options, args, CaseKind::kReturn);
   if (c == "destroy") return CmdDestroy(options, args);

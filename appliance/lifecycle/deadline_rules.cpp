@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 constexpr std::array<DeadlineRule, 12> kRules{{
@@ -61,4 +61,4 @@ Result<CivilDate> HalfYearReportDue(const WorkingCalendar& cal, int year, int ha
   return due;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

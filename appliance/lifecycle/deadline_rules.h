@@ -16,7 +16,7 @@
 
 #include "appliance/lifecycle/working_calendar.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 enum class DeadlineParty { kOperator, kOwner };
 
@@ -47,4 +47,4 @@ Result<CivilDate> ComputeDue(const WorkingCalendar& cal, const DeadlineRule& rul
 /// on the next working day).
 Result<CivilDate> HalfYearReportDue(const WorkingCalendar& cal, int year, int half);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -6,11 +6,11 @@
 
 #include <string_view>
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 /// The text of calendars/kz-default.cal.
 std::string_view DefaultCalendarText();
 /// The name recorded as its source file.
 constexpr std::string_view kDefaultCalendarName = "kz-default.cal (built in)";
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 std::string SystemLifecycleClock::NowUtc() const {
   std::time_t now = std::time(nullptr);
@@ -13,4 +13,4 @@ std::string SystemLifecycleClock::NowUtc() const {
   return buf;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

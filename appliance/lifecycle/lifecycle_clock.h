@@ -8,7 +8,7 @@
 
 #include "appliance/lifecycle/civil_date.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 class LifecycleClock {
  public:
@@ -38,4 +38,4 @@ class FixedLifecycleClock : public LifecycleClock {
   CivilDate today_;
 };
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -1,6 +1,6 @@
 #include "appliance/lifecycle/lifecycle_json.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 template <typename T>
@@ -99,6 +99,7 @@ nlohmann::json ToJson(const DestructionActData& a) {
                         {"file_count", v.file_count},
                         {"total_bytes", v.total_bytes},
                         {"root_sha256", v.root_hex},
+                        {"store_manifest_sha256", v.manifest_hex},
                         {"files", files}});
   }
   return {{"act_number", a.act_number},
@@ -118,4 +119,4 @@ nlohmann::json ToJson(const DestructionActData& a) {
             {"key_fingerprint", a.checkpoint_key_fingerprint}}}};
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -8,7 +8,7 @@
 
 #include "appliance/lifecycle/lifecycle_types.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 nlohmann::json ToJson(const ObjectInfo& o);
 nlohmann::json ToJson(const VersionInfo& v);
@@ -17,4 +17,4 @@ nlohmann::json ToJson(const NoticeInfo& n);
 nlohmann::json ToJson(const DueItem& d);
 nlohmann::json ToJson(const DestructionActData& a);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -3,7 +3,7 @@
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -190,4 +190,4 @@ nlohmann::json ToJson(const InformationReport& r) {
           {"objects", objects}};
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -13,7 +13,7 @@
 
 #include "appliance/lifecycle/lifecycle_service.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 struct ReportLine {
   std::string date;    // YYYY-MM-DD of the event
@@ -60,4 +60,4 @@ Result<InformationReport> BuildInformationReport(storage::Database& db, Lifecycl
 nlohmann::json ToJson(const HalfYearReport& r);
 nlohmann::json ToJson(const InformationReport& r);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

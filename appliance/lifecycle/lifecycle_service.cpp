@@ -4,9 +4,10 @@
 
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
+#include "appliance/lifecycle/tree_checksum.h"
 #include "crypto/hash.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -136,9 +137,30 @@ Result<std::vector<VersionInfo>> LifecycleService::Versions(int64_t object_id) {
     v.state = st.ColumnText(6);
     v.file_count = st.ColumnInt(7);
     v.total_bytes = st.ColumnInt(8);
-    if (!st.ColumnIsNull(9)) v.root_hex = crypto::Hex(st.ColumnBlob(9));
+    if (!st.ColumnIsNull(9)) v.manifest_hex = crypto::Hex(st.ColumnBlob(9));
     v.created_at = st.ColumnText(10);
     out.push_back(std::move(v));
+  }
+  // The version's root hash over its files (sha256sum-compatible, tree_checksum.h).
+  QOIMA_ASSIGN_OR_RETURN(auto files, db_.Prepare("SELECT path, size, sha256 FROM files WHERE deposit_id = ?"));
+  for (auto& v : out) {
+    if (v.state != "committed") continue;
+    files.Reset();
+    files.Bind(1, v.deposit_id);
+    std::vector<FileChecksum> sums;
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, files.Step());
+      if (!row) break;
+      auto p = files.ColumnBlob(0);
+      auto h = files.ColumnBlob(2);
+      FileChecksum f{std::string(p.begin(), p.end()), static_cast<uint64_t>(files.ColumnInt(1)), {}};
+      if (h.size() != f.sha256.size())
+        return Status::Corrupt("files row of deposit " + std::to_string(v.deposit_id) + " has a bad sha256");
+      std::copy(h.begin(), h.end(), f.sha256.begin());
+      sums.push_back(std::move(f));
+    }
+    QOIMA_ASSIGN_OR_RETURN(TreeChecksum t, MakeTreeChecksum(std::move(sums)));
+    v.root_hex = crypto::Hex(t.root);
   }
   return out;
 }
@@ -181,40 +203,37 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
 
   QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
   std::string now = clock_.NowUtc();
+  std::string reason =
+      std::string(TestOutcomeName(outcome)) + " security test, report " + reference + " of " + tested_on.ToString();
+  if (outcome == TestOutcome::kPositive) {
+    // The store owns the deposit rows: it moves the tier and writes tier_changes
+    // and "deposit.promote" in its own transaction. The test record follows; if
+    // it fails, the version is permanent and the error says so.
+    QOIMA_RETURN_IF_ERROR(
+        store_.PromoteToPermanent(it->deposit_id, {actor.login, actor.role}, reason + " (003 cl.8)", uid)
+            .WithContext(target));
+    reason += "; moved from the temporary to the permanent store (003 cl.8)";
+  } else {
+    reason += "; stays in the temporary store (003 cl.7)";
+  }
+  std::string context = outcome == TestOutcome::kPositive ? target + " was moved to the permanent store, but " : "";
   QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
   QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO security_tests(deposit_id, outcome, reference, tested_on, "
-                                               "recorded_by, recorded_at) VALUES(?,?,?,?,?,?)"));
+                                               "recorded_by, recorded_at, audit_index) VALUES(?,?,?,?,?,?,?)"));
+  QOIMA_ASSIGN_OR_RETURN(
+      uint64_t idx,
+      audit_.Append(Event(actor, "version.test_outcome",
+                          "object:" + std::to_string(object_id) + "/version:" + std::to_string(version_no), reason)));
   QOIMA_RETURN_IF_ERROR(ins.Bind(1, it->deposit_id)
                             .Bind(2, TestOutcomeName(outcome))
                             .Bind(3, reference)
                             .Bind(4, tested_on.ToString())
                             .Bind(5, actor.login)
                             .Bind(6, now)
-                            .Run());
-  int64_t test_id = db_.LastInsertRowid();
-  std::string reason =
-      std::string(TestOutcomeName(outcome)) + " security test, report " + reference + " of " + tested_on.ToString();
-  if (outcome == TestOutcome::kPositive) {
-    QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE deposits SET tier = 'permanent' WHERE id = ? AND tier = "
-                                                 "'temporary' AND state = 'committed'"));
-    QOIMA_RETURN_IF_ERROR(upd.Bind(1, it->deposit_id).Run());
-    if (db_.Changes() != 1) return Status::FailedPrecondition(target + " changed while recording the outcome");
-    QOIMA_ASSIGN_OR_RETURN(auto mv,
-                           db_.Prepare("INSERT INTO tier_changes(deposit_id, from_tier, to_tier, reason, "
-                                       "changed_by, changed_at) VALUES(?, 'temporary', 'permanent', ?, ?, ?)"));
-    QOIMA_RETURN_IF_ERROR(
-        mv.Bind(1, it->deposit_id).Bind(2, reason + " (003 cl.8)").BindOptional(3, uid).Bind(4, now).Run());
-    reason += "; moved from the temporary to the permanent store (003 cl.8)";
-  } else {
-    reason += "; stays in the temporary store (003 cl.7)";
-  }
-  QOIMA_ASSIGN_OR_RETURN(
-      uint64_t idx,
-      audit_.Append(Event(actor, "version.test_outcome",
-                          "object:" + std::to_string(object_id) + "/version:" + std::to_string(version_no), reason)));
-  QOIMA_ASSIGN_OR_RETURN(auto set_idx, db_.Prepare("UPDATE security_tests SET audit_index = ? WHERE id = ?"));
-  QOIMA_RETURN_IF_ERROR(set_idx.Bind(1, static_cast<int64_t>(idx)).Bind(2, test_id).Run());
-  return tx.Commit();
+                            .Bind(7, static_cast<int64_t>(idx))
+                            .Run()
+                            .WithContext(context + "recording the test report failed"));
+  return tx.Commit().WithContext(context + "recording the test report failed");
 }
 
 Result<CaseInfo> LifecycleService::LoadCase(int64_t case_id) {
@@ -373,8 +392,97 @@ Status LifecycleService::CompleteCase(const LifecycleActor& actor, int64_t case_
   return tx.Commit();
 }
 
-Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor, int64_t case_id, int64_t approval_id,
-                                                     DepositShredder& shredder, crypto::Signer& signer) {
+Result<int64_t> LifecycleService::RequestDestruction(const LifecycleActor& actor, int64_t case_id) {
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"security_officer"}, "request a destruction (003 cl.33)"));
+  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  if (c.kind != CaseKind::kDestroy || c.done)
+    return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not an open destruction case");
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  if (!uid) return Status::PermissionDenied("user '" + actor.login + "' is not in the store");
+  std::string target = "object:" + std::to_string(c.object_id);
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO approvals(action, target, requested_by, requested_at, "
+                                               "state) VALUES('destroy', ?, ?, ?, 'requested')"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, target).Bind(2, *uid).Bind(3, clock_.NowUtc()).Run());
+  int64_t id = db_.LastInsertRowid();
+  QOIMA_RETURN_IF_ERROR(
+      audit_
+          .Append(Event(actor, "approval.request", "approval:" + std::to_string(id),
+                        "destroy " + target + " (case " + std::to_string(case_id) + ", notice " + c.reference + ")"))
+          .status());
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
+Status LifecycleService::ApproveDestruction(const LifecycleActor& actor, int64_t approval_id) {
+  std::string obj = "approval:" + std::to_string(approval_id);
+  if (Status s = RequireRole(actor, {"security_officer"}, "approve a destruction (003 cl.33)"); !s.ok()) {
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, s.message()));
+    return s;
+  }
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT action, requested_by, state FROM approvals WHERE id = ?"));
+  sel.Bind(1, approval_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
+  if (!row) return Status::NotFound("no approval " + std::to_string(approval_id));
+  if (sel.ColumnText(0) != "destroy")
+    return Status::InvalidArgument(obj + " is for '" + sel.ColumnText(0) + "', not a destruction");
+  if (sel.ColumnText(2) != "requested")
+    return Status::FailedPrecondition(obj + " is " + sel.ColumnText(2) + ", not awaiting approval");
+  if (!uid || *uid == sel.ColumnInt(1)) {
+    std::string msg = obj + ": the requester cannot approve their own request (two-person rule)";
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, msg));
+    return Status::PermissionDenied(msg);
+  }
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE approvals SET approved_by = ?, approved_at = ?, state = "
+                                               "'approved' WHERE id = ? AND state = 'requested'"));
+  QOIMA_RETURN_IF_ERROR(upd.Bind(1, *uid).Bind(2, clock_.NowUtc()).Bind(3, approval_id).Run());
+  if (db_.Changes() != 1) return Status::FailedPrecondition(obj + " changed meanwhile");
+  QOIMA_RETURN_IF_ERROR(audit_.Append(Event(actor, "approval.approve", obj, "destruction approved")).status());
+  return tx.Commit();
+}
+
+namespace {
+
+Result<DestructionActData> ActFromJson(const std::string& text, const ObjectInfo& obj) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corrupt("destruction act JSON does not parse");
+  try {
+    DestructionActData a;
+    a.act_number = j.at("act_number").get<std::string>();
+    QOIMA_ASSIGN_OR_RETURN(a.act_date, CivilDate::Parse(j.at("act_date").get<std::string>()));
+    a.object = obj;
+    a.notice_reference = j.at("notice_reference").get<std::string>();
+    QOIMA_ASSIGN_OR_RETURN(a.notice_received_on, CivilDate::Parse(j.at("notice_received_on").get<std::string>()));
+    QOIMA_ASSIGN_OR_RETURN(a.due_on, CivilDate::Parse(j.at("due_on").get<std::string>()));
+    a.requested_by = j.at("requested_by").get<std::string>();
+    a.approved_by = j.at("approved_by").get<std::string>();
+    a.performed_by = j.at("performed_by").get<std::string>();
+    for (const auto& v : j.at("versions")) {
+      DestroyedVersion dv;
+      dv.version_no = v.at("version").get<int>();
+      dv.label = v.at("label").get<std::string>();
+      dv.tier = v.at("tier").get<std::string>();
+      dv.file_count = v.at("file_count").get<int64_t>();
+      dv.total_bytes = v.at("total_bytes").get<int64_t>();
+      dv.root_hex = v.at("root_sha256").get<std::string>();
+      dv.manifest_hex = v.value("store_manifest_sha256", "");
+      for (const auto& f : v.at("files"))
+        dv.files.push_back(
+            {f.at("path").get<std::string>(), f.at("size").get<int64_t>(), f.at("sha256").get<std::string>()});
+      a.versions.push_back(std::move(dv));
+    }
+    return a;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(std::string("destruction act JSON: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor, int64_t case_id,
+                                                     int64_t approval_id) {
   std::string audit_obj = "case:" + std::to_string(case_id);
   if (Status s = RequireRole(actor, {"security_officer"}, "destroy stored code (003 cl.33)"); !s.ok()) {
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, s.message()));
@@ -413,78 +521,111 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
     requested_by = ap.ColumnInt(2);
     approved_by = ap.ColumnInt(3);
   }
+  ap.Reset();  // an open read cursor would block the store's WAL checkpoint after shredding
   if (!refusal.empty()) {
     std::string msg = "destruction of " + Describe(obj) + " refused: " + refusal + " (two-person rule)";
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, msg));
     return Status::PermissionDenied(msg);
   }
-
-  DestructionActData act;
   CivilDate today = clock_.Today();
-  act.act_number = "DESTR-" + std::to_string(today.year()) + "-" + std::to_string(case_id);
-  act.act_date = today;
-  act.object = obj;
-  act.notice_reference = c.reference;
-  act.notice_received_on = c.received_on;
-  act.due_on = c.due_on;
-  QOIMA_ASSIGN_OR_RETURN(act.requested_by, UserLogin(db_, requested_by));
-  QOIMA_ASSIGN_OR_RETURN(act.approved_by, UserLogin(db_, approved_by));
-  act.performed_by = actor.login;
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
 
+  // Step 1: the act, with every file's name, size and hash, is written before
+  // anything is destroyed (the store deletes the file rows with the key). A
+  // command interrupted after this step resumes with the same act.
+  DestructionActData act;
+  int64_t act_id = 0;
+  {
+    QOIMA_ASSIGN_OR_RETURN(auto existing, db_.Prepare("SELECT id, manifest_json FROM acts WHERE kind = 'destruction' "
+                                                      "AND number = ?"));
+    existing.Bind(1, c.result_ref);
+    QOIMA_ASSIGN_OR_RETURN(bool resumed, existing.Step());
+    if (!c.result_ref.empty() && resumed) {
+      act_id = existing.ColumnInt(0);
+      QOIMA_ASSIGN_OR_RETURN(act, ActFromJson(existing.ColumnText(1), obj));
+    }
+  }
   QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(obj.id));
   std::vector<int64_t> deposits;
-  int64_t files_total = 0, bytes_total = 0;
-  QOIMA_ASSIGN_OR_RETURN(auto fsel, db_.Prepare("SELECT display_path, size, sha256 FROM files WHERE deposit_id = ? "
-                                                "ORDER BY path"));
-  for (const auto& v : versions) {
-    if (v.state != "committed") continue;
-    DestroyedVersion dv{v.version_no, v.label, std::string(StoreTierName(v.tier)), v.file_count, v.total_bytes,
-                        v.root_hex,   {}};
-    fsel.Reset();
-    fsel.Bind(1, v.deposit_id);
-    for (;;) {
-      QOIMA_ASSIGN_OR_RETURN(bool row, fsel.Step());
-      if (!row) break;
-      dv.files.push_back({fsel.ColumnText(0), fsel.ColumnInt(1), crypto::Hex(fsel.ColumnBlob(2))});
+  for (const auto& v : versions)
+    if (v.state == "committed") deposits.push_back(v.deposit_id);
+  if (act_id == 0) {
+    if (deposits.empty()) return Status::FailedPrecondition(Describe(obj) + " has no stored version to destroy");
+    act.act_number = "DESTR-" + std::to_string(today.year()) + "-" + std::to_string(case_id);
+    act.act_date = today;
+    act.object = obj;
+    act.notice_reference = c.reference;
+    act.notice_received_on = c.received_on;
+    act.due_on = c.due_on;
+    QOIMA_ASSIGN_OR_RETURN(act.requested_by, UserLogin(db_, requested_by));
+    QOIMA_ASSIGN_OR_RETURN(act.approved_by, UserLogin(db_, approved_by));
+    act.performed_by = actor.login;
+    QOIMA_ASSIGN_OR_RETURN(auto fsel, db_.Prepare("SELECT display_path, size, sha256 FROM files WHERE deposit_id = ? "
+                                                  "ORDER BY path"));
+    for (const auto& v : versions) {
+      if (v.state != "committed") continue;
+      DestroyedVersion dv;
+      dv.version_no = v.version_no;
+      dv.label = v.label;
+      dv.tier = std::string(StoreTierName(v.tier));
+      dv.file_count = v.file_count;
+      dv.total_bytes = v.total_bytes;
+      dv.root_hex = v.root_hex;
+      dv.manifest_hex = v.manifest_hex;
+      fsel.Reset();
+      fsel.Bind(1, v.deposit_id);
+      for (;;) {
+        QOIMA_ASSIGN_OR_RETURN(bool row, fsel.Step());
+        if (!row) break;
+        dv.files.push_back({fsel.ColumnText(0), fsel.ColumnInt(1), crypto::Hex(fsel.ColumnBlob(2))});
+      }
+      act.versions.push_back(std::move(dv));
     }
-    files_total += static_cast<int64_t>(dv.files.size());
-    bytes_total += v.total_bytes;
-    deposits.push_back(v.deposit_id);
-    act.versions.push_back(std::move(dv));
-  }
-  if (deposits.empty()) return Status::FailedPrecondition(Describe(obj) + " has no stored version to destroy");
-
-  std::string now = clock_.NowUtc();
-  std::string timing = "on time";
-  if (today > c.due_on) {
-    QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(c.due_on, today));
-    timing = "LATE by " + std::to_string(late) + " working day(s), due " + c.due_on.ToString();
-  }
-  {
     QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
     QOIMA_ASSIGN_OR_RETURN(auto ins_act,
                            db_.Prepare("INSERT INTO acts(kind, number, act_date, template_id, "
                                        "manifest_json, created_by, created_at) "
                                        "VALUES('destruction', ?, ?, '003-cl33-destruction-v1', ?, ?, ?)"));
-    QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
     QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, act.act_number)
                               .Bind(2, today.ToString())
                               .Bind(3, ToJson(act).dump())
                               .BindOptional(4, uid)
-                              .Bind(5, now)
+                              .Bind(5, clock_.NowUtc())
                               .Run());
-    int64_t act_id = db_.LastInsertRowid();
-    std::string reason = std::to_string(deposits.size()) + " version(s), " + std::to_string(files_total) +
-                         " file(s), " + std::to_string(bytes_total) + " bytes crypto-shredded; act " + act.act_number +
-                         "; archive-transfer notice " + c.reference + " of " + c.received_on.ToString() +
-                         "; approval " + std::to_string(approval_id) + " (requested by " + act.requested_by +
-                         ", approved by " + act.approved_by + "); " + timing + " (003 cl.33)";
-    QOIMA_ASSIGN_OR_RETURN(uint64_t idx, audit_.Append(Event(actor, "lifecycle.destroy", audit_obj, reason)));
-    for (int64_t d : deposits) {
-      TombstoneInfo t{now, "003 cl.33: archive-transfer notice " + c.reference + " of " + c.received_on.ToString(),
-                      approval_id, act_id, static_cast<int64_t>(idx)};
-      QOIMA_RETURN_IF_ERROR(shredder.ShredInTransaction(db_, d, t));
-    }
+    act_id = db_.LastInsertRowid();
+    QOIMA_ASSIGN_OR_RETURN(auto mark, db_.Prepare("UPDATE lifecycle_cases SET result_ref = ? WHERE id = ?"));
+    QOIMA_RETURN_IF_ERROR(mark.Bind(1, act.act_number).Bind(2, case_id).Run());
+    QOIMA_RETURN_IF_ERROR(audit_
+                              .Append(Event(actor, "lifecycle.destroy.start", audit_obj,
+                                            "act " + act.act_number + "; " + std::to_string(deposits.size()) +
+                                                " version(s) to crypto-shred; approval " + std::to_string(approval_id)))
+                              .status());
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+  }
+
+  // Step 2: the store crypto-shreds each version (key erased with the
+  // tombstone and its audit leaf in one transaction, then the objects unlinked).
+  std::string reason = "003 cl.33: archive-transfer notice " + c.reference + " of " + c.received_on.ToString() +
+                       "; act " + act.act_number;
+  for (int64_t d : deposits)
+    QOIMA_RETURN_IF_ERROR(store_.DestroyDeposit(d, {actor.login, actor.role}, reason, approval_id, act_id, uid)
+                              .status()
+                              .WithContext("destruction of " + Describe(obj) + " (act " + act.act_number +
+                                           ") interrupted; run it again to finish"));
+
+  // Step 3: close the case, use up the approval, record the whole destruction.
+  std::string timing = "on time";
+  if (today > c.due_on) {
+    QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(c.due_on, today));
+    timing = "LATE by " + std::to_string(late) + " working day(s), due " + c.due_on.ToString();
+  }
+  int64_t files_total = 0, bytes_total = 0;
+  for (const auto& v : act.versions) {
+    files_total += static_cast<int64_t>(v.files.size());
+    bytes_total += v.total_bytes;
+  }
+  {
+    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
     QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
                                                  "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
     QOIMA_RETURN_IF_ERROR(
@@ -494,23 +635,30 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
                                                   "'approved'"));
     QOIMA_RETURN_IF_ERROR(used.Bind(1, approval_id).Run());
     if (db_.Changes() != 1) return Status::FailedPrecondition("approval " + std::to_string(approval_id) + " changed");
+    QOIMA_RETURN_IF_ERROR(
+        audit_
+            .Append(Event(actor, "lifecycle.destroy", audit_obj,
+                          std::to_string(act.versions.size()) + " version(s), " + std::to_string(files_total) +
+                              " file(s), " + std::to_string(bytes_total) + " bytes crypto-shredded; act " +
+                              act.act_number + "; archive-transfer notice " + c.reference + " of " +
+                              c.received_on.ToString() + "; approval " + std::to_string(approval_id) +
+                              " (requested by " + act.requested_by + ", approved by " + act.approved_by + "); " +
+                              timing + " (003 cl.33)"))
+            .status());
     QOIMA_RETURN_IF_ERROR(tx.Commit());
   }
-  for (int64_t d : deposits)
-    QOIMA_RETURN_IF_ERROR(shredder.RemoveObjects(db_, d).WithContext("destruction committed (act " + act.act_number +
-                                                                     "); removing sealed files"));
-  auto cp = audit_.Checkpoint(signer, clock_.NowUtc());
+  auto cp = store_.SignCheckpoint();
   if (!cp.ok())
     return cp.status().WithContext("destruction committed (act " + act.act_number + "); audit checkpoint failed");
   act.checkpoint_tree_size = cp->tree_size;
   act.checkpoint_root_hex = crypto::Hex(cp->root);
   act.checkpoint_key_fingerprint = cp->key_fingerprint;
   QOIMA_ASSIGN_OR_RETURN(auto upd_act, db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
-                                                   "checkpoint_root = ? WHERE number = ?"));
+                                                   "checkpoint_root = ? WHERE id = ?"));
   QOIMA_RETURN_IF_ERROR(upd_act.Bind(1, ToJson(act).dump())
                             .Bind(2, static_cast<int64_t>(cp->tree_size))
                             .BindBlob(3, cp->root)
-                            .Bind(4, act.act_number)
+                            .Bind(4, act_id)
                             .Run());
   return act;
 }
@@ -566,6 +714,39 @@ Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t not
   return tx.Commit();
 }
 
+namespace {
+std::string HalfYearEvent(int year, int half) {
+  return "half-year report " + std::to_string(year) + "/" + std::to_string(half) + " (001 cl.13)";
+}
+}  // namespace
+
+Result<int64_t> LifecycleService::RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half) {
+  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record the half-year report"));
+  QOIMA_ASSIGN_OR_RETURN(CivilDate due, HalfYearReportDue(calendar_, year, half));
+  std::string event = HalfYearEvent(year, half);
+  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT id FROM notices WHERE kind = 'half_year_report' AND event = ?"));
+  sel.Bind(1, event);
+  QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
+  if (row) return sel.ColumnInt(0);
+  sel.Reset();
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO notices(kind, addressee, due_on, created_by, created_at, "
+                                               "event) VALUES('half_year_report', ?, ?, ?, ?, ?)"));
+  QOIMA_RETURN_IF_ERROR(ins.Bind(1, kDefaultAuthorizedBody)
+                            .Bind(2, due.ToString())
+                            .BindOptional(3, uid)
+                            .Bind(4, clock_.NowUtc())
+                            .Bind(5, event)
+                            .Run());
+  int64_t id = db_.LastInsertRowid();
+  QOIMA_RETURN_IF_ERROR(
+      audit_.Append(Event(actor, "notice.record", "notice:" + std::to_string(id), event + ", due " + due.ToString()))
+          .status());
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return id;
+}
+
 Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
   CivilDate today = clock_.Today();
   std::vector<DueItem> out;
@@ -611,8 +792,32 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
     QOIMA_RETURN_IF_ERROR(classify(item));
     out.push_back(std::move(item));
   }
+  // The last ended half-year's report, until its notice exists (then the notice is listed above).
+  int year = today.year(), half = today.month() <= 6 ? 2 : 1;
+  if (half == 2) --year;
+  CivilDate period_end = half == 1 ? CivilDate::FromYmd(year, 6, 30) : CivilDate::FromYmd(year, 12, 31);
+  QOIMA_ASSIGN_OR_RETURN(auto older, db_.Prepare("SELECT count(*) FROM informatization_objects WHERE "
+                                                 "substr(created_at, 1, 10) <= ?"));
+  older.Bind(1, period_end.ToString());
+  QOIMA_ASSIGN_OR_RETURN(bool have, older.Step());
+  bool recorded = std::any_of(notices.begin(), notices.end(), [&](const NoticeInfo& n) {
+    return n.kind == "half_year_report" && n.event == HalfYearEvent(year, half);
+  });
+  if (have && older.ColumnInt(0) > 0 && !recorded) {
+    auto due = HalfYearReportDue(calendar_, year, half);
+    if (due.ok()) {
+      DueItem item;
+      item.due_on = *due;
+      item.what = HalfYearEvent(year, half) + " to the authorized body: `qoima report half-year " +
+                  std::to_string(year) + " " + std::to_string(half) + " --record`";
+      item.clause = "001 cl.13";
+      item.ref = "report:" + std::to_string(year) + "/" + std::to_string(half);
+      QOIMA_RETURN_IF_ERROR(classify(item));
+      out.push_back(std::move(item));
+    }
+  }
   std::stable_sort(out.begin(), out.end(), [](const DueItem& a, const DueItem& b) { return a.due_on < b.due_on; });
   return out;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

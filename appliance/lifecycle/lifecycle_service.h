@@ -13,13 +13,16 @@
 //   - `Due()` lists overdue and due-soon items on the working-day calendar.
 //
 // Every mutating call runs in one transaction together with its audit entry:
-// on any error nothing is changed. Refusals name the object, version or case
+// on any error nothing is changed. Two steps use the store's own transactions
+// (storage::Store::PromoteToPermanent and DestroyDeposit, which own the
+// deposit rows and the crypto-shredding); they are ordered so that a crash in
+// between leaves a state the same command completes when run again. Refusals name the object, version or case
 // and the clause. A refused destruction (missing or wrong approval) is itself
 // recorded in the audit log as "denied", because an attempt to destroy
 // evidence is security-relevant.
 //
-// Ownership: borrows the Database, AuditLog, calendar, clock and signer, which
-// must outlive the service. Thread-safety: same thread as the Database.
+// Ownership: borrows the Store, calendar and clock, which must outlive the
+// service. Thread-safety: same thread as the Database.
 #pragma once
 
 #include <cstdint>
@@ -27,25 +30,21 @@
 #include <string>
 #include <vector>
 
-#include "appliance/lifecycle/deposit_shredder.h"
 #include "appliance/lifecycle/lifecycle_clock.h"
 #include "appliance/lifecycle/lifecycle_types.h"
 #include "appliance/lifecycle/working_calendar.h"
 #include "common/result.h"
-#include "crypto/signer.h"
-#include "storage/audit_log.h"
-#include "storage/database.h"
+#include "storage/store.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 /// Addressee of notices when none is configured.
 inline constexpr std::string_view kDefaultAuthorizedBody = "authorized body (уәкілетті орган)";
 
 class LifecycleService {
  public:
-  LifecycleService(storage::Database& db, storage::AuditLog& audit, const WorkingCalendar& calendar,
-                   const LifecycleClock& clock)
-      : db_(db), audit_(audit), calendar_(calendar), clock_(clock) {}
+  LifecycleService(storage::Store& store, const WorkingCalendar& calendar, const LifecycleClock& clock)
+      : store_(store), db_(store.db()), audit_(store.audit()), calendar_(calendar), clock_(clock) {}
 
   /// `ref`: the numeric id or the architectural-portal code. NotFound otherwise.
   Result<ObjectInfo> FindObject(const std::string& ref);
@@ -69,12 +68,18 @@ class LifecycleService {
   /// bundle id, the return act number). Not for destruction (use Destroy).
   Status CompleteCase(const LifecycleActor& actor, int64_t case_id, const std::string& result_ref);
 
-  /// Crypto-shreds every committed version of the case's object. REQUIRES an
-  /// approval row (action 'destroy', target "object:<id>", state 'approved')
-  /// whose requester and approver are two different users. Returns the act data
-  /// (also stored in `acts` as JSON) after an audit checkpoint signed by `signer`.
-  Result<DestructionActData> Destroy(const LifecycleActor& actor, int64_t case_id, int64_t approval_id,
-                                     DepositShredder& shredder, crypto::Signer& signer);
+  /// First person of the two-person rule: a security officer asks to destroy
+  /// the object of an open destruction case. Returns the approval id.
+  Result<int64_t> RequestDestruction(const LifecycleActor& actor, int64_t case_id);
+  /// Second person: a different security officer approves the request.
+  Status ApproveDestruction(const LifecycleActor& actor, int64_t approval_id);
+
+  /// Crypto-shreds every committed version of the case's object through the
+  /// store. REQUIRES an approval row (action 'destroy', target "object:<id>",
+  /// state 'approved') whose requester and approver are two different users.
+  /// Returns the act data (also stored in `acts` as JSON) with the audit
+  /// checkpoint signed after the destruction.
+  Result<DestructionActData> Destroy(const LifecycleActor& actor, int64_t case_id, int64_t approval_id);
 
   Result<std::vector<CaseInfo>> Cases(std::optional<int64_t> object_id = std::nullopt);
   Result<std::vector<NoticeInfo>> Notices();
@@ -82,8 +87,15 @@ class LifecycleService {
   Status MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                         const std::string& export_ref);
 
+  /// Records the half-year report of `year`/`half` in the notices register
+  /// (kind half_year_report, due by the 10th of the next month) unless it is
+  /// there already; returns the notice id.
+  Result<int64_t> RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half);
+
   /// Open cases and unsent notices with their due status as of the clock's
-  /// today; due-soon means at most `soon_working_days` working days left.
+  /// today; due-soon means at most `soon_working_days` working days left. The
+  /// report of the last ended half-year is listed until a sent notice for it
+  /// is recorded (once the store holds an object from before that period's end).
   Result<std::vector<DueItem>> Due(int soon_working_days = 2);
 
  private:
@@ -94,10 +106,11 @@ class LifecycleService {
                      const std::string& reason);
   storage::AuditEvent Event(const LifecycleActor& actor, std::string action, std::string object, std::string reason);
 
+  storage::Store& store_;
   storage::Database& db_;
   storage::AuditLog& audit_;
   const WorkingCalendar& calendar_;
   const LifecycleClock& clock_;
 };
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -13,7 +13,7 @@
 
 #include "appliance/lifecycle/civil_date.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 /// Who is acting: the logged-in user's login and the role they act in.
 struct LifecycleActor {
@@ -46,7 +46,8 @@ struct VersionInfo {
   std::string state;  // committed / destroyed
   int64_t file_count = 0;
   int64_t total_bytes = 0;
-  std::string root_hex;  // the version's root hash (deposits.manifest_sha256), "" when unknown
+  std::string root_hex;      // root hash over the version's files (tree_checksum.h); "" once destroyed
+  std::string manifest_hex;  // the store's commit digest (deposits.manifest_sha256, docs/storage.md)
   std::string created_at;
 };
 
@@ -107,6 +108,7 @@ struct DestroyedVersion {
   int64_t file_count = 0;
   int64_t total_bytes = 0;
   std::string root_hex;
+  std::string manifest_hex;
   std::vector<DestroyedFile> files;
 };
 
@@ -125,4 +127,4 @@ struct DestructionActData {
   std::string checkpoint_key_fingerprint;
 };
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -4,7 +4,7 @@
 
 #include "appliance/lifecycle/text_fields.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 std::string_view RegisterEntryStatusName(RegisterEntryStatus s) {
   switch (s) {
@@ -223,4 +223,4 @@ RegisterLookup LookUpProduct(const RegisterSnapshot& snapshot, std::string_view 
   return r;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

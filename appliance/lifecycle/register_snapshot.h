@@ -22,7 +22,7 @@
 #include "appliance/lifecycle/civil_date.h"
 #include "common/result.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 struct RegisterSnapshotLimits {
   static constexpr size_t kMaxFileBytes = 32 * 1024 * 1024;
@@ -86,4 +86,4 @@ struct RegisterLookup {
 RegisterLookup LookUpProduct(const RegisterSnapshot& snapshot, std::string_view query, RegisterTrack track,
                              const CivilDate& today);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

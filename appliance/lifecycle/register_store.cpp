@@ -2,7 +2,7 @@
 
 #include "crypto/hash.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 std::string Join(const std::vector<std::string>& v) {
@@ -119,4 +119,4 @@ Result<std::optional<RegisterSnapshot>> LoadLatestRegisterSnapshot(storage::Data
   return std::optional<RegisterSnapshot>(std::move(snap));
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -14,7 +14,7 @@
 #include "storage/audit_log.h"
 #include "storage/database.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 struct RegisterImportInfo {
   int64_t id = 0;
@@ -33,4 +33,4 @@ Result<RegisterImportInfo> ImportRegisterSnapshot(storage::Database& db, storage
 Result<std::optional<RegisterSnapshot>> LoadLatestRegisterSnapshot(storage::Database& db,
                                                                    RegisterImportInfo* info = nullptr);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -1,6 +1,6 @@
 #include "appliance/lifecycle/text_fields.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 std::string_view TrimField(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -65,4 +65,4 @@ std::string FoldCase(std::string_view s) {
   return out;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

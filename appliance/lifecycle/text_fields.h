@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 /// Strips spaces, tabs and a trailing CR.
 std::string_view TrimField(std::string_view s);
@@ -18,4 +18,4 @@ std::vector<std::string_view> SplitBarFields(std::string_view line);
 /// Lowercases ASCII and Cyrillic (incl. ә ғ қ ң ө ұ ү һ і) in UTF-8; other bytes unchanged.
 std::string FoldCase(std::string_view utf8);
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

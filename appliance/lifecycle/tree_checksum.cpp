@@ -11,7 +11,7 @@
 
 #include "common/unique_fd.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 namespace {
 
@@ -84,7 +84,7 @@ Result<TreeChecksum> ParseSha256sumListing(std::string_view text, std::string_vi
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++n;
-    if (line.empty()) continue;
+    if (line.empty() || line.front() == '#') continue;  // `qoima checksum compute` ends with a "# root" comment
     auto err = [&](const std::string& m) {
       return Status::InvalidArgument(std::string(file_name) + ": line " + std::to_string(n) + ": " + m);
     };
@@ -252,4 +252,4 @@ std::vector<TreeDifference> CompareTrees(const TreeChecksum& expected, const Tre
   return out;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

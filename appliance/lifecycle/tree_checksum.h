@@ -24,7 +24,7 @@
 #include "common/result.h"
 #include "crypto/hash.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 struct TreeWalkLimits {
   static constexpr uint64_t kMaxFiles = 1'000'000;
@@ -89,4 +89,4 @@ Result<DirectoryChecksum> ChecksumDirectory(const std::string& dir);
 std::vector<TreeDifference> CompareTrees(const TreeChecksum& expected, const TreeChecksum& actual,
                                          const std::vector<NonRegularEntry>& non_regular = {});
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

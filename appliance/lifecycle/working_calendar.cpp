@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 std::string_view CalendarEntryKindName(CalendarEntryKind kind) {
   switch (kind) {
@@ -124,4 +124,4 @@ Result<int> WorkingCalendar::WorkingDaysBetween(const CivilDate& from, const Civ
   return n;
 }
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

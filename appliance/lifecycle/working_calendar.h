@@ -27,7 +27,7 @@
 #include "appliance/lifecycle/civil_date.h"
 #include "common/result.h"
 
-namespace qoima::appliance {
+namespace qoima::appliance::lifecycle {
 
 enum class CalendarEntryKind {
   kHoliday,    // public holiday; carried to the next working day when on a weekend
@@ -100,4 +100,4 @@ class WorkingCalendar {
   std::map<int, Mark> marks_;  // day number -> explicit marking; unmarked weekdays work, weekends rest
 };
 
-}  // namespace qoima::appliance
+}  // namespace qoima::appliance::lifecycle

@@ -1,7 +1,8 @@
-// LifecycleDb: a real SQLCipher store (migrated schema, audit log, software
-// signer) in a temporary directory, seeded the way intake leaves it: users, an
-// informatization object and committed versions with files and sealed object
-// files. Used by the lifecycle tests until the intake path can produce them.
+// LifecycleDb: a real storage::Store (SQLCipher, sealed objects, audit log)
+// in a temporary directory with FakeStoreKeys (no TPM: the end-to-end test
+// uses the TPM keyring), seeded the way intake leaves it: users, an
+// informatization object and versions committed through the store's own
+// deposit path.
 #pragma once
 
 #include <memory>
@@ -9,10 +10,9 @@
 #include <vector>
 
 #include "appliance/lifecycle/lifecycle_clock.h"
-#include "crypto/signer.h"
-#include "storage/audit_log.h"
-#include "storage/database.h"
+#include "storage/store.h"
 #include "tests/fixtures/temp_dir.h"
+#include "tests/storage/fake_store_keys.h"
 
 namespace qoima::testing {
 
@@ -20,16 +20,16 @@ class LifecycleDb {
  public:
   LifecycleDb();
 
-  storage::Database& db() { return db_; }
-  storage::AuditLog& audit() { return *audit_; }
-  crypto::Signer& signer() { return *signer_; }
-  const std::string& objects_dir() const { return objects_dir_; }
+  storage::Store& store() { return *store_; }
+  storage::Database& db() { return store_->db(); }
+  storage::AuditLog& audit() { return store_->audit(); }
+  const std::string& state_dir() const { return dir_.path(); }
 
   int64_t AddUser(const std::string& login);
   int64_t AddObject(const std::string& name, const std::string& portal_code);
-  /// A committed version in the temporary store with `files` (path -> content),
-  /// each with a sealed file under objects/. Returns the deposit id.
-  int64_t AddVersion(int64_t object_id, int version_no, const std::vector<std::pair<std::string, std::string>>& files);
+  /// A version committed through Store::BeginDeposit/CommitDeposit in the
+  /// temporary store with `files` (path -> content). Returns the deposit id.
+  int64_t AddVersion(int64_t object_id, const std::vector<std::pair<std::string, std::string>>& files);
   int64_t AddApproval(const std::string& action, const std::string& target, int64_t requested_by,
                       std::optional<int64_t> approved_by, const std::string& state);
 
@@ -39,11 +39,8 @@ class LifecycleDb {
 
  private:
   TempDir dir_;
-  std::string objects_dir_;
-  storage::Database db_;
-  std::unique_ptr<storage::AuditLog> audit_;
-  std::unique_ptr<crypto::SoftwareSigner> signer_;
-  int object_seq_ = 0;
+  FakeStoreKeys keys_;
+  std::unique_ptr<storage::Store> store_;
 };
 
 }  // namespace qoima::testing

@@ -12,7 +12,7 @@
 #include "tests/lifecycle/lifecycle_db_fixture.h"
 
 using namespace qoima;
-using namespace qoima::appliance;
+using namespace qoima::appliance::lifecycle;
 
 namespace {
 
@@ -38,13 +38,13 @@ struct World {
     auto cal = LoadCalendar(store.db());
     REQUIRE(cal.ok());
     calendar = std::move(*cal);
-    svc = std::make_unique<LifecycleService>(store.db(), store.audit(), calendar, clock);
+    svc = std::make_unique<LifecycleService>(store.store(), calendar, clock);
     store.AddUser("clerk1");
     so1 = store.AddUser("so1");
     so2 = store.AddUser("so2");
     object = store.AddObject("Е-лицензиялау", "ARCH-0042");
-    store.AddVersion(object, 1, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}});
-    store.AddVersion(object, 2, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}});
+    store.AddVersion(object, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}});
+    store.AddVersion(object, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}});
   }
 
   // Tables a refusal must leave untouched.
@@ -74,8 +74,10 @@ TEST_CASE("a positive security test moves a version to the permanent store, audi
   CHECK((*history)[0].version_no == 1);
   CHECK((*history)[0].to == "permanent");
   CHECK((*history)[0].reason.find("ST-17") != std::string::npos);
-  CHECK(w.store.AuditSize() == before + 1);
-  auto ev = w.store.audit().Entry(before);
+  // The store's own promotion leaf, then the lifecycle's test-outcome leaf.
+  CHECK(w.store.AuditSize() == before + 2);
+  CHECK(w.store.audit().Entry(before)->action == "deposit.promote");
+  auto ev = w.store.audit().Entry(before + 1);
   REQUIRE(ev.ok());
   CHECK(ev->action == "version.test_outcome");
   CHECK(ev->object == "object:" + std::to_string(w.object) + "/version:1");
@@ -183,23 +185,22 @@ TEST_CASE("requests for unknown or destroyed objects and destruction refusals ch
 
   snap = w.Snapshot();
   uint64_t audit = w.store.AuditSize();
-  SqlDepositShredder shredder(w.store.objects_dir());
   // Only one person so far: requested, not approved.
   int64_t pending =
       w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, std::nullopt, "requested");
   snap = w.Snapshot();
-  auto r1 = w.svc->Destroy(kOfficer, destroy->id, pending, shredder, w.store.signer());
+  auto r1 = w.svc->Destroy(kOfficer, destroy->id, pending);
   CHECK(r1.status().code() == Code::kPermissionDenied);
   CHECK(r1.status().message().find("needs a second security officer's approval") != std::string::npos);
   // Approved, but for another object.
   int64_t other = w.store.AddApproval("destroy", "object:777", w.so1, w.so2, "approved");
   snap = w.Snapshot();
-  auto r2 = w.svc->Destroy(kOfficer, destroy->id, other, shredder, w.store.signer());
+  auto r2 = w.svc->Destroy(kOfficer, destroy->id, other);
   CHECK(r2.status().code() == Code::kPermissionDenied);
   CHECK(r2.status().message().find("not for 'destroy object:") != std::string::npos);
-  auto r3 = w.svc->Destroy(kOfficer, destroy->id, 4242, shredder, w.store.signer());
+  auto r3 = w.svc->Destroy(kOfficer, destroy->id, 4242);
   CHECK(r3.status().code() == Code::kPermissionDenied);
-  auto r4 = w.svc->Destroy(kClerk, destroy->id, other, shredder, w.store.signer());
+  auto r4 = w.svc->Destroy(kClerk, destroy->id, other);
   CHECK(r4.status().code() == Code::kPermissionDenied);
   CHECK(w.Snapshot() == snap);
   // Each refused attempt is in the audit log as denied, and nothing else is.
@@ -215,13 +216,22 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
   auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
   REQUIRE(destroy.ok());
-  int64_t ap = w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, w.so2, "approved");
-  SqlDepositShredder shredder(w.store.objects_dir());
+  // The two-person rule through the service: so1 requests, so1 cannot approve, so2 approves.
+  const LifecycleActor so2{"so2", "security_officer"};
+  auto ap_r = w.svc->RequestDestruction(kOfficer, destroy->id);
+  REQUIRE(ap_r.ok());
+  int64_t ap = *ap_r;
+  CHECK(w.svc->ApproveDestruction(kOfficer, ap).code() == Code::kPermissionDenied);
+  CHECK(w.svc->ApproveDestruction(kClerk, ap).code() == Code::kPermissionDenied);
+  REQUIRE(w.svc->ApproveDestruction(so2, ap).ok());
+  CHECK(w.svc->ApproveDestruction(so2, ap).code() == Code::kFailedPrecondition);
+  std::vector<int64_t> deposits = {std::stoll(w.store.Text("SELECT min(id) FROM deposits")),
+                                   std::stoll(w.store.Text("SELECT max(id) FROM deposits"))};
   std::string sealed = w.store.Text("SELECT name FROM objects LIMIT 1");
-  REQUIRE(Exists(w.store.objects_dir() + "/" + sealed));
+  REQUIRE(w.store.Count("objects") == 4);
 
   w.clock.Set(D("2026-04-03"));
-  auto act = w.svc->Destroy(kOfficer, destroy->id, ap, shredder, w.store.signer());
+  auto act = w.svc->Destroy(kOfficer, destroy->id, ap);
   INFO(act.status().ToString());
   REQUIRE(act.ok());
   CHECK(act->act_number == "DESTR-2026-" + std::to_string(destroy->id));
@@ -237,20 +247,22 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(act->checkpoint_tree_size == w.store.AuditSize());
   CHECK(act->checkpoint_root_hex.size() == 64);
 
-  // Nothing readable: keys erased, deposits are tombstones, sealed files gone.
+  // Nothing readable: keys erased, deposits are tombstones, objects gone, reads refused.
   CHECK(w.store.Count("deposits WHERE wrapped_key IS NOT NULL") == 0);
   CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 2);
   CHECK(w.store.Count("tombstones WHERE approval_id = " + std::to_string(ap)) == 2);
-  CHECK_FALSE(Exists(w.store.objects_dir() + "/" + sealed));
+  CHECK(w.store.Count("objects") == 0);
+  CHECK_FALSE(Exists(w.store.state_dir() + "/objects/" + sealed.substr(0, 2) + "/" + sealed));
+  for (int64_t d : deposits) CHECK_FALSE(w.store.store().OpenDeposit(d, {"so1", "security_officer"}, "test").ok());
   CHECK(w.store.Count("approvals WHERE state = 'used'") == 1);
   CHECK(w.store.Count("acts WHERE kind = 'destruction' AND checkpoint_size IS NOT NULL") == 1);
-  auto verify = w.store.audit().Verify();
+  auto verify = w.store.store().VerifyAudit();
   REQUIRE(verify.ok());
   CHECK(verify->ok());
 
   // A second destruction and any request for the destroyed object are refused.
   std::string snap = w.Snapshot();
-  auto again = w.svc->Destroy(kOfficer, destroy->id, ap, shredder, w.store.signer());
+  auto again = w.svc->Destroy(kOfficer, destroy->id, ap);
   CHECK(again.status().code() == Code::kFailedPrecondition);
   CHECK(again.status().message().find("already destroyed") != std::string::npos);
   auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-03"), "вх-300");
@@ -376,10 +388,58 @@ TEST_CASE("half-year and information reports count what happened in the period")
   auto j = ToJson(*r);
   CHECK(j["counts"]["refusals"] == 1);
 
+  // `due` lists the report of the ended half-year until its notice is recorded, then the notice.
+  auto has = [&](const std::string& ref_prefix) {
+    auto due = w.svc->Due(2);
+    REQUIRE(due.ok());
+    return std::any_of(due->begin(), due->end(), [&](const DueItem& d) { return d.ref.rfind(ref_prefix, 0) == 0; });
+  };
+  CHECK(has("report:2026/1"));
+  auto notice = w.svc->RecordHalfYearReportNotice(kClerk, 2026, 1);
+  REQUIRE(notice.ok());
+  CHECK(w.svc->RecordHalfYearReportNotice(kClerk, 2026, 1).value() == *notice);  // once
+  CHECK_FALSE(has("report:2026/1"));
+  CHECK(has("notice:" + std::to_string(*notice)));
+  REQUIRE(w.svc->MarkNoticeSent(kClerk, *notice, D("2026-07-02"), "EXP-7").ok());
+  CHECK_FALSE(has("notice:" + std::to_string(*notice)));
+
   auto info = BuildInformationReport(w.store.db(), *w.svc, "", "letter 5", D("2026-07-02"));
   REQUIRE(info.ok());
   CHECK(info->objects.size() == 1);
   CHECK(info->versions_temporary == 2);
   CHECK(info->total_files == 4);
   CHECK(ToJson(*info)["clause"] == "003 cl.34");
+}
+
+TEST_CASE("an interrupted destruction completes when run again, with the same act") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  REQUIRE(destroy.ok());
+  int64_t ap = w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, w.so2, "approved");
+  int64_t second = std::stoll(w.store.Text("SELECT max(id) FROM deposits"));
+  // A fault in the middle: the store cannot shred the second version.
+  REQUIRE(w.store.db()
+              .Exec("CREATE TEMP TRIGGER fail_shred BEFORE UPDATE OF state ON deposits WHEN OLD.id = " +
+                    std::to_string(second) + " BEGIN SELECT RAISE(ABORT, 'injected fault'); END;")
+              .ok());
+  auto first = w.svc->Destroy(kOfficer, destroy->id, ap);
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.status().message().find("run it again to finish") != std::string::npos);
+  CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 1);
+  CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'open'") == 1);
+  CHECK(w.store.Count("approvals WHERE state = 'approved'") == 1);
+
+  REQUIRE(w.store.db().Exec("DROP TRIGGER fail_shred;").ok());
+  auto done = w.svc->Destroy(kOfficer, destroy->id, ap);
+  INFO(done.status().ToString());
+  REQUIRE(done.ok());
+  REQUIRE(done->versions.size() == 2);  // the act written before the fault, both versions listed
+  CHECK(done->versions[0].files.size() == 2);
+  CHECK(done->versions[1].files.size() == 2);
+  CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 2);
+  CHECK(w.store.Count("acts WHERE kind = 'destruction'") == 1);
+  CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'done'") == 1);
+  CHECK(w.store.store().VerifyAudit()->ok());
 }

@@ -1,0 +1,310 @@
+// The lifecycle of one informatization object through the real `qoima` CLI,
+// on swtpm, the real store (SQLCipher, sealed objects, TPM keyring) and real
+// ISO images read by the sandboxed media reader: intake -> temporary ->
+// permanent -> new version -> checksum verify -> issue -> return ->
+// destruction, with the audit log verifying after every step and nothing
+// readable after destruction.
+//
+// The appliance, users and passwords are made with `qoima init` and
+// `qoima user add`. The deposits are committed in-process through
+// Appliance::Open + Store::BeginDeposit/CommitDeposit from what the sandboxed
+// reader streams off the image (the store path intake uses), because the
+// application form needed by `qoima intake` is another area's fixture.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "appliance/appliance.h"
+#include "appliance/lifecycle/tree_checksum.h"
+#include "common/subprocess.h"
+#include "hardware/media_reader.h"
+#include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/swtpm.h"
+#include "tests/fixtures/temp_dir.h"
+
+using namespace qoima;
+
+namespace {
+
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kPassword = "Қойма-тест-2026!";
+
+template <typename T>
+T Must(Result<T> r) {
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+void Must(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+/// Streams every file of an image into a pending deposit (sealed as it reads).
+class DepositSink : public hardware::MediaSink {
+ public:
+  explicit DepositSink(storage::PendingDeposit& p) : pending_(p) {}
+  Status OnEntry(const hardware::EntryHeader& h) override {
+    if (h.type != hardware::EntryType::kFile) return Status::Ok();
+    storage::FileMeta meta;
+    meta.path.assign(h.raw_path.begin(), h.raw_path.end());
+    meta.display_path = h.display_path;
+    meta.category = "executables";
+    QOIMA_ASSIGN_OR_RETURN(writer_, pending_.AddFile(meta));
+    return Status::Ok();
+  }
+  Status OnData(std::span<const uint8_t> chunk) override { return writer_ ? writer_->Write(chunk) : Status::Ok(); }
+  Status OnEntryEnd(bool complete) override {
+    if (!writer_) return Status::Ok();
+    if (!complete) return Status::MediaUnreadable("incomplete file");
+    auto done = writer_->Finish();
+    writer_.reset();
+    return done.status();
+  }
+  Status OnArchiveMember(const hardware::ArchiveMember&) override { return Status::Ok(); }
+  Status OnProblem(const hardware::MediaProblem& p) override {
+    return hardware::IsFatalProblem(p.cls) ? Status::MediaUnreadable(p.message) : Status::Ok();
+  }
+
+ private:
+  storage::PendingDeposit& pending_;
+  std::unique_ptr<storage::ObjectWriter> writer_;
+};
+
+std::unique_ptr<appliance::Appliance> OpenAppliance(const testing::Swtpm& tpm, const std::string& state) {
+  appliance::ApplianceOptions o;
+  o.tcti = tpm.tcti();
+  o.state_dir = state;
+  return Must(appliance::Appliance::Open(o));
+}
+
+int64_t Intake(const testing::Swtpm& tpm, const std::string& state, int64_t object_id, const std::string& image) {
+  auto app = OpenAppliance(tpm, state);
+  auto clerk = Must(app->Login("clerk1", kPassword));
+  storage::DepositSpec spec;
+  spec.object_id = object_id;
+  spec.kind = "executable";
+  spec.created_by = clerk.user_id;
+  auto pending = Must(app->store().BeginDeposit(spec));
+  DepositSink sink(*pending);
+  hardware::SandboxedMediaReader reader;
+  Must(reader.Read(image, hardware::ReadOptions{}, sink).status());
+  auto done = Must(app->store().CommitDeposit(std::move(pending), {"clerk1", "clerk"}, "accepted from " + image));
+  Must(app->EndSession());
+  return done.deposit_id;
+}
+
+SubprocessResult Qoima(const testing::Swtpm& tpm, const std::string& state, std::vector<std::string> args) {
+  std::vector<std::string> argv = {kQoima, "--tcti", tpm.tcti(), "--state", state};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SubprocessOptions opt;
+  opt.extra_env = {"QOIMA_PASSWORD=" + kPassword, "QOIMA_NEW_PASSWORD=" + kPassword};
+  auto r = RunSubprocess(argv, opt);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+void AuditVerifies(const testing::Swtpm& tpm, const std::string& state) {
+  auto r = Qoima(tpm, state, {"--json", "audit", "verify", "--user", "aud1"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images") {
+  testing::Swtpm tpm;
+  testing::TempDir work("qoima-lifecycle-e2e");
+  std::string state = work.Sub("state");
+
+  // Two releases of the deployed executables, as ISO images.
+  testing::WriteFile(work.Sub("v1/bin/қойма-сервер"), std::string(70000, 'x') + "release 1");
+  testing::WriteFile(work.Sub("v1/conf/әкімшілік.conf"), "port=8443\n");
+  testing::WriteFile(work.Sub("v1/lib/libqz.so"), "ELF library 1");
+  testing::BuildImage(testing::FsType::kIso9660, work.Sub("v1"), work.Sub("v1.iso"));
+  testing::WriteFile(work.Sub("v2/bin/қойма-сервер"), std::string(70000, 'x') + "release 2");
+  testing::WriteFile(work.Sub("v2/conf/әкімшілік.conf"), "port=8443\n");
+  testing::WriteFile(work.Sub("v2/lib/libqz2.so"), "ELF library 2");
+  testing::BuildImage(testing::FsType::kIso9660, work.Sub("v2"), work.Sub("v2.iso"));
+
+  auto init = Qoima(tpm, state, {"init", "--admin", "admin", "--surname", "Әкімшіұлы", "--name", "Бақыт"});
+  INFO(init.err);
+  REQUIRE(init.exit_code == 0);
+  for (auto [login, role] : std::vector<std::pair<std::string, std::string>>{
+           {"clerk1", "clerk"}, {"so1", "security_officer"}, {"so2", "security_officer"}, {"aud1", "auditor"}}) {
+    auto add =
+        Qoima(tpm, state,
+              {"user", "add", login, "--role", role, "--surname", "Сейітов", "--name", "Ерлан", "--user", "admin"});
+    INFO(add.err);
+    REQUIRE(add.exit_code == 0);
+  }
+  int64_t object_id = 0;
+  {
+    auto app = OpenAppliance(tpm, state);
+    Must(
+        app->store().db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
+                               "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
+    object_id = app->store().db().LastInsertRowid();
+  }
+  Intake(tpm, state, object_id, work.Sub("v1.iso"));
+  AuditVerifies(tpm, state);
+
+  // Temporary -> permanent on a positive security test; refusals change nothing.
+  auto show = Qoima(tpm, state, {"object", "show", "ARCH-0042", "--user", "aud1"});
+  INFO(show.err);
+  CHECK(show.exit_code == 0);
+  CHECK(show.out.find("temporary") != std::string::npos);
+  auto denied =
+      Qoima(tpm, state, {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--user", "aud1"});
+  CHECK(denied.exit_code == 1);
+  CHECK(denied.err.find("permission_denied") != std::string::npos);
+  auto moved = Qoima(tpm, state,
+                     {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--user", "clerk1"});
+  INFO(moved.err);
+  CHECK(moved.exit_code == 0);
+  CHECK(moved.out.find("moved to the permanent store") != std::string::npos);
+  auto twice = Qoima(tpm, state,
+                     {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-2", "--user", "clerk1"});
+  CHECK(twice.exit_code == 1);
+  CHECK(twice.err.find("not the temporary store") != std::string::npos);
+  AuditVerifies(tpm, state);
+
+  // A new version arrives in the temporary store; version 1 stays as it was.
+  Intake(tpm, state, object_id, work.Sub("v2.iso"));
+  show = Qoima(tpm, state, {"--json", "object", "show", "ARCH-0042", "--user", "aud1"});
+  REQUIRE(show.exit_code == 0);
+  auto j = nlohmann::json::parse(show.out);
+  CHECK(j["versions"][0]["tier"] == "permanent");
+  CHECK(j["versions"][1]["tier"] == "temporary");
+  CHECK(j["tier_moves"].size() == 1);
+  AuditVerifies(tpm, state);
+
+  // Immutability: the v1 image and directory match version 1; the v2 image does not.
+  auto same =
+      Qoima(tpm, state,
+            {"checksum", "verify", work.Sub("v1.iso"), "--object", "ARCH-0042", "--version", "1", "--user", "aud1"});
+  INFO(same.out << same.err);
+  CHECK(same.exit_code == 0);
+  CHECK(same.out.find("IDENTICAL") != std::string::npos);
+  CHECK(same.err.find("differs") == std::string::npos);  // the store's root equals the file list's
+  CHECK(Qoima(tpm, state,
+              {"checksum", "verify", work.Sub("v1"), "--object", "ARCH-0042", "--version", "1", "--user", "aud1"})
+            .exit_code == 0);
+  auto differs =
+      Qoima(tpm, state,
+            {"checksum", "verify", work.Sub("v2.iso"), "--object", "ARCH-0042", "--version", "1", "--user", "aud1"});
+  CHECK(differs.exit_code == 1);
+  CHECK(differs.out.find("changed    bin/қойма-сервер") != std::string::npos);
+  CHECK(differs.out.find("missing    lib/libqz.so") != std::string::npos);
+  CHECK(differs.out.find("extra      lib/libqz2.so") != std::string::npos);
+  CHECK(differs.out.find("3 DIFFERENCE(S)") != std::string::npos);
+
+  // Issue on request (003 cl.29): 3 working days after Monday 2 Nov 2026 is 5 Nov.
+  auto req =
+      Qoima(tpm, state, {"request", "ARCH-0042", "--received", "2026-11-02", "--ref", "вх-1", "--user", "clerk1"});
+  INFO(req.err);
+  CHECK(req.exit_code == 0);
+  CHECK(req.out.find("due 2026-11-05") != std::string::npos);
+  CHECK(Qoima(tpm, state, {"request", "ARCH-9999", "--received", "2026-11-02", "--ref", "x", "--user", "clerk1"})
+            .exit_code == 1);
+  CHECK(Qoima(tpm, state, {"request", "done", "1", "--result", "bundle-2026-0001", "--user", "clerk1"}).exit_code == 0);
+  AuditVerifies(tpm, state);
+
+  // Return on decommissioning (003 cl.30; 001 cl.11).
+  auto ret =
+      Qoima(tpm, state, {"return", "ARCH-0042", "--received", "2026-11-03", "--ref", "вх-2", "--user", "clerk1"});
+  CHECK(ret.exit_code == 0);
+  CHECK(ret.out.find("due 2026-11-06") != std::string::npos);
+  CHECK(Qoima(tpm, state, {"return", "done", "2", "--result", "RET-2026-1", "--user", "clerk1"}).exit_code == 0);
+
+  // Destruction (003 cl.33): notice; refused without two officers; done once.
+  auto notice =
+      Qoima(tpm, state,
+            {"destroy", "notice", "ARCH-0042", "--received", "2026-11-04", "--ref", "arch-1", "--user", "clerk1"});
+  INFO(notice.err);
+  CHECK(notice.exit_code == 0);
+  CHECK(notice.out.find("due 2026-11-18") != std::string::npos);
+  CHECK(Qoima(tpm, state, {"destroy", "3", "--approval", "1", "--user", "so1"}).exit_code == 1);
+  auto asked = Qoima(tpm, state, {"destroy", "request", "3", "--user", "so1"});
+  INFO(asked.err);
+  CHECK(asked.exit_code == 0);
+  auto one_person = Qoima(tpm, state, {"destroy", "3", "--approval", "1", "--user", "so1"});
+  CHECK(one_person.exit_code == 1);
+  CHECK(one_person.err.find("second security officer") != std::string::npos);
+  auto self = Qoima(tpm, state, {"destroy", "approve", "1", "--user", "so1"});
+  CHECK(self.exit_code == 1);
+  CHECK(self.err.find("two-person rule") != std::string::npos);
+  CHECK(Qoima(tpm, state, {"destroy", "approve", "1", "--user", "so2"}).exit_code == 0);
+  auto destroyed = Qoima(tpm, state, {"destroy", "3", "--approval", "1", "--user", "so1"});
+  INFO(destroyed.err);
+  REQUIRE(destroyed.exit_code == 0);
+  CHECK(destroyed.out.find("lib/libqz.so") != std::string::npos);
+  CHECK(destroyed.out.find("lib/libqz2.so") != std::string::npos);
+  CHECK(destroyed.out.find("approved by so1 and so2") != std::string::npos);
+  CHECK(destroyed.out.find("audit checkpoint") != std::string::npos);
+  auto again = Qoima(tpm, state, {"destroy", "3", "--approval", "1", "--user", "so1"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("already destroyed") != std::string::npos);
+  auto after =
+      Qoima(tpm, state, {"request", "ARCH-0042", "--received", "2026-11-05", "--ref", "вх-3", "--user", "clerk1"});
+  CHECK(after.exit_code == 1);
+  CHECK(after.err.find("has been destroyed") != std::string::npos);
+  AuditVerifies(tpm, state);
+
+  // Nothing readable: no wrapped key, no object, no file row; the store refuses to read.
+  {
+    auto app = OpenAppliance(tpm, state);
+    auto& db = app->store().db();
+    CHECK(Must(db.QueryInt("SELECT count(*) FROM deposits WHERE wrapped_key IS NOT NULL")) == 0);
+    CHECK(Must(db.QueryInt("SELECT count(*) FROM deposits WHERE state = 'destroyed'")) == 2);
+    CHECK(Must(db.QueryInt("SELECT count(*) FROM objects")) == 0);
+    CHECK(Must(db.QueryInt("SELECT count(*) FROM tombstones")) == 2);
+    CHECK_FALSE(app->store().OpenDeposit(1, {"so1", "security_officer"}, "test").ok());
+    CHECK_FALSE(app->store().OpenDeposit(2, {"so1", "security_officer"}, "test").ok());
+  }
+  auto verify_store = Qoima(tpm, state, {"verify-store", "--user", "aud1"});
+  INFO(verify_store.out << verify_store.err);
+  CHECK(verify_store.exit_code == 0);
+
+  // The notices register and `due`: three notices to the authorized body, none sent yet.
+  auto due = Qoima(tpm, state, {"--json", "due", "--today", "2026-11-10", "--user", "aud1"});
+  INFO(due.err);
+  REQUIRE(due.exit_code == 0);
+  auto dj = nlohmann::json::parse(due.out);
+  REQUIRE(dj["items"].size() == 3);
+  CHECK(dj["items"][0]["status"] == "overdue");  // the issue notice, due 5 Nov
+  CHECK(dj["items"][2]["status"] == "open");     // the destruction notice, due 18 Nov
+  CHECK(Qoima(tpm, state, {"notices", "sent", "1", "--date", "2026-11-05", "--export", "EXP-1", "--user", "clerk1"})
+            .exit_code == 0);
+  auto info = Qoima(tpm, state, {"report", "information", "--ref", "REQ-1", "--user", "aud1"});
+  REQUIRE(info.exit_code == 0);
+  CHECK(nlohmann::json::parse(info.out)["totals"]["versions_destroyed"] == 2);
+  AuditVerifies(tpm, state);
+}
+
+TEST_CASE("calendar check and checksum compute work on files without a store") {
+  testing::TempDir dir;
+  testing::WriteFile(dir.Sub("bad.cal"), "qoima-calendar | 1\nyear | 2026 | s\nholiday | 2026-02-30 | x\nend | 2026\n");
+  auto bad = RunSubprocess({kQoima, "calendar", "check", dir.Sub("bad.cal")});
+  REQUIRE(bad.ok());
+  CHECK(bad->exit_code == 1);
+  CHECK(bad->err.find("bad.cal: line 3, field 2 (date)") != std::string::npos);
+  auto good = RunSubprocess(
+      {kQoima, "calendar", "check", std::string(QOIMA_SOURCE_DIR) + "/appliance/lifecycle/calendars/kz-default.cal"});
+  REQUIRE(good.ok());
+  CHECK(good->exit_code == 0);
+  CHECK(good->out.find("2026-03-24  day off   day off carried from Nauryz") != std::string::npos);
+
+  testing::WriteFile(dir.Sub("tree/a.txt"), "a");
+  auto list = RunSubprocess({kQoima, "checksum", "compute", dir.Sub("tree")});
+  REQUIRE(list.ok());
+  CHECK(list->exit_code == 0);
+  testing::WriteFile(dir.Sub("list"), list->out);
+  auto ok = RunSubprocess({kQoima, "checksum", "verify", dir.Sub("tree"), "--list", dir.Sub("list")});
+  CHECK(ok->exit_code == 0);
+  testing::WriteFile(dir.Sub("tree/b.txt"), "b");
+  auto extra = RunSubprocess({kQoima, "checksum", "verify", dir.Sub("tree"), "--list", dir.Sub("list")});
+  CHECK(extra->exit_code == 1);
+  CHECK(extra->out.find("extra      b.txt") != std::string::npos);
+}
