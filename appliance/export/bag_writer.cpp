@@ -12,8 +12,6 @@
 namespace qoima::exporting {
 namespace {
 
-constexpr size_t kChunkBytes = 1 << 20;
-
 struct Written {
   std::string bag_path;  // under data/
   std::string raw_path;
@@ -85,29 +83,23 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
   BagNameMapper names;
   std::vector<Written> written;
   written.reserve(entries.size());
-  std::vector<uint8_t> buf(kChunkBytes);
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     QOIMA_ASSIGN_OR_RETURN(std::string bag_path, names.Map(e.raw_path));
     const std::string shown = BagNameMapper::EncodeRaw(e.raw_path);
-    QOIMA_ASSIGN_OR_RETURN(auto reader, source.Open(i));
     QOIMA_RETURN_IF_ERROR(tar->BeginFile(top + std::string(kDataPrefix) + bag_path, e.size, mtime));
     uint64_t got = 0;
     crypto::Sha256 h256;
     crypto::Sha512 h512;
-    for (;;) {
-      auto n = reader->Read(buf);
-      if (!n.ok()) return n.status().WithContext("export: payload " + shown);
-      if (*n == 0) break;
-      if (got + *n > e.size)
-        return Status::Corrupt("export: payload " + shown + " yields more than its recorded " + std::to_string(e.size) +
-                               " bytes");
-      std::span<const uint8_t> chunk(buf.data(), *n);
+    Status st = source.Stream(i, [&](std::span<const uint8_t> chunk) -> Status {
+      if (got + chunk.size() > e.size)
+        return Status::Corrupt("yields more than its recorded " + std::to_string(e.size) + " bytes");
       h256.Update(chunk);
       h512.Update(chunk);
-      QOIMA_RETURN_IF_ERROR(tar->WriteData(chunk));
-      got += *n;
-    }
+      got += chunk.size();
+      return tar->WriteData(chunk);
+    });
+    if (!st.ok()) return st.WithContext("export: payload " + shown);
     if (got != e.size)
       return Status::Corrupt("export: payload " + shown + " yields " + std::to_string(got) +
                              " bytes, recorded size is " + std::to_string(e.size));

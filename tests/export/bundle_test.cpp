@@ -363,9 +363,12 @@ class FailingSource : public exporting::PayloadSource {
   explicit FailingSource(exporting::PayloadSource* inner) : inner_(inner) {}
   const exporting::DepositMetadata& metadata() const override { return inner_->metadata(); }
   const std::vector<exporting::PayloadEntry>& entries() const override { return inner_->entries(); }
-  Result<std::unique_ptr<exporting::ByteReader>> Open(size_t i) override {
-    if (i == 1) return Status::Corrupt("object 2: AEAD tag mismatch in chunk 0");
-    return inner_->Open(i);
+  Status Stream(size_t i, const exporting::ChunkSink& sink) override {
+    if (i != 1) return inner_->Stream(i, sink);
+    // Half the file arrives, then authentication of the next chunk fails.
+    std::vector<uint8_t> half(entries()[i].size / 2, 'x');
+    QOIMA_RETURN_IF_ERROR(sink(half));
+    return Status::Corrupt("object 2: AEAD tag mismatch in chunk 1");
   }
 
  private:
@@ -384,7 +387,7 @@ TEST_CASE("a failure mid-export leaves no bundle behind") {
   req.output_path = f.dir.Sub("bundle.tar");
   auto r = f.exporter->Export(failing, req);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.status().message().find("AEAD tag mismatch") != std::string::npos);
+  CHECK(r.status().message().find("AEAD tag mismatch in chunk 1") != std::string::npos);
   CHECK_FALSE(fs::exists(req.output_path));
   CHECK_FALSE(fs::exists(req.output_path + ".partial"));
   // An existing file is never overwritten.
