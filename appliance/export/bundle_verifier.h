@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace qoima::exporting {
 
@@ -55,5 +56,8 @@ struct VerifyReport {
 /// Verifies the bundle at `path`. Fails (Status) only when the file cannot be
 /// opened at all; everything wrong with its content is a problem in the report.
 Result<VerifyReport> VerifyBundle(const std::string& path, const VerifyOptions& options);
+/// The same over an open descriptor (a file, or a pipe from the export medium);
+/// `name` appears in messages.
+Result<VerifyReport> VerifyBundleFd(UniqueFd fd, const std::string& name, const VerifyOptions& options);
 
 }  // namespace qoima::exporting
