@@ -143,9 +143,9 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
   ExportReceipt rc;
   rc.export_id = id.export_id;
   rc.sequence = id.sequence;
-  rc.output_path = target->Describe();
   rc.encrypted = req.recipient_cert_pem.has_value();
   QOIMA_ASSIGN_OR_RETURN(ByteSink * out, target->Begin(BagDirName(id.sequence) + (rc.encrypted ? ".tar.p7m" : ".tar")));
+  rc.output_path = target->Describe();
   DigestSink digest(out, rc.encrypted);
   std::unique_ptr<CmsEnvelopeSink> cms;
   ByteSink* tar_out = &digest;
