@@ -11,6 +11,9 @@
 
 namespace qoima::hardware {
 
+// Pause before classifying an I/O error (lets a removal reach the block layer).
+constexpr useconds_t kRemovalSettleMicros = 200'000;
+
 Result<std::unique_ptr<BlockSource>> BlockSource::Open(const std::string& path, bool set_read_only) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) return Status::FromErrno(errno, "open " + path);
@@ -75,6 +78,7 @@ Result<size_t> BlockSource::ReadAt(uint64_t offset, uint8_t* buf, size_t len) {
                 static_cast<int64_t>(offset));
   size_t want = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
   size_t done = 0;
+  bool retried = false;
   while (done < want) {
     ssize_t n = ::pread(fd_.get(), buf + done, want - done, static_cast<off_t>(offset + done));
     if (n < 0) {
@@ -86,6 +90,20 @@ Result<size_t> BlockSource::ReadAt(uint64_t offset, uint8_t* buf, size_t len) {
                     path_ + ": medium removed during the read at offset " + std::to_string(at) + " (" +
                         std::strerror(err) + ")",
                     static_cast<int64_t>(at));
+      // A pulled stick first fails reads, then disappears: give the kernel a
+      // moment, then an I/O error on a device that shrank is a removal. A
+      // device still whole gets one retry before the sector counts as bad.
+      ::usleep(kRemovalSettleMicros);
+      auto now = CurrentSize();
+      if (!now.ok() || *now < size_)
+        return Fail(ProblemClass::kDeviceRemoved,
+                    path_ + ": medium removed during the read (I/O error at offset " + std::to_string(at) +
+                        ", size now " + (now.ok() ? std::to_string(*now) : now.status().message()) + ")",
+                    static_cast<int64_t>(at));
+      if (!retried) {
+        retried = true;
+        continue;
+      }
       return Fail(ProblemClass::kUnreadableSector,
                   path_ + ": read error at offset " + std::to_string(at) + " (sector " + std::to_string(at / 512) +
                       "): " + std::strerror(err),

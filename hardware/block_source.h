@@ -55,6 +55,13 @@ class BlockSource {
   /// The first I/O failure, classified.
   const std::optional<MediaProblem>& failure() const { return failure_; }
 
+  /// A reader asked for data at or past the end: if its walk fails later,
+  /// the cause is reported as kTruncatedImage.
+  void NoteEndReached(uint64_t offset) {
+    if (!end_reached_) end_reached_ = offset;
+  }
+  const std::optional<uint64_t>& end_reached() const { return end_reached_; }
+
   /// Checks whether the medium is still there with its original size; records
   /// kDeviceRemoved otherwise. Called when a reader fails without an I/O error.
   void CheckStillPresent();
@@ -70,6 +77,7 @@ class BlockSource {
   uint64_t size_ = 0;
   bool is_block_ = false;
   std::optional<MediaProblem> failure_;
+  std::optional<uint64_t> end_reached_;
 };
 
 }  // namespace qoima::hardware

@@ -213,6 +213,16 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   return ok;
 }
 
+// SCMP_CMP is a C compound literal; this is the C++ spelling.
+scmp_arg_cmp Cmp(unsigned arg, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
+  scmp_arg_cmp c{};
+  c.arg = arg;
+  c.op = op;
+  c.datum_a = a;
+  c.datum_b = b;
+  return c;
+}
+
 void OnSigsys(int, siginfo_t* info, void*) {
   // Async-signal-safe report of the forbidden call, then a distinct death.
   char msg[64] = "seccomp: forbidden system call ";
@@ -279,7 +289,7 @@ Status InstallReaderSeccomp() {
   for (int nr : {SCMP_SYS(openat), SCMP_SYS(open)}) {
     unsigned arg = nr == SCMP_SYS(openat) ? 2 : 1;
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 1,
-                         SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
+                         Cmp(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
       return Status::Internal("seccomp_rule_add open");
   }
   // ioctl: only read-only size, sector and drive-status queries.
@@ -295,7 +305,7 @@ Status InstallReaderSeccomp() {
         static_cast<unsigned long>(CDROM_GET_MCN), static_cast<unsigned long>(BLKGETZONESZ),
         static_cast<unsigned long>(BLKGETNRZONES)})
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                         SCMP_CMP(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
+                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
       return Status::Internal("seccomp_rule_add ioctl");
   // Probing ioctls libblkid tries on any block device (floppy, loop): answered
   // "not a tty/unsupported" so the probe moves on without the information.
@@ -309,7 +319,7 @@ Status InstallReaderSeccomp() {
         static_cast<unsigned long>(SG_IO), static_cast<unsigned long>(SG_GET_VERSION_NUM),
         static_cast<unsigned long>(CDROM_SEND_PACKET), static_cast<unsigned long>(SG_EMULATED_HOST)})
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
-                         SCMP_CMP(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
+                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
       return Status::Internal("seccomp_rule_add ioctl errno");
   struct sigaction sa {};
   sa.sa_sigaction = OnSigsys;
