@@ -31,6 +31,14 @@ std::string StockBlock() {
   return block.substr(s + 6, t - s - 6);
 }
 
+std::string PythonBlock() {
+  std::string doc = ReadFile(std::string(QOIMA_SOURCE_DIR) + "/docs/bundle-format.md");
+  auto b = doc.find("```python\n");
+  REQUIRE(b != std::string::npos);
+  auto e = doc.find("```", b + 10);
+  return doc.substr(b + 10, e - b - 10);
+}
+
 // Runs the documented stock-tools check on `bundle` in a fresh directory.
 int StockCheck(ExportFixture& f, const std::string& bundle, std::string* out) {
   std::string work = f.dir.Sub("stock-" + std::to_string(std::rand()));
@@ -118,6 +126,15 @@ TEST_CASE("stock tar, sha256sum, sha512sum and openssl verify the bundle exactly
   auto list = RunChecked({"tar", "-tf", rc.output_path});
   REQUIRE(list.ok());
   CHECK(list->out.find("qoima-export-000001/data/бастапқы код/әріптер ғқңөұүһі.txt") != std::string::npos);
+  // The documented Python check of the inclusion proof, on a bundle whose
+  // event is not the log's first leaf.
+  f.Export("b2.tar");
+  auto rc3 = f.Export("b3.tar");
+  CHECK(rc3.bag.audit.leaf_index == 2);
+  std::string bag3 = Unpack(rc3.output_path, f.dir.Sub("x3"));
+  std::string py_out;
+  CHECK(Bash("python3 - <<'PY'\n" + PythonBlock() + "PY\n", bag3, &py_out) == 0);
+  CHECK(py_out.find("inclusion proof OK") != std::string::npos);
   // And the same documented check fails on a flipped payload byte.
   FlipByteAfter(rc.output_path, "техникалық құжаттама\n");
   std::string bad_out;
