@@ -7,6 +7,7 @@
 
 #include "appliance/export/bundle_exporter.h"
 #include "appliance/export/bundle_verifier.h"
+#include "appliance/export/deposit_export.h"
 #include "appliance/export/export_approval.h"
 #include "appliance/export/storage_export_audit_log.h"
 #include "appliance/export/store_payload_source.h"
@@ -179,4 +180,38 @@ TEST_CASE("export approval: pending, foreign-deposit, non-export and expired req
   REQUIRE(self.ok());
   CHECK(appliance::Approve(*self, f.users[1], kNow + 1).code() == Code::kPermissionDenied);
   CHECK(appliance::Approve(*self, f.users[3], kNow + 1).code() == Code::kPermissionDenied);
+}
+
+TEST_CASE("ExportDeposit runs the whole export and records a failed one in the audit log") {
+  StoreFixture f;
+  exporting::DepositExportRequest r;
+  r.deposit_id = f.deposit_id;
+  r.approval = f.ApprovedRequest("deposit:" + std::to_string(f.deposit_id));
+  r.lookup = f.Lookup();
+  r.act_id = "act-7";
+  r.counter_path = f.dir.Sub("export.seq");
+  r.now = kNow + 300;
+  exporting::FileExportTarget target(f.dir.Sub("bundle.tar"));
+  r.target = &target;
+  auto rc = exporting::ExportDeposit(*f.store, f.keyring->signer(), r);
+  INFO(rc.status().ToString());
+  REQUIRE(rc.ok());
+  exporting::VerifyOptions vo;
+  vo.trusted_cert_pem = f.keyring->signer().CertificatePem();
+  auto v = exporting::VerifyBundle(f.dir.Sub("bundle.tar"), vo);
+  REQUIRE(v.ok());
+  INFO(Describe(*v));
+  CHECK(v->ok());
+  CHECK(v->bag_info["Qoima-Export-Time"] == exporting::Rfc3339(kNow + 300));
+
+  // Same target again: refused (never overwritten), and the refusal is logged.
+  auto again = exporting::ExportDeposit(*f.store, f.keyring->signer(), r);
+  CHECK(again.status().code() == Code::kAlreadyExists);
+  auto n = f.store->audit().Size();
+  REQUIRE(n.ok());
+  auto last = f.store->audit().Entry(*n - 1);
+  REQUIRE(last.ok());
+  CHECK(last->action == "export.bundle");
+  CHECK(last->outcome == "failure");
+  CHECK(last->reason.find("already_exists") != std::string::npos);
 }
