@@ -446,3 +446,29 @@ TEST_CASE("qoima verify-bundle CLI: OK line, every PROBLEM line, exit codes and 
   REQUIRE(usage.ok());
   CHECK(usage->exit_code == 2);
 }
+
+TEST_CASE("byte flips anywhere in a bundle never crash the verifier, and flips in content never pass") {
+  ExportFixture f(64 * 1024);
+  auto rc = f.Export("bundle.tar");
+  const std::string original = ReadFile(rc.output_path);
+  // Offsets of bytes that are file content (not tar padding or header fields
+  // a flip may leave meaningless, like mtime): inside the manifest and a payload file.
+  const size_t manifest_at = original.find("  data/README.txt\n");
+  const size_t payload_at = original.find("техникалық құжаттама\n");
+  REQUIRE(manifest_at != std::string::npos);
+  REQUIRE(payload_at != std::string::npos);
+  uint32_t x = 12345;
+  for (int i = 0; i < 48; ++i) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    size_t at = i % 3 == 0 ? manifest_at - 1 - (x % 60) : i % 3 == 1 ? payload_at + (x % 20) : x % original.size();
+    std::string bytes = original;
+    bytes[at] = static_cast<char>(bytes[at] ^ (1 << (x % 8)));
+    const std::string path = f.dir.Sub("flip.tar");
+    WriteFile(path, bytes);
+    auto r = f.Verify(path);
+    INFO("flip at " << at << "\n" << Describe(r));
+    if (i % 3 != 2) CHECK_FALSE(r.ok());
+  }
+}
