@@ -172,6 +172,7 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
   if (!rc.encrypted) {
     VerifyOptions vo;
     vo.trusted_cert_pem = signer_->CertificatePem();
+    vo.check_payload_sha512 = false;
     QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundleFd(std::move(back), target->Describe(), vo));
     QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     if (!report.ok())

@@ -35,6 +35,10 @@ struct VerifyOptions {
   std::optional<std::string> trusted_cert_pem;  // the device certificate the verifier trusts
   std::string ledger_path;                      // import ledger; empty: no replay check
   bool record_in_ledger = false;                // record the bundle when it verified clean
+  /// Check payload files against manifest-sha512.txt too (always for
+  /// verify-bundle; the exporter's read-back relies on SHA-256 alone, which
+  /// already proves the medium returned the signed bytes).
+  bool check_payload_sha512 = true;
 };
 
 struct VerifyReport {
