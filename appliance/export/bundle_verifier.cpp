@@ -29,6 +29,8 @@ struct ArchiveReadDeleter {
 };
 
 constexpr size_t kReadBlock = 1 << 20;
+// A tar ends with two zero 512-byte blocks (then, from some writers, more zero padding).
+constexpr size_t kTarEndBytes = 1024;
 
 // The bundle's bytes (a file or a pipe from the export medium). The first
 // bytes are peeked (CMS or tar?) and served again to libarchive.
@@ -37,6 +39,14 @@ struct RawFileReader {
   std::vector<uint8_t> buf;
   std::vector<uint8_t> head;  // peeked bytes not yet handed to libarchive
   crypto::Sha256 sha;
+  std::string tail;  // the last kTarEndBytes bytes seen
+
+  void Track(std::span<const uint8_t> d) {
+    sha.Update(d);
+    const size_t keep = std::min(d.size(), kTarEndBytes);
+    tail.append(reinterpret_cast<const char*>(d.data() + d.size() - keep), keep);
+    if (tail.size() > kTarEndBytes) tail.erase(0, tail.size() - kTarEndBytes);
+  }
 
   Status Peek(size_t n) {
     head.resize(n);
@@ -49,7 +59,7 @@ struct RawFileReader {
       got += static_cast<size_t>(k);
     }
     head.resize(got);
-    sha.Update(head);
+    Track(head);
     return Status::Ok();
   }
 
@@ -69,7 +79,7 @@ struct RawFileReader {
         archive_set_error(a, errno, "read: %s", std::strerror(errno));
         return -1;
       }
-      r->sha.Update({r->buf.data(), static_cast<size_t>(n)});
+      r->Track({r->buf.data(), static_cast<size_t>(n)});
       *out = r->buf.data();
       return n;
     }
@@ -196,7 +206,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
         r.buf.resize(kReadBlock);
         ssize_t n = ::read(r.fd.get(), r.buf.data(), r.buf.size());
         if (n <= 0) break;
-        r.sha.Update({r.buf.data(), static_cast<size_t>(n)});
+        r.Track({r.buf.data(), static_cast<size_t>(n)});
       }
       out = crypto::Hex(r.sha.Finish());
     }
@@ -567,7 +577,9 @@ VerifyReport Checker::Run(UniqueFd fd, const std::string& path) {
             "`openssl cms -decrypt -binary -inform DER -in BUNDLE -recip CERT.pem -inkey KEY.pem -out BUNDLE.tar`");
     return r_;
   }
-  ReadTar(raw, path);  // a truncated tar is reported; the checks below then say what is missing
+  // A truncated tar is reported; the checks below then say what is missing.
+  if (ReadTar(raw, path) && (raw.tail.size() < kTarEndBytes || raw.tail.find_first_not_of('\0') != std::string::npos))
+    Problem("tar", "tar: the bundle ends without the end-of-archive marker (two zero blocks): it was cut off");
   CheckBagit();
   CheckTagManifests();
   CheckSignature();

@@ -261,6 +261,17 @@ TEST_CASE("tamper: a truncated tar is reported as truncated, with what is then m
   CHECK(HasMessage(r, "tar", "is cut short (the bundle is truncated or damaged)"));
   CHECK(HasMessage(r, "signature", "tagmanifest-sha256.txt.sig is missing"));
   CHECK(r.Has("manifest"));
+
+  // Cut exactly between two entries: no entry is short, but the end marker is gone.
+  auto rc2 = f.Export("bundle2.tar");
+  std::string bytes = ReadFile(rc2.output_path);
+  size_t sig = bytes.find("qoima-export-000002/tagmanifest-sha256.txt.sig");
+  REQUIRE(sig != std::string::npos);
+  WriteFile(rc2.output_path, bytes.substr(0, sig / 512 * 512));
+  auto r2 = f.Verify(rc2.output_path);
+  INFO(Describe(r2));
+  CHECK(HasMessage(r2, "tar", "ends without the end-of-archive marker"));
+  CHECK(HasMessage(r2, "signature", "tagmanifest-sha256.txt.sig is missing"));
 }
 
 TEST_CASE("tamper: a bag-info.txt swapped in from another export is caught") {
