@@ -9,6 +9,7 @@
 #include <ctime>
 #include <memory>
 
+#include "appliance/export/bag_layout.h"
 #include "appliance/export/bundle_verifier.h"
 #include "appliance/export/cms_envelope_sink.h"
 #include "appliance/export/tar_writer.h"
@@ -52,23 +53,14 @@ Status FsyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-// So the read-back reads the medium, not the page cache (the data is already
-// fsync'd, so the kernel may drop it).
-void DropFromPageCache(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd) posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
-}
-
-Result<std::string> ReadBackSha256(const std::string& path, uint64_t* bytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Status::FromErrno(errno, "read back " + path);
+Result<std::string> HashStream(UniqueFd fd, const std::string& name, uint64_t* bytes) {
   crypto::Sha256 d;
   std::vector<uint8_t> buf(kReadBackChunk);
   *bytes = 0;
   for (;;) {
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno(errno, "read back " + path);
+    if (n < 0) return Status::FromErrno(errno, "read back " + name);
     if (n == 0) break;
     d.Update({buf.data(), static_cast<size_t>(n)});
     *bytes += static_cast<uint64_t>(n);
@@ -130,35 +122,31 @@ BundleExporter::BundleExporter(crypto::Signer* signer, ExportAuditLog* audit, Ex
 
 Result<ExportReceipt> BundleExporter::Export(PayloadSource& source, const ExportRequest& req) {
   QOIMA_RETURN_IF_ERROR(CheckApproval(req.approval));
-  if (req.output_path.empty()) return Status::InvalidArgument("export: no output path");
-  struct stat st {};
-  if (::lstat(req.output_path.c_str(), &st) == 0)
-    return Status::AlreadyExists("export: " + req.output_path + " exists already; bundles are never overwritten");
+  FileExportTarget file_target(req.output_path);
+  ExportTarget* target = req.target ? req.target : &file_target;
+  QOIMA_RETURN_IF_ERROR(target->Check());
   BundleIdentity id;
   QOIMA_ASSIGN_OR_RETURN(id.export_id, NewExportId());
   QOIMA_ASSIGN_OR_RETURN(id.sequence, counter_->Next());
   id.time = clock_();
-  const std::string partial = req.output_path + ".partial";
-  auto r = WriteAndVerify(source, req, id, partial);
+  auto r = WriteAndVerify(source, req, id, target);
   if (!r.ok()) {
-    ::unlink(partial.c_str());
-    ::unlink(req.output_path.c_str());
-    return r.status().WithContext("export " + id.export_id + " (sequence " + std::to_string(id.sequence) + ")");
+    target->Discard();
+    return r.status().WithContext("export " + id.export_id + " (sequence " + std::to_string(id.sequence) + ") to " +
+                                  target->Describe());
   }
   return r;
 }
 
 Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, const ExportRequest& req,
-                                                     const BundleIdentity& id, const std::string& partial) {
+                                                     const BundleIdentity& id, ExportTarget* target) {
   ExportReceipt rc;
   rc.export_id = id.export_id;
   rc.sequence = id.sequence;
-  rc.output_path = req.output_path;
   rc.encrypted = req.recipient_cert_pem.has_value();
-  UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd) return Status::FromErrno(errno, "create " + partial);
-  FdSink file(std::move(fd), partial);
-  DigestSink digest(&file, rc.encrypted);
+  QOIMA_ASSIGN_OR_RETURN(ByteSink * out, target->Begin(BagDirName(id.sequence) + (rc.encrypted ? ".tar.p7m" : ".tar")));
+  rc.output_path = target->Describe();
+  DigestSink digest(out, rc.encrypted);
   std::unique_ptr<CmsEnvelopeSink> cms;
   ByteSink* tar_out = &digest;
   std::string encrypted_for;
@@ -172,32 +160,32 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
   QOIMA_ASSIGN_OR_RETURN(rc.bag, bag.Write(source, req.approval, id, encrypted_for, tar.get()));
   QOIMA_RETURN_IF_ERROR(tar->Close());
   if (cms) QOIMA_RETURN_IF_ERROR(cms->Close());
-  QOIMA_RETURN_IF_ERROR(file.Close());
+  QOIMA_RETURN_IF_ERROR(target->Commit());
   const std::string written_sha = rc.encrypted ? digest.Hex() : "";
-  if (::rename(partial.c_str(), req.output_path.c_str()) != 0)
-    return Status::FromErrno(errno, "rename " + partial + " to " + req.output_path);
-  QOIMA_RETURN_IF_ERROR(FsyncDir(DirOf(req.output_path)));
-
-  // Read back from the output (page cache dropped) and check before
-  // reporting success: a plain bundle gets the full verification against the
-  // device certificate (which also hashes the file); an encrypted one, which
-  // the appliance cannot open, must read back bit-identical.
-  DropFromPageCache(req.output_path);
   rc.bundle_bytes = digest.bytes();
+
+  // Read back from the target and check before reporting success: a plain
+  // bundle gets the full verification against the device certificate (which
+  // also hashes the bytes); an encrypted one, which the appliance cannot
+  // open, must read back bit-identical.
+  QOIMA_ASSIGN_OR_RETURN(UniqueFd back, target->OpenReadBack());
   if (!rc.encrypted) {
     VerifyOptions vo;
     vo.trusted_cert_pem = signer_->CertificatePem();
-    QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundle(req.output_path, vo));
+    vo.check_payload_sha512 = false;
+    QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundleFd(std::move(back), target->Describe(), vo));
+    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     if (!report.ok())
-      return Status::Corrupt("read-back verification of " + req.output_path +
+      return Status::Corrupt("read-back verification of " + target->Describe() +
                              " failed: " + report.problems.front().message + " (" +
                              std::to_string(report.problems.size()) + " problems)");
     rc.bundle_sha256 = report.bundle_sha256;
   } else {
     uint64_t bytes = 0;
-    QOIMA_ASSIGN_OR_RETURN(rc.bundle_sha256, ReadBackSha256(req.output_path, &bytes));
+    QOIMA_ASSIGN_OR_RETURN(rc.bundle_sha256, HashStream(std::move(back), target->Describe(), &bytes));
+    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     if (bytes != digest.bytes() || rc.bundle_sha256 != written_sha)
-      return Status::Corrupt("read-back of " + req.output_path + " differs from what was written (" +
+      return Status::Corrupt("read-back of " + target->Describe() + " differs from what was written (" +
                              std::to_string(bytes) + " of " + std::to_string(digest.bytes()) + " bytes, SHA-256 " +
                              rc.bundle_sha256.substr(0, 16) + "... vs " + written_sha.substr(0, 16) + "...)");
   }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "appliance/export/bag_writer.h"
+#include "appliance/export/export_target.h"
 #include "appliance/export/payload_source.h"
 #include "crypto/signer.h"
 
@@ -42,13 +43,14 @@ class FileExportCounter : public ExportCounter {
 struct ExportRequest {
   ExportApproval approval;
   std::optional<std::string> recipient_cert_pem;  // set: encrypt to this recipient (CMS)
-  std::string output_path;                        // must not exist yet
+  std::string output_path;                        // file target: must not exist yet
+  ExportTarget* target = nullptr;                 // set: write here instead of output_path
 };
 
 struct ExportReceipt {
   std::string export_id;
   uint64_t sequence = 0;
-  std::string output_path;
+  std::string output_path;  // ExportTarget::Describe()
   uint64_t bundle_bytes = 0;
   std::string bundle_sha256;  // of the file as written and read back
   bool encrypted = false;
@@ -64,7 +66,7 @@ class BundleExporter {
 
  private:
   Result<ExportReceipt> WriteAndVerify(PayloadSource& source, const ExportRequest& request, const BundleIdentity& id,
-                                       const std::string& partial);
+                                       ExportTarget* target);
   crypto::Signer* signer_;
   ExportAuditLog* audit_;
   ExportCounter* counter_;

@@ -29,13 +29,49 @@ struct ArchiveReadDeleter {
 };
 
 constexpr size_t kReadBlock = 1 << 20;
+// A tar ends with two zero 512-byte blocks (then, from some writers, more zero padding).
+constexpr size_t kTarEndBytes = 1024;
 
+// The bundle's bytes (a file or a pipe from the export medium). The first
+// bytes are peeked (CMS or tar?) and served again to libarchive.
 struct RawFileReader {
   UniqueFd fd;
   std::vector<uint8_t> buf;
+  std::vector<uint8_t> head;  // peeked bytes not yet handed to libarchive
   crypto::Sha256 sha;
+  std::string tail;  // the last kTarEndBytes bytes seen
+
+  void Track(std::span<const uint8_t> d) {
+    sha.Update(d);
+    const size_t keep = std::min(d.size(), kTarEndBytes);
+    tail.append(reinterpret_cast<const char*>(d.data() + d.size() - keep), keep);
+    if (tail.size() > kTarEndBytes) tail.erase(0, tail.size() - kTarEndBytes);
+  }
+
+  Status Peek(size_t n) {
+    head.resize(n);
+    size_t got = 0;
+    while (got < n) {
+      ssize_t k = ::read(fd.get(), head.data() + got, n - got);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) return Status::FromErrno(errno, "read bundle");
+      if (k == 0) break;
+      got += static_cast<size_t>(k);
+    }
+    head.resize(got);
+    Track(head);
+    return Status::Ok();
+  }
+
   static la_ssize_t Read(archive* a, void* self, const void** out) {
     auto* r = static_cast<RawFileReader*>(self);
+    if (!r->head.empty()) {
+      r->buf.assign(r->head.begin(), r->head.end());
+      r->head.clear();
+      *out = r->buf.data();
+      return static_cast<la_ssize_t>(r->buf.size());
+    }
+    r->buf.resize(kReadBlock);
     for (;;) {
       ssize_t n = ::read(r->fd.get(), r->buf.data(), r->buf.size());
       if (n < 0 && errno == EINTR) continue;
@@ -43,7 +79,7 @@ struct RawFileReader {
         archive_set_error(a, errno, "read: %s", std::strerror(errno));
         return -1;
       }
-      r->sha.Update({r->buf.data(), static_cast<size_t>(n)});
+      r->Track({r->buf.data(), static_cast<size_t>(n)});
       *out = r->buf.data();
       return n;
     }
@@ -59,11 +95,11 @@ struct FileSeen {
 class Checker {
  public:
   explicit Checker(const VerifyOptions& o) : opt_(o) {}
-  VerifyReport Run(const std::string& path);
+  VerifyReport Run(UniqueFd fd, const std::string& name);
 
  private:
   void Problem(const std::string& kind, const std::string& msg) { r_.problems.push_back({kind, msg}); }
-  bool ReadTar(const std::string& path);
+  bool ReadTar(RawFileReader& raw, const std::string& path);
   void CheckBagit();
   void CheckTagManifests();
   void CheckSignature();
@@ -140,17 +176,13 @@ bool IsUuid(const std::string& s) {
   return true;
 }
 
-bool LooksLikeCms(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return false;
-  unsigned char head[512] = {};
-  ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
-  if (n < 2 || head[0] != 0x30) return false;
+bool LooksLikeCms(const std::vector<uint8_t>& head) {
+  if (head.size() < 2 || head[0] != 0x30) return false;
   // A tar header has "ustar" at offset 257; CMS starts with a DER SEQUENCE.
-  return !(n >= 262 && std::string_view(reinterpret_cast<char*>(head + 257), 5) == "ustar");
+  return !(head.size() >= 262 && std::string_view(reinterpret_cast<const char*>(head.data() + 257), 5) == "ustar");
 }
 
-bool Checker::ReadTar(const std::string& path) {
+bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
   ScopedUtf8Ctype utf8;  // pax UTF-8 path names come back as UTF-8
   if (!utf8.status().ok()) {
     Problem("tar", utf8.status().message());
@@ -158,14 +190,6 @@ bool Checker::ReadTar(const std::string& path) {
   }
   // Raw file bytes pass through our callback, which hashes them: the bundle's
   // SHA-256 comes out of the same single read.
-  RawFileReader raw;
-  raw.fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!raw.fd) {
-    Problem("tar", "tar: cannot open " + path + ": " + std::strerror(errno));
-    return false;
-  }
-  posix_fadvise(raw.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  raw.buf.resize(kReadBlock);
   std::unique_ptr<archive, ArchiveReadDeleter> a(archive_read_new());
   archive_read_support_format_tar(a.get());
   if (archive_read_open(a.get(), &raw, nullptr, &RawFileReader::Read, nullptr) != ARCHIVE_OK) {
@@ -179,9 +203,10 @@ bool Checker::ReadTar(const std::string& path) {
     ~Finish() {
       // Hash whatever libarchive did not need (padding after the end blocks).
       for (;;) {
+        r.buf.resize(kReadBlock);
         ssize_t n = ::read(r.fd.get(), r.buf.data(), r.buf.size());
         if (n <= 0) break;
-        r.sha.Update({r.buf.data(), static_cast<size_t>(n)});
+        r.Track({r.buf.data(), static_cast<size_t>(n)});
       }
       out = crypto::Hex(r.sha.Finish());
     }
@@ -243,7 +268,7 @@ bool Checker::ReadTar(const std::string& path) {
       }
       std::span<const uint8_t> chunk(static_cast<const uint8_t*>(block), len);
       h256.Update(chunk);
-      h512.Update(chunk);
+      if (!is_payload || opt_.check_payload_sha512) h512.Update(chunk);
       f.size += len;
       if (!is_payload) {
         if (f.content.size() + len > kMaxTagFileBytes) {
@@ -538,19 +563,28 @@ void Checker::CheckReplay() {
   }
 }
 
-VerifyReport Checker::Run(const std::string& path) {
-  if (LooksLikeCms(path)) {
+VerifyReport Checker::Run(UniqueFd fd, const std::string& path) {
+  RawFileReader raw;
+  raw.fd = std::move(fd);
+  posix_fadvise(raw.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (Status s = raw.Peek(512); !s.ok()) {
+    Problem("tar", "tar: cannot read " + path + ": " + s.message());
+    return r_;
+  }
+  if (LooksLikeCms(raw.head)) {
     Problem("encrypted",
             "the bundle is a CMS envelope (encrypted to a recipient): decrypt it first with "
             "`openssl cms -decrypt -binary -inform DER -in BUNDLE -recip CERT.pem -inkey KEY.pem -out BUNDLE.tar`");
     return r_;
   }
-  ReadTar(path);  // a truncated tar is reported; the checks below then say what is missing
+  // A truncated tar is reported; the checks below then say what is missing.
+  if (ReadTar(raw, path) && (raw.tail.size() < kTarEndBytes || raw.tail.find_first_not_of('\0') != std::string::npos))
+    Problem("tar", "tar: the bundle ends without the end-of-archive marker (two zero blocks): it was cut off");
   CheckBagit();
   CheckTagManifests();
   CheckSignature();
   CheckPayloadManifest(kManifest256, false);
-  CheckPayloadManifest(kManifest512, true);
+  if (opt_.check_payload_sha512) CheckPayloadManifest(kManifest512, true);
   CheckBagInfo();
   CheckNames();
   CheckProof();
@@ -565,9 +599,14 @@ bool VerifyReport::Has(const std::string& kind) const {
 }
 
 Result<VerifyReport> VerifyBundle(const std::string& path, const VerifyOptions& options) {
-  if (::access(path.c_str(), R_OK) != 0) return Status::FromErrno(errno, "open bundle " + path);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Status::FromErrno(errno, "open bundle " + path);
+  return VerifyBundleFd(std::move(fd), path, options);
+}
+
+Result<VerifyReport> VerifyBundleFd(UniqueFd fd, const std::string& name, const VerifyOptions& options) {
   Checker c(options);
-  return c.Run(path);
+  return c.Run(std::move(fd), name);
 }
 
 }  // namespace qoima::exporting

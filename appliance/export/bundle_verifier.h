@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace qoima::exporting {
 
@@ -34,6 +35,10 @@ struct VerifyOptions {
   std::optional<std::string> trusted_cert_pem;  // the device certificate the verifier trusts
   std::string ledger_path;                      // import ledger; empty: no replay check
   bool record_in_ledger = false;                // record the bundle when it verified clean
+  /// Check payload files against manifest-sha512.txt too (always for
+  /// verify-bundle; the exporter's read-back relies on SHA-256 alone, which
+  /// already proves the medium returned the signed bytes).
+  bool check_payload_sha512 = true;
 };
 
 struct VerifyReport {
@@ -55,5 +60,8 @@ struct VerifyReport {
 /// Verifies the bundle at `path`. Fails (Status) only when the file cannot be
 /// opened at all; everything wrong with its content is a problem in the report.
 Result<VerifyReport> VerifyBundle(const std::string& path, const VerifyOptions& options);
+/// The same over an open descriptor (a file, or a pipe from the export medium);
+/// `name` appears in messages.
+Result<VerifyReport> VerifyBundleFd(UniqueFd fd, const std::string& name, const VerifyOptions& options);
 
 }  // namespace qoima::exporting

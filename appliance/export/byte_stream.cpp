@@ -1,6 +1,8 @@
 #include "appliance/export/byte_stream.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
 #include <cerrno>
 
 namespace qoima::exporting {
@@ -17,6 +19,13 @@ Status FdSink::Write(std::span<const uint8_t> data) {
     }
     bytes_ += static_cast<uint64_t>(n);
     data = data.subspan(static_cast<size_t>(n));
+  }
+  // Start writeback of what accumulated, so the disk works while we hash and
+  // the final fsync has little left (errors surface at that fsync).
+  if (bytes_ - started_ >= kWritebackBytes) {
+    (void)::sync_file_range(fd_.get(), static_cast<off_t>(started_), static_cast<off_t>(bytes_ - started_),
+                            SYNC_FILE_RANGE_WRITE);
+    started_ = bytes_;
   }
   return Status::Ok();
 }

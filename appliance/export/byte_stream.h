@@ -44,9 +44,11 @@ class FdSink : public ByteSink {
   uint64_t bytes_written() const { return bytes_; }
 
  private:
+  static constexpr uint64_t kWritebackBytes = 8u << 20;
   UniqueFd fd_;
   std::string name_;
   uint64_t bytes_ = 0;
+  uint64_t started_ = 0;  // bytes already handed to writeback
 };
 
 /// Reads a file descriptor it owns.

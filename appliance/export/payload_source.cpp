@@ -10,6 +10,8 @@
 namespace qoima::exporting {
 namespace {
 
+constexpr size_t kStreamChunkBytes = 1 << 20;
+
 struct DirCloser {
   void operator()(DIR* d) const { closedir(d); }
 };
@@ -54,13 +56,19 @@ Result<std::unique_ptr<DirectoryPayloadSource>> DirectoryPayloadSource::Create(c
   return s;
 }
 
-Result<std::unique_ptr<ByteReader>> DirectoryPayloadSource::Open(size_t index) {
+Status DirectoryPayloadSource::Stream(size_t index, const ChunkSink& sink) {
   if (index >= entries_.size()) return Status::Internal("payload index out of range");
   std::string path = root_ + "/" + entries_[index].raw_path;
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) return Status::FromErrno(errno, "open " + path);
   posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<ByteReader>(new FdReader(std::move(fd), path));
+  FdReader reader(std::move(fd), path);
+  std::vector<uint8_t> buf(kStreamChunkBytes);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(size_t n, reader.Read(buf));
+    if (n == 0) return Status::Ok();
+    QOIMA_RETURN_IF_ERROR(sink({buf.data(), n}));
+  }
 }
 
 }  // namespace qoima::exporting

@@ -1,15 +1,19 @@
 // PayloadSource: what an export bundle carries, seen by the bag writer as a
-// list of entries (raw path bytes + size) and a byte stream per entry.
+// list of entries (raw path bytes + size) and, per entry, a stream of chunks
+// pushed into a sink (the shape of storage's DepositReader::ReadFile, which
+// decrypts and authenticates chunk by chunk).
 //
-// The store's deposit reader implements it (decrypting chunk by chunk, one
-// audit event per read); DirectoryPayloadSource reads a plain directory (tests,
-// benchmark). The bag writer never sees where bytes come from.
+// StorePayloadSource (store_payload_source.h) reads a committed deposit;
+// DirectoryPayloadSource reads a plain directory (tests, benchmark). The bag
+// writer never sees where bytes come from.
 //
 // Thread-safety: none.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,13 +39,18 @@ struct DepositMetadata {
   std::string root_hash;  // the deposit's root hash as recorded by the store
 };
 
+/// Receives consecutive chunks of one payload file; a non-OK return stops the stream.
+using ChunkSink = std::function<Status(std::span<const uint8_t>)>;
+
 class PayloadSource {
  public:
   virtual ~PayloadSource() = default;
   virtual const DepositMetadata& metadata() const = 0;
   virtual const std::vector<PayloadEntry>& entries() const = 0;
-  /// A reader that yields exactly entries()[index].size bytes.
-  virtual Result<std::unique_ptr<ByteReader>> Open(size_t index) = 0;
+  /// Pushes the bytes of entries()[index] into `sink`, in order. Returns the
+  /// sink's error, or the source's (read error, failed authentication) with
+  /// the file named. Bytes already pushed are provisional until OK returns.
+  virtual Status Stream(size_t index, const ChunkSink& sink) = 0;
 };
 
 /// Every regular file under a directory (symlinks and special files are an
@@ -51,7 +60,7 @@ class DirectoryPayloadSource : public PayloadSource {
   static Result<std::unique_ptr<DirectoryPayloadSource>> Create(const std::string& root, DepositMetadata metadata);
   const DepositMetadata& metadata() const override { return metadata_; }
   const std::vector<PayloadEntry>& entries() const override { return entries_; }
-  Result<std::unique_ptr<ByteReader>> Open(size_t index) override;
+  Status Stream(size_t index, const ChunkSink& sink) override;
 
  private:
   std::string root_;

@@ -31,6 +31,14 @@ std::string StockBlock() {
   return block.substr(s + 6, t - s - 6);
 }
 
+std::string PythonBlock() {
+  std::string doc = ReadFile(std::string(QOIMA_SOURCE_DIR) + "/docs/bundle-format.md");
+  auto b = doc.find("```python\n");
+  REQUIRE(b != std::string::npos);
+  auto e = doc.find("```", b + 10);
+  return doc.substr(b + 10, e - b - 10);
+}
+
 // Runs the documented stock-tools check on `bundle` in a fresh directory.
 int StockCheck(ExportFixture& f, const std::string& bundle, std::string* out) {
   std::string work = f.dir.Sub("stock-" + std::to_string(std::rand()));
@@ -118,6 +126,15 @@ TEST_CASE("stock tar, sha256sum, sha512sum and openssl verify the bundle exactly
   auto list = RunChecked({"tar", "-tf", rc.output_path});
   REQUIRE(list.ok());
   CHECK(list->out.find("qoima-export-000001/data/бастапқы код/әріптер ғқңөұүһі.txt") != std::string::npos);
+  // The documented Python check of the inclusion proof, on a bundle whose
+  // event is not the log's first leaf.
+  f.Export("b2.tar");
+  auto rc3 = f.Export("b3.tar");
+  CHECK(rc3.bag.audit.leaf_index == 2);
+  std::string bag3 = Unpack(rc3.output_path, f.dir.Sub("x3"));
+  std::string py_out;
+  CHECK(Bash("python3 - <<'PY'\n" + PythonBlock() + "PY\n", bag3, &py_out) == 0);
+  CHECK(py_out.find("inclusion proof OK") != std::string::npos);
   // And the same documented check fails on a flipped payload byte.
   FlipByteAfter(rc.output_path, "техникалық құжаттама\n");
   std::string bad_out;
@@ -244,6 +261,17 @@ TEST_CASE("tamper: a truncated tar is reported as truncated, with what is then m
   CHECK(HasMessage(r, "tar", "is cut short (the bundle is truncated or damaged)"));
   CHECK(HasMessage(r, "signature", "tagmanifest-sha256.txt.sig is missing"));
   CHECK(r.Has("manifest"));
+
+  // Cut exactly between two entries: no entry is short, but the end marker is gone.
+  auto rc2 = f.Export("bundle2.tar");
+  std::string bytes = ReadFile(rc2.output_path);
+  size_t sig = bytes.find("qoima-export-000002/tagmanifest-sha256.txt.sig");
+  REQUIRE(sig != std::string::npos);
+  WriteFile(rc2.output_path, bytes.substr(0, sig / 512 * 512));
+  auto r2 = f.Verify(rc2.output_path);
+  INFO(Describe(r2));
+  CHECK(HasMessage(r2, "tar", "ends without the end-of-archive marker"));
+  CHECK(HasMessage(r2, "signature", "tagmanifest-sha256.txt.sig is missing"));
 }
 
 TEST_CASE("tamper: a bag-info.txt swapped in from another export is caught") {
@@ -363,9 +391,12 @@ class FailingSource : public exporting::PayloadSource {
   explicit FailingSource(exporting::PayloadSource* inner) : inner_(inner) {}
   const exporting::DepositMetadata& metadata() const override { return inner_->metadata(); }
   const std::vector<exporting::PayloadEntry>& entries() const override { return inner_->entries(); }
-  Result<std::unique_ptr<exporting::ByteReader>> Open(size_t i) override {
-    if (i == 1) return Status::Corrupt("object 2: AEAD tag mismatch in chunk 0");
-    return inner_->Open(i);
+  Status Stream(size_t i, const exporting::ChunkSink& sink) override {
+    if (i != 1) return inner_->Stream(i, sink);
+    // Half the file arrives, then authentication of the next chunk fails.
+    std::vector<uint8_t> half(entries()[i].size / 2, 'x');
+    QOIMA_RETURN_IF_ERROR(sink(half));
+    return Status::Corrupt("object 2: AEAD tag mismatch in chunk 1");
   }
 
  private:
@@ -384,7 +415,7 @@ TEST_CASE("a failure mid-export leaves no bundle behind") {
   req.output_path = f.dir.Sub("bundle.tar");
   auto r = f.exporter->Export(failing, req);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.status().message().find("AEAD tag mismatch") != std::string::npos);
+  CHECK(r.status().message().find("AEAD tag mismatch in chunk 1") != std::string::npos);
   CHECK_FALSE(fs::exists(req.output_path));
   CHECK_FALSE(fs::exists(req.output_path + ".partial"));
   // An existing file is never overwritten.
@@ -425,4 +456,30 @@ TEST_CASE("qoima verify-bundle CLI: OK line, every PROBLEM line, exit codes and 
   auto usage = RunSubprocess({qoima, "verify-bundle"});
   REQUIRE(usage.ok());
   CHECK(usage->exit_code == 2);
+}
+
+TEST_CASE("byte flips anywhere in a bundle never crash the verifier, and flips in content never pass") {
+  ExportFixture f(64 * 1024);
+  auto rc = f.Export("bundle.tar");
+  const std::string original = ReadFile(rc.output_path);
+  // Offsets of bytes that are file content (not tar padding or header fields
+  // a flip may leave meaningless, like mtime): inside the manifest and a payload file.
+  const size_t manifest_at = original.find("  data/README.txt\n");
+  const size_t payload_at = original.find("техникалық құжаттама\n");
+  REQUIRE(manifest_at != std::string::npos);
+  REQUIRE(payload_at != std::string::npos);
+  uint32_t x = 12345;
+  for (int i = 0; i < 48; ++i) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    size_t at = i % 3 == 0 ? manifest_at - 1 - (x % 60) : i % 3 == 1 ? payload_at + (x % 20) : x % original.size();
+    std::string bytes = original;
+    bytes[at] = static_cast<char>(bytes[at] ^ (1 << (x % 8)));
+    const std::string path = f.dir.Sub("flip.tar");
+    WriteFile(path, bytes);
+    auto r = f.Verify(path);
+    INFO("flip at " << at << "\n" << Describe(r));
+    if (i % 3 != 2) CHECK_FALSE(r.ok());
+  }
 }
