@@ -355,8 +355,17 @@ class DiffScreen : public Screen {
         intake_id_(std::move(result.intake_id)),
         decisions_(decisions),
         rows_(std::move(result.rows)),
-        list_({{N_("Result"), 16, 0}, {N_("Path"), 30, 4}, {N_("Size"), 9, 0}, {N_("Detail"), 12, 2}}) {
-    Rebuild();
+        list_({{N_("Result"), 16, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
+               {N_("Path"), 30, 4},
+               {N_("Size"), 9, 0},
+               {N_("Detail"), 12, 2}}) {
+    std::vector<ListWidget::Item> items;
+    items.reserve(rows_.size());
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const DiffRow& r = rows_[i];
+      items.push_back({{L"", Widen(r.path), Widen(FormatBytes(r.size_bytes)), Widen(r.detail)}, r.problem(), i});
+    }
+    list_.SetItems(std::move(items));
   }
 
   std::string Title() const override { return Tr("Act versus media"); }
@@ -374,7 +383,6 @@ class DiffScreen : public Screen {
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
-    if (built_language_ != CurrentLanguage()) Rebuild();  // the Result column follows F2
     std::string head =
         Format(Tr("%zu files, %zu problems. Showing %zu (%s)."), list_.total(), list_.problems(), list_.visible(),
                list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
@@ -430,19 +438,6 @@ class DiffScreen : public Screen {
   }
 
  private:
-  void Rebuild() {
-    built_language_ = CurrentLanguage();
-    std::vector<ListWidget::Item> items;
-    items.reserve(rows_.size());
-    for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const DiffRow& r = rows_[i];
-      items.push_back({{Widen(DiffKindName(r.kind)), Widen(r.path), Widen(FormatBytes(r.size_bytes)), Widen(r.detail)},
-                       r.problem(),
-                       i});
-    }
-    list_.SetItems(std::move(items));
-  }
-
   void Decide(bool nda) {
     Status s = app_.backend().Accept(intake_id_, nda);
     if (!s.ok()) {
@@ -460,7 +455,6 @@ class DiffScreen : public Screen {
   bool confirm_nda_ = false;
   bool searching_ = false;
   std::vector<DiffRow> rows_;
-  Language built_language_ = Language::kKazakh;
   ListWidget list_;
 };
 
