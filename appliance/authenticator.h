@@ -30,8 +30,10 @@ inline constexpr int64_t kLockoutSeconds = 15 * 60;
 /// What the users table holds about one person (storage owns the table).
 struct UserRecord {
   int64_t id = 0;
-  std::string username;   // [a-z0-9._-], 3..32
-  std::string full_name;  // surname, name, patronymic
+  std::string username;  // [a-z0-9._-], 3..32
+  std::string surname;
+  std::string given_name;
+  std::string patronymic;  // optional
   Role role = Role::kClerk;
   std::string password_hash;  // Argon2id encoded
   bool disabled = false;

@@ -1,6 +1,7 @@
 #include "appliance/sha256_digest.h"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,20 +20,11 @@ void EnsureSodium() {
   });
 }
 
-Sha256Digest::Sha256Digest() {
-  EnsureSodium();
-  crypto_hash_sha256_init(&state_);
-}
+Sha256Digest::Sha256Digest() = default;
 
-void Sha256Digest::Update(std::string_view bytes) {
-  crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
+void Sha256Digest::Update(std::string_view bytes) { hasher_.Update(bytes); }
 
-std::string Sha256Digest::FinishHex() {
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state_, out);
-  return ToHex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
-}
+std::string Sha256Digest::FinishHex() { return crypto::Hex(hasher_.Finish()); }
 
 std::string Sha256Hex(std::string_view bytes) {
   Sha256Digest d;

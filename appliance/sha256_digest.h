@@ -1,16 +1,15 @@
-// Sha256Digest: SHA-256 for the appliance's own small needs (manifest
-// digests, `qoima act create` on the depositor's machine), through libsodium.
-// The intake path hashes through storage's object writer instead.
+// Sha256Digest: hex SHA-256 helpers for the appliance (manifest digests,
+// `qoima act create`, intake), over crypto::Sha256 (OpenSSL EVP). Also the
+// one-time libsodium start-up used by the password hasher.
 //
 // Thread-safety: a Sha256Digest object is used by one thread at a time.
 #pragma once
-
-#include <sodium.h>
 
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
+#include "crypto/hash.h"
 
 namespace qoima::appliance {
 
@@ -25,7 +24,7 @@ class Sha256Digest {
   std::string FinishHex();
 
  private:
-  crypto_hash_sha256_state state_;
+  crypto::Sha256 hasher_;
 };
 
 std::string Sha256Hex(std::string_view bytes);

@@ -397,9 +397,72 @@ ALTER TABLE deposits ADD COLUMN token TEXT;
 CREATE UNIQUE INDEX deposits_token ON deposits(token);
 )sql";
 
+// Intake (appliance/, issue 6): the portal code as the key of an
+// informatization object, the append-only journal, the full Annex 1 form and
+// track, NDA (Annex 4) records, intake sessions with their evidence, and
+// multi-approver votes of two-person approvals.
+constexpr std::string_view kV3 = R"sql(
+CREATE UNIQUE INDEX informatization_objects_code ON informatization_objects(architecture_code);
+
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal of applications is append-only'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal of applications is append-only'); END;
+
+CREATE TABLE application_forms (
+  application_id INTEGER PRIMARY KEY REFERENCES applications(id),
+  track          TEXT NOT NULL CHECK (track IN ('application','register')),
+  register_entry TEXT,
+  form_json      TEXT NOT NULL           -- the whole Annex 1 as entered (docs/intake.md)
+);
+
+CREATE TABLE ndas (
+  id                      INTEGER PRIMARY KEY,
+  application_id          INTEGER NOT NULL REFERENCES applications(id),
+  owner_representative    TEXT NOT NULL,
+  owner_authority         TEXT NOT NULL,
+  operator_representative TEXT NOT NULL,
+  signed_on               TEXT NOT NULL,
+  signed_by_owner         INTEGER NOT NULL CHECK (signed_by_owner IN (0,1)),
+  signed_by_operator      INTEGER NOT NULL CHECK (signed_by_operator IN (0,1)),
+  recorded_by             INTEGER NOT NULL REFERENCES users(id),
+  recorded_at             TEXT NOT NULL
+);
+CREATE INDEX ndas_application ON ndas(application_id);
+
+-- One verification of media against an act (001 cl.15) and what came of it.
+-- state: verified (evidence only, content not kept), held (content sealed in
+-- deposit_id for a re-try within the 5-working-day window), accepted,
+-- refused, expired (hold ran out; the held deposit destroyed).
+CREATE TABLE intakes (
+  id              INTEGER PRIMARY KEY,
+  application_id  INTEGER NOT NULL REFERENCES applications(id),
+  manifest_sha256 TEXT NOT NULL,
+  manifest_format TEXT NOT NULL,
+  manifest_json   TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('verified','held','accepted','refused','expired')),
+  clean           INTEGER NOT NULL CHECK (clean IN (0,1)),
+  evidence_json   TEXT NOT NULL,
+  deposit_id      INTEGER REFERENCES deposits(id),
+  decision_id     INTEGER REFERENCES decisions(id),
+  hold_until      TEXT,
+  created_by      INTEGER NOT NULL REFERENCES users(id),
+  created_at      TEXT NOT NULL
+);
+CREATE INDEX intakes_application ON intakes(application_id);
+
+CREATE TABLE approval_votes (
+  approval_id INTEGER NOT NULL REFERENCES approvals(id),
+  user_id     INTEGER NOT NULL REFERENCES users(id),
+  voted_at    TEXT NOT NULL,
+  PRIMARY KEY (approval_id, user_id)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
+    {3, "intake: unique portal code, append-only journal, Annex 1 forms, NDAs, intake sessions, approval votes", kV3},
 };
 
 }  // namespace

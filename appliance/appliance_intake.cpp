@@ -1,0 +1,555 @@
+// Appliance: the intake and decision workflows (001 cl.14-17). See appliance.h.
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "appliance/appliance.h"
+#include "appliance/civil_time.h"
+#include "appliance/item_category.h"
+#include "appliance/media_collector.h"
+#include "appliance/sha256_digest.h"
+#include "crypto/hash.h"
+
+namespace qoima::appliance {
+namespace {
+
+using nlohmann::json;
+using storage::Database;
+using storage::Statement;
+using storage::Transaction;
+
+constexpr size_t kMaxEvidenceItemsPerMedium = 10000;
+constexpr const char* kActTemplate = "001-annex3-171NK-2023";
+
+storage::Actor StorageActor(const Actor& a) { return {a.username, std::string(RoleName(a.role))}; }
+std::string AppObject(std::string_view code) { return "application:" + std::string(code); }
+std::string IntakeObject(int64_t id) { return "intake:" + std::to_string(id); }
+
+int64_t ParseUtcText(const std::string& s) {
+  auto d = ParseManifestDate(s);
+  return d ? d->unix_seconds : 0;
+}
+
+int64_t AddWorkingDays(int64_t from_unix, int days) {
+  int64_t day = DaysFromCivil(LocalDateOf(from_unix));
+  while (days > 0) {
+    ++day;
+    if (Weekday(day) < 5) --days;
+  }
+  return (day + 1) * 86400 - kActUtcOffsetSeconds - 1;  // end of that day, UTC+5
+}
+
+// Streams file bytes into a pending deposit of the store.
+class StoreContentSink final : public ContentSink {
+ public:
+  StoreContentSink(storage::PendingDeposit& pending, const std::map<std::string, std::string>& categories)
+      : pending_(pending), categories_(categories) {}
+
+  Status BeginFile(const hardware::EntryHeader& h) override {
+    storage::FileMeta meta;
+    meta.path.assign(h.raw_path.begin(), h.raw_path.end());
+    meta.display_path = h.display_path;
+    meta.mtime = h.mtime_sec;
+    auto it = categories_.find(h.display_path);
+    meta.category = it != categories_.end() ? it->second : std::string(GuessItemCategory(h.display_path));
+    auto w = pending_.AddFile(std::move(meta));
+    if (!w.ok()) return Fail(w.status());
+    writer_ = std::move(*w);
+    return Status::Ok();
+  }
+  Status Write(std::span<const uint8_t> chunk) override {
+    if (!writer_) return Status::Ok();
+    Status s = writer_->Write(chunk);
+    return s.ok() ? s : Fail(s);
+  }
+  Status EndFile(bool complete, const crypto::Sha256Digest& sha256) override {
+    if (!writer_) return Status::Ok();
+    std::unique_ptr<storage::ObjectWriter> w = std::move(writer_);
+    if (!complete) return Status::Ok();  // dropping the writer discards the partial object
+    auto ref = w->Finish();
+    if (!ref.ok()) return Fail(ref.status());
+    if (ref->sha256 != sha256) return Fail(Status::Internal("store and reader disagree on a file's SHA-256"));
+    return Status::Ok();
+  }
+  /// Non-OK when the store (not the medium) failed: the intake must stop.
+  const Status& store_failure() const { return failure_; }
+
+ private:
+  Status Fail(Status s) {
+    failure_ = s;
+    return s;
+  }
+  storage::PendingDeposit& pending_;
+  const std::map<std::string, std::string>& categories_;
+  std::unique_ptr<storage::ObjectWriter> writer_;
+  Status failure_;
+};
+
+json DiffJson(const MediumCheck& m) {
+  json items = json::array();
+  size_t kept = 0;
+  for (const auto& i : m.diff.items) {
+    if (i.kind == DiffKind::kMatched) continue;
+    if (++kept > kMaxEvidenceItemsPerMedium) break;
+    json j = {{"kind", DiffKindName(i.kind)}, {"path", i.path}, {"detail", i.detail}};
+    if (!i.raw_path.empty() && i.raw_path != i.path) j["raw_path"] = i.raw_path;
+    if (!i.expected.empty()) j["expected"] = i.expected;
+    if (!i.actual.empty()) j["actual"] = i.actual;
+    if (i.manifest_line) j["manifest_line"] = i.manifest_line;
+    items.push_back(std::move(j));
+  }
+  json counts = json::object();
+  for (size_t k = 0; k < kDiffKindCount; ++k) counts[DiffKindName(static_cast<DiffKind>(k))] = m.diff.counts[k];
+  json out = {{"disc", m.disc},
+              {"copy", m.copy_label},
+              {"device", m.device},
+              {"volume_label", m.volume_label},
+              {"summary", m.diff.Summary()},
+              {"clean", m.diff.Clean()},
+              {"counts", counts},
+              {"items", items},
+              {"medium_problems", m.diff.medium_problems}};
+  if (!m.diff.looks_like_disc.empty()) out["looks_like_disc"] = m.diff.looks_like_disc;
+  return out;
+}
+
+json AssessmentJson(const Assessment& a) {
+  json grounds = json::array();
+  for (const auto& g : a.grounds)
+    grounds.push_back(
+        {{"reason", RefusalReasonName(g.reason)}, {"clause", RefusalClause(g.reason)}, {"evidence", g.evidence}});
+  return {{"grounds", grounds}, {"blockers", a.blockers}, {"acceptable", a.Acceptable()}};
+}
+
+Assessment AssessmentFromJson(const json& j) {
+  Assessment a;
+  for (const auto& g : j.value("grounds", json::array())) {
+    auto r = ParseRefusalReason(g.value("reason", ""));
+    if (r) a.grounds.push_back({*r, g.value("evidence", "")});
+  }
+  for (const auto& b : j.value("blockers", json::array())) a.blockers.push_back(b.get<std::string>());
+  return a;
+}
+
+std::string ReasonsText(const std::vector<RefusalReason>& reasons, const std::string& text) {
+  std::string s;
+  for (auto r : reasons) s += (s.empty() ? "" : "; ") + RefusalClause(r) + " " + std::string(RefusalText(r));
+  if (!text.empty()) s += ". " + text;
+  return s;
+}
+
+struct AppInfo {
+  int64_t id = 0;
+  int64_t object_id = 0;
+  Track track = Track::kApplication;
+  std::string software_name;
+  std::string applicant;
+  bool nda = false;
+};
+
+Result<AppInfo> LoadAppInfo(Database& db, std::string_view code) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT a.id, a.object_id, f.track, a.software_name, a.applicant, "
+                                                  "(SELECT count(*) FROM ndas n WHERE n.application_id = a.id AND "
+                                                  "n.signed_by_owner = 1 AND n.signed_by_operator = 1) FROM "
+                                                  "applications a JOIN application_forms f ON f.application_id = a.id "
+                                                  "WHERE a.architecture_code = ? ORDER BY a.id DESC LIMIT 1"));
+  st.Bind(1, code);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no application for portal code '" + std::string(code) + "'");
+  AppInfo i;
+  i.id = st.ColumnInt(0);
+  i.object_id = st.ColumnInt(1);
+  i.track = ParseTrack(st.ColumnText(2)).value_or(Track::kApplication);
+  i.software_name = st.ColumnText(3);
+  i.applicant = st.ColumnText(4);
+  i.nda = st.ColumnInt(5) > 0;
+  return i;
+}
+
+Result<int64_t> InsertDecision(Database& db, int64_t app_id, std::optional<int64_t> deposit_id, bool accept,
+                               const std::vector<RefusalReason>& reasons, const std::string& reason_text,
+                               const std::string& evidence, const Actor& actor, const std::string& now) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("INSERT INTO decisions(application_id, deposit_id, kind, "
+                                                  "refusal_reason, reason_text, evidence_json, decided_by, "
+                                                  "decided_at) VALUES (?,?,?,?,?,?,?,?)"));
+  st.Bind(1, app_id).BindOptional(2, deposit_id).Bind(3, accept ? "accept" : "refuse");
+  st.BindOptional(4,
+                  accept || reasons.empty() ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(reasons[0])));
+  st.BindOptional(5, accept ? std::nullopt : std::optional<std::string>(ReasonsText(reasons, reason_text)));
+  st.Bind(6, evidence).Bind(7, actor.user_id).Bind(8, now);
+  QOIMA_RETURN_IF_ERROR(st.Run());
+  return db.LastInsertRowid();
+}
+
+}  // namespace
+
+Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest& req) {
+  const std::string object = AppObject(req.application);
+  const char* action_name = req.action == IntakeAction::kAccept   ? "intake.accept"
+                            : req.action == IntakeAction::kRefuse ? "intake.refuse"
+                            : req.action == IntakeAction::kHold   ? "intake.hold"
+                                                                  : "intake.verify";
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kIntake, action_name, object));
+  if (req.action != IntakeAction::kVerifyOnly)
+    QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, action_name, object));
+  auto fail = [&](Status s) {
+    (void)Audit(actor, action_name, object, "failure", s.message());
+    return s;
+  };
+  auto info = LoadAppInfo(store_->db(), req.application);
+  if (!info.ok()) return fail(info.status());
+  if (req.media.empty()) return fail(Status::InvalidArgument("no medium given (--medium DEVICE)"));
+
+  ManifestParseOptions po;
+  po.now_unix = clock_->NowUnix();
+  po.format = req.manifest_format;
+  po.strip_prefix = req.strip_prefix;
+  po.expected_application = req.application;
+  auto manifest = LoadManifestFile(req.manifest_path, po);
+  if (!manifest.ok()) return fail(manifest.status());
+  if (!req.expected_digest.empty()) {
+    std::string want = req.expected_digest;
+    std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (want != manifest->digest)
+      return fail(Status::FailedPrecondition("the manifest's SHA-256 " + manifest->digest +
+                                             " is not the digest on the paper act (" + want + ")"));
+  }
+  std::vector<std::string> discs = manifest->DiscMarkings();
+
+  // Which disc and copy each medium is.
+  std::vector<MediumSpec> media = req.media;
+  std::map<std::string, int> copies_seen;
+  for (auto& m : media) {
+    if (m.disc.empty()) {
+      if (discs.size() != 1)
+        return fail(Status::InvalidArgument("the act lists " + std::to_string(discs.size()) + " discs; say which one " +
+                                            m.device + " is (disc=MARKING)"));
+      m.disc = discs[0];
+    } else if (std::find(discs.begin(), discs.end(), m.disc) == discs.end()) {
+      return fail(Status::InvalidArgument("the act has no disc '" + m.disc + "'"));
+    }
+    int n = copies_seen[m.disc]++;
+    if (m.copy_label.empty()) m.copy_label = n == 0 ? "original" : "copy " + std::to_string(n);
+  }
+
+  std::map<std::string, std::string> categories;
+  for (const auto& e : manifest->entries) categories.emplace(e.path, e.category);
+
+  bool keep = req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold;
+  std::unique_ptr<storage::PendingDeposit> pending;
+  if (keep) {
+    storage::DepositSpec spec;
+    spec.object_id = info->object_id;
+    spec.application_id = info->id;
+    spec.version_label = manifest->software_version;
+    spec.created_by = actor.user_id;
+    auto p = store_->BeginDeposit(spec);
+    if (!p.ok()) return fail(p.status());
+    pending = std::move(*p);
+  }
+
+  IntakeOutcome out;
+  out.manifest_digest = manifest->digest;
+  std::set<std::string> stored_discs;
+  for (const auto& spec : media) {
+    MediumCheck check;
+    check.disc = spec.disc;
+    check.copy_label = spec.copy_label;
+    check.device = spec.device;
+    std::string fs;
+    auto identity = reader_->Probe(spec.device);
+    if (identity.ok()) {
+      check.volume_label = identity->label;
+      fs = identity->fs_type;
+    }
+    bool store_this = pending && stored_discs.insert(spec.disc).second;
+    DiscardingContentSink discard;
+    std::unique_ptr<StoreContentSink> sink;
+    if (store_this) sink = std::make_unique<StoreContentSink>(*pending, categories);
+    MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
+    auto read = reader_->Read(spec.device, options_.read_options, collector);
+    if (sink && !sink->store_failure().ok()) {
+      if (pending) (void)store_->AbandonDeposit(std::move(pending));
+      return fail(sink->store_failure().WithContext("store while reading " + spec.device));
+    }
+    if (read.ok() && fs.empty()) fs = read->filesystem;
+    if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
+    std::vector<ManifestEntry> expected;
+    for (const auto& e : manifest->entries)
+      if (e.disc == spec.disc) expected.push_back(e);
+    DiffOptions dopt;
+    dopt.mtime_zone_unknown = fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat";
+    check.diff = DiffMedium(expected, collector.files(), dopt);
+    check.diff.medium_problems = collector.medium_problems();
+    if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
+    if (discs.size() > 1) {
+      std::string guess = GuessDisc(*manifest, collector.files());
+      if (!guess.empty() && guess != spec.disc) check.diff.looks_like_disc = guess;
+    }
+    out.media.push_back(std::move(check));
+  }
+
+  IntakeFacts facts;
+  facts.track = info->track;
+  facts.in_register = req.in_register;
+  facts.nda_signed_by_both = info->nda;
+  facts.act_discs = discs;
+  facts.media = out.media;
+  out.assessment = AssessIntake(facts);
+  json media_json = json::array();
+  for (const auto& m : out.media) media_json.push_back(DiffJson(m));
+  json evidence = {{"manifest_sha256", manifest->digest},
+                   {"manifest_format", ManifestFormatName(manifest->format)},
+                   {"track", std::string(TrackName(info->track))},
+                   {"nda_signed_by_both", info->nda},
+                   {"media", media_json},
+                   {"assessment", AssessmentJson(out.assessment)}};
+  if (req.in_register) evidence["in_register"] = *req.in_register;
+  std::string evidence_text = evidence.dump();
+  std::string manifest_json = ManifestToJson(*manifest);
+  bool clean = out.assessment.grounds.empty();
+  std::string now = NowText();
+
+  out.act = ActFromManifest(*manifest);
+  out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  out.act.transferring.organization = info->applicant;
+  out.act.device_fingerprint = DeviceFingerprint();
+  for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
+
+  auto insert_intake = [&](Database& db, const std::string& state, std::optional<int64_t> deposit,
+                           std::optional<int64_t> decision, std::optional<std::string> hold) -> Result<int64_t> {
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("INSERT INTO intakes(application_id, manifest_sha256, "
+                                                    "manifest_format, manifest_json, state, clean, evidence_json, "
+                                                    "deposit_id, decision_id, hold_until, created_by, created_at) "
+                                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
+    st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
+    st.Bind(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
+    QOIMA_RETURN_IF_ERROR(st.Run());
+    return db.LastInsertRowid();
+  };
+  std::string summary;
+  for (const auto& m : out.media)
+    summary += (summary.empty() ? "" : "; ") + m.disc + "/" + m.copy_label + ": " + m.diff.Summary();
+  summary = "manifest " + manifest->digest + "; " + summary;
+
+  // Verification only, or a decision the evidence does not support: record the
+  // verification, keep nothing.
+  Status refused_decision;
+  if (req.action == IntakeAction::kAccept) refused_decision = CheckAccept(out.assessment);
+  if (req.action == IntakeAction::kRefuse) refused_decision = CheckRefuse(out.assessment, req.reasons);
+  if (req.action == IntakeAction::kVerifyOnly || !refused_decision.ok()) {
+    if (pending) QOIMA_RETURN_IF_ERROR(store_->AbandonDeposit(std::move(pending)));
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+    QOIMA_ASSIGN_OR_RETURN(out.intake_id,
+                           insert_intake(store_->db(), "verified", std::nullopt, std::nullopt, std::nullopt));
+    QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.verify", IntakeObject(out.intake_id), "success",
+                                AppObject(req.application) + "; " + summary));
+    if (!refused_decision.ok())
+      QOIMA_RETURN_IF_ERROR(
+          Audit(actor, action_name, IntakeObject(out.intake_id), "denied", refused_decision.message()));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    out.state = "verified";
+    if (!refused_decision.ok())
+      return refused_decision.WithContext("intake " + std::to_string(out.intake_id) + " recorded, nothing stored");
+    return out;
+  }
+
+  if (req.action == IntakeAction::kRefuse) {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+    QOIMA_ASSIGN_OR_RETURN(int64_t decision, InsertDecision(store_->db(), info->id, std::nullopt, false, req.reasons,
+                                                            req.reason_text, evidence_text, actor, now));
+    QOIMA_ASSIGN_OR_RETURN(out.intake_id, insert_intake(store_->db(), "refused", std::nullopt, decision, std::nullopt));
+    QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.refuse", IntakeObject(out.intake_id), "success",
+                                ReasonsText(req.reasons, req.reason_text) + "; " + summary));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    out.state = "refused";
+    out.decision_id = decision;
+    return out;
+  }
+
+  // Accept or hold: the deposit, its decision/intake/act rows and the audit
+  // leaf commit in one transaction.
+  bool accept = req.action == IntakeAction::kAccept;
+  std::string hold_until = accept ? "" : FormatUtc(AddWorkingDays(clock_->NowUnix(), kHoldWorkingDays));
+  std::optional<int64_t> decision_id;
+  int64_t intake_id = 0;
+  storage::Store::CommitHook hook = [&](Database& db, int64_t deposit_id) -> Status {
+    if (accept) {
+      QOIMA_ASSIGN_OR_RETURN(int64_t d,
+                             InsertDecision(db, info->id, deposit_id, true, {}, "", evidence_text, actor, now));
+      decision_id = d;
+    }
+    QOIMA_ASSIGN_OR_RETURN(intake_id, insert_intake(db, accept ? "accepted" : "held", deposit_id, decision_id,
+                                                    accept ? std::nullopt : std::optional<std::string>(hold_until)));
+    if (accept) {
+      QOIMA_ASSIGN_OR_RETURN(Statement act, db.Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, "
+                                                       "act_date, city, template_id, manifest_json, created_by, "
+                                                       "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
+      act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, out.act.date);
+      act.Bind(5, out.act.city).Bind(6, kActTemplate).Bind(7, manifest_json).Bind(8, actor.user_id).Bind(9, now);
+      QOIMA_RETURN_IF_ERROR(act.Run());
+    }
+    return Status::Ok();
+  };
+  std::string reason = accept ? "accepted; " + summary : "held for re-try until " + hold_until + "; " + summary;
+  auto committed = store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
+  if (!committed.ok()) return fail(committed.status());
+  out.intake_id = intake_id;
+  out.deposit_id = committed->deposit_id;
+  out.decision_id = decision_id;
+  out.state = accept ? "accepted" : "held";
+  out.hold_until = hold_until;
+  out.act.deposit_id = committed->deposit_id;
+  out.act.deposit_root = crypto::Hex(committed->manifest_sha256);
+  if (committed->checkpoint) {
+    out.act.audit_checkpoint = "size " + std::to_string(committed->checkpoint->tree_size) + " root " +
+                               crypto::Hex(committed->checkpoint->root);
+    if (accept) {
+      QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("UPDATE acts SET checkpoint_size = ?, "
+                                                                "checkpoint_root = ? WHERE deposit_id = ? AND kind "
+                                                                "= 'acceptance'"));
+      st.Bind(1, static_cast<int64_t>(committed->checkpoint->tree_size));
+      st.BindBlob(2, committed->checkpoint->root).Bind(3, committed->deposit_id);
+      QOIMA_RETURN_IF_ERROR(st.Run());
+    }
+  }
+  return out;
+}
+
+Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, const DecideRequest& req) {
+  const std::string object = IntakeObject(intake_id);
+  const char* action_name = req.accept ? "intake.accept" : "intake.refuse";
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, action_name, object));
+  Database& db = store_->db();
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT i.application_id, i.state, i.manifest_json, i.evidence_json, "
+                                                  "i.deposit_id, i.hold_until, a.architecture_code FROM intakes i JOIN "
+                                                  "applications a ON a.id = i.application_id WHERE i.id = ?"));
+  st.Bind(1, intake_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
+  int64_t app_id = st.ColumnInt(0);
+  std::string state = st.ColumnText(1);
+  std::string manifest_json = st.ColumnText(2);
+  json evidence = json::parse(st.ColumnText(3), nullptr, false);
+  std::optional<int64_t> deposit_id;
+  if (!st.ColumnIsNull(4)) deposit_id = st.ColumnInt(4);
+  int64_t hold_until = ParseUtcText(st.ColumnText(5));
+  std::string code = st.ColumnText(6);
+  st.Reset();
+  auto fail = [&](Status s) {
+    (void)Audit(actor, action_name, object, "denied", s.message());
+    return s;
+  };
+  if (state != "verified" && state != "held")
+    return fail(Status::FailedPrecondition(object + " is " + state + " already"));
+  QOIMA_ASSIGN_OR_RETURN(AppInfo info, LoadAppInfo(db, code));
+  std::string now = NowText();
+  IntakeOutcome out;
+  out.intake_id = intake_id;
+
+  if (!req.accept) {
+    Assessment a = AssessmentFromJson(evidence.value("assessment", json::object()));
+    Status ok = CheckRefuse(a, req.reasons);
+    if (!ok.ok()) return fail(ok);
+    out.assessment = a;
+    if (deposit_id) {
+      auto t =
+          store_->DestroyDeposit(*deposit_id, StorageActor(actor), "held content of refused " + object + " destroyed");
+      if (!t.ok()) return fail(t.status());
+    }
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    QOIMA_ASSIGN_OR_RETURN(int64_t decision, InsertDecision(db, app_id, std::nullopt, false, req.reasons,
+                                                            req.reason_text, evidence.dump(), actor, now));
+    QOIMA_ASSIGN_OR_RETURN(Statement up,
+                           db.Prepare("UPDATE intakes SET state = 'refused', decision_id = ? WHERE id = ?"));
+    up.Bind(1, decision).Bind(2, intake_id);
+    QOIMA_RETURN_IF_ERROR(up.Run());
+    QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.refuse", object, "success", ReasonsText(req.reasons, req.reason_text)));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    out.state = "refused";
+    out.decision_id = decision;
+    return out;
+  }
+
+  if (state != "held" || !deposit_id)
+    return fail(Status::FailedPrecondition(object + " kept no content (it was only verified); read the media again "
+                                                    "with qoima intake --accept"));
+  if (clock_->NowUnix() > hold_until)
+    return fail(Status::FailedPrecondition(object + ": the hold ran out at " + FormatUtc(hold_until) +
+                                           " (5 working days); refuse it and read the media again"));
+  // The held content against the (possibly corrected) act.
+  ManifestParseOptions po;
+  po.now_unix = clock_->NowUnix();
+  po.expected_application = code;
+  Result<ActManifest> manifest = req.manifest_path.empty() ? ParseManifest(manifest_json, object + " manifest", po)
+                                                           : LoadManifestFile(req.manifest_path, po);
+  if (!manifest.ok()) return fail(manifest.status());
+  if (req.manifest_path.empty()) manifest->digest = evidence.value("manifest_sha256", "");
+  QOIMA_ASSIGN_OR_RETURN(auto files, store_->ListFiles(*deposit_id));
+  std::vector<ObservedFile> observed;
+  for (const auto& f : files) {
+    ObservedFile o;
+    o.raw_path.assign(f.path.begin(), f.path.end());
+    o.path = f.display_path;
+    o.size = f.size;
+    o.has_mtime = f.mtime.has_value();
+    o.mtime = f.mtime.value_or(0);
+    o.sha256 = crypto::Hex(f.sha256);
+    observed.push_back(std::move(o));
+  }
+  std::vector<ManifestEntry> expected = manifest->entries;
+  for (auto& e : expected) e.disc.clear();
+  MediumCheck held{"", "held content", "store", "", DiffMedium(expected, observed, {.mtime_zone_unknown = true})};
+  out.media = {held};
+  IntakeFacts facts;
+  facts.track = info.track;
+  facts.in_register = req.in_register;
+  if (!facts.in_register && evidence.contains("in_register")) facts.in_register = evidence["in_register"].get<bool>();
+  facts.nda_signed_by_both = info.nda;
+  facts.media = out.media;
+  out.assessment = AssessIntake(facts);
+  Status ok = CheckAccept(out.assessment);
+  if (!ok.ok()) return fail(ok);
+  json ev = evidence;
+  ev["recheck"] = DiffJson(held);
+  ev["recheck_manifest_sha256"] = manifest->digest;
+  QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
+  out.act = ActFromManifest(*manifest);
+  out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  out.act.transferring.organization = info.applicant;
+  out.act.device_fingerprint = DeviceFingerprint();
+  out.act.deposit_id = *deposit_id;
+  out.act.deposit_root =
+      ToHex(std::string_view(reinterpret_cast<const char*>(dep.manifest_sha256.data()), dep.manifest_sha256.size()));
+  {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    QOIMA_ASSIGN_OR_RETURN(int64_t decision,
+                           InsertDecision(db, app_id, deposit_id, true, {}, "", ev.dump(), actor, now));
+    QOIMA_ASSIGN_OR_RETURN(Statement up,
+                           db.Prepare("UPDATE intakes SET state = 'accepted', decision_id = ? WHERE id = ?"));
+    up.Bind(1, decision).Bind(2, intake_id);
+    QOIMA_RETURN_IF_ERROR(up.Run());
+    QOIMA_ASSIGN_OR_RETURN(Statement act, db.Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, "
+                                                     "act_date, city, template_id, manifest_json, created_by, "
+                                                     "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
+    act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
+    act.Bind(5, out.act.city).Bind(6, kActTemplate).Bind(7, ManifestToJson(*manifest)).Bind(8, actor.user_id);
+    act.Bind(9, now);
+    QOIMA_RETURN_IF_ERROR(act.Run());
+    QOIMA_RETURN_IF_ERROR(
+        Audit(actor, "intake.accept", object, "success",
+              "held deposit " + std::to_string(*deposit_id) + " accepted against manifest " + manifest->digest));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    out.decision_id = decision;
+  }
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, store_->SignCheckpoint());
+  out.act.audit_checkpoint = "size " + std::to_string(cp.tree_size) + " root " + crypto::Hex(cp.root);
+  out.state = "accepted";
+  out.deposit_id = deposit_id;
+  out.manifest_digest = manifest->digest;
+  return out;
+}
+
+}  // namespace qoima::appliance

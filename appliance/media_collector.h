@@ -1,0 +1,74 @@
+// MediaCollector: the appliance's MediaSink. It receives what hardware's
+// sandboxed reader streams from one medium, hashes each file's bytes with
+// SHA-256 as they pass, hands the same bytes to a ContentSink (storage's
+// sealing object writer during intake; nothing during `qoima scan`), and
+// records what it saw as ObservedFiles for the diff engine. One pass, no
+// plaintext on disk, memory bounded by one chunk plus one small record per
+// entry.
+//
+// Ownership: borrows the ContentSink for its lifetime.
+// Thread-safety: one read at a time (ReadMedia calls it from one thread).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "appliance/manifest_diff.h"
+#include "crypto/hash.h"
+#include "hardware/media_reader.h"
+
+namespace qoima::appliance {
+
+/// Where file bytes go while they are hashed.
+class ContentSink {
+ public:
+  virtual ~ContentSink() = default;
+  virtual Status BeginFile(const hardware::EntryHeader& header) = 0;
+  virtual Status Write(std::span<const uint8_t> chunk) = 0;
+  /// `complete` false: the read stopped short; the sink discards the partial
+  /// object. Otherwise `sha256` is the digest of every byte written.
+  virtual Status EndFile(bool complete, const crypto::Sha256Digest& sha256) = 0;
+};
+
+/// Keeps nothing (verification only: `qoima scan`).
+class DiscardingContentSink final : public ContentSink {
+ public:
+  Status BeginFile(const hardware::EntryHeader&) override { return Status::Ok(); }
+  Status Write(std::span<const uint8_t>) override { return Status::Ok(); }
+  Status EndFile(bool, const crypto::Sha256Digest&) override { return Status::Ok(); }
+};
+
+class MediaCollector final : public hardware::MediaSink {
+ public:
+  explicit MediaCollector(ContentSink& content) : content_(content) {}
+
+  Status OnEntry(const hardware::EntryHeader& header) override;
+  Status OnData(std::span<const uint8_t> chunk) override;
+  Status OnEntryEnd(bool complete) override;
+  Status OnArchiveMember(const hardware::ArchiveMember& member) override;
+  Status OnProblem(const hardware::MediaProblem& problem) override;
+
+  const std::vector<ObservedFile>& files() const { return files_; }
+  /// Problems of the medium as a whole, as sentences.
+  const std::vector<std::string>& medium_problems() const { return medium_problems_; }
+  /// Every problem, for the evidence.
+  const std::vector<hardware::MediaProblem>& problems() const { return problems_; }
+  uint64_t archive_members() const { return archive_members_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  ContentSink& content_;
+  std::vector<ObservedFile> files_;
+  std::vector<std::string> medium_problems_;
+  std::vector<hardware::MediaProblem> problems_;
+  std::optional<crypto::Sha256> hasher_;
+  uint64_t received_ = 0;
+  uint64_t archive_members_ = 0;
+  uint64_t bytes_ = 0;
+  bool in_file_ = false;
+};
+
+}  // namespace qoima::appliance
