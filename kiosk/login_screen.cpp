@@ -109,7 +109,9 @@ class LoginScreen : public Screen {
           return std::string(buf);
         };
       } else {
-        feedback_detail_ = [] { return std::string(Tr("Ask a security officer to unlock it.")); };
+        // The appliance's own words carry the time; the headline is translated.
+        std::string msg = out.status.message();
+        feedback_detail_ = [msg] { return msg + ". " + Tr("Ask a security officer to unlock it."); };
       }
     } else if (out.status.code() == Code::kAuthFailed) {
       feedback_ = [] { return std::string(Tr("Wrong login or password.")); };
@@ -120,6 +122,9 @@ class LoginScreen : public Screen {
           std::snprintf(buf, sizeof buf, Tr("Attempts left before the account locks: %d."), left);
           return std::string(buf);
         };
+      } else if (!out.status.message().empty()) {
+        std::string msg = out.status.message();
+        feedback_detail_ = [msg] { return msg; };
       }
     } else {
       Code code = out.status.code();
