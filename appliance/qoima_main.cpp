@@ -1,71 +1,747 @@
 // qoima: the command-line face of the appliance. Thin: parses arguments and
-// calls appliance/; every rule lives there.
-//
-// Exit codes (docs/cli.md): 0 ok, 1 a check or operation failed, 2 usage error.
+// calls appliance/; every rule (roles, lockout, what may be accepted) lives
+// there. Every command, option and exit code is listed in docs/cli.md.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "appliance/act_creator.h"
+#include "appliance/act_document.h"
+#include "appliance/appliance.h"
+#include "appliance/cli_args.h"
+#include "appliance/media_collector.h"
 #include "appliance/selftest.h"
 
 namespace {
 
+using nlohmann::json;
+using namespace qoima;
+using namespace qoima::appliance;
+
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitCheckFailed = 3;  // a verification found differences or problems
+constexpr int kExitDenied = 4;       // authentication or permission refused
+constexpr int kExitBadInput = 5;     // a manifest, form or value is invalid
+constexpr int kExitNotAllowed = 6;   // not allowed in this state (decision the evidence does not support, ...)
+constexpr int kExitNotFound = 7;     // unknown application, user, intake
+
+int ExitFor(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kAuthFailed:
+    case Code::kLockout:
+    case Code::kPermissionDenied: return kExitDenied;
+    case Code::kInvalidArgument:
+    case Code::kLimitExceeded:
+    case Code::kUnsupported: return kExitBadInput;
+    case Code::kFailedPrecondition:
+    case Code::kAlreadyExists: return kExitNotAllowed;
+    case Code::kNotFound: return kExitNotFound;
+    default: return kExitFailed;
+  }
+}
+
+struct Globals {
+  std::string tcti;
+  std::string state;
+  bool json = false;
+};
 
 std::string EnvOr(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
 }
 
-void Usage() {
-  std::fputs(
-      "usage: qoima [--tcti TCTI] [--state DIR] COMMAND\n"
-      "commands:\n"
-      "  version     print the version\n"
-      "  selftest    check the TPM, the encrypted store and every reader backend\n"
-      "environment: QOIMA_TCTI (default device:/dev/tpmrm0), QOIMA_STATE (default /var/lib/qoima)\n",
-      stderr);
+int Report(const Globals& g, const Status& s) {
+  if (g.json) {
+    json j = {{"ok", false}, {"error", std::string(CodeName(s.code()))}, {"message", s.message()}};
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::fprintf(stderr, "qoima: %s\n", s.message().c_str());
+  }
+  return ExitFor(s);
 }
 
-std::string JsonEscape(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else
-      o += static_cast<char>(c);
+void PrintJson(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
+
+const char* kUsage =
+    "usage: qoima [--tcti TCTI] [--state DIR] [--json] COMMAND ...\n"
+    "  version | selftest\n"
+    "  init --admin LOGIN --surname S --name N [--patronymic P] [--pcr 0,2,4,7] [--shares 3 --threshold 2]\n"
+    "  user add LOGIN --role clerk|security_officer|auditor|admin --surname S --name N [--patronymic P]\n"
+    "  user list | user passwd LOGIN | user unlock LOGIN | user disable LOGIN | user enable LOGIN\n"
+    "  application add --form FORM.json --number N --received YYYY-MM-DD --state-body S --head NAME\n"
+    "  application show CODE | application journal\n"
+    "  application nda CODE --owner-rep NAME --owner-authority TEXT --operator-rep NAME --signed YYYY-MM-DD\n"
+    "                  [--signed-by owner,operator]\n"
+    "  act create DIR --application CODE --software NAME [--version V] [--annotation A] [--depositor ORG]\n"
+    "             [--disc MARKING] [--out act.json] [--text act.txt]\n"
+    "  act show MANIFEST [--application CODE] [--format json|csv|sha256sum|hashdeep] [--strip-prefix P]\n"
+    "  scan DEVICE [--manifest FILE]\n"
+    "  intake --application CODE --manifest FILE --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
+    "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
+    "         [--format F] [--strip-prefix P] [--act-out FILE]\n"
+    "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
+    "  verify-store | audit verify | audit list [--from N] [--count M]\n"
+    "authentication: --user LOGIN or $QOIMA_USER; password on --password-fd N or in $QOIMA_PASSWORD;\n"
+    "  a new password on --new-password-fd N or in $QOIMA_NEW_PASSWORD\n"
+    "environment: QOIMA_TCTI (default device:/dev/tpmrm0), QOIMA_STATE (default /var/lib/qoima)\n"
+    "exit codes: 0 ok, 1 failed, 2 usage, 3 check found differences, 4 denied, 5 bad input,\n"
+    "  6 not allowed now, 7 not found (docs/cli.md)\n";
+
+int Usage(const std::string& why) {
+  if (!why.empty()) std::fprintf(stderr, "qoima: %s\n", why.c_str());
+  std::fputs(kUsage, stderr);
+  return kExitUsage;
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
   }
+  out.push_back(cur);
+  return out;
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status WriteWholeFile(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IoError("cannot write " + path);
+    out << data;
+    out.flush();
+    if (!out) return Status::IoError("cannot write " + path);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno(errno, "rename " + tmp);
+  return Status::Ok();
+}
+
+ApplianceOptions Options(const Globals& g) {
+  ApplianceOptions o;
+  o.tcti = g.tcti;
+  o.state_dir = g.state;
   return o;
 }
 
-int SelfTest(const std::string& tcti, const std::string& state, bool json) {
-  qoima::appliance::SelfTestOptions opt{tcti, state.empty() ? "/tmp" : state};
-  auto checks = qoima::appliance::RunSelfTest(opt);
-  bool all_ok = true;
-  if (json) std::printf("{\"checks\":[");
-  for (size_t i = 0; i < checks.size(); ++i) {
-    const auto& c = checks[i];
-    all_ok = all_ok && c.status.ok();
-    if (json) {
-      std::printf("%s{\"name\":\"%s\",\"ok\":%s,\"detail\":\"%s\",\"error\":\"%s\"}", i ? "," : "",
-                  JsonEscape(c.name).c_str(), c.status.ok() ? "true" : "false", JsonEscape(c.detail).c_str(),
-                  JsonEscape(c.status.ok() ? "" : c.status.ToString()).c_str());
+// Opens the appliance and logs the user in.
+struct Session {
+  std::unique_ptr<Appliance> app;
+  Actor actor;
+};
+
+Result<Session> Login(const Globals& g, const CliArgs& a) {
+  std::string user = a.GetOr("user", EnvOr("QOIMA_USER", ""));
+  if (user.empty()) return Status::InvalidArgument("who are you? give --user LOGIN or $QOIMA_USER");
+  QOIMA_ASSIGN_OR_RETURN(std::string password, ReadSecret(a.Get("password-fd"), "QOIMA_PASSWORD", "password"));
+  Session s;
+  QOIMA_ASSIGN_OR_RETURN(s.app, Appliance::Open(Options(g)));
+  auto actor = s.app->Login(user, password);
+  if (!actor.ok()) {
+    (void)s.app->EndSession();
+    return actor.status();
+  }
+  s.actor = *actor;
+  return s;
+}
+
+json DiffItemsJson(const DiffReport& d) {
+  json items = json::array();
+  for (const auto& i : d.items) {
+    json j = {{"kind", DiffKindName(i.kind)}, {"path", i.path}};
+    if (!i.detail.empty()) j["detail"] = i.detail;
+    if (!i.expected.empty()) j["expected"] = i.expected;
+    if (!i.actual.empty()) j["actual"] = i.actual;
+    if (i.manifest_line) j["manifest_line"] = i.manifest_line;
+    items.push_back(std::move(j));
+  }
+  return items;
+}
+
+json OutcomeJson(const IntakeOutcome& o) {
+  json media = json::array();
+  for (const auto& m : o.media)
+    media.push_back({{"disc", m.disc},
+                     {"copy", m.copy_label},
+                     {"device", m.device},
+                     {"volume_label", m.volume_label},
+                     {"clean", m.diff.Clean()},
+                     {"summary", m.diff.Summary()},
+                     {"medium_problems", m.diff.medium_problems},
+                     {"looks_like_disc", m.diff.looks_like_disc},
+                     {"items", DiffItemsJson(m.diff)}});
+  json grounds = json::array();
+  for (const auto& gr : o.assessment.grounds)
+    grounds.push_back(
+        {{"reason", RefusalReasonName(gr.reason)}, {"clause", RefusalClause(gr.reason)}, {"evidence", gr.evidence}});
+  json j = {{"ok", true},
+            {"intake", o.intake_id},
+            {"state", o.state},
+            {"manifest_sha256", o.manifest_digest},
+            {"media", media},
+            {"grounds", grounds},
+            {"blockers", o.assessment.blockers},
+            {"acceptable", o.assessment.Acceptable()}};
+  if (o.deposit_id) j["deposit"] = *o.deposit_id;
+  if (o.decision_id) j["decision"] = *o.decision_id;
+  if (!o.hold_until.empty()) j["hold_until"] = o.hold_until;
+  if (o.state == "accepted")
+    j["act"] = {{"deposit_root", o.act.deposit_root},
+                {"audit_checkpoint", o.act.audit_checkpoint},
+                {"device_fingerprint", o.act.device_fingerprint},
+                {"manifest_sha256", o.act.manifest_digest}};
+  return j;
+}
+
+void PrintOutcomeText(const IntakeOutcome& o) {
+  std::printf("intake %lld: %s\n", static_cast<long long>(o.intake_id), o.state.c_str());
+  std::printf("manifest SHA-256 %s\n", o.manifest_digest.c_str());
+  for (const auto& m : o.media) {
+    std::printf("disc '%s' (%s) on %s [%s]: %s\n", m.disc.c_str(), m.copy_label.c_str(), m.device.c_str(),
+                m.volume_label.c_str(), m.diff.Summary().c_str());
+    for (const auto& p : m.diff.medium_problems) std::printf("  medium problem: %s\n", p.c_str());
+    if (!m.diff.looks_like_disc.empty()) std::printf("  looks like disc '%s'\n", m.diff.looks_like_disc.c_str());
+    for (const auto& i : m.diff.items)
+      if (i.kind != DiffKind::kMatched)
+        std::printf("  %-14s %s  %s\n", DiffKindName(i.kind), i.path.c_str(), i.detail.c_str());
+  }
+  for (const auto& gr : o.assessment.grounds)
+    std::printf("refusal ground %s (%s): %s\n", RefusalReasonName(gr.reason).data(), RefusalClause(gr.reason).c_str(),
+                gr.evidence.c_str());
+  for (const auto& b : o.assessment.blockers) std::printf("blocker: %s\n", b.c_str());
+  if (o.deposit_id) std::printf("deposit %lld\n", static_cast<long long>(*o.deposit_id));
+  if (!o.hold_until.empty()) std::printf("held until %s\n", o.hold_until.c_str());
+  if (o.state == "accepted") std::printf("\n%s", RenderActText(o.act).c_str());
+}
+
+Result<std::vector<RefusalReason>> ParseReasons(const std::string& s) {
+  std::vector<RefusalReason> out;
+  for (const auto& part : Split(s, ',')) {
+    if (part.empty()) continue;
+    auto r = ParseRefusalReason(part);
+    if (!r)
+      return Status::InvalidArgument("unknown refusal reason '" + part +
+                                     "' (not_in_register, act_mismatch, media_malfunction or 1, 2, 3)");
+    out.push_back(*r);
+  }
+  return out;
+}
+
+// ---- commands ---------------------------------------------------------------
+
+int CmdInit(const Globals& g, const CliArgs& a) {
+  InitRequest req;
+  req.admin.login = a.GetOr("admin", "");
+  req.admin.surname = a.GetOr("surname", "");
+  req.admin.given_name = a.GetOr("name", "");
+  req.admin.patronymic = a.GetOr("patronymic", "");
+  if (req.admin.login.empty()) return Usage("init needs --admin LOGIN");
+  auto pw = ReadSecret(a.Get("password-fd"), "QOIMA_PASSWORD", "password");
+  if (!pw.ok()) return Report(g, pw.status());
+  req.admin.password = *pw;
+  if (auto pcr = a.Get("pcr")) {
+    for (const auto& p : Split(*pcr, ','))
+      if (!p.empty()) req.provision.pcrs.push_back(std::atoi(p.c_str()));
+  }
+  req.provision.shares = std::atoi(a.GetOr("shares", "3").c_str());
+  req.provision.threshold = std::atoi(a.GetOr("threshold", "2").c_str());
+  auto r = Appliance::Init(Options(g), req);
+  if (!r.ok()) return Report(g, r.status());
+  if (g.json) {
+    PrintJson({{"ok", true},
+               {"admin_id", r->admin_id},
+               {"device_fingerprint", r->keys.signing_key_fingerprint},
+               {"recovery_shares", r->keys.recovery_shares},
+               {"warning", r->keys.warning}});
+  } else {
+    std::printf("appliance initialized in %s\ndevice key fingerprint %s\n", g.state.c_str(),
+                r->keys.signing_key_fingerprint.c_str());
+    if (!r->keys.warning.empty()) std::printf("WARNING: %s\n", r->keys.warning.c_str());
+    std::printf("recovery shares (give one to each custodian; they are not stored):\n");
+    for (const auto& s : r->keys.recovery_shares) std::printf("  %s\n", s.c_str());
+  }
+  return kExitOk;
+}
+
+int CmdUser(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() < 2) return Usage("user needs a subcommand");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  Status st;
+  const std::string& sub = p[1];
+  if (sub == "list") {
+    auto users = s->app->ListUsers(s->actor);
+    if (!users.ok()) {
+      st = users.status();
+    } else if (g.json) {
+      json arr = json::array();
+      for (const auto& u : *users)
+        arr.push_back({{"id", u.id},
+                       {"login", u.login},
+                       {"name", u.full_name},
+                       {"role", std::string(RoleName(u.role))},
+                       {"disabled", u.disabled},
+                       {"locked", u.locked},
+                       {"failed_logins", u.failed_logins}});
+      PrintJson({{"ok", true}, {"users", arr}});
     } else {
-      std::printf("%-20s %s  %s\n", c.name.c_str(), c.status.ok() ? "OK  " : "FAIL",
-                  c.status.ok() ? c.detail.c_str() : c.status.ToString().c_str());
+      for (const auto& u : *users)
+        std::printf("%-16s %-18s %s%s%s\n", u.login.c_str(), RoleName(u.role).data(), u.full_name.c_str(),
+                    u.disabled ? " [disabled]" : "", u.locked ? " [locked]" : "");
+    }
+  } else if (p.size() < 3) {
+    (void)s->app->EndSession();
+    return Usage("user " + sub + " needs a LOGIN");
+  } else if (sub == "add") {
+    NewUser n;
+    n.login = p[2];
+    auto role = ParseRole(a.GetOr("role", ""));
+    if (!role) {
+      (void)s->app->EndSession();
+      return Usage("--role must be clerk, security_officer, auditor or admin");
+    }
+    n.role = *role;
+    n.surname = a.GetOr("surname", "");
+    n.given_name = a.GetOr("name", "");
+    n.patronymic = a.GetOr("patronymic", "");
+    auto pw = ReadSecret(a.Get("new-password-fd"), "QOIMA_NEW_PASSWORD", "new password");
+    if (!pw.ok()) {
+      st = pw.status();
+    } else {
+      n.password = *pw;
+      auto id = s->app->CreateUser(s->actor, n);
+      st = id.status();
+      if (id.ok()) {
+        if (g.json)
+          PrintJson({{"ok", true}, {"id", *id}, {"login", n.login}});
+        else
+          std::printf("user %s created (%s)\n", n.login.c_str(), RoleName(n.role).data());
+      }
+    }
+  } else if (sub == "passwd") {
+    auto pw = ReadSecret(a.Get("new-password-fd"), "QOIMA_NEW_PASSWORD", "new password");
+    st = pw.ok() ? s->app->SetPassword(s->actor, p[2], *pw) : pw.status();
+  } else if (sub == "unlock") {
+    st = s->app->Unlock(s->actor, p[2]);
+  } else if (sub == "disable" || sub == "enable") {
+    st = s->app->SetDisabled(s->actor, p[2], sub == "disable");
+  } else {
+    (void)s->app->EndSession();
+    return Usage("unknown user subcommand '" + sub + "'");
+  }
+  (void)s->app->EndSession();
+  if (!st.ok()) return Report(g, st);
+  if (sub != "list" && sub != "add") {
+    if (g.json)
+      PrintJson({{"ok", true}});
+    else
+      std::printf("user %s: %s done\n", p[2].c_str(), sub.c_str());
+  }
+  return kExitOk;
+}
+
+int CmdApplication(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() < 2) return Usage("application needs a subcommand");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  const std::string& sub = p[1];
+  Status st;
+  if (sub == "add") {
+    auto form_path = a.Get("form");
+    if (!form_path) {
+      (void)s->app->EndSession();
+      return Usage("application add needs --form FILE.json");
+    }
+    auto text = ReadWholeFile(*form_path);
+    Result<Application> app = text.ok() ? [&]() -> Result<Application> {
+      json j = json::parse(*text, nullptr, false);
+      if (j.is_discarded()) return Status::InvalidArgument(*form_path + ": not valid JSON");
+      auto r = ApplicationFromJson(j);
+      if (!r.ok()) return r.status().WithContext(*form_path);
+      return r;
+    }()
+        : Result<Application>(text.status());
+    if (!app.ok()) {
+      st = app.status();
+    } else {
+      JournalEntry e;
+      e.application_number = a.GetOr("number", "");
+      e.received_date = a.GetOr("received", "");
+      e.state_body = a.GetOr("state-body", "");
+      e.applicant_head = a.GetOr("head", "");
+      auto n = s->app->RegisterApplication(s->actor, *app, e);
+      st = n.status();
+      if (n.ok()) {
+        if (g.json)
+          PrintJson({{"ok", true}, {"journal_number", *n}, {"portal_code", app->portal_code}});
+        else
+          std::printf("application %s registered as journal no. %lld\n", app->portal_code.c_str(),
+                      static_cast<long long>(*n));
+      }
+    }
+  } else if (sub == "show" && p.size() >= 3) {
+    auto app = s->app->GetApplication(s->actor, p[2]);
+    st = app.status();
+    if (app.ok()) PrintJson(ApplicationToJson(*app));
+  } else if (sub == "journal") {
+    auto j = s->app->Journal(s->actor);
+    st = j.status();
+    if (j.ok()) {
+      json arr = json::array();
+      for (const auto& e : *j) {
+        if (!g.json)
+          std::printf("%4lld  %-12s %s  %-30s %-24s %s  [%s]\n", static_cast<long long>(e.number),
+                      e.application_number.c_str(), e.received_date.c_str(), e.state_body.c_str(),
+                      e.applicant_head.c_str(), e.received_by.c_str(), e.portal_code.c_str());
+        arr.push_back({{"number", e.number},
+                       {"application_number", e.application_number},
+                       {"received", e.received_date},
+                       {"state_body", e.state_body},
+                       {"applicant_head", e.applicant_head},
+                       {"received_by", e.received_by},
+                       {"portal_code", e.portal_code}});
+      }
+      if (g.json) PrintJson({{"ok", true}, {"journal", arr}});
+    }
+  } else if (sub == "nda" && p.size() >= 3) {
+    NdaRecord n;
+    n.owner_representative = a.GetOr("owner-rep", "");
+    n.owner_authority = a.GetOr("owner-authority", "");
+    n.operator_representative = a.GetOr("operator-rep", "");
+    n.signed_date = a.GetOr("signed", "");
+    for (const auto& who : Split(a.GetOr("signed-by", "owner,operator"), ',')) {
+      if (who == "owner") n.signed_by_owner = true;
+      if (who == "operator") n.signed_by_operator = true;
+    }
+    st = s->app->RecordNda(s->actor, p[2], n);
+    if (st.ok()) {
+      if (g.json)
+        PrintJson({{"ok", true}, {"signed_by_both", n.SignedByBoth()}});
+      else
+        std::printf("NDA recorded for %s (%s)\n", p[2].c_str(),
+                    n.SignedByBoth() ? "signed by both parties" : "NOT yet signed by both parties");
+    }
+  } else {
+    (void)s->app->EndSession();
+    return Usage("unknown application subcommand");
+  }
+  (void)s->app->EndSession();
+  return st.ok() ? kExitOk : Report(g, st);
+}
+
+int CmdAct(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() < 3) return Usage("act create DIR | act show MANIFEST");
+  if (p[1] == "create") {
+    ActCreateOptions o;
+    o.application = a.GetOr("application", "");
+    o.software_name = a.GetOr("software", "");
+    o.software_version = a.GetOr("version", "");
+    o.annotation = a.GetOr("annotation", "");
+    o.depositor = a.GetOr("depositor", "");
+    o.disc = a.GetOr("disc", "");
+    o.now_unix = static_cast<int64_t>(::time(nullptr));
+    auto act = CreateActFromDirectory(p[2], o);
+    if (!act.ok()) return Report(g, act.status());
+    std::string out = a.GetOr("out", "act.json");
+    Status w = WriteWholeFile(out, act->json);
+    if (!w.ok()) return Report(g, w);
+    std::string text = RenderActText(ActFromManifest(act->manifest));
+    if (auto t = a.Get("text")) {
+      Status wt = WriteWholeFile(*t, text);
+      if (!wt.ok()) return Report(g, wt);
+    }
+    if (g.json)
+      PrintJson({{"ok", true},
+                 {"manifest", out},
+                 {"manifest_sha256", act->manifest.digest},
+                 {"files", act->manifest.entries.size()},
+                 {"bytes", act->manifest.TotalBytes()}});
+    else
+      std::printf("%s written: %zu files, %llu bytes\nmanifest SHA-256 (write it on the paper act): %s\n", out.c_str(),
+                  act->manifest.entries.size(), static_cast<unsigned long long>(act->manifest.TotalBytes()),
+                  act->manifest.digest.c_str());
+    return kExitOk;
+  }
+  if (p[1] == "show") {
+    ManifestParseOptions po;
+    po.now_unix = static_cast<int64_t>(::time(nullptr));
+    po.expected_application = a.GetOr("application", "");
+    po.strip_prefix = a.GetOr("strip-prefix", "");
+    if (auto f = a.Get("format")) {
+      for (auto fmt :
+           {ManifestFormat::kJson, ManifestFormat::kCsv, ManifestFormat::kSha256sum, ManifestFormat::kHashdeep})
+        if (*f == ManifestFormatName(fmt)) po.format = fmt;
+      if (!po.format) return Usage("--format must be json, csv, sha256sum or hashdeep");
+    }
+    auto m = LoadManifestFile(p[2], po);
+    if (!m.ok()) return Report(g, m.status());
+    if (g.json)
+      PrintJson({{"ok", true},
+                 {"format", ManifestFormatName(m->format)},
+                 {"manifest_sha256", m->digest},
+                 {"application", m->application},
+                 {"files", m->entries.size()},
+                 {"bytes", m->TotalBytes()},
+                 {"discs", m->DiscMarkings()}});
+    else
+      std::printf("%s", RenderActText(ActFromManifest(*m)).c_str());
+    return kExitOk;
+  }
+  return Usage("unknown act subcommand '" + p[1] + "'");
+}
+
+int CmdScan(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() < 2) return Usage("scan needs a DEVICE");
+  hardware::SandboxedMediaReader reader;
+  DiscardingContentSink discard;
+  MediaCollector col(discard);
+  auto read = reader.Read(p[1], hardware::ReadOptions{}, col);
+  std::optional<ActManifest> manifest;
+  if (auto mp = a.Get("manifest")) {
+    ManifestParseOptions po;
+    po.now_unix = static_cast<int64_t>(::time(nullptr));
+    auto m = LoadManifestFile(*mp, po);
+    if (!m.ok()) return Report(g, m.status());
+    manifest = std::move(*m);
+  }
+  json files = json::array();
+  DiffReport diff;
+  if (manifest) {
+    diff = DiffMedium(manifest->entries, col.files());
+    diff.medium_problems = col.medium_problems();
+    if (!read.ok() && diff.medium_problems.empty()) diff.medium_problems.push_back(read.status().message());
+  }
+  if (g.json) {
+    for (const auto& f : col.files())
+      if (f.type == ObservedType::kFile)
+        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"readable", f.readable}});
+    json j = {{"ok", read.ok()}, {"files", files}, {"problems", col.medium_problems()}};
+    if (!read.ok()) j["error"] = read.status().message();
+    if (manifest) j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
+    PrintJson(j);
+  } else {
+    for (const auto& f : col.files())
+      if (f.type == ObservedType::kFile)
+        std::printf("%s  %12llu  %s%s\n", f.sha256.empty() ? std::string(64, '-').c_str() : f.sha256.c_str(),
+                    static_cast<unsigned long long>(f.size), f.path.c_str(), f.readable ? "" : "  [UNREADABLE]");
+    for (const auto& pr : col.medium_problems()) std::printf("problem: %s\n", pr.c_str());
+    if (!read.ok()) std::printf("read failed: %s\n", read.status().message().c_str());
+    if (manifest) {
+      for (const auto& i : diff.items)
+        if (i.kind != DiffKind::kMatched)
+          std::printf("%-14s %s  %s\n", DiffKindName(i.kind), i.path.c_str(), i.detail.c_str());
+      std::printf("%s\n", diff.Summary().c_str());
     }
   }
-  if (json)
-    std::printf("],\"ok\":%s}\n", all_ok ? "true" : "false");
+  if (!read.ok() && !manifest) return kExitCheckFailed;
+  if (manifest && !diff.Clean()) return kExitCheckFailed;
+  return read.ok() ? kExitOk : kExitCheckFailed;
+}
+
+int CmdIntake(const Globals& g, const CliArgs& a) {
+  IntakeRequest req;
+  req.application = a.GetOr("application", "");
+  req.manifest_path = a.GetOr("manifest", "");
+  req.expected_digest = a.GetOr("digest", "");
+  req.strip_prefix = a.GetOr("strip-prefix", "");
+  req.reason_text = a.GetOr("reason-text", "");
+  if (req.application.empty() || req.manifest_path.empty()) return Usage("intake needs --application and --manifest");
+  if (auto f = a.Get("format")) {
+    for (auto fmt :
+         {ManifestFormat::kJson, ManifestFormat::kCsv, ManifestFormat::kSha256sum, ManifestFormat::kHashdeep})
+      if (*f == ManifestFormatName(fmt)) req.manifest_format = fmt;
+    if (!req.manifest_format) return Usage("--format must be json, csv, sha256sum or hashdeep");
+  }
+  for (const auto& m : a.GetAll("medium")) {
+    auto parts = Split(m, ',');
+    MediumSpec spec;
+    spec.device = parts[0];
+    for (size_t i = 1; i < parts.size(); ++i) {
+      if (parts[i].rfind("disc=", 0) == 0)
+        spec.disc = parts[i].substr(5);
+      else if (parts[i].rfind("copy=", 0) == 0)
+        spec.copy_label = parts[i].substr(5);
+      else
+        return Usage("--medium: unknown part '" + parts[i] + "' (use DEV,disc=MARKING,copy=LABEL)");
+    }
+    req.media.push_back(spec);
+  }
+  if (auto r = a.Get("in-register")) {
+    if (*r != "yes" && *r != "no") return Usage("--in-register must be yes or no");
+    req.in_register = *r == "yes";
+  }
+  int decisions = a.Has("accept") + a.Has("refuse") + a.Has("hold");
+  if (decisions > 1) return Usage("give at most one of --accept, --refuse, --hold");
+  if (a.Has("accept")) req.action = IntakeAction::kAccept;
+  if (a.Has("hold")) req.action = IntakeAction::kHold;
+  if (a.Has("refuse")) {
+    req.action = IntakeAction::kRefuse;
+    auto reasons = ParseReasons(a.GetOr("refuse", ""));
+    if (!reasons.ok()) return Report(g, reasons.status());
+    req.reasons = *reasons;
+  }
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  auto out = s->app->Intake(s->actor, req);
+  (void)s->app->EndSession();
+  if (!out.ok()) return Report(g, out.status());
+  if (auto path = a.Get("act-out"); path && out->state == "accepted") {
+    Status w = WriteWholeFile(*path, RenderActText(out->act));
+    if (!w.ok()) return Report(g, w);
+  }
+  if (g.json)
+    PrintJson(OutcomeJson(*out));
+  else
+    PrintOutcomeText(*out);
+  if (out->state == "verified" && !out->assessment.grounds.empty()) return kExitCheckFailed;
+  return kExitOk;
+}
+
+int CmdDecide(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() < 3 || (p[2] != "accept" && p[2] != "refuse")) return Usage("decide INTAKE accept|refuse");
+  DecideRequest req;
+  req.accept = p[2] == "accept";
+  req.reason_text = a.GetOr("reason-text", "");
+  req.manifest_path = a.GetOr("manifest", "");
+  if (!req.accept) {
+    auto reasons = ParseReasons(a.GetOr("reason", ""));
+    if (!reasons.ok()) return Report(g, reasons.status());
+    req.reasons = *reasons;
+  }
+  if (auto r = a.Get("in-register")) req.in_register = *r == "yes";
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  auto out = s->app->Decide(s->actor, std::atoll(p[1].c_str()), req);
+  (void)s->app->EndSession();
+  if (!out.ok()) return Report(g, out.status());
+  if (g.json)
+    PrintJson(OutcomeJson(*out));
+  else
+    PrintOutcomeText(*out);
+  return kExitOk;
+}
+
+int CmdVerifyStore(const Globals& g, const CliArgs& a) {
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  auto r = s->app->VerifyStore(s->actor);
+  (void)s->app->EndSession();
+  if (!r.ok()) return Report(g, r.status());
+  if (g.json) {
+    json probs = json::array();
+    for (const auto& pr : r->problems) probs.push_back(pr.message);
+    PrintJson({{"ok", r->ok()},
+               {"deposits", r->deposits},
+               {"objects", r->objects},
+               {"bytes", r->bytes},
+               {"problems", probs}});
+  } else {
+    std::printf("%llu deposits, %llu objects, %llu bytes checked\n", static_cast<unsigned long long>(r->deposits),
+                static_cast<unsigned long long>(r->objects), static_cast<unsigned long long>(r->bytes));
+    for (const auto& pr : r->problems) std::printf("PROBLEM: %s\n", pr.message.c_str());
+    std::printf("%s\n", r->ok() ? "store verified" : "store has problems");
+  }
+  return r->ok() ? kExitOk : kExitCheckFailed;
+}
+
+int CmdAudit(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() < 2) return Usage("audit verify | audit list");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  int rc = kExitOk;
+  if (p[1] == "verify") {
+    auto r = s->app->VerifyAudit(s->actor);
+    (void)s->app->EndSession();
+    if (!r.ok()) return Report(g, r.status());
+    if (g.json)
+      PrintJson({{"ok", r->ok()},
+                 {"entries", r->entries},
+                 {"checkpoints", r->checkpoints},
+                 {"problem", r->problem},
+                 {"notes", r->notes}});
+    else
+      std::printf("%llu entries, %llu checkpoints: %s\n", static_cast<unsigned long long>(r->entries),
+                  static_cast<unsigned long long>(r->checkpoints), r->ok() ? "audit log verified" : r->problem.c_str());
+    rc = r->ok() ? kExitOk : kExitCheckFailed;
+  } else if (p[1] == "list") {
+    uint64_t from = std::strtoull(a.GetOr("from", "0").c_str(), nullptr, 10);
+    uint64_t count = std::strtoull(a.GetOr("count", "1000").c_str(), nullptr, 10);
+    auto r = s->app->AuditEntries(s->actor, from, count);
+    (void)s->app->EndSession();
+    if (!r.ok()) return Report(g, r.status());
+    json arr = json::array();
+    uint64_t i = from;
+    for (const auto& e : *r) {
+      if (g.json)
+        arr.push_back({{"index", i},
+                       {"time", e.time},
+                       {"actor", e.actor},
+                       {"role", e.role},
+                       {"action", e.action},
+                       {"object", e.object},
+                       {"outcome", e.outcome},
+                       {"reason", e.reason}});
+      else
+        std::printf("%6llu %s %-12s %-16s %-22s %-24s %-8s %s\n", static_cast<unsigned long long>(i), e.time.c_str(),
+                    e.actor.c_str(), e.role.c_str(), e.action.c_str(), e.object.c_str(), e.outcome.c_str(),
+                    e.reason.c_str());
+      ++i;
+    }
+    if (g.json) PrintJson({{"ok", true}, {"entries", arr}});
+  } else {
+    (void)s->app->EndSession();
+    return Usage("unknown audit subcommand");
+  }
+  return rc;
+}
+
+int SelfTest(const Globals& g) {
+  qoima::appliance::SelfTestOptions opt{g.tcti, g.state.empty() ? "/tmp" : g.state};
+  auto checks = qoima::appliance::RunSelfTest(opt);
+  bool all_ok = true;
+  json arr = json::array();
+  for (const auto& c : checks) {
+    all_ok = all_ok && c.status.ok();
+    arr.push_back({{"name", c.name},
+                   {"ok", c.status.ok()},
+                   {"detail", c.detail},
+                   {"error", c.status.ok() ? "" : c.status.ToString()}});
+    if (!g.json)
+      std::printf("%-20s %s  %s\n", c.name.c_str(), c.status.ok() ? "OK  " : "FAIL",
+                  c.status.ok() ? c.detail.c_str() : c.status.ToString().c_str());
+  }
+  if (g.json)
+    std::printf("%s\n", json({{"checks", arr}, {"ok", all_ok}}).dump().c_str());
   else
     std::printf("%s\n", all_ok ? "selftest: all checks passed" : "selftest: FAILED");
   return all_ok ? kExitOk : kExitFailed;
@@ -74,34 +750,47 @@ int SelfTest(const std::string& tcti, const std::string& state, bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string tcti = EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0");
-  std::string state = EnvOr("QOIMA_STATE", "/var/lib/qoima");
-  bool json = false;
-  std::vector<std::string> args;
+  Globals g;
+  g.tcti = EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0");
+  g.state = EnvOr("QOIMA_STATE", "/var/lib/qoima");
+  std::vector<std::string> rest;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--tcti" && i + 1 < argc)
-      tcti = argv[++i];
-    else if (a == "--state" && i + 1 < argc)
-      state = argv[++i];
-    else if (a == "--json")
-      json = true;
-    else if (a == "-h" || a == "--help") {
-      Usage();
+    std::string s = argv[i];
+    if (s == "--tcti" && i + 1 < argc)
+      g.tcti = argv[++i];
+    else if (s == "--state" && i + 1 < argc)
+      g.state = argv[++i];
+    else if (s == "--json")
+      g.json = true;
+    else if (s == "-h" || s == "--help") {
+      std::fputs(kUsage, stdout);
       return kExitOk;
     } else
-      args.push_back(a);
+      rest.push_back(s);
   }
-  if (args.empty()) {
-    Usage();
-    return kExitUsage;
+  auto args = CliArgs::Parse(rest, {"accept", "hold", "json"});
+  if (!args.ok()) return Usage(args.status().message());
+  const auto& p = args->positional();
+  if (p.empty()) return Usage("");
+  const std::string& cmd = p[0];
+  try {
+    if (cmd == "version") {
+      std::printf("qoima %s\n", QOIMA_VERSION);
+      return kExitOk;
+    }
+    if (cmd == "selftest") return SelfTest(g);
+    if (cmd == "init") return CmdInit(g, *args);
+    if (cmd == "user") return CmdUser(g, *args);
+    if (cmd == "application") return CmdApplication(g, *args);
+    if (cmd == "act") return CmdAct(g, *args);
+    if (cmd == "scan") return CmdScan(g, *args);
+    if (cmd == "intake") return CmdIntake(g, *args);
+    if (cmd == "decide") return CmdDecide(g, *args);
+    if (cmd == "verify-store") return CmdVerifyStore(g, *args);
+    if (cmd == "audit") return CmdAudit(g, *args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "qoima: internal error: %s\n", e.what());
+    return kExitFailed;
   }
-  if (args[0] == "version") {
-    std::printf("qoima %s\n", QOIMA_VERSION);
-    return kExitOk;
-  }
-  if (args[0] == "selftest") return SelfTest(tcti, state, json);
-  std::fprintf(stderr, "qoima: unknown command '%s'\n", args[0].c_str());
-  Usage();
-  return kExitUsage;
+  return Usage("unknown command '" + cmd + "'");
 }

@@ -224,9 +224,11 @@ Status ParseHeader(const uint8_t* h) {
 
 Status AeadOpener::OpenChunk(std::span<const uint8_t> rec, bool final) {
   ChunkCipher& c = impl_->cipher;
-  std::string where = "chunk " + std::to_string(c.index) + " at offset " + std::to_string(impl_->record_offset);
+  auto where = [&] {
+    return "chunk " + std::to_string(c.index) + " at offset " + std::to_string(impl_->record_offset);
+  };
   if (rec.size() < AeadFormat::kTagSize)
-    return Status::Corrupt("object truncated: " + where + " holds " + std::to_string(rec.size()) +
+    return Status::Corrupt("object truncated: " + where() + " holds " + std::to_string(rec.size()) +
                            " bytes, less than a tag");
   if (c.index > AeadFormat::kMaxChunks) return Status::LimitExceeded("object exceeds 2^32 chunks");
   size_t n = rec.size() - AeadFormat::kTagSize;
@@ -244,11 +246,11 @@ Status AeadOpener::OpenChunk(std::span<const uint8_t> rec, bool final) {
   int fin = 0;
   if (!ok) return Status::Internal("AES-256-GCM decryption setup failed");
   if (EVP_DecryptFinal_ex(ctx, impl_->plain.data() + n, &fin) != 1)
-    return Status::Corrupt(where + " does not authenticate" +
+    return Status::Corrupt(where() + " does not authenticate" +
                            (final ? std::string(" as the final chunk") : std::string()) +
                            ": wrong key or object id, or the object was damaged, truncated, reordered or spliced");
   Status st = sink_({impl_->plain.data(), n});
-  if (!st.ok()) return st.WithContext("write opened " + where);
+  if (!st.ok()) return st.WithContext("write opened " + where());
   plaintext_bytes_ += n;
   impl_->record_offset += rec.size();
   ++c.index;

@@ -167,8 +167,13 @@ Result<std::unique_ptr<Keyring>> Keyring::Open(const std::string& tcti, const st
   QOIMA_ASSIGN_OR_RETURN(tpm::ObjectBlob sealed, read_blob(internal::kSealedFile, KeyBlobKind::kSealedMaster));
   QOIMA_ASSIGN_OR_RETURN(tpm::ObjectBlob signing, read_blob(internal::kSigningFile, KeyBlobKind::kSigningKey));
   QOIMA_ASSIGN_OR_RETURN(std::string cert, ReadSmallFile(dir + internal::kCertFile, internal::kMaxCertSize));
-  if (tpm::PcrSelection(meta.pcrs).count != sealed.pcrs.count)
-    return Status::Corrupt(dir + internal::kSealedFile + ": PCR selection disagrees with " + internal::kMetaFile);
+  const TPML_PCR_SELECTION expected = tpm::PcrSelection(meta.pcrs);
+  if (expected.count != sealed.pcrs.count ||
+      (expected.count == 1 &&
+       (sealed.pcrs.pcrSelections[0].hash != TPM2_ALG_SHA256 || sealed.pcrs.pcrSelections[0].sizeofSelect != 3 ||
+        std::memcmp(expected.pcrSelections[0].pcrSelect, sealed.pcrs.pcrSelections[0].pcrSelect, 3) != 0)))
+    return Status::Corrupt(dir + internal::kSealedFile + ": PCR selection disagrees with pcrs= in " +
+                           internal::kMetaFile);
 
   auto impl = std::make_unique<Impl>();
   impl->meta = meta;

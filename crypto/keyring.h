@@ -71,7 +71,8 @@ class Keyring {
  public:
   /// Creates the master key and the signing key in the TPM reached through
   /// `tcti`, writes the state files into `state_dir` (created if missing), and
-  /// returns the shares. On failure nothing is left in `state_dir`.
+  /// returns the shares. On failure no keyring file is left in `state_dir`
+  /// (the directory itself may remain). kAlreadyExists when keyring.meta exists.
   static Result<ProvisionResult> Provision(const std::string& tcti, const std::string& state_dir,
                                            const ProvisionOptions& options);
 

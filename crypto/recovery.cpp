@@ -9,10 +9,11 @@ extern "C" {
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <set>
-#include <stdexcept>
 
 #include "crypto/hash.h"
 #include "crypto/keyring_internal.h"
@@ -30,9 +31,14 @@ struct GfshareDeleter {
 using GfshareCtx = std::unique_ptr<gfshare_ctx, GfshareDeleter>;
 
 // libgfshare draws the polynomial coefficients through this global hook; point
-// it at the OpenSSL CSPRNG (its fallback may be random()).
+// it at the OpenSSL CSPRNG (its fallback may be random()). The hook cannot
+// report failure and an exception must not cross the C library, so a failed
+// CSPRNG (never expected on Linux) aborts rather than produce weak shares.
 void FillRandom(unsigned char* buf, unsigned int n) {
-  if (RAND_bytes(buf, static_cast<int>(n)) != 1) throw std::runtime_error("the OpenSSL random generator failed");
+  if (RAND_bytes(buf, static_cast<int>(n)) != 1) {
+    std::fputs("qoima: the OpenSSL random generator failed while splitting recovery shares\n", stderr);
+    std::abort();
+  }
 }
 
 std::string Upper(std::string s) {

@@ -3,8 +3,9 @@
 // a new TPM after the old one (or its motherboard) is lost.
 //
 // Share text (docs/crypto.md, "Recovery shares"):
-//   QOIMA-RS1-<threshold>of<shares>-<index>-<8 hex key check>-<hex share in
-//   groups of 8>-<8 hex checksum>
+//   QOIMA-RS1-<threshold>OF<shares>-<index>-<8 hex key check>-<64 hex share in
+//   8 groups of 8>-<8 hex checksum>   (upper case; parsing ignores case and
+//   whitespace; the same string is the QR payload, alphanumeric mode)
 // The checksum catches a mistyped share on its own (kInvalidArgument naming
 // the share); the key check catches shares from different provisionings and
 // a combination that does not rebuild the key (kAuthFailed).
@@ -39,11 +40,13 @@ Result<ParsedShare> ParseShare(std::string_view text);
 /// Splits `secret` into `shares` shares, any `threshold` of which rebuild it.
 /// REQUIRES 2 <= threshold <= shares <= 255.
 Result<std::vector<std::string>> SplitSecret(const SecretBytes& secret, int threshold, int shares);
-/// The QR payload form of a share text (upper-case alphanumerics for QR
-/// alphanumeric mode).
+/// The QR payload form of a share text: the text without whitespace, upper
+/// case (QR alphanumeric mode).
 std::string ShareQrPayload(std::string_view share_text);
-/// Rebuilds the secret; kAuthFailed with fewer than threshold distinct shares,
-/// with shares of different provisionings, or when the key check fails.
+/// Rebuilds the secret; kInvalidArgument naming the share ("share #2
+/// entered: ...") when one does not parse or its checksum fails; kAuthFailed
+/// with fewer than threshold distinct shares, with shares of different
+/// provisionings, or when the rebuilt key fails the key check.
 Result<SecretBytes> CombineShares(const std::vector<std::string>& shares);
 
 struct RecoveryResult {

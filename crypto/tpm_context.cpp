@@ -2,6 +2,7 @@
 
 #include <tss2/tss2_rc.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace qoima::crypto {
@@ -24,6 +25,10 @@ Status TpmStatus(TSS2_RC rc, const std::string& what) {
 }
 
 Result<std::unique_ptr<TpmContext>> TpmContext::Open(const std::string& tcti) {
+  // Every TSS error reaches the caller as a Status (TpmStatus), so the
+  // library's own stderr logging would only duplicate it on the clerk's
+  // screen. An explicit TSS2_LOG from the environment still wins.
+  setenv("TSS2_LOG", "all+NONE", /*overwrite=*/0);
   std::unique_ptr<TpmContext> ctx(new TpmContext());
   ctx->tcti_ = tcti;
   TSS2_TCTI_CONTEXT* raw_tcti = nullptr;

@@ -71,6 +71,8 @@ class TpmObject {
 class TpmContext {
  public:
   /// Connects through `tcti` and makes sure TPM2_Startup has been run.
+  /// Silences the TSS library's stderr logging unless TSS2_LOG is set
+  /// (setenv: call before starting threads that read the environment).
   static Result<std::unique_ptr<TpmContext>> Open(const std::string& tcti);
 
   ESYS_CONTEXT* esys() const { return esys_.get(); }

@@ -62,7 +62,8 @@ bool Charge(Level& lv, uint64_t n) {
     lv.limit_message = "archives on the medium expand to more than " + std::to_string(lim.archive_max_bytes) + " bytes";
     return false;
   }
-  if (lv.produced > kArchiveRatioFloorBytes && lv.produced / std::max<uint64_t>(lv.consumed, 1) > lim.archive_max_ratio) {
+  if (lv.produced > kArchiveRatioFloorBytes &&
+      lv.produced / std::max<uint64_t>(lv.consumed, 1) > lim.archive_max_ratio) {
     lv.limit_message = "archive expands more than " + std::to_string(lim.archive_max_ratio) + "x (" +
                        std::to_string(lv.produced) + " bytes from " + std::to_string(lv.consumed) +
                        "): a decompression bomb";

@@ -41,8 +41,8 @@ Result<MediaIdentity> ProbeFd(int fd, const std::string& name) {
   if (!pr) return Status::Internal("blkid_new_probe failed");
   if (blkid_probe_set_device(pr.get(), fd, 0, 0) != 0) return Status::MediaUnreadable("blkid: cannot use " + name);
   blkid_probe_enable_superblocks(pr.get(), 1);
-  blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
-                                                  BLKID_SUBLKS_VERSION | BLKID_SUBLKS_USAGE);
+  blkid_probe_set_superblocks_flags(
+      pr.get(), BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION | BLKID_SUBLKS_USAGE);
   blkid_probe_enable_partitions(pr.get(), 1);
   blkid_probe_set_partitions_flags(pr.get(), BLKID_PARTS_ENTRY_DETAILS);
   MediaIdentity id;

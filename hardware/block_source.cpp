@@ -11,6 +11,9 @@
 
 namespace qoima::hardware {
 
+// Pause before classifying an I/O error (lets a removal reach the block layer).
+constexpr useconds_t kRemovalSettleMicros = 200'000;
+
 Result<std::unique_ptr<BlockSource>> BlockSource::Open(const std::string& path, bool set_read_only) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) return Status::FromErrno(errno, "open " + path);
@@ -18,15 +21,28 @@ Result<std::unique_ptr<BlockSource>> BlockSource::Open(const std::string& path, 
   if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
   bool is_block = S_ISBLK(st.st_mode);
   if (!is_block && !S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is neither a block device nor a file");
-  if (is_block && set_read_only) {
-    int ro = 1;
-    // Best effort: a device we may not flip is still opened O_RDONLY.
-    (void)::ioctl(fd.get(), BLKROSET, &ro);
-  }
+  (void)set_read_only;  // the parent flips the device read-only (ReadOnlyGuard)
   std::unique_ptr<BlockSource> src(new BlockSource(path, std::move(fd), 0, is_block));
   QOIMA_ASSIGN_OR_RETURN(src->size_, src->CurrentSize());
   (void)::posix_fadvise(src->fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
   return src;
+}
+
+ReadOnlyGuard::ReadOnlyGuard(const std::string& device) {
+  UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  struct stat st;
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISBLK(st.st_mode)) return;
+  int ro = 0;
+  if (::ioctl(fd.get(), BLKROGET, &ro) != 0 || ro != 0) return;
+  ro = 1;
+  if (::ioctl(fd.get(), BLKROSET, &ro) != 0) return;  // not permitted: O_RDONLY still protects
+  fd_ = std::move(fd);
+}
+
+ReadOnlyGuard::~ReadOnlyGuard() {
+  if (!fd_) return;
+  int rw = 0;
+  (void)::ioctl(fd_.get(), BLKROSET, &rw);
 }
 
 Result<uint64_t> BlockSource::CurrentSize() const {
@@ -48,19 +64,21 @@ Status BlockSource::Fail(ProblemClass cls, std::string message, int64_t offset) 
 void BlockSource::CheckStillPresent() {
   auto now = CurrentSize();
   if (!now.ok() || *now < size_)
-    (void)Fail(ProblemClass::kDeviceRemoved,
-               path_ + ": medium removed or shrank during the read" + (now.ok() ? "" : " (" + now.status().message() + ")"),
-               -1);
+    (void)Fail(
+        ProblemClass::kDeviceRemoved,
+        path_ + ": medium removed or shrank during the read" + (now.ok() ? "" : " (" + now.status().message() + ")"),
+        -1);
 }
 
 Result<size_t> BlockSource::ReadAt(uint64_t offset, uint8_t* buf, size_t len) {
   if (offset >= size_ && len > 0)
     return Fail(ProblemClass::kTruncatedImage,
-                path_ + ": the filesystem refers to offset " + std::to_string(offset) + " beyond the end of the medium (" +
-                    std::to_string(size_) + " bytes)",
+                path_ + ": the filesystem refers to offset " + std::to_string(offset) +
+                    " beyond the end of the medium (" + std::to_string(size_) + " bytes)",
                 static_cast<int64_t>(offset));
   size_t want = static_cast<size_t>(std::min<uint64_t>(len, size_ - offset));
   size_t done = 0;
+  bool retried = false;
   while (done < want) {
     ssize_t n = ::pread(fd_.get(), buf + done, want - done, static_cast<off_t>(offset + done));
     if (n < 0) {
@@ -68,9 +86,24 @@ Result<size_t> BlockSource::ReadAt(uint64_t offset, uint8_t* buf, size_t len) {
       if (err == EINTR) continue;
       uint64_t at = offset + done;
       if (err == ENODEV || err == ENXIO || err == ESHUTDOWN || err == ENOMEDIUM)
-        return Fail(ProblemClass::kDeviceRemoved, path_ + ": medium removed during the read at offset " +
-                                                      std::to_string(at) + " (" + std::strerror(err) + ")",
+        return Fail(ProblemClass::kDeviceRemoved,
+                    path_ + ": medium removed during the read at offset " + std::to_string(at) + " (" +
+                        std::strerror(err) + ")",
                     static_cast<int64_t>(at));
+      // A pulled stick first fails reads, then disappears: give the kernel a
+      // moment, then an I/O error on a device that shrank is a removal. A
+      // device still whole gets one retry before the sector counts as bad.
+      ::usleep(kRemovalSettleMicros);
+      auto now = CurrentSize();
+      if (!now.ok() || *now < size_)
+        return Fail(ProblemClass::kDeviceRemoved,
+                    path_ + ": medium removed during the read (I/O error at offset " + std::to_string(at) +
+                        ", size now " + (now.ok() ? std::to_string(*now) : now.status().message()) + ")",
+                    static_cast<int64_t>(at));
+      if (!retried) {
+        retried = true;
+        continue;
+      }
       return Fail(ProblemClass::kUnreadableSector,
                   path_ + ": read error at offset " + std::to_string(at) + " (sector " + std::to_string(at / 512) +
                       "): " + std::strerror(err),

@@ -1,8 +1,8 @@
 // BlockSource: read-only access to the untrusted device or image, the one
 // place where I/O errors on depositor media become classified problems.
 //
-// Opens O_RDONLY, sets block devices read-only (BLKROSET) where permitted and
-// reads with pread. The first failure is kept as a MediaProblem:
+// Opens O_RDONLY and reads with pread (the parent's ReadOnlyGuard sets the
+// device read-only where permitted). The first failure is kept as a MediaProblem:
 //   EIO / EILSEQ / EBADMSG          -> kUnreadableSector at the failing offset
 //   ENODEV / ENXIO / ESHUTDOWN, or a device that shrank -> kDeviceRemoved
 //   a read past the end of the medium                    -> kTruncatedImage
@@ -23,6 +23,22 @@
 
 namespace qoima::hardware {
 
+/// Marks a block device read-only (BLKROSET) for its lifetime when it was
+/// writable, and restores it afterwards: the kernel keeps the flag after the
+/// last close, so leaving it set would surprise the next user of the device.
+/// Files and devices that are read-only already are left alone.
+class ReadOnlyGuard {
+ public:
+  explicit ReadOnlyGuard(const std::string& device);
+  ~ReadOnlyGuard();
+  ReadOnlyGuard(const ReadOnlyGuard&) = delete;
+  ReadOnlyGuard& operator=(const ReadOnlyGuard&) = delete;
+  bool engaged() const { return fd_.valid(); }
+
+ private:
+  UniqueFd fd_;
+};
+
 class BlockSource {
  public:
   static Result<std::unique_ptr<BlockSource>> Open(const std::string& path, bool set_read_only);
@@ -39,6 +55,13 @@ class BlockSource {
   /// The first I/O failure, classified.
   const std::optional<MediaProblem>& failure() const { return failure_; }
 
+  /// A reader asked for data at or past the end: if its walk fails later,
+  /// the cause is reported as kTruncatedImage.
+  void NoteEndReached(uint64_t offset) {
+    if (!end_reached_) end_reached_ = offset;
+  }
+  const std::optional<uint64_t>& end_reached() const { return end_reached_; }
+
   /// Checks whether the medium is still there with its original size; records
   /// kDeviceRemoved otherwise. Called when a reader fails without an I/O error.
   void CheckStillPresent();
@@ -54,6 +77,7 @@ class BlockSource {
   uint64_t size_ = 0;
   bool is_block_ = false;
   std::optional<MediaProblem> failure_;
+  std::optional<uint64_t> end_reached_;
 };
 
 }  // namespace qoima::hardware

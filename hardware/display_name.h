@@ -21,9 +21,9 @@ namespace qoima::hardware {
 inline constexpr size_t kMaxDisplayInputBytes = 64 * 1024;
 
 struct DisplayResult {
-  std::string text;        // NFC UTF-8 with escapes
-  bool non_utf8 = false;   // some bytes were not valid UTF-8
-  bool control = false;    // control characters (including NUL) were escaped
+  std::string text;       // NFC UTF-8 with escapes
+  bool non_utf8 = false;  // some bytes were not valid UTF-8
+  bool control = false;   // control characters (including NUL) were escaped
 };
 
 DisplayResult DisplayName(std::string_view raw);

@@ -23,9 +23,12 @@ uint32_t Depth(const std::string& path) {
 bool LooksLikeArchive(std::span<const uint8_t> h) {
   using namespace std::string_view_literals;
   return At(h, 0, "PK\x03\x04"sv) || At(h, 0, "PK\x05\x06"sv) || At(h, 0, "\x1f\x8b"sv) ||
-         At(h, 0, "\xfd" "7zXZ\x00"sv) || At(h, 0, "\x28\xb5\x2f\xfd"sv) || At(h, 0, "BZh"sv) ||
-         At(h, 0, "7z\xbc\xaf\x27\x1c"sv) || At(h, 0, "Rar!\x1a\x07"sv) || At(h, 0, "070701"sv) ||
-         At(h, 0, "070702"sv) || At(h, 0, "070707"sv) || At(h, 257, "ustar"sv) || At(h, 32769, "CD001"sv);
+         At(h, 0,
+            "\xfd"
+            "7zXZ\x00"sv) ||
+         At(h, 0, "\x28\xb5\x2f\xfd"sv) || At(h, 0, "BZh"sv) || At(h, 0, "7z\xbc\xaf\x27\x1c"sv) ||
+         At(h, 0, "Rar!\x1a\x07"sv) || At(h, 0, "070701"sv) || At(h, 0, "070702"sv) || At(h, 0, "070707"sv) ||
+         At(h, 257, "ustar"sv) || At(h, 32769, "CD001"sv);
 }
 
 Status EntryEmitter::WriteFrame(const std::vector<uint8_t>& frame) {
@@ -43,6 +46,12 @@ Status EntryEmitter::FailWalk(const Status& status, ProblemClass fallback, const
   if (source_ && source_->failure()) {
     const auto& f = *source_->failure();
     QOIMA_RETURN_IF_ERROR(Problem(f.cls, f.message, raw_path, f.offset));
+  } else if (source_ && source_->end_reached()) {
+    int64_t at = static_cast<int64_t>(*source_->end_reached());
+    QOIMA_RETURN_IF_ERROR(Problem(
+        ProblemClass::kTruncatedImage,
+        status.message() + " (the filesystem extends past the end of the medium at offset " + std::to_string(at) + ")",
+        raw_path, at));
   } else {
     QOIMA_RETURN_IF_ERROR(Problem(fallback, status.message(), raw_path, -1));
   }
@@ -51,10 +60,9 @@ Status EntryEmitter::FailWalk(const Status& status, ProblemClass fallback, const
 
 Status EntryEmitter::Member(const ArchiveMember& m) {
   if (++budget_.entries > limits_.archive_max_entries) {
-    QOIMA_RETURN_IF_ERROR(Problem(ProblemClass::kLimitExceeded,
-                                  "archives on the medium hold more than " +
-                                      std::to_string(limits_.archive_max_entries) + " members",
-                                  {}, -1));
+    QOIMA_RETURN_IF_ERROR(Problem(
+        ProblemClass::kLimitExceeded,
+        "archives on the medium hold more than " + std::to_string(limits_.archive_max_entries) + " members", {}, -1));
     return Status::LimitExceeded("archive member limit");
   }
   return WriteFrame(FrameEncoder::Member(m));
@@ -81,8 +89,8 @@ Status EntryEmitter::StreamData(const EntryHeader& h, FileContent& content, std:
       return n.status();
     }
     if (*n == 0) {
-      Status st = Status::Corrupt("file data ends after " + std::to_string(sent) + " of " + std::to_string(h.size) +
-                                  " bytes");
+      Status st =
+          Status::Corrupt("file data ends after " + std::to_string(sent) + " of " + std::to_string(h.size) + " bytes");
       QOIMA_RETURN_IF_ERROR(FailWalk(st, ProblemClass::kTruncatedImage, h.raw_path));
       return st;
     }
@@ -146,8 +154,8 @@ Status EntryEmitter::Emit(EntryHeader h, FileContent* content) {
   if (h.flags & kEntryIsArchive) {
     auto again = content->Reopen();
     if (!again.ok()) {
-      QOIMA_RETURN_IF_ERROR(Problem(ProblemClass::kArchiveUnreadable,
-                                    "archive not listed: " + again.status().message(), h.raw_path, -1));
+      QOIMA_RETURN_IF_ERROR(
+          Problem(ProblemClass::kArchiveUnreadable, "archive not listed: " + again.status().message(), h.raw_path, -1));
     } else {
       Status ls = ListArchive(**again, h.raw_path, *this);
       if (!ls.ok()) {

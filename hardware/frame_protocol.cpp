@@ -253,11 +253,18 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       entry_display_ = e.display_path;
       if (entry_is_file_) ++files_;
       QOIMA_RETURN_IF_ERROR(sink_.OnEntry(e));
-      if (d.non_utf8) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name, "name is not valid UTF-8 (kept as bytes, shown escaped)", e.display_path, -1));
-      if (d.control) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "name contains control characters", e.display_path, -1));
-      if (!unsafe.empty()) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe path: " + unsafe, e.display_path, -1));
+      if (d.non_utf8)
+        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name,
+                                     "name is not valid UTF-8 (kept as bytes, shown escaped)", e.display_path, -1));
+      if (d.control)
+        QOIMA_RETURN_IF_ERROR(
+            Report(ProblemClass::kUnsafeName, "name contains control characters", e.display_path, -1));
+      if (!unsafe.empty())
+        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe path: " + unsafe, e.display_path, -1));
       if (collision)
-        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNameCollision, "another entry has the same name after Unicode NFC normalization", e.display_path, -1));
+        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNameCollision,
+                                     "another entry has the same name after Unicode NFC normalization", e.display_path,
+                                     -1));
       return Status::Ok();
     }
     case FrameType::kData: {
@@ -302,10 +309,15 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       if (unsafe == "empty path component" && !m.raw_name.empty() && m.raw_name.back() == '/' &&
           CheckPathSafety(m.raw_name.substr(0, m.raw_name.size() - 1)).empty())
         unsafe.clear();
-      if (d.non_utf8) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name, "archive member name is not valid UTF-8", where, -1));
-      if (d.control) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "archive member name contains control characters", where, -1));
-      if (!unsafe.empty()) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe archive member path: " + unsafe, where, -1));
-      if (m.encrypted) QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kEncryptedEntry, "archive member is encrypted", where, -1));
+      if (d.non_utf8)
+        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name, "archive member name is not valid UTF-8", where, -1));
+      if (d.control)
+        QOIMA_RETURN_IF_ERROR(
+            Report(ProblemClass::kUnsafeName, "archive member name contains control characters", where, -1));
+      if (!unsafe.empty())
+        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe archive member path: " + unsafe, where, -1));
+      if (m.encrypted)
+        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kEncryptedEntry, "archive member is encrypted", where, -1));
       return Status::Ok();
     }
     case FrameType::kProblem: {

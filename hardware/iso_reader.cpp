@@ -31,7 +31,10 @@ struct DeviceCursor {
 la_ssize_t DevRead(archive* a, void* data, const void** out) {
   auto& c = *static_cast<DeviceCursor*>(data);
   c.buf.resize(kIsoReadBlock);
-  if (c.pos >= c.src->size()) return 0;
+  if (c.pos >= c.src->size()) {
+    c.src->NoteEndReached(c.pos);
+    return 0;
+  }
   auto n = c.src->ReadAt(c.pos, c.buf.data(), c.buf.size());
   if (!n.ok()) {
     archive_set_error(a, EIO, "%s", n.status().message().c_str());
@@ -134,7 +137,8 @@ Status ReadIso(BlockSource& src, EntryEmitter& em) {
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
-      return em.FailWalk(Status::Corrupt("ISO9660 directory: " + ArchiveError(a)), ProblemClass::kCorruptFilesystem, {});
+      return em.FailWalk(Status::Corrupt("ISO9660 directory: " + ArchiveError(a)), ProblemClass::kCorruptFilesystem,
+                         {});
     EntryHeader hd;
     hd.raw_path = EntryPath(e);
     if (hd.raw_path.empty() || hd.raw_path == ".") continue;

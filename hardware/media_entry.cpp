@@ -40,10 +40,8 @@ bool IsFatalProblem(ProblemClass cls) {
     case ProblemClass::kNonUtf8Name:
     case ProblemClass::kUnsafeName:
     case ProblemClass::kArchiveUnreadable:
-    case ProblemClass::kEncryptedEntry:
-      return false;
-    default:
-      return true;
+    case ProblemClass::kEncryptedEntry: return false;
+    default: return true;
   }
 }
 

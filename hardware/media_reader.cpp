@@ -1,5 +1,8 @@
 #include "hardware/media_reader.h"
 
+#include <optional>
+
+#include "hardware/block_source.h"
 #include "hardware/frame_protocol.h"
 #include "hardware/reader_child.h"
 
@@ -45,6 +48,8 @@ Result<ReadSummary> FinishDecoding(FrameDecoder& dec, const std::string& device)
 }
 
 Result<ReadSummary> ReadMediaUnsandboxed(const std::string& device, const ReadOptions& options, MediaSink& sink) {
+  std::optional<ReadOnlyGuard> ro;
+  if (options.set_device_read_only) ro.emplace(device);
   FrameDecoder dec(sink, options.limits);
   DecoderFrameSink frames(dec);
   RunReader(device, options, frames);
@@ -61,8 +66,7 @@ Result<ReadSummary> ReadMedia(const std::string& device, const ReadOptions& opti
 
 Result<MediaIdentity> SandboxedMediaReader::Probe(const std::string& device) { return hardware::Probe(device); }
 
-Result<ReadSummary> SandboxedMediaReader::Read(const std::string& device, const ReadOptions& options,
-                                               MediaSink& sink) {
+Result<ReadSummary> SandboxedMediaReader::Read(const std::string& device, const ReadOptions& options, MediaSink& sink) {
   return ReadMedia(device, options, sink);
 }
 

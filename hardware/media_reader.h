@@ -55,7 +55,7 @@ struct SandboxLimits {
   uint32_t max_open_files = 64;                                      // RLIMIT_NOFILE
   bool use_seccomp = true;            // false only in tests that prove the filter matters
   bool new_network_namespace = true;  // unshare(CLONE_NEWNET); requires CAP_SYS_ADMIN or userns
-  std::string child_binary;  // empty: $QOIMA_MEDIA_CHILD, else the built or installed qoima-media-child
+  std::string child_binary;           // empty: $QOIMA_MEDIA_CHILD, else the built or installed qoima-media-child
 };
 
 enum class FsHint : uint8_t {

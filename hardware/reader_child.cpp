@@ -1,9 +1,16 @@
 #include "hardware/reader_child.h"
 
 #include <fcntl.h>
+#include <linux/blkzoned.h>
+#include <linux/cdrom.h>
+#include <linux/fd.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <poll.h>
 #include <sched.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_ioctl.h>
+#include <scsi/sg.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -21,6 +28,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "hardware/blkid_probe.h"
 #include "hardware/frame_protocol.h"
@@ -45,8 +53,8 @@ constexpr const char* kInstalledChild = "/usr/libexec/qoima/qoima-media-child";
 std::string HintName(FsHint h) { return std::string(FsHintName(h)); }
 
 FsHint HintFromName(const std::string& s) {
-  for (FsHint h : {FsHint::kAuto, FsHint::kIso9660, FsHint::kUdf, FsHint::kFat, FsHint::kExfat, FsHint::kNtfs,
-                   FsHint::kExt})
+  for (FsHint h :
+       {FsHint::kAuto, FsHint::kIso9660, FsHint::kUdf, FsHint::kFat, FsHint::kExfat, FsHint::kNtfs, FsHint::kExt})
     if (FsHintName(h) == s) return h;
   return FsHint::kAuto;
 }
@@ -83,7 +91,7 @@ class PipeFrameSink : public FrameSink {
 
 ProblemClass OpenFailureClass(int err) {
   return (err == ENOENT || err == ENXIO || err == ENODEV || err == ENOMEDIUM) ? ProblemClass::kDeviceRemoved
-                                                                             : ProblemClass::kUnreadableSector;
+                                                                              : ProblemClass::kUnreadableSector;
 }
 
 }  // namespace
@@ -205,6 +213,16 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   return ok;
 }
 
+// SCMP_CMP is a C compound literal; this is the C++ spelling.
+scmp_arg_cmp Cmp(unsigned arg, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
+  scmp_arg_cmp c{};
+  c.arg = arg;
+  c.op = op;
+  c.datum_a = a;
+  c.datum_b = b;
+  return c;
+}
+
 void OnSigsys(int, siginfo_t* info, void*) {
   // Async-signal-safe report of the forbidden call, then a distinct death.
   char msg[64] = "seccomp: forbidden system call ";
@@ -234,17 +252,35 @@ Status InstallReaderSeccomp() {
   // Plain allow-list: what libarchive, libtsk, libudf, libblkid, glibc's
   // allocator and (in test builds) ASan need to read a medium and write frames.
   const int allowed[] = {
-      SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(readv), SCMP_SYS(preadv), SCMP_SYS(write), SCMP_SYS(writev),
-      SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(stat),
-      SCMP_SYS(lstat), SCMP_SYS(fadvise64), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
-      SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
-      SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(sigaltstack),
-      SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getpid), SCMP_SYS(gettid),
-      SCMP_SYS(tgkill), SCMP_SYS(sched_yield), SCMP_SYS(getdents64), SCMP_SYS(readlink), SCMP_SYS(uname),
-      SCMP_SYS(fcntl), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(dup), SCMP_SYS(sched_getaffinity),
-      SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(faccessat),
-      SCMP_SYS(access), SCMP_SYS(rseq), SCMP_SYS(set_robust_list), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
-      SCMP_SYS(getcwd), SCMP_SYS(sysinfo), SCMP_SYS(pipe2),
+      SCMP_SYS(read),          SCMP_SYS(pread64),
+      SCMP_SYS(readv),         SCMP_SYS(preadv),
+      SCMP_SYS(write),         SCMP_SYS(writev),
+      SCMP_SYS(lseek),         SCMP_SYS(close),
+      SCMP_SYS(fstat),         SCMP_SYS(newfstatat),
+      SCMP_SYS(statx),         SCMP_SYS(stat),
+      SCMP_SYS(lstat),         SCMP_SYS(fadvise64),
+      SCMP_SYS(mmap),          SCMP_SYS(munmap),
+      SCMP_SYS(mremap),        SCMP_SYS(mprotect),
+      SCMP_SYS(madvise),       SCMP_SYS(brk),
+      SCMP_SYS(futex),         SCMP_SYS(exit),
+      SCMP_SYS(exit_group),    SCMP_SYS(rt_sigreturn),
+      SCMP_SYS(rt_sigaction),  SCMP_SYS(rt_sigprocmask),
+      SCMP_SYS(sigaltstack),   SCMP_SYS(getrandom),
+      SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+      SCMP_SYS(getpid),        SCMP_SYS(gettid),
+      SCMP_SYS(tgkill),        SCMP_SYS(sched_yield),
+      SCMP_SYS(getdents64),    SCMP_SYS(readlink),
+      SCMP_SYS(uname),         SCMP_SYS(fcntl),
+      SCMP_SYS(prlimit64),     SCMP_SYS(getrlimit),
+      SCMP_SYS(dup),           SCMP_SYS(sched_getaffinity),
+      SCMP_SYS(getuid),        SCMP_SYS(geteuid),
+      SCMP_SYS(getgid),        SCMP_SYS(getegid),
+      SCMP_SYS(faccessat),     SCMP_SYS(access),
+      SCMP_SYS(rseq),          SCMP_SYS(set_robust_list),
+      SCMP_SYS(nanosleep),     SCMP_SYS(clock_nanosleep),
+      SCMP_SYS(getcwd),        SCMP_SYS(sysinfo),
+      SCMP_SYS(pipe2),         SCMP_SYS(faccessat2),
+      SCMP_SYS(readlinkat),
   };
   for (int nr : allowed)
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0) != 0)
@@ -253,21 +289,38 @@ Status InstallReaderSeccomp() {
   for (int nr : {SCMP_SYS(openat), SCMP_SYS(open)}) {
     unsigned arg = nr == SCMP_SYS(openat) ? 2 : 1;
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 1,
-                         SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
+                         Cmp(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
       return Status::Internal("seccomp_rule_add open");
   }
-  // ioctl: only the read-only size and sector queries, BLKROSET and terminal checks.
-  for (unsigned long req : {static_cast<unsigned long>(BLKGETSIZE64), static_cast<unsigned long>(BLKSSZGET),
-                            static_cast<unsigned long>(BLKROSET), static_cast<unsigned long>(BLKGETSIZE),
-                            static_cast<unsigned long>(BLKIOMIN), static_cast<unsigned long>(BLKIOOPT),
-                            static_cast<unsigned long>(BLKPBSZGET), static_cast<unsigned long>(BLKALIGNOFF),
-                            static_cast<unsigned long>(TCGETS), 0x5331ul /*CDROM_GET_CAPABILITY*/,
-                            0x5326ul /*CDROM_DRIVE_STATUS*/, 0x5327ul /*CDROM_DISC_STATUS*/,
-                            0x5328ul /*CDROM_CHANGER_NSLOTS*/, 0x80081272ul /*BLKGETZONESZ*/,
-                            0x1268ul /*BLKSSZGET*/})
+  // ioctl: only read-only size, sector and drive-status queries.
+  for (unsigned long req :
+       {static_cast<unsigned long>(BLKGETSIZE64), static_cast<unsigned long>(BLKSSZGET),
+        static_cast<unsigned long>(BLKGETSIZE), static_cast<unsigned long>(BLKIOMIN),
+        static_cast<unsigned long>(BLKIOOPT), static_cast<unsigned long>(BLKPBSZGET),
+        static_cast<unsigned long>(BLKALIGNOFF), static_cast<unsigned long>(TCGETS),
+        static_cast<unsigned long>(CDROM_GET_CAPABILITY), static_cast<unsigned long>(CDROM_DRIVE_STATUS),
+        static_cast<unsigned long>(CDROM_DISC_STATUS), static_cast<unsigned long>(CDROM_CHANGER_NSLOTS),
+        static_cast<unsigned long>(CDROM_LAST_WRITTEN), static_cast<unsigned long>(CDROMMULTISESSION),
+        static_cast<unsigned long>(CDROMREADTOCHDR), static_cast<unsigned long>(CDROMREADTOCENTRY),
+        static_cast<unsigned long>(CDROM_GET_MCN), static_cast<unsigned long>(BLKGETZONESZ),
+        static_cast<unsigned long>(BLKGETNRZONES)})
     if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                         SCMP_CMP(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
+                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
       return Status::Internal("seccomp_rule_add ioctl");
+  // Probing ioctls libblkid tries on any block device (floppy, loop): answered
+  // "not a tty/unsupported" so the probe moves on without the information.
+  for (unsigned long req :
+       {static_cast<unsigned long>(FDGETFDCSTAT), static_cast<unsigned long>(FDGETPRM),
+        static_cast<unsigned long>(FDGETDRVTYP), static_cast<unsigned long>(LOOP_GET_STATUS64),
+        static_cast<unsigned long>(LOOP_GET_STATUS),
+        // libcdio's Linux driver probes SCSI pass-through; refusing it
+        // makes libudf fall back to plain reads. SG_IO is never allowed.
+        static_cast<unsigned long>(SCSI_IOCTL_GET_BUS_NUMBER), static_cast<unsigned long>(SCSI_IOCTL_GET_IDLUN),
+        static_cast<unsigned long>(SG_IO), static_cast<unsigned long>(SG_GET_VERSION_NUM),
+        static_cast<unsigned long>(CDROM_SEND_PACKET), static_cast<unsigned long>(SG_EMULATED_HOST)})
+    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
+                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
+      return Status::Internal("seccomp_rule_add ioctl errno");
   struct sigaction sa {};
   sa.sa_sigaction = OnSigsys;
   sa.sa_flags = SA_SIGINFO;
@@ -334,8 +387,7 @@ int Reap(pid_t pid, int grace_ms) {
     if (r < 0 && errno != EINTR) return 0;
     if (waited >= grace_ms) {
       ::kill(pid, SIGKILL);
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
       return status;
     }
     ::usleep(10'000);
@@ -380,7 +432,11 @@ Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& o
   std::string binary = ResolveChildBinary(options);
   if (::access(binary.c_str(), X_OK) != 0)
     return Status::FailedPrecondition("reader child " + binary + " is not executable");
-  std::vector<std::string> args = ChildArguments(device, options);
+  std::optional<ReadOnlyGuard> ro;
+  if (options.set_device_read_only) ro.emplace(device);
+  ReadOptions child_options = options;
+  child_options.set_device_read_only = false;  // done here, in the parent
+  std::vector<std::string> args = ChildArguments(device, child_options);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno(errno, "pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
@@ -394,20 +450,20 @@ Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& o
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + options.sandbox.timeout;
   std::vector<uint8_t> buf(kParentReadBytes);
-  Status stop;             // the sink's own error: returned as is
+  Status stop;  // the sink's own error: returned as is
   bool killed_by_us = false;
   for (;;) {
     auto now = Clock::now();
     if (now >= deadline) {
       ::kill(pid, SIGKILL);
       killed_by_us = true;
-      stop = dec.ParentProblem(ProblemClass::kParserTimeout,
-                               "reader of " + device + " exceeded its wall-clock limit of " +
-                                   std::to_string(options.sandbox.timeout.count()) + " ms");
+      stop =
+          dec.ParentProblem(ProblemClass::kParserTimeout, "reader of " + device + " exceeded its wall-clock limit of " +
+                                                              std::to_string(options.sandbox.timeout.count()) + " ms");
       break;
     }
-    auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
-                         options.sandbox.stall_timeout);
+    auto wait =
+        std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now), options.sandbox.stall_timeout);
     pollfd p{rd.get(), POLLIN, 0};
     int pr = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(wait.count(), 1)));
     if (pr < 0 && errno == EINTR) continue;

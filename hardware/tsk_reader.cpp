@@ -74,12 +74,23 @@ class TskContent : public FileContent {
  public:
   TskContent(TSK_FS_INFO* fs, TSK_INUM_T inum, TSK_FS_FILE* file, std::string path, uint64_t size)
       : fs_(fs), inum_(inum), file_(file), path_(std::move(path)), size_(size) {}
+  // TSK checks reads against the image size itself ("Offset missing in
+  // partial image") before calling the read callback: note the truncation.
+  static void NoteTruncation(TSK_FS_INFO* fs, const std::string& error) {
+    if (error.find("partial image") == std::string::npos) return;
+    auto* x = reinterpret_cast<ExternalImg*>(fs->img_info);
+    x->src->NoteEndReached(x->src->size());
+  }
   Result<size_t> Read(std::span<uint8_t> buf) override {
     if (pos_ >= size_) return size_t{0};
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size_ - pos_));
     ssize_t n = tsk_fs_file_read(file_, static_cast<TSK_OFF_T>(pos_), reinterpret_cast<char*>(buf.data()), want,
                                  TSK_FS_FILE_READ_FLAG_NONE);
-    if (n < 0) return Status::MediaUnreadable("read " + path_ + " at " + std::to_string(pos_) + ": " + TskError());
+    if (n < 0) {
+      std::string err = TskError();
+      NoteTruncation(fs_, err);
+      return Status::MediaUnreadable("read " + path_ + " at " + std::to_string(pos_) + ": " + err);
+    }
     pos_ += static_cast<uint64_t>(n);
     return static_cast<size_t>(n);
   }
@@ -116,12 +127,19 @@ Result<std::unique_ptr<FileContent>> TskContent::Reopen() {
   return std::unique_ptr<FileContent>(new OwningContent(fs_, inum_, std::move(f), path_, size_));
 }
 
-bool IsSparse(TSK_FS_FILE* f) {
+// Sparse: a run marked sparse, or fewer allocated blocks than the size needs
+// (ext4 extents leave holes out of the run list entirely).
+bool IsSparse(TSK_FS_FILE* f, TSK_FS_INFO* fs) {
   const TSK_FS_ATTR* attr = tsk_fs_file_attr_get(f);
   if (attr == nullptr || !(attr->flags & TSK_FS_ATTR_NONRES)) return false;
-  for (const TSK_FS_ATTR_RUN* run = attr->nrd.run; run != nullptr; run = run->next)
+  uint64_t allocated = 0;
+  for (const TSK_FS_ATTR_RUN* run = attr->nrd.run; run != nullptr; run = run->next) {
     if (run->flags & TSK_FS_ATTR_RUN_FLAG_SPARSE) return true;
-  return false;
+    if (!(run->flags & TSK_FS_ATTR_RUN_FLAG_FILLER)) allocated += run->len;
+  }
+  uint64_t block = fs->block_size ? fs->block_size : 512;
+  uint64_t size = f->meta && f->meta->size > 0 ? static_cast<uint64_t>(f->meta->size) : 0;
+  return (size + block - 1) / block > allocated;
 }
 
 class Walker {
@@ -133,21 +151,22 @@ class Walker {
       return Fail(ProblemClass::kLimitExceeded,
                   "directory nesting deeper than " + std::to_string(em_.limits().max_depth), prefix);
     if (!open_dirs_.insert(dir_addr).second)
-      return Fail(ProblemClass::kCorruptFilesystem, "directory loop: inode " + std::to_string(dir_addr) +
-                                                        " contains itself", prefix);
+      return Fail(ProblemClass::kCorruptFilesystem,
+                  "directory loop: inode " + std::to_string(dir_addr) + " contains itself", prefix);
     DirPtr dir(tsk_fs_dir_open_meta(fs_, dir_addr));
     if (!dir)
       return em_.FailWalk(Status::Corrupt("open directory " + (prefix.empty() ? "/" : prefix) + ": " + TskError()),
                           ProblemClass::kCorruptFilesystem, prefix);
     size_t n = tsk_fs_dir_getsize(dir.get());
     if (n > kMaxDirEntries)
-      return Fail(ProblemClass::kLimitExceeded, "directory holds more than " + std::to_string(kMaxDirEntries) + " entries",
-                  prefix);
+      return Fail(ProblemClass::kLimitExceeded,
+                  "directory holds more than " + std::to_string(kMaxDirEntries) + " entries", prefix);
     for (size_t i = 0; i < n; ++i) {
       FilePtr f(tsk_fs_dir_get(dir.get(), i));
-      if (!f) return em_.FailWalk(Status::Corrupt("directory entry " + std::to_string(i) + " of " + prefix + ": " +
-                                                  TskError()),
-                                  ProblemClass::kCorruptFilesystem, prefix);
+      if (!f)
+        return em_.FailWalk(
+            Status::Corrupt("directory entry " + std::to_string(i) + " of " + prefix + ": " + TskError()),
+            ProblemClass::kCorruptFilesystem, prefix);
       const TSK_FS_NAME* nm = f->name;
       if (nm == nullptr || nm->name == nullptr) continue;
       if (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) continue;  // deleted: not part of the deposit
@@ -165,7 +184,10 @@ class Walker {
       bool is_dir = false;
       switch (meta->type) {
         case TSK_FS_META_TYPE_REG: h.type = EntryType::kFile; break;
-        case TSK_FS_META_TYPE_DIR: h.type = EntryType::kDirectory; is_dir = true; break;
+        case TSK_FS_META_TYPE_DIR:
+          h.type = EntryType::kDirectory;
+          is_dir = true;
+          break;
         case TSK_FS_META_TYPE_LNK:
           h.type = EntryType::kSymlink;
           if (meta->link) h.link_target = meta->link;
@@ -185,7 +207,7 @@ class Walker {
       }
       if (h.type == EntryType::kFile) {
         h.size = meta->size > 0 ? static_cast<uint64_t>(meta->size) : 0;
-        h.sparse = IsSparse(f.get());
+        h.sparse = IsSparse(f.get(), fs_);
         if (meta->flags & TSK_FS_META_FLAG_COMP) h.flags |= kEntryCompressed;
       }
       TskContent content(fs_, meta->addr, f.get(), path, h.size);
@@ -241,8 +263,8 @@ Status ReadTsk(BlockSource& src, EntryEmitter& em, FsHint hint, std::string& fs_
   FsPtr fs(tsk_fs_open_img(img.get(), 0, TskType(hint)));
   if (!fs) {
     Status st = Status::Corrupt("filesystem does not open: " + TskError());
-    return em.FailWalk(st, hint == FsHint::kAuto ? ProblemClass::kUnsupportedFilesystem : ProblemClass::kCorruptFilesystem,
-                       {});
+    return em.FailWalk(
+        st, hint == FsHint::kAuto ? ProblemClass::kUnsupportedFilesystem : ProblemClass::kCorruptFilesystem, {});
   }
   fs_name = tsk_fs_type_toname(fs->ftype);
   return Walker(fs.get(), em).Walk(fs->root_inum, "", 0);

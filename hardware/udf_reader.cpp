@@ -1,6 +1,7 @@
 // UDF through libcdio's libudf. libudf opens the source itself (by path), so
 // its I/O errors are classified afterwards by asking BlockSource whether the
 // medium is still whole.
+#include <cdio/cdio.h>
 #include <cdio/logging.h>
 #include <cdio/udf.h>
 #include <sys/stat.h>
@@ -13,6 +14,14 @@
 #include <vector>
 
 #include "hardware/fs_readers.h"
+
+// libudf opens its source with cdio_open(), whose Linux driver would drive a
+// block device with CD-ROM and SCSI pass-through ioctls. This definition
+// interposes libcdio's (the executable's symbol wins for libudf's call): it
+// refuses every driver, so udf_open() falls back to its plain stdio stream
+// and libudf only ever read()s the medium. Nothing else in qoima uses
+// cdio_open.
+extern "C" CdIo_t* cdio_open(const char* /*source*/, driver_id_t /*driver*/) { return nullptr; }
 
 namespace qoima::hardware {
 namespace {

@@ -127,8 +127,11 @@ Status VerifyMerkleConsistency(uint64_t m, uint64_t n, const Hash& root_m, const
     return Status::Ok();
   }
   if (proof.empty()) return Status::Corrupt("consistency proof: empty");
-  std::vector<Hash> path(proof.begin(), proof.end());
-  if (std::has_single_bit(m)) path.insert(path.begin(), root_m);
+  // A power-of-two old tree is itself a node of the new one: its root leads the path.
+  std::vector<Hash> path;
+  path.reserve(proof.size() + 1);
+  if (std::has_single_bit(m)) path.push_back(root_m);
+  for (const Hash& h : proof) path.push_back(h);
   uint64_t fn = m - 1;
   uint64_t sn = n - 1;
   while ((fn & 1) == 1) {

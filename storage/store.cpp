@@ -49,7 +49,8 @@ struct ManifestLine {
 };
 
 crypto::Sha256Digest ManifestDigest(std::vector<ManifestLine> lines) {
-  std::sort(lines.begin(), lines.end(), [](const ManifestLine& a, const ManifestLine& b) { return a.path < b.path; });
+  std::sort(lines.begin(), lines.end(),
+            [](const ManifestLine& a, const ManifestLine& b) { return PathLess()(a.path, b.path); });
   crypto::Sha256 h;
   for (const ManifestLine& l : lines) {
     h.Update(crypto::Hex(l.sha256) + " " + std::to_string(l.size) + " " + crypto::Hex(l.path) + "\n");
@@ -65,6 +66,12 @@ std::string CommitReason(uint64_t files, uint64_t bytes, const crypto::Sha256Dig
 }
 
 }  // namespace
+
+bool PathLess::operator()(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) const {
+  size_t n = std::min(a.size(), b.size());
+  int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
+  return c != 0 ? c < 0 : a.size() < b.size();
+}
 
 bool IsValidCategory(std::string_view category) {
   return std::any_of(std::begin(kCategories), std::end(kCategories), [&](const char* c) { return category == c; });
@@ -85,7 +92,7 @@ struct PendingDeposit::Impl {
   DepositKey key;
   std::string created_at;
   std::vector<PendingFile> files;
-  std::set<std::vector<uint8_t>> paths;
+  std::set<std::vector<uint8_t>, PathLess> paths;
   uint64_t next_object = 0;
   uint64_t total_bytes = 0;
   bool writer_open = false;
@@ -794,12 +801,12 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
     QOIMA_RETURN_IF_ERROR(tx.Commit().WithContext(where));
   }
   key_cache_.erase(deposit_id);
-  // Move the pages that held the wrapped key out of the WAL into the main file
-  // (where secure_delete zeroed them) and truncate the WAL.
-  QOIMA_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);").WithContext(where));
   QOIMA_RETURN_IF_ERROR(RemoveObjects(names).WithContext(where + " (key shredded; removing objects)"));
   t.objects_removed = names.size();
   if (options_.checkpoint_after_commit) QOIMA_RETURN_IF_ERROR(SignCheckpoint().status());
+  // Move the pages that held the wrapped key out of the WAL into the main file
+  // (where secure_delete zeroed them) and truncate the WAL.
+  QOIMA_RETURN_IF_ERROR(db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);").WithContext(where));
   return t;
 }
 

@@ -57,6 +57,11 @@ namespace qoima::storage {
 inline constexpr size_t kMaxPathBytes = 4096;
 inline constexpr size_t kMaxFilesPerDeposit = 5'000'000;
 
+/// Byte-wise order of raw paths (memcmp, then length).
+struct PathLess {
+  bool operator()(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) const;
+};
+
 /// The categories of 003 cl.10 as stored in files.category.
 bool IsValidCategory(std::string_view category);
 

@@ -175,17 +175,6 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
         objects.emplace_back(st.ColumnText(0), static_cast<uint64_t>(st.ColumnInt(1)));
       }
     }
-    std::set<std::string> made;
-    for (const auto& [name, sealed] : objects) {
-      std::string sub = partial + "/objects/" + name.substr(0, 2);
-      if (made.insert(sub).second) QOIMA_RETURN_IF_ERROR(env.CreateDir(sub));
-      QOIMA_ASSIGN_OR_RETURN(auto hs, CopyAndHash(env, ObjectPath(name), sub + "/" + name));
-      if (hs.second != sealed) {
-        return Status::Corrupt("backup: object " + name + " is " + std::to_string(hs.second) +
-                               " bytes, the database says " + std::to_string(sealed) + ": run verify-store");
-      }
-      m.files.push_back({crypto::Hex(hs.first), hs.second, "objects/" + name.substr(0, 2) + "/" + name});
-    }
     {
       // Hash the database copy as it is on disk.
       QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> in, env.NewSequentialFile(partial + "/meta.db"));
@@ -198,7 +187,18 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
         sha.Update(std::span<const uint8_t>(buf.data(), n));
         size += n;
       }
-      m.files.insert(m.files.begin(), ManifestEntry{crypto::Hex(sha.Finish()), size, "meta.db"});
+      m.files.push_back(ManifestEntry{crypto::Hex(sha.Finish()), size, "meta.db"});
+    }
+    std::set<std::string> made;
+    for (const auto& [name, sealed] : objects) {
+      std::string sub = partial + "/objects/" + name.substr(0, 2);
+      if (made.insert(sub).second) QOIMA_RETURN_IF_ERROR(env.CreateDir(sub));
+      QOIMA_ASSIGN_OR_RETURN(auto hs, CopyAndHash(env, ObjectPath(name), sub + "/" + name));
+      if (hs.second != sealed) {
+        return Status::Corrupt("backup: object " + name + " is " + std::to_string(hs.second) +
+                               " bytes, the database says " + std::to_string(sealed) + ": run verify-store");
+      }
+      m.files.push_back({crypto::Hex(hs.first), hs.second, "objects/" + name.substr(0, 2) + "/" + name});
     }
     crypto::Signer& signer = keys_->signer();
     m.signer_fingerprint = signer.Fingerprint();

@@ -136,7 +136,8 @@ Result<ScrubReport> Store::VerifyStore() {
       lines.emplace_back(f.path, f.size, f.sha256);
       bytes += f.size;
     }
-    std::sort(lines.begin(), lines.end());
+    std::sort(lines.begin(), lines.end(),
+              [](const auto& a, const auto& b) { return PathLess()(std::get<0>(a), std::get<0>(b)); });
     crypto::Sha256 h;
     for (const auto& [path, size, sha] : lines) {
       h.Update(crypto::Hex(sha) + " " + std::to_string(size) + " " + crypto::Hex(path) + "\n");

@@ -189,6 +189,15 @@ TEST_CASE("keyring reports a corrupted sealed blob clearly") {
     CHECK(kr.status().code() == Code::kCorrupt);
     CHECK(kr.status().message().find("keyring.meta line") != std::string::npos);
   }
+  SECTION("metadata claiming other PCRs than the sealed blob") {
+    std::string meta = ReadAll(state + "/keyring.meta");
+    meta.replace(meta.find("pcrs=7"), 6, "pcrs=8");
+    WriteAll(state + "/keyring.meta", meta);
+    auto kr = Keyring::Open(tpm.tcti(), state);
+    REQUIRE_FALSE(kr.ok());
+    CHECK(kr.status().code() == Code::kCorrupt);
+    CHECK(kr.status().message().find("PCR selection disagrees") != std::string::npos);
+  }
   CHECK(tpm.TransientObjectCount() == before);
 }
 
@@ -291,8 +300,6 @@ TEST_CASE("signing during TPM dictionary-attack lockout is a clear lockout error
   testing::TempDir dir;
   const std::string state = dir.Sub("keys");
   REQUIRE(Keyring::Provision(tpm.tcti(), state, Options({})).ok());
-  auto kr = Keyring::Open(tpm.tcti(), state);
-  REQUIRE(kr.ok());
   // One failed authorization on a DA-protected key locks this TPM out.
   REQUIRE(RunChecked({"tpm2_dictionarylockout", "-T", tpm.tcti(), "-s", "-n", "1", "-t", "600", "-l", "600"}).ok());
   REQUIRE(RunChecked({"tpm2_createprimary", "-T", tpm.tcti(), "-C", "o", "-p", "right", "-c", dir.Sub("p.ctx")}).ok());
@@ -300,8 +307,20 @@ TEST_CASE("signing during TPM dictionary-attack lockout is a clear lockout error
                               dir.Sub("k.pub"), "-r", dir.Sub("k.priv")});
   REQUIRE(wrong.ok());
   REQUIRE_FALSE(wrong->success());
+  // swtpm has no resource manager: drop what the tools left loaded.
+  REQUIRE(RunChecked({"tpm2_flushcontext", "-T", tpm.tcti(), "-t"}).ok());
+  const int before = tpm.TransientObjectCount();
+
+  // The store stays readable during lockout (the sealed key is noDA and
+  // policy-authorized); signing is refused until the lockout clears.
+  auto kr = Keyring::Open(tpm.tcti(), state);
+  INFO(kr.status().ToString());
+  REQUIRE(kr.ok());
+  CHECK((*kr)->SqlcipherKey().size() == 32);
   auto sig = (*kr)->signer().SignDigest(crypto::Sha256::Digest("x"));
   REQUIRE_FALSE(sig.ok());
   CHECK(sig.status().code() == Code::kLockout);
-  CHECK(sig.status().message().find("lockout") != std::string::npos);
+  CHECK(sig.status().message().find("dictionary-attack lockout") != std::string::npos);
+  kr = Status::Cancelled("closed");
+  CHECK(tpm.TransientObjectCount() == before);
 }

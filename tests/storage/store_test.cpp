@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "storage/store.h"
+#include "storage/verify_commands.h"
 #include "tests/fixtures/temp_dir.h"
 #include "tests/storage/fake_store_keys.h"
 #include "tests/storage/store_test_util.h"
@@ -254,4 +255,37 @@ TEST_CASE("store promotes a deposit to the permanent tier with history") {
   CHECK((*store)->GetDeposit(c->deposit_id)->tier == "permanent");
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM tier_changes") == 1);
   CHECK((*store)->PromoteToPermanent(c->deposit_id, kClerk, "again").code() == Code::kFailedPrecondition);
+}
+
+TEST_CASE("verify-store and audit verify commands report, record and set the exit code") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a.c", "aaa"}}), kClerk);
+  REQUIRE(c.ok());
+  Actor auditor{"auditor1", "auditor"};
+  auto ok = RunVerifyStore(**store, auditor);
+  REQUIRE(ok.ok());
+  CHECK(ok->exit_code == 0);
+  CHECK(ok->text.find("verify-store: OK") != std::string::npos);
+  CHECK(ok->json["ok"] == true);
+  auto audit = RunAuditVerify(**store, auditor);
+  REQUIRE(audit.ok());
+  CHECK(audit->exit_code == 0);
+  CHECK(audit->text.find("latest checkpoint: size") != std::string::npos);
+  CHECK(audit->json["latest_checkpoint"]["tree_size"].get<uint64_t>() >= 1);
+
+  REQUIRE((*store)->db().Exec("UPDATE files SET size = 4").ok());
+  auto bad = RunVerifyStore(**store, auditor);
+  REQUIRE(bad.ok());
+  CHECK(bad->exit_code == 1);
+  CHECK(bad->text.find("PROBLEM: deposit " + std::to_string(c->deposit_id)) != std::string::npos);
+  CHECK(bad->json["problems"].size() >= 1);
+  auto events = (*store)->audit().Entries(0, 100);
+  REQUIRE(events.ok());
+  CHECK(events->back().action == "store.verify");
+  CHECK(events->back().outcome == "failure");
+  CHECK(events->back().actor == "auditor1");
 }

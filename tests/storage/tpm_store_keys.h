@@ -26,9 +26,14 @@ class TpmStoreKeys {
     Reopen();
   }
 
-  void Reopen() {
+  /// Closes the keyring (and its TPM connection), e.g. before another process uses the TPM.
+  void Close() {
     keys_.reset();
     keyring_.reset();
+  }
+
+  void Reopen() {
+    Close();
     auto kr = crypto::Keyring::Open(tpm_.tcti(), key_dir_);
     REQUIRE(kr.ok());
     keyring_ = std::move(*kr);
