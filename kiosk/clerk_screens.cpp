@@ -389,8 +389,8 @@ class DiffScreen : public Screen {
         intake_id_(std::move(result.intake_id)),
         decisions_(decisions),
         rows_(std::move(result.rows)),
-        list_({{N_("Result"), 16, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
-               {N_("Path"), 30, 4},
+        list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
+               {N_("Path"), 22, 4},
                {N_("Size"), 9, 0},
                {N_("Detail"), 12, 2}}) {
     std::vector<ListWidget::Item> items;

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <functional>
 
+#include "kiosk/draw.h"
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/status_messages.h"
@@ -51,7 +52,11 @@ class LoginScreen : public Screen {
     if (feedback_) {
       // Formatted at draw time so a language switch re-translates it.
       Center(win, y, width, feedback_(), COLOR_PAIR(kPairError) | A_BOLD);
-      if (feedback_detail_) Center(win, y + 1, width, feedback_detail_(), A_NORMAL);
+      if (feedback_detail_) {
+        int line = y + 1;
+        for (const std::string& part : WrapText(feedback_detail_(), width - 4, 3))
+          Center(win, line++, width, part, A_NORMAL);
+      }
     }
     // The Kazakh alphabet's own letters, so a technician sees at a glance that
     // the console font carries them.

@@ -2,6 +2,7 @@
 // provisioned with appliance::Appliance::Init on a swtpm (users created by
 // the admin), then the binary driven in tmux at 80x24.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -83,6 +84,13 @@ struct ProvisionedState {
   TempDir state;
 };
 
+// With QOIMA_KIOSK_SCREENSHOT_DIR set, writes the current screen as text
+// (docs/operator-manual.md quotes these captures of the real binary).
+void Snap(TmuxSession& t, const std::string& name) {
+  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
+  if (dir && *dir) WriteFile(std::string(dir) + "/real-" + name + ".txt", t.Capture());
+}
+
 // Waits for `text`; on failure the message shows the screen.
 void Expect(TmuxSession& t, const std::string& text, milliseconds timeout = milliseconds(20000)) {
   bool shown = t.WaitFor(text, timeout);
@@ -123,6 +131,7 @@ TEST_CASE("Login over the real appliance: attempts left, lockout, and the lock h
   Expect(t, "This account is locked after too many failed attempts.", milliseconds(20000));
   t.SendKeys({"F2"});  // kk
   Expect(t, "Тым көп сәтсіз әрекеттен кейін бұл есептік жазба құлыпталды.");
+  Snap(t, "login-locked-kk");
   CHECK(t.Capture().find("Applications") == std::string::npos);
   CHECK_FALSE(t.dead());
 }
@@ -134,6 +143,12 @@ TEST_CASE("A clerk logs in over the real appliance and sees the journal", "[kios
   LogIn(t, "clerk1", kClerkPassword);
   Expect(t, "Applications: 1 shown of 1.", milliseconds(20000));
   CHECK(t.Capture().find("е-Өтініш қызметі") != std::string::npos);
+  Snap(t, "clerk-home-en");
+  t.SendKeys({"F2"});  // en -> kk
+  Expect(t, "Өтінімдер: 1 көрсетілді, барлығы 1.");
+  Snap(t, "clerk-home-kk");
+  t.SendKeys({"F2", "F2"});  // kk -> ru -> en
+  Expect(t, "Applications: 1 shown of 1.");
   CHECK(t.WaitFor("clerk1 (clerk)"));
   CHECK(t.Capture().find("F10 Log out") != std::string::npos);
   t.SendKeys({"F10"});
@@ -151,6 +166,7 @@ TEST_CASE("An auditor session is read-only: journal of audit events and log veri
   CHECK(t.Capture().find("appliance.init") != std::string::npos);
   t.SendKeys({"F6"});
   Expect(t, "Audit log verified:", milliseconds(20000));
+  Snap(t, "auditor-home-en");
   t.SendKeys({"/"});
   t.Type("user.login");
   Expect(t, "Search: user.login_");
@@ -199,6 +215,7 @@ void ReadMediaInKiosk(TmuxSession& t, const std::string& device, const std::stri
   t.Type(device);
   t.SendKeys({"Tab"});
   t.Type(manifest);
+  Snap(t, "clerk-insert-media-en");
   t.SendKeys({"F7"});
   bool diff = t.WaitFor("Act versus media", milliseconds(60000));
   INFO(t.Capture());
@@ -213,12 +230,14 @@ TEST_CASE("Clerk intake of a loop-attached disc to acceptance", "[kiosk][e2e]") 
   ReadMediaInKiosk(t, m.loop->path(), m.Manifest(false));
   Expect(t, "3 files, 0 problems.");
   CHECK(t.Capture().find("src/қойма.cpp") != std::string::npos);
+  Snap(t, "clerk-diff-clean-en");
   t.SendKeys({"F7"});
   Expect(t, "NDA (Annex 4)");
   t.SendKeys({"y"});
   bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
   INFO(t.Capture());
   CHECK(accepted);
+  Snap(t, "clerk-accepted-en");
 }
 
 TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk][e2e]") {
@@ -230,13 +249,21 @@ TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk]
   Expect(t, "1 problems.");
   t.SendKeys({"F4"});
   Expect(t, "checksum differs");
+  Snap(t, "clerk-diff-problems-en");
+  t.SendKeys({"F2"});  // en -> kk
+  Expect(t, "бақылау жиынтығы өзгеше");
+  Snap(t, "clerk-diff-problems-kk");
+  t.SendKeys({"F2", "F2"});  // kk -> ru -> en
+  Expect(t, "checksum differs");
   t.SendKeys({"F8"});
   Expect(t, "Reasoned refusal");
   t.Type("checksum of src/қойма.cpp differs from the act");
+  Snap(t, "clerk-refusal-en");
   t.SendKeys({"F8"});
   bool refused = t.WaitFor("Refused.", milliseconds(30000));
   INFO(t.Capture());
   CHECK(refused);
+  Snap(t, "clerk-refused-en");
 }
 
 }  // namespace qoima::testing
