@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,52 @@ TEST_CASE("An auditor session is read-only: journal of audit events and log veri
   CHECK(screen.find("user.login") != std::string::npos);
   // No application keys exist for an auditor: F3 here is search, F7/F8 do nothing.
   t.SendKeys({"Enter", "F7", "F8", "F3", "Escape"});
+  CHECK_FALSE(t.dead());
+}
+
+TEST_CASE("An idle clerk session locks itself and the password resumes it", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en", "--idle-lock", "2"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.");
+  Expect(t, "Screen locked. Enter your password to continue.", milliseconds(15000));
+  CHECK(t.Capture().find("е-Өтініш қызметі") == std::string::npos);  // nothing of the session shows
+  t.Type(kClerkPassword);
+  t.SendKeys({"Enter"});
+  Expect(t, "Applications: 1 shown of 1.");
+}
+
+TEST_CASE("10k random keystrokes in a clerk session over the real appliance", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en", "--idle-lock", "3600"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.");
+  pid_t pid = t.pid();
+  const std::vector<std::string> specials = {
+      "C-c",  "C-z", "C-\\", "C-d", "Escape", "Enter", "Tab", "BTab", "BSpace", "Up", "Down", "PPage", "NPage",
+      "Home", "End", "F1",   "F2",  "F3",     "F4",    "F5",  "F6",   "F7",     "F8", "F9",   "F11",   "F12"};
+  const std::vector<std::string> letters = {"a", "z", "7", "/", "ә", "қ", "ү", "і", "Ж", "-", "."};
+  std::mt19937 rng(8);
+  for (int sent = 0; sent < 10000;) {
+    std::vector<std::string> batch;
+    for (int i = 0; i < 250; ++i, ++sent)
+      batch.push_back(rng() % 3 == 0 ? specials[rng() % specials.size()] : letters[rng() % letters.size()]);
+    t.SendKeys(batch);
+    REQUIRE_FALSE(t.dead());
+    REQUIRE(CommOf(pid) == "qoima-kiosk");
+    for (pid_t child : ChildrenOf(pid))
+      REQUIRE(CommOf(child) == "qoima-media-chi");  // only the sandboxed reader (comm is 15 chars)
+  }
+  // Still answering: F2 changes the language tag on the status line.
+  const std::string before = t.Capture();
+  std::string want = before.find("[kk]") != std::string::npos   ? "[ru]"
+                     : before.find("[ru]") != std::string::npos ? "[en]"
+                                                                : "[kk]";
+  t.SendKeys({"F2"});
+  Expect(t, want, milliseconds(30000));
+  CHECK(StateOf(pid) != 'T');
   CHECK_FALSE(t.dead());
 }
 
