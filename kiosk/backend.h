@@ -153,6 +153,8 @@ class Backend {
 
   virtual LoginOutcome Login(const std::string& login, const std::string& password) = 0;
   virtual void Logout() = 0;
+  /// Called on every turn of the UI loop: must return at once (a cached
+  /// state), never wait for the TPM or the store.
   virtual DeviceState QueryDevice() = 0;
 
   // Clerk.

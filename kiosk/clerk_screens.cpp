@@ -30,7 +30,7 @@ class ClerkHome : public Screen {
                {N_("Received"), 10, 0},
                {N_("State body"), 14, 2},
                {N_("Software"), 16, 3},
-               {N_("State"), 10, 1}}) {
+               {N_("Portal code"), 10, 1}}) {
     Reload();
   }
 

