@@ -72,6 +72,7 @@ std::optional<int> AttemptsLeft(const std::string& message) {
 ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(std::move(options)) {
   // Unsealing the keyring takes TPM round trips: do it off the UI thread so
   // the login screen shows at once; a Login meanwhile waits on the mutex.
+  if (!options_.open_at_start) return;
   opener_ = std::thread([this] {
     std::lock_guard<std::mutex> lock(mu_);
     (void)EnsureOpen();
@@ -79,7 +80,7 @@ ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(s
 }
 
 ApplianceBackend::~ApplianceBackend() {
-  opener_.join();
+  if (opener_.joinable()) opener_.join();
   std::lock_guard<std::mutex> lock(mu_);
   if (appliance_ && actor_) (void)appliance_->EndSession();
 }

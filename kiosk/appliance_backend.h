@@ -34,6 +34,9 @@ namespace qoima::kiosk {
 struct ApplianceBackendOptions {
   std::string tcti;       // QOIMA_TCTI
   std::string state_dir;  // QOIMA_STATE
+  /// Open the appliance in the background at construction (false: on the
+  /// first call that needs it; the benchmark mode makes none).
+  bool open_at_start = true;
 };
 
 class ApplianceBackend : public Backend {

@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   qoima::kiosk::StderrLog stderr_log(isatty(STDERR_FILENO) ? state_dir + "/qoima-kiosk.log" : "");
 
   try {
-    qoima::kiosk::ApplianceBackend backend({EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir});
+    qoima::kiosk::ApplianceBackend backend({EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir, bench_rows == 0});
     qoima::kiosk::TerminalSession terminal;
     qoima::kiosk::App app(backend, app_options);
     if (bench_rows > 0)
