@@ -82,6 +82,7 @@ void App::Pop() {
   message_ = nullptr;
   retired_.push_back(std::move(stack_.back()));
   stack_.pop_back();
+  stack_.back()->OnReturn();
 }
 
 void App::Replace(std::unique_ptr<Screen> screen) {

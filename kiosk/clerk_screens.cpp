@@ -84,14 +84,10 @@ class ClerkHome : public Screen {
     if (key.function) list_.HandleKey(static_cast<int>(key.code));
   }
 
-  void Tick() override {
-    // Coming back from the form or a decision: show the new state.
-    if (++ticks_since_reload_ > 20) Reload();
-  }
+  void OnReturn() override { Reload(); }  // back from the form or a decision: show the new state
 
  private:
   void Reload() {
-    ticks_since_reload_ = 0;
     auto r = app_.backend().ListApplications();
     load_error_ = r.status();
     if (!r.ok()) {
@@ -115,7 +111,6 @@ class ClerkHome : public Screen {
   std::vector<ApplicationSummary> apps_;
   Status load_error_;
   bool searching_ = false;
-  int ticks_since_reload_ = 0;
 };
 
 // ---------------------------------------------------------------- application form
