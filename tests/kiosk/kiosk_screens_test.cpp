@@ -275,7 +275,7 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   h.LoginAs(kiosk::Role::kAuditor);
   CHECK(h.Shows("Journal entries: 1 shown of 1."));
   h.Press(KEY_F(6));
-  CHECK(h.Shows("Audit log verified: 3 entries, root abcd"));
+  CHECK(h.Shows("Audit log verified: 3 entries. Root: abcd"));
   Snapshot("auditor-home");
   // No key of the auditor's screen reaches a state-changing call.
   for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);
