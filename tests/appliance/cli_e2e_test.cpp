@@ -128,7 +128,8 @@ TEST_CASE("accept: act create, FAT32 stick on a loop device, intake --accept, ve
   CHECK(seen_commit);
 }
 
-TEST_CASE("refuse act_mismatch: missing, extra, size and hash mismatch on an ISO; accept is refused, nothing stored") {
+TEST_CASE(
+    "refuse act_mismatch: missing, extra, size and hash mismatch on an ISO - accept is refused and nothing is stored") {
   World w;
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree);
@@ -191,7 +192,7 @@ TEST_CASE("refuse media_malfunction: a truncated disc image on a loop device") {
   CHECK(w.Deposits() == 0);
 }
 
-TEST_CASE("register track: not in the register is refused; the NDA must be signed by both before accepting") {
+TEST_CASE("register track: not in the register is refused - the NDA must be signed by both before accepting") {
   World w;
   w.AddApplication("REG-7", "register", "16/2026");
   std::string tree = w.MakeTree("tree");
@@ -220,7 +221,7 @@ TEST_CASE("register track: not in the register is refused; the NDA must be signe
   CHECK(w.Deposits() == 1);
 }
 
-TEST_CASE("hold for re-try: a corrected act accepts the held content; a refusal destroys it") {
+TEST_CASE("hold for re-try: a corrected act accepts the held content - a refusal destroys it") {
   World w;
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree);
