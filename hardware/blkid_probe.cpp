@@ -2,6 +2,10 @@
 
 #include <blkid/blkid.h>
 #include <fcntl.h>
+#include <linux/cdrom.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
 
 #include <memory>
 
@@ -72,6 +76,18 @@ Result<MediaIdentity> Probe(const std::string& device_or_image) {
   if (!fd) return Status::FromErrno(errno, "open " + device_or_image);
   auto r = ProbeFd(fd.get(), device_or_image);
   if (!r.ok()) return r.status().WithContext("probe " + device_or_image);
+  // Optical drives: the Media Catalog Number is the identifier a drive
+  // reports for the disc (the act's "CD serial number"); most data discs
+  // carry none, and then the field stays empty.
+  if (::ioctl(fd.get(), CDROM_GET_CAPABILITY, 0) >= 0) {
+    cdrom_mcn mcn{};
+    if (::ioctl(fd.get(), CDROM_GET_MCN, &mcn) == 0) {
+      std::string s(
+          reinterpret_cast<const char*>(mcn.medium_catalog_number),
+          strnlen(reinterpret_cast<const char*>(mcn.medium_catalog_number), sizeof mcn.medium_catalog_number));
+      if (s.find_first_not_of("0") != std::string::npos) r->disc_serial = s;
+    }
+  }
   return r;
 }
 

@@ -307,6 +307,20 @@ Classification Classify(const DeviceRecord& r, const OwnDisks& own) {
   return c;
 }
 
+void FillFromUdev(MediaIdentity& id, const DeviceRecord& r) {
+  auto first = [&](std::initializer_list<std::string> keys) {
+    for (const auto& k : keys) {
+      std::string v = k.rfind("usb.", 0) == 0 ? r.Sysattr(k) : r.Property(k);
+      if (!v.empty()) return v;
+    }
+    return std::string();
+  };
+  id.vendor = first({"ID_VENDOR", "usb.manufacturer"});
+  id.model = first({"ID_MODEL", "usb.product"});
+  id.serial = first({"ID_SERIAL_SHORT", "usb.serial", "ID_SERIAL"});
+  if (id.volume_id.empty()) id.volume_id = r.Property("ID_FS_LABEL");
+}
+
 DeviceMonitor::DeviceMonitor(DeviceSource& source, OwnDisks own) : source_(source), own_(std::move(own)) {}
 
 Result<std::vector<DeviceEvent>> DeviceMonitor::Enumerate() {

@@ -143,6 +143,10 @@ struct OwnDisks {
 /// (HID 0x03) or a network adapter is the BadUSB pattern.
 Classification Classify(const DeviceRecord& record, const OwnDisks& own);
 
+/// Adds what udev knows (vendor, model, serial; for optical media the
+/// ID_FS_LABEL volume id when blkid found none) to a blkid identity.
+void FillFromUdev(MediaIdentity& identity, const DeviceRecord& record);
+
 enum class DeviceEventKind : uint8_t { kPresent, kAdded, kRemoved, kMediaChanged };
 std::string_view DeviceEventKindName(DeviceEventKind kind);
 

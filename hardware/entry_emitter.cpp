@@ -81,9 +81,26 @@ Status EntryEmitter::StreamData(const EntryHeader& h, FileContent& content, std:
   };
   QOIMA_RETURN_IF_ERROR(send(first));
   buf_.resize(limits_.chunk_bytes);
+  bool zero_copy = true;
   while (sent < h.size) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf_.size(), h.size - sent));
-    auto n = content.Read(std::span<uint8_t>(buf_.data(), want));
+    Result<size_t> n = size_t{0};
+    std::span<const uint8_t> view;
+    if (zero_copy) {
+      auto v = content.View(want);
+      if (v.ok()) {
+        view = *v;
+        n = view.size();
+      } else if (v.status().code() == Code::kUnsupported) {
+        zero_copy = false;
+      } else {
+        n = v.status();
+      }
+    }
+    if (!zero_copy) {
+      n = content.Read(std::span<uint8_t>(buf_.data(), want));
+      if (n.ok()) view = std::span<const uint8_t>(buf_.data(), *n);
+    }
     if (!n.ok()) {
       QOIMA_RETURN_IF_ERROR(FailWalk(n.status(), ProblemClass::kCorruptFilesystem, h.raw_path));
       return n.status();
@@ -94,7 +111,8 @@ Status EntryEmitter::StreamData(const EntryHeader& h, FileContent& content, std:
       QOIMA_RETURN_IF_ERROR(FailWalk(st, ProblemClass::kTruncatedImage, h.raw_path));
       return st;
     }
-    QOIMA_RETURN_IF_ERROR(send(std::span<const uint8_t>(buf_.data(), *n)));
+    if (view.size() > h.size - sent) view = view.first(static_cast<size_t>(h.size - sent));
+    QOIMA_RETURN_IF_ERROR(send(view));
   }
   complete = true;
   return Status::Ok();

@@ -32,6 +32,10 @@ class FileContent {
   virtual ~FileContent() = default;
   /// Fills up to buf.size() bytes; 0 at the end.
   virtual Result<size_t> Read(std::span<uint8_t> buf) = 0;
+  /// Zero-copy variant of Read: a view of up to `max` next bytes inside the
+  /// reader's own buffer, valid until the next call; empty at the end.
+  /// Unsupported by default (the emitter then calls Read).
+  virtual Result<std::span<const uint8_t>> View(size_t /*max*/) { return Status::Unsupported("no zero-copy view"); }
   /// A fresh stream over the same content (for listing an archive after its
   /// bytes were streamed). Unsupported by default.
   virtual Result<std::unique_ptr<FileContent>> Reopen() { return Status::Unsupported("content cannot be re-read"); }

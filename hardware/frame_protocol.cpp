@@ -1,6 +1,6 @@
 #include "hardware/frame_protocol.h"
 
-#include <cstring>
+#include <algorithm>
 #include <limits>
 
 #include "hardware/display_name.h"
@@ -18,6 +18,7 @@ class PayloadWriter {
   void U64(uint64_t v) {
     for (int i = 0; i < 8; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
   }
+  void Raw(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
   void Str(std::string_view s, size_t max) {
     if (s.size() > max) s = s.substr(0, max);  // the decoder would reject longer strings
     U32(static_cast<uint32_t>(s.size()));
@@ -25,7 +26,7 @@ class PayloadWriter {
   }
   std::vector<uint8_t> Finish() {
     auto h = FrameEncoder::Header(type_, static_cast<uint32_t>(out_.size() - kFrameHeaderBytes));
-    std::memcpy(out_.data(), h.data(), h.size());
+    std::copy(h.begin(), h.end(), out_.begin());
     return std::move(out_);
   }
 
@@ -103,11 +104,9 @@ std::vector<uint8_t> FrameEncoder::Entry(const EntryHeader& e) {
 }
 
 std::vector<uint8_t> FrameEncoder::Data(std::span<const uint8_t> bytes) {
-  std::vector<uint8_t> out(kFrameHeaderBytes + bytes.size());
-  auto h = Header(FrameType::kData, static_cast<uint32_t>(bytes.size()));
-  std::memcpy(out.data(), h.data(), h.size());
-  if (!bytes.empty()) std::memcpy(out.data() + kFrameHeaderBytes, bytes.data(), bytes.size());
-  return out;
+  PayloadWriter w(FrameType::kData);
+  w.Raw(bytes);
+  return w.Finish();
 }
 
 std::vector<uint8_t> FrameEncoder::EntryEnd(bool complete) {
@@ -147,44 +146,82 @@ std::vector<uint8_t> FrameEncoder::End(const ReadSummary& s) {
 
 Status FrameDecoder::Feed(std::span<const uint8_t> bytes) {
   if (failed_) return Malformed("decoder already failed");
-  if (buf_start_ > 0 && buf_start_ == buf_.size()) {
-    buf_.clear();
-    buf_start_ = 0;
+  // Complete the partial frame held from the last call, then decode the
+  // rest in place (no copy of data payloads) and keep only a new partial tail.
+  while (!bytes.empty()) {
+    std::span<const uint8_t> view;
+    bool from_buffer = !buf_.empty();
+    if (from_buffer) {
+      size_t need = kFrameHeaderBytes;
+      if (buf_.size() >= kFrameHeaderBytes) {
+        uint32_t length = 0;
+        for (int i = 0; i < 4; ++i) length |= static_cast<uint32_t>(buf_[8 + i]) << (8 * i);
+        need = kFrameHeaderBytes + std::min<uint32_t>(length, kMaxFramePayload + 1);
+      }
+      size_t take = std::min(bytes.size(), need - std::min(need, buf_.size()));
+      if (buf_.size() < kFrameHeaderBytes) take = std::min(bytes.size(), kFrameHeaderBytes - buf_.size());
+      buf_.insert(buf_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+      bytes = bytes.subspan(take);
+      view = std::span<const uint8_t>(buf_.data(), buf_.size());
+    } else {
+      view = bytes;
+    }
+    size_t used = 0;
+    Status st = DecodeFrames(view, used);
+    if (!st.ok()) {
+      failed_ = true;
+      return st;
+    }
+    if (from_buffer) {
+      if (used == buf_.size()) buf_.clear();
+      // else: still incomplete; loop continues with more input (or ends).
+      if (used == 0 && bytes.empty()) break;
+    } else {
+      buf_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end());
+      bytes = {};
+    }
   }
-  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
-  while (buf_.size() - buf_start_ >= kFrameHeaderBytes) {
-    const uint8_t* h = buf_.data() + buf_start_;
+  return Status::Ok();
+}
+
+Status FrameDecoder::FeedFrame(std::span<const uint8_t> header, std::span<const uint8_t> payload) {
+  if (failed_ || !buf_.empty() || header.size() != kFrameHeaderBytes) {
+    QOIMA_RETURN_IF_ERROR(Feed(header));
+    return payload.empty() ? Status::Ok() : Feed(payload);
+  }
+  uint32_t length = 0;
+  for (int i = 0; i < 4; ++i) length |= static_cast<uint32_t>(header[8 + i]) << (8 * i);
+  if (length != payload.size()) {
+    QOIMA_RETURN_IF_ERROR(Feed(header));
+    return payload.empty() ? Status::Ok() : Feed(payload);
+  }
+  // Validate the header alone (DecodeFrames stops before the missing payload),
+  // then hand the payload over in place.
+  size_t used = 0;
+  Status st = DecodeFrames(header, used);
+  if (st.ok()) st = HandleFrame(static_cast<FrameType>(header[4]), payload);
+  if (!st.ok()) failed_ = true;
+  return st;
+}
+
+Status FrameDecoder::DecodeFrames(std::span<const uint8_t> in, size_t& used) {
+  used = 0;
+  while (in.size() - used >= kFrameHeaderBytes) {
+    const uint8_t* h = in.data() + used;
     uint32_t magic = 0, length = 0;
     for (int i = 0; i < 4; ++i) magic |= static_cast<uint32_t>(h[i]) << (8 * i);
     for (int i = 0; i < 4; ++i) length |= static_cast<uint32_t>(h[8 + i]) << (8 * i);
     uint8_t type = h[4];
-    Status st;
-    if (magic != kFrameMagic)
-      st = Malformed("bad magic");
-    else if (type < 1 || type > 6)
-      st = Malformed("unknown frame type " + std::to_string(type));
-    else if (h[5] != 0 || h[6] != 0 || h[7] != 0)
-      st = Malformed("reserved header bytes not zero");
-    else if (length > kMaxFramePayload)
-      st = Malformed("payload length " + std::to_string(length) + " exceeds " + std::to_string(kMaxFramePayload));
-    else if (finished_)
-      st = Malformed("frame after end frame");
-    if (!st.ok()) {
-      failed_ = true;
-      return st;
-    }
-    if (buf_.size() - buf_start_ < kFrameHeaderBytes + length) break;
-    st = HandleFrame(static_cast<FrameType>(type), std::span<const uint8_t>(h + kFrameHeaderBytes, length));
-    buf_start_ += kFrameHeaderBytes + length;
-    if (!st.ok()) {
-      failed_ = true;
-      return st;
-    }
-  }
-  // Compact so the buffer never holds more than one partial frame.
-  if (buf_start_ > 0) {
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(buf_start_));
-    buf_start_ = 0;
+    if (magic != kFrameMagic) return Malformed("bad magic");
+    if (type < 1 || type > 6) return Malformed("unknown frame type " + std::to_string(type));
+    if (h[5] != 0 || h[6] != 0 || h[7] != 0) return Malformed("reserved header bytes not zero");
+    if (length > kMaxFramePayload)
+      return Malformed("payload length " + std::to_string(length) + " exceeds " + std::to_string(kMaxFramePayload));
+    if (finished_) return Malformed("frame after end frame");
+    if (in.size() - used - kFrameHeaderBytes < length) break;
+    QOIMA_RETURN_IF_ERROR(
+        HandleFrame(static_cast<FrameType>(type), std::span<const uint8_t>(h + kFrameHeaderBytes, length)));
+    used += kFrameHeaderBytes + length;
   }
   return Status::Ok();
 }

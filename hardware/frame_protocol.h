@@ -70,6 +70,10 @@ class FrameDecoder {
   /// After an error the decoder refuses further input.
   Status Feed(std::span<const uint8_t> bytes);
 
+  /// Feeds one frame given as header and payload (the in-process path): no
+  /// copy of the payload when no partial frame is pending. Same checks as Feed.
+  Status FeedFrame(std::span<const uint8_t> header, std::span<const uint8_t> payload);
+
   /// Reports a problem the parent itself found (child crash, timeout,
   /// malformed frame) to the sink and counts it.
   Status ParentProblem(ProblemClass cls, std::string message, int64_t offset = -1);
@@ -80,7 +84,7 @@ class FrameDecoder {
   bool finished() const { return finished_; }
   /// True when an entry is open (OnEntry seen, OnEntryEnd not yet).
   bool in_entry() const { return in_entry_; }
-  /// Bytes buffered for an incomplete frame.
+  /// Bytes buffered for an incomplete frame (at most one frame).
   size_t pending() const { return buf_.size(); }
   const ReadSummary& summary() const { return summary_; }
   /// Problems the child reported, counted by the decoder.
@@ -91,11 +95,12 @@ class FrameDecoder {
 
  private:
   Status HandleFrame(FrameType type, std::span<const uint8_t> payload);
+  // Decodes whole frames from `in`; `used` receives the bytes consumed.
+  Status DecodeFrames(std::span<const uint8_t> in, size_t& used);
   Status Report(ProblemClass cls, std::string message, std::string path, int64_t offset);
   MediaSink& sink_;
   ReadLimits limits_;
-  std::vector<uint8_t> buf_;
-  size_t buf_start_ = 0;
+  std::vector<uint8_t> buf_;  // one partial frame carried between Feed calls
   std::set<std::string> seen_display_;
   std::string entry_display_;
   uint64_t entries_ = 0;

@@ -3,7 +3,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -95,12 +97,47 @@ class IsoContent : public FileContent {
   IsoContent(archive* a, BlockSource& src, std::string path, uint64_t size, std::unique_ptr<IsoHandle> own = {})
       : a_(a), src_(src), path_(std::move(path)), size_(size), own_(std::move(own)) {}
 
+  // Everything goes through View: mixing archive_read_data with
+  // archive_read_data_block would lose the part of a block the former kept.
   Result<size_t> Read(std::span<uint8_t> buf) override {
-    la_ssize_t n = archive_read_data(a_, buf.data(), buf.size());
-    if (n < 0) return Status::MediaUnreadable("ISO9660 data of " + path_ + ": " + ArchiveError(a_));
-    return static_cast<size_t>(n);
+    size_t done = 0;
+    while (done < buf.size()) {
+      QOIMA_ASSIGN_OR_RETURN(auto v, View(buf.size() - done));
+      if (v.empty()) break;
+      std::memcpy(buf.data() + done, v.data(), v.size());
+      done += v.size();
+    }
+    return done;
   }
   uint64_t Size() const override { return size_; }
+
+  // Zero-copy: libarchive's own block, with holes of sparse files as zeros.
+  Result<std::span<const uint8_t>> View(size_t max) override {
+    if (block_left_ == 0) {
+      if (eof_) return std::span<const uint8_t>();
+      const void* buf = nullptr;
+      size_t len = 0;
+      la_int64_t off = 0;
+      int r = archive_read_data_block(a_, &buf, &len, &off);
+      if (r == ARCHIVE_EOF) {
+        eof_ = true;
+        if (pos_ < size_) return Hole(max, size_);
+        return std::span<const uint8_t>();
+      }
+      if (r < ARCHIVE_WARN) return Status::MediaUnreadable("ISO9660 data of " + path_ + ": " + ArchiveError(a_));
+      block_ = static_cast<const uint8_t*>(buf);
+      block_left_ = len;
+      block_off_ = static_cast<uint64_t>(std::max<la_int64_t>(off, 0));
+    }
+    if (block_off_ > pos_) return Hole(max, block_off_);
+    size_t n = std::min(max, block_left_);
+    std::span<const uint8_t> out(block_, n);
+    block_ += n;
+    block_left_ -= n;
+    pos_ += n;
+    block_off_ += n;
+    return out;
+  }
 
   // libarchive reads an ISO in extent order only: a second reader is opened
   // and advanced to this entry (one extra directory pass per archive file).
@@ -119,11 +156,23 @@ class IsoContent : public FileContent {
   }
 
  private:
+  std::span<const uint8_t> Hole(size_t max, uint64_t until) {
+    static const std::vector<uint8_t> zeros(256 * 1024);
+    size_t n = static_cast<size_t>(std::min<uint64_t>({max, until - pos_, zeros.size()}));
+    pos_ += n;
+    return std::span<const uint8_t>(zeros.data(), n);
+  }
+
   archive* a_;
   BlockSource& src_;
   std::string path_;
   uint64_t size_;
   std::unique_ptr<IsoHandle> own_;
+  const uint8_t* block_ = nullptr;
+  size_t block_left_ = 0;
+  uint64_t block_off_ = 0;
+  uint64_t pos_ = 0;
+  bool eof_ = false;
 };
 
 }  // namespace

@@ -15,8 +15,7 @@ class DecoderFrameSink : public FrameSink {
   explicit DecoderFrameSink(FrameDecoder& dec) : dec_(dec) {}
   Status Write(std::span<const uint8_t> header, std::span<const uint8_t> payload) override {
     if (!error_.ok()) return error_;
-    error_ = dec_.Feed(header);
-    if (error_.ok() && !payload.empty()) error_ = dec_.Feed(payload);
+    error_ = dec_.FeedFrame(header, payload);
     return error_;
   }
   const Status& error() const { return error_; }

@@ -38,11 +38,10 @@ struct ReadLimits {
   uint32_t max_path_bytes = 4096;     // raw path length
   uint32_t chunk_bytes = 256 * 1024;  // data chunk size in frames (<= kMaxFramePayload)
   // Archives found on the media (listed, not extracted):
-  uint32_t archive_max_depth = 3;               // nesting of archives in archives
-  uint64_t archive_max_entries = 100'000;       // members per medium, all archives together
-  uint64_t archive_max_bytes = 4ull << 30;      // bytes decompressed while listing, all archives
-  uint64_t archive_max_ratio = 200;             // decompressed / compressed per archive
-  uint64_t archive_max_member_scan = 64 << 20;  // bytes of a nested member read to list it
+  uint32_t archive_max_depth = 3;           // nesting of archives in archives
+  uint64_t archive_max_entries = 100'000;   // members per medium, all archives together
+  uint64_t archive_max_bytes = 4ull << 30;  // bytes decompressed while listing, all archives
+  uint64_t archive_max_ratio = 200;         // decompressed / compressed per archive
   bool list_archives = true;
 };
 

@@ -172,7 +172,6 @@ std::vector<std::string> ChildArguments(const std::string& device, const ReadOpt
           "--ar-entries=" + std::to_string(l.archive_max_entries),
           "--ar-bytes=" + std::to_string(l.archive_max_bytes),
           "--ar-ratio=" + std::to_string(l.archive_max_ratio),
-          "--ar-scan=" + std::to_string(l.archive_max_member_scan),
           "--list-archives=" + std::to_string(l.list_archives ? 1 : 0)};
 }
 
@@ -204,8 +203,7 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   bool ok = num("set-ro", set_ro) && num("seccomp", sec) && num("max-entries", l.max_entries) &&
             num("max-depth", l.max_depth) && num("max-path", l.max_path_bytes) && num("chunk", l.chunk_bytes) &&
             num("ar-depth", l.archive_max_depth) && num("ar-entries", l.archive_max_entries) &&
-            num("ar-bytes", l.archive_max_bytes) && num("ar-ratio", l.archive_max_ratio) &&
-            num("ar-scan", l.archive_max_member_scan) && num("list-archives", list);
+            num("ar-bytes", l.archive_max_bytes) && num("ar-ratio", l.archive_max_ratio) && num("list-archives", list);
   o.set_device_read_only = set_ro != 0;
   o.sandbox.use_seccomp = sec != 0;
   l.list_archives = list != 0;

@@ -27,8 +27,7 @@ class World {
  public:
   World() {
     Must({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin", kAdminPw);
-    for (auto [login, role] : {std::pair{"clerk1", "clerk"}, {"officer1", "security_officer"},
-                               {"auditor1", "auditor"}})
+    for (auto [login, role] : {std::pair{"clerk1", "clerk"}, {"officer1", "security_officer"}, {"auditor1", "auditor"}})
       Must({"user", "add", login, "--role", role, "--surname", "Сейітова", "--name", "Әйгерім"}, "admin", kAdminPw,
            {"QOIMA_NEW_PASSWORD=" + std::string(login) + "-password-1"});
     AddApplication("IS-0042", "application", "15/2026");
@@ -79,8 +78,9 @@ class World {
     testing::MakeSampleTree(t, 512 * 1024);
     return t;
   }
-  std::string ActCreate(const std::string& tree, const std::string& code = "IS-0042", const std::string& disc = "") {
-    std::string out = tree + ".act.json";
+  std::string ActCreate(const std::string& tree, const std::string& code = "IS-0042", const std::string& disc = "",
+                        const std::string& suffix = ".act.json") {
+    std::string out = tree + suffix;
     Must({"act", "create", tree, "--application", code, "--software", "Е-Қойма", "--version", "1.0", "--disc", disc,
           "--out", out});
     return out;
@@ -123,11 +123,13 @@ TEST_CASE("accept: act create, FAT32 stick on a loop device, intake --accept, ve
   CHECK(audit["ok"] == true);
   json list = w.Json({"audit", "list"}, "auditor1", "auditor1-password-1");
   bool seen_commit = false;
-  for (const auto& e : list["entries"]) seen_commit = seen_commit || (e["action"] == "deposit.commit" && e["actor"] == "clerk1");
+  for (const auto& e : list["entries"])
+    seen_commit = seen_commit || (e["action"] == "deposit.commit" && e["actor"] == "clerk1");
   CHECK(seen_commit);
 }
 
-TEST_CASE("refuse act_mismatch: missing, extra, size and hash mismatch on an ISO; accept is refused, nothing stored") {
+TEST_CASE(
+    "refuse act_mismatch: missing, extra, size and hash mismatch on an ISO - accept is refused and nothing is stored") {
   World w;
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree);
@@ -135,18 +137,18 @@ TEST_CASE("refuse act_mismatch: missing, extra, size and hash mismatch on an ISO
   json m = json::parse(testing::ReadFile(act));
   std::string first = m["files"][0]["path"];
   std::string second = m["files"][1]["path"];
-  REQUIRE(::unlink((tree + "/" + first).c_str()) == 0);                   // missing
-  testing::WriteFile(tree + "/extra.txt", "not in the act");             // extra
+  REQUIRE(::unlink((tree + "/" + first).c_str()) == 0);       // missing
+  testing::WriteFile(tree + "/extra.txt", "not in the act");  // extra
   std::string body = testing::ReadFile(tree + "/" + second);
-  body[0] = static_cast<char>(body[0] ^ 1);                               // hash mismatch (same size)
+  body[0] = static_cast<char>(body[0] ^ 1);  // hash mismatch (same size)
   testing::WriteFile(tree + "/" + second, body);
   std::string third = m["files"][2]["path"];
   testing::WriteFile(tree + "/" + third, testing::ReadFile(tree + "/" + third) + "more");  // size mismatch
   testing::LoopDevice dev(w.Image(tree, testing::FsType::kIso9660));
 
   int rc = 0;
-  json v = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()}, "clerk1",
-                  kClerkPw, &rc);
+  json v = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()}, "clerk1", kClerkPw,
+                  &rc);
   CHECK(rc == 3);
   auto counts = v["media"][0]["summary"].get<std::string>();
   INFO(v.dump(2));
@@ -177,8 +179,8 @@ TEST_CASE("refuse media_malfunction: a truncated disc image on a loop device") {
   REQUIRE(::truncate(img.c_str(), static_cast<off_t>(size) / 2) == 0);
   testing::LoopDevice dev(img);
   int rc = 0;
-  json v = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()}, "clerk1",
-                  kClerkPw, &rc);
+  json v = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()}, "clerk1", kClerkPw,
+                  &rc);
   INFO(v.dump(2));
   CHECK(rc == 3);
   bool malfunction = false;
@@ -190,7 +192,7 @@ TEST_CASE("refuse media_malfunction: a truncated disc image on a loop device") {
   CHECK(w.Deposits() == 0);
 }
 
-TEST_CASE("register track: not in the register is refused; the NDA must be signed by both before accepting") {
+TEST_CASE("register track: not in the register is refused - the NDA must be signed by both before accepting") {
   World w;
   w.AddApplication("REG-7", "register", "16/2026");
   std::string tree = w.MakeTree("tree");
@@ -219,7 +221,7 @@ TEST_CASE("register track: not in the register is refused; the NDA must be signe
   CHECK(w.Deposits() == 1);
 }
 
-TEST_CASE("hold for re-try: a corrected act accepts the held content; a refusal destroys it") {
+TEST_CASE("hold for re-try: a corrected act accepts the held content - a refusal destroys it") {
   World w;
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree);
@@ -233,7 +235,7 @@ TEST_CASE("hold for re-try: a corrected act accepts the held content; a refusal 
   // The same act still does not match.
   CHECK(w.Run({"decide", id, "accept"}).exit_code == 6);
   // The depositor brings a corrected act.
-  std::string fixed = w.ActCreate(tree);
+  std::string fixed = w.ActCreate(tree, "IS-0042", "", ".fixed.json");
   json acc = w.Json({"decide", id, "accept", "--manifest", fixed});
   CHECK(acc["state"] == "accepted");
   CHECK(w.Run({"decide", id, "refuse", "--reason", "act_mismatch"}).exit_code == 6);
@@ -292,8 +294,8 @@ TEST_CASE("two discs, original and copy: a medium swapped between copies is name
   CHECK(ok["media"][2]["copy"] == "copy 1");
 
   auto swapped = base;  // the copy of disc 1 is really disc 2
-  swapped.insert(swapped.end(), {"--medium", o1.path() + "," + disc1, "--medium", o2.path() + "," + disc2,
-                                 "--medium", o2.path() + "," + disc1 + ",copy=copy 1"});
+  swapped.insert(swapped.end(), {"--medium", o1.path() + "," + disc1, "--medium", o2.path() + "," + disc2, "--medium",
+                                 o2.path() + "," + disc1 + ",copy=copy 1"});
   int rc = 0;
   json bad = w.Json(swapped, "clerk1", kClerkPw, &rc);
   CHECK(rc == 3);
@@ -307,8 +309,8 @@ TEST_CASE("roles are enforced in appliance/ and repeated wrong passwords lock th
   World w;
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree);
-  auto denied = w.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", tree},
-                      "auditor1", "auditor1-password-1");
+  auto denied = w.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", tree}, "auditor1",
+                      "auditor1-password-1");
   CHECK(denied.exit_code == 4);
   CHECK(denied.err.find("may not intake") != std::string::npos);
   CHECK(w.Run({"user", "list"}, "clerk1", kClerkPw).exit_code == 4);

@@ -127,6 +127,11 @@ TEST_CASE("start-up enumeration classifies USB storage, BadUSB, optical, own and
     CHECK(e.record.Property("ID_SERIAL_SHORT") == "4C530001");
     CHECK(e.record.Sysattr("usb.serial") == "4C530001");
     CHECK(e.record.usb_interfaces.size() == 1);
+    MediaIdentity id;
+    FillFromUdev(id, e.record);
+    CHECK(id.vendor == "SanDisk");
+    CHECK(id.model == "Cruzer");
+    CHECK(id.serial == "4C530001");
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "hardware/display_name.h"
 #include "tests/hardware/media_test_util.h"
 
 using namespace qoima;
@@ -134,4 +135,25 @@ TEST_CASE("10k empty files are all reported and an entry limit below that refuse
   auto r2 = ReadMedia(loop.path(), opt, limited);
   REQUIRE_FALSE(r2.ok());
   CHECK(r2.status().code() == Code::kLimitExceeded);
+}
+
+TEST_CASE("a FAT directory entry named like a parent reference is a plain name, never a traversal") {
+  TempDir dir("qoima-hw");
+  Sh("cd '" + dir.path() + "' && truncate -s 2M f.img && mkfs.fat -F 12 f.img >/dev/null && echo dots > DOTS.TXT && " +
+     "mcopy -i f.img DOTS.TXT ::/");
+  // Rewrite the short name "DOTS    TXT" to "..      TXT" in the root directory.
+  std::string img = ReadFile(dir.Sub("f.img"));
+  auto at = img.find("DOTS    TXT");
+  REQUIRE(at != std::string::npos);
+  img.replace(at, 11, "..      TXT");
+  WriteFile(dir.Sub("f.img"), img);
+  LoopDevice loop(dir.Sub("f.img"));
+  CollectingSink sink;
+  auto r = ReadMedia(loop.path(), TestReadOptions(), sink);
+  INFO(r.status().ToString() << "\n" << sink.ProblemsText());
+  REQUIRE(r.ok());
+  REQUIRE(sink.entries.size() == 1);
+  CHECK(sink.entries[0].header.raw_path == "...TXT");
+  CHECK(sink.entries[0].data == "dots\n");
+  for (auto& e : sink.entries) CHECK(CheckPathSafety(e.header.raw_path).empty());
 }

@@ -20,7 +20,7 @@ void ReadsTreeFrom(FsType type) {
   auto r = ReadMedia(loop.path(), TestReadOptions(), sink);
   INFO(FsTypeName(type) << ": " << r.status().ToString() << "\n" << sink.ProblemsText());
   REQUIRE(r.ok());
-  CHECK(CompareWithTree(sink, files).empty());
+  CHECK(CompareWithTree(sink, files) == "");
   CHECK(sink.problems.empty());
   CHECK(r->files == files.size());
   CHECK(r->volume_label == "QOIMA_TEST");

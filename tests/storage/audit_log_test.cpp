@@ -241,3 +241,31 @@ TEST_CASE("audit verify rejects a forged checkpoint signature and an untrusted k
     CHECK(r->problem.find("untrusted key") != std::string::npos);
   }
 }
+
+TEST_CASE("audit log matches the worked example of docs/storage.md") {
+  // The same three events and hashes as the shell example in docs/storage.md.
+  Fixture f;
+  REQUIRE(f.log->Append({"2026-11-26T09:00:00Z", "aigerim", "clerk", "session.start", "session", "success", ""}).ok());
+  REQUIRE(f.log
+              ->Append({"2026-11-26T09:05:00Z", "aigerim", "clerk", "deposit.commit", "deposit:1", "success",
+                        "accepted per act 17"})
+              .ok());
+  REQUIRE(f.log
+              ->Append({"2026-11-26T09:10:00Z", "daniyar", "auditor", "file.read", "deposit:1/file:2", "success",
+                        "owner request of 2026-11-20"})
+              .ok());
+  auto p = f.log->ProveInclusion(2);
+  REQUIRE(p.ok());
+  CHECK(qoima::crypto::Hex(p->leaf_hash) == "3bd0f71de005ee140f22b32b874afab744c44f9fc646026906f45d86fc94fa07");
+  REQUIRE(p->path.size() == 1);
+  CHECK(qoima::crypto::Hex(p->path[0]) == "ae00de39b99cfe79b5071d1f9c0a00f430e829064503a3effca3834208df6a19");
+  CHECK(qoima::crypto::Hex(*f.log->Root()) == "9bed27be04bf6a91a5e3ad616fb0d9b8d0ae8fba41c495add82a9e91ada3d971");
+  CHECK(qoima::crypto::Hex(*f.log->RootAt(1)) == "9b065ec54573c671d83edc0f05cf662428c860885ace26a9f0ebdbb00eefa349");
+  auto c = f.log->ProveConsistency(2, 3);
+  REQUIRE(c.ok());
+  REQUIRE(c->size() == 1);
+  CHECK(qoima::crypto::Hex((*c)[0]) == "3bd0f71de005ee140f22b32b874afab744c44f9fc646026906f45d86fc94fa07");
+  CHECK(CheckpointText(3, *f.log->Root(), "2026-11-26T09:15:00Z") ==
+        "qoima-audit-checkpoint-v1\n3\n9bed27be04bf6a91a5e3ad616fb0d9b8d0ae8fba41c495add82a9e91ada3d971\n"
+        "2026-11-26T09:15:00Z\n");
+}

@@ -2,13 +2,19 @@
 // directory fsyncs (FaultEnv), and a real ext4 on a loop device that fills
 // up (SQLite's own writes hit ENOSPC too). Each intake fails cleanly: nothing
 // half-stored, earlier deposits intact, the store and the log verify.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "common/subprocess.h"
+#include "common/unique_fd.h"
 #include "storage/store.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/temp_dir.h"
@@ -120,7 +126,16 @@ class TinyExt4 {
     REQUIRE(qoima::RunChecked({"mkfs.ext4", "-q", "-F", "-m", "0", "-b", "1024", "-O", "^has_journal", image_}).ok());
     fs::create_directories(mnt_);
     loop_ = std::make_unique<LoopDevice>(image_, false);
-    REQUIRE(::mount(loop_->path().c_str(), mnt_.c_str(), "ext4", 0, nullptr) == 0);
+    {
+      // Another test may have left BLKROSET on this (reused) loop device: clear it.
+      qoima::UniqueFd dev(::open(loop_->path().c_str(), O_RDONLY | O_CLOEXEC));
+      REQUIRE(dev.valid());
+      int ro = 0;
+      REQUIRE(::ioctl(dev.get(), BLKROSET, &ro) == 0);
+    }
+    int rc = ::mount(loop_->path().c_str(), mnt_.c_str(), "ext4", 0, nullptr);
+    INFO("mount " << loop_->path() << " on " << mnt_ << ": " << std::strerror(errno));
+    REQUIRE(rc == 0);
     mounted_ = true;
   }
   ~TinyExt4() {
