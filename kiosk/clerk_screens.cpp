@@ -331,9 +331,11 @@ class IntakeProgressScreen : public Screen {
     // Progress bar.
     int bar = width - 8;
     double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0.0;
-    int filled = static_cast<int>(frac * bar);
-    std::string line = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-                       std::string(static_cast<std::size_t>(bar - filled), '.') + "]";
+    int filled = std::clamp(static_cast<int>(frac * bar), 0, std::max(bar, 0));
+    std::string line = "[";
+    line.append(static_cast<std::size_t>(filled), '#');
+    line.append(static_cast<std::size_t>(std::max(bar - filled, 0)), '.');
+    line += ']';
     DrawText(win, top + 7, 3, width - 6, line, COLOR_PAIR(kPairOk));
     DrawText(win, top + 9, 3, width - 6, p.current_path, A_DIM);
     DrawText(win, top + 10, 3, width - 6,
