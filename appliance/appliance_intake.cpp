@@ -59,18 +59,19 @@ class StoreContentSink final : public ContentSink {
     return Status::Ok();
   }
   Status Write(std::span<const uint8_t> chunk) override {
-    if (!writer_) return Status::Ok();
+    if (!writer_) return Fail(Status::Internal("data outside a file"));
     Status s = writer_->Write(chunk);
     return s.ok() ? s : Fail(s);
   }
-  Status EndFile(bool complete, const crypto::Sha256Digest& sha256) override {
-    if (!writer_) return Status::Ok();
+  bool HashesContent() const override { return true; }
+  Result<std::optional<crypto::Sha256Digest>> EndFile(bool complete) override {
+    if (!writer_) return Fail(Status::Internal("file ended without a writer"));
     std::unique_ptr<storage::ObjectWriter> w = std::move(writer_);
-    if (!complete) return Status::Ok();  // dropping the writer discards the partial object
+    // Dropping the writer discards a partial object.
+    if (!complete) return std::optional<crypto::Sha256Digest>();
     auto ref = w->Finish();
     if (!ref.ok()) return Fail(ref.status());
-    if (ref->sha256 != sha256) return Fail(Status::Internal("store and reader disagree on a file's SHA-256"));
-    return Status::Ok();
+    return std::optional<crypto::Sha256Digest>(ref->sha256);
   }
   /// Non-OK when the store (not the medium) failed: the intake must stop.
   const Status& store_failure() const { return failure_; }

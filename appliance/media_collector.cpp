@@ -32,7 +32,7 @@ Status MediaCollector::OnEntry(const hardware::EntryHeader& h) {
   if (h.type == hardware::EntryType::kFile) {
     in_file_ = true;
     received_ = 0;
-    hasher_.emplace();
+    if (!content_.HashesContent()) hasher_.emplace();
     return content_.BeginFile(h).WithContext(h.display_path);
   }
   return Status::Ok();
@@ -40,7 +40,7 @@ Status MediaCollector::OnEntry(const hardware::EntryHeader& h) {
 
 Status MediaCollector::OnData(std::span<const uint8_t> chunk) {
   if (!in_file_) return Status::Internal("reader sent data outside a file");
-  hasher_->Update(chunk);
+  if (hasher_) hasher_->Update(chunk);
   received_ += chunk.size();
   bytes_ += chunk.size();
   return content_.Write(chunk).WithContext(files_.back().path);
@@ -50,17 +50,22 @@ Status MediaCollector::OnEntryEnd(bool complete) {
   if (!in_file_) return Status::Ok();
   in_file_ = false;
   ObservedFile& f = files_.back();
-  crypto::Sha256Digest digest = hasher_->Finish();
+  std::optional<crypto::Sha256Digest> local;
+  if (hasher_) local = hasher_->Finish();
   hasher_.reset();
   bool whole = complete && received_ == f.size && f.readable;
+  auto sunk = content_.EndFile(whole);
+  if (!sunk.ok()) return sunk.status().WithContext(f.path);
   if (whole) {
-    f.sha256 = crypto::Hex(digest);
+    if (!local) local = *sunk;
+    if (!local) return Status::Internal("no SHA-256 for " + f.path);
+    f.sha256 = crypto::Hex(*local);
   } else {
     f.readable = false;
     if (f.problem.empty())
       f.problem = "read stopped after " + std::to_string(received_) + " of " + std::to_string(f.size) + " bytes";
   }
-  return content_.EndFile(whole, digest).WithContext(f.path);
+  return Status::Ok();
 }
 
 Status MediaCollector::OnArchiveMember(const hardware::ArchiveMember&) {

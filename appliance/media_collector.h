@@ -26,11 +26,14 @@ namespace qoima::appliance {
 class ContentSink {
  public:
   virtual ~ContentSink() = default;
+  /// True when the sink hashes the bytes itself (the store's object writer
+  /// does): the collector then takes EndFile's digest instead of hashing twice.
+  virtual bool HashesContent() const { return false; }
   virtual Status BeginFile(const hardware::EntryHeader& header) = 0;
   virtual Status Write(std::span<const uint8_t> chunk) = 0;
   /// `complete` false: the read stopped short; the sink discards the partial
-  /// object. Otherwise `sha256` is the digest of every byte written.
-  virtual Status EndFile(bool complete, const crypto::Sha256Digest& sha256) = 0;
+  /// object. Returns the sink's SHA-256 of the file when HashesContent().
+  virtual Result<std::optional<crypto::Sha256Digest>> EndFile(bool complete) = 0;
 };
 
 /// Keeps nothing (verification only: `qoima scan`).
@@ -38,7 +41,7 @@ class DiscardingContentSink final : public ContentSink {
  public:
   Status BeginFile(const hardware::EntryHeader&) override { return Status::Ok(); }
   Status Write(std::span<const uint8_t>) override { return Status::Ok(); }
-  Status EndFile(bool, const crypto::Sha256Digest&) override { return Status::Ok(); }
+  Result<std::optional<crypto::Sha256Digest>> EndFile(bool) override { return std::optional<crypto::Sha256Digest>(); }
 };
 
 class MediaCollector final : public hardware::MediaSink {

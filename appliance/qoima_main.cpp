@@ -79,7 +79,7 @@ void PrintJson(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 const char* kUsage =
     "usage: qoima [--tcti TCTI] [--state DIR] [--json] COMMAND ...\n"
     "  version | selftest\n"
-    "  init --admin LOGIN --surname S --name N [--patronymic P] [--pcr 0,2,4,7] [--shares 3 --threshold 2]\n"
+    "  init --admin LOGIN --surname S --name N [--patronymic P] [--pcr 0,2,4,7|none] [--shares 3 --threshold 2]\n"
     "  user add LOGIN --role clerk|security_officer|auditor|admin --surname S --name N [--patronymic P]\n"
     "  user list | user passwd LOGIN | user unlock LOGIN | user disable LOGIN | user enable LOGIN\n"
     "  application add --form FORM.json --number N --received YYYY-MM-DD --state-body S --head NAME\n"
@@ -266,8 +266,10 @@ int CmdInit(const Globals& g, const CliArgs& a) {
   auto pw = ReadSecret(a.Get("password-fd"), "QOIMA_PASSWORD", "password");
   if (!pw.ok()) return Report(g, pw.status());
   req.admin.password = *pw;
-  if (auto pcr = a.Get("pcr")) {
-    for (const auto& p : Split(*pcr, ','))
+  // Bound to the firmware, boot loader and Secure Boot state unless told otherwise.
+  std::string pcr = a.GetOr("pcr", "0,2,4,7");
+  if (pcr != "none") {
+    for (const auto& p : Split(pcr, ','))
       if (!p.empty()) req.provision.pcrs.push_back(std::atoi(p.c_str()));
   }
   req.provision.shares = std::atoi(a.GetOr("shares", "3").c_str());

@@ -28,11 +28,10 @@ namespace qoima::kiosk {
 
 struct AppOptions {
   int idle_lock_seconds = 300;
-  /// When set, one line "<microseconds>" per handled key: time from reading
-  /// the key to the end of the screen update (the e2e harness reads it).
+  /// When set: first a line "start_ms <ms>" (process start to the first
+  /// screen), then one line "<microseconds>" per handled key: time from
+  /// reading the key to the end of the screen update (the e2e harness reads it).
   std::FILE* timing_log = nullptr;
-  /// Device state is refreshed this often.
-  int device_poll_seconds = 5;
 };
 
 class App : public AppContext {
@@ -81,7 +80,6 @@ class App : public AppContext {
   bool message_is_error_ = false;
   DeviceState device_;
   std::chrono::steady_clock::time_point last_key_;
-  std::chrono::steady_clock::time_point last_device_poll_;
 };
 
 }  // namespace qoima::kiosk

@@ -1,104 +1,277 @@
 #include "kiosk/appliance_backend.h"
 
-#include "appliance/selftest.h"
+#include <cstdlib>
+#include <ctime>
+
+#include "appliance/appliance.h"
 
 namespace qoima::kiosk {
 namespace {
 
-// appliance/ in this build offers the self-test only; users, applications,
-// intake, decisions, approvals and the journal arrive with the appliance
-// branch. Until then each call says so instead of pretending.
+/// Most journal / audit rows loaded into a list (the widget stays fast far beyond).
+constexpr std::uint64_t kMaxListedRows = 1'000'000;
+
 Status Missing(const char* what) {
   return Status::FailedPrecondition(std::string(what) + " is not provided by appliance/ in this build");
+}
+
+Role ToKiosk(appliance::Role r) {
+  switch (r) {
+    case appliance::Role::kClerk: return Role::kClerk;
+    case appliance::Role::kSecurityOfficer: return Role::kSecurityOfficer;
+    case appliance::Role::kAuditor: return Role::kAuditor;
+    case appliance::Role::kAdmin: return Role::kAdmin;
+  }
+  return Role::kClerk;
+}
+
+DiffKind ToKiosk(appliance::DiffKind k) {
+  switch (k) {
+    case appliance::DiffKind::kMatched: return DiffKind::kMatch;
+    case appliance::DiffKind::kMissing: return DiffKind::kMissing;
+    case appliance::DiffKind::kExtra: return DiffKind::kExtra;
+    case appliance::DiffKind::kSizeMismatch: return DiffKind::kSizeMismatch;
+    case appliance::DiffKind::kHashMismatch: return DiffKind::kHashMismatch;
+    case appliance::DiffKind::kDateMismatch: return DiffKind::kDateMismatch;
+    case appliance::DiffKind::kUnreadable: return DiffKind::kUnreadable;
+    case appliance::DiffKind::kNameCollision: return DiffKind::kNameCollision;
+  }
+  return DiffKind::kUnreadable;
+}
+
+appliance::RefusalReason ToAppliance(RefusalReason r) {
+  switch (r) {
+    case RefusalReason::kNotInRegister: return appliance::RefusalReason::kNotInRegister;
+    case RefusalReason::kActMismatch: return appliance::RefusalReason::kActMismatch;
+    case RefusalReason::kMediaDefective: return appliance::RefusalReason::kMediaMalfunction;
+  }
+  return appliance::RefusalReason::kActMismatch;
+}
+
+std::string Today() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// The appliance says "(N attempt(s) left before the account locks)"; the
+// login screen shows the number on its own line when it is there.
+std::optional<int> AttemptsLeft(const std::string& message) {
+  auto pos = message.find(" attempt(s) left");
+  if (pos == std::string::npos) return std::nullopt;
+  auto open = message.rfind('(', pos);
+  if (open == std::string::npos) return std::nullopt;
+  return std::atoi(message.c_str() + open + 1);
 }
 
 }  // namespace
 
 ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(std::move(options)) {
-  device_.detail = "checking";
-  monitor_ = std::thread([this] { MonitorLoop(); });
+  // Unsealing the keyring takes TPM round trips: do it off the UI thread so
+  // the login screen shows at once; a Login meanwhile waits on the mutex.
+  if (!options_.open_at_start) return;
+  opener_ = std::thread([this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    (void)EnsureOpen();
+  });
 }
 
 ApplianceBackend::~ApplianceBackend() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  monitor_.join();
+  if (opener_.joinable()) opener_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (appliance_ && actor_) (void)appliance_->EndSession();
 }
 
-void ApplianceBackend::MonitorLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    appliance::SelfTestOptions opt{options_.tcti, options_.state_dir};
-    DeviceState d;
-    d.checked = true;
-    d.tpm_ok = true;
-    d.store_ok = true;
-    for (const auto& c : appliance::RunSelfTest(opt)) {
-      if (c.status.ok()) continue;
-      if (c.name == "tpm") d.tpm_ok = false;
-      if (c.name == "store") d.store_ok = false;
-      if (d.detail.empty()) d.detail = c.name + ": " + c.status.ToString();
-    }
-    lock.lock();
-    device_ = d;
-    cv_.wait_for(lock, options_.device_refresh, [this] { return stop_; });
+Status ApplianceBackend::EnsureOpen() {
+  if (appliance_) return Status::Ok();
+  // Not open yet, or the last open failed: try again (a TPM that came back,
+  // a state provisioned since).
+  open_attempted_ = true;
+  appliance::ApplianceOptions opt;
+  opt.tcti = options_.tcti;
+  opt.state_dir = options_.state_dir;
+  auto opened = appliance::Appliance::Open(opt);
+  DeviceState d;
+  d.checked = true;
+  if (opened.ok()) {
+    d.tpm_ok = d.store_ok = true;
+    appliance_ = std::move(*opened);
+  } else {
+    Code c = opened.status().code();
+    bool tpm_fault = c == Code::kTpmError || c == Code::kPolicyMismatch || c == Code::kLockout;
+    d.tpm_ok = !tpm_fault;
+    d.store_ok = false;
+    d.detail = opened.status().ToString();
   }
+  {
+    std::lock_guard<std::mutex> lock(device_mu_);
+    device_ = d;
+  }
+  open_status_ = opened.ok() ? Status::Ok() : opened.status().WithContext("open the appliance");
+  return open_status_;
+}
+
+Result<appliance::Actor> ApplianceBackend::CurrentActor() const {
+  if (!actor_) return Status::PermissionDenied("nobody is logged in");
+  return *actor_;
 }
 
 DeviceState ApplianceBackend::QueryDevice() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(device_mu_);
   return device_;
 }
 
 LoginOutcome ApplianceBackend::Login(const std::string& login, const std::string& password) {
-  (void)login;
-  (void)password;
+  std::lock_guard<std::mutex> lock(mu_);
   LoginOutcome out;
-  out.status = Missing("user login");
+  out.status = EnsureOpen();
+  if (!out.status.ok()) return out;
+  auto actor = appliance_->Login(login, password);
+  if (!actor.ok()) {
+    out.status = actor.status();
+    if (out.status.code() == Code::kAuthFailed) out.attempts_left = AttemptsLeft(out.status.message());
+    return out;
+  }
+  if (actor_ && actor_->username != actor->username) (void)appliance_->EndSession();
+  actor_ = std::make_unique<appliance::Actor>(*actor);
+  out.user = UserInfo{actor->username, actor->username, ToKiosk(actor->role)};
   return out;
 }
 
-void ApplianceBackend::Logout() {}
+void ApplianceBackend::Logout() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (appliance_ && actor_) (void)appliance_->EndSession();  // signs a checkpoint over the session
+  actor_.reset();
+  verified_.clear();
+}
 
 Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
-  return Missing("the journal of applications");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::JournalEntry> journal, appliance_->Journal(actor));
+  std::vector<ApplicationSummary> out;
+  for (const appliance::JournalEntry& e : journal) {
+    ApplicationSummary a;
+    a.id = e.portal_code;
+    a.number = std::to_string(e.number);
+    a.received_date = e.received_date;
+    a.state_body = e.state_body;
+    auto app = appliance_->GetApplication(actor, e.portal_code);
+    a.software_name = app.ok() ? app->software_name : e.portal_code;
+    a.state = e.portal_code;
+    out.push_back(std::move(a));
+    if (out.size() >= kMaxListedRows) break;
+  }
+  return out;
 }
 
-Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm& form) {
-  (void)form;
-  return Missing("application registration");
+Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  appliance::Application a;
+  a.track = f.track == Track::kRegister ? appliance::Track::kRegister : appliance::Track::kApplication;
+  a.portal_code = f.system_code;
+  a.applicant = f.applicant;
+  a.software_name = f.software_name;
+  a.version = f.version;
+  a.language = f.language;
+  a.annotation = f.annotation;
+  a.owner.full_name = f.state_body;
+  a.register_entry = f.register_entry;
+  a.signed_date = Today();
+  if (!f.copies.empty()) {
+    char* end = nullptr;
+    long copies = std::strtol(f.copies.c_str(), &end, 10);
+    if (end == f.copies.c_str() || *end != '\0')
+      return Status::InvalidArgument("copies: '" + f.copies + "' is not a number");
+    a.copies = static_cast<int>(copies);
+  }
+  if (!f.medium_name.empty()) a.items.push_back({f.medium_name, "", 0, 0, true});
+  appliance::JournalEntry e;
+  e.application_number = f.system_code;
+  e.received_date = Today();
+  e.state_body = f.state_body;
+  e.applicant_head = f.applicant_head;
+  QOIMA_ASSIGN_OR_RETURN(int64_t number, appliance_->RegisterApplication(actor, a, e));
+  return std::to_string(number);
 }
 
-Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() { return Missing("media detection"); }
+Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() {
+  // appliance/ has no media detection call yet: the clerk names the device.
+  return std::vector<MediaInfo>{};
+}
 
 Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_id, const MediaInfo& media,
+                                                 const std::string& manifest_path,
                                                  const std::function<void(const IntakeProgress&)>& progress,
                                                  const std::atomic<bool>& cancel) {
-  (void)application_id;
-  (void)media;
-  (void)progress;
-  (void)cancel;
-  return Missing("intake");
+  (void)progress;  // appliance::Intake reports no progress yet
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancel) return Status::Cancelled("reading cancelled");
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  appliance::IntakeRequest req;
+  req.application = application_id;
+  req.manifest_path = manifest_path;
+  req.media.push_back({media.device, "", "original"});
+  req.action = appliance::IntakeAction::kVerifyOnly;
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
+  IntakeResult r;
+  r.intake_id = std::to_string(outcome.intake_id);
+  for (const appliance::MediumCheck& m : outcome.media) {
+    for (const std::string& p : m.diff.medium_problems) r.rows.push_back({DiffKind::kMediumProblem, m.device, 0, p});
+    for (const appliance::DiffItem& d : m.diff.items) {
+      DiffRow row;
+      row.kind = ToKiosk(d.kind);
+      row.path = d.path.empty() ? d.raw_path : d.path;
+      row.detail = d.detail.empty() ? d.expected + (d.actual.empty() ? "" : " / " + d.actual) : d.detail;
+      r.rows.push_back(std::move(row));
+    }
+  }
+  verified_[r.intake_id] = {application_id, media.device, manifest_path};
+  return r;
 }
 
 Status ApplianceBackend::Accept(const std::string& intake_id, bool nda_confirmed) {
-  (void)intake_id;
-  (void)nda_confirmed;
-  return Missing("acceptance");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  auto it = verified_.find(intake_id);
+  if (it == verified_.end()) return Status::NotFound("intake " + intake_id + " was not read in this session");
+  if (!nda_confirmed) return Status::Cancelled("the act and the NDA are not signed yet");
+  // Acceptance reads the media again in one pass, sealing while reading; the
+  // appliance re-checks everything and refuses when the evidence changed.
+  appliance::IntakeRequest req;
+  req.application = it->second.application;
+  req.manifest_path = it->second.manifest_path;
+  req.media.push_back({it->second.device, "", "original"});
+  req.action = appliance::IntakeAction::kAccept;
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
+  if (outcome.state != "accepted") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
+  verified_.erase(it);
+  return Status::Ok();
 }
 
 Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) {
-  (void)intake_id;
-  (void)reason;
-  (void)text;
-  return Missing("refusal");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  char* end = nullptr;
+  long long id = std::strtoll(intake_id.c_str(), &end, 10);
+  if (intake_id.empty() || *end != '\0') return Status::InvalidArgument("intake id '" + intake_id + "'");
+  appliance::DecideRequest req;
+  req.accept = false;
+  req.reasons = {ToAppliance(reason)};
+  req.reason_text = text;
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
+  if (outcome.state != "refused") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
+  verified_.erase(intake_id);
+  return Status::Ok();
 }
 
-Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() { return Missing("approvals"); }
+Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
+  return Missing("the list of two-person approval requests");
+}
 
 Status ApplianceBackend::Approve(const std::string& approval_id, const std::string& second_login,
                                  const std::string& second_password) {
@@ -108,11 +281,34 @@ Status ApplianceBackend::Approve(const std::string& approval_id, const std::stri
   return Missing("two-person approval");
 }
 
-Result<std::vector<JournalEntry>> ApplianceBackend::Journal() { return Missing("the journal"); }
+Result<std::vector<JournalEntry>> ApplianceBackend::Journal() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> events, appliance_->AuditEntries(actor, 0, kMaxListedRows));
+  std::vector<JournalEntry> out;
+  out.reserve(events.size());
+  for (const storage::AuditEvent& e : events)
+    out.push_back({e.time, e.actor, e.role, e.action, e.object, e.outcome == "success" ? "ok" : e.outcome});
+  return out;
+}
 
 AuditVerification ApplianceBackend::VerifyAudit() {
+  std::lock_guard<std::mutex> lock(mu_);
   AuditVerification v;
-  v.status = Missing("audit log verification");
+  auto actor = CurrentActor();
+  if (!actor.ok()) {
+    v.status = actor.status();
+    return v;
+  }
+  auto report = appliance_->VerifyAudit(*actor);
+  if (!report.ok()) {
+    v.status = report.status();
+    return v;
+  }
+  v.leaves = report->entries;
+  v.status = report->ok() ? Status::Ok() : Status::Corrupt(report->problem);
+  v.checkpoint = std::to_string(report->checkpoints) + " signed checkpoint(s)";
+  for (const std::string& n : report->notes) v.checkpoint += "; " + n;
   return v;
 }
 

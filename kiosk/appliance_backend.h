@@ -1,31 +1,42 @@
-// ApplianceBackend: the kiosk's Backend over the real appliance/ library.
-// The only file of kiosk/ that includes appliance/ headers.
+// ApplianceBackend: the kiosk's Backend over the real appliance/ library
+// (appliance::Appliance). The only file of kiosk/ that includes appliance/
+// headers; it translates between the facade's plain types and the
+// appliance's, and holds the logged-in Actor. Every rule (permissions,
+// lockout, validation, what may be accepted or refused) stays in appliance/.
 //
-// Device state comes from appliance::RunSelfTest (TPM, encrypted store,
-// reader backends), run on a background thread at start and every
-// `device_refresh` so the UI never waits on the TPM; QueryDevice returns the
-// latest result. Calls that appliance/ does not offer yet in this build
-// answer kFailedPrecondition naming what is missing, which the screens show
-// as a translated explanation; they are never faked.
+// The Appliance is opened (keyring unsealed, store opened) on the first call
+// that needs it, not at start-up, so the login screen appears at once; the
+// outcome of that open is the device state the status line shows.
+// Calls that appliance/ does not offer yet (media detection, two-person
+// approval requests) answer kFailedPrecondition naming what is missing.
 //
-// Thread-safety: QueryDevice may be called from any thread; the rest from
-// the UI thread, RunIntake from one worker thread.
+// Thread-safety: every call takes one mutex (the Appliance is single-
+// threaded); RunIntake runs on the kiosk's worker thread while the UI thread
+// only calls QueryDevice, which never waits for the appliance.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "kiosk/backend.h"
+
+namespace qoima::appliance {
+class Appliance;
+struct Actor;
+}  // namespace qoima::appliance
 
 namespace qoima::kiosk {
 
 struct ApplianceBackendOptions {
   std::string tcti;       // QOIMA_TCTI
   std::string state_dir;  // QOIMA_STATE
-  std::chrono::seconds device_refresh{60};
+  /// Open the appliance in the background at construction (false: on the
+  /// first call that needs it; the benchmark mode makes none).
+  bool open_at_start = true;
 };
 
 class ApplianceBackend : public Backend {
@@ -43,6 +54,7 @@ class ApplianceBackend : public Backend {
   Result<std::string> RegisterApplication(const ApplicationForm& form) override;
   Result<std::vector<MediaInfo>> ListMedia() override;
   Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
+                                 const std::string& manifest_path,
                                  const std::function<void(const IntakeProgress&)>& progress,
                                  const std::atomic<bool>& cancel) override;
   Status Accept(const std::string& intake_id, bool nda_confirmed) override;
@@ -56,14 +68,29 @@ class ApplianceBackend : public Backend {
   AuditVerification VerifyAudit() override;
 
  private:
-  void MonitorLoop();
+  struct VerifiedIntake {
+    std::string application;
+    std::string device;
+    std::string manifest_path;
+  };
+
+  /// Opens the appliance once; REQUIRES mu_ held.
+  Status EnsureOpen();
+  /// The logged-in actor or PermissionDenied; REQUIRES mu_ held.
+  Result<appliance::Actor> CurrentActor() const;
 
   ApplianceBackendOptions options_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  std::unique_ptr<appliance::Appliance> appliance_;
+  std::unique_ptr<appliance::Actor> actor_;
+  std::map<std::string, VerifiedIntake> verified_;  // intake id -> what was read
+
+  bool open_attempted_ = false;
+  Status open_status_;
+
+  std::mutex device_mu_;
   DeviceState device_;
-  std::thread monitor_;
+  std::thread opener_;  // last: started after every member above exists
 };
 
 }  // namespace qoima::kiosk

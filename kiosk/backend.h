@@ -73,10 +73,13 @@ struct ApplicationForm {
   std::string language;  // programming language
   std::string copies;    // number of copies (digits)
   std::string annotation;
+  std::string applicant_head;  // head who signed (journal, Annex 2)
+  std::string medium_name;     // the CD / file / document listed (Annex 1 table)
+  std::string register_entry;  // register track: the register's entry number
 };
 
 struct MediaInfo {
-  std::string device;  // "/dev/sr0"
+  std::string device;  // "/dev/sr0", or an image file
   std::string label;
   std::string fs_type;
   std::uint64_t size_bytes = 0;
@@ -90,7 +93,17 @@ struct IntakeProgress {
   std::string current_path;
 };
 
-enum class DiffKind { kMatch, kMissing, kExtra, kSizeMismatch, kHashMismatch, kUnreadable };
+enum class DiffKind {
+  kMatch,
+  kMissing,
+  kExtra,
+  kSizeMismatch,
+  kHashMismatch,
+  kDateMismatch,
+  kUnreadable,
+  kNameCollision,
+  kMediumProblem  // a problem of the medium as a whole (reader crash, bad sectors)
+};
 
 /// One row of the act-versus-media comparison.
 struct DiffRow {
@@ -140,15 +153,20 @@ class Backend {
 
   virtual LoginOutcome Login(const std::string& login, const std::string& password) = 0;
   virtual void Logout() = 0;
+  /// Called on every turn of the UI loop: must return at once (a cached
+  /// state), never wait for the TPM or the store.
   virtual DeviceState QueryDevice() = 0;
 
   // Clerk.
   virtual Result<std::vector<ApplicationSummary>> ListApplications() = 0;
   virtual Result<std::string> RegisterApplication(const ApplicationForm& form) = 0;
   virtual Result<std::vector<MediaInfo>> ListMedia() = 0;
-  /// Reads `media` for `application_id` against its act manifest, calling
-  /// `progress` from the calling thread; stops with kCancelled when `cancel` is set.
+  /// Reads `media` for `application_id` against the act manifest file
+  /// `manifest_path` (verification only: nothing is stored yet), calling
+  /// `progress` from the calling thread when the appliance reports it; stops
+  /// with kCancelled when `cancel` is set and the appliance can stop.
   virtual Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
+                                         const std::string& manifest_path,
                                          const std::function<void(const IntakeProgress&)>& progress,
                                          const std::atomic<bool>& cancel) = 0;
   virtual Status Accept(const std::string& intake_id, bool nda_confirmed) = 0;

@@ -1,5 +1,6 @@
 #include "kiosk/clerk_screens.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -29,7 +30,7 @@ class ClerkHome : public Screen {
                {N_("Received"), 10, 0},
                {N_("State body"), 14, 2},
                {N_("Software"), 16, 3},
-               {N_("State"), 10, 1}}) {
+               {N_("Portal code"), 10, 1}}) {
     Reload();
   }
 
@@ -83,14 +84,10 @@ class ClerkHome : public Screen {
     if (key.function) list_.HandleKey(static_cast<int>(key.code));
   }
 
-  void Tick() override {
-    // Coming back from the form or a decision: show the new state.
-    if (++ticks_since_reload_ > 20) Reload();
-  }
+  void OnReturn() override { Reload(); }  // back from the form or a decision: show the new state
 
  private:
   void Reload() {
-    ticks_since_reload_ = 0;
     auto r = app_.backend().ListApplications();
     load_error_ = r.status();
     if (!r.ok()) {
@@ -114,7 +111,6 @@ class ClerkHome : public Screen {
   std::vector<ApplicationSummary> apps_;
   Status load_error_;
   bool searching_ = false;
-  int ticks_since_reload_ = 0;
 };
 
 // ---------------------------------------------------------------- application form
@@ -123,14 +119,17 @@ class ApplicationFormScreen : public Screen {
  public:
   explicit ApplicationFormScreen(AppContext& app)
       : app_(app),
-        form_({{N_("Applicant (head who signed):"), false, 120, {}},
+        form_({{N_("Applicant:"), false, 200, {}},
+               {N_("Head who signed:"), false, 120, {}},
                {N_("State body (owner):"), false, 200, {}},
                {N_("Software name:"), false, 200, {}},
                {N_("System code on the portal:"), false, 40, {}},
                {N_("Version:"), false, 40, {}},
                {N_("Programming language:"), false, 60, {}},
                {N_("Number of copies:"), false, 4, {}},
-               {N_("Annotation:"), false, 400, {}}}) {}
+               {N_("Annotation:"), false, 400, {}},
+               {N_("Medium (CD/file) name:"), false, 120, {}},
+               {N_("Register entry No.:"), false, 60, {}}}) {}
 
   std::string Title() const override { return Tr("New application (Annex 1)"); }
 
@@ -169,13 +168,16 @@ class ApplicationFormScreen : public Screen {
     ApplicationForm f;
     f.track = track_;
     f.applicant = form_.Value(0);
-    f.state_body = form_.Value(1);
-    f.software_name = form_.Value(2);
-    f.system_code = form_.Value(3);
-    f.version = form_.Value(4);
-    f.language = form_.Value(5);
-    f.copies = form_.Value(6);
-    f.annotation = form_.Value(7);
+    f.applicant_head = form_.Value(1);
+    f.state_body = form_.Value(2);
+    f.software_name = form_.Value(3);
+    f.system_code = form_.Value(4);
+    f.version = form_.Value(5);
+    f.language = form_.Value(6);
+    f.copies = form_.Value(7);
+    f.annotation = form_.Value(8);
+    f.medium_name = form_.Value(9);
+    f.register_entry = form_.Value(10);
     auto r = app_.backend().RegisterApplication(f);
     if (!r.ok()) {
       app_.ShowError(r.status());
@@ -195,36 +197,57 @@ class ApplicationFormScreen : public Screen {
 
 class InsertMediaScreen : public Screen {
  public:
-  InsertMediaScreen(AppContext& app, ApplicationSummary application) : app_(app), app_info_(std::move(application)) {
+  InsertMediaScreen(AppContext& app, ApplicationSummary application)
+      : app_(app),
+        app_info_(std::move(application)),
+        form_({{N_("Media device or image:"), false, 400, {}}, {N_("Act manifest file:"), false, 400, {}}}) {
     Poll();
   }
 
   std::string Title() const override { return Tr("Insert media"); }
 
-  std::vector<HelpEntry> Help() const override { return {{"Enter", N_("Read media")}, {"Esc", N_("Back")}}; }
+  std::vector<HelpEntry> Help() const override { return {{"F7", N_("Read media")}, {"Esc", N_("Back")}}; }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     (void)height;
     DrawText(win, top, 1, width - 2,
              Format(Tr("Application %s: %s"), app_info_.number.c_str(), app_info_.software_name.c_str()), A_BOLD);
-    if (media_.empty()) {
-      DrawCentered(win, top + 4, width, Tr("Insert the depositor's disc or USB stick."), A_BOLD);
-      DrawCentered(win, top + 5, width, Tr("The appliance detects it by itself; nothing is mounted."));
-      return;
-    }
-    DrawText(win, top + 2, 1, width - 2, Tr("Media found. Choose with the arrows and press Enter to read it:"));
-    for (std::size_t i = 0; i < media_.size(); ++i) {
-      const MediaInfo& m = media_[i];
-      std::string line = m.device + "  " + m.fs_type + "  \"" + m.label + "\"  " + FormatBytes(m.size_bytes);
-      DrawText(win, top + 4 + static_cast<int>(i), 3, width - 6, line, i == cursor_ ? A_REVERSE : A_NORMAL);
+    DrawText(win, top + 2, 1, width - 2, Tr("Insert the depositor's disc or USB stick."), A_BOLD);
+    DrawText(win, top + 3, 1, width - 2, Tr("The appliance detects it by itself; nothing is mounted."));
+    form_.Draw(win, top + 5, 1, width - 2, 28);
+    if (!media_.empty()) {
+      DrawText(win, top + 8, 1, width - 2, Tr("Media found. Choose with the arrows and press Enter to read it:"));
+      for (std::size_t i = 0; i < media_.size() && i < 8; ++i) {
+        const MediaInfo& m = media_[i];
+        std::string line = m.device + "  " + m.fs_type + "  \"" + m.label + "\"  " + FormatBytes(m.size_bytes);
+        DrawText(win, top + 9 + static_cast<int>(i), 3, width - 6, line, i == cursor_ ? A_REVERSE : A_NORMAL);
+      }
     }
   }
 
   void HandleKey(const Key& key) override {
-    if (key.Is(KEY_UP) && cursor_ > 0) --cursor_;
-    if (key.Is(KEY_DOWN) && cursor_ + 1 < media_.size()) ++cursor_;
-    if (IsEnter(key) && cursor_ < media_.size())
-      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, media_[cursor_]));
+    if (!media_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
+      cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, media_.size() - 1);
+      form_.SetValue(0, media_[cursor_].device);
+      return;
+    }
+    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.last_focused())) {
+      MediaInfo m;
+      m.device = form_.Value(0);
+      for (const MediaInfo& found : media_)
+        if (found.device == m.device) m = found;
+      if (m.device.empty() || form_.Value(1).empty()) {
+        app_.ShowInfoMsgid(N_("Give the media and the act manifest."));
+        return;
+      }
+      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1)));
+      return;
+    }
+    if (IsEnter(key)) {
+      form_.HandleKey(Key{false, L'\t'});
+      return;
+    }
+    form_.HandleKey(key);
   }
 
   void Tick() override {
@@ -240,12 +263,15 @@ class InsertMediaScreen : public Screen {
       app_.ShowError(r.status());
       return;
     }
+    bool first = media_.empty() && !r->empty();
     media_ = std::move(*r);
     if (cursor_ >= media_.size()) cursor_ = 0;
+    if (first && form_.Value(0).empty()) form_.SetValue(0, media_[0].device);
   }
 
   AppContext& app_;
   ApplicationSummary app_info_;
+  FormWidget form_;
   std::vector<MediaInfo> media_;
   std::size_t cursor_ = 0;
   std::chrono::steady_clock::time_point last_poll_;
@@ -255,12 +281,12 @@ class InsertMediaScreen : public Screen {
 
 class IntakeProgressScreen : public Screen {
  public:
-  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media)
-      : app_(app), app_info_(std::move(application)), media_(std::move(media)) {
+  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::string manifest)
+      : app_(app), app_info_(std::move(application)), media_(std::move(media)), manifest_(std::move(manifest)) {
     started_ = std::chrono::steady_clock::now();
     worker_ = std::thread([this] {
       auto r = app_.backend().RunIntake(
-          app_info_.id, media_,
+          app_info_.id, media_, manifest_,
           [this](const IntakeProgress& p) {
             std::lock_guard<std::mutex> lock(mu_);
             progress_ = p;
@@ -305,11 +331,15 @@ class IntakeProgressScreen : public Screen {
     // Progress bar.
     int bar = width - 8;
     double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0.0;
-    int filled = static_cast<int>(frac * bar);
-    std::string line = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-                       std::string(static_cast<std::size_t>(bar - filled), '.') + "]";
+    int filled = std::clamp(static_cast<int>(frac * bar), 0, std::max(bar, 0));
+    std::string line = "[";
+    line.append(static_cast<std::size_t>(filled), '#');
+    line.append(static_cast<std::size_t>(std::max(bar - filled, 0)), '.');
+    line += ']';
     DrawText(win, top + 7, 3, width - 6, line, COLOR_PAIR(kPairOk));
     DrawText(win, top + 9, 3, width - 6, p.current_path, A_DIM);
+    DrawText(win, top + 10, 3, width - 6,
+             Format(Tr("Elapsed: %s"), FormatDuration(static_cast<std::uint64_t>(secs)).c_str()));
     if (cancel_) DrawText(win, top + 11, 3, width - 6, Tr("Cancelling..."), A_BOLD);
   }
 
@@ -338,6 +368,7 @@ class IntakeProgressScreen : public Screen {
   AppContext& app_;
   ApplicationSummary app_info_;
   MediaInfo media_;
+  std::string manifest_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> cancel_{false};
   mutable std::mutex mu_;
@@ -355,8 +386,17 @@ class DiffScreen : public Screen {
         intake_id_(std::move(result.intake_id)),
         decisions_(decisions),
         rows_(std::move(result.rows)),
-        list_({{N_("Result"), 16, 0}, {N_("Path"), 30, 4}, {N_("Size"), 9, 0}, {N_("Detail"), 12, 2}}) {
-    Rebuild();
+        list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
+               {N_("Path"), 22, 4},
+               {N_("Size"), 9, 0},
+               {N_("Detail"), 12, 2}}) {
+    std::vector<ListWidget::Item> items;
+    items.reserve(rows_.size());
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const DiffRow& r = rows_[i];
+      items.push_back({{L"", Widen(r.path), Widen(FormatBytes(r.size_bytes)), Widen(r.detail)}, r.problem(), i});
+    }
+    list_.SetItems(std::move(items));
   }
 
   std::string Title() const override { return Tr("Act versus media"); }
@@ -374,7 +414,6 @@ class DiffScreen : public Screen {
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
-    if (built_language_ != CurrentLanguage()) Rebuild();  // the Result column follows F2
     std::string head =
         Format(Tr("%zu files, %zu problems. Showing %zu (%s)."), list_.total(), list_.problems(), list_.visible(),
                list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
@@ -385,6 +424,10 @@ class DiffScreen : public Screen {
       DrawText(win, top + 2, 0, width,
                Tr("Accept: are the act and the NDA (Annex 4) signed by both parties? y = yes, n = no"),
                COLOR_PAIR(kPairError) | A_BOLD);
+    } else if (const ListWidget::Item* it = list_.selected(); it && !rows_[it->tag].detail.empty()) {
+      // The Detail column is narrow: the selected row's whole detail goes here.
+      const DiffRow& r = rows_[it->tag];
+      DrawText(win, top + 2, 0, width, "> " + r.path + ": " + r.detail, A_BOLD);
     }
     list_.Draw(win, top + 3, 0, height - 3, width);
   }
@@ -430,19 +473,6 @@ class DiffScreen : public Screen {
   }
 
  private:
-  void Rebuild() {
-    built_language_ = CurrentLanguage();
-    std::vector<ListWidget::Item> items;
-    items.reserve(rows_.size());
-    for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const DiffRow& r = rows_[i];
-      items.push_back({{Widen(DiffKindName(r.kind)), Widen(r.path), Widen(FormatBytes(r.size_bytes)), Widen(r.detail)},
-                       r.problem(),
-                       i});
-    }
-    list_.SetItems(std::move(items));
-  }
-
   void Decide(bool nda) {
     Status s = app_.backend().Accept(intake_id_, nda);
     if (!s.ok()) {
@@ -460,7 +490,6 @@ class DiffScreen : public Screen {
   bool confirm_nda_ = false;
   bool searching_ = false;
   std::vector<DiffRow> rows_;
-  Language built_language_ = Language::kKazakh;
   ListWidget list_;
 };
 
@@ -526,8 +555,10 @@ std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app) {
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application) {
   return std::make_unique<InsertMediaScreen>(app, std::move(application));
 }
-std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media) {
-  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media));
+std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
+                                                 std::string manifest_path) {
+  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media),
+                                                std::move(manifest_path));
 }
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions) {
   return std::make_unique<DiffScreen>(app, std::move(result), decisions);

@@ -18,7 +18,8 @@ namespace qoima::kiosk {
 std::unique_ptr<Screen> MakeClerkHome(AppContext& app);
 std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app);
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application);
-std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media);
+std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
+                                                 std::string manifest_path);
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
 std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id);

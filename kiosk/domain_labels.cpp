@@ -21,7 +21,10 @@ const char* DiffKindName(DiffKind kind) {
     case DiffKind::kExtra: return Tr("not in act");
     case DiffKind::kSizeMismatch: return Tr("size differs");
     case DiffKind::kHashMismatch: return Tr("checksum differs");
+    case DiffKind::kDateMismatch: return Tr("date differs");
     case DiffKind::kUnreadable: return Tr("unreadable");
+    case DiffKind::kNameCollision: return Tr("name collision");
+    case DiffKind::kMediumProblem: return Tr("medium fault");
   }
   return "?";
 }

@@ -5,6 +5,7 @@
 #include <ncursesw/curses.h>
 
 #include <string>
+#include <vector>
 
 namespace qoima::kiosk {
 
@@ -12,6 +13,9 @@ namespace qoima::kiosk {
 void DrawText(WINDOW* win, int y, int x, int width, const std::string& utf8, attr_t attr = A_NORMAL);
 /// Centers `utf8` on line y of a `width`-cell window.
 void DrawCentered(WINDOW* win, int y, int width, const std::string& utf8, attr_t attr = A_NORMAL);
+/// Splits `utf8` into lines of at most `width` cells, breaking at spaces
+/// where possible; at most `max_lines` lines (the last one ends in "…" when cut).
+std::vector<std::string> WrapText(const std::string& utf8, int width, int max_lines);
 /// printf-style formatting into a std::string (for translated formats).
 std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 

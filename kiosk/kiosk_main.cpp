@@ -8,7 +8,6 @@
 //   --timing-log FILE            per-key handling+redraw time in microseconds (e2e harness)
 //   --bench-rows N               benchmark: a read-only diff of N synthetic rows, no login,
 //                                no appliance call (measures the list widget in the real binary)
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +23,7 @@
 #include "kiosk/clerk_screens.h"
 #include "kiosk/i18n.h"
 #include "kiosk/login_screen.h"
+#include "kiosk/stderr_log.h"
 #include "kiosk/terminal_session.h"
 
 #ifndef QOIMA_KIOSK_LOCALEDIR
@@ -107,22 +107,14 @@ int main(int argc, char** argv) {
   }
   qoima::kiosk::SetLanguage(language);
   // Libraries below appliance/ (the TSS) log to stderr, which is the screen:
-  // silence the TSS and send whatever else arrives to a log file.
+  // silence the TSS and send whatever else arrives through a pipe to a log
+  // file (when stderr is the terminal) or to the original stderr.
   setenv("TSS2_LOG", "all+none", 1);
   std::string state_dir = EnvOr("QOIMA_STATE", "/var/lib/qoima");
-  if (isatty(STDERR_FILENO)) {
-    std::string log = state_dir + "/qoima-kiosk.log";
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      dup2(fd, STDERR_FILENO);
-      close(fd);
-    }
-  }
+  qoima::kiosk::StderrLog stderr_log(isatty(STDERR_FILENO) ? state_dir + "/qoima-kiosk.log" : "");
 
   try {
-    qoima::kiosk::ApplianceBackend backend(
-        {EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir, std::chrono::seconds(60)});
+    qoima::kiosk::ApplianceBackend backend({EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir, bench_rows == 0});
     qoima::kiosk::TerminalSession terminal;
     qoima::kiosk::App app(backend, app_options);
     if (bench_rows > 0)

@@ -163,10 +163,13 @@ void ListWidget::Draw(WINDOW* win, int y, int x, int height, int width) {
   int spare = std::max(0, width - fixed);
   for (std::size_t i = 0; i < columns_.size() && weights > 0; ++i) widths[i] += spare * columns_[i].weight / weights;
 
-  auto draw_line = [&](int row, const std::vector<std::wstring>& cells) {
+  auto draw_line = [&](int row, const std::vector<std::wstring>& cells, const Item* item) {
     std::wstring line;
     for (std::size_t i = 0; i < columns_.size(); ++i) {
-      line += FitWidth(i < cells.size() ? std::wstring_view(cells[i]) : std::wstring_view(), widths[i]);
+      if (item && columns_[i].render)
+        line += FitWidth(Widen(columns_[i].render(item->tag)), widths[i]);
+      else
+        line += FitWidth(i < cells.size() ? std::wstring_view(cells[i]) : std::wstring_view(), widths[i]);
       line.push_back(L' ');
     }
     line = FitWidth(line, width);
@@ -176,7 +179,7 @@ void ListWidget::Draw(WINDOW* win, int y, int x, int height, int width) {
   std::vector<std::wstring> header;
   for (const Column& c : columns_) header.push_back(Widen(Tr(c.header_msgid)));
   wattron(win, A_BOLD | A_UNDERLINE);
-  draw_line(y, header);
+  draw_line(y, header, nullptr);
   wattroff(win, A_BOLD | A_UNDERLINE);
 
   page_ = height - 1;
@@ -195,7 +198,7 @@ void ListWidget::Draw(WINDOW* win, int y, int x, int height, int width) {
     else if (it.problem)
       attr = COLOR_PAIR(kPairWarn);
     wattron(win, attr);
-    draw_line(y + 1 + r, it.cells);
+    draw_line(y + 1 + r, it.cells, &it);
     wattroff(win, attr);
   }
 }

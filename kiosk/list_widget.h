@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ class ListWidget {
     const char* header_msgid;  // translated at draw time
     int min_width;             // cells
     int weight;                // share of the spare width; 0 keeps min_width
+    /// When set, the cell is drawn from render(item.tag) at draw time (a
+    /// translated label that follows F2 without rebuilding 100k rows); the
+    /// stored cell is then only what search matches.
+    std::function<std::string(std::size_t tag)> render = nullptr;
   };
   struct Item {
     std::vector<std::wstring> cells;  // one per column

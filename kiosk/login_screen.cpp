@@ -3,6 +3,7 @@
 #include <ctime>
 #include <functional>
 
+#include "kiosk/draw.h"
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/status_messages.h"
@@ -51,7 +52,11 @@ class LoginScreen : public Screen {
     if (feedback_) {
       // Formatted at draw time so a language switch re-translates it.
       Center(win, y, width, feedback_(), COLOR_PAIR(kPairError) | A_BOLD);
-      if (feedback_detail_) Center(win, y + 1, width, feedback_detail_(), A_NORMAL);
+      if (feedback_detail_) {
+        int line = y + 1;
+        for (const std::string& part : WrapText(feedback_detail_(), width - 4, 3))
+          Center(win, line++, width, part, A_NORMAL);
+      }
     }
     // The Kazakh alphabet's own letters, so a technician sees at a glance that
     // the console font carries them.
@@ -109,7 +114,9 @@ class LoginScreen : public Screen {
           return std::string(buf);
         };
       } else {
-        feedback_detail_ = [] { return std::string(Tr("Ask a security officer to unlock it.")); };
+        // The appliance's own words carry the time; the headline is translated.
+        std::string msg = out.status.message();
+        feedback_detail_ = [msg] { return msg + ". " + Tr("Ask a security officer to unlock it."); };
       }
     } else if (out.status.code() == Code::kAuthFailed) {
       feedback_ = [] { return std::string(Tr("Wrong login or password.")); };
@@ -120,6 +127,9 @@ class LoginScreen : public Screen {
           std::snprintf(buf, sizeof buf, Tr("Attempts left before the account locks: %d."), left);
           return std::string(buf);
         };
+      } else if (!out.status.message().empty()) {
+        std::string msg = out.status.message();
+        feedback_detail_ = [msg] { return msg; };
       }
     } else {
       Code code = out.status.code();

@@ -32,6 +32,8 @@ class OfficerHome : public Screen {
     list_.Draw(win, top + 3, 0, height - 3, width);
   }
 
+  void OnReturn() override { Reload(); }
+
   void HandleKey(const Key& key) override {
     if (key.Is(KEY_F(5))) {
       Reload();

@@ -65,6 +65,8 @@ class Screen {
   virtual std::vector<HelpEntry> Help() const { return {}; }
   /// Called about four times a second and after every key: poll background work.
   virtual void Tick() {}
+  /// Called when the screen above it was closed and it is on top again.
+  virtual void OnReturn() {}
   /// False while background work must not be interrupted by Esc/logout.
   virtual bool Busy() const { return false; }
 };

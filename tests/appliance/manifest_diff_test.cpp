@@ -114,7 +114,7 @@ TEST_CASE("names that collide after NFC normalization are reported, not guessed"
   CHECK(r.Count(DiffKind::kMatched) == 0);
 }
 
-TEST_CASE("a missing file that differs only in case gets a hint; links are extras") {
+TEST_CASE("a missing file that differs only in case gets a hint and links are extras") {
   ObservedFile link = Seen("ln", 0, "");
   link.type = ObservedType::kSymlink;
   DiffReport r = DiffMedium({Entry("Main.java", 1, kA)}, {Seen("MAIN.JAVA", 1, kA), link});

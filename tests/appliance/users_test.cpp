@@ -82,7 +82,7 @@ TEST_CASE("lockout after repeated failures, expiring with the injected clock") {
   CHECK(u.last_login == clock.NowUnix());
 }
 
-TEST_CASE("a success resets the counter; unlock and disable work") {
+TEST_CASE("a success resets the counter - unlock and disable work") {
   ManualClock clock(1'800'000'000);
   PasswordHasher h(kArgon2TestOnly);
   Authenticator auth(clock, h);

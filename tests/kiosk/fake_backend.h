@@ -51,10 +51,11 @@ class FakeBackend : public kiosk::Backend {
   }
   Result<std::vector<kiosk::MediaInfo>> ListMedia() override { return media; }
   Result<kiosk::IntakeResult> RunIntake(const std::string& application_id, const kiosk::MediaInfo& m,
+                                        const std::string& manifest_path,
                                         const std::function<void(const kiosk::IntakeProgress&)>& progress,
                                         const std::atomic<bool>& cancel) override {
     (void)cancel;
-    calls.push_back("RunIntake " + application_id + " " + m.device);
+    calls.push_back("RunIntake " + application_id + " " + m.device + " " + manifest_path);
     progress({1, 2, 100, 200, "a"});
     return intake;
   }

@@ -99,10 +99,12 @@ TEST_CASE("An appliance error is explained in the current language", "[kiosk][e2
   k.tmux.SendKeys({"Enter"});
   k.tmux.Type("wrong-password");
   k.tmux.SendKeys({"Enter"});
-  // This build's appliance/ has no user store: the kiosk must say so, translated.
-  REQUIRE(k.tmux.WaitFor("Устройство не готово к этому шагу."));
+  // The state directory was never provisioned: the appliance says so (kNotFound
+  // naming `qoima init`); the kiosk explains it in the current language.
+  REQUIRE(k.tmux.WaitFor("Запрошенная запись не найдена.", milliseconds(20000)));
+  CHECK(k.tmux.Capture().find("qoima init") != std::string::npos);
   k.tmux.SendKeys({"F2", "F2"});
-  REQUIRE(k.tmux.WaitFor("Құрылғы бұл қадамға әлі дайын емес."));
+  REQUIRE(k.tmux.WaitFor("Сұралған жазба табылмады."));
   // The password field was cleared after the attempt.
   CHECK(k.tmux.Capture().find("wrong-password") == std::string::npos);
 }
@@ -187,13 +189,38 @@ TEST_CASE("10k random keystrokes: no crash, no shell, still responsive", "[kiosk
   CHECK_FALSE(k.tmux.dead());
 }
 
+// Runs the kiosk under `sh -c 'kiosk; echo $? > status'` so its exit status
+// is known (tmux does not always record a pane's status), and returns the
+// kiosk's pid once its login screen shows.
+struct KioskUnderShell {
+  KioskUnderShell()
+      : dir("qoima-kiosk-exit"),
+        tmux({"/bin/sh", "-c", "\"$0\"; echo $? > \"$1\"", kKiosk, dir.Sub("status")},
+             {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.path(), "LANG=C.UTF-8"}) {}
+  pid_t KioskPid() {
+    std::vector<pid_t> children = ChildrenOf(tmux.pid());
+    return children.size() == 1 ? children[0] : -1;
+  }
+  int ExitStatus() {
+    tmux.WaitUntil([&](const std::string&) { return tmux.dead(); });
+    std::ifstream in(dir.Sub("status"));
+    int status = -1;
+    in >> status;
+    return status;
+  }
+
+  Swtpm tpm;
+  TempDir dir;
+  TmuxSession tmux;
+};
+
 TEST_CASE("SIGTERM ends the kiosk cleanly and restores the terminal", "[kiosk][e2e]") {
-  KioskRun k;
+  KioskUnderShell k;
   REQUIRE(k.tmux.WaitFor("Құпиясөз:"));
-  kill(k.tmux.pid(), SIGTERM);
-  REQUIRE(k.tmux.WaitUntil([&](const std::string&) { return k.tmux.dead(); }));
-  INFO("stderr of the kiosk: " << k.tmux.stderr_text());
-  CHECK(k.tmux.dead_status() == 0);
+  pid_t pid = k.KioskPid();
+  REQUIRE(CommOf(pid) == "qoima-kiosk");
+  kill(pid, SIGTERM);
+  CHECK(k.ExitStatus() == 0);
   // endwin left the alternate screen: none of the kiosk's text remains.
   std::string screen = k.tmux.Capture();
   CHECK(screen.find("Құпиясөз") == std::string::npos);
@@ -201,28 +228,46 @@ TEST_CASE("SIGTERM ends the kiosk cleanly and restores the terminal", "[kiosk][e
 }
 
 TEST_CASE("A fatal signal still restores the terminal", "[kiosk][e2e]") {
-  KioskRun k;
+  KioskUnderShell k;
   REQUIRE(k.tmux.WaitFor("Құпиясөз:"));
-  kill(k.tmux.pid(), SIGSEGV);
-  REQUIRE(k.tmux.WaitUntil([&](const std::string&) { return k.tmux.dead(); }));
+  pid_t pid = k.KioskPid();
+  REQUIRE(CommOf(pid) == "qoima-kiosk");
+  kill(pid, SIGSEGV);
+  CHECK(k.ExitStatus() == 128 + SIGSEGV);  // re-raised after restoring the terminal
   std::string screen = k.tmux.Capture();
   CHECK(screen.find("Құпиясөз") == std::string::npos);
 }
 
 TEST_CASE("Start to first screen", "[kiosk][e2e][bench]") {
-  std::vector<double> ms;
+  std::vector<double> wall_ms, own_ms;
   for (int i = 0; i < 3; ++i) {
     Swtpm tpm;
     TempDir state("qoima-kiosk-state");
+    std::string log = state.Sub("timing.log");
     auto t0 = Clock::now();
-    TmuxSession tmux({kKiosk}, {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.path(), "LANG=C.UTF-8"});
+    TmuxSession tmux({kKiosk, "--timing-log", log},
+                     {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.path(), "LANG=C.UTF-8"});
     REQUIRE(tmux.WaitFor("Құпиясөз:"));
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    wall_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    // The kiosk writes its own figure right after the screen update: wait for it.
+    std::string tag;
+    double ms = -1;
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (tag != "start_ms" && Clock::now() < deadline) {
+      std::ifstream in(log);
+      in >> tag >> ms;
+    }
+    REQUIRE(tag == "start_ms");
+    own_ms.push_back(ms);
   }
-  double best = *std::min_element(ms.begin(), ms.end());
-  std::printf("kiosk start to first screen (tmux start included, debug+ASan): %.0f %.0f %.0f ms\n", ms[0], ms[1],
-              ms[2]);
-  CHECK(best <= 300.0);
+  std::printf(
+      "kiosk start to first screen (debug+ASan): process start to first screen %.0f %.0f %.0f ms; "
+      "tmux new-session to login text in capture-pane %.0f %.0f %.0f ms\n",
+      own_ms[0], own_ms[1], own_ms[2], wall_ms[0], wall_ms[1], wall_ms[2]);
+  // The budget applies to the kiosk's own start (exec, loader and sanitizer
+  // start-up included; clock-tick resolution 10 ms); tmux's own start-up and
+  // the polling are the harness's.
+  CHECK(*std::min_element(own_ms.begin(), own_ms.end()) <= 300.0);
 }
 
 TEST_CASE("The 100k-row diff list stays responsive", "[kiosk][e2e][bench]") {
@@ -237,10 +282,11 @@ TEST_CASE("The 100k-row diff list stays responsive", "[kiosk][e2e][bench]") {
     std::string expect;
   };
   std::vector<Step> steps = {
-      {{"NPage"}, "файл_"},      {{"End"}, "файл_99999.cpp"}, {{"Home"}, "файл_0.cpp"},    {{"F4"}, "тек ақаулар"},
-      {{"F4"}, "барлығы"},       {{"/"}, "Іздеу: _"},         {{"9"}, "Іздеу: 9_"},        {{"9"}, "Іздеу: 99_"},
-      {{"9"}, "Іздеу: 999_"},    {{"9"}, "Іздеу: 9999_"},     {{"BSpace"}, "Іздеу: 999_"}, {{"BSpace"}, "Іздеу: 99_"},
-      {{"BSpace"}, "Іздеу: 9_"}, {{"BSpace"}, "Іздеу: _"},    {{"Enter"}, "\nІздеу:\n"},
+      {{"NPage"}, "файл_"},      {{"End"}, "файл_99999"},  {{"Home"}, "файл_0.cpp"},    {{"F4"}, "тек ақаулар"},
+      {{"F4"}, "барлығы"},       {{"/"}, "Іздеу: _"},      {{"9"}, "Іздеу: 9_"},        {{"9"}, "Іздеу: 99_"},
+      {{"9"}, "Іздеу: 999_"},    {{"9"}, "Іздеу: 9999_"},  {{"BSpace"}, "Іздеу: 999_"}, {{"BSpace"}, "Іздеу: 99_"},
+      {{"BSpace"}, "Іздеу: 9_"}, {{"BSpace"}, "Іздеу: _"}, {{"Enter"}, "\nІздеу:\n"},   {{"F2"}, "[ru]"},
+      {{"F2"}, "[en]"},          {{"F2"}, "[kk]"},
   };
   std::vector<double> e2e_ms;
   for (int round = 0; round < 2; ++round) {
@@ -254,6 +300,8 @@ TEST_CASE("The 100k-row diff list stays responsive", "[kiosk][e2e][bench]") {
     }
   }
   std::ifstream in(log);
+  std::string start_line;
+  std::getline(in, start_line);  // "start_ms N"
   std::vector<double> internal_ms;
   long long us;
   while (in >> us) internal_ms.push_back(static_cast<double>(us) / 1000.0);

@@ -196,9 +196,11 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
                            {kiosk::DiffKind::kMatch, "README", 30, ""}};
   h.LoginAs(kiosk::Role::kClerk);
   h.Enter();
-  CHECK(h.Shows("/dev/sr0"));
+  CHECK(h.Shows("/dev/sr0"));  // the detected media fills the device field
+  h.Char(L'\t');
+  h.Type("/media/act.json");
   Snapshot("clerk-insert-media");
-  h.Enter();  // read it
+  h.Press(KEY_F(7));  // read it
   // The worker finishes quickly; Poll replaces the progress screen with the diff.
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -207,7 +209,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   }
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
   Snapshot("clerk-diff");
-  CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0");
+  CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /media/act.json");
   h.Press(KEY_F(4));
   CHECK(h.Shows("Showing 1 (problems only)."));
   CHECK(h.Shows("docs/нұсқаулық.pdf"));
@@ -273,7 +275,7 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   h.LoginAs(kiosk::Role::kAuditor);
   CHECK(h.Shows("Journal entries: 1 shown of 1."));
   h.Press(KEY_F(6));
-  CHECK(h.Shows("Audit log verified: 3 entries, root abcd"));
+  CHECK(h.Shows("Audit log verified: 3 entries. Root: abcd"));
   Snapshot("auditor-home");
   // No key of the auditor's screen reaches a state-changing call.
   for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);

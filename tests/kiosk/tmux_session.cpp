@@ -79,11 +79,18 @@ pid_t TmuxSession::pid() {
 bool TmuxSession::dead() { return Tmux({"display", "-p", "-t", "kiosk", "#{pane_dead}"}).rfind("1", 0) == 0; }
 
 int TmuxSession::dead_status() {
-  std::string s = Tmux({"display", "-p", "-t", "kiosk", "#{pane_dead_status}:#{pane_dead_signal}"});
-  auto colon = s.find(':');
-  if (colon > 0 && colon != std::string::npos) return std::stoi(s.substr(0, colon));
-  std::string sig = s.substr(colon + 1);
-  return sig.empty() || sig == "\n" ? -1000 : -std::stoi(sig);
+  // tmux marks the pane dead slightly before it records the status: poll.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::string s;
+  do {
+    s = Tmux({"display", "-p", "-t", "kiosk", "#{pane_dead_status}:#{pane_dead_signal}"});
+    auto colon = s.find(':');
+    if (colon == std::string::npos) continue;
+    if (colon > 0) return std::stoi(s.substr(0, colon));
+    std::string sig = s.substr(colon + 1);
+    if (!sig.empty() && sig != "\n") return -std::stoi(sig);
+  } while (std::chrono::steady_clock::now() < deadline);
+  return -1000;  // never recorded
 }
 
 std::string TmuxSession::stderr_text() const {

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Intake benchmarks (run by scripts/bench with QOIMA_BUILD=build/release):
+#  - end-to-end `qoima intake --accept` of an ISO holding ~2 GiB of large
+#    files (read in the sandbox, SHA-256, AES-256-GCM, fsync'd objects, one
+#    commit), against `sha256sum` over the same image: goal >= 0.8x throughput;
+#  - end-to-end intake of a 100k-small-file tree on a FAT32 image: goal
+#    >= 20k files/s, with the ratio to `hashdeep -r` over the same tree on tmpfs;
+#  - peak RSS of qoima during each intake (goal <= 128 MiB).
+# Sizes can be lowered for a quick look: QOIMA_BENCH_ISO_MB, QOIMA_BENCH_SMALL_FILES.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${QOIMA_BUILD:-build/release}
+qoima=$(readlink -f "$build/appliance/qoima")
+[ -x "$qoima" ] || { echo "intake bench: $qoima is missing" >&2; exit 1; }
+iso_mb=${QOIMA_BENCH_ISO_MB:-2048}
+small=${QOIMA_BENCH_SMALL_FILES:-100000}
+work=$(mktemp -d /var/tmp/qoima-bench.XXXXXX)
+tmpfs=$(mktemp -d /dev/shm/qoima-bench.XXXXXX)
+swtpm_pid=""
+cleanup() {
+  [ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null || true
+  rm -rf "$work" "$tmpfs"
+}
+trap cleanup EXIT
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
+
+mkdir -p "$work/tpm"
+swtpm socket --tpm2 --tpmstate dir="$work/tpm" --server type=unixio,path="$work/sock" \
+  --ctrl type=unixio,path="$work/sock.ctrl" --flags not-need-init,startup-clear &
+swtpm_pid=$!
+for _ in $(seq 100); do [ -S "$work/sock" ] && break; sleep 0.1; done
+export QOIMA_TCTI="swtpm:path=$work/sock" QOIMA_STATE="$work/state"
+QOIMA_PASSWORD=bench-admin-pw "$qoima" init --admin admin --surname Bench --name Admin --pcr none >/dev/null
+QOIMA_USER=admin QOIMA_PASSWORD=bench-admin-pw QOIMA_NEW_PASSWORD=bench-clerk-pw \
+  "$qoima" user add clerk --role clerk --surname Bench --name Clerk >/dev/null
+export QOIMA_USER=clerk QOIMA_PASSWORD=bench-clerk-pw
+cat >"$work/form.json" <<'JSON'
+{"portal_code":"BENCH-1","applicant":"bench","software_name":"bench","items":[{"name":"disc"}],
+ "owner":{"full_name":"bench"}}
+JSON
+"$qoima" application add --form "$work/form.json" --number B-1 --received "$(date +%F)" --state-body b --head h >/dev/null
+
+rss_of() { awk '/Maximum resident set size/ {printf "%.1f", $NF / 1024}' "$1"; }
+
+# --- 1. large files on ISO9660 ---------------------------------------------
+mkdir -p "$work/big"
+per=$((iso_mb / 4))
+for i in 1 2 3 4; do head -c "${per}M" /dev/urandom >"$work/big/part$i.bin"; done
+"$qoima" act create "$work/big" --application BENCH-1 --software bench --out "$work/big.json" >/dev/null
+xorriso -as mkisofs -R -J -V BENCH -o "$work/big.iso" "$work/big" 2>/dev/null
+rm -rf "$work/big"
+cat "$work/big.iso" >/dev/null  # same page-cache state for both
+t=$(now); sha256sum "$work/big.iso" >/dev/null; base=$(since "$t")
+t=$(now)
+/usr/bin/time -v -o "$work/big.time" "$qoima" intake --application BENCH-1 --manifest "$work/big.json" \
+  --medium "$work/big.iso" --accept >/dev/null
+ours=$(since "$t")
+bytes=$(stat -c %s "$work/big.iso")
+echo "iso ${iso_mb} MiB large files: qoima intake ${ours}s ($(ratio "$bytes" "$ours" | awk '{printf "%.0f", $1/1048576}') MiB/s)," \
+  "sha256sum ${base}s; throughput ratio $(ratio "$base" "$ours")x (goal >= 0.8), peak RSS $(rss_of "$work/big.time") MiB (goal <= 128)"
+rm -f "$work/big.iso"
+
+# --- 2. 100k small files on FAT32 ------------------------------------------
+mkdir -p "$tmpfs/small"
+python3 - "$tmpfs/small" "$small" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i // 1000))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d.txt" % i), "wb") as f:
+        f.write(os.urandom(64 + i % 1024))
+PY
+"$qoima" act create "$tmpfs/small" --application BENCH-1 --software bench --out "$work/small.json" >/dev/null
+size_mb=$(( $(du -sm "$tmpfs/small" | cut -f1) * 3 + 256 ))
+mkfs.fat -F 32 -C "$work/small.img" $((size_mb * 1024)) >/dev/null
+MTOOLS_SKIP_CHECK=1 mcopy -s -m -i "$work/small.img" "$tmpfs/small"/* ::/
+t=$(now); (cd "$tmpfs/small" && hashdeep -r . >/dev/null); base=$(since "$t")
+t=$(now)
+/usr/bin/time -v -o "$work/small.time" "$qoima" intake --application BENCH-1 --manifest "$work/small.json" \
+  --medium "$work/small.img" --accept >/dev/null
+ours=$(since "$t")
+echo "fat32 ${small} small files: qoima intake ${ours}s = $(ratio "$small" "$ours" | awk '{printf "%.0f", $1}') files/s" \
+  "(goal >= 20000), hashdeep -r on tmpfs ${base}s; ratio $(ratio "$base" "$ours")x, peak RSS $(rss_of "$work/small.time") MiB"

@@ -1,0 +1,331 @@
+// End-to-end: the real `qoima` binary driven from outside against swtpm, real
+// filesystem images on real loop devices, and a real SQLCipher store. Every
+// clause 16 refusal reason, acceptance, hold, the NDA gate and bad input.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/subprocess.h"
+#include "tests/fixtures/loop_device.h"
+#include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/swtpm.h"
+#include "tests/fixtures/temp_dir.h"
+
+using namespace qoima;
+using nlohmann::json;
+
+namespace {
+
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kAdminPw = "admin-password-1";
+const std::string kClerkPw = "clerk1-password-1";
+
+// A provisioned appliance with an admin, a clerk, an officer, an auditor and
+// one application (IS-0042, application track).
+class World {
+ public:
+  World() {
+    Must({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin", kAdminPw);
+    for (auto [login, role] : {std::pair{"clerk1", "clerk"}, {"officer1", "security_officer"}, {"auditor1", "auditor"}})
+      Must({"user", "add", login, "--role", role, "--surname", "Сейітова", "--name", "Әйгерім"}, "admin", kAdminPw,
+           {"QOIMA_NEW_PASSWORD=" + std::string(login) + "-password-1"});
+    AddApplication("IS-0042", "application", "15/2026");
+  }
+
+  SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1",
+                       const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
+    args.insert(args.begin(), kQoima);
+    SubprocessOptions o;
+    o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
+                   "QOIMA_PASSWORD=" + password};
+    for (auto& e : env) o.extra_env.push_back(e);
+    auto r = RunSubprocess(args, o);
+    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    return *r;
+  }
+  SubprocessResult Must(std::vector<std::string> args, const std::string& user = "clerk1",
+                        const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
+    auto r = Run(args, user, password, env);
+    if (r.exit_code != 0) throw std::runtime_error("qoima " + args[0] + ": " + r.Describe() + r.out);
+    return r;
+  }
+  json Json(std::vector<std::string> args, const std::string& user = "clerk1", const std::string& password = kClerkPw,
+            int* exit_code = nullptr) {
+    args.insert(args.begin(), "--json");
+    auto r = Run(args, user, password);
+    if (exit_code) *exit_code = r.exit_code;
+    INFO(r.out << r.err);
+    return json::parse(r.out);
+  }
+
+  void AddApplication(const std::string& code, const std::string& track, const std::string& number) {
+    json form = {{"portal_code", code},
+                 {"track", track},
+                 {"applicant", "«Ақпарат» АҚ"},
+                 {"software_name", "Е-Қойма"},
+                 {"items", {{{"name", "CD-1"}, {"serial_number", "SN1"}, {"original", true}}}},
+                 {"owner", {{"full_name", "Цифрлық даму министрлігі"}}},
+                 {"register_entry", track == "register" ? "notice 17" : ""}};
+    testing::WriteFile(dir.Sub(code + ".json"), form.dump());
+    Must({"application", "add", "--form", dir.Sub(code + ".json"), "--number", number, "--received", "2026-01-05",
+          "--state-body", "Министрлік", "--head", "Ахметов А."});
+  }
+
+  // A depositor tree, its act (manifest) and an image of it on a loop device.
+  std::string MakeTree(const std::string& name) {
+    std::string t = dir.Sub(name);
+    testing::MakeSampleTree(t, 512 * 1024);
+    return t;
+  }
+  std::string ActCreate(const std::string& tree, const std::string& code = "IS-0042", const std::string& disc = "",
+                        const std::string& suffix = ".act.json") {
+    std::string out = tree + suffix;
+    Must({"act", "create", tree, "--application", code, "--software", "Е-Қойма", "--version", "1.0", "--disc", disc,
+          "--out", out});
+    return out;
+  }
+  std::string Image(const std::string& tree, testing::FsType type) {
+    std::string img = tree + "." + testing::FsTypeName(type) + ".img";
+    testing::BuildImage(type, tree, img);
+    return img;
+  }
+  int64_t Deposits() {
+    auto r = Json({"verify-store"}, "auditor1", "auditor1-password-1");
+    return r["deposits"].get<int64_t>();
+  }
+
+  testing::Swtpm tpm;
+  testing::TempDir dir;
+};
+
+}  // namespace
+
+TEST_CASE("accept: act create, FAT32 stick on a loop device, intake --accept, verify-store, audit verify") {
+  World w;
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kFat32));
+  json r = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--accept",
+                   "--act-out", w.dir.Sub("act.txt")});
+  INFO(r.dump(2));
+  CHECK(r["state"] == "accepted");
+  CHECK(r["acceptable"] == true);
+  CHECK(r["media"][0]["clean"] == true);
+  CHECK(r["act"]["deposit_root"].get<std::string>().size() == 64);
+  CHECK(r["act"]["audit_checkpoint"].get<std::string>().rfind("size ", 0) == 0);
+  CHECK(r["act"]["device_fingerprint"].get<std::string>().size() == 64);
+  std::string text = testing::ReadFile(w.dir.Sub("act.txt"));
+  CHECK(text.find(r["manifest_sha256"].get<std::string>()) != std::string::npos);
+  CHECK(text.find(r["act"]["deposit_root"].get<std::string>()) != std::string::npos);
+  CHECK(w.Deposits() == 1);
+  json audit = w.Json({"audit", "verify"}, "auditor1", "auditor1-password-1");
+  CHECK(audit["ok"] == true);
+  json list = w.Json({"audit", "list"}, "auditor1", "auditor1-password-1");
+  bool seen_commit = false;
+  for (const auto& e : list["entries"])
+    seen_commit = seen_commit || (e["action"] == "deposit.commit" && e["actor"] == "clerk1");
+  CHECK(seen_commit);
+}
+
+TEST_CASE(
+    "refuse act_mismatch: missing, extra, size and hash mismatch on an ISO - accept is refused and nothing is stored") {
+  World w;
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  // The depositor changed the tree after writing the act.
+  json m = json::parse(testing::ReadFile(act));
+  std::string first = m["files"][0]["path"];
+  std::string second = m["files"][1]["path"];
+  REQUIRE(::unlink((tree + "/" + first).c_str()) == 0);       // missing
+  testing::WriteFile(tree + "/extra.txt", "not in the act");  // extra
+  std::string body = testing::ReadFile(tree + "/" + second);
+  body[0] = static_cast<char>(body[0] ^ 1);  // hash mismatch (same size)
+  testing::WriteFile(tree + "/" + second, body);
+  std::string third = m["files"][2]["path"];
+  testing::WriteFile(tree + "/" + third, testing::ReadFile(tree + "/" + third) + "more");  // size mismatch
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kIso9660));
+
+  int rc = 0;
+  json v = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()}, "clerk1", kClerkPw,
+                  &rc);
+  CHECK(rc == 3);
+  auto counts = v["media"][0]["summary"].get<std::string>();
+  INFO(v.dump(2));
+  CHECK(counts.find("1 missing") != std::string::npos);
+  CHECK(counts.find("1 extra") != std::string::npos);
+  CHECK(counts.find("1 size_mismatch") != std::string::npos);
+  CHECK(counts.find("1 hash_mismatch") != std::string::npos);
+  CHECK(v["grounds"][0]["reason"] == "act_mismatch");
+
+  auto acc = w.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--accept"});
+  CHECK(acc.exit_code == 6);
+  CHECK(acc.err.find("cannot accept") != std::string::npos);
+  auto wrong = w.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--refuse",
+                      "media_malfunction"});
+  CHECK(wrong.exit_code == 6);
+  json ref = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--refuse",
+                     "act_mismatch", "--reason-text", "see the attached list"});
+  CHECK(ref["state"] == "refused");
+  CHECK(w.Deposits() == 0);
+}
+
+TEST_CASE("refuse media_malfunction: a truncated disc image on a loop device") {
+  World w;
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  std::string img = w.Image(tree, testing::FsType::kIso9660);
+  auto size = std::ifstream(img, std::ios::ate | std::ios::binary).tellg();
+  REQUIRE(::truncate(img.c_str(), static_cast<off_t>(size) / 2) == 0);
+  testing::LoopDevice dev(img);
+  int rc = 0;
+  json v = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()}, "clerk1", kClerkPw,
+                  &rc);
+  INFO(v.dump(2));
+  CHECK(rc == 3);
+  bool malfunction = false;
+  for (const auto& g : v["grounds"]) malfunction = malfunction || g["reason"] == "media_malfunction";
+  CHECK(malfunction);
+  json ref = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--refuse",
+                     "media_malfunction"});
+  CHECK(ref["state"] == "refused");
+  CHECK(w.Deposits() == 0);
+}
+
+TEST_CASE("register track: not in the register is refused - the NDA must be signed by both before accepting") {
+  World w;
+  w.AddApplication("REG-7", "register", "16/2026");
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree, "REG-7");
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kExt4));
+  std::vector<std::string> base = {"intake", "--application", "REG-7", "--manifest", act, "--medium", dev.path()};
+
+  auto args = base;
+  args.insert(args.end(), {"--in-register", "no", "--refuse", "not_in_register"});
+  json ref = w.Json(args);
+  CHECK(ref["state"] == "refused");
+
+  args = base;
+  args.insert(args.end(), {"--in-register", "yes", "--accept"});
+  auto no_nda = w.Run(args);
+  CHECK(no_nda.exit_code == 6);
+  CHECK(no_nda.err.find("NDA (Annex 4)") != std::string::npos);
+
+  w.Must({"application", "nda", "REG-7", "--owner-rep", "Ахметов А.", "--owner-authority", "Жарғы", "--operator-rep",
+          "Сейітова Ә.", "--signed", "2026-01-06", "--signed-by", "owner"});
+  CHECK(w.Run(args).exit_code == 6);  // one signature is not enough
+  w.Must({"application", "nda", "REG-7", "--owner-rep", "Ахметов А.", "--owner-authority", "Жарғы", "--operator-rep",
+          "Сейітова Ә.", "--signed", "2026-01-06"});
+  json ok = w.Json(args);
+  CHECK(ok["state"] == "accepted");
+  CHECK(w.Deposits() == 1);
+}
+
+TEST_CASE("hold for re-try: a corrected act accepts the held content - a refusal destroys it") {
+  World w;
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  testing::WriteFile(tree + "/forgotten.txt", "the depositor forgot to list this");
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kUdf));
+  json held = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--hold"});
+  INFO(held.dump(2));
+  REQUIRE(held["state"] == "held");
+  CHECK(held["hold_until"].get<std::string>().size() == 20);
+  std::string id = std::to_string(held["intake"].get<int64_t>());
+  // The same act still does not match.
+  CHECK(w.Run({"decide", id, "accept"}).exit_code == 6);
+  // The depositor brings a corrected act.
+  std::string fixed = w.ActCreate(tree, "IS-0042", "", ".fixed.json");
+  json acc = w.Json({"decide", id, "accept", "--manifest", fixed});
+  CHECK(acc["state"] == "accepted");
+  CHECK(w.Run({"decide", id, "refuse", "--reason", "act_mismatch"}).exit_code == 6);
+
+  json held2 = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--hold"});
+  std::string id2 = std::to_string(held2["intake"].get<int64_t>());
+  CHECK(w.Deposits() == 2);
+  json ref = w.Json({"decide", id2, "refuse", "--reason", "act_mismatch"});
+  CHECK(ref["state"] == "refused");
+  json store = w.Json({"verify-store"}, "auditor1", "auditor1-password-1");
+  CHECK(store["ok"] == true);
+}
+
+TEST_CASE("bad input: digest not on the paper act, act for another application, malformed manifest") {
+  World w;
+  w.AddApplication("IS-0099", "application", "17/2026");
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kFat16));
+  auto digest = w.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--digest",
+                       std::string(64, '0'), "--accept"});
+  CHECK(digest.exit_code == 6);
+  CHECK(digest.err.find("not the digest on the paper act") != std::string::npos);
+  auto other = w.Run({"intake", "--application", "IS-0099", "--manifest", act, "--medium", dev.path(), "--accept"});
+  CHECK(other.exit_code == 6);
+  CHECK(other.err.find("the act is for application 'IS-0042', not for 'IS-0099'") != std::string::npos);
+  testing::WriteFile(w.dir.Sub("bad.csv"), "No,disc\n1,x\n");
+  auto bad = w.Run({"intake", "--application", "IS-0042", "--manifest", w.dir.Sub("bad.csv"), "--medium", dev.path()});
+  CHECK(bad.exit_code == 5);
+  CHECK(bad.err.find("bad.csv:1") != std::string::npos);
+  CHECK(w.Deposits() == 0);
+}
+
+TEST_CASE("two discs, original and copy: a medium swapped between copies is named") {
+  World w;
+  std::string d1 = w.dir.Sub("d1"), d2 = w.dir.Sub("d2");
+  testing::WriteFile(d1 + "/src/a.c", "int a;\n");
+  testing::WriteFile(d1 + "/README.md", "disc one\n");
+  testing::WriteFile(d2 + "/lib/b.c", "int b;\n");
+  json m1 = json::parse(testing::ReadFile(w.ActCreate(d1, "IS-0042", "Е-Қойма 1.0 диск 1")));
+  json m2 = json::parse(testing::ReadFile(w.ActCreate(d2, "IS-0042", "Е-Қойма 1.0 диск 2")));
+  m1["discs"].push_back(m2["discs"][0]);
+  for (const auto& f : m2["files"]) m1["files"].push_back(f);
+  testing::WriteFile(w.dir.Sub("both.json"), m1.dump(2));
+  testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
+  testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat12));
+  std::string disc1 = "disc=Е-Қойма 1.0 диск 1", disc2 = "disc=Е-Қойма 1.0 диск 2";
+  std::vector<std::string> base = {"intake", "--application", "IS-0042", "--manifest", w.dir.Sub("both.json")};
+  auto good = base;
+  good.insert(good.end(), {"--medium", o1.path() + "," + disc1, "--medium", o2.path() + "," + disc2, "--medium",
+                           o1.path() + "," + disc1 + ",copy=copy 1"});
+  json ok = w.Json(good);
+  INFO(ok.dump(2));
+  CHECK(ok["acceptable"] == true);
+  CHECK(ok["media"].size() == 3);
+  CHECK(ok["media"][2]["copy"] == "copy 1");
+
+  auto swapped = base;  // the copy of disc 1 is really disc 2
+  swapped.insert(swapped.end(), {"--medium", o1.path() + "," + disc1, "--medium", o2.path() + "," + disc2, "--medium",
+                                 o2.path() + "," + disc1 + ",copy=copy 1"});
+  int rc = 0;
+  json bad = w.Json(swapped, "clerk1", kClerkPw, &rc);
+  CHECK(rc == 3);
+  CHECK(bad["media"][2]["looks_like_disc"] == "Е-Қойма 1.0 диск 2");
+  swapped.insert(swapped.end(), {"--accept"});
+  CHECK(w.Run(swapped).exit_code == 6);
+  CHECK(w.Deposits() == 0);
+}
+
+TEST_CASE("roles are enforced in appliance/ and repeated wrong passwords lock the account") {
+  World w;
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  auto denied = w.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", tree}, "auditor1",
+                      "auditor1-password-1");
+  CHECK(denied.exit_code == 4);
+  CHECK(denied.err.find("may not intake") != std::string::npos);
+  CHECK(w.Run({"user", "list"}, "clerk1", kClerkPw).exit_code == 4);
+  for (int i = 0; i < 5; ++i) CHECK(w.Run({"application", "journal"}, "clerk1", "wrong-password").exit_code == 4);
+  auto locked = w.Run({"application", "journal"}, "clerk1", kClerkPw);
+  CHECK(locked.exit_code == 4);
+  CHECK(locked.err.find("locked until") != std::string::npos);
+  w.Must({"user", "unlock", "clerk1"}, "officer1", "officer1-password-1");
+  CHECK(w.Run({"application", "journal"}, "clerk1", kClerkPw).exit_code == 0);
+  json audit = w.Json({"audit", "list"}, "auditor1", "auditor1-password-1");
+  int failures = 0, denials = 0;
+  for (const auto& e : audit["entries"]) {
+    failures += e["action"] == "user.login" && e["outcome"] == "failure";
+    denials += e["outcome"] == "denied";
+  }
+  CHECK(failures >= 6);
+  CHECK(denials >= 2);
+}

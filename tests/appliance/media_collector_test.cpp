@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include "appliance/media_collector.h"
+#include "crypto/hash.h"
+
+using namespace qoima;
+using namespace qoima::appliance;
+
+namespace {
+
+hardware::EntryHeader File(const std::string& path, uint64_t size) {
+  hardware::EntryHeader h;
+  h.raw_path = path;
+  h.display_path = path;
+  h.size = size;
+  h.type = hardware::EntryType::kFile;
+  h.mtime_sec = 1700000000;
+  return h;
+}
+
+std::span<const uint8_t> Bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+// Records what reaches it and hashes like the store's writer does.
+class RecordingSink final : public ContentSink {
+ public:
+  bool HashesContent() const override { return true; }
+  Status BeginFile(const hardware::EntryHeader& h) override {
+    begun.push_back(h.display_path);
+    hasher.emplace();
+    return Status::Ok();
+  }
+  Status Write(std::span<const uint8_t> chunk) override {
+    hasher->Update(chunk);
+    return Status::Ok();
+  }
+  Result<std::optional<crypto::Sha256Digest>> EndFile(bool complete) override {
+    ends.push_back(complete);
+    auto d = hasher->Finish();
+    hasher.reset();
+    if (!complete) return std::optional<crypto::Sha256Digest>();
+    return std::optional<crypto::Sha256Digest>(d);
+  }
+  std::vector<std::string> begun;
+  std::vector<bool> ends;
+  std::optional<crypto::Sha256> hasher;
+};
+
+}  // namespace
+
+TEST_CASE("the collector hashes each file once and records what the medium held") {
+  DiscardingContentSink discard;
+  MediaCollector c(discard);
+  REQUIRE(c.OnEntry(File("a.txt", 5)).ok());
+  REQUIRE(c.OnData(Bytes("he")).ok());
+  REQUIRE(c.OnData(Bytes("llo")).ok());
+  REQUIRE(c.OnEntryEnd(true).ok());
+  hardware::EntryHeader dir;
+  dir.display_path = dir.raw_path = "src";
+  dir.type = hardware::EntryType::kDirectory;
+  REQUIRE(c.OnEntry(dir).ok());
+  REQUIRE(c.OnEntryEnd(true).ok());
+  REQUIRE(c.files().size() == 2);
+  CHECK(c.files()[0].sha256 == crypto::Hex(crypto::Sha256::Digest(std::string_view("hello"))));
+  CHECK(c.files()[0].readable);
+  CHECK(c.files()[1].type == ObservedType::kDirectory);
+  CHECK(c.bytes() == 5);
+}
+
+TEST_CASE("a store sink's digest is used and a short read marks the file unreadable") {
+  RecordingSink sink;
+  MediaCollector c(sink);
+  REQUIRE(c.OnEntry(File("ok.bin", 3)).ok());
+  REQUIRE(c.OnData(Bytes("abc")).ok());
+  REQUIRE(c.OnEntryEnd(true).ok());
+  REQUIRE(c.OnEntry(File("bad.bin", 10)).ok());
+  REQUIRE(c.OnData(Bytes("abcd")).ok());
+  hardware::MediaProblem p{hardware::ProblemClass::kUnreadableSector, "I/O error", "bad.bin", 8192};
+  REQUIRE(c.OnProblem(p).ok());
+  REQUIRE(c.OnEntryEnd(false).ok());
+  hardware::MediaProblem whole{hardware::ProblemClass::kParserTimeout, "reader timed out", "", -1};
+  REQUIRE(c.OnProblem(whole).ok());
+  CHECK(c.files()[0].sha256 == crypto::Hex(crypto::Sha256::Digest(std::string_view("abc"))));
+  CHECK_FALSE(c.files()[1].readable);
+  CHECK(c.files()[1].problem.find("offset 8192") != std::string::npos);
+  CHECK(c.files()[1].sha256.empty());
+  CHECK(sink.ends == std::vector<bool>{true, false});
+  REQUIRE(c.medium_problems().size() == 1);
+  CHECK(c.medium_problems()[0].find("reader timed out") != std::string::npos);
+}
+
+TEST_CASE("the collector refuses data outside a file (a confused reader)") {
+  DiscardingContentSink discard;
+  MediaCollector c(discard);
+  CHECK(c.OnData(Bytes("x")).code() == Code::kInternal);
+}

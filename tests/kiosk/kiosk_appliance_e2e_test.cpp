@@ -1,0 +1,340 @@
+// End-to-end tests of the real qoima-kiosk over the real appliance: a state
+// provisioned with appliance::Appliance::Init on a swtpm (users created by
+// the admin), then the binary driven in tmux at 80x24.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "appliance/appliance.h"
+#include "crypto/hash.h"
+#include "tests/fixtures/loop_device.h"
+#include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/swtpm.h"
+#include "tests/fixtures/temp_dir.h"
+#include "tests/kiosk/tmux_session.h"
+
+namespace qoima::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+const std::string kKiosk = std::string(QOIMA_BINARY_DIR) + "/kiosk/qoima-kiosk";
+constexpr const char* kClerkPassword = "clerk-pass-2026";
+constexpr const char* kAuditorPassword = "auditor-pass-2026";
+
+// A provisioned appliance state: admin1, clerk1 (clerk), auditor1 (auditor).
+// The Appliance used to provision is closed again before the kiosk starts
+// (the store is locked while open).
+struct ProvisionedState {
+  ProvisionedState() : state("qoima-kiosk-appliance") {
+    appliance::ApplianceOptions opt;
+    opt.tcti = tpm.tcti();
+    opt.state_dir = state.Sub("state");
+    opt.argon2 = appliance::kArgon2TestOnly;
+    appliance::InitRequest init;
+    init.admin = {"admin1", "Сейітов", "Ерлан", "", appliance::Role::kAdmin, "admin-pass-2026"};
+    auto r = appliance::Appliance::Init(opt, init);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    auto app = appliance::Appliance::Open(opt);
+    INFO(app.status().ToString());
+    REQUIRE(app.ok());
+    auto admin = (*app)->Login("admin1", "admin-pass-2026");
+    REQUIRE(admin.ok());
+    REQUIRE(
+        (*app)->CreateUser(*admin, {"clerk1", "Әлиева", "Гүлнұр", "", appliance::Role::kClerk, kClerkPassword}).ok());
+    REQUIRE((*app)
+                ->CreateUser(*admin, {"auditor1", "Қасымов", "Нұрлан", "", appliance::Role::kAuditor, kAuditorPassword})
+                .ok());
+    // One application in the journal, registered by the clerk.
+    auto clerk = (*app)->Login("clerk1", kClerkPassword);
+    REQUIRE(clerk.ok());
+    appliance::Application a;
+    a.portal_code = "ESEDO-01";
+    a.applicant = "Цифрлық даму министрлігі";
+    a.software_name = "е-Өтініш қызметі";
+    a.owner.full_name = "Цифрлық даму министрлігі";
+    a.items.push_back({"DEPOSIT_V1", "", 1, 0, true});
+    appliance::JournalEntry e;
+    e.application_number = "ESEDO-01";
+    e.received_date = Today();
+    e.state_body = "Цифрлық даму министрлігі";
+    e.applicant_head = "Әбенов Қайрат";
+    auto registered = (*app)->RegisterApplication(*clerk, a, e);
+    INFO(registered.status().ToString());
+    REQUIRE(registered.ok());
+    REQUIRE((*app)->EndSession().ok());
+  }
+  static std::string Today() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+  }
+  std::vector<std::string> Env() const {
+    return {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.Sub("state"), "LANG=C.UTF-8"};
+  }
+
+  Swtpm tpm;
+  TempDir state;
+};
+
+// With QOIMA_KIOSK_SCREENSHOT_DIR set, writes the current screen as text
+// (docs/operator-manual.md quotes these captures of the real binary).
+void Snap(TmuxSession& t, const std::string& name) {
+  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
+  if (dir && *dir) WriteFile(std::string(dir) + "/real-" + name + ".txt", t.Capture());
+}
+
+// Waits for `text`; on failure the message shows the screen.
+void Expect(TmuxSession& t, const std::string& text, milliseconds timeout = milliseconds(20000)) {
+  bool shown = t.WaitFor(text, timeout);
+  INFO("waiting for '" << text << "'; screen:\n" << t.Capture());
+  REQUIRE(shown);
+}
+
+void LogIn(TmuxSession& t, const std::string& login, const std::string& password) {
+  t.Type(login);
+  t.SendKeys({"Enter"});
+  t.Type(password);
+  t.SendKeys({"Enter"});
+}
+
+}  // namespace
+
+TEST_CASE("Login over the real appliance: attempts left, lockout, and the lock holds", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  Expect(t, "TPM: ok  Store: ok", milliseconds(30000));
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    // After a failed attempt the login stays and the password field has the focus.
+    if (attempt == 1) {
+      LogIn(t, "clerk1", "wrong-pass-1");
+    } else {
+      t.Type("wrong-pass-" + std::to_string(attempt));
+      t.SendKeys({"Enter"});
+    }
+    Expect(t, "Attempts left before the account locks: " + std::to_string(5 - attempt) + ".");
+  }
+  t.Type("wrong-pass-5");
+  t.SendKeys({"Enter"});
+  Expect(t, "is now locked until", milliseconds(20000));
+  // Even the right password is refused now, and the screen says why.
+  t.Type(kClerkPassword);
+  t.SendKeys({"Enter"});
+  Expect(t, "This account is locked after too many failed attempts.", milliseconds(20000));
+  t.SendKeys({"F2"});  // kk
+  Expect(t, "Тым көп сәтсіз әрекеттен кейін бұл есептік жазба құлыпталды.");
+  Snap(t, "login-locked-kk");
+  CHECK(t.Capture().find("Applications") == std::string::npos);
+  CHECK_FALSE(t.dead());
+}
+
+TEST_CASE("A clerk logs in over the real appliance and sees the journal", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.", milliseconds(20000));
+  CHECK(t.Capture().find("е-Өтініш қызметі") != std::string::npos);
+  Snap(t, "clerk-home-en");
+  t.SendKeys({"F2"});  // en -> kk
+  Expect(t, "Өтінімдер: 1 көрсетілді, барлығы 1.");
+  Snap(t, "clerk-home-kk");
+  t.SendKeys({"F2", "F2"});  // kk -> ru -> en
+  Expect(t, "Applications: 1 shown of 1.");
+  CHECK(t.WaitFor("clerk1 (clerk)"));
+  CHECK(t.Capture().find("F10 Log out") != std::string::npos);
+  t.SendKeys({"F10"});
+  Expect(t, "You have logged out.");
+}
+
+TEST_CASE("An auditor session is read-only: journal of audit events and log verification", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  // The provisioning left events: init, the admin's login, two user creations, this login.
+  Expect(t, "user.create");
+  CHECK(t.Capture().find("appliance.init") != std::string::npos);
+  t.SendKeys({"F6"});
+  Expect(t, "Audit log verified:", milliseconds(20000));
+  Snap(t, "auditor-home-en");
+  t.SendKeys({"/"});
+  t.Type("user.login");
+  Expect(t, "Search: user.login_");
+  std::string screen = t.Capture();
+  CHECK(screen.find("user.create") == std::string::npos);
+  CHECK(screen.find("user.login") != std::string::npos);
+  // No application keys exist for an auditor: F3 here is search, F7/F8 do nothing.
+  t.SendKeys({"Enter", "F7", "F8", "F3", "Escape"});
+  CHECK_FALSE(t.dead());
+}
+
+TEST_CASE("A clerk registers an application through the Annex 1 form", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.");
+  t.SendKeys({"F3"});
+  Expect(t, "New application (Annex 1)");
+  // A save with the required fields missing is refused by the appliance, which names the field.
+  t.SendKeys({"F7"});
+  Expect(t, "Some entered data is not valid.");
+  const std::vector<std::string> values = {
+      "Білім министрлігі",    "Оспанов Бақыт", "Білім министрлігі", "Күнделік", "KUNDELIK-2", "2.1", "C++", "1",
+      "Электрондық күнделік", "DISC_1"};
+  for (const std::string& v : values) {
+    t.Type(v);
+    t.SendKeys({"Tab"});
+  }
+  t.SendKeys({"F7"});
+  Expect(t, "Application registered in the journal under number 2.");
+  Expect(t, "Applications: 2 shown of 2.");
+  CHECK(t.Capture().find("Күнделік") != std::string::npos);
+}
+
+TEST_CASE("An idle clerk session locks itself and the password resumes it", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en", "--idle-lock", "2"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.");
+  Expect(t, "Screen locked. Enter your password to continue.", milliseconds(15000));
+  CHECK(t.Capture().find("е-Өтініш қызметі") == std::string::npos);  // nothing of the session shows
+  t.Type(kClerkPassword);
+  t.SendKeys({"Enter"});
+  Expect(t, "Applications: 1 shown of 1.");
+}
+
+TEST_CASE("10k random keystrokes in a clerk session over the real appliance", "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en", "--idle-lock", "3600"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.");
+  pid_t pid = t.pid();
+  const std::vector<std::string> specials = {
+      "C-c",  "C-z", "C-\\", "C-d", "Escape", "Enter", "Tab", "BTab", "BSpace", "Up", "Down", "PPage", "NPage",
+      "Home", "End", "F1",   "F2",  "F3",     "F4",    "F5",  "F6",   "F7",     "F8", "F9",   "F11",   "F12"};
+  const std::vector<std::string> letters = {"a", "z", "7", "/", "ә", "қ", "ү", "і", "Ж", "-", "."};
+  std::mt19937 rng(8);
+  for (int sent = 0; sent < 10000;) {
+    std::vector<std::string> batch;
+    for (int i = 0; i < 250; ++i, ++sent)
+      batch.push_back(rng() % 3 == 0 ? specials[rng() % specials.size()] : letters[rng() % letters.size()]);
+    t.SendKeys(batch);
+    REQUIRE_FALSE(t.dead());
+    REQUIRE(CommOf(pid) == "qoima-kiosk");
+    for (pid_t child : ChildrenOf(pid))
+      REQUIRE(CommOf(child) == "qoima-media-chi");  // only the sandboxed reader (comm is 15 chars)
+  }
+  // Still answering: F2 changes the language tag on the status line.
+  const std::string before = t.Capture();
+  std::string want = before.find("[kk]") != std::string::npos   ? "[ru]"
+                     : before.find("[ru]") != std::string::npos ? "[en]"
+                                                                : "[kk]";
+  t.SendKeys({"F2"});
+  Expect(t, want, milliseconds(30000));
+  CHECK(StateOf(pid) != 'T');
+  CHECK_FALSE(t.dead());
+}
+
+// A depositor's disc: an ISO image of a small tree with Kazakh names on a
+// real loop device, and its act manifest as a sha256sum list.
+struct DepositMedia {
+  DepositMedia() : dir("qoima-kiosk-media") {
+    files = {{"src/қойма.cpp", "int main() { return 0; }\n"},
+             {"docs/нұсқаулық.txt", "Пайдаланушы нұсқаулығы\n"},
+             {"README", "е-Өтініш\n"}};
+    for (const auto& f : files) WriteFile(dir.Sub("tree/" + f.path), f.content);
+    BuildImage(FsType::kIso9660, dir.Sub("tree"), dir.Sub("deposit.iso"), {"DEPOSIT_V1", 0});
+    loop = std::make_unique<LoopDevice>(dir.Sub("deposit.iso"));
+  }
+  /// Writes the manifest; `corrupt` changes the first file's checksum.
+  std::string Manifest(bool corrupt) {
+    std::string text;
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::string hex = crypto::Hex(crypto::Sha256::Digest(files[i].content));
+      if (corrupt && i == 0) hex[0] = hex[0] == '0' ? '1' : '0';
+      text += hex + "  " + files[i].path + "\n";
+    }
+    std::string path = dir.Sub(corrupt ? "act-wrong.sha256" : "act.sha256");
+    WriteFile(path, text);
+    return path;
+  }
+
+  TempDir dir;
+  std::vector<SampleFile> files;
+  std::unique_ptr<LoopDevice> loop;
+};
+
+void ReadMediaInKiosk(TmuxSession& t, const std::string& device, const std::string& manifest) {
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.", milliseconds(20000));
+  t.SendKeys({"Enter"});
+  Expect(t, "Act manifest file:");
+  t.Type(device);
+  t.SendKeys({"Tab"});
+  t.Type(manifest);
+  Snap(t, "clerk-insert-media-en");
+  t.SendKeys({"F7"});
+  bool diff = t.WaitFor("Act versus media", milliseconds(60000));
+  INFO(t.Capture());
+  REQUIRE(diff);
+}
+
+TEST_CASE("Clerk intake of a loop-attached disc to acceptance", "[kiosk][e2e]") {
+  ProvisionedState p;
+  DepositMedia m;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  ReadMediaInKiosk(t, m.loop->path(), m.Manifest(false));
+  Expect(t, "3 files, 0 problems.");
+  CHECK(t.Capture().find("src/қойма.cpp") != std::string::npos);
+  Snap(t, "clerk-diff-clean-en");
+  t.SendKeys({"F7"});
+  Expect(t, "NDA (Annex 4)");
+  t.SendKeys({"y"});
+  bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
+  INFO(t.Capture());
+  CHECK(accepted);
+  Snap(t, "clerk-accepted-en");
+}
+
+TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk][e2e]") {
+  ProvisionedState p;
+  DepositMedia m;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  ReadMediaInKiosk(t, m.loop->path(), m.Manifest(true));
+  Expect(t, "1 problems.");
+  t.SendKeys({"F4"});
+  Expect(t, "checksum differs");
+  Snap(t, "clerk-diff-problems-en");
+  t.SendKeys({"F2"});  // en -> kk
+  Expect(t, "бақылау жиынтығы өзгеше");
+  Snap(t, "clerk-diff-problems-kk");
+  t.SendKeys({"F2", "F2"});  // kk -> ru -> en
+  Expect(t, "checksum differs");
+  t.SendKeys({"F8"});
+  Expect(t, "Reasoned refusal");
+  t.Type("checksum of src/қойма.cpp differs from the act");
+  Snap(t, "clerk-refusal-en");
+  t.SendKeys({"F8"});
+  bool refused = t.WaitFor("Refused.", milliseconds(30000));
+  INFO(t.Capture());
+  CHECK(refused);
+  Snap(t, "clerk-refused-en");
+}
+
+}  // namespace qoima::testing
