@@ -296,8 +296,9 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   facts.in_register = req.in_register;
   facts.nda_signed_by_both = info->nda;
   facts.act_discs = discs;
-  facts.media = out.media;
+  facts.media = std::move(out.media);  // no copy of every diff item: RSS stays bounded
   out.assessment = AssessIntake(facts);
+  out.media = std::move(facts.media);
   json media_json = json::array();
   for (const auto& m : out.media) media_json.push_back(DiffJson(m));
   json evidence = {{"manifest_sha256", manifest->digest},

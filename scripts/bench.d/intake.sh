@@ -28,7 +28,8 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
 
 mkdir -p "$work/tpm"
 swtpm socket --tpm2 --tpmstate dir="$work/tpm" --server type=unixio,path="$work/sock" \
-  --ctrl type=unixio,path="$work/sock.ctrl" --flags not-need-init,startup-clear &
+  --ctrl type=unixio,path="$work/sock.ctrl" --flags not-need-init,startup-clear \
+  --log file="$work/swtpm.log",level=1 &
 swtpm_pid=$!
 for _ in $(seq 100); do [ -S "$work/sock" ] && break; sleep 0.1; done
 export QOIMA_TCTI="swtpm:path=$work/sock" QOIMA_STATE="$work/state"
