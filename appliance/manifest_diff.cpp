@@ -44,6 +44,10 @@ DiffItem Item(DiffKind kind, const std::string& path, const ObservedFile* f, con
   it.path = path;
   if (f) it.raw_path = EscapeRawPath(f->raw_path);
   if (e) it.manifest_line = e->line;
+  if (f)
+    it.size = f->size;
+  else if (e && e->size)
+    it.size = *e->size;
   return it;
 }
 

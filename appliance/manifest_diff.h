@@ -55,6 +55,7 @@ struct DiffItem {
   std::string actual;    // what the medium has
   std::string detail;    // a sentence for the clerk
   size_t manifest_line = 0;
+  uint64_t size = 0;  // bytes on the medium when the file is there, else as the act lists it
 };
 
 struct DiffOptions {

@@ -226,7 +226,13 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       DiffRow row;
       row.kind = ToKiosk(d.kind);
       row.path = d.path.empty() ? d.raw_path : d.path;
-      row.detail = d.detail.empty() ? d.expected + (d.actual.empty() ? "" : " / " + d.actual) : d.detail;
+      row.size_bytes = d.size;
+      if (!d.detail.empty())
+        row.detail = d.detail;
+      else if (d.expected.empty())
+        row.detail = d.actual;
+      else
+        row.detail = d.expected + (d.actual.empty() ? "" : " / " + d.actual);
       r.rows.push_back(std::move(row));
     }
   }

@@ -140,3 +140,13 @@ TEST_CASE("raw paths escape bytes that are not UTF-8") {
   CHECK(EscapeRawPath("ok/қ") == "ok/қ");
   CHECK(EscapeRawPath("bad\xFF\x01") == "bad\\xff\\x01");
 }
+
+TEST_CASE("each diff row carries the file's size for the clerk's list") {
+  std::vector<ManifestEntry> want = {Entry("same", 3, kA), Entry("gone", 7, kA), Entry("bigger", 5, kA)};
+  std::vector<ObservedFile> got = {Seen("same", 3, kA), Seen("bigger", 6, kB), Seen("new", 4, kC)};
+  DiffReport r = DiffMedium(want, got);
+  CHECK(Find(r, "same", DiffKind::kMatched)->size == 3);
+  CHECK(Find(r, "gone", DiffKind::kMissing)->size == 7);  // not on the medium: the act's size
+  CHECK(Find(r, "bigger", DiffKind::kSizeMismatch)->size == 6);
+  CHECK(Find(r, "new", DiffKind::kExtra)->size == 4);
+}
