@@ -578,6 +578,24 @@ Result<storage::ScrubReport> Appliance::VerifyStore(const Actor& actor) {
   return r;
 }
 
+Status Appliance::Backup(const Actor& actor, const std::string& dir) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kRequestSensitive, "store.backup", dir));
+  return store_->Backup(dir, StorageActor(actor));
+}
+
+Status Appliance::Restore(const ApplianceOptions& options, const std::string& backup_dir) {
+  struct stat st {};
+  if (::stat((options.state_dir + kKeyringDir).c_str(), &st) != 0)
+    return Status::NotFound(options.state_dir + " has no keyring (run qoima init, or recover onto this TPM first)");
+  if (::stat((options.state_dir + kStoreDir).c_str(), &st) == 0)
+    return Status::FailedPrecondition(options.state_dir + kStoreDir +
+                                      " already holds a store: move it aside before restoring over it");
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<crypto::Keyring> keyring,
+                         crypto::Keyring::Open(options.tcti, options.state_dir + kKeyringDir));
+  storage::KeyringStoreKeys keys(*keyring);
+  return storage::Store::Restore(backup_dir, options.state_dir + kStoreDir, keys);
+}
+
 Result<storage::AuditVerifyReport> Appliance::VerifyAudit(const Actor& actor) {
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "audit.verify", "audit"));
   QOIMA_ASSIGN_OR_RETURN(storage::AuditVerifyReport r, store_->VerifyAudit());

@@ -163,6 +163,16 @@ class Appliance {
   Result<IntakeOutcome> Decide(const Actor& actor, int64_t intake_id, const DecideRequest& request);
 
   Result<storage::ScrubReport> VerifyStore(const Actor& actor);
+  /// `qoima backup DIR`: a consistent, encrypted snapshot of the store (DB,
+  /// objects, audit log, signed manifest; docs/storage.md) into the new
+  /// directory `dir`. Security officers and admins; audited either way.
+  Status Backup(const Actor& actor, const std::string& dir);
+  /// `qoima restore BACKUP`: checks a backup and installs it as the store of
+  /// the state directory, which must hold a keyring that opens it (this
+  /// appliance, or one recovered from the shares) and no store. Nobody can log
+  /// in before a store exists, so the gate is the TPM unseal; the restored
+  /// audit log records the restore.
+  static Status Restore(const ApplianceOptions& options, const std::string& backup_dir);
   Result<storage::AuditVerifyReport> VerifyAudit(const Actor& actor);
   Result<std::vector<storage::AuditEvent>> AuditEntries(const Actor& actor, uint64_t first, uint64_t count);
   /// Signs a checkpoint over this session's events (end of a CLI command).

@@ -95,6 +95,7 @@ const char* kUsage =
     "         [--format F] [--strip-prefix P] [--act-out FILE]\n"
     "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
     "  verify-store | audit verify | audit list [--from N] [--count M]\n"
+    "  backup DIR | restore BACKUP_DIR\n"
     "authentication: --user LOGIN or $QOIMA_USER; password on --password-fd N or in $QOIMA_PASSWORD;\n"
     "  a new password on --new-password-fd N or in $QOIMA_NEW_PASSWORD\n"
     "environment: QOIMA_TCTI (default device:/dev/tpmrm0), QOIMA_STATE (default /var/lib/qoima)\n"
@@ -678,6 +679,33 @@ int CmdVerifyStore(const Globals& g, const CliArgs& a) {
   return r->ok() ? kExitOk : kExitCheckFailed;
 }
 
+int CmdBackup(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() != 2) return Usage("backup DIR");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  Status b = s->app->Backup(s->actor, p[1]);
+  (void)s->app->EndSession();
+  if (!b.ok()) return Report(g, b);
+  if (g.json)
+    PrintJson({{"ok", true}, {"backup", p[1]}});
+  else
+    std::printf("backup written to %s\n", p[1].c_str());
+  return kExitOk;
+}
+
+int CmdRestore(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() != 2) return Usage("restore BACKUP_DIR");
+  Status r = Appliance::Restore(Options(g), p[1]);
+  if (!r.ok()) return Report(g, r);
+  if (g.json)
+    PrintJson({{"ok", true}, {"restored_from", p[1]}});
+  else
+    std::printf("store restored from %s and verified\n", p[1].c_str());
+  return kExitOk;
+}
+
 int CmdAudit(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
   if (p.size() < 2) return Usage("audit verify | audit list");
@@ -795,6 +823,8 @@ int main(int argc, char** argv) {
     if (cmd == "intake") return CmdIntake(g, *args);
     if (cmd == "decide") return CmdDecide(g, *args);
     if (cmd == "verify-store") return CmdVerifyStore(g, *args);
+    if (cmd == "backup") return CmdBackup(g, *args);
+    if (cmd == "restore") return CmdRestore(g, *args);
     if (cmd == "audit") return CmdAudit(g, *args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qoima: internal error: %s\n", e.what());

@@ -3,6 +3,8 @@
 // clause 16 refusal reason, acceptance, hold, the NDA gate and bad input.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -328,4 +330,41 @@ TEST_CASE("roles are enforced in appliance/ and repeated wrong passwords lock th
   }
   CHECK(failures >= 6);
   CHECK(denials >= 2);
+}
+
+TEST_CASE("backup by an officer then restore onto the same keyring verifies - a clerk may not back up") {
+  World w;
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree);
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kIso9660));
+  w.Must({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--accept"});
+  REQUIRE(w.Deposits() == 1);
+
+  std::string backup = w.dir.Sub("backup-1");
+  auto denied = w.Run({"backup", backup});  // clerk1
+  CHECK(denied.exit_code != 0);
+  CHECK_FALSE(std::filesystem::exists(backup));
+  w.Must({"backup", backup}, "officer1", "officer1-password-1");
+  REQUIRE(std::filesystem::exists(backup));
+  // The backup is recorded in the live log (after the snapshot it copies).
+  auto HasAction = [&](const std::string& action, const std::string& actor) {
+    json list = w.Json({"audit", "list"}, "auditor1", "auditor1-password-1");
+    for (const auto& e : list["entries"])
+      if (e["action"] == action && (actor.empty() || e["actor"] == actor)) return true;
+    return false;
+  };
+  CHECK(HasAction("store.backup", "officer1"));
+
+  // Restoring over a live store is refused; with the store moved aside it works.
+  auto over = w.Run({"restore", backup});
+  CHECK(over.exit_code != 0);
+  CHECK(over.err.find("already holds a store") != std::string::npos);
+  std::filesystem::rename(w.dir.Sub("state/store"), w.dir.Sub("store-damaged"));
+  auto restored = w.Run({"restore", backup});
+  INFO(restored.out << restored.err);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(w.Deposits() == 1);
+  json audit = w.Json({"audit", "verify"}, "auditor1", "auditor1-password-1");
+  CHECK(audit["ok"] == true);
+  CHECK(HasAction("store.restore", ""));
 }
