@@ -166,6 +166,12 @@ Result<Database> Database::Open(const std::string& path, std::span<const uint8_t
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   // Page size must be the same on every open; 4096 matches the filesystem.
   QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA cipher_page_size = 4096;"));
+  // Exclusive locking before the first WAL access keeps SQLite's WAL index on
+  // the heap instead of an mmap'd -shm file: a full disk then fails a write
+  // with SQLITE_FULL instead of killing the process with SIGBUS when a page of
+  // the mapping cannot be allocated (seen on ext4 with 1 KiB blocks). It costs
+  // nothing: Store::Open already holds an exclusive flock, one process only.
+  if (!options.read_only) QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode = EXCLUSIVE;"));
   // Reading the schema is the first access that decrypts: a wrong key shows here.
   Result<int64_t> probe = db.QueryInt("SELECT count(*) FROM sqlite_master;");
   if (!probe.ok()) {
