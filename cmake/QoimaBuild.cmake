@@ -9,6 +9,12 @@ target_compile_definitions(qoima_build_flags INTERFACE
   $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>
   QOIMA_VERSION="${PROJECT_VERSION}")
 target_link_options(qoima_build_flags INTERFACE -Wl,-z,relro -Wl,-z,now)
+# g++ 12 at -O2/-O3 reports -Wrestrict and -Wnull-dereference inside
+# libstdc++'s own headers (char_traits.h, streambuf) once they are inlined into
+# our code (GCC PR 105329 and relatives). They stay errors in the debug build
+# that tests and CI use; optimized builds print them without failing.
+target_compile_options(qoima_build_flags INTERFACE
+  $<$<NOT:$<CONFIG:Debug>>:-Wno-error=restrict -Wno-error=null-dereference>)
 
 if(QOIMA_SANITIZE)
   target_compile_options(qoima_build_flags INTERFACE
