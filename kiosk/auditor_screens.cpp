@@ -13,8 +13,6 @@
 namespace qoima::kiosk {
 namespace {
 
-bool IsEnter(const Key& key) { return key.IsChar(L'\r') || key.IsChar(L'\n') || key.Is(KEY_ENTER); }
-
 class AuditorHome : public Screen {
  public:
   explicit AuditorHome(AppContext& app)
@@ -57,17 +55,7 @@ class AuditorHome : public Screen {
 
   void HandleKey(const Key& key) override {
     if (searching_) {
-      if (IsEnter(key) || key.IsChar(27)) {
-        searching_ = false;
-      } else if (key.Is(KEY_BACKSPACE) || key.IsChar(0x7F) || key.IsChar(0x08)) {
-        std::wstring s = list_.search();
-        if (!s.empty()) s.pop_back();
-        list_.SetSearch(s);
-      } else if (IsTextInput(key)) {
-        list_.SetSearch(list_.search() + static_cast<wchar_t>(key.code));
-      } else if (key.function) {
-        list_.HandleKey(static_cast<int>(key.code));
-      }
+      HandleSearchKey(list_, key, &searching_);
       return;
     }
     if (key.IsChar(L'/') || key.Is(KEY_F(3))) {

@@ -18,8 +18,6 @@ namespace {
 
 constexpr auto kMediaPollInterval = std::chrono::milliseconds(1000);
 
-bool IsEnter(const Key& key) { return key.IsChar(L'\r') || key.IsChar(L'\n') || key.Is(KEY_ENTER); }
-
 // ---------------------------------------------------------------- home
 
 class ClerkHome : public Screen {
@@ -51,17 +49,7 @@ class ClerkHome : public Screen {
 
   void HandleKey(const Key& key) override {
     if (searching_) {
-      if (IsEnter(key)) {
-        searching_ = false;
-      } else if (key.Is(KEY_BACKSPACE) || key.IsChar(0x7F)) {
-        std::wstring s = list_.search();
-        if (!s.empty()) s.pop_back();
-        list_.SetSearch(s);
-      } else if (IsTextInput(key)) {
-        list_.SetSearch(list_.search() + static_cast<wchar_t>(key.code));
-      } else {
-        list_.HandleKey(static_cast<int>(key.code));
-      }
+      HandleSearchKey(list_, key, &searching_);
       return;
     }
     if (key.IsChar(L'/')) {
@@ -439,17 +427,7 @@ class DiffScreen : public Screen {
       return;
     }
     if (searching_) {
-      if (IsEnter(key) || key.IsChar(27)) {
-        searching_ = false;
-      } else if (key.Is(KEY_BACKSPACE) || key.IsChar(0x7F) || key.IsChar(0x08)) {
-        std::wstring s = list_.search();
-        if (!s.empty()) s.pop_back();
-        list_.SetSearch(s);
-      } else if (IsTextInput(key)) {
-        list_.SetSearch(list_.search() + static_cast<wchar_t>(key.code));
-      } else if (key.function) {
-        list_.HandleKey(static_cast<int>(key.code));
-      }
+      HandleSearchKey(list_, key, &searching_);
       return;
     }
     if (key.IsChar(L'/') || key.Is(KEY_F(3))) {

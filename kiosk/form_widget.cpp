@@ -14,6 +14,22 @@ bool IsTextInput(const Key& key) {
   return c >= 0x20 && c != 0x7F && !(c >= 0x80 && c < 0xA0) && std::iswprint(c);
 }
 
+bool IsEnter(const Key& key) { return key.IsChar(L'\r') || key.IsChar(L'\n') || key.Is(KEY_ENTER); }
+
+void HandleSearchKey(ListWidget& list, const Key& key, bool* searching) {
+  if (IsEnter(key) || key.IsChar(27)) {
+    *searching = false;
+  } else if (key.Is(KEY_BACKSPACE) || key.IsChar(0x7F) || key.IsChar(0x08)) {
+    std::wstring s = list.search();
+    if (!s.empty()) s.pop_back();
+    list.SetSearch(s);
+  } else if (IsTextInput(key)) {
+    list.SetSearch(list.search() + static_cast<wchar_t>(key.code));
+  } else if (key.function) {
+    list.HandleKey(static_cast<int>(key.code));
+  }
+}
+
 FormWidget::FormWidget(std::vector<Field> fields) : fields_(std::move(fields)) {}
 
 bool FormWidget::HandleKey(const Key& key) {

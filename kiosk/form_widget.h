@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kiosk/list_widget.h"
 #include "kiosk/screen.h"
 
 namespace qoima::kiosk {
@@ -49,5 +50,13 @@ class FormWidget {
 
 /// True for characters a form accepts: printable, not a control key.
 bool IsTextInput(const Key& key);
+
+/// Enter in any of its encodings (CR, LF, KEY_ENTER).
+bool IsEnter(const Key& key);
+
+/// One key while a list's search line is open: text extends the search,
+/// Backspace shortens it, Enter or Esc closes it (`*searching` = false), and
+/// function keys still move in the list.
+void HandleSearchKey(ListWidget& list, const Key& key, bool* searching);
 
 }  // namespace qoima::kiosk

@@ -11,8 +11,6 @@
 namespace qoima::kiosk {
 namespace {
 
-bool IsEnter(const Key& key) { return key.IsChar(L'\r') || key.IsChar(L'\n') || key.Is(KEY_ENTER); }
-
 class OfficerHome : public Screen {
  public:
   explicit OfficerHome(AppContext& app)
