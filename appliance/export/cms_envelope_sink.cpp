@@ -4,7 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "appliance/export/openssl_error.h"
+#include "crypto/openssl_util.h"
 #include "crypto/signer.h"
 
 namespace qoima::exporting {
@@ -20,7 +20,7 @@ struct X509StackDeleter {
 Result<std::unique_ptr<X509, X509Deleter>> ParseCert(const std::string& pem) {
   std::unique_ptr<BIO, BioDeleter> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::unique_ptr<X509, X509Deleter> x(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
-  if (!x) return OpenSslStatus(Code::kInvalidArgument, "recipient certificate is not a PEM X.509 certificate");
+  if (!x) return crypto::OpenSslStatus(Code::kInvalidArgument, "recipient certificate is not a PEM X.509 certificate");
   return x;
 }
 
@@ -69,14 +69,14 @@ Result<std::unique_ptr<CmsEnvelopeSink>> CmsEnvelopeSink::Create(ByteSink* downs
   if (!certs || !sk_X509_push(certs.get(), cert.get())) return Status::Internal("out of memory");
   cert.release();  // owned by the stack now
   s->cms_.reset(CMS_encrypt(certs.get(), nullptr, EVP_aes_256_cbc(), CMS_BINARY | CMS_STREAM));
-  if (!s->cms_) return OpenSslStatus(Code::kInvalidArgument, "CMS envelope for the recipient certificate");
+  if (!s->cms_) return crypto::OpenSslStatus(Code::kInvalidArgument, "CMS envelope for the recipient certificate");
   BIO* out = BIO_new(SinkMethod());
-  if (!out) return OpenSslStatus(Code::kInternal, "CMS output BIO");
+  if (!out) return crypto::OpenSslStatus(Code::kInternal, "CMS output BIO");
   BIO_set_data(out, s.get());
   BIO* ndef = BIO_new_NDEF(out, reinterpret_cast<ASN1_VALUE*>(s->cms_.get()), ASN1_ITEM_rptr(CMS_ContentInfo));
   if (!ndef) {
     BIO_free(out);
-    return OpenSslStatus(Code::kInternal, "CMS streaming encoder");
+    return crypto::OpenSslStatus(Code::kInternal, "CMS streaming encoder");
   }
   s->out_ = out;
   s->chain_.reset(ndef);
@@ -92,7 +92,7 @@ Status CmsEnvelopeSink::Write(std::span<const uint8_t> data) {
     size_t written = 0;
     if (BIO_write_ex(chain_.get(), data.data(), chunk, &written) != 1 || written != chunk) {
       if (!downstream_status_.ok()) return downstream_status_.WithContext("CMS envelope");
-      return OpenSslStatus(Code::kInternal, "CMS envelope: encrypt");
+      return crypto::OpenSslStatus(Code::kInternal, "CMS envelope: encrypt");
     }
     data = data.subspan(chunk);
   }
@@ -104,7 +104,7 @@ Status CmsEnvelopeSink::Close() {
   closed_ = true;
   if (BIO_flush(chain_.get()) != 1) {
     if (!downstream_status_.ok()) return downstream_status_.WithContext("CMS envelope: finish");
-    return OpenSslStatus(Code::kInternal, "CMS envelope: finish");
+    return crypto::OpenSslStatus(Code::kInternal, "CMS envelope: finish");
   }
   return Status::Ok();
 }
