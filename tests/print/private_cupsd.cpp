@@ -1,5 +1,7 @@
 #include "tests/print/private_cupsd.h"
 
+#include "tests/fixtures/child_process.h"
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -97,20 +99,7 @@ PrivateCupsd::PrivateCupsd() : dir_("qoima-cups") {
   throw std::runtime_error("cupsd socket " + socket_path() + " did not accept within 30 s");
 }
 
-PrivateCupsd::~PrivateCupsd() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int st;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (::waitpid(pid_, &st, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &st, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-}
+PrivateCupsd::~PrivateCupsd() { qoima::testing::TerminateChild(pid_, std::chrono::seconds(10)); }
 
 void PrivateCupsd::AddCupsPdfQueue(const std::string& name) {
   RunTool({"lpadmin", "-h", socket_path(), "-p", name, "-E", "-v", "cups-pdf:/", "-P",
