@@ -17,9 +17,6 @@ using storage::Database;
 using storage::Statement;
 using storage::Transaction;
 
-constexpr const char* kKeyringDir = "/keyring";
-constexpr const char* kStoreDir = "/store";
-
 storage::Actor StorageActor(const Actor& a) { return {a.username, std::string(RoleName(a.role))}; }
 const storage::Actor kSystem{"system", "system"};
 
@@ -210,6 +207,11 @@ Result<InitResult> Appliance::Init(const ApplianceOptions& options, const InitRe
 }
 
 Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& options) {
+  return OpenWithKeyring(options, options.state_dir + kKeyringDir);
+}
+
+Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOptions& options,
+                                                              const std::string& keyring_dir) {
   std::unique_ptr<Appliance> a(new Appliance());
   a->options_ = options;
   a->clock_ = options.clock ? options.clock : &a->system_clock_;
@@ -220,9 +222,9 @@ Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& optio
     a->reader_ = a->default_reader_.get();
   }
   struct stat st {};
-  if (::stat((options.state_dir + kKeyringDir).c_str(), &st) != 0)
+  if (::stat(keyring_dir.c_str(), &st) != 0)
     return Status::NotFound(options.state_dir + " is not initialized (run qoima init)");
-  QOIMA_ASSIGN_OR_RETURN(a->keyring_, crypto::Keyring::Open(options.tcti, options.state_dir + kKeyringDir));
+  QOIMA_ASSIGN_OR_RETURN(a->keyring_, crypto::Keyring::Open(options.tcti, keyring_dir));
   a->keys_ = std::make_unique<storage::KeyringStoreKeys>(*a->keyring_);
   QOIMA_ASSIGN_OR_RETURN(a->store_, storage::Store::Open(options.state_dir + kStoreDir, *a->keys_));
   a->hasher_ = std::make_unique<PasswordHasher>(options.argon2);
