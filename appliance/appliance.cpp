@@ -1,5 +1,7 @@
 #include "appliance/appliance.h"
 
+#include <cstdio>
+
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -224,11 +226,46 @@ Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOpt
   struct stat st {};
   if (::stat(keyring_dir.c_str(), &st) != 0)
     return Status::NotFound(options.state_dir + " is not initialized (run qoima init)");
-  QOIMA_ASSIGN_OR_RETURN(a->keyring_, crypto::Keyring::Open(options.tcti, keyring_dir));
+  PendingSecurityLog pending(options.state_dir);
+  auto keyring = crypto::Keyring::Open(options.tcti, keyring_dir);
+  if (!keyring.ok()) {
+    RecordPending(pending, a->NowText(), "keyring.open", keyring.status());
+    return keyring.status();
+  }
+  a->keyring_ = std::move(*keyring);
   a->keys_ = std::make_unique<storage::KeyringStoreKeys>(*a->keyring_);
-  QOIMA_ASSIGN_OR_RETURN(a->store_, storage::Store::Open(options.state_dir + kStoreDir, *a->keys_));
+  auto store = storage::Store::Open(options.state_dir + kStoreDir, *a->keys_);
+  if (!store.ok()) {
+    RecordPending(pending, a->NowText(), "store.open", store.status());
+    return store.status();
+  }
+  a->store_ = std::move(*store);
   a->hasher_ = std::make_unique<PasswordHasher>(options.argon2);
+  QOIMA_RETURN_IF_ERROR(a->ImportPendingSecurityEvents(pending));
   return a;
+}
+
+void Appliance::RecordPending(PendingSecurityLog& log, const std::string& time, std::string_view action,
+                              const Status& failure) {
+  Status s = log.Append({time, std::string(action), std::string(CodeName(failure.code())), failure.message()});
+  if (!s.ok()) std::fprintf(stderr, "qoima: could not record the failure for the audit log: %s\n", s.message().c_str());
+}
+
+Status Appliance::ImportPendingSecurityEvents(PendingSecurityLog& log) {
+  QOIMA_ASSIGN_OR_RETURN(std::vector<PendingSecurityEvent> events, log.ReadAll());
+  if (events.empty()) return Status::Ok();
+  {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+    for (const PendingSecurityEvent& e : events) {
+      QOIMA_RETURN_IF_ERROR(
+          store_
+              ->Record({"system", "system"}, e.action, "keyring", "failure",
+                       "at " + e.time + " before the store could be opened: " + e.code + ": " + e.message)
+              .status());
+    }
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+  }
+  return log.Clear();
 }
 
 Status Appliance::EndSession() {

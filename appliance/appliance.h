@@ -32,6 +32,7 @@
 #include "appliance/intake_assessment.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/password_hasher.h"
+#include "appliance/pending_security_log.h"
 #include "appliance/role.h"
 #include "common/result.h"
 #include "crypto/keyring.h"
@@ -235,6 +236,11 @@ class Appliance {
   Appliance() = default;
   static Result<std::unique_ptr<Appliance>> OpenWithKeyring(const ApplianceOptions& options,
                                                             const std::string& keyring_dir);
+  /// Failures before the store opens go to the pending log (best effort).
+  static void RecordPending(PendingSecurityLog& log, const std::string& time, std::string_view action,
+                            const Status& failure);
+  /// Moves pending pre-open failures into the audit log, then clears them.
+  Status ImportPendingSecurityEvents(PendingSecurityLog& log);
   Result<UserRecord> LoadUser(std::string_view login);
   Status SaveLoginState(const UserRecord& user);
   Status Audit(const Actor& actor, std::string_view action, std::string_view object, std::string_view outcome,

@@ -74,6 +74,10 @@ Result<RecoverOutcome> Appliance::Recover(const ApplianceOptions& options, const
   auto keys = crypto::Recover(options.tcti, staging, request.shares);
   if (!keys.ok()) {
     RemoveStaging(staging);
+    PendingSecurityLog pending(options.state_dir);
+    SystemClock system_clock;
+    const Clock& clock = options.clock ? *options.clock : system_clock;
+    RecordPending(pending, FormatUtc(clock.NowUnix()), kRecoverAction, keys.status());
     return keys.status().WithContext("recovery refused, nothing changed");
   }
 

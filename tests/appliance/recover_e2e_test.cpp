@@ -154,6 +154,11 @@ TEST_CASE("recover: 2 of 3 shares onto a second TPM under two officers - refusal
     // got past the shares are in its audit log.
     CHECK(w.As(old_tcti, "auditor1", {"verify-store"}).exit_code == 0);
     CHECK(w.AuditHas(old_tcti, "keys.recover", "clerk1", "denied"));
+    // Refusals before any key existed (too few or mistyped shares) and the
+    // failed open on the new TPM were kept aside and imported on this open.
+    CHECK(w.AuditHas(old_tcti, "keys.recover", "system", "failure"));
+    CHECK(w.AuditHas(old_tcti, "keyring.open", "system", "failure"));
+    CHECK_FALSE(std::filesystem::exists(w.dir.Sub("state/pending-security-events.jsonl")));
     CHECK_FALSE(w.AuditHas(old_tcti, "keys.recover", "officer1", "success"));
   }
 
@@ -177,7 +182,31 @@ TEST_CASE("recover: 2 of 3 shares onto a second TPM under two officers - refusal
     REQUIRE(audit.exit_code == 0);
     CHECK(json::parse(audit.out)["ok"] == true);
     CHECK(w.AuditHas(new_tcti, "keys.recover", "officer1", "success"));
+    CHECK(w.AuditHas(new_tcti, "keyring.open", "system", "failure"));
     // The old TPM no longer opens this state directory.
     CHECK(w.As(old_tcti, "auditor1", {"verify-store"}).exit_code != 0);
   }
+}
+
+TEST_CASE("PCR mismatch: a clear refusal, audited once the boot state is back") {
+  RecoveryWorld w;
+  const std::string tcti = w.old_tpm.tcti();
+  auto init = w.Run(tcti, {"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"},
+                    {"QOIMA_PASSWORD=admin-password-1"});
+  REQUIRE(init.exit_code == 0);
+  auto add = w.Run(tcti, {"user", "add", "auditor1", "--role", "auditor", "--surname", "С", "--name", "Ә"},
+                   {"QOIMA_USER=admin", "QOIMA_PASSWORD=admin-password-1", "QOIMA_NEW_PASSWORD=auditor1-password-1"});
+  REQUIRE(add.exit_code == 0);
+
+  w.old_tpm.ExtendPcr(7);  // the firmware or boot loader changed
+  auto refused = w.As(tcti, "auditor1", {"verify-store"});
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("the system state changed since provisioning") != std::string::npos);
+  CHECK(std::filesystem::exists(w.dir.Sub("state/pending-security-events.jsonl")));
+
+  w.old_tpm.Stop();  // reboot into the provisioned state: PCRs reset
+  w.old_tpm.Start();
+  REQUIRE(w.As(tcti, "auditor1", {"verify-store"}).exit_code == 0);
+  CHECK(w.AuditHas(tcti, "keyring.open", "system", "failure"));
+  CHECK_FALSE(std::filesystem::exists(w.dir.Sub("state/pending-security-events.jsonl")));
 }
