@@ -13,6 +13,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
+#include "appliance/lifecycle/bundle_handover_exporter.h"
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/deadline_rules.h"
@@ -592,22 +593,102 @@ void PrintCase(const LifecycleCliOptions& o, const CaseInfo& c) {
               c.received_on.ToString().c_str(), c.reference.c_str(), c.due_on.ToString().c_str(), c.rule_id.c_str());
 }
 
-/// request|return OBJ --received DATE --ref REF ; request|return done CASE --result REF
+void PrintHandover(const LifecycleCliOptions& o, const HandoverResult& r) {
+  if (o.json) {
+    nlohmann::json bundles = nlohmann::json::array();
+    for (const auto& b : r.bundles) bundles.push_back(ToJson(b));
+    nlohmann::json j = {{"case", ToJson(r.closed)}, {"bundles", bundles}};
+    if (r.return_act) j["return_act"] = ToJson(*r.return_act);
+    PrintJson(j);
+    return;
+  }
+  std::printf("case %lld (%s) done %s: %zu bundle(s)\n", static_cast<long long>(r.closed.id),
+              std::string(CaseKindName(r.closed.kind)).c_str(),
+              r.closed.done_on ? r.closed.done_on->ToString().c_str() : "-", r.bundles.size());
+  for (const auto& b : r.bundles)
+    std::printf("  version %d: %s  export %s  sequence %llu  %llu files  %llu bytes%s  sha256 %s\n", b.version_no,
+                b.location.c_str(), b.export_id.c_str(), static_cast<unsigned long long>(b.sequence),
+                static_cast<unsigned long long>(b.payload_files), static_cast<unsigned long long>(b.payload_bytes),
+                b.encrypted ? "  encrypted" : "", b.bundle_sha256.c_str());
+  if (r.return_act) {
+    const auto& a = *r.return_act;
+    std::printf("return act %s of %s: object %lld '%s', notice %s of %s\n", a.act_number.c_str(),
+                a.act_date.ToString().c_str(), static_cast<long long>(a.object.id), a.object.name.c_str(),
+                a.notice_reference.c_str(), a.notice_received_on.ToString().c_str());
+    for (const auto& v : a.versions) {
+      std::printf("  version %d (%s store) root %s: %lld files, %lld bytes\n", v.version_no, v.tier.c_str(),
+                  v.root_hex.c_str(), static_cast<long long>(v.file_count), static_cast<long long>(v.total_bytes));
+      for (const auto& f : v.files)
+        std::printf("    %s  %lld  %s\n", f.sha256_hex.c_str(), static_cast<long long>(f.size), f.path.c_str());
+    }
+    std::printf("approved by %s and %s; audit checkpoint %llu %s\n", a.requested_by.c_str(), a.approved_by.c_str(),
+                static_cast<unsigned long long>(a.checkpoint_tree_size), a.checkpoint_root_hex.c_str());
+  }
+  std::printf("verify each bundle offline with `qoima verify-bundle BUNDLE --cert DEVICE.pem`\n");
+}
+
+/// request|return ask-approval CASE ; approve APPROVAL ; run CASE --approval ID --to DIR
+int CmdHandover(const LifecycleCliOptions& o, const Args& a, const std::string& name) {
+  const std::string& sub = a.pos[0];
+  auto id = IdArg(a.pos[1], sub == "approve" ? "approval" : "case");
+  if (!id.ok()) return Usage(id.status().message());
+  std::optional<int> version;
+  if (a.Has("--version")) {
+    auto n = IdArg(a.Get("--version"), "--version");
+    if (!n.ok()) return Usage(n.status().message());
+    version = static_cast<int>(*n);
+  }
+  std::optional<std::string> recipient;
+  if (a.Has("--recipient-cert")) {
+    auto pem = ReadInputFile(a.Get("--recipient-cert"));
+    if (!pem.ok()) return Fail(pem.status().WithContext("--recipient-cert"));
+    recipient = *pem;
+  }
+  if (sub == "run" && (a.Get("--to").empty() || !a.Has("--approval")))
+    return Usage(name + " run CASE --approval ID --to DIR [--version N] [--recipient-cert PEM]");
+  auto s = OpenStore(o, a, false);
+  if (!s.ok()) return Fail(s.status());
+  auto& svc = *(*s)->service;
+  if (sub == "ask-approval") {
+    auto ap = svc.RequestHandover((*s)->actor, *id);
+    if (!ap.ok()) return Fail(ap.status());
+    std::printf(
+        "%s approval %lld requested for case %lld: a second security officer approves it with "
+        "`qoima %s approve %lld`\n",
+        name.c_str(), static_cast<long long>(*ap), static_cast<long long>(*id), name.c_str(),
+        static_cast<long long>(*ap));
+    return kExitOk;
+  }
+  if (sub == "approve") {
+    Status st = svc.ApproveHandover((*s)->actor, *id);
+    if (!st.ok()) return Fail(st);
+    std::printf("%s approval %lld approved\n", name.c_str(), static_cast<long long>(*id));
+    return kExitOk;
+  }
+  auto approval = IdArg(a.Get("--approval"), "--approval");
+  if (!approval.ok()) return Usage(approval.status().message());
+  BundleHandoverExporter exporter((*s)->app->store(), (*s)->app->device_signer(), a.Get("--to"),
+                                  o.state_dir + "/export.seq", recipient);
+  if (Status st = exporter.Check(); !st.ok()) return Fail(st.WithContext("--to"));
+  auto r = svc.Handover((*s)->actor, *id, *approval, version, exporter);
+  if (!r.ok()) return Fail(r.status());
+  PrintHandover(o, *r);
+  return kExitOk;
+}
+
+/// request|return OBJ --received DATE --ref REF, and the hand-over subcommands.
 int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, CaseKind kind) {
   Args a = ParseArgs(v, 1);
   std::string name = v[0];
-  if (a.pos.size() == 2 && a.pos[0] == "done") {
-    auto id = IdArg(a.pos[1], "case");
-    if (!id.ok()) return Usage(id.status().message());
-    auto s = OpenStore(o, a, false);
-    if (!s.ok()) return Fail(s.status());
-    Status st = (*s)->service->CompleteCase((*s)->actor, *id, a.Get("--result"));
-    if (!st.ok()) return Fail(st);
-    std::printf("case %lld completed: %s\n", static_cast<long long>(*id), a.Get("--result").c_str());
-    return kExitOk;
-  }
+  if (a.pos.size() == 2 && (a.pos[0] == "ask-approval" || a.pos[0] == "approve" || a.pos[0] == "run"))
+    return CmdHandover(o, a, name);
+  if (a.pos.size() == 2 && a.pos[0] == "done")
+    return Usage(name + " done is gone: the code leaves only as signed bundles, `qoima " + name +
+                 " ask-approval CASE`, `" + name + " approve APPROVAL`, `" + name +
+                 " run CASE --approval ID --to DIR`");
   if (a.pos.size() != 1)
-    return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " done CASE --result REF");
+    return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " ask-approval CASE  |  " + name +
+                 " approve APPROVAL  |  " + name + " run CASE --approval ID --to DIR");
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[0]);
@@ -725,11 +806,14 @@ const char* LifecycleUsage() {
          "  checksum compute DIR|IMAGE | checksum verify DIR|IMAGE (--object OBJ --version N | --list FILE)\n"
          "  register import FILE | register show | register lookup QUERY [--track application|register]\n"
          "  object show OBJ | object test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
-         "  request OBJ --received DATE --ref LETTER | request done CASE --result BUNDLE   (003 cl.29)\n"
-         "  return OBJ --received DATE --ref LETTER | return done CASE --result ACT        (003 cl.30)\n"
+         "  request OBJ --received DATE --ref LETTER                 issue on request (003 cl.29)\n"
+         "  return OBJ --received DATE --ref LETTER                  return on decommissioning (003 cl.30)\n"
+         "  request|return ask-approval CASE | request|return approve APPROVAL   (two security officers)\n"
+         "  request|return run CASE --approval ID --to DIR [--version N] [--recipient-cert PEM]\n"
+         "                                                           signed export bundle(s); return act\n"
          "  destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL\n"
          "  destroy CASE --approval ID                          (003 cl.33, two security officers)\n"
-         "  notices | notices sent NOTICE --date DATE --export REF\n"
+         "  notices | notices sent NOTICE --date DATE [--export REF]\n"
          "  report half-year YEAR 1|2 [--record] | report information [OBJ] --ref REQUEST\n";
 }
 
