@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/default_calendar.h"
@@ -21,6 +22,31 @@ CivilDate D(const char* s) { return *CivilDate::Parse(s); }
 const LifecycleActor kClerk{"clerk1", "clerk"};
 const LifecycleActor kOfficer{"so1", "security_officer"};
 const LifecycleActor kAuditor{"aud1", "auditor"};
+const LifecycleActor kOfficer2{"so2", "security_officer"};
+
+/// Records what the lifecycle asks of the export path (the real path runs in
+/// lifecycle_e2e_test on swtpm); fails the `fail_at`-th export when set.
+class RecordingExporter : public HandoverExporter {
+ public:
+  Result<HandoverBundle> Export(const HandoverExportRequest& r) override {
+    requests.push_back(r);
+    if (fail_at && requests.size() == *fail_at) return Status::IoError("export medium full");
+    HandoverBundle b;
+    b.version_no = r.version_no;
+    b.deposit_id = r.deposit_id;
+    b.export_id = "exp-" + std::to_string(requests.size());
+    b.sequence = requests.size();
+    b.location = "/out/" + r.bundle_name;
+    b.payload_files = 2;
+    b.payload_bytes = 10;
+    return b;
+  }
+  void Discard(const HandoverBundle& b) override { discarded.push_back(b.location); }
+
+  std::optional<size_t> fail_at;
+  std::vector<HandoverExportRequest> requests;
+  std::vector<std::string> discarded;
+};
 
 bool Exists(const std::string& path) {
   struct stat st {};
@@ -45,6 +71,14 @@ struct World {
     object = store.AddObject("Е-лицензиялау", "ARCH-0042");
     store.AddVersion(object, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}});
     store.AddVersion(object, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}});
+  }
+
+  /// Two officers approve the hand-over of `case_id`; so1 carries it out.
+  Result<HandoverResult> HandOver(int64_t case_id, HandoverExporter& ex, std::optional<int> version = std::nullopt) {
+    auto ap = svc->RequestHandover(kOfficer, case_id);
+    if (!ap.ok()) return ap.status();
+    QOIMA_RETURN_IF_ERROR(svc->ApproveHandover(kOfficer2, *ap));
+    return svc->Handover(kOfficer, case_id, *ap, version, ex);
   }
 
   // Tables a refusal must leave untouched.
@@ -143,18 +177,33 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
   CHECK((*due)[0].status == DueStatus::kOverdue);
   CHECK((*due)[0].working_days_left == -2);  // 31 March, 1 April
 
-  REQUIRE(w.svc->CompleteCase(kClerk, c->id, "bundle-2026-0007").ok());
-  auto done_again = w.svc->CompleteCase(kClerk, c->id, "bundle-2026-0008");
-  CHECK(done_again.code() == Code::kFailedPrecondition);
-  CHECK(done_again.message().find("was completed on 2026-04-01") != std::string::npos);
+  RecordingExporter ex;
+  auto done = w.HandOver(c->id, ex);
+  INFO(done.status().ToString());
+  REQUIRE(done.ok());
+  CHECK(done->closed.done);
+  CHECK(done->closed.result_ref == "bundle exp-1, exp-2");
+  REQUIRE(done->bundles.size() == 2);  // every stored version
+  CHECK(ex.requests[0].bundle_name == "qoima-issue-case" + std::to_string(c->id) + "-v1.tar");
+  CHECK(ex.requests[0].reason.find("003 cl.29") != std::string::npos);
+  CHECK(ex.requests[0].requested_by == w.so1);
+  CHECK(ex.requests[0].approved_by == w.so2);
+  CHECK_FALSE(done->return_act.has_value());
+  auto done_again = w.HandOver(c->id, ex);
+  CHECK(done_again.status().code() == Code::kFailedPrecondition);
+  CHECK(done_again.status().message().find("was completed on 2026-04-01") != std::string::npos);
   auto ev = w.store.audit().Entry(w.store.AuditSize() - 1);
+  CHECK(ev->action == "lifecycle.issue.done");
   CHECK(ev->reason.find("LATE by 2 working day(s)") != std::string::npos);
+  CHECK(ev->reason.find("requested by so1, approved by so2") != std::string::npos);
+  CHECK(w.svc->Notices()->at(0).export_ref == "exp-1, exp-2");  // the notice names what was issued
 
   // The notice stays due until it is recorded as sent.
   due = w.svc->Due(2);
   REQUIRE(due->size() == 1);
   CHECK(due->at(0).ref == "notice:" + std::to_string((*notices)[0].id));
   REQUIRE(w.svc->MarkNoticeSent(kClerk, (*notices)[0].id, D("2026-04-01"), "export-2026-0009").ok());
+  CHECK(w.svc->Notices()->at(0).export_ref == "exp-1, exp-2; sent in export-2026-0009");
   CHECK(w.svc->Due(2)->empty());
   CHECK(w.svc->MarkNoticeSent(kClerk, (*notices)[0].id, D("2026-04-01"), "x").code() == Code::kFailedPrecondition);
 }
@@ -359,7 +408,8 @@ TEST_CASE("half-year and information reports count what happened in the period")
   auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
   REQUIRE(issue.ok());
   w.clock.Set(D("2026-04-01"));
-  REQUIRE(w.svc->CompleteCase(kClerk, issue->id, "bundle-7").ok());  // due 30 March: late
+  RecordingExporter ex;
+  REQUIRE(w.HandOver(issue->id, ex, 2).ok());  // due 30 March: late
   w.clock.Set(D("2026-06-26"));
   REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-06-26"), "вх-200").ok());  // due 1 July
 
@@ -377,7 +427,7 @@ TEST_CASE("half-year and information reports count what happened in the period")
   CHECK(r->refusals[0].detail.find("001 cl.16(2)") != std::string::npos);
   CHECK(r->refusals[0].detail.find("file list differs") != std::string::npos);
   REQUIRE(r->issues.size() == 1);
-  CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle-7)") != std::string::npos);
+  CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle exp-1)") != std::string::npos);
   CHECK(r->returns.size() == 1);
   CHECK(r->destructions.empty());
   CHECK(r->completed_late.size() == 1);
@@ -442,4 +492,124 @@ TEST_CASE("an interrupted destruction completes when run again, with the same ac
   CHECK(w.store.Count("acts WHERE kind = 'destruction'") == 1);
   CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'done'") == 1);
   CHECK(w.store.store().VerifyAudit()->ok());
+}
+
+TEST_CASE("a hand-over needs two officers, refusals are audited and change nothing") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-7");
+  auto other = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-8");
+  REQUIRE(c.ok());
+  REQUIRE(other.ok());
+  RecordingExporter ex;
+  CHECK(w.svc->RequestHandover(kClerk, c->id).status().code() == Code::kPermissionDenied);
+  auto ap = w.svc->RequestHandover(kOfficer, c->id);
+  REQUIRE(ap.ok());
+  std::string snap = w.Snapshot();
+  uint64_t audit_before = w.store.AuditSize();
+
+  // Pending: one officer alone cannot hand the code over, nor approve their own request.
+  auto alone = w.svc->Handover(kOfficer, c->id, *ap, std::nullopt, ex);
+  CHECK(alone.status().code() == Code::kPermissionDenied);
+  CHECK(alone.status().message().find("second security officer") != std::string::npos);
+  CHECK(w.svc->ApproveHandover(kOfficer, *ap).code() == Code::kPermissionDenied);
+  CHECK(w.svc->ApproveDestruction(kOfficer2, *ap).code() == Code::kInvalidArgument);  // not a destruction
+  CHECK(ex.requests.empty());
+  CHECK(w.Snapshot() == snap);
+  CHECK(w.store.AuditSize() == audit_before + 2);  // both refusals recorded as denied
+  CHECK(w.store.audit().Entry(audit_before)->outcome == "denied");
+
+  REQUIRE(w.svc->ApproveHandover(kOfficer2, *ap).ok());
+  snap = w.Snapshot();
+  // Approved for another case; carried out by a third officer; a clerk.
+  w.store.AddUser("so3");
+  auto wrong_case = w.svc->Handover(kOfficer, other->id, *ap, std::nullopt, ex);
+  CHECK(wrong_case.status().code() == Code::kPermissionDenied);
+  CHECK(wrong_case.status().message().find("not for 'issue case:" + std::to_string(other->id)) != std::string::npos);
+  auto third = w.svc->Handover({"so3", "security_officer"}, c->id, *ap, std::nullopt, ex);
+  CHECK(third.status().code() == Code::kPermissionDenied);
+  CHECK(third.status().message().find("two other officers") != std::string::npos);
+  CHECK(w.svc->Handover(kClerk, c->id, *ap, std::nullopt, ex).status().code() == Code::kPermissionDenied);
+  CHECK(w.svc->Handover(kOfficer, c->id, *ap, 7, ex).status().code() == Code::kNotFound);  // no version 7
+  CHECK(ex.requests.empty());
+  CHECK(w.Snapshot() == snap);
+
+  // The export of version 2 fails: version 1's bundle is removed, the case stays open.
+  ex.fail_at = 2;
+  auto failed = w.svc->Handover(kOfficer, c->id, *ap, std::nullopt, ex);
+  CHECK(failed.status().code() == Code::kIoError);
+  CHECK(failed.status().message().find("export medium full") != std::string::npos);
+  CHECK(failed.status().message().find("stays open") != std::string::npos);
+  REQUIRE(ex.discarded.size() == 1);
+  CHECK(ex.discarded[0] == "/out/qoima-issue-case" + std::to_string(c->id) + "-v1.tar");
+  CHECK(w.Snapshot() == snap);
+
+  // An approval lapses after a day.
+  w.clock.Set(D("2026-04-02"));
+  ex.fail_at.reset();
+  auto late = w.svc->Handover(kOfficer2, c->id, *ap, std::nullopt, ex);
+  CHECK(late.status().code() == Code::kPermissionDenied);
+  CHECK(late.status().message().find("has expired") != std::string::npos);
+  CHECK(w.Snapshot() == snap);
+
+  // A fresh approval; the approver carries it out this time, version 2 only.
+  auto ap2 = w.svc->RequestHandover(kOfficer, c->id);
+  REQUIRE(ap2.ok());
+  REQUIRE(w.svc->ApproveHandover(kOfficer2, *ap2).ok());
+  auto ok = w.svc->Handover(kOfficer2, c->id, *ap2, 2, ex);
+  INFO(ok.status().ToString());
+  REQUIRE(ok.ok());
+  REQUIRE(ok->bundles.size() == 1);
+  CHECK(ok->bundles[0].version_no == 2);
+  CHECK(w.store.Text("SELECT state FROM approvals WHERE id = " + std::to_string(*ap2)) == "used");
+  CHECK(w.store.Text("SELECT approval_id FROM lifecycle_cases WHERE id = " + std::to_string(c->id)) ==
+        std::to_string(*ap2));
+  CHECK(w.svc->Handover(kOfficer2, c->id, *ap2, 2, ex).status().code() == Code::kFailedPrecondition);
+}
+
+TEST_CASE("a return hands back every version and stores the return act with the audit checkpoint") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-31"), "вх-300");
+  REQUIRE(c.ok());
+  CHECK(c->due_on.ToString() == "2026-04-03");
+  RecordingExporter ex;
+  CHECK(w.HandOver(c->id, ex, 1).status().code() == Code::kInvalidArgument);  // a return takes every version
+  auto r = w.HandOver(c->id, ex);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(r->return_act.has_value());
+  const auto& act = *r->return_act;
+  CHECK(act.act_number == "RET-2026-" + std::to_string(c->id));
+  CHECK(r->closed.result_ref == act.act_number);
+  CHECK(act.on_time);
+  CHECK(act.requested_by == "so1");
+  CHECK(act.approved_by == "so2");
+  CHECK(act.performed_by == "so1");
+  REQUIRE(act.versions.size() == 2);
+  REQUIRE(act.versions[0].files.size() == 2);
+  CHECK(act.versions[0].files[0].path == "bin/қойма");
+  CHECK(act.versions[0].files[0].size == 6);
+  CHECK(act.versions[0].files[0].sha256_hex.size() == 64);
+  CHECK(act.versions[1].bundle.export_id == "exp-2");
+  CHECK(act.versions[0].root_hex.size() == 64);
+  CHECK(act.checkpoint_tree_size == w.store.AuditSize());
+  CHECK(act.checkpoint_root_hex.size() == 64);
+
+  // Stored in `acts` as JSON, kind 'return', with the checkpoint the act prints.
+  CHECK(w.store.Text("SELECT kind || ' ' || template_id || ' ' || checkpoint_size FROM acts WHERE number = '" +
+                     act.act_number + "'") == "return 003-cl30-return-v1 " + std::to_string(act.checkpoint_tree_size));
+  auto j =
+      nlohmann::json::parse(w.store.Text("SELECT manifest_json FROM acts WHERE number = '" + act.act_number + "'"));
+  CHECK(j["act_kind"] == "return");
+  CHECK(j["versions"][1]["files"][1]["path"] == "src/main.cpp");
+  CHECK(j["versions"][1]["bundle"]["location"] == "/out/qoima-return-case" + std::to_string(c->id) + "-v2.tar");
+  CHECK(j["audit_checkpoint"]["tree_size"] == act.checkpoint_tree_size);
+  auto notice = w.svc->Notices()->at(0);
+  CHECK(notice.kind == "return");
+  CHECK(notice.export_ref == "exp-1, exp-2");
+  auto body =
+      nlohmann::json::parse(w.store.Text("SELECT body_json FROM notices WHERE id = " + std::to_string(notice.id)));
+  CHECK(body["return_act"] == act.act_number);
+  CHECK(body["bundles"].size() == 2);
 }
