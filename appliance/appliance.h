@@ -247,9 +247,6 @@ class Appliance {
 
   std::string DeviceFingerprint();
   storage::Store& store() { return *store_; }
-  /// The TPM-resident device key that signs export bundles (lifecycle hand-overs
-  /// run the export path with it after their own two-person check).
-  crypto::Signer& device_signer() { return keyring_->signer(); }
 
  private:
   Appliance() = default;

@@ -13,7 +13,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
-#include "appliance/lifecycle/bundle_handover_exporter.h"
+#include "appliance/lifecycle/appliance_handover_exporter.h"
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/deadline_rules.h"
@@ -120,6 +120,7 @@ struct StoreSession {
   std::unique_ptr<FixedLifecycleClock> fixed_clock;
   std::unique_ptr<LifecycleService> service;
   LifecycleActor actor;
+  Actor app_actor;  // the same user as the appliance's facade knows them
 
   storage::Database& db() { return app->store().db(); }
   storage::AuditLog& audit() { return app->store().audit(); }
@@ -155,6 +156,7 @@ Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, co
   auto actor = s->app->Login(login, password);
   if (!actor.ok()) return actor.status();
   s->actor = {actor->username, std::string(RoleName(actor->role))};
+  s->app_actor = *actor;
   QOIMA_ASSIGN_OR_RETURN(s->calendar, LoadCalendar(s->db()));
   if (a.Has("--today")) {
     if (!allow_today) return Status::InvalidArgument("--today is only for due, report and register look-ups");
@@ -627,10 +629,24 @@ void PrintHandover(const LifecycleCliOptions& o, const HandoverResult& r) {
   std::printf("verify each bundle offline with `qoima verify-bundle BUNDLE --cert DEVICE.pem`\n");
 }
 
-/// request|return ask-approval CASE ; approve APPROVAL ; run CASE --approval ID --to DIR
+Result<std::vector<int64_t>> IdList(const std::string& text, const std::string& what) {
+  std::vector<int64_t> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string one = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    QOIMA_ASSIGN_OR_RETURN(int64_t id, IdArg(one, what));
+    out.push_back(id);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+/// request|return ask-approval CASE [--version N] ; run CASE --approval ID,... --to DIR
 int CmdHandover(const LifecycleCliOptions& o, const Args& a, const std::string& name) {
   const std::string& sub = a.pos[0];
-  auto id = IdArg(a.pos[1], sub == "approve" ? "approval" : "case");
+  auto id = IdArg(a.pos[1], "case");
   if (!id.ok()) return Usage(id.status().message());
   std::optional<int> version;
   if (a.Has("--version")) {
@@ -638,39 +654,50 @@ int CmdHandover(const LifecycleCliOptions& o, const Args& a, const std::string& 
     if (!n.ok()) return Usage(n.status().message());
     version = static_cast<int>(*n);
   }
+  if (sub == "run" && (a.Get("--to").empty() || a.Get("--approval").empty()))
+    return Usage(name + " run CASE --approval ID[,ID...] --to DIR [--recipient-cert PEM]");
   std::optional<std::string> recipient;
   if (a.Has("--recipient-cert")) {
     auto pem = ReadInputFile(a.Get("--recipient-cert"));
     if (!pem.ok()) return Fail(pem.status().WithContext("--recipient-cert"));
     recipient = *pem;
   }
-  if (sub == "run" && (a.Get("--to").empty() || !a.Has("--approval")))
-    return Usage(name + " run CASE --approval ID --to DIR [--version N] [--recipient-cert PEM]");
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto& svc = *(*s)->service;
   if (sub == "ask-approval") {
-    auto ap = svc.RequestHandover((*s)->actor, *id);
-    if (!ap.ok()) return Fail(ap.status());
-    std::printf(
-        "%s approval %lld requested for case %lld: a second security officer approves it with "
-        "`qoima %s approve %lld`\n",
-        name.c_str(), static_cast<long long>(*ap), static_cast<long long>(*id), name.c_str(),
-        static_cast<long long>(*ap));
+    // One export request per version, through the appliance's two-person approvals.
+    auto versions = svc.HandoverVersions(*id, version);
+    auto reason = svc.HandoverReason(*id);
+    if (!versions.ok() || !reason.ok()) return Fail(!versions.ok() ? versions.status() : reason.status());
+    std::string ids;
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& v : *versions) {
+      auto r = (*s)->app->RequestApproval((*s)->app_actor, SensitiveAction::kExport,
+                                          "deposit:" + std::to_string(v.deposit_id), *reason);
+      if (!r.ok()) return Fail(r.status().WithContext("version " + std::to_string(v.version_no)));
+      ids += (ids.empty() ? "" : ",") + std::to_string(r->id);
+      j.push_back({{"version", v.version_no}, {"deposit_id", v.deposit_id}, {"approval_id", r->id}});
+      if (!o.json)
+        std::printf("version %d (deposit %lld): export approval %lld requested\n", v.version_no,
+                    static_cast<long long>(v.deposit_id), static_cast<long long>(r->id));
+    }
+    if (o.json) {
+      PrintJson({{"case", *id}, {"approvals", j}});
+    } else {
+      std::printf(
+          "a second security officer approves each with `qoima export approve ID`; then `qoima %s run %lld "
+          "--approval %s --to DIR`\n",
+          name.c_str(), static_cast<long long>(*id), ids.c_str());
+    }
     return kExitOk;
   }
-  if (sub == "approve") {
-    Status st = svc.ApproveHandover((*s)->actor, *id);
-    if (!st.ok()) return Fail(st);
-    std::printf("%s approval %lld approved\n", name.c_str(), static_cast<long long>(*id));
-    return kExitOk;
-  }
-  auto approval = IdArg(a.Get("--approval"), "--approval");
-  if (!approval.ok()) return Usage(approval.status().message());
-  BundleHandoverExporter exporter((*s)->app->store(), (*s)->app->device_signer(), a.Get("--to"),
-                                  o.state_dir + "/export.seq", recipient);
+  if (version) return Usage("--version belongs to `" + name + " ask-approval`: run takes the approved versions");
+  auto approvals = IdList(a.Get("--approval"), "--approval");
+  if (!approvals.ok()) return Usage(approvals.status().message());
+  ApplianceHandoverExporter exporter(*(*s)->app, (*s)->app_actor, a.Get("--to"), recipient);
   if (Status st = exporter.Check(); !st.ok()) return Fail(st.WithContext("--to"));
-  auto r = svc.Handover((*s)->actor, *id, *approval, version, exporter);
+  auto r = svc.Handover((*s)->actor, *id, *approvals, exporter);
   if (!r.ok()) return Fail(r.status());
   PrintHandover(o, *r);
   return kExitOk;
@@ -680,15 +707,14 @@ int CmdHandover(const LifecycleCliOptions& o, const Args& a, const std::string& 
 int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, CaseKind kind) {
   Args a = ParseArgs(v, 1);
   std::string name = v[0];
-  if (a.pos.size() == 2 && (a.pos[0] == "ask-approval" || a.pos[0] == "approve" || a.pos[0] == "run"))
-    return CmdHandover(o, a, name);
+  if (a.pos.size() == 2 && (a.pos[0] == "ask-approval" || a.pos[0] == "run")) return CmdHandover(o, a, name);
   if (a.pos.size() == 2 && a.pos[0] == "done")
-    return Usage(name + " done is gone: the code leaves only as signed bundles, `qoima " + name +
-                 " ask-approval CASE`, `" + name + " approve APPROVAL`, `" + name +
-                 " run CASE --approval ID --to DIR`");
+    return Usage(name + " done is gone: the code leaves only as signed bundles: `qoima " + name +
+                 " ask-approval CASE`, `qoima export approve ID`, `qoima " + name +
+                 " run CASE --approval ID,... --to DIR`");
   if (a.pos.size() != 1)
     return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " ask-approval CASE  |  " + name +
-                 " approve APPROVAL  |  " + name + " run CASE --approval ID --to DIR");
+                 " run CASE --approval ID,... --to DIR");
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[0]);
@@ -808,9 +834,10 @@ const char* LifecycleUsage() {
          "  object show OBJ | object test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
          "  request OBJ --received DATE --ref LETTER                 issue on request (003 cl.29)\n"
          "  return OBJ --received DATE --ref LETTER                  return on decommissioning (003 cl.30)\n"
-         "  request|return ask-approval CASE | request|return approve APPROVAL   (two security officers)\n"
-         "  request|return run CASE --approval ID --to DIR [--version N] [--recipient-cert PEM]\n"
-         "                                                           signed export bundle(s); return act\n"
+         "  request|return ask-approval CASE [--version N]    one export request per version (security officer);\n"
+         "                                a second officer approves each: qoima export approve ID\n"
+         "  request|return run CASE --approval ID,... --to DIR [--recipient-cert PEM]\n"
+         "                                signed export bundle per version, case closed; a return writes its act\n"
          "  destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL\n"
          "  destroy CASE --approval ID                          (003 cl.33, two security officers)\n"
          "  notices | notices sent NOTICE --date DATE [--export REF]\n"

@@ -1,11 +1,13 @@
 // HandoverExporter: the seam between the lifecycle rules and the export-bundle
-// path (appliance/export). Issue on request (003 cl.29) and return on
-// decommissioning (003 cl.30) hand each version over as one signed export
-// bundle; LifecycleService checks the case and the two-person approval, then
-// asks the exporter for one bundle per version, and discards what it wrote
-// when a later step fails (nothing half-done is left on the target).
+// path. Issue on request (003 cl.29) and return on decommissioning (003 cl.30)
+// hand each version over as one signed export bundle, each under its own
+// approved export request (appliance/approval_repository.h: action export,
+// object "deposit:<id>", requested by one security officer and approved by
+// another). LifecycleService checks the case and the approvals, then asks the
+// exporter for one bundle per version, and discards the bundles it wrote when
+// a later step fails (nothing half-done is left on the target).
 //
-// The real implementation is BundleHandoverExporter (bundle_handover_exporter.h);
+// The real implementation is ApplianceHandoverExporter (Appliance::Export);
 // tests of the lifecycle logic pass a recording fake.
 // Thread-safety: one hand-over at a time.
 #pragma once
@@ -18,24 +20,19 @@
 
 namespace qoima::appliance::lifecycle {
 
-/// One version to export, under an approval LifecycleService has checked.
+/// One version to export under its approved export request.
 struct HandoverExportRequest {
   int64_t deposit_id = 0;
   int version_no = 0;
+  int64_t approval_id = 0;  // approved export of "deposit:<deposit_id>"
   std::string bundle_name;  // file name on the target: "qoima-issue-case4-v2.tar"
-  std::string act_id;       // acceptance act of the deposit, for bag-info.txt ("" when none)
-  int64_t approval_id = 0;
-  int64_t requested_by = 0;  // user ids of the two officers
-  int64_t approved_by = 0;
-  std::string reason;        // "issue on request (003 cl.29), letter вх-1 of 2026-11-02, case 4"
-  int64_t now_unix = 0;      // the lifecycle clock, unix seconds
-  int64_t expires_unix = 0;  // when the approval lapses
 };
 
 class HandoverExporter {
  public:
   virtual ~HandoverExporter() = default;
-  /// Writes, reads back and verifies one bundle; the export path audits it.
+  /// Writes, reads back and verifies one bundle and closes its approval; the
+  /// export path audits it.
   virtual Result<HandoverBundle> Export(const HandoverExportRequest& request) = 0;
   /// Best effort: removes a bundle this exporter wrote (a later step failed).
   virtual void Discard(const HandoverBundle& bundle) = 0;

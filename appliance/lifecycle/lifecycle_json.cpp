@@ -120,9 +120,10 @@ nlohmann::json ToJson(const DestructionActData& a) {
 }
 
 nlohmann::json ToJson(const HandoverBundle& b) {
-  return {{"version", b.version_no},          {"deposit_id", b.deposit_id}, {"export_id", b.export_id},
-          {"sequence", b.sequence},           {"location", b.location},     {"bundle_bytes", b.bundle_bytes},
-          {"bundle_sha256", b.bundle_sha256}, {"encrypted", b.encrypted},   {"payload_files", b.payload_files},
+  return {{"version", b.version_no},          {"deposit_id", b.deposit_id},   {"approval_id", b.approval_id},
+          {"requested_by", b.requested_by},   {"approved_by", b.approved_by}, {"export_id", b.export_id},
+          {"sequence", b.sequence},           {"location", b.location},       {"bundle_bytes", b.bundle_bytes},
+          {"bundle_sha256", b.bundle_sha256}, {"encrypted", b.encrypted},     {"payload_files", b.payload_files},
           {"payload_bytes", b.payload_bytes}};
 }
 
@@ -155,7 +156,6 @@ nlohmann::json ToJson(const ReturnActData& a) {
           {"requested_by", a.requested_by},
           {"approved_by", a.approved_by},
           {"performed_by", a.performed_by},
-          {"approval_id", a.approval_id},
           {"versions", versions},
           {"audit_checkpoint",
            {{"tree_size", a.checkpoint_tree_size},

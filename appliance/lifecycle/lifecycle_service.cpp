@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "appliance/approval_repository.h"
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/tree_checksum.h"
@@ -384,45 +385,47 @@ std::string HandoverClause(CaseKind k) { return k == CaseKind::kIssue ? "003 cl.
 
 }  // namespace
 
-Result<int64_t> LifecycleService::RequestHandover(const LifecycleActor& actor, int64_t case_id) {
+Result<std::vector<VersionInfo>> LifecycleService::HandoverVersions(int64_t case_id, std::optional<int> only_version) {
   QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
   if (c.kind == CaseKind::kDestroy)
     return Status::InvalidArgument("case " + std::to_string(case_id) +
-                                   " is a destruction: its approval is `qoima destroy request`");
-  std::string what = c.kind == CaseKind::kIssue ? "request an issue to the owner (003 cl.29)"
-                                                : "request a return to the owner (003 cl.30)";
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"security_officer"}, what));
+                                   " is a destruction: it is carried out by `qoima destroy CASE --approval ID`");
   if (c.done)
     return Status::FailedPrecondition("case " + std::to_string(case_id) + " was completed on " + c.done_on->ToString() +
                                       " (" + c.result_ref + ")");
   QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
   if (obj.destroyed) return Status::FailedPrecondition(Describe(obj) + " has been destroyed (003 cl.33)");
-  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
-  if (!uid) return Status::PermissionDenied("user '" + actor.login + "' is not in the store");
-  std::string target = "case:" + std::to_string(case_id);
-  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
-  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO approvals(action, target, requested_by, requested_at, "
-                                               "state) VALUES(?, ?, ?, ?, 'requested')"));
-  QOIMA_RETURN_IF_ERROR(ins.Bind(1, CaseKindName(c.kind)).Bind(2, target).Bind(3, *uid).Bind(4, clock_.NowUtc()).Run());
-  int64_t id = db_.LastInsertRowid();
-  QOIMA_RETURN_IF_ERROR(audit_
-                            .Append(Event(actor, "approval.request", "approval:" + std::to_string(id),
-                                          std::string(CaseKindName(c.kind)) + " " + target + " of " + Describe(obj) +
-                                              " (ref. " + c.reference + ", " + HandoverClause(c.kind) + ")"))
-                            .status());
-  QOIMA_RETURN_IF_ERROR(tx.Commit());
-  return id;
+  if (only_version && c.kind == CaseKind::kReturn)
+    return Status::InvalidArgument("a return hands back every version (003 cl.30): --version is for an issue only");
+  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(obj.id));
+  std::vector<VersionInfo> out;
+  for (const auto& v : versions)
+    if (v.state == "committed" && (!only_version || v.version_no == *only_version)) out.push_back(v);
+  if (out.empty())
+    return only_version ? Status::NotFound(Describe(obj) + " has no stored version " + std::to_string(*only_version))
+                        : Status::FailedPrecondition(Describe(obj) + " has no stored version");
+  return out;
 }
 
-Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, int64_t case_id, int64_t approval_id,
-                                                  std::optional<int> only_version, HandoverExporter& exporter) {
+Result<std::string> LifecycleService::HandoverReason(int64_t case_id) {
+  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+  return (c.kind == CaseKind::kIssue ? std::string("issue on request (003 cl.29)")
+                                     : std::string("return on decommissioning (003 cl.30; 001 cl.11)")) +
+         " of " + Describe(obj) + ", letter " + c.reference + " of " + c.received_on.ToString() + ", case " +
+         std::to_string(case_id);
+}
+
+Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, int64_t case_id,
+                                                  const std::vector<int64_t>& approval_ids,
+                                                  HandoverExporter& exporter) {
   QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
   if (c.kind == CaseKind::kDestroy)
     return Status::InvalidArgument("case " + std::to_string(case_id) +
                                    " is a destruction: it is carried out by `qoima destroy CASE --approval ID`");
   const std::string kind = std::string(CaseKindName(c.kind));
   const std::string action = "lifecycle." + kind + ".run";
-  std::string audit_obj = "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id);
+  const std::string audit_obj = "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id);
   if (Status s = RequireRole(actor, {"security_officer"},
                              c.kind == CaseKind::kIssue ? "issue the code to the owner (003 cl.29)"
                                                         : "return the code to the owner (003 cl.30)");
@@ -431,100 +434,85 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
     return s;
   }
   QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
-  if (c.done)
-    return Status::FailedPrecondition("case " + std::to_string(case_id) + " was completed on " + c.done_on->ToString() +
-                                      " (" + c.result_ref + ")");
-  if (obj.destroyed) return Status::FailedPrecondition(Describe(obj) + " has been destroyed (003 cl.33)");
-  if (only_version && c.kind == CaseKind::kReturn)
-    return Status::InvalidArgument("a return hands back every version (003 cl.30): --version is for an issue only");
+  QOIMA_ASSIGN_OR_RETURN(auto all, HandoverVersions(case_id, std::nullopt));
 
-  // Two-person rule: an approved approval of this case, by two different
-  // users, unexpired and not used; the performer is one of them.
+  // Two-person rule, per version: an approved, unexpired export of one of the
+  // object's stored versions, in which this officer took part; one per
+  // version; a return covers every version.
   QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
-  QOIMA_ASSIGN_OR_RETURN(auto ap, db_.Prepare("SELECT action, target, requested_by, approved_by, state, requested_at "
-                                              "FROM approvals WHERE id = ?"));
-  ap.Bind(1, approval_id);
-  QOIMA_ASSIGN_OR_RETURN(bool have_ap, ap.Step());
-  std::string refusal;
-  int64_t requested_by = 0, approved_by = 0, expires = 0;
   QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(clock_.NowUtc()));
-  const std::string want_target = "case:" + std::to_string(case_id);
-  const std::string id_text = "approval " + std::to_string(approval_id);
-  if (!have_ap) {
-    refusal = id_text + " does not exist";
-  } else if (ap.ColumnText(0) != kind || ap.ColumnText(1) != want_target) {
-    refusal = id_text + " is for '" + ap.ColumnText(0) + " " + ap.ColumnText(1) + "', not for '" + kind + " " +
-              want_target + "'";
-  } else if (ap.ColumnText(4) != "approved" || ap.ColumnIsNull(3)) {
-    refusal = id_text + " is " + ap.ColumnText(4) + ": the hand-over needs a second security officer's approval";
-  } else if (ap.ColumnInt(2) == ap.ColumnInt(3)) {
-    refusal = id_text + " was requested and approved by the same person";
-  } else if (!uid || (*uid != ap.ColumnInt(2) && *uid != ap.ColumnInt(3))) {
-    refusal = id_text + " was given to two other officers: one of them carries it out";
-  } else {
-    auto requested_at = UnixFromUtc(ap.ColumnText(5));
-    if (!requested_at.ok()) return requested_at.status().WithContext(id_text);
-    expires = *requested_at + DefaultApprovalPolicy(SensitiveAction::kExport).ttl_seconds;
-    if (now >= expires) {
-      refusal = id_text + " has expired (requested " + ap.ColumnText(5) + ", valid " +
-                std::to_string(DefaultApprovalPolicy(SensitiveAction::kExport).ttl_seconds / 3600) +
-                " hours): request a new one";
+  ApprovalRepository repo(db_);
+  std::string refusal;
+  std::vector<std::pair<VersionInfo, int64_t>> plan;  // version, approval
+  if (approval_ids.empty()) refusal = "name the approved export request of each version (--approval ID,...)";
+  for (int64_t id : approval_ids) {
+    if (!refusal.empty()) break;
+    const std::string id_text = "approval " + std::to_string(id);
+    auto r = repo.Load(id);
+    if (!r.ok()) {
+      refusal = id_text + ": " + r.status().message();
+      break;
+    }
+    auto deposit = ExportDepositId(r->object);
+    auto v =
+        std::find_if(all.begin(), all.end(), [&](const VersionInfo& x) { return deposit && x.deposit_id == *deposit; });
+    bool involved = uid && r->requested_by == *uid;
+    for (const auto& vote : r->approvals) involved = involved || (uid && vote.user_id == *uid);
+    ApprovalState state = EffectiveState(*r, now);
+    if (r->action != SensitiveAction::kExport || !deposit) {
+      refusal = id_text + " is for " + std::string(SensitiveActionName(r->action)) + " of '" + r->object +
+                "', not an export of a deposit";
+    } else if (v == all.end()) {
+      refusal = id_text + " exports deposit " + std::to_string(*deposit) + ", which is not a stored version of " +
+                Describe(obj);
+    } else if (std::any_of(plan.begin(), plan.end(), [&](const auto& p) { return p.first.deposit_id == *deposit; })) {
+      refusal = "version " + std::to_string(v->version_no) + " is named twice";
+    } else if (state != ApprovalState::kApproved) {
+      refusal = id_text + " is " + std::string(ApprovalStateName(state)) +
+                (state == ApprovalState::kPending ? ": it needs a second security officer's approval" : "");
+    } else if (!involved) {
+      refusal = id_text + " was requested and approved by two other officers: one of them carries it out";
     } else {
-      requested_by = ap.ColumnInt(2);
-      approved_by = ap.ColumnInt(3);
+      plan.emplace_back(*v, id);
     }
   }
-  ap.Reset();
+  if (refusal.empty() && c.kind == CaseKind::kReturn && plan.size() != all.size()) {
+    std::string missing;
+    for (const auto& v : all)
+      if (std::none_of(plan.begin(), plan.end(), [&](const auto& p) { return p.first.deposit_id == v.deposit_id; }))
+        missing += (missing.empty() ? "" : ", ") + std::to_string(v.version_no);
+    refusal = "a return hands back every version (003 cl.30); no approved export for version(s) " + missing;
+  }
   if (!refusal.empty()) {
-    std::string msg = kind + " of " + Describe(obj) + " refused: " + refusal + " (two-person rule)";
-    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, action, audit_obj, msg));
+    std::string msg = kind + " of " + Describe(obj) + " (case " + std::to_string(case_id) + ") refused: " + refusal;
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, action, audit_obj, msg + " (two-person rule)"));
     return Status::PermissionDenied(msg);
   }
+  std::sort(plan.begin(), plan.end(),
+            [](const auto& a, const auto& b) { return a.first.version_no < b.first.version_no; });
 
-  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(obj.id));
-  std::vector<VersionInfo> chosen;
-  for (const auto& v : versions)
-    if (v.state == "committed" && (!only_version || v.version_no == *only_version)) chosen.push_back(v);
-  if (chosen.empty())
-    return only_version ? Status::NotFound(Describe(obj) + " has no stored version " + std::to_string(*only_version))
-                        : Status::FailedPrecondition(Describe(obj) + " has no stored version");
-
-  // The bundles, one per version. Any failure discards what was written.
+  // The bundles, one per version. A later failure discards what was written.
   std::vector<HandoverBundle> bundles;
   auto discard_all = [&](const Status& s, const std::string& context) -> Status {
     for (const auto& b : bundles) exporter.Discard(b);
     std::string note = bundles.empty() ? ""
                                        : "; the " + std::to_string(bundles.size()) +
-                                             " bundle(s) written before were removed (their export events stay "
-                                             "in the audit log)";
+                                             " bundle(s) written before were removed and their approvals are spent "
+                                             "(their export events stay in the audit log)";
     return s.WithContext(context + note + "; case " + std::to_string(case_id) + " stays open");
   };
-  const std::string reason = (c.kind == CaseKind::kIssue ? "issue on request (003 cl.29)"
-                                                         : "return on decommissioning (003 cl.30; 001 cl.11)") +
-                             std::string(", letter ") + c.reference + " of " + c.received_on.ToString() + ", case " +
-                             std::to_string(case_id);
-  QOIMA_ASSIGN_OR_RETURN(auto act_sel, db_.Prepare("SELECT number FROM acts WHERE deposit_id = ? AND kind = "
-                                                   "'acceptance' ORDER BY id LIMIT 1"));
-  for (const auto& v : chosen) {
-    act_sel.Reset();
-    act_sel.Bind(1, v.deposit_id);
-    QOIMA_ASSIGN_OR_RETURN(bool has_act, act_sel.Step());
+  std::vector<VersionInfo> chosen;
+  for (const auto& [v, approval] : plan) {
     HandoverExportRequest req;
     req.deposit_id = v.deposit_id;
     req.version_no = v.version_no;
+    req.approval_id = approval;
     req.bundle_name =
         "qoima-" + kind + "-case" + std::to_string(case_id) + "-v" + std::to_string(v.version_no) + ".tar";
-    req.act_id = has_act ? act_sel.ColumnText(0) : "";
-    act_sel.Reset();
-    req.approval_id = approval_id;
-    req.requested_by = requested_by;
-    req.approved_by = approved_by;
-    req.reason = reason;
-    req.now_unix = now;
-    req.expires_unix = expires;
     auto b = exporter.Export(req);
     if (!b.ok()) return discard_all(b.status(), "export of version " + std::to_string(v.version_no) + " failed");
     bundles.push_back(std::move(*b));
+    chosen.push_back(v);
   }
 
   CivilDate today = clock_.Today();
@@ -534,17 +522,18 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
     if (!late.ok()) return discard_all(late.status(), "deadline check");
     timing = "LATE by " + std::to_string(*late) + " working day(s), due " + c.due_on.ToString();
   }
-  auto requester_login = UserLogin(db_, requested_by);
-  auto approver_login = UserLogin(db_, approved_by);
-  if (!requester_login.ok() || !approver_login.ok())
-    return discard_all(!requester_login.ok() ? requester_login.status() : approver_login.status(), "approvers");
-  std::string export_ids;
-  for (const auto& b : bundles) export_ids += (export_ids.empty() ? "" : ", ") + b.export_id;
+  std::string export_ids, officers;
+  for (const auto& b : bundles) {
+    export_ids += (export_ids.empty() ? "" : ", ") + b.export_id;
+    officers += (officers.empty() ? "" : "; ") + std::string("version ") + std::to_string(b.version_no) +
+                ": approval " + std::to_string(b.approval_id) + " requested by " + b.requested_by + ", approved by " +
+                b.approved_by;
+  }
 
   HandoverResult out;
   std::string result_ref = "bundle " + export_ids;
   if (c.kind == CaseKind::kReturn) {
-    auto act = BuildReturnAct(c, obj, chosen, bundles, *requester_login, *approver_login, actor.login, approval_id);
+    auto act = BuildReturnAct(c, obj, chosen, bundles, actor.login);
     if (!act.ok()) return discard_all(act.status(), "return act");
     act->on_time = today <= c.due_on;
     result_ref = act->act_number;
@@ -557,12 +546,8 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
     QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
                                                  "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
     QOIMA_RETURN_IF_ERROR(
-        upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, approval_id).Bind(4, case_id).Run());
+        upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, plan.front().second).Bind(4, case_id).Run());
     if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
-    QOIMA_ASSIGN_OR_RETURN(auto used, db_.Prepare("UPDATE approvals SET state = 'used' WHERE id = ? AND state = "
-                                                  "'approved'"));
-    QOIMA_RETURN_IF_ERROR(used.Bind(1, approval_id).Run());
-    if (db_.Changes() != 1) return Status::FailedPrecondition(id_text + " changed meanwhile");
     // The notice to the authorized body reports what was handed over.
     QOIMA_ASSIGN_OR_RETURN(auto nsel,
                            db_.Prepare("SELECT id, COALESCE(body_json, '{}') FROM notices WHERE case_id = ?"));
@@ -608,9 +593,8 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
             .Append(Event(actor, "lifecycle." + kind + ".done", audit_obj,
                           std::to_string(bundles.size()) + " version(s), " + std::to_string(files) + " file(s), " +
                               std::to_string(bytes) + " bytes handed over in signed bundle(s) " + export_ids +
-                              (out.return_act ? "; return act " + out.return_act->act_number : "") + "; approval " +
-                              std::to_string(approval_id) + " (requested by " + *requester_login + ", approved by " +
-                              *approver_login + "); " + timing + " (" + HandoverClause(c.kind) + ")"))
+                              (out.return_act ? "; return act " + out.return_act->act_number : "") + "; " + officers +
+                              "; " + timing + " (" + HandoverClause(c.kind) + ")"))
             .status());
     return tx.Commit();
   };
@@ -640,8 +624,7 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
 Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const ObjectInfo& obj,
                                                        const std::vector<VersionInfo>& versions,
                                                        const std::vector<HandoverBundle>& bundles,
-                                                       const std::string& requested_by, const std::string& approved_by,
-                                                       const std::string& performed_by, int64_t approval_id) {
+                                                       const std::string& performed_by) {
   ReturnActData act;
   CivilDate today = clock_.Today();
   act.act_number = "RET-" + std::to_string(today.year()) + "-" + std::to_string(c.id);
@@ -650,16 +633,19 @@ Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const 
   act.notice_reference = c.reference;
   act.notice_received_on = c.received_on;
   act.due_on = c.due_on;
-  act.requested_by = requested_by;
-  act.approved_by = approved_by;
   act.performed_by = performed_by;
-  act.approval_id = approval_id;
+  auto add_name = [](std::string& list, const std::string& name) {
+    if (name.empty()) return;
+    if (("; " + list + "; ").find("; " + name + "; ") == std::string::npos) list += (list.empty() ? "" : "; ") + name;
+  };
   QOIMA_ASSIGN_OR_RETURN(auto fsel, db_.Prepare("SELECT display_path, size, sha256, category FROM files "
                                                 "WHERE deposit_id = ? ORDER BY path"));
   for (const auto& v : versions) {
     auto b = std::find_if(bundles.begin(), bundles.end(),
                           [&](const HandoverBundle& x) { return x.deposit_id == v.deposit_id; });
     if (b == bundles.end()) return Status::Internal("no bundle for version " + std::to_string(v.version_no));
+    add_name(act.requested_by, b->requested_by);
+    add_name(act.approved_by, b->approved_by);
     ReturnedVersion rv;
     rv.version_no = v.version_no;
     rv.label = v.label;
@@ -706,21 +692,6 @@ Result<int64_t> LifecycleService::RequestDestruction(const LifecycleActor& actor
 
 Status LifecycleService::ApproveDestruction(const LifecycleActor& actor, int64_t approval_id) {
   return ApproveTwoPerson(actor, approval_id, "destroy", "a destruction (003 cl.33)");
-}
-
-Status LifecycleService::ApproveHandover(const LifecycleActor& actor, int64_t approval_id) {
-  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT action FROM approvals WHERE id = ?"));
-  sel.Bind(1, approval_id);
-  QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
-  if (!row) return Status::NotFound("no approval " + std::to_string(approval_id));
-  std::string action = sel.ColumnText(0);
-  sel.Reset();
-  if (action != "issue" && action != "return")
-    return Status::InvalidArgument("approval:" + std::to_string(approval_id) + " is for '" + action +
-                                   "', not an issue or return");
-  return ApproveTwoPerson(
-      actor, approval_id, action,
-      action == "issue" ? "an issue to the owner (003 cl.29)" : "a return to the owner (003 cl.30)");
 }
 
 Status LifecycleService::ApproveTwoPerson(const LifecycleActor& actor, int64_t approval_id, std::string_view action,

@@ -68,29 +68,30 @@ class LifecycleService {
   Result<CaseInfo> OpenCase(const LifecycleActor& actor, int64_t object_id, CaseKind kind, const CivilDate& received_on,
                             const std::string& reference);
 
-  /// First person of the two-person rule for a hand-over: a security officer
-  /// asks to export the code of an open issue or return case (approvals row,
-  /// action 'issue'/'return', target "case:<id>"). Returns the approval id.
-  Result<int64_t> RequestHandover(const LifecycleActor& actor, int64_t case_id);
-  /// Second person: a different security officer approves it.
-  Status ApproveHandover(const LifecycleActor& actor, int64_t approval_id);
+  /// The committed versions a hand-over of the case takes: every one for a
+  /// return (003 cl.30), `only_version` or every one for an issue. Each needs
+  /// its own approved export request (Appliance::RequestApproval, object
+  /// "deposit:<id>", reason HandoverReason()).
+  Result<std::vector<VersionInfo>> HandoverVersions(int64_t case_id, std::optional<int> only_version);
+  /// The reason the export requests of a hand-over carry (shown to the
+  /// approving officer and written into bag-info.txt).
+  Result<std::string> HandoverReason(int64_t case_id);
 
-  /// Hands the object's code over and closes the case: each committed version
-  /// (only `only_version` for an issue when given; a return takes them all)
-  /// becomes one signed export bundle through `exporter`; then, in one
-  /// transaction, the case is done with the bundle ids (issue) or the return
-  /// act number (return), the approval is used, the case's notice carries the
-  /// bundle ids as its export reference, a return act is stored in `acts`,
-  /// and the audit leaf lifecycle.{issue,return}.done is written; a return
-  /// act then gets the signed audit checkpoint.
-  /// REQUIRES an approval from RequestHandover/ApproveHandover for this case,
-  /// approved, unexpired (DefaultApprovalPolicy(kExport).ttl_seconds after the
-  /// request) and not used; the performer is one of its two officers. A
-  /// refused attempt is audited as denied. When any step fails the bundles
-  /// written so far are discarded and the case stays open (the export events
-  /// of the discarded bundles stay in the audit log, as records do).
-  Result<HandoverResult> Handover(const LifecycleActor& actor, int64_t case_id, int64_t approval_id,
-                                  std::optional<int> only_version, HandoverExporter& exporter);
+  /// Hands the object's code over and closes the case. `approval_ids`: one
+  /// approved, unexpired export request per version (a return must cover every
+  /// stored version), in which the acting security officer took part. Each
+  /// version becomes one signed export bundle through `exporter` (which marks
+  /// its approval executed); then, in one transaction, the case is done with
+  /// the bundle ids (issue) or the return act number (return), the case's
+  /// notice names the bundles as its export reference, a return act is stored
+  /// in `acts`, and the audit leaf lifecycle.{issue,return}.done is written; a
+  /// return act then gets the signed audit checkpoint. A refusal is audited as
+  /// denied and changes nothing. When a step after the first export fails, the
+  /// bundles written are discarded and the case stays open; their approvals
+  /// are spent (new ones are needed) and their export events stay in the
+  /// audit log, as records do.
+  Result<HandoverResult> Handover(const LifecycleActor& actor, int64_t case_id,
+                                  const std::vector<int64_t>& approval_ids, HandoverExporter& exporter);
 
   /// First person of the two-person rule: a security officer asks to destroy
   /// the object of an open destruction case. Returns the approval id.
@@ -133,9 +134,7 @@ class LifecycleService {
                           std::string_view what);
   Result<ReturnActData> BuildReturnAct(const CaseInfo& c, const ObjectInfo& obj,
                                        const std::vector<VersionInfo>& versions,
-                                       const std::vector<HandoverBundle>& bundles, const std::string& requested_by,
-                                       const std::string& approved_by, const std::string& performed_by,
-                                       int64_t approval_id);
+                                       const std::vector<HandoverBundle>& bundles, const std::string& performed_by);
   Status AuditDenied(const LifecycleActor& actor, const std::string& action, const std::string& object,
                      const std::string& reason);
   storage::AuditEvent Event(const LifecycleActor& actor, std::string action, std::string object, std::string reason);

@@ -133,9 +133,11 @@ struct DestructionActData {
 struct HandoverBundle {
   int version_no = 0;
   int64_t deposit_id = 0;
-  std::string export_id;  // Qoima-Export-Id of the bag (a UUID)
-  uint64_t sequence = 0;  // the appliance's export sequence number
-  std::string location;   // where it was written ("/media/out/qoima-issue-case4-v2.tar")
+  int64_t approval_id = 0;                // the export approval it ran under (executed now)
+  std::string requested_by, approved_by;  // the two security officers
+  std::string export_id;                  // Qoima-Export-Id of the bag (a UUID)
+  uint64_t sequence = 0;                  // the appliance's export sequence number
+  std::string location;                   // where it was written ("/media/out/qoima-issue-case4-v2.tar")
   uint64_t bundle_bytes = 0;
   std::string bundle_sha256;  // of the bundle file as written and read back
   bool encrypted = false;     // CMS envelope to the recipient's certificate
@@ -174,8 +176,8 @@ struct ReturnActData {
   CivilDate notice_received_on;
   CivilDate due_on;
   bool on_time = true;
-  std::string requested_by, approved_by, performed_by;  // the two officers and who ran it
-  int64_t approval_id = 0;
+  std::string requested_by, approved_by;  // of the versions' export approvals ("so1" or "so1, so3")
+  std::string performed_by;
   std::vector<ReturnedVersion> versions;
   uint64_t checkpoint_tree_size = 0;  // audit checkpoint after the return entry
   std::string checkpoint_root_hex;

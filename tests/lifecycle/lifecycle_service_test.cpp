@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "appliance/approval_repository.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/default_calendar.h"
 #include "appliance/lifecycle/lifecycle_report.h"
@@ -34,6 +35,9 @@ class RecordingExporter : public HandoverExporter {
     HandoverBundle b;
     b.version_no = r.version_no;
     b.deposit_id = r.deposit_id;
+    b.approval_id = r.approval_id;
+    b.requested_by = "so1";
+    b.approved_by = "so2";
     b.export_id = "exp-" + std::to_string(requests.size());
     b.sequence = requests.size();
     b.location = "/out/" + r.bundle_name;
@@ -69,16 +73,37 @@ struct World {
     so1 = store.AddUser("so1");
     so2 = store.AddUser("so2");
     object = store.AddObject("Е-лицензиялау", "ARCH-0042");
-    store.AddVersion(object, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}});
-    store.AddVersion(object, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}});
+    deposits.push_back(store.AddVersion(object, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}}));
+    deposits.push_back(store.AddVersion(object, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}}));
+  }
+  std::vector<int64_t> deposits;
+
+  int64_t Now() const { return int64_t{clock.Today().day_number()} * 86400 + 12 * 3600; }
+
+  /// An export request of version `version_no` by `requester`, approved by
+  /// `approver` unless 0 (appliance's two-person approvals, as `qoima export` keeps them).
+  int64_t ExportApproval(int version_no, int64_t requester, int64_t approver) {
+    appliance::Actor req{requester, "so", appliance::Role::kSecurityOfficer};
+    auto r = appliance::RequestApproval(req, appliance::SensitiveAction::kExport,
+                                        "deposit:" + std::to_string(deposits.at(version_no - 1)), "hand-over", Now());
+    REQUIRE(r.ok());
+    appliance::ApprovalRepository repo(store.db());
+    auto id = repo.Insert(*r);
+    REQUIRE(id.ok());
+    r->id = *id;
+    if (approver != 0) {
+      REQUIRE(appliance::Approve(*r, {approver, "so", appliance::Role::kSecurityOfficer}, Now()).ok());
+      REQUIRE(repo.Update(*r, appliance::ApprovalState::kPending).ok());
+    }
+    return *id;
   }
 
-  /// Two officers approve the hand-over of `case_id`; so1 carries it out.
-  Result<HandoverResult> HandOver(int64_t case_id, HandoverExporter& ex, std::optional<int> version = std::nullopt) {
-    auto ap = svc->RequestHandover(kOfficer, case_id);
-    if (!ap.ok()) return ap.status();
-    QOIMA_RETURN_IF_ERROR(svc->ApproveHandover(kOfficer2, *ap));
-    return svc->Handover(kOfficer, case_id, *ap, version, ex);
+  /// so1 asks, so2 approves an export of each version (or `only`); so1 hands over.
+  Result<HandoverResult> HandOver(int64_t case_id, HandoverExporter& ex, std::optional<int> only = std::nullopt) {
+    std::vector<int64_t> ids;
+    for (int v = 1; v <= 2; ++v)
+      if (!only || *only == v) ids.push_back(ExportApproval(v, so1, so2));
+    return svc->Handover(kOfficer, case_id, ids, ex);
   }
 
   // Tables a refusal must leave untouched.
@@ -185,9 +210,7 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
   CHECK(done->closed.result_ref == "bundle exp-1, exp-2");
   REQUIRE(done->bundles.size() == 2);  // every stored version
   CHECK(ex.requests[0].bundle_name == "qoima-issue-case" + std::to_string(c->id) + "-v1.tar");
-  CHECK(ex.requests[0].reason.find("003 cl.29") != std::string::npos);
-  CHECK(ex.requests[0].requested_by == w.so1);
-  CHECK(ex.requests[0].approved_by == w.so2);
+  CHECK(ex.requests[1].deposit_id == w.deposits[1]);
   CHECK_FALSE(done->return_act.has_value());
   auto done_again = w.HandOver(c->id, ex);
   CHECK(done_again.status().code() == Code::kFailedPrecondition);
@@ -196,6 +219,7 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
   CHECK(ev->action == "lifecycle.issue.done");
   CHECK(ev->reason.find("LATE by 2 working day(s)") != std::string::npos);
   CHECK(ev->reason.find("requested by so1, approved by so2") != std::string::npos);
+  CHECK(w.svc->HandoverReason(c->id)->find("issue on request (003 cl.29)") != std::string::npos);
   CHECK(w.svc->Notices()->at(0).export_ref == "exp-1, exp-2");  // the notice names what was issued
 
   // The notice stays due until it is recorded as sent.
@@ -494,52 +518,56 @@ TEST_CASE("an interrupted destruction completes when run again, with the same ac
   CHECK(w.store.store().VerifyAudit()->ok());
 }
 
-TEST_CASE("a hand-over needs two officers, refusals are audited and change nothing") {
+TEST_CASE("a hand-over needs an approved export per version; refusals are audited and change nothing") {
   World w;
   w.clock.Set(D("2026-04-01"));
   auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-7");
-  auto other = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-8");
   REQUIRE(c.ok());
-  REQUIRE(other.ok());
+  int64_t other_object = w.store.AddObject("Е-салық", "ARCH-0043");
+  w.store.AddVersion(other_object, {{"a.txt", "a"}});
   RecordingExporter ex;
-  CHECK(w.svc->RequestHandover(kClerk, c->id).status().code() == Code::kPermissionDenied);
-  auto ap = w.svc->RequestHandover(kOfficer, c->id);
-  REQUIRE(ap.ok());
+  int64_t pending = w.ExportApproval(1, w.so1, 0);
+  int64_t approved = w.ExportApproval(1, w.so1, w.so2);
   std::string snap = w.Snapshot();
   uint64_t audit_before = w.store.AuditSize();
-
-  // Pending: one officer alone cannot hand the code over, nor approve their own request.
-  auto alone = w.svc->Handover(kOfficer, c->id, *ap, std::nullopt, ex);
-  CHECK(alone.status().code() == Code::kPermissionDenied);
-  CHECK(alone.status().message().find("second security officer") != std::string::npos);
-  CHECK(w.svc->ApproveHandover(kOfficer, *ap).code() == Code::kPermissionDenied);
-  CHECK(w.svc->ApproveDestruction(kOfficer2, *ap).code() == Code::kInvalidArgument);  // not a destruction
-  CHECK(ex.requests.empty());
-  CHECK(w.Snapshot() == snap);
-  CHECK(w.store.AuditSize() == audit_before + 2);  // both refusals recorded as denied
-  CHECK(w.store.audit().Entry(audit_before)->outcome == "denied");
-
-  REQUIRE(w.svc->ApproveHandover(kOfficer2, *ap).ok());
-  snap = w.Snapshot();
-  // Approved for another case; carried out by a third officer; a clerk.
+  auto refused = [&](const LifecycleActor& who, std::vector<int64_t> ids, const std::string& text) {
+    auto r = w.svc->Handover(who, c->id, ids, ex);
+    INFO(r.status().ToString());
+    CHECK(r.status().code() == Code::kPermissionDenied);
+    CHECK(r.status().message().find(text) != std::string::npos);
+  };
+  refused(kClerk, {approved}, "may not do this");
+  refused(kOfficer, {}, "name the approved export request");
+  refused(kOfficer, {pending}, "second security officer");
+  refused(kOfficer, {approved, approved}, "named twice");
+  refused(kOfficer, {999}, "approval 999");
   w.store.AddUser("so3");
-  auto wrong_case = w.svc->Handover(kOfficer, other->id, *ap, std::nullopt, ex);
-  CHECK(wrong_case.status().code() == Code::kPermissionDenied);
-  CHECK(wrong_case.status().message().find("not for 'issue case:" + std::to_string(other->id)) != std::string::npos);
-  auto third = w.svc->Handover({"so3", "security_officer"}, c->id, *ap, std::nullopt, ex);
-  CHECK(third.status().code() == Code::kPermissionDenied);
-  CHECK(third.status().message().find("two other officers") != std::string::npos);
-  CHECK(w.svc->Handover(kClerk, c->id, *ap, std::nullopt, ex).status().code() == Code::kPermissionDenied);
-  CHECK(w.svc->Handover(kOfficer, c->id, *ap, 7, ex).status().code() == Code::kNotFound);  // no version 7
+  refused({"so3", "security_officer"}, {approved}, "two other officers");
+  // An export approved for another object's deposit.
+  appliance::Actor so1{w.so1, "so1", appliance::Role::kSecurityOfficer};
+  auto foreign = appliance::RequestApproval(so1, appliance::SensitiveAction::kExport, "deposit:3", "x", w.Now());
+  REQUIRE(foreign.ok());
+  REQUIRE(appliance::Approve(*foreign, {w.so2, "so2", appliance::Role::kSecurityOfficer}, w.Now()).ok());
+  appliance::ApprovalRepository repo(w.store.db());
+  foreign->id = *repo.Insert(*foreign);
+  REQUIRE(repo.Update(*foreign, appliance::ApprovalState::kPending).ok());
+  refused(kOfficer, {foreign->id}, "not a stored version of object");
   CHECK(ex.requests.empty());
-  CHECK(w.Snapshot() == snap);
+  CHECK(w.store.AuditSize() == audit_before + 7);  // every refusal recorded as denied
+  CHECK(w.store.audit().Entry(audit_before)->outcome == "denied");
+  CHECK(w.store.audit().Entry(audit_before)->action == "lifecycle.issue.run");
+  snap = w.Snapshot();
 
   // The export of version 2 fails: version 1's bundle is removed, the case stays open.
   ex.fail_at = 2;
-  auto failed = w.svc->Handover(kOfficer, c->id, *ap, std::nullopt, ex);
+  int64_t v2 = w.ExportApproval(2, w.so1, w.so2);
+  snap = w.Snapshot();
+  auto failed = w.svc->Handover(kOfficer, c->id, {v2, approved}, ex);
   CHECK(failed.status().code() == Code::kIoError);
   CHECK(failed.status().message().find("export medium full") != std::string::npos);
   CHECK(failed.status().message().find("stays open") != std::string::npos);
+  REQUIRE(ex.requests.size() == 2);
+  CHECK(ex.requests[0].version_no == 1);  // in version order
   REQUIRE(ex.discarded.size() == 1);
   CHECK(ex.discarded[0] == "/out/qoima-issue-case" + std::to_string(c->id) + "-v1.tar");
   CHECK(w.Snapshot() == snap);
@@ -547,24 +575,18 @@ TEST_CASE("a hand-over needs two officers, refusals are audited and change nothi
   // An approval lapses after a day.
   w.clock.Set(D("2026-04-02"));
   ex.fail_at.reset();
-  auto late = w.svc->Handover(kOfficer2, c->id, *ap, std::nullopt, ex);
-  CHECK(late.status().code() == Code::kPermissionDenied);
-  CHECK(late.status().message().find("has expired") != std::string::npos);
-  CHECK(w.Snapshot() == snap);
+  refused(kOfficer2, {approved}, "expired");
 
-  // A fresh approval; the approver carries it out this time, version 2 only.
-  auto ap2 = w.svc->RequestHandover(kOfficer, c->id);
-  REQUIRE(ap2.ok());
-  REQUIRE(w.svc->ApproveHandover(kOfficer2, *ap2).ok());
-  auto ok = w.svc->Handover(kOfficer2, c->id, *ap2, 2, ex);
+  // A fresh approval of version 2 only; the approver carries it out this time.
+  int64_t fresh = w.ExportApproval(2, w.so1, w.so2);
+  auto ok = w.svc->Handover(kOfficer2, c->id, {fresh}, ex);
   INFO(ok.status().ToString());
   REQUIRE(ok.ok());
   REQUIRE(ok->bundles.size() == 1);
   CHECK(ok->bundles[0].version_no == 2);
-  CHECK(w.store.Text("SELECT state FROM approvals WHERE id = " + std::to_string(*ap2)) == "used");
   CHECK(w.store.Text("SELECT approval_id FROM lifecycle_cases WHERE id = " + std::to_string(c->id)) ==
-        std::to_string(*ap2));
-  CHECK(w.svc->Handover(kOfficer2, c->id, *ap2, 2, ex).status().code() == Code::kFailedPrecondition);
+        std::to_string(fresh));
+  CHECK(w.svc->Handover(kOfficer2, c->id, {fresh}, ex).status().code() == Code::kFailedPrecondition);
 }
 
 TEST_CASE("a return hands back every version and stores the return act with the audit checkpoint") {
@@ -574,7 +596,12 @@ TEST_CASE("a return hands back every version and stores the return act with the 
   REQUIRE(c.ok());
   CHECK(c->due_on.ToString() == "2026-04-03");
   RecordingExporter ex;
-  CHECK(w.HandOver(c->id, ex, 1).status().code() == Code::kInvalidArgument);  // a return takes every version
+  // A return takes every version.
+  auto partial = w.HandOver(c->id, ex, 1);
+  CHECK(partial.status().code() == Code::kPermissionDenied);
+  CHECK(partial.status().message().find("no approved export for version(s) 2") != std::string::npos);
+  CHECK(w.svc->HandoverVersions(c->id, 1).status().code() == Code::kInvalidArgument);
+  REQUIRE(w.svc->HandoverVersions(c->id, std::nullopt)->size() == 2);
   auto r = w.HandOver(c->id, ex);
   INFO(r.status().ToString());
   REQUIRE(r.ok());
