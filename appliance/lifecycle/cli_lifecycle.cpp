@@ -169,6 +169,9 @@ Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, co
 
 // ---- calendar ----------------------------------------------------------------
 
+/// Every weekday off and weekend day worked, with the reason; then the
+/// provisional entries (expected dates not yet announced), which move
+/// deadlines when the announced date differs.
 void PrintYear(const WorkingCalendar& cal, const CalendarYear& y) {
   std::printf("%d  source: %s\n", y.year, y.source.c_str());
   for (CivilDate d = CivilDate::FromYmd(y.year, 1, 1); d.year() == y.year; d = d.AddDays(1)) {
@@ -176,8 +179,20 @@ void PrintYear(const WorkingCalendar& cal, const CalendarYear& y) {
     if (!info.ok()) continue;
     bool unusual = info->working == d.is_weekend();
     if (unusual)
-      std::printf("  %s  %-9s %s\n", d.ToString().c_str(), info->working ? "WORKING" : "day off", info->reason.c_str());
+      std::printf("  %s  %-9s %s%s\n", d.ToString().c_str(), info->working ? "WORKING" : "day off",
+                  info->reason.c_str(), info->provisional ? "  [PROVISIONAL]" : "");
   }
+  auto provisional = cal.ProvisionalEntries(y.year);
+  if (provisional.empty()) {
+    std::printf("  no provisional entries\n");
+    return;
+  }
+  std::printf("  %zu PROVISIONAL entr%s (expected dates: confirm against the announcement and re-import):\n",
+              provisional.size(), provisional.size() == 1 ? "y" : "ies");
+  static constexpr const char* kDays[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  for (const auto& e : provisional)
+    std::printf("  PROVISIONAL  %s %s  %s: %s (source: %s)\n", e.date.ToString().c_str(), kDays[e.date.iso_weekday()],
+                std::string(CalendarEntryKindName(e.kind)).c_str(), e.name.c_str(), e.source.c_str());
 }
 
 int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
