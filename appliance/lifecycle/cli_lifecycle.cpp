@@ -274,8 +274,9 @@ int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   }
   std::printf("as of %s: %zu open item(s)\n", (*s)->clock().Today().ToString().c_str(), due->size());
   for (const auto& d : *due)
-    std::printf("%-8s  due %s  %+d wd  %-12s %-10s %s\n", std::string(DueStatusName(d.status)).c_str(),
-                d.due_on.ToString().c_str(), d.working_days_left, d.ref.c_str(), d.clause.c_str(), d.what.c_str());
+    std::printf("%-8s  due %s  %+d wd  %-12s %-10s %s%s\n", std::string(DueStatusName(d.status)).c_str(),
+                d.due_on.ToString().c_str(), d.working_days_left, d.ref.c_str(), d.clause.c_str(), d.what.c_str(),
+                d.provisional_calendar ? "  [counted over a PROVISIONAL calendar day]" : "");
   return kExitOk;
 }
 

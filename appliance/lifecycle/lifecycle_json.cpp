@@ -85,7 +85,8 @@ nlohmann::json ToJson(const DueItem& d) {
           {"working_days_left", d.working_days_left},
           {"what", d.what},
           {"clause", d.clause},
-          {"ref", d.ref}};
+          {"ref", d.ref},
+          {"provisional_calendar", d.provisional_calendar}};
 }
 
 nlohmann::json ToJson(const DestructionActData& a) {

@@ -627,7 +627,7 @@ Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const 
                                                        const std::string& performed_by) {
   ReturnActData act;
   CivilDate today = clock_.Today();
-  act.act_number = "RET-" + std::to_string(today.year()) + "-" + std::to_string(c.id);
+  act.act_number = "RET-" + std::to_string(c.id);  // the id `qoima print return RET-<case>` takes
   act.act_date = today;
   act.object = obj;
   act.notice_reference = c.reference;
@@ -1062,6 +1062,7 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
                 c.reference + " of " + c.received_on.ToString();
     item.clause = Clause(*rule);
     item.ref = "case:" + std::to_string(c.id);
+    item.provisional_calendar = calendar_.RangeHasProvisional(c.received_on, c.due_on);
     QOIMA_RETURN_IF_ERROR(classify(item));
     out.push_back(std::move(item));
   }
@@ -1070,6 +1071,9 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
     if (n.sent_on || !n.due_on) continue;
     DueItem item;
     item.due_on = *n.due_on;
+    for (const auto& c : cases)
+      if (n.case_id && *n.case_id == c.id)
+        item.provisional_calendar = calendar_.RangeHasProvisional(c.received_on, c.due_on);
     item.what = "notice to the authorized body (" + n.kind + "): " + n.event;
     item.clause = n.kind == "issue"              ? "003 cl.29"
                   : n.kind == "return"           ? "003 cl.30"

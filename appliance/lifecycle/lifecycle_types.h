@@ -94,6 +94,9 @@ struct DueItem {
   std::string what;           // "issue to owner (case 4, object 2 'E-Licence')"
   std::string clause;         // "003 cl.29"
   std::string ref;            // "case:4" / "notice:7"
+  /// The due date was counted over a provisional calendar day (an expected
+  /// holiday date): it may move when the confirmed calendar is imported.
+  bool provisional_calendar = false;
 };
 
 struct DestroyedFile {
@@ -169,7 +172,7 @@ struct ReturnedVersion {
 /// other direction, Annex 3) prints. Stored as JSON in `acts` (kind 'return',
 /// template '003-cl30-return-v1'); shape in docs/lifecycle.md.
 struct ReturnActData {
-  std::string act_number;  // RET-<year>-<case>
+  std::string act_number;  // RET-<case id>
   CivilDate act_date;
   ObjectInfo object;
   std::string notice_reference;  // the owner's decommissioning notice

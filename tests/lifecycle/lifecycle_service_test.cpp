@@ -8,6 +8,7 @@
 #include "appliance/approval_repository.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/default_calendar.h"
+#include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/lifecycle_report.h"
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/lifecycle/register_store.h"
@@ -348,7 +349,7 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(w.Snapshot() == snap);
 }
 
-TEST_CASE("calendar imports are versioned with their source; a bad file stores nothing") {
+TEST_CASE("calendar imports are versioned with their source, a bad file stores nothing") {
   testing::LifecycleDb store;
   LifecycleActor admin{"admin1", "admin"};
   std::string y2026 =
@@ -518,7 +519,7 @@ TEST_CASE("an interrupted destruction completes when run again, with the same ac
   CHECK(w.store.store().VerifyAudit()->ok());
 }
 
-TEST_CASE("a hand-over needs an approved export per version; refusals are audited and change nothing") {
+TEST_CASE("a hand-over needs an approved export per version, refusals are audited and change nothing") {
   World w;
   w.clock.Set(D("2026-04-01"));
   auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-7");
@@ -607,7 +608,7 @@ TEST_CASE("a return hands back every version and stores the return act with the 
   REQUIRE(r.ok());
   REQUIRE(r->return_act.has_value());
   const auto& act = *r->return_act;
-  CHECK(act.act_number == "RET-2026-" + std::to_string(c->id));
+  CHECK(act.act_number == "RET-" + std::to_string(c->id));
   CHECK(r->closed.result_ref == act.act_number);
   CHECK(act.on_time);
   CHECK(act.requested_by == "so1");
@@ -639,4 +640,34 @@ TEST_CASE("a return hands back every version and stores the return act with the 
       nlohmann::json::parse(w.store.Text("SELECT body_json FROM notices WHERE id = " + std::to_string(notice.id)));
   CHECK(body["return_act"] == act.act_number);
   CHECK(body["bundles"].size() == 2);
+}
+
+TEST_CASE("a deadline counted over a provisional calendar day is flagged in `due`") {
+  World w;
+  w.clock.Set(D("2027-05-14"));  // Friday; Kurban Ait 2027 (Sunday 16 May) is provisional in the default
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2027-05-14"), "вх-9");
+  REQUIRE(c.ok());
+  CHECK(c->due_on.ToString() == "2027-05-19");
+  auto due = w.svc->Due(2);
+  REQUIRE(due.ok());
+  int flagged = 0;
+  for (const auto& d : *due) {
+    INFO(d.ref);
+    if (d.ref.rfind("report:", 0) == 0) {
+      CHECK_FALSE(d.provisional_calendar);  // the 2026/2 half-year report, not counted in working days
+    } else {
+      CHECK(d.provisional_calendar);  // the case and its notice
+      CHECK(ToJson(d)["provisional_calendar"] == true);
+      ++flagged;
+    }
+  }
+  CHECK(flagged == 2);
+
+  World w2;
+  w2.clock.Set(D("2026-05-25"));  // Kurban Ait 2026 (27 May) is confirmed
+  REQUIRE(w2.svc->OpenCase(kClerk, w2.object, CaseKind::kIssue, D("2026-05-25"), "вх-10").ok());
+  auto due2 = w2.svc->Due(2);
+  REQUIRE(due2.ok());
+  REQUIRE_FALSE(due2->empty());
+  CHECK_FALSE(due2->at(0).provisional_calendar);
 }
