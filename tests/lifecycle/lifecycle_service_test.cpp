@@ -548,9 +548,9 @@ TEST_CASE("a hand-over needs an approved export per version, refusals are audite
   appliance::Actor so1{w.so1, "so1", appliance::Role::kSecurityOfficer};
   auto foreign = appliance::RequestApproval(so1, appliance::SensitiveAction::kExport, "deposit:3", "x", w.Now());
   REQUIRE(foreign.ok());
-  REQUIRE(appliance::Approve(*foreign, {w.so2, "so2", appliance::Role::kSecurityOfficer}, w.Now()).ok());
   appliance::ApprovalRepository repo(w.store.db());
   foreign->id = *repo.Insert(*foreign);
+  REQUIRE(appliance::Approve(*foreign, {w.so2, "so2", appliance::Role::kSecurityOfficer}, w.Now()).ok());
   REQUIRE(repo.Update(*foreign, appliance::ApprovalState::kPending).ok());
   refused(kOfficer, {foreign->id}, "not a stored version of object");
   CHECK(ex.requests.empty());
