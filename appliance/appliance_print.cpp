@@ -102,32 +102,49 @@ std::string FullName(Database& db, int64_t user_id) {
   return row.ok() && *row ? st->ColumnText(0) : "";
 }
 
-/// The acts row for a printed document other than the acceptance act: the
-/// checkpoint printed the first time is kept so every reprint carries the
-/// same values. Creates it when printing; NotFound when only verifying.
-Result<std::pair<uint64_t, std::string>> RecordedCheckpoint(PrintContext& ctx, std::string_view kind,
-                                                            const std::string& number,
-                                                            std::optional<int64_t> application_id,
-                                                            std::optional<int64_t> deposit_id,
-                                                            std::string_view template_id) {
-  QOIMA_ASSIGN_OR_RETURN(Statement sel,
-                         ctx.db().Prepare("SELECT checkpoint_size, checkpoint_root FROM acts WHERE number = ?"));
+/// The acts row of a printed document other than the acceptance act: the
+/// values printed the first time (checkpoint, root, manifest digest in
+/// manifest_json) are kept, so every reprint carries the same line and
+/// `act verify` checks a paper against what was printed even after the
+/// records it came from changed (a returned version destroyed later).
+/// Creates the row when printing; NotFound when only verifying and never printed.
+Result<print::VerificationLine> RecordedLine(PrintContext& ctx, std::string_view kind, const std::string& number,
+                                             std::optional<int64_t> application_id, std::optional<int64_t> deposit_id,
+                                             const std::string& root, const std::string& manifest) {
+  QOIMA_ASSIGN_OR_RETURN(Statement sel, ctx.db().Prepare("SELECT checkpoint_size, checkpoint_root, "
+                                                         "coalesce(manifest_json, '') FROM acts WHERE number = ?"));
   sel.Bind(1, number);
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
-  if (row && !sel.ColumnIsNull(0))
-    return std::make_pair(static_cast<uint64_t>(sel.ColumnInt(0)), Hex(sel.ColumnBlob(1)));
+  if (row && !sel.ColumnIsNull(0)) {
+    json stored = json::parse(sel.ColumnText(2), nullptr, false);
+    if (!stored.is_object() || !stored.contains("verification") || !stored["verification"].is_string())
+      return Status::Corrupt("acts row " + number + " holds no printed verification line");
+    auto line = print::ParseVerificationPayload(stored["verification"].get<std::string>());
+    if (!line.ok()) return Status::Corrupt("acts row " + number + ": " + line.status().message());
+    return line;
+  }
   sel.Reset();
   if (!ctx.record) return Status::NotFound("document " + number + " was never printed on this appliance");
   QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  print::VerificationLine line{number, root, manifest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
+  QOIMA_RETURN_IF_ERROR(print::ValidateVerificationLine(line).WithContext(number));
   QOIMA_ASSIGN_OR_RETURN(Statement ins,
                          ctx.db().Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, act_date, "
-                                          "template_id, checkpoint_size, checkpoint_root, created_at) VALUES "
-                                          "(?,?,?,?,?,?,?,?,?)"));
+                                          "template_id, manifest_json, checkpoint_size, checkpoint_root, created_at) "
+                                          "VALUES (?,?,?,?,?,?,?,?,?,?)"));
   ins.Bind(1, kind).Bind(2, number).BindOptional(3, application_id).BindOptional(4, deposit_id);
-  ins.Bind(5, FormatDay(LocalDateOf(ctx.now_unix))).Bind(6, template_id);
-  ins.Bind(7, static_cast<int64_t>(cp.tree_size)).BindBlob(8, cp.root).Bind(9, FormatUtc(ctx.now_unix));
+  ins.Bind(5, FormatDay(LocalDateOf(ctx.now_unix))).Bind(6, print::TemplateSet::kDefaultId);
+  ins.Bind(7, json{{"verification", print::EncodeVerificationPayload(line)}}.dump());
+  ins.Bind(8, static_cast<int64_t>(cp.tree_size)).BindBlob(9, cp.root).Bind(10, FormatUtc(ctx.now_unix));
   QOIMA_RETURN_IF_ERROR(ins.Run());
-  return std::make_pair(cp.tree_size, crypto::Hex(cp.root));
+  return line;
+}
+
+/// The line recorded when `number` was first printed (VerifyAct of a return act).
+Result<print::VerificationLine> PrintedLine(PrintContext& ctx, const std::string& number) {
+  PrintContext verify = ctx;
+  verify.record = false;
+  return RecordedLine(verify, "", number, std::nullopt, std::nullopt, "", "");
 }
 
 // ---- acceptance act -------------------------------------------------------------
@@ -240,9 +257,8 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   if (rec.reasons.empty() && !st.ColumnIsNull(9)) rec.reasons.push_back(static_cast<RefusalReason>(st.ColumnInt(9)));
   st.Reset();
   rec.decided_by = FullName(ctx.db(), decided_by);
-  QOIMA_ASSIGN_OR_RETURN(
-      auto cp, RecordedCheckpoint(ctx, "refusal", rec.act_id, app_id, std::nullopt, print::TemplateSet::kDefaultId));
-  rec.verification = {rec.act_id, Sha256Hex(evidence_text), manifest_sha, cp.first, cp.second, ctx.fingerprint};
+  QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "refusal", rec.act_id, app_id, std::nullopt,
+                                                        Sha256Hex(evidence_text), manifest_sha));
   print::Refusal doc = print::ToRefusal(rec);
   Built b;
   b.title = "refusal " + rec.act_id;
@@ -325,9 +341,8 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
       manifest_digest = ev.value("recheck_manifest_sha256", ev.value("manifest_sha256", manifest_digest));
   }
   dec.Reset();
-  QOIMA_ASSIGN_OR_RETURN(
-      auto cp, RecordedCheckpoint(ctx, "return", rec.act_id, app_id, latest.id, print::TemplateSet::kDefaultId));
-  rec.verification = {rec.act_id, Hex(latest.manifest_sha256), manifest_digest, cp.first, cp.second, ctx.fingerprint};
+  QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "return", rec.act_id, app_id, latest.id,
+                                                        Hex(latest.manifest_sha256), manifest_digest));
   Built b;
   b.title = "return act " + rec.act_id;
   b.stem = "return-" + rec.act_id;
@@ -728,7 +743,15 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
     built = BuildAct(ctx, id);
     document = "acceptance act " + id;
   } else if (id.rfind("RET-", 0) == 0) {
-    built = BuildReturn(ctx, id);
+    // The returned versions may be destroyed since: the line printed is what counts.
+    auto line = PrintedLine(ctx, id);
+    if (line.ok()) {
+      Built b;
+      b.verification = *line;
+      built = std::move(b);
+    } else {
+      built = line.status();
+    }
     document = "return act " + id;
   } else if (id.rfind("R-", 0) == 0) {
     built = BuildRefusal(ctx, id);

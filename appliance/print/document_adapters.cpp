@@ -129,7 +129,7 @@ Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const s
     f.language_version = r.language_version;
     f.framework = r.framework;
     f.framework_version = r.framework_version;
-    f.modified = r.modified;
+    f.modified = r.modified.substr(0, 10);  // the form's column is a date
     f.sha256 = r.sha256;
     out.files.push_back(std::move(f));
   }
