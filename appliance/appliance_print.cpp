@@ -480,20 +480,25 @@ Result<NdaRecord> LoadNda(Database& db, std::string_view code) {
   return n;
 }
 
+/// Journal entries named by `id`: "" or "all", an entry number "N", a range
+/// "N-M", or an application's number as written on it ("15/2026") or its
+/// portal code (that application's line).
 Result<std::vector<JournalEntry>> SelectJournal(const std::vector<JournalEntry>& all, std::string_view id) {
   if (id.empty() || id == "all") return all;
-  int64_t from = 0, to = 0;
+  std::vector<JournalEntry> out;
   size_t dash = id.find('-');
   auto a = NumericId(id.substr(0, dash), "");
   auto b = dash == std::string_view::npos ? a : NumericId(id.substr(dash + 1), "");
-  if (!a || !b || *a > *b)
-    return Status::InvalidArgument("journal '" + std::string(id) + "': give all, an entry number N or a range N-M");
-  from = *a;
-  to = *b;
-  std::vector<JournalEntry> out;
-  for (const auto& e : all)
-    if (e.number >= from && e.number <= to) out.push_back(e);
-  if (out.empty()) return Status::NotFound("the journal has no entries " + std::string(id));
+  if (a && b && *a <= *b) {
+    for (const auto& e : all)
+      if (e.number >= *a && e.number <= *b) out.push_back(e);
+  } else {
+    for (const auto& e : all)
+      if (e.application_number == id || e.portal_code == id) out.push_back(e);
+  }
+  if (out.empty())
+    return Status::NotFound("the journal has no entry '" + std::string(id) +
+                            "' (give all, an entry number N, a range N-M, an application number or a portal code)");
   return out;
 }
 

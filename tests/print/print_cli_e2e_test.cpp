@@ -208,6 +208,7 @@ TEST_CASE("qoima print renders every kind from the store in Kazakh and Russian -
   text = w.PrintText({"journal", "all", "--lang", "kk+ru"}, "clerk1", "journal");
   CHECK(text.find("15/2026") != std::string::npos);
   CHECK(text.find("Ахметов Ғалым") != std::string::npos);
+  CHECK(w.PrintText({"journal", "15/2026"}, "clerk1", "journal-line").find("15/2026") != std::string::npos);
   text = w.PrintText({"nda", "IS-0042"}, "clerk1", "nda");
   CHECK(text.find("Ахметов Ғалым") != std::string::npos);
   CHECK(text.find("Жарғы") != std::string::npos);
