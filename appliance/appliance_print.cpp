@@ -85,6 +85,10 @@ struct Built {
   std::string title;
   std::string stem;
   std::optional<print::VerificationLine> verification;
+  /// True when the line's checkpoint is fixed by the records (acts); false
+  /// when the newest checkpoint at print time is printed (reports, notices,
+  /// a return act before its hand-over), so any real checkpoint verifies.
+  bool fixed_checkpoint = true;
   std::function<Result<std::string>(const print::DocumentRenderer&)> render;
 };
 
@@ -105,8 +109,7 @@ std::string FullName(Database& db, int64_t user_id) {
 /// The acts row of a printed document other than the acceptance act: the
 /// values printed the first time (checkpoint, root, manifest digest in
 /// manifest_json) are kept, so every reprint carries the same line and
-/// `act verify` checks a paper against what was printed even after the
-/// records it came from changed (a returned version destroyed later).
+/// `act verify` checks a paper against what was printed.
 /// Creates the row when printing; NotFound when only verifying and never printed.
 Result<print::VerificationLine> RecordedLine(PrintContext& ctx, std::string_view kind, const std::string& number,
                                              std::optional<int64_t> application_id, std::optional<int64_t> deposit_id,
@@ -138,13 +141,6 @@ Result<print::VerificationLine> RecordedLine(PrintContext& ctx, std::string_view
   ins.Bind(8, static_cast<int64_t>(cp.tree_size)).BindBlob(9, cp.root).Bind(10, FormatUtc(ctx.now_unix));
   QOIMA_RETURN_IF_ERROR(ins.Run());
   return line;
-}
-
-/// The line recorded when `number` was first printed (VerifyAct of a return act).
-Result<print::VerificationLine> PrintedLine(PrintContext& ctx, const std::string& number) {
-  PrintContext verify = ctx;
-  verify.record = false;
-  return RecordedLine(verify, "", number, std::nullopt, std::nullopt, "", "");
 }
 
 // ---- acceptance act -------------------------------------------------------------
@@ -297,12 +293,40 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
                                                            "? ORDER BY id DESC LIMIT 1"));
   owner.Bind(1, object_id);
   QOIMA_ASSIGN_OR_RETURN(bool has_owner, owner.Step());
-  std::optional<int64_t> app_id;
-  if (has_owner) {
-    rec.owner = owner.ColumnText(0);
-    app_id = owner.ColumnInt(1);
-  }
+  if (has_owner) rec.owner = owner.ColumnText(0);
   owner.Reset();
+
+  // The act the lifecycle hand-over (`qoima return run`) stored: what was
+  // returned, signed under its audit checkpoint (docs/lifecycle.md).
+  QOIMA_ASSIGN_OR_RETURN(Statement stored, ctx.db().Prepare("SELECT manifest_json FROM acts WHERE kind = 'return' "
+                                                            "AND number = ?"));
+  stored.Bind(1, rec.act_id);
+  QOIMA_ASSIGN_OR_RETURN(bool handed_over, stored.Step());
+  if (handed_over) {
+    const std::string text = stored.ColumnText(0);
+    stored.Reset();
+    auto act = print::ReturnActFromJson(text);
+    if (!act.ok()) return act.status().WithContext("return act " + rec.act_id);
+    if (act->checkpoint_size == 0)
+      return Status::FailedPrecondition("return " + rec.act_id + " is not finished (no audit checkpoint yet)");
+    act->record.owner = rec.owner;
+    const std::string digest = Sha256Hex(text);
+    act->record.verification = {rec.act_id,
+                                digest,
+                                act->last_manifest.size() == print::kSha256HexLength ? act->last_manifest : digest,
+                                act->checkpoint_size,
+                                act->checkpoint_root,
+                                act->key_fingerprint.empty() ? ctx.fingerprint : act->key_fingerprint};
+    Built b;
+    b.title = "return act " + rec.act_id;
+    b.stem = "return-" + rec.act_id;
+    b.verification = act->record.verification;
+    b.render = Renders(print::ToReturnAct(act->record));
+    return b;
+  }
+  stored.Reset();
+
+  // Before the hand-over: the versions the case would return, as stored now.
   QOIMA_ASSIGN_OR_RETURN(Statement deps, ctx.db().Prepare("SELECT id FROM deposits WHERE object_id = ? AND state = "
                                                           "'committed' ORDER BY version_no"));
   deps.Bind(1, object_id);
@@ -341,9 +365,11 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
       manifest_digest = ev.value("recheck_manifest_sha256", ev.value("manifest_sha256", manifest_digest));
   }
   dec.Reset();
-  QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "return", rec.act_id, app_id, latest.id,
-                                                        Hex(latest.manifest_sha256), manifest_digest));
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  rec.verification = {rec.act_id,   Hex(latest.manifest_sha256), manifest_digest,
+                      cp.tree_size, crypto::Hex(cp.root),        ctx.fingerprint};
   Built b;
+  b.fixed_checkpoint = false;
   b.title = "return act " + rec.act_id;
   b.stem = "return-" + rec.act_id;
   b.verification = rec.verification;
@@ -416,6 +442,7 @@ Result<Built> BuildReport(PrintContext& ctx, const std::string& id) {
   const std::string digest = Sha256Hex(lc::ToJson(report).dump());
   print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
   Built b;
+  b.fixed_checkpoint = false;
   b.title = "half-year report " + act_id;
   b.stem = "report-" + act_id;
   b.verification = v;
@@ -452,6 +479,7 @@ Result<Built> BuildNotice(PrintContext& ctx, const std::string& id) {
   print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
   QOIMA_ASSIGN_OR_RETURN(print::Notice doc, print::ToNotice(*found, body, created.substr(0, 10), v));
   Built b;
+  b.fixed_checkpoint = false;
   b.title = "notice " + act_id;
   b.stem = "notice-" + act_id;
   b.verification = v;
@@ -748,15 +776,7 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
     built = BuildAct(ctx, id);
     document = "acceptance act " + id;
   } else if (id.rfind("RET-", 0) == 0) {
-    // The returned versions may be destroyed since: the line printed is what counts.
-    auto line = PrintedLine(ctx, id);
-    if (line.ok()) {
-      Built b;
-      b.verification = *line;
-      built = std::move(b);
-    } else {
-      built = line.status();
-    }
+    built = BuildReturn(ctx, id);
     document = "return act " + id;
   } else if (id.rfind("R-", 0) == 0) {
     built = BuildRefusal(ctx, id);
@@ -773,9 +793,8 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
   }
   if (!built.ok()) return fail(built.status());
   print::VerificationLine expected = *built->verification;
-  const bool printed_checkpoint_fixed = id.rfind("HY-", 0) != 0 && id.rfind("N-", 0) != 0;
-  if (!printed_checkpoint_fixed) {
-    // Reports and notices carry the newest checkpoint at print time: any real one is right.
+  if (!built->fixed_checkpoint) {
+    // The newest checkpoint at print time was printed: any real one is right.
     expected.checkpoint_size = paper->checkpoint_size;
     expected.checkpoint_root = paper->checkpoint_root;
   }

@@ -213,6 +213,40 @@ TEST_CASE("the return act reverses Annex 3 and puts libraries in table 2") {
   CHECK(r.act.files[0].disc_marking == "Е-Қойма v1 (1.0)");
 }
 
+TEST_CASE("the return act stored by the lifecycle hand-over parses into the return record") {
+  // The shape of lifecycle_json.cpp ToJson(ReturnActData) (docs/lifecycle.md).
+  nlohmann::json j = {{"act_kind", "return"},
+                      {"act_number", "RET-2"},
+                      {"act_date", "2026-11-06"},
+                      {"object", {{"id", 1}, {"name", "Е-Қойма"}, {"portal_code", "IS-0042"}}},
+                      {"notice_reference", "вх-2"},
+                      {"notice_received_on", "2026-11-03"},
+                      {"versions",
+                       {{{"version", 1},
+                         {"label", "1.0"},
+                         {"store_manifest_sha256", kManifest},
+                         {"files",
+                          {{{"path", "bin/server"}, {"size", 100}, {"sha256", kFile}, {"category", "executables"}},
+                           {{"path", "lib/libqz.so"}, {"size", 50}, {"sha256", kKey}, {"category", "libraries"}}}}}}},
+                      {"audit_checkpoint", {{"tree_size", 90}, {"root", kCpRoot}, {"key_fingerprint", kKey}}}};
+  auto stored = ReturnActFromJson(j.dump());
+  INFO(stored.status().ToString());
+  REQUIRE(stored.ok());
+  CHECK(stored->record.act_id == "RET-2");
+  CHECK(stored->record.reason == "вх-2 (2026-11-03)");
+  CHECK(stored->checkpoint_size == 90);
+  CHECK(stored->last_manifest == kManifest);
+  ReturnAct r = ToReturnAct(stored->record);
+  CHECK(r.act.files.size() == 1);
+  CHECK(r.act.libraries.size() == 1);
+  auto no_cp = j;
+  no_cp.erase("audit_checkpoint");
+  CHECK(ReturnActFromJson(no_cp.dump()).status().message().find("audit_checkpoint") != std::string::npos);
+  auto bad_date = j;
+  bad_date["act_date"] = "06.11.2026";
+  CHECK(ReturnActFromJson(bad_date.dump()).status().code() == Code::kCorrupt);
+}
+
 TEST_CASE("names split as forms print them, Annex 1 keeps the template's funding keys") {
   PersonName p = SplitFullName("  Сейітова   Әйгерім Қанатқызы ");
   CHECK(p.surname == "Сейітова");
