@@ -150,7 +150,7 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   QOIMA_ASSIGN_OR_RETURN(Statement st,
                          ctx.db().Prepare("SELECT a.id, a.number, a.deposit_id, a.act_date, coalesce(a.city, ''), "
                                           "a.manifest_json, a.checkpoint_size, a.checkpoint_root, "
-                                          "ap.architecture_code, ap.applicant, a.application_id FROM acts a JOIN "
+                                          "ap.architecture_code, ap.applicant FROM acts a JOIN "
                                           "applications ap ON ap.id = a.application_id WHERE a.kind = 'acceptance' "
                                           "AND (a.number = ? OR a.deposit_id = ?)"));
   st.Bind(1, id).Bind(2, deposit_number.value_or(-1));
@@ -163,7 +163,6 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   std::optional<std::pair<uint64_t, std::string>> checkpoint;
   if (!st.ColumnIsNull(6)) checkpoint = std::make_pair(static_cast<uint64_t>(st.ColumnInt(6)), Hex(st.ColumnBlob(7)));
   const std::string code = st.ColumnText(8), applicant = st.ColumnText(9);
-  const int64_t app_id = st.ColumnInt(10);
   st.Reset();
 
   ManifestParseOptions po;
@@ -211,7 +210,6 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
     checkpoint = std::make_pair(cp.tree_size, crypto::Hex(cp.root));
   }
   act.audit_checkpoint = "size " + std::to_string(checkpoint->first) + " root " + checkpoint->second;
-  (void)app_id;
   QOIMA_ASSIGN_OR_RETURN(print::AcceptanceAct doc, print::ToAcceptanceAct(act, number));
   Built b;
   b.title = "act " + number;
