@@ -174,20 +174,20 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
     vo.trusted_cert_pem = signer_->CertificatePem();
     vo.check_payload_sha512 = false;
     QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundleFd(std::move(back), target->Describe(), vo));
-    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     if (!report.ok())
       return Status::Corrupt("read-back verification of " + target->Describe() +
                              " failed: " + report.problems.front().message + " (" +
                              std::to_string(report.problems.size()) + " problems)");
+    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     rc.bundle_sha256 = report.bundle_sha256;
   } else {
     uint64_t bytes = 0;
     QOIMA_ASSIGN_OR_RETURN(rc.bundle_sha256, HashStream(std::move(back), target->Describe(), &bytes));
-    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     if (bytes != digest.bytes() || rc.bundle_sha256 != written_sha)
       return Status::Corrupt("read-back of " + target->Describe() + " differs from what was written (" +
                              std::to_string(bytes) + " of " + std::to_string(digest.bytes()) + " bytes, SHA-256 " +
                              rc.bundle_sha256.substr(0, 16) + "... vs " + written_sha.substr(0, 16) + "...)");
+    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
   }
   return rc;
 }

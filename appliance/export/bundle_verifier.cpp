@@ -16,6 +16,7 @@
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/bag_names.h"
 #include "appliance/export/bag_writer.h"
+#include "appliance/export/hash_worker.h"
 #include "appliance/export/replay_ledger.h"
 #include "appliance/export/utf8_locale.h"
 #include "crypto/hash.h"
@@ -40,6 +41,9 @@ struct RawFileReader {
   std::vector<uint8_t> head;  // peeked bytes not yet handed to libarchive
   crypto::Sha256 sha;
   std::string tail;  // the last kTarEndBytes bytes seen
+  // Hashes each block on a second core while libarchive parses it. Last
+  // member: joined before the buffer and digest it works on are destroyed.
+  HashWorker worker;
 
   void Track(std::span<const uint8_t> d) {
     sha.Update(d);
@@ -65,6 +69,9 @@ struct RawFileReader {
 
   static la_ssize_t Read(archive* a, void* self, const void** out) {
     auto* r = static_cast<RawFileReader*>(self);
+    // libarchive is done with the previous block (it asks for the next one);
+    // the worker must be too before the buffer is reused.
+    r->worker.Wait();
     if (!r->head.empty()) {
       r->buf.assign(r->head.begin(), r->head.end());
       r->head.clear();
@@ -79,7 +86,7 @@ struct RawFileReader {
         archive_set_error(a, errno, "read: %s", std::strerror(errno));
         return -1;
       }
-      r->Track({r->buf.data(), static_cast<size_t>(n)});
+      r->worker.Start([r, n] { r->Track({r->buf.data(), static_cast<size_t>(n)}); });
       *out = r->buf.data();
       return n;
     }
@@ -201,6 +208,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
     RawFileReader& r;
     std::string& out;
     ~Finish() {
+      r.worker.Wait();
       // Hash whatever libarchive did not need (padding after the end blocks).
       for (;;) {
         r.buf.resize(kReadBlock);
@@ -213,6 +221,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
   } finish{raw, r_.bundle_sha256};
   size_t entries = 0;
   std::set<std::string> seen;
+  HashWorker sha512_worker;
   for (;;) {
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(a.get(), &e);
@@ -254,11 +263,20 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
     FileSeen f;
     crypto::Sha256 h256;
     crypto::Sha512 h512;
+    // SHA-512 of each block runs on the second worker while SHA-256 runs
+    // here; the block is valid until the next libarchive call, so every
+    // path to that call (and out of this scope) waits for the worker first.
+    const bool want512 = !is_payload || opt_.check_payload_sha512;
+    struct Settle {
+      HashWorker& w;
+      ~Settle() { w.Wait(); }
+    } settle{sha512_worker};
     const void* block = nullptr;
     size_t len = 0;
     la_int64_t off = 0;
     bool too_big = false;
     for (;;) {
+      sha512_worker.Wait();
       int d = archive_read_data_block(a.get(), &block, &len, &off);
       if (d == ARCHIVE_EOF) break;
       if (d < ARCHIVE_WARN) {
@@ -267,8 +285,8 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
         return false;
       }
       std::span<const uint8_t> chunk(static_cast<const uint8_t*>(block), len);
+      if (want512) sha512_worker.Start([&h512, chunk] { h512.Update(chunk); });
       h256.Update(chunk);
-      if (!is_payload || opt_.check_payload_sha512) h512.Update(chunk);
       f.size += len;
       if (!is_payload) {
         if (f.content.size() + len > kMaxTagFileBytes) {
@@ -278,6 +296,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
         }
       }
     }
+    sha512_worker.Wait();
     f.sha256 = crypto::Hex(h256.Finish());
     f.sha512 = crypto::Hex(h512.Finish());
     if (too_big) {
@@ -578,7 +597,9 @@ VerifyReport Checker::Run(UniqueFd fd, const std::string& path) {
     return r_;
   }
   // A truncated tar is reported; the checks below then say what is missing.
-  if (ReadTar(raw, path) && (raw.tail.size() < kTarEndBytes || raw.tail.find_first_not_of('\0') != std::string::npos))
+  const bool tar_read = ReadTar(raw, path);
+  raw.worker.Wait();
+  if (tar_read && (raw.tail.size() < kTarEndBytes || raw.tail.find_first_not_of('\0') != std::string::npos))
     Problem("tar", "tar: the bundle ends without the end-of-archive marker (two zero blocks): it was cut off");
   CheckBagit();
   CheckTagManifests();
