@@ -37,6 +37,8 @@ constexpr size_t kTarEndBytes = 1024;
 // bytes are peeked (CMS or tar?) and served again to libarchive.
 struct RawFileReader {
   UniqueFd fd;
+  std::function<bool(uint64_t)> wait_for_more;  // VerifyOptions::wait_for_more
+  uint64_t offset = 0;                          // bytes read so far
   std::vector<uint8_t> buf;
   std::vector<uint8_t> head;  // peeked bytes not yet handed to libarchive
   crypto::Sha256 sha;
@@ -52,12 +54,23 @@ struct RawFileReader {
     if (tail.size() > kTarEndBytes) tail.erase(0, tail.size() - kTarEndBytes);
   }
 
+  // read(2) that, for a bundle still being written, waits at the end of
+  // the file until the writer added bytes or finished.
+  ssize_t ReadSome(uint8_t* p, size_t n) {
+    for (;;) {
+      ssize_t k = ::read(fd.get(), p, n);
+      if (k < 0 && errno == EINTR) continue;
+      if (k == 0 && wait_for_more && wait_for_more(offset)) continue;
+      if (k > 0) offset += static_cast<uint64_t>(k);
+      return k;
+    }
+  }
+
   Status Peek(size_t n) {
     head.resize(n);
     size_t got = 0;
     while (got < n) {
-      ssize_t k = ::read(fd.get(), head.data() + got, n - got);
-      if (k < 0 && errno == EINTR) continue;
+      ssize_t k = ReadSome(head.data() + got, n - got);
       if (k < 0) return Status::FromErrno(errno, "read bundle");
       if (k == 0) break;
       got += static_cast<size_t>(k);
@@ -80,8 +93,7 @@ struct RawFileReader {
     }
     r->buf.resize(kReadBlock);
     for (;;) {
-      ssize_t n = ::read(r->fd.get(), r->buf.data(), r->buf.size());
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = r->ReadSome(r->buf.data(), r->buf.size());
       if (n < 0) {
         archive_set_error(a, errno, "read: %s", std::strerror(errno));
         return -1;
@@ -212,7 +224,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
       // Hash whatever libarchive did not need (padding after the end blocks).
       for (;;) {
         r.buf.resize(kReadBlock);
-        ssize_t n = ::read(r.fd.get(), r.buf.data(), r.buf.size());
+        ssize_t n = r.ReadSome(r.buf.data(), r.buf.size());
         if (n <= 0) break;
         r.Track({r.buf.data(), static_cast<size_t>(n)});
       }
@@ -585,6 +597,7 @@ void Checker::CheckReplay() {
 VerifyReport Checker::Run(UniqueFd fd, const std::string& path) {
   RawFileReader raw;
   raw.fd = std::move(fd);
+  raw.wait_for_more = opt_.wait_for_more;
   posix_fadvise(raw.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   if (Status s = raw.Peek(512); !s.ok()) {
     Problem("tar", "tar: cannot read " + path + ": " + s.message());

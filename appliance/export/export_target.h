@@ -39,6 +39,9 @@ class ExportTarget {
   virtual Status Commit() = 0;
   /// A descriptor reading the committed bundle back from the target.
   virtual Result<UniqueFd> OpenReadBack() = 0;
+  /// True when OpenReadBack() may be called right after Begin(), to read the
+  /// bundle back while it is being written (the reader waits for the writer).
+  virtual bool ReadBackWhileWriting() const { return false; }
   /// After the read-back descriptor hit EOF: reports a reader failure, makes
   /// the bundle durable (fsync) and visible under its name.
   virtual Status FinishReadBack() = 0;
@@ -54,6 +57,7 @@ class FileExportTarget : public ExportTarget {
   Result<ByteSink*> Begin(const std::string& bundle_name) override;
   Status Commit() override;
   Result<UniqueFd> OpenReadBack() override;
+  bool ReadBackWhileWriting() const override { return true; }
   Status FinishReadBack() override;
   void Discard() override;
 
