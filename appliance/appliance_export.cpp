@@ -1,10 +1,13 @@
 // Appliance::Export: runs an approved export (appliance/export/deposit_export.h)
 // with the keyring's TPM signer, then closes the approval.
+#include <sys/stat.h>
+
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
 #include "appliance/export/deposit_export.h"
 #include "appliance/export/export_medium.h"
 #include "appliance/export/export_target.h"
+#include "hardware/device_monitor.h"
 
 namespace qoima::appliance {
 namespace {
@@ -22,6 +25,33 @@ Result<std::string> ActNumberOf(storage::Database& db, int64_t deposit_id) {
   st.Bind(1, deposit_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
   return row ? st.ColumnText(0) : std::string();
+}
+
+// The whole device is formatted, so it must be what hardware/ classifies as
+// a USB mass-storage stick (no other USB interface), a whole disk, and none
+// of the appliance's own disks (mounted filesystems, swap). Anything else -
+// a partition, the system disk, a loop or internal disk - is refused before
+// a byte is written.
+Status CheckExportMedium(const std::string& device) {
+  struct stat st {};
+  if (::stat(device.c_str(), &st) != 0) return Status::FromErrno(errno, "export medium " + device);
+  if (!S_ISBLK(st.st_mode)) return Status::InvalidArgument("export medium " + device + " is not a block device");
+  QOIMA_ASSIGN_OR_RETURN(auto source, hardware::UdevDeviceSource::Create());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<hardware::DeviceRecord> records, source->Enumerate());
+  const hardware::OwnDisks own = hardware::OwnDisks::FromSystem();
+  for (const auto& r : records) {
+    if (r.devnum != static_cast<uint64_t>(st.st_rdev)) continue;
+    if (r.devtype != "disk")
+      return Status::InvalidArgument("export medium " + device +
+                                     " is a partition: give the whole export stick (e.g. /dev/sdb); it is formatted");
+    hardware::Classification c = hardware::Classify(r, own);
+    if (c.kind != hardware::DeviceKind::kUsbStorage || c.verdict != hardware::Verdict::kAccept)
+      return Status::FailedPrecondition("refusing to format " + device + ": it is " +
+                                        std::string(hardware::DeviceKindName(c.kind)) +
+                                        (c.reason.empty() ? "" : " (" + c.reason + ")") + ", not a USB export stick");
+    return Status::Ok();
+  }
+  return Status::NotFound("export medium " + device + " is not among the block devices udev reports");
 }
 
 }  // namespace
@@ -55,6 +85,13 @@ Result<ExportOutcome> Appliance::Export(const Actor& actor, int64_t approval_id,
           Audit(actor, "export.run", object, s.code() == Code::kPermissionDenied ? "denied" : "failure", s.message()));
       QOIMA_RETURN_IF_ERROR(tx.Commit());
       return s;
+    }
+  }
+  if (!options.device.empty()) {
+    Status medium = CheckExportMedium(options.device);
+    if (!medium.ok()) {
+      QOIMA_RETURN_IF_ERROR(Audit(actor, "export.run", object, "failure", medium.message()));
+      return medium;
     }
   }
   auto deposit_id = ExportDepositId(request.object);

@@ -6,8 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <ctime>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/bundle_verifier.h"
@@ -39,6 +43,74 @@ class DigestSink : public ByteSink {
   bool hash_;
   crypto::Sha256 d_;
   uint64_t bytes_ = 0;
+};
+
+// Tells a concurrent read-back how far the bundle has been written: each
+// Write() is published after the target's sink took it (the bytes are then
+// in the file), Finish() says no more will come.
+class ProgressSink : public ByteSink {
+ public:
+  explicit ProgressSink(ByteSink* next) : next_(next) {}
+  Status Write(std::span<const uint8_t> data) override {
+    QOIMA_RETURN_IF_ERROR(next_->Write(data));
+    {
+      std::lock_guard<std::mutex> l(m_);
+      written_ += data.size();
+    }
+    cv_.notify_all();
+    return Status::Ok();
+  }
+  Status Close() override { return Status::Ok(); }
+  void Finish() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+  /// VerifyOptions::wait_for_more.
+  bool WaitBeyond(uint64_t offset) {
+    std::unique_lock<std::mutex> l(m_);
+    cv_.wait(l, [&] { return written_ > offset || done_; });
+    return written_ > offset;
+  }
+
+ private:
+  ByteSink* next_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  uint64_t written_ = 0;
+  bool done_ = false;
+};
+
+// The read-back verification of a plain bundle on its own thread, reading
+// the target's file as it grows. Destroying it ends the wait and joins.
+class ConcurrentReadBack {
+ public:
+  ConcurrentReadBack(UniqueFd fd, std::string name, VerifyOptions options, ProgressSink* progress)
+      : progress_(progress), options_(std::move(options)) {
+    options_.wait_for_more = [progress](uint64_t offset) { return progress->WaitBeyond(offset); };
+    thread_ = std::thread([this, fd = std::move(fd), name = std::move(name)]() mutable {
+      result_.emplace(VerifyBundleFd(std::move(fd), name, options_));
+    });
+  }
+  ~ConcurrentReadBack() {
+    progress_->Finish();
+    if (thread_.joinable()) thread_.join();
+  }
+  /// The verification's result (after the writer finished: Finish() first).
+  Result<VerifyReport> Join() {
+    progress_->Finish();
+    if (thread_.joinable()) thread_.join();
+    if (!result_) return Status::Internal("the read-back thread produced no result");
+    return std::move(*result_);
+  }
+
+ private:
+  ProgressSink* progress_;
+  VerifyOptions options_;
+  std::optional<Result<VerifyReport>> result_;
+  std::thread thread_;
 };
 
 std::string DirOf(const std::string& p) {
@@ -144,9 +216,22 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
   rc.export_id = id.export_id;
   rc.sequence = id.sequence;
   rc.encrypted = req.recipient_cert_pem.has_value();
-  QOIMA_ASSIGN_OR_RETURN(ByteSink * out, target->Begin(BagDirName(id.sequence) + (rc.encrypted ? ".tar.p7m" : ".tar")));
+  QOIMA_ASSIGN_OR_RETURN(ByteSink * target_sink,
+                         target->Begin(BagDirName(id.sequence) + (rc.encrypted ? ".tar.p7m" : ".tar")));
   rc.output_path = target->Describe();
-  DigestSink digest(out, rc.encrypted);
+  // A plain bundle on a target that can be read while written is read back
+  // and verified as it is written (the disk and the second core work while
+  // the bag is still being hashed); otherwise after Commit().
+  ProgressSink progress(target_sink);
+  std::unique_ptr<ConcurrentReadBack> concurrent;
+  VerifyOptions vo;
+  vo.trusted_cert_pem = signer_->CertificatePem();
+  vo.check_payload_sha512 = false;
+  if (!rc.encrypted && target->ReadBackWhileWriting()) {
+    QOIMA_ASSIGN_OR_RETURN(UniqueFd back, target->OpenReadBack());
+    concurrent = std::make_unique<ConcurrentReadBack>(std::move(back), target->Describe(), vo, &progress);
+  }
+  DigestSink digest(&progress, rc.encrypted);
   std::unique_ptr<CmsEnvelopeSink> cms;
   ByteSink* tar_out = &digest;
   std::string encrypted_for;
@@ -168,26 +253,28 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
   // bundle gets the full verification against the device certificate (which
   // also hashes the bytes); an encrypted one, which the appliance cannot
   // open, must read back bit-identical.
-  QOIMA_ASSIGN_OR_RETURN(UniqueFd back, target->OpenReadBack());
   if (!rc.encrypted) {
-    VerifyOptions vo;
-    vo.trusted_cert_pem = signer_->CertificatePem();
-    vo.check_payload_sha512 = false;
-    QOIMA_ASSIGN_OR_RETURN(VerifyReport report, VerifyBundleFd(std::move(back), target->Describe(), vo));
-    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
+    auto read_back = [&]() -> Result<VerifyReport> {
+      if (concurrent) return concurrent->Join();
+      QOIMA_ASSIGN_OR_RETURN(UniqueFd back, target->OpenReadBack());
+      return VerifyBundleFd(std::move(back), target->Describe(), vo);
+    };
+    QOIMA_ASSIGN_OR_RETURN(VerifyReport report, read_back());
     if (!report.ok())
       return Status::Corrupt("read-back verification of " + target->Describe() +
                              " failed: " + report.problems.front().message + " (" +
                              std::to_string(report.problems.size()) + " problems)");
+    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     rc.bundle_sha256 = report.bundle_sha256;
   } else {
     uint64_t bytes = 0;
+    QOIMA_ASSIGN_OR_RETURN(UniqueFd back, target->OpenReadBack());
     QOIMA_ASSIGN_OR_RETURN(rc.bundle_sha256, HashStream(std::move(back), target->Describe(), &bytes));
-    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
     if (bytes != digest.bytes() || rc.bundle_sha256 != written_sha)
       return Status::Corrupt("read-back of " + target->Describe() + " differs from what was written (" +
                              std::to_string(bytes) + " of " + std::to_string(digest.bytes()) + " bytes, SHA-256 " +
                              rc.bundle_sha256.substr(0, 16) + "... vs " + written_sha.substr(0, 16) + "...)");
+    QOIMA_RETURN_IF_ERROR(target->FinishReadBack());
   }
   return rc;
 }

@@ -1,13 +1,17 @@
 // BundleExporter: the one way data leaves the appliance. Checks the two-person
 // approval, takes the next export sequence and a fresh export id, streams the
-// bag (BagWriter) through an optional CMS envelope into the output, makes it
-// durable, then reads it back from the output and verifies it before
-// reporting success. On any failure the partial output is removed.
+// bag (BagWriter) through an optional CMS envelope into the output, reads it
+// back from the output and verifies it, makes it durable, and only then
+// reports success. On any failure the partial output is removed.
 //
 // Output: a file path (tests, staging) written as "<path>.partial" and renamed;
-// the export medium writer (export_medium.h) hands in its own path.
+// a plain bundle there is read back by a second thread while it is written
+// (the reader waits for the writer at the end of the file), so verification
+// overlaps writing. The export medium writer (export_medium.h) hands in its
+// own path and is read back from the device after it was flushed.
 // Ownership: borrows signer, audit log and counter (all passed to the
-// constructor, so tests swap each seam). Thread-safety: one export at a time.
+// constructor, so tests swap each seam). Thread-safety: one export at a time;
+// the read-back thread lives only inside Export().
 #pragma once
 
 #include <cstdint>

@@ -16,6 +16,7 @@
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/bag_names.h"
 #include "appliance/export/bag_writer.h"
+#include "appliance/export/hash_worker.h"
 #include "appliance/export/replay_ledger.h"
 #include "appliance/export/utf8_locale.h"
 #include "crypto/hash.h"
@@ -36,10 +37,15 @@ constexpr size_t kTarEndBytes = 1024;
 // bytes are peeked (CMS or tar?) and served again to libarchive.
 struct RawFileReader {
   UniqueFd fd;
+  std::function<bool(uint64_t)> wait_for_more;  // VerifyOptions::wait_for_more
+  uint64_t offset = 0;                          // bytes read so far
   std::vector<uint8_t> buf;
   std::vector<uint8_t> head;  // peeked bytes not yet handed to libarchive
   crypto::Sha256 sha;
   std::string tail;  // the last kTarEndBytes bytes seen
+  // Hashes each block on a second core while libarchive parses it. Last
+  // member: joined before the buffer and digest it works on are destroyed.
+  HashWorker worker;
 
   void Track(std::span<const uint8_t> d) {
     sha.Update(d);
@@ -48,12 +54,23 @@ struct RawFileReader {
     if (tail.size() > kTarEndBytes) tail.erase(0, tail.size() - kTarEndBytes);
   }
 
+  // read(2) that, for a bundle still being written, waits at the end of
+  // the file until the writer added bytes or finished.
+  ssize_t ReadSome(uint8_t* p, size_t n) {
+    for (;;) {
+      ssize_t k = ::read(fd.get(), p, n);
+      if (k < 0 && errno == EINTR) continue;
+      if (k == 0 && wait_for_more && wait_for_more(offset)) continue;
+      if (k > 0) offset += static_cast<uint64_t>(k);
+      return k;
+    }
+  }
+
   Status Peek(size_t n) {
     head.resize(n);
     size_t got = 0;
     while (got < n) {
-      ssize_t k = ::read(fd.get(), head.data() + got, n - got);
-      if (k < 0 && errno == EINTR) continue;
+      ssize_t k = ReadSome(head.data() + got, n - got);
       if (k < 0) return Status::FromErrno(errno, "read bundle");
       if (k == 0) break;
       got += static_cast<size_t>(k);
@@ -65,6 +82,9 @@ struct RawFileReader {
 
   static la_ssize_t Read(archive* a, void* self, const void** out) {
     auto* r = static_cast<RawFileReader*>(self);
+    // libarchive is done with the previous block (it asks for the next one);
+    // the worker must be too before the buffer is reused.
+    r->worker.Wait();
     if (!r->head.empty()) {
       r->buf.assign(r->head.begin(), r->head.end());
       r->head.clear();
@@ -73,13 +93,12 @@ struct RawFileReader {
     }
     r->buf.resize(kReadBlock);
     for (;;) {
-      ssize_t n = ::read(r->fd.get(), r->buf.data(), r->buf.size());
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = r->ReadSome(r->buf.data(), r->buf.size());
       if (n < 0) {
         archive_set_error(a, errno, "read: %s", std::strerror(errno));
         return -1;
       }
-      r->Track({r->buf.data(), static_cast<size_t>(n)});
+      r->worker.Start([r, n] { r->Track({r->buf.data(), static_cast<size_t>(n)}); });
       *out = r->buf.data();
       return n;
     }
@@ -201,10 +220,11 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
     RawFileReader& r;
     std::string& out;
     ~Finish() {
+      r.worker.Wait();
       // Hash whatever libarchive did not need (padding after the end blocks).
       for (;;) {
         r.buf.resize(kReadBlock);
-        ssize_t n = ::read(r.fd.get(), r.buf.data(), r.buf.size());
+        ssize_t n = r.ReadSome(r.buf.data(), r.buf.size());
         if (n <= 0) break;
         r.Track({r.buf.data(), static_cast<size_t>(n)});
       }
@@ -213,6 +233,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
   } finish{raw, r_.bundle_sha256};
   size_t entries = 0;
   std::set<std::string> seen;
+  HashWorker sha512_worker;
   for (;;) {
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(a.get(), &e);
@@ -254,11 +275,20 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
     FileSeen f;
     crypto::Sha256 h256;
     crypto::Sha512 h512;
+    // SHA-512 of each block runs on the second worker while SHA-256 runs
+    // here; the block is valid until the next libarchive call, so every
+    // path to that call (and out of this scope) waits for the worker first.
+    const bool want512 = !is_payload || opt_.check_payload_sha512;
+    struct Settle {
+      HashWorker& w;
+      ~Settle() { w.Wait(); }
+    } settle{sha512_worker};
     const void* block = nullptr;
     size_t len = 0;
     la_int64_t off = 0;
     bool too_big = false;
     for (;;) {
+      sha512_worker.Wait();
       int d = archive_read_data_block(a.get(), &block, &len, &off);
       if (d == ARCHIVE_EOF) break;
       if (d < ARCHIVE_WARN) {
@@ -267,8 +297,8 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
         return false;
       }
       std::span<const uint8_t> chunk(static_cast<const uint8_t*>(block), len);
+      if (want512) sha512_worker.Start([&h512, chunk] { h512.Update(chunk); });
       h256.Update(chunk);
-      if (!is_payload || opt_.check_payload_sha512) h512.Update(chunk);
       f.size += len;
       if (!is_payload) {
         if (f.content.size() + len > kMaxTagFileBytes) {
@@ -278,6 +308,7 @@ bool Checker::ReadTar(RawFileReader& raw, const std::string& path) {
         }
       }
     }
+    sha512_worker.Wait();
     f.sha256 = crypto::Hex(h256.Finish());
     f.sha512 = crypto::Hex(h512.Finish());
     if (too_big) {
@@ -566,6 +597,7 @@ void Checker::CheckReplay() {
 VerifyReport Checker::Run(UniqueFd fd, const std::string& path) {
   RawFileReader raw;
   raw.fd = std::move(fd);
+  raw.wait_for_more = opt_.wait_for_more;
   posix_fadvise(raw.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   if (Status s = raw.Peek(512); !s.ok()) {
     Problem("tar", "tar: cannot read " + path + ": " + s.message());
@@ -578,7 +610,9 @@ VerifyReport Checker::Run(UniqueFd fd, const std::string& path) {
     return r_;
   }
   // A truncated tar is reported; the checks below then say what is missing.
-  if (ReadTar(raw, path) && (raw.tail.size() < kTarEndBytes || raw.tail.find_first_not_of('\0') != std::string::npos))
+  const bool tar_read = ReadTar(raw, path);
+  raw.worker.Wait();
+  if (tar_read && (raw.tail.size() < kTarEndBytes || raw.tail.find_first_not_of('\0') != std::string::npos))
     Problem("tar", "tar: the bundle ends without the end-of-archive marker (two zero blocks): it was cut off");
   CheckBagit();
   CheckTagManifests();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ struct VerifyOptions {
   std::optional<std::string> trusted_cert_pem;  // the device certificate the verifier trusts
   std::string ledger_path;                      // import ledger; empty: no replay check
   bool record_in_ledger = false;                // record the bundle when it verified clean
+  /// Read-back of a bundle still being written (BundleExporter): called when
+  /// a read hits the end of the file at byte `offset`; blocks until the
+  /// writer added bytes (true: read again) or finished (false: this is the end).
+  std::function<bool(uint64_t offset)> wait_for_more;
   /// Check payload files against manifest-sha512.txt too (always for
   /// verify-bundle; the exporter's read-back relies on SHA-256 alone, which
   /// already proves the medium returned the signed bytes).

@@ -30,6 +30,13 @@ Status FdSink::Write(std::span<const uint8_t> data) {
   return Status::Ok();
 }
 
+void FdSink::StartWriteback() {
+  if (!fd_ || bytes_ == started_) return;
+  (void)::sync_file_range(fd_.get(), static_cast<off_t>(started_), static_cast<off_t>(bytes_ - started_),
+                          SYNC_FILE_RANGE_WRITE);
+  started_ = bytes_;
+}
+
 Status FdSink::Close() {
   if (!fd_) return Status::Ok();
   if (::fsync(fd_.get()) != 0 && errno != EINVAL) return Status::FromErrno(errno, "fsync " + name_);

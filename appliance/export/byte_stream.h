@@ -41,6 +41,9 @@ class FdSink : public ByteSink {
   FdSink(UniqueFd fd, std::string name);
   Status Write(std::span<const uint8_t> data) override;
   Status Close() override;
+  /// Starts writeback of everything not yet handed to the disk, without
+  /// waiting; the data becomes durable at Close() (whose fsync reports errors).
+  void StartWriteback();
   uint64_t bytes_written() const { return bytes_; }
 
  private:

@@ -40,25 +40,33 @@ Result<ByteSink*> FileExportTarget::Begin(const std::string&) {
 }
 
 Status FileExportTarget::Commit() {
+  // The disk finishes the writeback while the read-back verifies the bytes;
+  // FinishReadBack() waits for it (fsync) before the bundle gets its name.
+  sink_->StartWriteback();
+  return Status::Ok();
+}
+
+Result<UniqueFd> FileExportTarget::OpenReadBack() {
+  const std::string partial = path_ + ".partial";
+  UniqueFd fd(::open(partial.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Status::FromErrno(errno, "read back " + partial);
+  return fd;
+}
+
+Status FileExportTarget::FinishReadBack() {
   QOIMA_RETURN_IF_ERROR(sink_->Close());
   const std::string partial = path_ + ".partial";
   if (::rename(partial.c_str(), path_.c_str()) != 0)
     return Status::FromErrno(errno, "rename " + partial + " to " + path_);
+  published_ = true;
   return FsyncDir(DirOf(path_));
-}
-
-Result<UniqueFd> FileExportTarget::OpenReadBack() {
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Status::FromErrno(errno, "read back " + path_);
-  // The data is fsync'd: drop it from the page cache so the read-back reads the medium.
-  posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
-  return fd;
 }
 
 void FileExportTarget::Discard() {
   sink_.reset();
   ::unlink((path_ + ".partial").c_str());
-  ::unlink(path_.c_str());
+  // Only what this export published: a file someone else put there stays.
+  if (published_) ::unlink(path_.c_str());
 }
 
 }  // namespace qoima::exporting

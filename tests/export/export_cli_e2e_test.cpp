@@ -163,6 +163,16 @@ TEST_CASE("qoima export: two officers approve - run writes a bundle that verify-
   REQUIRE(approved["approvals"].size() == 1);
   CHECK(approved["approvals"][0]["user"] == "officer2");
 
+  // --device formats the whole device: a loop device is not a USB export
+  // stick, so it is refused and left untouched.
+  {
+    testing::WriteFile(w.dir.Sub("notastick.img"), std::string(4 << 20, 'q'));
+    testing::LoopDevice loop(w.dir.Sub("notastick.img"), /*read_only=*/false);
+    json refused = w.Export({"run", std::to_string(id), "--device", loop.path()}, "officer1", 6);
+    CHECK(refused["message"].get<std::string>().find("not a USB export stick") != std::string::npos);
+    CHECK(testing::ReadFile(w.dir.Sub("notastick.img")) == std::string(4 << 20, 'q'));
+  }
+
   const std::string bundle = w.dir.Sub("out/bundle.tar");
   fs::create_directories(w.dir.Sub("out"));
   json run =
@@ -213,7 +223,7 @@ TEST_CASE("qoima export: two officers approve - run writes a bundle that verify-
   CHECK(seen["approval.approve/denied/officer1"] == 1);
   CHECK(seen["approval.approve/denied/clerk1"] == 1);
   CHECK(seen["approval.approve/success/officer2"] == 1);
-  CHECK(seen["export.run/failure/officer1"] == 1);
+  CHECK(seen["export.run/failure/officer1"] == 2);  // before approval; the loop device
   CHECK(seen["export.bundle/success/officer1"] == 1);
   CHECK(seen["approval.execute/success/officer1"] == 1);
   CHECK(seen["export.run/failure/officer2"] == 1);
