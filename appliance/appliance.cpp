@@ -569,6 +569,16 @@ Status Appliance::RecordNda(const Actor& actor, std::string_view code, const Nda
 
 // ---- checks -------------------------------------------------------------------
 
+Result<RecoveryState> Appliance::Recovery(const Actor& actor) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "keyring.recovery_state", "keyring"));
+  RecoveryState r;
+  r.pcrs = keyring_->pcrs();
+  r.threshold = keyring_->recovery_threshold();
+  r.shares = keyring_->recovery_shares();
+  r.device_fingerprint = DeviceFingerprint();
+  return r;
+}
+
 Result<storage::ScrubReport> Appliance::VerifyStore(const Actor& actor) {
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "store.verify", "store"));
   QOIMA_ASSIGN_OR_RETURN(storage::ScrubReport r, store_->VerifyStore());

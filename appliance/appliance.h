@@ -30,6 +30,7 @@
 #include "appliance/authenticator.h"
 #include "appliance/clock.h"
 #include "appliance/intake_assessment.h"
+#include "appliance/intake_progress.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/password_hasher.h"
 #include "appliance/role.h"
@@ -90,6 +91,7 @@ struct IntakeRequest {
   IntakeAction action = IntakeAction::kVerifyOnly;
   std::vector<RefusalReason> reasons;  // for kRefuse / kHold
   std::string reason_text;
+  IntakeWatch watch;  // progress reports and cancellation while reading (kiosk)
 };
 
 struct IntakeOutcome {
@@ -120,6 +122,14 @@ struct UserSummary {
   bool disabled = false;
   bool locked = false;
   int failed_logins = 0;
+};
+
+/// What protects the store's master key (the officer's "recovery state").
+struct RecoveryState {
+  std::vector<int> pcrs;  // PCRs the sealed key is bound to; empty: not bound
+  int threshold = 0;      // recovery shares needed ...
+  int shares = 0;         // ... of the shares made at provisioning
+  std::string device_fingerprint;
 };
 
 /// The Annex 1 form as JSON (docs/intake.md): what `qoima application add
@@ -179,6 +189,8 @@ class Appliance {
   Status EndSession();
 
   std::string DeviceFingerprint();
+  /// PCR binding and recovery shares of the keyring; officers, auditors, admins.
+  Result<RecoveryState> Recovery(const Actor& actor);
   storage::Store& store() { return *store_; }
 
  private:

@@ -285,5 +285,7 @@ std::string Keyring::ObjectName(std::span<const uint8_t> bytes) const {
 Signer& Keyring::signer() { return *impl_->signer; }
 
 const std::vector<int>& Keyring::pcrs() const { return impl_->meta.pcrs; }
+int Keyring::recovery_threshold() const { return impl_->meta.threshold; }
+int Keyring::recovery_shares() const { return impl_->meta.shares; }
 
 }  // namespace qoima::crypto

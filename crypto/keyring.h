@@ -112,6 +112,10 @@ class Keyring {
 
   /// PCRs the master key is bound to (empty: not bound).
   const std::vector<int>& pcrs() const;
+  /// Recovery shares made at provisioning: any recovery_threshold() of
+  /// recovery_shares() rebuild the master key.
+  int recovery_threshold() const;
+  int recovery_shares() const;
 
  private:
   struct Impl;

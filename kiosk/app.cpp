@@ -1,5 +1,6 @@
 #include "kiosk/app.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -287,10 +288,19 @@ void App::Poll() {
   retired_.clear();
 }
 
+void App::WaitForInput() {
+  // Nothing buffered by curses: sleep until a key, a media event, a signal
+  // (SIGWINCH arrives as KEY_RESIZE on the next read) or the poll interval.
+  pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {backend_.MediaEventFd(), POLLIN, 0}};
+  int n = fds[1].fd >= 0 ? 2 : 1;
+  if (::poll(fds, static_cast<nfds_t>(n), kPollMs) > 0 && n == 2 && (fds[1].revents & POLLIN))
+    (void)backend_.UpdateMedia();  // screens see the new list in their next Tick
+}
+
 void App::Run(std::unique_ptr<Screen> first) {
   Start(std::move(first));
-  timeout(kPollMs);
-  Render();  // first screen before anything slow
+  timeout(0);  // get_wch never blocks: the loop waits in poll() on the keyboard and the media events
+  Render();    // first screen before anything slow
   if (options_.timing_log) {
     // Process start (exec, loader, sanitizer start-up included) to this
     // first screen, from /proc/self/stat's start time on the boot clock.
@@ -304,7 +314,10 @@ void App::Run(std::unique_ptr<Screen> first) {
     int r = get_wch(&ch);
     auto key_time = std::chrono::steady_clock::now();
     if (r == ERR) {
-      if (user_ && !lock_screen_ && key_time - last_key_ >= std::chrono::seconds(options_.idle_lock_seconds)) Lock();
+      WaitForInput();
+      if (user_ && !lock_screen_ &&
+          std::chrono::steady_clock::now() - last_key_ >= std::chrono::seconds(options_.idle_lock_seconds))
+        Lock();
       Poll();
       Render();
       continue;

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "appliance/appliance.h"
+#include "appliance/media_watch.h"
 
 namespace qoima::kiosk {
 namespace {
@@ -48,6 +49,37 @@ appliance::RefusalReason ToAppliance(RefusalReason r) {
   return appliance::RefusalReason::kActMismatch;
 }
 
+appliance::Role ToAppliance(Role r) {
+  switch (r) {
+    case Role::kClerk: return appliance::Role::kClerk;
+    case Role::kSecurityOfficer: return appliance::Role::kSecurityOfficer;
+    case Role::kAuditor: return appliance::Role::kAuditor;
+    case Role::kAdmin: return appliance::Role::kAdmin;
+  }
+  return appliance::Role::kClerk;
+}
+
+Result<int64_t> ParseIntakeId(const std::string& intake_id) {
+  char* end = nullptr;
+  long long id = std::strtoll(intake_id.c_str(), &end, 10);
+  if (intake_id.empty() || *end != '\0' || id <= 0) return Status::InvalidArgument("intake id '" + intake_id + "'");
+  return static_cast<int64_t>(id);
+}
+
+MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
+  MediaInfo i;
+  i.device = m.device;
+  i.label = m.identity.label.empty() ? m.identity.volume_id : m.identity.label;
+  i.fs_type = m.identity.fs_type;
+  i.size_bytes = m.identity.size_bytes;
+  i.vendor = m.identity.vendor;
+  i.model = m.identity.model;
+  i.refused = m.refused;
+  i.refusal = m.refusal;
+  i.probe_error = m.probe_error;
+  return i;
+}
+
 std::string Today() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -73,6 +105,11 @@ ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(s
   // Unsealing the keyring takes TPM round trips: do it off the UI thread so
   // the login screen shows at once; a Login meanwhile waits on the mutex.
   if (!options_.open_at_start) return;
+  auto watch = appliance::MediaWatch::Open();
+  if (watch.ok())
+    media_watch_ = std::move(*watch);
+  else
+    media_problem_ = watch.status().ToString();
   opener_ = std::thread([this] {
     std::lock_guard<std::mutex> lock(mu_);
     (void)EnsureOpen();
@@ -145,7 +182,6 @@ void ApplianceBackend::Logout() {
   std::lock_guard<std::mutex> lock(mu_);
   if (appliance_ && actor_) (void)appliance_->EndSession();  // signs a checkpoint over the session
   actor_.reset();
-  verified_.clear();
 }
 
 Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
@@ -161,6 +197,7 @@ Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
     a.state_body = e.state_body;
     auto app = appliance_->GetApplication(actor, e.portal_code);
     a.software_name = app.ok() ? app->software_name : e.portal_code;
+    a.track = app.ok() && app->track == appliance::Track::kRegister ? Track::kRegister : Track::kApplication;
     a.state = e.portal_code;
     out.push_back(std::move(a));
     if (out.size() >= kMaxListedRows) break;
@@ -200,15 +237,30 @@ Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm&
 }
 
 Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() {
-  // appliance/ has no media detection call yet: the clerk names the device.
-  return std::vector<MediaInfo>{};
+  std::vector<MediaInfo> out;
+  if (!media_watch_) return out;
+  for (const appliance::DetectedMedium& m : media_watch_->media()) out.push_back(ToKiosk(m));
+  return out;
 }
+
+int ApplianceBackend::MediaEventFd() { return media_watch_ ? media_watch_->EventFd() : -1; }
+
+bool ApplianceBackend::UpdateMedia() {
+  if (!media_watch_) return false;
+  auto changed = media_watch_->Update();
+  if (!changed.ok()) {
+    media_problem_ = changed.status().ToString();
+    return false;
+  }
+  return *changed;
+}
+
+std::string ApplianceBackend::MediaDetectionProblem() { return media_problem_; }
 
 Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_id, const MediaInfo& media,
                                                  const std::string& manifest_path,
                                                  const std::function<void(const IntakeProgress&)>& progress,
                                                  const std::atomic<bool>& cancel) {
-  (void)progress;  // appliance::Intake reports no progress yet
   std::lock_guard<std::mutex> lock(mu_);
   if (cancel) return Status::Cancelled("reading cancelled");
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
@@ -216,10 +268,17 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   req.application = application_id;
   req.manifest_path = manifest_path;
   req.media.push_back({media.device, "", "original"});
-  req.action = appliance::IntakeAction::kVerifyOnly;
+  // Read once, sealing while reading: the intake is recorded as held, and the
+  // clerk's Accept or Refuse is a decision on it (Decide), not a second read.
+  req.action = appliance::IntakeAction::kHold;
+  req.watch.cancel = &cancel;
+  req.watch.progress = [&progress](const appliance::IntakeProgress& p) {
+    progress({p.files_done, p.files_total, p.bytes_done, p.bytes_total, p.current_path});
+  };
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
   IntakeResult r;
   r.intake_id = std::to_string(outcome.intake_id);
+  r.application_id = application_id;
   for (const appliance::MediumCheck& m : outcome.media) {
     for (const std::string& p : m.diff.medium_problems) r.rows.push_back({DiffKind::kMediumProblem, m.device, 0, p});
     for (const appliance::DiffItem& d : m.diff.items) {
@@ -236,43 +295,85 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       r.rows.push_back(std::move(row));
     }
   }
-  verified_[r.intake_id] = {application_id, media.device, manifest_path};
   return r;
 }
 
-Status ApplianceBackend::Accept(const std::string& intake_id, bool nda_confirmed) {
+Status ApplianceBackend::Accept(const std::string& intake_id) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  auto it = verified_.find(intake_id);
-  if (it == verified_.end()) return Status::NotFound("intake " + intake_id + " was not read in this session");
-  if (!nda_confirmed) return Status::Cancelled("the act and the NDA are not signed yet");
-  // Acceptance reads the media again in one pass, sealing while reading; the
-  // appliance re-checks everything and refuses when the evidence changed.
-  appliance::IntakeRequest req;
-  req.application = it->second.application;
-  req.manifest_path = it->second.manifest_path;
-  req.media.push_back({it->second.device, "", "original"});
-  req.action = appliance::IntakeAction::kAccept;
-  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseIntakeId(intake_id));
+  appliance::DecideRequest req;
+  req.accept = true;
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
   if (outcome.state != "accepted") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
-  verified_.erase(it);
   return Status::Ok();
 }
 
 Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  char* end = nullptr;
-  long long id = std::strtoll(intake_id.c_str(), &end, 10);
-  if (intake_id.empty() || *end != '\0') return Status::InvalidArgument("intake id '" + intake_id + "'");
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseIntakeId(intake_id));
   appliance::DecideRequest req;
   req.accept = false;
   req.reasons = {ToAppliance(reason)};
   req.reason_text = text;
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
   if (outcome.state != "refused") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
-  verified_.erase(intake_id);
   return Status::Ok();
+}
+
+Status ApplianceBackend::RecordNda(const std::string& application_id, const NdaForm& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  appliance::NdaRecord nda;
+  nda.owner_representative = f.owner_representative;
+  nda.owner_authority = f.owner_authority;
+  nda.operator_representative = f.operator_representative;
+  nda.signed_date = f.signed_date;
+  nda.signed_by_owner = nda.signed_by_operator = f.signed_by_both;
+  return appliance_->RecordNda(actor, application_id, nda);
+}
+
+Result<std::vector<UserRow>> ApplianceBackend::ListUsers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::UserSummary> users, appliance_->ListUsers(actor));
+  std::vector<UserRow> out;
+  for (const appliance::UserSummary& u : users)
+    out.push_back({u.login, u.full_name, ToKiosk(u.role), u.disabled, u.locked, u.failed_logins});
+  return out;
+}
+
+Status ApplianceBackend::CreateUser(const NewUserForm& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  appliance::NewUser u{f.login, f.surname, f.given_name, f.patronymic, ToAppliance(f.role), f.password};
+  return appliance_->CreateUser(actor, u).status();
+}
+
+Status ApplianceBackend::UnlockUser(const std::string& login) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  return appliance_->Unlock(actor, login);
+}
+
+Status ApplianceBackend::SetUserDisabled(const std::string& login, bool disabled) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  return appliance_->SetDisabled(actor, login, disabled);
+}
+
+Status ApplianceBackend::ResetPassword(const std::string& login, const std::string& password) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  return appliance_->SetPassword(actor, login, password);
+}
+
+Result<RecoveryInfo> ApplianceBackend::Recovery() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(appliance::RecoveryState r, appliance_->Recovery(actor));
+  return RecoveryInfo{r.pcrs, r.threshold, r.shares, r.device_fingerprint};
 }
 
 Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {

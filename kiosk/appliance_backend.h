@@ -7,15 +7,18 @@
 // The Appliance is opened (keyring unsealed, store opened) on the first call
 // that needs it, not at start-up, so the login screen appears at once; the
 // outcome of that open is the device state the status line shows.
-// Calls that appliance/ does not offer yet (media detection, two-person
-// approval requests) answer kFailedPrecondition naming what is missing.
+// Media detection is appliance::MediaWatch (udev through hardware's
+// DeviceMonitor), polled on the UI thread. The read is an intake with a hold:
+// the content is sealed while it is read once, and Accept / Refuse are
+// decisions on that recorded intake (Appliance::Decide), never a second read.
+// Calls that appliance/ does not offer yet answer kFailedPrecondition naming
+// what is missing.
 //
 // Thread-safety: every call takes one mutex (the Appliance is single-
 // threaded); RunIntake runs on the kiosk's worker thread while the UI thread
 // only calls QueryDevice, which never waits for the appliance.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,6 +29,7 @@
 
 namespace qoima::appliance {
 class Appliance;
+class MediaWatch;
 struct Actor;
 }  // namespace qoima::appliance
 
@@ -53,27 +57,32 @@ class ApplianceBackend : public Backend {
   Result<std::vector<ApplicationSummary>> ListApplications() override;
   Result<std::string> RegisterApplication(const ApplicationForm& form) override;
   Result<std::vector<MediaInfo>> ListMedia() override;
+  int MediaEventFd() override;
+  bool UpdateMedia() override;
+  std::string MediaDetectionProblem() override;
   Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
                                  const std::string& manifest_path,
                                  const std::function<void(const IntakeProgress&)>& progress,
                                  const std::atomic<bool>& cancel) override;
-  Status Accept(const std::string& intake_id, bool nda_confirmed) override;
+  Status Accept(const std::string& intake_id) override;
   Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) override;
+  Status RecordNda(const std::string& application_id, const NdaForm& nda) override;
 
   Result<std::vector<PendingApproval>> ListPendingApprovals() override;
   Status Approve(const std::string& approval_id, const std::string& second_login,
                  const std::string& second_password) override;
 
+  Result<std::vector<UserRow>> ListUsers() override;
+  Status CreateUser(const NewUserForm& user) override;
+  Status UnlockUser(const std::string& login) override;
+  Status SetUserDisabled(const std::string& login, bool disabled) override;
+  Status ResetPassword(const std::string& login, const std::string& password) override;
+  Result<RecoveryInfo> Recovery() override;
+
   Result<std::vector<JournalEntry>> Journal() override;
   AuditVerification VerifyAudit() override;
 
  private:
-  struct VerifiedIntake {
-    std::string application;
-    std::string device;
-    std::string manifest_path;
-  };
-
   /// Opens the appliance once; REQUIRES mu_ held.
   Status EnsureOpen();
   /// The logged-in actor or PermissionDenied; REQUIRES mu_ held.
@@ -83,7 +92,10 @@ class ApplianceBackend : public Backend {
   std::mutex mu_;
   std::unique_ptr<appliance::Appliance> appliance_;
   std::unique_ptr<appliance::Actor> actor_;
-  std::map<std::string, VerifiedIntake> verified_;  // intake id -> what was read
+
+  // Media detection: UI thread only (libudev is single-threaded).
+  std::unique_ptr<appliance::MediaWatch> media_watch_;
+  std::string media_problem_;
 
   bool open_attempted_ = false;
   Status open_status_;

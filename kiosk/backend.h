@@ -59,6 +59,7 @@ struct ApplicationSummary {
   std::string state_body;
   std::string software_name;
   std::string state;  // appliance's state name ("registered", "accepted", ...)
+  Track track = Track::kApplication;
 };
 
 /// Annex 1 essentials the clerk types at the counter. Validation lives in
@@ -83,6 +84,46 @@ struct MediaInfo {
   std::string label;
   std::string fs_type;
   std::uint64_t size_bytes = 0;
+  std::string vendor;  // from udev ("" for a typed path)
+  std::string model;
+  bool refused = false;     // the hardware refuses to read it (BadUSB, ...)
+  std::string refusal;      // the hardware's reason, when refused
+  std::string probe_error;  // blkid could not identify it
+};
+
+/// The NDA (Annex 4) as the clerk records it before accepting on the register track.
+struct NdaForm {
+  std::string owner_representative;
+  std::string owner_authority;
+  std::string operator_representative;
+  std::string signed_date;  // YYYY-MM-DD
+  bool signed_by_both = false;
+};
+
+struct UserRow {
+  std::string login;
+  std::string full_name;
+  Role role = Role::kClerk;
+  bool disabled = false;
+  bool locked = false;
+  int failed_logins = 0;
+};
+
+struct NewUserForm {
+  std::string login;
+  std::string surname;
+  std::string given_name;
+  std::string patronymic;
+  Role role = Role::kClerk;
+  std::string password;
+};
+
+/// What protects the store's master key.
+struct RecoveryInfo {
+  std::vector<int> pcrs;  // empty: the key is not bound to the boot state
+  int threshold = 0;
+  int shares = 0;
+  std::string device_fingerprint;
 };
 
 struct IntakeProgress {
@@ -116,6 +157,8 @@ struct DiffRow {
 
 struct IntakeResult {
   std::string intake_id;
+  std::string application_id;
+  Track track = Track::kApplication;
   std::vector<DiffRow> rows;
 };
 
@@ -160,7 +203,17 @@ class Backend {
   // Clerk.
   virtual Result<std::vector<ApplicationSummary>> ListApplications() = 0;
   virtual Result<std::string> RegisterApplication(const ApplicationForm& form) = 0;
+  /// Media detected now (udev), refused ones included. Cheap: a cached list
+  /// that UpdateMedia refreshes.
   virtual Result<std::vector<MediaInfo>> ListMedia() = 0;
+  /// A descriptor the UI loop polls with the keyboard: readable when the
+  /// media detection has news; -1 when detection is not available.
+  virtual int MediaEventFd() { return -1; }
+  /// Applies pending detection events (never blocks); true when ListMedia changed.
+  virtual bool UpdateMedia() { return false; }
+  /// Why media are not detected ("" when they are): the screen says so and
+  /// offers the typed path only.
+  virtual std::string MediaDetectionProblem() { return ""; }
   /// Reads `media` for `application_id` against the act manifest file
   /// `manifest_path` (verification only: nothing is stored yet), calling
   /// `progress` from the calling thread when the appliance reports it; stops
@@ -169,7 +222,10 @@ class Backend {
                                          const std::string& manifest_path,
                                          const std::function<void(const IntakeProgress&)>& progress,
                                          const std::atomic<bool>& cancel) = 0;
-  virtual Status Accept(const std::string& intake_id, bool nda_confirmed) = 0;
+  /// Decides the recorded intake: the media are not read again.
+  virtual Status Accept(const std::string& intake_id) = 0;
+  /// Records the NDA of an application (register track, before Accept).
+  virtual Status RecordNda(const std::string& application_id, const NdaForm& nda) = 0;
   virtual Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) = 0;
 
   // Security officer.
@@ -178,6 +234,13 @@ class Backend {
   /// second officer confirming on the same screen.
   virtual Status Approve(const std::string& approval_id, const std::string& second_login,
                          const std::string& second_password) = 0;
+
+  virtual Result<std::vector<UserRow>> ListUsers() = 0;
+  virtual Status CreateUser(const NewUserForm& user) = 0;
+  virtual Status UnlockUser(const std::string& login) = 0;
+  virtual Status SetUserDisabled(const std::string& login, bool disabled) = 0;
+  virtual Status ResetPassword(const std::string& login, const std::string& password) = 0;
+  virtual Result<RecoveryInfo> Recovery() = 0;
 
   // Auditor (read-only).
   virtual Result<std::vector<JournalEntry>> Journal() = 0;

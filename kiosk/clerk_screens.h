@@ -1,7 +1,8 @@
 // The clerk's screens: the application journal (home), the Annex 1
 // application form, "insert media" (reacts when the appliance sees media),
 // live progress while the media is read, the act-versus-media diff with
-// accept (NDA confirmation) or reasoned refusal.
+// accept (register track: the NDA is recorded first) or reasoned refusal.
+// Accept and refuse decide the intake recorded by the read: no second read.
 //
 // Every decision is the appliance's: the screens gather input and show what
 // Backend answered. Thread-safety: UI thread only; the intake runs on a worker
@@ -23,5 +24,9 @@ std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSum
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
 std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id);
+/// Register track: records the NDA (Annex 4), then accepts `intake_id`;
+/// sets `*accepted` when the acceptance went through.
+std::unique_ptr<Screen> MakeNdaScreen(AppContext& app, std::string application_id, std::string intake_id,
+                                      std::shared_ptr<bool> accepted);
 
 }  // namespace qoima::kiosk

@@ -7,6 +7,7 @@
 #include "kiosk/list_widget.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
+#include "kiosk/user_screens.h"
 
 namespace qoima::kiosk {
 namespace {
@@ -20,7 +21,9 @@ class OfficerHome : public Screen {
   }
 
   std::string Title() const override { return Tr("Approvals waiting for you"); }
-  std::vector<HelpEntry> Help() const override { return {{"Enter", N_("Approve")}, {"F5", N_("Refresh")}}; }
+  std::vector<HelpEntry> Help() const override {
+    return {{"Enter", N_("Approve")}, {"F3", N_("Users")}, {"F4", N_("Recovery state")}, {"F5", N_("Refresh")}};
+  }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     if (built_language_ != CurrentLanguage()) Rebuild();
@@ -33,6 +36,14 @@ class OfficerHome : public Screen {
   void OnReturn() override { Reload(); }
 
   void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(3))) {
+      app_.Push(MakeUsersScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(4))) {
+      app_.Push(MakeRecoveryScreen(app_));
+      return;
+    }
     if (key.Is(KEY_F(5))) {
       Reload();
       return;

@@ -22,16 +22,20 @@ class FakeBackend : public kiosk::Backend {
   std::vector<kiosk::PendingApproval> approvals;
   Status approve_status;
   std::vector<kiosk::JournalEntry> journal;
+  Status nda_status;
+  std::vector<kiosk::UserRow> users;
+  Status user_status;
+  kiosk::RecoveryInfo recovery;
 
   // What the screens asked for.
   std::vector<std::string> calls;
   std::string last_password;
-  bool last_nda = false;
   kiosk::RefusalReason last_reason = kiosk::RefusalReason::kNotInRegister;
   std::string last_refusal_text;
   std::string last_second_login;
   std::string last_second_password;
   kiosk::ApplicationForm last_form;
+  kiosk::NdaForm last_nda_form;
 
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
@@ -59,9 +63,8 @@ class FakeBackend : public kiosk::Backend {
     progress({1, 2, 100, 200, "a"});
     return intake;
   }
-  Status Accept(const std::string& intake_id, bool nda_confirmed) override {
+  Status Accept(const std::string& intake_id) override {
     calls.push_back("Accept " + intake_id);
-    last_nda = nda_confirmed;
     return accept_status;
   }
   Status Refuse(const std::string& intake_id, kiosk::RefusalReason reason, const std::string& text) override {
@@ -78,6 +81,30 @@ class FakeBackend : public kiosk::Backend {
     last_second_password = second_password;
     return approve_status;
   }
+  Status RecordNda(const std::string& application_id, const kiosk::NdaForm& nda) override {
+    calls.push_back("RecordNda " + application_id);
+    last_nda_form = nda;
+    return nda_status;
+  }
+  Result<std::vector<kiosk::UserRow>> ListUsers() override { return users; }
+  Status CreateUser(const kiosk::NewUserForm& user) override {
+    calls.push_back("CreateUser " + user.login);
+    return user_status;
+  }
+  Status UnlockUser(const std::string& login) override {
+    calls.push_back("UnlockUser " + login);
+    return user_status;
+  }
+  Status SetUserDisabled(const std::string& login, bool disabled) override {
+    calls.push_back(std::string(disabled ? "Disable " : "Enable ") + login);
+    return user_status;
+  }
+  Status ResetPassword(const std::string& login, const std::string& password) override {
+    calls.push_back("ResetPassword " + login);
+    last_password = password;
+    return user_status;
+  }
+  Result<kiosk::RecoveryInfo> Recovery() override { return recovery; }
   Result<std::vector<kiosk::JournalEntry>> Journal() override { return journal; }
   kiosk::AuditVerification VerifyAudit() override { return {Status::Ok(), 3, "abcd", "checkpoint 3"}; }
 };

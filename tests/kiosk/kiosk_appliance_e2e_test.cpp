@@ -9,104 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "appliance/appliance.h"
-#include "crypto/hash.h"
-#include "tests/fixtures/loop_device.h"
-#include "tests/fixtures/media_factory.h"
-#include "tests/fixtures/swtpm.h"
-#include "tests/fixtures/temp_dir.h"
-#include "tests/kiosk/tmux_session.h"
+#include "tests/kiosk/kiosk_e2e_state.h"
 
 namespace qoima::testing {
-namespace {
-
-using std::chrono::milliseconds;
-
-const std::string kKiosk = std::string(QOIMA_BINARY_DIR) + "/kiosk/qoima-kiosk";
-constexpr const char* kClerkPassword = "clerk-pass-2026";
-constexpr const char* kAuditorPassword = "auditor-pass-2026";
-
-// A provisioned appliance state: admin1, clerk1 (clerk), auditor1 (auditor).
-// The Appliance used to provision is closed again before the kiosk starts
-// (the store is locked while open).
-struct ProvisionedState {
-  ProvisionedState() : state("qoima-kiosk-appliance") {
-    appliance::ApplianceOptions opt;
-    opt.tcti = tpm.tcti();
-    opt.state_dir = state.Sub("state");
-    opt.argon2 = appliance::kArgon2TestOnly;
-    appliance::InitRequest init;
-    init.admin = {"admin1", "Сейітов", "Ерлан", "", appliance::Role::kAdmin, "admin-pass-2026"};
-    auto r = appliance::Appliance::Init(opt, init);
-    INFO(r.status().ToString());
-    REQUIRE(r.ok());
-    auto app = appliance::Appliance::Open(opt);
-    INFO(app.status().ToString());
-    REQUIRE(app.ok());
-    auto admin = (*app)->Login("admin1", "admin-pass-2026");
-    REQUIRE(admin.ok());
-    REQUIRE(
-        (*app)->CreateUser(*admin, {"clerk1", "Әлиева", "Гүлнұр", "", appliance::Role::kClerk, kClerkPassword}).ok());
-    REQUIRE((*app)
-                ->CreateUser(*admin, {"auditor1", "Қасымов", "Нұрлан", "", appliance::Role::kAuditor, kAuditorPassword})
-                .ok());
-    // One application in the journal, registered by the clerk.
-    auto clerk = (*app)->Login("clerk1", kClerkPassword);
-    REQUIRE(clerk.ok());
-    appliance::Application a;
-    a.portal_code = "ESEDO-01";
-    a.applicant = "Цифрлық даму министрлігі";
-    a.software_name = "е-Өтініш қызметі";
-    a.owner.full_name = "Цифрлық даму министрлігі";
-    a.items.push_back({"DEPOSIT_V1", "", 1, 0, true});
-    appliance::JournalEntry e;
-    e.application_number = "ESEDO-01";
-    e.received_date = Today();
-    e.state_body = "Цифрлық даму министрлігі";
-    e.applicant_head = "Әбенов Қайрат";
-    auto registered = (*app)->RegisterApplication(*clerk, a, e);
-    INFO(registered.status().ToString());
-    REQUIRE(registered.ok());
-    REQUIRE((*app)->EndSession().ok());
-  }
-  static std::string Today() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&now, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-  }
-  std::vector<std::string> Env() const {
-    return {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.Sub("state"), "LANG=C.UTF-8"};
-  }
-
-  Swtpm tpm;
-  TempDir state;
-};
-
-// With QOIMA_KIOSK_SCREENSHOT_DIR set, writes the current screen as text
-// (docs/operator-manual.md quotes these captures of the real binary).
-void Snap(TmuxSession& t, const std::string& name) {
-  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
-  if (dir && *dir) WriteFile(std::string(dir) + "/real-" + name + ".txt", t.Capture());
-}
-
-// Waits for `text`; on failure the message shows the screen.
-void Expect(TmuxSession& t, const std::string& text, milliseconds timeout = milliseconds(20000)) {
-  bool shown = t.WaitFor(text, timeout);
-  INFO("waiting for '" << text << "'; screen:\n" << t.Capture());
-  REQUIRE(shown);
-}
-
-void LogIn(TmuxSession& t, const std::string& login, const std::string& password) {
-  t.Type(login);
-  t.SendKeys({"Enter"});
-  t.Type(password);
-  t.SendKeys({"Enter"});
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("Login over the real appliance: attempts left, lockout, and the lock holds", "[kiosk][e2e]") {
   ProvisionedState p;
@@ -248,35 +154,6 @@ TEST_CASE("10k random keystrokes in a clerk session over the real appliance", "[
   CHECK(StateOf(pid) != 'T');
   CHECK_FALSE(t.dead());
 }
-
-// A depositor's disc: an ISO image of a small tree with Kazakh names on a
-// real loop device, and its act manifest as a sha256sum list.
-struct DepositMedia {
-  DepositMedia() : dir("qoima-kiosk-media") {
-    files = {{"src/қойма.cpp", "int main() { return 0; }\n"},
-             {"docs/нұсқаулық.txt", "Пайдаланушы нұсқаулығы\n"},
-             {"README", "е-Өтініш\n"}};
-    for (const auto& f : files) WriteFile(dir.Sub("tree/" + f.path), f.content);
-    BuildImage(FsType::kIso9660, dir.Sub("tree"), dir.Sub("deposit.iso"), {"DEPOSIT_V1", 0});
-    loop = std::make_unique<LoopDevice>(dir.Sub("deposit.iso"));
-  }
-  /// Writes the manifest; `corrupt` changes the first file's checksum.
-  std::string Manifest(bool corrupt) {
-    std::string text;
-    for (size_t i = 0; i < files.size(); ++i) {
-      std::string hex = crypto::Hex(crypto::Sha256::Digest(files[i].content));
-      if (corrupt && i == 0) hex[0] = hex[0] == '0' ? '1' : '0';
-      text += hex + "  " + files[i].path + "\n";
-    }
-    std::string path = dir.Sub(corrupt ? "act-wrong.sha256" : "act.sha256");
-    WriteFile(path, text);
-    return path;
-  }
-
-  TempDir dir;
-  std::vector<SampleFile> files;
-  std::unique_ptr<LoopDevice> loop;
-};
 
 void ReadMediaInKiosk(TmuxSession& t, const std::string& device, const std::string& manifest) {
   LogIn(t, "clerk1", kClerkPassword);
