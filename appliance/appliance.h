@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 
 #include "appliance/act_document.h"
 #include "appliance/application.h"
+#include "appliance/approval_repository.h"
 #include "appliance/authenticator.h"
 #include "appliance/clock.h"
 #include "appliance/intake_assessment.h"
@@ -34,6 +36,7 @@
 #include "appliance/manifest_parser.h"
 #include "appliance/password_hasher.h"
 #include "appliance/role.h"
+#include "appliance/two_person_approval.h"
 #include "common/result.h"
 #include "crypto/keyring.h"
 #include "hardware/media_reader.h"
@@ -132,6 +135,37 @@ struct RecoveryState {
   std::string device_fingerprint;
 };
 
+/// Where and how `Appliance::Export` writes a bundle: exactly one of
+/// `output_path` (a file that must not exist yet) or `device` (a dedicated
+/// export stick: the whole device is formatted FAT32 and the bundle is the
+/// only file on it).
+struct ExportOptions {
+  std::string output_path;
+  std::string device;
+  std::optional<std::string> recipient_cert_pem;  // set: payload encrypted to this certificate (CMS)
+  std::string note;                               // optional words of the executing officer, audited
+};
+
+/// What an export produced (the bundle was read back and verified before this returns).
+struct ExportOutcome {
+  int64_t approval_id = 0;
+  int64_t deposit_id = 0;
+  std::string export_id;
+  uint64_t sequence = 0;
+  std::string written_to;  // file path, or "DEVICE:NAME"
+  uint64_t bundle_bytes = 0;
+  std::string bundle_sha256;
+  bool encrypted = false;
+  std::string bag_dir;
+  uint64_t payload_files = 0;
+  uint64_t payload_bytes = 0;
+  std::string device_fingerprint;
+  uint64_t audit_index = 0;  // the export event's leaf
+  std::string requested_by;
+  std::string approved_by;
+  std::string device_certificate_pem;  // to hand the recipient with the bundle (verify-bundle --cert)
+};
+
 /// The Annex 1 form as JSON (docs/intake.md): what `qoima application add
 /// --form FILE` reads and `application_forms.form_json` keeps.
 nlohmann::json ApplicationToJson(const Application& application);
@@ -188,6 +222,39 @@ class Appliance {
   /// Signs a checkpoint over this session's events (end of a CLI command).
   Status EndSession();
 
+  // ---- Two-person approvals (appliance_approvals.cpp) ----------------------
+  // Used by `qoima export ...` and the kiosk's officer screens. Each call checks
+  // the role (security officers request, approve, reject and cancel; officers
+  // and auditors list), runs the state machine (two_person_approval.h) and
+  // writes the row(s) and the audit event ("approval.request", ".approve",
+  // ".reject", ".cancel", ".expire") in ONE transaction; a refusal is audited
+  // as "denied". A request past its expiry is stored as expired when someone
+  // acts on it, and the action is refused.
+
+  /// Records a pending request. For kExport the object is "deposit:<id>" of a
+  /// committed deposit (kNotFound / kFailedPrecondition otherwise); the reason
+  /// is required. Expires after DefaultApprovalPolicy(action).ttl_seconds.
+  Result<ApprovalRequest> RequestApproval(const Actor& actor, SensitiveAction action, const std::string& object,
+                                          const std::string& reason);
+  /// A second security officer approves (never the requester).
+  Result<ApprovalRequest> ApproveRequest(const Actor& actor, int64_t approval_id);
+  /// A second security officer refuses the request, with a note (required).
+  Result<ApprovalRequest> RejectRequest(const Actor& actor, int64_t approval_id, const std::string& note);
+  /// The requester withdraws a pending or approved request.
+  Result<ApprovalRequest> CancelRequest(const Actor& actor, int64_t approval_id);
+  /// Newest first; states as of now (a lapsed request shows as expired).
+  Result<std::vector<ApprovalRequest>> ListApprovals(const Actor& actor, ApprovalListFilter filter);
+  Result<ApprovalRequest> GetApproval(const Actor& actor, int64_t approval_id);
+
+  // ---- Export (appliance_export.cpp) ---------------------------------------
+  /// Carries out an approved export request: the requester or the approver
+  /// runs it; the deposit is streamed into a bundle signed by the TPM device
+  /// key, written to `options`' target, read back and verified; then the
+  /// approval is marked executed (it cannot be used again) with an
+  /// "approval.execute" audit event. Refused (kFailedPrecondition) when the
+  /// approval is not approved, expired, already executed or not an export.
+  Result<ExportOutcome> Export(const Actor& actor, int64_t approval_id, const ExportOptions& options);
+
   std::string DeviceFingerprint();
   /// PCR binding and recovery shares of the keyring; officers, auditors, admins.
   Result<RecoveryState> Recovery(const Actor& actor);
@@ -202,6 +269,12 @@ class Appliance {
   /// Audits a refusal of `permission` and returns the PermissionDenied status.
   Status Check(const Actor& actor, Permission permission, std::string_view action, std::string_view object);
   std::string NowText() const;
+  /// Loads approval `id`, applies `change` at the current time and stores the
+  /// result with an audit event `audit_action` in one transaction.
+  Result<ApprovalRequest> ChangeApproval(const Actor& actor, int64_t id, Permission permission,
+                                         std::string_view audit_action,
+                                         const std::function<Status(ApprovalRequest&, int64_t now)>& change);
+  Result<Actor> ActorById(int64_t user_id);
 
   ApplianceOptions options_;
   SystemClock system_clock_;

@@ -110,10 +110,16 @@ Status Cancel(ApprovalRequest& r, const Actor& requester, int64_t now) {
 
 Status MarkExecuted(ApprovalRequest& r, const Actor& executor, int64_t now) {
   if (ExpireIfDue(r, now)) return Status::FailedPrecondition(Describe(r) + " expired before it was carried out");
-  if (r.state != ApprovalState::kApproved)
-    return Status::FailedPrecondition(Describe(r) + " is " + std::string(ApprovalStateName(r.state)) + "; it needs " +
+  if (r.state == ApprovalState::kExecuted)
+    return Status::FailedPrecondition(Describe(r) +
+                                      " was executed already: an approval is used once; request a new one");
+  if (r.state == ApprovalState::kPending)
+    return Status::FailedPrecondition(Describe(r) + " is pending; it needs " +
                                       std::to_string(r.policy.approvals_required) +
                                       " approval(s) from a second person first");
+  if (r.state != ApprovalState::kApproved)
+    return Status::FailedPrecondition(Describe(r) + " is " + std::string(ApprovalStateName(r.state)) +
+                                      ": it cannot be carried out");
   bool involved = executor.user_id == r.requested_by;
   for (const auto& v : r.approvals) involved = involved || v.user_id == executor.user_id;
   if (!involved)

@@ -517,11 +517,29 @@ ALTER TABLE register_entries ADD COLUMN entry_number TEXT;
 ALTER TABLE register_entries ADD COLUMN status TEXT;
 )sql";
 
+// Migration 5. Two-person approvals as appliance/approval_repository.h keeps
+// them: the reason shown to approvers, the expiry, how the request was closed
+// (who, when, the rejection note) and the number of approvers the policy asks.
+// A requester's withdrawal is stored as state 'rejected' with withdrawn = 1
+// (closed_by = the requester): the v1 CHECK on state cannot be widened
+// without rebuilding a table that other tables reference.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE approvals ADD COLUMN reason TEXT;
+ALTER TABLE approvals ADD COLUMN expires_at TEXT;
+ALTER TABLE approvals ADD COLUMN approvals_required INTEGER NOT NULL DEFAULT 1 CHECK (approvals_required >= 1);
+ALTER TABLE approvals ADD COLUMN closed_by INTEGER REFERENCES users(id);
+ALTER TABLE approvals ADD COLUMN closed_at TEXT;
+ALTER TABLE approvals ADD COLUMN note TEXT;
+ALTER TABLE approvals ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0,1));
+CREATE INDEX approvals_state ON approvals(state);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
     {3, "intake: unique portal code, append-only journal, Annex 1 forms, NDAs, intake sessions, approval votes", kV3},
     {4, "lifecycle: security tests, issue/return/destroy cases, notice fields, calendar imports, register fields", kV4},
+    {5, "approvals: reason, expiry, closing (who, when, note, withdrawn), approvers required", kV5},
 };
 
 }  // namespace

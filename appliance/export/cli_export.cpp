@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "appliance/appliance.h"
+#include "appliance/civil_time.h"
+#include "appliance/cli_args.h"
 #include "appliance/export/bundle_verifier.h"
 
 namespace qoima::exporting {
@@ -13,6 +16,10 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitDenied = 4;
+constexpr int kExitBadInput = 5;
+constexpr int kExitNotAllowed = 6;
+constexpr int kExitNotFound = 7;
 constexpr size_t kMaxCertFileBytes = 1 << 20;
 
 int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& ctx) {
@@ -95,16 +102,299 @@ int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& 
   return rep.ok() ? kExitOk : kExitFailed;
 }
 
+// ---- qoima export ... (two-person approved export of a deposit) -------------
+
+using appliance::ApprovalRequest;
+using nlohmann::json;
+
+int ExitFor(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kAuthFailed:
+    case Code::kLockout:
+    case Code::kPermissionDenied: return kExitDenied;
+    case Code::kInvalidArgument:
+    case Code::kLimitExceeded:
+    case Code::kUnsupported: return kExitBadInput;
+    case Code::kFailedPrecondition:
+    case Code::kAlreadyExists: return kExitNotAllowed;
+    case Code::kNotFound: return kExitNotFound;
+    default: return kExitFailed;
+  }
+}
+
+int Report(const CliContext& ctx, const Status& s) {
+  if (ctx.json) {
+    json j = {{"ok", false}, {"error", std::string(CodeName(s.code()))}, {"message", s.message()}};
+    std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    std::fprintf(stderr, "qoima export: %s\n", s.message().c_str());
+  }
+  return ExitFor(s);
+}
+
+constexpr const char* kExportUsage =
+    "usage: qoima export request DEPOSIT --reason TEXT | approve ID | reject ID --note TEXT | cancel ID\n"
+    "       qoima export list [--all] | show ID\n"
+    "       qoima export run ID (--out BUNDLE.tar | --device /dev/sdX) [--recipient CERT.pem] [--cert-out DEVICE.pem]\n"
+    "                          [--note TEXT]\n";
+
+int ExportUsage(const std::string& why) {
+  if (!why.empty()) std::fprintf(stderr, "qoima export: %s\n", why.c_str());
+  std::fputs(kExportUsage, stderr);
+  return kExitUsage;
+}
+
+// The appliance opened and the user logged in (--user / $QOIMA_USER, password
+// from --password-fd N or $QOIMA_PASSWORD); a checkpoint is signed over the
+// command's audit events when it ends, as every appliance command does.
+struct ExportSession {
+  std::unique_ptr<appliance::Appliance> app;
+  appliance::Actor actor;
+  ~ExportSession() {
+    if (app) (void)app->EndSession();
+  }
+};
+
+Result<std::unique_ptr<ExportSession>> OpenSession(const CliContext& ctx, const appliance::CliArgs& a) {
+  std::string user = a.GetOr("user", "");
+  if (user.empty()) {
+    const char* env = std::getenv("QOIMA_USER");
+    user = env ? env : "";
+  }
+  if (user.empty()) return Status::InvalidArgument("who are you? give --user LOGIN or $QOIMA_USER");
+  QOIMA_ASSIGN_OR_RETURN(std::string password,
+                         appliance::ReadSecret(a.Get("password-fd"), "QOIMA_PASSWORD", "password"));
+  auto s = std::make_unique<ExportSession>();
+  appliance::ApplianceOptions o;
+  o.tcti = ctx.tcti;
+  o.state_dir = ctx.state_dir;
+  QOIMA_ASSIGN_OR_RETURN(s->app, appliance::Appliance::Open(o));
+  QOIMA_ASSIGN_OR_RETURN(s->actor, s->app->Login(user, password));
+  return s;
+}
+
+std::string TimeText(int64_t t) {
+  if (t == 0) return "";
+  if (t == appliance::kNeverExpires) return "never";
+  return appliance::FormatUtc(t);
+}
+
+json ApprovalJson(const ApprovalRequest& r) {
+  json votes = json::array();
+  for (const auto& v : r.approvals) votes.push_back({{"user", v.username}, {"at", TimeText(v.at)}});
+  json j = {{"id", r.id},
+            {"action", std::string(appliance::SensitiveActionName(r.action))},
+            {"object", r.object},
+            {"reason", r.reason},
+            {"state", std::string(appliance::ApprovalStateName(r.state))},
+            {"requested_by", r.requested_by_name},
+            {"requested_at", TimeText(r.created_at)},
+            {"expires_at", TimeText(r.expires_at)},
+            {"approvals_required", r.policy.approvals_required},
+            {"approvals", votes}};
+  if (r.closed_at) j["closed_at"] = TimeText(r.closed_at);
+  if (!r.note.empty()) j["note"] = r.note;
+  return j;
+}
+
+void PrintApprovalLine(const ApprovalRequest& r) {
+  std::string approvers;
+  for (const auto& v : r.approvals) approvers += (approvers.empty() ? "" : ",") + v.username;
+  std::printf("%6lld  %-9s %-8s %-14s by %-14s approved by %-14s expires %s\n", static_cast<long long>(r.id),
+              std::string(appliance::ApprovalStateName(r.state)).c_str(),
+              std::string(appliance::SensitiveActionName(r.action)).c_str(), r.object.c_str(),
+              r.requested_by_name.c_str(), approvers.empty() ? "-" : approvers.c_str(), TimeText(r.expires_at).c_str());
+  std::printf("        reason: %s\n", r.reason.c_str());
+  if (!r.note.empty()) std::printf("        note: %s\n", r.note.c_str());
+}
+
+int PrintApproval(const CliContext& ctx, const ApprovalRequest& r, const char* verb) {
+  if (ctx.json) {
+    json j = ApprovalJson(r);
+    j["ok"] = true;
+    std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("approval %lld %s\n", static_cast<long long>(r.id), verb);
+    PrintApprovalLine(r);
+  }
+  return kExitOk;
+}
+
+std::optional<int64_t> ParseId(const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::strtoll(s.c_str(), nullptr, 10);
+}
+
+Status CheckOptions(const appliance::CliArgs& a, std::initializer_list<const char*> allowed) {
+  for (const auto& name : a.Names()) {
+    bool ok = name == "user" || name == "password-fd";
+    for (const char* n : allowed) ok = ok || name == n;
+    if (!ok) return Status::InvalidArgument("export " + a.positional()[1] + ": unknown option --" + name);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadSmallFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(std::string("cannot read ") + what + " " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().size() > kMaxCertFileBytes) return Status::LimitExceeded(path + " is larger than a " + what + " can be");
+  return ss.str();
+}
+
+int ExportRun(const CliContext& ctx, const appliance::CliArgs& a, ExportSession& s, int64_t id) {
+  appliance::ExportOptions o;
+  o.output_path = a.GetOr("out", "");
+  o.device = a.GetOr("device", "");
+  o.note = a.GetOr("note", "");
+  if (o.output_path.empty() == o.device.empty())
+    return ExportUsage("export run needs exactly one of --out and --device");
+  if (auto cert = a.Get("recipient")) {
+    auto pem = ReadSmallFile(*cert, "recipient certificate");
+    if (!pem.ok()) return Report(ctx, pem.status());
+    o.recipient_cert_pem = *pem;
+  }
+  auto out = s.app->Export(s.actor, id, o);
+  if (!out.ok()) return Report(ctx, out.status());
+  std::string cert_out = a.GetOr("cert-out", "");
+  if (!cert_out.empty()) {
+    std::ofstream f(cert_out, std::ios::binary | std::ios::trunc);
+    f << out->device_certificate_pem;
+    f.flush();
+    if (!f)
+      return Report(ctx, Status::IoError("bundle written, but cannot write the device certificate to " + cert_out));
+  }
+  if (ctx.json) {
+    json j = {{"ok", true},
+              {"approval", out->approval_id},
+              {"deposit", out->deposit_id},
+              {"export_id", out->export_id},
+              {"sequence", out->sequence},
+              {"written_to", out->written_to},
+              {"bundle_bytes", out->bundle_bytes},
+              {"bundle_sha256", out->bundle_sha256},
+              {"encrypted", out->encrypted},
+              {"bag", out->bag_dir},
+              {"payload_files", out->payload_files},
+              {"payload_bytes", out->payload_bytes},
+              {"device_fingerprint", out->device_fingerprint},
+              {"audit_index", out->audit_index},
+              {"requested_by", out->requested_by},
+              {"approved_by", out->approved_by}};
+    std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("export %s (sequence %llu) of deposit %lld written to %s and verified\n", out->export_id.c_str(),
+                static_cast<unsigned long long>(out->sequence), static_cast<long long>(out->deposit_id),
+                out->written_to.c_str());
+    std::printf("  %llu files, %llu payload bytes, bundle %llu bytes%s\n",
+                static_cast<unsigned long long>(out->payload_files),
+                static_cast<unsigned long long>(out->payload_bytes), static_cast<unsigned long long>(out->bundle_bytes),
+                out->encrypted ? ", encrypted to the recipient" : "");
+    std::printf("  bundle SHA-256 %s\n  requested by %s, approved by %s; approval %lld is now executed\n",
+                out->bundle_sha256.c_str(), out->requested_by.c_str(), out->approved_by.c_str(),
+                static_cast<long long>(out->approval_id));
+    std::printf("  device key %s%s\n", out->device_fingerprint.c_str(),
+                cert_out.empty() ? "" : (" (certificate written to " + cert_out + ")").c_str());
+  }
+  return kExitOk;
+}
+
+int ExportCommand(const std::vector<std::string>& args, const CliContext& ctx) {
+  auto parsed = appliance::CliArgs::Parse(args, {"all"});
+  if (!parsed.ok()) return ExportUsage(parsed.status().message());
+  const appliance::CliArgs& a = *parsed;
+  const auto& p = a.positional();
+  if (p.size() < 2) return ExportUsage("");
+  const std::string& sub = p[1];
+  Status opts;
+  if (sub == "request")
+    opts = CheckOptions(a, {"reason"});
+  else if (sub == "reject")
+    opts = CheckOptions(a, {"note"});
+  else if (sub == "list")
+    opts = CheckOptions(a, {"all"});
+  else if (sub == "run")
+    opts = CheckOptions(a, {"out", "device", "recipient", "cert-out", "note"});
+  else if (sub == "approve" || sub == "cancel" || sub == "show")
+    opts = CheckOptions(a, {});
+  else
+    return ExportUsage("unknown export subcommand '" + sub + "'");
+  if (!opts.ok()) return ExportUsage(opts.message());
+  if (sub == "list" ? p.size() != 2 : p.size() != 3) return ExportUsage("");
+
+  std::optional<int64_t> id;
+  if (sub == "request") {
+    std::string d = p[2].rfind("deposit:", 0) == 0 ? p[2].substr(8) : p[2];
+    id = ParseId(d);
+    if (!id) return ExportUsage("DEPOSIT is a deposit number, e.g. 17 or deposit:17");
+    if (a.GetOr("reason", "").empty()) return ExportUsage("export request needs --reason TEXT");
+  } else if (sub != "list") {
+    id = ParseId(p[2]);
+    if (!id) return ExportUsage("ID is an approval number");
+  }
+  if (sub == "reject" && a.GetOr("note", "").empty()) return ExportUsage("export reject needs --note TEXT");
+
+  auto session = OpenSession(ctx, a);
+  if (!session.ok()) return Report(ctx, session.status());
+  ExportSession& s = **session;
+  if (sub == "request") {
+    auto r = s.app->RequestApproval(s.actor, appliance::SensitiveAction::kExport, "deposit:" + std::to_string(*id),
+                                    a.GetOr("reason", ""));
+    return r.ok() ? PrintApproval(ctx, *r, "requested: a second security officer must approve it")
+                  : Report(ctx, r.status());
+  }
+  if (sub == "approve") {
+    auto r = s.app->ApproveRequest(s.actor, *id);
+    return r.ok() ? PrintApproval(ctx, *r, r->state == appliance::ApprovalState::kApproved ? "approved" : "voted")
+                  : Report(ctx, r.status());
+  }
+  if (sub == "reject") {
+    auto r = s.app->RejectRequest(s.actor, *id, a.GetOr("note", ""));
+    return r.ok() ? PrintApproval(ctx, *r, "rejected") : Report(ctx, r.status());
+  }
+  if (sub == "cancel") {
+    auto r = s.app->CancelRequest(s.actor, *id);
+    return r.ok() ? PrintApproval(ctx, *r, "withdrawn") : Report(ctx, r.status());
+  }
+  if (sub == "show") {
+    auto r = s.app->GetApproval(s.actor, *id);
+    return r.ok() ? PrintApproval(ctx, *r, "") : Report(ctx, r.status());
+  }
+  if (sub == "list") {
+    auto r = s.app->ListApprovals(
+        s.actor, a.Has("all") ? appliance::ApprovalListFilter::kAll : appliance::ApprovalListFilter::kPending);
+    if (!r.ok()) return Report(ctx, r.status());
+    if (ctx.json) {
+      json arr = json::array();
+      for (const auto& x : *r) arr.push_back(ApprovalJson(x));
+      std::printf("%s\n",
+                  json({{"ok", true}, {"approvals", arr}}).dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    } else {
+      if (r->empty()) std::printf("no %sapprovals\n", a.Has("all") ? "" : "open ");
+      for (const auto& x : *r) PrintApprovalLine(x);
+    }
+    return kExitOk;
+  }
+  return ExportRun(ctx, a, s, *id);
+}
+
 }  // namespace
 
 const char* ExportCommandsUsage() {
   return "  verify-bundle BUNDLE [--cert DEVICE.pem] [--ledger FILE [--record]]\n"
-         "              check an export bundle offline; lists every problem\n";
+         "              check an export bundle offline; lists every problem\n"
+         "  export request DEPOSIT --reason TEXT | export approve ID | export reject ID --note TEXT\n"
+         "  export cancel ID | export list [--all] | export show ID\n"
+         "  export run ID (--out BUNDLE.tar | --device /dev/sdX) [--recipient CERT.pem] [--cert-out DEVICE.pem]\n"
+         "              two-person approved export of a deposit (docs/cli.md)\n";
 }
 
 std::optional<int> DispatchExportCommand(const std::vector<std::string>& args, const CliContext& ctx) {
   if (args.empty()) return std::nullopt;
   if (args[0] == "verify-bundle") return VerifyBundleCommand(args, ctx);
+  if (args[0] == "export") return ExportCommand(args, ctx);
   return std::nullopt;
 }
 

@@ -1,6 +1,9 @@
 // CLI commands of the export area, dispatched from qoima_main.cpp:
 //   verify-bundle BUNDLE [--cert DEVICE.pem] [--ledger FILE [--record]]
-// Exit codes as in docs/cli.md: 0 ok, 1 problems found / operation failed, 2 usage.
+//   export request|approve|reject|cancel|list|show|run ... (two-person approved export)
+// Exit codes as in docs/cli.md: 0 ok, 1 problems found / operation failed, 2 usage,
+// 4 denied, 5 bad input, 6 not allowed now (e.g. approval not approved, used or
+// expired), 7 not found.
 #pragma once
 
 #include <optional>

@@ -1,0 +1,150 @@
+// Appliance: two-person approvals persisted in the store (approval_repository.h).
+#include "appliance/appliance.h"
+#include "appliance/civil_time.h"
+
+namespace qoima::appliance {
+namespace {
+
+using storage::Statement;
+using storage::Transaction;
+
+std::string ApprovalObject(int64_t id) { return "approval:" + std::to_string(id); }
+
+std::string Summary(const ApprovalRequest& r) { return std::string(SensitiveActionName(r.action)) + " " + r.object; }
+
+constexpr size_t kMaxReasonBytes = 2000;
+
+}  // namespace
+
+Result<Actor> Appliance::ActorById(int64_t user_id) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         store_->db().Prepare("SELECT u.login, r.role FROM users u LEFT JOIN user_roles r "
+                                              "ON r.user_id = u.id WHERE u.id = ?"));
+  st.Bind(1, user_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no user with id " + std::to_string(user_id));
+  auto role = ParseRole(st.ColumnText(1));
+  if (!role) return Status::Corrupt("user " + st.ColumnText(0) + " has no known role");
+  return Actor{user_id, st.ColumnText(0), *role};
+}
+
+Result<ApprovalRequest> Appliance::RequestApproval(const Actor& actor, SensitiveAction action,
+                                                   const std::string& object, const std::string& reason) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kRequestSensitive, "approval.request", object));
+  if (reason.size() > kMaxReasonBytes)
+    return Status::LimitExceeded("the reason is longer than " + std::to_string(kMaxReasonBytes) + " bytes");
+  if (action == SensitiveAction::kExport) {
+    auto deposit_id = ExportDepositId(object);
+    if (!deposit_id)
+      return Status::InvalidArgument("an export request names a deposit as deposit:<id>, not '" + object + "'");
+    QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo d, store_->GetDeposit(*deposit_id));
+    if (d.state != "committed")
+      return Status::FailedPrecondition("deposit " + std::to_string(*deposit_id) + " is " + d.state +
+                                        ": only a committed deposit can be exported");
+  }
+  int64_t now = clock_->NowUnix();
+  auto request = appliance::RequestApproval(actor, action, object, reason, now);
+  if (!request.ok()) {
+    (void)Audit(actor, "approval.request", object, "failure", request.status().message());
+    return request.status();
+  }
+  ApprovalRepository repo(store_->db());
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+  QOIMA_ASSIGN_OR_RETURN(request->id, repo.Insert(*request));
+  QOIMA_RETURN_IF_ERROR(
+      Audit(actor, "approval.request", ApprovalObject(request->id), "success",
+            Summary(*request) + "; reason: " + reason + "; expires " + FormatUtc(request->expires_at)));
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return request;
+}
+
+Result<ApprovalRequest> Appliance::ChangeApproval(const Actor& actor, int64_t id, Permission permission,
+                                                  std::string_view audit_action,
+                                                  const std::function<Status(ApprovalRequest&, int64_t)>& change) {
+  const std::string object = ApprovalObject(id);
+  QOIMA_RETURN_IF_ERROR(Check(actor, permission, audit_action, object));
+  ApprovalRepository repo(store_->db());
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+  auto loaded = repo.Load(id);
+  if (!loaded.ok()) {
+    QOIMA_RETURN_IF_ERROR(Audit(actor, audit_action, object, "failure", loaded.status().message()));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    return loaded.status();
+  }
+  ApprovalRequest r = std::move(loaded).value();
+  const ApprovalState before = r.state;
+  const int64_t now = clock_->NowUnix();
+  Status s = change(r, now);
+  if (!s.ok()) {
+    // The refusal is recorded; a request found past its expiry is stored as
+    // expired so that lists and the kiosk stop offering it.
+    if (r.state == ApprovalState::kExpired && before != ApprovalState::kExpired) {
+      QOIMA_RETURN_IF_ERROR(repo.Update(r, before));
+      QOIMA_RETURN_IF_ERROR(
+          Audit(actor, "approval.expire", object, "success", Summary(r) + " lapsed at " + FormatUtc(r.expires_at)));
+    }
+    QOIMA_RETURN_IF_ERROR(
+        Audit(actor, audit_action, object, s.code() == Code::kPermissionDenied ? "denied" : "failure", s.message()));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    return s;
+  }
+  QOIMA_RETURN_IF_ERROR(repo.Update(r, before));
+  std::string detail = Summary(r) + " is now " + std::string(ApprovalStateName(r.state));
+  if (!r.note.empty()) detail += "; note: " + r.note;
+  QOIMA_RETURN_IF_ERROR(Audit(actor, audit_action, object, "success", detail));
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return r;
+}
+
+Result<ApprovalRequest> Appliance::ApproveRequest(const Actor& actor, int64_t approval_id) {
+  return ChangeApproval(actor, approval_id, Permission::kApproveSensitive, "approval.approve",
+                        [&](ApprovalRequest& r, int64_t now) { return Approve(r, actor, now); });
+}
+
+Result<ApprovalRequest> Appliance::RejectRequest(const Actor& actor, int64_t approval_id, const std::string& note) {
+  if (note.empty()) return Status::InvalidArgument("a rejection needs a note saying why");
+  if (note.size() > kMaxReasonBytes)
+    return Status::LimitExceeded("the note is longer than " + std::to_string(kMaxReasonBytes) + " bytes");
+  return ChangeApproval(actor, approval_id, Permission::kApproveSensitive, "approval.reject",
+                        [&](ApprovalRequest& r, int64_t now) { return Reject(r, actor, note, now); });
+}
+
+Result<ApprovalRequest> Appliance::CancelRequest(const Actor& actor, int64_t approval_id) {
+  return ChangeApproval(actor, approval_id, Permission::kRequestSensitive, "approval.cancel",
+                        [&](ApprovalRequest& r, int64_t now) {
+                          QOIMA_RETURN_IF_ERROR(Cancel(r, actor, now));
+                          r.note = "withdrawn by the requester";
+                          return Status::Ok();
+                        });
+}
+
+Result<std::vector<ApprovalRequest>> Appliance::ListApprovals(const Actor& actor, ApprovalListFilter filter) {
+  const char* what = filter == ApprovalListFilter::kPending ? "pending" : "all";
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadAudit, "approval.list", "approvals"));
+  ApprovalRepository repo(store_->db());
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+  QOIMA_ASSIGN_OR_RETURN(std::vector<ApprovalRequest> all, repo.List(filter));
+  const int64_t now = clock_->NowUnix();
+  std::vector<ApprovalRequest> out;
+  for (auto& r : all) {
+    r.state = EffectiveState(r, now);
+    if (filter == ApprovalListFilter::kPending && r.state == ApprovalState::kExpired) continue;
+    out.push_back(std::move(r));
+  }
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "approval.list", "approvals", "success",
+                              std::string(what) + ": " + std::to_string(out.size()) + " request(s)"));
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  return out;
+}
+
+Result<ApprovalRequest> Appliance::GetApproval(const Actor& actor, int64_t approval_id) {
+  const std::string object = ApprovalObject(approval_id);
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadAudit, "approval.show", object));
+  ApprovalRepository repo(store_->db());
+  QOIMA_ASSIGN_OR_RETURN(ApprovalRequest r, repo.Load(approval_id));
+  r.state = EffectiveState(r, clock_->NowUnix());
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "approval.show", object, "success", Summary(r)));
+  return r;
+}
+
+}  // namespace qoima::appliance
