@@ -47,6 +47,7 @@ ActDocument ActFromManifest(const ActManifest& m) {
     r.directory = e.Directory();
     r.file_name = e.FileName();
     r.size_mb = e.size ? FormatMegabytes(*e.size) : "";
+    r.size_bytes = e.size;
     r.language = e.language;
     r.language_version = e.language_version;
     r.framework = e.framework;

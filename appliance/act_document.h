@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct ActRow {
   std::string directory;
   std::string file_name;
   std::string size_mb;
+  std::optional<uint64_t> size_bytes;  // absent for sha256sum lists
   std::string language;
   std::string language_version;  // library table: library version
   std::string framework;

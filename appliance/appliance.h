@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/act_document.h"
+#include "appliance/appliance_print.h"
 #include "appliance/application.h"
 #include "appliance/approval_repository.h"
 #include "appliance/authenticator.h"
@@ -254,6 +255,26 @@ class Appliance {
   /// "approval.execute" audit event. Refused (kFailedPrecondition) when the
   /// approval is not approved, expired, already executed or not an export.
   Result<ExportOutcome> Export(const Actor& actor, int64_t approval_id, const ExportOptions& options);
+
+  // ---- printing (appliance_print.cpp; types and roles in appliance_print.h) ----
+  /// Builds the document from the store's records and renders it to PDF.
+  /// Audited as "document.render"; PermissionDenied per the table in
+  /// appliance_print.h; NotFound for an unknown id.
+  Result<PrintedDocument> RenderDocument(const Actor& actor, const DocumentRef& ref, const PrintOptions& options);
+  /// Saves `doc.pdf` to `save_path` (atomically) and, unless `target` and the
+  /// settings name no queue, prints it through CUPS. Fails only when the PDF
+  /// cannot be saved; a print failure (none configured, job failed) is in
+  /// PrintOutcome::printed. Audited as "document.print".
+  Result<print::PrintOutcome> PrintDocument(const Actor& actor, const PrintedDocument& doc,
+                                            const std::string& save_path, const PrintTarget& target);
+  Result<PrinterSettings> GetPrinterSettings(const Actor& actor);
+  /// Admin only (system setup); audited.
+  Status SetPrinterSettings(const Actor& actor, const PrinterSettings& settings);
+  /// Checks a printed verification line / QR payload against the store and
+  /// the audit log: the checkpoint must be one of the log's (size <= current
+  /// size, root = the log's root at that size) and every other field must
+  /// match the document's records. kCorrupt naming each differing field.
+  Result<ActVerification> VerifyAct(const Actor& actor, std::string_view payload);
 
   std::string DeviceFingerprint();
   /// PCR binding and recovery shares of the keyring; officers, auditors, admins.

@@ -20,6 +20,7 @@
 #include "appliance/export/cli_export.h"
 #include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/media_collector.h"
+#include "appliance/print/cli_print.h"
 #include "appliance/selftest.h"
 
 namespace {
@@ -106,6 +107,7 @@ int Usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "qoima: %s\n", why.c_str());
   std::fputs(kUsage, stderr);
   std::fputs(qoima::exporting::ExportCommandsUsage(), stderr);
+  std::fputs(qoima::print::PrintCommandsUsage(), stderr);
   return kExitUsage;
 }
 
@@ -798,12 +800,14 @@ int main(int argc, char** argv) {
     else if (s == "-h" || s == "--help") {
       std::fputs(kUsage, stdout);
       std::fputs(qoima::exporting::ExportCommandsUsage(), stdout);
+      std::fputs(qoima::print::PrintCommandsUsage(), stdout);
       return kExitOk;
     } else
       rest.push_back(s);
   }
   if (!rest.empty() && IsLifecycleCommand(rest[0])) return RunLifecycleCommand({g.tcti, g.state, g.json}, rest);
   if (auto rc = qoima::exporting::DispatchExportCommand(rest, {g.tcti, g.state, g.json})) return *rc;
+  if (auto rc = qoima::print::DispatchPrintCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   auto args = CliArgs::Parse(rest, {"accept", "hold", "json"});
   if (!args.ok()) return Usage(args.status().message());
   const auto& p = args->positional();

@@ -239,8 +239,9 @@ void AddSourceTables(FormBuilder& b, const AcceptanceAct& act) {
   files.rows.reserve(act.files.size());
   for (size_t i = 0; i < act.files.size(); ++i) {
     const SourceFileRow& f = act.files[i];
-    files.rows.push_back({{Number(i + 1), f.disc_marking, f.directory, f.file_name, FormatMegabytes(f.size_bytes),
-                           f.language, f.language_version, f.framework, f.framework_version, f.modified},
+    files.rows.push_back({{Number(i + 1), f.disc_marking, f.directory, f.file_name,
+                           f.size_known ? FormatMegabytes(f.size_bytes) : std::string(), f.language, f.language_version,
+                           f.framework, f.framework_version, f.modified},
                           f.sha256.empty() ? std::string() : sha + ": " + f.sha256});
   }
   if (act.files.empty()) files.rows.push_back({{"", b.Joined("annex3.none")}, ""});
@@ -265,8 +266,8 @@ void AddSourceTables(FormBuilder& b, const AcceptanceAct& act) {
   libs.header_style = {6.5, true, false, false};
   for (size_t i = 0; i < act.libraries.size(); ++i) {
     const LibraryRow& l = act.libraries[i];
-    libs.rows.push_back({{Number(i + 1), l.disc_marking, l.directory, l.name, FormatMegabytes(l.size_bytes), l.language,
-                          l.library_version},
+    libs.rows.push_back({{Number(i + 1), l.disc_marking, l.directory, l.name,
+                          l.size_known ? FormatMegabytes(l.size_bytes) : std::string(), l.language, l.library_version},
                          l.sha256.empty() ? std::string() : sha + ": " + l.sha256});
   }
   if (act.libraries.empty()) libs.rows.push_back({{"", b.Joined("annex3.none")}, ""});
@@ -519,6 +520,7 @@ Result<std::string> DocumentRenderer::Render(const Refusal& doc) const {
   for (Refusal::Reason r : doc.reasons) {
     b.Para("refusal.reason" + std::to_string(static_cast<int>(r)), {}, kBody, kBodyAlt, Align::kLeft, 12, 4);
   }
+  if (!doc.reason_text.empty()) b.Plain(doc.reason_text, kBody, Align::kLeft, 12, 6);
   b.Para("refusal.evidence", {}, kBold, kBodyAlt, Align::kLeft, 0, 10);
   Table t = SimpleTable(b, {{"report.col_no", 24}, {"refusal.col_item", 180}, {"refusal.col_detail", 0}});
   for (size_t i = 0; i < doc.evidence.size(); ++i) {
@@ -573,19 +575,23 @@ Result<std::string> DocumentRenderer::Render(const HalfYearReport& doc) const {
   b.Basis("report.basis");
   b.Title("report.title", {{"year", std::to_string(doc.year)}, {"half", std::to_string(doc.half)}});
   b.Para("report.intro", {{"operator", Blank(doc.operator_name)}});
-  Table t = SimpleTable(b, {{"report.col_no", 28},
-                            {"report.col_act", 90},
-                            {"report.col_owner", 0},
-                            {"report.col_software", 120},
+  Table t = SimpleTable(b, {{"report.col_no", 26},
+                            {"report.col_act", 70},
+                            {"report.col_software", 0},
                             {"report.col_event", 70},
-                            {"report.col_date", 60}});
+                            {"report.col_details", 130},
+                            {"report.col_date", 58}});
   for (size_t i = 0; i < doc.rows.size(); ++i) {
     const auto& r = doc.rows[i];
     std::string event = r.event;
     if (event == "accepted" || event == "refused" || event == "returned" || event == "destroyed") {
       event = b.Joined("report.event." + event, "\n");
+    } else if (event == "applications" || event == "issues" || event == "overdue" || event == "completed_late") {
+      event = b.Joined("report.section." + event, "\n");
     }
-    t.rows.push_back({{Number(i + 1), r.act_id, r.owner, r.software_name, event, r.date}, ""});
+    std::string what = r.software_name;
+    if (!r.owner.empty()) what = r.owner + (what.empty() ? "" : "\n" + what);
+    t.rows.push_back({{Number(i + 1), r.act_id, what, event, r.detail, r.date}, ""});
   }
   b.pdf().Add(std::move(t));
   ColumnGroup sign;
@@ -609,6 +615,9 @@ Result<std::string> DocumentRenderer::Render(const Notice& doc) const {
     case Notice::Kind::kReturned: key = "notice.returned"; break;
     case Notice::Kind::kDestroyed: key = "notice.destroyed"; break;
     case Notice::Kind::kRefused: key = "notice.refused"; break;
+    case Notice::Kind::kIssued: key = "notice.issued"; break;
+    case Notice::Kind::kHalfYearReport: key = "notice.half_year_report"; break;
+    case Notice::Kind::kInformation: key = "notice.information"; break;
   }
   b.Para(key, {{"owner", Blank(doc.owner)}, {"software", Blank(doc.software_name)}, {"act", Blank(doc.act_id)}});
   if (!doc.details.empty()) b.Plain(doc.details, kBody, Align::kLeft, 0, 8);

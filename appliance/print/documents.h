@@ -110,6 +110,7 @@ struct SourceFileRow {
   std::string directory;
   std::string file_name;
   uint64_t size_bytes = 0;  // printed in MB
+  bool size_known = true;   // false: the act gave no size (sha256sum list); printed blank
   std::string language;
   std::string language_version;
   std::string framework;
@@ -124,6 +125,7 @@ struct LibraryRow {
   std::string directory;
   std::string name;
   uint64_t size_bytes = 0;
+  bool size_known = true;
   std::string language;
   std::string library_version;
   std::string sha256;
@@ -172,6 +174,7 @@ struct Refusal {
   std::string depositor;
   std::string software_name;
   std::vector<Reason> reasons;
+  std::string reason_text;  // the decision's recorded wording (clauses and the clerk's words), may be empty
   std::vector<Evidence> evidence;
   SignatureBlock operator_signer;
   VerificationLine verification;
@@ -207,8 +210,10 @@ struct HalfYearReport {
     std::string act_id;
     std::string owner;
     std::string software_name;
-    std::string event;  // accepted / refused / returned / destroyed
+    std::string event;  // accepted / refused / returned / destroyed / applications / issues / overdue /
+                        // completed_late (translated), or free text
     std::string date;
+    std::string detail;  // number, reason, reference
   };
   int year = 0;
   int half = 1;  // 1 or 2
@@ -220,7 +225,7 @@ struct HalfYearReport {
 
 /// Notice to the authorized body (acceptance, return, destruction).
 struct Notice {
-  enum class Kind { kAccepted, kReturned, kDestroyed, kRefused };
+  enum class Kind { kAccepted, kReturned, kDestroyed, kRefused, kIssued, kHalfYearReport, kInformation };
   Kind kind = Kind::kAccepted;
   std::string date;
   std::string number;

@@ -1,0 +1,761 @@
+// Appliance: printing and paper verification (appliance_print.h). Every
+// document is rebuilt from the store's records at print time; the
+// verification line's values are the ones `VerifyAct` recomputes.
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "appliance/appliance.h"
+#include "appliance/civil_time.h"
+#include "appliance/lifecycle/calendar_store.h"
+#include "appliance/lifecycle/lifecycle_json.h"
+#include "appliance/lifecycle/lifecycle_report.h"
+#include "appliance/lifecycle/lifecycle_service.h"
+#include "appliance/manifest_parser.h"
+#include "appliance/print/document_adapters.h"
+#include "appliance/print/document_renderer.h"
+#include "appliance/sha256_digest.h"
+#include "crypto/hash.h"
+#include "hardware/printer.h"
+
+namespace qoima::appliance {
+namespace {
+
+using nlohmann::json;
+using storage::Database;
+using storage::Statement;
+namespace lc = lifecycle;
+
+constexpr std::string_view kPrinterQueueKey = "printer.queue";
+constexpr std::string_view kPrinterServerKey = "printer.server";
+constexpr std::string_view kPrinterCopiesKey = "printer.copies";
+/// Longest queue / server name accepted in the settings.
+constexpr size_t kMaxPrinterSettingBytes = 256;
+/// Longest document id accepted from a caller.
+constexpr size_t kMaxDocumentIdBytes = 128;
+
+bool Allowed(Role role, DocumentKind kind) {
+  switch (role) {
+    case Role::kAuditor: return true;
+    case Role::kClerk:
+      return kind == DocumentKind::kAct || kind == DocumentKind::kApplication || kind == DocumentKind::kJournal ||
+             kind == DocumentKind::kNda || kind == DocumentKind::kRefusal;
+    case Role::kSecurityOfficer:
+      return kind == DocumentKind::kAct || kind == DocumentKind::kReturn || kind == DocumentKind::kDestruction ||
+             kind == DocumentKind::kReport || kind == DocumentKind::kNotice;
+    case Role::kAdmin: return false;
+  }
+  return false;
+}
+
+std::string DocObject(const DocumentRef& ref) { return std::string(DocumentKindName(ref.kind)) + ":" + ref.id; }
+
+std::string Hex(const std::vector<uint8_t>& b) { return crypto::Hex(std::span<const uint8_t>(b.data(), b.size())); }
+
+/// Parses a decimal id ("17"), optionally after `prefix` ("A-17").
+std::optional<int64_t> NumericId(std::string_view id, std::string_view prefix) {
+  if (!prefix.empty() && id.substr(0, prefix.size()) == prefix) id.remove_prefix(prefix.size());
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::stoll(std::string(id));
+}
+
+std::string SafeStem(std::string s) {
+  for (char& c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  return s;
+}
+
+/// Everything the builders read; borrowed from the Appliance for one call.
+struct PrintContext {
+  storage::Store& store;
+  std::string fingerprint;
+  int64_t now_unix = 0;
+  bool record = true;  // may a missing acts row / checkpoint be recorded (printing) or not (verifying)
+  Database& db() { return store.db(); }
+};
+
+/// The newest signed checkpoint, signing one when the log has none.
+Result<storage::AuditCheckpoint> LatestCheckpoint(PrintContext& ctx) {
+  QOIMA_ASSIGN_OR_RETURN(auto cp, ctx.store.audit().LatestCheckpoint());
+  if (cp) return *cp;
+  return ctx.store.SignCheckpoint();
+}
+
+/// A document the builders produced: renderable struct + its verification line.
+struct Built {
+  std::string title;
+  std::string stem;
+  std::optional<print::VerificationLine> verification;
+  std::function<Result<std::string>(const print::DocumentRenderer&)> render;
+};
+
+template <typename Doc>
+std::function<Result<std::string>(const print::DocumentRenderer&)> Renders(Doc doc) {
+  return [d = std::move(doc)](const print::DocumentRenderer& r) { return r.Render(d); };
+}
+
+std::string FullName(Database& db, int64_t user_id) {
+  auto st =
+      db.Prepare("SELECT surname || ' ' || given_name || coalesce(' ' || patronymic, '') FROM users WHERE id = ?");
+  if (!st.ok()) return "";
+  st->Bind(1, user_id);
+  auto row = st->Step();
+  return row.ok() && *row ? st->ColumnText(0) : "";
+}
+
+/// The acts row for a printed document other than the acceptance act: the
+/// checkpoint printed the first time is kept so every reprint carries the
+/// same values. Creates it when printing; NotFound when only verifying.
+Result<std::pair<uint64_t, std::string>> RecordedCheckpoint(PrintContext& ctx, std::string_view kind,
+                                                            const std::string& number,
+                                                            std::optional<int64_t> application_id,
+                                                            std::optional<int64_t> deposit_id,
+                                                            std::string_view template_id) {
+  QOIMA_ASSIGN_OR_RETURN(Statement sel,
+                         ctx.db().Prepare("SELECT checkpoint_size, checkpoint_root FROM acts WHERE number = ?"));
+  sel.Bind(1, number);
+  QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
+  if (row && !sel.ColumnIsNull(0))
+    return std::make_pair(static_cast<uint64_t>(sel.ColumnInt(0)), Hex(sel.ColumnBlob(1)));
+  sel.Reset();
+  if (!ctx.record) return Status::NotFound("document " + number + " was never printed on this appliance");
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  QOIMA_ASSIGN_OR_RETURN(Statement ins,
+                         ctx.db().Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, act_date, "
+                                          "template_id, checkpoint_size, checkpoint_root, created_at) VALUES "
+                                          "(?,?,?,?,?,?,?,?,?)"));
+  ins.Bind(1, kind).Bind(2, number).BindOptional(3, application_id).BindOptional(4, deposit_id);
+  ins.Bind(5, FormatDay(LocalDateOf(ctx.now_unix))).Bind(6, template_id);
+  ins.Bind(7, static_cast<int64_t>(cp.tree_size)).BindBlob(8, cp.root).Bind(9, FormatUtc(ctx.now_unix));
+  QOIMA_RETURN_IF_ERROR(ins.Run());
+  return std::make_pair(cp.tree_size, crypto::Hex(cp.root));
+}
+
+// ---- acceptance act -------------------------------------------------------------
+
+Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
+  auto deposit_number = NumericId(id, "A-");
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         ctx.db().Prepare("SELECT a.id, a.number, a.deposit_id, a.act_date, coalesce(a.city, ''), "
+                                          "a.manifest_json, a.checkpoint_size, a.checkpoint_root, "
+                                          "ap.architecture_code, ap.applicant, a.application_id FROM acts a JOIN "
+                                          "applications ap ON ap.id = a.application_id WHERE a.kind = 'acceptance' "
+                                          "AND (a.number = ? OR a.deposit_id = ?)"));
+  st.Bind(1, id).Bind(2, deposit_number.value_or(-1));
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no acceptance act '" + id + "' (give the act number A-N or the deposit id)");
+  const int64_t act_row = st.ColumnInt(0);
+  const std::string number = st.ColumnText(1);
+  const int64_t deposit_id = st.ColumnInt(2);
+  const std::string act_date = st.ColumnText(3), city = st.ColumnText(4), manifest_json = st.ColumnText(5);
+  std::optional<std::pair<uint64_t, std::string>> checkpoint;
+  if (!st.ColumnIsNull(6)) checkpoint = std::make_pair(static_cast<uint64_t>(st.ColumnInt(6)), Hex(st.ColumnBlob(7)));
+  const std::string code = st.ColumnText(8), applicant = st.ColumnText(9);
+  const int64_t app_id = st.ColumnInt(10);
+  st.Reset();
+
+  ManifestParseOptions po;
+  po.now_unix = ctx.now_unix;
+  po.expected_application = code;
+  auto manifest = ParseManifest(manifest_json, "act " + number + " manifest", po);
+  if (!manifest.ok()) return manifest.status().WithContext("act " + number);
+  ActDocument act = ActFromManifest(*manifest);
+  act.date = act_date;
+  if (!city.empty()) act.city = city;
+  act.transferring.organization = applicant;
+  act.device_fingerprint = ctx.fingerprint;
+  act.deposit_id = deposit_id;
+  QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, ctx.store.GetDeposit(deposit_id));
+  act.deposit_root = Hex(dep.manifest_sha256);
+
+  // The manifest digest the clerk checked: the accept decision's evidence
+  // (a held intake accepted against a corrected act records the re-check).
+  QOIMA_ASSIGN_OR_RETURN(Statement dec,
+                         ctx.db().Prepare("SELECT evidence_json, decided_by FROM decisions WHERE "
+                                          "deposit_id = ? AND kind = 'accept' ORDER BY id DESC LIMIT 1"));
+  dec.Bind(1, deposit_id);
+  QOIMA_ASSIGN_OR_RETURN(bool has_decision, dec.Step());
+  if (!has_decision)
+    return Status::Corrupt("act " + number + ": deposit " + std::to_string(deposit_id) + " has no accept decision");
+  json evidence = json::parse(dec.ColumnText(0), nullptr, false);
+  const int64_t decided_by = dec.ColumnInt(1);
+  dec.Reset();
+  if (evidence.is_object()) {
+    act.manifest_digest = evidence.value("recheck_manifest_sha256", evidence.value("manifest_sha256", ""));
+    for (const auto& m : evidence.value("media", json::array()))
+      if (m.is_object())
+        act.copies.push_back(m.value("disc", "") + " (" + m.value("copy", "") + "): " + m.value("summary", ""));
+  }
+  act.accepting.full_name = FullName(ctx.db(), decided_by);
+
+  if (!checkpoint) {
+    // Accepted from hold: the checkpoint is signed after the decision commits.
+    if (!ctx.record) return Status::NotFound("act " + number + " was never printed on this appliance");
+    QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+    QOIMA_ASSIGN_OR_RETURN(Statement up, ctx.db().Prepare("UPDATE acts SET checkpoint_size = ?, checkpoint_root = ? "
+                                                          "WHERE id = ? AND checkpoint_size IS NULL"));
+    up.Bind(1, static_cast<int64_t>(cp.tree_size)).BindBlob(2, cp.root).Bind(3, act_row);
+    QOIMA_RETURN_IF_ERROR(up.Run());
+    checkpoint = std::make_pair(cp.tree_size, crypto::Hex(cp.root));
+  }
+  act.audit_checkpoint = "size " + std::to_string(checkpoint->first) + " root " + checkpoint->second;
+  (void)app_id;
+  QOIMA_ASSIGN_OR_RETURN(print::AcceptanceAct doc, print::ToAcceptanceAct(act, number));
+  Built b;
+  b.title = "act " + number;
+  b.stem = "act-" + number;
+  b.verification = doc.verification;
+  b.render = Renders(std::move(doc));
+  return b;
+}
+
+// ---- refusal ----------------------------------------------------------------------
+
+Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
+  auto intake_id = NumericId(id, "R-");
+  if (!intake_id) return Status::InvalidArgument("refusal id '" + id + "': give the intake id (5) or R-5");
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         ctx.db().Prepare("SELECT i.state, i.manifest_sha256, d.reason_text, d.evidence_json, "
+                                          "d.decided_at, d.decided_by, ap.applicant, ap.software_name, ap.id, "
+                                          "d.refusal_reason FROM intakes i JOIN applications ap ON ap.id = "
+                                          "i.application_id LEFT JOIN decisions d ON d.id = i.decision_id WHERE i.id "
+                                          "= ?"));
+  st.Bind(1, *intake_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no intake " + std::to_string(*intake_id));
+  if (st.ColumnText(0) != "refused")
+    return Status::FailedPrecondition("intake " + std::to_string(*intake_id) + " is " + st.ColumnText(0) +
+                                      ", not refused: there is no refusal to print");
+  print::RefusalRecord rec;
+  rec.act_id = "R-" + std::to_string(*intake_id);
+  const std::string manifest_sha = st.ColumnText(1);
+  rec.reason_text = st.ColumnText(2);
+  const std::string evidence_text = st.ColumnText(3);
+  rec.evidence = json::parse(evidence_text, nullptr, false);
+  rec.date = st.ColumnText(4).substr(0, 10);
+  const int64_t decided_by = st.ColumnInt(5);
+  rec.depositor = st.ColumnText(6);
+  rec.software_name = st.ColumnText(7);
+  const int64_t app_id = st.ColumnInt(8);
+  rec.reasons = print::ReasonsFromText(rec.reason_text);
+  if (rec.reasons.empty() && !st.ColumnIsNull(9)) rec.reasons.push_back(static_cast<RefusalReason>(st.ColumnInt(9)));
+  st.Reset();
+  rec.decided_by = FullName(ctx.db(), decided_by);
+  QOIMA_ASSIGN_OR_RETURN(
+      auto cp, RecordedCheckpoint(ctx, "refusal", rec.act_id, app_id, std::nullopt, print::TemplateSet::kDefaultId));
+  rec.verification = {rec.act_id, Sha256Hex(evidence_text), manifest_sha, cp.first, cp.second, ctx.fingerprint};
+  print::Refusal doc = print::ToRefusal(rec);
+  Built b;
+  b.title = "refusal " + rec.act_id;
+  b.stem = "refusal-" + rec.act_id;
+  b.verification = rec.verification;
+  b.render = Renders(std::move(doc));
+  return b;
+}
+
+// ---- return act -------------------------------------------------------------------
+
+Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
+  auto case_id = NumericId(id, "RET-");
+  if (!case_id) return Status::InvalidArgument("return id '" + id + "': give the return case id (3) or RET-3");
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         ctx.db().Prepare("SELECT c.kind, c.received_on, c.reference, c.state, "
+                                          "coalesce(c.done_on, ''), coalesce(c.result_ref, ''), o.id, o.name, "
+                                          "coalesce(o.architecture_code, '') FROM lifecycle_cases c JOIN "
+                                          "informatization_objects o ON o.id = c.object_id WHERE c.id = ?"));
+  st.Bind(1, *case_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no lifecycle case " + std::to_string(*case_id));
+  if (st.ColumnText(0) != "return")
+    return Status::FailedPrecondition("case " + std::to_string(*case_id) + " is a " + st.ColumnText(0) +
+                                      " case, not a return");
+  print::ReturnRecord rec;
+  rec.act_id = "RET-" + std::to_string(*case_id);
+  rec.reason = st.ColumnText(2) + " (" + st.ColumnText(1) + ")";
+  if (!st.ColumnText(5).empty()) rec.reason += "; " + st.ColumnText(5);
+  rec.date = st.ColumnText(3) == "done" ? st.ColumnText(4) : FormatDay(LocalDateOf(ctx.now_unix));
+  const int64_t object_id = st.ColumnInt(6);
+  rec.software_name = st.ColumnText(7);
+  const std::string code = st.ColumnText(8);
+  st.Reset();
+  QOIMA_ASSIGN_OR_RETURN(Statement owner, ctx.db().Prepare("SELECT applicant, id FROM applications WHERE object_id = "
+                                                           "? ORDER BY id DESC LIMIT 1"));
+  owner.Bind(1, object_id);
+  QOIMA_ASSIGN_OR_RETURN(bool has_owner, owner.Step());
+  std::optional<int64_t> app_id;
+  if (has_owner) {
+    rec.owner = owner.ColumnText(0);
+    app_id = owner.ColumnInt(1);
+  }
+  owner.Reset();
+  QOIMA_ASSIGN_OR_RETURN(Statement deps, ctx.db().Prepare("SELECT id FROM deposits WHERE object_id = ? AND state = "
+                                                          "'committed' ORDER BY version_no"));
+  deps.Bind(1, object_id);
+  std::vector<int64_t> deposit_ids;
+  while (true) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, deps.Step());
+    if (!more) break;
+    deposit_ids.push_back(deps.ColumnInt(0));
+  }
+  deps.Reset();
+  if (deposit_ids.empty()) return Status::FailedPrecondition("object " + code + " has no stored version to return");
+  storage::DepositInfo latest;
+  for (int64_t d : deposit_ids) {
+    QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo info, ctx.store.GetDeposit(d));
+    QOIMA_ASSIGN_OR_RETURN(auto files, ctx.store.ListFiles(d));
+    print::ReturnedVersion v;
+    v.version_no = static_cast<int>(info.version_no);
+    v.label = info.version_label;
+    for (const auto& f : files) {
+      std::string modified;
+      if (f.mtime) modified = FormatDay(LocalDateOf(*f.mtime));
+      v.files.push_back({f.display_path, f.size, crypto::Hex(f.sha256), modified, f.category});
+    }
+    rec.versions.push_back(std::move(v));
+    latest = std::move(info);
+  }
+  // The manifest digest of the latest version's acceptance, when it has one.
+  std::string manifest_digest = Hex(latest.manifest_sha256);
+  QOIMA_ASSIGN_OR_RETURN(Statement dec, ctx.db().Prepare("SELECT evidence_json FROM decisions WHERE deposit_id = ? "
+                                                         "AND kind = 'accept' ORDER BY id DESC LIMIT 1"));
+  dec.Bind(1, latest.id);
+  QOIMA_ASSIGN_OR_RETURN(bool has_decision, dec.Step());
+  if (has_decision) {
+    json ev = json::parse(dec.ColumnText(0), nullptr, false);
+    if (ev.is_object())
+      manifest_digest = ev.value("recheck_manifest_sha256", ev.value("manifest_sha256", manifest_digest));
+  }
+  dec.Reset();
+  QOIMA_ASSIGN_OR_RETURN(
+      auto cp, RecordedCheckpoint(ctx, "return", rec.act_id, app_id, latest.id, print::TemplateSet::kDefaultId));
+  rec.verification = {rec.act_id, Hex(latest.manifest_sha256), manifest_digest, cp.first, cp.second, ctx.fingerprint};
+  Built b;
+  b.title = "return act " + rec.act_id;
+  b.stem = "return-" + rec.act_id;
+  b.verification = rec.verification;
+  b.render = Renders(print::ToReturnAct(rec));
+  return b;
+}
+
+// ---- destruction act ------------------------------------------------------------
+
+Result<Built> BuildDestruction(PrintContext& ctx, const std::string& id) {
+  auto case_id = NumericId(id, "");
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         ctx.db().Prepare("SELECT number, manifest_json FROM acts WHERE kind = 'destruction' AND "
+                                          "(number = ? OR number = (SELECT result_ref FROM lifecycle_cases WHERE id "
+                                          "= ? AND kind = 'destroy'))"));
+  st.Bind(1, id).Bind(2, case_id.value_or(-1));
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no destruction act '" + id + "' (give the act number or the case id)");
+  const std::string number = st.ColumnText(0), text = st.ColumnText(1);
+  st.Reset();
+  QOIMA_ASSIGN_OR_RETURN(lc::DestructionActData data, print::DestructionActFromJson(text));
+  if (data.checkpoint_tree_size == 0)
+    return Status::FailedPrecondition("destruction " + number + " is not finished (no audit checkpoint yet)");
+  std::string manifest = Sha256Hex(text);
+  if (!data.versions.empty() && data.versions.back().manifest_hex.size() == print::kSha256HexLength)
+    manifest = data.versions.back().manifest_hex;
+  print::VerificationLine v{
+      number,
+      Sha256Hex(text),
+      manifest,
+      data.checkpoint_tree_size,
+      data.checkpoint_root_hex,
+      data.checkpoint_key_fingerprint.empty() ? ctx.fingerprint : data.checkpoint_key_fingerprint};
+  Built b;
+  b.title = "destruction act " + number;
+  b.stem = "destruction-" + number;
+  b.verification = v;
+  b.render = Renders(print::ToDestructionAct(data, v));
+  return b;
+}
+
+// ---- half-year report ---------------------------------------------------------------
+
+Result<std::pair<int, int>> ParseHalfYear(std::string_view id) {
+  // "2026 H1", "2026-H1", "2026/1", "HY-2026-H1"
+  if (id.substr(0, 3) == "HY-") id.remove_prefix(3);
+  if (id.size() < 6) return Status::InvalidArgument("report '" + std::string(id) + "': give YEAR H1 or YEAR H2");
+  std::string_view year = id.substr(0, 4), rest = id.substr(4);
+  while (!rest.empty() && (rest[0] == ' ' || rest[0] == '-' || rest[0] == '/')) rest.remove_prefix(1);
+  if (!rest.empty() && (rest[0] == 'H' || rest[0] == 'h')) rest.remove_prefix(1);
+  if (year.find_first_not_of("0123456789") != std::string_view::npos || (rest != "1" && rest != "2"))
+    return Status::InvalidArgument("report '" + std::string(id) + "': give YEAR H1 or YEAR H2");
+  return std::make_pair(std::stoi(std::string(year)), rest == "1" ? 1 : 2);
+}
+
+Result<lc::CivilDate> Today(const PrintContext& ctx) {
+  return lc::CivilDate::Parse(FormatDay(LocalDateOf(ctx.now_unix)));
+}
+
+Result<Built> BuildReport(PrintContext& ctx, const std::string& id) {
+  QOIMA_ASSIGN_OR_RETURN(auto period, ParseHalfYear(id));
+  QOIMA_ASSIGN_OR_RETURN(lc::WorkingCalendar cal, lc::LoadCalendar(ctx.db()));
+  QOIMA_ASSIGN_OR_RETURN(lc::CivilDate today, Today(ctx));
+  lc::FixedLifecycleClock clock(today);
+  lc::LifecycleService svc(ctx.store, cal, clock);
+  QOIMA_ASSIGN_OR_RETURN(lc::HalfYearReport report,
+                         lc::BuildHalfYearReport(ctx.db(), svc, cal, period.first, period.second, today));
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  const std::string act_id = "HY-" + std::to_string(period.first) + "-H" + std::to_string(period.second);
+  const std::string digest = Sha256Hex(lc::ToJson(report).dump());
+  print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
+  Built b;
+  b.title = "half-year report " + act_id;
+  b.stem = "report-" + act_id;
+  b.verification = v;
+  b.render = Renders(print::ToHalfYearReport(report, "", v));
+  return b;
+}
+
+// ---- notice -------------------------------------------------------------------------
+
+Result<Built> BuildNotice(PrintContext& ctx, const std::string& id) {
+  auto notice_id = NumericId(id, "N-");
+  if (!notice_id) return Status::InvalidArgument("notice id '" + id + "': give the notice number (7) or N-7");
+  QOIMA_ASSIGN_OR_RETURN(lc::WorkingCalendar cal, lc::LoadCalendar(ctx.db()));
+  QOIMA_ASSIGN_OR_RETURN(lc::CivilDate today, Today(ctx));
+  lc::FixedLifecycleClock clock(today);
+  lc::LifecycleService svc(ctx.store, cal, clock);
+  QOIMA_ASSIGN_OR_RETURN(auto notices, svc.Notices());
+  const lc::NoticeInfo* found = nullptr;
+  for (const auto& n : notices)
+    if (n.id == *notice_id) found = &n;
+  if (!found) return Status::NotFound("no notice " + std::to_string(*notice_id) + " in the notices register");
+  QOIMA_ASSIGN_OR_RETURN(Statement st, ctx.db().Prepare("SELECT coalesce(body_json, ''), created_at FROM notices "
+                                                        "WHERE id = ?"));
+  st.Bind(1, *notice_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no notice " + std::to_string(*notice_id));
+  const std::string body_text = st.ColumnText(0), created = st.ColumnText(1);
+  st.Reset();
+  json body = body_text.empty() ? json() : json::parse(body_text, nullptr, false);
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  const std::string act_id = "N-" + std::to_string(*notice_id);
+  json canonical = {{"notice", lc::ToJson(*found)}, {"body", body_text}, {"created_at", created}};
+  const std::string digest = Sha256Hex(canonical.dump());
+  print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
+  QOIMA_ASSIGN_OR_RETURN(print::Notice doc, print::ToNotice(*found, body, created.substr(0, 10), v));
+  Built b;
+  b.title = "notice " + act_id;
+  b.stem = "notice-" + act_id;
+  b.verification = v;
+  b.render = Renders(std::move(doc));
+  return b;
+}
+
+// ---- NDA ------------------------------------------------------------------------------
+
+Result<NdaRecord> LoadNda(Database& db, std::string_view code) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT n.owner_representative, n.owner_authority, "
+                                                  "n.operator_representative, n.signed_on, n.signed_by_owner, "
+                                                  "n.signed_by_operator FROM ndas n JOIN applications a ON a.id = "
+                                                  "n.application_id WHERE a.architecture_code = ? ORDER BY n.id DESC "
+                                                  "LIMIT 1"));
+  st.Bind(1, code);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no NDA recorded for application '" + std::string(code) + "'");
+  NdaRecord n;
+  n.owner_representative = st.ColumnText(0);
+  n.owner_authority = st.ColumnText(1);
+  n.operator_representative = st.ColumnText(2);
+  n.signed_date = st.ColumnText(3);
+  n.signed_by_owner = st.ColumnInt(4) != 0;
+  n.signed_by_operator = st.ColumnInt(5) != 0;
+  return n;
+}
+
+Result<std::vector<JournalEntry>> SelectJournal(const std::vector<JournalEntry>& all, std::string_view id) {
+  if (id.empty() || id == "all") return all;
+  int64_t from = 0, to = 0;
+  size_t dash = id.find('-');
+  auto a = NumericId(id.substr(0, dash), "");
+  auto b = dash == std::string_view::npos ? a : NumericId(id.substr(dash + 1), "");
+  if (!a || !b || *a > *b)
+    return Status::InvalidArgument("journal '" + std::string(id) + "': give all, an entry number N or a range N-M");
+  from = *a;
+  to = *b;
+  std::vector<JournalEntry> out;
+  for (const auto& e : all)
+    if (e.number >= from && e.number <= to) out.push_back(e);
+  if (out.empty()) return Status::NotFound("the journal has no entries " + std::string(id));
+  return out;
+}
+
+Result<PrinterSettings> LoadPrinterSettings(Database& db) {
+  PrinterSettings s;
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT key, value FROM store_meta WHERE key IN (?,?,?)"));
+  st.Bind(1, kPrinterQueueKey).Bind(2, kPrinterServerKey).Bind(3, kPrinterCopiesKey);
+  while (true) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const std::string key = st.ColumnText(0), value = st.ColumnText(1);
+    if (key == kPrinterQueueKey) s.queue = value;
+    if (key == kPrinterServerKey) s.server = value;
+    if (key == kPrinterCopiesKey) s.copies = std::atoi(value.c_str());
+  }
+  if (s.copies < 1 || s.copies > hardware::kMaxCopies) s.copies = 2;
+  return s;
+}
+
+Status CheckPrinterSetting(std::string_view what, std::string_view value) {
+  if (value.size() > kMaxPrinterSettingBytes)
+    return Status::InvalidArgument(std::string(what) + " is longer than " + std::to_string(kMaxPrinterSettingBytes) +
+                                   " bytes");
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) return Status::InvalidArgument(std::string(what) + " contains a control character");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view DocumentKindName(DocumentKind kind) {
+  switch (kind) {
+    case DocumentKind::kAct: return "act";
+    case DocumentKind::kApplication: return "application";
+    case DocumentKind::kJournal: return "journal";
+    case DocumentKind::kNda: return "nda";
+    case DocumentKind::kRefusal: return "refusal";
+    case DocumentKind::kReturn: return "return";
+    case DocumentKind::kDestruction: return "destruction";
+    case DocumentKind::kReport: return "report";
+    case DocumentKind::kNotice: return "notice";
+  }
+  return "?";
+}
+
+std::optional<DocumentKind> ParseDocumentKind(std::string_view name) {
+  for (DocumentKind k : kAllDocumentKinds)
+    if (DocumentKindName(k) == name) return k;
+  return std::nullopt;
+}
+
+Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const DocumentRef& ref,
+                                                  const PrintOptions& options) {
+  const std::string object = DocObject(ref);
+  if (!Allowed(actor.role, ref.kind)) {
+    Status s = Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) +
+                                        ") may not print " + std::string(DocumentKindName(ref.kind)) + " documents");
+    (void)Audit(actor, "document.render", object, "denied", s.message());
+    return s;
+  }
+  auto fail = [&](Status s) {
+    (void)Audit(actor, "document.render", object, "failure", s.message());
+    return s;
+  };
+  if (ref.id.size() > kMaxDocumentIdBytes) return fail(Status::InvalidArgument("document id is too long"));
+  if (options.languages.empty()) return fail(Status::InvalidArgument("no language chosen"));
+  auto templates = print::TemplateSet::Builtin(options.template_id.empty() ? print::TemplateSet::kDefaultId
+                                                                           : std::string_view(options.template_id));
+  if (!templates.ok()) return fail(templates.status());
+
+  PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), true};
+  Result<Built> built = Status::Internal("unhandled document kind");
+  switch (ref.kind) {
+    case DocumentKind::kAct: built = BuildAct(ctx, ref.id); break;
+    case DocumentKind::kRefusal: built = BuildRefusal(ctx, ref.id); break;
+    case DocumentKind::kReturn: built = BuildReturn(ctx, ref.id); break;
+    case DocumentKind::kDestruction: built = BuildDestruction(ctx, ref.id); break;
+    case DocumentKind::kReport: built = BuildReport(ctx, ref.id); break;
+    case DocumentKind::kNotice: built = BuildNotice(ctx, ref.id); break;
+    case DocumentKind::kApplication: {
+      auto app = GetApplication(actor, ref.id);
+      if (!app.ok()) {
+        built = app.status();
+        break;
+      }
+      Built b;
+      b.title = "application " + ref.id;
+      b.stem = "application-" + ref.id;
+      b.render = Renders(print::ToApplicationForm(*app));
+      built = std::move(b);
+      break;
+    }
+    case DocumentKind::kNda: {
+      auto app = GetApplication(actor, ref.id);
+      if (!app.ok()) {
+        built = app.status();
+        break;
+      }
+      auto nda = LoadNda(store_->db(), ref.id);
+      if (!nda.ok()) {
+        built = nda.status();
+        break;
+      }
+      Built b;
+      b.title = "NDA " + ref.id;
+      b.stem = "nda-" + ref.id;
+      b.render = Renders(print::ToNda(*app, *nda));
+      built = std::move(b);
+      break;
+    }
+    case DocumentKind::kJournal: {
+      auto all = Journal(actor);
+      if (!all.ok()) {
+        built = all.status();
+        break;
+      }
+      auto rows = SelectJournal(*all, ref.id);
+      if (!rows.ok()) {
+        built = rows.status();
+        break;
+      }
+      Built b;
+      b.title = "journal " + (ref.id.empty() ? std::string("all") : ref.id);
+      b.stem = "journal-" + (ref.id.empty() ? std::string("all") : ref.id);
+      b.render = Renders(print::ToJournalPage(*rows));
+      built = std::move(b);
+      break;
+    }
+  }
+  if (!built.ok()) return fail(built.status().WithContext("print " + object));
+  print::DocumentRenderer renderer(std::move(*templates), options.languages);
+  auto pdf = built->render(renderer);
+  if (!pdf.ok()) return fail(pdf.status().WithContext("render " + object));
+  PrintedDocument out;
+  out.ref = ref;
+  out.title = built->title;
+  out.file_stem = SafeStem(built->stem);
+  out.pdf = std::move(*pdf);
+  out.pdf_sha256 = Sha256Hex(out.pdf);
+  out.verification = built->verification;
+  std::string langs;
+  for (auto l : options.languages) langs += (langs.empty() ? "" : "+") + std::string(print::LanguageCode(l));
+  QOIMA_RETURN_IF_ERROR(
+      Audit(actor, "document.render", object, "success",
+            out.title + " (" + langs + "), PDF SHA-256 " + out.pdf_sha256 +
+                (out.verification ? "; " + print::EncodeVerificationPayload(*out.verification) : std::string())));
+  return out;
+}
+
+Result<print::PrintOutcome> Appliance::PrintDocument(const Actor& actor, const PrintedDocument& doc,
+                                                     const std::string& save_path, const PrintTarget& target) {
+  const std::string object = DocObject(doc.ref);
+  if (!Allowed(actor.role, doc.ref.kind)) {
+    Status s =
+        Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) +
+                                 ") may not print " + std::string(DocumentKindName(doc.ref.kind)) + " documents");
+    (void)Audit(actor, "document.print", object, "denied", s.message());
+    return s;
+  }
+  QOIMA_ASSIGN_OR_RETURN(PrinterSettings settings, LoadPrinterSettings(store_->db()));
+  if (!target.queue.empty()) settings.queue = target.queue;
+  if (!target.server.empty()) settings.server = target.server;
+  if (target.copies > 0) settings.copies = target.copies;
+  std::unique_ptr<hardware::CupsPrinter> cups;
+  if (!settings.queue.empty())
+    cups = std::make_unique<hardware::CupsPrinter>(
+        hardware::CupsConfig{settings.queue, settings.server, std::chrono::minutes(3), std::chrono::milliseconds(200)});
+  print::ActPrinter printer(cups.get());
+  auto outcome = printer.SaveAndPrint(doc.pdf, save_path, doc.title, settings.copies);
+  if (!outcome.ok()) {
+    (void)Audit(actor, "document.print", object, "failure", outcome.status().message());
+    return outcome.status();
+  }
+  if (outcome->printed.ok()) {
+    QOIMA_RETURN_IF_ERROR(Audit(actor, "document.print", object, "success",
+                                doc.title + ": job " + outcome->job.job_id + " on " + outcome->job.queue + ", " +
+                                    std::to_string(settings.copies) + " copies, PDF SHA-256 " + doc.pdf_sha256));
+  } else {
+    QOIMA_RETURN_IF_ERROR(Audit(actor, "document.print", object, "failure",
+                                doc.title + " saved to " + save_path + ", not printed: " + outcome->printed.message()));
+  }
+  return outcome;
+}
+
+Result<PrinterSettings> Appliance::GetPrinterSettings(const Actor& actor) {
+  if (!RoleHas(actor.role, Permission::kSystemSetup) && !RoleHas(actor.role, Permission::kActPrint)) {
+    return Check(actor, Permission::kActPrint, "printer.show", "printer");
+  }
+  return LoadPrinterSettings(store_->db());
+}
+
+Status Appliance::SetPrinterSettings(const Actor& actor, const PrinterSettings& settings) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kSystemSetup, "printer.set", "printer"));
+  auto fail = [&](Status s) {
+    (void)Audit(actor, "printer.set", "printer", "failure", s.message());
+    return s;
+  };
+  if (Status s = CheckPrinterSetting("printer queue", settings.queue); !s.ok()) return fail(s);
+  if (Status s = CheckPrinterSetting("print server", settings.server); !s.ok()) return fail(s);
+  if (settings.copies < 1 || settings.copies > hardware::kMaxCopies)
+    return fail(Status::InvalidArgument("copies must be 1.." + std::to_string(hardware::kMaxCopies)));
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(store_->db()));
+  QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("INSERT OR REPLACE INTO store_meta(key, value) VALUES "
+                                                            "(?, ?)"));
+  for (const auto& [key, value] : {std::pair<std::string_view, std::string>{kPrinterQueueKey, settings.queue},
+                                   {kPrinterServerKey, settings.server},
+                                   {kPrinterCopiesKey, std::to_string(settings.copies)}}) {
+    st.Bind(1, key).Bind(2, value);
+    QOIMA_RETURN_IF_ERROR(st.Run());
+  }
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "printer.set", "printer", "success",
+                              settings.queue.empty() ? std::string("no printer")
+                                                     : "queue " + settings.queue +
+                                                           (settings.server.empty() ? "" : " on " + settings.server) +
+                                                           ", " + std::to_string(settings.copies) + " copies"));
+  return tx.Commit();
+}
+
+Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_view payload) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadRecords, "act.verify", "act"));
+  auto paper = print::ParseVerificationPayload(payload);
+  if (!paper.ok()) {
+    (void)Audit(actor, "act.verify", "act", "failure", paper.status().message());
+    return paper.status();
+  }
+  const std::string object = "act:" + paper->act_id;
+  auto fail = [&](Status s) {
+    (void)Audit(actor, "act.verify", object, "failure", s.message());
+    return s;
+  };
+  // The checkpoint must be one of this log's: a prefix the log still has.
+  QOIMA_ASSIGN_OR_RETURN(uint64_t size, store_->audit().Size());
+  if (paper->checkpoint_size == 0 || paper->checkpoint_size > size)
+    return fail(Status::Corrupt("audit checkpoint: paper size " + std::to_string(paper->checkpoint_size) +
+                                ", but the audit log holds " + std::to_string(size) + " entries"));
+  QOIMA_ASSIGN_OR_RETURN(storage::Hash root_at, store_->audit().RootAt(paper->checkpoint_size));
+  if (crypto::Hex(root_at) != paper->checkpoint_root)
+    return fail(Status::Corrupt("audit checkpoint root: paper " + paper->checkpoint_root + ", audit log at size " +
+                                std::to_string(paper->checkpoint_size) + " " + crypto::Hex(root_at)));
+
+  PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), false};
+  const std::string& id = paper->act_id;
+  Result<Built> built =
+      Status::NotFound("act id '" + id + "' is not one this appliance prints (A-, R-, RET-, DESTR-, HY-, N-)");
+  std::string document;
+  if (id.rfind("A-", 0) == 0) {
+    built = BuildAct(ctx, id);
+    document = "acceptance act " + id;
+  } else if (id.rfind("RET-", 0) == 0) {
+    built = BuildReturn(ctx, id);
+    document = "return act " + id;
+  } else if (id.rfind("R-", 0) == 0) {
+    built = BuildRefusal(ctx, id);
+    document = "reasoned refusal " + id;
+  } else if (id.rfind("DESTR-", 0) == 0) {
+    built = BuildDestruction(ctx, id);
+    document = "destruction act " + id;
+  } else if (id.rfind("HY-", 0) == 0) {
+    built = BuildReport(ctx, id);
+    document = "half-year report " + id;
+  } else if (id.rfind("N-", 0) == 0) {
+    built = BuildNotice(ctx, id);
+    document = "notice " + id;
+  }
+  if (!built.ok()) return fail(built.status());
+  print::VerificationLine expected = *built->verification;
+  const bool printed_checkpoint_fixed = id.rfind("HY-", 0) != 0 && id.rfind("N-", 0) != 0;
+  if (!printed_checkpoint_fixed) {
+    // Reports and notices carry the newest checkpoint at print time: any real one is right.
+    expected.checkpoint_size = paper->checkpoint_size;
+    expected.checkpoint_root = paper->checkpoint_root;
+  }
+  if (Status s = print::CompareVerification(*paper, expected); !s.ok()) return fail(s.WithContext(document));
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "act.verify", object, "success",
+                              document + " matches the store; checkpoint " + std::to_string(paper->checkpoint_size) +
+                                  " of " + std::to_string(size)));
+  return ActVerification{expected, document, size};
+}
+
+}  // namespace qoima::appliance

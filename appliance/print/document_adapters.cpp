@@ -1,0 +1,490 @@
+#include "appliance/print/document_adapters.h"
+
+#include <algorithm>
+
+#include "appliance/item_category.h"
+
+namespace qoima::print {
+namespace {
+
+using nlohmann::json;
+namespace lc = appliance::lifecycle;
+
+bool IsHex64(std::string_view s) {
+  return s.size() == kSha256HexLength &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+PersonName FromAppliance(const appliance::PersonName& p) { return {p.surname, p.name, p.patronymic}; }
+
+OrganizationDetails ToOrganization(const appliance::Organization& o) {
+  OrganizationDetails d;
+  d.full_name = o.full_name;
+  d.subordination = o.subordination;
+  d.short_name = o.short_name;
+  d.postcode = o.postcode;
+  d.address = o.address;
+  d.phone = o.phone;
+  d.fax = o.fax;
+  d.email = o.email;
+  d.web = o.web;
+  d.contact_person = FromAppliance(o.contact);
+  return d;
+}
+
+/// Template key of a funding source (the template says "other_entities").
+std::string FundingKey(appliance::FundingSource f) {
+  if (f == appliance::FundingSource::kOtherEntitiesFunds) return "other_entities";
+  return std::string(appliance::FundingSourceName(f));
+}
+
+SignatureBlock Signer(const std::string& organization, const std::string& position, const std::string& full_name) {
+  return {organization, position, SplitFullName(full_name)};
+}
+
+Contact ToContact(const appliance::ActParty& p) {
+  Contact c;
+  c.person = SplitFullName(p.full_name);
+  c.position = p.position;
+  c.work_phone = p.work_phone;
+  c.mobile_phone = p.mobile_phone;
+  c.email = p.email;
+  return c;
+}
+
+void SplitPath(const std::string& path, std::string* dir, std::string* name) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    dir->clear();
+    *name = path;
+  } else {
+    *dir = path.substr(0, slash);
+    *name = path.substr(slash + 1);
+  }
+}
+
+}  // namespace
+
+PersonName SplitFullName(std::string_view full_name) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : full_name) {
+    if (c == ' ' || c == '\t') {
+      if (!cur.empty()) parts.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) parts.push_back(std::move(cur));
+  PersonName p;
+  if (parts.empty()) return p;
+  p.surname = parts[0];
+  if (parts.size() > 1) p.name = parts[1];
+  for (size_t i = 2; i < parts.size(); ++i) p.patronymic += (i > 2 ? " " : "") + parts[i];
+  return p;
+}
+
+Status ParseCheckpointText(std::string_view text, uint64_t* size, std::string* root_hex) {
+  // "size N root HEX"
+  constexpr std::string_view kSize = "size ", kRoot = " root ";
+  if (text.substr(0, kSize.size()) != kSize)
+    return Status::InvalidArgument("audit checkpoint '" + std::string(text) + "': expected 'size N root HEX'");
+  size_t root_at = text.find(kRoot);
+  if (root_at == std::string_view::npos)
+    return Status::InvalidArgument("audit checkpoint '" + std::string(text) + "': no root");
+  std::string_view n = text.substr(kSize.size(), root_at - kSize.size());
+  if (n.empty() || n.size() > 19 || n.find_first_not_of("0123456789") != std::string_view::npos)
+    return Status::InvalidArgument("audit checkpoint size '" + std::string(n) + "' is not a number");
+  std::string_view root = text.substr(root_at + kRoot.size());
+  if (!IsHex64(root)) return Status::InvalidArgument("audit checkpoint root '" + std::string(root) + "' is not 64 hex");
+  *size = std::stoull(std::string(n));
+  *root_hex = std::string(root);
+  return Status::Ok();
+}
+
+Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const std::string& act_id) {
+  AcceptanceAct out;
+  out.date = act.date;
+  out.city = act.city;
+  out.receiving_org = act.accepting.organization;
+  out.transferring_org = act.transferring.organization;
+  out.software_name = act.software_name + (act.software_version.empty() ? "" : " " + act.software_version);
+  out.annotation = act.annotation;
+  const std::string marking_fallback = out.software_name;
+  out.files.reserve(act.application_rows.size());
+  for (const auto& r : act.application_rows) {
+    SourceFileRow f;
+    f.disc_marking = r.disc.empty() ? marking_fallback : r.disc;
+    f.directory = r.directory;
+    f.file_name = r.file_name;
+    f.size_bytes = r.size_bytes.value_or(0);
+    f.size_known = r.size_bytes.has_value();
+    f.language = r.language;
+    f.language_version = r.language_version;
+    f.framework = r.framework;
+    f.framework_version = r.framework_version;
+    f.modified = r.modified;
+    f.sha256 = r.sha256;
+    out.files.push_back(std::move(f));
+  }
+  for (const auto& r : act.library_rows) {
+    LibraryRow l;
+    l.disc_marking = r.disc.empty() ? marking_fallback : r.disc;
+    l.directory = r.directory;
+    l.name = r.file_name;
+    l.size_bytes = r.size_bytes.value_or(0);
+    l.size_known = r.size_bytes.has_value();
+    l.language = r.language;
+    l.library_version = r.language_version;
+    l.sha256 = r.sha256;
+    out.libraries.push_back(std::move(l));
+  }
+  out.receiving_signer = Signer(act.accepting.organization, act.accepting.position, act.accepting.full_name);
+  out.transferring_signer =
+      Signer(act.transferring.organization, act.transferring.position, act.transferring.full_name);
+  out.receiving_contact = ToContact(act.accepting);
+  out.transferring_contact = ToContact(act.transferring);
+
+  VerificationLine& v = out.verification;
+  v.act_id = act_id;
+  v.deposit_root = act.deposit_root;
+  v.manifest_digest = act.manifest_digest;
+  v.key_fingerprint = act.device_fingerprint;
+  if (act.audit_checkpoint.empty())
+    return Status::FailedPrecondition("act " + act_id + " has no audit checkpoint (the deposit is not committed)");
+  QOIMA_RETURN_IF_ERROR(ParseCheckpointText(act.audit_checkpoint, &v.checkpoint_size, &v.checkpoint_root));
+  QOIMA_RETURN_IF_ERROR(ValidateVerificationLine(v).WithContext("act " + act_id));
+  return out;
+}
+
+ApplicationForm ToApplicationForm(const appliance::Application& a) {
+  ApplicationForm f;
+  f.applicant = a.applicant;
+  f.software_name = a.software_name;
+  f.portal_code = a.portal_code;
+  f.copies = a.copies;
+  for (const auto& it : a.items) {
+    ApplicationForm::Item i;
+    i.name = it.name;
+    i.paper_sheets = it.paper_sheets > 0 ? std::to_string(it.paper_sheets) : std::string();
+    i.cd_serial = it.serial_number;
+    i.size_mb = it.size_mb;
+    i.original = it.original;
+    f.items.push_back(std::move(i));
+  }
+  f.owner = ToOrganization(a.owner);
+  f.developer = ToOrganization(a.developer);
+  f.authors = a.authors;
+  f.certification = a.certification;
+  f.release_year = a.year > 0 ? std::to_string(a.year) : std::string();
+  f.version = a.version;
+  f.programming_language = a.language;
+  f.release_date = a.release_date;
+  f.annotation = a.annotation;
+  const auto& r = a.requirements;
+  f.req_cpu = r.cpu;
+  f.req_ram = r.ram;
+  f.req_disk = r.disk;
+  f.req_os = r.os;
+  f.req_video = r.video;
+  f.req_audio = r.audio;
+  f.req_extra_hardware = r.extra_hardware;
+  f.req_extra_software = r.extra_software;
+  f.req_other = r.other;
+  f.copy_protection = a.copy_protection;
+  for (auto src : a.funding) f.funding_sources.push_back(FundingKey(src));
+  f.date = a.signed_date;
+  // The head who signs Annex 1 is the owner's; the form names the person only.
+  f.signer.organization = a.owner.full_name;
+  f.signer.person = FromAppliance(a.owner.contact);
+  return f;
+}
+
+JournalPage ToJournalPage(const std::vector<appliance::JournalEntry>& entries) {
+  JournalPage page;
+  page.rows.reserve(entries.size());
+  for (const auto& e : entries) {
+    JournalRow r;
+    r.number = static_cast<int>(e.number);
+    r.application_number = e.application_number;
+    r.received_date = e.received_date;
+    r.state_body = e.state_body;
+    r.applicant = e.applicant_head;
+    r.received_by = SplitFullName(e.received_by);
+    page.rows.push_back(std::move(r));
+  }
+  return page;
+}
+
+Nda ToNda(const appliance::Application& a, const appliance::NdaRecord& nda) {
+  Nda n;
+  n.date = nda.signed_date;
+  n.city = "Астана";
+  n.owner_name = a.owner.full_name.empty() ? a.applicant : a.owner.full_name;
+  n.owner_representative = nda.owner_representative;
+  n.owner_authority = nda.owner_authority;
+  n.operator_representative = nda.operator_representative;
+  n.owner_signer = Signer(n.owner_name, "", nda.owner_representative);
+  n.operator_signer = Signer("", "", nda.operator_representative);
+  return n;
+}
+
+std::vector<appliance::RefusalReason> ReasonsFromText(std::string_view reason_text) {
+  std::vector<appliance::RefusalReason> out;
+  for (auto r : {appliance::RefusalReason::kNotInRegister, appliance::RefusalReason::kActMismatch,
+                 appliance::RefusalReason::kMediaMalfunction}) {
+    if (reason_text.find(appliance::RefusalClause(r)) != std::string_view::npos) out.push_back(r);
+  }
+  return out;
+}
+
+Refusal ToRefusal(const RefusalRecord& rec) {
+  Refusal r;
+  r.date = rec.date;
+  r.city = "Астана";
+  r.act_id = rec.act_id;
+  r.depositor = rec.depositor;
+  r.software_name = rec.software_name;
+  for (auto reason : rec.reasons) r.reasons.push_back(static_cast<Refusal::Reason>(static_cast<int>(reason)));
+  r.reason_text = rec.reason_text;
+  size_t omitted = 0;
+  auto add = [&](std::string item, std::string detail) {
+    if (r.evidence.size() >= kMaxRefusalEvidenceRows) {
+      ++omitted;
+      return;
+    }
+    r.evidence.push_back({std::move(item), std::move(detail)});
+  };
+  const json& ev = rec.evidence;
+  if (ev.is_object()) {
+    if (auto m = Str(ev, "manifest_sha256"); !m.empty()) add("manifest SHA-256", m);
+    auto media = ev.find("media");
+    if (media != ev.end() && media->is_array()) {
+      for (const auto& m : *media) {
+        if (!m.is_object()) continue;
+        const std::string where = Str(m, "disc") + " (" + Str(m, "copy") + ") " + Str(m, "device");
+        add(where, Str(m, "summary"));
+        if (auto p = m.find("medium_problems"); p != m.end() && p->is_array())
+          for (const auto& pr : *p)
+            if (pr.is_string()) add(where, pr.get<std::string>());
+        if (auto items = m.find("items"); items != m.end() && items->is_array())
+          for (const auto& it : *items) {
+            if (!it.is_object()) continue;
+            std::string detail = Str(it, "kind");
+            if (auto d = Str(it, "detail"); !d.empty()) detail += ": " + d;
+            add(Str(it, "path"), detail);
+          }
+      }
+    }
+    auto assessment = ev.find("assessment");
+    if (assessment != ev.end() && assessment->is_object()) {
+      if (auto g = assessment->find("grounds"); g != assessment->end() && g->is_array())
+        for (const auto& gr : *g)
+          if (gr.is_object()) add(Str(gr, "clause"), Str(gr, "evidence"));
+    }
+  }
+  if (omitted > 0) r.evidence.push_back({"…", std::to_string(omitted) + " more (see the audit log and the intake)"});
+  r.operator_signer = Signer("", "", rec.decided_by);
+  r.verification = rec.verification;
+  return r;
+}
+
+Result<lc::DestructionActData> DestructionActFromJson(std::string_view text) {
+  if (text.size() > kMaxDestructionActJsonBytes)
+    return Status::LimitExceeded("destruction act JSON is larger than " + std::to_string(kMaxDestructionActJsonBytes) +
+                                 " bytes");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corrupt("destruction act JSON does not parse");
+  auto date = [&](const json& o, const char* key) -> Result<lc::CivilDate> {
+    auto d = lc::CivilDate::Parse(Str(o, key));
+    if (!d.ok()) return Status::Corrupt(std::string("destruction act field ") + key + ": " + d.status().message());
+    return d;
+  };
+  lc::DestructionActData a;
+  a.act_number = Str(j, "act_number");
+  if (a.act_number.empty()) return Status::Corrupt("destruction act field act_number is missing");
+  QOIMA_ASSIGN_OR_RETURN(a.act_date, date(j, "act_date"));
+  if (auto o = j.find("object"); o != j.end() && o->is_object()) {
+    a.object.id = o->value("id", int64_t{0});
+    a.object.name = Str(*o, "name");
+    a.object.portal_code = Str(*o, "portal_code");
+    a.object.track = Str(*o, "track");
+  }
+  a.notice_reference = Str(j, "notice_reference");
+  QOIMA_ASSIGN_OR_RETURN(a.notice_received_on, date(j, "notice_received_on"));
+  QOIMA_ASSIGN_OR_RETURN(a.due_on, date(j, "due_on"));
+  a.requested_by = Str(j, "requested_by");
+  a.approved_by = Str(j, "approved_by");
+  a.performed_by = Str(j, "performed_by");
+  auto versions = j.find("versions");
+  if (versions == j.end() || !versions->is_array()) return Status::Corrupt("destruction act field versions is missing");
+  for (const auto& v : *versions) {
+    if (!v.is_object()) return Status::Corrupt("destruction act: a version is not an object");
+    lc::DestroyedVersion dv;
+    dv.version_no = v.value("version", 0);
+    dv.label = Str(v, "label");
+    dv.tier = Str(v, "tier");
+    dv.file_count = v.value("file_count", int64_t{0});
+    dv.total_bytes = v.value("total_bytes", int64_t{0});
+    dv.root_hex = Str(v, "root_sha256");
+    dv.manifest_hex = Str(v, "store_manifest_sha256");
+    if (auto files = v.find("files"); files != v.end() && files->is_array())
+      for (const auto& f : *files)
+        if (f.is_object()) dv.files.push_back({Str(f, "path"), f.value("size", int64_t{0}), Str(f, "sha256")});
+    a.versions.push_back(std::move(dv));
+  }
+  if (auto cp = j.find("audit_checkpoint"); cp != j.end() && cp->is_object()) {
+    a.checkpoint_tree_size = cp->value("tree_size", uint64_t{0});
+    a.checkpoint_root_hex = Str(*cp, "root");
+    a.checkpoint_key_fingerprint = Str(*cp, "key_fingerprint");
+  }
+  return a;
+}
+
+DestructionAct ToDestructionAct(const lc::DestructionActData& data, const VerificationLine& verification) {
+  DestructionAct d;
+  d.date = data.act_date.ToString();
+  d.city = "Астана";
+  d.act_id = data.act_number;
+  d.owner = data.object.portal_code;
+  d.software_name = data.object.name;
+  d.basis = data.notice_reference + " (" + data.notice_received_on.ToString() + ")";
+  for (const auto& v : data.versions) {
+    const std::string prefix = "v" + std::to_string(v.version_no) + (v.label.empty() ? "" : " " + v.label) + ": ";
+    for (const auto& f : v.files)
+      d.rows.push_back({prefix + f.path, static_cast<uint64_t>(std::max<int64_t>(f.size, 0)), f.sha256_hex});
+  }
+  for (const std::string* login : {&data.requested_by, &data.approved_by, &data.performed_by}) {
+    SignatureBlock s;
+    s.position = *login == data.performed_by   ? "performed by"
+                 : *login == data.requested_by ? "requested by"
+                                               : "approved by";
+    s.person.surname = *login;
+    d.commission.push_back(std::move(s));
+  }
+  d.verification = verification;
+  return d;
+}
+
+HalfYearReport ToHalfYearReport(const lc::HalfYearReport& report, const std::string& operator_name,
+                                const VerificationLine& verification) {
+  HalfYearReport h;
+  h.year = report.year;
+  h.half = report.half;
+  h.operator_name = operator_name;
+  auto section = [&](const std::vector<lc::ReportLine>& lines, const char* event) {
+    for (const auto& l : lines) {
+      HalfYearReport::Row r;
+      r.software_name = l.object;
+      r.event = event;
+      r.date = l.date;
+      r.detail = l.detail;
+      h.rows.push_back(std::move(r));
+    }
+  };
+  section(report.applications, "applications");
+  section(report.acceptances, "accepted");
+  section(report.refusals, "refused");
+  section(report.issues, "issues");
+  section(report.returns, "returned");
+  section(report.destructions, "destroyed");
+  for (const auto& d : report.overdue) {
+    HalfYearReport::Row r;
+    r.act_id = d.ref;
+    r.software_name = d.what;
+    r.event = "overdue";
+    r.date = d.due_on.ToString();
+    r.detail = d.clause + ", " + std::to_string(-d.working_days_left) + " working days";
+    h.rows.push_back(std::move(r));
+  }
+  section(report.completed_late, "completed_late");
+  h.verification = verification;
+  return h;
+}
+
+Result<Notice> ToNotice(const lc::NoticeInfo& n, const json& body, const std::string& date,
+                        const VerificationLine& verification) {
+  Notice out;
+  if (n.kind == "acceptance") {
+    out.kind = Notice::Kind::kAccepted;
+  } else if (n.kind == "return") {
+    out.kind = Notice::Kind::kReturned;
+  } else if (n.kind == "destruction") {
+    out.kind = Notice::Kind::kDestroyed;
+  } else if (n.kind == "issue") {
+    out.kind = Notice::Kind::kIssued;
+  } else if (n.kind == "half_year_report") {
+    out.kind = Notice::Kind::kHalfYearReport;
+  } else if (n.kind == "information") {
+    out.kind = Notice::Kind::kInformation;
+  } else {
+    return Status::Unsupported("notice " + std::to_string(n.id) + " has kind '" + n.kind + "', which has no form");
+  }
+  out.date = date;
+  out.number = "N-" + std::to_string(n.id);
+  out.addressee = n.addressee;
+  if (body.is_object()) {
+    if (auto o = body.find("object"); o != body.end() && o->is_object()) {
+      out.software_name = Str(*o, "name");
+      out.owner = Str(*o, "portal_code");
+    }
+  }
+  out.act_id = n.case_id ? "case " + std::to_string(*n.case_id) : n.event;
+  std::string details = n.event;
+  if (body.is_object()) {
+    for (const char* key : {"clause", "reference", "received_on", "due_on"})
+      if (auto v = Str(body, key); !v.empty()) details += std::string(details.empty() ? "" : "; ") + key + ": " + v;
+  } else if (n.due_on) {
+    details += (details.empty() ? "" : "; ") + std::string("due_on: ") + n.due_on->ToString();
+  }
+  out.details = details;
+  out.verification = verification;
+  return out;
+}
+
+ReturnAct ToReturnAct(const ReturnRecord& rec) {
+  ReturnAct r;
+  r.reason = rec.reason;
+  AcceptanceAct& a = r.act;
+  a.date = rec.date;
+  a.city = "Астана";
+  a.receiving_org = rec.owner;  // direction reversed: the owner receives
+  a.software_name = rec.software_name;
+  for (const auto& v : rec.versions) {
+    const std::string marking =
+        rec.software_name + " v" + std::to_string(v.version_no) + (v.label.empty() ? "" : " (" + v.label + ")");
+    for (const auto& f : v.files) {
+      std::string dir, name;
+      SplitPath(f.path, &dir, &name);
+      if (f.category == "libraries") {
+        LibraryRow l;
+        l.disc_marking = marking;
+        l.directory = dir;
+        l.name = name;
+        l.size_bytes = f.size;
+        l.sha256 = f.sha256;
+        a.libraries.push_back(std::move(l));
+      } else {
+        SourceFileRow s;
+        s.disc_marking = marking;
+        s.directory = dir;
+        s.file_name = name;
+        s.size_bytes = f.size;
+        s.modified = f.modified;
+        s.sha256 = f.sha256;
+        a.files.push_back(std::move(s));
+      }
+    }
+  }
+  a.receiving_signer.organization = rec.owner;
+  a.verification = rec.verification;
+  return r;
+}
+
+}  // namespace qoima::print

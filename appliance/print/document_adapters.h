@@ -1,0 +1,125 @@
+// Document adapters: turn the data the appliance and the lifecycle code
+// already produce (ActDocument of an accepted intake, Application, journal
+// entries, NDA records, refusal decisions, destruction act data, the
+// half-year report, notices, return cases) into the print structs of
+// documents.h. Pure functions: the store queries live in
+// appliance_print.cpp, the wording in the templates.
+//
+// The verification line of each document is built here too, from values the
+// caller read from the store (docs/printing.md, "What the verification line
+// holds for each document").
+//
+// Thread-safety: pure functions over plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "appliance/act_document.h"
+#include "appliance/application.h"
+#include "appliance/intake_assessment.h"
+#include "appliance/lifecycle/lifecycle_report.h"
+#include "appliance/lifecycle/lifecycle_types.h"
+#include "appliance/print/documents.h"
+#include "common/result.h"
+
+namespace qoima::print {
+
+/// Most evidence rows a printed refusal lists; the rest are summarized in one row.
+inline constexpr size_t kMaxRefusalEvidenceRows = 2000;
+/// Largest stored destruction-act JSON the adapter parses.
+inline constexpr size_t kMaxDestructionActJsonBytes = 64u << 20;
+
+/// Splits "Surname Name Patronymic" (the order forms print) into its parts.
+PersonName SplitFullName(std::string_view full_name);
+
+/// Parses the act's "size N root HEX" audit checkpoint text. InvalidArgument
+/// naming the part that is malformed.
+Status ParseCheckpointText(std::string_view text, uint64_t* size, std::string* root_hex);
+
+/// Annex 3 from the act of an accepted intake (IntakeOutcome::act or the act
+/// rebuilt from the store). `act_id` is the act number ("A-17"). The
+/// verification line takes deposit_root, manifest_digest, audit_checkpoint and
+/// device_fingerprint from `act`; fails naming the field when one is missing.
+Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const std::string& act_id);
+
+/// Annex 1 from a recorded application.
+ApplicationForm ToApplicationForm(const appliance::Application& application);
+
+/// Annex 2 page with the given journal entries (in journal order).
+JournalPage ToJournalPage(const std::vector<appliance::JournalEntry>& entries);
+
+/// Annex 4 from a recorded NDA and its application.
+Nda ToNda(const appliance::Application& application, const appliance::NdaRecord& nda);
+
+/// What the store holds about a refusal decision.
+struct RefusalRecord {
+  std::string act_id;     // "R-<intake id>"
+  std::string date;       // YYYY-MM-DD of the decision
+  std::string depositor;  // the application's applicant
+  std::string software_name;
+  std::vector<appliance::RefusalReason> reasons;
+  std::string reason_text;  // decisions.reason_text (clauses and the clerk's words)
+  nlohmann::json evidence;  // decisions.evidence_json (media diffs, assessment)
+  std::string decided_by;   // "Surname Name Patronymic" of the clerk
+  VerificationLine verification;
+};
+
+/// The clause-16 reasons named in a stored reason text ("001 cl.16(2) ...").
+std::vector<appliance::RefusalReason> ReasonsFromText(std::string_view reason_text);
+
+/// The reasoned refusal: reasons, the evidence rows (medium problems and
+/// every differing file, at most kMaxRefusalEvidenceRows), the signer.
+Refusal ToRefusal(const RefusalRecord& record);
+
+/// Parses the destruction act JSON the lifecycle code stores in `acts`
+/// (lifecycle_json.cpp ToJson(DestructionActData)); Corrupt naming the field.
+Result<appliance::lifecycle::DestructionActData> DestructionActFromJson(std::string_view json_text);
+
+/// The destruction act: one row per destroyed file (version label in the
+/// name), the commission (requested, approved, performed by), the
+/// verification line `verification`.
+DestructionAct ToDestructionAct(const appliance::lifecycle::DestructionActData& data,
+                                const VerificationLine& verification);
+
+/// The half-year report: one row per event of every section.
+HalfYearReport ToHalfYearReport(const appliance::lifecycle::HalfYearReport& report, const std::string& operator_name,
+                                const VerificationLine& verification);
+
+/// A notice of the notices register. `body` is notices.body_json (may be null).
+Result<Notice> ToNotice(const appliance::lifecycle::NoticeInfo& notice, const nlohmann::json& body,
+                        const std::string& date, const VerificationLine& verification);
+
+/// One returned version with its files, as the store lists them.
+struct ReturnedVersion {
+  int version_no = 0;
+  std::string label;
+  struct File {
+    std::string path;  // display path
+    uint64_t size = 0;
+    std::string sha256;
+    std::string modified;  // YYYY-MM-DD or ""
+    std::string category;  // item category code; "libraries" goes to table 2
+  };
+  std::vector<File> files;
+};
+
+struct ReturnRecord {
+  std::string act_id;  // "RET-<case id>"
+  std::string date;
+  std::string owner;  // the object's owner organization (the applicant)
+  std::string software_name;
+  std::string reason;  // the owner's decommissioning notice and its reference
+  std::vector<ReturnedVersion> versions;
+  VerificationLine verification;
+};
+
+/// The return act: Annex 3's tables with the direction reversed.
+ReturnAct ToReturnAct(const ReturnRecord& record);
+
+}  // namespace qoima::print

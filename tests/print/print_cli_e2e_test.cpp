@@ -1,0 +1,326 @@
+// End-to-end printing through the real `qoima` binary: swtpm, the real store,
+// real images on loop devices read by the sandboxed reader, the lifecycle
+// commands, pdftotext/pdftoppm on every printed kind, `qoima act verify`
+// against the store and audit log, and printing through a private cupsd with
+// the cups-pdf virtual printer.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "common/subprocess.h"
+#include "tests/fixtures/loop_device.h"
+#include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/swtpm.h"
+#include "tests/fixtures/temp_dir.h"
+#include "tests/print/private_cupsd.h"
+#include "tests/print/sample_documents.h"
+
+using namespace qoima;
+using nlohmann::json;
+using print::testing::RunTool;
+
+namespace {
+
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+
+std::string Password(const std::string& login) { return login + "-password-1"; }
+
+// A provisioned appliance: admin, clerk1, so1, so2, aud1, and application
+// IS-0042 (application track) with its journal line.
+class World {
+ public:
+  World() {
+    Must({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin");
+    for (auto [login, role] :
+         {std::pair{"clerk1", "clerk"}, {"so1", "security_officer"}, {"so2", "security_officer"}, {"aud1", "auditor"}})
+      Must({"user", "add", login, "--role", role, "--surname", "Сейітова", "--name", "Әйгерім", "--patronymic",
+            "Қанатқызы"},
+           "admin", {"QOIMA_NEW_PASSWORD=" + Password(login)});
+    json form = {{"portal_code", "IS-0042"},
+                 {"track", "application"},
+                 {"applicant", "«Ақпарат» АҚ"},
+                 {"software_name", "Е-Қойма"},
+                 {"items", {{{"name", "CD-1"}, {"serial_number", "SN-ҚӨ-1"}, {"original", true}}}},
+                 {"owner", {{"full_name", "Цифрлық даму министрлігі"}}}};
+    testing::WriteFile(dir.Sub("form.json"), form.dump());
+    Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
+          "--state-body", "Министрлік", "--head", "Ахметов Ғалым"});
+  }
+
+  SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1",
+                       std::vector<std::string> env = {}) {
+    args.insert(args.begin(), kQoima);
+    SubprocessOptions o;
+    o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
+                   "QOIMA_PASSWORD=" + Password(user)};
+    for (auto& e : env) o.extra_env.push_back(e);
+    auto r = RunSubprocess(args, o);
+    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    return *r;
+  }
+  SubprocessResult Must(std::vector<std::string> args, const std::string& user = "clerk1",
+                        std::vector<std::string> env = {}) {
+    auto r = Run(args, user, env);
+    if (r.exit_code != 0) throw std::runtime_error("qoima " + args[0] + ": " + r.Describe() + r.out + r.err);
+    return r;
+  }
+  json Json(std::vector<std::string> args, const std::string& user = "clerk1") {
+    args.insert(args.begin(), "--json");
+    auto r = Run(args, user);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  }
+
+  /// Accepts a sample tree read from an ISO image on a loop device; returns the intake outcome.
+  json AcceptSample() {
+    tree = dir.Sub("tree");
+    testing::MakeSampleTree(tree, 64 * 1024);
+    act = tree + ".act.json";
+    Must(
+        {"act", "create", tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out", act});
+    image = dir.Sub("tree.iso");
+    testing::BuildImage(testing::FsType::kIso9660, tree, image);
+    loop = std::make_unique<testing::LoopDevice>(image);
+    return Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", loop->path(), "--accept"});
+  }
+
+  /// `qoima print` to a PDF; returns the PDF's text (pdftotext -layout) after
+  /// rendering every page with pdftoppm.
+  std::string PrintText(std::vector<std::string> args, const std::string& user, const std::string& name) {
+    const std::string pdf = dir.Sub(name + ".pdf");
+    args.insert(args.begin(), "print");
+    args.insert(args.end(), {"--pdf", pdf});
+    auto r = Run(args, user);
+    INFO("qoima print " << name << ": " << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    RunTool({"pdftoppm", "-r", "30", "-gray", "-png", pdf, dir.Sub(name + "-page")});
+    bool rendered = false;
+    for (const char* page : {"-page-1.png", "-page-01.png", "-page-001.png"})
+      rendered = rendered || std::filesystem::exists(dir.Sub(name + page));
+    CHECK(rendered);
+    return RunTool({"pdftotext", "-layout", pdf, "-"});
+  }
+
+  testing::Swtpm tpm;
+  testing::TempDir dir{"qoima-print-e2e"};
+  std::string tree, act, image;
+  std::unique_ptr<testing::LoopDevice> loop;
+};
+
+/// The verification line as printed ("QOIMA-ACT1;act=...").
+std::string LineIn(const std::string& text) {
+  std::smatch m;
+  // pdftotext may break the long line; the payload itself has no spaces.
+  std::string joined = text;
+  if (std::regex_search(joined, m,
+                        std::regex("QOIMA-ACT1;act=[^;\\s]+;root=[0-9a-f]{64};manifest=[0-9a-f]{64};"
+                                   "cp=\\d+:[0-9a-f]{64};key=[0-9a-f]{64}")))
+    return m[0];
+  return "";
+}
+
+std::string Field(const std::string& line, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(line, m, std::regex(";" + key + "=([^;]+)"))) return m[1];
+  return "";
+}
+
+std::string Replace(std::string line, const std::string& key, const std::string& value) {
+  return std::regex_replace(line, std::regex(";" + key + "=[^;]+"), ";" + key + "=" + value);
+}
+
+std::string Flip(std::string hex) {
+  hex[10] = hex[10] == '0' ? '1' : '0';
+  return hex;
+}
+
+}  // namespace
+
+TEST_CASE("qoima print renders every kind from the store in Kazakh and Russian - act verify accepts only real values") {
+  World w;
+  json accepted = w.AcceptSample();
+  REQUIRE(accepted["state"] == "accepted");
+  const std::string root = accepted["act"]["deposit_root"], manifest = accepted["manifest_sha256"];
+  const std::string fingerprint = accepted["act"]["device_fingerprint"];
+
+  // A refusal: an act listing a file the medium does not have (clause 16(2)).
+  testing::WriteFile(w.tree + "/жоқ-файл.txt", "listed but not delivered");
+  const std::string act2 = w.dir.Sub("act2.json");
+  w.Must({"act", "create", w.tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.1", "--out",
+          act2});
+  json refused = w.Json({"intake", "--application", "IS-0042", "--manifest", act2, "--medium", w.loop->path(),
+                         "--refuse", "act_mismatch", "--reason-text", "тізім сәйкес емес"});
+  REQUIRE(refused["state"] == "refused");
+  const std::string refusal_id = std::to_string(refused["intake"].get<int64_t>());
+  w.Must({"application", "nda", "IS-0042", "--owner-rep", "Ахметов Ғалым", "--owner-authority", "Жарғы",
+          "--operator-rep", "Сейітова Әйгерім", "--signed", "2026-01-06"});
+
+  // Acceptance act: Annex 3 wording in both languages, the file rows, the hashes, the QR line.
+  std::string text = w.PrintText({"act", "A-1"}, "clerk1", "act");
+  CHECK(text.find("Қабылдау-тапсыру актісі") != std::string::npos);
+  CHECK(text.find("Акт приема-передачи") != std::string::npos);
+  CHECK(text.find(root) != std::string::npos);
+  CHECK(text.find(manifest) != std::string::npos);
+  CHECK(text.find(fingerprint) != std::string::npos);
+  json m = json::parse(testing::ReadFile(w.act));
+  for (const auto& f : m["files"]) {
+    CHECK(text.find(f["sha256"].get<std::string>()) != std::string::npos);
+    const std::string path = f["path"];
+    CHECK(text.find(path.substr(path.rfind('/') + 1)) != std::string::npos);
+  }
+  const std::string act_line = LineIn(text);
+  REQUIRE(!act_line.empty());
+  CHECK(Field(act_line, "root") == root);
+  CHECK(Field(act_line, "manifest") == manifest);
+  CHECK(Field(act_line, "key") == fingerprint);
+  // The deposit id names the same act; a reprint carries the same values.
+  CHECK(LineIn(w.PrintText({"act", "1", "--lang", "ru"}, "aud1", "act-ru")) == act_line);
+
+  text = w.PrintText({"refusal", refusal_id}, "clerk1", "refusal");
+  CHECK(text.find("тізім сәйкес емес") != std::string::npos);
+  CHECK(text.find("жоқ-файл.txt") != std::string::npos);
+  CHECK(text.find("отказ") != std::string::npos);
+  const std::string refusal_line = LineIn(text);
+  CHECK(Field(refusal_line, "act") == "R-" + refusal_id);
+
+  text = w.PrintText({"application", "IS-0042"}, "clerk1", "application");
+  CHECK(text.find("«Ақпарат» АҚ") != std::string::npos);
+  CHECK(text.find("SN-ҚӨ-1") != std::string::npos);
+  text = w.PrintText({"journal", "all", "--lang", "kk+ru"}, "clerk1", "journal");
+  CHECK(text.find("15/2026") != std::string::npos);
+  CHECK(text.find("Ахметов Ғалым") != std::string::npos);
+  text = w.PrintText({"nda", "IS-0042"}, "clerk1", "nda");
+  CHECK(text.find("Ахметов Ғалым") != std::string::npos);
+  CHECK(text.find("Жарғы") != std::string::npos);
+
+  // Lifecycle: a return case (printed while the version is stored), then destruction.
+  w.Must({"return", "IS-0042", "--received", "2026-11-03", "--ref", "вх-2", "--user", "clerk1"});
+  text = w.PrintText({"return", "1"}, "so1", "return");
+  CHECK(text.find("вх-2") != std::string::npos);
+  CHECK(text.find(m["files"][0]["sha256"].get<std::string>()) != std::string::npos);
+  const std::string return_line = LineIn(text);
+  CHECK(Field(return_line, "root") == root);
+  w.Must({"destroy", "notice", "IS-0042", "--received", "2026-11-04", "--ref", "arch-1", "--user", "clerk1"});
+  w.Must({"destroy", "request", "2", "--user", "so1"}, "so1");
+  w.Must({"destroy", "approve", "1", "--user", "so2"}, "so2");
+  w.Must({"destroy", "2", "--approval", "1", "--user", "so1"}, "so1");
+  text = w.PrintText({"destruction", "2"}, "so1", "destruction");
+  CHECK(text.find(m["files"][0]["sha256"].get<std::string>()) != std::string::npos);
+  CHECK(text.find("arch-1") != std::string::npos);
+  const std::string destruction_line = LineIn(text);
+  CHECK(Field(destruction_line, "act").rfind("DESTR-", 0) == 0);
+
+  json notices = w.Json({"notices", "--user", "aud1"}, "aud1");
+  INFO(notices.dump());
+  REQUIRE(notices.size() >= 2);
+  text = w.PrintText({"notice", std::to_string(notices[0]["id"].get<int64_t>())}, "so1", "notice");
+  CHECK(text.find("Уведомление уполномоченному органу") != std::string::npos);
+  CHECK(text.find("Уәкілетті органға хабарлама") != std::string::npos);
+  text = w.PrintText({"report", "2026", "H1"}, "aud1", "report");
+  CHECK(text.find("Отчет об учете и хранении за 1-е полугодие 2026 года") != std::string::npos);
+  CHECK(text.find("15/2026") != std::string::npos);
+
+  // Roles: a clerk may not print a destruction act, an admin nothing; both refusals are audited.
+  auto denied = w.Run({"print", "destruction", "2", "--pdf", w.dir.Sub("x.pdf")}, "clerk1");
+  CHECK(denied.exit_code == 4);
+  CHECK(denied.err.find("may not print destruction") != std::string::npos);
+  CHECK(w.Run({"print", "act", "A-1", "--pdf", w.dir.Sub("x.pdf")}, "admin").exit_code == 4);
+  CHECK_FALSE(std::filesystem::exists(w.dir.Sub("x.pdf")));
+  CHECK(w.Run({"print", "act", "A-99", "--pdf", w.dir.Sub("x.pdf")}, "clerk1").exit_code == 7);
+
+  // act verify: the printed values, typed field by field or as the whole line.
+  auto ok = w.Run({"act", "verify", "--act-id", "A-1", "--root", root, "--manifest", manifest, "--checkpoint",
+                   Field(act_line, "cp"), "--fingerprint", fingerprint},
+                  "aud1");
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("act verify: OK") != std::string::npos);
+  for (const std::string& line : {refusal_line, return_line, destruction_line}) {
+    auto r = w.Run({"act", "verify", "--line", line}, "aud1");
+    INFO(line << "\n" << r.out << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  auto bad_root = w.Run({"act", "verify", "--line", Replace(act_line, "root", Flip(root))}, "clerk1");
+  CHECK(bad_root.exit_code == 3);
+  CHECK(bad_root.err.find("deposit root") != std::string::npos);
+  auto bad_manifest = w.Run({"act", "verify", "--line", Replace(act_line, "manifest", Flip(manifest))}, "clerk1");
+  CHECK(bad_manifest.exit_code == 3);
+  CHECK(bad_manifest.err.find("manifest") != std::string::npos);
+  const std::string cp = Field(act_line, "cp");
+  const std::string cp_size = cp.substr(0, cp.find(':')), cp_root = cp.substr(cp.find(':') + 1);
+  auto bad_cp_root = w.Run({"act", "verify", "--line", Replace(act_line, "cp", cp_size + ":" + Flip(cp_root))}, "aud1");
+  CHECK(bad_cp_root.exit_code == 3);
+  CHECK(bad_cp_root.err.find("audit checkpoint root") != std::string::npos);
+  auto future_cp = w.Run({"act", "verify", "--line", Replace(act_line, "cp", "999999:" + cp_root)}, "aud1");
+  CHECK(future_cp.exit_code == 3);
+  CHECK(future_cp.err.find("audit log holds") != std::string::npos);
+  auto bad_key = w.Run({"act", "verify", "--line", Replace(act_line, "key", Flip(fingerprint))}, "aud1");
+  CHECK(bad_key.exit_code == 3);
+  CHECK(bad_key.err.find("key") != std::string::npos);
+  auto bad_refusal =
+      w.Run({"act", "verify", "--line", Replace(refusal_line, "root", Flip(Field(refusal_line, "root")))}, "aud1");
+  CHECK(bad_refusal.exit_code == 3);
+
+  // Every print and verification is in the audit log, which still verifies.
+  json audit = w.Json({"audit", "list"}, "aud1");
+  int renders = 0, denials = 0, verifies_failed = 0;
+  for (const auto& e : audit["entries"]) {
+    renders += e["action"] == "document.render" && e["outcome"] == "success";
+    denials += e["action"] == "document.render" && e["outcome"] == "denied";
+    verifies_failed += e["action"] == "act.verify" && e["outcome"] == "failure";
+  }
+  CHECK(renders >= 10);
+  CHECK(denials == 2);
+  CHECK(verifies_failed >= 6);
+  CHECK(w.Json({"audit", "verify"}, "aud1")["ok"] == true);
+}
+
+TEST_CASE(
+    "qoima print sends an act through a private cupsd to cups-pdf - no printer and a stopped one are clear errors") {
+  World w;
+  print::testing::PrivateCupsd cupsd;
+  cupsd.AddCupsPdfQueue("qoima-acts");
+  json accepted = w.AcceptSample();
+  REQUIRE(accepted["state"] == "accepted");
+
+  // Nothing configured: refused before anything is rendered, in three languages.
+  auto none = w.Run({"print", "act", "A-1"});
+  CHECK(none.exit_code == 6);
+  CHECK(none.err.find("no printer is configured") != std::string::npos);
+  CHECK(none.err.find("принтер не настроен") != std::string::npos);
+  CHECK(none.err.find("принтер бапталмаған") != std::string::npos);
+
+  CHECK(w.Run({"printer", "set", "qoima-acts", "--server", cupsd.socket_path()}, "clerk1").exit_code == 4);
+  w.Must({"printer", "set", "qoima-acts", "--server", cupsd.socket_path(), "--copies", "1"}, "admin");
+  auto printed = w.Run({"print", "act", "A-1", "--pdf", w.dir.Sub("act.pdf"), "--print"});
+  INFO(printed.out << printed.err);
+  REQUIRE(printed.exit_code == 0);
+  CHECK(std::regex_search(printed.out, std::regex("printed: job qoima-acts-\\d+ on qoima-acts")));
+  const auto out = cupsd.OutputFiles();
+  REQUIRE(out.size() == 1);
+  const std::string paper = RunTool({"pdftotext", out.front(), "-"});
+  CHECK(paper.find("Акт приема-передачи") != std::string::npos);
+  CHECK(paper.find(accepted["act"]["deposit_root"].get<std::string>()) != std::string::npos);
+  CHECK(std::filesystem::exists(w.dir.Sub("act.pdf")));
+
+  // A stopped printer: the job fails with the server's reason; --pdf still has the document.
+  cupsd.DisableQueue("qoima-acts", "paper jam");
+  std::filesystem::remove(w.dir.Sub("act.pdf"));
+  auto jammed = w.Run({"print", "act", "A-1", "--pdf", w.dir.Sub("act.pdf"), "--print"});
+  CHECK(jammed.exit_code == 1);
+  CHECK(jammed.err.find("печать не удалась") != std::string::npos);
+  CHECK(jammed.err.find("paper jam") != std::string::npos);
+  CHECK(std::filesystem::exists(w.dir.Sub("act.pdf")));
+  CHECK(cupsd.OutputFiles().size() == 1);
+  json audit = w.Json({"audit", "list"}, "aud1");
+  int printed_ok = 0, print_failed = 0;
+  for (const auto& e : audit["entries"]) {
+    printed_ok += e["action"] == "document.print" && e["outcome"] == "success";
+    print_failed += e["action"] == "document.print" && e["outcome"] == "failure";
+  }
+  CHECK(printed_ok == 1);
+  CHECK(print_failed == 1);
+}
