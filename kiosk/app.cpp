@@ -107,6 +107,11 @@ void App::ShowInfo(const std::string& text) {
   message_is_error_ = false;
 }
 
+void App::ShowProblem(const std::string& text) {
+  message_ = [text] { return text; };
+  message_is_error_ = true;
+}
+
 void App::ShowInfoMsgid(const char* msgid) {
   message_ = [msgid] { return std::string(Tr(msgid)); };
   message_is_error_ = false;

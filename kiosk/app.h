@@ -61,6 +61,7 @@ class App : public AppContext {
   void ShowError(const Status& status) override;
   void ShowInfo(const std::string& text) override;
   void ShowInfoMsgid(const char* msgid) override;
+  void ShowProblem(const std::string& text) override;
   void OnLogin(const UserInfo& user) override;
 
   bool locked() const { return lock_screen_ != nullptr; }

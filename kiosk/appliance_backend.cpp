@@ -1,5 +1,8 @@
 #include "kiosk/appliance_backend.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 
@@ -11,10 +14,6 @@ namespace {
 
 /// Most journal / audit rows loaded into a list (the widget stays fast far beyond).
 constexpr std::uint64_t kMaxListedRows = 1'000'000;
-
-Status Missing(const char* what) {
-  return Status::FailedPrecondition(std::string(what) + " is not provided by appliance/ in this build");
-}
 
 Role ToKiosk(appliance::Role r) {
   switch (r) {
@@ -59,11 +58,44 @@ appliance::Role ToAppliance(Role r) {
   return appliance::Role::kClerk;
 }
 
-Result<int64_t> ParseIntakeId(const std::string& intake_id) {
+Result<int64_t> ParseId(const std::string& text, const char* what) {
   char* end = nullptr;
-  long long id = std::strtoll(intake_id.c_str(), &end, 10);
-  if (intake_id.empty() || *end != '\0' || id <= 0) return Status::InvalidArgument("intake id '" + intake_id + "'");
+  long long id = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || id <= 0) return Status::InvalidArgument(std::string(what) + " id '" + text + "'");
   return static_cast<int64_t>(id);
+}
+
+ApprovalKind ToKiosk(appliance::SensitiveAction a) {
+  switch (a) {
+    case appliance::SensitiveAction::kExport: return ApprovalKind::kExport;
+    case appliance::SensitiveAction::kDestruction: return ApprovalKind::kDestruction;
+    case appliance::SensitiveAction::kRecovery: return ApprovalKind::kRecovery;
+  }
+  return ApprovalKind::kExport;
+}
+
+appliance::DocumentKind ToAppliance(DocumentKind k) {
+  switch (k) {
+    case DocumentKind::kAct: return appliance::DocumentKind::kAct;
+    case DocumentKind::kApplication: return appliance::DocumentKind::kApplication;
+    case DocumentKind::kJournal: return appliance::DocumentKind::kJournal;
+    case DocumentKind::kNda: return appliance::DocumentKind::kNda;
+    case DocumentKind::kRefusal: return appliance::DocumentKind::kRefusal;
+    case DocumentKind::kReturn: return appliance::DocumentKind::kReturn;
+    case DocumentKind::kDestruction: return appliance::DocumentKind::kDestruction;
+    case DocumentKind::kReport: return appliance::DocumentKind::kReport;
+    case DocumentKind::kNotice: return appliance::DocumentKind::kNotice;
+  }
+  return appliance::DocumentKind::kAct;
+}
+
+std::string LocalTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
 }
 
 MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
@@ -298,21 +330,22 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   return r;
 }
 
-Status ApplianceBackend::Accept(const std::string& intake_id) {
+Result<std::string> ApplianceBackend::Accept(const std::string& intake_id) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseIntakeId(intake_id));
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
   appliance::DecideRequest req;
   req.accept = true;
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
-  if (outcome.state != "accepted") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
-  return Status::Ok();
+  if (outcome.state != "accepted" || !outcome.deposit_id)
+    return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
+  return "A-" + std::to_string(*outcome.deposit_id);  // the acceptance act's number
 }
 
 Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseIntakeId(intake_id));
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
   appliance::DecideRequest req;
   req.accept = false;
   req.reasons = {ToAppliance(reason)};
@@ -377,15 +410,74 @@ Result<RecoveryInfo> ApplianceBackend::Recovery() {
 }
 
 Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
-  return Missing("the list of two-person approval requests");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::ApprovalRequest> requests,
+                         appliance_->ListApprovals(actor, appliance::ApprovalListFilter::kPending));
+  std::vector<PendingApproval> out;
+  for (const appliance::ApprovalRequest& r : requests) {
+    if (r.state != appliance::ApprovalState::kPending) continue;  // approved ones wait for their requester to run them
+    PendingApproval p;
+    p.id = std::to_string(r.id);
+    p.kind = ToKiosk(r.action);
+    p.subject = r.object;
+    p.requested_by = r.requested_by_name;
+    p.requested_at = LocalTime(r.created_at);
+    p.reason = r.reason;
+    p.expires_at = LocalTime(r.expires_at);
+    p.approvals = static_cast<int>(r.approvals.size());
+    p.approvals_required = r.policy.approvals_required;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<appliance::Actor> ApplianceBackend::ConfirmingOfficer(const std::string& login, const std::string& password) {
+  // The confirming officer logs in on this screen: the appliance checks the
+  // password under the lockout policy and audits the login.
+  if (login.empty()) return Status::InvalidArgument("second officer login: empty");
+  QOIMA_RETURN_IF_ERROR(EnsureOpen());
+  return appliance_->Login(login, password);
 }
 
 Status ApplianceBackend::Approve(const std::string& approval_id, const std::string& second_login,
                                  const std::string& second_password) {
-  (void)approval_id;
-  (void)second_login;
-  (void)second_password;
-  return Missing("two-person approval");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  (void)actor;  // the session's officer sees the request; the confirming officer decides it
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(second_login, second_password));
+  return appliance_->ApproveRequest(second, id).status();
+}
+
+Status ApplianceBackend::Reject(const std::string& approval_id, const std::string& second_login,
+                                const std::string& second_password, const std::string& note) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  (void)actor;
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(second_login, second_password));
+  return appliance_->RejectRequest(second, id, note).status();
+}
+
+Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(appliance::PrintedDocument doc,
+                         appliance_->RenderDocument(actor, {ToAppliance(kind), id}, appliance::PrintOptions{}));
+  // Every printed document is also kept as a PDF in the state directory.
+  std::string dir = options_.state_dir + "/prints";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
+  QOIMA_ASSIGN_OR_RETURN(appliance::PrinterSettings settings, appliance_->GetPrinterSettings(actor));
+  QOIMA_ASSIGN_OR_RETURN(print::PrintOutcome out,
+                         appliance_->PrintDocument(actor, doc, dir + "/" + doc.file_stem + ".pdf", {}));
+  PrintResult r;
+  r.title = doc.title;
+  r.saved_path = out.saved_path;
+  r.printed = out.printed.ok();
+  r.no_printer = settings.queue.empty();
+  r.print_status = out.printed;
+  return r;
 }
 
 Result<std::vector<JournalEntry>> ApplianceBackend::Journal() {

@@ -11,8 +11,8 @@
 // DeviceMonitor), polled on the UI thread. The read is an intake with a hold:
 // the content is sealed while it is read once, and Accept / Refuse are
 // decisions on that recorded intake (Appliance::Decide), never a second read.
-// Calls that appliance/ does not offer yet answer kFailedPrecondition naming
-// what is missing.
+// Two-person approvals: the confirming officer logs in on the approval
+// screen itself (Appliance::Login) and the decision is theirs.
 //
 // Thread-safety: every call takes one mutex (the Appliance is single-
 // threaded); RunIntake runs on the kiosk's worker thread while the UI thread
@@ -64,13 +64,15 @@ class ApplianceBackend : public Backend {
                                  const std::string& manifest_path,
                                  const std::function<void(const IntakeProgress&)>& progress,
                                  const std::atomic<bool>& cancel) override;
-  Status Accept(const std::string& intake_id) override;
+  Result<std::string> Accept(const std::string& intake_id) override;
   Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) override;
   Status RecordNda(const std::string& application_id, const NdaForm& nda) override;
 
   Result<std::vector<PendingApproval>> ListPendingApprovals() override;
   Status Approve(const std::string& approval_id, const std::string& second_login,
                  const std::string& second_password) override;
+  Status Reject(const std::string& approval_id, const std::string& second_login, const std::string& second_password,
+                const std::string& note) override;
 
   Result<std::vector<UserRow>> ListUsers() override;
   Status CreateUser(const NewUserForm& user) override;
@@ -78,6 +80,7 @@ class ApplianceBackend : public Backend {
   Status SetUserDisabled(const std::string& login, bool disabled) override;
   Status ResetPassword(const std::string& login, const std::string& password) override;
   Result<RecoveryInfo> Recovery() override;
+  Result<PrintResult> Print(DocumentKind kind, const std::string& id) override;
 
   Result<std::vector<JournalEntry>> Journal() override;
   AuditVerification VerifyAudit() override;
@@ -87,6 +90,8 @@ class ApplianceBackend : public Backend {
   Status EnsureOpen();
   /// The logged-in actor or PermissionDenied; REQUIRES mu_ held.
   Result<appliance::Actor> CurrentActor() const;
+  /// Logs in the officer who confirms a two-person request; REQUIRES mu_ held.
+  Result<appliance::Actor> ConfirmingOfficer(const std::string& login, const std::string& password);
 
   ApplianceBackendOptions options_;
   std::mutex mu_;

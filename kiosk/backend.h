@@ -164,14 +164,29 @@ struct IntakeResult {
 
 enum class RefusalReason { kNotInRegister, kActMismatch, kMediaDefective };
 
+/// Documents the appliance renders and prints (appliance_print.h).
+enum class DocumentKind { kAct, kApplication, kJournal, kNda, kRefusal, kReturn, kDestruction, kReport, kNotice };
+
+struct PrintResult {
+  std::string title;       // "act A-17"
+  std::string saved_path;  // the PDF is always saved, printed or not
+  bool printed = false;
+  bool no_printer = false;  // no printer is configured (the admin sets one)
+  Status print_status;      // why the paper copy failed, when it did
+};
+
 enum class ApprovalKind { kExport, kReturn, kDestruction, kRecovery };
 
 struct PendingApproval {
   std::string id;
   ApprovalKind kind = ApprovalKind::kExport;
-  std::string subject;       // deposit or application the request concerns
-  std::string requested_by;  // login
-  std::string requested_at;  // ISO time
+  std::string subject;         // deposit or application the request concerns
+  std::string requested_by;    // login
+  std::string requested_at;    // local time "YYYY-MM-DD HH:MM"
+  std::string reason;          // why the requester asks
+  std::string expires_at;      // local time
+  int approvals = 0;           // approvals given so far ...
+  int approvals_required = 1;  // ... of those the action needs
 };
 
 struct JournalEntry {
@@ -222,18 +237,22 @@ class Backend {
                                          const std::string& manifest_path,
                                          const std::function<void(const IntakeProgress&)>& progress,
                                          const std::atomic<bool>& cancel) = 0;
-  /// Decides the recorded intake: the media are not read again.
-  virtual Status Accept(const std::string& intake_id) = 0;
+  /// Decides the recorded intake (the media are not read again); returns the
+  /// acceptance act's number for printing.
+  virtual Result<std::string> Accept(const std::string& intake_id) = 0;
   /// Records the NDA of an application (register track, before Accept).
   virtual Status RecordNda(const std::string& application_id, const NdaForm& nda) = 0;
   virtual Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) = 0;
 
   // Security officer.
   virtual Result<std::vector<PendingApproval>> ListPendingApprovals() = 0;
-  /// The logged-in officer approves; `second_login`/`second_password` are the
-  /// second officer confirming on the same screen.
+  /// The confirming officer (never the requester) approves on the same
+  /// screen with their own login and password; the appliance checks both.
   virtual Status Approve(const std::string& approval_id, const std::string& second_login,
                          const std::string& second_password) = 0;
+  /// The confirming officer refuses the request with a note (required).
+  virtual Status Reject(const std::string& approval_id, const std::string& second_login,
+                        const std::string& second_password, const std::string& note) = 0;
 
   virtual Result<std::vector<UserRow>> ListUsers() = 0;
   virtual Status CreateUser(const NewUserForm& user) = 0;
@@ -241,6 +260,10 @@ class Backend {
   virtual Status SetUserDisabled(const std::string& login, bool disabled) = 0;
   virtual Status ResetPassword(const std::string& login, const std::string& password) = 0;
   virtual Result<RecoveryInfo> Recovery() = 0;
+
+  /// Renders a document to PDF, saves it and prints it (`id` as in
+  /// appliance_print.h: act number, intake id, journal entry, "2026 H2", ...).
+  virtual Result<PrintResult> Print(DocumentKind kind, const std::string& id) = 0;
 
   // Auditor (read-only).
   virtual Result<std::vector<JournalEntry>> Journal() = 0;

@@ -11,6 +11,7 @@
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
+#include "kiosk/print_screens.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
 
@@ -34,7 +35,11 @@ class ClerkHome : public Screen {
   std::string Title() const override { return Tr("Applications"); }
 
   std::vector<HelpEntry> Help() const override {
-    return {{"Enter", N_("Read media")}, {"F3", N_("New application")}, {"F5", N_("Refresh")}, {"/", N_("Search")}};
+    return {{"Enter", N_("Read media")},
+            {"F3", N_("New application")},
+            {"F5", N_("Refresh")},
+            {"F6", N_("Print journal page")},
+            {"/", N_("Search")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -61,6 +66,12 @@ class ClerkHome : public Screen {
     }
     if (key.Is(KEY_F(5))) {
       Reload();
+      return;
+    }
+    if (key.Is(KEY_F(6))) {
+      // The journal (Annex 2) page that holds the selected entry.
+      const ListWidget::Item* it = list_.selected();
+      if (it) PrintAndReport(app_, DocumentKind::kJournal, apps_[it->tag].number);
       return;
     }
     if (IsEnter(key)) {
@@ -452,9 +463,13 @@ class DiffScreen : public Screen {
 
   std::string Title() const override { return Tr("Act versus media"); }
 
-  /// Back from the NDA screen: it accepted (or not) through the backend.
+  /// Back from the NDA or refusal screen: they decided (or not) through the backend.
   void OnReturn() override {
-    if (*nda_accepted_) decided_ = true;
+    if (!nda_act_->empty()) {
+      act_ = *nda_act_;
+      decided_ = true;
+    }
+    if (*refused_by_screen_) decided_ = refused_ = true;
   }
 
   std::vector<HelpEntry> Help() const override {
@@ -463,6 +478,7 @@ class DiffScreen : public Screen {
       h.push_back({"F7", N_("Accept")});
       h.push_back({"F8", N_("Refuse")});
     }
+    if (decided_) h.push_back({"F5", refused_ ? N_("Print refusal") : N_("Print act")});
     h.push_back({"F4", N_("Problems/all")});
     h.push_back({"/", N_("Search")});
     h.push_back({"Esc", N_("Back")});
@@ -509,13 +525,20 @@ class DiffScreen : public Screen {
     if (decisions_ && !decided_ && key.Is(KEY_F(7))) {
       // Register track: the NDA (Annex 4) is recorded first, on its own screen.
       if (track_ == Track::kRegister)
-        app_.Push(MakeNdaScreen(app_, application_id_, intake_id_, nda_accepted_));
+        app_.Push(MakeNdaScreen(app_, application_id_, intake_id_, nda_act_));
       else
         confirm_accept_ = true;
       return;
     }
     if (decisions_ && !decided_ && key.Is(KEY_F(8))) {
-      app_.Push(MakeRefuseScreen(app_, intake_id_));
+      app_.Push(MakeRefuseScreen(app_, intake_id_, refused_by_screen_));
+      return;
+    }
+    if (decided_ && key.Is(KEY_F(5))) {
+      if (refused_)
+        PrintAndReport(app_, DocumentKind::kRefusal, intake_id_);
+      else
+        PrintAndReport(app_, DocumentKind::kAct, act_);
       return;
     }
     if (key.function) list_.HandleKey(static_cast<int>(key.code));
@@ -523,13 +546,14 @@ class DiffScreen : public Screen {
 
  private:
   void Decide() {
-    Status s = app_.backend().Accept(intake_id_);
-    if (!s.ok()) {
-      app_.ShowError(s);
+    auto act = app_.backend().Accept(intake_id_);
+    if (!act.ok()) {
+      app_.ShowError(act.status());
       return;
     }
     decided_ = true;
-    app_.ShowInfoMsgid(N_("Accepted. The deposit is sealed in the store; print the act for signatures."));
+    act_ = *act;
+    app_.ShowInfoMsgid(N_("Accepted. The deposit is sealed in the store; F5 prints the act for signatures."));
   }
 
   AppContext& app_;
@@ -538,7 +562,11 @@ class DiffScreen : public Screen {
   Track track_;
   bool decisions_;
   bool decided_ = false;
-  std::shared_ptr<bool> nda_accepted_ = std::make_shared<bool>(false);
+  std::string act_;  // the acceptance act's number once accepted
+  bool refused_ = false;
+  // Set by the NDA and refusal screens this one pushes.
+  std::shared_ptr<std::string> nda_act_ = std::make_shared<std::string>();
+  std::shared_ptr<bool> refused_by_screen_ = std::make_shared<bool>(false);
   bool confirm_accept_ = false;
   bool searching_ = false;
   std::vector<DiffRow> rows_;
@@ -558,7 +586,7 @@ std::string TodayText() {
 
 class NdaScreen : public Screen {
  public:
-  NdaScreen(AppContext& app, std::string application_id, std::string intake_id, std::shared_ptr<bool> accepted)
+  NdaScreen(AppContext& app, std::string application_id, std::string intake_id, std::shared_ptr<std::string> accepted)
       : app_(app),
         application_id_(std::move(application_id)),
         intake_id_(std::move(intake_id)),
@@ -616,20 +644,20 @@ class NdaScreen : public Screen {
       }
       recorded_ = true;  // a second F7 after a refused accept does not record it twice
     }
-    Status s = app_.backend().Accept(intake_id_);
-    if (!s.ok()) {
-      app_.ShowError(s);
+    auto act = app_.backend().Accept(intake_id_);
+    if (!act.ok()) {
+      app_.ShowError(act.status());
       return;
     }
-    *accepted_ = true;
+    *accepted_ = *act;
     app_.Pop();
-    app_.ShowInfoMsgid(N_("NDA recorded and deposit accepted. Print the act for signatures."));
+    app_.ShowInfoMsgid(N_("NDA recorded and deposit accepted. F5 prints the act for signatures."));
   }
 
   AppContext& app_;
   std::string application_id_;
   std::string intake_id_;
-  std::shared_ptr<bool> accepted_;
+  std::shared_ptr<std::string> accepted_;
   FormWidget form_;
   bool signed_by_both_ = false;
   bool recorded_ = false;
@@ -639,8 +667,11 @@ class NdaScreen : public Screen {
 
 class RefuseScreen : public Screen {
  public:
-  RefuseScreen(AppContext& app, std::string intake_id)
-      : app_(app), intake_id_(std::move(intake_id)), form_({{N_("Explanation:"), false, 400, {}}}) {}
+  RefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused)
+      : app_(app),
+        intake_id_(std::move(intake_id)),
+        refused_(std::move(refused)),
+        form_({{N_("Explanation:"), false, 400, {}}}) {}
 
   std::string Title() const override { return Tr("Reasoned refusal"); }
   std::vector<HelpEntry> Help() const override { return {{"F8", N_("Refuse")}, {"Esc", N_("Back")}}; }
@@ -677,13 +708,14 @@ class RefuseScreen : public Screen {
       app_.ShowError(s);
       return;
     }
+    *refused_ = true;
     app_.Pop();
-    app_.Pop();
-    app_.ShowInfoMsgid(N_("Refused. The refusal with its reason is recorded; print it for the depositor."));
+    app_.ShowInfoMsgid(N_("Refused. The refusal with its reason is recorded; F5 prints it for the depositor."));
   }
 
   AppContext& app_;
   std::string intake_id_;
+  std::shared_ptr<bool> refused_;
   int reason_ = 1;
   FormWidget form_;
 };
@@ -706,11 +738,11 @@ std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, boo
   return std::make_unique<DiffScreen>(app, std::move(result), decisions);
 }
 std::unique_ptr<Screen> MakeNdaScreen(AppContext& app, std::string application_id, std::string intake_id,
-                                      std::shared_ptr<bool> accepted) {
+                                      std::shared_ptr<std::string> accepted) {
   return std::make_unique<NdaScreen>(app, std::move(application_id), std::move(intake_id), std::move(accepted));
 }
-std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id) {
-  return std::make_unique<RefuseScreen>(app, std::move(intake_id));
+std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused) {
+  return std::make_unique<RefuseScreen>(app, std::move(intake_id), std::move(refused));
 }
 
 }  // namespace qoima::kiosk

@@ -23,10 +23,11 @@ std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSum
                                                  std::string manifest_path);
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
-std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id);
+/// Sets `*refused` when the refusal was recorded.
+std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused);
 /// Register track: records the NDA (Annex 4), then accepts `intake_id`;
-/// sets `*accepted` when the acceptance went through.
+/// sets `*accepted` to the acceptance act's number when it went through.
 std::unique_ptr<Screen> MakeNdaScreen(AppContext& app, std::string application_id, std::string intake_id,
-                                      std::shared_ptr<bool> accepted);
+                                      std::shared_ptr<std::string> accepted);
 
 }  // namespace qoima::kiosk

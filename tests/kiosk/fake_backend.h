@@ -23,6 +23,8 @@ class FakeBackend : public kiosk::Backend {
   Status approve_status;
   std::vector<kiosk::JournalEntry> journal;
   Status nda_status;
+  Status print_status;
+  kiosk::PrintResult print_result;
   std::vector<kiosk::UserRow> users;
   Status user_status;
   kiosk::RecoveryInfo recovery;
@@ -36,6 +38,7 @@ class FakeBackend : public kiosk::Backend {
   std::string last_second_password;
   kiosk::ApplicationForm last_form;
   kiosk::NdaForm last_nda_form;
+  std::string last_note;
 
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
@@ -63,9 +66,10 @@ class FakeBackend : public kiosk::Backend {
     progress({1, 2, 100, 200, "a"});
     return intake;
   }
-  Status Accept(const std::string& intake_id) override {
+  Result<std::string> Accept(const std::string& intake_id) override {
     calls.push_back("Accept " + intake_id);
-    return accept_status;
+    if (!accept_status.ok()) return accept_status;
+    return std::string("A-17");
   }
   Status Refuse(const std::string& intake_id, kiosk::RefusalReason reason, const std::string& text) override {
     calls.push_back("Refuse " + intake_id);
@@ -105,6 +109,19 @@ class FakeBackend : public kiosk::Backend {
     return user_status;
   }
   Result<kiosk::RecoveryInfo> Recovery() override { return recovery; }
+  Result<kiosk::PrintResult> Print(kiosk::DocumentKind kind, const std::string& id) override {
+    calls.push_back("Print " + std::to_string(static_cast<int>(kind)) + " " + id);
+    if (!print_status.ok()) return print_status;
+    return print_result;
+  }
+  Status Reject(const std::string& approval_id, const std::string& second_login, const std::string& second_password,
+                const std::string& note) override {
+    calls.push_back("Reject " + approval_id);
+    last_second_login = second_login;
+    last_second_password = second_password;
+    last_note = note;
+    return approve_status;
+  }
   Result<std::vector<kiosk::JournalEntry>> Journal() override { return journal; }
   kiosk::AuditVerification VerifyAudit() override { return {Status::Ok(), 3, "abcd", "checkpoint 3"}; }
 };

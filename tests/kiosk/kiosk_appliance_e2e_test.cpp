@@ -85,6 +85,52 @@ TEST_CASE("An auditor session is read-only: journal of audit events and log veri
   CHECK_FALSE(t.dead());
 }
 
+TEST_CASE("Officer two-person approval: the requester cannot approve, a second officer does on the same screen",
+          "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "officer1", kOfficer1Password);
+  Expect(t, "Pending requests: 1.", milliseconds(20000));
+  CHECK(t.Capture().find("destruction") != std::string::npos);
+  Snap(t, "officer-home-en");
+  t.SendKeys({"Enter"});
+  Expect(t, "Reason: retention period ended");
+  Expect(t, "Approvals: 0 of 1.");
+  // officer1 asked: the appliance refuses their own approval, with the reason.
+  t.Type("officer1");
+  t.SendKeys({"Tab"});
+  t.Type(kOfficer1Password);
+  t.SendKeys({"F7"});
+  Expect(t, "Your role does not allow this, or a second approval is missing.");
+  CHECK(t.Capture().find("Two-person approval") != std::string::npos);
+  // The second officer types their own login and password on the same screen.
+  t.SendKeys({"BTab"});
+  for (int i = 0; i < 8; ++i) t.SendKeys({"BSpace"});
+  t.Type("officer2");
+  t.SendKeys({"Tab"});
+  t.Type(kOfficer2Password);
+  Snap(t, "officer-approve-en");
+  t.SendKeys({"F7"});
+  Expect(t, "Approved by officer2.", milliseconds(20000));
+  Expect(t, "Pending requests: 0.");
+  // User management and the recovery state from the same session.
+  t.SendKeys({"F3"});
+  Expect(t, "Users: 6.");
+  Snap(t, "officer-users-en");
+  t.SendKeys({"Escape", "F4"});
+  Expect(t, "Recovery shares: any 2 of 3 rebuild the master key.");
+  Snap(t, "officer-recovery-en");
+  // The auditor sees both officers in the log.
+  t.SendKeys({"F10"});
+  Expect(t, "You have logged out.");
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  t.SendKeys({"/"});
+  t.Type("approval.approve");
+  Expect(t, "officer2 (security_officer)");
+}
+
 TEST_CASE("A clerk registers an application through the Annex 1 form", "[kiosk][e2e]") {
   ProvisionedState p;
   TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
@@ -180,12 +226,29 @@ TEST_CASE("Clerk intake of a loop-attached disc to acceptance", "[kiosk][e2e]") 
   CHECK(t.Capture().find("src/қойма.cpp") != std::string::npos);
   Snap(t, "clerk-diff-clean-en");
   t.SendKeys({"F7"});
-  Expect(t, "NDA (Annex 4)");
+  Expect(t, "The media is not read again.");
   t.SendKeys({"y"});
   bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
   INFO(t.Capture());
-  CHECK(accepted);
+  REQUIRE(accepted);
   Snap(t, "clerk-accepted-en");
+  // F5 prints the act: no printer is configured in this state, so the PDF is
+  // saved and the screen says so, in the clerk's language.
+  t.SendKeys({"F5"});
+  Expect(t, "No printer is configured: act");
+  Snap(t, "clerk-print-no-printer-en");
+  // The auditor prints the same act from the print screen.
+  t.SendKeys({"Escape", "F10"});
+  Expect(t, "You have logged out.");
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  t.SendKeys({"F7"});
+  Expect(t, "Print a document");
+  t.Type("A-1");
+  t.SendKeys({"F2"});  // en -> kk
+  t.SendKeys({"F7"});
+  Expect(t, "Принтер бапталмаған");
+  Snap(t, "auditor-print-no-printer-kk");
 }
 
 TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk][e2e]") {

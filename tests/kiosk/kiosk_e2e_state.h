@@ -30,7 +30,7 @@ inline constexpr const char* kOfficer2Password = "officer2-pass-2026";
 
 // A provisioned appliance state: admin1, clerk1 (clerk), auditor1 (auditor),
 // officer1 and officer2 (security officers); application ESEDO-01 on the
-// application track.
+// application track; officer1's pending request to destroy deposit:1.
 // The Appliance used to provision is closed again before the kiosk starts
 // (the store is locked while open).
 struct ProvisionedState {
@@ -79,6 +79,13 @@ struct ProvisionedState {
     auto registered = (*app)->RegisterApplication(*clerk, a, e);
     INFO(registered.status().ToString());
     REQUIRE(registered.ok());
+    // officer1 asks for a destruction; a second officer must decide it.
+    auto officer = (*app)->Login("officer1", kOfficer1Password);
+    REQUIRE(officer.ok());
+    auto request = (*app)->RequestApproval(*officer, appliance::SensitiveAction::kDestruction, "deposit:1",
+                                           "retention period ended");
+    INFO(request.status().ToString());
+    REQUIRE(request.ok());
     REQUIRE((*app)->EndSession().ok());
   }
   static std::string Today() {

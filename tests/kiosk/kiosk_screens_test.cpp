@@ -236,6 +236,14 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     h.Char(L'y');
     CHECK(h.backend.calls.back() == "Accept intake-1");
     CHECK(h.Shows("Accepted."));
+    // F5 prints the act; with no printer configured the PDF is saved and the screen says so.
+    h.backend.print_result = {"act A-17", "/var/lib/qoima/prints/act-A-17.pdf", false, true, Status::Ok()};
+    h.Press(KEY_F(5));
+    CHECK(h.backend.calls.back() == "Print 0 A-17");
+    CHECK(h.Shows("No printer is configured: act A-17 is saved as a PDF"));
+    h.Press(KEY_F(2));  // en -> kk: the message was translated when it was made
+    h.Press(KEY_F(2));
+    h.Press(KEY_F(2));
   }
   SECTION("a refusal by the appliance is explained, not hidden") {
     h.backend.accept_status = Status::FailedPrecondition("act_mismatch: 1 missing");
@@ -254,6 +262,13 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaDefective);
     CHECK(h.backend.last_refusal_text == "диск оқылмайды");
     CHECK(h.Shows("Refused."));
+    CHECK(h.Shows("Act versus media"));  // back on the comparison, decided
+    h.backend.print_result = {"refusal R-1", "/p/refusal-R-1.pdf", true, false, Status::Ok()};
+    h.Press(KEY_F(5));
+    CHECK(h.backend.calls.back() == "Print 4 intake-1");
+    CHECK(h.Shows("Printed: refusal R-1."));
+    h.Press(KEY_F(7));  // decided: no accept after a refusal
+    CHECK(h.backend.calls.back() == "Print 4 intake-1");
   }
 }
 
@@ -390,22 +405,57 @@ TEST_CASE("Officer user management and recovery state", "[kiosk][unit]") {
 
 TEST_CASE("Officer approval: the second officer confirms on the same screen", "[kiosk][unit]") {
   Harness h;
-  h.backend.approvals = {{"42", kiosk::ApprovalKind::kDestruction, "deposit 7", "officer1", "2026-11-26 04:00"}};
+  kiosk::PendingApproval req{"42",
+                             kiosk::ApprovalKind::kDestruction,
+                             "deposit:7",
+                             "user1",
+                             "2026-11-26 04:00",
+                             "retention ended",
+                             "2026-11-27 04:00",
+                             0,
+                             1};
+  h.backend.approvals = {req};
   h.LoginAs(kiosk::Role::kSecurityOfficer);
   CHECK(h.Shows("Pending requests: 1."));
   CHECK(h.Shows("destruction"));
   Snapshot("officer-home");
   h.Enter();
   CHECK(h.Shows("Two-person approval"));
+  CHECK(h.Shows("Reason: retention ended"));
+  CHECK(h.Shows("Approvals: 0 of 1."));
   Snapshot("officer-approve");
-  h.Type("officer2");
-  h.Char(L'\t');
-  h.Type("pw2");
-  h.Press(KEY_F(7));
-  CHECK(h.backend.calls.back() == "Approve 42");
-  CHECK(h.backend.last_second_login == "officer2");
-  CHECK(h.backend.last_second_password == "pw2");
-  CHECK(h.Shows("Approved by two officers."));
+  SECTION("approve") {
+    h.Type("officer2");
+    h.Char(L'\t');
+    h.Type("pw2");
+    h.Press(KEY_F(7));
+    CHECK(h.backend.calls.back() == "Approve 42");
+    CHECK(h.backend.last_second_login == "officer2");
+    CHECK(h.backend.last_second_password == "pw2");
+    CHECK(h.Shows("Approved by officer2."));
+  }
+  SECTION("reject needs a note") {
+    h.Type("officer2");
+    h.Char(L'\t');
+    h.Type("pw2");
+    h.Press(KEY_F(8));
+    CHECK(h.Shows("Write why the request is rejected"));
+    CHECK(h.backend.calls.back() != "Reject 42");
+    h.Type("not agreed with the owner");
+    h.Press(KEY_F(8));
+    CHECK(h.backend.calls.back() == "Reject 42");
+    CHECK(h.backend.last_note == "not agreed with the owner");
+    CHECK(h.Shows("Rejected by officer2."));
+  }
+  SECTION("the appliance's refusal is shown and the password cleared") {
+    h.backend.approve_status = Status::PermissionDenied("the requester cannot approve their own request");
+    h.Type("user1");
+    h.Char(L'\t');
+    h.Type("pw1");
+    h.Press(KEY_F(7));
+    CHECK(h.Shows("Your role does not allow this, or a second approval is missing."));
+    CHECK(h.Shows("Two-person approval"));
+  }
 }
 
 TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][unit]") {
@@ -417,9 +467,20 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   CHECK(h.Shows("Audit log verified: 3 entries. Root: abcd"));
   Snapshot("auditor-home");
   // No key of the auditor's screen reaches a state-changing call.
-  for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);
+  for (int k : {KEY_F(3), KEY_F(4), KEY_F(8)}) h.Press(k);
   h.Enter();
   for (const std::string& c : h.backend.calls) CHECK(c.rfind("Login", 0) == 0);
+  // F7: print any document (printing is audited, it changes no record).
+  h.Press(KEY_F(7));
+  REQUIRE(h.Shows("Print a document"));
+  h.Press(KEY_DOWN);
+  h.Press(KEY_DOWN);  // act -> refusal -> journal
+  h.Type("1-5");
+  h.backend.print_result = {"journal 1-5", "/p/journal.pdf", false, false, Status::Unsupported("queue paused")};
+  Snapshot("auditor-print");
+  h.Press(KEY_F(7));
+  CHECK(h.backend.calls.back() == "Print 2 1-5");
+  CHECK(h.Shows("journal 1-5 was not printed"));
 }
 
 TEST_CASE("Escape keys are inert on every screen", "[kiosk][unit]") {
