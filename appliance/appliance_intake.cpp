@@ -504,6 +504,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   ManifestParseOptions po;
   po.now_unix = clock_->NowUnix();
   po.expected_application = code;
+  po.stored_record = req.manifest_path.empty();
   Result<ActManifest> manifest = req.manifest_path.empty() ? ParseManifest(manifest_json, object + " manifest", po)
                                                            : LoadManifestFile(req.manifest_path, po);
   if (!manifest.ok()) return fail(manifest.status());

@@ -189,8 +189,19 @@ Result<appliance::Actor> ApplianceBackend::CurrentActor() const {
 }
 
 DeviceState ApplianceBackend::QueryDevice() {
-  std::lock_guard<std::mutex> lock(device_mu_);
-  return device_;
+  DeviceState d;
+  {
+    std::lock_guard<std::mutex> lock(device_mu_);
+    d = device_;
+  }
+  // The first readable medium detected, for the status line (UI thread, like the watch).
+  if (media_watch_)
+    for (const appliance::DetectedMedium& m : media_watch_->media())
+      if (!m.refused) {
+        d.media = m.sysname + (m.identity.label.empty() ? "" : " " + m.identity.label);
+        break;
+      }
+  return d;
 }
 
 LoginOutcome ApplianceBackend::Login(const std::string& login, const std::string& password) {

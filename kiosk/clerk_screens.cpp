@@ -242,7 +242,8 @@ class InsertMediaScreen : public Screen {
       attr_t attr = i == cursor_ ? A_REVERSE : A_NORMAL;
       if (m.refused) {
         DrawText(win, y++, 3, width - 6, MediumLine(m) + "  " + Tr("REFUSED"), attr | COLOR_PAIR(kPairError));
-        if (y < top + height) DrawText(win, y++, 5, width - 8, m.refusal, COLOR_PAIR(kPairError));
+        for (const std::string& line : WrapText(m.refusal, width - 8, 3))
+          if (y < top + height) DrawText(win, y++, 5, width - 8, line, COLOR_PAIR(kPairError));
       } else {
         DrawText(win, y++, 3, width - 6, MediumLine(m), attr);
         if (!m.probe_error.empty() && y < top + height)
