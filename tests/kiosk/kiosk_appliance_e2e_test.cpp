@@ -116,7 +116,7 @@ TEST_CASE("Officer two-person approval: the requester cannot approve, a second o
   Expect(t, "Pending requests: 0.");
   // User management and the recovery state from the same session.
   t.SendKeys({"F3"});
-  Expect(t, "Users: 6.");
+  Expect(t, "Users: 5.");
   Snap(t, "officer-users-en");
   t.SendKeys({"Escape", "F4"});
   Expect(t, "Recovery shares: any 2 of 3 rebuild the master key.");
@@ -128,7 +128,10 @@ TEST_CASE("Officer two-person approval: the requester cannot approve, a second o
   Expect(t, "Journal (read-only)", milliseconds(20000));
   t.SendKeys({"/"});
   t.Type("approval.approve");
-  Expect(t, "officer2 (security_officer)");
+  Expect(t, "Journal entries: 2 shown");
+  std::string log = t.Capture();
+  CHECK(FieldShows(log, "officer1 (", "denied"));  // the requester's attempt
+  CHECK(FieldShows(log, "officer2 (", " ok"));     // the second officer's approval
 }
 
 TEST_CASE("A clerk registers an application through the Annex 1 form", "[kiosk][e2e]") {
