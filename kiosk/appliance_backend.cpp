@@ -137,11 +137,6 @@ ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(s
   // Unsealing the keyring takes TPM round trips: do it off the UI thread so
   // the login screen shows at once; a Login meanwhile waits on the mutex.
   if (!options_.open_at_start) return;
-  auto watch = appliance::MediaWatch::Open();
-  if (watch.ok())
-    media_watch_ = std::move(*watch);
-  else
-    media_problem_ = watch.status().ToString();
   opener_ = std::thread([this] {
     std::lock_guard<std::mutex> lock(mu_);
     (void)EnsureOpen();
@@ -279,14 +274,30 @@ Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm&
   return std::to_string(number);
 }
 
+void ApplianceBackend::EnsureMediaWatch() {
+  // Opened on the UI thread after the first screen is drawn (enumerating and
+  // probing the block devices must not delay it); not at all in benchmark mode.
+  if (media_watch_ || media_watch_tried_ || !options_.open_at_start) return;
+  media_watch_tried_ = true;
+  auto watch = appliance::MediaWatch::Open();
+  if (watch.ok())
+    media_watch_ = std::move(*watch);
+  else
+    media_problem_ = watch.status().ToString();
+}
+
 Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() {
+  EnsureMediaWatch();
   std::vector<MediaInfo> out;
   if (!media_watch_) return out;
   for (const appliance::DetectedMedium& m : media_watch_->media()) out.push_back(ToKiosk(m));
   return out;
 }
 
-int ApplianceBackend::MediaEventFd() { return media_watch_ ? media_watch_->EventFd() : -1; }
+int ApplianceBackend::MediaEventFd() {
+  EnsureMediaWatch();
+  return media_watch_ ? media_watch_->EventFd() : -1;
+}
 
 bool ApplianceBackend::UpdateMedia() {
   if (!media_watch_) return false;

@@ -99,7 +99,9 @@ class ApplianceBackend : public Backend {
   std::unique_ptr<appliance::Actor> actor_;
 
   // Media detection: UI thread only (libudev is single-threaded).
+  void EnsureMediaWatch();
   std::unique_ptr<appliance::MediaWatch> media_watch_;
+  bool media_watch_tried_ = false;
   std::string media_problem_;
 
   bool open_attempted_ = false;
