@@ -373,14 +373,17 @@ class IntakeProgressScreen : public Screen {
     DrawText(win, top + 2, 3, width - 6,
              Format(Tr("Files: %llu of %llu"), static_cast<unsigned long long>(p.files_done),
                     static_cast<unsigned long long>(p.files_total)));
-    // A sha256sum act gives no sizes: the bytes to read are then unknown and
-    // the fraction done is counted in files.
-    std::string total = p.bytes_total ? FormatBytes(p.bytes_total) : std::string("?");
+    // A sha256sum act gives no sizes: the medium's size then bounds the
+    // bytes to read ("~"), and without it the fraction is counted in files.
+    std::uint64_t estimate = p.bytes_total ? p.bytes_total : media_.size_bytes;
+    std::string total = p.bytes_total ? FormatBytes(p.bytes_total)
+                        : estimate    ? "~" + FormatBytes(estimate)
+                                      : std::string("?");
     DrawText(win, top + 3, 3, width - 6,
              Format(Tr("Read: %s of %s"), FormatBytes(p.bytes_done).c_str(), total.c_str()));
     DrawText(win, top + 4, 3, width - 6,
              Format(Tr("Rate: %s/s"), FormatBytes(static_cast<std::uint64_t>(rate)).c_str()));
-    double frac = p.bytes_total   ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total)
+    double frac = estimate        ? static_cast<double>(p.bytes_done) / static_cast<double>(estimate)
                   : p.files_total ? static_cast<double>(p.files_done) / static_cast<double>(p.files_total)
                                   : 0.0;
     frac = std::clamp(frac, 0.0, 1.0);

@@ -38,7 +38,8 @@ class UsersScreen : public Screen {
   void Draw(WINDOW* win, int top, int height, int width) override {
     DrawText(win, top, 0, width, Format(Tr("Users: %zu."), list_.total()), A_BOLD);
     DrawText(win, top + 1, 0, width, Tr("Every change is recorded in the audit log under your name."));
-    list_.Draw(win, top + 3, 0, height - 3, width);
+    DrawText(win, top + 2, 0, width, Tr("F3 new user, F4 unlock, F6 disable or enable, F7 new password."), A_DIM);
+    list_.Draw(win, top + 4, 0, height - 4, width);
   }
 
   void HandleKey(const Key& key) override {

@@ -99,8 +99,11 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
   Expect(t, "Reading " + m.loop->path());
   bool progress_seen = t.WaitUntil(
       [](const std::string& s) {
-        return s.find("Files: ") != std::string::npos && s.find(" of 4") != std::string::npos &&
-               s.find("Rate: ") != std::string::npos && s.find("Time left: ") != std::string::npos;
+        // Mid-read: bytes counted and a rate, before the comparison replaces the screen.
+        return s.find("Reading media") != std::string::npos && s.find(" of 4") != std::string::npos &&
+               s.find("Read: ") != std::string::npos && s.find("Read: 0 B") == std::string::npos &&
+               s.find("Rate: ") != std::string::npos && s.find("Rate: 0 B/s") == std::string::npos &&
+               s.find("Time left: ") != std::string::npos;
       },
       milliseconds(20000));
   INFO(t.Capture());
