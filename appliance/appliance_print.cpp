@@ -85,6 +85,10 @@ struct Built {
   std::string title;
   std::string stem;
   std::optional<print::VerificationLine> verification;
+  /// True when the line's checkpoint is fixed by the records (acts); false
+  /// when the newest checkpoint at print time is printed (reports, notices,
+  /// a return act before its hand-over), so any real checkpoint verifies.
+  bool fixed_checkpoint = true;
   std::function<Result<std::string>(const print::DocumentRenderer&)> render;
 };
 
@@ -102,32 +106,41 @@ std::string FullName(Database& db, int64_t user_id) {
   return row.ok() && *row ? st->ColumnText(0) : "";
 }
 
-/// The acts row for a printed document other than the acceptance act: the
-/// checkpoint printed the first time is kept so every reprint carries the
-/// same values. Creates it when printing; NotFound when only verifying.
-Result<std::pair<uint64_t, std::string>> RecordedCheckpoint(PrintContext& ctx, std::string_view kind,
-                                                            const std::string& number,
-                                                            std::optional<int64_t> application_id,
-                                                            std::optional<int64_t> deposit_id,
-                                                            std::string_view template_id) {
-  QOIMA_ASSIGN_OR_RETURN(Statement sel,
-                         ctx.db().Prepare("SELECT checkpoint_size, checkpoint_root FROM acts WHERE number = ?"));
+/// The acts row of a printed document other than the acceptance act: the
+/// values printed the first time (checkpoint, root, manifest digest in
+/// manifest_json) are kept, so every reprint carries the same line and
+/// `act verify` checks a paper against what was printed.
+/// Creates the row when printing; NotFound when only verifying and never printed.
+Result<print::VerificationLine> RecordedLine(PrintContext& ctx, std::string_view kind, const std::string& number,
+                                             std::optional<int64_t> application_id, std::optional<int64_t> deposit_id,
+                                             const std::string& root, const std::string& manifest) {
+  QOIMA_ASSIGN_OR_RETURN(Statement sel, ctx.db().Prepare("SELECT checkpoint_size, checkpoint_root, "
+                                                         "coalesce(manifest_json, '') FROM acts WHERE number = ?"));
   sel.Bind(1, number);
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
-  if (row && !sel.ColumnIsNull(0))
-    return std::make_pair(static_cast<uint64_t>(sel.ColumnInt(0)), Hex(sel.ColumnBlob(1)));
+  if (row && !sel.ColumnIsNull(0)) {
+    json stored = json::parse(sel.ColumnText(2), nullptr, false);
+    if (!stored.is_object() || !stored.contains("verification") || !stored["verification"].is_string())
+      return Status::Corrupt("acts row " + number + " holds no printed verification line");
+    auto line = print::ParseVerificationPayload(stored["verification"].get<std::string>());
+    if (!line.ok()) return Status::Corrupt("acts row " + number + ": " + line.status().message());
+    return line;
+  }
   sel.Reset();
   if (!ctx.record) return Status::NotFound("document " + number + " was never printed on this appliance");
   QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  print::VerificationLine line{number, root, manifest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
+  QOIMA_RETURN_IF_ERROR(print::ValidateVerificationLine(line).WithContext(number));
   QOIMA_ASSIGN_OR_RETURN(Statement ins,
                          ctx.db().Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, act_date, "
-                                          "template_id, checkpoint_size, checkpoint_root, created_at) VALUES "
-                                          "(?,?,?,?,?,?,?,?,?)"));
+                                          "template_id, manifest_json, checkpoint_size, checkpoint_root, created_at) "
+                                          "VALUES (?,?,?,?,?,?,?,?,?,?)"));
   ins.Bind(1, kind).Bind(2, number).BindOptional(3, application_id).BindOptional(4, deposit_id);
-  ins.Bind(5, FormatDay(LocalDateOf(ctx.now_unix))).Bind(6, template_id);
-  ins.Bind(7, static_cast<int64_t>(cp.tree_size)).BindBlob(8, cp.root).Bind(9, FormatUtc(ctx.now_unix));
+  ins.Bind(5, FormatDay(LocalDateOf(ctx.now_unix))).Bind(6, print::TemplateSet::kDefaultId);
+  ins.Bind(7, json{{"verification", print::EncodeVerificationPayload(line)}}.dump());
+  ins.Bind(8, static_cast<int64_t>(cp.tree_size)).BindBlob(9, cp.root).Bind(10, FormatUtc(ctx.now_unix));
   QOIMA_RETURN_IF_ERROR(ins.Run());
-  return std::make_pair(cp.tree_size, crypto::Hex(cp.root));
+  return line;
 }
 
 // ---- acceptance act -------------------------------------------------------------
@@ -241,9 +254,8 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   if (rec.reasons.empty() && !st.ColumnIsNull(9)) rec.reasons.push_back(static_cast<RefusalReason>(st.ColumnInt(9)));
   st.Reset();
   rec.decided_by = FullName(ctx.db(), decided_by);
-  QOIMA_ASSIGN_OR_RETURN(
-      auto cp, RecordedCheckpoint(ctx, "refusal", rec.act_id, app_id, std::nullopt, print::TemplateSet::kDefaultId));
-  rec.verification = {rec.act_id, Sha256Hex(evidence_text), manifest_sha, cp.first, cp.second, ctx.fingerprint};
+  QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "refusal", rec.act_id, app_id, std::nullopt,
+                                                        Sha256Hex(evidence_text), manifest_sha));
   print::Refusal doc = print::ToRefusal(rec);
   Built b;
   b.title = "refusal " + rec.act_id;
@@ -282,12 +294,40 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
                                                            "? ORDER BY id DESC LIMIT 1"));
   owner.Bind(1, object_id);
   QOIMA_ASSIGN_OR_RETURN(bool has_owner, owner.Step());
-  std::optional<int64_t> app_id;
-  if (has_owner) {
-    rec.owner = owner.ColumnText(0);
-    app_id = owner.ColumnInt(1);
-  }
+  if (has_owner) rec.owner = owner.ColumnText(0);
   owner.Reset();
+
+  // The act the lifecycle hand-over (`qoima return run`) stored: what was
+  // returned, signed under its audit checkpoint (docs/lifecycle.md).
+  QOIMA_ASSIGN_OR_RETURN(Statement stored, ctx.db().Prepare("SELECT manifest_json FROM acts WHERE kind = 'return' "
+                                                            "AND number = ?"));
+  stored.Bind(1, rec.act_id);
+  QOIMA_ASSIGN_OR_RETURN(bool handed_over, stored.Step());
+  if (handed_over) {
+    const std::string text = stored.ColumnText(0);
+    stored.Reset();
+    auto act = print::ReturnActFromJson(text);
+    if (!act.ok()) return act.status().WithContext("return act " + rec.act_id);
+    if (act->checkpoint_size == 0)
+      return Status::FailedPrecondition("return " + rec.act_id + " is not finished (no audit checkpoint yet)");
+    act->record.owner = rec.owner;
+    const std::string digest = Sha256Hex(text);
+    act->record.verification = {rec.act_id,
+                                digest,
+                                act->last_manifest.size() == print::kSha256HexLength ? act->last_manifest : digest,
+                                act->checkpoint_size,
+                                act->checkpoint_root,
+                                act->key_fingerprint.empty() ? ctx.fingerprint : act->key_fingerprint};
+    Built b;
+    b.title = "return act " + rec.act_id;
+    b.stem = "return-" + rec.act_id;
+    b.verification = act->record.verification;
+    b.render = Renders(print::ToReturnAct(act->record));
+    return b;
+  }
+  stored.Reset();
+
+  // Before the hand-over: the versions the case would return, as stored now.
   QOIMA_ASSIGN_OR_RETURN(Statement deps, ctx.db().Prepare("SELECT id FROM deposits WHERE object_id = ? AND state = "
                                                           "'committed' ORDER BY version_no"));
   deps.Bind(1, object_id);
@@ -326,10 +366,11 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
       manifest_digest = ev.value("recheck_manifest_sha256", ev.value("manifest_sha256", manifest_digest));
   }
   dec.Reset();
-  QOIMA_ASSIGN_OR_RETURN(
-      auto cp, RecordedCheckpoint(ctx, "return", rec.act_id, app_id, latest.id, print::TemplateSet::kDefaultId));
-  rec.verification = {rec.act_id, Hex(latest.manifest_sha256), manifest_digest, cp.first, cp.second, ctx.fingerprint};
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, LatestCheckpoint(ctx));
+  rec.verification = {rec.act_id,   Hex(latest.manifest_sha256), manifest_digest,
+                      cp.tree_size, crypto::Hex(cp.root),        ctx.fingerprint};
   Built b;
+  b.fixed_checkpoint = false;
   b.title = "return act " + rec.act_id;
   b.stem = "return-" + rec.act_id;
   b.verification = rec.verification;
@@ -402,6 +443,7 @@ Result<Built> BuildReport(PrintContext& ctx, const std::string& id) {
   const std::string digest = Sha256Hex(lc::ToJson(report).dump());
   print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
   Built b;
+  b.fixed_checkpoint = false;
   b.title = "half-year report " + act_id;
   b.stem = "report-" + act_id;
   b.verification = v;
@@ -438,6 +480,7 @@ Result<Built> BuildNotice(PrintContext& ctx, const std::string& id) {
   print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
   QOIMA_ASSIGN_OR_RETURN(print::Notice doc, print::ToNotice(*found, body, created.substr(0, 10), v));
   Built b;
+  b.fixed_checkpoint = false;
   b.title = "notice " + act_id;
   b.stem = "notice-" + act_id;
   b.verification = v;
@@ -466,20 +509,25 @@ Result<NdaRecord> LoadNda(Database& db, std::string_view code) {
   return n;
 }
 
+/// Journal entries named by `id`: "" or "all", an entry number "N", a range
+/// "N-M", or an application's number as written on it ("15/2026") or its
+/// portal code (that application's line).
 Result<std::vector<JournalEntry>> SelectJournal(const std::vector<JournalEntry>& all, std::string_view id) {
   if (id.empty() || id == "all") return all;
-  int64_t from = 0, to = 0;
+  std::vector<JournalEntry> out;
   size_t dash = id.find('-');
   auto a = NumericId(id.substr(0, dash), "");
   auto b = dash == std::string_view::npos ? a : NumericId(id.substr(dash + 1), "");
-  if (!a || !b || *a > *b)
-    return Status::InvalidArgument("journal '" + std::string(id) + "': give all, an entry number N or a range N-M");
-  from = *a;
-  to = *b;
-  std::vector<JournalEntry> out;
-  for (const auto& e : all)
-    if (e.number >= from && e.number <= to) out.push_back(e);
-  if (out.empty()) return Status::NotFound("the journal has no entries " + std::string(id));
+  if (a && b && *a <= *b) {
+    for (const auto& e : all)
+      if (e.number >= *a && e.number <= *b) out.push_back(e);
+  } else {
+    for (const auto& e : all)
+      if (e.application_number == id || e.portal_code == id) out.push_back(e);
+  }
+  if (out.empty())
+    return Status::NotFound("the journal has no entry '" + std::string(id) +
+                            "' (give all, an entry number N, a range N-M, an application number or a portal code)");
   return out;
 }
 
@@ -746,9 +794,8 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
   }
   if (!built.ok()) return fail(built.status());
   print::VerificationLine expected = *built->verification;
-  const bool printed_checkpoint_fixed = id.rfind("HY-", 0) != 0 && id.rfind("N-", 0) != 0;
-  if (!printed_checkpoint_fixed) {
-    // Reports and notices carry the newest checkpoint at print time: any real one is right.
+  if (!built->fixed_checkpoint) {
+    // The newest checkpoint at print time was printed: any real one is right.
     expected.checkpoint_size = paper->checkpoint_size;
     expected.checkpoint_root = paper->checkpoint_root;
   }

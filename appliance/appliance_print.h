@@ -53,7 +53,8 @@ std::optional<DocumentKind> ParseDocumentKind(std::string_view name);
 /// Names one document. `id` per kind:
 ///   act          act number ("A-17") or the deposit id ("17")
 ///   application  portal code
-///   journal      "" or "all" (every entry), "N" or "N-M" (entry numbers)
+///   journal      "" or "all" (every entry), "N" or "N-M" (entry numbers), or one
+///                application's line by its number ("15/2026") or portal code
 ///   nda          portal code (the latest NDA recorded for it)
 ///   refusal      intake id of a refused intake ("5") or its act number ("R-5")
 ///   return       lifecycle case id of a return case ("3") or "RET-3"

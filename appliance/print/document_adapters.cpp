@@ -129,7 +129,7 @@ Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const s
     f.language_version = r.language_version;
     f.framework = r.framework;
     f.framework_version = r.framework_version;
-    f.modified = r.modified;
+    f.modified = r.modified.substr(0, 10);  // the form's column is a date
     f.sha256 = r.sha256;
     out.files.push_back(std::move(f));
   }
@@ -485,6 +485,43 @@ ReturnAct ToReturnAct(const ReturnRecord& rec) {
   a.receiving_signer.organization = rec.owner;
   a.verification = rec.verification;
   return r;
+}
+
+Result<StoredReturnAct> ReturnActFromJson(std::string_view text) {
+  if (text.size() > kMaxReturnActJsonBytes)
+    return Status::LimitExceeded("return act JSON is larger than " + std::to_string(kMaxReturnActJsonBytes) + " bytes");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corrupt("return act JSON does not parse");
+  StoredReturnAct out;
+  ReturnRecord& r = out.record;
+  r.act_id = Str(j, "act_number");
+  if (r.act_id.empty()) return Status::Corrupt("return act field act_number is missing");
+  r.date = Str(j, "act_date");
+  if (!lc::CivilDate::Parse(r.date).ok()) return Status::Corrupt("return act field act_date is not a date");
+  if (auto o = j.find("object"); o != j.end() && o->is_object()) r.software_name = Str(*o, "name");
+  r.reason = Str(j, "notice_reference");
+  if (auto on = Str(j, "notice_received_on"); !on.empty()) r.reason += " (" + on + ")";
+  auto versions = j.find("versions");
+  if (versions == j.end() || !versions->is_array()) return Status::Corrupt("return act field versions is missing");
+  for (const auto& v : *versions) {
+    if (!v.is_object()) return Status::Corrupt("return act: a version is not an object");
+    ReturnedVersion rv;
+    rv.version_no = v.value("version", 0);
+    rv.label = Str(v, "label");
+    if (auto files = v.find("files"); files != v.end() && files->is_array())
+      for (const auto& f : *files)
+        if (f.is_object())
+          rv.files.push_back({Str(f, "path"), static_cast<uint64_t>(std::max<int64_t>(f.value("size", int64_t{0}), 0)),
+                              Str(f, "sha256"), "", Str(f, "category")});
+    out.last_manifest = Str(v, "store_manifest_sha256");
+    r.versions.push_back(std::move(rv));
+  }
+  auto cp = j.find("audit_checkpoint");
+  if (cp == j.end() || !cp->is_object()) return Status::Corrupt("return act field audit_checkpoint is missing");
+  out.checkpoint_size = cp->value("tree_size", uint64_t{0});
+  out.checkpoint_root = Str(*cp, "root");
+  out.key_fingerprint = Str(*cp, "key_fingerprint");
+  return out;
 }
 
 }  // namespace qoima::print

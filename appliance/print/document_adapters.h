@@ -122,4 +122,22 @@ struct ReturnRecord {
 /// The return act: Annex 3's tables with the direction reversed.
 ReturnAct ToReturnAct(const ReturnRecord& record);
 
+/// Largest stored return-act JSON the adapter parses.
+inline constexpr size_t kMaxReturnActJsonBytes = 64u << 20;
+
+/// The return act the lifecycle hand-over stores in `acts` (kind 'return',
+/// lifecycle_json.cpp ToJson(ReturnActData): act_number, act_date, object,
+/// notice_reference, notice_received_on, versions with files, audit_checkpoint).
+/// Fills every ReturnRecord field except owner and verification; the
+/// checkpoint the act was signed under goes to `checkpoint_size/root/key`.
+/// Corrupt naming the field.
+struct StoredReturnAct {
+  ReturnRecord record;
+  uint64_t checkpoint_size = 0;
+  std::string checkpoint_root;
+  std::string key_fingerprint;
+  std::string last_manifest;  // the last returned version's store digest
+};
+Result<StoredReturnAct> ReturnActFromJson(std::string_view json_text);
+
 }  // namespace qoima::print
