@@ -286,7 +286,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     auto read = reader_->Read(spec.device, options_.read_options, watched);
     if (watched.cancelled()) {
       if (pending) (void)store_->AbandonDeposit(std::move(pending));
-      return fail(Status::Cancelled("reading " + spec.device + " was cancelled; nothing was recorded"));
+      return fail(Status::Cancelled("reading " + spec.device + " was cancelled; no intake was recorded"));
     }
     watched.Finish();
     if (sink && !sink->store_failure().ok()) {

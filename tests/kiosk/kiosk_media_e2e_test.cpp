@@ -92,9 +92,21 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
   Expect(t, "This device is refused and will not be read:");
   CHECK(t.Capture().find("Reading media") == std::string::npos);
 
-  // Back to the stick; the read shows its progress against the act's files.
+  // Back to the stick. A read cancelled with Esc records no intake.
   t.SendKeys({"PPage"});
   REQUIRE(t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
+  t.SendKeys({"F7"});
+  Expect(t, "Reading " + m.loop->path());
+  t.SendKeys({"Escape"});
+  Expect(t, "Cancelled. (", milliseconds(60000));
+  CHECK(t.Capture().find("no intake was recorded") != std::string::npos);
+  // Again, to the end: the read shows its progress against the act's files.
+  Expect(t, "Applications: 1 shown of 1.");
+  t.SendKeys({"Enter"});
+  Expect(t, "Insert media");
+  REQUIRE(t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
+  t.SendKeys({"Tab"});
+  t.Type(manifest);
   t.SendKeys({"F7"});
   Expect(t, "Reading " + m.loop->path());
   bool progress_seen = t.WaitUntil(
