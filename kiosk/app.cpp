@@ -296,10 +296,13 @@ void App::Poll() {
 void App::WaitForInput() {
   // Nothing buffered by curses: sleep until a key, a media event, a signal
   // (SIGWINCH arrives as KEY_RESIZE on the next read) or the poll interval.
-  pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {backend_.MediaEventFd(), POLLIN, 0}};
+  pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {media_events_broken_ ? -1 : backend_.MediaEventFd(), POLLIN, 0}};
   int n = fds[1].fd >= 0 ? 2 : 1;
-  if (::poll(fds, static_cast<nfds_t>(n), kPollMs) > 0 && n == 2 && (fds[1].revents & POLLIN))
-    (void)backend_.UpdateMedia();  // screens see the new list in their next Tick
+  if (::poll(fds, static_cast<nfds_t>(n), kPollMs) <= 0 || n < 2) return;
+  if (fds[1].revents & POLLIN) (void)backend_.UpdateMedia();  // screens see the new list in their next Tick
+  // A descriptor in error would wake poll() at once forever: stop watching it
+  // (the typed path still works).
+  if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) media_events_broken_ = true;
 }
 
 void App::Run(std::unique_ptr<Screen> first) {

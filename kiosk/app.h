@@ -85,6 +85,7 @@ class App : public AppContext {
   bool message_is_error_ = false;
   DeviceState device_;
   std::chrono::steady_clock::time_point last_key_;
+  bool media_events_broken_ = false;  // the media descriptor reported an error
 };
 
 }  // namespace qoima::kiosk
