@@ -1,5 +1,7 @@
 #include "appliance/appliance.h"
 
+#include <cstdio>
+
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -16,9 +18,6 @@ using nlohmann::json;
 using storage::Database;
 using storage::Statement;
 using storage::Transaction;
-
-constexpr const char* kKeyringDir = "/keyring";
-constexpr const char* kStoreDir = "/store";
 
 storage::Actor StorageActor(const Actor& a) { return {a.username, std::string(RoleName(a.role))}; }
 const storage::Actor kSystem{"system", "system"};
@@ -210,6 +209,11 @@ Result<InitResult> Appliance::Init(const ApplianceOptions& options, const InitRe
 }
 
 Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& options) {
+  return OpenWithKeyring(options, options.state_dir + kKeyringDir);
+}
+
+Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOptions& options,
+                                                              const std::string& keyring_dir) {
   std::unique_ptr<Appliance> a(new Appliance());
   a->options_ = options;
   a->clock_ = options.clock ? options.clock : &a->system_clock_;
@@ -220,13 +224,48 @@ Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& optio
     a->reader_ = a->default_reader_.get();
   }
   struct stat st {};
-  if (::stat((options.state_dir + kKeyringDir).c_str(), &st) != 0)
+  if (::stat(keyring_dir.c_str(), &st) != 0)
     return Status::NotFound(options.state_dir + " is not initialized (run qoima init)");
-  QOIMA_ASSIGN_OR_RETURN(a->keyring_, crypto::Keyring::Open(options.tcti, options.state_dir + kKeyringDir));
+  PendingSecurityLog pending(options.state_dir);
+  auto keyring = crypto::Keyring::Open(options.tcti, keyring_dir);
+  if (!keyring.ok()) {
+    RecordPending(pending, a->NowText(), "keyring.open", keyring.status());
+    return keyring.status();
+  }
+  a->keyring_ = std::move(*keyring);
   a->keys_ = std::make_unique<storage::KeyringStoreKeys>(*a->keyring_);
-  QOIMA_ASSIGN_OR_RETURN(a->store_, storage::Store::Open(options.state_dir + kStoreDir, *a->keys_));
+  auto store = storage::Store::Open(options.state_dir + kStoreDir, *a->keys_);
+  if (!store.ok()) {
+    RecordPending(pending, a->NowText(), "store.open", store.status());
+    return store.status();
+  }
+  a->store_ = std::move(*store);
   a->hasher_ = std::make_unique<PasswordHasher>(options.argon2);
+  QOIMA_RETURN_IF_ERROR(a->ImportPendingSecurityEvents(pending));
   return a;
+}
+
+void Appliance::RecordPending(PendingSecurityLog& log, const std::string& time, std::string_view action,
+                              const Status& failure) {
+  Status s = log.Append({time, std::string(action), std::string(CodeName(failure.code())), failure.message()});
+  if (!s.ok()) std::fprintf(stderr, "qoima: could not record the failure for the audit log: %s\n", s.message().c_str());
+}
+
+Status Appliance::ImportPendingSecurityEvents(PendingSecurityLog& log) {
+  QOIMA_ASSIGN_OR_RETURN(std::vector<PendingSecurityEvent> events, log.ReadAll());
+  if (events.empty()) return Status::Ok();
+  {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
+    for (const PendingSecurityEvent& e : events) {
+      QOIMA_RETURN_IF_ERROR(
+          store_
+              ->Record({"system", "system"}, e.action, "keyring", "failure",
+                       "at " + e.time + " before the store could be opened: " + e.code + ": " + e.message)
+              .status());
+    }
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+  }
+  return log.Clear();
 }
 
 Status Appliance::EndSession() {
@@ -568,16 +607,6 @@ Status Appliance::RecordNda(const Actor& actor, std::string_view code, const Nda
 }
 
 // ---- checks -------------------------------------------------------------------
-
-Result<RecoveryState> Appliance::Recovery(const Actor& actor) {
-  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "keyring.recovery_state", "keyring"));
-  RecoveryState r;
-  r.pcrs = keyring_->pcrs();
-  r.threshold = keyring_->recovery_threshold();
-  r.shares = keyring_->recovery_shares();
-  r.device_fingerprint = DeviceFingerprint();
-  return r;
-}
 
 Result<storage::ScrubReport> Appliance::VerifyStore(const Actor& actor) {
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "store.verify", "store"));

@@ -36,6 +36,7 @@
 #include "appliance/intake_progress.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/password_hasher.h"
+#include "appliance/pending_security_log.h"
 #include "appliance/role.h"
 #include "appliance/two_person_approval.h"
 #include "common/result.h"
@@ -44,6 +45,12 @@
 #include "storage/store.h"
 
 namespace qoima::appliance {
+
+/// Layout of the state directory (appended to ApplianceOptions::state_dir).
+inline constexpr char kKeyringDir[] = "/keyring";
+inline constexpr char kStoreDir[] = "/store";
+/// Where `qoima recover` builds the new keyring before it replaces keyring/.
+inline constexpr char kRecoveringKeyringDir[] = "/keyring.recovering";
 
 /// Working days a refused intake's content may be held for a re-try (001 cl.15).
 inline constexpr int kHoldWorkingDays = 5;
@@ -118,6 +125,37 @@ struct DecideRequest {
   std::optional<bool> in_register;
 };
 
+/// One custodian of the recovery: a security officer who authenticates.
+struct RecoveryCustodian {
+  std::string login;
+  std::string password;
+};
+
+/// `qoima recover`: M recovery shares, entered in the presence of two
+/// different security officers (dual control, 003/design "Keys").
+struct RecoverRequest {
+  std::vector<std::string> shares;
+  RecoveryCustodian first;
+  RecoveryCustodian second;
+};
+
+struct RecoverOutcome {
+  std::string old_fingerprint;       // device key before (from the old certificate)
+  std::string new_fingerprint;       // device key of the new TPM
+  std::string certificate_pem;       // new device certificate
+  std::string replaced_keyring_dir;  // where the old keyring/ was kept
+  uint64_t audit_index = 0;          // the keys.recover event
+};
+
+/// What the kiosk's recovery screen shows (no secrets).
+struct RecoveryState {
+  int threshold = 0;
+  int shares = 0;
+  std::vector<int> pcrs;  // empty: not bound to the boot state
+  std::string device_fingerprint;
+  size_t previous_keys = 0;  // signing keys replaced by earlier recoveries
+};
+
 struct UserSummary {
   int64_t id = 0;
   std::string login;
@@ -126,14 +164,6 @@ struct UserSummary {
   bool disabled = false;
   bool locked = false;
   int failed_logins = 0;
-};
-
-/// What protects the store's master key (the officer's "recovery state").
-struct RecoveryState {
-  std::vector<int> pcrs;  // PCRs the sealed key is bound to; empty: not bound
-  int threshold = 0;      // recovery shares needed ...
-  int shares = 0;         // ... of the shares made at provisioning
-  std::string device_fingerprint;
 };
 
 /// Where and how `Appliance::Export` writes a bundle: exactly one of
@@ -179,6 +209,19 @@ class Appliance {
   static Result<InitResult> Init(const ApplianceOptions& options, const InitRequest& request);
   /// Opens the keyring (unseal) and the store.
   static Result<std::unique_ptr<Appliance>> Open(const ApplianceOptions& options);
+  /// Re-seals the master key to the TPM of `options.tcti` from M recovery
+  /// shares (after the old TPM or its board was lost). Dual control: both
+  /// custodians must log in (lockout policy applies) as two different
+  /// security officers, checked against the store the rebuilt key opens.
+  /// The new keyring is built aside (keyring.recovering/) and replaces
+  /// keyring/ only after the keys.recover audit event is committed and a
+  /// checkpoint is signed with the new key; the old keyring/ is kept as
+  /// keyring.replaced-<time>/. A refusal after the shares were accepted is
+  /// audited; wrong shares are refused before anything can be opened (there
+  /// is no key to write the audit log with) and change nothing.
+  static Result<RecoverOutcome> Recover(const ApplianceOptions& options, const RecoverRequest& request);
+  /// Share policy, PCR binding and key history, for officers and auditors.
+  Result<RecoveryState> GetRecoveryState(const Actor& actor);
   ~Appliance();
 
   /// Checks the password under the lockout policy; audited either way.
@@ -277,12 +320,17 @@ class Appliance {
   Result<ActVerification> VerifyAct(const Actor& actor, std::string_view payload);
 
   std::string DeviceFingerprint();
-  /// PCR binding and recovery shares of the keyring; officers, auditors, admins.
-  Result<RecoveryState> Recovery(const Actor& actor);
   storage::Store& store() { return *store_; }
 
  private:
   Appliance() = default;
+  static Result<std::unique_ptr<Appliance>> OpenWithKeyring(const ApplianceOptions& options,
+                                                            const std::string& keyring_dir);
+  /// Failures before the store opens go to the pending log (best effort).
+  static void RecordPending(PendingSecurityLog& log, const std::string& time, std::string_view action,
+                            const Status& failure);
+  /// Moves pending pre-open failures into the audit log, then clears them.
+  Status ImportPendingSecurityEvents(PendingSecurityLog& log);
   Result<UserRecord> LoadUser(std::string_view login);
   Status SaveLoginState(const UserRecord& user);
   Status Audit(const Actor& actor, std::string_view action, std::string_view object, std::string_view outcome,

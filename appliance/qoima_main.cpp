@@ -97,6 +97,8 @@ const char* kUsage =
     "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
     "  verify-store | audit verify | audit list [--from N] [--count M]\n"
     "  backup DIR | restore BACKUP_DIR\n"
+    "  recover --share-file FILE ... | --shares-fd N  --officer LOGIN --second-officer LOGIN\n"
+    "          (passwords: --password-fd N / $QOIMA_PASSWORD, --second-password-fd M / $QOIMA_SECOND_PASSWORD)\n"
     "authentication: --user LOGIN or $QOIMA_USER; password on --password-fd N or in $QOIMA_PASSWORD;\n"
     "  a new password on --new-password-fd N or in $QOIMA_NEW_PASSWORD\n"
     "environment: QOIMA_TCTI (default device:/dev/tpmrm0), QOIMA_STATE (default /var/lib/qoima)\n"
@@ -708,6 +710,69 @@ int CmdRestore(const Globals& g, const CliArgs& a) {
   return kExitOk;
 }
 
+// Shares come from files (one or more shares per file, one per line) or from a
+// file descriptor, never from argv (they are secrets).
+Result<std::vector<std::string>> ReadShares(const CliArgs& a) {
+  constexpr size_t kMaxShareFileSize = 64 * 1024;
+  std::vector<std::string> shares;
+  auto add_lines = [&shares](const std::string& text) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      if (line.find_first_not_of(" \t\r") != std::string::npos) shares.push_back(line);
+  };
+  for (const std::string& path : a.GetAll("share-file")) {
+    QOIMA_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+    if (text.size() > kMaxShareFileSize)
+      return Status::LimitExceeded(path + ": larger than " + std::to_string(kMaxShareFileSize) + " bytes");
+    add_lines(text);
+  }
+  if (auto fd = a.Get("shares-fd")) {
+    char* end = nullptr;
+    long n = std::strtol(fd->c_str(), &end, 10);
+    if (*end != '\0' || n < 0) return Status::InvalidArgument("--shares-fd: not a file descriptor: " + *fd);
+    QOIMA_ASSIGN_OR_RETURN(std::string text, ReadWholeFile("/proc/self/fd/" + std::to_string(n)));
+    if (text.size() > kMaxShareFileSize)
+      return Status::LimitExceeded("--shares-fd: more than " + std::to_string(kMaxShareFileSize) + " bytes");
+    add_lines(text);
+  }
+  if (shares.empty())
+    return Status::InvalidArgument("no recovery shares: give --share-file FILE (repeat) or --shares-fd N");
+  return shares;
+}
+
+int CmdRecover(const Globals& g, const CliArgs& a) {
+  RecoverRequest req;
+  auto shares = ReadShares(a);
+  if (!shares.ok()) return Report(g, shares.status());
+  req.shares = std::move(*shares);
+  req.first.login = a.GetOr("officer", EnvOr("QOIMA_USER", ""));
+  req.second.login = a.GetOr("second-officer", EnvOr("QOIMA_SECOND_USER", ""));
+  if (req.first.login.empty() || req.second.login.empty())
+    return Usage("recover needs two security officers: --officer LOGIN and --second-officer LOGIN");
+  auto pw1 = ReadSecret(a.Get("password-fd"), "QOIMA_PASSWORD", "first officer's password");
+  if (!pw1.ok()) return Report(g, pw1.status());
+  auto pw2 = ReadSecret(a.Get("second-password-fd"), "QOIMA_SECOND_PASSWORD", "second officer's password");
+  if (!pw2.ok()) return Report(g, pw2.status());
+  req.first.password = *pw1;
+  req.second.password = *pw2;
+  auto out = Appliance::Recover(Options(g), req);
+  if (!out.ok()) return Report(g, out.status());
+  if (g.json) {
+    PrintJson({{"ok", true},
+               {"old_device_fingerprint", out->old_fingerprint},
+               {"new_device_fingerprint", out->new_fingerprint},
+               {"audit_index", out->audit_index},
+               {"replaced_keyring", out->replaced_keyring_dir}});
+  } else {
+    std::printf("master key re-sealed to this TPM; recorded as audit entry %llu\n",
+                static_cast<unsigned long long>(out->audit_index));
+    std::printf("old device key: %s\nnew device key: %s\n", out->old_fingerprint.c_str(), out->new_fingerprint.c_str());
+    std::printf("the old keyring is kept in %s; new acts and bundles carry the new key\n",
+                out->replaced_keyring_dir.c_str());
+  }
+  return kExitOk;
+}
+
 int CmdAudit(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
   if (p.size() < 2) return Usage("audit verify | audit list");
@@ -829,6 +894,7 @@ int main(int argc, char** argv) {
     if (cmd == "verify-store") return CmdVerifyStore(g, *args);
     if (cmd == "backup") return CmdBackup(g, *args);
     if (cmd == "restore") return CmdRestore(g, *args);
+    if (cmd == "recover") return CmdRecover(g, *args);
     if (cmd == "audit") return CmdAudit(g, *args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qoima: internal error: %s\n", e.what());

@@ -69,6 +69,7 @@ struct Keyring::Impl {
   SecretBytes wrap_key;
   SecretBytes name_key;
   KeyringMeta meta;
+  std::string dir;  // the state directory, with a trailing '/'
 };
 
 Keyring::Keyring(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -177,6 +178,7 @@ Result<std::unique_ptr<Keyring>> Keyring::Open(const std::string& tcti, const st
 
   auto impl = std::make_unique<Impl>();
   impl->meta = meta;
+  impl->dir = dir;
   QOIMA_ASSIGN_OR_RETURN(impl->tpm, TpmContext::Open(tcti));
   QOIMA_ASSIGN_OR_RETURN(TpmObject srk, tpm::CreateSrk(*impl->tpm));
   auto master = tpm::Unseal(*impl->tpm, srk, sealed);
@@ -285,7 +287,28 @@ std::string Keyring::ObjectName(std::span<const uint8_t> bytes) const {
 Signer& Keyring::signer() { return *impl_->signer; }
 
 const std::vector<int>& Keyring::pcrs() const { return impl_->meta.pcrs; }
-int Keyring::recovery_threshold() const { return impl_->meta.threshold; }
-int Keyring::recovery_shares() const { return impl_->meta.shares; }
+
+RecoveryPolicy Keyring::recovery_policy() const { return {impl_->meta.threshold, impl_->meta.shares}; }
+
+Result<std::vector<std::string>> Keyring::PreviousCertificates() const {
+  const std::string old_dir = impl_->dir + internal::kOldCertsDir;
+  std::vector<std::string> pems;
+  std::error_code ec;
+  if (!std::filesystem::exists(old_dir, ec)) return pems;
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(old_dir, ec)) {
+    if (entry.path().extension() == ".crt") names.push_back(entry.path().string());
+    if (names.size() > kMaxPreviousCertificates)
+      return Status::LimitExceeded(old_dir + ": more than " + std::to_string(kMaxPreviousCertificates) +
+                                   " certificates");
+  }
+  if (ec) return Status::IoError("list " + old_dir + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    QOIMA_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(name, internal::kMaxCertSize));
+    pems.push_back(std::move(pem));
+  }
+  return pems;
+}
 
 }  // namespace qoima::crypto

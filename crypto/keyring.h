@@ -67,8 +67,17 @@ struct ProvisionResult {
   std::string warning;
 };
 
+/// How the master key is split for recovery (from keyring.meta).
+struct RecoveryPolicy {
+  int threshold = 0;  // shares needed
+  int shares = 0;     // shares printed at provisioning
+};
+
 class Keyring {
  public:
+  /// Most certificates of earlier signing keys read from old-certs/.
+  static constexpr size_t kMaxPreviousCertificates = 64;
+
   /// Creates the master key and the signing key in the TPM reached through
   /// `tcti`, writes the state files into `state_dir` (created if missing), and
   /// returns the shares. On failure no keyring file is left in `state_dir`
@@ -112,10 +121,12 @@ class Keyring {
 
   /// PCRs the master key is bound to (empty: not bound).
   const std::vector<int>& pcrs() const;
-  /// Recovery shares made at provisioning: any recovery_threshold() of
-  /// recovery_shares() rebuild the master key.
-  int recovery_threshold() const;
-  int recovery_shares() const;
+  /// M of N of the recovery shares.
+  RecoveryPolicy recovery_policy() const;
+  /// Certificates (PEM) of the signing keys this keyring had before
+  /// recoveries (old-certs/), oldest name first: past checkpoints and
+  /// bundles were signed by them. Public data.
+  Result<std::vector<std::string>> PreviousCertificates() const;
 
  private:
   struct Impl;

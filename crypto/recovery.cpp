@@ -178,6 +178,9 @@ Result<SecretBytes> CombineShares(const std::vector<std::string>& shares) {
                               std::to_string(parsed.size()));
   std::vector<unsigned char> xs;
   for (const auto& p : parsed) xs.push_back(static_cast<unsigned char>(p.index));
+  // gfshare_ctx_free() wipes its buffers through this hook: it is NULL in a
+  // process that never split a secret (the `qoima recover` process).
+  gfshare_fill_rand = FillRandom;
   GfshareCtx ctx(gfshare_ctx_init_dec(xs.data(), static_cast<unsigned>(xs.size()), kSecretSize));
   if (!ctx) return Status::Internal("libgfshare refused the share set");
   for (size_t i = 0; i < parsed.size(); ++i)

@@ -427,8 +427,8 @@ Status ApplianceBackend::ResetPassword(const std::string& login, const std::stri
 Result<RecoveryInfo> ApplianceBackend::Recovery() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(appliance::RecoveryState r, appliance_->Recovery(actor));
-  return RecoveryInfo{r.pcrs, r.threshold, r.shares, r.device_fingerprint};
+  QOIMA_ASSIGN_OR_RETURN(appliance::RecoveryState r, appliance_->GetRecoveryState(actor));
+  return RecoveryInfo{r.pcrs, r.threshold, r.shares, r.device_fingerprint, r.previous_keys};
 }
 
 Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {

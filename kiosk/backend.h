@@ -124,6 +124,7 @@ struct RecoveryInfo {
   int threshold = 0;
   int shares = 0;
   std::string device_fingerprint;
+  std::size_t previous_keys = 0;  // device keys replaced by earlier recoveries
 };
 
 struct IntakeProgress {

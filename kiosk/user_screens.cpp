@@ -263,10 +263,15 @@ class RecoveryScreen : public Screen {
              std::string(Tr("Device key fingerprint:")) + " " + info_.device_fingerprint.substr(0, 32));
     if (info_.device_fingerprint.size() > 32)
       DrawText(win, top + 5, 3, width - 6, std::string(24, ' ') + info_.device_fingerprint.substr(32));
+    if (info_.previous_keys > 0)
+      DrawText(win, top + 6, 3, width - 6,
+               Format(Tr("Recovered before: %zu earlier device key(s) are kept to check old signatures."),
+                      info_.previous_keys),
+               A_BOLD);
     auto lines = WrapText(Tr("When the TPM or the boot state changes, the key no longer unseals; recovery "
                              "then needs the share holders and a two-person approval."),
                           width - 6, 3);
-    for (std::size_t i = 0; i < lines.size(); ++i) DrawText(win, top + 7 + static_cast<int>(i), 3, width - 6, lines[i]);
+    for (std::size_t i = 0; i < lines.size(); ++i) DrawText(win, top + 8 + static_cast<int>(i), 3, width - 6, lines[i]);
   }
 
   void HandleKey(const Key& key) override { (void)key; }

@@ -718,6 +718,8 @@ Result<AuditCheckpoint> Store::SignCheckpoint() { return audit_->Checkpoint(keys
 Result<AuditVerifyReport> Store::VerifyAudit(const std::vector<std::string>& extra_trusted_keys_pem) {
   AuditVerifyOptions opts;
   opts.trusted_keys_pem = extra_trusted_keys_pem;
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> previous, keys_->PreviousSignerCertificates());
+  opts.trusted_keys_pem.insert(opts.trusted_keys_pem.end(), previous.begin(), previous.end());
   opts.trusted_keys_pem.push_back(keys_->signer().PublicKeyPem());
   return audit_->Verify(opts);
 }

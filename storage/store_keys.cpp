@@ -24,4 +24,8 @@ std::string KeyringStoreKeys::ObjectName(std::string_view input) const { return 
 
 crypto::Signer& KeyringStoreKeys::signer() { return keyring_.signer(); }
 
+Result<std::vector<std::string>> KeyringStoreKeys::PreviousSignerCertificates() const {
+  return keyring_.PreviousCertificates();
+}
+
 }  // namespace qoima::storage

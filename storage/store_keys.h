@@ -46,6 +46,9 @@ class StoreKeys {
   virtual std::string ObjectName(std::string_view input) const = 0;
   /// Signs audit checkpoints and backup manifests.
   virtual crypto::Signer& signer() = 0;
+  /// Certificates (PEM) of the earlier signing keys of this appliance (before
+  /// a key recovery onto a new TPM): their checkpoints stay trusted.
+  virtual Result<std::vector<std::string>> PreviousSignerCertificates() const { return std::vector<std::string>{}; }
 };
 
 class KeyringStoreKeys : public StoreKeys {
@@ -57,6 +60,7 @@ class KeyringStoreKeys : public StoreKeys {
                                                                std::string_view label) const override;
   std::string ObjectName(std::string_view input) const override;
   crypto::Signer& signer() override;
+  Result<std::vector<std::string>> PreviousSignerCertificates() const override;
 
  private:
   crypto::Keyring& keyring_;

@@ -12,7 +12,10 @@ namespace {
 std::string_view Trim(std::string_view s) { return TrimField(s); }
 std::vector<std::string_view> SplitFields(std::string_view line) { return SplitBarFields(line); }
 
-const char* kFieldNames[] = {"record", "date", "name", "source"};
+const char* kFieldNames[] = {"record", "date", "name", "source", "status"};
+
+/// The one word the optional fifth field of an entry may hold.
+constexpr std::string_view kProvisional = "provisional";
 
 class Parser {
  public:
@@ -116,21 +119,29 @@ class Parser {
 
   Status EntryLine(int n, CalendarEntryKind kind, const std::vector<std::string_view>& f) {
     if (!current_) return Error(n, 1, "record", "entry before a 'year' line");
-    if (f.size() < 3 || f.size() > 4)
-      return Error(
-          n, 0, "",
-          "an entry has 3 or 4 fields: " + std::string(CalendarEntryKindName(kind)) + " | YYYY-MM-DD | name | source");
+    if (f.size() < 3 || f.size() > 5)
+      return Error(n, 0, "",
+                   "an entry has 3 to 5 fields: " + std::string(CalendarEntryKindName(kind)) +
+                       " | YYYY-MM-DD | name | source | provisional");
     auto date = CivilDate::Parse(f[1]);
     if (!date.ok()) return Error(n, 2, kFieldNames[1], date.status().message());
     if (date->year() != current_->year)
       return Error(n, 2, kFieldNames[1],
                    date->ToString() + " is not in the section's year " + std::to_string(current_->year));
     if (f[2].empty()) return Error(n, 3, kFieldNames[2], "empty name");
-    std::string source = f.size() == 4 ? std::string(f[3]) : std::string();
-    if (kind != CalendarEntryKind::kHoliday && source.empty())
+    std::string source = f.size() >= 4 ? std::string(f[3]) : std::string();
+    bool provisional = false;
+    if (f.size() == 5) {
+      if (f[4] != kProvisional)
+        return Error(n, 5, kFieldNames[4],
+                     "'" + std::string(f[4]) + "': the fifth field, when present, is the word 'provisional'");
+      provisional = true;
+    }
+    if ((kind != CalendarEntryKind::kHoliday || provisional) && source.empty())
       return Error(n, 4, kFieldNames[3],
-                   std::string(CalendarEntryKindName(kind)) +
-                       " entries must name their source (the decree or announcement that set the date)");
+                   std::string(provisional ? "provisional" : CalendarEntryKindName(kind)) +
+                       " entries must name their source (the decree or announcement that set the date, or where "
+                       "the expected date comes from)");
     if (kind == CalendarEntryKind::kWorkday && !date->is_weekend())
       return Error(n, 2, kFieldNames[1], date->ToString() + " is a weekday; a 'workday' transfer moves a weekend day");
     if (kind == CalendarEntryKind::kDayOff && date->is_weekend())
@@ -145,7 +156,7 @@ class Parser {
                                    std::to_string(CalendarFileLimits::kMaxEntriesPerYear) + " entries in " +
                                    std::to_string(current_->year));
     by_date_[date->day_number()] = n;
-    current_->entries.push_back({kind, *date, std::string(f[2]), std::move(source), n});
+    current_->entries.push_back({kind, *date, std::string(f[2]), std::move(source), n, provisional});
     return Status::Ok();
   }
 
@@ -169,6 +180,7 @@ std::string FormatCalendarFile(const std::vector<CalendarYear>& years) {
     for (const auto& e : y.entries) {
       out += std::string(CalendarEntryKindName(e.kind)) + " | " + e.date.ToString() + " | " + e.name;
       if (!e.source.empty()) out += " | " + e.source;
+      if (e.provisional) out += " | " + std::string(kProvisional);
       out += "\n";
     }
     out += "end | " + std::to_string(y.year) + "\n";

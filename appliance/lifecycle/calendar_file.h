@@ -3,10 +3,13 @@
 //   qoima-calendar | 1
 //   year | 2026 | <source of the year's list>
 //   holiday   | 2026-03-21 | Nauryz meirami | <optional source>
-//   religious | 2026-05-27 | Kurban Ait, first day | <source: required>
+//   religious | 2026-05-27 | Kurban Ait, first day | <source: required> [| provisional]
 //   day-off   | 2026-01-09 | transfer of Saturday 3 January | <source: required>
 //   workday   | 2026-01-03 | working Saturday | <source: required>
 //   end | 2026
+//
+// A fifth field `provisional` marks an expected date not yet announced or
+// decreed (it then needs a source saying where the expectation comes from).
 //
 // The file is operator input (typed from a Government decree), so it is parsed
 // as untrusted text: named limits, and every error names the file, line and

@@ -13,6 +13,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
+#include "appliance/lifecycle/appliance_handover_exporter.h"
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/deadline_rules.h"
@@ -119,6 +120,7 @@ struct StoreSession {
   std::unique_ptr<FixedLifecycleClock> fixed_clock;
   std::unique_ptr<LifecycleService> service;
   LifecycleActor actor;
+  Actor app_actor;  // the same user as the appliance's facade knows them
 
   storage::Database& db() { return app->store().db(); }
   storage::AuditLog& audit() { return app->store().audit(); }
@@ -154,6 +156,7 @@ Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, co
   auto actor = s->app->Login(login, password);
   if (!actor.ok()) return actor.status();
   s->actor = {actor->username, std::string(RoleName(actor->role))};
+  s->app_actor = *actor;
   QOIMA_ASSIGN_OR_RETURN(s->calendar, LoadCalendar(s->db()));
   if (a.Has("--today")) {
     if (!allow_today) return Status::InvalidArgument("--today is only for due, report and register look-ups");
@@ -166,6 +169,9 @@ Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, co
 
 // ---- calendar ----------------------------------------------------------------
 
+/// Every weekday off and weekend day worked, with the reason; then the
+/// provisional entries (expected dates not yet announced), which move
+/// deadlines when the announced date differs.
 void PrintYear(const WorkingCalendar& cal, const CalendarYear& y) {
   std::printf("%d  source: %s\n", y.year, y.source.c_str());
   for (CivilDate d = CivilDate::FromYmd(y.year, 1, 1); d.year() == y.year; d = d.AddDays(1)) {
@@ -173,8 +179,20 @@ void PrintYear(const WorkingCalendar& cal, const CalendarYear& y) {
     if (!info.ok()) continue;
     bool unusual = info->working == d.is_weekend();
     if (unusual)
-      std::printf("  %s  %-9s %s\n", d.ToString().c_str(), info->working ? "WORKING" : "day off", info->reason.c_str());
+      std::printf("  %s  %-9s %s%s\n", d.ToString().c_str(), info->working ? "WORKING" : "day off",
+                  info->reason.c_str(), info->provisional ? "  [PROVISIONAL]" : "");
   }
+  auto provisional = cal.ProvisionalEntries(y.year);
+  if (provisional.empty()) {
+    std::printf("  no provisional entries\n");
+    return;
+  }
+  std::printf("  %zu PROVISIONAL entr%s (expected dates: confirm against the announcement and re-import):\n",
+              provisional.size(), provisional.size() == 1 ? "y" : "ies");
+  static constexpr const char* kDays[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  for (const auto& e : provisional)
+    std::printf("  PROVISIONAL  %s %s  %s: %s (source: %s)\n", e.date.ToString().c_str(), kDays[e.date.iso_weekday()],
+                std::string(CalendarEntryKindName(e.kind)).c_str(), e.name.c_str(), e.source.c_str());
 }
 
 int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
@@ -256,8 +274,9 @@ int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   }
   std::printf("as of %s: %zu open item(s)\n", (*s)->clock().Today().ToString().c_str(), due->size());
   for (const auto& d : *due)
-    std::printf("%-8s  due %s  %+d wd  %-12s %-10s %s\n", std::string(DueStatusName(d.status)).c_str(),
-                d.due_on.ToString().c_str(), d.working_days_left, d.ref.c_str(), d.clause.c_str(), d.what.c_str());
+    std::printf("%-8s  due %s  %+d wd  %-12s %-10s %s%s\n", std::string(DueStatusName(d.status)).c_str(),
+                d.due_on.ToString().c_str(), d.working_days_left, d.ref.c_str(), d.clause.c_str(), d.what.c_str(),
+                d.provisional_calendar ? "  [counted over a PROVISIONAL calendar day]" : "");
   return kExitOk;
 }
 
@@ -592,22 +611,126 @@ void PrintCase(const LifecycleCliOptions& o, const CaseInfo& c) {
               c.received_on.ToString().c_str(), c.reference.c_str(), c.due_on.ToString().c_str(), c.rule_id.c_str());
 }
 
-/// request|return OBJ --received DATE --ref REF ; request|return done CASE --result REF
+void PrintHandover(const LifecycleCliOptions& o, const HandoverResult& r) {
+  if (o.json) {
+    nlohmann::json bundles = nlohmann::json::array();
+    for (const auto& b : r.bundles) bundles.push_back(ToJson(b));
+    nlohmann::json j = {{"case", ToJson(r.closed)}, {"bundles", bundles}};
+    if (r.return_act) j["return_act"] = ToJson(*r.return_act);
+    PrintJson(j);
+    return;
+  }
+  std::printf("case %lld (%s) done %s: %zu bundle(s)\n", static_cast<long long>(r.closed.id),
+              std::string(CaseKindName(r.closed.kind)).c_str(),
+              r.closed.done_on ? r.closed.done_on->ToString().c_str() : "-", r.bundles.size());
+  for (const auto& b : r.bundles)
+    std::printf("  version %d: %s  export %s  sequence %llu  %llu files  %llu bytes%s  sha256 %s\n", b.version_no,
+                b.location.c_str(), b.export_id.c_str(), static_cast<unsigned long long>(b.sequence),
+                static_cast<unsigned long long>(b.payload_files), static_cast<unsigned long long>(b.payload_bytes),
+                b.encrypted ? "  encrypted" : "", b.bundle_sha256.c_str());
+  if (r.return_act) {
+    const auto& a = *r.return_act;
+    std::printf("return act %s of %s: object %lld '%s', notice %s of %s\n", a.act_number.c_str(),
+                a.act_date.ToString().c_str(), static_cast<long long>(a.object.id), a.object.name.c_str(),
+                a.notice_reference.c_str(), a.notice_received_on.ToString().c_str());
+    for (const auto& v : a.versions) {
+      std::printf("  version %d (%s store) root %s: %lld files, %lld bytes\n", v.version_no, v.tier.c_str(),
+                  v.root_hex.c_str(), static_cast<long long>(v.file_count), static_cast<long long>(v.total_bytes));
+      for (const auto& f : v.files)
+        std::printf("    %s  %lld  %s\n", f.sha256_hex.c_str(), static_cast<long long>(f.size), f.path.c_str());
+    }
+    std::printf("approved by %s and %s; audit checkpoint %llu %s\n", a.requested_by.c_str(), a.approved_by.c_str(),
+                static_cast<unsigned long long>(a.checkpoint_tree_size), a.checkpoint_root_hex.c_str());
+  }
+  std::printf("verify each bundle offline with `qoima verify-bundle BUNDLE --cert DEVICE.pem`\n");
+}
+
+Result<std::vector<int64_t>> IdList(const std::string& text, const std::string& what) {
+  std::vector<int64_t> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string one = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    QOIMA_ASSIGN_OR_RETURN(int64_t id, IdArg(one, what));
+    out.push_back(id);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+/// request|return ask-approval CASE [--version N] ; run CASE --approval ID,... --to DIR
+int CmdHandover(const LifecycleCliOptions& o, const Args& a, const std::string& name) {
+  const std::string& sub = a.pos[0];
+  auto id = IdArg(a.pos[1], "case");
+  if (!id.ok()) return Usage(id.status().message());
+  std::optional<int> version;
+  if (a.Has("--version")) {
+    auto n = IdArg(a.Get("--version"), "--version");
+    if (!n.ok()) return Usage(n.status().message());
+    version = static_cast<int>(*n);
+  }
+  if (sub == "run" && (a.Get("--to").empty() || a.Get("--approval").empty()))
+    return Usage(name + " run CASE --approval ID[,ID...] --to DIR [--recipient-cert PEM]");
+  std::optional<std::string> recipient;
+  if (a.Has("--recipient-cert")) {
+    auto pem = ReadInputFile(a.Get("--recipient-cert"));
+    if (!pem.ok()) return Fail(pem.status().WithContext("--recipient-cert"));
+    recipient = *pem;
+  }
+  auto s = OpenStore(o, a, false);
+  if (!s.ok()) return Fail(s.status());
+  auto& svc = *(*s)->service;
+  if (sub == "ask-approval") {
+    // One export request per version, through the appliance's two-person approvals.
+    auto versions = svc.HandoverVersions(*id, version);
+    auto reason = svc.HandoverReason(*id);
+    if (!versions.ok() || !reason.ok()) return Fail(!versions.ok() ? versions.status() : reason.status());
+    std::string ids;
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& v : *versions) {
+      auto r = (*s)->app->RequestApproval((*s)->app_actor, SensitiveAction::kExport,
+                                          "deposit:" + std::to_string(v.deposit_id), *reason);
+      if (!r.ok()) return Fail(r.status().WithContext("version " + std::to_string(v.version_no)));
+      ids += (ids.empty() ? "" : ",") + std::to_string(r->id);
+      j.push_back({{"version", v.version_no}, {"deposit_id", v.deposit_id}, {"approval_id", r->id}});
+      if (!o.json)
+        std::printf("version %d (deposit %lld): export approval %lld requested\n", v.version_no,
+                    static_cast<long long>(v.deposit_id), static_cast<long long>(r->id));
+    }
+    if (o.json) {
+      PrintJson({{"case", *id}, {"approvals", j}});
+    } else {
+      std::printf(
+          "a second security officer approves each with `qoima export approve ID`; then `qoima %s run %lld "
+          "--approval %s --to DIR`\n",
+          name.c_str(), static_cast<long long>(*id), ids.c_str());
+    }
+    return kExitOk;
+  }
+  if (version) return Usage("--version belongs to `" + name + " ask-approval`: run takes the approved versions");
+  auto approvals = IdList(a.Get("--approval"), "--approval");
+  if (!approvals.ok()) return Usage(approvals.status().message());
+  ApplianceHandoverExporter exporter(*(*s)->app, (*s)->app_actor, a.Get("--to"), recipient);
+  if (Status st = exporter.Check(); !st.ok()) return Fail(st.WithContext("--to"));
+  auto r = svc.Handover((*s)->actor, *id, *approvals, exporter);
+  if (!r.ok()) return Fail(r.status());
+  PrintHandover(o, *r);
+  return kExitOk;
+}
+
+/// request|return OBJ --received DATE --ref REF, and the hand-over subcommands.
 int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, CaseKind kind) {
   Args a = ParseArgs(v, 1);
   std::string name = v[0];
-  if (a.pos.size() == 2 && a.pos[0] == "done") {
-    auto id = IdArg(a.pos[1], "case");
-    if (!id.ok()) return Usage(id.status().message());
-    auto s = OpenStore(o, a, false);
-    if (!s.ok()) return Fail(s.status());
-    Status st = (*s)->service->CompleteCase((*s)->actor, *id, a.Get("--result"));
-    if (!st.ok()) return Fail(st);
-    std::printf("case %lld completed: %s\n", static_cast<long long>(*id), a.Get("--result").c_str());
-    return kExitOk;
-  }
+  if (a.pos.size() == 2 && (a.pos[0] == "ask-approval" || a.pos[0] == "run")) return CmdHandover(o, a, name);
+  if (a.pos.size() == 2 && a.pos[0] == "done")
+    return Usage(name + " done is gone: the code leaves only as signed bundles: `qoima " + name +
+                 " ask-approval CASE`, `qoima export approve ID`, `qoima " + name +
+                 " run CASE --approval ID,... --to DIR`");
   if (a.pos.size() != 1)
-    return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " done CASE --result REF");
+    return Usage(name + " OBJ --received YYYY-MM-DD --ref LETTER  |  " + name + " ask-approval CASE  |  " + name +
+                 " run CASE --approval ID,... --to DIR");
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[0]);
@@ -725,11 +848,15 @@ const char* LifecycleUsage() {
          "  checksum compute DIR|IMAGE | checksum verify DIR|IMAGE (--object OBJ --version N | --list FILE)\n"
          "  register import FILE | register show | register lookup QUERY [--track application|register]\n"
          "  object show OBJ | object test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
-         "  request OBJ --received DATE --ref LETTER | request done CASE --result BUNDLE   (003 cl.29)\n"
-         "  return OBJ --received DATE --ref LETTER | return done CASE --result ACT        (003 cl.30)\n"
+         "  request OBJ --received DATE --ref LETTER                 issue on request (003 cl.29)\n"
+         "  return OBJ --received DATE --ref LETTER                  return on decommissioning (003 cl.30)\n"
+         "  request|return ask-approval CASE [--version N]    one export request per version (security officer);\n"
+         "                                a second officer approves each: qoima export approve ID\n"
+         "  request|return run CASE --approval ID,... --to DIR [--recipient-cert PEM]\n"
+         "                                signed export bundle per version, case closed; a return writes its act\n"
          "  destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL\n"
          "  destroy CASE --approval ID                          (003 cl.33, two security officers)\n"
-         "  notices | notices sent NOTICE --date DATE --export REF\n"
+         "  notices | notices sent NOTICE --date DATE [--export REF]\n"
          "  report half-year YEAR 1|2 [--record] | report information [OBJ] --ref REQUEST\n";
 }
 

@@ -85,7 +85,8 @@ nlohmann::json ToJson(const DueItem& d) {
           {"working_days_left", d.working_days_left},
           {"what", d.what},
           {"clause", d.clause},
-          {"ref", d.ref}};
+          {"ref", d.ref},
+          {"provisional_calendar", d.provisional_calendar}};
 }
 
 nlohmann::json ToJson(const DestructionActData& a) {
@@ -109,6 +110,50 @@ nlohmann::json ToJson(const DestructionActData& a) {
           {"notice_reference", a.notice_reference},
           {"notice_received_on", a.notice_received_on.ToString()},
           {"due_on", a.due_on.ToString()},
+          {"requested_by", a.requested_by},
+          {"approved_by", a.approved_by},
+          {"performed_by", a.performed_by},
+          {"versions", versions},
+          {"audit_checkpoint",
+           {{"tree_size", a.checkpoint_tree_size},
+            {"root", a.checkpoint_root_hex},
+            {"key_fingerprint", a.checkpoint_key_fingerprint}}}};
+}
+
+nlohmann::json ToJson(const HandoverBundle& b) {
+  return {{"version", b.version_no},          {"deposit_id", b.deposit_id},   {"approval_id", b.approval_id},
+          {"requested_by", b.requested_by},   {"approved_by", b.approved_by}, {"export_id", b.export_id},
+          {"sequence", b.sequence},           {"location", b.location},       {"bundle_bytes", b.bundle_bytes},
+          {"bundle_sha256", b.bundle_sha256}, {"encrypted", b.encrypted},     {"payload_files", b.payload_files},
+          {"payload_bytes", b.payload_bytes}};
+}
+
+nlohmann::json ToJson(const ReturnActData& a) {
+  nlohmann::json versions = nlohmann::json::array();
+  for (const auto& v : a.versions) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : v.files)
+      files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256_hex}, {"category", f.category}});
+    versions.push_back({{"version", v.version_no},
+                        {"label", v.label},
+                        {"kind", v.kind},
+                        {"tier", v.tier},
+                        {"file_count", v.file_count},
+                        {"total_bytes", v.total_bytes},
+                        {"root_sha256", v.root_hex},
+                        {"store_manifest_sha256", v.manifest_hex},
+                        {"bundle", ToJson(v.bundle)},
+                        {"files", files}});
+  }
+  return {{"act_kind", "return"},
+          {"act_number", a.act_number},
+          {"act_date", a.act_date.ToString()},
+          {"clause", "003 cl.30; 001 cl.11"},
+          {"object", ToJson(a.object)},
+          {"notice_reference", a.notice_reference},
+          {"notice_received_on", a.notice_received_on.ToString()},
+          {"due_on", a.due_on.ToString()},
+          {"on_time", a.on_time},
           {"requested_by", a.requested_by},
           {"approved_by", a.approved_by},
           {"performed_by", a.performed_by},

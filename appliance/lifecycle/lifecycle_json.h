@@ -16,5 +16,8 @@ nlohmann::json ToJson(const CaseInfo& c);
 nlohmann::json ToJson(const NoticeInfo& n);
 nlohmann::json ToJson(const DueItem& d);
 nlohmann::json ToJson(const DestructionActData& a);
+nlohmann::json ToJson(const HandoverBundle& b);
+/// The return act as stored in acts.manifest_json (kind 'return'); docs/lifecycle.md.
+nlohmann::json ToJson(const ReturnActData& a);
 
 }  // namespace qoima::appliance::lifecycle

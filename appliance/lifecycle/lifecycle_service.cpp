@@ -1,10 +1,13 @@
 #include "appliance/lifecycle/lifecycle_service.h"
 
 #include <algorithm>
+#include <cctype>
 
+#include "appliance/approval_repository.h"
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/tree_checksum.h"
+#include "appliance/two_person_approval.h"
 #include "crypto/hash.h"
 
 namespace qoima::appliance::lifecycle {
@@ -361,35 +364,308 @@ Result<CaseInfo> LifecycleService::OpenCase(const LifecycleActor& actor, int64_t
   return LoadCase(case_id);
 }
 
-Status LifecycleService::CompleteCase(const LifecycleActor& actor, int64_t case_id, const std::string& result_ref) {
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "complete a lifecycle case"));
+namespace {
+
+/// Unix seconds of the clock's "YYYY-MM-DDTHH:MM:SSZ".
+Result<int64_t> UnixFromUtc(const std::string& utc) {
+  auto bad = [&] { return Status::Corrupt("timestamp '" + utc + "' is not YYYY-MM-DDTHH:MM:SSZ"); };
+  if (utc.size() != 20 || utc[10] != 'T' || utc[13] != ':' || utc[16] != ':' || utc[19] != 'Z') return bad();
+  auto day = CivilDate::Parse(utc.substr(0, 10));
+  if (!day.ok()) return bad();
+  auto num = [&](size_t at) { return (utc[at] - '0') * 10 + (utc[at + 1] - '0'); };
+  for (size_t at : {11u, 14u, 17u})
+    if (!std::isdigit(static_cast<unsigned char>(utc[at])) || !std::isdigit(static_cast<unsigned char>(utc[at + 1])))
+      return bad();
+  int h = num(11), m = num(14), sec = num(17);
+  if (h > 23 || m > 59 || sec > 60) return bad();
+  return int64_t{day->day_number()} * 86400 + h * 3600 + m * 60 + sec;
+}
+
+std::string HandoverClause(CaseKind k) { return k == CaseKind::kIssue ? "003 cl.29" : "003 cl.30; 001 cl.11"; }
+
+}  // namespace
+
+Result<std::vector<VersionInfo>> LifecycleService::HandoverVersions(int64_t case_id, std::optional<int> only_version) {
   QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
   if (c.kind == CaseKind::kDestroy)
     return Status::InvalidArgument("case " + std::to_string(case_id) +
-                                   " is a destruction: it is completed by `qoima destroy` with two approvals");
+                                   " is a destruction: it is carried out by `qoima destroy CASE --approval ID`");
   if (c.done)
     return Status::FailedPrecondition("case " + std::to_string(case_id) + " was completed on " + c.done_on->ToString() +
                                       " (" + c.result_ref + ")");
-  if (result_ref.empty())
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+  if (obj.destroyed) return Status::FailedPrecondition(Describe(obj) + " has been destroyed (003 cl.33)");
+  if (only_version && c.kind == CaseKind::kReturn)
+    return Status::InvalidArgument("a return hands back every version (003 cl.30): --version is for an issue only");
+  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(obj.id));
+  std::vector<VersionInfo> out;
+  for (const auto& v : versions)
+    if (v.state == "committed" && (!only_version || v.version_no == *only_version)) out.push_back(v);
+  if (out.empty())
+    return only_version ? Status::NotFound(Describe(obj) + " has no stored version " + std::to_string(*only_version))
+                        : Status::FailedPrecondition(Describe(obj) + " has no stored version");
+  return out;
+}
+
+Result<std::string> LifecycleService::HandoverReason(int64_t case_id) {
+  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+  return (c.kind == CaseKind::kIssue ? std::string("issue on request (003 cl.29)")
+                                     : std::string("return on decommissioning (003 cl.30; 001 cl.11)")) +
+         " of " + Describe(obj) + ", letter " + c.reference + " of " + c.received_on.ToString() + ", case " +
+         std::to_string(case_id);
+}
+
+Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, int64_t case_id,
+                                                  const std::vector<int64_t>& approval_ids,
+                                                  HandoverExporter& exporter) {
+  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  if (c.kind == CaseKind::kDestroy)
     return Status::InvalidArgument("case " + std::to_string(case_id) +
-                                   ": name what was handed over (export bundle id or act number)");
+                                   " is a destruction: it is carried out by `qoima destroy CASE --approval ID`");
+  const std::string kind = std::string(CaseKindName(c.kind));
+  const std::string action = "lifecycle." + kind + ".run";
+  const std::string audit_obj = "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id);
+  if (Status s = RequireRole(actor, {"security_officer"},
+                             c.kind == CaseKind::kIssue ? "issue the code to the owner (003 cl.29)"
+                                                        : "return the code to the owner (003 cl.30)");
+      !s.ok()) {
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, action, audit_obj, s.message()));
+    return s;
+  }
+  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+  QOIMA_ASSIGN_OR_RETURN(auto all, HandoverVersions(case_id, std::nullopt));
+
+  // Two-person rule, per version: an approved, unexpired export of one of the
+  // object's stored versions, in which this officer took part; one per
+  // version; a return covers every version.
+  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(clock_.NowUtc()));
+  ApprovalRepository repo(db_);
+  std::string refusal;
+  std::vector<std::pair<VersionInfo, int64_t>> plan;  // version, approval
+  if (approval_ids.empty()) refusal = "name the approved export request of each version (--approval ID,...)";
+  for (int64_t id : approval_ids) {
+    if (!refusal.empty()) break;
+    const std::string id_text = "approval " + std::to_string(id);
+    auto r = repo.Load(id);
+    if (!r.ok()) {
+      refusal = id_text + ": " + r.status().message();
+      break;
+    }
+    auto deposit = ExportDepositId(r->object);
+    auto v =
+        std::find_if(all.begin(), all.end(), [&](const VersionInfo& x) { return deposit && x.deposit_id == *deposit; });
+    bool involved = uid && r->requested_by == *uid;
+    for (const auto& vote : r->approvals) involved = involved || (uid && vote.user_id == *uid);
+    ApprovalState state = EffectiveState(*r, now);
+    if (r->action != SensitiveAction::kExport || !deposit) {
+      refusal = id_text + " is for " + std::string(SensitiveActionName(r->action)) + " of '" + r->object +
+                "', not an export of a deposit";
+    } else if (v == all.end()) {
+      refusal = id_text + " exports deposit " + std::to_string(*deposit) + ", which is not a stored version of " +
+                Describe(obj);
+    } else if (std::any_of(plan.begin(), plan.end(), [&](const auto& p) { return p.first.deposit_id == *deposit; })) {
+      refusal = "version " + std::to_string(v->version_no) + " is named twice";
+    } else if (state != ApprovalState::kApproved) {
+      refusal = id_text + " is " + std::string(ApprovalStateName(state)) +
+                (state == ApprovalState::kPending ? ": it needs a second security officer's approval" : "");
+    } else if (!involved) {
+      refusal = id_text + " was requested and approved by two other officers: one of them carries it out";
+    } else {
+      plan.emplace_back(*v, id);
+    }
+  }
+  if (refusal.empty() && c.kind == CaseKind::kReturn && plan.size() != all.size()) {
+    std::string missing;
+    for (const auto& v : all)
+      if (std::none_of(plan.begin(), plan.end(), [&](const auto& p) { return p.first.deposit_id == v.deposit_id; }))
+        missing += (missing.empty() ? "" : ", ") + std::to_string(v.version_no);
+    refusal = "a return hands back every version (003 cl.30); no approved export for version(s) " + missing;
+  }
+  if (!refusal.empty()) {
+    std::string msg = kind + " of " + Describe(obj) + " (case " + std::to_string(case_id) + ") refused: " + refusal;
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, action, audit_obj, msg + " (two-person rule)"));
+    return Status::PermissionDenied(msg);
+  }
+  std::sort(plan.begin(), plan.end(),
+            [](const auto& a, const auto& b) { return a.first.version_no < b.first.version_no; });
+
+  // The bundles, one per version. A later failure discards what was written.
+  std::vector<HandoverBundle> bundles;
+  auto discard_all = [&](const Status& s, const std::string& context) -> Status {
+    for (const auto& b : bundles) exporter.Discard(b);
+    std::string note = bundles.empty() ? ""
+                                       : "; the " + std::to_string(bundles.size()) +
+                                             " bundle(s) written before were removed and their approvals are spent "
+                                             "(their export events stay in the audit log)";
+    return s.WithContext(context + note + "; case " + std::to_string(case_id) + " stays open");
+  };
+  std::vector<VersionInfo> chosen;
+  for (const auto& [v, approval] : plan) {
+    HandoverExportRequest req;
+    req.deposit_id = v.deposit_id;
+    req.version_no = v.version_no;
+    req.approval_id = approval;
+    req.bundle_name =
+        "qoima-" + kind + "-case" + std::to_string(case_id) + "-v" + std::to_string(v.version_no) + ".tar";
+    auto b = exporter.Export(req);
+    if (!b.ok()) return discard_all(b.status(), "export of version " + std::to_string(v.version_no) + " failed");
+    bundles.push_back(std::move(*b));
+    chosen.push_back(v);
+  }
+
   CivilDate today = clock_.Today();
   std::string timing = "on time";
   if (today > c.due_on) {
-    QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(c.due_on, today));
-    timing = "LATE by " + std::to_string(late) + " working day(s), due " + c.due_on.ToString();
+    auto late = calendar_.WorkingDaysBetween(c.due_on, today);
+    if (!late.ok()) return discard_all(late.status(), "deadline check");
+    timing = "LATE by " + std::to_string(*late) + " working day(s), due " + c.due_on.ToString();
   }
-  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
-  QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, result_ref = ? "
-                                               "WHERE id = ? AND state = 'open'"));
-  QOIMA_RETURN_IF_ERROR(upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, case_id).Run());
-  if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
-  QOIMA_RETURN_IF_ERROR(audit_
-                            .Append(Event(actor, "lifecycle." + std::string(CaseKindName(c.kind)) + ".done",
-                                          "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id),
-                                          "handed over as " + result_ref + ", " + timing))
-                            .status());
-  return tx.Commit();
+  std::string export_ids, officers;
+  for (const auto& b : bundles) {
+    export_ids += (export_ids.empty() ? "" : ", ") + b.export_id;
+    officers += (officers.empty() ? "" : "; ") + std::string("version ") + std::to_string(b.version_no) +
+                ": approval " + std::to_string(b.approval_id) + " requested by " + b.requested_by + ", approved by " +
+                b.approved_by;
+  }
+
+  HandoverResult out;
+  std::string result_ref = "bundle " + export_ids;
+  if (c.kind == CaseKind::kReturn) {
+    auto act = BuildReturnAct(c, obj, chosen, bundles, actor.login);
+    if (!act.ok()) return discard_all(act.status(), "return act");
+    act->on_time = today <= c.due_on;
+    result_ref = act->act_number;
+    out.return_act = std::move(*act);
+  }
+
+  int64_t act_id = 0;
+  auto commit = [&]() -> Status {
+    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+    QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
+                                                 "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
+    QOIMA_RETURN_IF_ERROR(
+        upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, plan.front().second).Bind(4, case_id).Run());
+    if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
+    // The notice to the authorized body reports what was handed over.
+    QOIMA_ASSIGN_OR_RETURN(auto nsel,
+                           db_.Prepare("SELECT id, COALESCE(body_json, '{}') FROM notices WHERE case_id = ?"));
+    nsel.Bind(1, case_id);
+    std::vector<std::pair<int64_t, std::string>> notices;
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, nsel.Step());
+      if (!row) break;
+      notices.emplace_back(nsel.ColumnInt(0), nsel.ColumnText(1));
+    }
+    nsel.Reset();
+    nlohmann::json jb = nlohmann::json::array();
+    for (const auto& b : bundles) jb.push_back(ToJson(b));
+    QOIMA_ASSIGN_OR_RETURN(auto nupd, db_.Prepare("UPDATE notices SET export_ref = ?, body_json = ? WHERE id = ?"));
+    for (const auto& [nid, text] : notices) {
+      auto body = nlohmann::json::parse(text, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) body = nlohmann::json::object();
+      body["bundles"] = jb;
+      body["done_on"] = today.ToString();
+      if (out.return_act) body["return_act"] = out.return_act->act_number;
+      nupd.Reset();
+      QOIMA_RETURN_IF_ERROR(nupd.Bind(1, export_ids).Bind(2, body.dump()).Bind(3, nid).Run());
+    }
+    if (out.return_act) {
+      QOIMA_ASSIGN_OR_RETURN(
+          auto ins_act, db_.Prepare("INSERT INTO acts(kind, number, act_date, template_id, manifest_json, "
+                                    "created_by, created_at) VALUES('return', ?, ?, '003-cl30-return-v1', ?, ?, ?)"));
+      QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, out.return_act->act_number)
+                                .Bind(2, today.ToString())
+                                .Bind(3, ToJson(*out.return_act).dump())
+                                .BindOptional(4, uid)
+                                .Bind(5, clock_.NowUtc())
+                                .Run());
+      act_id = db_.LastInsertRowid();
+    }
+    int64_t files = 0, bytes = 0;
+    for (const auto& b : bundles) {
+      files += static_cast<int64_t>(b.payload_files);
+      bytes += static_cast<int64_t>(b.payload_bytes);
+    }
+    QOIMA_RETURN_IF_ERROR(
+        audit_
+            .Append(Event(actor, "lifecycle." + kind + ".done", audit_obj,
+                          std::to_string(bundles.size()) + " version(s), " + std::to_string(files) + " file(s), " +
+                              std::to_string(bytes) + " bytes handed over in signed bundle(s) " + export_ids +
+                              (out.return_act ? "; return act " + out.return_act->act_number : "") + "; " + officers +
+                              "; " + timing + " (" + HandoverClause(c.kind) + ")"))
+            .status());
+    return tx.Commit();
+  };
+  if (Status s = commit(); !s.ok()) return discard_all(s, "recording the hand-over failed");
+
+  if (out.return_act) {
+    auto cp = store_.SignCheckpoint();
+    if (!cp.ok())
+      return cp.status().WithContext("return recorded (act " + out.return_act->act_number +
+                                     "); audit checkpoint failed");
+    out.return_act->checkpoint_tree_size = cp->tree_size;
+    out.return_act->checkpoint_root_hex = crypto::Hex(cp->root);
+    out.return_act->checkpoint_key_fingerprint = cp->key_fingerprint;
+    QOIMA_ASSIGN_OR_RETURN(auto upd_act, db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
+                                                     "checkpoint_root = ? WHERE id = ?"));
+    QOIMA_RETURN_IF_ERROR(upd_act.Bind(1, ToJson(*out.return_act).dump())
+                              .Bind(2, static_cast<int64_t>(cp->tree_size))
+                              .BindBlob(3, cp->root)
+                              .Bind(4, act_id)
+                              .Run());
+  }
+  QOIMA_ASSIGN_OR_RETURN(out.closed, LoadCase(case_id));
+  out.bundles = std::move(bundles);
+  return out;
+}
+
+Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const ObjectInfo& obj,
+                                                       const std::vector<VersionInfo>& versions,
+                                                       const std::vector<HandoverBundle>& bundles,
+                                                       const std::string& performed_by) {
+  ReturnActData act;
+  CivilDate today = clock_.Today();
+  act.act_number = "RET-" + std::to_string(c.id);  // the id `qoima print return RET-<case>` takes
+  act.act_date = today;
+  act.object = obj;
+  act.notice_reference = c.reference;
+  act.notice_received_on = c.received_on;
+  act.due_on = c.due_on;
+  act.performed_by = performed_by;
+  auto add_name = [](std::string& list, const std::string& name) {
+    if (name.empty()) return;
+    if (("; " + list + "; ").find("; " + name + "; ") == std::string::npos) list += (list.empty() ? "" : "; ") + name;
+  };
+  QOIMA_ASSIGN_OR_RETURN(auto fsel, db_.Prepare("SELECT display_path, size, sha256, category FROM files "
+                                                "WHERE deposit_id = ? ORDER BY path"));
+  for (const auto& v : versions) {
+    auto b = std::find_if(bundles.begin(), bundles.end(),
+                          [&](const HandoverBundle& x) { return x.deposit_id == v.deposit_id; });
+    if (b == bundles.end()) return Status::Internal("no bundle for version " + std::to_string(v.version_no));
+    add_name(act.requested_by, b->requested_by);
+    add_name(act.approved_by, b->approved_by);
+    ReturnedVersion rv;
+    rv.version_no = v.version_no;
+    rv.label = v.label;
+    rv.kind = v.kind;
+    rv.tier = std::string(StoreTierName(v.tier));
+    rv.file_count = v.file_count;
+    rv.total_bytes = v.total_bytes;
+    rv.root_hex = v.root_hex;
+    rv.manifest_hex = v.manifest_hex;
+    rv.bundle = *b;
+    fsel.Reset();
+    fsel.Bind(1, v.deposit_id);
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, fsel.Step());
+      if (!row) break;
+      rv.files.push_back({fsel.ColumnText(0), fsel.ColumnInt(1), crypto::Hex(fsel.ColumnBlob(2)), fsel.ColumnText(3)});
+    }
+    act.versions.push_back(std::move(rv));
+  }
+  return act;
 }
 
 Result<int64_t> LifecycleService::RequestDestruction(const LifecycleActor& actor, int64_t case_id) {
@@ -415,8 +691,13 @@ Result<int64_t> LifecycleService::RequestDestruction(const LifecycleActor& actor
 }
 
 Status LifecycleService::ApproveDestruction(const LifecycleActor& actor, int64_t approval_id) {
+  return ApproveTwoPerson(actor, approval_id, "destroy", "a destruction (003 cl.33)");
+}
+
+Status LifecycleService::ApproveTwoPerson(const LifecycleActor& actor, int64_t approval_id, std::string_view action,
+                                          std::string_view what) {
   std::string obj = "approval:" + std::to_string(approval_id);
-  if (Status s = RequireRole(actor, {"security_officer"}, "approve a destruction (003 cl.33)"); !s.ok()) {
+  if (Status s = RequireRole(actor, {"security_officer"}, "approve " + std::string(what)); !s.ok()) {
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, s.message()));
     return s;
   }
@@ -425,8 +706,8 @@ Status LifecycleService::ApproveDestruction(const LifecycleActor& actor, int64_t
   sel.Bind(1, approval_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
   if (!row) return Status::NotFound("no approval " + std::to_string(approval_id));
-  if (sel.ColumnText(0) != "destroy")
-    return Status::InvalidArgument(obj + " is for '" + sel.ColumnText(0) + "', not a destruction");
+  if (sel.ColumnText(0) != action)
+    return Status::InvalidArgument(obj + " is for '" + sel.ColumnText(0) + "', not " + std::string(what));
   if (sel.ColumnText(2) != "requested")
     return Status::FailedPrecondition(obj + " is " + sel.ColumnText(2) + ", not awaiting approval");
   if (!uid || *uid == sel.ColumnInt(1)) {
@@ -434,12 +715,13 @@ Status LifecycleService::ApproveDestruction(const LifecycleActor& actor, int64_t
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, msg));
     return Status::PermissionDenied(msg);
   }
+  sel.Reset();
   QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
   QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE approvals SET approved_by = ?, approved_at = ?, state = "
                                                "'approved' WHERE id = ? AND state = 'requested'"));
   QOIMA_RETURN_IF_ERROR(upd.Bind(1, *uid).Bind(2, clock_.NowUtc()).Bind(3, approval_id).Run());
   if (db_.Changes() != 1) return Status::FailedPrecondition(obj + " changed meanwhile");
-  QOIMA_RETURN_IF_ERROR(audit_.Append(Event(actor, "approval.approve", obj, "destruction approved")).status());
+  QOIMA_RETURN_IF_ERROR(audit_.Append(Event(actor, "approval.approve", obj, std::string(what) + " approved")).status());
   return tx.Commit();
 }
 
@@ -693,23 +975,30 @@ Result<std::vector<NoticeInfo>> LifecycleService::Notices() {
 Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                                         const std::string& export_ref) {
   QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record a sent notice"));
-  if (export_ref.empty()) return Status::InvalidArgument("name the export that carried the notice");
   if (sent_on > clock_.Today()) return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
-  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT sent_on FROM notices WHERE id = ?"));
+  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT sent_on, COALESCE(export_ref, '') FROM notices WHERE id = ?"));
   sel.Bind(1, notice_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
   if (!row) return Status::NotFound("no notice " + std::to_string(notice_id));
   if (!sel.ColumnIsNull(0))
     return Status::FailedPrecondition("notice " + std::to_string(notice_id) + " was already sent on " +
                                       sel.ColumnText(0));
+  // An issue or return notice already names the bundles it reports (Handover);
+  // what carried the notice itself is added to that.
+  std::string existing = sel.ColumnText(1);
+  sel.Reset();
+  if (export_ref.empty() && existing.empty())
+    return Status::InvalidArgument("name the export that carried notice " + std::to_string(notice_id));
+  std::string ref = existing.empty()     ? export_ref
+                    : export_ref.empty() ? existing
+                                         : existing + "; sent in " + export_ref;
   QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
   QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE notices SET sent_on = ?, export_ref = ?, exported_at = ? "
                                                "WHERE id = ? AND sent_on IS NULL"));
-  QOIMA_RETURN_IF_ERROR(
-      upd.Bind(1, sent_on.ToString()).Bind(2, export_ref).Bind(3, clock_.NowUtc()).Bind(4, notice_id).Run());
+  QOIMA_RETURN_IF_ERROR(upd.Bind(1, sent_on.ToString()).Bind(2, ref).Bind(3, clock_.NowUtc()).Bind(4, notice_id).Run());
   QOIMA_RETURN_IF_ERROR(audit_
                             .Append(Event(actor, "notice.sent", "notice:" + std::to_string(notice_id),
-                                          "sent " + sent_on.ToString() + " in " + export_ref))
+                                          "sent " + sent_on.ToString() + " (" + ref + ")"))
                             .status());
   return tx.Commit();
 }
@@ -773,6 +1062,7 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
                 c.reference + " of " + c.received_on.ToString();
     item.clause = Clause(*rule);
     item.ref = "case:" + std::to_string(c.id);
+    item.provisional_calendar = calendar_.RangeHasProvisional(c.received_on, c.due_on);
     QOIMA_RETURN_IF_ERROR(classify(item));
     out.push_back(std::move(item));
   }
@@ -781,6 +1071,9 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
     if (n.sent_on || !n.due_on) continue;
     DueItem item;
     item.due_on = *n.due_on;
+    for (const auto& c : cases)
+      if (n.case_id && *n.case_id == c.id)
+        item.provisional_calendar = calendar_.RangeHasProvisional(c.received_on, c.due_on);
     item.what = "notice to the authorized body (" + n.kind + "): " + n.event;
     item.clause = n.kind == "issue"              ? "003 cl.29"
                   : n.kind == "return"           ? "003 cl.30"

@@ -8,6 +8,9 @@
 //     cl.11), destruction of all versions within 10 working days of the
 //     archive-transfer notice (003 cl.33), each with a notice to the
 //     authorized body in the notices register;
+//   - issue and return hand each version over as a signed export bundle
+//     (HandoverExporter, the export-bundle path) under a two-person approval;
+//     a return also writes the return act with the audit checkpoint;
 //   - destruction needs a two-person approval and crypto-shreds every version;
 //     the destruction act lists what was destroyed and the audit checkpoint;
 //   - `Due()` lists overdue and due-soon items on the working-day calendar.
@@ -30,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "appliance/lifecycle/handover_exporter.h"
 #include "appliance/lifecycle/lifecycle_clock.h"
 #include "appliance/lifecycle/lifecycle_types.h"
 #include "appliance/lifecycle/working_calendar.h"
@@ -64,9 +68,30 @@ class LifecycleService {
   Result<CaseInfo> OpenCase(const LifecycleActor& actor, int64_t object_id, CaseKind kind, const CivilDate& received_on,
                             const std::string& reference);
 
-  /// Closes an issue or return case with what was handed over (the export
-  /// bundle id, the return act number). Not for destruction (use Destroy).
-  Status CompleteCase(const LifecycleActor& actor, int64_t case_id, const std::string& result_ref);
+  /// The committed versions a hand-over of the case takes: every one for a
+  /// return (003 cl.30), `only_version` or every one for an issue. Each needs
+  /// its own approved export request (Appliance::RequestApproval, object
+  /// "deposit:<id>", reason HandoverReason()).
+  Result<std::vector<VersionInfo>> HandoverVersions(int64_t case_id, std::optional<int> only_version);
+  /// The reason the export requests of a hand-over carry (shown to the
+  /// approving officer and written into bag-info.txt).
+  Result<std::string> HandoverReason(int64_t case_id);
+
+  /// Hands the object's code over and closes the case. `approval_ids`: one
+  /// approved, unexpired export request per version (a return must cover every
+  /// stored version), in which the acting security officer took part. Each
+  /// version becomes one signed export bundle through `exporter` (which marks
+  /// its approval executed); then, in one transaction, the case is done with
+  /// the bundle ids (issue) or the return act number (return), the case's
+  /// notice names the bundles as its export reference, a return act is stored
+  /// in `acts`, and the audit leaf lifecycle.{issue,return}.done is written; a
+  /// return act then gets the signed audit checkpoint. A refusal is audited as
+  /// denied and changes nothing. When a step after the first export fails, the
+  /// bundles written are discarded and the case stays open; their approvals
+  /// are spent (new ones are needed) and their export events stay in the
+  /// audit log, as records do.
+  Result<HandoverResult> Handover(const LifecycleActor& actor, int64_t case_id,
+                                  const std::vector<int64_t>& approval_ids, HandoverExporter& exporter);
 
   /// First person of the two-person rule: a security officer asks to destroy
   /// the object of an open destruction case. Returns the approval id.
@@ -83,7 +108,9 @@ class LifecycleService {
 
   Result<std::vector<CaseInfo>> Cases(std::optional<int64_t> object_id = std::nullopt);
   Result<std::vector<NoticeInfo>> Notices();
-  /// Marks a notice as sent on `sent_on` with the export that carried it.
+  /// Marks a notice as sent on `sent_on` with the export that carried it;
+  /// `export_ref` may be empty for a notice that already names the bundles of
+  /// its hand-over (it is added to them otherwise).
   Status MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                         const std::string& export_ref);
 
@@ -102,6 +129,12 @@ class LifecycleService {
   Status RequireRole(const LifecycleActor& actor, std::initializer_list<std::string_view> roles,
                      std::string_view what) const;
   Result<CaseInfo> LoadCase(int64_t case_id);
+  /// The second person's approval of an approvals row of `action`.
+  Status ApproveTwoPerson(const LifecycleActor& actor, int64_t approval_id, std::string_view action,
+                          std::string_view what);
+  Result<ReturnActData> BuildReturnAct(const CaseInfo& c, const ObjectInfo& obj,
+                                       const std::vector<VersionInfo>& versions,
+                                       const std::vector<HandoverBundle>& bundles, const std::string& performed_by);
   Status AuditDenied(const LifecycleActor& actor, const std::string& action, const std::string& object,
                      const std::string& reason);
   storage::AuditEvent Event(const LifecycleActor& actor, std::string action, std::string object, std::string reason);

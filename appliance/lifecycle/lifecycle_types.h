@@ -1,6 +1,7 @@
 // Lifecycle types: the plain values the lifecycle rules read and return:
 // versions and their store tier, issue/return/destruction cases, notices,
-// due items and the destruction act's data. Printing (appliance/print) and the
+// due items, the bundles of a hand-over, and the return and destruction acts'
+// data. Printing (appliance/print) and the
 // CLI render them; nothing here touches the database.
 //
 // Thread-safety: plain values.
@@ -93,6 +94,9 @@ struct DueItem {
   std::string what;           // "issue to owner (case 4, object 2 'E-Licence')"
   std::string clause;         // "003 cl.29"
   std::string ref;            // "case:4" / "notice:7"
+  /// The due date was counted over a provisional calendar day (an expected
+  /// holiday date): it may move when the confirmed calendar is imported.
+  bool provisional_calendar = false;
 };
 
 struct DestroyedFile {
@@ -125,6 +129,69 @@ struct DestructionActData {
   uint64_t checkpoint_tree_size = 0;  // audit checkpoint after the destruction entry
   std::string checkpoint_root_hex;
   std::string checkpoint_key_fingerprint;
+};
+
+/// One version handed over as a signed export bundle (appliance/export,
+/// docs/bundle-format.md): what the export path reported for it.
+struct HandoverBundle {
+  int version_no = 0;
+  int64_t deposit_id = 0;
+  int64_t approval_id = 0;                // the export approval it ran under (executed now)
+  std::string requested_by, approved_by;  // the two security officers
+  std::string export_id;                  // Qoima-Export-Id of the bag (a UUID)
+  uint64_t sequence = 0;                  // the appliance's export sequence number
+  std::string location;                   // where it was written ("/media/out/qoima-issue-case4-v2.tar")
+  uint64_t bundle_bytes = 0;
+  std::string bundle_sha256;  // of the bundle file as written and read back
+  bool encrypted = false;     // CMS envelope to the recipient's certificate
+  uint64_t payload_files = 0;
+  uint64_t payload_bytes = 0;
+};
+
+struct ReturnedFile {
+  std::string path;  // display path inside the version
+  int64_t size = 0;
+  std::string sha256_hex;
+  std::string category;  // 003 cl.10 item category (files.category)
+};
+
+struct ReturnedVersion {
+  int version_no = 0;
+  std::string label;
+  std::string kind;  // source / executable / mixed
+  std::string tier;  // store it was in
+  int64_t file_count = 0;
+  int64_t total_bytes = 0;
+  std::string root_hex;      // root hash over the version (tree_checksum.h)
+  std::string manifest_hex;  // the store's commit digest
+  std::vector<ReturnedFile> files;
+  HandoverBundle bundle;  // the bundle that carried this version
+};
+
+/// What the return act (003 cl.30; 001 cl.11: an acceptance-transfer act in the
+/// other direction, Annex 3) prints. Stored as JSON in `acts` (kind 'return',
+/// template '003-cl30-return-v1'); shape in docs/lifecycle.md.
+struct ReturnActData {
+  std::string act_number;  // RET-<case id>
+  CivilDate act_date;
+  ObjectInfo object;
+  std::string notice_reference;  // the owner's decommissioning notice
+  CivilDate notice_received_on;
+  CivilDate due_on;
+  bool on_time = true;
+  std::string requested_by, approved_by;  // of the versions' export approvals ("so1" or "so1, so3")
+  std::string performed_by;
+  std::vector<ReturnedVersion> versions;
+  uint64_t checkpoint_tree_size = 0;  // audit checkpoint after the return entry
+  std::string checkpoint_root_hex;
+  std::string checkpoint_key_fingerprint;
+};
+
+/// What `Handover` did: the closed case, its bundles, and for a return the act.
+struct HandoverResult {
+  CaseInfo closed;
+  std::vector<HandoverBundle> bundles;
+  std::optional<ReturnActData> return_act;
 };
 
 }  // namespace qoima::appliance::lifecycle

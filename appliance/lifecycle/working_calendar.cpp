@@ -25,18 +25,21 @@ Result<WorkingCalendar> WorkingCalendar::Build(std::vector<CalendarYear> years) 
   // Government's transfers, which take precedence over everything.
   for (const auto& [number, y] : cal.years_) {
     for (const auto& e : y.entries) {
-      if (e.kind == CalendarEntryKind::kHoliday) cal.marks_[e.date.day_number()] = {false, "holiday: " + e.name};
+      if (e.kind == CalendarEntryKind::kHoliday)
+        cal.marks_[e.date.day_number()] = {false, "holiday: " + e.name, e.provisional};
       if (e.kind == CalendarEntryKind::kReligious)
-        cal.marks_[e.date.day_number()] = {false, "religious holiday: " + e.name};
+        cal.marks_[e.date.day_number()] = {false, "religious holiday: " + e.name, e.provisional};
     }
   }
   cal.CarryWeekendHolidays();
   for (const auto& [number, y] : cal.years_) {
     for (const auto& e : y.entries) {
       if (e.kind == CalendarEntryKind::kDayOff)
-        cal.marks_[e.date.day_number()] = {false, "day off by transfer: " + e.name + " (" + e.source + ")"};
+        cal.marks_[e.date.day_number()] = {false, "day off by transfer: " + e.name + " (" + e.source + ")",
+                                           e.provisional};
       if (e.kind == CalendarEntryKind::kWorkday)
-        cal.marks_[e.date.day_number()] = {true, "working day by transfer: " + e.name + " (" + e.source + ")"};
+        cal.marks_[e.date.day_number()] = {true, "working day by transfer: " + e.name + " (" + e.source + ")",
+                                           e.provisional};
     }
   }
   return cal;
@@ -58,8 +61,10 @@ void WorkingCalendar::CarryWeekendHolidays() {
   for (const auto& h : weekend_holidays) {
     CivilDate d = h.date.AddDays(1);
     while (d.is_weekend() || marks_.count(d.day_number())) d = d.AddDays(1);
-    marks_[d.day_number()] = {false, "day off carried from " + h.name + " (" + h.date.ToString() + ", " +
-                                         (h.date.iso_weekday() == 6 ? "Saturday" : "Sunday") + ")"};
+    marks_[d.day_number()] = {false,
+                              "day off carried from " + h.name + " (" + h.date.ToString() + ", " +
+                                  (h.date.iso_weekday() == 6 ? "Saturday" : "Sunday") + ")",
+                              h.provisional};
   }
 }
 
@@ -74,6 +79,21 @@ const CalendarYear* WorkingCalendar::year(int y) const {
   return it == years_.end() ? nullptr : &it->second;
 }
 
+std::vector<CalendarEntry> WorkingCalendar::ProvisionalEntries(int y) const {
+  std::vector<CalendarEntry> out;
+  if (const CalendarYear* cy = year(y))
+    for (const auto& e : cy->entries)
+      if (e.provisional) out.push_back(e);
+  std::sort(out.begin(), out.end(), [](const CalendarEntry& a, const CalendarEntry& b) { return a.date < b.date; });
+  return out;
+}
+
+bool WorkingCalendar::RangeHasProvisional(const CivilDate& from, const CivilDate& to) const {
+  for (auto it = marks_.upper_bound(from.day_number()); it != marks_.end() && it->first <= to.day_number(); ++it)
+    if (it->second.provisional) return true;
+  return false;
+}
+
 Status WorkingCalendar::NoCalendar(const CivilDate& d) const {
   return Status::NotFound("no working-day calendar for " + std::to_string(d.year()) + " (needed for " + d.ToString() +
                           "): import one with `qoima calendar import`");
@@ -82,10 +102,10 @@ Status WorkingCalendar::NoCalendar(const CivilDate& d) const {
 Result<DayInfo> WorkingCalendar::Describe(const CivilDate& d) const {
   if (!Covers(d)) return NoCalendar(d);
   auto it = marks_.find(d.day_number());
-  if (it != marks_.end()) return DayInfo{it->second.working, it->second.reason};
+  if (it != marks_.end()) return DayInfo{it->second.working, it->second.reason, it->second.provisional};
   static constexpr const char* kNames[] = {"",         "Monday", "Tuesday",  "Wednesday",
                                            "Thursday", "Friday", "Saturday", "Sunday"};
-  return DayInfo{!d.is_weekend(), kNames[d.iso_weekday()]};
+  return DayInfo{!d.is_weekend(), kNames[d.iso_weekday()], false};
 }
 
 Result<bool> WorkingCalendar::IsWorkingDay(const CivilDate& d) const {

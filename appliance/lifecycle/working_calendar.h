@@ -45,6 +45,10 @@ struct CalendarEntry {
   std::string name;    // "Nauryz meirami" / "Наурыз мейрамы"
   std::string source;  // legal act or decree this entry comes from (may be empty for kHoliday)
   int line = 0;        // line in the calendar file (0 when built in code)
+  /// The date is expected, not yet announced or decreed (Kurban Ait follows
+  /// the lunar calendar and is set each year): counted as given, and shown as
+  /// PROVISIONAL by `qoima calendar show` until a confirmed file is imported.
+  bool provisional = false;
 };
 
 struct CalendarYear {
@@ -56,7 +60,8 @@ struct CalendarYear {
 /// Why a day is or is not a working day.
 struct DayInfo {
   bool working = true;
-  std::string reason;  // "Saturday", "holiday: Nauryz", "carried day off for Nauryz (2026-03-22)", ...
+  std::string reason;        // "Saturday", "holiday: Nauryz", "carried day off for Nauryz (2026-03-22)", ...
+  bool provisional = false;  // comes from a provisional entry (CalendarEntry::provisional)
 };
 
 class WorkingCalendar {
@@ -70,6 +75,11 @@ class WorkingCalendar {
   /// Years with a calendar, ascending.
   std::vector<int> years() const;
   const CalendarYear* year(int y) const;
+  /// The provisional entries of year `y`, in date order.
+  std::vector<CalendarEntry> ProvisionalEntries(int y) const;
+  /// Whether any day after `from` up to and including `to` is marked from a
+  /// provisional entry (a deadline counted over it may move).
+  bool RangeHasProvisional(const CivilDate& from, const CivilDate& to) const;
   bool Covers(const CivilDate& d) const { return years_.count(d.year()) != 0; }
 
   /// NotFound when `d`'s year has no calendar.
@@ -92,6 +102,7 @@ class WorkingCalendar {
   struct Mark {
     bool working = false;
     std::string reason;
+    bool provisional = false;
   };
   Status NoCalendar(const CivilDate& d) const;
   void CarryWeekendHolidays();

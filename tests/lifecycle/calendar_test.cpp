@@ -202,7 +202,11 @@ TEST_CASE("calendar file errors name the line and the field") {
       {head + "workday | 2026-01-05 | t | decree\nend | 2026\n", "line 3, field 2 (date): 2026-01-05 is a weekday"},
       {head + "day-off | 2026-01-03 | t | decree\nend | 2026\n", "2026-01-03 is a weekend day"},
       {head + "feast | 2026-01-03 | t\nend | 2026\n", "line 3, field 1 (record): unknown record 'feast'"},
-      {head + "holiday | 2026-01-03\nend | 2026\n", "line 3: an entry has 3 or 4 fields"},
+      {head + "holiday | 2026-01-03\nend | 2026\n", "line 3: an entry has 3 to 5 fields"},
+      {head + "religious | 2026-05-27 | Kurban Ait | expected | maybe\nend | 2026\n",
+       "line 3, field 5 (status): 'maybe': the fifth field, when present, is the word 'provisional'"},
+      {head + "holiday | 2026-05-01 | Unity Day | | provisional\nend | 2026\n",
+       "line 3, field 4 (source): provisional entries must name their source"},
       {head, "year 2026 has no 'end' line"},
       {"year | 2026 | t\n", "line 1, field 1 (record): expected 'qoima-calendar | 1'"},
       {"qoima-calendar | 2\n", "only format version 1"},
@@ -241,6 +245,43 @@ TEST_CASE("calendar files round-trip through the formatter") {
       CHECK((*again)[i].entries[j].date == (*years)[i].entries[j].date);
       CHECK((*again)[i].entries[j].name == (*years)[i].entries[j].name);
       CHECK((*again)[i].entries[j].source == (*years)[i].entries[j].source);
+      CHECK((*again)[i].entries[j].provisional == (*years)[i].entries[j].provisional);
     }
   }
+}
+
+TEST_CASE("provisional entries are counted as given and reported as provisional") {
+  // The default: 2026 is confirmed (no transfers, Kurban Ait as announced); 2027's Kurban Ait is expected.
+  WorkingCalendar def = Default();
+  CHECK(def.ProvisionalEntries(2026).empty());
+  auto p27 = def.ProvisionalEntries(2027);
+  REQUIRE(p27.size() == 1);
+  CHECK(p27[0].date.ToString() == "2027-05-16");
+  CHECK(p27[0].kind == CalendarEntryKind::kReligious);
+  CHECK(p27[0].source.find("expected") != std::string::npos);
+  CHECK(def.Describe(D("2027-05-16"))->provisional);
+  CHECK_FALSE(def.Describe(D("2026-05-27"))->provisional);
+
+  // A provisional weekday holiday is a day off; the day it is carried to is provisional too.
+  WorkingCalendar cal = Build(
+      "qoima-calendar | 1\nyear | 2026 | test\n"
+      "religious | 2026-06-03 | Feast | expected date | provisional\n"
+      "holiday   | 2026-06-06 | Saturday feast | expected date | provisional\n"
+      "holiday   | 2026-07-06 | Capital Day\n"
+      "end | 2026\n");
+  CHECK_FALSE(*cal.IsWorkingDay(D("2026-06-03")));
+  CHECK(cal.Describe(D("2026-06-03"))->provisional);
+  auto carried = cal.Describe(D("2026-06-08"));  // Monday after the Saturday holiday
+  CHECK_FALSE(carried->working);
+  CHECK(carried->provisional);
+  CHECK_FALSE(cal.Describe(D("2026-07-06"))->provisional);
+  // Due dates counted over them: 3 working days after Tue 2 June skip Wed 3 June.
+  CHECK(cal.AddWorkingDays(D("2026-06-02"), 3)->ToString() == "2026-06-09");  // 4, 5, 9 (8 carried)
+  CHECK(cal.RangeHasProvisional(D("2026-06-02"), D("2026-06-09")));
+  CHECK_FALSE(cal.RangeHasProvisional(D("2026-06-09"), D("2026-07-31")));
+  CHECK(FormatCalendarFile(
+            *ParseCalendarFile("qoima-calendar | 1\nyear | 2026 | t\nreligious | 2026-06-03 | F | src | provisional\n"
+                               "end | 2026\n",
+                               "t.cal"))
+            .find("religious | 2026-06-03 | F | src | provisional") != std::string::npos);
 }

@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "appliance/approval_repository.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/default_calendar.h"
+#include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/lifecycle_report.h"
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/lifecycle/register_store.h"
@@ -21,6 +24,34 @@ CivilDate D(const char* s) { return *CivilDate::Parse(s); }
 const LifecycleActor kClerk{"clerk1", "clerk"};
 const LifecycleActor kOfficer{"so1", "security_officer"};
 const LifecycleActor kAuditor{"aud1", "auditor"};
+const LifecycleActor kOfficer2{"so2", "security_officer"};
+
+/// Records what the lifecycle asks of the export path (the real path runs in
+/// lifecycle_e2e_test on swtpm); fails the `fail_at`-th export when set.
+class RecordingExporter : public HandoverExporter {
+ public:
+  Result<HandoverBundle> Export(const HandoverExportRequest& r) override {
+    requests.push_back(r);
+    if (fail_at && requests.size() == *fail_at) return Status::IoError("export medium full");
+    HandoverBundle b;
+    b.version_no = r.version_no;
+    b.deposit_id = r.deposit_id;
+    b.approval_id = r.approval_id;
+    b.requested_by = "so1";
+    b.approved_by = "so2";
+    b.export_id = "exp-" + std::to_string(requests.size());
+    b.sequence = requests.size();
+    b.location = "/out/" + r.bundle_name;
+    b.payload_files = 2;
+    b.payload_bytes = 10;
+    return b;
+  }
+  void Discard(const HandoverBundle& b) override { discarded.push_back(b.location); }
+
+  std::optional<size_t> fail_at;
+  std::vector<HandoverExportRequest> requests;
+  std::vector<std::string> discarded;
+};
 
 bool Exists(const std::string& path) {
   struct stat st {};
@@ -43,8 +74,37 @@ struct World {
     so1 = store.AddUser("so1");
     so2 = store.AddUser("so2");
     object = store.AddObject("Е-лицензиялау", "ARCH-0042");
-    store.AddVersion(object, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}});
-    store.AddVersion(object, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}});
+    deposits.push_back(store.AddVersion(object, {{"src/main.cpp", "int main(){}"}, {"bin/қойма", "ELF v1"}}));
+    deposits.push_back(store.AddVersion(object, {{"src/main.cpp", "int main(){return 0;}"}, {"bin/қойма", "ELF v2"}}));
+  }
+  std::vector<int64_t> deposits;
+
+  int64_t Now() const { return int64_t{clock.Today().day_number()} * 86400 + 12 * 3600; }
+
+  /// An export request of version `version_no` by `requester`, approved by
+  /// `approver` unless 0 (appliance's two-person approvals, as `qoima export` keeps them).
+  int64_t ExportApproval(int version_no, int64_t requester, int64_t approver) {
+    appliance::Actor req{requester, "so", appliance::Role::kSecurityOfficer};
+    auto r = appliance::RequestApproval(req, appliance::SensitiveAction::kExport,
+                                        "deposit:" + std::to_string(deposits.at(version_no - 1)), "hand-over", Now());
+    REQUIRE(r.ok());
+    appliance::ApprovalRepository repo(store.db());
+    auto id = repo.Insert(*r);
+    REQUIRE(id.ok());
+    r->id = *id;
+    if (approver != 0) {
+      REQUIRE(appliance::Approve(*r, {approver, "so", appliance::Role::kSecurityOfficer}, Now()).ok());
+      REQUIRE(repo.Update(*r, appliance::ApprovalState::kPending).ok());
+    }
+    return *id;
+  }
+
+  /// so1 asks, so2 approves an export of each version (or `only`); so1 hands over.
+  Result<HandoverResult> HandOver(int64_t case_id, HandoverExporter& ex, std::optional<int> only = std::nullopt) {
+    std::vector<int64_t> ids;
+    for (int v = 1; v <= 2; ++v)
+      if (!only || *only == v) ids.push_back(ExportApproval(v, so1, so2));
+    return svc->Handover(kOfficer, case_id, ids, ex);
   }
 
   // Tables a refusal must leave untouched.
@@ -143,18 +203,32 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
   CHECK((*due)[0].status == DueStatus::kOverdue);
   CHECK((*due)[0].working_days_left == -2);  // 31 March, 1 April
 
-  REQUIRE(w.svc->CompleteCase(kClerk, c->id, "bundle-2026-0007").ok());
-  auto done_again = w.svc->CompleteCase(kClerk, c->id, "bundle-2026-0008");
-  CHECK(done_again.code() == Code::kFailedPrecondition);
-  CHECK(done_again.message().find("was completed on 2026-04-01") != std::string::npos);
+  RecordingExporter ex;
+  auto done = w.HandOver(c->id, ex);
+  INFO(done.status().ToString());
+  REQUIRE(done.ok());
+  CHECK(done->closed.done);
+  CHECK(done->closed.result_ref == "bundle exp-1, exp-2");
+  REQUIRE(done->bundles.size() == 2);  // every stored version
+  CHECK(ex.requests[0].bundle_name == "qoima-issue-case" + std::to_string(c->id) + "-v1.tar");
+  CHECK(ex.requests[1].deposit_id == w.deposits[1]);
+  CHECK_FALSE(done->return_act.has_value());
+  auto done_again = w.HandOver(c->id, ex);
+  CHECK(done_again.status().code() == Code::kFailedPrecondition);
+  CHECK(done_again.status().message().find("was completed on 2026-04-01") != std::string::npos);
   auto ev = w.store.audit().Entry(w.store.AuditSize() - 1);
+  CHECK(ev->action == "lifecycle.issue.done");
   CHECK(ev->reason.find("LATE by 2 working day(s)") != std::string::npos);
+  CHECK(ev->reason.find("requested by so1, approved by so2") != std::string::npos);
+  CHECK(w.svc->HandoverReason(c->id)->find("issue on request (003 cl.29)") != std::string::npos);
+  CHECK(w.svc->Notices()->at(0).export_ref == "exp-1, exp-2");  // the notice names what was issued
 
   // The notice stays due until it is recorded as sent.
   due = w.svc->Due(2);
   REQUIRE(due->size() == 1);
   CHECK(due->at(0).ref == "notice:" + std::to_string((*notices)[0].id));
   REQUIRE(w.svc->MarkNoticeSent(kClerk, (*notices)[0].id, D("2026-04-01"), "export-2026-0009").ok());
+  CHECK(w.svc->Notices()->at(0).export_ref == "exp-1, exp-2; sent in export-2026-0009");
   CHECK(w.svc->Due(2)->empty());
   CHECK(w.svc->MarkNoticeSent(kClerk, (*notices)[0].id, D("2026-04-01"), "x").code() == Code::kFailedPrecondition);
 }
@@ -275,7 +349,7 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(w.Snapshot() == snap);
 }
 
-TEST_CASE("calendar imports are versioned with their source; a bad file stores nothing") {
+TEST_CASE("calendar imports are versioned with their source, a bad file stores nothing") {
   testing::LifecycleDb store;
   LifecycleActor admin{"admin1", "admin"};
   std::string y2026 =
@@ -359,7 +433,8 @@ TEST_CASE("half-year and information reports count what happened in the period")
   auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
   REQUIRE(issue.ok());
   w.clock.Set(D("2026-04-01"));
-  REQUIRE(w.svc->CompleteCase(kClerk, issue->id, "bundle-7").ok());  // due 30 March: late
+  RecordingExporter ex;
+  REQUIRE(w.HandOver(issue->id, ex, 2).ok());  // due 30 March: late
   w.clock.Set(D("2026-06-26"));
   REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-06-26"), "вх-200").ok());  // due 1 July
 
@@ -377,7 +452,7 @@ TEST_CASE("half-year and information reports count what happened in the period")
   CHECK(r->refusals[0].detail.find("001 cl.16(2)") != std::string::npos);
   CHECK(r->refusals[0].detail.find("file list differs") != std::string::npos);
   REQUIRE(r->issues.size() == 1);
-  CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle-7)") != std::string::npos);
+  CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle exp-1)") != std::string::npos);
   CHECK(r->returns.size() == 1);
   CHECK(r->destructions.empty());
   CHECK(r->completed_late.size() == 1);
@@ -442,4 +517,157 @@ TEST_CASE("an interrupted destruction completes when run again, with the same ac
   CHECK(w.store.Count("acts WHERE kind = 'destruction'") == 1);
   CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'done'") == 1);
   CHECK(w.store.store().VerifyAudit()->ok());
+}
+
+TEST_CASE("a hand-over needs an approved export per version, refusals are audited and change nothing") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-7");
+  REQUIRE(c.ok());
+  int64_t other_object = w.store.AddObject("Е-салық", "ARCH-0043");
+  w.store.AddVersion(other_object, {{"a.txt", "a"}});
+  RecordingExporter ex;
+  int64_t pending = w.ExportApproval(1, w.so1, 0);
+  int64_t approved = w.ExportApproval(1, w.so1, w.so2);
+  std::string snap = w.Snapshot();
+  uint64_t audit_before = w.store.AuditSize();
+  auto refused = [&](const LifecycleActor& who, std::vector<int64_t> ids, const std::string& text) {
+    auto r = w.svc->Handover(who, c->id, ids, ex);
+    INFO(r.status().ToString());
+    CHECK(r.status().code() == Code::kPermissionDenied);
+    CHECK(r.status().message().find(text) != std::string::npos);
+  };
+  refused(kClerk, {approved}, "may not do this");
+  refused(kOfficer, {}, "name the approved export request");
+  refused(kOfficer, {pending}, "second security officer");
+  refused(kOfficer, {approved, approved}, "named twice");
+  refused(kOfficer, {999}, "approval 999");
+  w.store.AddUser("so3");
+  refused({"so3", "security_officer"}, {approved}, "two other officers");
+  // An export approved for another object's deposit.
+  appliance::Actor so1{w.so1, "so1", appliance::Role::kSecurityOfficer};
+  auto foreign = appliance::RequestApproval(so1, appliance::SensitiveAction::kExport, "deposit:3", "x", w.Now());
+  REQUIRE(foreign.ok());
+  appliance::ApprovalRepository repo(w.store.db());
+  foreign->id = *repo.Insert(*foreign);
+  REQUIRE(appliance::Approve(*foreign, {w.so2, "so2", appliance::Role::kSecurityOfficer}, w.Now()).ok());
+  REQUIRE(repo.Update(*foreign, appliance::ApprovalState::kPending).ok());
+  refused(kOfficer, {foreign->id}, "not a stored version of object");
+  CHECK(ex.requests.empty());
+  CHECK(w.store.AuditSize() == audit_before + 7);  // every refusal recorded as denied
+  CHECK(w.store.audit().Entry(audit_before)->outcome == "denied");
+  CHECK(w.store.audit().Entry(audit_before)->action == "lifecycle.issue.run");
+  snap = w.Snapshot();
+
+  // The export of version 2 fails: version 1's bundle is removed, the case stays open.
+  ex.fail_at = 2;
+  int64_t v2 = w.ExportApproval(2, w.so1, w.so2);
+  snap = w.Snapshot();
+  auto failed = w.svc->Handover(kOfficer, c->id, {v2, approved}, ex);
+  CHECK(failed.status().code() == Code::kIoError);
+  CHECK(failed.status().message().find("export medium full") != std::string::npos);
+  CHECK(failed.status().message().find("stays open") != std::string::npos);
+  REQUIRE(ex.requests.size() == 2);
+  CHECK(ex.requests[0].version_no == 1);  // in version order
+  REQUIRE(ex.discarded.size() == 1);
+  CHECK(ex.discarded[0] == "/out/qoima-issue-case" + std::to_string(c->id) + "-v1.tar");
+  CHECK(w.Snapshot() == snap);
+
+  // An approval lapses after a day.
+  w.clock.Set(D("2026-04-02"));
+  ex.fail_at.reset();
+  refused(kOfficer2, {approved}, "expired");
+
+  // A fresh approval of version 2 only; the approver carries it out this time.
+  int64_t fresh = w.ExportApproval(2, w.so1, w.so2);
+  auto ok = w.svc->Handover(kOfficer2, c->id, {fresh}, ex);
+  INFO(ok.status().ToString());
+  REQUIRE(ok.ok());
+  REQUIRE(ok->bundles.size() == 1);
+  CHECK(ok->bundles[0].version_no == 2);
+  CHECK(w.store.Text("SELECT approval_id FROM lifecycle_cases WHERE id = " + std::to_string(c->id)) ==
+        std::to_string(fresh));
+  CHECK(w.svc->Handover(kOfficer2, c->id, {fresh}, ex).status().code() == Code::kFailedPrecondition);
+}
+
+TEST_CASE("a return hands back every version and stores the return act with the audit checkpoint") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-31"), "вх-300");
+  REQUIRE(c.ok());
+  CHECK(c->due_on.ToString() == "2026-04-03");
+  RecordingExporter ex;
+  // A return takes every version.
+  auto partial = w.HandOver(c->id, ex, 1);
+  CHECK(partial.status().code() == Code::kPermissionDenied);
+  CHECK(partial.status().message().find("no approved export for version(s) 2") != std::string::npos);
+  CHECK(w.svc->HandoverVersions(c->id, 1).status().code() == Code::kInvalidArgument);
+  REQUIRE(w.svc->HandoverVersions(c->id, std::nullopt)->size() == 2);
+  auto r = w.HandOver(c->id, ex);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(r->return_act.has_value());
+  const auto& act = *r->return_act;
+  CHECK(act.act_number == "RET-" + std::to_string(c->id));
+  CHECK(r->closed.result_ref == act.act_number);
+  CHECK(act.on_time);
+  CHECK(act.requested_by == "so1");
+  CHECK(act.approved_by == "so2");
+  CHECK(act.performed_by == "so1");
+  REQUIRE(act.versions.size() == 2);
+  REQUIRE(act.versions[0].files.size() == 2);
+  CHECK(act.versions[0].files[0].path == "bin/қойма");
+  CHECK(act.versions[0].files[0].size == 6);
+  CHECK(act.versions[0].files[0].sha256_hex.size() == 64);
+  CHECK(act.versions[1].bundle.export_id == "exp-2");
+  CHECK(act.versions[0].root_hex.size() == 64);
+  CHECK(act.checkpoint_tree_size == w.store.AuditSize());
+  CHECK(act.checkpoint_root_hex.size() == 64);
+
+  // Stored in `acts` as JSON, kind 'return', with the checkpoint the act prints.
+  CHECK(w.store.Text("SELECT kind || ' ' || template_id || ' ' || checkpoint_size FROM acts WHERE number = '" +
+                     act.act_number + "'") == "return 003-cl30-return-v1 " + std::to_string(act.checkpoint_tree_size));
+  auto j =
+      nlohmann::json::parse(w.store.Text("SELECT manifest_json FROM acts WHERE number = '" + act.act_number + "'"));
+  CHECK(j["act_kind"] == "return");
+  CHECK(j["versions"][1]["files"][1]["path"] == "src/main.cpp");
+  CHECK(j["versions"][1]["bundle"]["location"] == "/out/qoima-return-case" + std::to_string(c->id) + "-v2.tar");
+  CHECK(j["audit_checkpoint"]["tree_size"] == act.checkpoint_tree_size);
+  auto notice = w.svc->Notices()->at(0);
+  CHECK(notice.kind == "return");
+  CHECK(notice.export_ref == "exp-1, exp-2");
+  auto body =
+      nlohmann::json::parse(w.store.Text("SELECT body_json FROM notices WHERE id = " + std::to_string(notice.id)));
+  CHECK(body["return_act"] == act.act_number);
+  CHECK(body["bundles"].size() == 2);
+}
+
+TEST_CASE("a deadline counted over a provisional calendar day is flagged in `due`") {
+  World w;
+  w.clock.Set(D("2027-05-14"));  // Friday; Kurban Ait 2027 (Sunday 16 May) is provisional in the default
+  auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2027-05-14"), "вх-9");
+  REQUIRE(c.ok());
+  CHECK(c->due_on.ToString() == "2027-05-19");
+  auto due = w.svc->Due(2);
+  REQUIRE(due.ok());
+  int flagged = 0;
+  for (const auto& d : *due) {
+    INFO(d.ref);
+    if (d.ref.rfind("report:", 0) == 0) {
+      CHECK_FALSE(d.provisional_calendar);  // the 2026/2 half-year report, not counted in working days
+    } else {
+      CHECK(d.provisional_calendar);  // the case and its notice
+      CHECK(ToJson(d)["provisional_calendar"] == true);
+      ++flagged;
+    }
+  }
+  CHECK(flagged == 2);
+
+  World w2;
+  w2.clock.Set(D("2026-05-25"));  // Kurban Ait 2026 (27 May) is confirmed
+  REQUIRE(w2.svc->OpenCase(kClerk, w2.object, CaseKind::kIssue, D("2026-05-25"), "вх-10").ok());
+  auto due2 = w2.svc->Due(2);
+  REQUIRE(due2.ok());
+  REQUIRE_FALSE(due2->empty());
+  CHECK_FALSE(due2->at(0).provisional_calendar);
 }
