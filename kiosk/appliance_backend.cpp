@@ -312,7 +312,7 @@ bool ApplianceBackend::UpdateMedia() {
 std::string ApplianceBackend::MediaDetectionProblem() { return media_problem_; }
 
 Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_id, const MediaInfo& media,
-                                                 const std::string& manifest_path,
+                                                 const std::string& manifest_path, std::optional<bool> in_register,
                                                  const std::function<void(const IntakeProgress&)>& progress,
                                                  const std::atomic<bool>& cancel) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -322,6 +322,7 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   req.application = application_id;
   req.manifest_path = manifest_path;
   req.media.push_back({media.device, "", "original"});
+  req.in_register = in_register;
   // Read once, sealing while reading: the intake is recorded as held, and the
   // clerk's Accept or Refuse is a decision on it (Decide), not a second read.
   req.action = appliance::IntakeAction::kHold;

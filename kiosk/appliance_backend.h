@@ -61,7 +61,7 @@ class ApplianceBackend : public Backend {
   bool UpdateMedia() override;
   std::string MediaDetectionProblem() override;
   Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
-                                 const std::string& manifest_path,
+                                 const std::string& manifest_path, std::optional<bool> in_register,
                                  const std::function<void(const IntakeProgress&)>& progress,
                                  const std::atomic<bool>& cancel) override;
   Result<std::string> Accept(const std::string& intake_id) override;

@@ -234,8 +234,10 @@ class Backend {
   /// `manifest_path` (verification only: nothing is stored yet), calling
   /// `progress` from the calling thread when the appliance reports it; stops
   /// with kCancelled when `cancel` is set and the appliance can stop.
+  /// `in_register`: the clerk's check of the trusted register (register
+  /// track; nullopt on the application track).
   virtual Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
-                                         const std::string& manifest_path,
+                                         const std::string& manifest_path, std::optional<bool> in_register,
                                          const std::function<void(const IntakeProgress&)>& progress,
                                          const std::atomic<bool>& cancel) = 0;
   /// Decides the recorded intake (the media are not read again); returns the

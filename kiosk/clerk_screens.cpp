@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "kiosk/domain_labels.h"
@@ -227,6 +228,14 @@ class InsertMediaScreen : public Screen {
     DrawText(win, top + 4, 1, width - 2, Tr("An image file or a loop device is not detected: type its path."), A_DIM);
     form_.Draw(win, top + 6, 1, width - 2, 28);
     int y = top + 9;
+    if (app_info_.track == Track::kRegister) {
+      const char* answer = register_check_ < 0    ? Tr("not checked yet")
+                           : register_check_ == 1 ? Tr("found")
+                                                  : Tr("not found");
+      DrawText(win, y++, 1, width - 2,
+               std::string(Tr("Trusted register check:")) + " " + answer + "   (" + Tr("F6 changes it") + ")",
+               register_check_ < 0 ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
+    }
     std::string problem = app_.backend().MediaDetectionProblem();
     if (!problem.empty()) {
       DrawText(win, y++, 1, width - 2, std::string(Tr("Media detection is not available:")) + " " + problem,
@@ -253,6 +262,10 @@ class InsertMediaScreen : public Screen {
   }
 
   void HandleKey(const Key& key) override {
+    if (app_info_.track == Track::kRegister && key.Is(KEY_F(6))) {
+      register_check_ = register_check_ == 1 ? 0 : 1;
+      return;
+    }
     if (!media_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
       cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, media_.size() - 1);
       form_.SetValue(0, media_[cursor_].device);
@@ -271,7 +284,15 @@ class InsertMediaScreen : public Screen {
         app_.ShowInfo(Format(Tr("This device is refused and will not be read: %s"), m.refusal.c_str()));
         return;
       }
-      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1)));
+      std::optional<bool> in_register;
+      if (app_info_.track == Track::kRegister) {
+        if (register_check_ < 0) {
+          app_.ShowInfoMsgid(N_("Register track: check the trusted register first (F6: found / not found)."));
+          return;
+        }
+        in_register = register_check_ == 1;
+      }
+      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1), in_register));
       return;
     }
     if (IsEnter(key)) {
@@ -328,18 +349,24 @@ class InsertMediaScreen : public Screen {
   std::vector<MediaInfo> media_;
   std::size_t cursor_ = 0;
   bool first_refresh_ = true;
+  int register_check_ = -1;  // register track: -1 not checked, 1 found, 0 not found
 };
 
 // ---------------------------------------------------------------- intake progress
 
 class IntakeProgressScreen : public Screen {
  public:
-  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::string manifest)
-      : app_(app), app_info_(std::move(application)), media_(std::move(media)), manifest_(std::move(manifest)) {
+  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::string manifest,
+                       std::optional<bool> in_register)
+      : app_(app),
+        app_info_(std::move(application)),
+        media_(std::move(media)),
+        manifest_(std::move(manifest)),
+        in_register_(in_register) {
     started_ = std::chrono::steady_clock::now();
     worker_ = std::thread([this] {
       auto r = app_.backend().RunIntake(
-          app_info_.id, media_, manifest_,
+          app_info_.id, media_, manifest_, in_register_,
           [this](const IntakeProgress& p) {
             std::lock_guard<std::mutex> lock(mu_);
             progress_ = p;
@@ -433,6 +460,7 @@ class IntakeProgressScreen : public Screen {
   ApplicationSummary app_info_;
   MediaInfo media_;
   std::string manifest_;
+  std::optional<bool> in_register_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> cancel_{false};
   mutable std::mutex mu_;
@@ -734,9 +762,9 @@ std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummar
   return std::make_unique<InsertMediaScreen>(app, std::move(application));
 }
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                                 std::string manifest_path) {
-  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media),
-                                                std::move(manifest_path));
+                                                 std::string manifest_path, std::optional<bool> in_register) {
+  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media), std::move(manifest_path),
+                                                in_register);
 }
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions) {
   return std::make_unique<DiffScreen>(app, std::move(result), decisions);

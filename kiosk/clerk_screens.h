@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kiosk/screen.h"
@@ -19,8 +20,9 @@ namespace qoima::kiosk {
 std::unique_ptr<Screen> MakeClerkHome(AppContext& app);
 std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app);
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application);
+/// `in_register`: the clerk's trusted-register check (register track only).
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                                 std::string manifest_path);
+                                                 std::string manifest_path, std::optional<bool> in_register);
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
 /// Sets `*refused` when the refusal was recorded.

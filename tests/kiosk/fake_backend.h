@@ -3,6 +3,7 @@
 // e2e tests use the real ApplianceBackend.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ class FakeBackend : public kiosk::Backend {
   kiosk::ApplicationForm last_form;
   kiosk::NdaForm last_nda_form;
   std::string last_note;
+  std::optional<bool> last_in_register;
 
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
@@ -58,10 +60,11 @@ class FakeBackend : public kiosk::Backend {
   }
   Result<std::vector<kiosk::MediaInfo>> ListMedia() override { return media; }
   Result<kiosk::IntakeResult> RunIntake(const std::string& application_id, const kiosk::MediaInfo& m,
-                                        const std::string& manifest_path,
+                                        const std::string& manifest_path, std::optional<bool> in_register,
                                         const std::function<void(const kiosk::IntakeProgress&)>& progress,
                                         const std::atomic<bool>& cancel) override {
     (void)cancel;
+    last_in_register = in_register;
     calls.push_back("RunIntake " + application_id + " " + m.device + " " + manifest_path);
     progress({1, 2, 100, 200, "a"});
     return intake;

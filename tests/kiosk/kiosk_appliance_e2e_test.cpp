@@ -280,4 +280,70 @@ TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk]
   Snap(t, "clerk-refused-en");
 }
 
+TEST_CASE("Register track over the real appliance: register check, NDA recorded, then accepted", "[kiosk][e2e]") {
+  ProvisionedState p;
+  {
+    // A second application, on the trusted-register track.
+    appliance::ApplianceOptions opt;
+    opt.tcti = p.tpm.tcti();
+    opt.state_dir = p.state.Sub("state");
+    opt.argon2 = appliance::kArgon2TestOnly;
+    auto app = appliance::Appliance::Open(opt);
+    REQUIRE(app.ok());
+    auto clerk = (*app)->Login("clerk1", kClerkPassword);
+    REQUIRE(clerk.ok());
+    appliance::Application a;
+    a.track = appliance::Track::kRegister;
+    a.portal_code = "REG-02";
+    a.applicant = "Ақпарат ЖШС";
+    a.software_name = "Тізілім бағдарламасы";
+    a.owner.full_name = "Ақпарат ЖШС";
+    a.register_entry = "R-17";
+    a.items.push_back({"DEPOSIT_V1", "", 1, 0, true});
+    appliance::JournalEntry e;
+    e.application_number = "REG-02";
+    e.received_date = ProvisionedState::Today();
+    e.state_body = "Ақпарат ЖШС";
+    e.applicant_head = "Нұрланов Ерік";
+    auto registered = (*app)->RegisterApplication(*clerk, a, e);
+    INFO(registered.status().ToString());
+    REQUIRE(registered.ok());
+  }
+  DepositMedia m;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 2 shown of 2.");
+  t.SendKeys({"Down", "Enter"});
+  Expect(t, "Trusted register check: not checked yet");
+  t.Type(m.loop->path());
+  t.SendKeys({"Tab"});
+  t.Type(m.Manifest(false));
+  t.SendKeys({"F6", "F7"});  // found in the register; read
+  Expect(t, "3 files, 0 problems.", milliseconds(60000));
+  t.SendKeys({"F7"});
+  Expect(t, "Non-disclosure agreement (Annex 4)");
+  t.Type("Нұрланов Ерік");
+  t.SendKeys({"Tab"});
+  t.Type("Жарғы");
+  t.SendKeys({"Tab"});
+  t.Type("Әлиева Гүлнұр");
+  t.SendKeys({"F6"});
+  Snap(t, "clerk-nda-en");
+  t.SendKeys({"F7"});
+  Expect(t, "NDA recorded and deposit accepted.", milliseconds(30000));
+  t.SendKeys({"Escape", "F10"});
+  Expect(t, "You have logged out.");
+  // The auditor sees the NDA record and the acceptance of the held intake.
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  t.SendKeys({"/"});
+  t.Type("nda.record");
+  Expect(t, "Journal entries: 1 shown");
+  t.SendKeys({"Enter", "/"});  // close the search line and open it again
+  for (int i = 0; i < 10; ++i) t.SendKeys({"BSpace"});
+  t.Type("intake.accept");
+  Expect(t, "Journal entries: 1 shown");
+}
+
 }  // namespace qoima::testing

@@ -219,6 +219,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
   Snapshot("clerk-diff");
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /media/act.json");
+  CHECK_FALSE(h.backend.last_in_register.has_value());  // application track: no register check
   h.Press(KEY_F(4));
   CHECK(h.Shows("Showing 1 (problems only)."));
   CHECK(h.Shows("docs/нұсқаулық.pdf"));
@@ -281,9 +282,15 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   h.backend.intake.rows = {{kiosk::DiffKind::kMatch, "README", 30, ""}};
   h.LoginAs(kiosk::Role::kClerk);
   h.Enter();
+  CHECK(h.Shows("Trusted register check: not checked yet"));
   h.Type("/dev/sr0");
   h.Char(L'\t');
   h.Type("/media/act.json");
+  h.Press(KEY_F(7));  // not read before the register check
+  CHECK(h.Shows("check the trusted register first"));
+  for (const std::string& c : h.backend.calls) CHECK(c.rfind("RunIntake", 0) != 0);
+  h.Press(KEY_F(6));
+  CHECK(h.Shows("Trusted register check: found"));
   h.Press(KEY_F(7));
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -291,6 +298,8 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
     h.app->Render();
   }
   REQUIRE(h.Shows("1 files, 0 problems."));
+  REQUIRE(h.backend.last_in_register.has_value());
+  CHECK(*h.backend.last_in_register);
   h.Press(KEY_F(7));
   REQUIRE(h.Shows("Non-disclosure agreement (Annex 4)"));
   h.Type("Әбенов Қайрат");
