@@ -33,6 +33,7 @@
 #include "appliance/authenticator.h"
 #include "appliance/clock.h"
 #include "appliance/intake_assessment.h"
+#include "appliance/intake_progress.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/password_hasher.h"
 #include "appliance/pending_security_log.h"
@@ -101,6 +102,7 @@ struct IntakeRequest {
   IntakeAction action = IntakeAction::kVerifyOnly;
   std::vector<RefusalReason> reasons;  // for kRefuse / kHold
   std::string reason_text;
+  IntakeWatch watch;  // progress reports and cancellation while reading (kiosk)
 };
 
 struct IntakeOutcome {
@@ -296,6 +298,7 @@ class Appliance {
   /// "approval.execute" audit event. Refused (kFailedPrecondition) when the
   /// approval is not approved, expired, already executed or not an export.
   Result<ExportOutcome> Export(const Actor& actor, int64_t approval_id, const ExportOptions& options);
+
   // ---- printing (appliance_print.cpp; types and roles in appliance_print.h) ----
   /// Builds the document from the store's records and renders it to PDF.
   /// Audited as "document.render"; PermissionDenied per the table in

@@ -254,6 +254,19 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   out.manifest_digest = manifest->digest;
   std::set<std::string> stored_discs;
   for (const auto& spec : media) {
+    // Progress: the act's files (and sizes, when it gives them) of this disc.
+    IntakeProgress start;
+    start.medium = static_cast<size_t>(&spec - media.data());
+    start.media_count = media.size();
+    start.device = spec.device;
+    bool sized = true;
+    for (const auto& e : manifest->entries) {
+      if (e.disc != spec.disc) continue;
+      ++start.files_total;
+      start.bytes_total += e.size.value_or(0);
+      sized = sized && e.size.has_value();
+    }
+    if (!sized) start.bytes_total = 0;  // a sha256sum list: bytes unknown until read
     MediumCheck check;
     check.disc = spec.disc;
     check.copy_label = spec.copy_label;
@@ -269,7 +282,13 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     std::unique_ptr<StoreContentSink> sink;
     if (store_this) sink = std::make_unique<StoreContentSink>(*pending, categories);
     MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
-    auto read = reader_->Read(spec.device, options_.read_options, collector);
+    ProgressMediaSink watched(collector, req.watch, std::move(start));
+    auto read = reader_->Read(spec.device, options_.read_options, watched);
+    if (watched.cancelled()) {
+      if (pending) (void)store_->AbandonDeposit(std::move(pending));
+      return fail(Status::Cancelled("reading " + spec.device + " was cancelled; no intake was recorded"));
+    }
+    watched.Finish();
     if (sink && !sink->store_failure().ok()) {
       if (pending) (void)store_->AbandonDeposit(std::move(pending));
       return fail(sink->store_failure().WithContext("store while reading " + spec.device));
@@ -485,6 +504,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   ManifestParseOptions po;
   po.now_unix = clock_->NowUnix();
   po.expected_application = code;
+  po.stored_record = req.manifest_path.empty();
   Result<ActManifest> manifest = req.manifest_path.empty() ? ParseManifest(manifest_json, object + " manifest", po)
                                                            : LoadManifestFile(req.manifest_path, po);
   if (!manifest.ok()) return fail(manifest.status());

@@ -168,6 +168,7 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   ManifestParseOptions po;
   po.now_unix = ctx.now_unix;
   po.expected_application = code;
+  po.stored_record = true;  // the acts row keeps the appliance's own record (sha256sum acts have no sizes)
   auto manifest = ParseManifest(manifest_json, "act " + number + " manifest", po);
   if (!manifest.ok()) return manifest.status().WithContext("act " + number);
   ActDocument act = ActFromManifest(*manifest);

@@ -275,9 +275,12 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
   if (ver->get<uint64_t>() != 1)
     return where.Error(0, "version", "version " + std::to_string(ver->get<uint64_t>()) + " is not supported (only 1)",
                        Code::kUnsupported);
+  // A stored record of a sha256sum/hashdeep act names no application or software.
+  const bool names_required = !options.stored_record;
   QOIMA_ASSIGN_OR_RETURN(m.application,
-                         JsonString(root, "application", true, kMaxTextFieldBytes, where, 0, "application"));
-  if (!options.expected_application.empty() && m.application != options.expected_application)
+                         JsonString(root, "application", names_required, kMaxTextFieldBytes, where, 0, "application"));
+  if (!options.expected_application.empty() && m.application != options.expected_application &&
+      !(options.stored_record && m.application.empty()))
     return where.Error(
         0, "application",
         "the act is for application '" + m.application + "', not for '" + options.expected_application + "'",
@@ -285,7 +288,8 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
   auto sw = root.find("software");
   if (sw == root.end() || !sw->is_object()) return where.Error(0, "software", "is missing or not an object");
   QOIMA_RETURN_IF_ERROR(OnlyKeys(*sw, {"name", "version", "annotation"}, where, 0, "software."));
-  QOIMA_ASSIGN_OR_RETURN(m.software_name, JsonString(*sw, "name", true, kMaxTextFieldBytes, where, 0, "software.name"));
+  QOIMA_ASSIGN_OR_RETURN(m.software_name,
+                         JsonString(*sw, "name", names_required, kMaxTextFieldBytes, where, 0, "software.name"));
   QOIMA_ASSIGN_OR_RETURN(m.software_version,
                          JsonString(*sw, "version", false, kMaxTextFieldBytes, where, 0, "software.version"));
   QOIMA_ASSIGN_OR_RETURN(m.annotation,
@@ -337,20 +341,24 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
     if (!p.ok()) return where.Wrap(line, "path", p.status());
     e.path = *p;
     auto sz = f.find("size");
-    if (sz == f.end()) return where.Error(line, "size", "is missing");
-    if (sz->is_number_integer() && !sz->is_number_unsigned())
-      return where.Error(line, "size", "is negative (" + sz->dump() + ")");
-    if (sz->is_number_float()) {
-      double dv = sz->get<double>();
-      if (dv < 0) return where.Error(line, "size", "is negative (" + sz->dump() + ")");
-      if (dv > static_cast<double>(kMaxDeclaredFileBytes))
-        return where.Error(line, "size", "is absurdly large (" + sz->dump() + ")", Code::kLimitExceeded);
-      return where.Error(line, "size", "must be a whole number of bytes (" + sz->dump() + ")");
+    if (sz == f.end()) {
+      // The appliance's own record of a sha256sum/hashdeep act has no sizes.
+      if (!options.stored_record) return where.Error(line, "size", "is missing");
+    } else {
+      if (sz->is_number_integer() && !sz->is_number_unsigned())
+        return where.Error(line, "size", "is negative (" + sz->dump() + ")");
+      if (sz->is_number_float()) {
+        double dv = sz->get<double>();
+        if (dv < 0) return where.Error(line, "size", "is negative (" + sz->dump() + ")");
+        if (dv > static_cast<double>(kMaxDeclaredFileBytes))
+          return where.Error(line, "size", "is absurdly large (" + sz->dump() + ")", Code::kLimitExceeded);
+        return where.Error(line, "size", "must be a whole number of bytes (" + sz->dump() + ")");
+      }
+      if (!sz->is_number_unsigned()) return where.Error(line, "size", "must be a whole number of bytes");
+      if (sz->get<uint64_t>() > kMaxDeclaredFileBytes)
+        return where.Error(line, "size", "is absurdly large (" + sz->dump() + " bytes)", Code::kLimitExceeded);
+      e.size = sz->get<uint64_t>();
     }
-    if (!sz->is_number_unsigned()) return where.Error(line, "size", "must be a whole number of bytes");
-    if (sz->get<uint64_t>() > kMaxDeclaredFileBytes)
-      return where.Error(line, "size", "is absurdly large (" + sz->dump() + " bytes)", Code::kLimitExceeded);
-    e.size = sz->get<uint64_t>();
     auto sha = f.find("sha256");
     if (sha == f.end() || !sha->is_string()) return where.Error(line, "sha256", "is missing or not a string");
     QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(sha->get<std::string>(), where, line, "sha256"));

@@ -49,6 +49,10 @@ struct ManifestParseOptions {
   std::string strip_prefix;
   /// When non-empty, a manifest naming another application is refused.
   std::string expected_application;
+  /// True only for the appliance's own record of an act (ManifestToJson kept
+  /// with an intake): an act read from a sha256sum or hashdeep list gives no
+  /// sizes, application or software name, so those may be absent there.
+  bool stored_record = false;
 };
 
 /// Detects the format of `bytes` (after the encoding checks).

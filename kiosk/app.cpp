@@ -1,5 +1,6 @@
 #include "kiosk/app.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,6 +105,11 @@ void App::ShowError(const Status& status) {
 void App::ShowInfo(const std::string& text) {
   message_ = [text] { return text; };
   message_is_error_ = false;
+}
+
+void App::ShowProblem(const std::string& text) {
+  message_ = [text] { return text; };
+  message_is_error_ = true;
 }
 
 void App::ShowInfoMsgid(const char* msgid) {
@@ -287,10 +293,22 @@ void App::Poll() {
   retired_.clear();
 }
 
+void App::WaitForInput() {
+  // Nothing buffered by curses: sleep until a key, a media event, a signal
+  // (SIGWINCH arrives as KEY_RESIZE on the next read) or the poll interval.
+  pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {media_events_broken_ ? -1 : backend_.MediaEventFd(), POLLIN, 0}};
+  int n = fds[1].fd >= 0 ? 2 : 1;
+  if (::poll(fds, static_cast<nfds_t>(n), kPollMs) <= 0 || n < 2) return;
+  if (fds[1].revents & POLLIN) (void)backend_.UpdateMedia();  // screens see the new list in their next Tick
+  // A descriptor in error would wake poll() at once forever: stop watching it
+  // (the typed path still works).
+  if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) media_events_broken_ = true;
+}
+
 void App::Run(std::unique_ptr<Screen> first) {
   Start(std::move(first));
-  timeout(kPollMs);
-  Render();  // first screen before anything slow
+  timeout(0);  // get_wch never blocks: the loop waits in poll() on the keyboard and the media events
+  Render();    // first screen before anything slow
   if (options_.timing_log) {
     // Process start (exec, loader, sanitizer start-up included) to this
     // first screen, from /proc/self/stat's start time on the boot clock.
@@ -304,7 +322,10 @@ void App::Run(std::unique_ptr<Screen> first) {
     int r = get_wch(&ch);
     auto key_time = std::chrono::steady_clock::now();
     if (r == ERR) {
-      if (user_ && !lock_screen_ && key_time - last_key_ >= std::chrono::seconds(options_.idle_lock_seconds)) Lock();
+      WaitForInput();
+      if (user_ && !lock_screen_ &&
+          std::chrono::steady_clock::now() - last_key_ >= std::chrono::seconds(options_.idle_lock_seconds))
+        Lock();
       Poll();
       Render();
       continue;

@@ -7,7 +7,9 @@
 //   F10 log out
 //   Esc back to the previous screen
 //   Ctrl-L redraw; Ctrl-C, Ctrl-Z, Ctrl-\ and other control keys do nothing
-// and locks after `idle_lock_seconds` without a key. Below 80x24 it shows
+// and locks after `idle_lock_seconds` without a key. The loop waits in poll()
+// on the keyboard and the backend's media-event descriptor together, so an
+// inserted stick shows at once while the keyboard stays responsive. Below 80x24 it shows
 // only a "terminal too small" notice until the terminal grows.
 //
 // Ownership: borrows the Backend; owns the screens. Thread-safety: UI thread.
@@ -59,6 +61,7 @@ class App : public AppContext {
   void ShowError(const Status& status) override;
   void ShowInfo(const std::string& text) override;
   void ShowInfoMsgid(const char* msgid) override;
+  void ShowProblem(const std::string& text) override;
   void OnLogin(const UserInfo& user) override;
 
   bool locked() const { return lock_screen_ != nullptr; }
@@ -66,6 +69,8 @@ class App : public AppContext {
  private:
   void Lock();
   void Logout();
+  /// Blocks up to the poll interval for a key or a media event (applied to the backend).
+  void WaitForInput();
   void DrawFrame(int rows, int cols);
   Screen& Top();
   std::unique_ptr<Screen> HomeScreenFor(const UserInfo& user);
@@ -80,6 +85,7 @@ class App : public AppContext {
   bool message_is_error_ = false;
   DeviceState device_;
   std::chrono::steady_clock::time_point last_key_;
+  bool media_events_broken_ = false;  // the media descriptor reported an error
 };
 
 }  // namespace qoima::kiosk

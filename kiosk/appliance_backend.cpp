@@ -1,19 +1,19 @@
 #include "kiosk/appliance_backend.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 
 #include "appliance/appliance.h"
+#include "appliance/media_watch.h"
 
 namespace qoima::kiosk {
 namespace {
 
 /// Most journal / audit rows loaded into a list (the widget stays fast far beyond).
 constexpr std::uint64_t kMaxListedRows = 1'000'000;
-
-Status Missing(const char* what) {
-  return Status::FailedPrecondition(std::string(what) + " is not provided by appliance/ in this build");
-}
 
 Role ToKiosk(appliance::Role r) {
   switch (r) {
@@ -46,6 +46,70 @@ appliance::RefusalReason ToAppliance(RefusalReason r) {
     case RefusalReason::kMediaDefective: return appliance::RefusalReason::kMediaMalfunction;
   }
   return appliance::RefusalReason::kActMismatch;
+}
+
+appliance::Role ToAppliance(Role r) {
+  switch (r) {
+    case Role::kClerk: return appliance::Role::kClerk;
+    case Role::kSecurityOfficer: return appliance::Role::kSecurityOfficer;
+    case Role::kAuditor: return appliance::Role::kAuditor;
+    case Role::kAdmin: return appliance::Role::kAdmin;
+  }
+  return appliance::Role::kClerk;
+}
+
+Result<int64_t> ParseId(const std::string& text, const char* what) {
+  char* end = nullptr;
+  long long id = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || id <= 0) return Status::InvalidArgument(std::string(what) + " id '" + text + "'");
+  return static_cast<int64_t>(id);
+}
+
+ApprovalKind ToKiosk(appliance::SensitiveAction a) {
+  switch (a) {
+    case appliance::SensitiveAction::kExport: return ApprovalKind::kExport;
+    case appliance::SensitiveAction::kDestruction: return ApprovalKind::kDestruction;
+    case appliance::SensitiveAction::kRecovery: return ApprovalKind::kRecovery;
+  }
+  return ApprovalKind::kExport;
+}
+
+appliance::DocumentKind ToAppliance(DocumentKind k) {
+  switch (k) {
+    case DocumentKind::kAct: return appliance::DocumentKind::kAct;
+    case DocumentKind::kApplication: return appliance::DocumentKind::kApplication;
+    case DocumentKind::kJournal: return appliance::DocumentKind::kJournal;
+    case DocumentKind::kNda: return appliance::DocumentKind::kNda;
+    case DocumentKind::kRefusal: return appliance::DocumentKind::kRefusal;
+    case DocumentKind::kReturn: return appliance::DocumentKind::kReturn;
+    case DocumentKind::kDestruction: return appliance::DocumentKind::kDestruction;
+    case DocumentKind::kReport: return appliance::DocumentKind::kReport;
+    case DocumentKind::kNotice: return appliance::DocumentKind::kNotice;
+  }
+  return appliance::DocumentKind::kAct;
+}
+
+std::string LocalTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
+  MediaInfo i;
+  i.device = m.device;
+  i.label = m.identity.label.empty() ? m.identity.volume_id : m.identity.label;
+  i.fs_type = m.identity.fs_type;
+  i.size_bytes = m.identity.size_bytes;
+  i.vendor = m.identity.vendor;
+  i.model = m.identity.model;
+  i.refused = m.refused;
+  i.refusal = m.refusal;
+  i.probe_error = m.probe_error;
+  return i;
 }
 
 std::string Today() {
@@ -120,8 +184,19 @@ Result<appliance::Actor> ApplianceBackend::CurrentActor() const {
 }
 
 DeviceState ApplianceBackend::QueryDevice() {
-  std::lock_guard<std::mutex> lock(device_mu_);
-  return device_;
+  DeviceState d;
+  {
+    std::lock_guard<std::mutex> lock(device_mu_);
+    d = device_;
+  }
+  // The first readable medium detected, for the status line (UI thread, like the watch).
+  if (media_watch_)
+    for (const appliance::DetectedMedium& m : media_watch_->media())
+      if (!m.refused) {
+        d.media = m.sysname + (m.identity.label.empty() ? "" : " " + m.identity.label);
+        break;
+      }
+  return d;
 }
 
 LoginOutcome ApplianceBackend::Login(const std::string& login, const std::string& password) {
@@ -145,7 +220,6 @@ void ApplianceBackend::Logout() {
   std::lock_guard<std::mutex> lock(mu_);
   if (appliance_ && actor_) (void)appliance_->EndSession();  // signs a checkpoint over the session
   actor_.reset();
-  verified_.clear();
 }
 
 Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
@@ -161,6 +235,7 @@ Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
     a.state_body = e.state_body;
     auto app = appliance_->GetApplication(actor, e.portal_code);
     a.software_name = app.ok() ? app->software_name : e.portal_code;
+    a.track = app.ok() && app->track == appliance::Track::kRegister ? Track::kRegister : Track::kApplication;
     a.state = e.portal_code;
     out.push_back(std::move(a));
     if (out.size() >= kMaxListedRows) break;
@@ -199,16 +274,47 @@ Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm&
   return std::to_string(number);
 }
 
-Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() {
-  // appliance/ has no media detection call yet: the clerk names the device.
-  return std::vector<MediaInfo>{};
+void ApplianceBackend::EnsureMediaWatch() {
+  // Opened on the UI thread after the first screen is drawn (enumerating and
+  // probing the block devices must not delay it); not at all in benchmark mode.
+  if (media_watch_ || media_watch_tried_ || !options_.open_at_start) return;
+  media_watch_tried_ = true;
+  auto watch = appliance::MediaWatch::Open();
+  if (watch.ok())
+    media_watch_ = std::move(*watch);
+  else
+    media_problem_ = watch.status().ToString();
 }
 
+Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() {
+  EnsureMediaWatch();
+  std::vector<MediaInfo> out;
+  if (!media_watch_) return out;
+  for (const appliance::DetectedMedium& m : media_watch_->media()) out.push_back(ToKiosk(m));
+  return out;
+}
+
+int ApplianceBackend::MediaEventFd() {
+  EnsureMediaWatch();
+  return media_watch_ ? media_watch_->EventFd() : -1;
+}
+
+bool ApplianceBackend::UpdateMedia() {
+  if (!media_watch_) return false;
+  auto changed = media_watch_->Update();
+  if (!changed.ok()) {
+    media_problem_ = changed.status().ToString();
+    return false;
+  }
+  return *changed;
+}
+
+std::string ApplianceBackend::MediaDetectionProblem() { return media_problem_; }
+
 Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_id, const MediaInfo& media,
-                                                 const std::string& manifest_path,
+                                                 const std::string& manifest_path, std::optional<bool> in_register,
                                                  const std::function<void(const IntakeProgress&)>& progress,
                                                  const std::atomic<bool>& cancel) {
-  (void)progress;  // appliance::Intake reports no progress yet
   std::lock_guard<std::mutex> lock(mu_);
   if (cancel) return Status::Cancelled("reading cancelled");
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
@@ -216,10 +322,18 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   req.application = application_id;
   req.manifest_path = manifest_path;
   req.media.push_back({media.device, "", "original"});
-  req.action = appliance::IntakeAction::kVerifyOnly;
+  req.in_register = in_register;
+  // Read once, sealing while reading: the intake is recorded as held, and the
+  // clerk's Accept or Refuse is a decision on it (Decide), not a second read.
+  req.action = appliance::IntakeAction::kHold;
+  req.watch.cancel = &cancel;
+  req.watch.progress = [&progress](const appliance::IntakeProgress& p) {
+    progress({p.files_done, p.files_total, p.bytes_done, p.bytes_total, p.current_path});
+  };
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
   IntakeResult r;
   r.intake_id = std::to_string(outcome.intake_id);
+  r.application_id = application_id;
   for (const appliance::MediumCheck& m : outcome.media) {
     for (const std::string& p : m.diff.medium_problems) r.rows.push_back({DiffKind::kMediumProblem, m.device, 0, p});
     for (const appliance::DiffItem& d : m.diff.items) {
@@ -236,55 +350,157 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       r.rows.push_back(std::move(row));
     }
   }
-  verified_[r.intake_id] = {application_id, media.device, manifest_path};
   return r;
 }
 
-Status ApplianceBackend::Accept(const std::string& intake_id, bool nda_confirmed) {
+Result<std::string> ApplianceBackend::Accept(const std::string& intake_id) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  auto it = verified_.find(intake_id);
-  if (it == verified_.end()) return Status::NotFound("intake " + intake_id + " was not read in this session");
-  if (!nda_confirmed) return Status::Cancelled("the act and the NDA are not signed yet");
-  // Acceptance reads the media again in one pass, sealing while reading; the
-  // appliance re-checks everything and refuses when the evidence changed.
-  appliance::IntakeRequest req;
-  req.application = it->second.application;
-  req.manifest_path = it->second.manifest_path;
-  req.media.push_back({it->second.device, "", "original"});
-  req.action = appliance::IntakeAction::kAccept;
-  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
-  if (outcome.state != "accepted") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
-  verified_.erase(it);
-  return Status::Ok();
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
+  appliance::DecideRequest req;
+  req.accept = true;
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
+  if (outcome.state != "accepted" || !outcome.deposit_id)
+    return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
+  return "A-" + std::to_string(*outcome.deposit_id);  // the acceptance act's number
 }
 
 Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  char* end = nullptr;
-  long long id = std::strtoll(intake_id.c_str(), &end, 10);
-  if (intake_id.empty() || *end != '\0') return Status::InvalidArgument("intake id '" + intake_id + "'");
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
   appliance::DecideRequest req;
   req.accept = false;
   req.reasons = {ToAppliance(reason)};
   req.reason_text = text;
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
   if (outcome.state != "refused") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
-  verified_.erase(intake_id);
   return Status::Ok();
 }
 
+Status ApplianceBackend::RecordNda(const std::string& application_id, const NdaForm& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  appliance::NdaRecord nda;
+  nda.owner_representative = f.owner_representative;
+  nda.owner_authority = f.owner_authority;
+  nda.operator_representative = f.operator_representative;
+  nda.signed_date = f.signed_date;
+  nda.signed_by_owner = nda.signed_by_operator = f.signed_by_both;
+  return appliance_->RecordNda(actor, application_id, nda);
+}
+
+Result<std::vector<UserRow>> ApplianceBackend::ListUsers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::UserSummary> users, appliance_->ListUsers(actor));
+  std::vector<UserRow> out;
+  for (const appliance::UserSummary& u : users)
+    out.push_back({u.login, u.full_name, ToKiosk(u.role), u.disabled, u.locked, u.failed_logins});
+  return out;
+}
+
+Status ApplianceBackend::CreateUser(const NewUserForm& f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  appliance::NewUser u{f.login, f.surname, f.given_name, f.patronymic, ToAppliance(f.role), f.password};
+  return appliance_->CreateUser(actor, u).status();
+}
+
+Status ApplianceBackend::UnlockUser(const std::string& login) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  return appliance_->Unlock(actor, login);
+}
+
+Status ApplianceBackend::SetUserDisabled(const std::string& login, bool disabled) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  return appliance_->SetDisabled(actor, login, disabled);
+}
+
+Status ApplianceBackend::ResetPassword(const std::string& login, const std::string& password) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  return appliance_->SetPassword(actor, login, password);
+}
+
+Result<RecoveryInfo> ApplianceBackend::Recovery() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(appliance::RecoveryState r, appliance_->GetRecoveryState(actor));
+  return RecoveryInfo{r.pcrs, r.threshold, r.shares, r.device_fingerprint, r.previous_keys};
+}
+
 Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
-  return Missing("the list of two-person approval requests");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::ApprovalRequest> requests,
+                         appliance_->ListApprovals(actor, appliance::ApprovalListFilter::kPending));
+  std::vector<PendingApproval> out;
+  for (const appliance::ApprovalRequest& r : requests) {
+    if (r.state != appliance::ApprovalState::kPending) continue;  // approved ones wait for their requester to run them
+    PendingApproval p;
+    p.id = std::to_string(r.id);
+    p.kind = ToKiosk(r.action);
+    p.subject = r.object;
+    p.requested_by = r.requested_by_name;
+    p.requested_at = LocalTime(r.created_at);
+    p.reason = r.reason;
+    p.expires_at = LocalTime(r.expires_at);
+    p.approvals = static_cast<int>(r.approvals.size());
+    p.approvals_required = r.policy.approvals_required;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<appliance::Actor> ApplianceBackend::ConfirmingOfficer(const std::string& login, const std::string& password) {
+  // The confirming officer logs in on this screen: the appliance checks the
+  // password under the lockout policy and audits the login.
+  if (login.empty()) return Status::InvalidArgument("second officer login: empty");
+  QOIMA_RETURN_IF_ERROR(EnsureOpen());
+  return appliance_->Login(login, password);
 }
 
 Status ApplianceBackend::Approve(const std::string& approval_id, const std::string& second_login,
                                  const std::string& second_password) {
-  (void)approval_id;
-  (void)second_login;
-  (void)second_password;
-  return Missing("two-person approval");
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  (void)actor;  // the session's officer sees the request; the confirming officer decides it
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(second_login, second_password));
+  return appliance_->ApproveRequest(second, id).status();
+}
+
+Status ApplianceBackend::Reject(const std::string& approval_id, const std::string& second_login,
+                                const std::string& second_password, const std::string& note) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  (void)actor;
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(second_login, second_password));
+  return appliance_->RejectRequest(second, id, note).status();
+}
+
+Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(appliance::PrintedDocument doc,
+                         appliance_->RenderDocument(actor, {ToAppliance(kind), id}, appliance::PrintOptions{}));
+  // Every printed document is also kept as a PDF in the state directory.
+  std::string dir = options_.state_dir + "/prints";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
+  QOIMA_ASSIGN_OR_RETURN(appliance::PrinterSettings settings, appliance_->GetPrinterSettings(actor));
+  QOIMA_ASSIGN_OR_RETURN(print::PrintOutcome out,
+                         appliance_->PrintDocument(actor, doc, dir + "/" + doc.file_stem + ".pdf", {}));
+  PrintResult r;
+  r.title = doc.title;
+  r.saved_path = out.saved_path;
+  r.printed = out.printed.ok();
+  r.no_printer = settings.queue.empty();
+  r.print_status = out.printed;
+  return r;
 }
 
 Result<std::vector<JournalEntry>> ApplianceBackend::Journal() {

@@ -7,15 +7,18 @@
 // The Appliance is opened (keyring unsealed, store opened) on the first call
 // that needs it, not at start-up, so the login screen appears at once; the
 // outcome of that open is the device state the status line shows.
-// Calls that appliance/ does not offer yet (media detection, two-person
-// approval requests) answer kFailedPrecondition naming what is missing.
+// Media detection is appliance::MediaWatch (udev through hardware's
+// DeviceMonitor), polled on the UI thread. The read is an intake with a hold:
+// the content is sealed while it is read once, and Accept / Refuse are
+// decisions on that recorded intake (Appliance::Decide), never a second read.
+// Two-person approvals: the confirming officer logs in on the approval
+// screen itself (Appliance::Login) and the decision is theirs.
 //
 // Thread-safety: every call takes one mutex (the Appliance is single-
 // threaded); RunIntake runs on the kiosk's worker thread while the UI thread
 // only calls QueryDevice, which never waits for the appliance.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,6 +29,7 @@
 
 namespace qoima::appliance {
 class Appliance;
+class MediaWatch;
 struct Actor;
 }  // namespace qoima::appliance
 
@@ -53,37 +57,52 @@ class ApplianceBackend : public Backend {
   Result<std::vector<ApplicationSummary>> ListApplications() override;
   Result<std::string> RegisterApplication(const ApplicationForm& form) override;
   Result<std::vector<MediaInfo>> ListMedia() override;
+  int MediaEventFd() override;
+  bool UpdateMedia() override;
+  std::string MediaDetectionProblem() override;
   Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
-                                 const std::string& manifest_path,
+                                 const std::string& manifest_path, std::optional<bool> in_register,
                                  const std::function<void(const IntakeProgress&)>& progress,
                                  const std::atomic<bool>& cancel) override;
-  Status Accept(const std::string& intake_id, bool nda_confirmed) override;
+  Result<std::string> Accept(const std::string& intake_id) override;
   Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) override;
+  Status RecordNda(const std::string& application_id, const NdaForm& nda) override;
 
   Result<std::vector<PendingApproval>> ListPendingApprovals() override;
   Status Approve(const std::string& approval_id, const std::string& second_login,
                  const std::string& second_password) override;
+  Status Reject(const std::string& approval_id, const std::string& second_login, const std::string& second_password,
+                const std::string& note) override;
+
+  Result<std::vector<UserRow>> ListUsers() override;
+  Status CreateUser(const NewUserForm& user) override;
+  Status UnlockUser(const std::string& login) override;
+  Status SetUserDisabled(const std::string& login, bool disabled) override;
+  Status ResetPassword(const std::string& login, const std::string& password) override;
+  Result<RecoveryInfo> Recovery() override;
+  Result<PrintResult> Print(DocumentKind kind, const std::string& id) override;
 
   Result<std::vector<JournalEntry>> Journal() override;
   AuditVerification VerifyAudit() override;
 
  private:
-  struct VerifiedIntake {
-    std::string application;
-    std::string device;
-    std::string manifest_path;
-  };
-
   /// Opens the appliance once; REQUIRES mu_ held.
   Status EnsureOpen();
   /// The logged-in actor or PermissionDenied; REQUIRES mu_ held.
   Result<appliance::Actor> CurrentActor() const;
+  /// Logs in the officer who confirms a two-person request; REQUIRES mu_ held.
+  Result<appliance::Actor> ConfirmingOfficer(const std::string& login, const std::string& password);
 
   ApplianceBackendOptions options_;
   std::mutex mu_;
   std::unique_ptr<appliance::Appliance> appliance_;
   std::unique_ptr<appliance::Actor> actor_;
-  std::map<std::string, VerifiedIntake> verified_;  // intake id -> what was read
+
+  // Media detection: UI thread only (libudev is single-threaded).
+  void EnsureMediaWatch();
+  std::unique_ptr<appliance::MediaWatch> media_watch_;
+  bool media_watch_tried_ = false;
+  std::string media_problem_;
 
   bool open_attempted_ = false;
   Status open_status_;

@@ -6,6 +6,7 @@
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
+#include "kiosk/print_screens.h"
 #include "kiosk/status_messages.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
@@ -27,7 +28,7 @@ class AuditorHome : public Screen {
 
   std::string Title() const override { return Tr("Journal (read-only)"); }
   std::vector<HelpEntry> Help() const override {
-    return {{"/", N_("Search")}, {"F5", N_("Refresh")}, {"F6", N_("Verify log")}};
+    return {{"/", N_("Search")}, {"F5", N_("Refresh")}, {"F6", N_("Verify log")}, {"F7", N_("Print a document")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -68,6 +69,10 @@ class AuditorHome : public Screen {
     }
     if (key.Is(KEY_F(6))) {
       verification_ = app_.backend().VerifyAudit();
+      return;
+    }
+    if (key.Is(KEY_F(7))) {
+      app_.Push(MakePrintDocumentScreen(app_));
       return;
     }
     if (key.function) list_.HandleKey(static_cast<int>(key.code));

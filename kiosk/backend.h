@@ -59,6 +59,7 @@ struct ApplicationSummary {
   std::string state_body;
   std::string software_name;
   std::string state;  // appliance's state name ("registered", "accepted", ...)
+  Track track = Track::kApplication;
 };
 
 /// Annex 1 essentials the clerk types at the counter. Validation lives in
@@ -83,6 +84,47 @@ struct MediaInfo {
   std::string label;
   std::string fs_type;
   std::uint64_t size_bytes = 0;
+  std::string vendor;  // from udev ("" for a typed path)
+  std::string model;
+  bool refused = false;     // the hardware refuses to read it (BadUSB, ...)
+  std::string refusal;      // the hardware's reason, when refused
+  std::string probe_error;  // blkid could not identify it
+};
+
+/// The NDA (Annex 4) as the clerk records it before accepting on the register track.
+struct NdaForm {
+  std::string owner_representative;
+  std::string owner_authority;
+  std::string operator_representative;
+  std::string signed_date;  // YYYY-MM-DD
+  bool signed_by_both = false;
+};
+
+struct UserRow {
+  std::string login;
+  std::string full_name;
+  Role role = Role::kClerk;
+  bool disabled = false;
+  bool locked = false;
+  int failed_logins = 0;
+};
+
+struct NewUserForm {
+  std::string login;
+  std::string surname;
+  std::string given_name;
+  std::string patronymic;
+  Role role = Role::kClerk;
+  std::string password;
+};
+
+/// What protects the store's master key.
+struct RecoveryInfo {
+  std::vector<int> pcrs;  // empty: the key is not bound to the boot state
+  int threshold = 0;
+  int shares = 0;
+  std::string device_fingerprint;
+  std::size_t previous_keys = 0;  // device keys replaced by earlier recoveries
 };
 
 struct IntakeProgress {
@@ -116,19 +158,36 @@ struct DiffRow {
 
 struct IntakeResult {
   std::string intake_id;
+  std::string application_id;
+  Track track = Track::kApplication;
   std::vector<DiffRow> rows;
 };
 
 enum class RefusalReason { kNotInRegister, kActMismatch, kMediaDefective };
+
+/// Documents the appliance renders and prints (appliance_print.h).
+enum class DocumentKind { kAct, kApplication, kJournal, kNda, kRefusal, kReturn, kDestruction, kReport, kNotice };
+
+struct PrintResult {
+  std::string title;       // "act A-17"
+  std::string saved_path;  // the PDF is always saved, printed or not
+  bool printed = false;
+  bool no_printer = false;  // no printer is configured (the admin sets one)
+  Status print_status;      // why the paper copy failed, when it did
+};
 
 enum class ApprovalKind { kExport, kReturn, kDestruction, kRecovery };
 
 struct PendingApproval {
   std::string id;
   ApprovalKind kind = ApprovalKind::kExport;
-  std::string subject;       // deposit or application the request concerns
-  std::string requested_by;  // login
-  std::string requested_at;  // ISO time
+  std::string subject;         // deposit or application the request concerns
+  std::string requested_by;    // login
+  std::string requested_at;    // local time "YYYY-MM-DD HH:MM"
+  std::string reason;          // why the requester asks
+  std::string expires_at;      // local time
+  int approvals = 0;           // approvals given so far ...
+  int approvals_required = 1;  // ... of those the action needs
 };
 
 struct JournalEntry {
@@ -160,24 +219,54 @@ class Backend {
   // Clerk.
   virtual Result<std::vector<ApplicationSummary>> ListApplications() = 0;
   virtual Result<std::string> RegisterApplication(const ApplicationForm& form) = 0;
+  /// Media detected now (udev), refused ones included. Cheap: a cached list
+  /// that UpdateMedia refreshes.
   virtual Result<std::vector<MediaInfo>> ListMedia() = 0;
+  /// A descriptor the UI loop polls with the keyboard: readable when the
+  /// media detection has news; -1 when detection is not available.
+  virtual int MediaEventFd() { return -1; }
+  /// Applies pending detection events (never blocks); true when ListMedia changed.
+  virtual bool UpdateMedia() { return false; }
+  /// Why media are not detected ("" when they are): the screen says so and
+  /// offers the typed path only.
+  virtual std::string MediaDetectionProblem() { return ""; }
   /// Reads `media` for `application_id` against the act manifest file
   /// `manifest_path` (verification only: nothing is stored yet), calling
   /// `progress` from the calling thread when the appliance reports it; stops
   /// with kCancelled when `cancel` is set and the appliance can stop.
+  /// `in_register`: the clerk's check of the trusted register (register
+  /// track; nullopt on the application track).
   virtual Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
-                                         const std::string& manifest_path,
+                                         const std::string& manifest_path, std::optional<bool> in_register,
                                          const std::function<void(const IntakeProgress&)>& progress,
                                          const std::atomic<bool>& cancel) = 0;
-  virtual Status Accept(const std::string& intake_id, bool nda_confirmed) = 0;
+  /// Decides the recorded intake (the media are not read again); returns the
+  /// acceptance act's number for printing.
+  virtual Result<std::string> Accept(const std::string& intake_id) = 0;
+  /// Records the NDA of an application (register track, before Accept).
+  virtual Status RecordNda(const std::string& application_id, const NdaForm& nda) = 0;
   virtual Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) = 0;
 
   // Security officer.
   virtual Result<std::vector<PendingApproval>> ListPendingApprovals() = 0;
-  /// The logged-in officer approves; `second_login`/`second_password` are the
-  /// second officer confirming on the same screen.
+  /// The confirming officer (never the requester) approves on the same
+  /// screen with their own login and password; the appliance checks both.
   virtual Status Approve(const std::string& approval_id, const std::string& second_login,
                          const std::string& second_password) = 0;
+  /// The confirming officer refuses the request with a note (required).
+  virtual Status Reject(const std::string& approval_id, const std::string& second_login,
+                        const std::string& second_password, const std::string& note) = 0;
+
+  virtual Result<std::vector<UserRow>> ListUsers() = 0;
+  virtual Status CreateUser(const NewUserForm& user) = 0;
+  virtual Status UnlockUser(const std::string& login) = 0;
+  virtual Status SetUserDisabled(const std::string& login, bool disabled) = 0;
+  virtual Status ResetPassword(const std::string& login, const std::string& password) = 0;
+  virtual Result<RecoveryInfo> Recovery() = 0;
+
+  /// Renders a document to PDF, saves it and prints it (`id` as in
+  /// appliance_print.h: act number, intake id, journal entry, "2026 H2", ...).
+  virtual Result<PrintResult> Print(DocumentKind kind, const std::string& id) = 0;
 
   // Auditor (read-only).
   virtual Result<std::vector<JournalEntry>> Journal() = 0;

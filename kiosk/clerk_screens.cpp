@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "kiosk/domain_labels.h"
@@ -10,13 +12,12 @@
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
+#include "kiosk/print_screens.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
 
 namespace qoima::kiosk {
 namespace {
-
-constexpr auto kMediaPollInterval = std::chrono::milliseconds(1000);
 
 // ---------------------------------------------------------------- home
 
@@ -35,7 +36,11 @@ class ClerkHome : public Screen {
   std::string Title() const override { return Tr("Applications"); }
 
   std::vector<HelpEntry> Help() const override {
-    return {{"Enter", N_("Read media")}, {"F3", N_("New application")}, {"F5", N_("Refresh")}, {"/", N_("Search")}};
+    return {{"Enter", N_("Read media")},
+            {"F3", N_("New application")},
+            {"F5", N_("Refresh")},
+            {"F6", N_("Print journal page")},
+            {"/", N_("Search")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -62,6 +67,12 @@ class ClerkHome : public Screen {
     }
     if (key.Is(KEY_F(5))) {
       Reload();
+      return;
+    }
+    if (key.Is(KEY_F(6))) {
+      // The journal (Annex 2) page that holds the selected entry.
+      const ListWidget::Item* it = list_.selected();
+      if (it) PrintAndReport(app_, DocumentKind::kJournal, apps_[it->tag].number);
       return;
     }
     if (IsEnter(key)) {
@@ -183,37 +194,78 @@ class ApplicationFormScreen : public Screen {
 
 // ---------------------------------------------------------------- insert media
 
+// One detected medium as a line: device, vendor/model, size, filesystem, label.
+std::string MediumLine(const MediaInfo& m) {
+  std::string line = m.device;
+  std::string who = m.vendor + (m.vendor.empty() || m.model.empty() ? "" : " ") + m.model;
+  if (!who.empty()) line += "  " + who;
+  if (m.size_bytes) line += "  " + FormatBytes(m.size_bytes);
+  if (!m.fs_type.empty()) line += "  " + m.fs_type;
+  if (!m.label.empty()) line += "  \"" + m.label + "\"";
+  return line;
+}
+
 class InsertMediaScreen : public Screen {
  public:
   InsertMediaScreen(AppContext& app, ApplicationSummary application)
       : app_(app),
         app_info_(std::move(application)),
         form_({{N_("Media device or image:"), false, 400, {}}, {N_("Act manifest file:"), false, 400, {}}}) {
-    Poll();
+    Refresh();
   }
 
   std::string Title() const override { return Tr("Insert media"); }
 
-  std::vector<HelpEntry> Help() const override { return {{"F7", N_("Read media")}, {"Esc", N_("Back")}}; }
+  std::vector<HelpEntry> Help() const override {
+    return {{"F7", N_("Read media")}, {"PgUp/PgDn", N_("Choose media")}, {"Esc", N_("Back")}};
+  }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
-    (void)height;
     DrawText(win, top, 1, width - 2,
              Format(Tr("Application %s: %s"), app_info_.number.c_str(), app_info_.software_name.c_str()), A_BOLD);
     DrawText(win, top + 2, 1, width - 2, Tr("Insert the depositor's disc or USB stick."), A_BOLD);
     DrawText(win, top + 3, 1, width - 2, Tr("The appliance detects it by itself; nothing is mounted."));
-    form_.Draw(win, top + 5, 1, width - 2, 28);
-    if (!media_.empty()) {
-      DrawText(win, top + 8, 1, width - 2, Tr("Media found. Choose with the arrows and press Enter to read it:"));
-      for (std::size_t i = 0; i < media_.size() && i < 8; ++i) {
-        const MediaInfo& m = media_[i];
-        std::string line = m.device + "  " + m.fs_type + "  \"" + m.label + "\"  " + FormatBytes(m.size_bytes);
-        DrawText(win, top + 9 + static_cast<int>(i), 3, width - 6, line, i == cursor_ ? A_REVERSE : A_NORMAL);
+    DrawText(win, top + 4, 1, width - 2, Tr("An image file or a loop device is not detected: type its path."), A_DIM);
+    form_.Draw(win, top + 6, 1, width - 2, 28);
+    int y = top + 9;
+    if (app_info_.track == Track::kRegister) {
+      const char* answer = register_check_ < 0    ? Tr("not checked yet")
+                           : register_check_ == 1 ? Tr("found")
+                                                  : Tr("not found");
+      DrawText(win, y++, 1, width - 2,
+               std::string(Tr("Trusted register check:")) + " " + answer + "   (" + Tr("F6 changes it") + ")",
+               register_check_ < 0 ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
+    }
+    std::string problem = app_.backend().MediaDetectionProblem();
+    if (!problem.empty()) {
+      DrawText(win, y++, 1, width - 2, std::string(Tr("Media detection is not available:")) + " " + problem,
+               COLOR_PAIR(kPairWarn));
+    }
+    if (media_.empty()) {
+      DrawText(win, y, 1, width - 2, Tr("No media detected yet."), A_DIM);
+      return;
+    }
+    DrawText(win, y++, 1, width - 2, Tr("Media detected (PgUp/PgDn chooses, F7 reads):"), A_BOLD);
+    for (std::size_t i = 0; i < media_.size() && y < top + height; ++i) {
+      const MediaInfo& m = media_[i];
+      attr_t attr = i == cursor_ ? A_REVERSE : A_NORMAL;
+      if (m.refused) {
+        DrawText(win, y++, 3, width - 6, MediumLine(m) + "  " + Tr("REFUSED"), attr | COLOR_PAIR(kPairError));
+        for (const std::string& line : WrapText(m.refusal, width - 8, 3))
+          if (y < top + height) DrawText(win, y++, 5, width - 8, line, COLOR_PAIR(kPairError));
+      } else {
+        DrawText(win, y++, 3, width - 6, MediumLine(m), attr);
+        if (!m.probe_error.empty() && y < top + height)
+          DrawText(win, y++, 5, width - 8, std::string(Tr("Not identified:")) + " " + m.probe_error, A_DIM);
       }
     }
   }
 
   void HandleKey(const Key& key) override {
+    if (app_info_.track == Track::kRegister && key.Is(KEY_F(6))) {
+      register_check_ = register_check_ == 1 ? 0 : 1;
+      return;
+    }
     if (!media_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
       cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, media_.size() - 1);
       form_.SetValue(0, media_[cursor_].device);
@@ -228,7 +280,19 @@ class InsertMediaScreen : public Screen {
         app_.ShowInfoMsgid(N_("Give the media and the act manifest."));
         return;
       }
-      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1)));
+      if (m.refused) {
+        app_.ShowInfo(Format(Tr("This device is refused and will not be read: %s"), m.refusal.c_str()));
+        return;
+      }
+      std::optional<bool> in_register;
+      if (app_info_.track == Track::kRegister) {
+        if (register_check_ < 0) {
+          app_.ShowInfoMsgid(N_("Register track: check the trusted register first (F6: found / not found)."));
+          return;
+        }
+        in_register = register_check_ == 1;
+      }
+      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1), in_register));
       return;
     }
     if (IsEnter(key)) {
@@ -238,23 +302,45 @@ class InsertMediaScreen : public Screen {
     form_.HandleKey(key);
   }
 
-  void Tick() override {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_poll_ >= kMediaPollInterval) Poll();
-  }
+  // The list is the backend's cached view, refreshed by the App when udev
+  // reports: reading it on every tick costs nothing.
+  void Tick() override { Refresh(); }
 
  private:
-  void Poll() {
-    last_poll_ = std::chrono::steady_clock::now();
+  void Refresh() {
     auto r = app_.backend().ListMedia();
     if (!r.ok()) {
       app_.ShowError(r.status());
       return;
     }
-    bool first = media_.empty() && !r->empty();
+    std::vector<std::string> before;
+    for (const MediaInfo& m : media_) before.push_back(m.device);
     media_ = std::move(*r);
     if (cursor_ >= media_.size()) cursor_ = 0;
-    if (first && form_.Value(0).empty()) form_.SetValue(0, media_[0].device);
+    // A medium that just arrived: choose it, and say so (or why it is refused).
+    for (std::size_t i = 0; i < media_.size(); ++i) {
+      const MediaInfo& m = media_[i];
+      if (std::find(before.begin(), before.end(), m.device) != before.end()) continue;
+      if (m.refused) {
+        app_.ShowInfo(
+            Format(Tr("This device is refused and will not be read: %s"), (m.device + ": " + m.refusal).c_str()));
+        continue;
+      }
+      cursor_ = i;
+      form_.SetValue(0, m.device);
+      if (!first_refresh_) app_.ShowInfo(Format(Tr("Media inserted: %s"), MediumLine(m).c_str()));
+    }
+    // The chosen medium was taken out: do not leave its path behind.
+    if (!first_refresh_ && !form_.Value(0).empty()) {
+      bool was_detected = std::find(before.begin(), before.end(), form_.Value(0)) != before.end();
+      bool still = false;
+      for (const MediaInfo& m : media_) still = still || m.device == form_.Value(0);
+      if (was_detected && !still) {
+        form_.SetValue(0, "");
+        app_.ShowInfoMsgid(N_("The media was removed."));
+      }
+    }
+    first_refresh_ = false;
   }
 
   AppContext& app_;
@@ -262,19 +348,25 @@ class InsertMediaScreen : public Screen {
   FormWidget form_;
   std::vector<MediaInfo> media_;
   std::size_t cursor_ = 0;
-  std::chrono::steady_clock::time_point last_poll_;
+  bool first_refresh_ = true;
+  int register_check_ = -1;  // register track: -1 not checked, 1 found, 0 not found
 };
 
 // ---------------------------------------------------------------- intake progress
 
 class IntakeProgressScreen : public Screen {
  public:
-  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::string manifest)
-      : app_(app), app_info_(std::move(application)), media_(std::move(media)), manifest_(std::move(manifest)) {
+  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::string manifest,
+                       std::optional<bool> in_register)
+      : app_(app),
+        app_info_(std::move(application)),
+        media_(std::move(media)),
+        manifest_(std::move(manifest)),
+        in_register_(in_register) {
     started_ = std::chrono::steady_clock::now();
     worker_ = std::thread([this] {
       auto r = app_.backend().RunIntake(
-          app_info_.id, media_, manifest_,
+          app_info_.id, media_, manifest_, in_register_,
           [this](const IntakeProgress& p) {
             std::lock_guard<std::mutex> lock(mu_);
             progress_ = p;
@@ -308,17 +400,25 @@ class IntakeProgressScreen : public Screen {
     DrawText(win, top + 2, 3, width - 6,
              Format(Tr("Files: %llu of %llu"), static_cast<unsigned long long>(p.files_done),
                     static_cast<unsigned long long>(p.files_total)));
+    // A sha256sum act gives no sizes: the medium's size then bounds the
+    // bytes to read ("~"), and without it the fraction is counted in files.
+    std::uint64_t estimate = p.bytes_total ? p.bytes_total : media_.size_bytes;
+    std::string total = p.bytes_total ? FormatBytes(p.bytes_total)
+                        : estimate    ? "~" + FormatBytes(estimate)
+                                      : std::string("?");
     DrawText(win, top + 3, 3, width - 6,
-             Format(Tr("Read: %s of %s"), FormatBytes(p.bytes_done).c_str(), FormatBytes(p.bytes_total).c_str()));
+             Format(Tr("Read: %s of %s"), FormatBytes(p.bytes_done).c_str(), total.c_str()));
     DrawText(win, top + 4, 3, width - 6,
              Format(Tr("Rate: %s/s"), FormatBytes(static_cast<std::uint64_t>(rate)).c_str()));
+    double frac = estimate        ? static_cast<double>(p.bytes_done) / static_cast<double>(estimate)
+                  : p.files_total ? static_cast<double>(p.files_done) / static_cast<double>(p.files_total)
+                                  : 0.0;
+    frac = std::clamp(frac, 0.0, 1.0);
     std::string left = "?";
-    if (rate > 0 && p.bytes_total >= p.bytes_done)
-      left = FormatDuration(static_cast<std::uint64_t>(static_cast<double>(p.bytes_total - p.bytes_done) / rate));
+    if (frac > 0.0 && secs > 0.5) left = FormatDuration(static_cast<std::uint64_t>(secs * (1.0 - frac) / frac));
     DrawText(win, top + 5, 3, width - 6, Format(Tr("Time left: %s"), left.c_str()));
     // Progress bar.
     int bar = width - 8;
-    double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0.0;
     int filled = std::clamp(static_cast<int>(frac * bar), 0, std::max(bar, 0));
     std::string line = "[";
     line.append(static_cast<std::size_t>(filled), '#');
@@ -349,7 +449,10 @@ class IntakeProgressScreen : public Screen {
       app_.ShowError(s);
       return;
     }
-    app_.Replace(MakeDiffScreen(app_, std::move(**done), true));
+    IntakeResult result = std::move(**done);
+    result.application_id = app_info_.id;
+    result.track = app_info_.track;
+    app_.Replace(MakeDiffScreen(app_, std::move(result), true));
   }
 
  private:
@@ -357,6 +460,7 @@ class IntakeProgressScreen : public Screen {
   ApplicationSummary app_info_;
   MediaInfo media_;
   std::string manifest_;
+  std::optional<bool> in_register_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> cancel_{false};
   mutable std::mutex mu_;
@@ -372,6 +476,8 @@ class DiffScreen : public Screen {
   DiffScreen(AppContext& app, IntakeResult result, bool decisions)
       : app_(app),
         intake_id_(std::move(result.intake_id)),
+        application_id_(std::move(result.application_id)),
+        track_(result.track),
         decisions_(decisions),
         rows_(std::move(result.rows)),
         list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
@@ -389,12 +495,22 @@ class DiffScreen : public Screen {
 
   std::string Title() const override { return Tr("Act versus media"); }
 
+  /// Back from the NDA or refusal screen: they decided (or not) through the backend.
+  void OnReturn() override {
+    if (!nda_act_->empty()) {
+      act_ = *nda_act_;
+      decided_ = true;
+    }
+    if (*refused_by_screen_) decided_ = refused_ = true;
+  }
+
   std::vector<HelpEntry> Help() const override {
     std::vector<HelpEntry> h;
     if (decisions_ && !decided_) {
       h.push_back({"F7", N_("Accept")});
       h.push_back({"F8", N_("Refuse")});
     }
+    if (decided_) h.push_back({"F5", refused_ ? N_("Print refusal") : N_("Print act")});
     h.push_back({"F4", N_("Problems/all")});
     h.push_back({"/", N_("Search")});
     h.push_back({"Esc", N_("Back")});
@@ -408,9 +524,8 @@ class DiffScreen : public Screen {
     DrawText(win, top, 0, width, head, list_.problems() ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
     std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
     DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);
-    if (confirm_nda_) {
-      DrawText(win, top + 2, 0, width,
-               Tr("Accept: are the act and the NDA (Annex 4) signed by both parties? y = yes, n = no"),
+    if (confirm_accept_) {
+      DrawText(win, top + 2, 0, width, Tr("Accept the deposit as read? The media is not read again. y = yes, n = no"),
                COLOR_PAIR(kPairError) | A_BOLD);
     } else if (const ListWidget::Item* it = list_.selected(); it && !rows_[it->tag].detail.empty()) {
       // The Detail column is narrow: the selected row's whole detail goes here.
@@ -421,9 +536,9 @@ class DiffScreen : public Screen {
   }
 
   void HandleKey(const Key& key) override {
-    if (confirm_nda_) {
-      if (key.IsChar(L'y') || key.IsChar(L'Y')) Decide(true);
-      confirm_nda_ = false;
+    if (confirm_accept_) {
+      if (key.IsChar(L'y') || key.IsChar(L'Y')) Decide();
+      confirm_accept_ = false;
       return;
     }
     if (searching_) {
@@ -440,43 +555,155 @@ class DiffScreen : public Screen {
       return;
     }
     if (decisions_ && !decided_ && key.Is(KEY_F(7))) {
-      confirm_nda_ = true;
+      // Register track: the NDA (Annex 4) is recorded first, on its own screen.
+      if (track_ == Track::kRegister)
+        app_.Push(MakeNdaScreen(app_, application_id_, intake_id_, nda_act_));
+      else
+        confirm_accept_ = true;
       return;
     }
     if (decisions_ && !decided_ && key.Is(KEY_F(8))) {
-      app_.Push(MakeRefuseScreen(app_, intake_id_));
+      app_.Push(MakeRefuseScreen(app_, intake_id_, refused_by_screen_));
+      return;
+    }
+    if (decided_ && key.Is(KEY_F(5))) {
+      if (refused_)
+        PrintAndReport(app_, DocumentKind::kRefusal, intake_id_);
+      else
+        PrintAndReport(app_, DocumentKind::kAct, act_);
       return;
     }
     if (key.function) list_.HandleKey(static_cast<int>(key.code));
   }
 
  private:
-  void Decide(bool nda) {
-    Status s = app_.backend().Accept(intake_id_, nda);
-    if (!s.ok()) {
-      app_.ShowError(s);
+  void Decide() {
+    auto act = app_.backend().Accept(intake_id_);
+    if (!act.ok()) {
+      app_.ShowError(act.status());
       return;
     }
     decided_ = true;
-    app_.ShowInfoMsgid(N_("Accepted. The deposit is sealed in the store; print the act for signatures."));
+    act_ = *act;
+    app_.ShowInfoMsgid(N_("Accepted. The deposit is sealed in the store; F5 prints the act for signatures."));
   }
 
   AppContext& app_;
   std::string intake_id_;
+  std::string application_id_;
+  Track track_;
   bool decisions_;
   bool decided_ = false;
-  bool confirm_nda_ = false;
+  std::string act_;  // the acceptance act's number once accepted
+  bool refused_ = false;
+  // Set by the NDA and refusal screens this one pushes.
+  std::shared_ptr<std::string> nda_act_ = std::make_shared<std::string>();
+  std::shared_ptr<bool> refused_by_screen_ = std::make_shared<bool>(false);
+  bool confirm_accept_ = false;
   bool searching_ = false;
   std::vector<DiffRow> rows_;
   ListWidget list_;
+};
+
+// ---------------------------------------------------------------- NDA (register track)
+
+std::string TodayText() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+class NdaScreen : public Screen {
+ public:
+  NdaScreen(AppContext& app, std::string application_id, std::string intake_id, std::shared_ptr<std::string> accepted)
+      : app_(app),
+        application_id_(std::move(application_id)),
+        intake_id_(std::move(intake_id)),
+        accepted_(std::move(accepted)),
+        form_({{N_("Owner represented by:"), false, 200, {}},
+               {N_("Acting on the basis of:"), false, 200, {}},
+               {N_("Operator represented by:"), false, 200, {}},
+               {N_("Signed on (YYYY-MM-DD):"), false, 10, {}}}) {
+    form_.SetValue(3, TodayText());
+  }
+
+  std::string Title() const override { return Tr("Non-disclosure agreement (Annex 4)"); }
+  std::vector<HelpEntry> Help() const override {
+    return {{"F6", N_("Signed by both")}, {"F7", N_("Record and accept")}, {"Esc", N_("Back")}};
+  }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    (void)height;
+    DrawText(win, top, 1, width - 2, Tr("Register track: the NDA is recorded before the deposit is accepted."), A_BOLD);
+    form_.Draw(win, top + 2, 1, width - 2, 28);
+    std::string both =
+        std::string(Tr("Signed by both parties:")) + " " + (signed_by_both_ ? Tr("yes") : Tr("no")) + "   (F6)";
+    DrawText(win, top + 7, 1, width - 2, both, signed_by_both_ ? (COLOR_PAIR(kPairOk) | A_BOLD) : A_BOLD);
+    DrawText(win, top + 9, 1, width - 2, Tr("F7 records the NDA in the journal and then accepts the deposit."));
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(6))) {
+      signed_by_both_ = !signed_by_both_;
+      return;
+    }
+    if (key.Is(KEY_F(7))) {
+      Submit();
+      return;
+    }
+    if (IsEnter(key)) {
+      form_.HandleKey(Key{false, L'\t'});
+      return;
+    }
+    form_.HandleKey(key);
+  }
+
+ private:
+  void Submit() {
+    if (!signed_by_both_) {
+      app_.ShowInfoMsgid(N_("The deposit is accepted only when both parties have signed the NDA (F6)."));
+      return;
+    }
+    NdaForm f{form_.Value(0), form_.Value(1), form_.Value(2), form_.Value(3), signed_by_both_};
+    if (!recorded_) {
+      Status s = app_.backend().RecordNda(application_id_, f);
+      if (!s.ok()) {
+        app_.ShowError(s);
+        return;
+      }
+      recorded_ = true;  // a second F7 after a refused accept does not record it twice
+    }
+    auto act = app_.backend().Accept(intake_id_);
+    if (!act.ok()) {
+      app_.ShowError(act.status());
+      return;
+    }
+    *accepted_ = *act;
+    app_.Pop();
+    app_.ShowInfoMsgid(N_("NDA recorded and deposit accepted. F5 prints the act for signatures."));
+  }
+
+  AppContext& app_;
+  std::string application_id_;
+  std::string intake_id_;
+  std::shared_ptr<std::string> accepted_;
+  FormWidget form_;
+  bool signed_by_both_ = false;
+  bool recorded_ = false;
 };
 
 // ---------------------------------------------------------------- refusal
 
 class RefuseScreen : public Screen {
  public:
-  RefuseScreen(AppContext& app, std::string intake_id)
-      : app_(app), intake_id_(std::move(intake_id)), form_({{N_("Explanation:"), false, 400, {}}}) {}
+  RefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused)
+      : app_(app),
+        intake_id_(std::move(intake_id)),
+        refused_(std::move(refused)),
+        form_({{N_("Explanation:"), false, 400, {}}}) {}
 
   std::string Title() const override { return Tr("Reasoned refusal"); }
   std::vector<HelpEntry> Help() const override { return {{"F8", N_("Refuse")}, {"Esc", N_("Back")}}; }
@@ -513,13 +740,14 @@ class RefuseScreen : public Screen {
       app_.ShowError(s);
       return;
     }
+    *refused_ = true;
     app_.Pop();
-    app_.Pop();
-    app_.ShowInfoMsgid(N_("Refused. The refusal with its reason is recorded; print it for the depositor."));
+    app_.ShowInfoMsgid(N_("Refused. The refusal with its reason is recorded; F5 prints it for the depositor."));
   }
 
   AppContext& app_;
   std::string intake_id_;
+  std::shared_ptr<bool> refused_;
   int reason_ = 1;
   FormWidget form_;
 };
@@ -534,15 +762,19 @@ std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummar
   return std::make_unique<InsertMediaScreen>(app, std::move(application));
 }
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                                 std::string manifest_path) {
-  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media),
-                                                std::move(manifest_path));
+                                                 std::string manifest_path, std::optional<bool> in_register) {
+  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media), std::move(manifest_path),
+                                                in_register);
 }
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions) {
   return std::make_unique<DiffScreen>(app, std::move(result), decisions);
 }
-std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id) {
-  return std::make_unique<RefuseScreen>(app, std::move(intake_id));
+std::unique_ptr<Screen> MakeNdaScreen(AppContext& app, std::string application_id, std::string intake_id,
+                                      std::shared_ptr<std::string> accepted) {
+  return std::make_unique<NdaScreen>(app, std::move(application_id), std::move(intake_id), std::move(accepted));
+}
+std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused) {
+  return std::make_unique<RefuseScreen>(app, std::move(intake_id), std::move(refused));
 }
 
 }  // namespace qoima::kiosk

@@ -1,7 +1,8 @@
 // The clerk's screens: the application journal (home), the Annex 1
 // application form, "insert media" (reacts when the appliance sees media),
 // live progress while the media is read, the act-versus-media diff with
-// accept (NDA confirmation) or reasoned refusal.
+// accept (register track: the NDA is recorded first) or reasoned refusal.
+// Accept and refuse decide the intake recorded by the read: no second read.
 //
 // Every decision is the appliance's: the screens gather input and show what
 // Backend answered. Thread-safety: UI thread only; the intake runs on a worker
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kiosk/screen.h"
@@ -18,10 +20,16 @@ namespace qoima::kiosk {
 std::unique_ptr<Screen> MakeClerkHome(AppContext& app);
 std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app);
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application);
+/// `in_register`: the clerk's trusted-register check (register track only).
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                                 std::string manifest_path);
+                                                 std::string manifest_path, std::optional<bool> in_register);
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
-std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id);
+/// Sets `*refused` when the refusal was recorded.
+std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused);
+/// Register track: records the NDA (Annex 4), then accepts `intake_id`;
+/// sets `*accepted` to the acceptance act's number when it went through.
+std::unique_ptr<Screen> MakeNdaScreen(AppContext& app, std::string application_id, std::string intake_id,
+                                      std::shared_ptr<std::string> accepted);
 
 }  // namespace qoima::kiosk

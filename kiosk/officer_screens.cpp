@@ -7,6 +7,7 @@
 #include "kiosk/list_widget.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
+#include "kiosk/user_screens.h"
 
 namespace qoima::kiosk {
 namespace {
@@ -15,24 +16,38 @@ class OfficerHome : public Screen {
  public:
   explicit OfficerHome(AppContext& app)
       : app_(app),
-        list_({{N_("Kind"), 12, 0}, {N_("Subject"), 20, 3}, {N_("Requested by"), 12, 1}, {N_("Requested at"), 16, 0}}) {
+        list_({{N_("Kind"), 12, 0},
+               {N_("Subject"), 20, 3},
+               {N_("Requested by"), 12, 1},
+               {N_("Requested at"), 16, 0},
+               {N_("Approvals"), 9, 0}}) {
     Reload();
   }
 
   std::string Title() const override { return Tr("Approvals waiting for you"); }
-  std::vector<HelpEntry> Help() const override { return {{"Enter", N_("Approve")}, {"F5", N_("Refresh")}}; }
+  std::vector<HelpEntry> Help() const override {
+    return {{"Enter", N_("Approve")}, {"F3", N_("Users")}, {"F4", N_("Recovery state")}, {"F5", N_("Refresh")}};
+  }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     if (built_language_ != CurrentLanguage()) Rebuild();
     DrawText(win, top, 0, width, Format(Tr("Pending requests: %zu."), list_.total()), A_BOLD);
     DrawText(win, top + 1, 0, width,
-             Tr("Exports, returns and destructions need two security officers: you and a second one."));
+             Tr("Exports, destructions and key recovery need a second security officer: never the requester."));
     list_.Draw(win, top + 3, 0, height - 3, width);
   }
 
   void OnReturn() override { Reload(); }
 
   void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(3))) {
+      app_.Push(MakeUsersScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(4))) {
+      app_.Push(MakeRecoveryScreen(app_));
+      return;
+    }
     if (key.Is(KEY_F(5))) {
       Reload();
       return;
@@ -61,10 +76,10 @@ class OfficerHome : public Screen {
     std::vector<ListWidget::Item> items;
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const PendingApproval& p = pending_[i];
-      items.push_back(
-          {{Widen(ApprovalKindName(p.kind)), Widen(p.subject), Widen(p.requested_by), Widen(p.requested_at)},
-           false,
-           i});
+      items.push_back({{Widen(ApprovalKindName(p.kind)), Widen(p.subject), Widen(p.requested_by), Widen(p.requested_at),
+                        Widen(std::to_string(p.approvals) + "/" + std::to_string(p.approvals_required))},
+                       false,
+                       i});
     }
     list_.SetItems(std::move(items));
   }
@@ -80,10 +95,21 @@ class ApproveScreen : public Screen {
   ApproveScreen(AppContext& app, PendingApproval approval)
       : app_(app),
         approval_(std::move(approval)),
-        form_({{N_("Second officer login:"), false, 64, {}}, {N_("Second officer password:"), true, 128, {}}}) {}
+        form_({{N_("Confirming officer login:"), false, 64, {}},
+               {N_("Confirming officer password:"), true, 128, {}},
+               {N_("Note (required to reject):"), false, 400, {}}}) {
+    // The officer at the screen confirms as themselves unless they asked.
+    const UserInfo* me = app_.user();
+    if (me && me->login != approval_.requested_by) {
+      form_.SetValue(0, me->login);
+      form_.SetFocus(1);
+    }
+  }
 
   std::string Title() const override { return Tr("Two-person approval"); }
-  std::vector<HelpEntry> Help() const override { return {{"F7", N_("Approve")}, {"Esc", N_("Back")}}; }
+  std::vector<HelpEntry> Help() const override {
+    return {{"F7", N_("Approve")}, {"F8", N_("Reject")}, {"Esc", N_("Back")}};
+  }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     (void)height;
@@ -91,21 +117,22 @@ class ApproveScreen : public Screen {
              Format(Tr("Request: %s of %s"), ApprovalKindName(approval_.kind), approval_.subject.c_str()), A_BOLD);
     DrawText(win, top + 1, 1, width - 2,
              Format(Tr("Requested by %s at %s"), approval_.requested_by.c_str(), approval_.requested_at.c_str()));
+    DrawText(win, top + 2, 1, width - 2, std::string(Tr("Reason:")) + " " + approval_.reason);
     DrawText(win, top + 3, 1, width - 2,
-             Tr("A second security officer confirms here with their own login and password."));
-    form_.Draw(win, top + 5, 1, width - 2, 28);
+             Format(Tr("Approvals: %d of %d. Expires at %s."), approval_.approvals, approval_.approvals_required,
+                    approval_.expires_at.c_str()));
+    DrawText(win, top + 5, 1, width - 2,
+             Tr("A security officer other than the requester confirms here with their own login and password."));
+    form_.Draw(win, top + 7, 1, width - 2, 30);
   }
 
   void HandleKey(const Key& key) override {
-    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.last_focused())) {
-      Status s = app_.backend().Approve(approval_.id, form_.Value(0), form_.Value(1));
-      form_.Clear(1);
-      if (!s.ok()) {
-        app_.ShowError(s);
-        return;
-      }
-      app_.Pop();
-      app_.ShowInfoMsgid(N_("Approved by two officers. The journal records both names."));
+    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.focus() == 1)) {
+      Decide(true);
+      return;
+    }
+    if (key.Is(KEY_F(8))) {
+      Decide(false);
       return;
     }
     if (IsEnter(key)) {
@@ -116,6 +143,26 @@ class ApproveScreen : public Screen {
   }
 
  private:
+  void Decide(bool approve) {
+    if (!approve && form_.Value(2).empty()) {
+      app_.ShowInfoMsgid(N_("Write why the request is rejected (the note) first."));
+      form_.SetFocus(2);
+      return;
+    }
+    Status s = approve ? app_.backend().Approve(approval_.id, form_.Value(0), form_.Value(1))
+                       : app_.backend().Reject(approval_.id, form_.Value(0), form_.Value(1), form_.Value(2));
+    std::string login = form_.Value(0);
+    form_.Clear(1);
+    if (!s.ok()) {
+      app_.ShowError(s);
+      return;
+    }
+    app_.Pop();
+    app_.ShowInfo(Format(approve ? Tr("Approved by %s. The audit log records the requester and the approver.")
+                                 : Tr("Rejected by %s. The audit log records the note."),
+                         login.c_str()));
+  }
+
   AppContext& app_;
   PendingApproval approval_;
   FormWidget form_;

@@ -1,7 +1,9 @@
 // The security officer's screens: pending two-person approvals (export,
-// return, destruction, key recovery) and the approval itself, where the
-// second officer confirms with their own login and password on the same
-// screen. The appliance checks both officers and the roles.
+// destruction, key recovery) and the approval itself, where an officer other
+// than the requester approves or rejects with their own login and password on
+// the same screen (the officer at the kiosk is proposed when they did not ask).
+// The appliance checks the officers, the roles and the state machine.
+// F3 opens user management and F4 the recovery state (user_screens.h).
 // Thread-safety: UI thread only.
 #pragma once
 

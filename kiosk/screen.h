@@ -50,6 +50,8 @@ class AppContext {
   virtual void ShowInfo(const std::string& text) = 0;
   /// Translated at draw time, so it follows a language switch.
   virtual void ShowInfoMsgid(const char* msgid) = 0;
+  /// An already translated problem, shown in the error colour.
+  virtual void ShowProblem(const std::string& text) = 0;
   virtual void OnLogin(const UserInfo& user) = 0;
 };
 

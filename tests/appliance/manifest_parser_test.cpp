@@ -255,6 +255,34 @@ TEST_CASE("sha256sum lists parse, including escaped names and a stripped prefix"
   CHECK(Has(ParseErr(kHashA + "  a.c\n" + kHashB + "  a.c\n", "list"), "list:2: field path: duplicate"));
 }
 
+TEST_CASE("the stored record of a sha256sum act parses back (held intakes are accepted from it)") {
+  auto list = ParseManifest(kHashA + "  src/a.c\n" + kHashB + "  README\n", "SHA256SUMS", Opts());
+  REQUIRE(list.ok());
+  std::string record = ManifestToJson(*list);
+  // An act handed in as JSON must give sizes and names ...
+  ManifestParseOptions strict = Opts();
+  strict.expected_application = "IS-0042";
+  auto refused = ParseManifest(record, "intake:1 manifest", strict);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(Has(refused.status(), "application"));
+  // ... the appliance's own record of a list that had none parses back whole.
+  ManifestParseOptions stored = strict;
+  stored.stored_record = true;
+  auto back = ParseManifest(record, "intake:1 manifest", stored);
+  INFO(back.status().ToString());
+  REQUIRE(back.ok());
+  REQUIRE(back->entries.size() == 2);
+  CHECK(back->entries[0].path == "src/a.c");
+  CHECK(back->entries[0].sha256 == kHashA);
+  CHECK_FALSE(back->entries[0].size.has_value());
+  CHECK(back->entries[1].path == "README");
+  // A record whose files lack a size is still refused as an act from outside.
+  strict.expected_application.clear();
+  auto no_size = ParseManifest(Json("    {\"path\": \"a.c\", \"sha256\": \"" + kHashA + "\"}"), "act.json", strict);
+  REQUIRE_FALSE(no_size.ok());
+  CHECK(Has(no_size.status(), "size"));
+}
+
 TEST_CASE("hashdeep lists parse with any column set that has size and sha256") {
   std::string text =
       "%%%% HASHDEEP-1.0\n%%%% size,md5,sha256,filename\n## Invoked from: /home/dep\n## $ hashdeep -r src\n##\n"

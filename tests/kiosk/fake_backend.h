@@ -3,6 +3,7 @@
 // e2e tests use the real ApplianceBackend.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,16 +23,24 @@ class FakeBackend : public kiosk::Backend {
   std::vector<kiosk::PendingApproval> approvals;
   Status approve_status;
   std::vector<kiosk::JournalEntry> journal;
+  Status nda_status;
+  Status print_status;
+  kiosk::PrintResult print_result;
+  std::vector<kiosk::UserRow> users;
+  Status user_status;
+  kiosk::RecoveryInfo recovery;
 
   // What the screens asked for.
   std::vector<std::string> calls;
   std::string last_password;
-  bool last_nda = false;
   kiosk::RefusalReason last_reason = kiosk::RefusalReason::kNotInRegister;
   std::string last_refusal_text;
   std::string last_second_login;
   std::string last_second_password;
   kiosk::ApplicationForm last_form;
+  kiosk::NdaForm last_nda_form;
+  std::string last_note;
+  std::optional<bool> last_in_register;
 
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
@@ -51,18 +60,19 @@ class FakeBackend : public kiosk::Backend {
   }
   Result<std::vector<kiosk::MediaInfo>> ListMedia() override { return media; }
   Result<kiosk::IntakeResult> RunIntake(const std::string& application_id, const kiosk::MediaInfo& m,
-                                        const std::string& manifest_path,
+                                        const std::string& manifest_path, std::optional<bool> in_register,
                                         const std::function<void(const kiosk::IntakeProgress&)>& progress,
                                         const std::atomic<bool>& cancel) override {
     (void)cancel;
+    last_in_register = in_register;
     calls.push_back("RunIntake " + application_id + " " + m.device + " " + manifest_path);
     progress({1, 2, 100, 200, "a"});
     return intake;
   }
-  Status Accept(const std::string& intake_id, bool nda_confirmed) override {
+  Result<std::string> Accept(const std::string& intake_id) override {
     calls.push_back("Accept " + intake_id);
-    last_nda = nda_confirmed;
-    return accept_status;
+    if (!accept_status.ok()) return accept_status;
+    return std::string("A-17");
   }
   Status Refuse(const std::string& intake_id, kiosk::RefusalReason reason, const std::string& text) override {
     calls.push_back("Refuse " + intake_id);
@@ -76,6 +86,43 @@ class FakeBackend : public kiosk::Backend {
     calls.push_back("Approve " + approval_id);
     last_second_login = second_login;
     last_second_password = second_password;
+    return approve_status;
+  }
+  Status RecordNda(const std::string& application_id, const kiosk::NdaForm& nda) override {
+    calls.push_back("RecordNda " + application_id);
+    last_nda_form = nda;
+    return nda_status;
+  }
+  Result<std::vector<kiosk::UserRow>> ListUsers() override { return users; }
+  Status CreateUser(const kiosk::NewUserForm& user) override {
+    calls.push_back("CreateUser " + user.login);
+    return user_status;
+  }
+  Status UnlockUser(const std::string& login) override {
+    calls.push_back("UnlockUser " + login);
+    return user_status;
+  }
+  Status SetUserDisabled(const std::string& login, bool disabled) override {
+    calls.push_back(std::string(disabled ? "Disable " : "Enable ") + login);
+    return user_status;
+  }
+  Status ResetPassword(const std::string& login, const std::string& password) override {
+    calls.push_back("ResetPassword " + login);
+    last_password = password;
+    return user_status;
+  }
+  Result<kiosk::RecoveryInfo> Recovery() override { return recovery; }
+  Result<kiosk::PrintResult> Print(kiosk::DocumentKind kind, const std::string& id) override {
+    calls.push_back("Print " + std::to_string(static_cast<int>(kind)) + " " + id);
+    if (!print_status.ok()) return print_status;
+    return print_result;
+  }
+  Status Reject(const std::string& approval_id, const std::string& second_login, const std::string& second_password,
+                const std::string& note) override {
+    calls.push_back("Reject " + approval_id);
+    last_second_login = second_login;
+    last_second_password = second_password;
+    last_note = note;
     return approve_status;
   }
   Result<std::vector<kiosk::JournalEntry>> Journal() override { return journal; }

@@ -9,104 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "appliance/appliance.h"
-#include "crypto/hash.h"
-#include "tests/fixtures/loop_device.h"
-#include "tests/fixtures/media_factory.h"
-#include "tests/fixtures/swtpm.h"
-#include "tests/fixtures/temp_dir.h"
-#include "tests/kiosk/tmux_session.h"
+#include "tests/kiosk/kiosk_e2e_state.h"
 
 namespace qoima::testing {
-namespace {
-
-using std::chrono::milliseconds;
-
-const std::string kKiosk = std::string(QOIMA_BINARY_DIR) + "/kiosk/qoima-kiosk";
-constexpr const char* kClerkPassword = "clerk-pass-2026";
-constexpr const char* kAuditorPassword = "auditor-pass-2026";
-
-// A provisioned appliance state: admin1, clerk1 (clerk), auditor1 (auditor).
-// The Appliance used to provision is closed again before the kiosk starts
-// (the store is locked while open).
-struct ProvisionedState {
-  ProvisionedState() : state("qoima-kiosk-appliance") {
-    appliance::ApplianceOptions opt;
-    opt.tcti = tpm.tcti();
-    opt.state_dir = state.Sub("state");
-    opt.argon2 = appliance::kArgon2TestOnly;
-    appliance::InitRequest init;
-    init.admin = {"admin1", "Сейітов", "Ерлан", "", appliance::Role::kAdmin, "admin-pass-2026"};
-    auto r = appliance::Appliance::Init(opt, init);
-    INFO(r.status().ToString());
-    REQUIRE(r.ok());
-    auto app = appliance::Appliance::Open(opt);
-    INFO(app.status().ToString());
-    REQUIRE(app.ok());
-    auto admin = (*app)->Login("admin1", "admin-pass-2026");
-    REQUIRE(admin.ok());
-    REQUIRE(
-        (*app)->CreateUser(*admin, {"clerk1", "Әлиева", "Гүлнұр", "", appliance::Role::kClerk, kClerkPassword}).ok());
-    REQUIRE((*app)
-                ->CreateUser(*admin, {"auditor1", "Қасымов", "Нұрлан", "", appliance::Role::kAuditor, kAuditorPassword})
-                .ok());
-    // One application in the journal, registered by the clerk.
-    auto clerk = (*app)->Login("clerk1", kClerkPassword);
-    REQUIRE(clerk.ok());
-    appliance::Application a;
-    a.portal_code = "ESEDO-01";
-    a.applicant = "Цифрлық даму министрлігі";
-    a.software_name = "е-Өтініш қызметі";
-    a.owner.full_name = "Цифрлық даму министрлігі";
-    a.items.push_back({"DEPOSIT_V1", "", 1, 0, true});
-    appliance::JournalEntry e;
-    e.application_number = "ESEDO-01";
-    e.received_date = Today();
-    e.state_body = "Цифрлық даму министрлігі";
-    e.applicant_head = "Әбенов Қайрат";
-    auto registered = (*app)->RegisterApplication(*clerk, a, e);
-    INFO(registered.status().ToString());
-    REQUIRE(registered.ok());
-    REQUIRE((*app)->EndSession().ok());
-  }
-  static std::string Today() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&now, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-  }
-  std::vector<std::string> Env() const {
-    return {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.Sub("state"), "LANG=C.UTF-8"};
-  }
-
-  Swtpm tpm;
-  TempDir state;
-};
-
-// With QOIMA_KIOSK_SCREENSHOT_DIR set, writes the current screen as text
-// (docs/operator-manual.md quotes these captures of the real binary).
-void Snap(TmuxSession& t, const std::string& name) {
-  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
-  if (dir && *dir) WriteFile(std::string(dir) + "/real-" + name + ".txt", t.Capture());
-}
-
-// Waits for `text`; on failure the message shows the screen.
-void Expect(TmuxSession& t, const std::string& text, milliseconds timeout = milliseconds(20000)) {
-  bool shown = t.WaitFor(text, timeout);
-  INFO("waiting for '" << text << "'; screen:\n" << t.Capture());
-  REQUIRE(shown);
-}
-
-void LogIn(TmuxSession& t, const std::string& login, const std::string& password) {
-  t.Type(login);
-  t.SendKeys({"Enter"});
-  t.Type(password);
-  t.SendKeys({"Enter"});
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("Login over the real appliance: attempts left, lockout, and the lock holds", "[kiosk][e2e]") {
   ProvisionedState p;
@@ -179,6 +85,55 @@ TEST_CASE("An auditor session is read-only: journal of audit events and log veri
   CHECK_FALSE(t.dead());
 }
 
+TEST_CASE("Officer two-person approval: the requester cannot approve, a second officer does on the same screen",
+          "[kiosk][e2e]") {
+  ProvisionedState p;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "officer1", kOfficer1Password);
+  Expect(t, "Pending requests: 1.", milliseconds(20000));
+  CHECK(t.Capture().find("destruction") != std::string::npos);
+  Snap(t, "officer-home-en");
+  t.SendKeys({"Enter"});
+  Expect(t, "Reason: retention period ended");
+  Expect(t, "Approvals: 0 of 1.");
+  // officer1 asked: the appliance refuses their own approval, with the reason.
+  t.Type("officer1");
+  t.SendKeys({"Tab"});
+  t.Type(kOfficer1Password);
+  t.SendKeys({"F7"});
+  Expect(t, "Your role does not allow this, or a second approval is missing.");
+  CHECK(t.Capture().find("Two-person approval") != std::string::npos);
+  // The second officer types their own login and password on the same screen.
+  t.SendKeys({"BTab"});
+  for (int i = 0; i < 8; ++i) t.SendKeys({"BSpace"});
+  t.Type("officer2");
+  t.SendKeys({"Tab"});
+  t.Type(kOfficer2Password);
+  Snap(t, "officer-approve-en");
+  t.SendKeys({"F7"});
+  Expect(t, "Approved by officer2.", milliseconds(20000));
+  Expect(t, "Pending requests: 0.");
+  // User management and the recovery state from the same session.
+  t.SendKeys({"F3"});
+  Expect(t, "Users: 5.");
+  Snap(t, "officer-users-en");
+  t.SendKeys({"Escape", "F4"});
+  Expect(t, "Recovery shares: any 2 of 3 rebuild the master key.");
+  Snap(t, "officer-recovery-en");
+  // The auditor sees both officers in the log.
+  t.SendKeys({"F10"});
+  Expect(t, "You have logged out.");
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  t.SendKeys({"/"});
+  t.Type("approval.approve");
+  Expect(t, "Journal entries: 2 shown");
+  std::string log = t.Capture();
+  CHECK(FieldShows(log, "officer1 (", "denied"));  // the requester's attempt
+  CHECK(FieldShows(log, "officer2 (", " ok"));     // the second officer's approval
+}
+
 TEST_CASE("A clerk registers an application through the Annex 1 form", "[kiosk][e2e]") {
   ProvisionedState p;
   TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
@@ -249,35 +204,6 @@ TEST_CASE("10k random keystrokes in a clerk session over the real appliance", "[
   CHECK_FALSE(t.dead());
 }
 
-// A depositor's disc: an ISO image of a small tree with Kazakh names on a
-// real loop device, and its act manifest as a sha256sum list.
-struct DepositMedia {
-  DepositMedia() : dir("qoima-kiosk-media") {
-    files = {{"src/қойма.cpp", "int main() { return 0; }\n"},
-             {"docs/нұсқаулық.txt", "Пайдаланушы нұсқаулығы\n"},
-             {"README", "е-Өтініш\n"}};
-    for (const auto& f : files) WriteFile(dir.Sub("tree/" + f.path), f.content);
-    BuildImage(FsType::kIso9660, dir.Sub("tree"), dir.Sub("deposit.iso"), {"DEPOSIT_V1", 0});
-    loop = std::make_unique<LoopDevice>(dir.Sub("deposit.iso"));
-  }
-  /// Writes the manifest; `corrupt` changes the first file's checksum.
-  std::string Manifest(bool corrupt) {
-    std::string text;
-    for (size_t i = 0; i < files.size(); ++i) {
-      std::string hex = crypto::Hex(crypto::Sha256::Digest(files[i].content));
-      if (corrupt && i == 0) hex[0] = hex[0] == '0' ? '1' : '0';
-      text += hex + "  " + files[i].path + "\n";
-    }
-    std::string path = dir.Sub(corrupt ? "act-wrong.sha256" : "act.sha256");
-    WriteFile(path, text);
-    return path;
-  }
-
-  TempDir dir;
-  std::vector<SampleFile> files;
-  std::unique_ptr<LoopDevice> loop;
-};
-
 void ReadMediaInKiosk(TmuxSession& t, const std::string& device, const std::string& manifest) {
   LogIn(t, "clerk1", kClerkPassword);
   Expect(t, "Applications: 1 shown of 1.", milliseconds(20000));
@@ -303,12 +229,29 @@ TEST_CASE("Clerk intake of a loop-attached disc to acceptance", "[kiosk][e2e]") 
   CHECK(t.Capture().find("src/қойма.cpp") != std::string::npos);
   Snap(t, "clerk-diff-clean-en");
   t.SendKeys({"F7"});
-  Expect(t, "NDA (Annex 4)");
+  Expect(t, "The media is not read again.");
   t.SendKeys({"y"});
   bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
   INFO(t.Capture());
-  CHECK(accepted);
+  REQUIRE(accepted);
   Snap(t, "clerk-accepted-en");
+  // F5 prints the act: no printer is configured in this state, so the PDF is
+  // saved and the screen says so, in the clerk's language.
+  t.SendKeys({"F5"});
+  Expect(t, "No printer is configured: act");
+  Snap(t, "clerk-print-no-printer-en");
+  // The auditor prints the same act from the print screen.
+  t.SendKeys({"Escape", "F10"});
+  Expect(t, "You have logged out.");
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  t.SendKeys({"F7"});
+  Expect(t, "Print a document");
+  t.Type("A-1");
+  t.SendKeys({"F2"});  // en -> kk
+  t.SendKeys({"F7"});
+  Expect(t, "Принтер бапталмаған");
+  Snap(t, "auditor-print-no-printer-kk");
 }
 
 TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk][e2e]") {
@@ -335,6 +278,72 @@ TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk]
   INFO(t.Capture());
   CHECK(refused);
   Snap(t, "clerk-refused-en");
+}
+
+TEST_CASE("Register track over the real appliance: register check, NDA recorded, then accepted", "[kiosk][e2e]") {
+  ProvisionedState p;
+  {
+    // A second application, on the trusted-register track.
+    appliance::ApplianceOptions opt;
+    opt.tcti = p.tpm.tcti();
+    opt.state_dir = p.state.Sub("state");
+    opt.argon2 = appliance::kArgon2TestOnly;
+    auto app = appliance::Appliance::Open(opt);
+    REQUIRE(app.ok());
+    auto clerk = (*app)->Login("clerk1", kClerkPassword);
+    REQUIRE(clerk.ok());
+    appliance::Application a;
+    a.track = appliance::Track::kRegister;
+    a.portal_code = "REG-02";
+    a.applicant = "Ақпарат ЖШС";
+    a.software_name = "Тізілім бағдарламасы";
+    a.owner.full_name = "Ақпарат ЖШС";
+    a.register_entry = "R-17";
+    a.items.push_back({"DEPOSIT_V1", "", 1, 0, true});
+    appliance::JournalEntry e;
+    e.application_number = "REG-02";
+    e.received_date = ProvisionedState::Today();
+    e.state_body = "Ақпарат ЖШС";
+    e.applicant_head = "Нұрланов Ерік";
+    auto registered = (*app)->RegisterApplication(*clerk, a, e);
+    INFO(registered.status().ToString());
+    REQUIRE(registered.ok());
+  }
+  DepositMedia m;
+  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+  Expect(t, "Password:");
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 2 shown of 2.");
+  t.SendKeys({"Down", "Enter"});
+  Expect(t, "Trusted register check: not checked yet");
+  t.Type(m.loop->path());
+  t.SendKeys({"Tab"});
+  t.Type(m.Manifest(false));
+  t.SendKeys({"F6", "F7"});  // found in the register; read
+  Expect(t, "3 files, 0 problems.", milliseconds(60000));
+  t.SendKeys({"F7"});
+  Expect(t, "Non-disclosure agreement (Annex 4)");
+  t.Type("Нұрланов Ерік");
+  t.SendKeys({"Tab"});
+  t.Type("Жарғы");
+  t.SendKeys({"Tab"});
+  t.Type("Әлиева Гүлнұр");
+  t.SendKeys({"F6"});
+  Snap(t, "clerk-nda-en");
+  t.SendKeys({"F7"});
+  Expect(t, "NDA recorded and deposit accepted.", milliseconds(30000));
+  t.SendKeys({"Escape", "F10"});
+  Expect(t, "You have logged out.");
+  // The auditor sees the NDA record and the acceptance of the held intake.
+  LogIn(t, "auditor1", kAuditorPassword);
+  Expect(t, "Journal (read-only)", milliseconds(20000));
+  t.SendKeys({"/"});
+  t.Type("nda.record");
+  Expect(t, "Journal entries: 1 shown");
+  t.SendKeys({"Enter", "/"});  // close the search line and open it again
+  for (int i = 0; i < 10; ++i) t.SendKeys({"BSpace"});
+  t.Type("intake.accept");
+  Expect(t, "Journal entries: 1 shown");
 }
 
 }  // namespace qoima::testing

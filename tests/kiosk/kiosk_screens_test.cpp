@@ -1,6 +1,7 @@
 // Unit tests of the kiosk's screen logic on a virtual 80x24 curses screen
 // (newterm on /dev/null) with a scripted FakeBackend: what each screen shows
 // for an answer of the appliance and which call each key makes.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -111,6 +112,14 @@ struct Harness {
   }
   void Enter() { Char(L'\r'); }
   bool Shows(const std::string& text) { return ScreenText().find(text) != std::string::npos; }
+  /// True when the screen line that holds `label` also holds `value`.
+  bool FieldShows(const std::string& label, const std::string& value) {
+    std::string all = ScreenText();
+    size_t at = all.find(label);
+    if (at == std::string::npos) return false;
+    size_t end = all.find('\n', at);
+    return all.substr(at, end - at).find(value) != std::string::npos;
+  }
   void LoginAs(kiosk::Role role) {
     backend.login_outcomes = {{Status::Ok(), kiosk::UserInfo{"user1", "Әлиев Нұрлан", role}, {}, {}}};
     Type("user1");
@@ -189,7 +198,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
           "[kiosk][unit]") {
   Harness h;
   h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
-  h.backend.media = {{"/dev/sr0", "DEPOSIT_V1", "iso9660", 700'000'000}};
+  h.backend.media = {{"/dev/sr0", "DEPOSIT_V1", "iso9660", 700'000'000, "", "", false, "", ""}};
   h.backend.intake.intake_id = "intake-1";
   h.backend.intake.rows = {{kiosk::DiffKind::kMatch, "src/қойма.cpp", 10, ""},
                            {kiosk::DiffKind::kMissing, "docs/нұсқаулық.pdf", 20, "act lists it"},
@@ -210,6 +219,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
   Snapshot("clerk-diff");
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /media/act.json");
+  CHECK_FALSE(h.backend.last_in_register.has_value());  // application track: no register check
   h.Press(KEY_F(4));
   CHECK(h.Shows("Showing 1 (problems only)."));
   CHECK(h.Shows("docs/нұсқаулық.pdf"));
@@ -221,13 +231,20 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   CHECK(h.Shows("src/қойма.cpp"));
   h.Enter();
 
-  SECTION("accept asks for the NDA and passes the answer") {
+  SECTION("accept on the application track asks once and decides the recorded intake") {
     h.Press(KEY_F(7));
-    CHECK(h.Shows("NDA (Annex 4) signed by both parties?"));
+    CHECK(h.Shows("The media is not read again."));
     h.Char(L'y');
     CHECK(h.backend.calls.back() == "Accept intake-1");
-    CHECK(h.backend.last_nda);
     CHECK(h.Shows("Accepted."));
+    // F5 prints the act; with no printer configured the PDF is saved and the screen says so.
+    h.backend.print_result = {"act A-17", "/var/lib/qoima/prints/act-A-17.pdf", false, true, Status::Ok()};
+    h.Press(KEY_F(5));
+    CHECK(h.backend.calls.back() == "Print 0 A-17");
+    CHECK(h.Shows("No printer is configured: act A-17 is saved as a PDF"));
+    h.Press(KEY_F(2));  // en -> kk: the message was translated when it was made
+    h.Press(KEY_F(2));
+    h.Press(KEY_F(2));
   }
   SECTION("a refusal by the appliance is explained, not hidden") {
     h.backend.accept_status = Status::FailedPrecondition("act_mismatch: 1 missing");
@@ -246,27 +263,208 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaDefective);
     CHECK(h.backend.last_refusal_text == "диск оқылмайды");
     CHECK(h.Shows("Refused."));
+    CHECK(h.Shows("Act versus media"));  // back on the comparison, decided
+    h.backend.print_result = {"refusal R-1", "/p/refusal-R-1.pdf", true, false, Status::Ok()};
+    h.Press(KEY_F(5));
+    CHECK(h.backend.calls.back() == "Print 4 intake-1");
+    CHECK(h.Shows("Printed: refusal R-1."));
+    h.Press(KEY_F(7));  // decided: no accept after a refusal
+    CHECK(h.backend.calls.back() == "Print 4 intake-1");
   }
+}
+
+TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kiosk][unit]") {
+  Harness h;
+  kiosk::ApplicationSummary reg{"REG-1", "4", "2026-11-20", "body", "soft", "registered"};
+  reg.track = kiosk::Track::kRegister;
+  h.backend.applications = {reg};
+  h.backend.intake.intake_id = "12";
+  h.backend.intake.rows = {{kiosk::DiffKind::kMatch, "README", 30, ""}};
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  CHECK(h.Shows("Trusted register check: not checked yet"));
+  h.Type("/dev/sr0");
+  h.Char(L'\t');
+  h.Type("/media/act.json");
+  h.Press(KEY_F(7));  // not read before the register check
+  CHECK(h.Shows("check the trusted register first"));
+  for (const std::string& c : h.backend.calls) CHECK(c.rfind("RunIntake", 0) != 0);
+  h.Press(KEY_F(6));
+  CHECK(h.Shows("Trusted register check: found"));
+  h.Press(KEY_F(7));
+  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.app->Poll();
+    h.app->Render();
+  }
+  REQUIRE(h.Shows("1 files, 0 problems."));
+  REQUIRE(h.backend.last_in_register.has_value());
+  CHECK(*h.backend.last_in_register);
+  h.Press(KEY_F(7));
+  REQUIRE(h.Shows("Non-disclosure agreement (Annex 4)"));
+  h.Type("Әбенов Қайрат");
+  h.Char(L'\t');
+  h.Type("Жарғы");
+  h.Char(L'\t');
+  h.Type("Әлиев Нұрлан");
+  Snapshot("clerk-nda");
+  h.Press(KEY_F(7));  // not signed by both yet: nothing is recorded
+  CHECK(h.Shows("only when both parties have signed"));
+  CHECK(std::find(h.backend.calls.begin(), h.backend.calls.end(), "RecordNda REG-1") == h.backend.calls.end());
+  h.Press(KEY_F(6));
+  CHECK(h.Shows("Signed by both parties: yes"));
+  SECTION("recorded and accepted") {
+    h.Press(KEY_F(7));
+    REQUIRE(h.backend.calls.size() >= 2);
+    CHECK(h.backend.calls[h.backend.calls.size() - 2] == "RecordNda REG-1");
+    CHECK(h.backend.calls.back() == "Accept 12");
+    CHECK(h.backend.last_nda_form.owner_representative == "Әбенов Қайрат");
+    CHECK(h.backend.last_nda_form.signed_by_both);
+    CHECK(h.Shows("NDA recorded and deposit accepted."));
+    CHECK(h.Shows("Act versus media"));
+    CHECK_FALSE(h.Shows("F7 Accept"));  // decided: no second accept
+  }
+  SECTION("a refused NDA is shown and nothing is accepted") {
+    h.backend.nda_status = Status::InvalidArgument("nda.signed_date: not a date");
+    h.Press(KEY_F(7));
+    CHECK(h.backend.calls.back() == "RecordNda REG-1");
+    CHECK(h.Shows("nda.signed_date"));
+  }
+}
+
+TEST_CASE("Insert media: a detected stick fills the device, a refused one is not read", "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  kiosk::MediaInfo bad{"/dev/sdc", "", "", 0, "Evil", "Stick", true, "BadUSB: also a keyboard (HID)", ""};
+  h.backend.media = {bad};
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  CHECK(h.Shows("REFUSED"));
+  CHECK(h.Shows("BadUSB: also a keyboard"));
+  h.Press(KEY_NPAGE);
+  h.Char(L'\t');
+  h.Type("/media/act.json");
+  h.Press(KEY_F(7));
+  CHECK(h.Shows("This device is refused and will not be read"));
+  CHECK(h.Shows("Insert media"));
+  for (const std::string& c : h.backend.calls) CHECK(c.rfind("RunIntake", 0) != 0);
+  // A stick arrives (the backend's list changed): it is chosen and announced.
+  h.backend.media.push_back({"/dev/sdb", "DEPOSIT_V1", "vfat", 8'000'000, "SanDisk", "Cruzer", false, "", ""});
+  h.app->Poll();
+  h.app->Render();
+  CHECK(h.Shows("Media inserted: /dev/sdb  SanDisk Cruzer"));
+  CHECK(h.FieldShows("Media device or image:", "/dev/sdb"));
+  Snapshot("clerk-media-detected");
+  // Taken out again: the field is cleared.
+  h.backend.media.pop_back();
+  h.app->Poll();
+  h.app->Render();
+  CHECK(h.Shows("The media was removed."));
+}
+
+TEST_CASE("Officer user management and recovery state", "[kiosk][unit]") {
+  Harness h;
+  h.backend.users = {{"clerk1", "Әлиева Гүлнұр", kiosk::Role::kClerk, false, true, 5},
+                     {"auditor1", "Қасымов Нұрлан", kiosk::Role::kAuditor, false, false, 0}};
+  h.backend.recovery = {{0, 2, 4, 7}, 2, 3, std::string(64, 'a')};
+  h.LoginAs(kiosk::Role::kSecurityOfficer);
+  h.Press(KEY_F(3));
+  REQUIRE(h.Shows("Users: 2."));
+  CHECK(h.Shows("locked"));
+  Snapshot("officer-users");
+  h.Press(KEY_F(4));  // unlock the selected (first) user
+  CHECK(h.backend.calls.back() == "UnlockUser clerk1");
+  CHECK(h.Shows("User clerk1 is unlocked."));
+  h.Press(KEY_DOWN);
+  h.Press(KEY_F(6));
+  CHECK(h.backend.calls.back() == "Disable auditor1");
+  h.Press(KEY_F(7));
+  REQUIRE(h.Shows("New password for auditor1"));
+  h.Type("new-pass-2026");
+  h.Char(L'\t');
+  h.Type("other-pass");
+  h.Press(KEY_F(7));
+  CHECK(h.Shows("The two passwords differ."));
+  CHECK(h.backend.calls.back() == "Disable auditor1");
+  h.Type("new-pass-2026");
+  h.Char(L'\t');
+  h.Type("new-pass-2026");
+  h.Press(KEY_F(7));
+  CHECK(h.backend.calls.back() == "ResetPassword auditor1");
+  CHECK(h.backend.last_password == "new-pass-2026");
+  CHECK(h.Shows("The password of auditor1 is changed."));
+  h.Press(KEY_F(3));
+  REQUIRE(h.Shows("New user"));
+  for (const char* v : {"clerk2", "Бекова", "Айгүл", "", "clerk2-pass-2026", "clerk2-pass-2026"}) {
+    h.Type(v);
+    h.Char(L'\t');
+  }
+  h.Press(KEY_F(6));  // clerk -> security officer
+  CHECK(h.Shows("Role: security officer"));
+  Snapshot("officer-new-user");
+  h.Press(KEY_F(7));
+  CHECK(h.backend.calls.back() == "CreateUser clerk2");
+  CHECK(h.Shows("User clerk2 is created."));
+  h.Char(27);  // back to the approvals
+  h.Press(KEY_F(4));
+  CHECK(h.Shows("Boot-state binding: PCR 0,2,4,7"));
+  CHECK(h.Shows("any 2 of 3 rebuild the master key"));
+  Snapshot("officer-recovery");
 }
 
 TEST_CASE("Officer approval: the second officer confirms on the same screen", "[kiosk][unit]") {
   Harness h;
-  h.backend.approvals = {{"42", kiosk::ApprovalKind::kDestruction, "deposit 7", "officer1", "2026-11-26 04:00"}};
+  kiosk::PendingApproval req{"42",
+                             kiosk::ApprovalKind::kDestruction,
+                             "deposit:7",
+                             "user1",
+                             "2026-11-26 04:00",
+                             "retention ended",
+                             "2026-11-27 04:00",
+                             0,
+                             1};
+  h.backend.approvals = {req};
   h.LoginAs(kiosk::Role::kSecurityOfficer);
   CHECK(h.Shows("Pending requests: 1."));
   CHECK(h.Shows("destruction"));
   Snapshot("officer-home");
   h.Enter();
   CHECK(h.Shows("Two-person approval"));
+  CHECK(h.Shows("Reason: retention ended"));
+  CHECK(h.Shows("Approvals: 0 of 1."));
   Snapshot("officer-approve");
-  h.Type("officer2");
-  h.Char(L'\t');
-  h.Type("pw2");
-  h.Press(KEY_F(7));
-  CHECK(h.backend.calls.back() == "Approve 42");
-  CHECK(h.backend.last_second_login == "officer2");
-  CHECK(h.backend.last_second_password == "pw2");
-  CHECK(h.Shows("Approved by two officers."));
+  SECTION("approve") {
+    h.Type("officer2");
+    h.Char(L'\t');
+    h.Type("pw2");
+    h.Press(KEY_F(7));
+    CHECK(h.backend.calls.back() == "Approve 42");
+    CHECK(h.backend.last_second_login == "officer2");
+    CHECK(h.backend.last_second_password == "pw2");
+    CHECK(h.Shows("Approved by officer2."));
+  }
+  SECTION("reject needs a note") {
+    h.Type("officer2");
+    h.Char(L'\t');
+    h.Type("pw2");
+    h.Press(KEY_F(8));
+    CHECK(h.Shows("Write why the request is rejected"));
+    CHECK(h.backend.calls.back() != "Reject 42");
+    h.Type("not agreed with the owner");
+    h.Press(KEY_F(8));
+    CHECK(h.backend.calls.back() == "Reject 42");
+    CHECK(h.backend.last_note == "not agreed with the owner");
+    CHECK(h.Shows("Rejected by officer2."));
+  }
+  SECTION("the appliance's refusal is shown and the password cleared") {
+    h.backend.approve_status = Status::PermissionDenied("the requester cannot approve their own request");
+    h.Type("user1");
+    h.Char(L'\t');
+    h.Type("pw1");
+    h.Press(KEY_F(7));
+    CHECK(h.Shows("Your role does not allow this, or a second approval is missing."));
+    CHECK(h.Shows("Two-person approval"));
+  }
 }
 
 TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][unit]") {
@@ -278,9 +476,20 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   CHECK(h.Shows("Audit log verified: 3 entries. Root: abcd"));
   Snapshot("auditor-home");
   // No key of the auditor's screen reaches a state-changing call.
-  for (int k : {KEY_F(3), KEY_F(4), KEY_F(7), KEY_F(8)}) h.Press(k);
+  for (int k : {KEY_F(3), KEY_F(4), KEY_F(8)}) h.Press(k);
   h.Enter();
   for (const std::string& c : h.backend.calls) CHECK(c.rfind("Login", 0) == 0);
+  // F7: print any document (printing is audited, it changes no record).
+  h.Press(KEY_F(7));
+  REQUIRE(h.Shows("Print a document"));
+  h.Press(KEY_DOWN);
+  h.Press(KEY_DOWN);  // act -> refusal -> journal
+  h.Type("1-5");
+  h.backend.print_result = {"journal 1-5", "/p/journal.pdf", false, false, Status::Unsupported("queue paused")};
+  Snapshot("auditor-print");
+  h.Press(KEY_F(7));
+  CHECK(h.backend.calls.back() == "Print 2 1-5");
+  CHECK(h.Shows("journal 1-5 was not printed"));
 }
 
 TEST_CASE("Escape keys are inert on every screen", "[kiosk][unit]") {

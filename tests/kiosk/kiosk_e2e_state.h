@@ -1,0 +1,178 @@
+// Shared pieces of the kiosk's end-to-end tests over the real appliance: a
+// state provisioned on a swtpm, a depositor's disc on a loop device, and the
+// helpers that drive and read the tmux screen.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "appliance/appliance.h"
+#include "crypto/hash.h"
+#include "tests/fixtures/loop_device.h"
+#include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/swtpm.h"
+#include "tests/fixtures/temp_dir.h"
+#include "tests/kiosk/tmux_session.h"
+
+namespace qoima::testing {
+
+using std::chrono::milliseconds;
+
+inline const std::string kKiosk = std::string(QOIMA_BINARY_DIR) + "/kiosk/qoima-kiosk";
+inline constexpr const char* kClerkPassword = "clerk-pass-2026";
+inline constexpr const char* kAuditorPassword = "auditor-pass-2026";
+inline constexpr const char* kOfficer1Password = "officer1-pass-2026";
+inline constexpr const char* kOfficer2Password = "officer2-pass-2026";
+
+// A provisioned appliance state: admin1, clerk1 (clerk), auditor1 (auditor),
+// officer1 and officer2 (security officers); application ESEDO-01 on the
+// application track; officer1's pending request to destroy deposit:1.
+// The Appliance used to provision is closed again before the kiosk starts
+// (the store is locked while open).
+struct ProvisionedState {
+  ProvisionedState() : state("qoima-kiosk-appliance") {
+    appliance::ApplianceOptions opt;
+    opt.tcti = tpm.tcti();
+    opt.state_dir = state.Sub("state");
+    opt.argon2 = appliance::kArgon2TestOnly;
+    appliance::InitRequest init;
+    init.admin = {"admin1", "Сейітов", "Ерлан", "", appliance::Role::kAdmin, "admin-pass-2026"};
+    auto r = appliance::Appliance::Init(opt, init);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    auto app = appliance::Appliance::Open(opt);
+    INFO(app.status().ToString());
+    REQUIRE(app.ok());
+    auto admin = (*app)->Login("admin1", "admin-pass-2026");
+    REQUIRE(admin.ok());
+    REQUIRE(
+        (*app)->CreateUser(*admin, {"clerk1", "Әлиева", "Гүлнұр", "", appliance::Role::kClerk, kClerkPassword}).ok());
+    REQUIRE((*app)
+                ->CreateUser(*admin, {"auditor1", "Қасымов", "Нұрлан", "", appliance::Role::kAuditor, kAuditorPassword})
+                .ok());
+    REQUIRE((*app)
+                ->CreateUser(
+                    *admin, {"officer1", "Жұмабаев", "Асқар", "", appliance::Role::kSecurityOfficer, kOfficer1Password})
+                .ok());
+    REQUIRE((*app)
+                ->CreateUser(*admin,
+                             {"officer2", "Серікова", "Дана", "", appliance::Role::kSecurityOfficer, kOfficer2Password})
+                .ok());
+    // One application in the journal, registered by the clerk.
+    auto clerk = (*app)->Login("clerk1", kClerkPassword);
+    REQUIRE(clerk.ok());
+    appliance::Application a;
+    a.portal_code = "ESEDO-01";
+    a.applicant = "Цифрлық даму министрлігі";
+    a.software_name = "е-Өтініш қызметі";
+    a.owner.full_name = "Цифрлық даму министрлігі";
+    a.items.push_back({"DEPOSIT_V1", "", 1, 0, true});
+    appliance::JournalEntry e;
+    e.application_number = "ESEDO-01";
+    e.received_date = Today();
+    e.state_body = "Цифрлық даму министрлігі";
+    e.applicant_head = "Әбенов Қайрат";
+    auto registered = (*app)->RegisterApplication(*clerk, a, e);
+    INFO(registered.status().ToString());
+    REQUIRE(registered.ok());
+    // officer1 asks for a destruction; a second officer must decide it.
+    auto officer = (*app)->Login("officer1", kOfficer1Password);
+    REQUIRE(officer.ok());
+    auto request = (*app)->RequestApproval(*officer, appliance::SensitiveAction::kDestruction, "deposit:1",
+                                           "retention period ended");
+    INFO(request.status().ToString());
+    REQUIRE(request.ok());
+    REQUIRE((*app)->EndSession().ok());
+  }
+  static std::string Today() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+  }
+  std::vector<std::string> Env() const {
+    return {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.Sub("state"), "LANG=C.UTF-8"};
+  }
+
+  Swtpm tpm;
+  TempDir state;
+};
+
+// With QOIMA_KIOSK_SCREENSHOT_DIR set, writes the current screen as text
+// (docs/operator-manual.md quotes these captures of the real binary).
+inline void Snap(TmuxSession& t, const std::string& name) {
+  const char* dir = std::getenv("QOIMA_KIOSK_SCREENSHOT_DIR");
+  if (dir && *dir) WriteFile(std::string(dir) + "/real-" + name + ".txt", t.Capture());
+}
+
+// Waits for `text`; on failure the message shows the screen.
+inline void Expect(TmuxSession& t, const std::string& text, milliseconds timeout = milliseconds(20000)) {
+  bool shown = t.WaitFor(text, timeout);
+  INFO("waiting for '" << text << "'; screen:\n" << t.Capture());
+  REQUIRE(shown);
+}
+
+/// True when the screen line that holds `label` also holds `value`.
+inline bool FieldShows(const std::string& screen, const std::string& label, const std::string& value) {
+  size_t at = screen.find(label);
+  if (at == std::string::npos) return false;
+  size_t end = screen.find('\n', at);
+  return screen.substr(at, end - at).find(value) != std::string::npos;
+}
+
+inline void LogIn(TmuxSession& t, const std::string& login, const std::string& password) {
+  t.Type(login);
+  t.SendKeys({"Enter"});
+  t.Type(password);
+  t.SendKeys({"Enter"});
+}
+
+// A depositor's disc: an ISO image of a small tree with Kazakh names on a
+// real loop device, and its act manifest as a sha256sum list. With
+// `big_file_bytes`, a fourth file of that many pseudo-random bytes makes the
+// read last long enough to watch its progress.
+struct DepositMedia {
+  explicit DepositMedia(size_t big_file_bytes = 0) : dir("qoima-kiosk-media") {
+    files = {{"src/қойма.cpp", "int main() { return 0; }\n"},
+             {"docs/нұсқаулық.txt", "Пайдаланушы нұсқаулығы\n"},
+             {"README", "е-Өтініш\n"}};
+    if (big_file_bytes) {
+      std::string bytes(big_file_bytes, '\0');
+      uint64_t x = 88172645463325252ull;
+      for (char& c : bytes) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        c = static_cast<char>(x);
+      }
+      files.push_back({"data/мұрағат.bin", std::move(bytes)});
+    }
+    for (const auto& f : files) WriteFile(dir.Sub("tree/" + f.path), f.content);
+    BuildImage(FsType::kIso9660, dir.Sub("tree"), dir.Sub("deposit.iso"), {"DEPOSIT_V1", 0});
+    loop = std::make_unique<LoopDevice>(dir.Sub("deposit.iso"));
+  }
+  /// Writes the manifest; `corrupt` changes the first file's checksum.
+  std::string Manifest(bool corrupt) {
+    std::string text;
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::string hex = crypto::Hex(crypto::Sha256::Digest(files[i].content));
+      if (corrupt && i == 0) hex[0] = hex[0] == '0' ? '1' : '0';
+      text += hex + "  " + files[i].path + "\n";
+    }
+    std::string path = dir.Sub(corrupt ? "act-wrong.sha256" : "act.sha256");
+    WriteFile(path, text);
+    return path;
+  }
+
+  TempDir dir;
+  std::vector<SampleFile> files;
+  std::unique_ptr<LoopDevice> loop;
+};
+
+}  // namespace qoima::testing
