@@ -17,6 +17,7 @@
 #include "appliance/act_document.h"
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
+#include "appliance/cli_status.h"
 #include "appliance/export/cli_export.h"
 #include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/media_collector.h"
@@ -29,30 +30,7 @@ using nlohmann::json;
 using namespace qoima;
 using namespace qoima::appliance;
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitCheckFailed = 3;  // a verification found differences or problems
-constexpr int kExitDenied = 4;       // authentication or permission refused
-constexpr int kExitBadInput = 5;     // a manifest, form or value is invalid
-constexpr int kExitNotAllowed = 6;   // not allowed in this state (decision the evidence does not support, ...)
-constexpr int kExitNotFound = 7;     // unknown application, user, intake
-
-int ExitFor(const Status& s) {
-  switch (s.code()) {
-    case Code::kOk: return kExitOk;
-    case Code::kAuthFailed:
-    case Code::kLockout:
-    case Code::kPermissionDenied: return kExitDenied;
-    case Code::kInvalidArgument:
-    case Code::kLimitExceeded:
-    case Code::kUnsupported: return kExitBadInput;
-    case Code::kFailedPrecondition:
-    case Code::kAlreadyExists: return kExitNotAllowed;
-    case Code::kNotFound: return kExitNotFound;
-    default: return kExitFailed;
-  }
-}
+using namespace qoima::appliance::cli;
 
 struct Globals {
   std::string tcti;
@@ -65,15 +43,7 @@ std::string EnvOr(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-int Report(const Globals& g, const Status& s) {
-  if (g.json) {
-    json j = {{"ok", false}, {"error", std::string(CodeName(s.code()))}, {"message", s.message()}};
-    std::printf("%s\n", j.dump().c_str());
-  } else {
-    std::fprintf(stderr, "qoima: %s\n", s.message().c_str());
-  }
-  return ExitFor(s);
-}
+int Report(const Globals& g, const Status& s) { return ReportError(g.json, s); }
 
 void PrintJson(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 

@@ -8,18 +8,13 @@
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
 #include "appliance/cli_args.h"
+#include "appliance/cli_status.h"
 #include "appliance/export/bundle_verifier.h"
 
 namespace qoima::exporting {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitDenied = 4;
-constexpr int kExitBadInput = 5;
-constexpr int kExitNotAllowed = 6;
-constexpr int kExitNotFound = 7;
+using namespace appliance::cli;
 constexpr size_t kMaxCertFileBytes = 1 << 20;
 
 int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& ctx) {
@@ -107,31 +102,7 @@ int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& 
 using appliance::ApprovalRequest;
 using nlohmann::json;
 
-int ExitFor(const Status& s) {
-  switch (s.code()) {
-    case Code::kOk: return kExitOk;
-    case Code::kAuthFailed:
-    case Code::kLockout:
-    case Code::kPermissionDenied: return kExitDenied;
-    case Code::kInvalidArgument:
-    case Code::kLimitExceeded:
-    case Code::kUnsupported: return kExitBadInput;
-    case Code::kFailedPrecondition:
-    case Code::kAlreadyExists: return kExitNotAllowed;
-    case Code::kNotFound: return kExitNotFound;
-    default: return kExitFailed;
-  }
-}
-
-int Report(const CliContext& ctx, const Status& s) {
-  if (ctx.json) {
-    json j = {{"ok", false}, {"error", std::string(CodeName(s.code()))}, {"message", s.message()}};
-    std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
-  } else {
-    std::fprintf(stderr, "qoima export: %s\n", s.message().c_str());
-  }
-  return ExitFor(s);
-}
+int Report(const CliContext& ctx, const Status& s) { return ReportError(ctx.json, s); }
 
 constexpr const char* kExportUsage =
     "usage: qoima export request DEPOSIT --reason TEXT | approve ID | reject ID --note TEXT | cancel ID\n"

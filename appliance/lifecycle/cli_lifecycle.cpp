@@ -1,4 +1,5 @@
 #include "appliance/lifecycle/cli_lifecycle.h"
+#include "appliance/cli_status.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -29,9 +30,7 @@ namespace qoima::appliance::lifecycle {
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
+using namespace appliance::cli;
 /// Largest calendar / register / listing file the CLI reads into memory.
 constexpr size_t kMaxInputFileBytes = 256 * 1024 * 1024;
 
@@ -82,9 +81,10 @@ Result<std::string> ReadInputFile(const std::string& path) {
   return s;
 }
 
+// Exit codes as in docs/cli.md (4 denied, 6 not allowed now, 7 not found, ...).
 int Fail(const Status& s) {
   std::fprintf(stderr, "qoima: %s\n", s.ToString().c_str());
-  return kExitFailed;
+  return ExitFor(s);
 }
 
 int Usage(const std::string& msg) {
@@ -464,7 +464,7 @@ int CmdChecksum(const LifecycleCliOptions& o, const std::vector<std::string>& v)
                 diff.empty() ? "IDENTICAL" : (std::to_string(diff.size()) + " DIFFERENCE(S)").c_str(), against.c_str(),
                 crypto::Hex(actual->tree.root).c_str(), actual->tree.files.size());
   }
-  return diff.empty() ? kExitOk : kExitFailed;
+  return diff.empty() ? kExitOk : kExitCheckFailed;
 }
 
 // ---- register ----------------------------------------------------------------

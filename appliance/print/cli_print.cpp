@@ -11,6 +11,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
+#include "appliance/cli_status.h"
 #include "appliance/print/document_renderer.h"
 
 namespace qoima::print {
@@ -19,14 +20,7 @@ namespace {
 using appliance::Appliance;
 using nlohmann::json;
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitCheckFailed = 3;
-constexpr int kExitDenied = 4;
-constexpr int kExitBadInput = 5;
-constexpr int kExitNotAllowed = 6;
-constexpr int kExitNotFound = 7;
+using namespace appliance::cli;
 
 // What the clerk reads when no paper comes out: English, Kazakh, Russian.
 constexpr const char* kNoPrinterMessage =
@@ -34,31 +28,9 @@ constexpr const char* kNoPrinterMessage =
     "`qoima printer set QUEUE`, or give --printer QUEUE";
 constexpr const char* kPrintFailedMessage = "printing failed (басып шығару сәтсіз аяқталды / печать не удалась)";
 
-int ExitFor(const Status& s) {
-  switch (s.code()) {
-    case Code::kOk: return kExitOk;
-    case Code::kAuthFailed:
-    case Code::kLockout:
-    case Code::kPermissionDenied: return kExitDenied;
-    case Code::kInvalidArgument:
-    case Code::kLimitExceeded:
-    case Code::kUnsupported: return kExitBadInput;
-    case Code::kFailedPrecondition:
-    case Code::kAlreadyExists: return kExitNotAllowed;
-    case Code::kNotFound: return kExitNotFound;
-    case Code::kCorrupt: return kExitCheckFailed;
-    default: return kExitFailed;
-  }
-}
-
+// A corrupt answer of act verify is a check that found differences.
 int Report(const PrintCliContext& ctx, const Status& s) {
-  if (ctx.json) {
-    json j = {{"ok", false}, {"error", std::string(CodeName(s.code()))}, {"message", s.message()}};
-    std::printf("%s\n", j.dump().c_str());
-  } else {
-    std::fprintf(stderr, "qoima: %s\n", s.message().c_str());
-  }
-  return ExitFor(s);
+  return ReportError(ctx.json, s, s.code() == Code::kCorrupt ? kExitCheckFailed : ExitFor(s));
 }
 
 int Usage(const std::string& why) {
@@ -286,7 +258,7 @@ int ActVerifyCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
   if (!r.ok()) {
     if (ctx.json) return Report(ctx, r.status());
     std::fprintf(stderr, "qoima: act verify: DOES NOT MATCH: %s\n", r.status().message().c_str());
-    return ExitFor(r.status());
+    return r.status().code() == Code::kCorrupt ? kExitCheckFailed : ExitFor(r.status());
   }
   if (ctx.json) {
     std::printf("%s\n", json({{"ok", true},

@@ -196,7 +196,7 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   CHECK(show.out.find("temporary") != std::string::npos);
   auto denied =
       Qoima(tpm, state, {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--user", "aud1"});
-  CHECK(denied.exit_code == 1);
+  CHECK(denied.exit_code == 4);
   CHECK(denied.err.find("permission_denied") != std::string::npos);
   auto moved = Qoima(tpm, state,
                      {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--user", "clerk1"});
@@ -205,7 +205,7 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   CHECK(moved.out.find("moved to the permanent store") != std::string::npos);
   auto twice = Qoima(tpm, state,
                      {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-2", "--user", "clerk1"});
-  CHECK(twice.exit_code == 1);
+  CHECK(twice.exit_code == 6);
   CHECK(twice.err.find("not the temporary store") != std::string::npos);
   AuditVerifies(tpm, state);
 
@@ -233,7 +233,7 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   auto differs =
       Qoima(tpm, state,
             {"checksum", "verify", work.Sub("v2.iso"), "--object", "ARCH-0042", "--version", "1", "--user", "aud1"});
-  CHECK(differs.exit_code == 1);
+  CHECK(differs.exit_code == 3);
   CHECK(differs.out.find("changed    bin/қойма-сервер") != std::string::npos);
   CHECK(differs.out.find("missing    lib/libqz.so") != std::string::npos);
   CHECK(differs.out.find("extra      lib/libqz2.so") != std::string::npos);
@@ -246,17 +246,17 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   CHECK(req.exit_code == 0);
   CHECK(req.out.find("due 2026-11-05") != std::string::npos);
   CHECK(Qoima(tpm, state, {"request", "ARCH-9999", "--received", "2026-11-02", "--ref", "x", "--user", "clerk1"})
-            .exit_code == 1);
+            .exit_code == 7);
   // The code leaves only as signed bundles: an approved export per version, by two security officers.
   std::string out = work.Sub("out");
   REQUIRE(::mkdir(out.c_str(), 0700) == 0);
-  CHECK(Qoima(tpm, state, {"request", "ask-approval", "1", "--user", "clerk1"}).exit_code == 1);
+  CHECK(Qoima(tpm, state, {"request", "ask-approval", "1", "--user", "clerk1"}).exit_code == 4);
   auto pending = Qoima(tpm, state, {"--json", "request", "ask-approval", "1", "--version", "2", "--user", "so1"});
   REQUIRE(pending.exit_code == 0);
   std::string pending_id =
       std::to_string(nlohmann::json::parse(pending.out)["approvals"][0]["approval_id"].get<int64_t>());
   auto unapproved = Qoima(tpm, state, {"request", "run", "1", "--approval", pending_id, "--to", out, "--user", "so1"});
-  CHECK(unapproved.exit_code == 1);
+  CHECK(unapproved.exit_code == 4);
   CHECK(unapproved.err.find("second security officer") != std::string::npos);
   std::string issue_ids = ApprovedExports(tpm, state, "request", "1", {"--version", "2"}, 1);
   auto issued =
@@ -307,17 +307,17 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   INFO(notice.err);
   CHECK(notice.exit_code == 0);
   CHECK(notice.out.find("due 2026-11-18") != std::string::npos);
-  CHECK(Qoima(tpm, state, {"destroy", "3", "--approval", "1", "--user", "so1"}).exit_code == 1);
+  CHECK(Qoima(tpm, state, {"destroy", "3", "--approval", "1", "--user", "so1"}).exit_code == 4);
   auto asked = Qoima(tpm, state, {"destroy", "request", "3", "--user", "so1"});
   INFO(asked.err);
   REQUIRE(asked.exit_code == 0);
   std::string ap = asked.out.substr(std::string("destruction approval ").size());
   ap = ap.substr(0, ap.find(' '));
   auto one_person = Qoima(tpm, state, {"destroy", "3", "--approval", ap, "--user", "so1"});
-  CHECK(one_person.exit_code == 1);
+  CHECK(one_person.exit_code == 4);
   CHECK(one_person.err.find("second security officer") != std::string::npos);
   auto self = Qoima(tpm, state, {"destroy", "approve", ap, "--user", "so1"});
-  CHECK(self.exit_code == 1);
+  CHECK(self.exit_code == 4);
   CHECK(self.err.find("two-person rule") != std::string::npos);
   CHECK(Qoima(tpm, state, {"destroy", "approve", ap, "--user", "so2"}).exit_code == 0);
   auto destroyed = Qoima(tpm, state, {"destroy", "3", "--approval", ap, "--user", "so1"});
@@ -328,11 +328,11 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   CHECK(destroyed.out.find("approved by so1 and so2") != std::string::npos);
   CHECK(destroyed.out.find("audit checkpoint") != std::string::npos);
   auto again = Qoima(tpm, state, {"destroy", "3", "--approval", ap, "--user", "so1"});
-  CHECK(again.exit_code == 1);
+  CHECK(again.exit_code == 6);
   CHECK(again.err.find("already destroyed") != std::string::npos);
   auto after =
       Qoima(tpm, state, {"request", "ARCH-0042", "--received", "2026-11-05", "--ref", "вх-3", "--user", "clerk1"});
-  CHECK(after.exit_code == 1);
+  CHECK(after.exit_code == 6);
   CHECK(after.err.find("has been destroyed") != std::string::npos);
   AuditVerifies(tpm, state);
 
@@ -372,7 +372,7 @@ TEST_CASE("calendar check and checksum compute work on files without a store") {
   testing::WriteFile(dir.Sub("bad.cal"), "qoima-calendar | 1\nyear | 2026 | s\nholiday | 2026-02-30 | x\nend | 2026\n");
   auto bad = RunSubprocess({kQoima, "calendar", "check", dir.Sub("bad.cal")});
   REQUIRE(bad.ok());
-  CHECK(bad->exit_code == 1);
+  CHECK(bad->exit_code == 5);
   CHECK(bad->err.find("bad.cal: line 3, field 2 (date)") != std::string::npos);
   auto good = RunSubprocess(
       {kQoima, "calendar", "check", std::string(QOIMA_SOURCE_DIR) + "/appliance/lifecycle/calendars/kz-default.cal"});
@@ -394,6 +394,6 @@ TEST_CASE("calendar check and checksum compute work on files without a store") {
   CHECK(ok->exit_code == 0);
   testing::WriteFile(dir.Sub("tree/b.txt"), "b");
   auto extra = RunSubprocess({kQoima, "checksum", "verify", dir.Sub("tree"), "--list", dir.Sub("list")});
-  CHECK(extra->exit_code == 1);
+  CHECK(extra->exit_code == 3);
   CHECK(extra->out.find("extra      b.txt") != std::string::npos);
 }
