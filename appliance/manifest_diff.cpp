@@ -42,7 +42,7 @@ DiffItem Item(DiffKind kind, const std::string& path, const ObservedFile* f, con
   DiffItem it;
   it.kind = kind;
   it.path = path;
-  if (f) it.raw_path = EscapeRawPath(f->raw_path);
+  if (f && f->raw_path != path) it.raw_path = EscapeRawPath(f->raw_path);  // most names: no second copy
   if (e) it.manifest_line = e->line;
   if (f)
     it.size = f->size;

@@ -183,10 +183,12 @@ Result<Database> Database::Open(const std::string& path, std::span<const uint8_t
     if (!mode.ok()) return mode.status().WithContext("open " + path);
     if (*mode != "wal") return Status::Unsupported("open " + path + ": journal_mode is " + *mode + ", not wal");
   }
-  // A 64 MiB page cache keeps a 100k-file commit from spilling half-built
-  // index pages (random SHA-256 keys) to the WAL more than once.
+  // A 16 MiB page cache: large enough that a 100k-file commit spills its
+  // half-built index pages (random SHA-256 keys) to the WAL only a few times,
+  // small enough for the appliance's 128 MiB peak-RSS budget (a full cache
+  // of dirty pages is what a big commit holds).
   QOIMA_RETURN_IF_ERROR(db.Exec(
-      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA cache_size = -65536;"));
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;"));
   Result<int64_t> fk = db.QueryInt("PRAGMA foreign_keys;");
   if (!fk.ok() || *fk != 1) return Status::Unsupported("open " + path + ": foreign keys could not be enabled");
   return db;
