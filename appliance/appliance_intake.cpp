@@ -344,7 +344,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.Bind(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindLargeText(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
     return db.LastInsertRowid();
@@ -410,7 +410,11 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                        "act_date, city, template_id, manifest_json, created_by, "
                                                        "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
       act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, act_date);
-      act.Bind(5, ActDocument().city).Bind(6, kActTemplate).Bind(7, manifest_json).Bind(8, actor.user_id).Bind(9, now);
+      act.Bind(5, ActDocument().city)
+          .Bind(6, kActTemplate)
+          .BindLargeText(7, manifest_json)
+          .Bind(8, actor.user_id)
+          .Bind(9, now);
       QOIMA_RETURN_IF_ERROR(act.Run());
     }
     return Status::Ok();
