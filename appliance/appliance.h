@@ -90,6 +90,9 @@ struct IntakeRequest {
   IntakeAction action = IntakeAction::kVerifyOnly;
   std::vector<RefusalReason> reasons;  // for kRefuse / kHold
   std::string reason_text;
+  /// The accepting side of the act (the operator's representative and
+  /// organization: `qoima intake --operator NAME/ORG`); empty: left blank.
+  ActParty accepting;
 };
 
 struct IntakeOutcome {

@@ -8,7 +8,9 @@
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
+#include "appliance/hold_window.h"
 #include "appliance/item_category.h"
+#include "appliance/lifecycle/calendar_store.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -31,15 +33,6 @@ std::string IntakeObject(int64_t id) { return "intake:" + std::to_string(id); }
 int64_t ParseUtcText(const std::string& s) {
   auto d = ParseManifestDate(s);
   return d ? d->unix_seconds : 0;
-}
-
-int64_t AddWorkingDays(int64_t from_unix, int days) {
-  int64_t day = DaysFromCivil(LocalDateOf(from_unix));
-  while (days > 0) {
-    ++day;
-    if (Weekday(day) < 5) --days;
-  }
-  return (day + 1) * 86400 - kActUtcOffsetSeconds - 1;  // end of that day, UTC+5
 }
 
 // Streams file bytes into a pending deposit of the store.
@@ -333,6 +326,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     out.act = ActFromManifest(*manifest);
     out.act.date = act_date;
     out.act.transferring.organization = info->applicant;
+    if (!req.accepting.full_name.empty()) out.act.accepting.full_name = req.accepting.full_name;
+    if (!req.accepting.organization.empty()) out.act.accepting.organization = req.accepting.organization;
     out.act.device_fingerprint = DeviceFingerprint();
     for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
   };
@@ -394,7 +389,18 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   // Accept or hold: the deposit, its decision/intake/act rows and the audit
   // leaf commit in one transaction.
   bool accept = req.action == IntakeAction::kAccept;
-  std::string hold_until = accept ? "" : FormatUtc(AddWorkingDays(clock_->NowUnix(), kHoldWorkingDays));
+  std::string hold_until;
+  if (!accept) {
+    // Five working days on the calendar in force (holidays included).
+    auto calendar = lifecycle::LoadCalendar(store_->db());
+    Result<int64_t> end = calendar.ok() ? HoldWindowEnd(*calendar, clock_->NowUnix(), kHoldWorkingDays)
+                                        : Result<int64_t>(calendar.status());
+    if (!end.ok()) {
+      (void)store_->AbandonDeposit(std::move(pending));
+      return fail(end.status().WithContext("hold"));
+    }
+    hold_until = FormatUtc(*end);
+  }
   std::optional<int64_t> decision_id;
   int64_t intake_id = 0;
   storage::Store::CommitHook hook = [&](Database& db, int64_t deposit_id) -> Status {

@@ -92,7 +92,7 @@ const char* kUsage =
     "  scan DEVICE [--manifest FILE]\n"
     "  intake --application CODE --manifest FILE --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
-    "         [--format F] [--strip-prefix P] [--act-out FILE]\n"
+    "         [--format F] [--strip-prefix P] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
     "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
     "  verify-store | audit verify | audit list [--from N] [--count M]\n"
     "  backup DIR | restore BACKUP_DIR\n"
@@ -599,6 +599,14 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
         return Usage("--medium: unknown part '" + parts[i] + "' (use DEV,disc=MARKING,copy=LABEL)");
     }
     req.media.push_back(spec);
+  }
+  if (auto op = a.Get("operator")) {
+    // NAME/ORG: who accepts and for which organization (the act's accepting side).
+    size_t slash = op->find('/');
+    req.accepting.full_name = op->substr(0, slash);
+    if (slash != std::string::npos) req.accepting.organization = op->substr(slash + 1);
+    if (req.accepting.full_name.empty() || (slash != std::string::npos && req.accepting.organization.empty()))
+      return Usage("--operator must be NAME/ORGANIZATION (or NAME)");
   }
   if (auto r = a.Get("in-register")) {
     if (*r != "yes" && *r != "no") return Usage("--in-register must be yes or no");

@@ -123,11 +123,11 @@ namespace {
 class CountingEnv : public EnvWrapper {
  public:
   explicit CountingEnv(Env& target) : EnvWrapper(target) {}
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+  qoima::Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
     QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, target().NewWritableFile(path));
     return std::unique_ptr<WritableFile>(new File(*this, std::move(f)));
   }
-  Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
+  qoima::Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
     QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<FilesystemSync> s, target().NewFilesystemSync(dir));
     return std::unique_ptr<FilesystemSync>(new Barrier(*this, std::move(s)));
   }
