@@ -41,6 +41,11 @@ ActDocument ActFromManifest(const ActManifest& m) {
   act.annotation = m.annotation;
   act.transferring.organization = m.depositor;
   act.manifest_digest = m.digest;
+  // Exact sizes: growing a 100k-row table by doubling would hold two copies.
+  size_t libraries = 0;
+  for (const auto& e : m.entries) libraries += e.table == ActTable::kLibrary;
+  act.library_rows.reserve(libraries);
+  act.application_rows.reserve(m.entries.size() - libraries);
   for (const auto& e : m.entries) {
     ActRow r;
     r.disc = e.disc;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <map>
@@ -310,7 +311,9 @@ Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& whe
 class JsonFilesStream {
  public:
   JsonFilesStream(const Where& where, const ManifestParseOptions& options, const std::vector<size_t>& lines)
-      : where_(where), options_(options), lines_(lines) {}
+      : where_(where), options_(options), lines_(lines) {
+    entries_.reserve(std::min(lines.size(), kMaxManifestEntries));  // one file per object of the array
+  }
 
   bool operator()(int depth, json::parse_event_t event, json& parsed) {
     if (depth > kMaxJsonDepth) throw JsonDepthExceeded{};
