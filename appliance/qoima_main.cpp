@@ -239,7 +239,10 @@ void PrintOutcomeText(const IntakeOutcome& o) {
   for (const auto& b : o.assessment.blockers) std::printf("blocker: %s\n", b.c_str());
   if (o.deposit_id) std::printf("deposit %lld\n", static_cast<long long>(*o.deposit_id));
   if (!o.hold_until.empty()) std::printf("held until %s\n", o.hold_until.c_str());
-  if (o.state == "accepted") std::printf("\n%s", RenderActText(o.act).c_str());
+  if (o.state == "accepted") {
+    std::printf("\n");
+    WriteActText(o.act, [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
+  }
 }
 
 Result<std::vector<RefusalReason>> ParseReasons(const std::string& s) {
