@@ -1,5 +1,8 @@
 #include "appliance/act_document.h"
 
+#include <functional>
+#include <string_view>
+
 namespace qoima::appliance {
 namespace {
 
@@ -8,8 +11,16 @@ void Line(std::string& out, const std::string& label, const std::string& value) 
   out += label + ": " + value + "\n";
 }
 
-void Rows(std::string& out, const std::vector<ActRow>& rows, bool library) {
+/// Flushes `out` to the sink every 64 KiB: a 100k-row act is not held twice.
+constexpr size_t kTextChunk = 64 * 1024;
+
+void Rows(std::string& out, const std::vector<ActRow>& rows, bool library,
+          const std::function<void(std::string_view)>& sink) {
   for (const auto& r : rows) {
+    if (out.size() >= kTextChunk) {
+      sink(out);
+      out.clear();
+    }
     out += std::to_string(r.number) + ". [" + r.disc + "] " + (r.directory.empty() ? "" : r.directory + "/") +
            r.file_name + " | " + r.size_mb + " MB";
     if (!r.language.empty()) out += " | " + r.language + (r.language_version.empty() ? "" : " " + r.language_version);
@@ -41,6 +52,11 @@ ActDocument ActFromManifest(const ActManifest& m) {
   act.annotation = m.annotation;
   act.transferring.organization = m.depositor;
   act.manifest_digest = m.digest;
+  // Exact sizes: growing a 100k-row table by doubling would hold two copies.
+  size_t libraries = 0;
+  for (const auto& e : m.entries) libraries += e.table == ActTable::kLibrary;
+  act.library_rows.reserve(libraries);
+  act.application_rows.reserve(m.entries.size() - libraries);
   for (const auto& e : m.entries) {
     ActRow r;
     r.disc = e.disc;
@@ -65,6 +81,12 @@ ActDocument ActFromManifest(const ActManifest& m) {
 }
 
 std::string RenderActText(const ActDocument& a) {
+  std::string all;
+  WriteActText(a, [&all](std::string_view text) { all += text; });
+  return all;
+}
+
+void WriteActText(const ActDocument& a, const std::function<void(std::string_view)>& sink) {
   std::string out;
   out += "ҚАБЫЛДАУ-БЕРУ АКТІСІ / АКТ ПРИЕМА-ПЕРЕДАЧИ\n";
   out += a.city + "   " + (a.date.empty() ? "\"__\" ____________ 20__" : a.date) + "\n\n";
@@ -80,9 +102,9 @@ std::string RenderActText(const ActDocument& a) {
   out += "3. Бастапқы кодтар туралы мәліметтер / Сведения об исходных кодах:\n";
   out += "1) Қолданбалы БҚ бастапқы кодтары / Исходные коды прикладного ПО (" +
          std::to_string(a.application_rows.size()) + "):\n";
-  Rows(out, a.application_rows, false);
+  Rows(out, a.application_rows, false, sink);
   out += "2) Кітапханалар мен платформалар / Библиотеки и платформы (" + std::to_string(a.library_rows.size()) + "):\n";
-  Rows(out, a.library_rows, true);
+  Rows(out, a.library_rows, true, sink);
   out += "Барлығы / Всего: " + std::to_string(a.file_count) + " файл, " + FormatMegabytes(a.total_bytes) + " MB (" +
          std::to_string(a.total_bytes) + " bytes)\n\n";
   out += "Манифест SHA-256: " + a.manifest_digest + "\n";
@@ -94,7 +116,7 @@ std::string RenderActText(const ActDocument& a) {
   out += "\n4. Қолдар / Подписи\n";
   Party(out, "Қабылдаушы ұйым / Принимающая организация", a.accepting);
   Party(out, "Беруші ұйым / Передающая организация", a.transferring);
-  return out;
+  sink(out);
 }
 
 }  // namespace qoima::appliance

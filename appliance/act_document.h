@@ -11,8 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "appliance/act_manifest.h"
@@ -73,5 +75,8 @@ ActDocument ActFromManifest(const ActManifest& manifest);
 
 /// Renders the act as text: Kazakh first, then Russian, as the forms do.
 std::string RenderActText(const ActDocument& act);
+/// The same text handed to `sink` in pieces of about 64 KiB (the CLI prints a
+/// 100k-row act without holding its text).
+void WriteActText(const ActDocument& act, const std::function<void(std::string_view)>& sink);
 
 }  // namespace qoima::appliance

@@ -70,8 +70,10 @@ std::string FormatMegabytes(uint64_t bytes) {
   return buf;
 }
 
-std::string ManifestToJson(const ActManifest& m) {
+std::string ManifestToJson(const ActManifest& m, bool pretty) {
   using nlohmann::ordered_json;
+  constexpr auto kStrict = nlohmann::ordered_json::error_handler_t::strict;
+  const int indent = pretty ? 2 : -1;
   ordered_json j;
   j["format"] = "qoima-act-manifest";
   j["version"] = m.version;
@@ -85,7 +87,19 @@ std::string ManifestToJson(const ActManifest& m) {
     discs.push_back(dj);
   }
   j["discs"] = discs;
-  ordered_json files = ordered_json::array();
+  j["files"] = ordered_json::array();
+  // The files are rendered one at a time into the text (laid out as dump()
+  // lays out the whole) instead of as one JSON tree: that tree cost ~1 KiB
+  // per file.
+  std::string out = j.dump(indent, ' ', false, kStrict);
+  const std::string tail = pretty ? "[]\n}" : "[]}";
+  if (m.entries.empty()) return pretty ? out + "\n" : out;
+  out.resize(out.size() - tail.size());
+  // About one line of each entry's size, so a 100k-file act is not copied as
+  // the string doubles (untouched capacity costs no memory).
+  out.reserve(out.size() + m.entries.size() * (pretty ? 320 : 240));
+  out += pretty ? "[\n" : "[";
+  bool first = true;
   for (const auto& e : m.entries) {
     ordered_json f;
     f["disc"] = e.disc;
@@ -99,10 +113,21 @@ std::string ManifestToJson(const ActManifest& m) {
     if (!e.language_version.empty()) f["language_version"] = e.language_version;
     if (!e.framework.empty()) f["framework"] = e.framework;
     if (!e.framework_version.empty()) f["framework_version"] = e.framework_version;
-    files.push_back(std::move(f));
+    std::string text = f.dump(indent, ' ', false, kStrict);
+    if (!pretty) {
+      out += first ? "" : ",";
+      out += text;
+    } else {
+      out += first ? "    " : ",\n    ";
+      for (char c : text) {
+        out += c;
+        if (c == '\n') out += "    ";  // JSON strings hold no raw newline: this is layout
+      }
+    }
+    first = false;
   }
-  j["files"] = std::move(files);
-  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::strict) + "\n";
+  out += pretty ? "\n  ]\n}\n" : "]}";
+  return out;
 }
 
 std::string ManifestToCsv(const ActManifest& m) {

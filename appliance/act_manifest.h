@@ -83,7 +83,9 @@ struct ActManifest {
 /// Serializes to our JSON format (docs/act-manifest.md), two-space indented,
 /// keys in a fixed order, UTF-8, trailing newline: the bytes `qoima act create`
 /// writes and whose SHA-256 becomes the act's manifest digest.
-std::string ManifestToJson(const ActManifest& manifest);
+/// `pretty` false: no indentation or newlines (~40% smaller; what the
+/// database keeps, where a 100k-file act is stored with each intake).
+std::string ManifestToJson(const ActManifest& manifest, bool pretty = true);
 
 /// Serializes the entries as CSV in the Annex 3 column order (see
 /// docs/act-manifest.md), with the header row.

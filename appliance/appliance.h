@@ -103,6 +103,9 @@ struct IntakeRequest {
   std::vector<RefusalReason> reasons;  // for kRefuse / kHold
   std::string reason_text;
   IntakeWatch watch;  // progress reports and cancellation while reading (kiosk)
+  /// The accepting side of the act (the operator's representative and
+  /// organization: `qoima intake --operator NAME/ORG`); empty: left blank.
+  ActParty accepting;
 };
 
 struct IntakeOutcome {

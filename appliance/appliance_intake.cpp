@@ -3,10 +3,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
+#include "appliance/hold_window.h"
 #include "appliance/item_category.h"
+#include "appliance/lifecycle/calendar_store.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -31,19 +35,11 @@ int64_t ParseUtcText(const std::string& s) {
   return d ? d->unix_seconds : 0;
 }
 
-int64_t AddWorkingDays(int64_t from_unix, int days) {
-  int64_t day = DaysFromCivil(LocalDateOf(from_unix));
-  while (days > 0) {
-    ++day;
-    if (Weekday(day) < 5) --days;
-  }
-  return (day + 1) * 86400 - kActUtcOffsetSeconds - 1;  // end of that day, UTC+5
-}
-
 // Streams file bytes into a pending deposit of the store.
 class StoreContentSink final : public ContentSink {
  public:
-  StoreContentSink(storage::PendingDeposit& pending, const std::map<std::string, std::string>& categories)
+  StoreContentSink(storage::PendingDeposit& pending,
+                   const std::unordered_map<std::string_view, std::string_view>& categories)
       : pending_(pending), categories_(categories) {}
 
   Status BeginFile(const hardware::EntryHeader& h) override {
@@ -52,7 +48,7 @@ class StoreContentSink final : public ContentSink {
     meta.display_path = h.display_path;
     meta.mtime = h.mtime_sec;
     auto it = categories_.find(h.display_path);
-    meta.category = it != categories_.end() ? it->second : std::string(GuessItemCategory(h.display_path));
+    meta.category = std::string(it != categories_.end() ? it->second : GuessItemCategory(h.display_path));
     auto w = pending_.AddFile(std::move(meta));
     if (!w.ok()) return Fail(w.status());
     writer_ = std::move(*w);
@@ -82,7 +78,7 @@ class StoreContentSink final : public ContentSink {
     return s;
   }
   storage::PendingDeposit& pending_;
-  const std::map<std::string, std::string>& categories_;
+  const std::unordered_map<std::string_view, std::string_view>& categories_;  // views into the manifest
   std::unique_ptr<storage::ObjectWriter> writer_;
   Status failure_;
 };
@@ -234,7 +230,9 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (m.copy_label.empty()) m.copy_label = n == 0 ? "original" : "copy " + std::to_string(n);
   }
 
-  std::map<std::string, std::string> categories;
+  // Views into the manifest's entries, which outlive the intake.
+  std::unordered_map<std::string_view, std::string_view> categories;
+  categories.reserve(manifest->entries.size());
   for (const auto& e : manifest->entries) categories.emplace(e.path, e.category);
 
   bool keep = req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold;
@@ -295,12 +293,16 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     }
     if (read.ok() && fs.empty()) fs = read->filesystem;
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
-    std::vector<ManifestEntry> expected;
-    for (const auto& e : manifest->entries)
-      if (e.disc == spec.disc) expected.push_back(e);
     DiffOptions dopt;
     dopt.mtime_zone_unknown = fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat";
-    check.diff = DiffMedium(expected, collector.files(), dopt);
+    if (discs.size() == 1) {
+      check.diff = DiffMedium(manifest->entries, collector.files(), dopt);  // no copy of a one-disc act
+    } else {
+      std::vector<ManifestEntry> expected;
+      for (const auto& e : manifest->entries)
+        if (e.disc == spec.disc) expected.push_back(e);
+      check.diff = DiffMedium(expected, collector.files(), dopt);
+    }
     check.diff.medium_problems = collector.medium_problems();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
     if (discs.size() > 1) {
@@ -318,25 +320,36 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   facts.media = std::move(out.media);  // no copy of every diff item: RSS stays bounded
   out.assessment = AssessIntake(facts);
   out.media = std::move(facts.media);
-  json media_json = json::array();
-  for (const auto& m : out.media) media_json.push_back(DiffJson(m));
-  json evidence = {{"manifest_sha256", manifest->digest},
-                   {"manifest_format", ManifestFormatName(manifest->format)},
-                   {"track", std::string(TrackName(info->track))},
-                   {"nda_signed_by_both", info->nda},
-                   {"media", media_json},
-                   {"assessment", AssessmentJson(out.assessment)}};
-  if (req.in_register) evidence["in_register"] = *req.in_register;
-  std::string evidence_text = evidence.dump();
-  std::string manifest_json = ManifestToJson(*manifest);
+  std::string evidence_text;
+  {
+    json media_json = json::array();
+    for (const auto& m : out.media) media_json.push_back(DiffJson(m));
+    json evidence = {{"manifest_sha256", manifest->digest},
+                     {"manifest_format", ManifestFormatName(manifest->format)},
+                     {"track", std::string(TrackName(info->track))},
+                     {"nda_signed_by_both", info->nda},
+                     {"media", std::move(media_json)},
+                     {"assessment", AssessmentJson(out.assessment)}};
+    if (req.in_register) evidence["in_register"] = *req.in_register;
+    evidence_text = evidence.dump();
+  }
+  std::string manifest_json = ManifestToJson(*manifest, /*pretty=*/false);
   bool clean = out.assessment.grounds.empty();
   std::string now = NowText();
 
-  out.act = ActFromManifest(*manifest);
-  out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
-  out.act.transferring.organization = info->applicant;
-  out.act.device_fingerprint = DeviceFingerprint();
-  for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
+  // The act's rows (one per file) are built once the deposit is committed:
+  // at the commit the pending deposit, the diff and the SQL cache are at
+  // their largest.
+  const std::string act_date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  auto fill_act = [&] {
+    out.act = ActFromManifest(*manifest);
+    out.act.date = act_date;
+    out.act.transferring.organization = info->applicant;
+    if (!req.accepting.full_name.empty()) out.act.accepting.full_name = req.accepting.full_name;
+    if (!req.accepting.organization.empty()) out.act.accepting.organization = req.accepting.organization;
+    out.act.device_fingerprint = DeviceFingerprint();
+    for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
+  };
 
   auto insert_intake = [&](Database& db, const std::string& state, std::optional<int64_t> deposit,
                            std::optional<int64_t> decision, std::optional<std::string> hold) -> Result<int64_t> {
@@ -345,7 +358,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.Bind(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindLargeText(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
     return db.LastInsertRowid();
@@ -360,6 +373,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   Status refused_decision;
   if (req.action == IntakeAction::kAccept) refused_decision = CheckAccept(out.assessment);
   if (req.action == IntakeAction::kRefuse) refused_decision = CheckRefuse(out.assessment, req.reasons);
+  bool stores = (req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold) && refused_decision.ok();
+  if (!stores) fill_act();
   if (req.action == IntakeAction::kVerifyOnly || !refused_decision.ok()) {
     if (pending) QOIMA_RETURN_IF_ERROR(store_->AbandonDeposit(std::move(pending)));
     QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
@@ -393,7 +408,18 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   // Accept or hold: the deposit, its decision/intake/act rows and the audit
   // leaf commit in one transaction.
   bool accept = req.action == IntakeAction::kAccept;
-  std::string hold_until = accept ? "" : FormatUtc(AddWorkingDays(clock_->NowUnix(), kHoldWorkingDays));
+  std::string hold_until;
+  if (!accept) {
+    // Five working days on the calendar in force (holidays included).
+    auto calendar = lifecycle::LoadCalendar(store_->db());
+    Result<int64_t> end = calendar.ok() ? HoldWindowEnd(*calendar, clock_->NowUnix(), kHoldWorkingDays)
+                                        : Result<int64_t>(calendar.status());
+    if (!end.ok()) {
+      (void)store_->AbandonDeposit(std::move(pending));
+      return fail(end.status().WithContext("hold"));
+    }
+    hold_until = FormatUtc(*end);
+  }
   std::optional<int64_t> decision_id;
   int64_t intake_id = 0;
   storage::Store::CommitHook hook = [&](Database& db, int64_t deposit_id) -> Status {
@@ -408,8 +434,12 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       QOIMA_ASSIGN_OR_RETURN(Statement act, db.Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, "
                                                        "act_date, city, template_id, manifest_json, created_by, "
                                                        "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
-      act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, out.act.date);
-      act.Bind(5, out.act.city).Bind(6, kActTemplate).Bind(7, manifest_json).Bind(8, actor.user_id).Bind(9, now);
+      act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, act_date);
+      act.Bind(5, ActDocument().city)
+          .Bind(6, kActTemplate)
+          .BindLargeText(7, manifest_json)
+          .Bind(8, actor.user_id)
+          .Bind(9, now);
       QOIMA_RETURN_IF_ERROR(act.Run());
     }
     return Status::Ok();
@@ -417,6 +447,9 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   std::string reason = accept ? "accepted; " + summary : "held for re-try until " + hold_until + "; " + summary;
   auto committed = store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
   if (!committed.ok()) return fail(committed.status());
+  std::string().swap(manifest_json);
+  std::string().swap(evidence_text);
+  fill_act();
   out.intake_id = intake_id;
   out.deposit_id = committed->deposit_id;
   out.decision_id = decision_id;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <string_view>
 #include <unordered_map>
 
 #include "appliance/civil_time.h"
@@ -42,7 +43,7 @@ DiffItem Item(DiffKind kind, const std::string& path, const ObservedFile* f, con
   DiffItem it;
   it.kind = kind;
   it.path = path;
-  if (f) it.raw_path = EscapeRawPath(f->raw_path);
+  if (f && f->raw_path != path) it.raw_path = EscapeRawPath(f->raw_path);  // most names: no second copy
   if (e) it.manifest_line = e->line;
   if (f)
     it.size = f->size;
@@ -110,19 +111,39 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
                       const DiffOptions& options) {
   DiffReport r;
   if (!expected.empty()) r.disc = expected.front().disc;
-  // Group the medium's non-directory entries by NFC path.
-  std::unordered_map<std::string, std::vector<const ObservedFile*>> by_path;
-  std::vector<std::string> order;
+  // Group the medium's non-directory entries by NFC path. Keys are views
+  // into `observed` (no copy of 100k paths); a second name for the same path
+  // (a collision) is rare, so it goes to `more`.
+  struct Group {
+    const ObservedFile* first = nullptr;
+    std::vector<const ObservedFile*> more;
+    bool consumed = false;
+    size_t size() const { return 1 + more.size(); }
+    std::vector<const ObservedFile*> all() const {
+      std::vector<const ObservedFile*> v{first};
+      v.insert(v.end(), more.begin(), more.end());
+      return v;
+    }
+  };
+  std::unordered_map<std::string_view, Group> by_path;
+  by_path.reserve(observed.size());
+  std::vector<std::string_view> order;
   for (const auto& f : observed) {
     if (f.type == ObservedType::kDirectory) continue;
-    auto& v = by_path[f.path];
-    if (v.empty()) order.push_back(f.path);
-    v.push_back(&f);
+    Group& g = by_path[f.path];
+    if (!g.first) {
+      g.first = &f;
+      order.push_back(f.path);
+    } else {
+      g.more.push_back(&f);
+    }
   }
-  std::unordered_map<std::string, bool> consumed;
-  std::unordered_map<std::string, std::string> folded;  // case-folded -> path, for hints
-  for (const auto& p : order) folded.emplace(CaseFold(p), p);
+  // Case-folded path -> path, for the "differs only in letter case" hint;
+  // built on the first missing file only.
+  std::unordered_map<std::string, std::string_view> folded;
+  bool folded_built = false;
 
+  r.items.reserve(expected.size());  // one item per listed file, the common case
   auto add = [&r](DiffItem it) {
     r.counts[static_cast<size_t>(it.kind)]++;
     r.items.push_back(std::move(it));
@@ -133,21 +154,26 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
     if (it == by_path.end()) {
       DiffItem d = Item(DiffKind::kMissing, e.path, nullptr, &e);
       d.detail = "listed in the act, not on the medium";
+      if (!folded_built) {
+        for (std::string_view p : order) folded.emplace(CaseFold(p), p);
+        folded_built = true;
+      }
       auto f = folded.find(CaseFold(e.path));
-      if (f != folded.end()) d.detail += " (the medium has '" + f->second + "', which differs only in letter case)";
+      if (f != folded.end())
+        d.detail += " (the medium has '" + std::string(f->second) + "', which differs only in letter case)";
       add(std::move(d));
       continue;
     }
-    consumed[e.path] = true;
-    const auto& group = it->second;
+    Group& group = it->second;
+    group.consumed = true;
     if (group.size() > 1) {
-      DiffItem d = Item(DiffKind::kNameCollision, e.path, group[0], &e);
+      DiffItem d = Item(DiffKind::kNameCollision, e.path, group.first, &e);
       d.detail = std::to_string(group.size()) + " names on the medium normalize to this path:";
-      for (const auto* g : group) d.detail += " '" + EscapeRawPath(g->raw_path) + "'";
+      for (const auto* g : group.all()) d.detail += " '" + EscapeRawPath(g->raw_path) + "'";
       add(std::move(d));
       continue;
     }
-    const ObservedFile& f = *group[0];
+    const ObservedFile& f = *group.first;
     if (f.type != ObservedType::kFile) {
       DiffItem d = Item(DiffKind::kMissing, e.path, &f, &e);
       d.detail = std::string("the medium has a ") + TypeName(f.type) + " here, not a file";
@@ -190,18 +216,18 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
     add(std::move(d));
   }
 
-  for (const auto& p : order) {
-    if (consumed.count(p)) continue;
-    const auto& group = by_path[p];
+  for (std::string_view p : order) {
+    const Group& group = by_path[p];
+    if (group.consumed) continue;
     if (group.size() > 1) {
-      DiffItem d = Item(DiffKind::kNameCollision, p, group[0], nullptr);
+      DiffItem d = Item(DiffKind::kNameCollision, std::string(p), group.first, nullptr);
       d.detail = std::to_string(group.size()) + " names on the medium normalize to this path:";
-      for (const auto* g : group) d.detail += " '" + EscapeRawPath(g->raw_path) + "'";
+      for (const auto* g : group.all()) d.detail += " '" + EscapeRawPath(g->raw_path) + "'";
       add(std::move(d));
       continue;
     }
-    const ObservedFile& f = *group[0];
-    DiffItem d = Item(DiffKind::kExtra, p, &f, nullptr);
+    const ObservedFile& f = *group.first;
+    DiffItem d = Item(DiffKind::kExtra, std::string(p), &f, nullptr);
     d.actual = f.type == ObservedType::kFile ? std::to_string(f.size) : TypeName(f.type);
     d.detail = std::string("on the medium, not in the act (") + TypeName(f.type) +
                (f.type == ObservedType::kFile ? ", " + std::to_string(f.size) + " bytes" : "") + ")";

@@ -49,8 +49,9 @@ const char* DiffKindName(DiffKind k);
 
 struct DiffItem {
   DiffKind kind = DiffKind::kMatched;
-  std::string path;      // NFC
-  std::string raw_path;  // as on the medium, escaped for display (\xNN for bytes that are not UTF-8)
+  std::string path;  // NFC
+  std::string
+      raw_path;  // as on the medium, escaped for display (\xNN for bytes that are not UTF-8); "" when it is `path`
   std::string expected;  // what the act says (size, hash or date), when relevant
   std::string actual;    // what the medium has
   std::string detail;    // a sentence for the clerk

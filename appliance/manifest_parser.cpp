@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -241,13 +244,155 @@ Result<std::string> JsonString(const json& obj, const char* key, bool required, 
   return v;
 }
 
+// One object of the "files" array as a ManifestEntry (the "discs" check
+// waits until the whole document is read: "discs" may come after "files").
+// `disc_read` gets the element's disc once it was read (for that check).
+Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& where, const ManifestParseOptions& options,
+                                    std::optional<std::string>& disc_read) {
+  QOIMA_RETURN_IF_ERROR(OnlyKeys(f,
+                                 {"disc", "path", "size", "sha256", "modified", "category", "table", "language",
+                                  "language_version", "framework", "framework_version"},
+                                 where, line, ""));
+  ManifestEntry e;
+  e.line = line;
+  QOIMA_ASSIGN_OR_RETURN(e.disc, JsonString(f, "disc", false, kMaxTextFieldBytes, where, line, "disc"));
+  disc_read = e.disc;
+  QOIMA_ASSIGN_OR_RETURN(std::string raw_path, JsonString(f, "path", true, kMaxPathBytes, where, line, "path"));
+  auto p = NormalizeManifestPath(raw_path);
+  if (!p.ok()) return where.Wrap(line, "path", p.status());
+  e.path = *p;
+  auto sz = f.find("size");
+  if (sz == f.end()) {
+    // The appliance's own record of a sha256sum/hashdeep act has no sizes.
+    if (!options.stored_record) return where.Error(line, "size", "is missing");
+  } else {
+    if (sz->is_number_integer() && !sz->is_number_unsigned())
+      return where.Error(line, "size", "is negative (" + sz->dump() + ")");
+    if (sz->is_number_float()) {
+      double dv = sz->get<double>();
+      if (dv < 0) return where.Error(line, "size", "is negative (" + sz->dump() + ")");
+      if (dv > static_cast<double>(kMaxDeclaredFileBytes))
+        return where.Error(line, "size", "is absurdly large (" + sz->dump() + ")", Code::kLimitExceeded);
+      return where.Error(line, "size", "must be a whole number of bytes (" + sz->dump() + ")");
+    }
+    if (!sz->is_number_unsigned()) return where.Error(line, "size", "must be a whole number of bytes");
+    if (sz->get<uint64_t>() > kMaxDeclaredFileBytes)
+      return where.Error(line, "size", "is absurdly large (" + sz->dump() + " bytes)", Code::kLimitExceeded);
+    e.size = sz->get<uint64_t>();
+  }
+  auto sha = f.find("sha256");
+  if (sha == f.end() || !sha->is_string()) return where.Error(line, "sha256", "is missing or not a string");
+  QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(sha->get<std::string>(), where, line, "sha256"));
+  QOIMA_ASSIGN_OR_RETURN(std::string mod, JsonString(f, "modified", false, 64, where, line, "modified"));
+  if (!mod.empty()) {
+    auto d = ParseManifestDate(mod);
+    if (!d)
+      return where.Error(line, "modified", "is not a date ('" + mod + "'; use 2025-03-12 or 2025-03-12T08:15:00Z)");
+    QOIMA_RETURN_IF_ERROR(CheckDate(*d, options, where, line, "modified"));
+    e.modified = *d;
+  }
+  QOIMA_ASSIGN_OR_RETURN(e.category, JsonString(f, "category", true, 64, where, line, "category"));
+  QOIMA_RETURN_IF_ERROR(CheckCategory(e.category, where, line));
+  QOIMA_ASSIGN_OR_RETURN(std::string table, JsonString(f, "table", false, 32, where, line, "table"));
+  if (table == "library")
+    e.table = ActTable::kLibrary;
+  else if (!table.empty() && table != "application")
+    return where.Error(line, "table", "must be \"application\" or \"library\", got \"" + table + "\"");
+  QOIMA_ASSIGN_OR_RETURN(e.language, JsonString(f, "language", false, kMaxTextFieldBytes, where, line, "language"));
+  QOIMA_ASSIGN_OR_RETURN(e.language_version,
+                         JsonString(f, "language_version", false, kMaxTextFieldBytes, where, line, "language_version"));
+  QOIMA_ASSIGN_OR_RETURN(e.framework, JsonString(f, "framework", false, kMaxTextFieldBytes, where, line, "framework"));
+  QOIMA_ASSIGN_OR_RETURN(e.framework_version, JsonString(f, "framework_version", false, kMaxTextFieldBytes, where, line,
+                                                         "framework_version"));
+  return e;
+}
+
+// Streams the top-level "files" array out of nlohmann's DOM parser: each
+// element becomes a ManifestEntry the moment its closing brace is read and is
+// then dropped from the DOM, so a 100k-file act never exists as a JSON tree
+// (that tree cost ~1 KiB per file). The first problem is kept and reported
+// after the parse, in the order the DOM-walking parser reported it.
+class JsonFilesStream {
+ public:
+  JsonFilesStream(const Where& where, const ManifestParseOptions& options, const std::vector<size_t>& lines)
+      : where_(where), options_(options), lines_(lines) {
+    entries_.reserve(std::min(lines.size(), kMaxManifestEntries));  // one file per object of the array
+  }
+
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxJsonDepth) throw JsonDepthExceeded{};
+    if (depth == 1) {
+      if (event == json::parse_event_t::key) top_key_ = parsed.get<std::string>();
+      if (event == json::parse_event_t::array_start || event == json::parse_event_t::object_start)
+        in_files_ = event == json::parse_event_t::array_start && top_key_ == "files";
+      return true;
+    }
+    if (depth != 2 || !in_files_) return true;
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start: Begin(); return true;
+      case json::parse_event_t::value:
+        Begin();
+        NotAnObject();
+        return false;
+      case json::parse_event_t::array_end: NotAnObject(); return false;
+      case json::parse_event_t::object_end: {
+        if (!error_.ok()) return false;
+        if (index_ > kMaxManifestEntries) {
+          error_ = where_.Error(0, "files",
+                                "lists more than " + std::to_string(kMaxManifestEntries) + " files, the limit is " +
+                                    std::to_string(kMaxManifestEntries),
+                                Code::kLimitExceeded);
+          return false;
+        }
+        size_t i = index_ - 1;
+        error_line_ = i < lines_.size() ? lines_[i] : 0;
+        auto e = JsonFileEntry(parsed, error_line_, where_, options_, error_disc_);
+        if (e.ok()) {
+          entries_.push_back(std::move(*e));
+          error_disc_.reset();
+        } else {
+          error_ = e.status();
+        }
+        return false;
+      }
+      default: return true;
+    }
+  }
+
+  std::vector<ManifestEntry>& entries() { return entries_; }
+  /// The first problem of an element (its entries before it are valid).
+  const Status& error() const { return error_; }
+  /// The disc of the element with the problem, when it got that far, and its line.
+  const std::optional<std::string>& error_disc() const { return error_disc_; }
+  size_t error_line() const { return error_line_; }
+
+ private:
+  void Begin() { ++index_; }
+  void NotAnObject() {
+    if (!error_.ok()) return;
+    size_t i = index_ - 1;
+    error_ = where_.Error(i < lines_.size() ? lines_[i] : 0, "files[" + std::to_string(i) + "]", "must be an object");
+  }
+
+  const Where& where_;
+  const ManifestParseOptions& options_;
+  const std::vector<size_t>& lines_;
+  std::string top_key_;
+  bool in_files_ = false;
+  size_t index_ = 0;
+  std::vector<ManifestEntry> entries_;
+  Status error_;
+  std::optional<std::string> error_disc_;
+  size_t error_line_ = 0;
+};
+
 Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  JsonScan scan = ScanJson(bytes);
+  JsonFilesStream stream(where, options, scan.file_lines);
   json root;
   try {
-    root = json::parse(bytes.begin(), bytes.end(), [](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxJsonDepth) throw JsonDepthExceeded{};
-      return true;
-    });
+    root = json::parse(bytes.begin(), bytes.end(), std::ref(stream));
   } catch (const json::parse_error& e) {
     size_t off = e.byte > 0 ? e.byte - 1 : 0;
     std::string msg = e.what();
@@ -258,7 +403,6 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
     return where.Error(0, "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
                        Code::kLimitExceeded);
   }
-  JsonScan scan = ScanJson(bytes);
   if (scan.duplicate_key_line)
     return where.Error(scan.duplicate_key_line, scan.duplicate_key, "appears twice in the same object");
   if (!root.is_object()) return where.Error(1, "", "must be a JSON object");
@@ -317,74 +461,15 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
 
   auto files = root.find("files");
   if (files == root.end() || !files->is_array()) return where.Error(0, "files", "is missing or not an array");
-  if (files->size() > kMaxManifestEntries)
-    return where.Error(
-        0, "files",
-        "lists " + std::to_string(files->size()) + " files, the limit is " + std::to_string(kMaxManifestEntries),
-        Code::kLimitExceeded);
-  m.entries.reserve(files->size());
-  for (size_t i = 0; i < files->size(); ++i) {
-    const json& f = (*files)[i];
-    size_t line = i < scan.file_lines.size() ? scan.file_lines[i] : 0;
-    if (!f.is_object()) return where.Error(line, "files[" + std::to_string(i) + "]", "must be an object");
-    QOIMA_RETURN_IF_ERROR(OnlyKeys(f,
-                                   {"disc", "path", "size", "sha256", "modified", "category", "table", "language",
-                                    "language_version", "framework", "framework_version"},
-                                   where, line, ""));
-    ManifestEntry e;
-    e.line = line;
-    QOIMA_ASSIGN_OR_RETURN(e.disc, JsonString(f, "disc", false, kMaxTextFieldBytes, where, line, "disc"));
+  m.entries = std::move(stream.entries());
+  for (const auto& e : m.entries)
     if (!declared_discs.empty() && !declared_discs.count(e.disc))
-      return where.Error(line, "disc", "disc '" + e.disc + "' is not declared in \"discs\"");
-    QOIMA_ASSIGN_OR_RETURN(std::string raw_path, JsonString(f, "path", true, kMaxPathBytes, where, line, "path"));
-    auto p = NormalizeManifestPath(raw_path);
-    if (!p.ok()) return where.Wrap(line, "path", p.status());
-    e.path = *p;
-    auto sz = f.find("size");
-    if (sz == f.end()) {
-      // The appliance's own record of a sha256sum/hashdeep act has no sizes.
-      if (!options.stored_record) return where.Error(line, "size", "is missing");
-    } else {
-      if (sz->is_number_integer() && !sz->is_number_unsigned())
-        return where.Error(line, "size", "is negative (" + sz->dump() + ")");
-      if (sz->is_number_float()) {
-        double dv = sz->get<double>();
-        if (dv < 0) return where.Error(line, "size", "is negative (" + sz->dump() + ")");
-        if (dv > static_cast<double>(kMaxDeclaredFileBytes))
-          return where.Error(line, "size", "is absurdly large (" + sz->dump() + ")", Code::kLimitExceeded);
-        return where.Error(line, "size", "must be a whole number of bytes (" + sz->dump() + ")");
-      }
-      if (!sz->is_number_unsigned()) return where.Error(line, "size", "must be a whole number of bytes");
-      if (sz->get<uint64_t>() > kMaxDeclaredFileBytes)
-        return where.Error(line, "size", "is absurdly large (" + sz->dump() + " bytes)", Code::kLimitExceeded);
-      e.size = sz->get<uint64_t>();
-    }
-    auto sha = f.find("sha256");
-    if (sha == f.end() || !sha->is_string()) return where.Error(line, "sha256", "is missing or not a string");
-    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(sha->get<std::string>(), where, line, "sha256"));
-    QOIMA_ASSIGN_OR_RETURN(std::string mod, JsonString(f, "modified", false, 64, where, line, "modified"));
-    if (!mod.empty()) {
-      auto d = ParseManifestDate(mod);
-      if (!d)
-        return where.Error(line, "modified", "is not a date ('" + mod + "'; use 2025-03-12 or 2025-03-12T08:15:00Z)");
-      QOIMA_RETURN_IF_ERROR(CheckDate(*d, options, where, line, "modified"));
-      e.modified = *d;
-    }
-    QOIMA_ASSIGN_OR_RETURN(e.category, JsonString(f, "category", true, 64, where, line, "category"));
-    QOIMA_RETURN_IF_ERROR(CheckCategory(e.category, where, line));
-    QOIMA_ASSIGN_OR_RETURN(std::string table, JsonString(f, "table", false, 32, where, line, "table"));
-    if (table == "library")
-      e.table = ActTable::kLibrary;
-    else if (!table.empty() && table != "application")
-      return where.Error(line, "table", "must be \"application\" or \"library\", got \"" + table + "\"");
-    QOIMA_ASSIGN_OR_RETURN(e.language, JsonString(f, "language", false, kMaxTextFieldBytes, where, line, "language"));
-    QOIMA_ASSIGN_OR_RETURN(e.language_version, JsonString(f, "language_version", false, kMaxTextFieldBytes, where, line,
-                                                          "language_version"));
-    QOIMA_ASSIGN_OR_RETURN(e.framework,
-                           JsonString(f, "framework", false, kMaxTextFieldBytes, where, line, "framework"));
-    QOIMA_ASSIGN_OR_RETURN(e.framework_version, JsonString(f, "framework_version", false, kMaxTextFieldBytes, where,
-                                                           line, "framework_version"));
-    m.entries.push_back(std::move(e));
+      return where.Error(e.line, "disc", "disc '" + e.disc + "' is not declared in \"discs\"");
+  if (!stream.error().ok()) {
+    const auto& disc = stream.error_disc();
+    if (disc && !declared_discs.empty() && !declared_discs.count(*disc))
+      return where.Error(stream.error_line(), "disc", "disc '" + *disc + "' is not declared in \"discs\"");
+    return stream.error();
   }
   if (m.discs.empty())
     for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});

@@ -63,7 +63,7 @@ const char* kUsage =
     "  scan DEVICE [--manifest FILE]\n"
     "  intake --application CODE --manifest FILE --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
-    "         [--format F] [--strip-prefix P] [--act-out FILE]\n"
+    "         [--format F] [--strip-prefix P] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
     "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
     "  verify-store | audit verify | audit list [--from N] [--count M]\n"
     "  backup DIR | restore BACKUP_DIR\n"
@@ -213,7 +213,10 @@ void PrintOutcomeText(const IntakeOutcome& o) {
   for (const auto& b : o.assessment.blockers) std::printf("blocker: %s\n", b.c_str());
   if (o.deposit_id) std::printf("deposit %lld\n", static_cast<long long>(*o.deposit_id));
   if (!o.hold_until.empty()) std::printf("held until %s\n", o.hold_until.c_str());
-  if (o.state == "accepted") std::printf("\n%s", RenderActText(o.act).c_str());
+  if (o.state == "accepted") {
+    std::printf("\n");
+    WriteActText(o.act, [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
+  }
 }
 
 Result<std::vector<RefusalReason>> ParseReasons(const std::string& s) {
@@ -573,6 +576,14 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
         return Usage("--medium: unknown part '" + parts[i] + "' (use DEV,disc=MARKING,copy=LABEL)");
     }
     req.media.push_back(spec);
+  }
+  if (auto op = a.Get("operator")) {
+    // NAME/ORG: who accepts and for which organization (the act's accepting side).
+    size_t slash = op->find('/');
+    req.accepting.full_name = op->substr(0, slash);
+    if (slash != std::string::npos) req.accepting.organization = op->substr(slash + 1);
+    if (req.accepting.full_name.empty() || (slash != std::string::npos && req.accepting.organization.empty()))
+      return Usage("--operator must be NAME/ORGANIZATION (or NAME)");
   }
   if (auto r = a.Get("in-register")) {
     if (*r != "yes" && *r != "no") return Usage("--in-register must be yes or no");

@@ -71,6 +71,12 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::BindLargeText(int index, std::string_view text) {
+  int rc = sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
 Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
   static const uint8_t kEmpty = 0;
   const void* data = bytes.empty() ? &kEmpty : bytes.data();  // null data would bind NULL
@@ -183,10 +189,12 @@ Result<Database> Database::Open(const std::string& path, std::span<const uint8_t
     if (!mode.ok()) return mode.status().WithContext("open " + path);
     if (*mode != "wal") return Status::Unsupported("open " + path + ": journal_mode is " + *mode + ", not wal");
   }
-  // A 64 MiB page cache keeps a 100k-file commit from spilling half-built
-  // index pages (random SHA-256 keys) to the WAL more than once.
+  // An 8 MiB page cache: a 100k-file commit spills half-built index pages
+  // (random SHA-256 keys) to the WAL a few times, which costs less than the
+  // cache would cost against the appliance's 128 MiB peak-RSS budget (a big
+  // commit fills the whole cache with dirty pages).
   QOIMA_RETURN_IF_ERROR(db.Exec(
-      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA cache_size = -65536;"));
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA cache_size = -8192;"));
   Result<int64_t> fk = db.QueryInt("PRAGMA foreign_keys;");
   if (!fk.ok() || *fk != 1) return Status::Unsupported("open " + path + ": foreign keys could not be enabled");
   return db;

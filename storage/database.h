@@ -53,6 +53,10 @@ class Statement {
   Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
   Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
   Statement& BindBlob(int index, std::span<const uint8_t> bytes);
+  /// Binds `text` without SQLite's copy (a multi-megabyte act manifest).
+  /// REQUIRES: `text` stays alive and unchanged until the statement is reset,
+  /// rebound or destroyed.
+  Statement& BindLargeText(int index, std::string_view text);
   Statement& BindNull(int index);
   /// Binds `value` or NULL.
   Statement& BindOptional(int index, const std::optional<int64_t>& value);

@@ -62,6 +62,19 @@ class PosixSequentialFile : public SequentialFile {
   std::string path_;
 };
 
+class PosixFilesystemSync : public FilesystemSync {
+ public:
+  PosixFilesystemSync(UniqueFd fd, std::string dir) : fd_(std::move(fd)), dir_(std::move(dir)) {}
+  Status Sync() override {
+    if (::syncfs(fd_.get()) != 0) return Status::FromErrno(errno, "syncfs of the filesystem holding " + dir_);
+    return Status::Ok();
+  }
+
+ private:
+  UniqueFd fd_;
+  std::string dir_;
+};
+
 class PosixEnv : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
@@ -83,6 +96,11 @@ class PosixEnv : public Env {
     if (!fd) return Status::FromErrno(errno, "open directory " + dir);
     if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync directory " + dir);
     return Status::Ok();
+  }
+  Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Status::FromErrno(errno, "open directory " + dir);
+    return std::unique_ptr<FilesystemSync>(new PosixFilesystemSync(std::move(fd), dir));
   }
   Status RemoveFile(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return Status::FromErrno(errno, "remove " + path);

@@ -38,6 +38,19 @@ class SequentialFile {
   virtual Result<size_t> Read(std::span<uint8_t> out) = 0;
 };
 
+/// Makes every write to one filesystem durable at once (syncfs(2)): the
+/// barrier for a batch of files written without an fsync each. Open it
+/// BEFORE the batch is written: Sync() then also reports writeback errors
+/// that hit that filesystem since the handle was opened (the kernel tracks
+/// them per superblock since Linux 5.8), so an error in background
+/// writeback of a batch file is not lost.
+class FilesystemSync {
+ public:
+  virtual ~FilesystemSync() = default;
+  /// syncfs(2): file data, inodes and directory entries of the filesystem.
+  virtual Status Sync() = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -51,6 +64,8 @@ class Env {
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   /// fsync of a directory, so a rename or unlink in it is durable.
   virtual Status SyncDir(const std::string& dir) = 0;
+  /// A barrier on the filesystem that holds directory `dir`.
+  virtual Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
   /// rmdir(2) of an empty directory.
   virtual Status RemoveDir(const std::string& path) = 0;
@@ -74,6 +89,9 @@ class EnvWrapper : public Env {
   }
   Status Rename(const std::string& from, const std::string& to) override { return target_.Rename(from, to); }
   Status SyncDir(const std::string& dir) override { return target_.SyncDir(dir); }
+  Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
+    return target_.NewFilesystemSync(dir);
+  }
   Status RemoveFile(const std::string& path) override { return target_.RemoveFile(path); }
   Status RemoveDir(const std::string& path) override { return target_.RemoveDir(path); }
   Status CreateDir(const std::string& path) override { return target_.CreateDir(path); }

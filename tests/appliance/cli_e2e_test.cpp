@@ -108,8 +108,9 @@ TEST_CASE("accept: act create, FAT32 stick on a loop device, intake --accept, ve
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree);
   testing::LoopDevice dev(w.Image(tree, testing::FsType::kFat32));
-  json r = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--accept",
-                   "--act-out", w.dir.Sub("act.txt")});
+  json r =
+      w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path(), "--accept", "--act-out",
+              w.dir.Sub("act.txt"), "--operator", "Серікова Айгүл/«Ұлттық ақпараттық технологиялар» АҚ"});
   INFO(r.dump(2));
   CHECK(r["state"] == "accepted");
   CHECK(r["acceptable"] == true);
@@ -120,6 +121,9 @@ TEST_CASE("accept: act create, FAT32 stick on a loop device, intake --accept, ve
   std::string text = testing::ReadFile(w.dir.Sub("act.txt"));
   CHECK(text.find(r["manifest_sha256"].get<std::string>()) != std::string::npos);
   CHECK(text.find(r["act"]["deposit_root"].get<std::string>()) != std::string::npos);
+  // --operator fills the accepting side that was blank before.
+  CHECK(text.find("Серікова Айгүл") != std::string::npos);
+  CHECK(text.find("«Ұлттық ақпараттық технологиялар» АҚ") != std::string::npos);
   CHECK(w.Deposits() == 1);
   json audit = w.Json({"audit", "verify"}, "auditor1", "auditor1-password-1");
   CHECK(audit["ok"] == true);

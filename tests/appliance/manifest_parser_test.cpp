@@ -154,6 +154,63 @@ TEST_CASE("JSON errors name file, line and field") {
   }
 }
 
+TEST_CASE("JSON files are streamed out of the parser with the same checks and order of errors") {
+  SECTION("an element that is not an object") {
+    Status s = ParseErr(Json(File("a.c") + ",\n    5"));
+    CHECK(Has(s, "field files[1]: must be an object"));
+  }
+  SECTION("an array element") { CHECK(Has(ParseErr(Json(File("a.c") + ",\n    [1]")), "files[1]: must be an object")); }
+  SECTION("\"files\" as an object is not read as a list of files") {
+    std::string t =
+        "{\"format\": \"qoima-act-manifest\", \"version\": 1, \"application\": \"IS-0042\", "
+        "\"software\": {\"name\": \"x\"}, \"files\": {\"a\": " +
+        File("a.c") + "}}";
+    CHECK(Has(ParseErr(t), "field files: is missing or not an array"));
+  }
+  SECTION("\"discs\" after \"files\" still declares the discs") {
+    std::string t =
+        "{\"format\": \"qoima-act-manifest\", \"version\": 1, \"application\": \"IS-0042\", "
+        "\"software\": {\"name\": \"x\"}, \"files\": [" +
+        File("a.c", "1", ", \"disc\": \"D1\"") + "], \"discs\": [{\"marking\": \"D1\"}]}";
+    auto m = ParseManifest(t, "act.json", Opts());
+    INFO(m.status().ToString());
+    REQUIRE(m.ok());
+    CHECK(m->entries.size() == 1);
+    std::string bad = t;
+    const std::string declared = "\"marking\": \"D1\"";
+    bad.replace(bad.find(declared), declared.size(), "\"marking\": \"D9\"");
+    CHECK(Has(ParseErr(bad), "field disc: disc 'D1' is not declared"));
+  }
+  SECTION("an undeclared disc is named before a later field of the same file") {
+    std::string t = Json(File("../a.c", "1", ", \"disc\": \"D2\""), "  \"discs\": [{\"marking\": \"D1\"}],\n");
+    CHECK(Has(ParseErr(t), "act.json:8: field disc: disc 'D2' is not declared"));
+  }
+  SECTION("the first bad file is the one named") {
+    Status s = ParseErr(Json(File("a.c") + ",\n" + File("b.c", "-1") + ",\n" + File("/c.c")));
+    CHECK(Has(s, "act.json:8: field size: is negative"));
+  }
+  SECTION("malformed JSON after a bad file is reported as malformed") {
+    Status s = ParseErr(Json(File("a.c", "-1")) + "}");
+    CHECK(Has(s, "malformed JSON"));
+  }
+}
+
+TEST_CASE("compact ManifestToJson (what the database keeps) parses back to the same act") {
+  std::string text = Json(File("src/қойма/негізгі.cpp", "1234", ", \"modified\": \"2025-03-12T08:15:00Z\"") + ",\n" +
+                          File("lib/x.jar", "5", ", \"table\": \"library\", \"language\": \"Java\""));
+  auto m = ParseManifest(text, "act.json", Opts());
+  REQUIRE(m.ok());
+  std::string compact = ManifestToJson(*m, /*pretty=*/false);
+  CHECK(compact.find('\n') == std::string::npos);
+  CHECK(compact.size() < ManifestToJson(*m).size());
+  auto back = ParseManifest(compact, "db.json", Opts());
+  INFO(back.status().ToString());
+  REQUIRE(back.ok());
+  CHECK(ManifestToJson(*back) == ManifestToJson(*m));
+  REQUIRE(back->entries.size() == 2);
+  CHECK(back->entries[1].language == "Java");
+}
+
 TEST_CASE("encoding problems are refused with the line") {
   SECTION("UTF-8 BOM") {
     Status s = ParseErr("\xEF\xBB\xBF" + Json(File("a.c")));

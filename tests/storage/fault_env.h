@@ -13,7 +13,7 @@ namespace qoima::testing {
 
 class FaultEnv : public storage::EnvWrapper {
  public:
-  enum class Op { kNone, kAppend, kSync, kClose, kRename, kSyncDir, kCreate };
+  enum class Op { kNone, kAppend, kSync, kClose, kRename, kSyncDir, kCreate, kSyncFs };
 
   explicit FaultEnv(storage::Env& target) : EnvWrapper(target) {}
 
@@ -49,8 +49,26 @@ class FaultEnv : public storage::EnvWrapper {
     QOIMA_RETURN_IF_ERROR(Hit(Op::kSyncDir, "fsync " + dir));
     return target().SyncDir(dir);
   }
+  Result<std::unique_ptr<storage::FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
+    QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<storage::FilesystemSync> s, target().NewFilesystemSync(dir));
+    return std::unique_ptr<storage::FilesystemSync>(new Barrier(*this, std::move(s), dir));
+  }
 
  private:
+  class Barrier : public storage::FilesystemSync {
+   public:
+    Barrier(FaultEnv& env, std::unique_ptr<storage::FilesystemSync> s, std::string dir)
+        : env_(env), s_(std::move(s)), dir_(std::move(dir)) {}
+    Status Sync() override {
+      QOIMA_RETURN_IF_ERROR(env_.Hit(Op::kSyncFs, "syncfs " + dir_));
+      return s_->Sync();
+    }
+
+   private:
+    FaultEnv& env_;
+    std::unique_ptr<storage::FilesystemSync> s_;
+    std::string dir_;
+  };
   class File : public storage::WritableFile {
    public:
     File(FaultEnv& env, std::unique_ptr<storage::WritableFile> f, std::string path)

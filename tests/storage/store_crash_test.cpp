@@ -61,8 +61,27 @@ class CrashEnv : public EnvWrapper {
     Tick();
     return target().RemoveFile(path);
   }
+  Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
+    QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<FilesystemSync> s, target().NewFilesystemSync(dir));
+    return std::unique_ptr<FilesystemSync>(new Barrier(*this, std::move(s)));
+  }
 
  private:
+  // The deposit's durability barrier: a crash just before or after it.
+  class Barrier : public FilesystemSync {
+   public:
+    Barrier(CrashEnv& env, std::unique_ptr<FilesystemSync> s) : env_(env), s_(std::move(s)) {}
+    Status Sync() override {
+      env_.Tick();
+      Status st = s_->Sync();
+      env_.Tick();
+      return st;
+    }
+
+   private:
+    CrashEnv& env_;
+    std::unique_ptr<FilesystemSync> s_;
+  };
   class File : public WritableFile {
    public:
     File(CrashEnv& env, std::unique_ptr<WritableFile> f) : env_(env), f_(std::move(f)) {}
