@@ -11,6 +11,7 @@
 #include "appliance/hold_window.h"
 #include "appliance/item_category.h"
 #include "appliance/lifecycle/calendar_store.h"
+#include "appliance/lifecycle/register_store.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -164,6 +165,34 @@ Result<AppInfo> LoadAppInfo(Database& db, std::string_view code) {
   return i;
 }
 
+// The register track's check (001 cl.16 reason 1) against the newest imported
+// trusted-register snapshot (004), by product name. nullopt when no snapshot
+// was imported: the clerk's own answer (--in-register) is then required.
+struct SnapshotCheck {
+  bool in_register = false;
+  json evidence;
+};
+
+Result<std::optional<SnapshotCheck>> CheckRegisterSnapshot(Database& db, const std::string& product, int64_t now_unix) {
+  lifecycle::RegisterImportInfo imported;
+  QOIMA_ASSIGN_OR_RETURN(std::optional<lifecycle::RegisterSnapshot> snapshot,
+                         lifecycle::LoadLatestRegisterSnapshot(db, &imported));
+  if (!snapshot) return std::optional<SnapshotCheck>();
+  auto today = lifecycle::CivilDate::FromDayNumber(static_cast<int>(DaysFromCivil(LocalDateOf(now_unix))));
+  lifecycle::RegisterLookup r =
+      lifecycle::LookUpProduct(*snapshot, product, lifecycle::RegisterTrack::kRegister, today);
+  SnapshotCheck c;
+  c.in_register = !r.blocks_acceptance;
+  c.evidence = {{"query", product},
+                {"snapshot_as_of", imported.as_of.ToString()},
+                {"snapshot_source", imported.source},
+                {"snapshot_age_days", r.snapshot_age_days},
+                {"stale", r.stale},
+                {"matches", r.matches.size()},
+                {"advice", r.advice}};
+  return std::optional<SnapshotCheck>(std::move(c));
+}
+
 Result<int64_t> InsertDecision(Database& db, int64_t app_id, std::optional<int64_t> deposit_id, bool accept,
                                const std::vector<RefusalReason>& reasons, const std::string& reason_text,
                                const std::string& evidence, const Actor& actor, const std::string& now) {
@@ -315,6 +344,15 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   IntakeFacts facts;
   facts.track = info->track;
   facts.in_register = req.in_register;
+  std::optional<json> register_lookup;
+  if (info->track == Track::kRegister && !req.in_register) {
+    QOIMA_ASSIGN_OR_RETURN(std::optional<SnapshotCheck> check,
+                           CheckRegisterSnapshot(store_->db(), info->software_name, clock_->NowUnix()));
+    if (check) {
+      facts.in_register = check->in_register;
+      register_lookup = std::move(check->evidence);
+    }
+  }
   facts.nda_signed_by_both = info->nda;
   facts.act_discs = discs;
   facts.media = std::move(out.media);  // no copy of every diff item: RSS stays bounded
@@ -330,7 +368,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                      {"nda_signed_by_both", info->nda},
                      {"media", std::move(media_json)},
                      {"assessment", AssessmentJson(out.assessment)}};
-    if (req.in_register) evidence["in_register"] = *req.in_register;
+    if (facts.in_register) evidence["in_register"] = *facts.in_register;
+    if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
   }
   std::string manifest_json = ManifestToJson(*manifest, /*pretty=*/false);

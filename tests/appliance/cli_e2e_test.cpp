@@ -227,6 +227,47 @@ TEST_CASE("register track: not in the register is refused - the NDA must be sign
   CHECK(w.Deposits() == 1);
 }
 
+TEST_CASE("register track: without --in-register the imported register snapshot decides - its lookup is evidence") {
+  World w;
+  w.AddApplication("REG-8", "register", "17/2026");
+  w.Must({"application", "nda", "REG-8", "--owner-rep", "Ахметов А.", "--owner-authority", "Жарғы", "--operator-rep",
+          "Сейітова Ә.", "--signed", "2026-01-06"});
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree, "REG-8");
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kIso9660));
+  std::vector<std::string> base = {"intake", "--application", "REG-8", "--manifest", act, "--medium", dev.path()};
+  auto snapshot = [&](const std::string& product, const std::string& status) {
+    std::string path = w.dir.Sub("register-" + status + ".txt");
+    testing::WriteFile(path,
+                       "qoima-register | 1\nsnapshot | 2026-11-01 | register publication of 2026-11-01\n"
+                       "entry | ТБҚ-0001 | «Ақпарат» АҚ | 123456789012 | " +
+                           product + " | 58.29.11 | goods | 1.2 | - | 17 | 2025-03-14 | " + status +
+                           " | - | Астана\nend | 1\n");
+    w.Must({"register", "import", path});
+  };
+
+  // The product was excluded from the register: the check blocks acceptance.
+  snapshot("Е-Қойма", "excluded");
+  auto args = base;
+  args.push_back("--accept");
+  auto refused = w.Run(args);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 6);
+  CHECK(refused.err.find("register") != std::string::npos);
+  json verified = w.Json(base);
+  INFO(verified.dump(2));
+  bool not_in_register = false;
+  for (const auto& g : verified["grounds"]) not_in_register = not_in_register || g["reason"] == "not_in_register";
+  CHECK(not_in_register);
+
+  // A newer snapshot lists it: accepted, and the lookup is kept as evidence.
+  snapshot("Е-Қойма", "included");
+  json ok = w.Json(args);
+  INFO(ok.dump(2));
+  CHECK(ok["state"] == "accepted");
+  CHECK(w.Deposits() == 1);
+}
+
 TEST_CASE("hold for re-try: a corrected act accepts the held content - a refusal destroys it") {
   World w;
   std::string tree = w.MakeTree("tree");
