@@ -1,30 +1,18 @@
 // Appliance: key recovery onto a new TPM under dual control, and the recovery
 // state officers see. See appliance.h (Recover) and docs/crypto.md.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <filesystem>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
 #include "crypto/recovery.h"
+#include "storage/env.h"
 
 namespace qoima::appliance {
 namespace {
 
 constexpr char kRecoverAction[] = "keys.recover";
 constexpr char kRecoverObject[] = "keyring";
-
-Status FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open directory " + dir);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::FromErrno(err, "fsync directory " + dir);
-  return Status::Ok();
-}
 
 // Copies keyring/ (sealed blobs, public data, certificates: no plaintext key
 // material) to a fresh staging directory for crypto::Recover to rewrite.
@@ -136,7 +124,7 @@ Result<RecoverOutcome> Appliance::Recover(const ApplianceOptions& options, const
     (void)std::rename(out.replaced_keyring_dir.c_str(), keyring_dir.c_str());
     return s;
   }
-  QOIMA_RETURN_IF_ERROR(FsyncDir(options.state_dir));
+  QOIMA_RETURN_IF_ERROR(storage::Env::Default().SyncDir(options.state_dir));
   return out;
 }
 

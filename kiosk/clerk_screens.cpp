@@ -155,11 +155,7 @@ class ApplicationFormScreen : public Screen {
       Save();
       return;
     }
-    if (IsEnter(key)) {
-      form_.HandleKey(Key{false, L'\t'});
-      return;
-    }
-    form_.HandleKey(key);
+    form_.HandleKeyEnterAdvances(key);
   }
 
  private:
@@ -295,11 +291,7 @@ class InsertMediaScreen : public Screen {
       app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1), in_register));
       return;
     }
-    if (IsEnter(key)) {
-      form_.HandleKey(Key{false, L'\t'});
-      return;
-    }
-    form_.HandleKey(key);
+    form_.HandleKeyEnterAdvances(key);
   }
 
   // The list is the backend's cached view, refreshed by the App when udev
@@ -654,11 +646,7 @@ class NdaScreen : public Screen {
       Submit();
       return;
     }
-    if (IsEnter(key)) {
-      form_.HandleKey(Key{false, L'\t'});
-      return;
-    }
-    form_.HandleKey(key);
+    form_.HandleKeyEnterAdvances(key);
   }
 
  private:

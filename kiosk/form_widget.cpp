@@ -54,6 +54,8 @@ bool FormWidget::HandleKey(const Key& key) {
   return false;
 }
 
+void FormWidget::HandleKeyEnterAdvances(const Key& key) { HandleKey(IsEnter(key) ? Key{false, L'\t'} : key); }
+
 void FormWidget::Draw(WINDOW* win, int top, int left, int width, int label_width) const {
   int field_width = width - label_width - 3;
   if (field_width < 4) return;

@@ -32,6 +32,9 @@ class FormWidget {
 
   /// Editing and focus keys; returns true when used (Enter is left to the screen).
   bool HandleKey(const Key& key);
+  /// HandleKey, with Enter moving to the next field: for screens that submit
+  /// on a function key.
+  void HandleKeyEnterAdvances(const Key& key);
   /// Draws one field per line from `top`; labels in a column `label_width` wide.
   void Draw(WINDOW* win, int top, int left, int width, int label_width) const;
 

@@ -135,11 +135,7 @@ class ApproveScreen : public Screen {
       Decide(false);
       return;
     }
-    if (IsEnter(key)) {
-      form_.HandleKey(Key{false, L'\t'});
-      return;
-    }
-    form_.HandleKey(key);
+    form_.HandleKeyEnterAdvances(key);
   }
 
  private:

@@ -141,11 +141,7 @@ class NewUserScreen : public Screen {
       Submit();
       return;
     }
-    if (IsEnter(key)) {
-      form_.HandleKey(Key{false, L'\t'});
-      return;
-    }
-    form_.HandleKey(key);
+    form_.HandleKeyEnterAdvances(key);
   }
 
  private:
@@ -213,11 +209,7 @@ class ResetPasswordScreen : public Screen {
       app_.ShowInfo(Format(Tr("The password of %s is changed."), login.c_str()));
       return;
     }
-    if (IsEnter(key)) {
-      form_.HandleKey(Key{false, L'\t'});
-      return;
-    }
-    form_.HandleKey(key);
+    form_.HandleKeyEnterAdvances(key);
   }
 
  private:

@@ -29,9 +29,9 @@ constexpr const char* kNoPrinterMessage =
 constexpr const char* kPrintFailedMessage = "printing failed (басып шығару сәтсіз аяқталды / печать не удалась)";
 
 // A corrupt answer of act verify is a check that found differences.
-int Report(const PrintCliContext& ctx, const Status& s) {
-  return ReportError(ctx.json, s, s.code() == Code::kCorrupt ? kExitCheckFailed : ExitFor(s));
-}
+int PrintExitFor(const Status& s) { return s.code() == Code::kCorrupt ? kExitCheckFailed : ExitFor(s); }
+
+int Report(const PrintCliContext& ctx, const Status& s) { return ReportError(ctx.json, s, PrintExitFor(s)); }
 
 int Usage(const std::string& why) {
   std::fprintf(stderr, "qoima: %s\n%s", why.c_str(), PrintCommandsUsage());
@@ -258,7 +258,7 @@ int ActVerifyCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
   if (!r.ok()) {
     if (ctx.json) return Report(ctx, r.status());
     std::fprintf(stderr, "qoima: act verify: DOES NOT MATCH: %s\n", r.status().message().c_str());
-    return r.status().code() == Code::kCorrupt ? kExitCheckFailed : ExitFor(r.status());
+    return PrintExitFor(r.status());
   }
   if (ctx.json) {
     std::printf("%s\n", json({{"ok", true},
