@@ -56,7 +56,7 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
   // Everything that spawns helpers (swtpm, image tools, losetup) happens
   // before the testbed exists: only the kiosk sees the mocked /sys.
   ProvisionedState p;
-  DepositMedia m(48u << 20);  // a 48 MiB file: the read lasts long enough to watch
+  DepositMedia m(192u << 20);  // a 192 MiB file: the read lasts long enough to watch on a quiet machine
   std::string manifest = m.Manifest(false);
   UsbTestbed bed;
   REQUIRE(umockdev_in_mock_environment());
