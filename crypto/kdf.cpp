@@ -18,11 +18,18 @@ struct KdfCtxDeleter {
 };
 }  // namespace
 
-SecretBytes HkdfSha256(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::span<const uint8_t> info,
-                       size_t length) {
-  std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+namespace {
+/// OpenSSL 3's provider lookup costs more than a short derivation: fetch once.
+EVP_KDF* Hkdf() {
+  static const std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   if (!kdf) throw std::runtime_error("OpenSSL has no HKDF");
-  std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
+  return kdf.get();
+}
+}  // namespace
+
+void HkdfSha256Into(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::span<const uint8_t> info,
+                    std::span<uint8_t> out) {
+  std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(Hkdf()));
   if (!ctx) throw std::bad_alloc();
   char digest[] = "SHA256";
   // OpenSSL takes non-const pointers in OSSL_PARAM but does not write through them.
@@ -32,8 +39,13 @@ SecretBytes HkdfSha256(std::span<const uint8_t> ikm, std::span<const uint8_t> sa
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.data()), salt.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(info.data()), info.size()),
       OSSL_PARAM_construct_end()};
-  SecretBytes out(length);
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) throw std::runtime_error("HKDF failed");
+}
+
+SecretBytes HkdfSha256(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::span<const uint8_t> info,
+                       size_t length) {
+  SecretBytes out(length);
+  HkdfSha256Into(ikm, salt, info, {out.data(), out.size()});
   return out;
 }
 

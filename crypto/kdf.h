@@ -1,7 +1,8 @@
 // HKDF-SHA256 and HMAC-SHA256 over OpenSSL 3 EVP_KDF / EVP_MAC: the key
 // derivations of the keyring and the AEAD subkeys. Internal to crypto/.
 //
-// Thread-safety: free functions; no shared state.
+// Thread-safety: free functions; the one shared state is OpenSSL's HKDF
+// implementation, fetched once (EVP_KDF objects are safe to share).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,10 @@ namespace qoima::crypto {
 /// Throws std::runtime_error if OpenSSL fails (not an expected failure).
 SecretBytes HkdfSha256(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::span<const uint8_t> info,
                        size_t length);
+/// The same into `out` (out.size() bytes): for a short-lived subkey the
+/// caller cleanses at once, without a locked allocation per call.
+void HkdfSha256Into(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::span<const uint8_t> info,
+                    std::span<uint8_t> out);
 inline std::span<const uint8_t> AsBytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }

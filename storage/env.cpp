@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/unique_fd.h"
@@ -34,6 +35,11 @@ class PosixWritableFile : public WritableFile {
     if (::fsync(fd_.get()) != 0) return Status::FromErrno(errno, "fsync " + path_);
     return Status::Ok();
   }
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return Status::FromErrno(errno, "truncate " + path_);
+    if (::lseek(fd_.get(), static_cast<off_t>(size), SEEK_SET) < 0) return Status::FromErrno(errno, "seek " + path_);
+    return Status::Ok();
+  }
   Status Close() override {
     if (!fd_.valid()) return Status::Ok();
     int fd = fd_.release();
@@ -55,6 +61,10 @@ class PosixSequentialFile : public SequentialFile {
       if (n >= 0) return static_cast<size_t>(n);
       if (errno != EINTR) return Status::FromErrno(errno, "read " + path_);
     }
+  }
+  Status Skip(uint64_t n) override {
+    if (::lseek(fd_.get(), static_cast<off_t>(n), SEEK_CUR) < 0) return Status::FromErrno(errno, "seek " + path_);
+    return Status::Ok();
   }
 
  private:
@@ -145,6 +155,17 @@ class PosixEnv : public Env {
 };
 
 }  // namespace
+
+Status SequentialFile::Skip(uint64_t n) {
+  std::vector<uint8_t> buf(64 * 1024);
+  while (n > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(n, buf.size()));
+    QOIMA_ASSIGN_OR_RETURN(size_t got, Read(std::span<uint8_t>(buf.data(), want)));
+    if (got == 0) return Status::Corrupt("skip: the file ends " + std::to_string(n) + " bytes early");
+    n -= got;
+  }
+  return Status::Ok();
+}
 
 Env& Env::Default() {
   static PosixEnv env;

@@ -29,6 +29,12 @@ class WritableFile {
   virtual Status Sync() = 0;
   /// close(2); reports a deferred write error.
   virtual Status Close() = 0;
+  /// ftruncate(2) to `size` bytes; the next Append() writes at `size`. Used
+  /// to drop the tail of a pack file (a partially written object).
+  virtual Status Truncate(uint64_t size) {
+    (void)size;
+    return Status::Unsupported("truncate is not supported by this file");
+  }
 };
 
 class SequentialFile {
@@ -36,6 +42,9 @@ class SequentialFile {
   virtual ~SequentialFile() = default;
   /// Reads up to out.size() bytes; 0 at end of file.
   virtual Result<size_t> Read(std::span<uint8_t> out) = 0;
+  /// Moves `n` bytes forward (to an object inside a pack file). The default
+  /// reads and drops them; PosixSequentialFile seeks.
+  virtual Status Skip(uint64_t n);
 };
 
 /// Makes every write to one filesystem durable at once (syncfs(2)): the

@@ -534,12 +534,24 @@ ALTER TABLE approvals ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (wit
 CREATE INDEX approvals_state ON approvals(state);
 )sql";
 
+// Migration 6. Pack files: a deposit's objects are appended to a few large
+// files (objects/<fanout>/<pack name>) instead of one file each; an object is
+// then (pack, pack_offset, sealed_size). Rows with pack NULL are objects in a
+// file of their own (deposits written before this migration).
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE objects ADD COLUMN pack TEXT;
+ALTER TABLE objects ADD COLUMN pack_offset INTEGER CHECK (pack_offset IS NULL OR pack_offset >= 0);
+CREATE INDEX objects_pack ON objects(pack);
+DROP INDEX files_sha256;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
     {3, "intake: unique portal code, append-only journal, Annex 1 forms, NDAs, intake sessions, approval votes", kV3},
     {4, "lifecycle: security tests, issue/return/destroy cases, notice fields, calendar imports, register fields", kV4},
     {5, "approvals: reason, expiry, closing (who, when, note, withdrawn), approvers required", kV5},
+    {6, "objects in pack files: objects.pack, objects.pack_offset", kV6},
 };
 
 }  // namespace

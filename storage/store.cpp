@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <unordered_set>
@@ -19,9 +20,13 @@ constexpr const char* kCategories[] = {
     "executables", "database_structure", "licensed_settings",   "additional_software", "technical_documentation"};
 
 constexpr size_t kReadBufferSize = 256 * 1024;
-/// Sealed bytes are gathered up to this size before a write(2): a small file
-/// (header + one sealed chunk) then costs one write instead of two.
-constexpr size_t kWriteBufferSize = 64 * 1024;
+/// Sealed bytes of a deposit's objects are gathered up to this size before a
+/// write(2) to the pack: a thousand small files cost one write.
+constexpr size_t kPackBufferSize = 1024 * 1024;
+/// A deposit starts a new pack file once the current one holds this much (an
+/// object is never split, so one large object may make a pack bigger). Packs
+/// stay well below the 4 GiB file limit of a FAT32 backup disk.
+constexpr uint64_t kPackTargetSize = 1024ull * 1024 * 1024;
 
 std::string DepositObject(int64_t id) { return "deposit:" + std::to_string(id); }
 
@@ -66,12 +71,23 @@ struct PendingFile {
   uint64_t size = 0;
   uint64_t sealed_size = 0;
   crypto::Sha256Digest sha256{};
-  crypto::Sha256Digest object_name{};  // the 64-hex-digit name, as bytes
-  uint8_t category = 0;                // index into kCategories
+  uint64_t pack_offset = 0;  // where the sealed object starts in its pack
+  uint32_t pack = 0;         // index into PendingDeposit::Impl::packs
+  uint32_t object_no = 0;    // the object's number in the deposit (its name)
+  uint8_t category = 0;      // index into kCategories
 
   std::string_view shown() const { return display_path.empty() ? std::string_view(path) : display_path; }
-  std::string ObjectName() const { return crypto::Hex(object_name); }
 };
+
+/// A packed object's name, its AEAD associated data and objects.name:
+/// "<pack>.<number in the deposit, 8 digits>". Unique in the store (pack
+/// names are), and in insertion order within a pack, so the unique index on
+/// objects.name grows at its end instead of at a random page per row.
+std::string PackedObjectName(const std::string& pack, uint32_t object_no) {
+  char digits[16];
+  std::snprintf(digits, sizeof digits, ".%08u", object_no);
+  return pack + digits;
+}
 
 namespace {
 
@@ -128,16 +144,82 @@ struct PendingDeposit::Impl {
   uint64_t total_bytes = 0;
   bool writer_open = false;
   bool done = false;  // committed or abandoned
+
+  // The pack files the objects are appended to, one open at a time. A pack
+  // a crash leaves behind is an orphan (no row names it) that Open() removes.
+  std::vector<std::string> packs;      // names (64 hex), in order of creation
+  std::unique_ptr<WritableFile> pack;  // the last of `packs`, open for append
+  uint64_t pack_written = 0;           // bytes of it in the file
+  std::vector<uint8_t> pack_buffer;    // bytes of it not yet written
+  /// A failed pack write leaves the pack in an unknown state: the deposit
+  /// can then neither take more files nor commit.
+  Status pack_error;
+
+  uint64_t pack_size() const { return pack_written + pack_buffer.size(); }
+
+  /// The pack the next object goes to: the current one, or a new one when
+  /// there is none or it is full.
+  Status PreparePack() {
+    QOIMA_RETURN_IF_ERROR(pack_error);
+    if (pack && pack_size() < kPackTargetSize) return Status::Ok();
+    QOIMA_RETURN_IF_ERROR(ClosePack());
+    std::string name = store->keys_->ObjectName("qoima-pack-v1:" + token + ":" + std::to_string(packs.size()));
+    QOIMA_RETURN_IF_ERROR(store->EnsureFanoutDir(name));
+    Result<std::unique_ptr<WritableFile>> f = store->env_->NewWritableFile(store->ObjectPath(name));
+    if (!f.ok()) return pack_error = f.status();
+    packs.push_back(std::move(name));
+    pack = std::move(*f);
+    pack_written = 0;
+    return Status::Ok();
+  }
+  Status AppendToPack(std::span<const uint8_t> bytes) {
+    QOIMA_RETURN_IF_ERROR(pack_error);
+    if (pack_buffer.empty() && bytes.size() >= kPackBufferSize) {
+      Status s = pack->Append(bytes);
+      if (!s.ok()) return pack_error = s;
+      pack_written += bytes.size();
+      return Status::Ok();
+    }
+    pack_buffer.insert(pack_buffer.end(), bytes.begin(), bytes.end());
+    return pack_buffer.size() >= kPackBufferSize ? FlushPack() : Status::Ok();
+  }
+  Status FlushPack() {
+    QOIMA_RETURN_IF_ERROR(pack_error);
+    if (pack_buffer.empty()) return Status::Ok();
+    Status s = pack->Append(pack_buffer);
+    if (!s.ok()) return pack_error = s;
+    pack_written += pack_buffer.size();
+    pack_buffer.clear();
+    return Status::Ok();
+  }
+  Status ClosePack() {
+    if (!pack) return Status::Ok();
+    QOIMA_RETURN_IF_ERROR(FlushPack());
+    Status s = pack->Close();
+    pack.reset();
+    if (!s.ok()) pack_error = s;
+    return s;
+  }
+  /// Drops the bytes of the current pack from `offset` on (a partial object).
+  /// If the file cannot be truncated the sealed bytes stay as dead space no
+  /// row points at; later objects go after them.
+  void TruncatePack(uint64_t offset) {
+    if (!pack || offset >= pack_size()) return;
+    if (offset >= pack_written) {
+      pack_buffer.resize(offset - pack_written);
+      return;
+    }
+    pack_buffer.clear();
+    if (pack->Truncate(offset).ok()) pack_written = offset;
+  }
 };
 
 struct ObjectWriter::Impl {
   PendingDeposit::Impl* deposit = nullptr;  // not owned
   FileMeta meta;
   std::string name;
-  crypto::Sha256Digest name_bytes{};  // `name` decoded
-  std::string path;                   // objects/<fanout>/<name>, written in place
-  std::unique_ptr<WritableFile> file;
-  std::vector<uint8_t> buffer;  // sealed bytes not yet written
+  uint32_t object_no = 0;
+  uint64_t offset = 0;  // where the object starts in the current pack
   std::unique_ptr<crypto::AeadSealer> sealer;
   crypto::Sha256 sha;
   uint64_t size = 0;
@@ -145,26 +227,13 @@ struct ObjectWriter::Impl {
   Status error;
   bool finished = false;
 
-  // A partial object is removed now; one a crash leaves behind is an orphan
-  // (no row names it) that Open() removes.
+  // A partial object is cut off the pack now.
   void Discard() {
-    if (file) {
-      (void)file->Close();
-      file.reset();
-      (void)deposit->store->env_->RemoveFile(path);
-    }
+    if (!finished) deposit->TruncatePack(offset);
   }
   Status Append(std::span<const uint8_t> bytes) {
     sealed += bytes.size();
-    if (buffer.empty() && bytes.size() >= kWriteBufferSize) return file->Append(bytes);
-    buffer.insert(buffer.end(), bytes.begin(), bytes.end());
-    return buffer.size() >= kWriteBufferSize ? Flush() : Status::Ok();
-  }
-  Status Flush() {
-    if (buffer.empty()) return Status::Ok();
-    Status s = file->Append(buffer);
-    buffer.clear();
-    return s;
+    return deposit->AppendToPack(bytes);
   }
 };
 
@@ -172,10 +241,9 @@ PendingDeposit::PendingDeposit(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 
 PendingDeposit::~PendingDeposit() {
   if (impl_ && !impl_->done) {
-    std::vector<std::string> names;
-    for (const PendingFile& f : impl_->files) names.push_back(f.ObjectName());
+    (void)impl_->ClosePack();
     // Best effort: what cannot be removed now is an orphan for the next Open().
-    (void)impl_->store->RemoveObjects(names);
+    (void)impl_->store->RemoveObjects(impl_->packs);
   }
 }
 
@@ -202,19 +270,13 @@ Result<std::unique_ptr<ObjectWriter>> PendingDeposit::AddFile(FileMeta meta) {
   if (impl_->paths.count(std::string_view(reinterpret_cast<const char*>(meta.path.data()), meta.path.size())) != 0) {
     return Status::AlreadyExists("add file " + shown + ": the path is already in this deposit");
   }
-  Store& store = *impl_->store;
   auto w = std::make_unique<ObjectWriter::Impl>();
   w->deposit = impl_.get();
-  w->name = store.keys_->ObjectName("qoima-object-v1:" + impl_->token + ":" + std::to_string(impl_->next_object++));
-  std::string decoded;
-  if (!crypto::FromHex(w->name, decoded) || decoded.size() != w->name_bytes.size()) {
-    return Status::Internal("add file " + shown + ": object name is not 64 hex digits");
-  }
-  std::memcpy(w->name_bytes.data(), decoded.data(), decoded.size());
-  w->path = store.ObjectPath(w->name);
   w->meta = std::move(meta);
-  QOIMA_RETURN_IF_ERROR(store.EnsureFanoutDir(w->name).WithContext("add file " + shown));
-  QOIMA_ASSIGN_OR_RETURN(w->file, store.env_->NewWritableFile(w->path));
+  QOIMA_RETURN_IF_ERROR(impl_->PreparePack().WithContext("add file " + shown));
+  w->object_no = static_cast<uint32_t>(impl_->next_object++);
+  w->name = PackedObjectName(impl_->packs.back(), w->object_no);
+  w->offset = impl_->pack_size();
   ObjectWriter::Impl* raw = w.get();
   auto sealer = crypto::AeadSealer::Create(*impl_->key.key, w->name,
                                            [raw](std::span<const uint8_t> bytes) { return raw->Append(bytes); });
@@ -260,10 +322,7 @@ Result<FileRef> ObjectWriter::Finish() {
   // No fsync here: CommitDeposit() makes every object of the deposit durable
   // with one barrier before the rows that reference them commit.
   Status s = impl_->sealer->Finish();
-  if (s.ok()) s = impl_->Flush();
-  if (s.ok()) s = impl_->file->Close();
   if (!s.ok()) return fail(s);
-  impl_->file.reset();
   impl_->finished = true;
   FileRef ref;
   ref.object_name = impl_->name;
@@ -280,7 +339,9 @@ Result<FileRef> ObjectWriter::Finish() {
   f.size = ref.size;
   f.sealed_size = ref.sealed_size;
   f.sha256 = ref.sha256;
-  f.object_name = impl_->name_bytes;
+  f.object_no = impl_->object_no;
+  f.pack = static_cast<uint32_t>(d.packs.size() - 1);
+  f.pack_offset = impl_->offset;
   f.category = CategoryIndex(meta.category);
   d.paths.insert(f.path);
   d.total_bytes += ref.size;
@@ -381,7 +442,8 @@ Status Store::SweepOrphans() {
   if (!temps.empty()) QOIMA_RETURN_IF_ERROR(env_->SyncDir(tmp));
 
   QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDir(state_dir_ + "/objects"));
-  QOIMA_ASSIGN_OR_RETURN(Statement names, db_.Prepare("SELECT name FROM objects WHERE name >= ? AND name < ?"));
+  QOIMA_ASSIGN_OR_RETURN(Statement names, db_.Prepare("SELECT name FROM objects WHERE name >= ?1 AND name < ?2 UNION "
+                                                      "SELECT pack FROM objects WHERE pack >= ?1 AND pack < ?2"));
   for (const std::string& d : dirs) {
     if (!IsHexName(d, 2)) continue;  // tmp/ and anything foreign: scrub reports the latter
     fanout_dirs_.insert(d);
@@ -439,10 +501,9 @@ Status Store::AbandonDeposit(std::unique_ptr<PendingDeposit> pending) {
   if (!pending) return Status::Ok();
   PendingDeposit::Impl& d = *pending->impl_;
   if (d.done) return Status::FailedPrecondition("abandon: the deposit was already committed or abandoned");
-  std::vector<std::string> names;
-  for (const PendingFile& f : d.files) names.push_back(f.ObjectName());
+  (void)d.ClosePack();
   d.done = true;
-  return RemoveObjects(names).WithContext("abandon deposit");
+  return RemoveObjects(d.packs).WithContext("abandon deposit");
 }
 
 Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pending, const Actor& actor,
@@ -458,6 +519,7 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
   // syncfs writes back every dirty inode of the filesystem, the fanout
   // directories included, and commits the journal: no fsync per directory
   // (on ext4 each one costs a device cache flush).
+  QOIMA_RETURN_IF_ERROR(d.ClosePack().WithContext("commit deposit: write the objects"));
   QOIMA_RETURN_IF_ERROR(d.barrier->Sync().WithContext("commit deposit: make the objects durable"));
 
   CommittedDeposit out;
@@ -505,30 +567,30 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
     }
   }
   QOIMA_ASSIGN_OR_RETURN(Statement obj, db_.Prepare("INSERT INTO objects(deposit_id, name, plain_size, sealed_size, "
-                                                    "sha256) VALUES(?,?,?,?,?)"));
+                                                    "sha256, pack, pack_offset) VALUES(?,?,?,?,?,?,?)"));
   QOIMA_ASSIGN_OR_RETURN(Statement file,
                          db_.Prepare("INSERT INTO files(deposit_id, media_id, path, display_path, size, mtime, sha256, "
                                      "category, object_id) VALUES(?,?,?,?,?,?,?,?,?)"));
-  // Rows go in key order of the global random-keyed indexes (objects.name,
-  // files.sha256), so each index is walked once instead of touching a random
+  // Objects go in the order they were written (objects.name then grows at
+  // the end of its index); files in key order of the random-keyed global
+  // index files.sha256, so it is walked once instead of touching a random
   // page per row: with a small page cache that is most of a 100k-file commit.
   std::vector<uint32_t> order(d.files.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return d.files[a].object_name < d.files[b].object_name; });
   std::vector<int64_t> object_ids(d.files.size());
   for (uint32_t i : order) {
     const PendingFile& f = d.files[i];
     QOIMA_RETURN_IF_ERROR(obj.Bind(1, out.deposit_id)
-                              .Bind(2, f.ObjectName())
+                              .Bind(2, PackedObjectName(d.packs[f.pack], f.object_no))
                               .Bind(3, static_cast<int64_t>(f.size))
                               .Bind(4, static_cast<int64_t>(f.sealed_size))
                               .BindBlob(5, f.sha256)
+                              .Bind(6, d.packs[f.pack])
+                              .Bind(7, static_cast<int64_t>(f.pack_offset))
                               .Run()
                               .WithContext(where + ": object of " + std::string(f.shown())));
     object_ids[i] = db_.LastInsertRowid();
   }
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return d.files[a].sha256 < d.files[b].sha256; });
   for (uint32_t i : order) {
     const PendingFile& f = d.files[i];
     QOIMA_RETURN_IF_ERROR(file.Bind(1, out.deposit_id)
@@ -682,15 +744,26 @@ Result<std::shared_ptr<const crypto::DataKey>> Store::DepositKeyFor(int64_t depo
   return *key;
 }
 
-Status Store::ReadObject(const crypto::DataKey& key, const std::string& name, uint64_t sealed_size, uint64_t size,
+Status Store::ReadObject(const crypto::DataKey& key, const ObjectPlace& place, uint64_t size,
                          const crypto::Sha256Digest& sha256, const crypto::ByteSink& sink) {
-  std::string path = ObjectPath(name);
+  const std::string& name = place.name;
+  const uint64_t sealed_size = place.sealed_size;
+  bool packed = !place.pack.empty();
+  std::string path = ObjectPath(packed ? place.pack : name);
   Result<uint64_t> actual = env_->FileSize(path);
   if (!actual.ok()) {
-    if (actual.status().code() == Code::kNotFound) return Status::Corrupt("object " + name + " is missing");
+    if (actual.status().code() == Code::kNotFound) {
+      return Status::Corrupt(packed ? "pack " + place.pack + " of object " + name + " is missing"
+                                    : "object " + name + " is missing");
+    }
     return actual.status();
   }
-  if (*actual != sealed_size) {
+  if (packed && *actual < place.offset + sealed_size) {
+    return Status::Corrupt("pack " + place.pack + " is " + std::to_string(*actual) + " bytes, too short for object " +
+                           name + " at " + std::to_string(place.offset) + " + " + std::to_string(sealed_size) +
+                           " (truncated)");
+  }
+  if (!packed && *actual != sealed_size) {
     return Status::Corrupt("object " + name + " is " + std::to_string(*actual) + " bytes, the database says " +
                            std::to_string(sealed_size) + (*actual < sealed_size ? " (truncated)" : " (appended to)"));
   }
@@ -703,10 +776,14 @@ Status Store::ReadObject(const crypto::DataKey& key, const std::string& name, ui
   };
   QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<crypto::AeadOpener> opener, crypto::AeadOpener::Create(key, name, forward));
   QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> in, env_->NewSequentialFile(path));
-  std::vector<uint8_t> buf(kReadBufferSize);
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(size_t n, in->Read(buf));
-    if (n == 0) break;
+  if (place.offset > 0) QOIMA_RETURN_IF_ERROR(in->Skip(place.offset));
+  std::vector<uint8_t> buf(
+      static_cast<size_t>(std::min<uint64_t>(kReadBufferSize, std::max<uint64_t>(sealed_size, 1))));
+  for (uint64_t left = sealed_size; left > 0;) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(left, buf.size()));
+    QOIMA_ASSIGN_OR_RETURN(size_t n, in->Read(std::span<uint8_t>(buf.data(), want)));
+    if (n == 0) return Status::Corrupt("object " + name + " ends " + std::to_string(left) + " bytes early");
+    left -= n;
     Status s = opener->Update(std::span<const uint8_t>(buf.data(), n));
     if (!s.ok()) {
       if (s.code() == Code::kCorrupt) {
@@ -739,7 +816,8 @@ Result<std::unique_ptr<DepositReader>> Store::OpenDeposit(int64_t deposit_id, co
 
 Status DepositReader::ReadFile(int64_t file_id, const crypto::ByteSink& sink) {
   QOIMA_ASSIGN_OR_RETURN(Statement st, store_.db_.Prepare("SELECT f.deposit_id, o.name, o.sealed_size, f.size, "
-                                                          "f.sha256, f.display_path FROM files f JOIN objects o ON "
+                                                          "f.sha256, f.display_path, coalesce(o.pack, ''), "
+                                                          "coalesce(o.pack_offset, 0) FROM files f JOIN objects o ON "
                                                           "o.id = f.object_id WHERE f.id = ?"));
   st.Bind(1, file_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -748,9 +826,9 @@ Status DepositReader::ReadFile(int64_t file_id, const crypto::ByteSink& sink) {
     return Status::InvalidArgument("file " + std::to_string(file_id) + " is not in " + DepositObject(deposit_id_));
   }
   std::string display = st.ColumnText(5);
-  return store_
-      .ReadObject(*key_, st.ColumnText(1), static_cast<uint64_t>(st.ColumnInt(2)),
-                  static_cast<uint64_t>(st.ColumnInt(3)), ToDigest(st.ColumnBlob(4)), sink)
+  Store::ObjectPlace place{st.ColumnText(1), st.ColumnText(6), static_cast<uint64_t>(st.ColumnInt(7)),
+                           static_cast<uint64_t>(st.ColumnInt(2))};
+  return store_.ReadObject(*key_, place, static_cast<uint64_t>(st.ColumnInt(3)), ToDigest(st.ColumnBlob(4)), sink)
       .WithContext("read " + DepositObject(deposit_id_) + " file " + display);
 }
 
@@ -821,9 +899,12 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
     return Status::FailedPrecondition("destroy " + DepositObject(deposit_id) + ": it is " + d.state);
   }
   if (reason.empty()) return Status::InvalidArgument("destroy " + DepositObject(deposit_id) + ": a reason is required");
-  std::vector<std::string> names;
+  std::vector<std::string> names;  // files under objects/: packs, or objects of their own
+  QOIMA_ASSIGN_OR_RETURN(int64_t objects,
+                         db_.QueryInt("SELECT count(*) FROM objects WHERE deposit_id = " + std::to_string(deposit_id)));
   {
-    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT name FROM objects WHERE deposit_id = ?"));
+    QOIMA_ASSIGN_OR_RETURN(Statement st,
+                           db_.Prepare("SELECT DISTINCT coalesce(pack, name) FROM objects WHERE deposit_id = ?"));
     st.Bind(1, deposit_id);
     for (;;) {
       QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -870,7 +951,7 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
   }
   key_cache_.erase(deposit_id);
   QOIMA_RETURN_IF_ERROR(RemoveObjects(names).WithContext(where + " (key shredded; removing objects)"));
-  t.objects_removed = names.size();
+  t.objects_removed = static_cast<uint64_t>(objects);
   if (options_.checkpoint_after_commit) QOIMA_RETURN_IF_ERROR(SignCheckpoint().status());
   // Move the pages that held the wrapped key out of the WAL into the main file
   // (where secure_delete zeroed them) and truncate the WAL.

@@ -2,17 +2,21 @@
 // metadata database, the encrypted object store and the audit log.
 //
 //   <state_dir>/meta.db        SQLCipher database (schema: docs/storage.md)
-//   <state_dir>/objects/ab/... one sealed file per stored file, named by a
-//                              keyed hash (64 hex), fanned out by its first
-//                              two hex digits
+//   <state_dir>/objects/ab/... pack files, named by a keyed hash (64 hex),
+//                              fanned out by its first two hex digits: each
+//                              holds many sealed objects back to back (a
+//                              deposit's files, up to ~1 GiB per pack). Stores
+//                              written before packs have one file per object,
+//                              named by the object's own keyed hash.
 //   <state_dir>/objects/tmp/   temporary files (swept by Open())
 //   <state_dir>/lock           flock()ed while a Store is open
 //
 // Write path (an intake): BeginDeposit() -> PendingDeposit; for each file
 // AddFile() -> ObjectWriter; Write() the bytes as they come off the medium
-// (sealed with the deposit's fresh data key and hashed on the fly) straight
-// into the object's place in its fanout directory; Finish() closes it, with
-// no fsync of its own. CommitDeposit() first makes every object of the
+// (sealed with the deposit's fresh data key and hashed on the fly), appended
+// through a 1 MiB buffer to the deposit's current pack file; Finish() ends
+// the object, with no fsync of its own. Packs instead of a file per object:
+// creating 100k inodes was most of a 100k-small-file intake. CommitDeposit() first makes every object of the
 // deposit durable with ONE barrier (syncfs of the objects' filesystem, whose
 // handle BeginDeposit opened so writeback errors during the deposit are
 // reported), and only then inserts the deposit, object and file rows and the audit leaf in ONE
@@ -287,7 +291,10 @@ class Store {
   Result<DepositInfo> GetDeposit(int64_t deposit_id);
   Result<std::vector<FileInfo>> ListFiles(int64_t deposit_id);
   Result<FileInfo> GetFile(int64_t file_id);
-  /// Files (of committed deposits) whose content has this SHA-256.
+  /// Files (of committed deposits) whose content has this SHA-256. A scan of
+  /// the files table: no index on files.sha256 since schema 6 (it cost every
+  /// intake a random write per file in an index that only grows, and no
+  /// workflow looks files up by content).
   Result<std::vector<FileInfo>> FindFilesBySha256(const crypto::Sha256Digest& sha256);
 
   // --- Read path ------------------------------------------------------------
@@ -340,7 +347,15 @@ class Store {
   Status EnsureFanoutDir(const std::string& name);
   Status RemoveObjects(const std::vector<std::string>& names);
   Result<std::shared_ptr<const crypto::DataKey>> DepositKeyFor(int64_t deposit_id);
-  Status ReadObject(const crypto::DataKey& key, const std::string& name, uint64_t sealed_size, uint64_t size,
+  /// Where an object's sealed bytes are: a pack file and an offset in it, or
+  /// (pack empty) a file of its own named like the object.
+  struct ObjectPlace {
+    std::string name;  // the object's name: its AEAD associated data
+    std::string pack;
+    uint64_t offset = 0;
+    uint64_t sealed_size = 0;
+  };
+  Status ReadObject(const crypto::DataKey& key, const ObjectPlace& place, uint64_t size,
                     const crypto::Sha256Digest& sha256, const crypto::ByteSink& sink);
   Result<std::vector<FileInfo>> QueryFiles(std::string_view where, int64_t arg);
   Result<std::vector<FileInfo>> QueryFilesBlob(std::string_view where, std::span<const uint8_t> arg);

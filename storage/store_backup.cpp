@@ -156,6 +156,7 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
     Manifest m;
     m.created = clock_->NowUtc();
     std::vector<std::pair<std::string, uint64_t>> objects;
+    std::set<std::string> packs;
     {
       crypto::SecretBytes key = keys_->SqlcipherKey();
       QOIMA_ASSIGN_OR_RETURN(Database dest, Database::Open(partial + "/meta.db", key.span()));
@@ -163,12 +164,25 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       // One self-contained file: no -wal beside it.
       QOIMA_RETURN_IF_ERROR(dest.QueryText("PRAGMA journal_mode = DELETE;").status());
       QOIMA_ASSIGN_OR_RETURN(int64_t schema, dest.QueryInt("PRAGMA user_version;"));
+      {
+        QOIMA_ASSIGN_OR_RETURN(Statement p, dest.Prepare("SELECT DISTINCT pack FROM objects WHERE pack IS NOT NULL"));
+        for (;;) {
+          QOIMA_ASSIGN_OR_RETURN(bool row, p.Step());
+          if (!row) break;
+          packs.insert(p.ColumnText(0));
+        }
+      }
       m.schema = static_cast<int>(schema);
       QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> log, AuditLog::Create(dest));
       QOIMA_ASSIGN_OR_RETURN(m.audit_size, log->Size());
       QOIMA_ASSIGN_OR_RETURN(Hash root, log->Root());
       m.audit_root_hex = crypto::Hex(root);
-      QOIMA_ASSIGN_OR_RETURN(Statement st, dest.Prepare("SELECT name, sealed_size FROM objects ORDER BY name"));
+      // The files under objects/: packs (their extent is the end of their
+      // last object) and objects in files of their own.
+      QOIMA_ASSIGN_OR_RETURN(Statement st,
+                             dest.Prepare("SELECT name, sealed_size FROM objects WHERE pack IS NULL UNION ALL "
+                                          "SELECT pack, max(pack_offset + sealed_size) FROM objects WHERE pack IS "
+                                          "NOT NULL GROUP BY pack ORDER BY 1"));
       for (;;) {
         QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;
@@ -194,8 +208,10 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       std::string sub = partial + "/objects/" + name.substr(0, 2);
       if (made.insert(sub).second) QOIMA_RETURN_IF_ERROR(env.CreateDir(sub));
       QOIMA_ASSIGN_OR_RETURN(auto hs, CopyAndHash(env, ObjectPath(name), sub + "/" + name));
-      if (hs.second != sealed) {
-        return Status::Corrupt("backup: object " + name + " is " + std::to_string(hs.second) +
+      // A pack may hold dead bytes past its last object (a partial object
+      // that could not be cut off); never fewer than its objects need.
+      if (hs.second < sealed || (hs.second != sealed && !packs.count(name))) {
+        return Status::Corrupt("backup: object file " + name + " is " + std::to_string(hs.second) +
                                " bytes, the database says " + std::to_string(sealed) + ": run verify-store");
       }
       m.files.push_back({crypto::Hex(hs.first), hs.second, "objects/" + name.substr(0, 2) + "/" + name});
@@ -219,7 +235,7 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
     QOIMA_RETURN_IF_ERROR(env.Rename(partial, dir));
     QOIMA_RETURN_IF_ERROR(env.SyncDir(ParentDir(dir)));
     return Record(actor, "store.backup", "store", "success",
-                  "to " + dir + ": " + std::to_string(objects.size()) + " objects, audit size " +
+                  "to " + dir + ": " + std::to_string(objects.size()) + " object files, audit size " +
                       std::to_string(m.audit_size) + " root " + m.audit_root_hex)
         .status();
   };

@@ -21,6 +21,8 @@ struct ObjectRow {
   uint64_t plain_size;
   uint64_t sealed_size;
   std::vector<uint8_t> sha256;
+  std::string pack;  // "" for an object in a file of its own
+  uint64_t pack_offset;
 };
 
 struct FileRow {
@@ -86,8 +88,9 @@ Result<ScrubReport> Store::VerifyStore() {
       deposits.push_back(std::move(d));
     }
   }
-  QOIMA_ASSIGN_OR_RETURN(Statement objects_of, db_.Prepare("SELECT id, name, plain_size, sealed_size, sha256 FROM "
-                                                           "objects WHERE deposit_id = ? ORDER BY id"));
+  QOIMA_ASSIGN_OR_RETURN(Statement objects_of,
+                         db_.Prepare("SELECT id, name, plain_size, sealed_size, sha256, coalesce(pack, ''), "
+                                     "coalesce(pack_offset, 0) FROM objects WHERE deposit_id = ? ORDER BY id"));
   QOIMA_ASSIGN_OR_RETURN(Statement files_of, db_.Prepare("SELECT id, path, display_path, size, sha256, object_id FROM "
                                                          "files WHERE deposit_id = ? ORDER BY id"));
   QOIMA_ASSIGN_OR_RETURN(Statement tomb, db_.Prepare("SELECT count(*) FROM tombstones WHERE deposit_id = ?"));
@@ -101,7 +104,8 @@ Result<ScrubReport> Store::VerifyStore() {
       if (!row) break;
       objects.push_back(ObjectRow{objects_of.ColumnInt(0), objects_of.ColumnText(1),
                                   static_cast<uint64_t>(objects_of.ColumnInt(2)),
-                                  static_cast<uint64_t>(objects_of.ColumnInt(3)), objects_of.ColumnBlob(4)});
+                                  static_cast<uint64_t>(objects_of.ColumnInt(3)), objects_of.ColumnBlob(4),
+                                  objects_of.ColumnText(5), static_cast<uint64_t>(objects_of.ColumnInt(6))});
     }
     objects_of.Reset();
     std::vector<FileRow> files;
@@ -188,6 +192,32 @@ Result<ScrubReport> Store::VerifyStore() {
       problem(d.id, D(d.id) + ": " + key.status().message());
       continue;
     }
+    // Each pack holds this deposit's objects back to back: bytes no row
+    // claims mean a row was removed (or a write was cut short), overlaps
+    // mean a row was edited.
+    std::map<std::string, std::vector<const ObjectRow*>> by_pack;
+    for (const ObjectRow& o : objects)
+      if (!o.pack.empty()) by_pack[o.pack].push_back(&o);
+    for (auto& [pack, in_pack] : by_pack) {
+      std::sort(in_pack.begin(), in_pack.end(),
+                [](const ObjectRow* a, const ObjectRow* b) { return a->pack_offset < b->pack_offset; });
+      uint64_t at = 0;
+      for (const ObjectRow* o : in_pack) {
+        if (o->pack_offset > at) {
+          problem(d.id, D(d.id) + ": pack " + pack + " bytes " + std::to_string(at) + ".." +
+                            std::to_string(o->pack_offset) + " belong to no object row (a row was removed)");
+        } else if (o->pack_offset < at) {
+          problem(d.id, D(d.id) + ": object " + o->name + " overlaps the one before it in pack " + pack +
+                            " (a row was edited)");
+        }
+        at = std::max(at, o->pack_offset + o->sealed_size);
+      }
+      Result<uint64_t> size = env_->FileSize(ObjectPath(pack));
+      if (size.ok() && *size > at) {
+        problem(d.id, D(d.id) + ": pack " + pack + " has " + std::to_string(*size - at) +
+                          " bytes after its last object that no row claims");
+      }
+    }
     for (const ObjectRow& o : objects) {
       ++report.objects;
       report.bytes += o.sealed_size;
@@ -195,7 +225,8 @@ Result<ScrubReport> Store::VerifyStore() {
       std::string file = f == file_of_object.end() ? "(no file row)" : f->second->display;
       crypto::Sha256Digest sha{};
       if (o.sha256.size() == sha.size()) std::memcpy(sha.data(), o.sha256.data(), sha.size());
-      Status s = ReadObject(**key, o.name, o.sealed_size, o.plain_size, sha, nullptr);
+      Status s =
+          ReadObject(**key, ObjectPlace{o.name, o.pack, o.pack_offset, o.sealed_size}, o.plain_size, sha, nullptr);
       if (!s.ok()) {
         if (s.code() != Code::kCorrupt && s.code() != Code::kNotFound) return s.WithContext("verify " + D(d.id));
         problem(d.id, D(d.id) + ": file " + file + ": " + s.message());
@@ -205,7 +236,8 @@ Result<ScrubReport> Store::VerifyStore() {
 
   // 3. Files under objects/ that no row names.
   QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDir(state_dir_ + "/objects"));
-  QOIMA_ASSIGN_OR_RETURN(Statement known, db_.Prepare("SELECT count(*) FROM objects WHERE name = ?"));
+  QOIMA_ASSIGN_OR_RETURN(Statement known, db_.Prepare("SELECT (SELECT count(*) FROM objects WHERE name = ?1) + "
+                                                      "(SELECT count(*) FROM objects WHERE pack = ?1)"));
   for (const std::string& dir : dirs) {
     if (dir == "tmp") continue;
     if (!IsHex(dir, 2)) {

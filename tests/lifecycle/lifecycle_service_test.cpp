@@ -301,7 +301,8 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(w.svc->ApproveDestruction(so2, ap).code() == Code::kFailedPrecondition);
   std::vector<int64_t> deposits = {std::stoll(w.store.Text("SELECT min(id) FROM deposits")),
                                    std::stoll(w.store.Text("SELECT max(id) FROM deposits"))};
-  std::string sealed = w.store.Text("SELECT name FROM objects LIMIT 1");
+  std::string sealed = w.store.Text("SELECT pack FROM objects LIMIT 1");  // the pack file holding it
+  REQUIRE(Exists(w.store.state_dir() + "/objects/" + sealed.substr(0, 2) + "/" + sealed));
   REQUIRE(w.store.Count("objects") == 4);
 
   w.clock.Set(D("2026-04-03"));

@@ -106,7 +106,7 @@ TEST_CASE("store intake fails cleanly on every injected write, close, create, di
       CHECK(s.message().find("injected fault") != std::string::npos);
       CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == deposits_before);
       CHECK(*(*store)->audit().Size() == audit_before);
-      CHECK(CountObjectFiles(dir.Sub("state")) == static_cast<size_t>(1 + 3 * (deposits_before - 1)));
+      CHECK(CountObjectFiles(dir.Sub("state")) == static_cast<size_t>(deposits_before));  // one pack each
       CHECK(fs::is_empty(dir.Sub("state/objects/tmp")));
     }
   }
@@ -179,17 +179,23 @@ TEST_CASE("store makes a deposit's objects durable with one barrier before its r
   std::vector<TestFile> many;
   for (int i = 0; i < 300; ++i) many.push_back({"src/f" + std::to_string(i) + ".c", std::string(100 + i, 'x')});
   int64_t deposits_at_barrier = -1;
-  size_t objects_at_barrier = 0;
+  size_t files_at_barrier = 0;
+  uintmax_t bytes_at_barrier = 0;
   env.on_barrier = [&] {
     deposits_at_barrier = *(*store)->db().QueryInt("SELECT count(*) FROM deposits");
-    objects_at_barrier = CountObjectFiles(dir.Sub("state"));
+    files_at_barrier = CountObjectFiles(dir.Sub("state"));
+    for (const auto& e : fs::recursive_directory_iterator(dir.Sub("state/objects")))
+      if (e.is_regular_file()) bytes_at_barrier += e.file_size();
   };
   REQUIRE(Intake(**store, obj, many).ok());
   CHECK(env.file_syncs == 0);  // no fsync per object: that was 2 per file
   CHECK(env.barriers == 1);
-  // The barrier ran with every object in place and before the deposit row existed.
+  // The barrier ran with every object written to the deposit's one pack and
+  // before the deposit row existed.
   CHECK(deposits_at_barrier == 0);
-  CHECK(objects_at_barrier == many.size());
+  CHECK(files_at_barrier == 1);
+  CHECK(static_cast<int64_t>(bytes_at_barrier) == *(*store)->db().QueryInt("SELECT sum(sealed_size) FROM objects"));
+  CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM objects") == static_cast<int64_t>(many.size()));
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == 1);
   auto scrub = (*store)->VerifyStore();
   REQUIRE(scrub.ok());

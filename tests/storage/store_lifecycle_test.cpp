@@ -46,7 +46,7 @@ TEST_CASE("destruction shreds the key, removes the objects and leaves a tombston
     wrapped = st->ColumnBlob(0);
   }
   REQUIRE_FALSE(wrapped.empty());
-  REQUIRE(CountFiles(dir.Sub("state/objects")) == 3);
+  REQUIRE(CountFiles(dir.Sub("state/objects")) == 2);  // one pack per deposit
 
   CHECK((*store)->DestroyDeposit(gone->deposit_id, kOfficer, "").status().code() == Code::kInvalidArgument);
   auto t = (*store)->DestroyDeposit(gone->deposit_id, kOfficer, "003 cl.33: archive notice 12, act 9");

@@ -38,10 +38,19 @@ struct TamperFixture {
     REQUIRE(store->VerifyStore()->ok());
   }
 
-  std::string ObjectPathOf(const FileInfo& f) {
-    auto name = store->db().QueryText("SELECT name FROM objects WHERE id = " + std::to_string(f.object_id));
-    REQUIRE(name.ok());
-    return state + "/objects/" + name->substr(0, 2) + "/" + *name;
+  /// Where a file's sealed object is: its pack file, offset and length.
+  struct Place {
+    std::string pack_path;
+    int64_t offset = 0;
+    int64_t size = 0;
+  };
+  Place PlaceOf(const FileInfo& f) {
+    std::string id = std::to_string(f.object_id);
+    auto pack = store->db().QueryText("SELECT pack FROM objects WHERE id = " + id);
+    REQUIRE(pack.ok());
+    return {state + "/objects/" + pack->substr(0, 2) + "/" + *pack,
+            *store->db().QueryInt("SELECT pack_offset FROM objects WHERE id = " + id),
+            *store->db().QueryInt("SELECT sealed_size FROM objects WHERE id = " + id)};
   }
 
   /// The single problem the scrub reports.
@@ -53,6 +62,20 @@ struct TamperFixture {
     return r->problems[0].message;
   }
 };
+
+std::string ReadRange(const std::string& path, int64_t offset, int64_t size) {
+  std::ifstream f(path, std::ios::binary);
+  f.seekg(offset);
+  std::string out(static_cast<size_t>(size), '\0');
+  f.read(out.data(), size);
+  return out;
+}
+
+void WriteRange(const std::string& path, int64_t offset, const std::string& bytes) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(offset);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
 
 void FlipByte(const std::string& path, std::streamoff offset) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -68,23 +91,30 @@ void FlipByte(const std::string& path, std::streamoff offset) {
 
 TEST_CASE("scrub detects a changed object byte") {
   TamperFixture t;
-  FlipByte(t.ObjectPathOf(t.files[0]), 40 + 1000);
+  auto a = t.PlaceOf(t.files[0]);
+  FlipByte(a.pack_path, a.offset + 40 + 1000);
   std::string p = t.Problem();
   CHECK(p.find("file a.c") != std::string::npos);
   CHECK(p.find("does not authenticate") != std::string::npos);
 }
 
-TEST_CASE("scrub detects a removed object") {
+TEST_CASE("scrub detects a removed pack") {
   TamperFixture t;
-  fs::remove(t.ObjectPathOf(t.files[1]));
-  std::string p = t.Problem();
-  CHECK(p.find("file b.c") != std::string::npos);
-  CHECK(p.find("is missing") != std::string::npos);
+  fs::remove(t.PlaceOf(t.files[1]).pack_path);
+  auto r = t.store->VerifyStore();
+  REQUIRE(r.ok());
+  REQUIRE(r->problems.size() == 3);  // the pack held all three files
+  for (const char* name : {"file a.c", "file b.c", "file c.c"}) {
+    bool named = false;
+    for (const auto& p : r->problems)
+      named = named || (p.message.find(name) != std::string::npos && p.message.find("is missing") != std::string::npos);
+    CHECK(named);
+  }
 }
 
 TEST_CASE("scrub detects a truncated object") {
   TamperFixture t;
-  std::string path = t.ObjectPathOf(t.files[2]);
+  std::string path = t.PlaceOf(t.files[2]).pack_path;  // c.c is the pack's last object
   fs::resize_file(path, fs::file_size(path) - 100);
   std::string p = t.Problem();
   CHECK(p.find("file c.c") != std::string::npos);
@@ -93,21 +123,27 @@ TEST_CASE("scrub detects a truncated object") {
 
 TEST_CASE("scrub detects two swapped objects") {
   TamperFixture t;
-  // Same size so that only the binding of the object name can tell them apart.
-  std::string a = t.ObjectPathOf(t.files[0]);
-  std::string b = t.ObjectPathOf(t.files[1]);
-  std::string ca = ReadFile(a), cb = ReadFile(b);
-  fs::remove(a);
-  fs::remove(b);
-  WriteFile(a, cb);
-  WriteFile(b, ca);
+  // Same size and key so that only the binding of the object name can tell
+  // them apart.
+  int64_t obj = *t.store->db().QueryInt("SELECT object_id FROM deposits LIMIT 1");
+  auto c2 = t.store->CommitDeposit(
+      WriteDeposit(*t.store, obj, {{"x.c", std::string(500, 'x')}, {"y.c", std::string(500, 'y')}}),
+      Actor{"clerk1", "clerk"});
+  REQUIRE(c2.ok());
+  auto files = *t.store->ListFiles(c2->deposit_id);
+  auto x = t.PlaceOf(files[0]), y = t.PlaceOf(files[1]);
+  REQUIRE(x.size == y.size);
+  std::string cx = ReadRange(x.pack_path, x.offset, x.size), cy = ReadRange(y.pack_path, y.offset, y.size);
+  WriteRange(x.pack_path, x.offset, cy);
+  WriteRange(y.pack_path, y.offset, cx);
   auto r = t.store->VerifyStore();
   REQUIRE(r.ok());
   REQUIRE(r->problems.size() == 2);
   for (const auto& p : r->problems) {
-    CHECK(p.deposit_id == t.deposit.deposit_id);
-    bool named = p.message.find("file a.c") != std::string::npos || p.message.find("file b.c") != std::string::npos;
+    CHECK(p.deposit_id == c2->deposit_id);
+    bool named = p.message.find("file x.c") != std::string::npos || p.message.find("file y.c") != std::string::npos;
     CHECK(named);
+    CHECK(p.message.find("does not authenticate") != std::string::npos);
   }
 }
 
@@ -119,10 +155,10 @@ TEST_CASE("scrub detects a swapped object of equal size") {
       t.store->CommitDeposit(WriteDeposit(*t.store, obj, {{"z.c", std::string(300, 'z')}}), Actor{"clerk1", "clerk"});
   REQUIRE(c2.ok());
   FileInfo z = (*t.store->ListFiles(c2->deposit_id))[0];
-  std::string pb = t.ObjectPathOf(t.files[1]);
-  std::string pz = t.ObjectPathOf(z);
-  REQUIRE(fs::file_size(pb) == fs::file_size(pz));
-  fs::copy_file(pz, pb, fs::copy_options::overwrite_existing);
+  auto pb = t.PlaceOf(t.files[1]);
+  auto pz = t.PlaceOf(z);
+  REQUIRE(pb.size == pz.size);
+  WriteRange(pb.pack_path, pb.offset, ReadRange(pz.pack_path, pz.offset, pz.size));
   std::string p = t.Problem();
   CHECK(p.find("file b.c") != std::string::npos);
   CHECK(p.find("does not authenticate") != std::string::npos);
@@ -178,8 +214,8 @@ TEST_CASE("scrub detects a deposit row edited together with its file rows") {
   INFO(all);
   CHECK(all.find("differs from what audit entry") != std::string::npos);
   CHECK(all.find("row was edited") != std::string::npos);
-  // The orphaned object file of b.c is reported too.
-  CHECK(all.find("not part of any deposit") != std::string::npos);
+  // The bytes of b.c's object, left in the pack, are reported too.
+  CHECK(all.find("belong to no object row") != std::string::npos);
 }
 
 TEST_CASE("scrub detects an object row whose SHA-256 was edited") {

@@ -150,7 +150,7 @@ TEST_CASE("store abandons a pending deposit without a trace") {
   uint64_t audit_before = *(*store)->audit().Size();
   SECTION("explicitly") {
     auto pending = WriteDeposit(**store, obj, SampleFiles());
-    CHECK(CountObjectFiles(dir.Sub("state")) == 4);
+    CHECK(CountObjectFiles(dir.Sub("state")) == 1);  // one pack holds the four objects
     REQUIRE((*store)->AbandonDeposit(std::move(pending)).ok());
   }
   SECTION("by dropping it, with a file half written") {
@@ -183,7 +183,7 @@ TEST_CASE("store start-up removes orphan objects and temp files and records it")
     REQUIRE(child >= 0);
     if (child == 0) {
       auto pending = WriteDeposit(**store, obj, SampleFiles());
-      ::_exit(CountObjectFiles(dir.Sub("state")) == 5 ? 0 : 1);
+      ::_exit(CountObjectFiles(dir.Sub("state")) == 2 ? 0 : 1);  // two packs
     }
     int status = 0;
     REQUIRE(::waitpid(child, &status, 0) == child);
@@ -193,7 +193,7 @@ TEST_CASE("store start-up removes orphan objects and temp files and records it")
   }
   auto store = Store::Open(dir.Sub("state"), keys);
   REQUIRE(store.ok());
-  CHECK((*store)->open_report().orphan_objects_removed == 4);
+  CHECK((*store)->open_report().orphan_objects_removed == 1);  // the dead intake's pack
   CHECK((*store)->open_report().temp_files_removed == 1);
   CHECK(CountObjectFiles(dir.Sub("state")) == 1);
   CHECK(ReadAll(**store, kept_file) == "kept");
@@ -202,6 +202,40 @@ TEST_CASE("store start-up removes orphan objects and temp files and records it")
   bool recorded = false;
   for (const AuditEvent& e : *events) recorded = recorded || e.action == "store.recover";
   CHECK(recorded);
+  CHECK((*store)->VerifyStore()->ok());
+}
+
+TEST_CASE("store cuts a half-written file out of the pack and packs the rest back to back") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  auto pending = WriteDeposit(**store, obj, {{"before.c", "before"}});
+  {
+    // Bigger than the pack buffer, so part of it reaches the file first.
+    auto w = pending->AddFile({Bytes("half"), "half", std::nullopt, "source_code", std::nullopt});
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Write(Bytes(std::string(3 * 1024 * 1024, 'h'))).ok());
+  }  // dropped unfinished
+  {
+    auto w = pending->AddFile({Bytes("after.c"), "after.c", std::nullopt, "source_code", std::nullopt});
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Write(Bytes("after")).ok());
+    REQUIRE((*w)->Finish().ok());
+  }
+  auto c = (*store)->CommitDeposit(std::move(pending), kClerk);
+  REQUIRE(c.ok());
+  CHECK(c->file_count == 2);
+  REQUIRE(*(*store)->db().QueryInt("SELECT count(DISTINCT pack) FROM objects") == 1);
+  std::string pack = *(*store)->db().QueryText("SELECT pack FROM objects LIMIT 1");
+  int64_t extent = *(*store)->db().QueryInt("SELECT max(pack_offset + sealed_size) FROM objects");
+  int64_t sealed = *(*store)->db().QueryInt("SELECT sum(sealed_size) FROM objects");
+  CHECK(extent == sealed);  // back to back, nothing of "half" between them
+  CHECK(static_cast<int64_t>(fs::file_size(dir.Sub("state/objects/" + pack.substr(0, 2) + "/" + pack))) == extent);
+  auto files = (*store)->ListFiles(c->deposit_id);
+  REQUIRE(files.ok());
+  for (const auto& f : *files) { CHECK(ReadAll(**store, f.id) == (f.display_path == "before.c" ? "before" : "after")); }
   CHECK((*store)->VerifyStore()->ok());
 }
 
