@@ -23,6 +23,8 @@ constexpr size_t kReadBufferSize = 256 * 1024;
 /// Sealed bytes of a deposit's objects are gathered up to this size before a
 /// write(2) to the pack: a thousand small files cost one write.
 constexpr size_t kPackBufferSize = 1024 * 1024;
+/// Sealed chunks this big are written straight from the sealer's buffer.
+constexpr size_t kDirectWriteSize = 64 * 1024;
 /// A deposit starts a new pack file once the current one holds this much (an
 /// object is never split, so one large object may make a pack bigger). Packs
 /// stay well below the 4 GiB file limit of a FAT32 backup disk.
@@ -174,7 +176,8 @@ struct PendingDeposit::Impl {
   }
   Status AppendToPack(std::span<const uint8_t> bytes) {
     QOIMA_RETURN_IF_ERROR(pack_error);
-    if (pack_buffer.empty() && bytes.size() >= kPackBufferSize) {
+    if (bytes.size() >= kDirectWriteSize) {  // a large file's chunks: no copy through the buffer
+      QOIMA_RETURN_IF_ERROR(FlushPack());
       Status s = pack->Append(bytes);
       if (!s.ok()) return pack_error = s;
       pack_written += bytes.size();
