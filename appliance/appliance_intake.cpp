@@ -36,17 +36,31 @@ int64_t ParseUtcText(const std::string& s) {
   return d ? d->unix_seconds : 0;
 }
 
+// A deposit of several discs keeps each disc's files under a folder named
+// after its marking: two discs may hold the same path (Annex 3 lists files per
+// disc), and a return gives them back disc by disc. One-disc deposits keep
+// the medium's paths as they are.
+std::string DiscFolder(const std::string& disc) {
+  std::string f = disc;
+  std::replace(f.begin(), f.end(), '/', '_');
+  if (f.empty() || f == "." || f == "..") f = "disc";
+  return f + "/";
+}
+
 // Streams file bytes into a pending deposit of the store.
 class StoreContentSink final : public ContentSink {
  public:
+  /// `categories`: the act's category of each path of this disc; `folder`:
+  /// "" or the disc's DiscFolder().
   StoreContentSink(storage::PendingDeposit& pending,
-                   const std::unordered_map<std::string_view, std::string_view>& categories)
-      : pending_(pending), categories_(categories) {}
+                   const std::unordered_map<std::string_view, std::string_view>& categories, std::string folder)
+      : pending_(pending), categories_(categories), folder_(std::move(folder)) {}
 
   Status BeginFile(const hardware::EntryHeader& h) override {
     storage::FileMeta meta;
-    meta.path.assign(h.raw_path.begin(), h.raw_path.end());
-    meta.display_path = h.display_path;
+    meta.path.assign(folder_.begin(), folder_.end());
+    meta.path.insert(meta.path.end(), h.raw_path.begin(), h.raw_path.end());
+    meta.display_path = folder_ + h.display_path;
     meta.mtime = h.mtime_sec;
     auto it = categories_.find(h.display_path);
     meta.category = std::string(it != categories_.end() ? it->second : GuessItemCategory(h.display_path));
@@ -80,6 +94,7 @@ class StoreContentSink final : public ContentSink {
   }
   storage::PendingDeposit& pending_;
   const std::unordered_map<std::string_view, std::string_view>& categories_;  // views into the manifest
+  std::string folder_;
   std::unique_ptr<storage::ObjectWriter> writer_;
   Status failure_;
 };
@@ -259,11 +274,6 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (m.copy_label.empty()) m.copy_label = n == 0 ? "original" : "copy " + std::to_string(n);
   }
 
-  // Views into the manifest's entries, which outlive the intake.
-  std::unordered_map<std::string_view, std::string_view> categories;
-  categories.reserve(manifest->entries.size());
-  for (const auto& e : manifest->entries) categories.emplace(e.path, e.category);
-
   bool keep = req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold;
   std::unique_ptr<storage::PendingDeposit> pending;
   if (keep) {
@@ -307,7 +317,15 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     bool store_this = pending && stored_discs.insert(spec.disc).second;
     DiscardingContentSink discard;
     std::unique_ptr<StoreContentSink> sink;
-    if (store_this) sink = std::make_unique<StoreContentSink>(*pending, categories);
+    // The act's categories of this disc's paths: views into the manifest's
+    // entries, which outlive the read.
+    std::unordered_map<std::string_view, std::string_view> categories;
+    if (store_this) {
+      for (const auto& e : manifest->entries)
+        if (discs.size() == 1 || e.disc == spec.disc) categories.emplace(e.path, e.category);
+      sink = std::make_unique<StoreContentSink>(*pending, categories,
+                                                discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
+    }
     MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
     ProgressMediaSink watched(collector, req.watch, std::move(start));
     auto read = reader_->Read(spec.device, options_.read_options, watched);
@@ -594,7 +612,11 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
     observed.push_back(std::move(o));
   }
   std::vector<ManifestEntry> expected = manifest->entries;
-  for (auto& e : expected) e.disc.clear();
+  bool several_discs = manifest->DiscMarkings().size() > 1;
+  for (auto& e : expected) {
+    if (several_discs) e.path = DiscFolder(e.disc) + e.path;  // as StoreContentSink stored it
+    e.disc.clear();
+  }
   MediumCheck held{"", "held content", "store", "", DiffMedium(expected, observed, {.mtime_zone_unknown = true})};
   out.media = {held};
   IntakeFacts facts;

@@ -352,6 +352,47 @@ TEST_CASE("two discs, original and copy: a medium swapped between copies is name
   CHECK(w.Deposits() == 0);
 }
 
+TEST_CASE("two discs holding the same path are stored side by side - accepted at once and after a hold") {
+  World w;
+  std::string d1 = w.dir.Sub("d1"), d2 = w.dir.Sub("d2");
+  testing::WriteFile(d1 + "/README.md", "disc one: sources\n");
+  testing::WriteFile(d1 + "/src/a.c", "int a;\n");
+  testing::WriteFile(d2 + "/README.md", "disc two: executables\n");
+  testing::WriteFile(d2 + "/bin/app", "ELF\n");
+  json m1 = json::parse(testing::ReadFile(w.ActCreate(d1, "IS-0042", "Диск 1/2")));
+  json m2 = json::parse(testing::ReadFile(w.ActCreate(d2, "IS-0042", "Диск 2/2")));
+  m1["discs"].push_back(m2["discs"][0]);
+  for (const auto& f : m2["files"]) m1["files"].push_back(f);
+  testing::WriteFile(w.dir.Sub("both.json"), m1.dump(2));
+  testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
+  testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat16));
+  std::vector<std::string> args = {"intake",
+                                   "--application",
+                                   "IS-0042",
+                                   "--manifest",
+                                   w.dir.Sub("both.json"),
+                                   "--medium",
+                                   o1.path() + ",disc=Диск 1/2",
+                                   "--medium",
+                                   o2.path() + ",disc=Диск 2/2"};
+  auto accept = args;
+  accept.push_back("--accept");
+  json acc = w.Json(accept);
+  INFO(acc.dump(2));
+  CHECK(acc["state"] == "accepted");
+  auto hold = args;
+  hold.push_back("--hold");
+  json held = w.Json(hold);
+  REQUIRE(held["state"] == "held");
+  // The re-check of held content finds each README under its disc's folder.
+  json decided = w.Json({"decide", std::to_string(held["intake"].get<int64_t>()), "accept"});
+  INFO(decided.dump(2));
+  CHECK(decided["state"] == "accepted");
+  CHECK(w.Deposits() == 2);
+  json store = w.Json({"verify-store"}, "auditor1", "auditor1-password-1");
+  CHECK(store["ok"] == true);
+}
+
 TEST_CASE("roles are enforced in appliance/ and repeated wrong passwords lock the account") {
   World w;
   std::string tree = w.MakeTree("tree");
