@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Intake benchmarks (run by scripts/bench with QOIMA_BUILD=build/release):
 #  - end-to-end `qoima intake --accept` of an ISO holding ~2 GiB of large
-#    files (read in the sandbox, SHA-256, AES-256-GCM, fsync'd objects, one
-#    commit), against `sha256sum` over the same image: goal >= 0.8x throughput;
+#    files (read in the sandbox, SHA-256, AES-256-GCM, objects appended to the
+#    deposit's pack files, one syncfs barrier, one commit), against `sha256sum`
+#    over the same image: goal >= 0.8x throughput;
 #  - end-to-end intake of a 100k-small-file tree on a FAT32 image: goal
 #    >= 20k files/s, with the ratio to `hashdeep -r` over the same tree on tmpfs;
 #  - peak RSS of qoima during each intake (goal <= 128 MiB).
