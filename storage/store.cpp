@@ -25,10 +25,6 @@ constexpr size_t kReadBufferSize = 256 * 1024;
 constexpr size_t kPackBufferSize = 1024 * 1024;
 /// Sealed chunks this big are written straight from the sealer's buffer.
 constexpr size_t kDirectWriteSize = 64 * 1024;
-/// A deposit starts a new pack file once the current one holds this much (an
-/// object is never split, so one large object may make a pack bigger). Packs
-/// stay well below the 4 GiB file limit of a FAT32 backup disk.
-constexpr uint64_t kPackTargetSize = 1024ull * 1024 * 1024;
 
 std::string DepositObject(int64_t id) { return "deposit:" + std::to_string(id); }
 
@@ -163,7 +159,7 @@ struct PendingDeposit::Impl {
   /// there is none or it is full.
   Status PreparePack() {
     QOIMA_RETURN_IF_ERROR(pack_error);
-    if (pack && pack_size() < kPackTargetSize) return Status::Ok();
+    if (pack && pack_size() < store->options_.pack_target_bytes) return Status::Ok();
     QOIMA_RETURN_IF_ERROR(ClosePack());
     std::string name = store->keys_->ObjectName("qoima-pack-v1:" + token + ":" + std::to_string(packs.size()));
     QOIMA_RETURN_IF_ERROR(store->EnsureFanoutDir(name));

@@ -64,6 +64,8 @@ namespace qoima::storage {
 /// Named limits on what a deposit may hold (metadata comes from untrusted media).
 inline constexpr size_t kMaxPathBytes = 4096;
 inline constexpr size_t kMaxFilesPerDeposit = 5'000'000;
+/// Packs stay well below the 4 GiB file limit of a FAT32 backup disk.
+inline constexpr uint64_t kDefaultPackTargetBytes = 1024ull * 1024 * 1024;
 
 /// Byte-wise order of raw paths (memcmp, then length).
 struct PathLess {
@@ -86,6 +88,9 @@ struct StoreOptions {
   /// finds unsigned entries (the previous session ended without one).
   bool checkpoint_after_commit = true;
   bool checkpoint_on_open = true;
+  /// A deposit starts a new pack file once the current one holds this many
+  /// bytes (an object is never split). Tests lower it to exercise several packs.
+  uint64_t pack_target_bytes = kDefaultPackTargetBytes;
 };
 
 struct OpenReport {

@@ -239,6 +239,62 @@ TEST_CASE("store cuts a half-written file out of the pack and packs the rest bac
   CHECK((*store)->VerifyStore()->ok());
 }
 
+TEST_CASE("store spreads a deposit over several packs and reads scrubs backs up and destroys them all") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  StoreOptions options;
+  options.pack_target_bytes = 64 * 1024;
+  std::vector<TestFile> files;
+  for (int i = 0; i < 12; ++i) files.push_back({"f" + std::to_string(i), std::string(20000, char('a' + i))});
+  files.push_back({"big", std::string(200000, 'B')});  // larger than a pack's target: never split
+  files.push_back({"after-big", "small"});
+  int64_t deposit = 0;
+  {
+    auto store = Store::Open(dir.Sub("state"), keys, options);
+    REQUIRE(store.ok());
+    int64_t obj = AddInformatizationObject(**store);
+    SECTION("abandoned: every pack goes") {
+      auto pending = WriteDeposit(**store, obj, files);
+      CHECK(CountObjectFiles(dir.Sub("state")) >= 4);
+      REQUIRE((*store)->AbandonDeposit(std::move(pending)).ok());
+      CHECK(CountObjectFiles(dir.Sub("state")) == 0);
+      return;
+    }
+    auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, files), kClerk);
+    REQUIRE(c.ok());
+    deposit = c->deposit_id;
+    int64_t packs = *(*store)->db().QueryInt("SELECT count(DISTINCT pack) FROM objects");
+    CHECK(packs >= 4);
+    CHECK(CountObjectFiles(dir.Sub("state")) == static_cast<size_t>(packs));
+    // No object starts at or past the target: a new pack is begun instead.
+    CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM objects WHERE pack_offset >= 65536") == 0);
+    CHECK(*(*store)->db().QueryInt("SELECT max(sealed_size) FROM objects") > 65536);  // "big" was not split
+    REQUIRE((*store)->Backup(dir.Sub("backup"), kClerk).ok());
+    auto listed = (*store)->ListFiles(deposit);
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == files.size());
+    for (const auto& f : *listed) {
+      for (const auto& t : files)
+        if (t.path == f.display_path) CHECK(ReadAll(**store, f.id) == t.content);
+    }
+    CHECK((*store)->VerifyStore()->ok());
+    auto t = (*store)->DestroyDeposit(deposit, kClerk, "test: destroy a multi-pack deposit");
+    REQUIRE(t.ok());
+    CHECK(t->objects_removed == files.size());
+    CHECK(CountObjectFiles(dir.Sub("state")) == 0);
+  }
+  // The backup taken before the destruction restores whole.
+  REQUIRE(Store::Restore(dir.Sub("backup"), dir.Sub("restored"), keys, options).ok());
+  auto restored = Store::Open(dir.Sub("restored"), keys, options);
+  REQUIRE(restored.ok());
+  auto listed = (*restored)->ListFiles(deposit);
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == files.size());
+  for (const auto& f : *listed)
+    if (f.display_path == "big") CHECK(ReadAll(**restored, f.id) == std::string(200000, 'B'));
+  CHECK((*restored)->VerifyStore()->ok());
+}
+
 TEST_CASE("store is locked against a second opener") {
   TempDir dir;
   FakeStoreKeys keys;
