@@ -643,6 +643,18 @@ Result<storage::AuditVerifyReport> Appliance::VerifyAudit(const Actor& actor) {
   return r;
 }
 
+Status Appliance::RecordRefusedMedium(const Actor* at_counter, const DetectedMedium& m) {
+  const hardware::MediaIdentity& id = m.identity;
+  std::string what = m.kind;
+  for (const std::string* part : {&id.vendor, &id.model})
+    if (!part->empty()) what += " " + *part;
+  if (!id.serial.empty()) what += ", serial " + id.serial;
+  return store_
+      ->Record(at_counter ? StorageActor(*at_counter) : kSystem, "media.refuse", "device:" + m.device, "denied",
+               m.refusal + " (" + what + "); nothing was read from it")
+      .status();
+}
+
 Result<std::vector<storage::AuditEvent>> Appliance::AuditEntries(const Actor& actor, uint64_t first, uint64_t count) {
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadAudit, "audit.read", "audit"));
   QOIMA_ASSIGN_OR_RETURN(uint64_t size, store_->audit().Size());

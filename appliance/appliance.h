@@ -35,6 +35,7 @@
 #include "appliance/intake_assessment.h"
 #include "appliance/intake_progress.h"
 #include "appliance/manifest_parser.h"
+#include "appliance/media_watch.h"
 #include "appliance/password_hasher.h"
 #include "appliance/pending_security_log.h"
 #include "appliance/role.h"
@@ -266,6 +267,11 @@ class Appliance {
   static Status Restore(const ApplianceOptions& options, const std::string& backup_dir);
   Result<storage::AuditVerifyReport> VerifyAudit(const Actor& actor);
   Result<std::vector<storage::AuditEvent>> AuditEntries(const Actor& actor, uint64_t first, uint64_t count);
+  /// Records that the hardware refused a device plugged in at the counter
+  /// (BadUSB: a "stick" that is also a keyboard or network adapter) as a
+  /// "media.refuse" event: device, vendor, model, serial and the reason.
+  /// Attributed to the user logged in at the counter, else to "system".
+  Status RecordRefusedMedium(const Actor* at_counter, const DetectedMedium& medium);
   /// Signs a checkpoint over this session's events (end of a CLI command).
   Status EndSession();
 

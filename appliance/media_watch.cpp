@@ -36,14 +36,24 @@ Result<bool> MediaWatch::Update() {
   }
 }
 
+std::vector<DetectedMedium> MediaWatch::TakeNewRefusals() {
+  std::vector<DetectedMedium> out;
+  out.swap(new_refusals_);
+  return out;
+}
+
 void MediaWatch::Apply(const hardware::DeviceEvent& e) {
   const hardware::DeviceRecord& r = e.record;
   auto same = [&r](const DetectedMedium& m) { return m.sysname == r.sysname; };
+  // A change event of a device already listed as refused is not a new refusal.
+  bool was_refused =
+      std::any_of(media_.begin(), media_.end(), [&](const DetectedMedium& m) { return same(m) && m.refused; });
   media_.erase(std::remove_if(media_.begin(), media_.end(), same), media_.end());
   if (e.kind == hardware::DeviceEventKind::kRemoved) return;
   const hardware::Classification& c = e.classification;
   if (c.verdict == hardware::Verdict::kIgnore) return;  // own disk, virtual, drive without a disc
-  if (media_.size() >= kMaxWatchedMedia) return;
+  // A refused device is reported for the audit log even when the list is full.
+  if (media_.size() >= kMaxWatchedMedia && c.verdict != hardware::Verdict::kRefuse) return;
   DetectedMedium m;
   m.device = r.devnode;
   m.sysname = r.sysname;
@@ -60,6 +70,12 @@ void MediaWatch::Apply(const hardware::DeviceEvent& e) {
   }
   m.identity.device = r.devnode;
   hardware::FillFromUdev(m.identity, r);
+  if (m.refused && !was_refused) {
+    if (new_refusals_.size() < kMaxWatchedMedia)
+      new_refusals_.push_back(m);
+    else
+      ++dropped_refusals_;
+  }
   if (m.identity.size_bytes == 0) {
     // sysfs "size" counts 512-byte sectors whatever the device's block size.
     std::string sectors = r.Sysattr("size");
@@ -68,7 +84,7 @@ void MediaWatch::Apply(const hardware::DeviceEvent& e) {
         sectors.size() < 19)
       m.identity.size_bytes = std::stoull(sectors) * 512;
   }
-  media_.push_back(std::move(m));
+  if (media_.size() < kMaxWatchedMedia) media_.push_back(std::move(m));
 }
 
 }  // namespace qoima::appliance

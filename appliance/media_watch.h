@@ -52,6 +52,11 @@ class MediaWatch {
   /// Applies every pending event without blocking; true when the list changed.
   Result<bool> Update();
   const std::vector<DetectedMedium>& media() const { return media_; }
+  /// Refused devices that arrived since the last call (the caller records
+  /// each in the audit log: Appliance::RecordRefusedMedium). At most
+  /// kMaxWatchedMedia are kept; later ones are counted in dropped_refusals().
+  std::vector<DetectedMedium> TakeNewRefusals();
+  uint64_t dropped_refusals() const { return dropped_refusals_; }
 
  private:
   void Apply(const hardware::DeviceEvent& event);
@@ -60,6 +65,8 @@ class MediaWatch {
   std::unique_ptr<hardware::BlockProber> prober_;
   hardware::DeviceMonitor monitor_;
   std::vector<DetectedMedium> media_;
+  std::vector<DetectedMedium> new_refusals_;
+  uint64_t dropped_refusals_ = 0;
 };
 
 }  // namespace qoima::appliance

@@ -286,10 +286,28 @@ void ApplianceBackend::EnsureMediaWatch() {
     media_problem_ = watch.status().ToString();
 }
 
+void ApplianceBackend::RecordRefusedMedia() {
+  if (!media_watch_) return;
+  for (appliance::DetectedMedium& m : media_watch_->TakeNewRefusals())
+    if (unrecorded_refusals_.size() < appliance::kMaxWatchedMedia)
+      unrecorded_refusals_.push_back(std::make_unique<appliance::DetectedMedium>(std::move(m)));
+  if (unrecorded_refusals_.empty()) return;
+  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || !EnsureOpen().ok()) return;  // next time
+  size_t done = 0;
+  for (const auto& m : unrecorded_refusals_) {
+    if (!appliance_->RecordRefusedMedium(actor_.get(), *m).ok()) break;
+    ++done;
+  }
+  unrecorded_refusals_.erase(unrecorded_refusals_.begin(),
+                             unrecorded_refusals_.begin() + static_cast<std::ptrdiff_t>(done));
+}
+
 Result<std::vector<MediaInfo>> ApplianceBackend::ListMedia() {
   EnsureMediaWatch();
   std::vector<MediaInfo> out;
   if (!media_watch_) return out;
+  RecordRefusedMedia();
   for (const appliance::DetectedMedium& m : media_watch_->media()) out.push_back(ToKiosk(m));
   return out;
 }
@@ -306,6 +324,7 @@ bool ApplianceBackend::UpdateMedia() {
     media_problem_ = changed.status().ToString();
     return false;
   }
+  RecordRefusedMedia();
   return *changed;
 }
 

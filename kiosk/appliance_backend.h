@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kiosk/backend.h"
 
@@ -31,6 +32,7 @@ namespace qoima::appliance {
 class Appliance;
 class MediaWatch;
 struct Actor;
+struct DetectedMedium;
 }  // namespace qoima::appliance
 
 namespace qoima::kiosk {
@@ -102,6 +104,10 @@ class ApplianceBackend : public Backend {
   void EnsureMediaWatch();
   std::unique_ptr<appliance::MediaWatch> media_watch_;
   bool media_watch_tried_ = false;
+  /// Refused devices not yet in the audit log: recorded when the appliance is
+  /// free (never waiting for a running intake: the UI thread must not block).
+  void RecordRefusedMedia();
+  std::vector<std::unique_ptr<appliance::DetectedMedium>> unrecorded_refusals_;
   std::string media_problem_;
 
   bool open_attempted_ = false;

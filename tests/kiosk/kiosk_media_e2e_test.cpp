@@ -9,6 +9,8 @@
 // no event, which is why the kiosk keeps the typed path.
 #include <umockdev.h>
 
+#include <thread>
+
 #include "tests/kiosk/kiosk_e2e_state.h"
 
 namespace qoima::testing {
@@ -60,78 +62,109 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
   std::string manifest = m.Manifest(false);
   UsbTestbed bed;
   REQUIRE(umockdev_in_mock_environment());
-  TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
-  Expect(t, "Password:");
-  LogIn(t, "clerk1", kClerkPassword);
-  Expect(t, "Applications: 1 shown of 1.");
-  t.SendKeys({"Enter"});
-  Expect(t, "No media detected yet.");
-  CHECK(t.Capture().find("Media detection is not available") == std::string::npos);
+  {
+    TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
+    Expect(t, "Password:");
+    LogIn(t, "clerk1", kClerkPassword);
+    Expect(t, "Applications: 1 shown of 1.");
+    t.SendKeys({"Enter"});
+    Expect(t, "No media detected yet.");
+    CHECK(t.Capture().find("Media detection is not available") == std::string::npos);
 
-  // The stick is plugged in: the screen reacts to the udev event by itself.
-  std::string stick = bed.AddStick("1-1", "sdb", m.loop->path(), {"08"}, "SanDisk", "Cruzer");
-  umockdev_testbed_uevent(bed.tb, stick.c_str(), "add");
-  Expect(t, "Media inserted: " + m.loop->path() + "  SanDisk Cruzer");
-  std::string screen = t.Capture();
-  CHECK(screen.find("iso9660") != std::string::npos);
-  CHECK(screen.find("\"DEPOSIT_V1\"") != std::string::npos);
-  Snap(t, "clerk-media-detected-en");
+    // The stick is plugged in: the screen reacts to the udev event by itself.
+    std::string stick = bed.AddStick("1-1", "sdb", m.loop->path(), {"08"}, "SanDisk", "Cruzer");
+    umockdev_testbed_uevent(bed.tb, stick.c_str(), "add");
+    Expect(t, "Media inserted: " + m.loop->path() + "  SanDisk Cruzer");
+    std::string screen = t.Capture();
+    CHECK(screen.find("iso9660") != std::string::npos);
+    CHECK(screen.find("\"DEPOSIT_V1\"") != std::string::npos);
+    Snap(t, "clerk-media-detected-en");
 
-  // A "stick" that is also a keyboard: listed as refused with the hardware's reason.
-  std::string bad = bed.AddStick("1-2", "sdc", "/dev/sdc", {"08", "03"}, "Evil", "Stick");
-  umockdev_testbed_uevent(bed.tb, bad.c_str(), "add");
-  Expect(t, "REFUSED");
-  Expect(t, "BadUSB");
-  Snap(t, "clerk-media-badusb-en");
-  // Choosing it and pressing F7 reads nothing.
-  t.SendKeys({"NPage"});
-  REQUIRE(t.WaitUntil([](const std::string& s) { return FieldShows(s, "Media device or image:", "/dev/sdc"); }));
-  t.SendKeys({"Tab"});
-  t.Type(manifest);
-  t.SendKeys({"F7"});
-  Expect(t, "This device is refused and will not be read:");
-  CHECK(t.Capture().find("Reading media") == std::string::npos);
+    // A "stick" that is also a keyboard: listed as refused with the hardware's reason.
+    std::string bad = bed.AddStick("1-2", "sdc", "/dev/sdc", {"08", "03"}, "Evil", "Stick");
+    umockdev_testbed_uevent(bed.tb, bad.c_str(), "add");
+    Expect(t, "REFUSED");
+    Expect(t, "BadUSB");
+    Snap(t, "clerk-media-badusb-en");
+    // Choosing it and pressing F7 reads nothing.
+    t.SendKeys({"NPage"});
+    REQUIRE(t.WaitUntil([](const std::string& s) { return FieldShows(s, "Media device or image:", "/dev/sdc"); }));
+    t.SendKeys({"Tab"});
+    t.Type(manifest);
+    t.SendKeys({"F7"});
+    Expect(t, "This device is refused and will not be read:");
+    CHECK(t.Capture().find("Reading media") == std::string::npos);
 
-  // Back to the stick. A read cancelled with Esc records no intake.
-  t.SendKeys({"PPage"});
-  REQUIRE(t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
-  t.SendKeys({"F7"});
-  Expect(t, "Reading " + m.loop->path());
-  t.SendKeys({"Escape"});
-  Expect(t, "Cancelled. (", milliseconds(60000));
-  CHECK(t.Capture().find("no intake was recorded") != std::string::npos);
-  // Again, to the end: the read shows its progress against the act's files.
-  Expect(t, "Applications: 1 shown of 1.");
-  t.SendKeys({"Enter"});
-  Expect(t, "Insert media");
-  REQUIRE(t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
-  t.SendKeys({"Tab"});
-  t.Type(manifest);
-  t.SendKeys({"F7"});
-  Expect(t, "Reading " + m.loop->path());
-  bool progress_seen = t.WaitUntil(
-      [](const std::string& s) {
-        // Mid-read: bytes counted and a rate, before the comparison replaces the screen.
-        return s.find("Reading media") != std::string::npos && s.find(" of 4") != std::string::npos &&
-               s.find("Read: ") != std::string::npos && s.find("Read: 0 B") == std::string::npos &&
-               s.find("Rate: ") != std::string::npos && s.find("Rate: 0 B/s") == std::string::npos &&
-               s.find("Time left: ") != std::string::npos;
-      },
-      milliseconds(20000));
-  INFO(t.Capture());
-  CHECK(progress_seen);
-  Snap(t, "clerk-reading-en");
-  Expect(t, "4 files, 0 problems.", milliseconds(120000));
+    // Back to the stick. A read cancelled with Esc records no intake.
+    t.SendKeys({"PPage"});
+    REQUIRE(
+        t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
+    t.SendKeys({"F7"});
+    Expect(t, "Reading " + m.loop->path());
+    t.SendKeys({"Escape"});
+    Expect(t, "Cancelled. (", milliseconds(60000));
+    CHECK(t.Capture().find("no intake was recorded") != std::string::npos);
+    // Again, to the end: the read shows its progress against the act's files.
+    Expect(t, "Applications: 1 shown of 1.");
+    t.SendKeys({"Enter"});
+    Expect(t, "Insert media");
+    REQUIRE(
+        t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
+    t.SendKeys({"Tab"});
+    t.Type(manifest);
+    t.SendKeys({"F7"});
+    Expect(t, "Reading " + m.loop->path());
+    bool progress_seen = t.WaitUntil(
+        [](const std::string& s) {
+          // Mid-read: bytes counted and a rate, before the comparison replaces the screen.
+          return s.find("Reading media") != std::string::npos && s.find(" of 4") != std::string::npos &&
+                 s.find("Read: ") != std::string::npos && s.find("Read: 0 B") == std::string::npos &&
+                 s.find("Rate: ") != std::string::npos && s.find("Rate: 0 B/s") == std::string::npos &&
+                 s.find("Time left: ") != std::string::npos;
+        },
+        milliseconds(20000));
+    INFO(t.Capture());
+    CHECK(progress_seen);
+    Snap(t, "clerk-reading-en");
+    Expect(t, "4 files, 0 problems.", milliseconds(120000));
 
-  // The stick is pulled out and its loop device detached: Accept decides the
-  // intake that was sealed while reading; it does not read the media again.
-  umockdev_testbed_uevent(bed.tb, stick.c_str(), "remove");
-  m.loop->Detach();
-  t.SendKeys({"F7"});
-  Expect(t, "The media is not read again.");
-  t.SendKeys({"y"});
-  Expect(t, "Accepted.", milliseconds(60000));
-  Snap(t, "clerk-accepted-after-removal-en");
+    // The stick is pulled out and its loop device detached: Accept decides the
+    // intake that was sealed while reading; it does not read the media again.
+    umockdev_testbed_uevent(bed.tb, stick.c_str(), "remove");
+    m.loop->Detach();
+    t.SendKeys({"F7"});
+    Expect(t, "The media is not read again.");
+    t.SendKeys({"y"});
+    Expect(t, "Accepted.", milliseconds(60000));
+    Snap(t, "clerk-accepted-after-removal-en");
+  }  // the kiosk is gone: its store lock is released once the process has exited
+
+  // The refused device is in the audit log, attributed to the clerk at the counter.
+  appliance::ApplianceOptions opt;
+  opt.tcti = p.tpm.tcti();
+  opt.state_dir = p.state.Sub("state");
+  auto app = appliance::Appliance::Open(opt);
+  for (int i = 0; i < 50 && !app.ok(); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    app = appliance::Appliance::Open(opt);
+  }
+  INFO(app.status().ToString());
+  REQUIRE(app.ok());
+  auto auditor = (*app)->Login("auditor1", kAuditorPassword);
+  REQUIRE(auditor.ok());
+  auto events = (*app)->AuditEntries(*auditor, 0, 10000);
+  REQUIRE(events.ok());
+  int refusals = 0;
+  for (const auto& e : *events) {
+    if (e.action != "media.refuse") continue;
+    ++refusals;
+    CHECK(e.object == "device:/dev/sdc");
+    CHECK(e.outcome == "denied");
+    CHECK(e.actor == "clerk1");
+    CHECK(e.reason.find("BadUSB") != std::string::npos);
+    CHECK(e.reason.find("Evil Stick") != std::string::npos);
+  }
+  CHECK(refusals == 1);
 }
 
 }  // namespace qoima::testing
