@@ -4,6 +4,7 @@
 #include <cdio/cdio.h>
 #include <cdio/logging.h>
 #include <cdio/udf.h>
+#include <endian.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -78,6 +79,23 @@ class UdfContent : public FileContent {
   size_t have_ = 0, used_ = 0;
 };
 
+// libudf trusts a file entry's lengths of extended attributes (L_EA) and
+// allocation descriptors (L_AD): udf_get_lba, under udf_opendir and every
+// block read, indexes the descriptors at ext_attr + L_EA with no bound, so a
+// crafted entry makes it read past the entry's block (fuzz_reader_udf found
+// it). Both areas must lie inside the one block the entry occupies.
+bool FileEntryLengthsFit(const udf_dirent_t& d) {
+  uint64_t ea = le32toh(d.fe.i_extended_attr);
+  uint64_t ad = le32toh(d.fe.i_alloc_descs);
+  return ea + ad <= sizeof(d.fe.u);
+}
+
+std::string FileEntryLengths(const udf_dirent_t& d) {
+  return "extended attributes " + std::to_string(le32toh(d.fe.i_extended_attr)) + " + allocation descriptors " +
+         std::to_string(le32toh(d.fe.i_alloc_descs)) + " bytes, more than the " + std::to_string(sizeof(d.fe.u)) +
+         " its block holds";
+}
+
 class UdfWalker {
  public:
   explicit UdfWalker(EntryEmitter& em) : em_(em) {}
@@ -106,6 +124,12 @@ class UdfWalker {
       const char* name = udf_get_filename(next);
       if (name == nullptr || name[0] == '\0' || std::strcmp(name, "..") == 0 || std::strcmp(name, ".") == 0) continue;
       std::string path = prefix.empty() ? name : prefix + "/" + name;
+      if (!FileEntryLengthsFit(*next)) {
+        // Nothing of it is read: the diff shows it missing, with this problem.
+        QOIMA_RETURN_IF_ERROR(em_.Problem(ProblemClass::kCorruptFilesystem,
+                                          "UDF file entry of " + path + ": " + FileEntryLengths(*next), path, -1));
+        continue;
+      }
       EntryHeader h;
       h.raw_path = path;
       h.mtime_sec = udf_get_modification_time(next);
@@ -149,6 +173,11 @@ Status ReadUdf(BlockSource& src, EntryEmitter& em) {
   udf_dirent_t* root = udf_get_root(udf.get(), true, 0);
   if (root == nullptr)
     return em.FailWalk(Status::Corrupt("UDF: root directory not found"), ProblemClass::kCorruptFilesystem, {});
+  if (!FileEntryLengthsFit(*root)) {
+    std::string why = FileEntryLengths(*root);
+    udf_dirent_free(root);
+    return em.FailWalk(Status::Corrupt("UDF root directory entry: " + why), ProblemClass::kCorruptFilesystem, {});
+  }
   return UdfWalker(em).Walk(root, "", 0);
 }
 
