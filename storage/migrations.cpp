@@ -542,7 +542,6 @@ constexpr std::string_view kV6 = R"sql(
 ALTER TABLE objects ADD COLUMN pack TEXT;
 ALTER TABLE objects ADD COLUMN pack_offset INTEGER CHECK (pack_offset IS NULL OR pack_offset >= 0);
 CREATE INDEX objects_pack ON objects(pack);
-DROP INDEX files_sha256;
 )sql";
 
 constexpr Migration kMigrations[] = {

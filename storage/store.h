@@ -296,10 +296,7 @@ class Store {
   Result<DepositInfo> GetDeposit(int64_t deposit_id);
   Result<std::vector<FileInfo>> ListFiles(int64_t deposit_id);
   Result<FileInfo> GetFile(int64_t file_id);
-  /// Files (of committed deposits) whose content has this SHA-256. A scan of
-  /// the files table: no index on files.sha256 since schema 6 (it cost every
-  /// intake a random write per file in an index that only grows, and no
-  /// workflow looks files up by content).
+  /// Files (of committed deposits) whose content has this SHA-256.
   Result<std::vector<FileInfo>> FindFilesBySha256(const crypto::Sha256Digest& sha256);
 
   // --- Read path ------------------------------------------------------------
