@@ -87,6 +87,15 @@ class World {
           "--out", out});
     return out;
   }
+  // One act for IS-0042 listing tree d1 as disc `m1` and d2 as disc `m2`.
+  void TwoDiscAct(const std::string& d1, const std::string& m1, const std::string& d2, const std::string& m2,
+                  const std::string& out) {
+    json act = json::parse(testing::ReadFile(ActCreate(d1, "IS-0042", m1)));
+    json second = json::parse(testing::ReadFile(ActCreate(d2, "IS-0042", m2)));
+    act["discs"].push_back(second["discs"][0]);
+    for (const auto& f : second["files"]) act["files"].push_back(f);
+    testing::WriteFile(out, act.dump(2));
+  }
   std::string Image(const std::string& tree, testing::FsType type) {
     std::string img = tree + "." + testing::FsTypeName(type) + ".img";
     testing::BuildImage(type, tree, img);
@@ -322,11 +331,7 @@ TEST_CASE("two discs, original and copy: a medium swapped between copies is name
   testing::WriteFile(d1 + "/src/a.c", "int a;\n");
   testing::WriteFile(d1 + "/README.md", "disc one\n");
   testing::WriteFile(d2 + "/lib/b.c", "int b;\n");
-  json m1 = json::parse(testing::ReadFile(w.ActCreate(d1, "IS-0042", "Е-Қойма 1.0 диск 1")));
-  json m2 = json::parse(testing::ReadFile(w.ActCreate(d2, "IS-0042", "Е-Қойма 1.0 диск 2")));
-  m1["discs"].push_back(m2["discs"][0]);
-  for (const auto& f : m2["files"]) m1["files"].push_back(f);
-  testing::WriteFile(w.dir.Sub("both.json"), m1.dump(2));
+  w.TwoDiscAct(d1, "Е-Қойма 1.0 диск 1", d2, "Е-Қойма 1.0 диск 2", w.dir.Sub("both.json"));
   testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
   testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat12));
   std::string disc1 = "disc=Е-Қойма 1.0 диск 1", disc2 = "disc=Е-Қойма 1.0 диск 2";
@@ -359,11 +364,7 @@ TEST_CASE("two discs holding the same path are stored side by side - accepted at
   testing::WriteFile(d1 + "/src/a.c", "int a;\n");
   testing::WriteFile(d2 + "/README.md", "disc two: executables\n");
   testing::WriteFile(d2 + "/bin/app", "ELF\n");
-  json m1 = json::parse(testing::ReadFile(w.ActCreate(d1, "IS-0042", "Диск 1/2")));
-  json m2 = json::parse(testing::ReadFile(w.ActCreate(d2, "IS-0042", "Диск 2/2")));
-  m1["discs"].push_back(m2["discs"][0]);
-  for (const auto& f : m2["files"]) m1["files"].push_back(f);
-  testing::WriteFile(w.dir.Sub("both.json"), m1.dump(2));
+  w.TwoDiscAct(d1, "Диск 1/2", d2, "Диск 2/2", w.dir.Sub("both.json"));
   testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
   testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat16));
   std::vector<std::string> args = {"intake",
