@@ -117,7 +117,8 @@ struct IntakeOutcome {
   std::optional<int64_t> deposit_id;
   std::optional<int64_t> decision_id;
   std::string hold_until;
-  ActDocument act;  // filled for accepted intakes (and drafts otherwise)
+  ActDocument
+      act;  // filled for accepted intakes (and drafts otherwise); its rows are read from the manifest (rows_from)
 };
 
 struct DecideRequest {

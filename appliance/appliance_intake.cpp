@@ -12,6 +12,7 @@
 #include "appliance/item_category.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/register_store.h"
+#include "appliance/manifest_record.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -232,8 +233,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   po.format = req.manifest_format;
   po.strip_prefix = req.strip_prefix;
   po.expected_application = req.application;
-  auto manifest = LoadManifestFile(req.manifest_path, po);
-  if (!manifest.ok()) return fail(manifest.status());
+  auto loaded = LoadManifestFile(req.manifest_path, po);
+  if (!loaded.ok()) return fail(loaded.status());
+  // Shared with the act in the outcome, whose rows are read from it.
+  const auto manifest = std::make_shared<const ActManifest>(std::move(*loaded));
   if (!req.expected_digest.empty()) {
     std::string want = req.expected_digest;
     std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -340,6 +343,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     }
     out.media.push_back(std::move(check));
   }
+  decltype(categories)().swap(categories);  // read by the sinks only
 
   IntakeFacts facts;
   facts.track = info->track;
@@ -372,16 +376,19 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
   }
-  std::string manifest_json = ManifestToJson(*manifest, /*pretty=*/false);
+  auto encoded = EncodeManifestRecord(*manifest);
+  if (!encoded.ok()) return fail(encoded.status());
+  std::string manifest_record = std::move(*encoded);
+  const std::span<const uint8_t> record(reinterpret_cast<const uint8_t*>(manifest_record.data()),
+                                        manifest_record.size());
   bool clean = out.assessment.grounds.empty();
   std::string now = NowText();
 
-  // The act's rows (one per file) are built once the deposit is committed:
-  // at the commit the pending deposit, the diff and the SQL cache are at
-  // their largest.
+  // The act's rows (one per file) are never copied: they are read from the
+  // manifest as the act is rendered (ActOverManifest).
   const std::string act_date = FormatDay(LocalDateOf(clock_->NowUnix()));
   auto fill_act = [&] {
-    out.act = ActFromManifest(*manifest);
+    out.act = ActOverManifest(manifest);
     out.act.date = act_date;
     out.act.transferring.organization = info->applicant;
     if (!req.accepting.full_name.empty()) out.act.accepting.full_name = req.accepting.full_name;
@@ -397,7 +404,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.BindLargeText(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindBlob(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
     return db.LastInsertRowid();
@@ -474,11 +481,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                        "act_date, city, template_id, manifest_json, created_by, "
                                                        "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
       act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, act_date);
-      act.Bind(5, ActDocument().city)
-          .Bind(6, kActTemplate)
-          .BindLargeText(7, manifest_json)
-          .Bind(8, actor.user_id)
-          .Bind(9, now);
+      act.Bind(5, ActDocument().city).Bind(6, kActTemplate).BindBlob(7, record).Bind(8, actor.user_id).Bind(9, now);
       QOIMA_RETURN_IF_ERROR(act.Run());
     }
     return Status::Ok();
@@ -486,7 +489,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   std::string reason = accept ? "accepted; " + summary : "held for re-try until " + hold_until + "; " + summary;
   auto committed = store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
   if (!committed.ok()) return fail(committed.status());
-  std::string().swap(manifest_json);
+  std::string().swap(manifest_record);
   std::string().swap(evidence_text);
   fill_act();
   out.intake_id = intake_id;
@@ -524,7 +527,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
   int64_t app_id = st.ColumnInt(0);
   std::string state = st.ColumnText(1);
-  std::string manifest_json = st.ColumnText(2);
+  std::string stored_manifest = st.ColumnText(2);
   json evidence = json::parse(st.ColumnText(3), nullptr, false);
   std::optional<int64_t> deposit_id;
   if (!st.ColumnIsNull(4)) deposit_id = st.ColumnInt(4);
@@ -577,10 +580,16 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   po.now_unix = clock_->NowUnix();
   po.expected_application = code;
   po.stored_record = req.manifest_path.empty();
-  Result<ActManifest> manifest = req.manifest_path.empty() ? ParseManifest(manifest_json, object + " manifest", po)
-                                                           : LoadManifestFile(req.manifest_path, po);
-  if (!manifest.ok()) return fail(manifest.status());
-  if (req.manifest_path.empty()) manifest->digest = evidence.value("manifest_sha256", "");
+  auto parse_manifest = [&]() -> Result<ActManifest> {
+    if (!req.manifest_path.empty()) return LoadManifestFile(req.manifest_path, po);
+    QOIMA_ASSIGN_OR_RETURN(std::string text, DecodeManifestRecord(std::move(stored_manifest), object + " manifest"));
+    return ParseManifest(text, object + " manifest", po);
+  };
+  Result<ActManifest> parsed = parse_manifest();
+  std::string().swap(stored_manifest);
+  if (!parsed.ok()) return fail(parsed.status());
+  if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
+  const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
   QOIMA_ASSIGN_OR_RETURN(auto files, store_->ListFiles(*deposit_id));
   std::vector<ObservedFile> observed;
   for (const auto& f : files) {
@@ -610,7 +619,10 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   ev["recheck"] = DiffJson(held);
   ev["recheck_manifest_sha256"] = manifest->digest;
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
-  out.act = ActFromManifest(*manifest);
+  auto encoded = EncodeManifestRecord(*manifest);
+  if (!encoded.ok()) return fail(encoded.status());
+  const std::string manifest_record = std::move(*encoded);
+  out.act = ActOverManifest(manifest);
   out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
   out.act.transferring.organization = info.applicant;
   out.act.device_fingerprint = DeviceFingerprint();
@@ -629,7 +641,11 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
                                                      "act_date, city, template_id, manifest_json, created_by, "
                                                      "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
     act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
-    act.Bind(5, out.act.city).Bind(6, kActTemplate).Bind(7, ManifestToJson(*manifest)).Bind(8, actor.user_id);
+    act.Bind(5, out.act.city)
+        .Bind(6, kActTemplate)
+        .BindBlob(7, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(manifest_record.data()),
+                                              manifest_record.size()));
+    act.Bind(8, actor.user_id);
     act.Bind(9, now);
     QOIMA_RETURN_IF_ERROR(act.Run());
     QOIMA_RETURN_IF_ERROR(
