@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
-#include <unordered_map>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
@@ -37,11 +36,34 @@ int64_t ParseUtcText(const std::string& s) {
   return d ? d->unix_seconds : 0;
 }
 
+// The act's entries by path, for each file's item category: indexes into
+// the manifest sorted by path (4 bytes a file, not a hash map of 100k paths).
+class CategoryIndex {
+ public:
+  explicit CategoryIndex(const std::vector<ManifestEntry>& entries) : entries_(entries) {
+    order_.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) order_.push_back(static_cast<uint32_t>(i));
+    // Stable: of two entries with one path (two discs) the first is found.
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](uint32_t a, uint32_t b) { return entries_[a].path < entries_[b].path; });
+  }
+  /// The first entry listing `path`, or null.
+  const ManifestEntry* Find(std::string_view path) const {
+    auto it = std::lower_bound(order_.begin(), order_.end(), path,
+                               [&](uint32_t i, std::string_view p) { return std::string_view(entries_[i].path) < p; });
+    return it != order_.end() && entries_[*it].path == path ? &entries_[*it] : nullptr;
+  }
+  void Clear() { std::vector<uint32_t>().swap(order_); }
+
+ private:
+  const std::vector<ManifestEntry>& entries_;  // the manifest's, which outlives the index
+  std::vector<uint32_t> order_;
+};
+
 // Streams file bytes into a pending deposit of the store.
 class StoreContentSink final : public ContentSink {
  public:
-  StoreContentSink(storage::PendingDeposit& pending,
-                   const std::unordered_map<std::string_view, std::string_view>& categories)
+  StoreContentSink(storage::PendingDeposit& pending, const CategoryIndex& categories)
       : pending_(pending), categories_(categories) {}
 
   Status BeginFile(const hardware::EntryHeader& h) override {
@@ -49,8 +71,8 @@ class StoreContentSink final : public ContentSink {
     meta.path.assign(h.raw_path.begin(), h.raw_path.end());
     meta.display_path = h.display_path;
     meta.mtime = h.mtime_sec;
-    auto it = categories_.find(h.display_path);
-    meta.category = std::string(it != categories_.end() ? it->second : GuessItemCategory(h.display_path));
+    const ManifestEntry* listed = categories_.Find(h.display_path);
+    meta.category = listed ? listed->category : std::string(GuessItemCategory(h.display_path));
     auto w = pending_.AddFile(std::move(meta));
     if (!w.ok()) return Fail(w.status());
     writer_ = std::move(*w);
@@ -80,7 +102,7 @@ class StoreContentSink final : public ContentSink {
     return s;
   }
   storage::PendingDeposit& pending_;
-  const std::unordered_map<std::string_view, std::string_view>& categories_;  // views into the manifest
+  const CategoryIndex& categories_;
   std::unique_ptr<storage::ObjectWriter> writer_;
   Status failure_;
 };
@@ -262,10 +284,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (m.copy_label.empty()) m.copy_label = n == 0 ? "original" : "copy " + std::to_string(n);
   }
 
-  // Views into the manifest's entries, which outlive the intake.
-  std::unordered_map<std::string_view, std::string_view> categories;
-  categories.reserve(manifest->entries.size());
-  for (const auto& e : manifest->entries) categories.emplace(e.path, e.category);
+  CategoryIndex categories(manifest->entries);
 
   bool keep = req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold;
   std::unique_ptr<storage::PendingDeposit> pending;
@@ -327,23 +346,23 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
     DiffOptions dopt;
     dopt.mtime_zone_unknown = fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat";
+    std::string guess = discs.size() > 1 ? GuessDisc(*manifest, collector.files()) : "";
+    // The medium's file list is released inside the diff, before its items
+    // are made: the two are the largest things an intake holds.
     if (discs.size() == 1) {
-      check.diff = DiffMedium(manifest->entries, collector.files(), dopt);  // no copy of a one-disc act
+      check.diff = DiffMediumConsuming(manifest->entries, collector.TakeFiles(), dopt);  // no copy of the act
     } else {
       std::vector<ManifestEntry> expected;
       for (const auto& e : manifest->entries)
         if (e.disc == spec.disc) expected.push_back(e);
-      check.diff = DiffMedium(expected, collector.files(), dopt);
+      check.diff = DiffMediumConsuming(expected, collector.TakeFiles(), dopt);
     }
     check.diff.medium_problems = collector.medium_problems();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
-    if (discs.size() > 1) {
-      std::string guess = GuessDisc(*manifest, collector.files());
-      if (!guess.empty() && guess != spec.disc) check.diff.looks_like_disc = guess;
-    }
+    if (!guess.empty() && guess != spec.disc) check.diff.looks_like_disc = guess;
     out.media.push_back(std::move(check));
   }
-  decltype(categories)().swap(categories);  // read by the sinks only
+  categories.Clear();  // read by the sinks only
 
   IntakeFacts facts;
   facts.track = info->track;

@@ -89,6 +89,11 @@ struct DiffReport {
 /// Compares `expected` (the act's entries for this medium) with `observed`.
 DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
                       const DiffOptions& options = {});
+/// The same report; `observed` is released as soon as every file has been
+/// compared, before the report's items are made (an intake then never holds
+/// a 100k-file medium's list and its 100k items together).
+DiffReport DiffMediumConsuming(const std::vector<ManifestEntry>& expected, std::vector<ObservedFile> observed,
+                               const DiffOptions& options = {});
 
 /// The disc marking of `manifest` whose entries share the most SHA-256 values
 /// with `observed` ("" when the manifest has one disc or nothing matches).
