@@ -106,6 +106,10 @@ struct IntakeRequest {
   /// The accepting side of the act (the operator's representative and
   /// organization: `qoima intake --operator NAME/ORG`); empty: left blank.
   ActParty accepting;
+  /// False: the outcome's diffs list only the differences (matched files are
+  /// counted, not listed): what a caller showing no more needs (the CLI's
+  /// text output), and 100k fewer items held for a 100k-file medium.
+  bool keep_matched_items = true;
 };
 
 struct IntakeOutcome {

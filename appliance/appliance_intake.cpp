@@ -346,6 +346,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
     DiffOptions dopt;
     dopt.mtime_zone_unknown = fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat";
+    dopt.keep_matched = req.keep_matched_items;
     std::string guess = discs.size() > 1 ? GuessDisc(*manifest, collector.files()) : "";
     // The medium's file list is released inside the diff, before its items
     // are made: the two are the largest things an intake holds.

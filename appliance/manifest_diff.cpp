@@ -252,15 +252,20 @@ DiffReport Diff(const std::vector<ManifestEntry>& expected, const std::vector<Ob
   std::vector<bool>().swap(consumed);
   if (release) release();  // `observed` is not read below
 
-  r.items.reserve(expected.size() + extras.size());
-  auto add = [&r](DiffItem it) {
+  r.items.reserve((options.keep_matched ? expected.size() : odd.size()) + extras.size());
+  auto add = [&](DiffItem it) {
     r.counts[static_cast<size_t>(it.kind)]++;
     if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
-    r.items.push_back(std::move(it));
+    if (it.kind != DiffKind::kMatched || options.keep_matched) r.items.push_back(std::move(it));
   };
   for (size_t k = 0; k < expected.size(); ++k) {
     if (odd_of[k] != kNoItem) {
       add(std::move(odd[odd_of[k]]));
+      continue;
+    }
+    if (!options.keep_matched) {
+      r.counts[static_cast<size_t>(DiffKind::kMatched)]++;
+      r.matched_bytes += matched_size[k];
       continue;
     }
     const ManifestEntry& e = expected[k];

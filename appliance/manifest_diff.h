@@ -65,11 +65,15 @@ struct DiffOptions {
   /// The medium's filesystem stores local time without a zone (FAT): accept
   /// an offset of whole hours (up to 14) between the act and the medium.
   bool mtime_zone_unknown = false;
+  /// False: a matched file is counted (counts, matched_bytes) but gets no
+  /// item, so the report lists only the differences: for a caller that shows
+  /// no more (the CLI's text output), a 100k-file medium costs no 100k items.
+  bool keep_matched = true;
 };
 
 struct DiffReport {
   std::string disc;             // the disc marking checked
-  std::vector<DiffItem> items;  // every file, matched ones included, in manifest order then extras
+  std::vector<DiffItem> items;  // every file (matched ones unless !keep_matched), in manifest order then extras
   std::array<size_t, kDiffKindCount> counts{};
   uint64_t matched_bytes = 0;
   /// Problems of the medium as a whole (reader crash, timeout, bad sectors

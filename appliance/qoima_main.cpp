@@ -552,6 +552,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
 int CmdIntake(const Globals& g, const CliArgs& a) {
   IntakeRequest req;
   req.application = a.GetOr("application", "");
+  req.keep_matched_items = g.json;  // the text output shows only the differences
   req.manifest_path = a.GetOr("manifest", "");
   req.expected_digest = a.GetOr("digest", "");
   req.strip_prefix = a.GetOr("strip-prefix", "");
