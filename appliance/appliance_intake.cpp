@@ -501,7 +501,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                        "act_date, city, template_id, manifest_json, created_by, "
                                                        "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
       act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, act_date);
-      act.Bind(5, ActDocument().city).Bind(6, kActTemplate).BindBlob(7, record).Bind(8, actor.user_id).Bind(9, now);
+      act.Bind(5, ActDocument().city).Bind(6, kActTemplate);
+      act.Bind(7, ManifestRecordReference(intake_id)).Bind(8, actor.user_id).Bind(9, now);  // the intake's record
       QOIMA_RETURN_IF_ERROR(act.Run());
     }
     return Status::Ok();

@@ -171,6 +171,15 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   po.now_unix = ctx.now_unix;
   po.expected_application = code;
   po.stored_record = true;  // the acts row keeps the appliance's own record (sha256sum acts have no sizes)
+  if (auto intake = ParseManifestRecordReference(stored_manifest)) {  // the accepting intake's record
+    QOIMA_ASSIGN_OR_RETURN(Statement in, ctx.db().Prepare("SELECT manifest_json FROM intakes WHERE id = ?"));
+    in.Bind(1, *intake);
+    QOIMA_ASSIGN_OR_RETURN(bool found, in.Step());
+    if (!found)
+      return Status::Corrupt("act " + number + ": its manifest is intake " + std::to_string(*intake) +
+                             "'s, and there is no such intake");
+    stored_manifest = in.ColumnText(0);
+  }
   auto manifest_json = DecodeManifestRecord(std::move(stored_manifest), "act " + number + " manifest");
   if (!manifest_json.ok()) return manifest_json.status();
   auto manifest = ParseManifest(*manifest_json, "act " + number + " manifest", po);

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <charconv>
 #include <memory>
 #include <vector>
 
@@ -80,6 +81,19 @@ Result<std::string> EncodeManifestRecord(const ActManifest& manifest) {
   if (!failure.ok()) return failure;
   out.shrink_to_fit();  // the record is kept until the commit
   return out;
+}
+
+std::string ManifestRecordReference(int64_t intake_id) {
+  return std::string(kManifestReferencePrefix) + std::to_string(intake_id);
+}
+
+std::optional<int64_t> ParseManifestRecordReference(std::string_view stored) {
+  if (!stored.starts_with(kManifestReferencePrefix)) return std::nullopt;
+  std::string_view digits = stored.substr(kManifestReferencePrefix.size());
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || id <= 0) return std::nullopt;
+  return id;
 }
 
 bool IsCompressedManifestRecord(std::string_view stored) { return stored.starts_with(kManifestRecordMagic); }

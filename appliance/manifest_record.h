@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,15 @@ inline constexpr size_t kMaxManifestRecordTextBytes = size_t{256} << 20;
 inline constexpr int kMaxManifestRecordWindowLog = 23;
 /// zstd level of the encoder (zstd's default: fast, ~4x on an act).
 inline constexpr int kManifestRecordLevel = 3;
+
+/// What an acceptance act's acts.manifest_json holds when its manifest is the
+/// record of the intake that accepted it (intakes.manifest_json): the record
+/// is stored once, and the act row stays small (its audit checkpoint is set
+/// by an UPDATE after the commit, and SQLite rewrites the whole row).
+inline constexpr std::string_view kManifestReferencePrefix = "qoima-manifest-of-intake/1 ";
+std::string ManifestRecordReference(int64_t intake_id);
+/// The intake id of a reference; nullopt for a record or JSON text.
+std::optional<int64_t> ParseManifestRecordReference(std::string_view stored);
 
 /// Serializes `manifest` and compresses it in one pass: the record's bytes
 /// (kManifestRecordMagic, then one zstd frame with a content checksum).
