@@ -294,22 +294,23 @@ DiffReport DiffMediumConsuming(const std::vector<ManifestEntry>& expected, std::
 }
 
 std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed) {
-  std::unordered_map<std::string, std::string> disc_of_hash;
+  // Views into the manifest: no copy of every hash and marking.
+  std::unordered_map<std::string_view, std::string_view> disc_of_hash;
   for (const auto& e : manifest.entries) disc_of_hash.emplace(e.sha256, e.disc);
-  std::map<std::string, size_t> hits;
+  std::map<std::string_view, size_t> hits;
   for (const auto& f : observed) {
     if (f.sha256.empty()) continue;
-    auto it = disc_of_hash.find(f.sha256);
+    auto it = disc_of_hash.find(f.sha256.view());
     if (it != disc_of_hash.end()) hits[it->second]++;
   }
-  std::string best;
+  std::string_view best;
   size_t best_n = 0;
   for (const auto& [disc, n] : hits)
     if (n > best_n) {
       best = disc;
       best_n = n;
     }
-  return best;
+  return std::string(best);
 }
 
 }  // namespace qoima::appliance

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "appliance/act_manifest.h"
+#include "appliance/hex_digest.h"
 
 namespace qoima::appliance {
 
@@ -28,7 +29,7 @@ struct ObservedFile {
   uint64_t size = 0;
   int64_t mtime = 0;  // UTC seconds
   bool has_mtime = false;
-  std::string sha256;    // hex; empty when the content could not be read
+  HexDigest sha256;      // hex, held inline; empty when the content could not be read
   bool readable = true;  // false: reading the content failed
   std::string problem;   // the read error when !readable
 };

@@ -525,7 +525,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   if (g.json) {
     for (const auto& f : col.files())
       if (f.type == ObservedType::kFile)
-        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"readable", f.readable}});
+        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256.str()}, {"readable", f.readable}});
     json j = {{"ok", read.ok()}, {"files", files}, {"problems", col.medium_problems()}};
     if (!read.ok()) j["error"] = read.status().message();
     if (manifest) j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
