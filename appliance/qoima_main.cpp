@@ -534,7 +534,9 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   json files = json::array();
   DiffReport diff;
   if (manifest) {
-    diff = DiffMedium(manifest->entries, col.files());
+    DiffOptions dopt;
+    dopt.keep_matched = g.json;  // the text output lists only the differences
+    diff = DiffMedium(manifest->entries, col.files(), dopt);
     diff.medium_problems = col.medium_problems();
     if (!read.ok() && diff.medium_problems.empty()) diff.medium_problems.push_back(read.status().message());
   }
