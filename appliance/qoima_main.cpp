@@ -522,7 +522,8 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   hardware::SandboxedMediaReader reader;
   DiscardingContentSink discard;
   MediaCollector col(discard);
-  auto read = reader.Read(p[1], hardware::ReadOptions{}, col);
+  // The act is parsed before the medium is read: parsing holds the act's text
+  // besides its entries, and the medium's list is not there yet.
   std::optional<ActManifest> manifest;
   if (auto mp = a.Get("manifest")) {
     ManifestParseOptions po;
@@ -531,6 +532,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
     if (!m.ok()) return Report(g, m.status());
     manifest = std::move(*m);
   }
+  auto read = reader.Read(p[1], hardware::ReadOptions{}, col);
   json files = json::array();
   DiffReport diff;
   if (manifest) {
