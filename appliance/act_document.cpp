@@ -14,9 +14,8 @@ void Line(std::string& out, const std::string& label, const std::string& value) 
 /// Flushes `out` to the sink every 64 KiB: a 100k-row act is not held twice.
 constexpr size_t kTextChunk = 64 * 1024;
 
-void Rows(std::string& out, const std::vector<ActRow>& rows, bool library,
-          const std::function<void(std::string_view)>& sink) {
-  for (const auto& r : rows) {
+void Rows(std::string& out, const ActDocument& act, bool library, const std::function<void(std::string_view)>& sink) {
+  ForEachActRow(act, library, [&](const ActRow& r) {
     if (out.size() >= kTextChunk) {
       sink(out);
       out.clear();
@@ -28,7 +27,21 @@ void Rows(std::string& out, const std::vector<ActRow>& rows, bool library,
       out += " | " + r.framework + (r.framework_version.empty() ? "" : " " + r.framework_version);
     if (!library && !r.modified.empty()) out += " | " + r.modified;
     out += " | " + r.category + "\n   sha256 " + r.sha256 + "\n";
-  }
+  });
+}
+
+/// The act's header (parties, software, totals, digest) without rows.
+ActDocument ActHeader(const ActManifest& m) {
+  ActDocument act;
+  act.application = m.application;
+  act.software_name = m.software_name;
+  act.software_version = m.software_version;
+  act.annotation = m.annotation;
+  act.transferring.organization = m.depositor;
+  act.manifest_digest = m.digest;
+  for (const auto& e : m.entries) act.total_bytes += e.size.value_or(0);
+  act.file_count = m.entries.size();
+  return act;
 }
 
 void Party(std::string& out, const std::string& title, const ActParty& p) {
@@ -44,40 +57,61 @@ void Party(std::string& out, const std::string& title, const ActParty& p) {
 
 }  // namespace
 
+ActRow ActRowFromEntry(const ManifestEntry& e, size_t number) {
+  ActRow r;
+  r.number = number;
+  r.disc = e.disc;
+  r.directory = e.Directory();
+  r.file_name = e.FileName();
+  r.size_mb = e.size ? FormatMegabytes(*e.size) : "";
+  r.size_bytes = e.size;
+  r.language = e.language;
+  r.language_version = e.language_version;
+  r.framework = e.framework;
+  r.framework_version = e.framework_version;
+  r.modified = e.modified ? e.modified->ToString() : "";
+  r.sha256 = e.sha256;
+  r.category = e.category;
+  return r;
+}
+
 ActDocument ActFromManifest(const ActManifest& m) {
-  ActDocument act;
-  act.application = m.application;
-  act.software_name = m.software_name;
-  act.software_version = m.software_version;
-  act.annotation = m.annotation;
-  act.transferring.organization = m.depositor;
-  act.manifest_digest = m.digest;
+  ActDocument act = ActHeader(m);
   // Exact sizes: growing a 100k-row table by doubling would hold two copies.
   size_t libraries = 0;
   for (const auto& e : m.entries) libraries += e.table == ActTable::kLibrary;
   act.library_rows.reserve(libraries);
   act.application_rows.reserve(m.entries.size() - libraries);
   for (const auto& e : m.entries) {
-    ActRow r;
-    r.disc = e.disc;
-    r.directory = e.Directory();
-    r.file_name = e.FileName();
-    r.size_mb = e.size ? FormatMegabytes(*e.size) : "";
-    r.size_bytes = e.size;
-    r.language = e.language;
-    r.language_version = e.language_version;
-    r.framework = e.framework;
-    r.framework_version = e.framework_version;
-    r.modified = e.modified ? e.modified->ToString() : "";
-    r.sha256 = e.sha256;
-    r.category = e.category;
     auto& table = e.table == ActTable::kLibrary ? act.library_rows : act.application_rows;
-    r.number = table.size() + 1;
-    table.push_back(std::move(r));
-    act.total_bytes += e.size.value_or(0);
+    table.push_back(ActRowFromEntry(e, table.size() + 1));
   }
-  act.file_count = m.entries.size();
   return act;
+}
+
+ActDocument ActOverManifest(std::shared_ptr<const ActManifest> manifest) {
+  ActDocument act = ActHeader(*manifest);
+  act.rows_from = std::move(manifest);
+  return act;
+}
+
+void ForEachActRow(const ActDocument& act, bool library, const std::function<void(const ActRow&)>& fn) {
+  if (!act.rows_from) {
+    for (const auto& r : library ? act.library_rows : act.application_rows) fn(r);
+    return;
+  }
+  const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
+  size_t number = 0;
+  for (const auto& e : act.rows_from->entries)
+    if (e.table == want) fn(ActRowFromEntry(e, ++number));
+}
+
+size_t ActRowCount(const ActDocument& act, bool library) {
+  if (!act.rows_from) return (library ? act.library_rows : act.application_rows).size();
+  const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
+  size_t n = 0;
+  for (const auto& e : act.rows_from->entries) n += e.table == want;
+  return n;
 }
 
 std::string RenderActText(const ActDocument& a) {
@@ -100,11 +134,11 @@ void WriteActText(const ActDocument& a, const std::function<void(std::string_vie
          (a.software_version.empty() ? "" : " " + a.software_version) + "\n";
   out += "2. Аннотация: " + a.annotation + "\n";
   out += "3. Бастапқы кодтар туралы мәліметтер / Сведения об исходных кодах:\n";
-  out += "1) Қолданбалы БҚ бастапқы кодтары / Исходные коды прикладного ПО (" +
-         std::to_string(a.application_rows.size()) + "):\n";
-  Rows(out, a.application_rows, false, sink);
-  out += "2) Кітапханалар мен платформалар / Библиотеки и платформы (" + std::to_string(a.library_rows.size()) + "):\n";
-  Rows(out, a.library_rows, true, sink);
+  out += "1) Қолданбалы БҚ бастапқы кодтары / Исходные коды прикладного ПО (" + std::to_string(ActRowCount(a, false)) +
+         "):\n";
+  Rows(out, a, false, sink);
+  out += "2) Кітапханалар мен платформалар / Библиотеки и платформы (" + std::to_string(ActRowCount(a, true)) + "):\n";
+  Rows(out, a, true, sink);
   out += "Барлығы / Всего: " + std::to_string(a.file_count) + " файл, " + FormatMegabytes(a.total_bytes) + " MB (" +
          std::to_string(a.total_bytes) + " bytes)\n\n";
   out += "Манифест SHA-256: " + a.manifest_digest + "\n";

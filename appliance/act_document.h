@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,11 @@ struct ActDocument {
   std::string annotation;
   std::vector<ActRow> application_rows;  // table 1
   std::vector<ActRow> library_rows;      // table 2
+  /// When set, the two tables are this manifest's entries, made into rows
+  /// one at a time as they are rendered (ForEachActRow), and the two vectors
+  /// above are empty: an intake's 100k-file act is not copied into rows
+  /// (ActOverManifest). Shared, never modified.
+  std::shared_ptr<const ActManifest> rows_from;
   uint64_t file_count = 0;
   uint64_t total_bytes = 0;
   std::string manifest_digest;  // SHA-256 of the manifest file: ties paper to data
@@ -72,6 +78,15 @@ struct ActDocument {
 
 /// Builds the act's table rows and totals from a manifest.
 ActDocument ActFromManifest(const ActManifest& manifest);
+/// The same act, its tables read from `manifest` when rendered (rows_from).
+ActDocument ActOverManifest(std::shared_ptr<const ActManifest> manifest);
+/// The row of `entry`, numbered `number` in its table.
+ActRow ActRowFromEntry(const ManifestEntry& entry, size_t number);
+/// Calls `fn` with each row of table 1 (library false) or table 2, in order,
+/// whichever way `act` holds them.
+void ForEachActRow(const ActDocument& act, bool library, const std::function<void(const ActRow&)>& fn);
+/// The number of rows of table 1 (library false) or table 2.
+size_t ActRowCount(const ActDocument& act, bool library);
 
 /// Renders the act as text: Kazakh first, then Russian, as the forms do.
 std::string RenderActText(const ActDocument& act);

@@ -1,7 +1,9 @@
 #include "appliance/act_manifest.h"
 
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "appliance/civil_time.h"
 
@@ -70,9 +72,10 @@ std::string FormatMegabytes(uint64_t bytes) {
   return buf;
 }
 
-std::string ManifestToJson(const ActManifest& m, bool pretty) {
+void WriteManifestJson(const ActManifest& m, bool pretty, const std::function<void(std::string_view)>& sink) {
   using nlohmann::ordered_json;
   constexpr auto kStrict = nlohmann::ordered_json::error_handler_t::strict;
+  constexpr size_t kChunk = 64 * 1024;
   const int indent = pretty ? 2 : -1;
   ordered_json j;
   j["format"] = "qoima-act-manifest";
@@ -93,14 +96,19 @@ std::string ManifestToJson(const ActManifest& m, bool pretty) {
   // per file.
   std::string out = j.dump(indent, ' ', false, kStrict);
   const std::string tail = pretty ? "[]\n}" : "[]}";
-  if (m.entries.empty()) return pretty ? out + "\n" : out;
+  if (m.entries.empty()) {
+    if (pretty) out += "\n";
+    sink(out);
+    return;
+  }
   out.resize(out.size() - tail.size());
-  // About one line of each entry's size, so a 100k-file act is not copied as
-  // the string doubles (untouched capacity costs no memory).
-  out.reserve(out.size() + m.entries.size() * (pretty ? 320 : 240));
   out += pretty ? "[\n" : "[";
   bool first = true;
   for (const auto& e : m.entries) {
+    if (out.size() >= kChunk) {
+      sink(out);
+      out.clear();
+    }
     ordered_json f;
     f["disc"] = e.disc;
     f["path"] = e.path;
@@ -127,7 +135,16 @@ std::string ManifestToJson(const ActManifest& m, bool pretty) {
     first = false;
   }
   out += pretty ? "\n  ]\n}\n" : "]}";
-  return out;
+  sink(out);
+}
+
+std::string ManifestToJson(const ActManifest& m, bool pretty) {
+  std::string all;
+  // About one line of each entry's size, so a 100k-file act is not copied as
+  // the string doubles (untouched capacity costs no memory).
+  all.reserve(512 + m.entries.size() * (pretty ? 320 : 240));
+  WriteManifestJson(m, pretty, [&all](std::string_view text) { all += text; });
+  return all;
 }
 
 std::string ManifestToCsv(const ActManifest& m) {

@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -86,6 +88,9 @@ struct ActManifest {
 /// `pretty` false: no indentation or newlines (~40% smaller; what the
 /// database keeps, where a 100k-file act is stored with each intake).
 std::string ManifestToJson(const ActManifest& manifest, bool pretty = true);
+/// The same bytes handed to `sink` in pieces of about 64 KiB (the database
+/// record is compressed as it is written, without the whole text).
+void WriteManifestJson(const ActManifest& manifest, bool pretty, const std::function<void(std::string_view)>& sink);
 
 /// Serializes the entries as CSV in the Annex 3 column order (see
 /// docs/act-manifest.md), with the header row.

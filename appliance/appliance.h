@@ -107,6 +107,10 @@ struct IntakeRequest {
   /// The accepting side of the act (the operator's representative and
   /// organization: `qoima intake --operator NAME/ORG`); empty: left blank.
   ActParty accepting;
+  /// False: the outcome's diffs list only the differences (matched files are
+  /// counted, not listed): what a caller showing no more needs (the CLI's
+  /// text output), and 100k fewer items held for a 100k-file medium.
+  bool keep_matched_items = true;
 };
 
 struct IntakeOutcome {
@@ -118,7 +122,8 @@ struct IntakeOutcome {
   std::optional<int64_t> deposit_id;
   std::optional<int64_t> decision_id;
   std::string hold_until;
-  ActDocument act;  // filled for accepted intakes (and drafts otherwise)
+  ActDocument
+      act;  // filled for accepted intakes (and drafts otherwise); its rows are read from the manifest (rows_from)
 };
 
 struct DecideRequest {

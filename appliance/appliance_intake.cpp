@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
-#include <unordered_map>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
@@ -12,6 +11,7 @@
 #include "appliance/item_category.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/register_store.h"
+#include "appliance/manifest_record.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -47,13 +47,36 @@ std::string DiscFolder(const std::string& disc) {
   return f + "/";
 }
 
+// The act's entries of one disc by path, for each file's item category:
+// indexes into the manifest sorted by path (4 bytes a file, not a hash map of
+// 100k paths).
+class CategoryIndex {
+ public:
+  /// `disc` empty: every entry (a one-disc act).
+  CategoryIndex(const std::vector<ManifestEntry>& entries, const std::string& disc) : entries_(entries) {
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (disc.empty() || entries[i].disc == disc) order_.push_back(static_cast<uint32_t>(i));
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](uint32_t a, uint32_t b) { return entries_[a].path < entries_[b].path; });
+  }
+  /// The first entry listing `path`, or null.
+  const ManifestEntry* Find(std::string_view path) const {
+    auto it = std::lower_bound(order_.begin(), order_.end(), path,
+                               [&](uint32_t i, std::string_view p) { return std::string_view(entries_[i].path) < p; });
+    return it != order_.end() && entries_[*it].path == path ? &entries_[*it] : nullptr;
+  }
+
+ private:
+  const std::vector<ManifestEntry>& entries_;  // the manifest's, which outlives the index
+  std::vector<uint32_t> order_;
+};
+
 // Streams file bytes into a pending deposit of the store.
 class StoreContentSink final : public ContentSink {
  public:
-  /// `categories`: the act's category of each path of this disc; `folder`:
-  /// "" or the disc's DiscFolder().
-  StoreContentSink(storage::PendingDeposit& pending,
-                   const std::unordered_map<std::string_view, std::string_view>& categories, std::string folder)
+  /// `categories`: the act's entries of this disc; `folder`: "" or the
+  /// disc's DiscFolder().
+  StoreContentSink(storage::PendingDeposit& pending, const CategoryIndex& categories, std::string folder)
       : pending_(pending), categories_(categories), folder_(std::move(folder)) {}
 
   Status BeginFile(const hardware::EntryHeader& h) override {
@@ -62,8 +85,8 @@ class StoreContentSink final : public ContentSink {
     meta.path.insert(meta.path.end(), h.raw_path.begin(), h.raw_path.end());
     meta.display_path = folder_ + h.display_path;
     meta.mtime = h.mtime_sec;
-    auto it = categories_.find(h.display_path);
-    meta.category = std::string(it != categories_.end() ? it->second : GuessItemCategory(h.display_path));
+    const ManifestEntry* listed = categories_.Find(h.display_path);
+    meta.category = listed ? listed->category : std::string(GuessItemCategory(h.display_path));
     auto w = pending_.AddFile(std::move(meta));
     if (!w.ok()) return Fail(w.status());
     writer_ = std::move(*w);
@@ -93,7 +116,7 @@ class StoreContentSink final : public ContentSink {
     return s;
   }
   storage::PendingDeposit& pending_;
-  const std::unordered_map<std::string_view, std::string_view>& categories_;  // views into the manifest
+  const CategoryIndex& categories_;
   std::string folder_;
   std::unique_ptr<storage::ObjectWriter> writer_;
   Status failure_;
@@ -247,8 +270,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   po.format = req.manifest_format;
   po.strip_prefix = req.strip_prefix;
   po.expected_application = req.application;
-  auto manifest = LoadManifestFile(req.manifest_path, po);
-  if (!manifest.ok()) return fail(manifest.status());
+  auto loaded = LoadManifestFile(req.manifest_path, po);
+  if (!loaded.ok()) return fail(loaded.status());
+  // Shared with the act in the outcome, whose rows are read from it.
+  const auto manifest = std::make_shared<const ActManifest>(std::move(*loaded));
   if (!req.expected_digest.empty()) {
     std::string want = req.expected_digest;
     std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -317,13 +342,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     bool store_this = pending && stored_discs.insert(spec.disc).second;
     DiscardingContentSink discard;
     std::unique_ptr<StoreContentSink> sink;
-    // The act's categories of this disc's paths: views into the manifest's
-    // entries, which outlive the read.
-    std::unordered_map<std::string_view, std::string_view> categories;
+    std::optional<CategoryIndex> categories;  // read by the sink only
     if (store_this) {
-      for (const auto& e : manifest->entries)
-        if (discs.size() == 1 || e.disc == spec.disc) categories.emplace(e.path, e.category);
-      sink = std::make_unique<StoreContentSink>(*pending, categories,
+      categories.emplace(manifest->entries, discs.size() == 1 ? std::string() : spec.disc);
+      sink = std::make_unique<StoreContentSink>(*pending, *categories,
                                                 discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
     }
     MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
@@ -342,20 +364,21 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
     DiffOptions dopt;
     dopt.mtime_zone_unknown = fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat";
+    dopt.keep_matched = req.keep_matched_items;
+    std::string guess = discs.size() > 1 ? GuessDisc(*manifest, collector.files()) : "";
+    // The medium's file list is released inside the diff, before its items
+    // are made: the two are the largest things an intake holds.
     if (discs.size() == 1) {
-      check.diff = DiffMedium(manifest->entries, collector.files(), dopt);  // no copy of a one-disc act
+      check.diff = DiffMediumConsuming(manifest->entries, collector.TakeFiles(), dopt);  // no copy of the act
     } else {
       std::vector<ManifestEntry> expected;
       for (const auto& e : manifest->entries)
         if (e.disc == spec.disc) expected.push_back(e);
-      check.diff = DiffMedium(expected, collector.files(), dopt);
+      check.diff = DiffMediumConsuming(expected, collector.TakeFiles(), dopt);
     }
     check.diff.medium_problems = collector.medium_problems();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
-    if (discs.size() > 1) {
-      std::string guess = GuessDisc(*manifest, collector.files());
-      if (!guess.empty() && guess != spec.disc) check.diff.looks_like_disc = guess;
-    }
+    if (!guess.empty() && guess != spec.disc) check.diff.looks_like_disc = guess;
     out.media.push_back(std::move(check));
   }
 
@@ -390,16 +413,19 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
   }
-  std::string manifest_json = ManifestToJson(*manifest, /*pretty=*/false);
+  auto encoded = EncodeManifestRecord(*manifest);
+  if (!encoded.ok()) return fail(encoded.status());
+  std::string manifest_record = std::move(*encoded);
+  const std::span<const uint8_t> record(reinterpret_cast<const uint8_t*>(manifest_record.data()),
+                                        manifest_record.size());
   bool clean = out.assessment.grounds.empty();
   std::string now = NowText();
 
-  // The act's rows (one per file) are built once the deposit is committed:
-  // at the commit the pending deposit, the diff and the SQL cache are at
-  // their largest.
+  // The act's rows (one per file) are never copied: they are read from the
+  // manifest as the act is rendered (ActOverManifest).
   const std::string act_date = FormatDay(LocalDateOf(clock_->NowUnix()));
   auto fill_act = [&] {
-    out.act = ActFromManifest(*manifest);
+    out.act = ActOverManifest(manifest);
     out.act.date = act_date;
     out.act.transferring.organization = info->applicant;
     if (!req.accepting.full_name.empty()) out.act.accepting.full_name = req.accepting.full_name;
@@ -415,7 +441,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.BindLargeText(4, manifest_json).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindBlob(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
     return db.LastInsertRowid();
@@ -492,11 +518,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                        "act_date, city, template_id, manifest_json, created_by, "
                                                        "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
       act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, act_date);
-      act.Bind(5, ActDocument().city)
-          .Bind(6, kActTemplate)
-          .BindLargeText(7, manifest_json)
-          .Bind(8, actor.user_id)
-          .Bind(9, now);
+      act.Bind(5, ActDocument().city).Bind(6, kActTemplate);
+      act.Bind(7, ManifestRecordReference(intake_id)).Bind(8, actor.user_id).Bind(9, now);  // the intake's record
       QOIMA_RETURN_IF_ERROR(act.Run());
     }
     return Status::Ok();
@@ -504,7 +527,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   std::string reason = accept ? "accepted; " + summary : "held for re-try until " + hold_until + "; " + summary;
   auto committed = store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
   if (!committed.ok()) return fail(committed.status());
-  std::string().swap(manifest_json);
+  std::string().swap(manifest_record);
   std::string().swap(evidence_text);
   fill_act();
   out.intake_id = intake_id;
@@ -542,7 +565,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
   int64_t app_id = st.ColumnInt(0);
   std::string state = st.ColumnText(1);
-  std::string manifest_json = st.ColumnText(2);
+  std::string stored_manifest = st.ColumnText(2);
   json evidence = json::parse(st.ColumnText(3), nullptr, false);
   std::optional<int64_t> deposit_id;
   if (!st.ColumnIsNull(4)) deposit_id = st.ColumnInt(4);
@@ -595,10 +618,16 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   po.now_unix = clock_->NowUnix();
   po.expected_application = code;
   po.stored_record = req.manifest_path.empty();
-  Result<ActManifest> manifest = req.manifest_path.empty() ? ParseManifest(manifest_json, object + " manifest", po)
-                                                           : LoadManifestFile(req.manifest_path, po);
-  if (!manifest.ok()) return fail(manifest.status());
-  if (req.manifest_path.empty()) manifest->digest = evidence.value("manifest_sha256", "");
+  auto parse_manifest = [&]() -> Result<ActManifest> {
+    if (!req.manifest_path.empty()) return LoadManifestFile(req.manifest_path, po);
+    QOIMA_ASSIGN_OR_RETURN(std::string text, DecodeManifestRecord(std::move(stored_manifest), object + " manifest"));
+    return ParseManifest(text, object + " manifest", po);
+  };
+  Result<ActManifest> parsed = parse_manifest();
+  std::string().swap(stored_manifest);
+  if (!parsed.ok()) return fail(parsed.status());
+  if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
+  const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
   QOIMA_ASSIGN_OR_RETURN(auto files, store_->ListFiles(*deposit_id));
   std::vector<ObservedFile> observed;
   for (const auto& f : files) {
@@ -632,7 +661,10 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   ev["recheck"] = DiffJson(held);
   ev["recheck_manifest_sha256"] = manifest->digest;
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
-  out.act = ActFromManifest(*manifest);
+  auto encoded = EncodeManifestRecord(*manifest);
+  if (!encoded.ok()) return fail(encoded.status());
+  const std::string manifest_record = std::move(*encoded);
+  out.act = ActOverManifest(manifest);
   out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
   out.act.transferring.organization = info.applicant;
   out.act.device_fingerprint = DeviceFingerprint();
@@ -651,7 +683,11 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
                                                      "act_date, city, template_id, manifest_json, created_by, "
                                                      "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
     act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
-    act.Bind(5, out.act.city).Bind(6, kActTemplate).Bind(7, ManifestToJson(*manifest)).Bind(8, actor.user_id);
+    act.Bind(5, out.act.city)
+        .Bind(6, kActTemplate)
+        .BindBlob(7, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(manifest_record.data()),
+                                              manifest_record.size()));
+    act.Bind(8, actor.user_id);
     act.Bind(9, now);
     QOIMA_RETURN_IF_ERROR(act.Run());
     QOIMA_RETURN_IF_ERROR(

@@ -11,6 +11,7 @@
 #include "appliance/lifecycle/lifecycle_report.h"
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/manifest_parser.h"
+#include "appliance/manifest_record.h"
 #include "appliance/print/document_adapters.h"
 #include "appliance/print/document_renderer.h"
 #include "appliance/sha256_digest.h"
@@ -159,7 +160,8 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   const int64_t act_row = st.ColumnInt(0);
   const std::string number = st.ColumnText(1);
   const int64_t deposit_id = st.ColumnInt(2);
-  const std::string act_date = st.ColumnText(3), city = st.ColumnText(4), manifest_json = st.ColumnText(5);
+  const std::string act_date = st.ColumnText(3), city = st.ColumnText(4);
+  std::string stored_manifest = st.ColumnText(5);
   std::optional<std::pair<uint64_t, std::string>> checkpoint;
   if (!st.ColumnIsNull(6)) checkpoint = std::make_pair(static_cast<uint64_t>(st.ColumnInt(6)), Hex(st.ColumnBlob(7)));
   const std::string code = st.ColumnText(8), applicant = st.ColumnText(9);
@@ -169,7 +171,19 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   po.now_unix = ctx.now_unix;
   po.expected_application = code;
   po.stored_record = true;  // the acts row keeps the appliance's own record (sha256sum acts have no sizes)
-  auto manifest = ParseManifest(manifest_json, "act " + number + " manifest", po);
+  if (auto intake = ParseManifestRecordReference(stored_manifest)) {  // the accepting intake's record
+    QOIMA_ASSIGN_OR_RETURN(Statement in, ctx.db().Prepare("SELECT manifest_json FROM intakes WHERE id = ?"));
+    in.Bind(1, *intake);
+    QOIMA_ASSIGN_OR_RETURN(bool found, in.Step());
+    if (!found)
+      return Status::Corrupt("act " + number + ": its manifest is intake " + std::to_string(*intake) +
+                             "'s, and there is no such intake");
+    stored_manifest = in.ColumnText(0);
+  }
+  auto manifest_json = DecodeManifestRecord(std::move(stored_manifest), "act " + number + " manifest");
+  if (!manifest_json.ok()) return manifest_json.status();
+  auto manifest = ParseManifest(*manifest_json, "act " + number + " manifest", po);
+  std::string().swap(*manifest_json);
   if (!manifest.ok()) return manifest.status().WithContext("act " + number);
   ActDocument act = ActFromManifest(*manifest);
   act.date = act_date;

@@ -1,6 +1,8 @@
 #include "appliance/manifest_diff.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -107,83 +109,90 @@ std::string EscapeRawPath(std::string_view raw) {
   return out;
 }
 
-DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
-                      const DiffOptions& options) {
+namespace {
+
+constexpr uint32_t kNoItem = UINT32_MAX;
+
+// One implementation for both entry points. Every item that is not a plain
+// match is made while `observed` is there; a match needs only the entry and
+// the size read, so its item is made after `release` has dropped `observed`:
+// the medium's file list and the report's items are never held together.
+DiffReport Diff(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
+                const DiffOptions& options, const std::function<void()>& release) {
   DiffReport r;
   if (!expected.empty()) r.disc = expected.front().disc;
-  // Group the medium's non-directory entries by NFC path. Keys are views
-  // into `observed` (no copy of 100k paths); a second name for the same path
-  // (a collision) is rare, so it goes to `more`.
-  struct Group {
-    const ObservedFile* first = nullptr;
-    std::vector<const ObservedFile*> more;
-    bool consumed = false;
-    size_t size() const { return 1 + more.size(); }
-    std::vector<const ObservedFile*> all() const {
-      std::vector<const ObservedFile*> v{first};
-      v.insert(v.end(), more.begin(), more.end());
-      return v;
-    }
-  };
-  std::unordered_map<std::string_view, Group> by_path;
+  // The medium's non-directory entries sorted by NFC path (indexes, 4 bytes
+  // a file, not a hash map of 100k paths). The sort is stable: of several
+  // names for one path (a collision, rare) the first read comes first.
+  std::vector<uint32_t> by_path;
   by_path.reserve(observed.size());
-  std::vector<std::string_view> order;
-  for (const auto& f : observed) {
-    if (f.type == ObservedType::kDirectory) continue;
-    Group& g = by_path[f.path];
-    if (!g.first) {
-      g.first = &f;
-      order.push_back(f.path);
-    } else {
-      g.more.push_back(&f);
-    }
-  }
+  for (size_t i = 0; i < observed.size(); ++i)
+    if (observed[i].type != ObservedType::kDirectory) by_path.push_back(static_cast<uint32_t>(i));
+  std::stable_sort(by_path.begin(), by_path.end(),
+                   [&](uint32_t a, uint32_t b) { return observed[a].path < observed[b].path; });
+  // The names on the medium for `path`: [first, last) in by_path.
+  auto group_of = [&](std::string_view path) {
+    auto first = std::lower_bound(by_path.begin(), by_path.end(), path, [&](uint32_t i, std::string_view p) {
+      return std::string_view(observed[i].path) < p;
+    });
+    auto last = first;
+    while (last != by_path.end() && observed[*last].path == path) ++last;
+    return std::make_pair(first, last);
+  };
+  std::vector<bool> consumed(observed.size(), false);  // by the group's first name
   // Case-folded path -> path, for the "differs only in letter case" hint;
-  // built on the first missing file only.
+  // built on the first missing file only, over the paths in reading order.
   std::unordered_map<std::string, std::string_view> folded;
   bool folded_built = false;
 
-  r.items.reserve(expected.size());  // one item per listed file, the common case
-  auto add = [&r](DiffItem it) {
-    r.counts[static_cast<size_t>(it.kind)]++;
-    r.items.push_back(std::move(it));
+  std::vector<DiffItem> odd;  // every item but a plain match, in entry order
+  std::vector<uint32_t> odd_of(expected.size(), kNoItem);
+  std::vector<uint64_t> matched_size(expected.size(), 0);
+  auto keep = [&](size_t entry, DiffItem it) {
+    odd_of[entry] = static_cast<uint32_t>(odd.size());
+    odd.push_back(std::move(it));
+  };
+  auto collision = [&](DiffItem d, auto first, auto last) {
+    d.detail = std::to_string(last - first) + " names on the medium normalize to this path:";
+    for (auto g = first; g != last; ++g) d.detail += " '" + EscapeRawPath(observed[*g].raw_path) + "'";
+    return d;
   };
 
-  for (const auto& e : expected) {
-    auto it = by_path.find(e.path);
-    if (it == by_path.end()) {
+  for (size_t k = 0; k < expected.size(); ++k) {
+    const ManifestEntry& e = expected[k];
+    auto [first, last] = group_of(e.path);
+    if (first == last) {
       DiffItem d = Item(DiffKind::kMissing, e.path, nullptr, &e);
       d.detail = "listed in the act, not on the medium";
       if (!folded_built) {
-        for (std::string_view p : order) folded.emplace(CaseFold(p), p);
+        for (size_t i = 0; i < observed.size(); ++i) {
+          if (observed[i].type == ObservedType::kDirectory) continue;
+          folded.emplace(CaseFold(observed[i].path), observed[i].path);
+        }
         folded_built = true;
       }
       auto f = folded.find(CaseFold(e.path));
       if (f != folded.end())
         d.detail += " (the medium has '" + std::string(f->second) + "', which differs only in letter case)";
-      add(std::move(d));
+      keep(k, std::move(d));
       continue;
     }
-    Group& group = it->second;
-    group.consumed = true;
-    if (group.size() > 1) {
-      DiffItem d = Item(DiffKind::kNameCollision, e.path, group.first, &e);
-      d.detail = std::to_string(group.size()) + " names on the medium normalize to this path:";
-      for (const auto* g : group.all()) d.detail += " '" + EscapeRawPath(g->raw_path) + "'";
-      add(std::move(d));
+    consumed[*first] = true;
+    const ObservedFile& f = observed[*first];
+    if (last - first > 1) {
+      keep(k, collision(Item(DiffKind::kNameCollision, e.path, &f, &e), first, last));
       continue;
     }
-    const ObservedFile& f = *group.first;
     if (f.type != ObservedType::kFile) {
       DiffItem d = Item(DiffKind::kMissing, e.path, &f, &e);
       d.detail = std::string("the medium has a ") + TypeName(f.type) + " here, not a file";
-      add(std::move(d));
+      keep(k, std::move(d));
       continue;
     }
     if (!f.readable) {
       DiffItem d = Item(DiffKind::kUnreadable, e.path, &f, &e);
       d.detail = f.problem.empty() ? "could not be read" : f.problem;
-      add(std::move(d));
+      keep(k, std::move(d));
       continue;
     }
     if (e.size && *e.size != f.size) {
@@ -191,7 +200,7 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
       d.expected = std::to_string(*e.size);
       d.actual = std::to_string(f.size);
       d.detail = "the act says " + d.expected + " bytes, the medium has " + d.actual;
-      add(std::move(d));
+      keep(k, std::move(d));
       continue;
     }
     if (e.sha256 != f.sha256) {
@@ -199,7 +208,7 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
       d.expected = e.sha256;
       d.actual = f.sha256;
       d.detail = "same size, different content (SHA-256 differs)";
-      add(std::move(d));
+      keep(k, std::move(d));
       continue;
     }
     if (e.modified && !DateMatches(*e.modified, f, options)) {
@@ -207,53 +216,101 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
       d.expected = e.modified->ToString();
       d.actual = FormatUtc(f.mtime);
       d.detail = "content identical; the act dates it " + d.expected + ", the medium " + d.actual;
-      add(std::move(d));
+      keep(k, std::move(d));
       continue;
     }
-    DiffItem d = Item(DiffKind::kMatched, e.path, &f, &e);
-    d.actual = f.sha256;
-    r.matched_bytes += f.size;
-    add(std::move(d));
+    if (f.raw_path != e.path) {  // a match whose name needs showing as read (rare): made now
+      DiffItem d = Item(DiffKind::kMatched, e.path, &f, &e);
+      d.actual = f.sha256;
+      keep(k, std::move(d));
+      continue;
+    }
+    matched_size[k] = f.size;
   }
 
-  for (std::string_view p : order) {
-    const Group& group = by_path[p];
-    if (group.consumed) continue;
-    if (group.size() > 1) {
-      DiffItem d = Item(DiffKind::kNameCollision, std::string(p), group.first, nullptr);
-      d.detail = std::to_string(group.size()) + " names on the medium normalize to this path:";
-      for (const auto* g : group.all()) d.detail += " '" + EscapeRawPath(g->raw_path) + "'";
-      add(std::move(d));
+  // What the act does not list, in reading order.
+  std::vector<DiffItem> extras;
+  for (size_t i = 0; i < observed.size(); ++i) {
+    const ObservedFile& f = observed[i];
+    if (f.type == ObservedType::kDirectory || consumed[i]) continue;
+    auto [first, last] = group_of(f.path);
+    if (*first != i) continue;  // a second name of a path: reported with the first
+    if (consumed[*first]) continue;
+    if (last - first > 1) {
+      extras.push_back(collision(Item(DiffKind::kNameCollision, f.path, &f, nullptr), first, last));
       continue;
     }
-    const ObservedFile& f = *group.first;
-    DiffItem d = Item(DiffKind::kExtra, std::string(p), &f, nullptr);
+    DiffItem d = Item(DiffKind::kExtra, f.path, &f, nullptr);
     d.actual = f.type == ObservedType::kFile ? std::to_string(f.size) : TypeName(f.type);
     d.detail = std::string("on the medium, not in the act (") + TypeName(f.type) +
                (f.type == ObservedType::kFile ? ", " + std::to_string(f.size) + " bytes" : "") + ")";
     if (!f.readable) d.detail += "; also unreadable: " + f.problem;
+    extras.push_back(std::move(d));
+  }
+  decltype(folded)().swap(folded);
+  std::vector<uint32_t>().swap(by_path);
+  std::vector<bool>().swap(consumed);
+  if (release) release();  // `observed` is not read below
+
+  r.items.reserve((options.keep_matched ? expected.size() : odd.size()) + extras.size());
+  auto add = [&](DiffItem it) {
+    r.counts[static_cast<size_t>(it.kind)]++;
+    if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
+    if (it.kind != DiffKind::kMatched || options.keep_matched) r.items.push_back(std::move(it));
+  };
+  for (size_t k = 0; k < expected.size(); ++k) {
+    if (odd_of[k] != kNoItem) {
+      add(std::move(odd[odd_of[k]]));
+      continue;
+    }
+    if (!options.keep_matched) {
+      r.counts[static_cast<size_t>(DiffKind::kMatched)]++;
+      r.matched_bytes += matched_size[k];
+      continue;
+    }
+    const ManifestEntry& e = expected[k];
+    DiffItem d;
+    d.kind = DiffKind::kMatched;
+    d.path = e.path;
+    d.manifest_line = e.line;
+    d.size = matched_size[k];
+    d.actual = e.sha256;  // equal to what was read: that is the match
     add(std::move(d));
   }
+  for (auto& d : extras) add(std::move(d));
   return r;
 }
 
+}  // namespace
+
+DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
+                      const DiffOptions& options) {
+  return Diff(expected, observed, options, nullptr);
+}
+
+DiffReport DiffMediumConsuming(const std::vector<ManifestEntry>& expected, std::vector<ObservedFile> observed,
+                               const DiffOptions& options) {
+  return Diff(expected, observed, options, [&observed] { std::vector<ObservedFile>().swap(observed); });
+}
+
 std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed) {
-  std::unordered_map<std::string, std::string> disc_of_hash;
+  // Views into the manifest: no copy of every hash and marking.
+  std::unordered_map<std::string_view, std::string_view> disc_of_hash;
   for (const auto& e : manifest.entries) disc_of_hash.emplace(e.sha256, e.disc);
-  std::map<std::string, size_t> hits;
+  std::map<std::string_view, size_t> hits;
   for (const auto& f : observed) {
     if (f.sha256.empty()) continue;
-    auto it = disc_of_hash.find(f.sha256);
+    auto it = disc_of_hash.find(f.sha256.view());
     if (it != disc_of_hash.end()) hits[it->second]++;
   }
-  std::string best;
+  std::string_view best;
   size_t best_n = 0;
   for (const auto& [disc, n] : hits)
     if (n > best_n) {
       best = disc;
       best_n = n;
     }
-  return best;
+  return std::string(best);
 }
 
 }  // namespace qoima::appliance

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "appliance/act_manifest.h"
+#include "appliance/hex_digest.h"
 
 namespace qoima::appliance {
 
@@ -28,7 +29,7 @@ struct ObservedFile {
   uint64_t size = 0;
   int64_t mtime = 0;  // UTC seconds
   bool has_mtime = false;
-  std::string sha256;    // hex; empty when the content could not be read
+  HexDigest sha256;      // hex, held inline; empty when the content could not be read
   bool readable = true;  // false: reading the content failed
   std::string problem;   // the read error when !readable
 };
@@ -65,11 +66,15 @@ struct DiffOptions {
   /// The medium's filesystem stores local time without a zone (FAT): accept
   /// an offset of whole hours (up to 14) between the act and the medium.
   bool mtime_zone_unknown = false;
+  /// False: a matched file is counted (counts, matched_bytes) but gets no
+  /// item, so the report lists only the differences: for a caller that shows
+  /// no more (the CLI's text output), a 100k-file medium costs no 100k items.
+  bool keep_matched = true;
 };
 
 struct DiffReport {
   std::string disc;             // the disc marking checked
-  std::vector<DiffItem> items;  // every file, matched ones included, in manifest order then extras
+  std::vector<DiffItem> items;  // every file (matched ones unless !keep_matched), in manifest order then extras
   std::array<size_t, kDiffKindCount> counts{};
   uint64_t matched_bytes = 0;
   /// Problems of the medium as a whole (reader crash, timeout, bad sectors
@@ -89,6 +94,11 @@ struct DiffReport {
 /// Compares `expected` (the act's entries for this medium) with `observed`.
 DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
                       const DiffOptions& options = {});
+/// The same report; `observed` is released as soon as every file has been
+/// compared, before the report's items are made (an intake then never holds
+/// a 100k-file medium's list and its 100k items together).
+DiffReport DiffMediumConsuming(const std::vector<ManifestEntry>& expected, std::vector<ObservedFile> observed,
+                               const DiffOptions& options = {});
 
 /// The disc marking of `manifest` whose entries share the most SHA-256 values
 /// with `observed` ("" when the manifest has one disc or nothing matches).

@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "appliance/manifest_diff.h"
@@ -55,6 +56,8 @@ class MediaCollector final : public hardware::MediaSink {
   Status OnProblem(const hardware::MediaProblem& problem) override;
 
   const std::vector<ObservedFile>& files() const { return files_; }
+  /// Hands the list over (to DiffMediumConsuming), leaving none behind.
+  std::vector<ObservedFile> TakeFiles() { return std::exchange(files_, {}); }
   /// Problems of the medium as a whole, as sentences.
   const std::vector<std::string>& medium_problems() const { return medium_problems_; }
   /// Every problem, for the evidence.

@@ -119,6 +119,22 @@ Status WriteWholeFile(const std::string& path, const std::string& data) {
   return Status::Ok();
 }
 
+// Writes the act's text to `path` as it is rendered (a 100k-row act's text
+// is ~30 MB: never held whole), through a temporary file renamed into place.
+Status WriteActFile(const std::string& path, const ActDocument& act) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IoError("cannot write " + path);
+    WriteActText(act,
+                 [&out](std::string_view text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); });
+    out.flush();
+    if (!out) return Status::IoError("cannot write " + path);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::FromErrno(errno, "rename " + tmp);
+  return Status::Ok();
+}
+
 ApplianceOptions Options(const Globals& g) {
   ApplianceOptions o;
   o.tcti = g.tcti;
@@ -506,7 +522,8 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   hardware::SandboxedMediaReader reader;
   DiscardingContentSink discard;
   MediaCollector col(discard);
-  auto read = reader.Read(p[1], hardware::ReadOptions{}, col);
+  // The act is parsed before the medium is read: parsing holds the act's text
+  // besides its entries, and the medium's list is not there yet.
   std::optional<ActManifest> manifest;
   if (auto mp = a.Get("manifest")) {
     ManifestParseOptions po;
@@ -515,17 +532,20 @@ int CmdScan(const Globals& g, const CliArgs& a) {
     if (!m.ok()) return Report(g, m.status());
     manifest = std::move(*m);
   }
+  auto read = reader.Read(p[1], hardware::ReadOptions{}, col);
   json files = json::array();
   DiffReport diff;
   if (manifest) {
-    diff = DiffMedium(manifest->entries, col.files());
+    DiffOptions dopt;
+    dopt.keep_matched = g.json;  // the text output lists only the differences
+    diff = DiffMedium(manifest->entries, col.files(), dopt);
     diff.medium_problems = col.medium_problems();
     if (!read.ok() && diff.medium_problems.empty()) diff.medium_problems.push_back(read.status().message());
   }
   if (g.json) {
     for (const auto& f : col.files())
       if (f.type == ObservedType::kFile)
-        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}, {"readable", f.readable}});
+        files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256.str()}, {"readable", f.readable}});
     json j = {{"ok", read.ok()}, {"files", files}, {"problems", col.medium_problems()}};
     if (!read.ok()) j["error"] = read.status().message();
     if (manifest) j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
@@ -552,6 +572,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
 int CmdIntake(const Globals& g, const CliArgs& a) {
   IntakeRequest req;
   req.application = a.GetOr("application", "");
+  req.keep_matched_items = g.json;  // the text output shows only the differences
   req.manifest_path = a.GetOr("manifest", "");
   req.expected_digest = a.GetOr("digest", "");
   req.strip_prefix = a.GetOr("strip-prefix", "");
@@ -605,7 +626,7 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
   (void)s->app->EndSession();
   if (!out.ok()) return Report(g, out.status());
   if (auto path = a.Get("act-out"); path && out->state == "accepted") {
-    Status w = WriteWholeFile(*path, RenderActText(out->act));
+    Status w = WriteActFile(*path, out->act);
     if (!w.ok()) return Report(g, w);
   }
   if (g.json)

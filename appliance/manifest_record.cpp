@@ -1,0 +1,113 @@
+#include "appliance/manifest_record.h"
+
+#include <zstd.h>
+
+#include <charconv>
+#include <memory>
+#include <vector>
+
+namespace qoima::appliance {
+namespace {
+
+struct ZstdCCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct ZstdDCtxFree {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+/// The one place a zstd result code becomes a Status.
+Status ZstdStatus(size_t rc, std::string_view what) {
+  return Status::Corrupt(std::string(what) + ": " + ZSTD_getErrorName(rc));
+}
+
+/// Expands the frame in `in`, handing each piece to `sink`; returns the
+/// number of bytes it expanded to.
+Result<size_t> Expand(std::string_view in, std::string_view what, const std::function<void(std::string_view)>& sink) {
+  std::unique_ptr<ZSTD_DCtx, ZstdDCtxFree> d(ZSTD_createDCtx());
+  if (!d) return Status::Internal(std::string(what) + ": no memory for the zstd decoder");
+  size_t rc = ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kMaxManifestRecordWindowLog);
+  if (ZSTD_isError(rc)) return ZstdStatus(rc, what);
+  std::vector<char> buf(ZSTD_DStreamOutSize());
+  ZSTD_inBuffer ib{in.data(), in.size(), 0};
+  size_t total = 0;
+  for (;;) {
+    ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
+    rc = ZSTD_decompressStream(d.get(), &ob, &ib);
+    if (ZSTD_isError(rc)) return ZstdStatus(rc, what);
+    total += ob.pos;
+    if (total > kMaxManifestRecordTextBytes)
+      return Status::Corrupt(std::string(what) + ": the stored manifest expands beyond " +
+                             std::to_string(kMaxManifestRecordTextBytes) + " bytes");
+    sink(std::string_view(buf.data(), ob.pos));
+    if (rc == 0) break;  // the frame is complete
+    if (ib.pos == ib.size && ob.pos < ob.size)
+      return Status::Corrupt(std::string(what) + ": the stored manifest is truncated");
+  }
+  if (ib.pos != ib.size)
+    return Status::Corrupt(std::string(what) + ": " + std::to_string(ib.size - ib.pos) +
+                           " bytes follow the stored manifest");
+  return total;
+}
+
+}  // namespace
+
+Result<std::string> EncodeManifestRecord(const ActManifest& manifest) {
+  std::unique_ptr<ZSTD_CCtx, ZstdCCtxFree> c(ZSTD_createCCtx());
+  if (!c) return Status::Internal("no memory for the zstd encoder");
+  size_t rc = ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kManifestRecordLevel);
+  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1);
+  if (ZSTD_isError(rc)) return ZstdStatus(rc, "manifest record encoder");
+  std::string out(kManifestRecordMagic);
+  std::vector<char> buf(ZSTD_CStreamOutSize());
+  Status failure;
+  auto push = [&](std::string_view text, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer ib{text.data(), text.size(), 0};
+    for (;;) {
+      ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
+      size_t left = ZSTD_compressStream2(c.get(), &ob, &ib, mode);
+      if (ZSTD_isError(left)) {
+        failure = ZstdStatus(left, "manifest record encoder");
+        return;
+      }
+      out.append(buf.data(), ob.pos);
+      if (mode == ZSTD_e_end ? left == 0 : ib.pos == ib.size) return;
+    }
+  };
+  WriteManifestJson(manifest, /*pretty=*/false, [&](std::string_view text) {
+    if (failure.ok()) push(text, ZSTD_e_continue);
+  });
+  if (failure.ok()) push({}, ZSTD_e_end);
+  if (!failure.ok()) return failure;
+  out.shrink_to_fit();  // the record is kept until the commit
+  return out;
+}
+
+std::string ManifestRecordReference(int64_t intake_id) {
+  return std::string(kManifestReferencePrefix) + std::to_string(intake_id);
+}
+
+std::optional<int64_t> ParseManifestRecordReference(std::string_view stored) {
+  if (!stored.starts_with(kManifestReferencePrefix)) return std::nullopt;
+  std::string_view digits = stored.substr(kManifestReferencePrefix.size());
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || id <= 0) return std::nullopt;
+  return id;
+}
+
+bool IsCompressedManifestRecord(std::string_view stored) { return stored.starts_with(kManifestRecordMagic); }
+
+Result<std::string> DecodeManifestRecord(std::string stored, std::string_view what) {
+  if (!IsCompressedManifestRecord(stored)) return stored;
+  std::string_view frame = std::string_view(stored).substr(kManifestRecordMagic.size());
+  // Two passes: the first only measures, so the text is allocated once at its
+  // exact size (a doubling string would hold up to twice a 20 MB act).
+  QOIMA_ASSIGN_OR_RETURN(size_t size, Expand(frame, what, [](std::string_view) {}));
+  std::string text;
+  text.reserve(size);
+  QOIMA_RETURN_IF_ERROR(Expand(frame, what, [&text](std::string_view piece) { text += piece; }).status());
+  return text;
+}
+
+}  // namespace qoima::appliance

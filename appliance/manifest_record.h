@@ -1,0 +1,60 @@
+// ManifestRecord: how the appliance keeps an act manifest in its database
+// (intakes.manifest_json, and acts.manifest_json of acceptance acts). The
+// record is the compact canonical JSON (ManifestToJson(m, false)) compressed
+// with zstd behind a magic line and stored as a BLOB: a 100k-file act is
+// ~20 MB of JSON and a few MB compressed, and it is compressed while it is
+// serialized, so the intake never holds the whole text (issue #6: peak RSS).
+// Rows written before records were compressed hold the plain JSON text;
+// DecodeManifestRecord returns that text unchanged.
+//
+// The record is the appliance's own (written under the database key), yet the
+// decoder is bounded like any parser: kMaxManifestRecordTextBytes.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "appliance/act_manifest.h"
+#include "common/result.h"
+
+namespace qoima::appliance {
+
+/// First bytes of a compressed record (JSON text starts with '{').
+inline constexpr std::string_view kManifestRecordMagic = "qoima-manifest-zstd/1\n";
+/// Most bytes a compressed record may expand to: four times the largest
+/// manifest file we read (the compact JSON of a CSV act is larger than the CSV).
+inline constexpr size_t kMaxManifestRecordTextBytes = size_t{256} << 20;
+/// Largest zstd window the decoder accepts (2^23 = 8 MiB; the encoder's
+/// level uses 2 MiB): a damaged header cannot make it allocate more.
+inline constexpr int kMaxManifestRecordWindowLog = 23;
+/// zstd level of the encoder (zstd's default: fast, ~4x on an act).
+inline constexpr int kManifestRecordLevel = 3;
+
+/// What an acceptance act's acts.manifest_json holds when its manifest is the
+/// record of the intake that accepted it (intakes.manifest_json): the record
+/// is stored once, and the act row stays small (its audit checkpoint is set
+/// by an UPDATE after the commit, and SQLite rewrites the whole row).
+inline constexpr std::string_view kManifestReferencePrefix = "qoima-manifest-of-intake/1 ";
+std::string ManifestRecordReference(int64_t intake_id);
+/// The intake id of a reference; nullopt for a record or JSON text.
+std::optional<int64_t> ParseManifestRecordReference(std::string_view stored);
+
+/// Serializes `manifest` and compresses it in one pass: the record's bytes
+/// (kManifestRecordMagic, then one zstd frame with a content checksum).
+Result<std::string> EncodeManifestRecord(const ActManifest& manifest);
+
+/// True when `stored` is a compressed record, false for plain JSON text.
+bool IsCompressedManifestRecord(std::string_view stored);
+
+/// The JSON text of a stored record: a compressed record is expanded, plain
+/// text is returned as it is (moved, not copied). Corrupt naming `what`
+/// ("intake 7 manifest") when the frame is damaged, truncated, followed by
+/// other bytes or expands beyond kMaxManifestRecordTextBytes.
+Result<std::string> DecodeManifestRecord(std::string stored, std::string_view what);
+
+}  // namespace qoima::appliance

@@ -1,0 +1,259 @@
+// The pieces that keep an intake's memory bounded (issue #6) give the same
+// results as the straightforward ones: the compressed manifest record, the
+// act rendered from the manifest without rows, the diff that releases the
+// medium's list and the diff without matched items.
+#include <catch2/catch.hpp>
+
+#include "appliance/act_document.h"
+#include "appliance/manifest_diff.h"
+#include "appliance/manifest_parser.h"
+#include "appliance/manifest_record.h"
+
+using namespace qoima;
+using namespace qoima::appliance;
+
+namespace {
+
+std::string HexOf(size_t i) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string h(64, '0');
+  uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull;
+  for (size_t k = 0; k < 64; ++k) {
+    h[k] = kDigits[x & 15];
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+  }
+  return h;
+}
+
+// 1200 entries (more than one 64 KiB piece of JSON), both tables, dates,
+// languages and Kazakh names.
+ActManifest SampleManifest() {
+  ActManifest m;
+  m.application = "IS-0042";
+  m.software_name = "Е-Қойма";
+  m.software_version = "1.2";
+  m.annotation = "Сақтауға берілетін бастапқы кодтар";
+  m.depositor = "Министрлік";
+  m.discs = {{"Е-Қойма 1.2 диск 1", "EQ12"}};
+  for (size_t i = 0; i < 1200; ++i) {
+    ManifestEntry e;
+    e.disc = m.discs[0].marking;
+    e.path = "бума" + std::to_string(i / 100) + "/файл-" + std::to_string(i) + ".java";
+    e.size = 100 + i;
+    e.sha256 = HexOf(i);
+    if (i % 3 == 0) e.modified = ManifestDate{1700000000 + static_cast<int64_t>(i) * 60, false};
+    if (i % 7 == 0) e.modified = ManifestDate{1699920000, true};
+    e.language = "Java";
+    e.language_version = "17";
+    if (i % 5 == 0) {
+      e.table = ActTable::kLibrary;
+      e.category = "libraries";
+      e.language_version = "2." + std::to_string(i);
+    } else {
+      e.framework = "Spring";
+      e.framework_version = "6.1";
+    }
+    m.entries.push_back(std::move(e));
+  }
+  m.digest = std::string(64, 'd');
+  return m;
+}
+
+ObservedFile Seen(const std::string& path, uint64_t size, const std::string& sha, const std::string& raw = "") {
+  ObservedFile f;
+  f.raw_path = raw.empty() ? path : raw;
+  f.path = path;
+  f.size = size;
+  f.sha256 = sha;
+  return f;
+}
+
+ManifestEntry Entry(const std::string& path, uint64_t size, const std::string& sha, size_t line) {
+  ManifestEntry e;
+  e.path = path;
+  e.size = size;
+  e.sha256 = sha;
+  e.line = line;
+  return e;
+}
+
+std::string Describe(const DiffItem& i) {
+  return std::string(DiffKindName(i.kind)) + "|" + i.path + "|" + i.raw_path + "|" + i.expected + "|" + i.actual + "|" +
+         i.detail + "|" + std::to_string(i.manifest_line) + "|" + std::to_string(i.size);
+}
+
+std::vector<std::string> Describe(const DiffReport& r) {
+  std::vector<std::string> out;
+  for (const auto& i : r.items) out.push_back(Describe(i));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the manifest record is compressed and reads back as the exact compact JSON") {
+  ActManifest m = SampleManifest();
+  std::string json = ManifestToJson(m, /*pretty=*/false);
+  auto record = EncodeManifestRecord(m);
+  REQUIRE(record.ok());
+  CHECK(IsCompressedManifestRecord(*record));
+  CHECK(record->size() < json.size() / 2);
+  auto text = DecodeManifestRecord(*record, "test record");
+  REQUIRE(text.ok());
+  CHECK(*text == json);
+
+  ManifestParseOptions po;
+  po.now_unix = 1800000000;
+  po.stored_record = true;
+  auto back = ParseManifest(*text, "test record", po);
+  INFO(back.status().message());
+  REQUIRE(back.ok());
+  REQUIRE(back->entries.size() == m.entries.size());
+  back->digest = m.digest;
+  CHECK(ManifestToJson(*back, false) == json);
+}
+
+TEST_CASE("a plain-text manifest record (written before compression) reads back unchanged") {
+  std::string json = ManifestToJson(SampleManifest(), false);
+  CHECK_FALSE(IsCompressedManifestRecord(json));
+  auto text = DecodeManifestRecord(json, "old row");
+  REQUIRE(text.ok());
+  CHECK(*text == json);
+}
+
+TEST_CASE("a damaged, truncated or extended manifest record is refused naming the record") {
+  auto record = EncodeManifestRecord(SampleManifest());
+  REQUIRE(record.ok());
+  std::string damaged = *record;
+  damaged[damaged.size() / 2] ^= 0x5a;
+  auto d = DecodeManifestRecord(damaged, "intake 7 manifest");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().code() == Code::kCorrupt);
+  CHECK(d.status().message().find("intake 7 manifest") != std::string::npos);
+
+  auto t = DecodeManifestRecord(record->substr(0, record->size() - 40), "intake 7 manifest");
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().code() == Code::kCorrupt);
+
+  auto x = DecodeManifestRecord(*record + "xx", "intake 7 manifest");
+  REQUIRE_FALSE(x.ok());
+  CHECK(x.status().message().find("2 bytes follow") != std::string::npos);
+}
+
+TEST_CASE("the manifest JSON written in pieces is the same bytes as the whole text") {
+  ActManifest m = SampleManifest();
+  for (bool pretty : {true, false}) {
+    std::string joined;
+    size_t pieces = 0;
+    WriteManifestJson(m, pretty, [&](std::string_view piece) {
+      joined += piece;
+      ++pieces;
+    });
+    CHECK(pieces > 1);
+    CHECK(joined == ManifestToJson(m, pretty));
+  }
+  ActManifest empty;
+  CHECK(ManifestToJson(empty, true).back() == '\n');
+}
+
+TEST_CASE("an act rendered over the manifest reads exactly as the act with its rows") {
+  auto m = std::make_shared<const ActManifest>(SampleManifest());
+  ActDocument rows = ActFromManifest(*m);
+  ActDocument over = ActOverManifest(m);
+  CHECK(over.application_rows.empty());
+  CHECK(over.library_rows.empty());
+  CHECK(ActRowCount(over, false) == rows.application_rows.size());
+  CHECK(ActRowCount(over, true) == rows.library_rows.size());
+  CHECK(rows.library_rows.size() == 240);
+  CHECK(over.file_count == rows.file_count);
+  CHECK(over.total_bytes == rows.total_bytes);
+  size_t n = 0;
+  ForEachActRow(over, true, [&](const ActRow& r) {
+    ++n;
+    CHECK(r.number == n);
+    CHECK(r.sha256 == rows.library_rows[n - 1].sha256);
+  });
+  CHECK(n == 240);
+  over.date = rows.date = "2026-11-26";
+  over.deposit_root = rows.deposit_root = std::string(64, 'e');
+  CHECK(RenderActText(over) == RenderActText(rows));
+}
+
+TEST_CASE("the diff that releases the medium's list and the one without matches agree with the plain diff") {
+  const std::string kA(64, 'a'), kB(64, 'b'), kC(64, 'c');
+  std::vector<ManifestEntry> want = {Entry("same", 1, kA, 2),       Entry("Main.java", 1, kA, 3),
+                                     Entry("bigger", 5, kA, 4),     Entry("changed", 2, kA, 5),
+                                     Entry("broken", 9, kC, 6),     Entry("й.txt", 1, kA, 7),
+                                     Entry("raw-named", 1, kB, 8),  Entry("dir-here", 1, kB, 9),
+                                     Entry("also-same", 4, kC, 10), Entry("dated", 1, kB, 11)};
+  want[9].modified = ManifestDate{1700000000, false};
+  std::vector<ObservedFile> got = {Seen("new", 4, kC),
+                                   Seen("also-same", 4, kC),
+                                   Seen("MAIN.JAVA", 1, kA),
+                                   Seen("й.txt", 1, kA, "\xD0\xB9.txt"),
+                                   Seen("bigger", 6, kB),
+                                   Seen("same", 1, kA),
+                                   Seen("x", 1, kA, "x"),
+                                   Seen("changed", 2, kB),
+                                   Seen("broken", 9, ""),
+                                   Seen("raw-named", 1, kB, "raw\xFFnamed"),
+                                   Seen("й.txt", 1, kB, "\xD0\xB8\xCC\x86.txt"),
+                                   Seen("x", 1, kA, "x\xFF"),
+                                   Seen("dir-here", 0, ""),
+                                   Seen("dated", 1, kB),
+                                   Seen("ln", 0, "")};
+  got[8].readable = false;
+  got[8].problem = "read error at offset 4096";
+  got[12].type = ObservedType::kDirectory;
+  got[13].has_mtime = true;
+  got[13].mtime = 1700000000 + 86400;
+  got[14].type = ObservedType::kSymlink;
+  ObservedFile dir;
+  dir.path = dir.raw_path = "src";
+  dir.type = ObservedType::kDirectory;
+  got.push_back(dir);
+
+  DiffReport plain = DiffMedium(want, got);
+  // Manifest order, then what the act does not list in reading order.
+  std::vector<std::string> kinds;
+  for (const auto& i : plain.items) kinds.push_back(std::string(DiffKindName(i.kind)) + " " + i.path);
+  CHECK(kinds == std::vector<std::string>{"matched same", "missing Main.java", "size_mismatch bigger",
+                                          "hash_mismatch changed", "unreadable broken", "name_collision й.txt",
+                                          "matched raw-named", "missing dir-here", "matched also-same",
+                                          "date_mismatch dated", "extra new", "extra MAIN.JAVA", "name_collision x",
+                                          "extra ln"});
+  CHECK(plain.items[1].detail.find("'MAIN.JAVA', which differs only in letter case") != std::string::npos);
+  CHECK(plain.items[6].raw_path == "raw\\xffnamed");
+  CHECK(plain.items[8].actual == kC);
+  CHECK(plain.items[8].size == 4);
+  CHECK(plain.items[8].manifest_line == 10);
+  CHECK(plain.matched_bytes == 6);
+
+  DiffReport consumed = DiffMediumConsuming(want, got);
+  CHECK(Describe(consumed) == Describe(plain));
+  CHECK(consumed.counts == plain.counts);
+  CHECK(consumed.matched_bytes == plain.matched_bytes);
+  CHECK(consumed.Summary() == plain.Summary());
+
+  DiffOptions no_matches;
+  no_matches.keep_matched = false;
+  DiffReport differences = DiffMediumConsuming(want, got, no_matches);
+  CHECK(differences.counts == plain.counts);
+  CHECK(differences.matched_bytes == plain.matched_bytes);
+  CHECK(differences.Summary() == plain.Summary());
+  std::vector<std::string> unmatched;
+  for (const auto& i : plain.items)
+    if (i.kind != DiffKind::kMatched) unmatched.push_back(Describe(i));
+  CHECK(Describe(differences) == unmatched);
+  CHECK(differences.items.size() == plain.items.size() - 3);
+}
+
+TEST_CASE("an acceptance act refers to its intake's manifest record by id") {
+  CHECK(ParseManifestRecordReference(ManifestRecordReference(17)) == std::optional<int64_t>(17));
+  CHECK_FALSE(ParseManifestRecordReference("qoima-manifest-of-intake/1 ").has_value());
+  CHECK_FALSE(ParseManifestRecordReference("qoima-manifest-of-intake/1 17x").has_value());
+  CHECK_FALSE(ParseManifestRecordReference("qoima-manifest-of-intake/1 -3").has_value());
+  CHECK_FALSE(ParseManifestRecordReference(ManifestToJson(SampleManifest(), false)).has_value());
+  auto record = EncodeManifestRecord(SampleManifest());
+  REQUIRE(record.ok());
+  CHECK_FALSE(ParseManifestRecordReference(*record).has_value());
+}
