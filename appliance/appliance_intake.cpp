@@ -349,6 +349,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                 discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
     }
     MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
+    // Directories are entries too: a little room for them beyond the files.
+    collector.Reserve(start.files_total + start.files_total / 8 + 16);
     ProgressMediaSink watched(collector, req.watch, std::move(start));
     auto read = reader_->Read(spec.device, options_.read_options, watched);
     if (watched.cancelled()) {

@@ -59,22 +59,29 @@ uint8_t CategoryIndex(std::string_view category) {
 
 }  // namespace
 
-/// A file of a pending deposit once its object is written: ~190 bytes plus
+/// A file of a pending deposit once its object is written: 120 bytes plus
 /// the path, since a deposit keeps one per file until it commits.
 struct PendingFile {
-  std::string path;          // raw bytes as on the medium
-  std::string display_path;  // "" when it is `path` byte for byte
-  std::optional<int64_t> mtime;
-  std::optional<int64_t> media_id;
+  std::string names;  // the raw path bytes as on the medium, then the display path if it differs
+  uint32_t path_size = 0;
+  uint32_t object_no = 0;  // the object's number in the deposit (its name)
+  int64_t mtime = 0;
+  int64_t media_id = 0;
   uint64_t size = 0;
   uint64_t sealed_size = 0;
-  crypto::Sha256Digest sha256{};
   uint64_t pack_offset = 0;  // where the sealed object starts in its pack
-  uint32_t pack = 0;         // index into PendingDeposit::Impl::packs
-  uint32_t object_no = 0;    // the object's number in the deposit (its name)
-  uint8_t category = 0;      // index into kCategories
+  crypto::Sha256Digest sha256{};
+  uint32_t pack = 0;     // index into PendingDeposit::Impl::packs
+  uint8_t category = 0;  // index into kCategories
+  bool has_mtime = false;
+  bool has_media_id = false;
 
-  std::string_view shown() const { return display_path.empty() ? std::string_view(path) : display_path; }
+  std::string_view path() const { return std::string_view(names).substr(0, path_size); }
+  std::string_view shown() const {
+    return path_size == names.size() ? path() : std::string_view(names).substr(path_size);
+  }
+  std::optional<int64_t> Mtime() const { return has_mtime ? std::optional<int64_t>(mtime) : std::nullopt; }
+  std::optional<int64_t> MediaId() const { return has_media_id ? std::optional<int64_t>(media_id) : std::nullopt; }
 };
 
 /// A packed object's name, its AEAD associated data and objects.name:
@@ -95,13 +102,13 @@ crypto::Sha256Digest ManifestDigest(const std::deque<PendingFile>& files) {
   order.reserve(files.size());
   for (const PendingFile& f : files) order.push_back(&f);
   std::sort(order.begin(), order.end(), [](const PendingFile* a, const PendingFile* b) {
-    size_t n = std::min(a->path.size(), b->path.size());
-    int c = n == 0 ? 0 : std::memcmp(a->path.data(), b->path.data(), n);
-    return c != 0 ? c < 0 : a->path.size() < b->path.size();
+    size_t n = std::min(a->path().size(), b->path().size());
+    int c = n == 0 ? 0 : std::memcmp(a->path().data(), b->path().data(), n);
+    return c != 0 ? c < 0 : a->path().size() < b->path().size();
   });
   crypto::Sha256 h;
   for (const PendingFile* f : order) {
-    h.Update(crypto::Hex(f->sha256) + " " + std::to_string(f->size) + " " + crypto::Hex(Bytes(f->path)) + "\n");
+    h.Update(crypto::Hex(f->sha256) + " " + std::to_string(f->size) + " " + crypto::Hex(Bytes(f->path())) + "\n");
   }
   return h.Finish();
 }
@@ -331,10 +338,13 @@ Result<FileRef> ObjectWriter::Finish() {
   PendingDeposit::Impl& d = *impl_->deposit;
   FileMeta& meta = impl_->meta;
   PendingFile& f = d.files.emplace_back();
-  f.path.assign(meta.path.begin(), meta.path.end());
-  if (meta.display_path != f.path) f.display_path = std::move(meta.display_path);
-  f.mtime = meta.mtime;
-  f.media_id = meta.media_id;
+  f.names.assign(meta.path.begin(), meta.path.end());
+  f.path_size = static_cast<uint32_t>(meta.path.size());  // <= kMaxPathBytes
+  if (meta.display_path != f.names) f.names += meta.display_path;
+  f.has_mtime = meta.mtime.has_value();
+  f.mtime = meta.mtime.value_or(0);
+  f.has_media_id = meta.media_id.has_value();
+  f.media_id = meta.media_id.value_or(0);
   f.size = ref.size;
   f.sealed_size = ref.sealed_size;
   f.sha256 = ref.sha256;
@@ -342,7 +352,7 @@ Result<FileRef> ObjectWriter::Finish() {
   f.pack = static_cast<uint32_t>(d.packs.size() - 1);
   f.pack_offset = impl_->offset;
   f.category = CategoryIndex(meta.category);
-  d.paths.insert(f.path);
+  d.paths.insert(f.path());
   d.total_bytes += ref.size;
   return ref;
 }
@@ -586,11 +596,11 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
                    .Run();
     if (!s.ok()) return s.WithContext(where + ": object of " + std::string(f.shown()));
     s = file.Bind(1, out.deposit_id)
-            .BindOptional(2, f.media_id)
-            .BindBlob(3, Bytes(f.path))
+            .BindOptional(2, f.MediaId())
+            .BindBlob(3, Bytes(f.path()))
             .Bind(4, f.shown())
             .Bind(5, static_cast<int64_t>(f.size))
-            .BindOptional(6, f.mtime)
+            .BindOptional(6, f.Mtime())
             .BindBlob(7, f.sha256)
             .Bind(8, kCategories[f.category])
             .Bind(9, db_.LastInsertRowid())
