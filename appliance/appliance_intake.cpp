@@ -634,8 +634,9 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   std::vector<ObservedFile> observed;
   for (const auto& f : files) {
     ObservedFile o;
-    o.raw_path.assign(f.path.begin(), f.path.end());
     o.path = f.display_path;
+    if (!std::equal(f.path.begin(), f.path.end(), o.path.begin(), o.path.end()))
+      o.raw_path.assign(f.path.begin(), f.path.end());
     o.size = f.size;
     o.has_mtime = f.mtime.has_value();
     o.mtime = f.mtime.value_or(0);

@@ -45,7 +45,7 @@ DiffItem Item(DiffKind kind, const std::string& path, const ObservedFile* f, con
   DiffItem it;
   it.kind = kind;
   it.path = path;
-  if (f && f->raw_path != path) it.raw_path = EscapeRawPath(f->raw_path);  // most names: no second copy
+  if (f && f->RawPath() != path) it.raw_path = EscapeRawPath(f->RawPath());  // most names: no second copy
   if (e) it.manifest_line = e->line;
   if (f)
     it.size = f->size;
@@ -154,7 +154,7 @@ DiffReport Diff(const std::vector<ManifestEntry>& expected, const std::vector<Ob
   };
   auto collision = [&](DiffItem d, auto first, auto last) {
     d.detail = std::to_string(last - first) + " names on the medium normalize to this path:";
-    for (auto g = first; g != last; ++g) d.detail += " '" + EscapeRawPath(observed[*g].raw_path) + "'";
+    for (auto g = first; g != last; ++g) d.detail += " '" + EscapeRawPath(observed[*g].RawPath()) + "'";
     return d;
   };
 
@@ -219,7 +219,7 @@ DiffReport Diff(const std::vector<ManifestEntry>& expected, const std::vector<Ob
       keep(k, std::move(d));
       continue;
     }
-    if (f.raw_path != e.path) {  // a match whose name needs showing as read (rare): made now
+    if (f.RawPath() != e.path) {  // a match whose name needs showing as read (rare): made now
       DiffItem d = Item(DiffKind::kMatched, e.path, &f, &e);
       d.actual = f.sha256;
       keep(k, std::move(d));

@@ -23,8 +23,10 @@ enum class ObservedType { kFile, kDirectory, kSymlink, kOther };
 
 /// One entry as read from a medium.
 struct ObservedFile {
-  std::string raw_path;  // bytes exactly as on the medium ('/'-joined); may be invalid UTF-8
-  std::string path;      // NFC display path ('/'-separated, relative to the root)
+  /// Bytes exactly as on the medium ('/'-joined; may be invalid UTF-8); ""
+  /// when they are `path` byte for byte (most names: no second copy).
+  std::string raw_path;
+  std::string path;  // NFC display path ('/'-separated, relative to the root)
   ObservedType type = ObservedType::kFile;
   uint64_t size = 0;
   int64_t mtime = 0;  // UTC seconds
@@ -32,6 +34,8 @@ struct ObservedFile {
   HexDigest sha256;      // hex, held inline; empty when the content could not be read
   bool readable = true;  // false: reading the content failed
   std::string problem;   // the read error when !readable
+
+  std::string_view RawPath() const { return raw_path.empty() ? std::string_view(path) : std::string_view(raw_path); }
 };
 
 enum class DiffKind {

@@ -18,7 +18,7 @@ ObservedType TypeOf(hardware::EntryType t) {
 Status MediaCollector::OnEntry(const hardware::EntryHeader& h) {
   if (in_file_) return Status::Internal("reader sent an entry before ending the previous file");
   ObservedFile f;
-  f.raw_path = h.raw_path;
+  if (h.raw_path != h.display_path) f.raw_path = h.raw_path;
   f.path = h.display_path;
   f.type = TypeOf(h.type);
   f.size = h.size;

@@ -59,11 +59,20 @@ TEST_CASE("the collector hashes each file once and records what the medium held"
   dir.type = hardware::EntryType::kDirectory;
   REQUIRE(c.OnEntry(dir).ok());
   REQUIRE(c.OnEntryEnd(true).ok());
-  REQUIRE(c.files().size() == 2);
+  hardware::EntryHeader latin1 = File("caf\xe9.txt", 0);  // raw bytes that are not UTF-8
+  latin1.display_path = "café.txt";
+  REQUIRE(c.OnEntry(latin1).ok());
+  REQUIRE(c.OnEntryEnd(true).ok());
+  REQUIRE(c.files().size() == 3);
   CHECK(c.files()[0].sha256 == crypto::Hex(crypto::Sha256::Digest(std::string_view("hello"))));
   CHECK(c.files()[0].readable);
   CHECK(c.files()[1].type == ObservedType::kDirectory);
   CHECK(c.bytes() == 5);
+  // The raw name is kept only when it differs from the display name.
+  CHECK(c.files()[0].raw_path.empty());
+  CHECK(c.files()[0].RawPath() == "a.txt");
+  CHECK(c.files()[2].raw_path == "caf\xe9.txt");
+  CHECK(c.files()[2].RawPath() == "caf\xe9.txt");
 }
 
 TEST_CASE("a store sink's digest is used and a short read marks the file unreadable") {
