@@ -535,13 +535,19 @@ CREATE INDEX approvals_state ON approvals(state);
 )sql";
 
 // Migration 6. Pack files: a deposit's objects are appended to a few large
-// files (objects/<fanout>/<pack name>) instead of one file each; an object is
-// then (pack, pack_offset, sealed_size). Rows with pack NULL are objects in a
-// file of their own (deposits written before this migration).
+// files (objects/<fanout>/<pack name>, one `packs` row each) instead of one
+// file each; an object is then (pack_id, pack_offset, sealed_size). Rows with
+// pack_id NULL are objects in a file of their own (deposits written before
+// this migration).
 constexpr std::string_view kV6 = R"sql(
-ALTER TABLE objects ADD COLUMN pack TEXT;
+CREATE TABLE packs (
+  id         INTEGER PRIMARY KEY,
+  deposit_id INTEGER NOT NULL REFERENCES deposits(id),
+  name       TEXT NOT NULL UNIQUE        -- keyed-hash file name (hex) under objects/
+);
+CREATE INDEX packs_deposit ON packs(deposit_id);
+ALTER TABLE objects ADD COLUMN pack_id INTEGER REFERENCES packs(id);
 ALTER TABLE objects ADD COLUMN pack_offset INTEGER CHECK (pack_offset IS NULL OR pack_offset >= 0);
-CREATE INDEX objects_pack ON objects(pack);
 )sql";
 
 constexpr Migration kMigrations[] = {
@@ -550,7 +556,7 @@ constexpr Migration kMigrations[] = {
     {3, "intake: unique portal code, append-only journal, Annex 1 forms, NDAs, intake sessions, approval votes", kV3},
     {4, "lifecycle: security tests, issue/return/destroy cases, notice fields, calendar imports, register fields", kV4},
     {5, "approvals: reason, expiry, closing (who, when, note, withdrawn), approvers required", kV5},
-    {6, "objects in pack files: objects.pack, objects.pack_offset", kV6},
+    {6, "objects in pack files: packs, objects.pack_id, objects.pack_offset", kV6},
 };
 
 }  // namespace

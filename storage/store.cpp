@@ -452,7 +452,7 @@ Status Store::SweepOrphans() {
 
   QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDir(state_dir_ + "/objects"));
   QOIMA_ASSIGN_OR_RETURN(Statement names, db_.Prepare("SELECT name FROM objects WHERE name >= ?1 AND name < ?2 UNION "
-                                                      "SELECT pack FROM objects WHERE pack >= ?1 AND pack < ?2"));
+                                                      "SELECT name FROM packs WHERE name >= ?1 AND name < ?2"));
   for (const std::string& d : dirs) {
     if (!IsHexName(d, 2)) continue;  // tmp/ and anything foreign: scrub reports the latter
     fanout_dirs_.insert(d);
@@ -575,8 +575,16 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
       QOIMA_RETURN_IF_ERROR(m.Bind(1, out.deposit_id).Bind(2, media).Run().WithContext(where));
     }
   }
+  std::vector<int64_t> pack_ids;
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement p, db_.Prepare("INSERT INTO packs(deposit_id, name) VALUES(?,?)"));
+    for (const std::string& name : d.packs) {
+      QOIMA_RETURN_IF_ERROR(p.Bind(1, out.deposit_id).Bind(2, name).Run().WithContext(where + ": pack " + name));
+      pack_ids.push_back(db_.LastInsertRowid());
+    }
+  }
   QOIMA_ASSIGN_OR_RETURN(Statement obj, db_.Prepare("INSERT INTO objects(deposit_id, name, plain_size, sealed_size, "
-                                                    "sha256, pack, pack_offset) VALUES(?,?,?,?,?,?,?)"));
+                                                    "sha256, pack_id, pack_offset) VALUES(?,?,?,?,?,?,?)"));
   QOIMA_ASSIGN_OR_RETURN(Statement file,
                          db_.Prepare("INSERT INTO files(deposit_id, media_id, path, display_path, size, mtime, sha256, "
                                      "category, object_id) VALUES(?,?,?,?,?,?,?,?,?)"));
@@ -591,7 +599,7 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
                    .Bind(3, static_cast<int64_t>(f.size))
                    .Bind(4, static_cast<int64_t>(f.sealed_size))
                    .BindBlob(5, f.sha256)
-                   .Bind(6, d.packs[f.pack])
+                   .Bind(6, pack_ids[f.pack])
                    .Bind(7, static_cast<int64_t>(f.pack_offset))
                    .Run();
     if (!s.ok()) return s.WithContext(where + ": object of " + std::string(f.shown()));
@@ -818,9 +826,10 @@ Result<std::unique_ptr<DepositReader>> Store::OpenDeposit(int64_t deposit_id, co
 
 Status DepositReader::ReadFile(int64_t file_id, const crypto::ByteSink& sink) {
   QOIMA_ASSIGN_OR_RETURN(Statement st, store_.db_.Prepare("SELECT f.deposit_id, o.name, o.sealed_size, f.size, "
-                                                          "f.sha256, f.display_path, coalesce(o.pack, ''), "
+                                                          "f.sha256, f.display_path, coalesce(p.name, ''), "
                                                           "coalesce(o.pack_offset, 0) FROM files f JOIN objects o ON "
-                                                          "o.id = f.object_id WHERE f.id = ?"));
+                                                          "o.id = f.object_id LEFT JOIN packs p ON p.id = o.pack_id "
+                                                          "WHERE f.id = ?"));
   st.Bind(1, file_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return Status::NotFound("file " + std::to_string(file_id) + " does not exist");
@@ -906,7 +915,8 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
                          db_.QueryInt("SELECT count(*) FROM objects WHERE deposit_id = " + std::to_string(deposit_id)));
   {
     QOIMA_ASSIGN_OR_RETURN(Statement st,
-                           db_.Prepare("SELECT DISTINCT coalesce(pack, name) FROM objects WHERE deposit_id = ?"));
+                           db_.Prepare("SELECT name FROM packs WHERE deposit_id = ?1 UNION SELECT name FROM "
+                                       "objects WHERE deposit_id = ?1 AND pack_id IS NULL"));
     st.Bind(1, deposit_id);
     for (;;) {
       QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -926,7 +936,8 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
         db_.Exec("UPDATE deposits SET state = 'destroyed', wrapped_key = NULL WHERE id = " + std::to_string(deposit_id))
             .WithContext(where));
     QOIMA_RETURN_IF_ERROR(db_.Exec("DELETE FROM files WHERE deposit_id = " + std::to_string(deposit_id) +
-                                   "; DELETE FROM objects WHERE deposit_id = " + std::to_string(deposit_id) + ";")
+                                   "; DELETE FROM objects WHERE deposit_id = " + std::to_string(deposit_id) +
+                                   "; DELETE FROM packs WHERE deposit_id = " + std::to_string(deposit_id) + ";")
                               .WithContext(where));
     crypto::Sha256Digest manifest = ToDigest(d.manifest_sha256);
     QOIMA_ASSIGN_OR_RETURN(

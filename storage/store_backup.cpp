@@ -165,7 +165,7 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       QOIMA_RETURN_IF_ERROR(dest.QueryText("PRAGMA journal_mode = DELETE;").status());
       QOIMA_ASSIGN_OR_RETURN(int64_t schema, dest.QueryInt("PRAGMA user_version;"));
       {
-        QOIMA_ASSIGN_OR_RETURN(Statement p, dest.Prepare("SELECT DISTINCT pack FROM objects WHERE pack IS NOT NULL"));
+        QOIMA_ASSIGN_OR_RETURN(Statement p, dest.Prepare("SELECT name FROM packs"));
         for (;;) {
           QOIMA_ASSIGN_OR_RETURN(bool row, p.Step());
           if (!row) break;
@@ -180,9 +180,9 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       // The files under objects/: packs (their extent is the end of their
       // last object) and objects in files of their own.
       QOIMA_ASSIGN_OR_RETURN(Statement st,
-                             dest.Prepare("SELECT name, sealed_size FROM objects WHERE pack IS NULL UNION ALL "
-                                          "SELECT pack, max(pack_offset + sealed_size) FROM objects WHERE pack IS "
-                                          "NOT NULL GROUP BY pack ORDER BY 1"));
+                             dest.Prepare("SELECT name, sealed_size FROM objects WHERE pack_id IS NULL UNION ALL "
+                                          "SELECT p.name, max(o.pack_offset + o.sealed_size) FROM objects o JOIN "
+                                          "packs p ON p.id = o.pack_id GROUP BY p.id ORDER BY 1"));
       for (;;) {
         QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;

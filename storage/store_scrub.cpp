@@ -88,9 +88,11 @@ Result<ScrubReport> Store::VerifyStore() {
       deposits.push_back(std::move(d));
     }
   }
-  QOIMA_ASSIGN_OR_RETURN(Statement objects_of,
-                         db_.Prepare("SELECT id, name, plain_size, sealed_size, sha256, coalesce(pack, ''), "
-                                     "coalesce(pack_offset, 0) FROM objects WHERE deposit_id = ? ORDER BY id"));
+  QOIMA_ASSIGN_OR_RETURN(
+      Statement objects_of,
+      db_.Prepare("SELECT o.id, o.name, o.plain_size, o.sealed_size, o.sha256, coalesce(p.name, ''), "
+                  "coalesce(o.pack_offset, 0) FROM objects o LEFT JOIN packs p ON p.id = o.pack_id "
+                  "WHERE o.deposit_id = ? ORDER BY o.id"));
   QOIMA_ASSIGN_OR_RETURN(Statement files_of, db_.Prepare("SELECT id, path, display_path, size, sha256, object_id FROM "
                                                          "files WHERE deposit_id = ? ORDER BY id"));
   QOIMA_ASSIGN_OR_RETURN(Statement tomb, db_.Prepare("SELECT count(*) FROM tombstones WHERE deposit_id = ?"));
@@ -237,7 +239,7 @@ Result<ScrubReport> Store::VerifyStore() {
   // 3. Files under objects/ that no row names.
   QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDir(state_dir_ + "/objects"));
   QOIMA_ASSIGN_OR_RETURN(Statement known, db_.Prepare("SELECT (SELECT count(*) FROM objects WHERE name = ?1) + "
-                                                      "(SELECT count(*) FROM objects WHERE pack = ?1)"));
+                                                      "(SELECT count(*) FROM packs WHERE name = ?1)"));
   for (const std::string& dir : dirs) {
     if (dir == "tmp") continue;
     if (!IsHex(dir, 2)) {

@@ -301,7 +301,7 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(w.svc->ApproveDestruction(so2, ap).code() == Code::kFailedPrecondition);
   std::vector<int64_t> deposits = {std::stoll(w.store.Text("SELECT min(id) FROM deposits")),
                                    std::stoll(w.store.Text("SELECT max(id) FROM deposits"))};
-  std::string sealed = w.store.Text("SELECT pack FROM objects LIMIT 1");  // the pack file holding it
+  std::string sealed = w.store.Text("SELECT name FROM packs LIMIT 1");  // the pack file holding it
   REQUIRE(Exists(w.store.state_dir() + "/objects/" + sealed.substr(0, 2) + "/" + sealed));
   REQUIRE(w.store.Count("objects") == 4);
 

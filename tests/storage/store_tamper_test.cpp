@@ -46,7 +46,8 @@ struct TamperFixture {
   };
   Place PlaceOf(const FileInfo& f) {
     std::string id = std::to_string(f.object_id);
-    auto pack = store->db().QueryText("SELECT pack FROM objects WHERE id = " + id);
+    auto pack =
+        store->db().QueryText("SELECT p.name FROM objects o JOIN packs p ON p.id = o.pack_id WHERE o.id = " + id);
     REQUIRE(pack.ok());
     return {state + "/objects/" + pack->substr(0, 2) + "/" + *pack,
             *store->db().QueryInt("SELECT pack_offset FROM objects WHERE id = " + id),

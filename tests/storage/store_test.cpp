@@ -227,8 +227,8 @@ TEST_CASE("store cuts a half-written file out of the pack and packs the rest bac
   auto c = (*store)->CommitDeposit(std::move(pending), kClerk);
   REQUIRE(c.ok());
   CHECK(c->file_count == 2);
-  REQUIRE(*(*store)->db().QueryInt("SELECT count(DISTINCT pack) FROM objects") == 1);
-  std::string pack = *(*store)->db().QueryText("SELECT pack FROM objects LIMIT 1");
+  REQUIRE(*(*store)->db().QueryInt("SELECT count(DISTINCT pack_id) FROM objects") == 1);
+  std::string pack = *(*store)->db().QueryText("SELECT name FROM packs LIMIT 1");
   int64_t extent = *(*store)->db().QueryInt("SELECT max(pack_offset + sealed_size) FROM objects");
   int64_t sealed = *(*store)->db().QueryInt("SELECT sum(sealed_size) FROM objects");
   CHECK(extent == sealed);  // back to back, nothing of "half" between them
@@ -263,9 +263,11 @@ TEST_CASE("store spreads a deposit over several packs and reads scrubs backs up 
     auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, files), kClerk);
     REQUIRE(c.ok());
     deposit = c->deposit_id;
-    int64_t packs = *(*store)->db().QueryInt("SELECT count(DISTINCT pack) FROM objects");
+    int64_t packs = *(*store)->db().QueryInt("SELECT count(DISTINCT pack_id) FROM objects");
     CHECK(packs >= 4);
     CHECK(CountObjectFiles(dir.Sub("state")) == static_cast<size_t>(packs));
+    CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM packs WHERE deposit_id = " + std::to_string(deposit)) ==
+          packs);
     // No object starts at or past the target: a new pack is begun instead.
     CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM objects WHERE pack_offset >= 65536") == 0);
     CHECK(*(*store)->db().QueryInt("SELECT max(sealed_size) FROM objects") > 65536);  // "big" was not split
