@@ -132,6 +132,9 @@ Result<ScrubReport> Store::VerifyStore() {
         problem(d.id, D(d.id) + " is destroyed but still has " + std::to_string(objects.size()) + " object rows and " +
                           std::to_string(files.size()) + " file rows");
       }
+      QOIMA_ASSIGN_OR_RETURN(int64_t packs,
+                             db_.QueryInt("SELECT count(*) FROM packs WHERE deposit_id = " + std::to_string(d.id)));
+      if (packs != 0) problem(d.id, D(d.id) + " is destroyed but still has " + std::to_string(packs) + " pack rows");
       continue;
     }
 

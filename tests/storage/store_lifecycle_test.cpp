@@ -62,6 +62,8 @@ TEST_CASE("destruction shreds the key, removes the objects and leaves a tombston
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM files WHERE deposit_id = " + std::to_string(gone->deposit_id)) ==
         0);
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM tombstones") == 1);
+  CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM packs WHERE deposit_id = " + std::to_string(gone->deposit_id)) ==
+        0);
   // The WAL was checkpointed and truncated: no old page with the key lingers there.
   CHECK(fs::file_size(dir.Sub("state/meta.db-wal")) == 0);
   qoima::Status read;
