@@ -8,9 +8,12 @@
 #include "appliance/manifest_diff.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/manifest_record.h"
+#include "tests/appliance/diff_fixtures.h"
 
 using namespace qoima;
 using namespace qoima::appliance;
+using qoima::appliance::testing::Entry;
+using qoima::appliance::testing::Seen;
 
 namespace {
 
@@ -57,24 +60,6 @@ ActManifest SampleManifest() {
   }
   m.digest = std::string(64, 'd');
   return m;
-}
-
-ObservedFile Seen(const std::string& path, uint64_t size, const std::string& sha, const std::string& raw = "") {
-  ObservedFile f;
-  f.raw_path = raw.empty() ? path : raw;
-  f.path = path;
-  f.size = size;
-  f.sha256 = sha;
-  return f;
-}
-
-ManifestEntry Entry(const std::string& path, uint64_t size, const std::string& sha, size_t line) {
-  ManifestEntry e;
-  e.path = path;
-  e.size = size;
-  e.sha256 = sha;
-  e.line = line;
-  return e;
 }
 
 std::string Describe(const DiffItem& i) {

@@ -2,28 +2,13 @@
 
 #include "appliance/manifest_diff.h"
 #include "appliance/manifest_parser.h"
+#include "tests/appliance/diff_fixtures.h"
 
 using namespace qoima::appliance;
+using qoima::appliance::testing::Entry;
+using qoima::appliance::testing::Seen;
 
 namespace {
-
-ManifestEntry Entry(const std::string& path, uint64_t size, const std::string& sha, size_t line = 1) {
-  ManifestEntry e;
-  e.path = path;
-  e.size = size;
-  e.sha256 = sha;
-  e.line = line;
-  return e;
-}
-
-ObservedFile Seen(const std::string& path, uint64_t size, const std::string& sha, const std::string& raw = "") {
-  ObservedFile f;
-  f.raw_path = raw.empty() ? path : raw;
-  f.path = path;
-  f.size = size;
-  f.sha256 = sha;
-  return f;
-}
 
 const DiffItem* Find(const DiffReport& r, const std::string& path, DiffKind kind) {
   for (const auto& i : r.items)
