@@ -297,6 +297,47 @@ TEST_CASE("store spreads a deposit over several packs and reads scrubs backs up 
   CHECK((*restored)->VerifyStore()->ok());
 }
 
+TEST_CASE("store still reads scrubs backs up and destroys an object in a file of its own - as written before packs") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  int64_t deposit = 0;
+  int64_t file_id = 0;
+  std::string name, bytes;
+  {
+    auto store = Store::Open(dir.Sub("state"), keys);
+    REQUIRE(store.ok());
+    int64_t obj = AddInformatizationObject(**store);
+    auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"old.c", std::string(70000, 'o')}}), kClerk);
+    REQUIRE(c.ok());
+    deposit = c->deposit_id;
+    file_id = (*(*store)->ListFiles(deposit))[0].id;
+    // Turn the packed object into the pre-pack layout: a file of its own,
+    // named like the object (its name is still its associated data), and a
+    // row without pack.
+    Database& db = (*store)->db();
+    name = *db.QueryText("SELECT name FROM objects");
+    std::string pack = *db.QueryText("SELECT name FROM packs");
+    int64_t offset = *db.QueryInt("SELECT pack_offset FROM objects");
+    int64_t sealed = *db.QueryInt("SELECT sealed_size FROM objects");
+    std::string pack_path = dir.Sub("state/objects/" + pack.substr(0, 2) + "/" + pack);
+    bytes = ReadFile(pack_path).substr(static_cast<size_t>(offset), static_cast<size_t>(sealed));
+    WriteFile(dir.Sub("state/objects/" + name.substr(0, 2) + "/" + name), bytes);
+    fs::remove(pack_path);
+    REQUIRE(db.Exec("UPDATE objects SET pack_id = NULL, pack_offset = NULL; DELETE FROM packs;").ok());
+  }
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  CHECK((*store)->open_report().orphan_objects_removed == 0);
+  CHECK(ReadAll(**store, file_id) == std::string(70000, 'o'));
+  CHECK((*store)->VerifyStore()->ok());
+  // The backup copies the object's own file byte for byte.
+  REQUIRE((*store)->Backup(dir.Sub("backup"), kClerk).ok());
+  CHECK(ReadFile(dir.Sub("backup/objects/" + name.substr(0, 2) + "/" + name)) == bytes);
+  REQUIRE((*store)->DestroyDeposit(deposit, kClerk, "test: destroy a pre-pack deposit").ok());
+  CHECK(CountObjectFiles(dir.Sub("state")) == 0);
+  CHECK((*store)->VerifyStore()->ok());
+}
+
 TEST_CASE("store is locked against a second opener") {
   TempDir dir;
   FakeStoreKeys keys;
