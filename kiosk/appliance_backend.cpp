@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "appliance/appliance.h"
+#include "appliance/civil_time.h"
 #include "appliance/media_watch.h"
 
 namespace qoima::kiosk {
@@ -112,14 +113,7 @@ MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
   return i;
 }
 
-std::string Today() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string Today() { return appliance::FormatDay(appliance::LocalDateOf(std::time(nullptr))); }
 
 // The appliance says "(N attempt(s) left before the account locks)"; the
 // login screen shows the number on its own line when it is there.

@@ -84,6 +84,8 @@ struct PendingFile {
   std::optional<int64_t> MediaId() const { return has_media_id ? std::optional<int64_t>(media_id) : std::nullopt; }
 };
 
+namespace {
+
 /// A packed object's name, its AEAD associated data and objects.name:
 /// "<pack>.<number in the deposit, 8 digits>". Unique in the store (pack
 /// names are), and in insertion order within a pack, so the unique index on
@@ -93,8 +95,6 @@ std::string PackedObjectName(const std::string& pack, uint32_t object_no) {
   std::snprintf(digits, sizeof digits, ".%08u", object_no);
   return pack + digits;
 }
-
-namespace {
 
 /// One line per file, sorted by raw path: "<sha256 hex> <size> <path hex>\n".
 crypto::Sha256Digest ManifestDigest(const std::deque<PendingFile>& files) {

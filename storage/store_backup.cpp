@@ -155,8 +155,12 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
     QOIMA_RETURN_IF_ERROR(env.CreateDir(partial + "/objects"));
     Manifest m;
     m.created = clock_->NowUtc();
-    std::vector<std::pair<std::string, uint64_t>> objects;
-    std::set<std::string> packs;
+    struct ObjectFile {
+      std::string name;
+      uint64_t size = 0;  // a pack: where its last object ends
+      bool pack = false;
+    };
+    std::vector<ObjectFile> objects;
     {
       crypto::SecretBytes key = keys_->SqlcipherKey();
       QOIMA_ASSIGN_OR_RETURN(Database dest, Database::Open(partial + "/meta.db", key.span()));
@@ -164,14 +168,6 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       // One self-contained file: no -wal beside it.
       QOIMA_RETURN_IF_ERROR(dest.QueryText("PRAGMA journal_mode = DELETE;").status());
       QOIMA_ASSIGN_OR_RETURN(int64_t schema, dest.QueryInt("PRAGMA user_version;"));
-      {
-        QOIMA_ASSIGN_OR_RETURN(Statement p, dest.Prepare("SELECT name FROM packs"));
-        for (;;) {
-          QOIMA_ASSIGN_OR_RETURN(bool row, p.Step());
-          if (!row) break;
-          packs.insert(p.ColumnText(0));
-        }
-      }
       m.schema = static_cast<int>(schema);
       QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> log, AuditLog::Create(dest));
       QOIMA_ASSIGN_OR_RETURN(m.audit_size, log->Size());
@@ -180,13 +176,13 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       // The files under objects/: packs (their extent is the end of their
       // last object) and objects in files of their own.
       QOIMA_ASSIGN_OR_RETURN(Statement st,
-                             dest.Prepare("SELECT name, sealed_size FROM objects WHERE pack_id IS NULL UNION ALL "
-                                          "SELECT p.name, max(o.pack_offset + o.sealed_size) FROM objects o JOIN "
+                             dest.Prepare("SELECT name, sealed_size, 0 FROM objects WHERE pack_id IS NULL UNION ALL "
+                                          "SELECT p.name, max(o.pack_offset + o.sealed_size), 1 FROM objects o JOIN "
                                           "packs p ON p.id = o.pack_id GROUP BY p.id ORDER BY 1"));
       for (;;) {
         QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;
-        objects.emplace_back(st.ColumnText(0), static_cast<uint64_t>(st.ColumnInt(1)));
+        objects.push_back({st.ColumnText(0), static_cast<uint64_t>(st.ColumnInt(1)), st.ColumnInt(2) != 0});
       }
     }
     {
@@ -204,13 +200,13 @@ Status Store::Backup(const std::string& dir, const Actor& actor) {
       m.files.push_back(ManifestEntry{crypto::Hex(sha.Finish()), size, "meta.db"});
     }
     std::set<std::string> made;
-    for (const auto& [name, sealed] : objects) {
+    for (const auto& [name, sealed, pack] : objects) {
       std::string sub = partial + "/objects/" + name.substr(0, 2);
       if (made.insert(sub).second) QOIMA_RETURN_IF_ERROR(env.CreateDir(sub));
       QOIMA_ASSIGN_OR_RETURN(auto hs, CopyAndHash(env, ObjectPath(name), sub + "/" + name));
       // A pack may hold dead bytes past its last object (a partial object
       // that could not be cut off); never fewer than its objects need.
-      if (hs.second < sealed || (hs.second != sealed && !packs.count(name))) {
+      if (hs.second < sealed || (hs.second != sealed && !pack)) {
         return Status::Corrupt("backup: object file " + name + " is " + std::to_string(hs.second) +
                                " bytes, the database says " + std::to_string(sealed) + ": run verify-store");
       }
