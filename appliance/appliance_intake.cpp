@@ -47,37 +47,13 @@ std::string DiscFolder(const std::string& disc) {
   return f + "/";
 }
 
-// The act's entries of one disc by path, for each file's item category:
-// indexes into the manifest sorted by path (4 bytes a file, not a hash map of
-// 100k paths).
-class CategoryIndex {
- public:
-  /// `disc` empty: every entry (a one-disc act).
-  CategoryIndex(const std::vector<ManifestEntry>& entries, const std::string& disc) : entries_(entries) {
-    for (size_t i = 0; i < entries.size(); ++i)
-      if (disc.empty() || entries[i].disc == disc) order_.push_back(static_cast<uint32_t>(i));
-    std::stable_sort(order_.begin(), order_.end(),
-                     [&](uint32_t a, uint32_t b) { return entries_[a].path < entries_[b].path; });
-  }
-  /// The first entry listing `path`, or null.
-  const ManifestEntry* Find(std::string_view path) const {
-    auto it = std::lower_bound(order_.begin(), order_.end(), path,
-                               [&](uint32_t i, std::string_view p) { return std::string_view(entries_[i].path) < p; });
-    return it != order_.end() && entries_[*it].path == path ? &entries_[*it] : nullptr;
-  }
-
- private:
-  const std::vector<ManifestEntry>& entries_;  // the manifest's, which outlives the index
-  std::vector<uint32_t> order_;
-};
-
 // Streams file bytes into a pending deposit of the store.
 class StoreContentSink final : public ContentSink {
  public:
-  /// `categories`: the act's entries of this disc; `folder`: "" or the
-  /// disc's DiscFolder().
-  StoreContentSink(storage::PendingDeposit& pending, const CategoryIndex& categories, std::string folder)
-      : pending_(pending), categories_(categories), folder_(std::move(folder)) {}
+  /// `listed`: the diff of this medium, whose act entries give each file's
+  /// category; `folder`: "" or the disc's DiscFolder().
+  StoreContentSink(storage::PendingDeposit& pending, const MediumDiff& listed, std::string folder)
+      : pending_(pending), categories_(listed), folder_(std::move(folder)) {}
 
   Status BeginFile(const hardware::EntryHeader& h) override {
     storage::FileMeta meta;
@@ -116,7 +92,7 @@ class StoreContentSink final : public ContentSink {
     return s;
   }
   storage::PendingDeposit& pending_;
-  const CategoryIndex& categories_;
+  const MediumDiff& categories_;
   std::string folder_;
   std::unique_ptr<storage::ObjectWriter> writer_;
   Status failure_;
@@ -315,6 +291,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   IntakeOutcome out;
   out.manifest_digest = manifest->digest;
   std::set<std::string> stored_discs;
+  std::optional<DiscGuess> guess;  // which disc a medium looks like, when the act has several
+  if (discs.size() > 1) guess.emplace(*manifest);
   for (const auto& spec : media) {
     // Progress: the act's files (and sizes, when it gives them) of this disc.
     IntakeProgress start;
@@ -340,17 +318,21 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       fs = identity->fs_type;
     }
     bool store_this = pending && stored_discs.insert(spec.disc).second;
+    DiffOptions dopt;
+    dopt.keep_matched = req.keep_matched_items;
+    // Each entry is compared as it is read: the medium's list is never held.
+    MediumDiff diff(manifest->entries, discs.size() == 1 ? std::string() : spec.disc, dopt);
     DiscardingContentSink discard;
     std::unique_ptr<StoreContentSink> sink;
-    std::optional<CategoryIndex> categories;  // read by the sink only
-    if (store_this) {
-      categories.emplace(manifest->entries, discs.size() == 1 ? std::string() : spec.disc);
-      sink = std::make_unique<StoreContentSink>(*pending, *categories,
-                                                discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
-    }
+    if (store_this)
+      sink =
+          std::make_unique<StoreContentSink>(*pending, diff, discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
     MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
-    // Directories are entries too: a little room for them beyond the files.
-    collector.Reserve(start.files_total + start.files_total / 8 + 16);
+    if (guess) guess->Clear();
+    collector.StreamTo([&](const ObservedFile& f) {
+      diff.Add(f);
+      if (guess) guess->Add(f);
+    });
     ProgressMediaSink watched(collector, req.watch, std::move(start));
     auto read = reader_->Read(spec.device, options_.read_options, watched);
     if (watched.cancelled()) {
@@ -358,29 +340,19 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       return fail(Status::Cancelled("reading " + spec.device + " was cancelled; no intake was recorded"));
     }
     watched.Finish();
+    collector.Flush();
     if (sink && !sink->store_failure().ok()) {
       if (pending) (void)store_->AbandonDeposit(std::move(pending));
       return fail(sink->store_failure().WithContext("store while reading " + spec.device));
     }
     if (read.ok() && fs.empty()) fs = read->filesystem;
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
-    DiffOptions dopt;
-    dopt.mtime_zone_unknown = fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat";
-    dopt.keep_matched = req.keep_matched_items;
-    std::string guess = discs.size() > 1 ? GuessDisc(*manifest, collector.files()) : "";
-    // The medium's file list is released inside the diff, before its items
-    // are made: the two are the largest things an intake holds.
-    if (discs.size() == 1) {
-      check.diff = DiffMediumConsuming(manifest->entries, collector.TakeFiles(), dopt);  // no copy of the act
-    } else {
-      std::vector<ManifestEntry> expected;
-      for (const auto& e : manifest->entries)
-        if (e.disc == spec.disc) expected.push_back(e);
-      check.diff = DiffMediumConsuming(expected, collector.TakeFiles(), dopt);
-    }
+    diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
+    check.diff = diff.Finish();
+    std::string guessed = guess ? guess->Best() : "";
     check.diff.medium_problems = collector.medium_problems();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
-    if (!guess.empty() && guess != spec.disc) check.diff.looks_like_disc = guess;
+    if (!guessed.empty() && guessed != spec.disc) check.diff.looks_like_disc = guessed;
     out.media.push_back(std::move(check));
   }
 

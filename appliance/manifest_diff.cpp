@@ -109,208 +109,240 @@ std::string EscapeRawPath(std::string_view raw) {
   return out;
 }
 
-namespace {
+MediumDiff::MediumDiff(const std::vector<ManifestEntry>& entries, std::string disc, DiffOptions options)
+    : entries_(entries), disc_(std::move(disc)), options_(options) {
+  state_.assign(entries.size(), kUnseen);
+  matched_size_.assign(entries.size(), 0);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!disc_.empty() && entries[i].disc != disc_) {
+      state_[i] = kOtherDisc;
+      continue;
+    }
+    by_path_.push_back(static_cast<uint32_t>(i));
+  }
+  // Stable: of an act listing a path twice (the parser refuses that) the
+  // first listing is the one compared.
+  std::stable_sort(by_path_.begin(), by_path_.end(),
+                   [&](uint32_t a, uint32_t b) { return entries_[a].path < entries_[b].path; });
+}
 
-constexpr uint32_t kNoItem = UINT32_MAX;
+const ManifestEntry* MediumDiff::Find(std::string_view path) const {
+  auto it = std::lower_bound(by_path_.begin(), by_path_.end(), path,
+                             [&](uint32_t i, std::string_view p) { return std::string_view(entries_[i].path) < p; });
+  return it != by_path_.end() && entries_[*it].path == path ? &entries_[*it] : nullptr;
+}
 
-// One implementation for both entry points. Every item that is not a plain
-// match is made while `observed` is there; a match needs only the entry and
-// the size read, so its item is made after `release` has dropped `observed`:
-// the medium's file list and the report's items are never held together.
-DiffReport Diff(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
-                const DiffOptions& options, const std::function<void()>& release) {
-  DiffReport r;
-  if (!expected.empty()) r.disc = expected.front().disc;
-  // The medium's non-directory entries sorted by NFC path (indexes, 4 bytes
-  // a file, not a hash map of 100k paths). The sort is stable: of several
-  // names for one path (a collision, rare) the first read comes first.
-  std::vector<uint32_t> by_path;
-  by_path.reserve(observed.size());
-  for (size_t i = 0; i < observed.size(); ++i)
-    if (observed[i].type != ObservedType::kDirectory) by_path.push_back(static_cast<uint32_t>(i));
-  std::stable_sort(by_path.begin(), by_path.end(),
-                   [&](uint32_t a, uint32_t b) { return observed[a].path < observed[b].path; });
-  // The names on the medium for `path`: [first, last) in by_path.
-  auto group_of = [&](std::string_view path) {
-    auto first = std::lower_bound(by_path.begin(), by_path.end(), path, [&](uint32_t i, std::string_view p) {
-      return std::string_view(observed[i].path) < p;
-    });
-    auto last = first;
-    while (last != by_path.end() && observed[*last].path == path) ++last;
-    return std::make_pair(first, last);
+void MediumDiff::Add(const ObservedFile& f) {
+  if (f.type == ObservedType::kDirectory) return;
+  if (const ManifestEntry* e = Find(f.path)) {
+    size_t k = static_cast<size_t>(e - entries_.data());
+    if (state_[k] == kUnseen)
+      state_[k] = Compare(k, f);
+    else
+      Collide(k, f);  // a second name on the medium for this path
+    return;
+  }
+  auto [it, fresh] = extra_of_.emplace(f.path, static_cast<uint32_t>(extras_.size()));
+  if (!fresh) {
+    DiffItem& first = extras_[it->second];
+    if (first.kind != DiffKind::kNameCollision) {
+      AddName(true, it->second, first.raw_path.empty() ? EscapeRawPath(first.path) : first.raw_path);
+      first.kind = DiffKind::kNameCollision;
+      first.actual.clear();
+    }
+    AddName(true, it->second, EscapeRawPath(f.RawPath()));
+    return;
+  }
+  DiffItem d = Item(DiffKind::kExtra, f.path, &f, nullptr);
+  d.actual = f.type == ObservedType::kFile ? std::to_string(f.size) : TypeName(f.type);
+  d.detail = std::string("on the medium, not in the act (") + TypeName(f.type) +
+             (f.type == ObservedType::kFile ? ", " + std::to_string(f.size) + " bytes" : "") + ")";
+  if (!f.readable) d.detail += "; also unreadable: " + f.problem;
+  extras_.push_back(std::move(d));
+}
+
+uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
+  const ManifestEntry& e = entries_[k];
+  auto keep = [&](DiffItem d) {
+    odd_.push_back(std::move(d));
+    return static_cast<uint32_t>(odd_.size() - 1);
   };
-  std::vector<bool> consumed(observed.size(), false);  // by the group's first name
-  // Case-folded path -> path, for the "differs only in letter case" hint;
-  // built on the first missing file only, over the paths in reading order.
+  if (f.type != ObservedType::kFile) {
+    DiffItem d = Item(DiffKind::kMissing, e.path, &f, &e);
+    d.detail = std::string("the medium has a ") + TypeName(f.type) + " here, not a file";
+    return keep(std::move(d));
+  }
+  if (!f.readable) {
+    DiffItem d = Item(DiffKind::kUnreadable, e.path, &f, &e);
+    d.detail = f.problem.empty() ? "could not be read" : f.problem;
+    return keep(std::move(d));
+  }
+  if (e.size && *e.size != f.size) {
+    DiffItem d = Item(DiffKind::kSizeMismatch, e.path, &f, &e);
+    d.expected = std::to_string(*e.size);
+    d.actual = std::to_string(f.size);
+    d.detail = "the act says " + d.expected + " bytes, the medium has " + d.actual;
+    return keep(std::move(d));
+  }
+  if (e.sha256 != f.sha256) {
+    DiffItem d = Item(DiffKind::kHashMismatch, e.path, &f, &e);
+    d.expected = e.sha256;
+    d.actual = f.sha256;
+    d.detail = "same size, different content (SHA-256 differs)";
+    return keep(std::move(d));
+  }
+  if (e.modified) {
+    DiffOptions strict = options_;
+    strict.mtime_zone_unknown = false;
+    if (!DateMatches(*e.modified, f, strict)) {
+      DiffItem d = Item(DiffKind::kDateMismatch, e.path, &f, &e);
+      d.expected = e.modified->ToString();
+      d.actual = FormatUtc(f.mtime);
+      d.detail = "content identical; the act dates it " + d.expected + ", the medium " + d.actual;
+      DiffOptions zoneless = options_;
+      zoneless.mtime_zone_unknown = true;
+      if (DateMatches(*e.modified, f, zoneless)) zone_only_.push_back(static_cast<uint32_t>(k));  // see Finish
+      return keep(std::move(d));
+    }
+  }
+  matched_size_[k] = f.size;
+  if (f.RawPath() != e.path) {  // a match whose name needs showing as read (rare)
+    DiffItem d = Item(DiffKind::kMatched, e.path, &f, &e);
+    d.actual = f.sha256;
+    return keep(std::move(d));
+  }
+  return kMatchedPlain;
+}
+
+void MediumDiff::Collide(size_t k, const ObservedFile& f) {
+  const ManifestEntry& e = entries_[k];
+  uint32_t& s = state_[k];
+  if (s == kMatchedPlain) {  // the first name was the act's own
+    DiffItem d = Item(DiffKind::kNameCollision, e.path, nullptr, &e);
+    d.size = matched_size_[k];
+    odd_.push_back(std::move(d));
+    s = static_cast<uint32_t>(odd_.size() - 1);
+    AddName(false, s, EscapeRawPath(e.path));
+  } else if (odd_[s].kind != DiffKind::kNameCollision) {
+    DiffItem& d = odd_[s];
+    AddName(false, s, d.raw_path.empty() ? EscapeRawPath(d.path) : d.raw_path);
+    d.kind = DiffKind::kNameCollision;
+    d.expected.clear();
+    d.actual.clear();
+  }
+  AddName(false, s, EscapeRawPath(f.RawPath()));
+}
+
+void MediumDiff::AddName(bool extra, uint32_t item, std::string name) {
+  names_[(uint64_t{extra} << 32) | item].push_back(std::move(name));
+}
+
+DiffReport MediumDiff::Finish() {
+  DiffReport r;
+  if (finished_) return r;
+  finished_ = true;
+  r.disc = disc_.empty() && !by_path_.empty() ? entries_[by_path_.front()].disc : disc_;
+  // A zone-less medium (FAT) keeps local time: what differs by whole hours matches.
+  if (options_.mtime_zone_unknown) {
+    for (uint32_t k : zone_only_) {
+      DiffItem& d = odd_[state_[k]];
+      if (d.kind != DiffKind::kDateMismatch) continue;  // became a collision
+      matched_size_[k] = d.size;
+      if (d.raw_path.empty()) {
+        state_[k] = kMatchedPlain;
+        continue;
+      }
+      d.kind = DiffKind::kMatched;  // its name needs showing as read
+      d.expected.clear();
+      d.detail.clear();
+      d.actual = entries_[k].sha256;
+    }
+  }
+  for (auto& [key, names] : names_) {
+    DiffItem& d = (key >> 32) ? extras_[key & UINT32_MAX] : odd_[key & UINT32_MAX];
+    d.detail = std::to_string(names.size()) + " names on the medium normalize to this path:";
+    for (const auto& n : names) d.detail += " '" + n + "'";
+  }
+  // Case-folded extras, for the "differs only in letter case" hint.
   std::unordered_map<std::string, std::string_view> folded;
   bool folded_built = false;
 
-  std::vector<DiffItem> odd;  // every item but a plain match, in entry order
-  std::vector<uint32_t> odd_of(expected.size(), kNoItem);
-  std::vector<uint64_t> matched_size(expected.size(), 0);
-  auto keep = [&](size_t entry, DiffItem it) {
-    odd_of[entry] = static_cast<uint32_t>(odd.size());
-    odd.push_back(std::move(it));
+  r.items.reserve((options_.keep_matched ? by_path_.size() : odd_.size()) + extras_.size());
+  auto add = [&](DiffItem it) {
+    r.counts[static_cast<size_t>(it.kind)]++;
+    if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
+    if (it.kind != DiffKind::kMatched || options_.keep_matched) r.items.push_back(std::move(it));
   };
-  auto collision = [&](DiffItem d, auto first, auto last) {
-    d.detail = std::to_string(last - first) + " names on the medium normalize to this path:";
-    for (auto g = first; g != last; ++g) d.detail += " '" + EscapeRawPath(observed[*g].RawPath()) + "'";
-    return d;
-  };
-
-  for (size_t k = 0; k < expected.size(); ++k) {
-    const ManifestEntry& e = expected[k];
-    auto [first, last] = group_of(e.path);
-    if (first == last) {
+  for (size_t k = 0; k < entries_.size(); ++k) {
+    const uint32_t s = state_[k];
+    if (s == kOtherDisc) continue;
+    const ManifestEntry& e = entries_[k];
+    if (s == kUnseen) {
       DiffItem d = Item(DiffKind::kMissing, e.path, nullptr, &e);
       d.detail = "listed in the act, not on the medium";
       if (!folded_built) {
-        for (size_t i = 0; i < observed.size(); ++i) {
-          if (observed[i].type == ObservedType::kDirectory) continue;
-          folded.emplace(CaseFold(observed[i].path), observed[i].path);
-        }
+        for (const auto& x : extras_) folded.emplace(CaseFold(x.path), x.path);
         folded_built = true;
       }
       auto f = folded.find(CaseFold(e.path));
       if (f != folded.end())
         d.detail += " (the medium has '" + std::string(f->second) + "', which differs only in letter case)";
-      keep(k, std::move(d));
+      add(std::move(d));
       continue;
     }
-    consumed[*first] = true;
-    const ObservedFile& f = observed[*first];
-    if (last - first > 1) {
-      keep(k, collision(Item(DiffKind::kNameCollision, e.path, &f, &e), first, last));
+    if (s != kMatchedPlain) {
+      add(std::move(odd_[s]));
       continue;
     }
-    if (f.type != ObservedType::kFile) {
-      DiffItem d = Item(DiffKind::kMissing, e.path, &f, &e);
-      d.detail = std::string("the medium has a ") + TypeName(f.type) + " here, not a file";
-      keep(k, std::move(d));
-      continue;
-    }
-    if (!f.readable) {
-      DiffItem d = Item(DiffKind::kUnreadable, e.path, &f, &e);
-      d.detail = f.problem.empty() ? "could not be read" : f.problem;
-      keep(k, std::move(d));
-      continue;
-    }
-    if (e.size && *e.size != f.size) {
-      DiffItem d = Item(DiffKind::kSizeMismatch, e.path, &f, &e);
-      d.expected = std::to_string(*e.size);
-      d.actual = std::to_string(f.size);
-      d.detail = "the act says " + d.expected + " bytes, the medium has " + d.actual;
-      keep(k, std::move(d));
-      continue;
-    }
-    if (e.sha256 != f.sha256) {
-      DiffItem d = Item(DiffKind::kHashMismatch, e.path, &f, &e);
-      d.expected = e.sha256;
-      d.actual = f.sha256;
-      d.detail = "same size, different content (SHA-256 differs)";
-      keep(k, std::move(d));
-      continue;
-    }
-    if (e.modified && !DateMatches(*e.modified, f, options)) {
-      DiffItem d = Item(DiffKind::kDateMismatch, e.path, &f, &e);
-      d.expected = e.modified->ToString();
-      d.actual = FormatUtc(f.mtime);
-      d.detail = "content identical; the act dates it " + d.expected + ", the medium " + d.actual;
-      keep(k, std::move(d));
-      continue;
-    }
-    if (f.RawPath() != e.path) {  // a match whose name needs showing as read (rare): made now
-      DiffItem d = Item(DiffKind::kMatched, e.path, &f, &e);
-      d.actual = f.sha256;
-      keep(k, std::move(d));
-      continue;
-    }
-    matched_size[k] = f.size;
-  }
-
-  // What the act does not list, in reading order.
-  std::vector<DiffItem> extras;
-  for (size_t i = 0; i < observed.size(); ++i) {
-    const ObservedFile& f = observed[i];
-    if (f.type == ObservedType::kDirectory || consumed[i]) continue;
-    auto [first, last] = group_of(f.path);
-    if (*first != i) continue;  // a second name of a path: reported with the first
-    if (consumed[*first]) continue;
-    if (last - first > 1) {
-      extras.push_back(collision(Item(DiffKind::kNameCollision, f.path, &f, nullptr), first, last));
-      continue;
-    }
-    DiffItem d = Item(DiffKind::kExtra, f.path, &f, nullptr);
-    d.actual = f.type == ObservedType::kFile ? std::to_string(f.size) : TypeName(f.type);
-    d.detail = std::string("on the medium, not in the act (") + TypeName(f.type) +
-               (f.type == ObservedType::kFile ? ", " + std::to_string(f.size) + " bytes" : "") + ")";
-    if (!f.readable) d.detail += "; also unreadable: " + f.problem;
-    extras.push_back(std::move(d));
-  }
-  decltype(folded)().swap(folded);
-  std::vector<uint32_t>().swap(by_path);
-  std::vector<bool>().swap(consumed);
-  if (release) release();  // `observed` is not read below
-
-  r.items.reserve((options.keep_matched ? expected.size() : odd.size()) + extras.size());
-  auto add = [&](DiffItem it) {
-    r.counts[static_cast<size_t>(it.kind)]++;
-    if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
-    if (it.kind != DiffKind::kMatched || options.keep_matched) r.items.push_back(std::move(it));
-  };
-  for (size_t k = 0; k < expected.size(); ++k) {
-    if (odd_of[k] != kNoItem) {
-      add(std::move(odd[odd_of[k]]));
-      continue;
-    }
-    if (!options.keep_matched) {
+    if (!options_.keep_matched) {
       r.counts[static_cast<size_t>(DiffKind::kMatched)]++;
-      r.matched_bytes += matched_size[k];
+      r.matched_bytes += matched_size_[k];
       continue;
     }
-    const ManifestEntry& e = expected[k];
     DiffItem d;
     d.kind = DiffKind::kMatched;
     d.path = e.path;
     d.manifest_line = e.line;
-    d.size = matched_size[k];
+    d.size = matched_size_[k];
     d.actual = e.sha256;  // equal to what was read: that is the match
     add(std::move(d));
   }
-  for (auto& d : extras) add(std::move(d));
+  for (auto& d : extras_) add(std::move(d));
   return r;
 }
 
-}  // namespace
-
 DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
                       const DiffOptions& options) {
-  return Diff(expected, observed, options, nullptr);
+  MediumDiff diff(expected, "", options);
+  for (const auto& f : observed) diff.Add(f);
+  return diff.Finish();
 }
 
-DiffReport DiffMediumConsuming(const std::vector<ManifestEntry>& expected, std::vector<ObservedFile> observed,
-                               const DiffOptions& options) {
-  return Diff(expected, observed, options, [&observed] { std::vector<ObservedFile>().swap(observed); });
+DiscGuess::DiscGuess(const ActManifest& manifest) {
+  for (const auto& e : manifest.entries) disc_of_hash_.emplace(e.sha256, e.disc);
 }
 
-std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed) {
-  // Views into the manifest: no copy of every hash and marking.
-  std::unordered_map<std::string_view, std::string_view> disc_of_hash;
-  for (const auto& e : manifest.entries) disc_of_hash.emplace(e.sha256, e.disc);
-  std::map<std::string_view, size_t> hits;
-  for (const auto& f : observed) {
-    if (f.sha256.empty()) continue;
-    auto it = disc_of_hash.find(f.sha256.view());
-    if (it != disc_of_hash.end()) hits[it->second]++;
-  }
+void DiscGuess::Add(const ObservedFile& f) {
+  if (f.sha256.empty()) return;
+  auto it = disc_of_hash_.find(f.sha256.view());
+  if (it != disc_of_hash_.end()) hits_[it->second]++;
+}
+
+std::string DiscGuess::Best() const {
   std::string_view best;
   size_t best_n = 0;
-  for (const auto& [disc, n] : hits)
+  for (const auto& [disc, n] : hits_)
     if (n > best_n) {
       best = disc;
       best_n = n;
     }
   return std::string(best);
+}
+
+std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed) {
+  DiscGuess guess(manifest);
+  for (const auto& f : observed) guess.Add(f);
+  return guess.Best();
 }
 
 }  // namespace qoima::appliance

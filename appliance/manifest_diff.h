@@ -11,7 +11,10 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "appliance/act_manifest.h"
@@ -95,14 +98,75 @@ struct DiffReport {
   std::string Summary() const;
 };
 
-/// Compares `expected` (the act's entries for this medium) with `observed`.
+/// Compares one medium with the act as the medium is read: each entry is
+/// compared when it arrives (Add) and then dropped, so an intake never holds
+/// the medium's file list; what it keeps is 16 bytes per entry of the act
+/// plus the differences found (issue #6: memory whatever the deposit size).
+/// The report is the one a whole-list comparison gives, with one exception:
+/// the "differs only in letter case" hint of a missing file names files the
+/// act does not list (extras), not files it lists under another entry.
+///
+/// Ownership: borrows `entries`, which must outlive it.
+class MediumDiff {
+ public:
+  /// Compares with the entries of disc `disc` ("" = every entry: a one-disc act).
+  MediumDiff(const std::vector<ManifestEntry>& entries, std::string disc, DiffOptions options = {});
+
+  /// The act's entry listing `path` (NFC), or null.
+  const ManifestEntry* Find(std::string_view path) const;
+  /// The medium's dates are local time without a zone (FAT); may be learnt
+  /// after the read, any time before Finish.
+  void set_mtime_zone_unknown(bool unknown) { options_.mtime_zone_unknown = unknown; }
+  /// One entry read from the medium, in reading order.
+  void Add(const ObservedFile& f);
+  /// The report: the act's entries in act order, then what it does not list
+  /// in reading order. Call once.
+  DiffReport Finish();
+
+ private:
+  // state_ values besides an index into odd_.
+  static constexpr uint32_t kUnseen = UINT32_MAX;
+  static constexpr uint32_t kMatchedPlain = UINT32_MAX - 1;
+  static constexpr uint32_t kOtherDisc = UINT32_MAX - 2;
+
+  uint32_t Compare(size_t k, const ObservedFile& f);
+  void Collide(size_t k, const ObservedFile& f);
+  void AddName(bool extra, uint32_t item, std::string name);
+
+  const std::vector<ManifestEntry>& entries_;
+  std::string disc_;
+  DiffOptions options_;
+  std::vector<uint32_t> by_path_;       // this disc's entries sorted by path
+  std::vector<uint32_t> state_;         // per entry: kUnseen, kMatchedPlain, kOtherDisc or an odd_ index
+  std::vector<uint64_t> matched_size_;  // per entry: bytes read when it matched
+  std::vector<DiffItem> odd_;           // items of listed entries other than plain matches
+  std::vector<uint32_t> zone_only_;     // entries whose date mismatch a zone-less medium would match
+  std::vector<DiffItem> extras_;        // what the act does not list, in reading order
+  std::unordered_map<std::string, uint32_t> extra_of_;  // an extra's path -> index in extras_
+  std::map<uint64_t, std::vector<std::string>> names_;  // a collision's names (rare), by (extra, item)
+  bool finished_ = false;
+};
+
+/// Compares `expected` (the act's entries for this medium) with `observed`
+/// (a whole list; `qoima scan` and the re-check of held content).
 DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
                       const DiffOptions& options = {});
-/// The same report; `observed` is released as soon as every file has been
-/// compared, before the report's items are made (an intake then never holds
-/// a 100k-file medium's list and its 100k items together).
-DiffReport DiffMediumConsuming(const std::vector<ManifestEntry>& expected, std::vector<ObservedFile> observed,
-                               const DiffOptions& options = {});
+
+/// Which disc of a several-disc act a medium looks like, counted as it is
+/// read: the disc whose entries share the most SHA-256 values with it.
+/// Ownership: borrows `manifest`.
+class DiscGuess {
+ public:
+  explicit DiscGuess(const ActManifest& manifest);
+  void Add(const ObservedFile& f);
+  /// The best disc so far ("" when nothing matches); Clear starts a medium.
+  std::string Best() const;
+  void Clear() { hits_.clear(); }
+
+ private:
+  std::unordered_map<std::string_view, std::string_view> disc_of_hash_;  // views into the manifest
+  std::map<std::string_view, size_t> hits_;
+};
 
 /// The disc marking of `manifest` whose entries share the most SHA-256 values
 /// with `observed` ("" when the manifest has one disc or nothing matches).

@@ -17,6 +17,7 @@ ObservedType TypeOf(hardware::EntryType t) {
 
 Status MediaCollector::OnEntry(const hardware::EntryHeader& h) {
   if (in_file_) return Status::Internal("reader sent an entry before ending the previous file");
+  Flush();
   ObservedFile f;
   if (h.raw_path != h.display_path) f.raw_path = h.raw_path;
   f.path = h.display_path;
@@ -66,6 +67,13 @@ Status MediaCollector::OnEntryEnd(bool complete) {
       f.problem = "read stopped after " + std::to_string(received_) + " of " + std::to_string(f.size) + " bytes";
   }
   return Status::Ok();
+}
+
+void MediaCollector::Flush() {
+  if (!observer_ || files_.empty()) return;
+  if (in_file_) (void)OnEntryEnd(false);  // the read stopped inside it: unreadable
+  observer_(files_.back());
+  files_.clear();
 }
 
 Status MediaCollector::OnArchiveMember(const hardware::ArchiveMember&) {

@@ -2,15 +2,16 @@
 // sandboxed reader streams from one medium, hashes each file's bytes with
 // SHA-256 as they pass, hands the same bytes to a ContentSink (storage's
 // sealing object writer during intake; nothing during `qoima scan`), and
-// records what it saw as ObservedFiles for the diff engine. One pass, no
-// plaintext on disk, memory bounded by one chunk plus one small record per
-// entry.
+// records what it saw as ObservedFiles for the diff engine: a list, or each
+// entry handed on as it is read (StreamTo). One pass, no plaintext on disk;
+// memory is one chunk, plus one small record per entry when it keeps a list.
 //
 // Ownership: borrows the ContentSink for its lifetime.
 // Thread-safety: one read at a time (ReadMedia calls it from one thread).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,10 +56,19 @@ class MediaCollector final : public hardware::MediaSink {
   Status OnArchiveMember(const hardware::ArchiveMember& member) override;
   Status OnProblem(const hardware::MediaProblem& problem) override;
 
+  /// Hands each entry to `observer` (the intake's MediumDiff) once nothing
+  /// more can be said about it, instead of keeping a list: an entry is handed
+  /// over when the next one begins, the last one by Flush(). A problem the
+  /// reader reports later for an earlier entry is then a problem of the
+  /// medium as a whole when it is fatal, as for a path never seen.
+  void StreamTo(std::function<void(const ObservedFile&)> observer) { observer_ = std::move(observer); }
+  /// Hands the last entry over (streaming); call after the read.
+  void Flush();
   /// Room for `entries` entries up front (the act's count for this disc):
   /// the list then never doubles, nor holds old and new arrays at once while
   /// it grows, which was the read's high-water mark.
   void Reserve(size_t entries) { files_.reserve(entries); }
+  /// What the medium held (without StreamTo; with it, at most the last entry).
   const std::vector<ObservedFile>& files() const { return files_; }
   /// Hands the list over (to DiffMediumConsuming), leaving none behind.
   std::vector<ObservedFile> TakeFiles() { return std::exchange(files_, {}); }
@@ -71,6 +81,7 @@ class MediaCollector final : public hardware::MediaSink {
 
  private:
   ContentSink& content_;
+  std::function<void(const ObservedFile&)> observer_;
   std::vector<ObservedFile> files_;
   std::vector<std::string> medium_problems_;
   std::vector<hardware::MediaProblem> problems_;

@@ -163,7 +163,7 @@ TEST_CASE("an act rendered over the manifest reads exactly as the act with its r
   CHECK(RenderActText(over) == RenderActText(rows));
 }
 
-TEST_CASE("the diff that releases the medium's list and the one without matches agree with the plain diff") {
+TEST_CASE("the diff made as the medium is read and the one without matches agree with the whole-list diff") {
   const std::string kA(64, 'a'), kB(64, 'b'), kC(64, 'c');
   std::vector<ManifestEntry> want = {Entry("same", 1, kA, 2),       Entry("Main.java", 1, kA, 3),
                                      Entry("bigger", 5, kA, 4),     Entry("changed", 2, kA, 5),
@@ -213,15 +213,29 @@ TEST_CASE("the diff that releases the medium's list and the one without matches 
   CHECK(plain.items[8].manifest_line == 10);
   CHECK(plain.matched_bytes == 6);
 
-  DiffReport consumed = DiffMediumConsuming(want, got);
+  // Streaming with the act of two discs: the other disc's entries are not
+  // this medium's, and a zone-less medium is learnt only after the read.
+  std::vector<ManifestEntry> two_discs = want;
+  for (auto& e : two_discs) e.disc = "D1";
+  two_discs.insert(two_discs.begin() + 2, Entry("other-disc", 1, kA, 99));
+  two_discs[2].disc = "D2";
+  MediumDiff streamed(two_discs, "D1");
+  for (const auto& f : got) streamed.Add(f);
+  streamed.set_mtime_zone_unknown(false);
+  DiffReport consumed = streamed.Finish();
   CHECK(Describe(consumed) == Describe(plain));
   CHECK(consumed.counts == plain.counts);
   CHECK(consumed.matched_bytes == plain.matched_bytes);
   CHECK(consumed.Summary() == plain.Summary());
+  CHECK(consumed.disc == "D1");
+  CHECK(streamed.Find("other-disc") == nullptr);
+  CHECK(streamed.Find("dated") == &two_discs[10]);
 
   DiffOptions no_matches;
   no_matches.keep_matched = false;
-  DiffReport differences = DiffMediumConsuming(want, got, no_matches);
+  MediumDiff unkept(want, "", no_matches);
+  for (const auto& f : got) unkept.Add(f);
+  DiffReport differences = unkept.Finish();
   CHECK(differences.counts == plain.counts);
   CHECK(differences.matched_bytes == plain.matched_bytes);
   CHECK(differences.Summary() == plain.Summary());

@@ -85,6 +85,37 @@ TEST_CASE("dates: a day matches any time that day, FAT's zone-less times tolerat
   CHECK(DiffMedium({t}, {f}, fat).Count(DiffKind::kDateMismatch) == 1);
 }
 
+TEST_CASE("a medium's zone-less dates may be learnt after it was read") {
+  ManifestEntry t = Entry("a", 1, kA);
+  t.modified = ParseManifestDate("2025-03-12T08:15:00Z");
+  ManifestEntry u = Entry("b", 1, kB);
+  u.modified = t.modified;
+  ObservedFile f = Seen("a", 1, kA);
+  f.has_mtime = true;
+  f.mtime = t.modified->unix_seconds + 5 * 3600;  // local time read as UTC
+  ObservedFile g = Seen("b", 1, kB, "b\xFF");     // a name shown as read
+  g.has_mtime = true;
+  g.mtime = f.mtime;
+  std::vector<ManifestEntry> want = {t, u};
+  MediumDiff fat(want, "");
+  fat.Add(f);
+  fat.Add(g);
+  fat.set_mtime_zone_unknown(true);
+  DiffReport r = fat.Finish();
+  CHECK(r.Clean());
+  CHECK(r.Count(DiffKind::kMatched) == 2);
+  CHECK(r.matched_bytes == 2);
+  REQUIRE(r.items.size() == 2);
+  CHECK(r.items[1].raw_path == "b\\xff");
+  CHECK(r.items[1].actual == kB);
+  CHECK(r.items[1].detail.empty());
+
+  MediumDiff zoned(want, "");
+  zoned.Add(f);
+  zoned.Add(g);
+  CHECK(zoned.Finish().Count(DiffKind::kDateMismatch) == 2);
+}
+
 TEST_CASE("names that collide after NFC normalization are reported, not guessed") {
   // Two raw names on the medium: precomposed and decomposed "й".
   std::vector<ObservedFile> got = {Seen("й.txt", 1, kA, "\xD0\xB9.txt"), Seen("й.txt", 1, kB, "\xD0\xB8\xCC\x86.txt"),

@@ -102,3 +102,38 @@ TEST_CASE("the collector refuses data outside a file (a confused reader)") {
   MediaCollector c(discard);
   CHECK(c.OnData(Bytes("x")).code() == Code::kInternal);
 }
+
+TEST_CASE("a streaming collector hands each entry on once nothing more can come for it") {
+  RecordingSink sink;
+  MediaCollector c(sink);
+  std::vector<ObservedFile> seen;
+  c.StreamTo([&](const ObservedFile& f) { seen.push_back(f); });
+  REQUIRE(c.OnEntry(File("a.txt", 5)).ok());
+  REQUIRE(c.OnData(Bytes("hello")).ok());
+  REQUIRE(c.OnEntryEnd(true).ok());
+  CHECK(seen.empty());  // a problem may still follow for it
+  hardware::MediaProblem late{hardware::ProblemClass::kCorruptFilesystem, "bad run list", "a.txt", -1};
+  REQUIRE(c.OnProblem(late).ok());
+  REQUIRE(c.OnEntry(File("b.txt", 10)).ok());
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].path == "a.txt");
+  CHECK_FALSE(seen[0].readable);
+  CHECK(seen[0].problem.find("bad run list") != std::string::npos);
+  CHECK(c.files().size() == 1);  // only the entry being read
+  // A problem for an entry already handed on is the medium's when fatal.
+  hardware::MediaProblem earlier{hardware::ProblemClass::kCorruptFilesystem, "bad directory", "a.txt", -1};
+  REQUIRE(c.OnProblem(earlier).ok());
+  REQUIRE(c.medium_problems().size() == 1);
+  CHECK(c.medium_problems()[0].find("bad directory") != std::string::npos);
+  // The read stopped inside b.txt: Flush ends it as unreadable and the sink drops it.
+  REQUIRE(c.OnData(Bytes("abcd")).ok());
+  c.Flush();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].path == "b.txt");
+  CHECK_FALSE(seen[1].readable);
+  CHECK(seen[1].problem == "read stopped after 4 of 10 bytes");
+  CHECK(sink.ends == std::vector<bool>{true, false});
+  CHECK(c.files().empty());
+  c.Flush();
+  CHECK(seen.size() == 2);
+}
