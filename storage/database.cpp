@@ -140,6 +140,23 @@ std::vector<uint8_t> Statement::ColumnBlob(int col) const {
 
 bool Statement::ColumnIsNull(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
 
+namespace {
+
+// Raw-key form x'<64 hex>' skips SQLCipher's PBKDF2: the key already is a key.
+// The caller cleanses it.
+std::string KeySpec(std::span<const uint8_t> raw_key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string keyspec = "x'";
+  for (uint8_t b : raw_key) {
+    keyspec += kHex[b >> 4];
+    keyspec += kHex[b & 0xf];
+  }
+  keyspec += "'";
+  return keyspec;
+}
+
+}  // namespace
+
 Result<Database> Database::Open(const std::string& path, std::span<const uint8_t> raw_key,
                                 const DatabaseOptions& options) {
   if (raw_key.size() != kRawKeySize) {
@@ -157,19 +174,19 @@ Result<Database> Database::Open(const std::string& path, std::span<const uint8_t
   if (rc != SQLITE_OK) return SqliteStatus(rc, raw, "open " + path);
   sqlite3_extended_result_codes(raw, 1);
 
-  // Raw-key form x'<64 hex>' skips SQLCipher's PBKDF2: the key already is a key.
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string keyspec = "x'";
-  for (uint8_t b : raw_key) {
-    keyspec += kHex[b >> 4];
-    keyspec += kHex[b & 0xf];
-  }
-  keyspec += "'";
+  std::string keyspec = KeySpec(raw_key);
   rc = sqlite3_key(raw, keyspec.data(), static_cast<int>(keyspec.size()));
   OPENSSL_cleanse(keyspec.data(), keyspec.size());
   if (rc != SQLITE_OK) return SqliteStatus(rc, raw, "key " + path);
 
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  if (options.scratch) {
+    QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA locking_mode = EXCLUSIVE;"));
+    Result<std::string> mode = db.QueryText("PRAGMA journal_mode = OFF;");
+    if (!mode.ok()) return mode.status().WithContext("open " + path);
+    QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -2048; PRAGMA temp_store = MEMORY;"));
+    return db;
+  }
   // Page size must be the same on every open; 4096 matches the filesystem.
   QOIMA_RETURN_IF_ERROR(db.Exec("PRAGMA cipher_page_size = 4096;"));
   // Exclusive locking before the first WAL access keeps SQLite's WAL index on
@@ -199,6 +216,19 @@ Result<Database> Database::Open(const std::string& path, std::span<const uint8_t
   if (!fk.ok() || *fk != 1) return Status::Unsupported("open " + path + ": foreign keys could not be enabled");
   return db;
 }
+
+Status Database::Attach(const std::string& path, std::span<const uint8_t> raw_key, std::string_view schema) {
+  if (raw_key.size() != kRawKeySize) return Status::InvalidArgument("attach " + path + ": raw key must be 32 bytes");
+  QOIMA_ASSIGN_OR_RETURN(Statement st, Prepare("ATTACH DATABASE ? AS " + std::string(schema) + " KEY ?"));
+  std::string keyspec = KeySpec(raw_key);
+  st.Bind(1, path).Bind(2, keyspec);
+  Status s = st.Run();
+  st.Reset();  // drops the bound key
+  OPENSSL_cleanse(keyspec.data(), keyspec.size());
+  return s.WithContext("attach " + path);
+}
+
+Status Database::Detach(std::string_view schema) { return Exec("DETACH DATABASE " + std::string(schema) + ";"); }
 
 Status Database::Exec(std::string_view sql) {
   std::string text(sql);

@@ -88,6 +88,11 @@ struct DatabaseOptions {
   bool read_only = false;
   /// Create the file when it does not exist.
   bool create = true;
+  /// A scratch database (a deposit's pending rows): no journal, no fsync, a
+  /// 2 MiB cache and SQLCipher's default page size, so that it can be
+  /// attached (Database::Attach) to the store's connection. Its content is
+  /// worthless after a crash: the file is removed at the next start.
+  bool scratch = false;
 };
 
 class Database {
@@ -113,6 +118,12 @@ class Database {
   Result<int64_t> QueryInt(std::string_view sql);
   /// Runs a query expected to yield one text value.
   Result<std::string> QueryText(std::string_view sql);
+
+  /// ATTACHes the SQLCipher database at `path` (keyed with `raw_key`, with
+  /// the default page size: a DatabaseOptions::scratch database) as `schema`.
+  /// Not inside a transaction.
+  Status Attach(const std::string& path, std::span<const uint8_t> raw_key, std::string_view schema);
+  Status Detach(std::string_view schema);
 
   /// Copies a consistent snapshot of this database into `dest` (opened with
   /// the same key) with the online backup API.

@@ -20,12 +20,21 @@ namespace {
 
 const Actor kClerk{"clerk1", "clerk"};
 
+// Packs and objects: files under objects/ but not in objects/tmp/ (where a
+// pending deposit keeps its rows).
 size_t CountObjectFiles(const std::string& state_dir) {
   size_t n = 0;
   for (const auto& e : fs::recursive_directory_iterator(state_dir + "/objects")) {
-    if (e.is_regular_file()) ++n;
+    if (e.is_regular_file() && e.path().parent_path().filename() != "tmp") ++n;
   }
   return n;
+}
+
+// What a pending deposit keeps in objects/tmp/: its rows' scratch database.
+std::vector<fs::path> PendingRowFiles(const std::string& state_dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(state_dir + "/objects/tmp")) out.push_back(e.path());
+  return out;
 }
 
 std::vector<TestFile> SampleFiles() {
@@ -162,8 +171,52 @@ TEST_CASE("store abandons a pending deposit without a trace") {
     pending.reset();
   }
   CHECK(CountObjectFiles(dir.Sub("state")) == 0);
+  CHECK(PendingRowFiles(dir.Sub("state")).empty());
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == 0);
   CHECK(*(*store)->audit().Size() == audit_before);
+}
+
+TEST_CASE("store keeps a pending deposit's rows on disk encrypted and removes them at the commit") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = Store::Open(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  std::vector<TestFile> files;
+  for (int i = 0; i < 30000; ++i)  // ~3.6 MB of rows: more than the scratch cache holds
+    files.push_back({"src/secret-name-" + std::to_string(i) + ".c", "int x" + std::to_string(i) + ";"});
+  auto pending = WriteDeposit(**store, obj, files);
+  CHECK(pending->file_count() == files.size());
+  auto rows = PendingRowFiles(dir.Sub("state"));
+  REQUIRE(rows.size() == 1);
+  // SQLCipher spills the rows to the file as its cache fills; nothing of
+  // them is readable there.
+  std::string bytes = ReadFile(rows[0].string());
+  CHECK(bytes.size() > (1u << 20));
+  CHECK(bytes.find("secret-name-") == std::string::npos);
+  CHECK(bytes.find("CREATE TABLE") == std::string::npos);
+  CHECK(bytes.find("SQLite format 3") == std::string::npos);
+  // A second file under a pending path is refused before it is written.
+  auto again = pending->AddFile(
+      {Bytes("src/secret-name-7.c"), "src/secret-name-7.c", std::nullopt, "source_code", std::nullopt});
+  CHECK(again.status().code() == Code::kAlreadyExists);
+  auto c = (*store)->CommitDeposit(std::move(pending), kClerk);
+  REQUIRE(c.ok());
+  CHECK(c->file_count == files.size());
+  CHECK(PendingRowFiles(dir.Sub("state")).empty());
+  auto listed = (*store)->ListFiles(c->deposit_id);
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == files.size());
+  size_t checked = 0;
+  for (const auto& f : *listed) {
+    if (f.display_path != "src/secret-name-1234.c" && f.display_path != "src/secret-name-0.c") continue;
+    CHECK(ReadAll(**store, f.id) == (f.display_path == "src/secret-name-0.c" ? "int x0;" : "int x1234;"));
+    ++checked;
+  }
+  CHECK(checked == 2);
+  CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM objects o JOIN files f ON f.object_id = o.id WHERE "
+                                 "o.sha256 = f.sha256 AND o.plain_size = f.size") == 30000);
+  CHECK((*store)->VerifyStore()->ok());
 }
 
 TEST_CASE("store start-up removes orphan objects and temp files and records it") {
@@ -194,7 +247,9 @@ TEST_CASE("store start-up removes orphan objects and temp files and records it")
   auto store = Store::Open(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   CHECK((*store)->open_report().orphan_objects_removed == 1);  // the dead intake's pack
-  CHECK((*store)->open_report().temp_files_removed == 1);
+  // The partial temp file and the dead intake's pending rows.
+  CHECK((*store)->open_report().temp_files_removed == 2);
+  CHECK(PendingRowFiles(dir.Sub("state")).empty());
   CHECK(CountObjectFiles(dir.Sub("state")) == 1);
   CHECK(ReadAll(**store, kept_file) == "kept");
   auto events = (*store)->audit().Entries(0, 100);
