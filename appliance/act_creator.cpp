@@ -56,7 +56,7 @@ Status Walk(const std::string& root, const std::string& rel, size_t depth, std::
     e.size = static_cast<uint64_t>(st.st_size);
     QOIMA_ASSIGN_OR_RETURN(e.sha256, Sha256FileHex(child_abs));
     e.modified = ManifestDate{static_cast<int64_t>(st.st_mtim.tv_sec), false};
-    e.category = std::string(GuessItemCategory(e.path));
+    e.edit_profile().category = std::string(GuessItemCategory(e.path));
     out.push_back(std::move(e));
   }
   return Status::Ok();
@@ -78,6 +78,8 @@ Result<CreatedAct> CreateActFromDirectory(const std::string& dir, const ActCreat
   std::string root = dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   QOIMA_RETURN_IF_ERROR(Walk(root, "", 0, m.entries, o));
+  EntryProfiles profiles;  // files of one category share their columns
+  for (auto& e : m.entries) e.share_profile(profiles.Share(e.profile()));
   if (m.entries.empty()) return Status::InvalidArgument(dir + ": holds no files");
   for (auto& e : m.entries)
     if (e.modified && e.modified->unix_seconds > o.now_unix + kFutureDateToleranceSeconds)

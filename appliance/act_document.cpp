@@ -65,13 +65,13 @@ ActRow ActRowFromEntry(const ManifestEntry& e, size_t number) {
   r.file_name = e.FileName();
   r.size_mb = e.size ? FormatMegabytes(*e.size) : "";
   r.size_bytes = e.size;
-  r.language = e.language;
-  r.language_version = e.language_version;
-  r.framework = e.framework;
-  r.framework_version = e.framework_version;
+  r.language = e.language();
+  r.language_version = e.language_version();
+  r.framework = e.framework();
+  r.framework_version = e.framework_version();
   r.modified = e.modified ? e.modified->ToString() : "";
-  r.sha256 = e.sha256;
-  r.category = e.category;
+  r.sha256 = e.sha256.str();
+  r.category = e.category();
   return r;
 }
 
@@ -79,11 +79,11 @@ ActDocument ActFromManifest(const ActManifest& m) {
   ActDocument act = ActHeader(m);
   // Exact sizes: growing a 100k-row table by doubling would hold two copies.
   size_t libraries = 0;
-  for (const auto& e : m.entries) libraries += e.table == ActTable::kLibrary;
+  for (const auto& e : m.entries) libraries += e.table() == ActTable::kLibrary;
   act.library_rows.reserve(libraries);
   act.application_rows.reserve(m.entries.size() - libraries);
   for (const auto& e : m.entries) {
-    auto& table = e.table == ActTable::kLibrary ? act.library_rows : act.application_rows;
+    auto& table = e.table() == ActTable::kLibrary ? act.library_rows : act.application_rows;
     table.push_back(ActRowFromEntry(e, table.size() + 1));
   }
   return act;
@@ -103,14 +103,14 @@ void ForEachActRow(const ActDocument& act, bool library, const std::function<voi
   const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
   size_t number = 0;
   for (const auto& e : act.rows_from->entries)
-    if (e.table == want) fn(ActRowFromEntry(e, ++number));
+    if (e.table() == want) fn(ActRowFromEntry(e, ++number));
 }
 
 size_t ActRowCount(const ActDocument& act, bool library) {
   if (!act.rows_from) return (library ? act.library_rows : act.application_rows).size();
   const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
   size_t n = 0;
-  for (const auto& e : act.rows_from->entries) n += e.table == want;
+  for (const auto& e : act.rows_from->entries) n += e.table() == want;
   return n;
 }
 

@@ -39,6 +39,31 @@ std::string ManifestDate::ToString() const {
   return FormatUtc(unix_seconds);
 }
 
+const EntryProfile& ManifestEntry::profile() const {
+  static const EntryProfile kDefaults;
+  return profile_ ? *profile_ : kDefaults;
+}
+
+EntryProfile& ManifestEntry::edit_profile() {
+  auto own = std::make_shared<EntryProfile>(profile());
+  EntryProfile& p = *own;
+  profile_ = std::move(own);
+  return p;
+}
+
+std::shared_ptr<const EntryProfile> EntryProfiles::Share(EntryProfile profile) {
+  if (last_ && *last_ == profile) return last_;
+  std::string key;
+  for (const std::string* f : {&profile.category, &profile.language, &profile.language_version, &profile.framework,
+                               &profile.framework_version})
+    key += std::to_string(f->size()) + ":" + *f;  // length-prefixed: no separator to escape
+  key += ActTableName(profile.table);
+  auto [it, fresh] = by_key_.try_emplace(std::move(key));
+  if (fresh) it->second = std::make_shared<const EntryProfile>(std::move(profile));
+  last_ = it->second;
+  return last_;
+}
+
 std::string ManifestEntry::Directory() const {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
@@ -113,14 +138,15 @@ void WriteManifestJson(const ActManifest& m, bool pretty, const std::function<vo
     f["disc"] = e.disc;
     f["path"] = e.path;
     if (e.size) f["size"] = *e.size;
-    f["sha256"] = e.sha256;
+    f["sha256"] = e.sha256.str();
     if (e.modified) f["modified"] = e.modified->ToString();
-    f["category"] = e.category;
-    f["table"] = ActTableName(e.table);
-    if (!e.language.empty()) f["language"] = e.language;
-    if (!e.language_version.empty()) f["language_version"] = e.language_version;
-    if (!e.framework.empty()) f["framework"] = e.framework;
-    if (!e.framework_version.empty()) f["framework_version"] = e.framework_version;
+    const EntryProfile& p = e.profile();
+    f["category"] = p.category;
+    f["table"] = ActTableName(p.table);
+    if (!p.language.empty()) f["language"] = p.language;
+    if (!p.language_version.empty()) f["language_version"] = p.language_version;
+    if (!p.framework.empty()) f["framework"] = p.framework;
+    if (!p.framework_version.empty()) f["framework_version"] = p.framework_version;
     std::string text = f.dump(indent, ' ', false, kStrict);
     if (!pretty) {
       out += first ? "" : ",";
@@ -154,10 +180,10 @@ std::string ManifestToCsv(const ActManifest& m) {
   size_t n = 0;
   for (const auto& e : m.entries) {
     out += std::to_string(++n) + "," + CsvField(e.disc) + "," + CsvField(e.Directory()) + "," + CsvField(e.FileName()) +
-           "," + (e.size ? FormatMegabytes(*e.size) : "") + "," + CsvField(e.language) + "," +
-           CsvField(e.language_version) + "," + CsvField(e.framework) + "," + CsvField(e.framework_version) + "," +
-           (e.modified ? e.modified->ToString() : "") + "," + e.sha256 + "," + (e.size ? std::to_string(*e.size) : "") +
-           "," + e.category + "," + ActTableName(e.table) + "\n";
+           "," + (e.size ? FormatMegabytes(*e.size) : "") + "," + CsvField(e.language()) + "," +
+           CsvField(e.language_version()) + "," + CsvField(e.framework()) + "," + CsvField(e.framework_version()) +
+           "," + (e.modified ? e.modified->ToString() : "") + "," + e.sha256.str() + "," +
+           (e.size ? std::to_string(*e.size) : "") + "," + e.category() + "," + ActTableName(e.table()) + "\n";
   }
   return out;
 }

@@ -11,11 +11,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "appliance/hex_digest.h"
 #include "common/result.h"
 
 namespace qoima::appliance {
@@ -41,23 +44,57 @@ struct ManifestDate {
   bool operator==(const ManifestDate&) const = default;
 };
 
-struct ManifestEntry {
-  std::string disc;              // disc marking (software name and version on the label); "" = the only disc
-  std::string path;              // NFC, '/'-separated, relative to the medium's root
-  std::optional<uint64_t> size;  // bytes; absent only in sha256sum lists
-  std::string sha256;            // 64 lowercase hex digits
-  std::optional<ManifestDate> modified;
+/// The columns of an act row that most files share: item category, table,
+/// language and framework with their versions. An entry points to one; the
+/// parsers make the files with equal columns share it (issue #6: a 100k-file
+/// act has a handful of profiles, not 100k copies of five strings).
+struct EntryProfile {
   std::string category = "source_code";  // an ItemCategory code
   ActTable table = ActTable::kApplication;
   std::string language;
   std::string language_version;  // for the library table: the library's version
   std::string framework;
   std::string framework_version;
+  bool operator==(const EntryProfile&) const = default;
+};
+
+struct ManifestEntry {
+  std::string disc;              // disc marking (software name and version on the label); "" = the only disc
+  std::string path;              // NFC, '/'-separated, relative to the medium's root
+  std::optional<uint64_t> size;  // bytes; absent only in sha256sum lists
+  HexDigest sha256;              // 64 lowercase hex digits, held inline
+  std::optional<ManifestDate> modified;
   size_t line = 0;  // line in the source file (0 when built in memory)
+
+  /// The shared columns (the defaults when none were set).
+  const EntryProfile& profile() const;
+  /// The entry's own copy of its columns, for changing them.
+  EntryProfile& edit_profile();
+  /// Points the entry at `profile` (shared with other entries).
+  void share_profile(std::shared_ptr<const EntryProfile> profile) { profile_ = std::move(profile); }
+  const std::string& category() const { return profile().category; }
+  ActTable table() const { return profile().table; }
+  const std::string& language() const { return profile().language; }
+  const std::string& language_version() const { return profile().language_version; }
+  const std::string& framework() const { return profile().framework; }
+  const std::string& framework_version() const { return profile().framework_version; }
 
   /// The directory part of `path` ("" for the root) and the file name.
   std::string Directory() const;
   std::string FileName() const;
+
+ private:
+  std::shared_ptr<const EntryProfile> profile_;  // null: the defaults
+};
+
+/// Hands out one shared EntryProfile per distinct set of columns.
+class EntryProfiles {
+ public:
+  std::shared_ptr<const EntryProfile> Share(EntryProfile profile);
+
+ private:
+  std::shared_ptr<const EntryProfile> last_;  // consecutive files mostly share one
+  std::unordered_map<std::string, std::shared_ptr<const EntryProfile>> by_key_;
 };
 
 struct ManifestDisc {

@@ -62,7 +62,7 @@ class StoreContentSink final : public ContentSink {
     meta.display_path = folder_ + h.display_path;
     meta.mtime = h.mtime_sec;
     const ManifestEntry* listed = categories_.Find(h.display_path);
-    meta.category = listed ? listed->category : std::string(GuessItemCategory(h.display_path));
+    meta.category = listed ? listed->category() : std::string(GuessItemCategory(h.display_path));
     auto w = pending_.AddFile(std::move(meta));
     if (!w.ok()) return Fail(w.status());
     writer_ = std::move(*w);

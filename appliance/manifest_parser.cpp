@@ -248,7 +248,7 @@ Result<std::string> JsonString(const json& obj, const char* key, bool required, 
 // waits until the whole document is read: "discs" may come after "files").
 // `disc_read` gets the element's disc once it was read (for that check).
 Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& where, const ManifestParseOptions& options,
-                                    std::optional<std::string>& disc_read) {
+                                    std::optional<std::string>& disc_read, EntryProfiles& profiles) {
   QOIMA_RETURN_IF_ERROR(OnlyKeys(f,
                                  {"disc", "path", "size", "sha256", "modified", "category", "table", "language",
                                   "language_version", "framework", "framework_version"},
@@ -291,19 +291,23 @@ Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& whe
     QOIMA_RETURN_IF_ERROR(CheckDate(*d, options, where, line, "modified"));
     e.modified = *d;
   }
-  QOIMA_ASSIGN_OR_RETURN(e.category, JsonString(f, "category", true, 64, where, line, "category"));
-  QOIMA_RETURN_IF_ERROR(CheckCategory(e.category, where, line));
+  EntryProfile columns;
+  QOIMA_ASSIGN_OR_RETURN(columns.category, JsonString(f, "category", true, 64, where, line, "category"));
+  QOIMA_RETURN_IF_ERROR(CheckCategory(columns.category, where, line));
   QOIMA_ASSIGN_OR_RETURN(std::string table, JsonString(f, "table", false, 32, where, line, "table"));
   if (table == "library")
-    e.table = ActTable::kLibrary;
+    columns.table = ActTable::kLibrary;
   else if (!table.empty() && table != "application")
     return where.Error(line, "table", "must be \"application\" or \"library\", got \"" + table + "\"");
-  QOIMA_ASSIGN_OR_RETURN(e.language, JsonString(f, "language", false, kMaxTextFieldBytes, where, line, "language"));
-  QOIMA_ASSIGN_OR_RETURN(e.language_version,
+  QOIMA_ASSIGN_OR_RETURN(columns.language,
+                         JsonString(f, "language", false, kMaxTextFieldBytes, where, line, "language"));
+  QOIMA_ASSIGN_OR_RETURN(columns.language_version,
                          JsonString(f, "language_version", false, kMaxTextFieldBytes, where, line, "language_version"));
-  QOIMA_ASSIGN_OR_RETURN(e.framework, JsonString(f, "framework", false, kMaxTextFieldBytes, where, line, "framework"));
-  QOIMA_ASSIGN_OR_RETURN(e.framework_version, JsonString(f, "framework_version", false, kMaxTextFieldBytes, where, line,
-                                                         "framework_version"));
+  QOIMA_ASSIGN_OR_RETURN(columns.framework,
+                         JsonString(f, "framework", false, kMaxTextFieldBytes, where, line, "framework"));
+  QOIMA_ASSIGN_OR_RETURN(columns.framework_version, JsonString(f, "framework_version", false, kMaxTextFieldBytes, where,
+                                                               line, "framework_version"));
+  e.share_profile(profiles.Share(std::move(columns)));
   return e;
 }
 
@@ -347,7 +351,7 @@ class JsonFilesStream {
         }
         size_t i = index_ - 1;
         error_line_ = i < lines_.size() ? lines_[i] : 0;
-        auto e = JsonFileEntry(parsed, error_line_, where_, options_, error_disc_);
+        auto e = JsonFileEntry(parsed, error_line_, where_, options_, error_disc_, profiles_);
         if (e.ok()) {
           entries_.push_back(std::move(*e));
           error_disc_.reset();
@@ -382,6 +386,7 @@ class JsonFilesStream {
   bool in_files_ = false;
   size_t index_ = 0;
   std::vector<ManifestEntry> entries_;
+  EntryProfiles profiles_;
   Status error_;
   std::optional<std::string> error_disc_;
   size_t error_line_ = 0;
@@ -532,6 +537,7 @@ Result<ActManifest> ParseSha256sum(std::string_view bytes, const Where& where, c
   QOIMA_ASSIGN_OR_RETURN(auto lines, SplitLines(bytes, where));
   ActManifest m;
   m.format = ManifestFormat::kSha256sum;
+  EntryProfiles profiles;
   for (const auto& l : lines) {
     std::string_view t = l.text;
     if (Trim(t).empty()) continue;
@@ -558,7 +564,9 @@ Result<ActManifest> ParseSha256sum(std::string_view bytes, const Where& where, c
       name = std::string(raw);
     }
     QOIMA_ASSIGN_OR_RETURN(e.path, ListPath(name, options, where, l.number));
-    e.category = std::string(GuessItemCategory(e.path));
+    EntryProfile guessed;
+    guessed.category = GuessItemCategory(e.path);
+    e.share_profile(profiles.Share(std::move(guessed)));
     m.entries.push_back(std::move(e));
   }
   QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
@@ -569,6 +577,7 @@ Result<ActManifest> ParseSha256sum(std::string_view bytes, const Where& where, c
 Result<ActManifest> ParseHashdeep(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
   QOIMA_ASSIGN_OR_RETURN(auto lines, SplitLines(bytes, where));
   ActManifest m;
+  EntryProfiles profiles;
   m.format = ManifestFormat::kHashdeep;
   std::vector<std::string> columns;
   bool header = false;
@@ -621,7 +630,9 @@ Result<ActManifest> ParseHashdeep(std::string_view bytes, const Where& where, co
     e.size = size;
     QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(fields[sha_col], where, l.number, "sha256"));
     QOIMA_ASSIGN_OR_RETURN(e.path, ListPath(fields[name_col], options, where, l.number));
-    e.category = std::string(GuessItemCategory(e.path));
+    EntryProfile guessed;
+    guessed.category = GuessItemCategory(e.path);
+    e.share_profile(profiles.Share(std::move(guessed)));
     m.entries.push_back(std::move(e));
   }
   if (!header) return where.Error(1, "", "not a hashdeep file (missing %%%% HASHDEEP-1.0)");
@@ -764,6 +775,7 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
     return where.Error(1, "No", "the first row must be the header row, not a file row");
   ActManifest m;
   m.format = ManifestFormat::kCsv;
+  EntryProfiles profiles;
   for (size_t r = 1; r < records.size(); ++r) {
     const auto& rec = records[r];
     bool blank = true;
@@ -804,10 +816,11 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
                            "says " + Trim(f[4]) + " MB but size_bytes says " + std::to_string(bytes_n) + " bytes (" +
                                FormatMegabytes(bytes_n) + " MB)");
     }
-    e.language = Trim(f[5]);
-    e.language_version = Trim(f[6]);
-    e.framework = Trim(f[7]);
-    e.framework_version = Trim(f[8]);
+    EntryProfile profile;
+    profile.language = Trim(f[5]);
+    profile.language_version = Trim(f[6]);
+    profile.framework = Trim(f[7]);
+    profile.framework_version = Trim(f[8]);
     std::string mod = Trim(f[9]);
     if (!mod.empty()) {
       auto d = ParseManifestDate(mod);
@@ -816,15 +829,16 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
       e.modified = *d;
     }
     QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(f[10], where, line, "sha256"));
-    e.category = Trim(f[12]);
-    QOIMA_RETURN_IF_ERROR(CheckCategory(e.category, where, line));
+    profile.category = Trim(f[12]);
+    QOIMA_RETURN_IF_ERROR(CheckCategory(profile.category, where, line));
     if (f.size() == kCsvColumnsWithTable) {
       std::string t = Trim(f[13]);
       if (t == "library")
-        e.table = ActTable::kLibrary;
+        profile.table = ActTable::kLibrary;
       else if (!t.empty() && t != "application")
         return where.Error(line, "table", "must be application or library, got '" + t + "'");
     }
+    e.share_profile(profiles.Share(std::move(profile)));
     m.entries.push_back(std::move(e));
   }
   QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));

@@ -46,15 +46,16 @@ ActManifest SampleManifest() {
     e.sha256 = HexOf(i);
     if (i % 3 == 0) e.modified = ManifestDate{1700000000 + static_cast<int64_t>(i) * 60, false};
     if (i % 7 == 0) e.modified = ManifestDate{1699920000, true};
-    e.language = "Java";
-    e.language_version = "17";
+    EntryProfile& p = e.edit_profile();
+    p.language = "Java";
+    p.language_version = "17";
     if (i % 5 == 0) {
-      e.table = ActTable::kLibrary;
-      e.category = "libraries";
-      e.language_version = "2." + std::to_string(i);
+      p.table = ActTable::kLibrary;
+      p.category = "libraries";
+      p.language_version = "2." + std::to_string(i);
     } else {
-      e.framework = "Spring";
-      e.framework_version = "6.1";
+      p.framework = "Spring";
+      p.framework_version = "6.1";
     }
     m.entries.push_back(std::move(e));
   }

@@ -58,10 +58,35 @@ TEST_CASE("JSON manifest parses with Kazakh paths, dates and categories") {
   CHECK(m->entries[0].size == 1234u);
   CHECK(m->entries[0].line == 7);
   CHECK(m->entries[1].line == 8);
-  CHECK(m->entries[1].table == ActTable::kLibrary);
+  CHECK(m->entries[1].table() == ActTable::kLibrary);
   CHECK(m->entries[1].modified->date_only);
   CHECK(m->entries[1].modified->ToString() == "2025-03-12");
   CHECK(m->entries[0].modified->ToString() == "2025-03-12T08:15:00Z");
+}
+
+TEST_CASE("files with the same columns share one profile and an edit copies it") {
+  std::string text =
+      Json(File("a.cpp") + ",\n" + File("b.cpp") + ",\n" +
+           File("c.jar", "5", ", \"table\": \"library\", \"language\": \"Java\"") + ",\n" + File("d.cpp"));
+  for (const std::string& t : {text, ManifestToCsv(*ParseManifest(text, "act.json", Opts()))}) {
+    auto m = ParseManifest(t, "act", Opts());
+    REQUIRE(m.ok());
+    REQUIRE(m->entries.size() == 4);
+    const auto& e = m->entries;
+    CHECK(&e[0].profile() == &e[1].profile());
+    CHECK(&e[0].profile() == &e[3].profile());  // not only neighbours
+    CHECK(&e[2].profile() != &e[0].profile());
+    CHECK(e[2].language() == "Java");
+    CHECK(e[2].table() == ActTable::kLibrary);
+    ManifestEntry changed = e[1];
+    changed.edit_profile().framework = "Qt";
+    CHECK(changed.framework() == "Qt");
+    CHECK(e[0].framework().empty());
+    CHECK(e[1].framework().empty());
+  }
+  ManifestEntry bare;  // built in memory without columns: the defaults
+  CHECK(bare.category() == "source_code");
+  CHECK(bare.table() == ActTable::kApplication);
 }
 
 TEST_CASE("JSON manifest round-trips through ManifestToJson") {
@@ -208,7 +233,7 @@ TEST_CASE("compact ManifestToJson (what the database keeps) parses back to the s
   REQUIRE(back.ok());
   CHECK(ManifestToJson(*back) == ManifestToJson(*m));
   REQUIRE(back->entries.size() == 2);
-  CHECK(back->entries[1].language == "Java");
+  CHECK(back->entries[1].language() == "Java");
 }
 
 TEST_CASE("encoding problems are refused with the line") {
@@ -257,7 +282,7 @@ TEST_CASE("CSV in Annex 3 column order parses, with Windows separators and semic
   CHECK(m->entries[0].path == "src/қойма/main.cpp");
   CHECK(m->entries[0].disc == "Қойма 1.2");
   CHECK(m->entries[0].line == 2);
-  CHECK(m->entries[0].framework == "Qt");
+  CHECK(m->entries[0].framework() == "Qt");
   CHECK(m->entries[1].path == "README, please.txt");
 
   std::string semi = "No;disc;dir;name;mb;lang;lv;fw;fwv;mod;sha;bytes;cat\n1;D;src;a.c;0,01;C;;;;2025-01-01;" +
@@ -296,7 +321,7 @@ TEST_CASE("sha256sum lists parse, including escaped names and a stripped prefix"
   REQUIRE(m->entries.size() == 2);
   CHECK(m->entries[0].path == "src/a.c");
   CHECK_FALSE(m->entries[0].size.has_value());
-  CHECK(m->entries[1].category == "executables");
+  CHECK(m->entries[1].category() == "executables");
   // sha256sum escapes a backslash in a name; such a name is refused, not guessed.
   CHECK(Has(ParseErr("\\" + kHashA + "  odd\\\\name.txt\n", "list"), "list:1: field filename: path contains '\\'"));
 

@@ -26,14 +26,14 @@ appliance::ActDocument SampleAct() {
   src.size = 3 * 1048576 + 12345;
   src.sha256 = kFile;
   src.modified = appliance::ManifestDate{1764000000, false};
-  src.language = "C++";
-  src.language_version = "20";
+  src.edit_profile().language = "C++";
+  src.edit_profile().language_version = "20";
   m.entries.push_back(src);
   appliance::ManifestEntry lib;
   lib.path = "lib/libqz.so";
   lib.sha256 = std::string(64, 'f');  // a sha256sum list: no size
-  lib.table = appliance::ActTable::kLibrary;
-  lib.language_version = "2.4";
+  lib.edit_profile().table = appliance::ActTable::kLibrary;
+  lib.edit_profile().language_version = "2.4";
   m.entries.push_back(lib);
   appliance::ActDocument act = appliance::ActFromManifest(m);
   act.date = "2026-11-26";
