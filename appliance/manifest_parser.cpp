@@ -20,6 +20,7 @@
 #include "appliance/sha256_digest.h"
 #include "appliance/unicode_path.h"
 #include "common/unique_fd.h"
+#include "crypto/hash.h"
 
 namespace qoima::appliance {
 namespace {
@@ -67,8 +68,8 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-// Encoding checks shared by every format: no BOM, valid UTF-8, no NUL.
-Status CheckEncoding(std::string_view bytes, const Where& where) {
+// A byte order mark at the start (UTF-8 with BOM, UTF-16).
+Status CheckByteOrderMark(std::string_view bytes, const Where& where) {
   if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xEF &&
       static_cast<unsigned char>(bytes[1]) == 0xBB && static_cast<unsigned char>(bytes[2]) == 0xBF)
     return where.Error(1, "", "starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM");
@@ -76,6 +77,12 @@ Status CheckEncoding(std::string_view bytes, const Where& where) {
       ((static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xFE) ||
        (static_cast<unsigned char>(bytes[0]) == 0xFE && static_cast<unsigned char>(bytes[1]) == 0xFF)))
     return where.Error(1, "", "is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8 without BOM");
+  return Status::Ok();
+}
+
+// Encoding checks shared by every format: no BOM, valid UTF-8, no NUL.
+Status CheckEncoding(std::string_view bytes, const Where& where) {
+  QOIMA_RETURN_IF_ERROR(CheckByteOrderMark(bytes, where));
   size_t nul = bytes.find('\0');
   if (nul != std::string_view::npos)
     return where.Error(LineOfOffset(bytes, nul), "", "contains a NUL byte (binary or UTF-16 file?); save it as UTF-8");
@@ -176,8 +183,46 @@ struct JsonScan {
   std::string duplicate_key;
 };
 
-JsonScan ScanJson(std::string_view t) {
-  JsonScan scan;
+// ScanJson fed piece by piece (a file read in chunks): the same result.
+class JsonScanner {
+ public:
+  void Feed(std::string_view t) {
+    for (char c : t) {
+      if (c == '\n') ++line_;
+      if (in_string_) {
+        if (escaped_) {
+          string_ += c;
+          escaped_ = false;
+        } else if (c == '\\') {
+          string_ += c;
+          escaped_ = true;
+        } else if (c == '"') {
+          in_string_ = false;
+          EndString();
+        } else {
+          string_ += c;
+        }
+        continue;
+      }
+      if (c == '"') {
+        in_string_ = true;
+        string_.clear();
+      } else if (c == '{' || c == '[') {
+        bool files = c == '[' && stack_.size() == 1 && stack_.back().object && stack_.back().last_key == "files";
+        if (c == '{' && !stack_.empty() && stack_.back().is_files_array) scan_.file_lines.push_back(line_);
+        stack_.push_back({c == '{', c == '{', files, {}, {}});
+      } else if (c == '}' || c == ']') {
+        if (!stack_.empty()) stack_.pop_back();
+      } else if (c == ':') {
+        if (!stack_.empty()) stack_.back().expect_key = false;
+      } else if (c == ',') {
+        if (!stack_.empty() && stack_.back().object) stack_.back().expect_key = true;
+      }
+    }
+  }
+  JsonScan Take() { return std::move(scan_); }
+
+ private:
   struct Frame {
     bool object;
     bool expect_key;
@@ -185,39 +230,27 @@ JsonScan ScanJson(std::string_view t) {
     std::set<std::string> keys;
     std::string last_key;
   };
-  std::vector<Frame> stack;
-  size_t line = 1;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if (c == '\n') ++line;
-    if (c == '"') {
-      std::string s;
-      for (++i; i < t.size() && t[i] != '"'; ++i) {
-        if (t[i] == '\\') { s += t[i++]; }
-        s += t[i];
-      }
-      if (!stack.empty() && stack.back().object && stack.back().expect_key) {
-        if (!stack.back().keys.insert(s).second && scan.duplicate_key_line == 0) {
-          scan.duplicate_key_line = line;
-          scan.duplicate_key = s;
-        }
-        stack.back().last_key = s;
-      }
-      continue;
+  void EndString() {
+    if (stack_.empty() || !stack_.back().object || !stack_.back().expect_key) return;
+    if (!stack_.back().keys.insert(string_).second && scan_.duplicate_key_line == 0) {
+      scan_.duplicate_key_line = line_;
+      scan_.duplicate_key = string_;
     }
-    if (c == '{' || c == '[') {
-      bool files = c == '[' && stack.size() == 1 && stack.back().object && stack.back().last_key == "files";
-      if (c == '{' && !stack.empty() && stack.back().is_files_array) scan.file_lines.push_back(line);
-      stack.push_back({c == '{', c == '{', files, {}, {}});
-    } else if (c == '}' || c == ']') {
-      if (!stack.empty()) stack.pop_back();
-    } else if (c == ':') {
-      if (!stack.empty()) stack.back().expect_key = false;
-    } else if (c == ',') {
-      if (!stack.empty() && stack.back().object) stack.back().expect_key = true;
-    }
+    stack_.back().last_key = string_;
   }
-  return scan;
+
+  JsonScan scan_;
+  std::vector<Frame> stack_;
+  std::string string_;
+  size_t line_ = 1;
+  bool in_string_ = false;
+  bool escaped_ = false;
+};
+
+JsonScan ScanJson(std::string_view t) {
+  JsonScanner scanner;
+  scanner.Feed(t);
+  return scanner.Take();
 }
 
 Status OnlyKeys(const json& obj, std::initializer_list<std::string_view> allowed, const Where& where, size_t line,
@@ -392,17 +425,22 @@ class JsonFilesStream {
   size_t error_line_ = 0;
 };
 
-Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
-  JsonScan scan = ScanJson(bytes);
+// Runs nlohmann's parser over the manifest's text with `callback`.
+using JsonParse = std::function<json(const json::parser_callback_t& callback)>;
+
+// `scan`: ScanJson of the same text; `line_of`: the line of a byte offset.
+Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
+                                  const std::function<size_t(size_t)>& line_of, const Where& where,
+                                  const ManifestParseOptions& options) {
   JsonFilesStream stream(where, options, scan.file_lines);
   json root;
   try {
-    root = json::parse(bytes.begin(), bytes.end(), std::ref(stream));
+    root = parse(std::ref(stream));
   } catch (const json::parse_error& e) {
     size_t off = e.byte > 0 ? e.byte - 1 : 0;
     std::string msg = e.what();
     size_t colon = msg.rfind(": ");
-    return where.Error(LineOfOffset(bytes, off), "",
+    return where.Error(line_of(off), "",
                        "malformed JSON: " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));
   } catch (const JsonDepthExceeded&) {
     return where.Error(0, "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
@@ -480,6 +518,12 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
     for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});
   QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
   return m;
+}
+
+Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  return ParseJsonWith(
+      ScanJson(bytes), [&](const json::parser_callback_t& cb) { return json::parse(bytes.begin(), bytes.end(), cb); },
+      [&](size_t offset) { return LineOfOffset(bytes, offset); }, where, options);
 }
 
 // ---- line-based formats -------------------------------------------------
@@ -898,6 +942,196 @@ ManifestFormat DetectManifestFormat(std::string_view bytes) {
   return ManifestFormat::kCsv;
 }
 
+namespace {
+
+// CheckEncoding fed piece by piece: the same checks and messages, with the
+// bytes of a UTF-8 sequence cut by a piece's end carried to the next.
+class EncodingCheck {
+ public:
+  explicit EncodingCheck(const Where& where) : where_(where) {}
+
+  Status Feed(std::string_view piece) {
+    if (offset_ == 0) QOIMA_RETURN_IF_ERROR(CheckByteOrderMark(piece, where_));
+    if (size_t nul = piece.find('\0'); nul != std::string_view::npos)
+      return where_.Error(LineAt(piece, nul), "", "contains a NUL byte (binary or UTF-16 file?); save it as UTF-8");
+    std::string joined = carry_ + std::string(piece);
+    std::string_view all(joined);
+    // A sequence whose lead byte is among the last three may go on in the next piece.
+    size_t cut = all.size();
+    for (size_t k = 1; k <= std::min<size_t>(3, all.size()); ++k) {
+      auto c = static_cast<unsigned char>(all[all.size() - k]);
+      if ((c & 0xC0) == 0x80) continue;
+      size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (need > k) cut = all.size() - k;
+      break;
+    }
+    if (auto bad = FirstInvalidUtf8(all.substr(0, cut))) return Invalid(all, *bad);
+    carry_ = std::string(all.substr(cut));
+    for (char c : piece) lines_ += c == '\n';
+    offset_ += piece.size();
+    return Status::Ok();
+  }
+  /// After the last piece: a sequence cut by the end of the file.
+  Status Finish() {
+    if (carry_.empty()) return Status::Ok();
+    std::string all = carry_;
+    return Invalid(all, FirstInvalidUtf8(all).value_or(0));
+  }
+
+ private:
+  // `joined` starts with the carried bytes, before offset_.
+  Status Invalid(std::string_view joined, size_t bad) {
+    uint64_t at = offset_ - carry_.size() + bad;
+    size_t line = lines_ + 1;
+    for (size_t i = carry_.size(); i < bad && i < joined.size(); ++i) line += joined[i] == '\n';
+    return where_.Error(line, "",
+                        "is not valid UTF-8 at byte " + std::to_string(at) +
+                            " (save it as UTF-8; Windows-1251 and UTF-16 are not accepted)");
+  }
+  size_t LineAt(std::string_view piece, size_t pos) const {
+    size_t line = lines_ + 1;
+    for (size_t i = 0; i < pos; ++i) line += piece[i] == '\n';
+    return line;
+  }
+
+  const Where& where_;
+  std::string carry_;
+  uint64_t offset_ = 0;
+  size_t lines_ = 0;
+};
+
+// A manifest file read a piece at a time, hashed as it is read, with the
+// lines counted as its bytes are taken: the text is never held whole.
+class ManifestReader {
+ public:
+  static constexpr size_t kPieceBytes = 1u << 20;
+  explicit ManifestReader(int fd) : fd_(fd) {}
+
+  /// The next piece ("" at the end or on a read error: status()).
+  std::string_view NextPiece() {
+    buf_.resize(kPieceBytes);
+    for (;;) {
+      ssize_t n = ::read(fd_, buf_.data(), buf_.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status_ = Status::FromErrno(errno, "read manifest");
+        n = 0;
+      }
+      buf_.resize(static_cast<size_t>(n));
+      break;
+    }
+    pos_ = 0;
+    hash_.Update(std::string_view(buf_));
+    read_ += buf_.size();
+    return buf_;
+  }
+  bool AtEnd() {
+    if (pos_ < buf_.size()) return false;
+    if (done_) return true;
+    done_ = NextPiece().empty();
+    return done_;
+  }
+  char Peek() const { return buf_[pos_]; }
+  void Take() {
+    if (buf_[pos_++] == '\n') {
+      ++newlines_;
+      recent_newlines_[newlines_ % 4] = taken_;
+    }
+    ++taken_;
+  }
+  /// The line of byte `offset`, one of the last few taken.
+  size_t LineOf(uint64_t offset) const {
+    size_t before = newlines_;
+    for (size_t k = 0; k < std::min<size_t>(4, newlines_); ++k)
+      if (recent_newlines_[(newlines_ - k) % 4] >= offset) --before;
+    return before + 1;
+  }
+  /// Reads what is left (hashing it); the digest of everything read.
+  crypto::Sha256Digest Finish() {
+    while (!NextPiece().empty()) {}
+    return hash_.Finish();
+  }
+  uint64_t bytes_read() const { return read_; }
+  const Status& status() const { return status_; }
+
+ private:
+  int fd_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool done_ = false;
+  crypto::Sha256 hash_;
+  uint64_t read_ = 0;
+  uint64_t taken_ = 0;
+  size_t newlines_ = 0;
+  uint64_t recent_newlines_[4] = {};
+  Status status_;
+};
+
+// nlohmann's input: an input iterator over a ManifestReader's bytes.
+class ManifestBytes {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = char;
+
+  ManifestBytes() = default;  // the end
+  explicit ManifestBytes(ManifestReader& r) : r_(&r) {}
+  char operator*() const { return r_->Peek(); }
+  ManifestBytes& operator++() {
+    r_->Take();
+    return *this;
+  }
+  ManifestBytes operator++(int) {
+    ManifestBytes before = *this;
+    ++*this;
+    return before;
+  }
+  friend bool operator==(const ManifestBytes& a, const ManifestBytes& b) { return a.Ended() == b.Ended(); }
+
+ private:
+  bool Ended() const { return r_ == nullptr || r_->AtEnd(); }
+  ManifestReader* r_ = nullptr;
+};
+
+// A JSON manifest in two passes over the file, neither holding its text:
+// the encoding checks, the structural scan and the digest, then the parse,
+// which hashes the bytes again; a file that changed in between is refused.
+Result<ActManifest> LoadJsonManifest(int fd, const std::string& path, std::string_view first_piece,
+                                     ManifestReader& first, const ManifestParseOptions& options) {
+  Where where(path);
+  EncodingCheck encoding(where);
+  JsonScanner scanner;
+  for (std::string_view piece = first_piece; !piece.empty(); piece = first.NextPiece()) {
+    if (first.bytes_read() > kMaxManifestBytes)
+      return where.Error(0, "", "is more than " + std::to_string(kMaxManifestBytes) + " bytes", Code::kLimitExceeded);
+    QOIMA_RETURN_IF_ERROR(encoding.Feed(piece));
+    scanner.Feed(piece);
+  }
+  QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
+  QOIMA_RETURN_IF_ERROR(encoding.Finish());
+  const crypto::Sha256Digest digest = first.Finish();
+  const uint64_t size = first.bytes_read();
+  const JsonScan scan = scanner.Take();
+
+  if (::lseek(fd, 0, SEEK_SET) != 0) return Status::FromErrno(errno, "rewind manifest " + path);
+  ManifestReader second(fd);
+  auto parse = [&](const json::parser_callback_t& cb) {
+    return json::parse(ManifestBytes(second), ManifestBytes(), cb);
+  };
+  Result<ActManifest> m = ParseJsonWith(
+      scan, parse, [&](size_t off) { return second.LineOf(off); }, where, options);
+  QOIMA_RETURN_IF_ERROR(second.status().WithContext(path));
+  if (!m.ok()) return m.status();
+  if (second.Finish() != digest || second.bytes_read() != size)
+    return Status::FailedPrecondition(path + ": the file changed while it was read; read it again");
+  m->digest = crypto::Hex(digest);
+  return m;
+}
+
+}  // namespace
+
 Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_name,
                                   const ManifestParseOptions& options) {
   Where where(file_name);
@@ -926,9 +1160,17 @@ Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestPars
   if (static_cast<uint64_t>(st.st_size) > kMaxManifestBytes)
     return Status::LimitExceeded(path + ": is " + std::to_string(st.st_size) + " bytes, the limit is " +
                                  std::to_string(kMaxManifestBytes));
-  std::string bytes;
+  if (st.st_size == 0) return Where(path).Error(0, "", "is empty");
+  // JSON (what `qoima act create` writes, and what large acts come as) is
+  // read in pieces; the line formats are read whole.
+  ManifestReader first(fd.get());
+  std::string_view piece = first.NextPiece();
+  QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
+  if (options.format.value_or(DetectManifestFormat(piece)) == ManifestFormat::kJson)
+    return LoadJsonManifest(fd.get(), path, piece, first, options);
+  std::string bytes(piece);
   bytes.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
+  size_t got = piece.size();
   while (got < bytes.size()) {
     ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
     if (n < 0 && errno == EINTR) continue;

@@ -5,6 +5,8 @@
 #include "appliance/act_manifest.h"
 #include "appliance/civil_time.h"
 #include "appliance/manifest_parser.h"
+#include "appliance/sha256_digest.h"
+#include "tests/fixtures/temp_dir.h"
 
 using namespace qoima;
 using namespace qoima::appliance;
@@ -400,4 +402,70 @@ TEST_CASE("CSV export lists the Annex 3 columns in order and parses back") {
   REQUIRE(back.ok());
   CHECK(back->entries[0].path == "src/a.c");
   CHECK(back->entries[0].size == 2000u);
+}
+
+TEST_CASE("a JSON manifest file is read in pieces with the same result and the same errors as its text") {
+  using qoima::testing::TempDir;
+  using qoima::testing::WriteFile;
+  auto Repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int k = 0; k < n; ++k) out += s;
+    return out;
+  };
+  TempDir dir;
+  const std::string path = dir.Sub("act.json");
+  // ~3 MiB: several of the reader's 1 MiB pieces, with two-byte Kazakh
+  // letters (one of them cut by a piece's end) on every line.
+  std::string files;
+  for (int i = 0; i < 12000; ++i) {
+    if (i) files += ",\n";
+    files += File("қойма/бума-" + std::to_string(i / 100) + "/файл-" + std::to_string(i) + "-" + Repeat("ә", i % 97) +
+                  ".cpp");
+  }
+  const std::string text = Json(files);
+  REQUIRE(text.size() > (3u << 20) / 2);
+  WriteFile(path, text);
+  auto from_file = LoadManifestFile(path, Opts());
+  auto from_text = ParseManifest(text, path, Opts());
+  REQUIRE(from_file.ok());
+  REQUIRE(from_text.ok());
+  CHECK(from_file->digest == Sha256Hex(text));
+  CHECK(ManifestToJson(*from_file) == ManifestToJson(*from_text));
+  CHECK(from_file->entries.back().line == from_text->entries.back().line);
+
+  // Each defect, placed past the first piece, is reported as for the text.
+  const size_t far = (1u << 20) + 4321;
+  std::vector<std::pair<std::string, std::string>> broken;
+  auto at_line_start = [&](size_t from) { return text.find("\n    {", from) + 1; };
+  std::string t = text;
+  t[far] = '\xff';  // not UTF-8
+  broken.push_back({"invalid UTF-8", t});
+  t = text;
+  t[far] = '\0';
+  broken.push_back({"NUL byte", t});
+  t = text;
+  t.insert(at_line_start(far), "    {\"path\": ,\n");  // malformed JSON
+  broken.push_back({"malformed JSON", t});
+  t = text;
+  t.insert(at_line_start(far) + 5, "\"size\": 3, ");  // a key twice in one object
+  broken.push_back({"duplicate key", t});
+  t = text;
+  t.insert(at_line_start(far + 5000),
+           "    {\"path\": \"../x\", \"size\": 1, \"sha256\": \"" + kHashA + "\", \"category\": \"source_code\"},\n");
+  broken.push_back({"path climbing out", t});
+  t = text;
+  t.resize(t.size() - 1);
+  t.back() = '\xd2';  // ends inside a two-byte letter
+  broken.push_back({"cut UTF-8 at the end", t});
+  broken.push_back({"byte order mark", "\xEF\xBB\xBF" + text});
+  for (const auto& [what, bytes] : broken) {
+    INFO(what);
+    WriteFile(path, bytes);
+    auto f = LoadManifestFile(path, Opts());
+    auto m = ParseManifest(bytes, path, Opts());
+    REQUIRE_FALSE(f.ok());
+    REQUIRE_FALSE(m.ok());
+    CHECK(f.status().message() == m.status().message());
+    CHECK(f.status().code() == m.status().code());
+  }
 }
