@@ -415,7 +415,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.BindBlob(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindLargeBlob(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
     return db.LastInsertRowid();

@@ -85,6 +85,14 @@ Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
   return *this;
 }
 
+Statement& Statement::BindLargeBlob(int index, std::span<const uint8_t> bytes) {
+  static const uint8_t kEmpty = 0;
+  const void* data = bytes.empty() ? &kEmpty : bytes.data();  // null data would bind NULL
+  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, bytes.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   int rc = sqlite3_bind_null(stmt_.get(), index);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));

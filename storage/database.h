@@ -57,6 +57,9 @@ class Statement {
   /// REQUIRES: `text` stays alive and unchanged until the statement is reset,
   /// rebound or destroyed.
   Statement& BindLargeText(int index, std::string_view text);
+  /// A large BLOB bound without a copy (SQLITE_STATIC): `bytes` must stay
+  /// valid and unchanged until the statement is reset or finalized.
+  Statement& BindLargeBlob(int index, std::span<const uint8_t> bytes);
   Statement& BindNull(int index);
   /// Binds `value` or NULL.
   Statement& BindOptional(int index, const std::optional<int64_t>& value);
