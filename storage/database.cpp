@@ -77,20 +77,19 @@ Statement& Statement::BindLargeText(int index, std::string_view text) {
   return *this;
 }
 
-Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
+// `copy` false: SQLITE_STATIC, the caller keeps `bytes` alive (BindLargeBlob).
+Statement& Statement::BindBlobBytes(int index, std::span<const uint8_t> bytes, bool copy) {
   static const uint8_t kEmpty = 0;
   const void* data = bytes.empty() ? &kEmpty : bytes.data();  // null data would bind NULL
-  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, bytes.size(), SQLITE_TRANSIENT);
+  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, bytes.size(), copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
   return *this;
 }
 
+Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) { return BindBlobBytes(index, bytes, true); }
+
 Statement& Statement::BindLargeBlob(int index, std::span<const uint8_t> bytes) {
-  static const uint8_t kEmpty = 0;
-  const void* data = bytes.empty() ? &kEmpty : bytes.data();  // null data would bind NULL
-  int rc = sqlite3_bind_blob64(stmt_.get(), index, data, bytes.size(), SQLITE_STATIC);
-  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
-  return *this;
+  return BindBlobBytes(index, bytes, false);
 }
 
 Statement& Statement::BindNull(int index) {

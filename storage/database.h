@@ -78,6 +78,8 @@ class Statement {
   bool ColumnIsNull(int col) const;
 
  private:
+  Statement& BindBlobBytes(int index, std::span<const uint8_t> bytes, bool copy);
+
   sqlite3* db_ = nullptr;  // not owned
   std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
   std::string sql_;
