@@ -19,6 +19,13 @@ using nlohmann::json;
 
 namespace {
 
+std::string Sha256Of(const std::string& bytes) {
+  SubprocessOptions o;
+  o.stdin_data = bytes;
+  auto r = RunSubprocess({"sha256sum"}, o);
+  return r.ok() ? r->out.substr(0, 64) : "";
+}
+
 const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
 const std::string kAdminPw = "admin-password-1";
 const std::string kClerkPw = "clerk1-password-1";
@@ -141,6 +148,35 @@ TEST_CASE("accept: act create, FAT32 stick on a loop device, intake --accept, ve
   for (const auto& e : list["entries"])
     seen_commit = seen_commit || (e["action"] == "deposit.commit" && e["actor"] == "clerk1");
   CHECK(seen_commit);
+}
+
+TEST_CASE("a 6000-file stick against an act of several MiB: each difference is found as the medium streams") {
+  World w;
+  // The act is read in 1 MiB pieces and the medium compared entry by entry:
+  // a one-byte change, a missing and an extra file far down the list.
+  std::string tree = w.dir.Sub("many");
+  for (int i = 0; i < 6000; ++i) {
+    std::string d = tree + "/бума-" + std::to_string(i / 500);
+    std::filesystem::create_directories(d);
+    testing::WriteFile(d + "/файл-" + std::to_string(i) + ".java", "class F" + std::to_string(i) + " {}\n");
+  }
+  std::string act = w.ActCreate(tree);
+  CHECK(std::filesystem::file_size(act) > (1u << 20));
+  std::filesystem::remove(tree + "/бума-9/файл-4711.java");
+  testing::WriteFile(tree + "/бума-11/файл-5999.java", "class G5999 {}\n");  // same size, other bytes
+  testing::WriteFile(tree + "/бума-8/жаңа.java", "class New {}\n");
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kFat32));
+  json r = w.Json({"intake", "--application", "IS-0042", "--manifest", act, "--medium", dev.path()});
+  INFO(r.dump(2).substr(0, 4000));
+  CHECK(r["media"][0]["summary"] == "5998 matched, 1 missing, 1 extra, 1 hash_mismatch");
+  CHECK(r["manifest_sha256"] == Sha256Of(testing::ReadFile(act)));
+  std::vector<std::string> odd;
+  for (const auto& i : r["media"][0]["items"])
+    if (i["kind"] != "matched") odd.push_back(i["kind"].get<std::string>() + " " + i["path"].get<std::string>());
+  // In the act's order (act create sorts names: "бума-11" before "бума-9"), then the extras.
+  CHECK(odd == std::vector<std::string>{"hash_mismatch бума-11/файл-5999.java", "missing бума-9/файл-4711.java",
+                                        "extra бума-8/жаңа.java"});
+  CHECK(r["state"] == "verified");
 }
 
 TEST_CASE(
