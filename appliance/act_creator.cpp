@@ -23,7 +23,7 @@ struct DirCloser {
 };
 
 Status Walk(const std::string& root, const std::string& rel, size_t depth, std::vector<ManifestEntry>& out,
-            const ActCreateOptions& o) {
+            EntryProfiles& profiles, const ActCreateOptions& o) {
   if (depth > kMaxPathDepth) return Status::LimitExceeded(root + "/" + rel + ": nested deeper than the limit");
   std::string abs = rel.empty() ? root : root + "/" + rel;
   std::unique_ptr<DIR, DirCloser> d(::opendir(abs.c_str()));
@@ -41,7 +41,7 @@ Status Walk(const std::string& root, const std::string& rel, size_t depth, std::
     struct stat st {};
     if (::lstat(child_abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + child_abs);
     if (S_ISDIR(st.st_mode)) {
-      QOIMA_RETURN_IF_ERROR(Walk(root, child_rel, depth + 1, out, o));
+      QOIMA_RETURN_IF_ERROR(Walk(root, child_rel, depth + 1, out, profiles, o));
       continue;
     }
     if (!S_ISREG(st.st_mode))
@@ -51,12 +51,14 @@ Status Walk(const std::string& root, const std::string& rel, size_t depth, std::
     if (out.size() >= kMaxManifestEntries)
       return Status::LimitExceeded(root + ": more than " + std::to_string(kMaxManifestEntries) + " files");
     ManifestEntry e;
-    e.disc = o.disc;
     e.path = *path;
     e.size = static_cast<uint64_t>(st.st_size);
     QOIMA_ASSIGN_OR_RETURN(e.sha256, Sha256FileHex(child_abs));
     e.modified = ManifestDate{static_cast<int64_t>(st.st_mtim.tv_sec), false};
-    e.edit_profile().category = std::string(GuessItemCategory(e.path));
+    EntryProfile columns;  // files of one category share them
+    columns.disc = o.disc;
+    columns.category = GuessItemCategory(e.path);
+    e.share_profile(profiles.Share(std::move(columns)));
     out.push_back(std::move(e));
   }
   return Status::Ok();
@@ -77,9 +79,8 @@ Result<CreatedAct> CreateActFromDirectory(const std::string& dir, const ActCreat
   m.discs.push_back({o.disc, o.volume_label});
   std::string root = dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  QOIMA_RETURN_IF_ERROR(Walk(root, "", 0, m.entries, o));
-  EntryProfiles profiles;  // files of one category share their columns
-  for (auto& e : m.entries) e.share_profile(profiles.Share(e.profile()));
+  EntryProfiles profiles;
+  QOIMA_RETURN_IF_ERROR(Walk(root, "", 0, m.entries, profiles, o));
   if (m.entries.empty()) return Status::InvalidArgument(dir + ": holds no files");
   for (auto& e : m.entries)
     if (e.modified && e.modified->unix_seconds > o.now_unix + kFutureDateToleranceSeconds)

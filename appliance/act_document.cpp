@@ -60,7 +60,7 @@ void Party(std::string& out, const std::string& title, const ActParty& p) {
 ActRow ActRowFromEntry(const ManifestEntry& e, size_t number) {
   ActRow r;
   r.number = number;
-  r.disc = e.disc;
+  r.disc = e.disc();
   r.directory = e.Directory();
   r.file_name = e.FileName();
   r.size_mb = e.size ? FormatMegabytes(*e.size) : "";

@@ -54,8 +54,8 @@ EntryProfile& ManifestEntry::edit_profile() {
 std::shared_ptr<const EntryProfile> EntryProfiles::Share(EntryProfile profile) {
   if (last_ && *last_ == profile) return last_;
   std::string key;
-  for (const std::string* f : {&profile.category, &profile.language, &profile.language_version, &profile.framework,
-                               &profile.framework_version})
+  for (const std::string* f : {&profile.disc, &profile.category, &profile.language, &profile.language_version,
+                               &profile.framework, &profile.framework_version})
     key += std::to_string(f->size()) + ":" + *f;  // length-prefixed: no separator to escape
   key += ActTableName(profile.table);
   auto [it, fresh] = by_key_.try_emplace(std::move(key));
@@ -78,8 +78,8 @@ std::vector<std::string> ActManifest::DiscMarkings() const {
   std::vector<std::string> out;
   for (const auto& e : entries) {
     bool seen = false;
-    for (const auto& d : out) seen = seen || d == e.disc;
-    if (!seen) out.push_back(e.disc);
+    for (const auto& d : out) seen = seen || d == e.disc();
+    if (!seen) out.push_back(e.disc());
   }
   return out;
 }
@@ -135,7 +135,7 @@ void WriteManifestJson(const ActManifest& m, bool pretty, const std::function<vo
       out.clear();
     }
     ordered_json f;
-    f["disc"] = e.disc;
+    f["disc"] = e.disc();
     f["path"] = e.path;
     if (e.size) f["size"] = *e.size;
     f["sha256"] = e.sha256.str();
@@ -179,11 +179,11 @@ std::string ManifestToCsv(const ActManifest& m) {
       "modified,sha256,size_bytes,category,table\n";
   size_t n = 0;
   for (const auto& e : m.entries) {
-    out += std::to_string(++n) + "," + CsvField(e.disc) + "," + CsvField(e.Directory()) + "," + CsvField(e.FileName()) +
-           "," + (e.size ? FormatMegabytes(*e.size) : "") + "," + CsvField(e.language()) + "," +
-           CsvField(e.language_version()) + "," + CsvField(e.framework()) + "," + CsvField(e.framework_version()) +
-           "," + (e.modified ? e.modified->ToString() : "") + "," + e.sha256.str() + "," +
-           (e.size ? std::to_string(*e.size) : "") + "," + e.category() + "," + ActTableName(e.table()) + "\n";
+    out += std::to_string(++n) + "," + CsvField(e.disc()) + "," + CsvField(e.Directory()) + "," +
+           CsvField(e.FileName()) + "," + (e.size ? FormatMegabytes(*e.size) : "") + "," + CsvField(e.language()) +
+           "," + CsvField(e.language_version()) + "," + CsvField(e.framework()) + "," +
+           CsvField(e.framework_version()) + "," + (e.modified ? e.modified->ToString() : "") + "," + e.sha256.str() +
+           "," + (e.size ? std::to_string(*e.size) : "") + "," + e.category() + "," + ActTableName(e.table()) + "\n";
   }
   return out;
 }

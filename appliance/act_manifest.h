@@ -49,6 +49,7 @@ struct ManifestDate {
 /// parsers make the files with equal columns share it (issue #6: a 100k-file
 /// act has a handful of profiles, not 100k copies of five strings).
 struct EntryProfile {
+  std::string disc;                      // disc marking (software name and version on the label); "" = the only disc
   std::string category = "source_code";  // an ItemCategory code
   ActTable table = ActTable::kApplication;
   std::string language;
@@ -58,13 +59,13 @@ struct EntryProfile {
   bool operator==(const EntryProfile&) const = default;
 };
 
+// Field order keeps the entry at 160 bytes (no padding between the members).
 struct ManifestEntry {
-  std::string disc;              // disc marking (software name and version on the label); "" = the only disc
   std::string path;              // NFC, '/'-separated, relative to the medium's root
   std::optional<uint64_t> size;  // bytes; absent only in sha256sum lists
-  HexDigest sha256;              // 64 lowercase hex digits, held inline
   std::optional<ManifestDate> modified;
-  size_t line = 0;  // line in the source file (0 when built in memory)
+  HexDigest sha256;   // 64 lowercase hex digits, held inline
+  uint32_t line = 0;  // line in the source file (0 when built in memory)
 
   /// The shared columns (the defaults when none were set).
   const EntryProfile& profile() const;
@@ -72,6 +73,8 @@ struct ManifestEntry {
   EntryProfile& edit_profile();
   /// Points the entry at `profile` (shared with other entries).
   void share_profile(std::shared_ptr<const EntryProfile> profile) { profile_ = std::move(profile); }
+  /// Its disc's marking ("" = the only disc).
+  const std::string& disc() const { return profile().disc; }
   const std::string& category() const { return profile().category; }
   ActTable table() const { return profile().table; }
   const std::string& language() const { return profile().language; }
@@ -86,6 +89,7 @@ struct ManifestEntry {
  private:
   std::shared_ptr<const EntryProfile> profile_;  // null: the defaults
 };
+static_assert(sizeof(ManifestEntry) <= 160, "an act entry is held once per file for the whole intake (issue #6)");
 
 /// Hands out one shared EntryProfile per distinct set of columns.
 class EntryProfiles {

@@ -310,7 +310,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     start.device = spec.device;
     bool sized = true;
     for (const auto& e : manifest->entries) {
-      if (e.disc != spec.disc) continue;
+      if (e.disc() != spec.disc) continue;
       ++start.files_total;
       start.bytes_total += e.size.value_or(0);
       sized = sized && e.size.has_value();
@@ -627,9 +627,12 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   }
   std::vector<ManifestEntry> expected = manifest->entries;
   bool several_discs = manifest->DiscMarkings().size() > 1;
+  EntryProfiles profiles;
   for (auto& e : expected) {
-    if (several_discs) e.path = DiscFolder(e.disc) + e.path;  // as StoreContentSink stored it
-    e.disc.clear();
+    if (several_discs) e.path = DiscFolder(e.disc()) + e.path;  // as StoreContentSink stored it
+    EntryProfile columns = e.profile();
+    columns.disc.clear();
+    e.share_profile(profiles.Share(std::move(columns)));
   }
   MediumCheck held{"", "held content", "store", "", DiffMedium(expected, observed, {.mtime_zone_unknown = true})};
   out.media = {held};

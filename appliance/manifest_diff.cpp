@@ -114,7 +114,7 @@ MediumDiff::MediumDiff(const std::vector<ManifestEntry>& entries, std::string di
   state_.assign(entries.size(), kUnseen);
   matched_size_.assign(entries.size(), 0);
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (!disc_.empty() && entries[i].disc != disc_) {
+    if (!disc_.empty() && entries[i].disc() != disc_) {
       state_[i] = kOtherDisc;
       continue;
     }
@@ -241,7 +241,7 @@ DiffReport MediumDiff::Finish() {
   DiffReport r;
   if (finished_) return r;
   finished_ = true;
-  r.disc = disc_.empty() && !by_path_.empty() ? entries_[by_path_.front()].disc : disc_;
+  r.disc = disc_.empty() && !by_path_.empty() ? entries_[by_path_.front()].disc() : disc_;
   // A zone-less medium (FAT) keeps local time: what differs by whole hours matches.
   if (options_.mtime_zone_unknown) {
     for (uint32_t k : zone_only_) {
@@ -319,7 +319,7 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
 }
 
 DiscGuess::DiscGuess(const ActManifest& manifest) {
-  for (const auto& e : manifest.entries) disc_of_hash_.emplace(e.sha256, e.disc);
+  for (const auto& e : manifest.entries) disc_of_hash_.emplace(e.sha256, e.disc());
 }
 
 void DiscGuess::Add(const ObservedFile& f) {

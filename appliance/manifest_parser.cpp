@@ -152,16 +152,16 @@ Status CheckEntries(const std::vector<ManifestEntry>& entries, const Where& wher
   std::unordered_map<std::string, size_t> seen;
   seen.reserve(entries.size() * 2);
   for (const auto& e : entries) {
-    std::string key = e.disc + '\0' + e.path;
+    std::string key = e.disc() + '\0' + e.path;
     auto [it, inserted] = seen.emplace(key, e.line);
     if (!inserted)
       return where.Error(e.line, "path",
-                         "duplicate path '" + e.path + "'" + (e.disc.empty() ? "" : " on disc '" + e.disc + "'") +
+                         "duplicate path '" + e.path + "'" + (e.disc().empty() ? "" : " on disc '" + e.disc() + "'") +
                              " (also on line " + std::to_string(it->second) + ")");
   }
   for (const auto& e : entries) {
     for (size_t slash = e.path.find('/'); slash != std::string::npos; slash = e.path.find('/', slash + 1)) {
-      auto it = seen.find(e.disc + '\0' + e.path.substr(0, slash));
+      auto it = seen.find(e.disc() + '\0' + e.path.substr(0, slash));
       if (it != seen.end())
         return where.Error(e.line, "path",
                            "'" + e.path + "' lies under '" + e.path.substr(0, slash) + "', which line " +
@@ -288,8 +288,8 @@ Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& whe
                                  where, line, ""));
   ManifestEntry e;
   e.line = line;
-  QOIMA_ASSIGN_OR_RETURN(e.disc, JsonString(f, "disc", false, kMaxTextFieldBytes, where, line, "disc"));
-  disc_read = e.disc;
+  QOIMA_ASSIGN_OR_RETURN(std::string disc, JsonString(f, "disc", false, kMaxTextFieldBytes, where, line, "disc"));
+  disc_read = disc;
   QOIMA_ASSIGN_OR_RETURN(std::string raw_path, JsonString(f, "path", true, kMaxPathBytes, where, line, "path"));
   auto p = NormalizeManifestPath(raw_path);
   if (!p.ok()) return where.Wrap(line, "path", p.status());
@@ -325,6 +325,7 @@ Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& whe
     e.modified = *d;
   }
   EntryProfile columns;
+  columns.disc = std::move(disc);
   QOIMA_ASSIGN_OR_RETURN(columns.category, JsonString(f, "category", true, 64, where, line, "category"));
   QOIMA_RETURN_IF_ERROR(CheckCategory(columns.category, where, line));
   QOIMA_ASSIGN_OR_RETURN(std::string table, JsonString(f, "table", false, 32, where, line, "table"));
@@ -506,8 +507,8 @@ Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
   if (files == root.end() || !files->is_array()) return where.Error(0, "files", "is missing or not an array");
   m.entries = std::move(stream.entries());
   for (const auto& e : m.entries)
-    if (!declared_discs.empty() && !declared_discs.count(e.disc))
-      return where.Error(e.line, "disc", "disc '" + e.disc + "' is not declared in \"discs\"");
+    if (!declared_discs.empty() && !declared_discs.count(e.disc()))
+      return where.Error(e.line, "disc", "disc '" + e.disc() + "' is not declared in \"discs\"");
   if (!stream.error().ok()) {
     const auto& disc = stream.error_disc();
     if (disc && !declared_discs.empty() && !declared_discs.count(*disc))
@@ -838,7 +839,7 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
     if (!no.empty() && !IsDigits(no)) return where.Error(line, "No", "is not a number (" + no + ")");
     ManifestEntry e;
     e.line = line;
-    e.disc = Trim(f[1]);
+    std::string disc = Trim(f[1]);
     std::string dir = Trim(f[2]);
     while (!dir.empty() && (dir.back() == '/' || dir.back() == '\\')) dir.pop_back();
     std::string name = Trim(f[3]);
@@ -861,6 +862,7 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
                                FormatMegabytes(bytes_n) + " MB)");
     }
     EntryProfile profile;
+    profile.disc = std::move(disc);
     profile.language = Trim(f[5]);
     profile.language_version = Trim(f[6]);
     profile.framework = Trim(f[7]);

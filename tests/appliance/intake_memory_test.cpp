@@ -40,13 +40,13 @@ ActManifest SampleManifest() {
   m.discs = {{"Е-Қойма 1.2 диск 1", "EQ12"}};
   for (size_t i = 0; i < 1200; ++i) {
     ManifestEntry e;
-    e.disc = m.discs[0].marking;
     e.path = "бума" + std::to_string(i / 100) + "/файл-" + std::to_string(i) + ".java";
     e.size = 100 + i;
     e.sha256 = HexOf(i);
     if (i % 3 == 0) e.modified = ManifestDate{1700000000 + static_cast<int64_t>(i) * 60, false};
     if (i % 7 == 0) e.modified = ManifestDate{1699920000, true};
     EntryProfile& p = e.edit_profile();
+    p.disc = m.discs[0].marking;
     p.language = "Java";
     p.language_version = "17";
     if (i % 5 == 0) {
@@ -217,9 +217,9 @@ TEST_CASE("the diff made as the medium is read and the one without matches agree
   // Streaming with the act of two discs: the other disc's entries are not
   // this medium's, and a zone-less medium is learnt only after the read.
   std::vector<ManifestEntry> two_discs = want;
-  for (auto& e : two_discs) e.disc = "D1";
+  for (auto& e : two_discs) e.edit_profile().disc = "D1";
   two_discs.insert(two_discs.begin() + 2, Entry("other-disc", 1, kA, 99));
-  two_discs[2].disc = "D2";
+  two_discs[2].edit_profile().disc = "D2";
   MediumDiff streamed(two_discs, "D1");
   for (const auto& f : got) streamed.Add(f);
   streamed.set_mtime_zone_unknown(false);

@@ -145,9 +145,9 @@ TEST_CASE("a missing file that differs only in case gets a hint and links are ex
 TEST_CASE("a medium from another disc of the act is recognised") {
   ActManifest m;
   m.entries = {Entry("a", 1, kA), Entry("b", 1, kB), Entry("c", 1, kC)};
-  m.entries[0].disc = "D1";
-  m.entries[1].disc = "D2";
-  m.entries[2].disc = "D2";
+  m.entries[0].edit_profile().disc = "D1";
+  m.entries[1].edit_profile().disc = "D2";
+  m.entries[2].edit_profile().disc = "D2";
   CHECK(GuessDisc(m, {Seen("b", 1, kB), Seen("c", 1, kC)}) == "D2");
   CHECK(GuessDisc(m, {Seen("z", 1, std::string(64, 'e'))}) == "");
 }

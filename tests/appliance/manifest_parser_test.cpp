@@ -282,7 +282,7 @@ TEST_CASE("CSV in Annex 3 column order parses, with Windows separators and semic
   REQUIRE(m->entries.size() == 2);
   CHECK(m->format == ManifestFormat::kCsv);
   CHECK(m->entries[0].path == "src/қойма/main.cpp");
-  CHECK(m->entries[0].disc == "Қойма 1.2");
+  CHECK(m->entries[0].disc() == "Қойма 1.2");
   CHECK(m->entries[0].line == 2);
   CHECK(m->entries[0].framework() == "Qt");
   CHECK(m->entries[1].path == "README, please.txt");
