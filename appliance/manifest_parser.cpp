@@ -956,8 +956,9 @@ class EncodingCheck {
     if (offset_ == 0) QOIMA_RETURN_IF_ERROR(CheckByteOrderMark(piece, where_));
     if (size_t nul = piece.find('\0'); nul != std::string_view::npos)
       return where_.Error(LineAt(piece, nul), "", "contains a NUL byte (binary or UTF-16 file?); save it as UTF-8");
-    std::string joined = carry_ + std::string(piece);
-    std::string_view all(joined);
+    std::string joined;  // only when a sequence was cut: no copy of every piece
+    if (!carry_.empty()) joined = carry_ + std::string(piece);
+    std::string_view all = carry_.empty() ? piece : std::string_view(joined);
     // A sequence whose lead byte is among the last three may go on in the next piece.
     size_t cut = all.size();
     for (size_t k = 1; k <= std::min<size_t>(3, all.size()); ++k) {

@@ -15,7 +15,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "appliance/manifest_diff.h"
@@ -64,14 +63,8 @@ class MediaCollector final : public hardware::MediaSink {
   void StreamTo(std::function<void(const ObservedFile&)> observer) { observer_ = std::move(observer); }
   /// Hands the last entry over (streaming); call after the read.
   void Flush();
-  /// Room for `entries` entries up front (the act's count for this disc):
-  /// the list then never doubles, nor holds old and new arrays at once while
-  /// it grows, which was the read's high-water mark.
-  void Reserve(size_t entries) { files_.reserve(entries); }
   /// What the medium held (without StreamTo; with it, at most the last entry).
   const std::vector<ObservedFile>& files() const { return files_; }
-  /// Hands the list over (to DiffMediumConsuming), leaving none behind.
-  std::vector<ObservedFile> TakeFiles() { return std::exchange(files_, {}); }
   /// Problems of the medium as a whole, as sentences.
   const std::vector<std::string>& medium_problems() const { return medium_problems_; }
   /// Every problem, for the evidence.

@@ -7,8 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <deque>
-#include <unordered_set>
+#include <set>
 
 #include "storage/migrations.h"
 
