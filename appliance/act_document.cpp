@@ -1,5 +1,6 @@
 #include "appliance/act_document.h"
 
+#include <cstdlib>
 #include <functional>
 #include <string_view>
 
@@ -14,8 +15,8 @@ void Line(std::string& out, const std::string& label, const std::string& value) 
 /// Flushes `out` to the sink every 64 KiB: a 100k-row act is not held twice.
 constexpr size_t kTextChunk = 64 * 1024;
 
-void Rows(std::string& out, const ActDocument& act, bool library, const std::function<void(std::string_view)>& sink) {
-  ForEachActRow(act, library, [&](const ActRow& r) {
+Status Rows(std::string& out, const ActDocument& act, bool library, const std::function<void(std::string_view)>& sink) {
+  return ForEachActRow(act, library, [&](const ActRow& r) {
     if (out.size() >= kTextChunk) {
       sink(out);
       out.clear();
@@ -31,7 +32,7 @@ void Rows(std::string& out, const ActDocument& act, bool library, const std::fun
 }
 
 /// The act's header (parties, software, totals, digest) without rows.
-ActDocument ActHeader(const ActManifest& m) {
+Result<ActDocument> ActHeader(const ActManifest& m) {
   ActDocument act;
   act.application = m.application;
   act.software_name = m.software_name;
@@ -39,8 +40,11 @@ ActDocument ActHeader(const ActManifest& m) {
   act.annotation = m.annotation;
   act.transferring.organization = m.depositor;
   act.manifest_digest = m.digest;
-  for (const auto& e : m.entries) act.total_bytes += e.size.value_or(0);
-  act.file_count = m.entries.size();
+  QOIMA_RETURN_IF_ERROR(m.ForEachEntry([&](const ManifestEntry& e) {
+    act.total_bytes += e.size.value_or(0);
+    act.library_count += e.table() == ActTable::kLibrary;
+  }));
+  act.file_count = m.EntryCount();
   return act;
 }
 
@@ -76,12 +80,11 @@ ActRow ActRowFromEntry(const ManifestEntry& e, size_t number) {
 }
 
 ActDocument ActFromManifest(const ActManifest& m) {
-  ActDocument act = ActHeader(m);
+  if (m.spilled) std::abort();      // REQUIRES in the header
+  ActDocument act = *ActHeader(m);  // entries in memory: cannot fail
   // Exact sizes: growing a 100k-row table by doubling would hold two copies.
-  size_t libraries = 0;
-  for (const auto& e : m.entries) libraries += e.table() == ActTable::kLibrary;
-  act.library_rows.reserve(libraries);
-  act.application_rows.reserve(m.entries.size() - libraries);
+  act.library_rows.reserve(act.library_count);
+  act.application_rows.reserve(m.entries.size() - act.library_count);
   for (const auto& e : m.entries) {
     auto& table = e.table() == ActTable::kLibrary ? act.library_rows : act.application_rows;
     table.push_back(ActRowFromEntry(e, table.size() + 1));
@@ -89,38 +92,37 @@ ActDocument ActFromManifest(const ActManifest& m) {
   return act;
 }
 
-ActDocument ActOverManifest(std::shared_ptr<const ActManifest> manifest) {
-  ActDocument act = ActHeader(*manifest);
+Result<ActDocument> ActOverManifest(std::shared_ptr<const ActManifest> manifest) {
+  QOIMA_ASSIGN_OR_RETURN(ActDocument act, ActHeader(*manifest));
   act.rows_from = std::move(manifest);
   return act;
 }
 
-void ForEachActRow(const ActDocument& act, bool library, const std::function<void(const ActRow&)>& fn) {
+Status ForEachActRow(const ActDocument& act, bool library, const std::function<void(const ActRow&)>& fn) {
   if (!act.rows_from) {
     for (const auto& r : library ? act.library_rows : act.application_rows) fn(r);
-    return;
+    return Status::Ok();
   }
   const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
   size_t number = 0;
-  for (const auto& e : act.rows_from->entries)
+  return act.rows_from->ForEachEntry([&](const ManifestEntry& e) {
     if (e.table() == want) fn(ActRowFromEntry(e, ++number));
+  });
 }
 
 size_t ActRowCount(const ActDocument& act, bool library) {
   if (!act.rows_from) return (library ? act.library_rows : act.application_rows).size();
-  const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
-  size_t n = 0;
-  for (const auto& e : act.rows_from->entries) n += e.table() == want;
-  return n;
+  return library ? act.library_count : act.file_count - act.library_count;
 }
 
 std::string RenderActText(const ActDocument& a) {
   std::string all;
-  WriteActText(a, [&all](std::string_view text) { all += text; });
+  Status s = WriteActText(a, [&all](std::string_view text) { all += text; });
+  if (!s.ok()) std::abort();  // REQUIRES in the header: rows in memory cannot fail
   return all;
 }
 
-void WriteActText(const ActDocument& a, const std::function<void(std::string_view)>& sink) {
+Status WriteActText(const ActDocument& a, const std::function<void(std::string_view)>& sink) {
   std::string out;
   out += "ҚАБЫЛДАУ-БЕРУ АКТІСІ / АКТ ПРИЕМА-ПЕРЕДАЧИ\n";
   out += a.city + "   " + (a.date.empty() ? "\"__\" ____________ 20__" : a.date) + "\n\n";
@@ -136,9 +138,9 @@ void WriteActText(const ActDocument& a, const std::function<void(std::string_vie
   out += "3. Бастапқы кодтар туралы мәліметтер / Сведения об исходных кодах:\n";
   out += "1) Қолданбалы БҚ бастапқы кодтары / Исходные коды прикладного ПО (" + std::to_string(ActRowCount(a, false)) +
          "):\n";
-  Rows(out, a, false, sink);
+  QOIMA_RETURN_IF_ERROR(Rows(out, a, false, sink));
   out += "2) Кітапханалар мен платформалар / Библиотеки и платформы (" + std::to_string(ActRowCount(a, true)) + "):\n";
-  Rows(out, a, true, sink);
+  QOIMA_RETURN_IF_ERROR(Rows(out, a, true, sink));
   out += "Барлығы / Всего: " + std::to_string(a.file_count) + " файл, " + FormatMegabytes(a.total_bytes) + " MB (" +
          std::to_string(a.total_bytes) + " bytes)\n\n";
   out += "Манифест SHA-256: " + a.manifest_digest + "\n";
@@ -151,6 +153,7 @@ void WriteActText(const ActDocument& a, const std::function<void(std::string_vie
   Party(out, "Қабылдаушы ұйым / Принимающая организация", a.accepting);
   Party(out, "Беруші ұйым / Передающая организация", a.transferring);
   sink(out);
+  return Status::Ok();
 }
 
 }  // namespace qoima::appliance

@@ -66,6 +66,7 @@ struct ActDocument {
   /// (ActOverManifest). Shared, never modified.
   std::shared_ptr<const ActManifest> rows_from;
   uint64_t file_count = 0;
+  uint64_t library_count = 0;  // rows of table 2
   uint64_t total_bytes = 0;
   std::string manifest_digest;  // SHA-256 of the manifest file: ties paper to data
   // Filled on acceptance:
@@ -77,21 +78,25 @@ struct ActDocument {
 };
 
 /// Builds the act's table rows and totals from a manifest.
+/// REQUIRES: its entries are in memory (`spilled` is null).
 ActDocument ActFromManifest(const ActManifest& manifest);
-/// The same act, its tables read from `manifest` when rendered (rows_from).
-ActDocument ActOverManifest(std::shared_ptr<const ActManifest> manifest);
+/// The same act, its tables read from `manifest` when rendered (rows_from);
+/// fails only when reading spilled entries fails.
+Result<ActDocument> ActOverManifest(std::shared_ptr<const ActManifest> manifest);
 /// The row of `entry`, numbered `number` in its table.
 ActRow ActRowFromEntry(const ManifestEntry& entry, size_t number);
 /// Calls `fn` with each row of table 1 (library false) or table 2, in order,
 /// whichever way `act` holds them.
-void ForEachActRow(const ActDocument& act, bool library, const std::function<void(const ActRow&)>& fn);
+Status ForEachActRow(const ActDocument& act, bool library, const std::function<void(const ActRow&)>& fn);
 /// The number of rows of table 1 (library false) or table 2.
 size_t ActRowCount(const ActDocument& act, bool library);
 
 /// Renders the act as text: Kazakh first, then Russian, as the forms do.
+/// REQUIRES: rows in memory (no `rows_from`), as ActFromManifest makes them.
 std::string RenderActText(const ActDocument& act);
 /// The same text handed to `sink` in pieces of about 64 KiB (the CLI prints a
-/// 100k-row act without holding its text).
-void WriteActText(const ActDocument& act, const std::function<void(std::string_view)>& sink);
+/// 100k-row act without holding its text); fails only when reading the
+/// spilled entries of `rows_from` fails.
+Status WriteActText(const ActDocument& act, const std::function<void(std::string_view)>& sink);
 
 }  // namespace qoima::appliance

@@ -1,10 +1,12 @@
 #include "appliance/act_manifest.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "appliance/act_entry_file.h"
 #include "appliance/civil_time.h"
 
 namespace qoima::appliance {
@@ -58,6 +60,9 @@ std::shared_ptr<const EntryProfile> EntryProfiles::Share(EntryProfile profile) {
                                &profile.framework, &profile.framework_version})
     key += std::to_string(f->size()) + ":" + *f;  // length-prefixed: no separator to escape
   key += ActTableName(profile.table);
+  // An act whose every file has its own columns would otherwise keep one key
+  // per file here; forgetting costs only sharing, never correctness.
+  if (by_key_.size() >= kRemembered) by_key_.clear();
   auto [it, fresh] = by_key_.try_emplace(std::move(key));
   if (fresh) it->second = std::make_shared<const EntryProfile>(std::move(profile));
   last_ = it->second;
@@ -74,7 +79,16 @@ std::string ManifestEntry::FileName() const {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+size_t ActManifest::EntryCount() const { return spilled ? spilled->size() : entries.size(); }
+
+Status ActManifest::ForEachEntry(const std::function<void(const ManifestEntry&)>& fn) const {
+  if (spilled) return spilled->ForEach([&](size_t, const ManifestEntry& e) { fn(e); });
+  for (const auto& e : entries) fn(e);
+  return Status::Ok();
+}
+
 std::vector<std::string> ActManifest::DiscMarkings() const {
+  if (spilled) return spilled->discs();
   std::vector<std::string> out;
   for (const auto& e : entries) {
     bool seen = false;
@@ -85,6 +99,7 @@ std::vector<std::string> ActManifest::DiscMarkings() const {
 }
 
 uint64_t ActManifest::TotalBytes() const {
+  if (spilled) std::abort();  // REQUIRES in the header
   uint64_t t = 0;
   for (const auto& e : entries) t += e.size.value_or(0);
   return t;
@@ -97,7 +112,7 @@ std::string FormatMegabytes(uint64_t bytes) {
   return buf;
 }
 
-void WriteManifestJson(const ActManifest& m, bool pretty, const std::function<void(std::string_view)>& sink) {
+Status WriteManifestJson(const ActManifest& m, bool pretty, const std::function<void(std::string_view)>& sink) {
   using nlohmann::ordered_json;
   constexpr auto kStrict = nlohmann::ordered_json::error_handler_t::strict;
   constexpr size_t kChunk = 64 * 1024;
@@ -121,15 +136,15 @@ void WriteManifestJson(const ActManifest& m, bool pretty, const std::function<vo
   // per file.
   std::string out = j.dump(indent, ' ', false, kStrict);
   const std::string tail = pretty ? "[]\n}" : "[]}";
-  if (m.entries.empty()) {
+  if (m.EntryCount() == 0) {
     if (pretty) out += "\n";
     sink(out);
-    return;
+    return Status::Ok();
   }
   out.resize(out.size() - tail.size());
   out += pretty ? "[\n" : "[";
   bool first = true;
-  for (const auto& e : m.entries) {
+  QOIMA_RETURN_IF_ERROR(m.ForEachEntry([&](const ManifestEntry& e) {
     if (out.size() >= kChunk) {
       sink(out);
       out.clear();
@@ -159,9 +174,10 @@ void WriteManifestJson(const ActManifest& m, bool pretty, const std::function<vo
       }
     }
     first = false;
-  }
+  }));
   out += pretty ? "\n  ]\n}\n" : "]}";
   sink(out);
+  return Status::Ok();
 }
 
 std::string ManifestToJson(const ActManifest& m, bool pretty) {
@@ -169,7 +185,8 @@ std::string ManifestToJson(const ActManifest& m, bool pretty) {
   // About one line of each entry's size, so a 100k-file act is not copied as
   // the string doubles (untouched capacity costs no memory).
   all.reserve(512 + m.entries.size() * (pretty ? 320 : 240));
-  WriteManifestJson(m, pretty, [&all](std::string_view text) { all += text; });
+  Status s = WriteManifestJson(m, pretty, [&all](std::string_view text) { all += text; });
+  if (!s.ok()) std::abort();  // only reading `spilled` entries fails (REQUIRES in the header)
   return all;
 }
 

@@ -97,9 +97,12 @@ class EntryProfiles {
   std::shared_ptr<const EntryProfile> Share(EntryProfile profile);
 
  private:
-  std::shared_ptr<const EntryProfile> last_;  // consecutive files mostly share one
+  static constexpr size_t kRemembered = 4096;  // distinct sets looked up; beyond, the table starts again
+  std::shared_ptr<const EntryProfile> last_;   // consecutive files mostly share one
   std::unordered_map<std::string, std::shared_ptr<const EntryProfile>> by_key_;
 };
+
+class ActEntryFile;  // act_entry_file.h
 
 struct ManifestDisc {
   std::string marking;
@@ -114,12 +117,22 @@ struct ActManifest {
   std::string annotation;
   std::string depositor;  // organization handing over
   std::vector<ManifestDisc> discs;
+  /// The files, in act order; empty when they are in `spilled`.
   std::vector<ManifestEntry> entries;
+  /// A large act read for an intake keeps its files on disk instead
+  /// (ManifestParseOptions::spill_dir): read them with ForEachEntry.
+  std::shared_ptr<const ActEntryFile> spilled;
   ManifestFormat format = ManifestFormat::kJson;
   std::string digest;  // SHA-256 (hex) of the manifest file's exact bytes: what the paper act carries
 
+  /// Number of files, wherever they are.
+  size_t EntryCount() const;
+  /// Each file in act order, from memory or from `spilled`; a read error of
+  /// the latter stops the walk.
+  Status ForEachEntry(const std::function<void(const ManifestEntry&)>& fn) const;
   /// Distinct disc markings in entry order ("" when the manifest names none).
   std::vector<std::string> DiscMarkings() const;
+  /// REQUIRES: entries in memory (`spilled` is null).
   uint64_t TotalBytes() const;
 };
 
@@ -128,13 +141,16 @@ struct ActManifest {
 /// writes and whose SHA-256 becomes the act's manifest digest.
 /// `pretty` false: no indentation or newlines (~40% smaller; what the
 /// database keeps, where a 100k-file act is stored with each intake).
+/// REQUIRES: the entries are in memory (`spilled` is null).
 std::string ManifestToJson(const ActManifest& manifest, bool pretty = true);
 /// The same bytes handed to `sink` in pieces of about 64 KiB (the database
-/// record is compressed as it is written, without the whole text).
-void WriteManifestJson(const ActManifest& manifest, bool pretty, const std::function<void(std::string_view)>& sink);
+/// record is compressed as it is written, without the whole text); fails
+/// only when reading `spilled` entries fails.
+Status WriteManifestJson(const ActManifest& manifest, bool pretty, const std::function<void(std::string_view)>& sink);
 
 /// Serializes the entries as CSV in the Annex 3 column order (see
 /// docs/act-manifest.md), with the header row.
+/// REQUIRES: the entries are in memory (`spilled` is null).
 std::string ManifestToCsv(const ActManifest& manifest);
 
 /// Formats bytes as the act's "MB" column: MiB with two decimals ("0.01" for

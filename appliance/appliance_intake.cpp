@@ -254,6 +254,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   po.format = req.manifest_format;
   po.strip_prefix = req.strip_prefix;
   po.expected_application = req.application;
+  po.spill_dir = store_->TempDirectory();  // a large act's entries wait there, encrypted
   auto loaded = LoadManifestFile(req.manifest_path, po);
   if (!loaded.ok()) return fail(loaded.status());
   ReleaseFreedMemory();  // the parse's scratch, between the entries it kept
@@ -309,11 +310,15 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     start.media_count = media.size();
     start.device = spec.device;
     bool sized = true;
-    for (const auto& e : manifest->entries) {
-      if (e.disc() != spec.disc) continue;
+    Status counted = manifest->ForEachEntry([&](const ManifestEntry& e) {
+      if (e.disc() != spec.disc) return;
       ++start.files_total;
       start.bytes_total += e.size.value_or(0);
       sized = sized && e.size.has_value();
+    });
+    if (!counted.ok()) {
+      if (pending) (void)store_->AbandonDeposit(std::move(pending));
+      return fail(counted);
     }
     if (!sized) start.bytes_total = 0;  // a sha256sum list: bytes unknown until read
     MediumCheck check;
@@ -330,7 +335,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     DiffOptions dopt;
     dopt.keep_matched = req.keep_matched_items;
     // Each entry is compared as it is read: the medium's list is never held.
-    MediumDiff diff(manifest->entries, discs.size() == 1 ? std::string() : spec.disc, dopt);
+    MediumDiff diff(*manifest, discs.size() == 1 ? std::string() : spec.disc, dopt);
     DiscardingContentSink discard;
     std::unique_ptr<StoreContentSink> sink;
     if (store_this)
@@ -358,6 +363,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
     diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
     check.diff = diff.Finish();
+    if (!diff.status().ok()) {
+      if (pending) (void)store_->AbandonDeposit(std::move(pending));
+      return fail(diff.status().WithContext("comparing " + spec.device + " with the act"));
+    }
     ReleaseFreedMemory();  // the reader's per-entry scratch
     std::string guessed = guess ? guess->Best() : "";
     check.diff.medium_problems = collector.medium_problems();
@@ -408,8 +417,11 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   // The act's rows (one per file) are never copied: they are read from the
   // manifest as the act is rendered (ActOverManifest).
   const std::string act_date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  // Its totals are read now: nothing may fail once the deposit is committed.
+  Result<ActDocument> act_over = ActOverManifest(manifest);
+  if (!act_over.ok()) return fail(act_over.status());
   auto fill_act = [&] {
-    out.act = ActOverManifest(manifest);
+    out.act = *act_over;
     out.act.date = act_date;
     out.act.transferring.organization = info->applicant;
     if (!req.accepting.full_name.empty()) out.act.accepting.full_name = req.accepting.full_name;
@@ -652,7 +664,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   auto encoded = EncodeManifestRecord(*manifest);
   if (!encoded.ok()) return fail(encoded.status());
   const std::string manifest_record = std::move(*encoded);
-  out.act = ActOverManifest(manifest);
+  QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
   out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
   out.act.transferring.organization = info.applicant;
   out.act.device_fingerprint = DeviceFingerprint();

@@ -1,5 +1,7 @@
 #include "appliance/manifest_diff.h"
 
+#include "appliance/act_entry_file.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -110,7 +112,35 @@ std::string EscapeRawPath(std::string_view raw) {
 }
 
 MediumDiff::MediumDiff(const std::vector<ManifestEntry>& entries, std::string disc, DiffOptions options)
-    : entries_(entries), disc_(std::move(disc)), options_(options) {
+    : entries_(&entries), disc_(std::move(disc)), options_(options) {
+  Index();
+}
+
+MediumDiff::MediumDiff(const ActManifest& manifest, std::string disc, DiffOptions options)
+    : disc_(std::move(disc)), options_(options) {
+  if (manifest.spilled)
+    file_ = manifest.spilled.get();
+  else
+    entries_ = &manifest.entries;
+  Index();
+}
+
+void MediumDiff::Index() {
+  if (file_) {
+    const size_t n = file_->size();
+    state_.assign(n, kUnseen);
+    matched_size_.assign(n, 0);
+    listed_ = n;
+    if (!disc_.empty()) {
+      status_ = file_->ForEachOtherDisc(disc_, [&](size_t k) {
+        state_[k] = kOtherDisc;
+        --listed_;
+      });
+    }
+    entry_disc_ = !disc_.empty() || file_->discs().empty() ? disc_ : file_->discs().front();
+    return;
+  }
+  const std::vector<ManifestEntry>& entries = *entries_;
   state_.assign(entries.size(), kUnseen);
   matched_size_.assign(entries.size(), 0);
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -120,22 +150,58 @@ MediumDiff::MediumDiff(const std::vector<ManifestEntry>& entries, std::string di
     }
     by_path_.push_back(static_cast<uint32_t>(i));
   }
+  listed_ = by_path_.size();
   // Stable: of an act listing a path twice (the parser refuses that) the
   // first listing is the one compared.
   std::stable_sort(by_path_.begin(), by_path_.end(),
-                   [&](uint32_t a, uint32_t b) { return entries_[a].path < entries_[b].path; });
+                   [&](uint32_t a, uint32_t b) { return entries[a].path < entries[b].path; });
+  entry_disc_ = disc_.empty() && !by_path_.empty() ? entries[by_path_.front()].disc() : disc_;
+}
+
+std::optional<size_t> MediumDiff::Lookup(std::string_view path) const {
+  if (!file_) {
+    auto it = std::lower_bound(by_path_.begin(), by_path_.end(), path, [&](uint32_t i, std::string_view p) {
+      return std::string_view((*entries_)[i].path) < p;
+    });
+    if (it != by_path_.end() && (*entries_)[*it].path == path) return *it;
+    return std::nullopt;
+  }
+  for (const auto& [p, k] : looked_up_)
+    if (p == path) return k;
+  Result<std::optional<size_t>> k = file_->Find(entry_disc_, path);
+  if (!k.ok()) {
+    if (status_.ok()) status_ = k.status();
+    return std::nullopt;
+  }
+  auto& slot = looked_up_[next_lookup_++ % looked_up_.size()];
+  slot.first.assign(path);
+  slot.second = *k;
+  return *k;
+}
+
+const ManifestEntry& MediumDiff::Entry(size_t k) const {
+  if (!file_) return (*entries_)[k];
+  if (read_index_ == k) return read_;
+  Result<ManifestEntry> e = file_->At(k);
+  if (!e.ok()) {
+    if (status_.ok()) status_ = e.status();
+    read_ = ManifestEntry();
+  } else {
+    read_ = std::move(*e);
+  }
+  read_index_ = k;
+  return read_;
 }
 
 const ManifestEntry* MediumDiff::Find(std::string_view path) const {
-  auto it = std::lower_bound(by_path_.begin(), by_path_.end(), path,
-                             [&](uint32_t i, std::string_view p) { return std::string_view(entries_[i].path) < p; });
-  return it != by_path_.end() && entries_[*it].path == path ? &entries_[*it] : nullptr;
+  std::optional<size_t> k = Lookup(path);
+  return k ? &Entry(*k) : nullptr;
 }
 
 void MediumDiff::Add(const ObservedFile& f) {
   if (f.type == ObservedType::kDirectory) return;
-  if (const ManifestEntry* e = Find(f.path)) {
-    size_t k = static_cast<size_t>(e - entries_.data());
+  if (std::optional<size_t> found = Lookup(f.path)) {
+    const size_t k = *found;
     if (state_[k] == kUnseen)
       state_[k] = Compare(k, f);
     else
@@ -162,7 +228,7 @@ void MediumDiff::Add(const ObservedFile& f) {
 }
 
 uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
-  const ManifestEntry& e = entries_[k];
+  const ManifestEntry& e = Entry(k);
   auto keep = [&](DiffItem d) {
     odd_.push_back(std::move(d));
     return static_cast<uint32_t>(odd_.size() - 1);
@@ -215,7 +281,7 @@ uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
 }
 
 void MediumDiff::Collide(size_t k, const ObservedFile& f) {
-  const ManifestEntry& e = entries_[k];
+  const ManifestEntry& e = Entry(k);
   uint32_t& s = state_[k];
   if (s == kMatchedPlain) {  // the first name was the act's own
     DiffItem d = Item(DiffKind::kNameCollision, e.path, nullptr, &e);
@@ -241,7 +307,7 @@ DiffReport MediumDiff::Finish() {
   DiffReport r;
   if (finished_) return r;
   finished_ = true;
-  r.disc = disc_.empty() && !by_path_.empty() ? entries_[by_path_.front()].disc() : disc_;
+  r.disc = entry_disc_;
   // A zone-less medium (FAT) keeps local time: what differs by whole hours matches.
   if (options_.mtime_zone_unknown) {
     for (uint32_t k : zone_only_) {
@@ -255,7 +321,7 @@ DiffReport MediumDiff::Finish() {
       d.kind = DiffKind::kMatched;  // its name needs showing as read
       d.expected.clear();
       d.detail.clear();
-      d.actual = entries_[k].sha256;
+      d.actual = Entry(k).sha256;
     }
   }
   for (auto& [key, names] : names_) {
@@ -263,52 +329,56 @@ DiffReport MediumDiff::Finish() {
     d.detail = std::to_string(names.size()) + " names on the medium normalize to this path:";
     for (const auto& n : names) d.detail += " '" + n + "'";
   }
-  // Case-folded extras, for the "differs only in letter case" hint.
-  std::unordered_map<std::string, std::string_view> folded;
-  bool folded_built = false;
-
-  r.items.reserve((options_.keep_matched ? by_path_.size() : odd_.size()) + extras_.size());
-  auto add = [&](DiffItem it) {
-    r.counts[static_cast<size_t>(it.kind)]++;
-    if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
-    if (it.kind != DiffKind::kMatched || options_.keep_matched) r.items.push_back(std::move(it));
-  };
-  for (size_t k = 0; k < entries_.size(); ++k) {
-    const uint32_t s = state_[k];
-    if (s == kOtherDisc) continue;
-    const ManifestEntry& e = entries_[k];
-    if (s == kUnseen) {
-      DiffItem d = Item(DiffKind::kMissing, e.path, nullptr, &e);
-      d.detail = "listed in the act, not on the medium";
-      if (!folded_built) {
-        for (const auto& x : extras_) folded.emplace(CaseFold(x.path), x.path);
-        folded_built = true;
-      }
-      auto f = folded.find(CaseFold(e.path));
-      if (f != folded.end())
-        d.detail += " (the medium has '" + std::string(f->second) + "', which differs only in letter case)";
-      add(std::move(d));
-      continue;
-    }
-    if (s != kMatchedPlain) {
-      add(std::move(odd_[s]));
-      continue;
-    }
-    if (!options_.keep_matched) {
-      r.counts[static_cast<size_t>(DiffKind::kMatched)]++;
-      r.matched_bytes += matched_size_[k];
-      continue;
-    }
-    DiffItem d;
-    d.kind = DiffKind::kMatched;
-    d.path = e.path;
-    d.manifest_line = e.line;
-    d.size = matched_size_[k];
-    d.actual = e.sha256;  // equal to what was read: that is the match
-    add(std::move(d));
+  r.items.reserve((options_.keep_matched ? listed_ : odd_.size()) + extras_.size());
+  if (file_) {
+    Status walked = file_->ForEach([&](size_t k, const ManifestEntry& e) { Visit(k, e, r); });
+    if (status_.ok()) status_ = walked;
+  } else {
+    for (size_t k = 0; k < entries_->size(); ++k) Visit(k, (*entries_)[k], r);
   }
-  for (auto& d : extras_) add(std::move(d));
+  for (auto& d : extras_) Count(std::move(d), r);
   return r;
+}
+
+void MediumDiff::Count(DiffItem it, DiffReport& r) const {
+  r.counts[static_cast<size_t>(it.kind)]++;
+  if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
+  if (it.kind != DiffKind::kMatched || options_.keep_matched) r.items.push_back(std::move(it));
+}
+
+// Adds the item of the act's entry `k` to the report, in act order.
+void MediumDiff::Visit(size_t k, const ManifestEntry& e, DiffReport& r) {
+  const uint32_t s = state_[k];
+  if (s == kOtherDisc) return;
+  if (s == kUnseen) {
+    DiffItem d = Item(DiffKind::kMissing, e.path, nullptr, &e);
+    d.detail = "listed in the act, not on the medium";
+    if (!folded_built_) {
+      for (const auto& x : extras_) folded_.emplace(CaseFold(x.path), x.path);
+      folded_built_ = true;
+    }
+    auto f = folded_.find(CaseFold(e.path));
+    if (f != folded_.end())
+      d.detail += " (the medium has '" + std::string(f->second) + "', which differs only in letter case)";
+    Count(std::move(d), r);
+    return;
+  }
+  if (s != kMatchedPlain) {
+    Count(std::move(odd_[s]), r);
+    return;
+  }
+  if (!options_.keep_matched) {
+    r.counts[static_cast<size_t>(DiffKind::kMatched)]++;
+    r.matched_bytes += matched_size_[k];
+    return;
+  }
+  DiffItem d;
+  d.kind = DiffKind::kMatched;
+  d.path = e.path;
+  d.manifest_line = e.line;
+  d.size = matched_size_[k];
+  d.actual = e.sha256;  // equal to what was read: that is the match
+  Count(std::move(d), r);
 }
 
 DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,
@@ -318,25 +388,31 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
   return diff.Finish();
 }
 
-DiscGuess::DiscGuess(const ActManifest& manifest) {
+DiscGuess::DiscGuess(const ActManifest& manifest) : file_(manifest.spilled.get()) {
   for (const auto& e : manifest.entries) disc_of_hash_.emplace(e.sha256, e.disc());
 }
 
 void DiscGuess::Add(const ObservedFile& f) {
   if (f.sha256.empty()) return;
+  if (file_) {
+    // A read error only weakens the guess (a hint for the clerk).
+    Result<std::optional<std::string>> disc = file_->DiscOfHash(f.sha256.view());
+    if (disc.ok() && *disc) hits_[**disc]++;
+    return;
+  }
   auto it = disc_of_hash_.find(f.sha256.view());
-  if (it != disc_of_hash_.end()) hits_[it->second]++;
+  if (it != disc_of_hash_.end()) hits_[std::string(it->second)]++;
 }
 
 std::string DiscGuess::Best() const {
-  std::string_view best;
+  std::string best;
   size_t best_n = 0;
   for (const auto& [disc, n] : hits_)
     if (n > best_n) {
       best = disc;
       best_n = n;
     }
-  return std::string(best);
+  return best;
 }
 
 std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed) {

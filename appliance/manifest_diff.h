@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -106,14 +107,24 @@ struct DiffReport {
 /// the "differs only in letter case" hint of a missing file names files the
 /// act does not list (extras), not files it lists under another entry.
 ///
-/// Ownership: borrows `entries`, which must outlive it.
+/// The act's entries may be in memory or in its ActEntryFile (a large act):
+/// then each file read is looked up there by path, and the act's order is
+/// walked from there at Finish.
+///
+/// Ownership: borrows `entries` (or the manifest), which must outlive it.
 class MediumDiff {
  public:
   /// Compares with the entries of disc `disc` ("" = every entry: a one-disc act).
   MediumDiff(const std::vector<ManifestEntry>& entries, std::string disc, DiffOptions options = {});
+  /// The same over a manifest's entries, wherever they are.
+  MediumDiff(const ActManifest& manifest, std::string disc, DiffOptions options = {});
 
-  /// The act's entry listing `path` (NFC), or null.
+  /// The act's entry listing `path` (NFC), or null; valid until the next
+  /// call of a member.
   const ManifestEntry* Find(std::string_view path) const;
+  /// Non-OK when reading the act's spilled entries failed: the report is
+  /// then incomplete and must not be used.
+  const Status& status() const { return status_; }
   /// The medium's dates are local time without a zone (FAT); may be learnt
   /// after the read, any time before Finish.
   void set_mtime_zone_unknown(bool unknown) { options_.mtime_zone_unknown = unknown; }
@@ -129,14 +140,22 @@ class MediumDiff {
   static constexpr uint32_t kMatchedPlain = UINT32_MAX - 1;
   static constexpr uint32_t kOtherDisc = UINT32_MAX - 2;
 
+  void Index();
+  std::optional<size_t> Lookup(std::string_view path) const;
+  const ManifestEntry& Entry(size_t k) const;
   uint32_t Compare(size_t k, const ObservedFile& f);
   void Collide(size_t k, const ObservedFile& f);
   void AddName(bool extra, uint32_t item, std::string name);
+  void Visit(size_t k, const ManifestEntry& e, DiffReport& r);
+  void Count(DiffItem it, DiffReport& r) const;
 
-  const std::vector<ManifestEntry>& entries_;
+  const std::vector<ManifestEntry>* entries_ = nullptr;  // in memory, or
+  const ActEntryFile* file_ = nullptr;                   // on disk
   std::string disc_;
+  std::string entry_disc_;  // the marking this medium's entries carry
   DiffOptions options_;
-  std::vector<uint32_t> by_path_;       // this disc's entries sorted by path
+  size_t listed_ = 0;                   // entries of this disc
+  std::vector<uint32_t> by_path_;       // in memory: this disc's entries sorted by path
   std::vector<uint32_t> state_;         // per entry: kUnseen, kMatchedPlain, kOtherDisc or an odd_ index
   std::vector<uint64_t> matched_size_;  // per entry: bytes read when it matched
   std::vector<DiffItem> odd_;           // items of listed entries other than plain matches
@@ -145,6 +164,16 @@ class MediumDiff {
   std::unordered_map<std::string, uint32_t> extra_of_;  // an extra's path -> index in extras_
   std::map<uint64_t, std::vector<std::string>> names_;  // a collision's names (rare), by (extra, item)
   bool finished_ = false;
+  // On disk: the last lookups (the store asks for a file's category when it
+  // begins, the comparison when it has been read) and the last entry read.
+  mutable std::array<std::pair<std::string, std::optional<size_t>>, 2> looked_up_;
+  mutable size_t next_lookup_ = 0;
+  mutable std::optional<size_t> read_index_;
+  mutable ManifestEntry read_;
+  mutable Status status_;
+  // Finish's "differs only in letter case" hint: extras by case-folded path.
+  std::unordered_map<std::string, std::string_view> folded_;
+  bool folded_built_ = false;
 };
 
 /// Compares `expected` (the act's entries for this medium) with `observed`
@@ -157,6 +186,8 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
 /// Ownership: borrows `manifest`.
 class DiscGuess {
  public:
+  /// A manifest with spilled entries must have been indexed by SHA-256
+  /// (the parser does that for acts of several discs).
   explicit DiscGuess(const ActManifest& manifest);
   void Add(const ObservedFile& f);
   /// The best disc so far ("" when nothing matches); Clear starts a medium.
@@ -165,7 +196,8 @@ class DiscGuess {
 
  private:
   std::unordered_map<std::string_view, std::string_view> disc_of_hash_;  // views into the manifest
-  std::map<std::string_view, size_t> hits_;
+  const ActEntryFile* file_ = nullptr;                                   // or its spilled entries
+  std::map<std::string, size_t> hits_;
 };
 
 /// The disc marking of `manifest` whose entries share the most SHA-256 values

@@ -15,12 +15,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "appliance/act_entry_file.h"
 #include "appliance/civil_time.h"
 #include "appliance/item_category.h"
 #include "appliance/sha256_digest.h"
 #include "appliance/unicode_path.h"
 #include "common/unique_fd.h"
 #include "crypto/hash.h"
+#include "crypto/secret.h"
 
 namespace qoima::appliance {
 namespace {
@@ -145,10 +147,9 @@ Status CheckCategory(const std::string& code, const Where& where, size_t line) {
   return Status::Ok();
 }
 
-// Cross-entry checks: count limit, duplicate paths (after NFC), a path that is
-// both a file and a directory.
+// Cross-entry checks: duplicate paths (after NFC), a path that is both a
+// file and a directory.
 Status CheckEntries(const std::vector<ManifestEntry>& entries, const Where& where) {
-  if (entries.empty()) return where.Error(0, "", "lists no files");
   std::unordered_map<std::string, size_t> seen;
   seen.reserve(entries.size() * 2);
   for (const auto& e : entries) {
@@ -170,6 +171,74 @@ Status CheckEntries(const std::vector<ManifestEntry>& entries, const Where& wher
   }
   return Status::Ok();
 }
+
+// Takes the entries as a format's parser makes them: in memory, and once
+// there are more than options.spill_after_entries (with a spill_dir), in an
+// ActEntryFile. The cross-entry checks give the same messages either way.
+class EntryCollector {
+ public:
+  EntryCollector(const Where& where, const ManifestParseOptions& options) : where_(where), options_(options) {}
+
+  size_t count() const { return file_ ? file_->size() : entries_.size(); }
+
+  Status Add(ManifestEntry e) {
+    const std::string& disc = e.disc();
+    if (discs_.empty() || (disc != discs_.back().first && !KnownDisc(disc))) {
+      if (discs_.size() >= kMaxManifestDiscs)
+        return where_.Error(e.line, "disc", "more than " + std::to_string(kMaxManifestDiscs) + " disc markings",
+                            Code::kLimitExceeded);
+      discs_.emplace_back(disc, e.line);
+    }
+    if (file_) return file_->Add(e);
+    entries_.push_back(std::move(e));
+    if (!options_.spill_dir.empty() && entries_.size() > options_.spill_after_entries) return Spill();
+    return Status::Ok();
+  }
+
+  /// The first entry whose disc `declared` lacks (when it names any).
+  std::optional<std::pair<size_t, std::string>> FirstUndeclaredDisc(const std::set<std::string>& declared) const {
+    if (declared.empty()) return std::nullopt;
+    for (const auto& [disc, line] : discs_)
+      if (!declared.count(disc)) return std::make_pair(line, disc);
+    return std::nullopt;
+  }
+
+  /// Runs the cross-entry checks and hands the entries to `m`.
+  Status Finish(ActManifest& m) {
+    if (count() == 0) return where_.Error(0, "", "lists no files");
+    if (!file_) {
+      QOIMA_RETURN_IF_ERROR(CheckEntries(entries_, where_));
+      m.entries = std::move(entries_);
+      return Status::Ok();
+    }
+    QOIMA_RETURN_IF_ERROR(file_->Finish(/*by_hash=*/discs_.size() > 1));
+    QOIMA_ASSIGN_OR_RETURN(std::optional<EntryConflict> conflict, file_->Check());
+    if (conflict) return where_.Error(conflict->line, "path", conflict->message);
+    m.spilled = std::move(file_);
+    return Status::Ok();
+  }
+
+ private:
+  bool KnownDisc(const std::string& disc) const {
+    for (const auto& d : discs_)
+      if (d.first == disc) return true;
+    return false;
+  }
+  // Moves the entries so far to a scratch file; the rest follow them there.
+  Status Spill() {
+    std::string name = options_.spill_dir + "/act-" + crypto::Hex(crypto::SecretBytes::Random(8).span()) + ".db";
+    QOIMA_ASSIGN_OR_RETURN(file_, ActEntryFile::Create(name));
+    for (const auto& e : entries_) QOIMA_RETURN_IF_ERROR(file_->Add(e));
+    std::vector<ManifestEntry>().swap(entries_);
+    return Status::Ok();
+  }
+
+  const Where& where_;
+  const ManifestParseOptions& options_;
+  std::vector<ManifestEntry> entries_;
+  std::unique_ptr<ActEntryFile> file_;
+  std::vector<std::pair<std::string, size_t>> discs_;  // distinct markings, with the line of the first use
+};
 
 // ---- JSON ----------------------------------------------------------------
 
@@ -352,10 +421,9 @@ Result<ManifestEntry> JsonFileEntry(const json& f, size_t line, const Where& whe
 // after the parse, in the order the DOM-walking parser reported it.
 class JsonFilesStream {
  public:
-  JsonFilesStream(const Where& where, const ManifestParseOptions& options, const std::vector<size_t>& lines)
-      : where_(where), options_(options), lines_(lines) {
-    entries_.reserve(std::min(lines.size(), kMaxManifestEntries));  // one file per object of the array
-  }
+  JsonFilesStream(const Where& where, const ManifestParseOptions& options, const std::vector<size_t>& lines,
+                  EntryCollector& entries)
+      : where_(where), options_(options), lines_(lines), entries_(entries) {}
 
   bool operator()(int depth, json::parse_event_t event, json& parsed) {
     if (depth > kMaxJsonDepth) throw JsonDepthExceeded{};
@@ -387,8 +455,8 @@ class JsonFilesStream {
         error_line_ = i < lines_.size() ? lines_[i] : 0;
         auto e = JsonFileEntry(parsed, error_line_, where_, options_, error_disc_, profiles_);
         if (e.ok()) {
-          entries_.push_back(std::move(*e));
           error_disc_.reset();
+          error_ = entries_.Add(std::move(*e));
         } else {
           error_ = e.status();
         }
@@ -398,7 +466,6 @@ class JsonFilesStream {
     }
   }
 
-  std::vector<ManifestEntry>& entries() { return entries_; }
   /// The first problem of an element (its entries before it are valid).
   const Status& error() const { return error_; }
   /// The disc of the element with the problem, when it got that far, and its line.
@@ -419,7 +486,7 @@ class JsonFilesStream {
   std::string top_key_;
   bool in_files_ = false;
   size_t index_ = 0;
-  std::vector<ManifestEntry> entries_;
+  EntryCollector& entries_;
   EntryProfiles profiles_;
   Status error_;
   std::optional<std::string> error_disc_;
@@ -433,7 +500,8 @@ using JsonParse = std::function<json(const json::parser_callback_t& callback)>;
 Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
                                   const std::function<size_t(size_t)>& line_of, const Where& where,
                                   const ManifestParseOptions& options) {
-  JsonFilesStream stream(where, options, scan.file_lines);
+  EntryCollector collector(where, options);
+  JsonFilesStream stream(where, options, scan.file_lines, collector);
   json root;
   try {
     root = parse(std::ref(stream));
@@ -505,19 +573,17 @@ Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
 
   auto files = root.find("files");
   if (files == root.end() || !files->is_array()) return where.Error(0, "files", "is missing or not an array");
-  m.entries = std::move(stream.entries());
-  for (const auto& e : m.entries)
-    if (!declared_discs.empty() && !declared_discs.count(e.disc()))
-      return where.Error(e.line, "disc", "disc '" + e.disc() + "' is not declared in \"discs\"");
+  if (auto undeclared = collector.FirstUndeclaredDisc(declared_discs))
+    return where.Error(undeclared->first, "disc", "disc '" + undeclared->second + "' is not declared in \"discs\"");
   if (!stream.error().ok()) {
     const auto& disc = stream.error_disc();
     if (disc && !declared_discs.empty() && !declared_discs.count(*disc))
       return where.Error(stream.error_line(), "disc", "disc '" + *disc + "' is not declared in \"discs\"");
     return stream.error();
   }
+  QOIMA_RETURN_IF_ERROR(collector.Finish(m));
   if (m.discs.empty())
     for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});
-  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
   return m;
 }
 
@@ -529,30 +595,74 @@ Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const 
 
 // ---- line-based formats -------------------------------------------------
 
-struct Line {
-  size_t number;
-  std::string_view text;
+// The bytes of a manifest, taken one at a time: from its text in memory, or
+// from its file a piece at a time (ManifestReader), so that neither a line
+// format's text nor a list of its lines or records is ever held whole.
+class ManifestText {
+ public:
+  virtual ~ManifestText() = default;
+  virtual bool AtEnd() = 0;
+  virtual char Peek() = 0;
+  virtual void Take() = 0;
 };
 
-Result<std::vector<Line>> SplitLines(std::string_view bytes, const Where& where) {
-  std::vector<Line> lines;
-  size_t n = 1, start = 0;
-  while (start < bytes.size()) {
-    size_t nl = bytes.find('\n', start);
-    size_t end = nl == std::string_view::npos ? bytes.size() : nl;
-    std::string_view t = bytes.substr(start, end - start);
-    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
-    if (t.size() > kMaxManifestLineBytes)
-      return where.Error(
-          n, "",
-          "line is " + std::to_string(t.size()) + " bytes, the limit is " + std::to_string(kMaxManifestLineBytes),
+class StringText final : public ManifestText {
+ public:
+  explicit StringText(std::string_view bytes) : bytes_(bytes) {}
+  bool AtEnd() override { return pos_ >= bytes_.size(); }
+  char Peek() override { return bytes_[pos_]; }
+  void Take() override { ++pos_; }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+struct Line {
+  size_t number;
+  std::string_view text;  // valid until the next line is read
+};
+
+// Splits a ManifestText at '\n' (a '\r' before it is dropped), refusing a
+// line longer than kMaxManifestLineBytes.
+class LineReader {
+ public:
+  LineReader(ManifestText& text, const Where& where) : text_(text), where_(where) {}
+
+  /// The next line; false at the end.
+  Result<bool> Next(Line& line) {
+    if (text_.AtEnd()) return false;
+    buf_.clear();
+    size_t length = 0;  // counted on past the limit, for the message
+    char last = 0;
+    while (!text_.AtEnd()) {
+      char c = text_.Peek();
+      text_.Take();
+      if (c == '\n') break;
+      if (length <= kMaxManifestLineBytes) buf_ += c;
+      ++length;
+      last = c;
+    }
+    ++number_;
+    if (last == '\r') {
+      --length;
+      if (buf_.size() > length) buf_.pop_back();
+    }
+    if (length > kMaxManifestLineBytes)
+      return where_.Error(
+          number_, "",
+          "line is " + std::to_string(length) + " bytes, the limit is " + std::to_string(kMaxManifestLineBytes),
           Code::kLimitExceeded);
-    lines.push_back({n, t});
-    ++n;
-    start = end + 1;
+    line = {number_, buf_};
+    return true;
   }
-  return lines;
-}
+
+ private:
+  ManifestText& text_;
+  const Where& where_;
+  std::string buf_;
+  size_t number_ = 0;
+};
 
 Result<std::string> ListPath(std::string_view raw, const ManifestParseOptions& options, const Where& where,
                              size_t line) {
@@ -578,19 +688,23 @@ Status CheckCount(size_t n, const Where& where, size_t line) {
   return Status::Ok();
 }
 
-Result<ActManifest> ParseSha256sum(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
-  QOIMA_ASSIGN_OR_RETURN(auto lines, SplitLines(bytes, where));
+Result<ActManifest> ParseSha256sum(ManifestText& text, const Where& where, const ManifestParseOptions& options) {
+  LineReader lines(text, where);
+  EntryCollector entries(where, options);
   ActManifest m;
   m.format = ManifestFormat::kSha256sum;
   EntryProfiles profiles;
-  for (const auto& l : lines) {
+  Line l{};
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, lines.Next(l));
+    if (!more) break;
     std::string_view t = l.text;
     if (Trim(t).empty()) continue;
     bool escaped = !t.empty() && t[0] == '\\';
     if (escaped) t.remove_prefix(1);
     if (t.size() < 67 || (t[64] != ' ') || (t[65] != ' ' && t[65] != '*'))
       return where.Error(l.number, "", "not a sha256sum line (expected 64 hex digits, two spaces, the file name)");
-    QOIMA_RETURN_IF_ERROR(CheckCount(m.entries.size(), where, l.number));
+    QOIMA_RETURN_IF_ERROR(CheckCount(entries.count(), where, l.number));
     ManifestEntry e;
     e.line = l.number;
     QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(t.substr(0, 64), where, l.number, "sha256"));
@@ -612,22 +726,26 @@ Result<ActManifest> ParseSha256sum(std::string_view bytes, const Where& where, c
     EntryProfile guessed;
     guessed.category = GuessItemCategory(e.path);
     e.share_profile(profiles.Share(std::move(guessed)));
-    m.entries.push_back(std::move(e));
+    QOIMA_RETURN_IF_ERROR(entries.Add(std::move(e)));
   }
-  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  QOIMA_RETURN_IF_ERROR(entries.Finish(m));
   m.discs.push_back({"", ""});
   return m;
 }
 
-Result<ActManifest> ParseHashdeep(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
-  QOIMA_ASSIGN_OR_RETURN(auto lines, SplitLines(bytes, where));
+Result<ActManifest> ParseHashdeep(ManifestText& text, const Where& where, const ManifestParseOptions& options) {
+  LineReader lines(text, where);
+  EntryCollector entries(where, options);
   ActManifest m;
   EntryProfiles profiles;
   m.format = ManifestFormat::kHashdeep;
   std::vector<std::string> columns;
   bool header = false;
   int size_col = -1, sha_col = -1, name_col = -1;
-  for (const auto& l : lines) {
+  Line l{};
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, lines.Next(l));
+    if (!more) break;
     std::string_view t = l.text;
     if (t.rfind("%%%% HASHDEEP-", 0) == 0) {
       header = true;
@@ -658,7 +776,7 @@ Result<ActManifest> ParseHashdeep(std::string_view bytes, const Where& where, co
     if (!header || columns.empty())
       return where.Error(l.number, "",
                          "not a hashdeep file (the first lines must be %%%% HASHDEEP-1.0 and the columns)");
-    QOIMA_RETURN_IF_ERROR(CheckCount(m.entries.size(), where, l.number));
+    QOIMA_RETURN_IF_ERROR(CheckCount(entries.count(), where, l.number));
     std::vector<std::string_view> fields;
     std::string_view rest = t;
     for (size_t i = 0; i + 1 < columns.size(); ++i) {
@@ -678,10 +796,10 @@ Result<ActManifest> ParseHashdeep(std::string_view bytes, const Where& where, co
     EntryProfile guessed;
     guessed.category = GuessItemCategory(e.path);
     e.share_profile(profiles.Share(std::move(guessed)));
-    m.entries.push_back(std::move(e));
+    QOIMA_RETURN_IF_ERROR(entries.Add(std::move(e)));
   }
   if (!header) return where.Error(1, "", "not a hashdeep file (missing %%%% HASHDEEP-1.0)");
-  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  QOIMA_RETURN_IF_ERROR(entries.Finish(m));
   m.discs.push_back({"", ""});
   return m;
 }
@@ -699,77 +817,95 @@ struct CsvRecord {
   std::vector<std::string> fields;
 };
 
-Result<std::vector<CsvRecord>> SplitCsv(std::string_view bytes, char delim, const Where& where) {
-  std::vector<CsvRecord> out;
-  size_t line = 1, i = 0;
-  while (i < bytes.size()) {
-    CsvRecord rec{line, {}};
+// Reads a CSV one record at a time (a quoted field may span lines).
+class CsvReader {
+ public:
+  CsvReader(ManifestText& text, char delim, const Where& where) : text_(text), delim_(delim), where_(where) {}
+
+  /// The next record; false at the end.
+  Result<bool> Next(CsvRecord& rec) {
+    if (text_.AtEnd()) return false;
+    rec.line = line_;
+    rec.fields.clear();
     std::string field;
     bool quoted_field = false;
-    size_t record_start = i;
+    size_t length = 0;
+    auto field_name = [&] { return kCsvFieldNames[std::min(rec.fields.size(), size_t{13})]; };
+    auto take = [&] {
+      char c = text_.Peek();
+      text_.Take();
+      ++length;
+      return c;
+    };
     while (true) {
-      if (i - record_start > kMaxManifestLineBytes)
-        return where.Error(rec.line, "", "record longer than " + std::to_string(kMaxManifestLineBytes) + " bytes",
-                           Code::kLimitExceeded);
-      if (i >= bytes.size()) {
+      if (length > kMaxManifestLineBytes)
+        return where_.Error(rec.line, "", "record longer than " + std::to_string(kMaxManifestLineBytes) + " bytes",
+                            Code::kLimitExceeded);
+      if (text_.AtEnd()) {
         rec.fields.push_back(std::move(field));
         break;
       }
-      char c = bytes[i];
+      char c = text_.Peek();
       if (c == '"' && field.empty() && !quoted_field) {
         quoted_field = true;
-        ++i;
+        take();
         bool closed = false;
-        while (i < bytes.size()) {
-          if (bytes[i] == '"') {
-            if (i + 1 < bytes.size() && bytes[i + 1] == '"') {
+        while (!text_.AtEnd()) {
+          if (length > kMaxManifestLineBytes)
+            return where_.Error(rec.line, "", "record longer than " + std::to_string(kMaxManifestLineBytes) + " bytes",
+                                Code::kLimitExceeded);
+          char q = take();
+          if (q == '"') {
+            if (!text_.AtEnd() && text_.Peek() == '"') {
+              take();
               field += '"';
-              i += 2;
               continue;
             }
-            ++i;
             closed = true;
             break;
           }
-          if (bytes[i] == '\n') ++line;
-          field += bytes[i++];
+          if (q == '\n') ++line_;
+          field += q;
         }
-        if (!closed)
-          return where.Error(rec.line, kCsvFieldNames[std::min(rec.fields.size(), size_t{13})], "unterminated quote");
-        if (i < bytes.size() && bytes[i] != delim && bytes[i] != '\n' && bytes[i] != '\r')
-          return where.Error(line, kCsvFieldNames[std::min(rec.fields.size(), size_t{13})],
-                             "text after a closing quote (a quote inside a field must be doubled)");
+        if (!closed) return where_.Error(rec.line, field_name(), "unterminated quote");
+        if (!text_.AtEnd()) {
+          char after = text_.Peek();
+          if (after != delim_ && after != '\n' && after != '\r')
+            return where_.Error(line_, field_name(),
+                                "text after a closing quote (a quote inside a field must be doubled)");
+        }
         continue;
       }
-      if (c == delim) {
+      take();
+      if (c == delim_) {
         rec.fields.push_back(std::move(field));
         field.clear();
         quoted_field = false;
-        ++i;
         continue;
       }
-      if (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') {
-        ++i;
-        continue;
-      }
+      if (c == '\r' && !text_.AtEnd() && text_.Peek() == '\n') continue;
       if (c == '\n') {
         rec.fields.push_back(std::move(field));
-        ++i;
-        ++line;
+        ++line_;
         break;
       }
       if (c == '"' && !quoted_field)
-        return where.Error(line, kCsvFieldNames[std::min(rec.fields.size(), size_t{13})],
-                           "a quote in the middle of an unquoted field");
+        return where_.Error(line_, field_name(), "a quote in the middle of an unquoted field");
       field += c;
-      ++i;
     }
-    out.push_back(std::move(rec));
-    if (out.size() > kMaxManifestEntries + 1)
-      return where.Error(line, "", "more than " + std::to_string(kMaxManifestEntries) + " rows", Code::kLimitExceeded);
+    if (++records_ > kMaxManifestEntries + 1)
+      return where_.Error(line_, "", "more than " + std::to_string(kMaxManifestEntries) + " rows",
+                          Code::kLimitExceeded);
+    return true;
   }
-  return out;
-}
+
+ private:
+  ManifestText& text_;
+  char delim_;
+  const Where& where_;
+  size_t line_ = 1;
+  size_t records_ = 0;
+};
 
 char DetectDelimiter(std::string_view bytes) {
   std::string_view first = bytes.substr(0, bytes.find('\n'));
@@ -806,11 +942,13 @@ Result<double> ParseMegabytes(const std::string& raw, const Where& where, size_t
   return std::stod(v);
 }
 
-Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
-  char delim = DetectDelimiter(bytes);
-  QOIMA_ASSIGN_OR_RETURN(auto records, SplitCsv(bytes, delim, where));
-  if (records.empty()) return where.Error(0, "", "is empty");
-  const auto& header = records[0];
+// `start`: the first bytes of the text (its first line gives the delimiter).
+Result<ActManifest> ParseCsv(ManifestText& text, std::string_view start, const Where& where,
+                             const ManifestParseOptions& options) {
+  CsvReader records(text, DetectDelimiter(start), where);
+  CsvRecord header;
+  QOIMA_ASSIGN_OR_RETURN(bool any, records.Next(header));
+  if (!any) return where.Error(0, "", "is empty");
   if (header.fields.size() != kCsvColumns && header.fields.size() != kCsvColumnsWithTable)
     return where.Error(1, "",
                        "the header row has " + std::to_string(header.fields.size()) + " columns; expected " +
@@ -821,8 +959,11 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
   ActManifest m;
   m.format = ManifestFormat::kCsv;
   EntryProfiles profiles;
-  for (size_t r = 1; r < records.size(); ++r) {
-    const auto& rec = records[r];
+  EntryCollector entries(where, options);
+  CsvRecord rec;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, records.Next(rec));
+    if (!more) break;
     bool blank = true;
     for (const auto& f : rec.fields) blank = blank && Trim(f).empty();
     if (blank) continue;
@@ -885,9 +1026,9 @@ Result<ActManifest> ParseCsv(std::string_view bytes, const Where& where, const M
         return where.Error(line, "table", "must be application or library, got '" + t + "'");
     }
     e.share_profile(profiles.Share(std::move(profile)));
-    m.entries.push_back(std::move(e));
+    QOIMA_RETURN_IF_ERROR(entries.Add(std::move(e)));
   }
-  QOIMA_RETURN_IF_ERROR(CheckEntries(m.entries, where));
+  QOIMA_RETURN_IF_ERROR(entries.Finish(m));
   for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});
   return m;
 }
@@ -1098,33 +1239,59 @@ class ManifestBytes {
   ManifestReader* r_ = nullptr;
 };
 
-// A JSON manifest in two passes over the file, neither holding its text:
-// the encoding checks, the structural scan and the digest, then the parse,
-// which hashes the bytes again; a file that changed in between is refused.
-Result<ActManifest> LoadJsonManifest(int fd, const std::string& path, std::string_view first_piece,
-                                     ManifestReader& first, const ManifestParseOptions& options) {
+// A ManifestReader's bytes as a ManifestText.
+class ReaderText final : public ManifestText {
+ public:
+  explicit ReaderText(ManifestReader& r) : r_(r) {}
+  bool AtEnd() override { return r_.AtEnd(); }
+  char Peek() override { return r_.Peek(); }
+  void Take() override { r_.Take(); }
+
+ private:
+  ManifestReader& r_;
+};
+
+// A manifest in two passes over the file, neither holding its text: the
+// encoding checks, the structural scan (JSON) and the digest, then the
+// parse, which hashes the bytes again; a file that changed in between is
+// refused.
+Result<ActManifest> LoadManifestInPieces(int fd, const std::string& path, std::string_view first_piece,
+                                         ManifestReader& first, ManifestFormat format,
+                                         const ManifestParseOptions& options) {
   Where where(path);
   EncodingCheck encoding(where);
   JsonScanner scanner;
+  // A CSV's first line gives its delimiter.
+  const std::string start(first_piece.substr(0, std::min(first_piece.size(), kMaxManifestLineBytes + 2)));
   for (std::string_view piece = first_piece; !piece.empty(); piece = first.NextPiece()) {
     if (first.bytes_read() > kMaxManifestBytes)
       return where.Error(0, "", "is more than " + std::to_string(kMaxManifestBytes) + " bytes", Code::kLimitExceeded);
     QOIMA_RETURN_IF_ERROR(encoding.Feed(piece));
-    scanner.Feed(piece);
+    if (format == ManifestFormat::kJson) scanner.Feed(piece);
   }
   QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
   QOIMA_RETURN_IF_ERROR(encoding.Finish());
   const crypto::Sha256Digest digest = first.Finish();
   const uint64_t size = first.bytes_read();
-  const JsonScan scan = scanner.Take();
 
   if (::lseek(fd, 0, SEEK_SET) != 0) return Status::FromErrno(errno, "rewind manifest " + path);
   ManifestReader second(fd);
-  auto parse = [&](const json::parser_callback_t& cb) {
-    return json::parse(ManifestBytes(second), ManifestBytes(), cb);
-  };
-  Result<ActManifest> m = ParseJsonWith(
-      scan, parse, [&](size_t off) { return second.LineOf(off); }, where, options);
+  ReaderText text(second);
+  Result<ActManifest> m = Status::Internal("unknown manifest format");
+  switch (format) {
+    case ManifestFormat::kJson: {
+      const JsonScan scan = scanner.Take();
+      auto parse = [&](const json::parser_callback_t& cb) {
+        return json::parse(ManifestBytes(second), ManifestBytes(), cb);
+      };
+      m = ParseJsonWith(
+          scan, parse, [&](size_t off) { return second.LineOf(off); }, where, options);
+      break;
+    }
+    case ManifestFormat::kCsv: m = ParseCsv(text, start, where, options); break;
+    case ManifestFormat::kSha256sum: m = ParseSha256sum(text, where, options); break;
+    case ManifestFormat::kHashdeep: m = ParseHashdeep(text, where, options); break;
+  }
   QOIMA_RETURN_IF_ERROR(second.status().WithContext(path));
   if (!m.ok()) return m.status();
   if (second.Finish() != digest || second.bytes_read() != size)
@@ -1147,9 +1314,18 @@ Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_
   ManifestFormat format = options.format.value_or(DetectManifestFormat(bytes));
   switch (format) {
     case ManifestFormat::kJson: return ParseJson(bytes, where, options);
-    case ManifestFormat::kCsv: return ParseCsv(bytes, where, options);
-    case ManifestFormat::kSha256sum: return ParseSha256sum(bytes, where, options);
-    case ManifestFormat::kHashdeep: return ParseHashdeep(bytes, where, options);
+    case ManifestFormat::kCsv: {
+      StringText text(bytes);
+      return ParseCsv(text, bytes, where, options);
+    }
+    case ManifestFormat::kSha256sum: {
+      StringText text(bytes);
+      return ParseSha256sum(text, where, options);
+    }
+    case ManifestFormat::kHashdeep: {
+      StringText text(bytes);
+      return ParseHashdeep(text, where, options);
+    }
   }
   return Status::Internal("unknown manifest format");
 }
@@ -1164,27 +1340,12 @@ Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestPars
     return Status::LimitExceeded(path + ": is " + std::to_string(st.st_size) + " bytes, the limit is " +
                                  std::to_string(kMaxManifestBytes));
   if (st.st_size == 0) return Where(path).Error(0, "", "is empty");
-  // JSON (what `qoima act create` writes, and what large acts come as) is
-  // read in pieces; the line formats are read whole.
+  // Every format is read in pieces: the text is never held whole.
   ManifestReader first(fd.get());
   std::string_view piece = first.NextPiece();
   QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
-  if (options.format.value_or(DetectManifestFormat(piece)) == ManifestFormat::kJson)
-    return LoadJsonManifest(fd.get(), path, piece, first, options);
-  std::string bytes(piece);
-  bytes.resize(static_cast<size_t>(st.st_size));
-  size_t got = piece.size();
-  while (got < bytes.size()) {
-    ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno(errno, "read manifest " + path);
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  bytes.resize(got);
-  QOIMA_ASSIGN_OR_RETURN(ActManifest m, ParseManifest(bytes, path, options));
-  m.digest = Sha256Hex(bytes);
-  return m;
+  return LoadManifestInPieces(fd.get(), path, piece, first, options.format.value_or(DetectManifestFormat(piece)),
+                              options);
 }
 
 }  // namespace qoima::appliance

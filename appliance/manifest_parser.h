@@ -27,6 +27,12 @@ namespace qoima::appliance {
 inline constexpr size_t kMaxManifestBytes = 64u << 20;
 /// Most entries one manifest may list.
 inline constexpr size_t kMaxManifestEntries = 500'000;
+/// Most distinct disc markings one manifest may use.
+inline constexpr size_t kMaxManifestDiscs = 256;
+/// Entries an act read for an intake keeps in memory; beyond, they move to
+/// an encrypted scratch file (ManifestParseOptions::spill_dir). 100k entries
+/// cost ~20 MiB held; a 500k-entry list would cost ~120 MiB (issue #6).
+inline constexpr size_t kActEntriesInMemory = 100'000;
 /// Longest line of a CSV, sha256sum or hashdeep manifest (bytes).
 inline constexpr size_t kMaxManifestLineBytes = 16u << 10;
 /// Longest short text field (names, versions, disc markings; bytes).
@@ -53,6 +59,11 @@ struct ManifestParseOptions {
   /// with an intake): an act read from a sha256sum or hashdeep list gives no
   /// sizes, application or software name, so those may be absent there.
   bool stored_record = false;
+  /// Where an act of more than `spill_after_entries` files keeps them: an
+  /// encrypted scratch file (ActEntryFile) in this directory, the store's
+  /// objects/tmp. "" keeps every entry in memory.
+  std::string spill_dir;
+  size_t spill_after_entries = kActEntriesInMemory;
 };
 
 /// Detects the format of `bytes` (after the encoding checks).

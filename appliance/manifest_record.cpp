@@ -62,7 +62,7 @@ Result<std::string> EncodeManifestRecord(const ActManifest& manifest) {
   // Room for the record up front (an act compresses to ~45 bytes a file): it
   // then grows without copies, and the untouched rest of a large
   // reservation (mmap'd by malloc) never becomes resident.
-  out.reserve(kManifestRecordMagic.size() + (64u << 10) + manifest.entries.size() * 96);
+  out.reserve(kManifestRecordMagic.size() + (64u << 10) + manifest.EntryCount() * 96);
   std::vector<char> buf(ZSTD_CStreamOutSize());
   Status failure;
   auto push = [&](std::string_view text, ZSTD_EndDirective mode) {
@@ -78,9 +78,9 @@ Result<std::string> EncodeManifestRecord(const ActManifest& manifest) {
       if (mode == ZSTD_e_end ? left == 0 : ib.pos == ib.size) return;
     }
   };
-  WriteManifestJson(manifest, /*pretty=*/false, [&](std::string_view text) {
+  QOIMA_RETURN_IF_ERROR(WriteManifestJson(manifest, /*pretty=*/false, [&](std::string_view text) {
     if (failure.ok()) push(text, ZSTD_e_continue);
-  });
+  }));
   if (failure.ok()) push({}, ZSTD_e_end);
   if (!failure.ok()) return failure;
   return out;  // no shrink_to_fit: that would copy it

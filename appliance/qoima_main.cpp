@@ -126,8 +126,13 @@ Status WriteActFile(const std::string& path, const ActDocument& act) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return Status::IoError("cannot write " + path);
-    WriteActText(act,
-                 [&out](std::string_view text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); });
+    Status written = WriteActText(
+        act, [&out](std::string_view text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); });
+    if (!written.ok()) {
+      out.close();
+      std::remove(tmp.c_str());
+      return written.WithContext("write " + path);
+    }
     out.flush();
     if (!out) return Status::IoError("cannot write " + path);
   }
@@ -211,7 +216,7 @@ json OutcomeJson(const IntakeOutcome& o) {
   return j;
 }
 
-void PrintOutcomeText(const IntakeOutcome& o) {
+Status PrintOutcomeText(const IntakeOutcome& o) {
   std::printf("intake %lld: %s\n", static_cast<long long>(o.intake_id), o.state.c_str());
   std::printf("manifest SHA-256 %s\n", o.manifest_digest.c_str());
   for (const auto& m : o.media) {
@@ -231,8 +236,9 @@ void PrintOutcomeText(const IntakeOutcome& o) {
   if (!o.hold_until.empty()) std::printf("held until %s\n", o.hold_until.c_str());
   if (o.state == "accepted") {
     std::printf("\n");
-    WriteActText(o.act, [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
+    return WriteActText(o.act, [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
   }
+  return Status::Ok();
 }
 
 Result<std::vector<RefusalReason>> ParseReasons(const std::string& s) {
@@ -629,10 +635,11 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
     Status w = WriteActFile(*path, out->act);
     if (!w.ok()) return Report(g, w);
   }
-  if (g.json)
+  if (g.json) {
     PrintJson(OutcomeJson(*out));
-  else
-    PrintOutcomeText(*out);
+  } else if (Status printed = PrintOutcomeText(*out); !printed.ok()) {
+    return Report(g, printed);
+  }
   if (out->state == "verified" && !out->assessment.grounds.empty()) return kExitCheckFailed;
   return kExitOk;
 }
@@ -655,10 +662,11 @@ int CmdDecide(const Globals& g, const CliArgs& a) {
   auto out = s->app->Decide(s->actor, std::atoll(p[1].c_str()), req);
   (void)s->app->EndSession();
   if (!out.ok()) return Report(g, out.status());
-  if (g.json)
+  if (g.json) {
     PrintJson(OutcomeJson(*out));
-  else
-    PrintOutcomeText(*out);
+  } else if (Status printed = PrintOutcomeText(*out); !printed.ok()) {
+    return Report(g, printed);
+  }
   return kExitOk;
 }
 

@@ -272,6 +272,9 @@ class Store {
 
   const OpenReport& open_report() const { return open_report_; }
   const std::string& state_dir() const { return state_dir_; }
+  /// objects/tmp: for scratch files of the caller's (an act's spilled
+  /// entries), which the next Open() removes if a crash leaves them.
+  std::string TempDirectory() const { return state_dir_ + "/objects/tmp"; }
   /// The metadata database, for the appliance's own tables (applications,
   /// journal, acts, ...). Do not write deposits, objects, files or audit rows
   /// directly.

@@ -1,0 +1,268 @@
+#include "appliance/act_entry_file.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "crypto/secret.h"
+
+namespace qoima::appliance {
+namespace {
+
+using storage::Database;
+using storage::Statement;
+
+// n is the entry's position + 1 (act order). The profile columns are kept
+// per row: on disk their repetition costs nothing that matters.
+constexpr const char* kSchema =
+    "CREATE TABLE entries(n INTEGER PRIMARY KEY, disc TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, "
+    "mtime INTEGER, date_only INTEGER NOT NULL, sha256 TEXT NOT NULL, line INTEGER NOT NULL, "
+    "category TEXT NOT NULL, tbl INTEGER NOT NULL, language TEXT NOT NULL, language_version TEXT NOT NULL, "
+    "framework TEXT NOT NULL, framework_version TEXT NOT NULL);"
+    // Every directory above an entry, with the first entry under it: the
+    // check for a path listed both as a file and as a directory.
+    "CREATE TABLE dirs(disc TEXT NOT NULL, dir TEXT NOT NULL, first_n INTEGER NOT NULL, "
+    "PRIMARY KEY(disc, dir)) WITHOUT ROWID;";
+constexpr const char* kEntryColumns =
+    "n, disc, path, size, mtime, date_only, sha256, line, category, tbl, language, language_version, framework, "
+    "framework_version";
+// The cache the lookups of one intake go through (the default scratch cache
+// is 2 MiB; a 500k-entry act's path index is ~40 MiB on disk).
+constexpr const char* kCachePragma = "PRAGMA cache_size = -8192;";
+
+std::string DirectoryOf(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
+}
+
+// Length of the longest prefix of `a` and `b` made of whole components.
+size_t CommonDirectories(std::string_view a, std::string_view b) {
+  size_t k = 0, last = 0;
+  while (k < a.size() && k < b.size() && a[k] == b[k]) {
+    if (a[k] == '/') last = k;
+    ++k;
+  }
+  if ((k == a.size() || a[k] == '/') && (k == b.size() || b[k] == '/')) return k;
+  return last;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ActEntryFile>> ActEntryFile::Create(const std::string& path) {
+  std::unique_ptr<ActEntryFile> f(new ActEntryFile());
+  crypto::SecretBytes key = crypto::SecretBytes::Random(Database::kRawKeySize);
+  storage::DatabaseOptions o;
+  o.scratch = true;
+  QOIMA_ASSIGN_OR_RETURN(Database db, Database::Open(path, key.span(), o));
+  f->path_ = path;  // from here the destructor removes the file
+  f->db_ = std::move(db);
+  QOIMA_RETURN_IF_ERROR(f->db_.Exec(kSchema).WithContext("act entries " + path));
+  QOIMA_RETURN_IF_ERROR(f->db_.Exec(kCachePragma));
+  QOIMA_ASSIGN_OR_RETURN(Statement ins, f->db_.Prepare(std::string("INSERT INTO entries(") + kEntryColumns +
+                                                       ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  f->insert_.emplace(std::move(ins));
+  QOIMA_ASSIGN_OR_RETURN(Statement dir, f->db_.Prepare("INSERT OR IGNORE INTO dirs(disc, dir, first_n) VALUES(?,?,?)"));
+  f->insert_dir_.emplace(std::move(dir));
+  return f;
+}
+
+ActEntryFile::~ActEntryFile() {
+  insert_.reset();
+  insert_dir_.reset();
+  at_.reset();
+  find_.reset();
+  by_hash_.reset();
+  db_ = Database();
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+Status ActEntryFile::Add(const ManifestEntry& e) {
+  if (!in_transaction_) {
+    QOIMA_RETURN_IF_ERROR(db_.Exec("BEGIN;"));
+    in_transaction_ = true;
+  }
+  const auto n = static_cast<int64_t>(count_ + 1);
+  const EntryProfile& p = e.profile();
+  Statement& st = *insert_;
+  st.Bind(1, n).Bind(2, p.disc).Bind(3, e.path);
+  st.BindOptional(4, e.size ? std::optional<int64_t>(static_cast<int64_t>(*e.size)) : std::nullopt);
+  st.BindOptional(5, e.modified ? std::optional<int64_t>(e.modified->unix_seconds) : std::nullopt);
+  st.Bind(6, int64_t{e.modified && e.modified->date_only}).Bind(7, e.sha256.view()).Bind(8, int64_t{e.line});
+  st.Bind(9, p.category).Bind(10, int64_t{p.table == ActTable::kLibrary}).Bind(11, p.language);
+  st.Bind(12, p.language_version).Bind(13, p.framework).Bind(14, p.framework_version);
+  QOIMA_RETURN_IF_ERROR(st.Run().WithContext("act entries"));
+  ++count_;
+  if (discs_.empty() || (p.disc != discs_.back() && std::find(discs_.begin(), discs_.end(), p.disc) == discs_.end()))
+    discs_.push_back(p.disc);
+  // The directories above it that the previous entry's do not already cover.
+  std::string dir = DirectoryOf(e.path);
+  if (dir != last_dir_ || p.disc != last_dir_disc_) {
+    const size_t common = p.disc == last_dir_disc_ ? CommonDirectories(dir, last_dir_) : 0;
+    for (size_t slash = dir.find('/', common + 1);; slash = dir.find('/', slash + 1)) {
+      const size_t end = slash == std::string::npos ? dir.size() : slash;
+      if (end > common) {
+        insert_dir_->Bind(1, p.disc).Bind(2, std::string_view(dir).substr(0, end)).Bind(3, n);
+        QOIMA_RETURN_IF_ERROR(insert_dir_->Run().WithContext("act entries"));
+      }
+      if (slash == std::string::npos) break;
+    }
+    last_dir_ = std::move(dir);
+    last_dir_disc_ = p.disc;
+  }
+  return Status::Ok();
+}
+
+Status ActEntryFile::Finish(bool by_hash) {
+  if (in_transaction_) {
+    QOIMA_RETURN_IF_ERROR(db_.Exec("COMMIT;").WithContext("act entries"));
+    in_transaction_ = false;
+  }
+  insert_.reset();
+  insert_dir_.reset();
+  // Unique when the act lists no path twice; Check() finds the pair otherwise.
+  Status unique = db_.Exec("CREATE UNIQUE INDEX entries_path ON entries(disc, path);");
+  if (!unique.ok()) QOIMA_RETURN_IF_ERROR(db_.Exec("CREATE INDEX entries_path ON entries(disc, path);"));
+  if (by_hash) QOIMA_RETURN_IF_ERROR(db_.Exec("CREATE INDEX entries_sha256 ON entries(sha256);"));
+  QOIMA_ASSIGN_OR_RETURN(Statement at,
+                         db_.Prepare(std::string("SELECT ") + kEntryColumns + " FROM entries WHERE n = ?"));
+  at_.emplace(std::move(at));
+  QOIMA_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT n FROM entries WHERE disc = ? AND path = ? ORDER BY n"));
+  find_.emplace(std::move(find));
+  if (by_hash) {
+    QOIMA_ASSIGN_OR_RETURN(Statement h, db_.Prepare("SELECT disc FROM entries WHERE sha256 = ? LIMIT 1"));
+    by_hash_.emplace(std::move(h));
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<EntryConflict>> ActEntryFile::Check() const {
+  {
+    // The first entry (in act order) listing a path an earlier one listed.
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT b.line, a.line, b.path, b.disc FROM entries b "
+                                                     "JOIN entries a ON a.disc = b.disc AND a.path = b.path "
+                                                     "AND a.n < b.n ORDER BY b.n, a.n LIMIT 1"));
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) {
+      std::string disc = st.ColumnText(3);
+      return std::optional<EntryConflict>(EntryConflict{static_cast<size_t>(st.ColumnInt(0)),
+                                                        "duplicate path '" + st.ColumnText(2) + "'" +
+                                                            (disc.empty() ? "" : " on disc '" + disc + "'") +
+                                                            " (also on line " + std::to_string(st.ColumnInt(1)) + ")"});
+    }
+  }
+  // The first entry under a directory that is also listed as a file, and
+  // of its directories the shortest such.
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT e.line, e.path, d.dir, f.line FROM dirs d "
+                                                   "JOIN entries f ON f.disc = d.disc AND f.path = d.dir "
+                                                   "JOIN entries e ON e.n = d.first_n "
+                                                   "ORDER BY d.first_n, length(d.dir) LIMIT 1"));
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<EntryConflict>();
+  return std::optional<EntryConflict>(
+      EntryConflict{static_cast<size_t>(st.ColumnInt(0)), "'" + st.ColumnText(1) + "' lies under '" + st.ColumnText(2) +
+                                                              "', which line " + std::to_string(st.ColumnInt(3)) +
+                                                              " lists as a file"});
+}
+
+Result<std::optional<std::pair<size_t, std::string>>> ActEntryFile::FirstUndeclaredDisc(
+    const std::vector<std::string>& declared) const {
+  using Found = std::optional<std::pair<size_t, std::string>>;
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT DISTINCT disc FROM entries"));
+  // Distinct markings are few (the parser limits them); the query per
+  // undeclared one finds its first line.
+  std::optional<std::pair<size_t, std::string>> first;
+  std::vector<std::string> undeclared;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    std::string d = st.ColumnText(0);
+    if (std::find(declared.begin(), declared.end(), d) == declared.end()) undeclared.push_back(std::move(d));
+  }
+  for (const auto& d : undeclared) {
+    QOIMA_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT line FROM entries WHERE disc = ? ORDER BY n LIMIT 1"));
+    q.Bind(1, d);
+    QOIMA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) continue;
+    auto line = static_cast<size_t>(q.ColumnInt(0));
+    if (!first || line < first->first) first = std::make_pair(line, d);
+  }
+  return Found(first);
+}
+
+ManifestEntry ActEntryFile::Row(const Statement& st, int c) const {
+  ManifestEntry e;
+  e.path = st.ColumnText(c + 2);
+  if (!st.ColumnIsNull(c + 3)) e.size = static_cast<uint64_t>(st.ColumnInt(c + 3));
+  if (!st.ColumnIsNull(c + 4)) e.modified = ManifestDate{st.ColumnInt(c + 4), st.ColumnInt(c + 5) != 0};
+  e.sha256 = st.ColumnText(c + 6);
+  e.line = static_cast<uint32_t>(st.ColumnInt(c + 7));
+  EntryProfile p;
+  p.disc = st.ColumnText(c + 1);
+  p.category = st.ColumnText(c + 8);
+  p.table = st.ColumnInt(c + 9) ? ActTable::kLibrary : ActTable::kApplication;
+  p.language = st.ColumnText(c + 10);
+  p.language_version = st.ColumnText(c + 11);
+  p.framework = st.ColumnText(c + 12);
+  p.framework_version = st.ColumnText(c + 13);
+  if (!last_profile_ || !(*last_profile_ == p)) last_profile_ = std::make_shared<const EntryProfile>(std::move(p));
+  e.share_profile(last_profile_);
+  return e;
+}
+
+Result<ManifestEntry> ActEntryFile::At(size_t index) const {
+  if (!at_) return Status::Internal("act entries read before Finish");
+  at_->Bind(1, static_cast<int64_t>(index + 1));
+  Result<bool> row = at_->Step();
+  if (!row.ok() || !*row) {
+    at_->Reset();
+    return row.ok() ? Status::Internal("act entry " + std::to_string(index) + " is not in " + path_)
+                    : row.status().WithContext("act entries");
+  }
+  ManifestEntry e = Row(*at_, 0);
+  at_->Reset();
+  return e;
+}
+
+Result<std::optional<size_t>> ActEntryFile::Find(std::string_view disc, std::string_view path) const {
+  if (!find_) return Status::Internal("act entries read before Finish");
+  find_->Bind(1, disc).Bind(2, path);
+  Result<bool> row = find_->Step();
+  std::optional<size_t> found;
+  if (row.ok() && *row) found = static_cast<size_t>(find_->ColumnInt(0) - 1);
+  find_->Reset();
+  if (!row.ok()) return row.status().WithContext("act entries");
+  return found;
+}
+
+Status ActEntryFile::ForEachOtherDisc(std::string_view disc, const std::function<void(size_t)>& fn) const {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT n FROM entries WHERE disc != ? ORDER BY n"));
+  st.Bind(1, disc);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Ok();
+    fn(static_cast<size_t>(st.ColumnInt(0) - 1));
+  }
+}
+
+Status ActEntryFile::ForEach(const std::function<void(size_t, const ManifestEntry&)>& fn) const {
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         db_.Prepare(std::string("SELECT ") + kEntryColumns + " FROM entries ORDER BY n"));
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Ok();
+    fn(static_cast<size_t>(st.ColumnInt(0) - 1), Row(st, 0));
+  }
+}
+
+Result<std::optional<std::string>> ActEntryFile::DiscOfHash(std::string_view sha256) const {
+  if (!by_hash_) return Status::Internal("act entries not indexed by SHA-256");
+  by_hash_->Bind(1, sha256);
+  Result<bool> row = by_hash_->Step();
+  std::optional<std::string> disc;
+  if (row.ok() && *row) disc = by_hash_->ColumnText(0);
+  by_hash_->Reset();
+  if (!row.ok()) return row.status().WithContext("act entries");
+  return disc;
+}
+
+}  // namespace qoima::appliance
