@@ -22,7 +22,13 @@ constexpr const char* kSchema =
     // Every directory above an entry, with the first entry under it: the
     // check for a path listed both as a file and as a directory.
     "CREATE TABLE dirs(disc TEXT NOT NULL, dir TEXT NOT NULL, first_n INTEGER NOT NULL, "
-    "PRIMARY KEY(disc, dir)) WITHOUT ROWID;";
+    "PRIMARY KEY(disc, dir)) WITHOUT ROWID;"
+    // Built as the rows go in, not afterwards: building an index at the end
+    // sorts every key in memory (temp_store is MEMORY, so that no key reaches
+    // a temporary file in the clear). Acts list files mostly in path order,
+    // which keeps these insertions near the end of the index.
+    "CREATE UNIQUE INDEX entries_path ON entries(disc, path);"
+    "CREATE INDEX entries_sha256 ON entries(sha256);";
 constexpr const char* kEntryColumns =
     "n, disc, path, size, mtime, date_only, sha256, line, category, tbl, language, language_version, framework, "
     "framework_version";
@@ -90,7 +96,16 @@ Status ActEntryFile::Add(const ManifestEntry& e) {
   st.Bind(6, int64_t{e.modified && e.modified->date_only}).Bind(7, e.sha256.view()).Bind(8, int64_t{e.line});
   st.Bind(9, p.category).Bind(10, int64_t{p.table == ActTable::kLibrary}).Bind(11, p.language);
   st.Bind(12, p.language_version).Bind(13, p.framework).Bind(14, p.framework_version);
-  QOIMA_RETURN_IF_ERROR(st.Run().WithContext("act entries"));
+  Status inserted = st.Run();
+  if (inserted.code() == Code::kAlreadyExists) {
+    QOIMA_ASSIGN_OR_RETURN(std::optional<size_t> earlier, LineOf(p.disc, e.path));
+    if (!conflict_)
+      conflict_ = EntryConflict{e.line, "duplicate path '" + e.path + "'" +
+                                            (p.disc.empty() ? "" : " on disc '" + p.disc + "'") + " (also on line " +
+                                            std::to_string(earlier.value_or(0)) + ")"};
+    return Status::AlreadyExists("line " + std::to_string(e.line) + ": duplicate path");
+  }
+  QOIMA_RETURN_IF_ERROR(inserted.WithContext("act entries"));
   ++count_;
   if (discs_.empty() || (p.disc != discs_.back() && std::find(discs_.begin(), discs_.end(), p.disc) == discs_.end()))
     discs_.push_back(p.disc);
@@ -112,44 +127,33 @@ Status ActEntryFile::Add(const ManifestEntry& e) {
   return Status::Ok();
 }
 
-Status ActEntryFile::Finish(bool by_hash) {
+Result<std::optional<size_t>> ActEntryFile::LineOf(std::string_view disc, std::string_view path) const {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT line FROM entries WHERE disc = ? AND path = ?"));
+  st.Bind(1, disc).Bind(2, path);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<size_t>();
+  return std::optional<size_t>(static_cast<size_t>(st.ColumnInt(0)));
+}
+
+Status ActEntryFile::Finish() {
   if (in_transaction_) {
     QOIMA_RETURN_IF_ERROR(db_.Exec("COMMIT;").WithContext("act entries"));
     in_transaction_ = false;
   }
   insert_.reset();
   insert_dir_.reset();
-  // Unique when the act lists no path twice; Check() finds the pair otherwise.
-  Status unique = db_.Exec("CREATE UNIQUE INDEX entries_path ON entries(disc, path);");
-  if (!unique.ok()) QOIMA_RETURN_IF_ERROR(db_.Exec("CREATE INDEX entries_path ON entries(disc, path);"));
-  if (by_hash) QOIMA_RETURN_IF_ERROR(db_.Exec("CREATE INDEX entries_sha256 ON entries(sha256);"));
   QOIMA_ASSIGN_OR_RETURN(Statement at,
                          db_.Prepare(std::string("SELECT ") + kEntryColumns + " FROM entries WHERE n = ?"));
   at_.emplace(std::move(at));
-  QOIMA_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT n FROM entries WHERE disc = ? AND path = ? ORDER BY n"));
+  QOIMA_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT n FROM entries WHERE disc = ? AND path = ?"));
   find_.emplace(std::move(find));
-  if (by_hash) {
-    QOIMA_ASSIGN_OR_RETURN(Statement h, db_.Prepare("SELECT disc FROM entries WHERE sha256 = ? LIMIT 1"));
-    by_hash_.emplace(std::move(h));
-  }
+  QOIMA_ASSIGN_OR_RETURN(Statement h, db_.Prepare("SELECT disc FROM entries WHERE sha256 = ? LIMIT 1"));
+  by_hash_.emplace(std::move(h));
   return Status::Ok();
 }
 
 Result<std::optional<EntryConflict>> ActEntryFile::Check() const {
-  {
-    // The first entry (in act order) listing a path an earlier one listed.
-    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT b.line, a.line, b.path, b.disc FROM entries b "
-                                                     "JOIN entries a ON a.disc = b.disc AND a.path = b.path "
-                                                     "AND a.n < b.n ORDER BY b.n, a.n LIMIT 1"));
-    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (row) {
-      std::string disc = st.ColumnText(3);
-      return std::optional<EntryConflict>(EntryConflict{static_cast<size_t>(st.ColumnInt(0)),
-                                                        "duplicate path '" + st.ColumnText(2) + "'" +
-                                                            (disc.empty() ? "" : " on disc '" + disc + "'") +
-                                                            " (also on line " + std::to_string(st.ColumnInt(1)) + ")"});
-    }
-  }
+  if (conflict_) return conflict_;
   // The first entry under a directory that is also listed as a file, and
   // of its directories the shortest such.
   QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT e.line, e.path, d.dir, f.line FROM dirs d "
@@ -162,31 +166,6 @@ Result<std::optional<EntryConflict>> ActEntryFile::Check() const {
       EntryConflict{static_cast<size_t>(st.ColumnInt(0)), "'" + st.ColumnText(1) + "' lies under '" + st.ColumnText(2) +
                                                               "', which line " + std::to_string(st.ColumnInt(3)) +
                                                               " lists as a file"});
-}
-
-Result<std::optional<std::pair<size_t, std::string>>> ActEntryFile::FirstUndeclaredDisc(
-    const std::vector<std::string>& declared) const {
-  using Found = std::optional<std::pair<size_t, std::string>>;
-  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT DISTINCT disc FROM entries"));
-  // Distinct markings are few (the parser limits them); the query per
-  // undeclared one finds its first line.
-  std::optional<std::pair<size_t, std::string>> first;
-  std::vector<std::string> undeclared;
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    std::string d = st.ColumnText(0);
-    if (std::find(declared.begin(), declared.end(), d) == declared.end()) undeclared.push_back(std::move(d));
-  }
-  for (const auto& d : undeclared) {
-    QOIMA_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT line FROM entries WHERE disc = ? ORDER BY n LIMIT 1"));
-    q.Bind(1, d);
-    QOIMA_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) continue;
-    auto line = static_cast<size_t>(q.ColumnInt(0));
-    if (!first || line < first->first) first = std::make_pair(line, d);
-  }
-  return Found(first);
 }
 
 ManifestEntry ActEntryFile::Row(const Statement& st, int c) const {
@@ -255,7 +234,7 @@ Status ActEntryFile::ForEach(const std::function<void(size_t, const ManifestEntr
 }
 
 Result<std::optional<std::string>> ActEntryFile::DiscOfHash(std::string_view sha256) const {
-  if (!by_hash_) return Status::Internal("act entries not indexed by SHA-256");
+  if (!by_hash_) return Status::Internal("act entries read before Finish");
   by_hash_->Bind(1, sha256);
   Result<bool> row = by_hash_->Step();
   std::optional<std::string> disc;

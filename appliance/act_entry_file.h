@@ -47,18 +47,15 @@ class ActEntryFile {
   ActEntryFile& operator=(const ActEntryFile&) = delete;
 
   /// Appends one entry (act order). Entries go in one transaction that
-  /// Finish() commits.
+  /// Finish() commits. A path its disc already lists is refused
+  /// (kAlreadyExists; Check() then gives the parser's message).
   Status Add(const ManifestEntry& e);
-  /// Ends the load: commits, indexes the entries by (disc, path) and, when
-  /// `by_hash`, by SHA-256 (DiscOfHash).
-  Status Finish(bool by_hash);
-  /// The checks the parser makes over all entries, in its order and with its
-  /// messages: the first path listed twice on a disc, else the first entry
-  /// lying under a path listed as a file. nullopt: none.
+  /// Ends the load (commits).
+  Status Finish();
+  /// The checks the parser makes over all entries, with its messages: the
+  /// path listed twice that Add refused, else the first entry lying under a
+  /// path listed as a file. nullopt: none.
   Result<std::optional<EntryConflict>> Check() const;
-  /// The first entry whose disc is not in `declared` (line, disc).
-  Result<std::optional<std::pair<size_t, std::string>>> FirstUndeclaredDisc(
-      const std::vector<std::string>& declared) const;
 
   size_t size() const { return count_; }
   /// Distinct disc markings in entry order.
@@ -73,11 +70,12 @@ class ActEntryFile {
   Status ForEachOtherDisc(std::string_view disc, const std::function<void(size_t)>& fn) const;
   /// Every entry in act order, with its position.
   Status ForEach(const std::function<void(size_t, const ManifestEntry&)>& fn) const;
-  /// The disc of an entry with this SHA-256 (Finish(by_hash) only).
+  /// The disc of an entry with this SHA-256.
   Result<std::optional<std::string>> DiscOfHash(std::string_view sha256) const;
 
  private:
   ActEntryFile() = default;
+  Result<std::optional<size_t>> LineOf(std::string_view disc, std::string_view path) const;
   // Reads the columns of a row selected with kEntryColumns from column `first`.
   ManifestEntry Row(const storage::Statement& st, int first) const;
 
@@ -89,6 +87,7 @@ class ActEntryFile {
   std::string last_dir_;  // of the last entry added: its ancestors are in `dirs` already
   std::string last_dir_disc_;
   bool in_transaction_ = false;
+  std::optional<EntryConflict> conflict_;  // the duplicate Add refused
   // Rows read back share their columns when they equal the previous row's.
   mutable std::shared_ptr<const EntryProfile> last_profile_;
 };

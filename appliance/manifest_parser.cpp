@@ -189,7 +189,7 @@ class EntryCollector {
                             Code::kLimitExceeded);
       discs_.emplace_back(disc, e.line);
     }
-    if (file_) return file_->Add(e);
+    if (file_) return AddToFile(e);
     entries_.push_back(std::move(e));
     if (!options_.spill_dir.empty() && entries_.size() > options_.spill_after_entries) return Spill();
     return Status::Ok();
@@ -211,7 +211,7 @@ class EntryCollector {
       m.entries = std::move(entries_);
       return Status::Ok();
     }
-    QOIMA_RETURN_IF_ERROR(file_->Finish(/*by_hash=*/discs_.size() > 1));
+    QOIMA_RETURN_IF_ERROR(file_->Finish());
     QOIMA_ASSIGN_OR_RETURN(std::optional<EntryConflict> conflict, file_->Check());
     if (conflict) return where_.Error(conflict->line, "path", conflict->message);
     m.spilled = std::move(file_);
@@ -224,11 +224,17 @@ class EntryCollector {
       if (d.first == disc) return true;
     return false;
   }
+  // A path listed twice is reported at Finish, after the problems of single
+  // lines, as CheckEntries reports it.
+  Status AddToFile(const ManifestEntry& e) {
+    Status s = file_->Add(e);
+    return s.code() == Code::kAlreadyExists ? Status::Ok() : s;
+  }
   // Moves the entries so far to a scratch file; the rest follow them there.
   Status Spill() {
     std::string name = options_.spill_dir + "/act-" + crypto::Hex(crypto::SecretBytes::Random(8).span()) + ".db";
     QOIMA_ASSIGN_OR_RETURN(file_, ActEntryFile::Create(name));
-    for (const auto& e : entries_) QOIMA_RETURN_IF_ERROR(file_->Add(e));
+    for (const auto& e : entries_) QOIMA_RETURN_IF_ERROR(AddToFile(e));
     std::vector<ManifestEntry>().swap(entries_);
     return Status::Ok();
   }

@@ -277,7 +277,7 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       if (d.control) e.flags |= kEntryControlChars;
       std::string unsafe = CheckPathSafety(e.raw_path);
       if (!unsafe.empty()) e.flags |= kEntryUnsafeName;
-      bool collision = !seen_display_.insert(e.display_path).second;
+      bool collision = !seen_display_.Insert(e.display_path);
       if (collision) e.flags |= kEntryNameCollision;
       if (!e.link_target.empty()) {
         // Shown, never followed: the display form is what reaches screens.

@@ -19,7 +19,6 @@
 
 #include <array>
 #include <cstdint>
-#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +26,7 @@
 #include "common/status.h"
 #include "hardware/media_entry.h"
 #include "hardware/media_reader.h"
+#include "hardware/name_set.h"
 
 namespace qoima::hardware {
 
@@ -101,7 +101,7 @@ class FrameDecoder {
   MediaSink& sink_;
   ReadLimits limits_;
   std::vector<uint8_t> buf_;  // one partial frame carried between Feed calls
-  std::set<std::string> seen_display_;
+  NameSet seen_display_;      // for the NFC collision check
   std::string entry_display_;
   uint64_t entries_ = 0;
   uint64_t files_ = 0;

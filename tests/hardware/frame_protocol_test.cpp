@@ -155,3 +155,16 @@ TEST_CASE("display names: NFC, escapes, traversal shapes") {
   std::string huge(kMaxDisplayInputBytes + 10, 'x');
   CHECK(DisplayName(huge).text.size() == kMaxDisplayInputBytes + 3);
 }
+
+TEST_CASE("the name set tells a name seen before from 200k new ones") {
+  qoima::hardware::NameSet names;
+  for (int i = 0; i < 200000; ++i)
+    REQUIRE(names.Insert("src/dir" + std::to_string(i / 100) + "/f" + std::to_string(i)));
+  CHECK(names.size() == 200000);
+  CHECK_FALSE(names.Insert("src/dir7/f777"));
+  CHECK_FALSE(names.Insert("src/dir1999/f199999"));
+  CHECK(names.Insert("src/dir7/f7770"));
+  CHECK(names.Insert(""));
+  CHECK_FALSE(names.Insert(""));
+  CHECK(names.size() == 200002);
+}
