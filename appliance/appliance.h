@@ -63,6 +63,9 @@ struct ApplianceOptions {
   const Clock* clock = nullptr;             // default: the system clock
   hardware::MediaReader* reader = nullptr;  // default: the sandboxed reader
   hardware::ReadOptions read_options;       // limits and sandbox of media reads
+  /// An act of more files than this keeps its entries in an encrypted
+  /// scratch file while it is checked (ManifestParseOptions::spill_after_entries).
+  size_t act_entries_in_memory = kActEntriesInMemory;
 };
 
 struct NewUser {
@@ -132,6 +135,8 @@ struct DecideRequest {
   std::string reason_text;
   std::string manifest_path;  // accept of a held intake: the corrected act
   std::optional<bool> in_register;
+  /// False: the re-check's matched files are counted, not listed.
+  bool keep_matched_items = true;
 };
 
 /// One custodian of the recovery: a security officer who authenticates.
@@ -337,6 +342,8 @@ class Appliance {
   storage::Store& store() { return *store_; }
 
  private:
+  // The held deposit's content against an act (Decide's re-check).
+  Result<DiffReport> RecheckHeld(const ActManifest& manifest, int64_t deposit_id, bool keep_matched);
   Appliance() = default;
   static Result<std::unique_ptr<Appliance>> OpenWithKeyring(const ApplianceOptions& options,
                                                             const std::string& keyring_dir);

@@ -255,6 +255,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   po.strip_prefix = req.strip_prefix;
   po.expected_application = req.application;
   po.spill_dir = store_->TempDirectory();  // a large act's entries wait there, encrypted
+  po.spill_after_entries = options_.act_entries_in_memory;
   auto loaded = LoadManifestFile(req.manifest_path, po);
   if (!loaded.ok()) return fail(loaded.status());
   ReleaseFreedMemory();  // the parse's scratch, between the entries it kept
@@ -548,6 +549,93 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   return out;
 }
 
+// The held deposit's files against `manifest`, one stored row at a time. A
+// several-disc deposit keeps each disc under its DiscFolder (see
+// StoreContentSink); its rows come in path order, so a disc's files come
+// together and are compared with that disc's entries, and the report lists
+// them with the folder, as one medium ("held content").
+Result<DiffReport> Appliance::RecheckHeld(const ActManifest& manifest, int64_t deposit_id, bool keep_matched) {
+  const std::vector<std::string> discs = manifest.DiscMarkings();
+  const bool several = discs.size() > 1;
+  DiffOptions opt;
+  opt.mtime_zone_unknown = true;
+  opt.keep_matched = keep_matched;
+  DiffReport all;
+  std::set<std::string> done;
+  std::optional<MediumDiff> diff;
+  std::string diff_disc;
+  auto merge = [&](DiffReport r, const std::string& disc) {
+    const std::string folder = several ? DiscFolder(disc) : "";
+    for (auto& item : r.items) {
+      item.path = folder + item.path;
+      if (!item.raw_path.empty()) item.raw_path = folder + item.raw_path;
+      all.items.push_back(std::move(item));
+    }
+    for (size_t k = 0; k < kDiffKindCount; ++k) all.counts[k] += r.counts[k];
+    all.matched_bytes += r.matched_bytes;
+  };
+  auto finish = [&]() -> Status {
+    if (!diff) return Status::Ok();
+    DiffReport r = diff->Finish();
+    QOIMA_RETURN_IF_ERROR(diff->status());
+    diff.reset();
+    merge(std::move(r), diff_disc);
+    done.insert(diff_disc);
+    return Status::Ok();
+  };
+  std::vector<DiffItem> strays;  // under no folder of the act's discs
+  auto compare = [&](const storage::FileInfo& f) -> Status {
+    ObservedFile o;
+    o.path = f.display_path;
+    if (!std::equal(f.path.begin(), f.path.end(), o.path.begin(), o.path.end()))
+      o.raw_path.assign(f.path.begin(), f.path.end());
+    o.size = f.size;
+    o.has_mtime = f.mtime.has_value();
+    o.mtime = f.mtime.value_or(0);
+    o.sha256 = crypto::Hex(f.sha256);
+    std::string disc = discs.empty() ? "" : discs[0];
+    if (several) {
+      auto it = std::find_if(discs.begin(), discs.end(),
+                             [&](const std::string& d) { return o.path.starts_with(DiscFolder(d)); });
+      if (it == discs.end() || done.count(*it)) {
+        DiffItem d;
+        d.kind = DiffKind::kExtra;
+        d.path = o.path;
+        d.size = o.size;
+        d.actual = std::to_string(o.size);
+        d.detail = "held, but under no disc the act lists";
+        strays.push_back(std::move(d));
+        return Status::Ok();
+      }
+      disc = *it;
+      const size_t cut = DiscFolder(disc).size();
+      o.path.erase(0, cut);
+      if (!o.raw_path.empty()) o.raw_path.erase(0, cut);
+    }
+    if (!diff || disc != diff_disc) {
+      QOIMA_RETURN_IF_ERROR(finish());
+      diff.emplace(manifest, several ? disc : std::string(), opt);
+      diff_disc = disc;
+    }
+    diff->Add(o);
+    return Status::Ok();
+  };
+  QOIMA_RETURN_IF_ERROR(store_->ForEachFile(deposit_id, compare));
+  QOIMA_RETURN_IF_ERROR(finish());
+  // A disc with nothing held: every file of it is missing.
+  for (const auto& d : discs) {
+    if (done.count(d)) continue;
+    diff.emplace(manifest, several ? d : std::string(), opt);
+    diff_disc = d;
+    QOIMA_RETURN_IF_ERROR(finish());
+  }
+  for (auto& d : strays) {
+    all.counts[static_cast<size_t>(DiffKind::kExtra)]++;
+    all.items.push_back(std::move(d));
+  }
+  return all;
+}
+
 Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, const DecideRequest& req) {
   const std::string object = IntakeObject(intake_id);
   const char* action_name = req.accept ? "intake.accept" : "intake.refuse";
@@ -614,39 +702,17 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   po.now_unix = clock_->NowUnix();
   po.expected_application = code;
   po.stored_record = req.manifest_path.empty();
-  auto parse_manifest = [&]() -> Result<ActManifest> {
-    if (!req.manifest_path.empty()) return LoadManifestFile(req.manifest_path, po);
-    QOIMA_ASSIGN_OR_RETURN(std::string text, DecodeManifestRecord(std::move(stored_manifest), object + " manifest"));
-    return ParseManifest(text, object + " manifest", po);
-  };
-  Result<ActManifest> parsed = parse_manifest();
+  po.spill_dir = store_->TempDirectory();
+  po.spill_after_entries = options_.act_entries_in_memory;
+  Result<ActManifest> parsed = req.manifest_path.empty()
+                                   ? ParseManifestRecord(stored_manifest, object + " manifest", po)
+                                   : LoadManifestFile(req.manifest_path, po);
   std::string().swap(stored_manifest);
   if (!parsed.ok()) return fail(parsed.status());
   if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
   const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
-  QOIMA_ASSIGN_OR_RETURN(auto files, store_->ListFiles(*deposit_id));
-  std::vector<ObservedFile> observed;
-  for (const auto& f : files) {
-    ObservedFile o;
-    o.path = f.display_path;
-    if (!std::equal(f.path.begin(), f.path.end(), o.path.begin(), o.path.end()))
-      o.raw_path.assign(f.path.begin(), f.path.end());
-    o.size = f.size;
-    o.has_mtime = f.mtime.has_value();
-    o.mtime = f.mtime.value_or(0);
-    o.sha256 = crypto::Hex(f.sha256);
-    observed.push_back(std::move(o));
-  }
-  std::vector<ManifestEntry> expected = manifest->entries;
-  bool several_discs = manifest->DiscMarkings().size() > 1;
-  EntryProfiles profiles;
-  for (auto& e : expected) {
-    if (several_discs) e.path = DiscFolder(e.disc()) + e.path;  // as StoreContentSink stored it
-    EntryProfile columns = e.profile();
-    columns.disc.clear();
-    e.share_profile(profiles.Share(std::move(columns)));
-  }
-  MediumCheck held{"", "held content", "store", "", DiffMedium(expected, observed, {.mtime_zone_unknown = true})};
+  QOIMA_ASSIGN_OR_RETURN(DiffReport recheck, RecheckHeld(*manifest, *deposit_id, req.keep_matched_items));
+  MediumCheck held{"", "held content", "store", "", std::move(recheck)};
   out.media = {held};
   IntakeFacts facts;
   facts.track = info.track;

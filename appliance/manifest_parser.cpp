@@ -1154,24 +1154,19 @@ class EncodingCheck {
 // lines counted as its bytes are taken: the text is never held whole.
 class ManifestReader {
  public:
-  static constexpr size_t kPieceBytes = 1u << 20;
-  explicit ManifestReader(int fd) : fd_(fd) {}
+  explicit ManifestReader(ManifestSource& source) : source_(source) {}
 
   /// The next piece ("" at the end or on a read error: status()).
   std::string_view NextPiece() {
-    buf_.resize(kPieceBytes);
-    for (;;) {
-      ssize_t n = ::read(fd_, buf_.data(), buf_.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        status_ = Status::FromErrno(errno, "read manifest");
-        n = 0;
-      }
-      buf_.resize(static_cast<size_t>(n));
-      break;
+    Result<std::string_view> next = source_.Next();
+    if (!next.ok()) {
+      if (status_.ok()) status_ = next.status();
+      buf_ = {};
+    } else {
+      buf_ = *next;
     }
     pos_ = 0;
-    hash_.Update(std::string_view(buf_));
+    hash_.Update(buf_);
     read_ += buf_.size();
     return buf_;
   }
@@ -1205,8 +1200,8 @@ class ManifestReader {
   const Status& status() const { return status_; }
 
  private:
-  int fd_;
-  std::string buf_;
+  ManifestSource& source_;
+  std::string_view buf_;  // the source's, until its next piece
   size_t pos_ = 0;
   bool done_ = false;
   crypto::Sha256 hash_;
@@ -1261,17 +1256,46 @@ class ReaderText final : public ManifestText {
 // encoding checks, the structural scan (JSON) and the digest, then the
 // parse, which hashes the bytes again; a file that changed in between is
 // refused.
-Result<ActManifest> LoadManifestInPieces(int fd, const std::string& path, std::string_view first_piece,
-                                         ManifestReader& first, ManifestFormat format,
+// A file descriptor as a ManifestSource, in 1 MiB pieces.
+class FdSource final : public ManifestSource {
+ public:
+  static constexpr size_t kPieceBytes = 1u << 20;
+  FdSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  Result<std::string_view> Next() override {
+    buf_.resize(kPieceBytes);
+    for (;;) {
+      ssize_t n = ::read(fd_, buf_.data(), buf_.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::FromErrno(errno, "read manifest");
+      return std::string_view(buf_.data(), static_cast<size_t>(n));
+    }
+  }
+  Status Rewind() override {
+    if (::lseek(fd_, 0, SEEK_SET) != 0) return Status::FromErrno(errno, "rewind manifest " + path_);
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::string buf_;
+};
+
+Result<ActManifest> LoadManifestInPieces(ManifestSource& source, const std::string& path, uint64_t max_bytes,
                                          const ManifestParseOptions& options) {
+  ManifestReader first(source);
+  std::string_view first_piece = first.NextPiece();
+  QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
+  if (first_piece.empty()) return Where(path).Error(0, "", "is empty");
+  const ManifestFormat format = options.format.value_or(DetectManifestFormat(first_piece));
   Where where(path);
   EncodingCheck encoding(where);
   JsonScanner scanner;
   // A CSV's first line gives its delimiter.
   const std::string start(first_piece.substr(0, std::min(first_piece.size(), kMaxManifestLineBytes + 2)));
   for (std::string_view piece = first_piece; !piece.empty(); piece = first.NextPiece()) {
-    if (first.bytes_read() > kMaxManifestBytes)
-      return where.Error(0, "", "is more than " + std::to_string(kMaxManifestBytes) + " bytes", Code::kLimitExceeded);
+    if (first.bytes_read() > max_bytes)
+      return where.Error(0, "", "is more than " + std::to_string(max_bytes) + " bytes", Code::kLimitExceeded);
     QOIMA_RETURN_IF_ERROR(encoding.Feed(piece));
     if (format == ManifestFormat::kJson) scanner.Feed(piece);
   }
@@ -1280,8 +1304,8 @@ Result<ActManifest> LoadManifestInPieces(int fd, const std::string& path, std::s
   const crypto::Sha256Digest digest = first.Finish();
   const uint64_t size = first.bytes_read();
 
-  if (::lseek(fd, 0, SEEK_SET) != 0) return Status::FromErrno(errno, "rewind manifest " + path);
-  ManifestReader second(fd);
+  QOIMA_RETURN_IF_ERROR(source.Rewind());
+  ManifestReader second(source);
   ReaderText text(second);
   Result<ActManifest> m = Status::Internal("unknown manifest format");
   switch (format) {
@@ -1347,11 +1371,13 @@ Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestPars
                                  std::to_string(kMaxManifestBytes));
   if (st.st_size == 0) return Where(path).Error(0, "", "is empty");
   // Every format is read in pieces: the text is never held whole.
-  ManifestReader first(fd.get());
-  std::string_view piece = first.NextPiece();
-  QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
-  return LoadManifestInPieces(fd.get(), path, piece, first, options.format.value_or(DetectManifestFormat(piece)),
-                              options);
+  FdSource source(fd.get(), path);
+  return LoadManifestInPieces(source, path, kMaxManifestBytes, options);
+}
+
+Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string& name,
+                                      const ManifestParseOptions& options, uint64_t max_bytes) {
+  return LoadManifestInPieces(source, name, max_bytes, options);
 }
 
 }  // namespace qoima::appliance

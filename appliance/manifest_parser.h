@@ -78,6 +78,23 @@ Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_
 /// the SHA-256 of its exact bytes.
 Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestParseOptions& options);
 
+/// A manifest's bytes a piece at a time (a file, or the appliance's
+/// compressed record of an act), for ParseManifestFrom.
+class ManifestSource {
+ public:
+  virtual ~ManifestSource() = default;
+  /// The next piece ("" at the end), valid until the next call.
+  virtual Result<std::string_view> Next() = 0;
+  /// Back to the first byte: the parser reads twice.
+  virtual Status Rewind() = 0;
+};
+
+/// Reads a manifest from `source` as LoadManifestFile reads a file: in two
+/// passes over its pieces, at most `max_bytes`, never holding its text; sets
+/// the digest to the SHA-256 of its bytes. `name` is used in messages.
+Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string& name,
+                                      const ManifestParseOptions& options, uint64_t max_bytes = kMaxManifestBytes);
+
 /// Parses a modification date as written in acts: "2025-03-12",
 /// "12.03.2025", "2025-03-12T08:15:00Z", "2025-03-12T13:15:00+05:00",
 /// "2025-03-12 13:15[:00]" or "12.03.2025 13:15[:00]" (naive times are in

@@ -1,7 +1,10 @@
 #include "appliance/manifest_record.h"
 
+#include "appliance/manifest_parser.h"
+
 #include <zstd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <vector>
@@ -50,7 +53,80 @@ Result<size_t> Expand(std::string_view in, std::string_view what, const std::fun
   return total;
 }
 
+// A stored record as a ManifestSource: the frame expanded a piece at a time
+// (plain JSON text of older rows handed on in pieces as it is).
+class RecordSource final : public ManifestSource {
+ public:
+  RecordSource(std::string_view stored, std::string_view what) : what_(what) {
+    compressed_ = IsCompressedManifestRecord(stored);
+    in_ = compressed_ ? stored.substr(kManifestRecordMagic.size()) : stored;
+  }
+
+  Result<std::string_view> Next() override {
+    if (!compressed_) {
+      std::string_view piece = in_.substr(pos_, std::min<size_t>(kPiece, in_.size() - pos_));
+      pos_ += piece.size();
+      return piece;
+    }
+    if (!d_) QOIMA_RETURN_IF_ERROR(Start());
+    buf_.resize(kPiece);
+    ZSTD_outBuffer ob{buf_.data(), buf_.size(), 0};
+    while (ob.pos < ob.size && !ended_) {
+      ZSTD_inBuffer ib{in_.data(), in_.size(), pos_};
+      size_t rc = ZSTD_decompressStream(d_.get(), &ob, &ib);
+      pos_ = ib.pos;
+      if (ZSTD_isError(rc)) return ZstdStatus(rc, what_);
+      if (rc == 0) {
+        ended_ = true;
+        if (pos_ != in_.size())
+          return Status::Corrupt(what_ + ": " + std::to_string(in_.size() - pos_) +
+                                 " bytes follow the stored manifest");
+        break;
+      }
+      if (pos_ == in_.size() && ob.pos < ob.size) return Status::Corrupt(what_ + ": the stored manifest is truncated");
+    }
+    total_ += ob.pos;
+    if (total_ > kMaxManifestRecordTextBytes)
+      return Status::Corrupt(what_ + ": the stored manifest expands beyond " +
+                             std::to_string(kMaxManifestRecordTextBytes) + " bytes");
+    return std::string_view(buf_.data(), ob.pos);
+  }
+
+  Status Rewind() override {
+    pos_ = 0;
+    total_ = 0;
+    ended_ = false;
+    d_.reset();
+    return Status::Ok();
+  }
+
+ private:
+  static constexpr size_t kPiece = 1u << 20;
+  Status Start() {
+    d_.reset(ZSTD_createDCtx());
+    if (!d_) return Status::Internal(what_ + ": no memory for the zstd decoder");
+    size_t rc = ZSTD_DCtx_setParameter(d_.get(), ZSTD_d_windowLogMax, kMaxManifestRecordWindowLog);
+    if (ZSTD_isError(rc)) return ZstdStatus(rc, what_);
+    return Status::Ok();
+  }
+
+  std::string what_;
+  bool compressed_ = false;
+  std::string_view in_;
+  size_t pos_ = 0;
+  uint64_t total_ = 0;
+  bool ended_ = false;
+  std::unique_ptr<ZSTD_DCtx, ZstdDCtxFree> d_;
+  std::string buf_;
+};
+
 }  // namespace
+
+Result<ActManifest> ParseManifestRecord(std::string_view stored, std::string_view what,
+                                        const ManifestParseOptions& options) {
+  RecordSource source(stored, what);
+  return ParseManifestFrom(source, std::string(what), options, kMaxManifestRecordTextBytes);
+}
 
 Result<std::string> EncodeManifestRecord(const ActManifest& manifest) {
   std::unique_ptr<ZSTD_CCtx, ZstdCCtxFree> c(ZSTD_createCCtx());

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "appliance/act_manifest.h"
+#include "appliance/manifest_parser.h"
 #include "common/result.h"
 
 namespace qoima::appliance {
@@ -56,5 +57,12 @@ bool IsCompressedManifestRecord(std::string_view stored);
 /// ("intake 7 manifest") when the frame is damaged, truncated, followed by
 /// other bytes or expands beyond kMaxManifestRecordTextBytes.
 Result<std::string> DecodeManifestRecord(std::string stored, std::string_view what);
+
+/// Parses a stored record (compressed or plain) as it expands, never holding
+/// its text (ParseManifestFrom; up to kMaxManifestRecordTextBytes). The
+/// digest set is that of the expanded text, not of the depositor's file.
+/// Damage gives the messages of DecodeManifestRecord.
+Result<ActManifest> ParseManifestRecord(std::string_view stored, std::string_view what,
+                                        const ManifestParseOptions& options);
 
 }  // namespace qoima::appliance

@@ -777,6 +777,17 @@ Result<std::vector<FileInfo>> Store::ListFiles(int64_t deposit_id) {
   return QueryFiles("WHERE f.deposit_id = ? ORDER BY f.path", deposit_id);
 }
 
+Status Store::ForEachFile(int64_t deposit_id, const std::function<Status(const FileInfo&)>& fn) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st,
+                         db_.Prepare(std::string(kFileColumns) + "WHERE f.deposit_id = ? ORDER BY f.path"));
+  st.Bind(1, deposit_id);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Ok();
+    QOIMA_RETURN_IF_ERROR(fn(ReadFileRow(st)));
+  }
+}
+
 Result<FileInfo> Store::GetFile(int64_t file_id) {
   QOIMA_ASSIGN_OR_RETURN(std::vector<FileInfo> v, QueryFiles("WHERE f.id = ?", file_id));
   if (v.empty()) return Status::NotFound("file " + std::to_string(file_id) + " does not exist");

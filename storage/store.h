@@ -298,6 +298,9 @@ class Store {
   // --- Queries --------------------------------------------------------------
   Result<DepositInfo> GetDeposit(int64_t deposit_id);
   Result<std::vector<FileInfo>> ListFiles(int64_t deposit_id);
+  /// The same rows one at a time, in path order, none held (a deposit of
+  /// 500k files); `fn` failing stops the walk with its status.
+  Status ForEachFile(int64_t deposit_id, const std::function<Status(const FileInfo&)>& fn);
   Result<FileInfo> GetFile(int64_t file_id);
   /// Files (of committed deposits) whose content has this SHA-256.
   Result<std::vector<FileInfo>> FindFilesBySha256(const crypto::Sha256Digest& sha256);

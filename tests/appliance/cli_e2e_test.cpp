@@ -49,6 +49,7 @@ class World {
     o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
                    "QOIMA_PASSWORD=" + password};
     for (auto& e : env) o.extra_env.push_back(e);
+    for (auto& e : env_all) o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);
     if (!r.ok()) throw std::runtime_error(r.status().ToString());
     return *r;
@@ -115,6 +116,7 @@ class World {
 
   testing::Swtpm tpm;
   testing::TempDir dir;
+  std::vector<std::string> env_all;  // for every command
 };
 
 }  // namespace
@@ -428,6 +430,78 @@ TEST_CASE("two discs holding the same path are stored side by side - accepted at
   CHECK(w.Deposits() == 2);
   json store = w.Json({"verify-store"}, "auditor1", "auditor1-password-1");
   CHECK(store["ok"] == true);
+}
+
+TEST_CASE("acts whose entries wait on disk accept - hold - refuse and decide as acts held in memory") {
+  World w;
+  w.env_all = {"QOIMA_ACT_ENTRIES_IN_MEMORY=2"};
+  const std::string tmp = w.dir.Sub("state") + "/store/objects/tmp";
+  std::string d1 = w.dir.Sub("d1"), d2 = w.dir.Sub("d2");
+  for (int i = 0; i < 6; ++i) {
+    testing::WriteFile(d1 + "/src/m" + std::to_string(i % 2) + "/F" + std::to_string(i) + ".java", "class F{}\n");
+    testing::WriteFile(d2 + "/bin/tool" + std::to_string(i), "ELF " + std::to_string(i) + "\n");
+  }
+  testing::WriteFile(d2 + "/README.md", "disc two\n");
+  testing::WriteFile(d1 + "/README.md", "disc one\n");
+  w.TwoDiscAct(d1, "Диск 1/2", d2, "Диск 2/2", w.dir.Sub("both.json"));
+  testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
+  testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat16));
+  const std::vector<std::string> args = {"intake",
+                                         "--application",
+                                         "IS-0042",
+                                         "--manifest",
+                                         w.dir.Sub("both.json"),
+                                         "--medium",
+                                         o1.path() + ",disc=Диск 1/2",
+                                         "--medium",
+                                         o2.path() + ",disc=Диск 2/2"};
+  auto accept = args;
+  accept.push_back("--accept");
+  json acc = w.Json(accept);
+  INFO(acc.dump(2));
+  CHECK(acc["state"] == "accepted");
+  REQUIRE(acc["media"].size() == 2);
+  CHECK(acc["media"][0]["summary"] == "7 matched");
+  CHECK(acc["media"][1]["summary"] == "7 matched");
+  // The act printed from the entries on disk lists every file.
+  auto text = w.Must({"intake", "--application", "IS-0042", "--manifest", w.dir.Sub("both.json"), "--medium",
+                      o1.path() + ",disc=Диск 1/2", "--medium", o2.path() + ",disc=Диск 2/2", "--accept", "--act-out",
+                      w.dir.Sub("act.txt")});
+  const std::string act = testing::ReadFile(w.dir.Sub("act.txt"));
+  CHECK(act.find("F5.java") != std::string::npos);
+  CHECK(act.find("tool3") != std::string::npos);
+  CHECK(act.find("(14)") != std::string::npos);  // table 1's row count
+
+  // Held, then accepted on the re-check of the stored content.
+  auto hold = args;
+  hold.push_back("--hold");
+  json held = w.Json(hold);
+  REQUIRE(held["state"] == "held");
+  json decided = w.Json({"decide", std::to_string(held["intake"].get<int64_t>()), "accept"});
+  INFO(decided.dump(2));
+  CHECK(decided["state"] == "accepted");
+  REQUIRE(decided["media"].size() == 1);
+  CHECK(decided["media"][0]["summary"] == "14 matched");
+  CHECK(decided["media"][0]["clean"] == true);
+
+  // A corrected act that drops a file: the re-check names it, under its disc's folder.
+  json both = json::parse(testing::ReadFile(w.dir.Sub("both.json")));
+  json fewer = both;
+  fewer["files"].erase(fewer["files"].size() - 1);
+  testing::WriteFile(w.dir.Sub("fewer.json"), fewer.dump(2));
+  json held2 = w.Json(hold);
+  REQUIRE(held2["state"] == "held");
+  int code = 0;
+  json refused = w.Json(
+      {"decide", std::to_string(held2["intake"].get<int64_t>()), "accept", "--manifest", w.dir.Sub("fewer.json")},
+      "clerk1", kClerkPw, &code);
+  CHECK(code != 0);
+  CHECK(refused.dump().find("extra") != std::string::npos);
+  CHECK(w.Deposits() == 4);  // two accepted, one accepted after its hold, one still held
+  // Every scratch file went with its command.
+  auto left = RunSubprocess({"/bin/sh", "-c", "test -d '" + tmp + "' && ls -A '" + tmp + "' | wc -l"}, {});
+  REQUIRE(left.ok());
+  CHECK(left->out == "0\n");
 }
 
 TEST_CASE("roles are enforced in appliance/ and repeated wrong passwords lock the account") {
