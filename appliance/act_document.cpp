@@ -40,11 +40,10 @@ Result<ActDocument> ActHeader(const ActManifest& m) {
   act.annotation = m.annotation;
   act.transferring.organization = m.depositor;
   act.manifest_digest = m.digest;
-  QOIMA_RETURN_IF_ERROR(m.ForEachEntry([&](const ManifestEntry& e) {
-    act.total_bytes += e.size.value_or(0);
-    act.library_count += e.table() == ActTable::kLibrary;
-  }));
-  act.file_count = m.EntryCount();
+  QOIMA_ASSIGN_OR_RETURN(EntryTotals totals, m.Totals());
+  act.total_bytes = totals.bytes;
+  act.library_count = totals.library;
+  act.file_count = totals.files;
   return act;
 }
 

@@ -27,8 +27,7 @@ constexpr const char* kSchema =
     // sorts every key in memory (temp_store is MEMORY, so that no key reaches
     // a temporary file in the clear). Acts list files mostly in path order,
     // which keeps these insertions near the end of the index.
-    "CREATE UNIQUE INDEX entries_path ON entries(disc, path);"
-    "CREATE INDEX entries_sha256 ON entries(sha256);";
+    "CREATE UNIQUE INDEX entries_path ON entries(disc, path);";
 constexpr const char* kEntryColumns =
     "n, disc, path, size, mtime, date_only, sha256, line, category, tbl, language, language_version, framework, "
     "framework_version";
@@ -77,7 +76,6 @@ ActEntryFile::~ActEntryFile() {
   insert_dir_.reset();
   at_.reset();
   find_.reset();
-  by_hash_.reset();
   db_ = Database();
   if (!path_.empty()) ::unlink(path_.c_str());
 }
@@ -107,8 +105,18 @@ Status ActEntryFile::Add(const ManifestEntry& e) {
   }
   QOIMA_RETURN_IF_ERROR(inserted.WithContext("act entries"));
   ++count_;
-  if (discs_.empty() || (p.disc != discs_.back() && std::find(discs_.begin(), discs_.end(), p.disc) == discs_.end()))
+  auto disc =
+      discs_.empty() || p.disc != discs_.back() ? std::find(discs_.begin(), discs_.end(), p.disc) : discs_.end() - 1;
+  if (disc == discs_.end()) {
     discs_.push_back(p.disc);
+    totals_.emplace_back();
+    disc = discs_.end() - 1;
+  }
+  EntryTotals& t = totals_[static_cast<size_t>(disc - discs_.begin())];
+  ++t.files;
+  t.bytes += e.size.value_or(0);
+  t.sized = t.sized && e.size.has_value();
+  t.library += p.table == ActTable::kLibrary;
   // The directories above it that the previous entry's do not already cover.
   std::string dir = DirectoryOf(e.path);
   if (dir != last_dir_ || p.disc != last_dir_disc_) {
@@ -145,10 +153,9 @@ Status ActEntryFile::Finish() {
   QOIMA_ASSIGN_OR_RETURN(Statement at,
                          db_.Prepare(std::string("SELECT ") + kEntryColumns + " FROM entries WHERE n = ?"));
   at_.emplace(std::move(at));
-  QOIMA_ASSIGN_OR_RETURN(Statement find, db_.Prepare("SELECT n FROM entries WHERE disc = ? AND path = ?"));
+  QOIMA_ASSIGN_OR_RETURN(Statement find, db_.Prepare(std::string("SELECT ") + kEntryColumns +
+                                                     " FROM entries WHERE disc = ? AND path = ?"));
   find_.emplace(std::move(find));
-  QOIMA_ASSIGN_OR_RETURN(Statement h, db_.Prepare("SELECT disc FROM entries WHERE sha256 = ? LIMIT 1"));
-  by_hash_.emplace(std::move(h));
   return Status::Ok();
 }
 
@@ -166,6 +173,18 @@ Result<std::optional<EntryConflict>> ActEntryFile::Check() const {
       EntryConflict{static_cast<size_t>(st.ColumnInt(0)), "'" + st.ColumnText(1) + "' lies under '" + st.ColumnText(2) +
                                                               "', which line " + std::to_string(st.ColumnInt(3)) +
                                                               " lists as a file"});
+}
+
+EntryTotals ActEntryFile::Totals(std::optional<std::string_view> disc) const {
+  EntryTotals all;
+  for (size_t i = 0; i < discs_.size(); ++i) {
+    if (disc && discs_[i] != *disc) continue;
+    all.files += totals_[i].files;
+    all.bytes += totals_[i].bytes;
+    all.sized = all.sized && totals_[i].sized;
+    all.library += totals_[i].library;
+  }
+  return all;
 }
 
 ManifestEntry ActEntryFile::Row(const Statement& st, int c) const {
@@ -202,12 +221,14 @@ Result<ManifestEntry> ActEntryFile::At(size_t index) const {
   return e;
 }
 
-Result<std::optional<size_t>> ActEntryFile::Find(std::string_view disc, std::string_view path) const {
+Result<std::optional<std::pair<size_t, ManifestEntry>>> ActEntryFile::Find(std::string_view disc,
+                                                                           std::string_view path) const {
+  using Found = std::optional<std::pair<size_t, ManifestEntry>>;
   if (!find_) return Status::Internal("act entries read before Finish");
   find_->Bind(1, disc).Bind(2, path);
   Result<bool> row = find_->Step();
-  std::optional<size_t> found;
-  if (row.ok() && *row) found = static_cast<size_t>(find_->ColumnInt(0) - 1);
+  Found found;
+  if (row.ok() && *row) found.emplace(static_cast<size_t>(find_->ColumnInt(0) - 1), Row(*find_, 0));
   find_->Reset();
   if (!row.ok()) return row.status().WithContext("act entries");
   return found;
@@ -233,15 +254,13 @@ Status ActEntryFile::ForEach(const std::function<void(size_t, const ManifestEntr
   }
 }
 
-Result<std::optional<std::string>> ActEntryFile::DiscOfHash(std::string_view sha256) const {
-  if (!by_hash_) return Status::Internal("act entries read before Finish");
-  by_hash_->Bind(1, sha256);
-  Result<bool> row = by_hash_->Step();
-  std::optional<std::string> disc;
-  if (row.ok() && *row) disc = by_hash_->ColumnText(0);
-  by_hash_->Reset();
-  if (!row.ok()) return row.status().WithContext("act entries");
-  return disc;
+Status ActEntryFile::ForEachDigest(const std::function<void(std::string_view, std::string_view)>& fn) const {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT sha256, disc FROM entries ORDER BY n"));
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Ok();
+    fn(st.ColumnText(0), st.ColumnText(1));
+  }
 }
 
 }  // namespace qoima::appliance

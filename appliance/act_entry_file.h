@@ -60,18 +60,20 @@ class ActEntryFile {
   size_t size() const { return count_; }
   /// Distinct disc markings in entry order.
   const std::vector<std::string>& discs() const { return discs_; }
+  /// Counts over disc `disc`'s entries or all, kept as they were added.
+  EntryTotals Totals(std::optional<std::string_view> disc) const;
   const std::string& path() const { return path_; }
 
   /// The entry at act position `index` (0-based).
   Result<ManifestEntry> At(size_t index) const;
-  /// The position of the entry of disc `disc` listing `path`.
-  Result<std::optional<size_t>> Find(std::string_view disc, std::string_view path) const;
+  /// The entry of disc `disc` listing `path`, with its position.
+  Result<std::optional<std::pair<size_t, ManifestEntry>>> Find(std::string_view disc, std::string_view path) const;
   /// Positions of the entries not on disc `disc`.
   Status ForEachOtherDisc(std::string_view disc, const std::function<void(size_t)>& fn) const;
   /// Every entry in act order, with its position.
   Status ForEach(const std::function<void(size_t, const ManifestEntry&)>& fn) const;
-  /// The disc of an entry with this SHA-256.
-  Result<std::optional<std::string>> DiscOfHash(std::string_view sha256) const;
+  /// Each entry's SHA-256 (hex) and disc, in act order.
+  Status ForEachDigest(const std::function<void(std::string_view, std::string_view)>& fn) const;
 
  private:
   ActEntryFile() = default;
@@ -81,10 +83,11 @@ class ActEntryFile {
 
   std::string path_;
   mutable storage::Database db_;
-  mutable std::optional<storage::Statement> insert_, insert_dir_, at_, find_, by_hash_;
+  mutable std::optional<storage::Statement> insert_, insert_dir_, at_, find_;
   size_t count_ = 0;
   std::vector<std::string> discs_;
-  std::string last_dir_;  // of the last entry added: its ancestors are in `dirs` already
+  std::vector<EntryTotals> totals_;  // per disc, as discs_
+  std::string last_dir_;             // of the last entry added: its ancestors are in `dirs` already
   std::string last_dir_disc_;
   bool in_transaction_ = false;
   std::optional<EntryConflict> conflict_;  // the duplicate Add refused

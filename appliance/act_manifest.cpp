@@ -87,6 +87,19 @@ Status ActManifest::ForEachEntry(const std::function<void(const ManifestEntry&)>
   return Status::Ok();
 }
 
+Result<EntryTotals> ActManifest::Totals(std::optional<std::string_view> disc) const {
+  if (spilled) return spilled->Totals(disc);
+  EntryTotals t;
+  for (const auto& e : entries) {
+    if (disc && e.disc() != *disc) continue;
+    ++t.files;
+    t.bytes += e.size.value_or(0);
+    t.sized = t.sized && e.size.has_value();
+    t.library += e.table() == ActTable::kLibrary;
+  }
+  return t;
+}
+
 std::vector<std::string> ActManifest::DiscMarkings() const {
   if (spilled) return spilled->discs();
   std::vector<std::string> out;

@@ -104,6 +104,14 @@ class EntryProfiles {
 
 class ActEntryFile;  // act_entry_file.h
 
+/// Counts over an act's files (ActManifest::Totals).
+struct EntryTotals {
+  size_t files = 0;
+  uint64_t bytes = 0;  // of the sizes given
+  bool sized = true;   // every file has a size (false in sha256sum lists)
+  size_t library = 0;  // files of table 2
+};
+
 struct ManifestDisc {
   std::string marking;
   std::string volume_label;  // optional; checked against the medium when given
@@ -130,6 +138,9 @@ struct ActManifest {
   /// Each file in act order, from memory or from `spilled`; a read error of
   /// the latter stops the walk.
   Status ForEachEntry(const std::function<void(const ManifestEntry&)>& fn) const;
+  /// Counts over the files of disc `disc`, or over all (nullopt); spilled
+  /// entries were counted as they were stored.
+  Result<EntryTotals> Totals(std::optional<std::string_view> disc = std::nullopt) const;
   /// Distinct disc markings in entry order ("" when the manifest names none).
   std::vector<std::string> DiscMarkings() const;
   /// REQUIRES: entries in memory (`spilled` is null).

@@ -310,17 +310,11 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     start.medium = static_cast<size_t>(&spec - media.data());
     start.media_count = media.size();
     start.device = spec.device;
-    bool sized = true;
-    Status counted = manifest->ForEachEntry([&](const ManifestEntry& e) {
-      if (e.disc() != spec.disc) return;
-      ++start.files_total;
-      start.bytes_total += e.size.value_or(0);
-      sized = sized && e.size.has_value();
-    });
-    if (!counted.ok()) {
-      if (pending) (void)store_->AbandonDeposit(std::move(pending));
-      return fail(counted);
-    }
+    Result<EntryTotals> listed = manifest->Totals(spec.disc);
+    if (!listed.ok()) return fail(listed.status());
+    start.files_total = listed->files;
+    start.bytes_total = listed->bytes;
+    const bool sized = listed->sized;
     if (!sized) start.bytes_total = 0;  // a sha256sum list: bytes unknown until read
     MediumCheck check;
     check.disc = spec.disc;

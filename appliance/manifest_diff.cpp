@@ -166,21 +166,27 @@ std::optional<size_t> MediumDiff::Lookup(std::string_view path) const {
     if (it != by_path_.end() && (*entries_)[*it].path == path) return *it;
     return std::nullopt;
   }
-  for (const auto& [p, k] : looked_up_)
-    if (p == path) return k;
-  Result<std::optional<size_t>> k = file_->Find(entry_disc_, path);
-  if (!k.ok()) {
-    if (status_.ok()) status_ = k.status();
+  for (const auto& l : looked_up_)
+    if (l.path == path) return l.index;
+  auto found = file_->Find(entry_disc_, path);
+  if (!found.ok()) {
+    if (status_.ok()) status_ = found.status();
     return std::nullopt;
   }
-  auto& slot = looked_up_[next_lookup_++ % looked_up_.size()];
-  slot.first.assign(path);
-  slot.second = *k;
-  return *k;
+  LookedUp& slot = looked_up_[next_lookup_++ % looked_up_.size()];
+  slot.path.assign(path);
+  slot.index.reset();
+  if (*found) {
+    slot.index = (*found)->first;
+    slot.entry = std::move((*found)->second);
+  }
+  return slot.index;
 }
 
 const ManifestEntry& MediumDiff::Entry(size_t k) const {
   if (!file_) return (*entries_)[k];
+  for (const auto& l : looked_up_)
+    if (l.index == k) return l.entry;
   if (read_index_ == k) return read_;
   Result<ManifestEntry> e = file_->At(k);
   if (!e.ok()) {
@@ -388,16 +394,45 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
   return diff.Finish();
 }
 
-DiscGuess::DiscGuess(const ActManifest& manifest) : file_(manifest.spilled.get()) {
+namespace {
+// The first 64 bits of a SHA-256 in hex (0 when it is not 16 hex digits).
+uint64_t DigestPrefix(std::string_view hex) {
+  uint64_t v = 0;
+  if (hex.size() < 16) return 0;
+  for (char c : hex.substr(0, 16)) {
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return 0;
+    v = v << 4 | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+}  // namespace
+
+DiscGuess::DiscGuess(const ActManifest& manifest) {
   for (const auto& e : manifest.entries) disc_of_hash_.emplace(e.sha256, e.disc());
+  if (!manifest.spilled) return;
+  discs_ = manifest.spilled->discs();
+  if (discs_.size() > UINT16_MAX) return;
+  prefixes_.reserve(manifest.spilled->size());
+  Status read = manifest.spilled->ForEachDigest([&](std::string_view sha, std::string_view disc) {
+    auto d = std::find(discs_.begin(), discs_.end(), disc);
+    prefixes_.emplace_back(DigestPrefix(sha), static_cast<uint16_t>(d - discs_.begin()));
+  });
+  if (!read.ok()) {
+    prefixes_.clear();
+    return;
+  }
+  std::sort(prefixes_.begin(), prefixes_.end());
 }
 
 void DiscGuess::Add(const ObservedFile& f) {
   if (f.sha256.empty()) return;
-  if (file_) {
-    // A read error only weakens the guess (a hint for the clerk).
-    Result<std::optional<std::string>> disc = file_->DiscOfHash(f.sha256.view());
-    if (disc.ok() && *disc) hits_[**disc]++;
+  if (!prefixes_.empty()) {
+    // Of equal prefixes (the same content on several discs) the first disc counts.
+    auto it = std::lower_bound(prefixes_.begin(), prefixes_.end(),
+                               std::make_pair(DigestPrefix(f.sha256.view()), uint16_t{0}));
+    if (it != prefixes_.end() && it->first == DigestPrefix(f.sha256.view()) && it->second < discs_.size())
+      hits_[discs_[it->second]]++;
     return;
   }
   auto it = disc_of_hash_.find(f.sha256.view());

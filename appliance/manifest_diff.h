@@ -166,7 +166,12 @@ class MediumDiff {
   bool finished_ = false;
   // On disk: the last lookups (the store asks for a file's category when it
   // begins, the comparison when it has been read) and the last entry read.
-  mutable std::array<std::pair<std::string, std::optional<size_t>>, 2> looked_up_;
+  struct LookedUp {
+    std::string path;
+    std::optional<size_t> index;
+    ManifestEntry entry;  // when index
+  };
+  mutable std::array<LookedUp, 2> looked_up_;
   mutable size_t next_lookup_ = 0;
   mutable std::optional<size_t> read_index_;
   mutable ManifestEntry read_;
@@ -186,8 +191,9 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
 /// Ownership: borrows `manifest`.
 class DiscGuess {
  public:
-  /// A manifest with spilled entries must have been indexed by SHA-256
-  /// (the parser does that for acts of several discs).
+  /// Of a manifest whose entries are spilled it keeps 16 bytes an entry
+  /// (the first 64 bits of each SHA-256 and its disc); a read error of
+  /// them leaves the guess empty (it is a hint for the clerk).
   explicit DiscGuess(const ActManifest& manifest);
   void Add(const ObservedFile& f);
   /// The best disc so far ("" when nothing matches); Clear starts a medium.
@@ -196,7 +202,9 @@ class DiscGuess {
 
  private:
   std::unordered_map<std::string_view, std::string_view> disc_of_hash_;  // views into the manifest
-  const ActEntryFile* file_ = nullptr;                                   // or its spilled entries
+  // Spilled entries: (first 64 bits of the SHA-256, index in discs_), sorted.
+  std::vector<std::pair<uint64_t, uint16_t>> prefixes_;
+  std::vector<std::string> discs_;
   std::map<std::string, size_t> hits_;
 };
 

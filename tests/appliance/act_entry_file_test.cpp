@@ -94,6 +94,17 @@ TEST_CASE("an act past the in-memory limit reads back from its scratch file as t
   CHECK(FilesIn(dir.path()) == 1);
   CHECK(spilled->DiscMarkings() == memory->DiscMarkings());
   CHECK(spilled->discs.size() == 2);
+  for (std::optional<std::string_view> disc :
+       {std::optional<std::string_view>(), std::optional<std::string_view>("Disc 2")}) {
+    auto t1 = memory->Totals(disc), t2 = spilled->Totals(disc);
+    REQUIRE(t1.ok());
+    REQUIRE(t2.ok());
+    CHECK(t2->files == t1->files);
+    CHECK(t2->bytes == t1->bytes);
+    CHECK(t2->sized == t1->sized);
+    CHECK(t2->library == t1->library);
+  }
+  CHECK(spilled->Totals("Disc 2")->files == 120);
 
   auto a = AllEntries(*memory), b = AllEntries(*spilled);
   REQUIRE(a.size() == b.size());
