@@ -721,9 +721,14 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   ev["recheck"] = DiffJson(held);
   ev["recheck_manifest_sha256"] = manifest->digest;
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
-  auto encoded = EncodeManifestRecord(*manifest);
-  if (!encoded.ok()) return fail(encoded.status());
-  const std::string manifest_record = std::move(*encoded);
+  // Against its own record the act refers to it (stored once, as at an
+  // intake's acceptance); a corrected act is kept as a record of its own.
+  std::string manifest_record;
+  if (!req.manifest_path.empty()) {
+    auto encoded = EncodeManifestRecord(*manifest);
+    if (!encoded.ok()) return fail(encoded.status());
+    manifest_record = std::move(*encoded);
+  }
   QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
   out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
   out.act.transferring.organization = info.applicant;
@@ -743,10 +748,12 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
                                                      "act_date, city, template_id, manifest_json, created_by, "
                                                      "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
     act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
-    act.Bind(5, out.act.city)
-        .Bind(6, kActTemplate)
-        .BindBlob(7, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(manifest_record.data()),
-                                              manifest_record.size()));
+    act.Bind(5, out.act.city).Bind(6, kActTemplate);
+    if (manifest_record.empty())
+      act.Bind(7, ManifestRecordReference(intake_id));
+    else
+      act.BindLargeBlob(7, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(manifest_record.data()),
+                                                    manifest_record.size()));
     act.Bind(8, actor.user_id);
     act.Bind(9, now);
     QOIMA_RETURN_IF_ERROR(act.Run());
