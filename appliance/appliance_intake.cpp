@@ -129,6 +129,7 @@ json DiffJson(const MediumCheck& m) {
               {"clean", m.diff.Clean()},
               {"counts", counts},
               {"items", items},
+              {"unlisted", m.diff.unlisted},  // counted, not listed (kMaxListedDiffItems)
               {"medium_problems", m.diff.medium_problems}};
   if (!m.diff.looks_like_disc.empty()) out["looks_like_disc"] = m.diff.looks_like_disc;
   return out;

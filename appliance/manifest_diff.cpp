@@ -214,6 +214,16 @@ void MediumDiff::Add(const ObservedFile& f) {
       Collide(k, f);  // a second name on the medium for this path
     return;
   }
+  if (extra_of_.find(f.path) == extra_of_.end() && !Keep()) {
+    // Counted, not listed; a second name for the same path is a collision.
+    if (unlisted_once_.Insert(f.path)) {
+      unlisted_[static_cast<size_t>(DiffKind::kExtra)]++;
+    } else if (unlisted_twice_.Insert(f.path)) {
+      unlisted_[static_cast<size_t>(DiffKind::kExtra)]--;
+      unlisted_[static_cast<size_t>(DiffKind::kNameCollision)]++;
+    }
+    return;
+  }
   auto [it, fresh] = extra_of_.emplace(f.path, static_cast<uint32_t>(extras_.size()));
   if (!fresh) {
     DiffItem& first = extras_[it->second];
@@ -236,6 +246,10 @@ void MediumDiff::Add(const ObservedFile& f) {
 uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
   const ManifestEntry& e = Entry(k);
   auto keep = [&](DiffItem d) {
+    if (!Keep()) {  // counted at Finish from the state; its size kept for a match
+      matched_size_[k] = d.size;
+      return kUnlistedBase + static_cast<uint32_t>(d.kind);
+    }
     odd_.push_back(std::move(d));
     return static_cast<uint32_t>(odd_.size() - 1);
   };
@@ -278,7 +292,7 @@ uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
     }
   }
   matched_size_[k] = f.size;
-  if (f.RawPath() != e.path) {  // a match whose name needs showing as read (rare)
+  if (f.RawPath() != e.path && Room()) {  // a match whose name needs showing as read (rare)
     DiffItem d = Item(DiffKind::kMatched, e.path, &f, &e);
     d.actual = f.sha256;
     return keep(std::move(d));
@@ -289,6 +303,10 @@ uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
 void MediumDiff::Collide(size_t k, const ObservedFile& f) {
   const ManifestEntry& e = Entry(k);
   uint32_t& s = state_[k];
+  if (IsUnlisted(s) || (s == kMatchedPlain && !Keep())) {  // counted, not listed
+    s = kUnlistedBase + static_cast<uint32_t>(DiffKind::kNameCollision);
+    return;
+  }
   if (s == kMatchedPlain) {  // the first name was the act's own
     DiffItem d = Item(DiffKind::kNameCollision, e.path, nullptr, &e);
     d.size = matched_size_[k];
@@ -317,6 +335,10 @@ DiffReport MediumDiff::Finish() {
   // A zone-less medium (FAT) keeps local time: what differs by whole hours matches.
   if (options_.mtime_zone_unknown) {
     for (uint32_t k : zone_only_) {
+      if (IsUnlisted(state_[k])) {
+        if (state_[k] == kUnlistedBase + static_cast<uint32_t>(DiffKind::kDateMismatch)) state_[k] = kMatchedPlain;
+        continue;  // else it became a collision
+      }
       DiffItem& d = odd_[state_[k]];
       if (d.kind != DiffKind::kDateMismatch) continue;  // became a collision
       matched_size_[k] = d.size;
@@ -342,14 +364,24 @@ DiffReport MediumDiff::Finish() {
   } else {
     for (size_t k = 0; k < entries_->size(); ++k) Visit(k, (*entries_)[k], r);
   }
-  for (auto& d : extras_) Count(std::move(d), r);
+  for (auto& d : extras_) Count(std::move(d), r, /*kept=*/true);
+  for (size_t kind = 0; kind < kDiffKindCount; ++kind) {
+    r.counts[kind] += unlisted_[kind];
+    r.unlisted += unlisted_[kind];
+  }
   return r;
 }
 
-void MediumDiff::Count(DiffItem it, DiffReport& r) const {
+// `kept`: the item already has its place among the listed ones (made while
+// the medium was read); else it takes one if there is room.
+void MediumDiff::Count(DiffItem it, DiffReport& r, bool kept) {
   r.counts[static_cast<size_t>(it.kind)]++;
   if (it.kind == DiffKind::kMatched) r.matched_bytes += it.size;
-  if (it.kind != DiffKind::kMatched || options_.keep_matched) r.items.push_back(std::move(it));
+  if (it.kind == DiffKind::kMatched && !options_.keep_matched) return;
+  if (kept || Keep())
+    r.items.push_back(std::move(it));
+  else
+    ++r.unlisted;
 }
 
 // Adds the item of the act's entry `k` to the report, in act order.
@@ -366,11 +398,16 @@ void MediumDiff::Visit(size_t k, const ManifestEntry& e, DiffReport& r) {
     auto f = folded_.find(CaseFold(e.path));
     if (f != folded_.end())
       d.detail += " (the medium has '" + std::string(f->second) + "', which differs only in letter case)";
-    Count(std::move(d), r);
+    Count(std::move(d), r, false);
+    return;
+  }
+  if (IsUnlisted(s)) {
+    r.counts[s - kUnlistedBase]++;
+    ++r.unlisted;
     return;
   }
   if (s != kMatchedPlain) {
-    Count(std::move(odd_[s]), r);
+    Count(std::move(odd_[s]), r, true);
     return;
   }
   if (!options_.keep_matched) {
@@ -384,7 +421,7 @@ void MediumDiff::Visit(size_t k, const ManifestEntry& e, DiffReport& r) {
   d.manifest_line = e.line;
   d.size = matched_size_[k];
   d.actual = e.sha256;  // equal to what was read: that is the match
-  Count(std::move(d), r);
+  Count(std::move(d), r, false);
 }
 
 DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vector<ObservedFile>& observed,

@@ -20,6 +20,7 @@
 
 #include "appliance/act_manifest.h"
 #include "appliance/hex_digest.h"
+#include "hardware/name_set.h"
 
 namespace qoima::appliance {
 
@@ -68,6 +69,10 @@ struct DiffItem {
   uint64_t size = 0;  // bytes on the medium when the file is there, else as the act lists it
 };
 
+/// Items a report lists at most (the evidence kept with an intake lists as
+/// many): the rest are counted exactly, not listed (DiffReport::unlisted).
+inline constexpr size_t kMaxListedDiffItems = 10'000;
+
 struct DiffOptions {
   /// Tolerance for modification times given to the second (FAT keeps 2 s).
   int64_t mtime_tolerance_seconds = 2;
@@ -78,6 +83,9 @@ struct DiffOptions {
   /// item, so the report lists only the differences: for a caller that shows
   /// no more (the CLI's text output), a 100k-file medium costs no 100k items.
   bool keep_matched = true;
+  /// Items listed at most, first found first (a wrong disc of a million
+  /// files must not cost a million items in memory).
+  size_t max_items = kMaxListedDiffItems;
 };
 
 struct DiffReport {
@@ -91,6 +99,8 @@ struct DiffReport {
   /// When the medium looks like another disc of the same act (its files
   /// match that disc's entries better), that disc's marking.
   std::string looks_like_disc;
+  /// Items counted in `counts` but not listed (past DiffOptions::max_items).
+  size_t unlisted = 0;
 
   size_t Count(DiffKind k) const { return counts[static_cast<size_t>(k)]; }
   /// True when every listed file matched and nothing else was found.
@@ -139,6 +149,15 @@ class MediumDiff {
   static constexpr uint32_t kUnseen = UINT32_MAX;
   static constexpr uint32_t kMatchedPlain = UINT32_MAX - 1;
   static constexpr uint32_t kOtherDisc = UINT32_MAX - 2;
+  // kUnlistedBase + kind: a difference counted but not listed.
+  static constexpr uint32_t kUnlistedBase = UINT32_MAX - 3 - kDiffKindCount;
+  static bool IsUnlisted(uint32_t s) { return s >= kUnlistedBase && s < kUnlistedBase + kDiffKindCount; }
+  bool Room() const { return items_kept_ < options_.max_items; }
+  bool Keep() {
+    if (!Room()) return false;
+    ++items_kept_;
+    return true;
+  }
 
   void Index();
   std::optional<size_t> Lookup(std::string_view path) const;
@@ -147,7 +166,7 @@ class MediumDiff {
   void Collide(size_t k, const ObservedFile& f);
   void AddName(bool extra, uint32_t item, std::string name);
   void Visit(size_t k, const ManifestEntry& e, DiffReport& r);
-  void Count(DiffItem it, DiffReport& r) const;
+  void Count(DiffItem it, DiffReport& r, bool kept);
 
   const std::vector<ManifestEntry>* entries_ = nullptr;  // in memory, or
   const ActEntryFile* file_ = nullptr;                   // on disk
@@ -164,6 +183,9 @@ class MediumDiff {
   std::unordered_map<std::string, uint32_t> extra_of_;  // an extra's path -> index in extras_
   std::map<uint64_t, std::vector<std::string>> names_;  // a collision's names (rare), by (extra, item)
   bool finished_ = false;
+  size_t items_kept_ = 0;
+  std::array<size_t, kDiffKindCount> unlisted_{};     // extras past max_items, by kind
+  hardware::NameSet unlisted_once_, unlisted_twice_;  // their paths, for collisions among them
   // On disk: the last lookups (the store asks for a file's category when it
   // begins, the comparison when it has been read) and the last entry read.
   struct LookedUp {

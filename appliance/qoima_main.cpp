@@ -198,7 +198,8 @@ json OutcomeJson(const IntakeOutcome& o) {
                      {"summary", m.diff.Summary()},
                      {"medium_problems", m.diff.medium_problems},
                      {"looks_like_disc", m.diff.looks_like_disc},
-                     {"items", DiffItemsJson(m.diff)}});
+                     {"items", DiffItemsJson(m.diff)},
+                     {"unlisted", m.diff.unlisted}});
   json grounds = json::array();
   for (const auto& gr : o.assessment.grounds)
     grounds.push_back(
@@ -233,6 +234,7 @@ Status PrintOutcomeText(const IntakeOutcome& o) {
     for (const auto& i : m.diff.items)
       if (i.kind != DiffKind::kMatched)
         std::printf("  %-14s %s  %s\n", DiffKindName(i.kind), i.path.c_str(), i.detail.c_str());
+    if (m.diff.unlisted) std::printf("  ... and %zu more, counted above, not listed\n", m.diff.unlisted);
   }
   for (const auto& gr : o.assessment.grounds)
     std::printf("refusal ground %s (%s): %s\n", RefusalReasonName(gr.reason).data(), RefusalClause(gr.reason).c_str(),

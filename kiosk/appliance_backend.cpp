@@ -362,6 +362,7 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
         row.detail = d.expected + (d.actual.empty() ? "" : " / " + d.actual);
       r.rows.push_back(std::move(row));
     }
+    if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});
   }
   return r;
 }

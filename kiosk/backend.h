@@ -144,7 +144,8 @@ enum class DiffKind {
   kDateMismatch,
   kUnreadable,
   kNameCollision,
-  kMediumProblem  // a problem of the medium as a whole (reader crash, bad sectors)
+  kMediumProblem,  // a problem of the medium as a whole (reader crash, bad sectors)
+  kNotShown        // more rows of a very large comparison, counted, not listed (detail: how many)
 };
 
 /// One row of the act-versus-media comparison.

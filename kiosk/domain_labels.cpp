@@ -25,6 +25,7 @@ const char* DiffKindName(DiffKind kind) {
     case DiffKind::kUnreadable: return Tr("unreadable");
     case DiffKind::kNameCollision: return Tr("name collision");
     case DiffKind::kMediumProblem: return Tr("medium fault");
+    case DiffKind::kNotShown: return Tr("more, not shown");
   }
   return "?";
 }

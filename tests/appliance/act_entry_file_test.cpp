@@ -234,3 +234,48 @@ TEST_CASE("the diff and the disc guess over spilled entries equal those over mem
   CHECK(g2.Best() == "Disc 2");
   CHECK(g1.Best() == "Disc 2");
 }
+
+TEST_CASE("a report lists at most max_items differences and still counts every one exactly") {
+  qoima::testing::TempDir dir;
+  std::string list;
+  for (size_t i = 0; i < 40; ++i) list += Hex(i) + "  d/f" + std::to_string(i) + "\n";
+  auto memory = ParseManifest(list, "list", Options());
+  auto spilled = ParseManifest(list, "list", Options(dir.path(), 7));
+  REQUIRE(memory.ok());
+  REQUIRE(spilled.ok());
+  std::vector<ObservedFile> medium;
+  for (size_t i = 0; i < 40; ++i) {
+    if (i % 4 == 0) continue;                                                                  // missing
+    medium.push_back(Seen("d/f" + std::to_string(i), 9, i % 4 == 1 ? Hex(500 + i) : Hex(i)));  // changed or same
+    if (i % 8 == 2) medium.push_back(Seen("d/f" + std::to_string(i), 9, Hex(i), "d/f" + std::to_string(i) + "\x01"));
+  }
+  for (size_t i = 0; i < 12; ++i) medium.push_back(Seen("x/extra" + std::to_string(i), 1, Hex(900 + i)));
+  // Two names for one path among the extras past the limit, then a third.
+  for (const char* raw : {"x/twice", "x/twice\x02", "x/twice\x03"}) medium.push_back(Seen("x/twice", 1, Hex(999), raw));
+  for (bool keep_matched : {false, true}) {
+    DiffOptions all, few;
+    all.keep_matched = few.keep_matched = keep_matched;
+    all.max_items = SIZE_MAX;
+    few.max_items = 5;
+    MediumDiff whole(*memory, "", all), capped(*memory, "", few), capped_disk(*spilled, "", few);
+    for (const auto& f : medium) {
+      whole.Add(f);
+      capped.Add(f);
+      capped_disk.Add(f);
+    }
+    DiffReport w = whole.Finish(), c = capped.Finish(), d = capped_disk.Finish();
+    INFO("keep_matched " << keep_matched);
+    CHECK(c.counts == w.counts);
+    CHECK(d.counts == w.counts);
+    CHECK(c.matched_bytes == w.matched_bytes);
+    CHECK(w.unlisted == 0);
+    CHECK(c.items.size() == 5);
+    CHECK(d.items.size() == 5);
+    CHECK(c.unlisted == w.items.size() - 5);
+    CHECK(d.unlisted == c.unlisted);
+    CHECK(w.Count(DiffKind::kMissing) == 10);
+    CHECK(w.Count(DiffKind::kHashMismatch) == 10);
+    CHECK(w.Count(DiffKind::kExtra) == 12);
+    CHECK(w.Count(DiffKind::kNameCollision) == 6);  // five listed paths with two names, and x/twice
+  }
+}
