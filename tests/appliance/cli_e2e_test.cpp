@@ -104,6 +104,24 @@ class World {
     for (const auto& f : second["files"]) act["files"].push_back(f);
     testing::WriteFile(out, act.dump(2));
   }
+  // both.json (TwoDiscAct: d1 as "Диск 1/2", d2 as "Диск 2/2") and the two
+  // discs on loop devices: d1 as ISO 9660, d2 as FAT16.
+  std::pair<std::unique_ptr<testing::LoopDevice>, std::unique_ptr<testing::LoopDevice>> TwoDiscMedia(
+      const std::string& d1, const std::string& d2) {
+    TwoDiscAct(d1, "Диск 1/2", d2, "Диск 2/2", dir.Sub("both.json"));
+    return {std::make_unique<testing::LoopDevice>(Image(d1, testing::FsType::kIso9660)),
+            std::make_unique<testing::LoopDevice>(Image(d2, testing::FsType::kFat16))};
+  }
+  // `qoima intake` of the two-disc act both.json (TwoDiscAct with discs
+  // "Диск 1/2" on `o1`, "Диск 2/2" on `o2`), then `extra`.
+  std::vector<std::string> TwoDiscIntake(const std::string& o1, const std::string& o2,
+                                         const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {
+        "intake",   "--application",       "IS-0042",  "--manifest",         dir.Sub("both.json"),
+        "--medium", o1 + ",disc=Диск 1/2", "--medium", o2 + ",disc=Диск 2/2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
   std::string Image(const std::string& tree, testing::FsType type) {
     std::string img = tree + "." + testing::FsTypeName(type) + ".img";
     testing::BuildImage(type, tree, img);
@@ -402,26 +420,11 @@ TEST_CASE("two discs holding the same path are stored side by side - accepted at
   testing::WriteFile(d1 + "/src/a.c", "int a;\n");
   testing::WriteFile(d2 + "/README.md", "disc two: executables\n");
   testing::WriteFile(d2 + "/bin/app", "ELF\n");
-  w.TwoDiscAct(d1, "Диск 1/2", d2, "Диск 2/2", w.dir.Sub("both.json"));
-  testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
-  testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat16));
-  std::vector<std::string> args = {"intake",
-                                   "--application",
-                                   "IS-0042",
-                                   "--manifest",
-                                   w.dir.Sub("both.json"),
-                                   "--medium",
-                                   o1.path() + ",disc=Диск 1/2",
-                                   "--medium",
-                                   o2.path() + ",disc=Диск 2/2"};
-  auto accept = args;
-  accept.push_back("--accept");
-  json acc = w.Json(accept);
+  auto [o1, o2] = w.TwoDiscMedia(d1, d2);
+  json acc = w.Json(w.TwoDiscIntake(o1->path(), o2->path(), {"--accept"}));
   INFO(acc.dump(2));
   CHECK(acc["state"] == "accepted");
-  auto hold = args;
-  hold.push_back("--hold");
-  json held = w.Json(hold);
+  json held = w.Json(w.TwoDiscIntake(o1->path(), o2->path(), {"--hold"}));
   REQUIRE(held["state"] == "held");
   // The re-check of held content finds each README under its disc's folder.
   json decided = w.Json({"decide", std::to_string(held["intake"].get<int64_t>()), "accept"});
@@ -443,38 +446,22 @@ TEST_CASE("acts whose entries wait on disk accept - hold - refuse and decide as 
   }
   testing::WriteFile(d2 + "/README.md", "disc two\n");
   testing::WriteFile(d1 + "/README.md", "disc one\n");
-  w.TwoDiscAct(d1, "Диск 1/2", d2, "Диск 2/2", w.dir.Sub("both.json"));
-  testing::LoopDevice o1(w.Image(d1, testing::FsType::kIso9660));
-  testing::LoopDevice o2(w.Image(d2, testing::FsType::kFat16));
-  const std::vector<std::string> args = {"intake",
-                                         "--application",
-                                         "IS-0042",
-                                         "--manifest",
-                                         w.dir.Sub("both.json"),
-                                         "--medium",
-                                         o1.path() + ",disc=Диск 1/2",
-                                         "--medium",
-                                         o2.path() + ",disc=Диск 2/2"};
-  auto accept = args;
-  accept.push_back("--accept");
-  json acc = w.Json(accept);
+  auto [o1, o2] = w.TwoDiscMedia(d1, d2);
+  json acc = w.Json(w.TwoDiscIntake(o1->path(), o2->path(), {"--accept"}));
   INFO(acc.dump(2));
   CHECK(acc["state"] == "accepted");
   REQUIRE(acc["media"].size() == 2);
   CHECK(acc["media"][0]["summary"] == "7 matched");
   CHECK(acc["media"][1]["summary"] == "7 matched");
   // The act printed from the entries on disk lists every file.
-  auto text = w.Must({"intake", "--application", "IS-0042", "--manifest", w.dir.Sub("both.json"), "--medium",
-                      o1.path() + ",disc=Диск 1/2", "--medium", o2.path() + ",disc=Диск 2/2", "--accept", "--act-out",
-                      w.dir.Sub("act.txt")});
+  w.Must(w.TwoDiscIntake(o1->path(), o2->path(), {"--accept", "--act-out", w.dir.Sub("act.txt")}));
   const std::string act = testing::ReadFile(w.dir.Sub("act.txt"));
   CHECK(act.find("F5.java") != std::string::npos);
   CHECK(act.find("tool3") != std::string::npos);
   CHECK(act.find("(14)") != std::string::npos);  // table 1's row count
 
   // Held, then accepted on the re-check of the stored content.
-  auto hold = args;
-  hold.push_back("--hold");
+  const auto hold = w.TwoDiscIntake(o1->path(), o2->path(), {"--hold"});
   json held = w.Json(hold);
   REQUIRE(held["state"] == "held");
   json decided = w.Json({"decide", std::to_string(held["intake"].get<int64_t>()), "accept"});
