@@ -35,11 +35,6 @@ constexpr const char* kEntryColumns =
 // is 2 MiB; a 500k-entry act's path index is ~40 MiB on disk).
 constexpr const char* kCachePragma = "PRAGMA cache_size = -8192;";
 
-std::string DirectoryOf(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
-}
-
 // Length of the longest prefix of `a` and `b` made of whole components.
 size_t CommonDirectories(std::string_view a, std::string_view b) {
   size_t k = 0, last = 0;
@@ -118,7 +113,7 @@ Status ActEntryFile::Add(const ManifestEntry& e) {
   t.sized = t.sized && e.size.has_value();
   t.library += p.table == ActTable::kLibrary;
   // The directories above it that the previous entry's do not already cover.
-  std::string dir = DirectoryOf(e.path);
+  std::string dir = e.Directory();
   if (dir != last_dir_ || p.disc != last_dir_disc_) {
     const size_t common = p.disc == last_dir_disc_ ? CommonDirectories(dir, last_dir_) : 0;
     for (size_t slash = dir.find('/', common + 1);; slash = dir.find('/', slash + 1)) {
@@ -187,21 +182,21 @@ EntryTotals ActEntryFile::Totals(std::optional<std::string_view> disc) const {
   return all;
 }
 
-ManifestEntry ActEntryFile::Row(const Statement& st, int c) const {
+ManifestEntry ActEntryFile::Row(const Statement& st) const {
   ManifestEntry e;
-  e.path = st.ColumnText(c + 2);
-  if (!st.ColumnIsNull(c + 3)) e.size = static_cast<uint64_t>(st.ColumnInt(c + 3));
-  if (!st.ColumnIsNull(c + 4)) e.modified = ManifestDate{st.ColumnInt(c + 4), st.ColumnInt(c + 5) != 0};
-  e.sha256 = st.ColumnText(c + 6);
-  e.line = static_cast<uint32_t>(st.ColumnInt(c + 7));
+  e.path = st.ColumnText(2);
+  if (!st.ColumnIsNull(3)) e.size = static_cast<uint64_t>(st.ColumnInt(3));
+  if (!st.ColumnIsNull(4)) e.modified = ManifestDate{st.ColumnInt(4), st.ColumnInt(5) != 0};
+  e.sha256 = st.ColumnText(6);
+  e.line = static_cast<uint32_t>(st.ColumnInt(7));
   EntryProfile p;
-  p.disc = st.ColumnText(c + 1);
-  p.category = st.ColumnText(c + 8);
-  p.table = st.ColumnInt(c + 9) ? ActTable::kLibrary : ActTable::kApplication;
-  p.language = st.ColumnText(c + 10);
-  p.language_version = st.ColumnText(c + 11);
-  p.framework = st.ColumnText(c + 12);
-  p.framework_version = st.ColumnText(c + 13);
+  p.disc = st.ColumnText(1);
+  p.category = st.ColumnText(8);
+  p.table = st.ColumnInt(9) ? ActTable::kLibrary : ActTable::kApplication;
+  p.language = st.ColumnText(10);
+  p.language_version = st.ColumnText(11);
+  p.framework = st.ColumnText(12);
+  p.framework_version = st.ColumnText(13);
   if (!last_profile_ || !(*last_profile_ == p)) last_profile_ = std::make_shared<const EntryProfile>(std::move(p));
   e.share_profile(last_profile_);
   return e;
@@ -216,7 +211,7 @@ Result<ManifestEntry> ActEntryFile::At(size_t index) const {
     return row.ok() ? Status::Internal("act entry " + std::to_string(index) + " is not in " + path_)
                     : row.status().WithContext("act entries");
   }
-  ManifestEntry e = Row(*at_, 0);
+  ManifestEntry e = Row(*at_);
   at_->Reset();
   return e;
 }
@@ -228,7 +223,7 @@ Result<std::optional<std::pair<size_t, ManifestEntry>>> ActEntryFile::Find(std::
   find_->Bind(1, disc).Bind(2, path);
   Result<bool> row = find_->Step();
   Found found;
-  if (row.ok() && *row) found.emplace(static_cast<size_t>(find_->ColumnInt(0) - 1), Row(*find_, 0));
+  if (row.ok() && *row) found.emplace(static_cast<size_t>(find_->ColumnInt(0) - 1), Row(*find_));
   find_->Reset();
   if (!row.ok()) return row.status().WithContext("act entries");
   return found;
@@ -250,7 +245,7 @@ Status ActEntryFile::ForEach(const std::function<void(size_t, const ManifestEntr
   for (;;) {
     QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return Status::Ok();
-    fn(static_cast<size_t>(st.ColumnInt(0) - 1), Row(st, 0));
+    fn(static_cast<size_t>(st.ColumnInt(0) - 1), Row(st));
   }
 }
 

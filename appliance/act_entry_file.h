@@ -78,8 +78,8 @@ class ActEntryFile {
  private:
   ActEntryFile() = default;
   Result<std::optional<size_t>> LineOf(std::string_view disc, std::string_view path) const;
-  // Reads the columns of a row selected with kEntryColumns from column `first`.
-  ManifestEntry Row(const storage::Statement& st, int first) const;
+  // Reads the columns of a row selected as kEntryColumns.
+  ManifestEntry Row(const storage::Statement& st) const;
 
   std::string path_;
   mutable storage::Database db_;

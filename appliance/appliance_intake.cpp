@@ -26,7 +26,6 @@ using storage::Database;
 using storage::Statement;
 using storage::Transaction;
 
-constexpr size_t kMaxEvidenceItemsPerMedium = 10000;
 constexpr const char* kActTemplate = "001-annex3-171NK-2023";
 
 storage::Actor StorageActor(const Actor& a) { return {a.username, std::string(RoleName(a.role))}; }
@@ -111,7 +110,7 @@ json DiffJson(const MediumCheck& m) {
   size_t kept = 0;
   for (const auto& i : m.diff.items) {
     if (i.kind == DiffKind::kMatched) continue;
-    if (++kept > kMaxEvidenceItemsPerMedium) break;
+    if (++kept > kMaxListedDiffItems) break;
     json j = {{"kind", DiffKindName(i.kind)}, {"path", i.path}, {"detail", i.detail}};
     if (!i.raw_path.empty() && i.raw_path != i.path) j["raw_path"] = i.raw_path;
     if (!i.expected.empty()) j["expected"] = i.expected;
@@ -552,6 +551,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
 Result<DiffReport> Appliance::RecheckHeld(const ActManifest& manifest, int64_t deposit_id, bool keep_matched) {
   const std::vector<std::string> discs = manifest.DiscMarkings();
   const bool several = discs.size() > 1;
+  std::vector<std::string> folders;  // DiscFolder of each disc, as discs
+  for (const auto& d : discs) folders.push_back(DiscFolder(d));
   DiffOptions opt;
   opt.mtime_zone_unknown = true;
   opt.keep_matched = keep_matched;
@@ -590,8 +591,9 @@ Result<DiffReport> Appliance::RecheckHeld(const ActManifest& manifest, int64_t d
     o.sha256 = crypto::Hex(f.sha256);
     std::string disc = discs.empty() ? "" : discs[0];
     if (several) {
-      auto it = std::find_if(discs.begin(), discs.end(),
-                             [&](const std::string& d) { return o.path.starts_with(DiscFolder(d)); });
+      auto folder = std::find_if(folders.begin(), folders.end(),
+                                 [&](const std::string& name) { return o.path.starts_with(name); });
+      auto it = discs.begin() + (folder - folders.begin());
       if (it == discs.end() || done.count(*it)) {
         DiffItem d;
         d.kind = DiffKind::kExtra;
@@ -603,7 +605,7 @@ Result<DiffReport> Appliance::RecheckHeld(const ActManifest& manifest, int64_t d
         return Status::Ok();
       }
       disc = *it;
-      const size_t cut = DiscFolder(disc).size();
+      const size_t cut = folder->size();
       o.path.erase(0, cut);
       if (!o.raw_path.empty()) o.raw_path.erase(0, cut);
     }

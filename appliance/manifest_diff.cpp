@@ -445,35 +445,32 @@ uint64_t DigestPrefix(std::string_view hex) {
 }
 }  // namespace
 
-DiscGuess::DiscGuess(const ActManifest& manifest) {
-  for (const auto& e : manifest.entries) disc_of_hash_.emplace(e.sha256, e.disc());
-  if (!manifest.spilled) return;
-  discs_ = manifest.spilled->discs();
+DiscGuess::DiscGuess(const ActManifest& manifest) : discs_(manifest.DiscMarkings()) {
   if (discs_.size() > UINT16_MAX) return;
-  prefixes_.reserve(manifest.spilled->size());
-  Status read = manifest.spilled->ForEachDigest([&](std::string_view sha, std::string_view disc) {
+  auto add = [&](std::string_view sha, std::string_view disc) {
     auto d = std::find(discs_.begin(), discs_.end(), disc);
     prefixes_.emplace_back(DigestPrefix(sha), static_cast<uint16_t>(d - discs_.begin()));
-  });
-  if (!read.ok()) {
-    prefixes_.clear();
-    return;
+  };
+  prefixes_.reserve(manifest.EntryCount());
+  if (manifest.spilled) {
+    if (!manifest.spilled->ForEachDigest(add).ok()) {
+      prefixes_.clear();
+      return;
+    }
+  } else {
+    for (const auto& e : manifest.entries) add(e.sha256.view(), e.disc());
   }
-  std::sort(prefixes_.begin(), prefixes_.end());
+  // Stable: of equal digests (the same content on several discs) the first
+  // entry's disc is the one found.
+  std::stable_sort(prefixes_.begin(), prefixes_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 void DiscGuess::Add(const ObservedFile& f) {
   if (f.sha256.empty()) return;
-  if (!prefixes_.empty()) {
-    // Of equal prefixes (the same content on several discs) the first disc counts.
-    auto it = std::lower_bound(prefixes_.begin(), prefixes_.end(),
-                               std::make_pair(DigestPrefix(f.sha256.view()), uint16_t{0}));
-    if (it != prefixes_.end() && it->first == DigestPrefix(f.sha256.view()) && it->second < discs_.size())
-      hits_[discs_[it->second]]++;
-    return;
-  }
-  auto it = disc_of_hash_.find(f.sha256.view());
-  if (it != disc_of_hash_.end()) hits_[std::string(it->second)]++;
+  const uint64_t prefix = DigestPrefix(f.sha256.view());
+  auto it = std::lower_bound(prefixes_.begin(), prefixes_.end(), prefix,
+                             [](const auto& p, uint64_t v) { return p.first < v; });
+  if (it != prefixes_.end() && it->first == prefix) hits_[discs_[it->second]]++;
 }
 
 std::string DiscGuess::Best() const {

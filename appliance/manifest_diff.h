@@ -213,9 +213,9 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
 /// Ownership: borrows `manifest`.
 class DiscGuess {
  public:
-  /// Of a manifest whose entries are spilled it keeps 16 bytes an entry
-  /// (the first 64 bits of each SHA-256 and its disc); a read error of
-  /// them leaves the guess empty (it is a hint for the clerk).
+  /// Keeps 16 bytes an entry (the first 64 bits of each SHA-256 and its
+  /// disc), wherever the entries are; a read error of spilled ones leaves
+  /// the guess empty (it is a hint for the clerk).
   explicit DiscGuess(const ActManifest& manifest);
   void Add(const ObservedFile& f);
   /// The best disc so far ("" when nothing matches); Clear starts a medium.
@@ -223,10 +223,9 @@ class DiscGuess {
   void Clear() { hits_.clear(); }
 
  private:
-  std::unordered_map<std::string_view, std::string_view> disc_of_hash_;  // views into the manifest
-  // Spilled entries: (first 64 bits of the SHA-256, index in discs_), sorted.
-  std::vector<std::pair<uint64_t, uint16_t>> prefixes_;
   std::vector<std::string> discs_;
+  // (first 64 bits of an entry's SHA-256, index in discs_), sorted by the former.
+  std::vector<std::pair<uint64_t, uint16_t>> prefixes_;
   std::map<std::string, size_t> hits_;
 };
 

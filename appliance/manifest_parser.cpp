@@ -18,7 +18,6 @@
 #include "appliance/act_entry_file.h"
 #include "appliance/civil_time.h"
 #include "appliance/item_category.h"
-#include "appliance/sha256_digest.h"
 #include "appliance/unicode_path.h"
 #include "common/unique_fd.h"
 #include "crypto/hash.h"
@@ -1281,8 +1280,10 @@ class FdSource final : public ManifestSource {
   std::string buf_;
 };
 
-Result<ActManifest> LoadManifestInPieces(ManifestSource& source, const std::string& path, uint64_t max_bytes,
-                                         const ManifestParseOptions& options) {
+}  // namespace
+
+Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string& path,
+                                      const ManifestParseOptions& options, uint64_t max_bytes) {
   ManifestReader first(source);
   std::string_view first_piece = first.NextPiece();
   QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
@@ -1330,8 +1331,6 @@ Result<ActManifest> LoadManifestInPieces(ManifestSource& source, const std::stri
   return m;
 }
 
-}  // namespace
-
 Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_name,
                                   const ManifestParseOptions& options) {
   Where where(file_name);
@@ -1372,12 +1371,7 @@ Result<ActManifest> LoadManifestFile(const std::string& path, const ManifestPars
   if (st.st_size == 0) return Where(path).Error(0, "", "is empty");
   // Every format is read in pieces: the text is never held whole.
   FdSource source(fd.get(), path);
-  return LoadManifestInPieces(source, path, kMaxManifestBytes, options);
-}
-
-Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string& name,
-                                      const ManifestParseOptions& options, uint64_t max_bytes) {
-  return LoadManifestInPieces(source, name, max_bytes, options);
+  return ParseManifestFrom(source, path, options, kMaxManifestBytes);
 }
 
 }  // namespace qoima::appliance

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -22,35 +23,6 @@ struct ZstdDCtxFree {
 /// The one place a zstd result code becomes a Status.
 Status ZstdStatus(size_t rc, std::string_view what) {
   return Status::Corrupt(std::string(what) + ": " + ZSTD_getErrorName(rc));
-}
-
-/// Expands the frame in `in`, handing each piece to `sink`; returns the
-/// number of bytes it expanded to.
-Result<size_t> Expand(std::string_view in, std::string_view what, const std::function<void(std::string_view)>& sink) {
-  std::unique_ptr<ZSTD_DCtx, ZstdDCtxFree> d(ZSTD_createDCtx());
-  if (!d) return Status::Internal(std::string(what) + ": no memory for the zstd decoder");
-  size_t rc = ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kMaxManifestRecordWindowLog);
-  if (ZSTD_isError(rc)) return ZstdStatus(rc, what);
-  std::vector<char> buf(ZSTD_DStreamOutSize());
-  ZSTD_inBuffer ib{in.data(), in.size(), 0};
-  size_t total = 0;
-  for (;;) {
-    ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
-    rc = ZSTD_decompressStream(d.get(), &ob, &ib);
-    if (ZSTD_isError(rc)) return ZstdStatus(rc, what);
-    total += ob.pos;
-    if (total > kMaxManifestRecordTextBytes)
-      return Status::Corrupt(std::string(what) + ": the stored manifest expands beyond " +
-                             std::to_string(kMaxManifestRecordTextBytes) + " bytes");
-    sink(std::string_view(buf.data(), ob.pos));
-    if (rc == 0) break;  // the frame is complete
-    if (ib.pos == ib.size && ob.pos < ob.size)
-      return Status::Corrupt(std::string(what) + ": the stored manifest is truncated");
-  }
-  if (ib.pos != ib.size)
-    return Status::Corrupt(std::string(what) + ": " + std::to_string(ib.size - ib.pos) +
-                           " bytes follow the stored manifest");
-  return total;
 }
 
 // A stored record as a ManifestSource: the frame expanded a piece at a time
@@ -179,13 +151,22 @@ bool IsCompressedManifestRecord(std::string_view stored) { return stored.starts_
 
 Result<std::string> DecodeManifestRecord(std::string stored, std::string_view what) {
   if (!IsCompressedManifestRecord(stored)) return stored;
-  std::string_view frame = std::string_view(stored).substr(kManifestRecordMagic.size());
   // Two passes: the first only measures, so the text is allocated once at its
   // exact size (a doubling string would hold up to twice a 20 MB act).
-  QOIMA_ASSIGN_OR_RETURN(size_t size, Expand(frame, what, [](std::string_view) {}));
+  RecordSource source(stored, what);
+  auto expand = [&](const std::function<void(std::string_view)>& sink) -> Status {
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(std::string_view piece, source.Next());
+      if (piece.empty()) return Status::Ok();
+      sink(piece);
+    }
+  };
+  size_t size = 0;
+  QOIMA_RETURN_IF_ERROR(expand([&size](std::string_view piece) { size += piece.size(); }));
+  QOIMA_RETURN_IF_ERROR(source.Rewind());
   std::string text;
   text.reserve(size);
-  QOIMA_RETURN_IF_ERROR(Expand(frame, what, [&text](std::string_view piece) { text += piece; }).status());
+  QOIMA_RETURN_IF_ERROR(expand([&text](std::string_view piece) { text += piece; }));
   return text;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sys/random.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace qoima::hardware {
@@ -60,6 +62,7 @@ NameSet::NameSet() {
   auto* bytes = reinterpret_cast<uint8_t*>(seed_.data());
   while (got < sizeof(seed_)) {
     ssize_t n = ::getrandom(bytes + got, sizeof(seed_) - got, 0);
+    if (n < 0 && errno != EINTR) std::abort();  // no kernel randomness: nothing here can go on safely
     if (n > 0) got += static_cast<size_t>(n);
   }
   slots_.assign(kInitialSlots, Key{0, 0});
