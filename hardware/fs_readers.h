@@ -2,7 +2,7 @@
 // BlockSource and hands every entry to the EntryEmitter, in directory order.
 // Each returns OK after a complete walk, or a non-OK Status after a fatal
 // problem was reported through the emitter.
-//   iso_reader.cpp  ISO9660 + Joliet + Rock Ridge (libarchive)
+//   iso_reader.cpp  ISO9660 + Joliet + Rock Ridge (our own, one directory at a time)
 //   udf_reader.cpp  UDF (libcdio's libudf)
 //   tsk_reader.cpp  FAT12/16/32, exFAT, NTFS, ext2/3/4 (The Sleuth Kit)
 #pragma once
@@ -16,7 +16,7 @@
 
 namespace qoima::hardware {
 
-/// libarchive read block for the ISO reader (bigger blocks, fewer syscalls).
+/// Largest read of file data in the ISO reader (bigger reads, fewer syscalls).
 inline constexpr size_t kIsoReadBlock = 1 << 20;
 /// Directory entries one directory may hold (TSK and UDF walkers).
 inline constexpr size_t kMaxDirEntries = 1'000'000;
