@@ -28,14 +28,14 @@ namespace {
 constexpr uint64_t kBlock = 2048;
 constexpr uint64_t kFirstDescriptor = 16;
 constexpr int kMaxDescriptors = 64;
-constexpr size_t kDirBufferBlocks = 8;        // directory read size: 16 KiB
-constexpr size_t kMinRecordBytes = 34;        // a directory record with a one-byte name
-constexpr int kMaxContinuationAreas = 16;     // SUSP "CE" hops per directory record
+constexpr size_t kDirBufferBlocks = 8;     // directory read size: 16 KiB
+constexpr size_t kMinRecordBytes = 34;     // a directory record with a one-byte name
+constexpr int kMaxContinuationAreas = 16;  // SUSP "CE" hops per directory record
 constexpr size_t kMaxContinuationBytes = 64 * 1024;
-constexpr size_t kMaxNameBytes = 1024;        // one name, from NM entries or Joliet
-constexpr size_t kMaxLinkBytes = 4096;        // one symlink target, from SL entries
-constexpr size_t kMaxFileSections = 4096;     // extents of one multi-extent file
-constexpr uint64_t kMaxAmplification = 16;    // file bytes read / medium bytes
+constexpr size_t kMaxNameBytes = 1024;      // one name, from NM entries or Joliet
+constexpr size_t kMaxLinkBytes = 4096;      // one symlink target, from SL entries
+constexpr size_t kMaxFileSections = 4096;   // extents of one multi-extent file
+constexpr uint64_t kMaxAmplification = 16;  // file bytes read / medium bytes
 constexpr uint64_t kAmplificationAllowance = 1ull << 30;
 
 constexpr uint8_t kFlagDirectory = 0x02;
@@ -147,8 +147,8 @@ struct RockRidge {
   uint32_t mtime_nsec = 0;
   std::string link;
   bool has_link = false;
-  bool link_separator = false;  // the next SL component starts a new path component
-  bool relocated = false;       // RE: shown where its CL placeholder stands
+  bool link_separator = false;          // the next SL component starts a new path component
+  bool relocated = false;               // RE: shown where its CL placeholder stands
   std::optional<uint32_t> child_block;  // CL: this record stands for a relocated directory
   bool zisofs = false;
   uint8_t zisofs_header_words = 0;
@@ -316,7 +316,7 @@ class ExtentContent : public FileContent {
   std::vector<Section> sections_;
   uint64_t size_;
   std::string path_;
-  size_t index_ = 0;    // current section
+  size_t index_ = 0;     // current section
   uint64_t within_ = 0;  // offset inside it
   uint64_t pos_ = 0;
   std::vector<uint8_t> buf_;
@@ -331,7 +331,11 @@ class ZisofsContent : public FileContent {
 
   ZisofsContent(BlockSource& src, Section raw, uint64_t size, uint8_t header_words, uint8_t block_log2,
                 std::string path)
-      : src_(src), raw_(raw), size_(size), header_words_(header_words), block_log2_(block_log2),
+      : src_(src),
+        raw_(raw),
+        size_(size),
+        header_words_(header_words),
+        block_log2_(block_log2),
         path_(std::move(path)) {}
 
   Result<std::span<const uint8_t>> View(size_t max) override {
@@ -361,8 +365,7 @@ class ZisofsContent : public FileContent {
   }
 
   Result<std::unique_ptr<FileContent>> Reopen() override {
-    return std::unique_ptr<FileContent>(
-        new ZisofsContent(src_, raw_, size_, header_words_, block_log2_, path_));
+    return std::unique_ptr<FileContent>(new ZisofsContent(src_, raw_, size_, header_words_, block_log2_, path_));
   }
 
   uint64_t Size() const override { return size_; }
@@ -507,8 +510,8 @@ class IsoWalker {
           Record r;
           Status ps = Decode(rec, r);
           if (!ps.ok())
-            return Fail(Status(ps.code(), "ISO9660 directory " + shown + ", record at offset " +
-                                              std::to_string(where) + ": " + ps.message()),
+            return Fail(Status(ps.code(), "ISO9660 directory " + shown + ", record at offset " + std::to_string(where) +
+                                              ": " + ps.message()),
                         prefix);
           if (r.flags & kFlagAssociated) continue;
           if (r.flags & kFlagMultiExtent) {
@@ -684,9 +687,9 @@ class IsoWalker {
     }
     if (r.rr.zisofs) {
       if (sections.size() != 1)
-        return Fail(Status::Corrupt("zisofs file " + path + " stored in " + std::to_string(sections.size()) +
-                                    " sections"),
-                    path);
+        return Fail(
+            Status::Corrupt("zisofs file " + path + " stored in " + std::to_string(sections.size()) + " sections"),
+            path);
       ZisofsContent content(src_, sections[0], h.size, r.rr.zisofs_header_words, r.rr.zisofs_block_log2, path);
       return EmitEntry(std::move(h), &content);
     }
@@ -745,8 +748,7 @@ Result<Volume> FindVolume(BlockSource& src) {
     QOIMA_RETURN_IF_ERROR(ReadExact(src, v.root_offset, dot, dot_len, "ISO9660 root directory"));
     RockRidge rr;
     std::optional<Continuation> ignored;
-    if (ParseSystemUse(std::span<const uint8_t>(dot + kMinRecordBytes, dot_len - kMinRecordBytes), rr, ignored)
-            .ok() &&
+    if (ParseSystemUse(std::span<const uint8_t>(dot + kMinRecordBytes, dot_len - kMinRecordBytes), rr, ignored).ok() &&
         rr.sp) {
       v.names = Names::kRockRidge;
       v.susp_skip = rr.sp_skip;
