@@ -6,16 +6,20 @@
 #     Goal >= 1.0x.
 #  3. Peak RSS of the reader (parent + child, /usr/bin/time -v) on a 256 MiB
 #     and on the 2 GiB ISO: must not grow with the image and stay <= 64 MiB.
+#  4. ISO9660 with 200k small files: qoima-read vs `bsdtar -xOf` (libarchive,
+#     which reads the whole directory tree first), time and peak RSS of each.
+#     The reader's RSS must not grow with the file count (<= 64 MiB).
 # 100 files per directory: mtools needs quadratic time to give 1000 non-ASCII
 # long names in one directory unique short names.
 # Env: QOIMA_BUILD (default build/release), BENCH_ISO_MB (2048), BENCH_FAT_FILES (100000),
-#      BENCH_PARTS ("iso fat", the parts to run).
+#      BENCH_ISO_FILES (200000), BENCH_PARTS ("iso fat isomany", the parts to run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${QOIMA_BUILD:-build/release}"
 iso_mb="${BENCH_ISO_MB:-2048}"
 fat_files="${BENCH_FAT_FILES:-100000}"
-parts="${BENCH_PARTS:-iso fat}"
+iso_files="${BENCH_ISO_FILES:-200000}"
+parts="${BENCH_PARTS:-iso fat isomany}"
 read_bin="$build/hardware/qoima-read"
 mk="$build/tests/qoima-mkmedia"
 if [ ! -x "$read_bin" ] || [ ! -x "$mk" ] || [ ! -x "$build/hardware/qoima-media-child" ]; then
@@ -93,4 +97,29 @@ rm -rf "$shm/out"
 t_ours=$(seconds "$read_bin" "$work/many.img")
 printf 'fat32 %d small files: qoima-read %.2fs, tsk_recover -a to tmpfs %.2fs -> throughput ratio %sx (goal >= 1.0)\n' \
   "$fat_files" "$t_ours" "$t_tsk" "$(ratio "$t_tsk" "$t_ours")"
+fi
+
+# --- 4. ISO9660 with many small files ---------------------------------------
+if [[ " $parts " == *" isomany "* ]]; then
+mkdir -p "$work/iso-many"
+python3 - "$work/iso-many" "$iso_files" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%04d" % (i // 1000))
+    if i % 1000 == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "файл%06d.txt" % i), "wb") as f:
+        f.write(os.urandom(64 + (i * 37) % 2000))
+PY
+"$mk" iso9660 "$work/iso-many" "$work/many.iso" >/dev/null
+rm -rf "$work/iso-many"
+cat "$work/many.iso" > /dev/null
+t_b=$(seconds bsdtar -xOf "$work/many.iso")
+t_o=$(seconds "$read_bin" "$work/many.iso")
+rss_b=$(peak_kb bsdtar -xOf "$work/many.iso")
+rss_o=$(peak_kb "$read_bin" "$work/many.iso")
+printf 'iso9660 %d small files: qoima-read %.2fs, bsdtar -xO %.2fs -> throughput ratio %sx; peak RSS %d KiB (bsdtar %d KiB, limit 65536 KiB)\n' \
+  "$iso_files" "$t_o" "$t_b" "$(ratio "$t_b" "$t_o")" "$rss_o" "$rss_b"
+rm -f "$work/many.iso"
 fi

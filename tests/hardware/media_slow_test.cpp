@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 
 #include "tests/hardware/media_test_util.h"
 
@@ -24,4 +25,64 @@ TEST_CASE("100k empty files on FAT32 are all reported") {
   auto r = ReadMedia(loop.path(), TestReadOptions(), sink);
   REQUIRE(r.ok());
   CHECK(r->files == 100000);
+}
+
+namespace {
+
+// Keeps where the non-zero bytes of the file entries' data were.
+class NonZeroSink : public MediaSink {
+ public:
+  Status OnEntry(const EntryHeader& h) override {
+    if (h.type == EntryType::kFile) sizes[h.raw_path] = h.size;
+    pos_ = 0;
+    return Status::Ok();
+  }
+  Status OnData(std::span<const uint8_t> chunk) override {
+    for (size_t i = 0; i < chunk.size(); ++i)
+      if (chunk[i] != 0 && found.size() < 64) found.emplace_back(pos_ + i, static_cast<char>(chunk[i]));
+    pos_ += chunk.size();
+    return Status::Ok();
+  }
+  Status OnEntryEnd(bool c) override {
+    complete &= c;
+    return Status::Ok();
+  }
+  Status OnArchiveMember(const ArchiveMember&) override { return Status::Ok(); }
+  Status OnProblem(const MediaProblem& p) override {
+    problems += p.message + "; ";
+    return Status::Ok();
+  }
+
+  std::map<std::string, uint64_t> sizes;
+  std::vector<std::pair<uint64_t, char>> found;
+  std::string problems;
+  bool complete = true;
+
+ private:
+  uint64_t pos_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a file over 4 GiB on iso9660 level 3 is read across its extents") {
+  TempDir dir("qoima-hw");
+  // xorriso cuts a file into sections of 4 GiB - 2 KiB: marks on both sides of the cut.
+  const uint64_t size = (4ull << 30) + (300ull << 20);
+  const uint64_t cut = 0xFFFFF800ull;
+  std::vector<std::pair<uint64_t, char>> marks = {{0, 'A'}, {cut - 1, 'B'}, {cut, 'C'}, {size - 1, 'D'}};
+  Sh("mkdir -p '" + dir.Sub("tree") + "' && truncate -s " + std::to_string(size) + " '" + dir.Sub("tree/big.bin") +
+     "'");
+  for (auto [at, c] : marks)
+    Sh("printf " + std::string(1, c) + " | dd of='" + dir.Sub("tree/big.bin") + "' bs=1 seek=" + std::to_string(at) +
+       " conv=notrunc status=none");
+  Sh("xorriso -as mkisofs -quiet -iso-level 3 -R -o '" + dir.Sub("img") + "' '" + dir.Sub("tree") + "'");
+  LoopDevice loop(dir.Sub("img"));
+  NonZeroSink sink;
+  auto r = ReadMedia(loop.path(), TestReadOptions(), sink);
+  INFO(r.status().ToString() << "\n" << sink.problems);
+  REQUIRE(r.ok());
+  CHECK(sink.complete);
+  CHECK(sink.sizes["big.bin"] == size);
+  CHECK(r->data_bytes == size);
+  CHECK(sink.found == marks);
 }
