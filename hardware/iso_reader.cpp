@@ -262,10 +262,25 @@ Status ReadExact(BlockSource& src, uint64_t offset, uint8_t* buf, size_t len, co
   return Status::Ok();
 }
 
+// Content whose View does the reading; Read copies out of it.
+class ViewedContent : public FileContent {
+ public:
+  Result<size_t> Read(std::span<uint8_t> out) override {
+    size_t done = 0;
+    while (done < out.size()) {
+      QOIMA_ASSIGN_OR_RETURN(auto v, View(out.size() - done));
+      if (v.empty()) break;
+      std::memcpy(out.data() + done, v.data(), v.size());
+      done += v.size();
+    }
+    return done;
+  }
+};
+
 // A file's data: one extent, or the sections of a multi-extent file, read in
 // kIsoReadBlock pieces. Seekable and re-openable: archives on the volume
 // (7z among them) are listed from a second stream.
-class ExtentContent : public FileContent {
+class ExtentContent : public ViewedContent {
  public:
   ExtentContent(BlockSource& src, std::vector<Section> sections, uint64_t size, std::string path)
       : src_(src), sections_(std::move(sections)), size_(size), path_(std::move(path)) {}
@@ -283,17 +298,6 @@ class ExtentContent : public FileContent {
     within_ += n;
     pos_ += n;
     return std::span<const uint8_t>(buf_.data(), n);
-  }
-
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    size_t done = 0;
-    while (done < out.size()) {
-      QOIMA_ASSIGN_OR_RETURN(auto v, View(out.size() - done));
-      if (v.empty()) break;
-      std::memcpy(out.data() + done, v.data(), v.size());
-      done += v.size();
-    }
-    return done;
   }
 
   Status Seek(uint64_t offset) override {
@@ -325,7 +329,7 @@ class ExtentContent : public FileContent {
 // A zisofs-compressed file (Rock Ridge "ZF", the format mkzftree and
 // xorriso write): a 16-byte header, a table of block offsets, then one zlib
 // stream per block; equal neighbouring offsets mean a block of zeros.
-class ZisofsContent : public FileContent {
+class ZisofsContent : public ViewedContent {
  public:
   static constexpr uint8_t kMagic[8] = {0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07};
 
@@ -345,17 +349,6 @@ class ZisofsContent : public FileContent {
     size_t n = static_cast<size_t>(std::min<uint64_t>(max, out_.size() - in_block));
     pos_ += n;
     return std::span<const uint8_t>(out_.data() + in_block, n);
-  }
-
-  Result<size_t> Read(std::span<uint8_t> out) override {
-    size_t done = 0;
-    while (done < out.size()) {
-      QOIMA_ASSIGN_OR_RETURN(auto v, View(out.size() - done));
-      if (v.empty()) break;
-      std::memcpy(out.data() + done, v.data(), v.size());
-      done += v.size();
-    }
-    return done;
   }
 
   Status Seek(uint64_t offset) override {
