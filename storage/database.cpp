@@ -92,6 +92,12 @@ Statement& Statement::BindLargeBlob(int index, std::span<const uint8_t> bytes) {
   return BindBlobBytes(index, bytes, false);
 }
 
+Statement& Statement::BindZeroBlob(int index, uint64_t size) {
+  int rc = sqlite3_bind_zeroblob64(stmt_.get(), index, size);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   int rc = sqlite3_bind_null(stmt_.get(), index);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
@@ -279,6 +285,41 @@ Status Database::BackupTo(Database& dest) {
 }
 
 bool Database::InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+void BlobCloser::operator()(sqlite3_blob* blob) const { sqlite3_blob_close(blob); }
+
+Blob::Blob(sqlite3* db, sqlite3_blob* blob, std::string what) : db_(db), blob_(blob), what_(std::move(what)) {}
+
+uint64_t Blob::size() const { return blob_ ? static_cast<uint64_t>(sqlite3_blob_bytes(blob_.get())) : 0; }
+
+Status Blob::Read(uint64_t offset, std::span<uint8_t> out) const {
+  if (!blob_) return Status::Internal("read of a closed blob");
+  if (offset > size() || out.size() > size() - offset) return Status::InvalidArgument("read past the end of " + what_);
+  int rc = sqlite3_blob_read(blob_.get(), out.data(), static_cast<int>(out.size()), static_cast<int>(offset));
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "read " + what_);
+  return Status::Ok();
+}
+
+Status Blob::Write(uint64_t offset, std::span<const uint8_t> bytes) {
+  if (!blob_) return Status::Internal("write to a closed blob");
+  if (offset > size() || bytes.size() > size() - offset)
+    return Status::InvalidArgument("write past the end of " + what_);
+  int rc = sqlite3_blob_write(blob_.get(), bytes.data(), static_cast<int>(bytes.size()), static_cast<int>(offset));
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "write " + what_);
+  return Status::Ok();
+}
+
+Result<Blob> Database::OpenBlob(std::string_view table, std::string_view column, int64_t rowid, bool writable) {
+  std::string t(table), c(column);
+  std::string what = t + "." + c + " of row " + std::to_string(rowid);
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(db_.get(), "main", t.c_str(), c.c_str(), rowid, writable ? 1 : 0, &blob);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);  // a no-op on null
+    return SqliteStatus(rc, db_.get(), "open " + what);
+  }
+  return Blob(db_.get(), blob, std::move(what));
+}
 
 int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 int Database::Changes() const { return sqlite3_changes(db_.get()); }

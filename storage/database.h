@@ -26,6 +26,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_blob;
 
 namespace qoima::storage {
 
@@ -60,6 +61,9 @@ class Statement {
   /// A large BLOB bound without a copy (SQLITE_STATIC): `bytes` must stay
   /// valid and unchanged until the statement is reset or finalized.
   Statement& BindLargeBlob(int index, std::span<const uint8_t> bytes);
+  /// A BLOB of `size` zero bytes that SQLite writes to its pages without
+  /// holding it in memory; filled afterwards through Database::OpenBlob.
+  Statement& BindZeroBlob(int index, uint64_t size);
   Statement& BindNull(int index);
   /// Binds `value` or NULL.
   Statement& BindOptional(int index, const std::optional<int64_t>& value);
@@ -84,6 +88,32 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
   std::string sql_;
   Status bind_status_;
+};
+
+struct BlobCloser {
+  void operator()(sqlite3_blob* blob) const;
+};
+
+/// Incremental I/O on one BLOB value (sqlite3_blob_*): a large value read or
+/// written a piece at a time, never whole in memory. Its size is fixed when
+/// the row is written (Statement::BindZeroBlob). The handle goes stale when
+/// its row changes; it must not outlive its Database. An open handle is a
+/// statement in progress: destroy it before COMMIT, or the commit fails.
+class Blob {
+ public:
+  Blob() = default;
+  Blob(sqlite3* db, sqlite3_blob* blob, std::string what);
+
+  uint64_t size() const;
+  /// Reads `out.size()` bytes at `offset`; the range must lie inside the value.
+  Status Read(uint64_t offset, std::span<uint8_t> out) const;
+  /// Writes `bytes` at `offset`; the range must lie inside the value.
+  Status Write(uint64_t offset, std::span<const uint8_t> bytes);
+
+ private:
+  sqlite3* db_ = nullptr;  // not owned
+  std::unique_ptr<sqlite3_blob, BlobCloser> blob_;
+  std::string what_;
 };
 
 struct DatabaseOptions {
@@ -123,6 +153,10 @@ class Database {
   Result<int64_t> QueryInt(std::string_view sql);
   /// Runs a query expected to yield one text value.
   Result<std::string> QueryText(std::string_view sql);
+
+  /// Opens the BLOB in `column` of row `rowid` of `table` (schema "main")
+  /// for incremental I/O; read-only unless `writable`.
+  Result<Blob> OpenBlob(std::string_view table, std::string_view column, int64_t rowid, bool writable);
 
   /// ATTACHes the SQLCipher database at `path` (keyed with `raw_key`, with
   /// the default page size: a DatabaseOptions::scratch database) as `schema`.

@@ -171,3 +171,54 @@ TEST_CASE("schema enforces foreign keys, checks and append-only audit entries") 
   CHECK(upd.message().find("append-only") != std::string::npos);
   CHECK_FALSE(db->Exec("DELETE FROM audit_entries;").ok());
 }
+
+TEST_CASE("a large blob is written and read a piece at a time and its bounds hold") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);").ok());
+  const uint64_t size = 3 * 1024 * 1024 + 17;
+  {
+    auto tx = Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    auto st = db->Prepare("INSERT INTO t(b) VALUES (?)");
+    REQUIRE(st.ok());
+    st->BindZeroBlob(1, size);
+    REQUIRE(st->Run().ok());
+    int64_t row = db->LastInsertRowid();
+    {  // an open handle is a statement in progress: closed before the commit
+      auto blob = db->OpenBlob("t", "b", row, true);
+      REQUIRE(blob.ok());
+      CHECK(blob->size() == size);
+      std::vector<uint8_t> piece(64 * 1024);
+      for (uint64_t at = 0; at < size; at += piece.size()) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(piece.size(), size - at));
+        for (size_t i = 0; i < n; ++i) piece[i] = static_cast<uint8_t>((at + i) * 7 + 3);
+        REQUIRE(blob->Write(at, std::span<const uint8_t>(piece.data(), n)).ok());
+      }
+      uint8_t one = 1;
+      CHECK(blob->Write(size, std::span<const uint8_t>(&one, 1)).code() == Code::kInvalidArgument);
+    }
+    REQUIRE(tx->Commit().ok());
+  }
+  // Read back through a read-only handle and through a plain SELECT.
+  auto blob = db->OpenBlob("t", "b", 1, false);
+  REQUIRE(blob.ok());
+  std::vector<uint8_t> got(4096);
+  REQUIRE(blob->Read(size - got.size(), got).ok());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == static_cast<uint8_t>((size - got.size() + i) * 7 + 3));
+  CHECK(blob->Read(size - 10, got).code() == Code::kInvalidArgument);
+  uint8_t one = 1;
+  CHECK_FALSE(blob->Write(0, std::span<const uint8_t>(&one, 1)).ok());  // read-only handle
+  auto st = db->Prepare("SELECT b FROM t WHERE id = 1");
+  REQUIRE(st.ok());
+  REQUIRE(*st->Step());
+  auto whole = st->ColumnBlob(0);
+  REQUIRE(whole.size() == size);
+  bool same = true;
+  for (uint64_t i = 0; i < size; ++i) same &= whole[i] == static_cast<uint8_t>(i * 7 + 3);
+  CHECK(same);
+  auto missing = db->OpenBlob("t", "b", 99, false);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message().find("t.b of row 99") != std::string::npos);
+}
