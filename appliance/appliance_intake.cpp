@@ -401,11 +401,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
   }
-  auto encoded = EncodeManifestRecord(*manifest);
-  if (!encoded.ok()) return fail(encoded.status());
-  std::string manifest_record = std::move(*encoded);
-  const std::span<const uint8_t> record(reinterpret_cast<const uint8_t*>(manifest_record.data()),
-                                        manifest_record.size());
+  // The act's record is measured now and written into its row a piece at a
+  // time inside the transaction (StoreManifestRecord): never whole in memory.
+  auto record_size = ManifestRecordSize(*manifest);
+  if (!record_size.ok()) return fail(record_size.status());
   bool clean = out.assessment.grounds.empty();
   std::string now = NowText();
 
@@ -432,10 +431,12 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.BindLargeBlob(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    st.BindZeroBlob(4, *record_size).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
-    return db.LastInsertRowid();
+    int64_t id = db.LastInsertRowid();
+    QOIMA_RETURN_IF_ERROR(StoreManifestRecord(db, "intakes", "manifest_json", id, *manifest, *record_size));
+    return id;
   };
   std::string summary;
   for (const auto& m : out.media)
@@ -518,7 +519,6 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   std::string reason = accept ? "accepted; " + summary : "held for re-try until " + hold_until + "; " + summary;
   auto committed = store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
   if (!committed.ok()) return fail(committed.status());
-  std::string().swap(manifest_record);
   std::string().swap(evidence_text);
   fill_act();
   out.intake_id = intake_id;
@@ -638,20 +638,20 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   const char* action_name = req.accept ? "intake.accept" : "intake.refuse";
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, action_name, object));
   Database& db = store_->db();
-  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT i.application_id, i.state, i.manifest_json, i.evidence_json, "
-                                                  "i.deposit_id, i.hold_until, a.architecture_code FROM intakes i JOIN "
+  // The stored record is not selected: it is read from its row a piece at a time.
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT i.application_id, i.state, i.evidence_json, i.deposit_id, "
+                                                  "i.hold_until, a.architecture_code FROM intakes i JOIN "
                                                   "applications a ON a.id = i.application_id WHERE i.id = ?"));
   st.Bind(1, intake_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
   int64_t app_id = st.ColumnInt(0);
   std::string state = st.ColumnText(1);
-  std::string stored_manifest = st.ColumnText(2);
-  json evidence = json::parse(st.ColumnText(3), nullptr, false);
+  json evidence = json::parse(st.ColumnText(2), nullptr, false);
   std::optional<int64_t> deposit_id;
-  if (!st.ColumnIsNull(4)) deposit_id = st.ColumnInt(4);
-  int64_t hold_until = ParseUtcText(st.ColumnText(5));
-  std::string code = st.ColumnText(6);
+  if (!st.ColumnIsNull(3)) deposit_id = st.ColumnInt(3);
+  int64_t hold_until = ParseUtcText(st.ColumnText(4));
+  std::string code = st.ColumnText(5);
   st.Reset();
   auto fail = [&](Status s) {
     (void)Audit(actor, action_name, object, "denied", s.message());
@@ -701,10 +701,12 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   po.stored_record = req.manifest_path.empty();
   po.spill_dir = store_->TempDirectory();
   po.spill_after_entries = options_.act_entries_in_memory;
-  Result<ActManifest> parsed = req.manifest_path.empty()
-                                   ? ParseManifestRecord(stored_manifest, object + " manifest", po)
-                                   : LoadManifestFile(req.manifest_path, po);
-  std::string().swap(stored_manifest);
+  auto parse = [&]() -> Result<ActManifest> {
+    if (!req.manifest_path.empty()) return LoadManifestFile(req.manifest_path, po);
+    QOIMA_ASSIGN_OR_RETURN(storage::Blob stored, db.OpenBlob("intakes", "manifest_json", intake_id, false));
+    return ParseManifestRecord(stored, object + " manifest", po);  // the handle closes on return
+  };
+  Result<ActManifest> parsed = parse();
   if (!parsed.ok()) return fail(parsed.status());
   if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
   const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
@@ -726,11 +728,11 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
   // Against its own record the act refers to it (stored once, as at an
   // intake's acceptance); a corrected act is kept as a record of its own.
-  std::string manifest_record;
+  std::optional<uint64_t> record_size;
   if (!req.manifest_path.empty()) {
-    auto encoded = EncodeManifestRecord(*manifest);
-    if (!encoded.ok()) return fail(encoded.status());
-    manifest_record = std::move(*encoded);
+    auto size = ManifestRecordSize(*manifest);
+    if (!size.ok()) return fail(size.status());
+    record_size = *size;
   }
   QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
   out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
@@ -752,14 +754,16 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
                                                      "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
     act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
     act.Bind(5, out.act.city).Bind(6, kActTemplate);
-    if (manifest_record.empty())
-      act.Bind(7, ManifestRecordReference(intake_id));
+    if (record_size)
+      act.BindZeroBlob(7, *record_size);
     else
-      act.BindLargeBlob(7, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(manifest_record.data()),
-                                                    manifest_record.size()));
+      act.Bind(7, ManifestRecordReference(intake_id));
     act.Bind(8, actor.user_id);
     act.Bind(9, now);
     QOIMA_RETURN_IF_ERROR(act.Run());
+    if (record_size)
+      QOIMA_RETURN_IF_ERROR(
+          StoreManifestRecord(db, "acts", "manifest_json", db.LastInsertRowid(), *manifest, *record_size));
     QOIMA_RETURN_IF_ERROR(
         Audit(actor, "intake.accept", object, "success",
               "held deposit " + std::to_string(*deposit_id) + " accepted against manifest " + manifest->digest));

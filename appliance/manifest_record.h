@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,11 @@
 #include "appliance/act_manifest.h"
 #include "appliance/manifest_parser.h"
 #include "common/result.h"
+
+namespace qoima::storage {
+class Blob;
+class Database;
+}  // namespace qoima::storage
 
 namespace qoima::appliance {
 
@@ -45,9 +51,21 @@ std::string ManifestRecordReference(int64_t intake_id);
 /// The intake id of a reference; nullopt for a record or JSON text.
 std::optional<int64_t> ParseManifestRecordReference(std::string_view stored);
 
-/// Serializes `manifest` and compresses it in one pass: the record's bytes
-/// (kManifestRecordMagic, then one zstd frame with a content checksum).
+/// Serializes `manifest` and compresses it in one pass, handing the record's
+/// bytes (kManifestRecordMagic, then one zstd frame with a content checksum)
+/// to `sink` a piece at a time. The same manifest gives the same bytes.
+Status WriteManifestRecord(const ActManifest& manifest, const std::function<Status(std::string_view)>& sink);
+/// The record's bytes in memory (tests, small acts).
 Result<std::string> EncodeManifestRecord(const ActManifest& manifest);
+/// The record's size, from a pass that keeps none of it.
+Result<uint64_t> ManifestRecordSize(const ActManifest& manifest);
+/// Writes the record into `column` of row `rowid` of `table`, which the
+/// caller inserted with Statement::BindZeroBlob(ManifestRecordSize(...)):
+/// the record is never whole in memory, neither ours nor SQLite's (a
+/// 480,000-file act compresses to ~22 MB). Internal when the second pass
+/// differs in size from the first. Inside the caller's transaction.
+Status StoreManifestRecord(storage::Database& db, std::string_view table, std::string_view column, int64_t rowid,
+                           const ActManifest& manifest, uint64_t size);
 
 /// True when `stored` is a compressed record, false for plain JSON text.
 bool IsCompressedManifestRecord(std::string_view stored);
@@ -63,6 +81,9 @@ Result<std::string> DecodeManifestRecord(std::string stored, std::string_view wh
 /// digest set is that of the expanded text, not of the depositor's file.
 /// Damage gives the messages of DecodeManifestRecord.
 Result<ActManifest> ParseManifestRecord(std::string_view stored, std::string_view what,
+                                        const ManifestParseOptions& options);
+/// The same, reading the stored bytes from their row a piece at a time.
+Result<ActManifest> ParseManifestRecord(const storage::Blob& stored, std::string_view what,
                                         const ManifestParseOptions& options);
 
 }  // namespace qoima::appliance

@@ -8,7 +8,9 @@
 #include "appliance/manifest_diff.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/manifest_record.h"
+#include "storage/database.h"
 #include "tests/appliance/diff_fixtures.h"
+#include "tests/fixtures/temp_dir.h"
 
 using namespace qoima;
 using namespace qoima::appliance;
@@ -28,9 +30,25 @@ std::string HexOf(size_t i) {
   return h;
 }
 
+// 64 hex digits from splitmix64: distinct for every i, incompressible.
+std::string DistinctHexOf(size_t i) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string h;
+  uint64_t x = i;
+  for (int k = 0; k < 4; ++k) {
+    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    for (int n = 0; n < 16; ++n, z >>= 4) h += kDigits[z & 15];
+  }
+  return h;
+}
+
 // 1200 entries (more than one 64 KiB piece of JSON), both tables, dates,
-// languages and Kazakh names.
-ActManifest SampleManifest() {
+// languages and Kazakh names; `count` entries with distinct digests when
+// `distinct`.
+ActManifest SampleManifest(size_t count = 1200, bool distinct = false) {
   ActManifest m;
   m.application = "IS-0042";
   m.software_name = "Е-Қойма";
@@ -38,11 +56,11 @@ ActManifest SampleManifest() {
   m.annotation = "Сақтауға берілетін бастапқы кодтар";
   m.depositor = "Министрлік";
   m.discs = {{"Е-Қойма 1.2 диск 1", "EQ12"}};
-  for (size_t i = 0; i < 1200; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     ManifestEntry e;
     e.path = "бума" + std::to_string(i / 100) + "/файл-" + std::to_string(i) + ".java";
     e.size = 100 + i;
-    e.sha256 = HexOf(i);
+    e.sha256 = distinct ? DistinctHexOf(i) : HexOf(i);
     if (i % 3 == 0) e.modified = ManifestDate{1700000000 + static_cast<int64_t>(i) * 60, false};
     if (i % 7 == 0) e.modified = ManifestDate{1699920000, true};
     EntryProfile& p = e.edit_profile();
@@ -96,6 +114,81 @@ TEST_CASE("the manifest record is compressed and reads back as the exact compact
   REQUIRE(back->entries.size() == m.entries.size());
   back->digest = m.digest;
   CHECK(ManifestToJson(*back, false) == json);
+}
+
+TEST_CASE("the manifest record goes into its row and comes back from it a piece at a time") {
+  // 24,000 distinct digests: the record is larger than one 1 MiB piece.
+  ActManifest m = SampleManifest(24000, true);
+  auto whole = EncodeManifestRecord(m);
+  REQUIRE(whole.ok());
+  auto size = ManifestRecordSize(m);
+  REQUIRE(size.ok());
+  CHECK(*size == whole->size());
+  INFO("record of " << *size << " bytes");
+  CHECK(*size > (1u << 20));
+
+  qoima::testing::TempDir dir;
+  std::vector<uint8_t> key(storage::Database::kRawKeySize, 7);
+  auto db = storage::Database::Open(dir.Sub("meta.db"), key);
+  REQUIRE(db.ok());
+  REQUIRE(db->Exec("CREATE TABLE r(id INTEGER PRIMARY KEY, rec BLOB);").ok());
+  auto insert = [&](auto bind) {
+    auto st = db->Prepare("INSERT INTO r(rec) VALUES (?)");
+    REQUIRE(st.ok());
+    bind(*st);
+    REQUIRE(st->Run().ok());
+    return db->LastInsertRowid();
+  };
+  {
+    auto tx = storage::Transaction::Begin(*db);
+    REQUIRE(tx.ok());
+    int64_t row = insert([&](storage::Statement& st) { st.BindZeroBlob(1, *size); });
+    REQUIRE(StoreManifestRecord(*db, "r", "rec", row, m, *size).ok());
+    // A row of another size is refused before anything is written.
+    int64_t small = insert([&](storage::Statement& st) { st.BindZeroBlob(1, *size - 1); });
+    Status wrong = StoreManifestRecord(*db, "r", "rec", small, m, *size);
+    CHECK(wrong.code() == Code::kInternal);
+    CHECK(wrong.message().find("holds " + std::to_string(*size - 1) + " bytes") != std::string::npos);
+    REQUIRE(tx->Commit().ok());
+  }
+  auto st = db->Prepare("SELECT rec FROM r WHERE id = 1");
+  REQUIRE(st.ok());
+  REQUIRE(*st->Step());
+  auto stored = st->ColumnBlob(0);
+  CHECK(std::string(stored.begin(), stored.end()) == *whole);
+  st->Reset();
+
+  ManifestParseOptions po;
+  po.now_unix = 1800000000;
+  po.stored_record = true;
+  auto parse_row = [&](int64_t row) {
+    auto blob = db->OpenBlob("r", "rec", row, false);
+    REQUIRE(blob.ok());
+    return ParseManifestRecord(*blob, "intake 9 manifest", po);
+  };
+  auto back = parse_row(1);
+  INFO(back.status().message());
+  REQUIRE(back.ok());
+  REQUIRE(back->EntryCount() == m.entries.size());
+  back->digest = m.digest;
+  CHECK(*EncodeManifestRecord(*back) == *whole);
+
+  // Damage read from a row: cut short, followed by more bytes, and an old plain-text row.
+  auto bytes_row = [&](const std::string& b) {
+    return insert([&](storage::Statement& s) {
+      s.BindBlob(1, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+    });
+  };
+  auto cut = parse_row(bytes_row(whole->substr(0, whole->size() - 40)));
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.status().message().find("intake 9 manifest: the stored manifest is truncated") != std::string::npos);
+  auto extended = parse_row(bytes_row(*whole + "xx"));
+  REQUIRE_FALSE(extended.ok());
+  CHECK(extended.status().message().find("2 bytes follow") != std::string::npos);
+  auto plain = parse_row(bytes_row(ManifestToJson(SampleManifest(), false)));
+  INFO(plain.status().message());
+  REQUIRE(plain.ok());
+  CHECK(plain->EntryCount() == 1200);
 }
 
 TEST_CASE("a plain-text manifest record (written before compression) reads back unchanged") {
