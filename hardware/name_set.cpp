@@ -13,8 +13,7 @@ constexpr size_t kInitialSlots = 1024;
 
 uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
-// SipHash-2-4 (Aumasson and Bernstein): a keyed 64-bit hash; two keys give
-// the 128 bits.
+// SipHash-2-4 (Aumasson and Bernstein): a keyed 64-bit hash.
 uint64_t SipHash(uint64_t k0, uint64_t k1, std::string_view in) {
   uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
   uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
@@ -65,22 +64,21 @@ NameSet::NameSet() {
     if (n < 0 && errno != EINTR) std::abort();  // no kernel randomness: nothing here can go on safely
     if (n > 0) got += static_cast<size_t>(n);
   }
-  slots_.assign(kInitialSlots, Key{0, 0});
+  slots_.assign(kInitialSlots, 0);
 }
 
-NameSet::Key NameSet::Hash(std::string_view name) const {
-  Key k{SipHash(seed_[0], seed_[1], name), SipHash(seed_[2], seed_[3], name)};
-  if (k[0] == 0 && k[1] == 0) k[1] = 1;  // {0, 0} marks an empty slot
-  return k;
+uint64_t NameSet::Hash(std::string_view name) const {
+  uint64_t h = SipHash(seed_[0], seed_[1], name);
+  return h == 0 ? 1 : h;  // 0 marks an empty slot
 }
 
 bool NameSet::Insert(std::string_view name) {
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
-  const Key k = Hash(name);
+  if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
+  const uint64_t k = Hash(name);
   const size_t mask = slots_.size() - 1;
-  for (size_t i = k[0] & mask;; i = (i + 1) & mask) {
+  for (size_t i = k & mask;; i = (i + 1) & mask) {
     if (slots_[i] == k) return false;
-    if (slots_[i] == Key{0, 0}) {
+    if (slots_[i] == 0) {
       slots_[i] = k;
       ++size_;
       return true;
@@ -89,13 +87,13 @@ bool NameSet::Insert(std::string_view name) {
 }
 
 void NameSet::Grow() {
-  std::vector<Key> old(slots_.size() * 2, Key{0, 0});
+  std::vector<uint64_t> old(slots_.size() * 2, 0);
   old.swap(slots_);
   const size_t mask = slots_.size() - 1;
-  for (const Key& k : old) {
-    if (k == Key{0, 0}) continue;
-    size_t i = k[0] & mask;
-    while (slots_[i] != Key{0, 0}) i = (i + 1) & mask;
+  for (uint64_t k : old) {
+    if (k == 0) continue;
+    size_t i = k & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = k;
   }
 }

@@ -1,13 +1,16 @@
 // NameSet: which display paths a read has seen, for the name collision
-// check (two names equal after NFC), in 16 bytes a name instead of the name.
+// check (two names equal after NFC), in 8 to 16 bytes a name instead of the
+// name.
 //
 // The frame decoder kept every display path of the medium in a std::set:
 // ~200 bytes a file, the largest thing in the parent during a 500k-file read
-// (issue #6). Here each path is a 128-bit hash, keyed with random bytes drawn
-// for each read, in an open-addressing table. Two different names are taken
-// for the same only if their 128-bit keyed hashes collide: by chance with a
-// probability near 2^-89 for a read of a million names, and a depositor
-// cannot aim at it without the key.
+// (issue #6). Here each path is a 64-bit SipHash, keyed with random bytes
+// drawn for each read, in an open-addressing table at most 3/4 full: 16 MiB
+// for a million names (a 128-bit hash in a half-full table took 64 MiB, the
+// peak of a million-file intake). Two different names are taken for the
+// same only if their keyed hashes collide: by chance with a probability near
+// 2^-25 for a read of a million names (a spurious, non-fatal
+// name_collision report), and a depositor cannot aim at it without the key.
 //
 // Thread-safety: none.
 #pragma once
@@ -28,12 +31,11 @@ class NameSet {
   size_t size() const { return size_; }
 
  private:
-  using Key = std::array<uint64_t, 2>;
-  Key Hash(std::string_view name) const;
+  uint64_t Hash(std::string_view name) const;
   void Grow();
 
-  std::array<uint64_t, 4> seed_{};
-  std::vector<Key> slots_;  // {0, 0} = empty
+  std::array<uint64_t, 2> seed_{};
+  std::vector<uint64_t> slots_;  // 0 = empty
   size_t size_ = 0;
 };
 
