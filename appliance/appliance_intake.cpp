@@ -401,8 +401,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
   }
-  // The act's record is measured now and written into its row a piece at a
-  // time inside the transaction (StoreManifestRecord): never whole in memory.
+  // The act's record is measured now and written into a row of its own a
+  // piece at a time inside the transaction (InsertManifestRecord).
   auto record_size = ManifestRecordSize(*manifest);
   if (!record_size.ok()) return fail(record_size.status());
   bool clean = out.assessment.grounds.empty();
@@ -431,12 +431,11 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                                                     "deposit_id, decision_id, hold_until, created_by, created_at) "
                                                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
     st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    st.BindZeroBlob(4, *record_size).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
+    QOIMA_ASSIGN_OR_RETURN(std::string record, InsertManifestRecord(db, *manifest, *record_size));
+    st.Bind(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
-    int64_t id = db.LastInsertRowid();
-    QOIMA_RETURN_IF_ERROR(StoreManifestRecord(db, "intakes", "manifest_json", id, *manifest, *record_size));
-    return id;
+    return db.LastInsertRowid();
   };
   std::string summary;
   for (const auto& m : out.media)
@@ -638,7 +637,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   const char* action_name = req.accept ? "intake.accept" : "intake.refuse";
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, action_name, object));
   Database& db = store_->db();
-  // The stored record is not selected: it is read from its row a piece at a time.
+  // The stored record is not selected: LoadStoredManifest reads it a piece at a time.
   QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT i.application_id, i.state, i.evidence_json, i.deposit_id, "
                                                   "i.hold_until, a.architecture_code FROM intakes i JOIN "
                                                   "applications a ON a.id = i.application_id WHERE i.id = ?"));
@@ -701,12 +700,9 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   po.stored_record = req.manifest_path.empty();
   po.spill_dir = store_->TempDirectory();
   po.spill_after_entries = options_.act_entries_in_memory;
-  auto parse = [&]() -> Result<ActManifest> {
-    if (!req.manifest_path.empty()) return LoadManifestFile(req.manifest_path, po);
-    QOIMA_ASSIGN_OR_RETURN(storage::Blob stored, db.OpenBlob("intakes", "manifest_json", intake_id, false));
-    return ParseManifestRecord(stored, object + " manifest", po);  // the handle closes on return
-  };
-  Result<ActManifest> parsed = parse();
+  Result<ActManifest> parsed = req.manifest_path.empty() ? LoadStoredManifest(db, "intakes", "manifest_json", intake_id,
+                                                                              object + " manifest", po)
+                                                         : LoadManifestFile(req.manifest_path, po);
   if (!parsed.ok()) return fail(parsed.status());
   if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
   const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
@@ -754,16 +750,12 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
                                                      "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
     act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
     act.Bind(5, out.act.city).Bind(6, kActTemplate);
-    if (record_size)
-      act.BindZeroBlob(7, *record_size);
-    else
-      act.Bind(7, ManifestRecordReference(intake_id));
+    std::string record = ManifestRecordReference(intake_id);
+    if (record_size) { QOIMA_ASSIGN_OR_RETURN(record, InsertManifestRecord(db, *manifest, *record_size)); }
+    act.Bind(7, record);
     act.Bind(8, actor.user_id);
     act.Bind(9, now);
     QOIMA_RETURN_IF_ERROR(act.Run());
-    if (record_size)
-      QOIMA_RETURN_IF_ERROR(
-          StoreManifestRecord(db, "acts", "manifest_json", db.LastInsertRowid(), *manifest, *record_size));
     QOIMA_RETURN_IF_ERROR(
         Audit(actor, "intake.accept", object, "success",
               "held deposit " + std::to_string(*deposit_id) + " accepted against manifest " + manifest->digest));

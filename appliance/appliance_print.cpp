@@ -150,7 +150,7 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   auto deposit_number = NumericId(id, "A-");
   QOIMA_ASSIGN_OR_RETURN(Statement st,
                          ctx.db().Prepare("SELECT a.id, a.number, a.deposit_id, a.act_date, coalesce(a.city, ''), "
-                                          "a.manifest_json, a.checkpoint_size, a.checkpoint_root, "
+                                          "a.checkpoint_size, a.checkpoint_root, "
                                           "ap.architecture_code, ap.applicant FROM acts a JOIN "
                                           "applications ap ON ap.id = a.application_id WHERE a.kind = 'acceptance' "
                                           "AND (a.number = ? OR a.deposit_id = ?)"));
@@ -161,29 +161,17 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   const std::string number = st.ColumnText(1);
   const int64_t deposit_id = st.ColumnInt(2);
   const std::string act_date = st.ColumnText(3), city = st.ColumnText(4);
-  std::string stored_manifest = st.ColumnText(5);
   std::optional<std::pair<uint64_t, std::string>> checkpoint;
-  if (!st.ColumnIsNull(6)) checkpoint = std::make_pair(static_cast<uint64_t>(st.ColumnInt(6)), Hex(st.ColumnBlob(7)));
-  const std::string code = st.ColumnText(8), applicant = st.ColumnText(9);
+  if (!st.ColumnIsNull(5)) checkpoint = std::make_pair(static_cast<uint64_t>(st.ColumnInt(5)), Hex(st.ColumnBlob(6)));
+  const std::string code = st.ColumnText(7), applicant = st.ColumnText(8);
   st.Reset();
 
   ManifestParseOptions po;
   po.now_unix = ctx.now_unix;
   po.expected_application = code;
   po.stored_record = true;  // the acts row keeps the appliance's own record (sha256sum acts have no sizes)
-  if (auto intake = ParseManifestRecordReference(stored_manifest)) {  // the accepting intake's record
-    QOIMA_ASSIGN_OR_RETURN(Statement in, ctx.db().Prepare("SELECT manifest_json FROM intakes WHERE id = ?"));
-    in.Bind(1, *intake);
-    QOIMA_ASSIGN_OR_RETURN(bool found, in.Step());
-    if (!found)
-      return Status::Corrupt("act " + number + ": its manifest is intake " + std::to_string(*intake) +
-                             "'s, and there is no such intake");
-    stored_manifest = in.ColumnText(0);
-  }
-  auto manifest_json = DecodeManifestRecord(std::move(stored_manifest), "act " + number + " manifest");
-  if (!manifest_json.ok()) return manifest_json.status();
-  auto manifest = ParseManifest(*manifest_json, "act " + number + " manifest", po);
-  std::string().swap(*manifest_json);
+  // The act's column holds its record, a reference to it, or to the accepting intake's.
+  auto manifest = LoadStoredManifest(ctx.db(), "acts", "manifest_json", act_row, "act " + number + " manifest", po);
   if (!manifest.ok()) return manifest.status().WithContext("act " + number);
   ActDocument act = ActFromManifest(*manifest);
   act.date = act_date;

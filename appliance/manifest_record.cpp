@@ -166,6 +166,16 @@ class RecordSource final : public ManifestSource {
   std::string buf_;
 };
 
+// The positive id after `prefix` ("<prefix>17"); nullopt for anything else.
+std::optional<int64_t> ParseIdAfter(std::string_view stored, std::string_view prefix) {
+  if (!stored.starts_with(prefix)) return std::nullopt;
+  std::string_view digits = stored.substr(prefix.size());
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || id <= 0) return std::nullopt;
+  return id;
+}
+
 }  // namespace
 
 Result<ActManifest> ParseManifestRecord(std::string_view stored, std::string_view what,
@@ -247,17 +257,54 @@ Status StoreManifestRecord(storage::Database& db, std::string_view table, std::s
   return Status::Ok();
 }
 
+std::string ManifestRecordRowReference(int64_t record_id) {
+  return std::string(kManifestRecordRowPrefix) + std::to_string(record_id);
+}
+
+Result<std::string> InsertManifestRecord(storage::Database& db, const ActManifest& manifest, uint64_t size) {
+  QOIMA_ASSIGN_OR_RETURN(storage::Statement st, db.Prepare("INSERT INTO manifest_records(record) VALUES (?)"));
+  st.BindZeroBlob(1, size);
+  QOIMA_RETURN_IF_ERROR(st.Run());
+  int64_t id = db.LastInsertRowid();
+  QOIMA_RETURN_IF_ERROR(StoreManifestRecord(db, "manifest_records", "record", id, manifest, size));
+  return ManifestRecordRowReference(id);
+}
+
+Result<ActManifest> LoadStoredManifest(storage::Database& db, std::string_view table, std::string_view column,
+                                       int64_t rowid, std::string_view what, const ManifestParseOptions& options) {
+  std::string t(table), c(column);
+  int64_t row = rowid;
+  // At most two hops: an act refers to its intake, whose column refers to its record.
+  for (int hop = 0; hop < 3; ++hop) {
+    QOIMA_ASSIGN_OR_RETURN(storage::Blob stored, db.OpenBlob(t, c, row, false));
+    constexpr size_t kLongestReference = 64;
+    if (stored.size() <= kLongestReference) {
+      std::string head(static_cast<size_t>(stored.size()), '\0');
+      QOIMA_RETURN_IF_ERROR(stored.Read(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(head.data()), head.size())));
+      if (auto record = ParseManifestRecordRowReference(head)) {
+        t = "manifest_records", c = "record", row = *record;
+        continue;
+      }
+      if (auto intake = ParseManifestRecordReference(head)) {
+        t = "intakes", c = "manifest_json", row = *intake;
+        continue;
+      }
+    }
+    return ParseManifestRecord(stored, what, options);
+  }
+  return Status::Corrupt(std::string(what) + ": references lead to references");
+}
+
 std::string ManifestRecordReference(int64_t intake_id) {
   return std::string(kManifestReferencePrefix) + std::to_string(intake_id);
 }
 
 std::optional<int64_t> ParseManifestRecordReference(std::string_view stored) {
-  if (!stored.starts_with(kManifestReferencePrefix)) return std::nullopt;
-  std::string_view digits = stored.substr(kManifestReferencePrefix.size());
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || id <= 0) return std::nullopt;
-  return id;
+  return ParseIdAfter(stored, kManifestReferencePrefix);
+}
+
+std::optional<int64_t> ParseManifestRecordRowReference(std::string_view stored) {
+  return ParseIdAfter(stored, kManifestRecordRowPrefix);
 }
 
 bool IsCompressedManifestRecord(std::string_view stored) { return stored.starts_with(kManifestRecordMagic); }

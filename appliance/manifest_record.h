@@ -60,12 +60,33 @@ Result<std::string> EncodeManifestRecord(const ActManifest& manifest);
 /// The record's size, from a pass that keeps none of it.
 Result<uint64_t> ManifestRecordSize(const ActManifest& manifest);
 /// Writes the record into `column` of row `rowid` of `table`, which the
-/// caller inserted with Statement::BindZeroBlob(ManifestRecordSize(...)):
-/// the record is never whole in memory, neither ours nor SQLite's (a
-/// 480,000-file act compresses to ~22 MB). Internal when the second pass
-/// differs in size from the first. Inside the caller's transaction.
+/// caller inserted with Statement::BindZeroBlob(ManifestRecordSize(...)) as
+/// the row's last column (SQLite materializes a zero-blob followed by other
+/// columns). Internal when the second pass differs in size from the first.
+/// Inside the caller's transaction.
 Status StoreManifestRecord(storage::Database& db, std::string_view table, std::string_view column, int64_t rowid,
                            const ActManifest& manifest, uint64_t size);
+
+/// What intakes.manifest_json and acts.manifest_json hold for a record in a
+/// manifest_records row of its own (schema v7).
+inline constexpr std::string_view kManifestRecordRowPrefix = "qoima-manifest-record/1 ";
+std::string ManifestRecordRowReference(int64_t record_id);
+/// The manifest_records id of such a reference; nullopt otherwise.
+std::optional<int64_t> ParseManifestRecordRowReference(std::string_view stored);
+
+/// Adds the record of `manifest` (`size` from ManifestRecordSize) as a new
+/// manifest_records row, written a piece at a time: the record is never
+/// whole in memory, neither ours nor SQLite's (a 480,000-file act compresses
+/// to ~22 MB). Returns the reference to store in a manifest_json column.
+/// Inside the caller's transaction.
+Result<std::string> InsertManifestRecord(storage::Database& db, const ActManifest& manifest, uint64_t size);
+
+/// Parses the manifest a manifest_json column (`table`.`column` of `rowid`)
+/// stands for, a piece at a time: a manifest_records reference, an
+/// acceptance act's reference to its intake, or an older row's record or
+/// JSON text held in the column itself. `what` names it in messages.
+Result<ActManifest> LoadStoredManifest(storage::Database& db, std::string_view table, std::string_view column,
+                                       int64_t rowid, std::string_view what, const ManifestParseOptions& options);
 
 /// True when `stored` is a compressed record, false for plain JSON text.
 bool IsCompressedManifestRecord(std::string_view stored);

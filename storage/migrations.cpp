@@ -550,6 +550,22 @@ ALTER TABLE objects ADD COLUMN pack_id INTEGER REFERENCES packs(id);
 ALTER TABLE objects ADD COLUMN pack_offset INTEGER CHECK (pack_offset IS NULL OR pack_offset >= 0);
 )sql";
 
+// The compressed record of an act manifest alone in its row (issue #6): the
+// value is the row's last and only large column, so SQLite writes a
+// zero-blob of its size to pages without materializing it, and the record is
+// then written and read a piece at a time (incremental BLOB I/O). In the
+// intakes row it was copied whole on insert and on every state UPDATE.
+// intakes.manifest_json and acts.manifest_json refer to it as
+// 'qoima-manifest-record/1 <id>'. Records never change.
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE manifest_records (
+  id     INTEGER PRIMARY KEY,
+  record BLOB NOT NULL
+);
+CREATE TRIGGER manifest_records_never_change BEFORE UPDATE ON manifest_records
+BEGIN SELECT RAISE(ABORT, 'manifest records never change'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -557,6 +573,7 @@ constexpr Migration kMigrations[] = {
     {4, "lifecycle: security tests, issue/return/destroy cases, notice fields, calendar imports, register fields", kV4},
     {5, "approvals: reason, expiry, closing (who, when, note, withdrawn), approvers required", kV5},
     {6, "objects in pack files: packs, objects.pack_id, objects.pack_offset", kV6},
+    {7, "manifest_records: act manifest records in rows of their own", kV7},
 };
 
 }  // namespace

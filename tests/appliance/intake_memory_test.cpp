@@ -191,6 +191,59 @@ TEST_CASE("the manifest record goes into its row and comes back from it a piece 
   CHECK(plain->EntryCount() == 1200);
 }
 
+TEST_CASE("a stored manifest is found behind each form a manifest_json column has held") {
+  ActManifest m = SampleManifest();
+  auto whole = EncodeManifestRecord(m);
+  REQUIRE(whole.ok());
+  const std::string json = ManifestToJson(m, false);
+  qoima::testing::TempDir dir;
+  std::vector<uint8_t> key(storage::Database::kRawKeySize, 9);
+  auto db = storage::Database::Open(dir.Sub("meta.db"), key);
+  REQUIRE(db.ok());
+  // The columns LoadStoredManifest reads, as the schema names them.
+  REQUIRE(db->Exec("CREATE TABLE manifest_records(id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
+                   "CREATE TABLE intakes(id INTEGER PRIMARY KEY, manifest_json TEXT NOT NULL);"
+                   "CREATE TABLE acts(id INTEGER PRIMARY KEY, manifest_json TEXT);")
+              .ok());
+  auto size = ManifestRecordSize(m);
+  REQUIRE(size.ok());
+  auto reference = InsertManifestRecord(*db, m, *size);
+  REQUIRE(reference.ok());
+  CHECK(*reference == "qoima-manifest-record/1 1");
+  auto put = [&](const char* table, int64_t id, const std::string& value) {
+    auto st = db->Prepare(std::string("INSERT INTO ") + table + "(id, manifest_json) VALUES (?, ?)");
+    REQUIRE(st.ok());
+    st->Bind(1, id).BindBlob(2, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()), value.size()));
+    REQUIRE(st->Run().ok());
+  };
+  put("intakes", 1, *reference);               // schema v7: a row of its own
+  put("intakes", 2, *whole);                   // before v7: the record in the intake's row
+  put("intakes", 3, json);                     // before records were compressed: the JSON text
+  put("acts", 1, ManifestRecordReference(1));  // an acceptance act: its intake's record
+  put("acts", 2, *reference);                  // a corrected act's own record
+  put("acts", 3, ManifestRecordReference(9));  // an intake that is not there
+  put("acts", 4, ManifestRecordRowReference(9));
+
+  ManifestParseOptions po;
+  po.now_unix = 1800000000;
+  po.stored_record = true;
+  for (auto [table, id] : std::vector<std::pair<std::string, int64_t>>{
+           {"intakes", 1}, {"intakes", 2}, {"intakes", 3}, {"acts", 1}, {"acts", 2}}) {
+    INFO(table << " " << id);
+    auto back = LoadStoredManifest(*db, table, "manifest_json", id, "stored manifest", po);
+    INFO(back.status().message());
+    REQUIRE(back.ok());
+    back->digest = m.digest;
+    CHECK(ManifestToJson(*back, false) == json);
+  }
+  auto lost = LoadStoredManifest(*db, "acts", "manifest_json", 3, "act A-3 manifest", po);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.status().message().find("intakes.manifest_json of row 9") != std::string::npos);
+  auto lost_record = LoadStoredManifest(*db, "acts", "manifest_json", 4, "act A-4 manifest", po);
+  REQUIRE_FALSE(lost_record.ok());
+  CHECK(lost_record.status().message().find("manifest_records.record of row 9") != std::string::npos);
+}
+
 TEST_CASE("a plain-text manifest record (written before compression) reads back unchanged") {
   std::string json = ManifestToJson(SampleManifest(), false);
   CHECK_FALSE(IsCompressedManifestRecord(json));
