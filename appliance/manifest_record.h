@@ -1,11 +1,13 @@
-// ManifestRecord: how the appliance keeps an act manifest in its database
-// (intakes.manifest_json, and acts.manifest_json of acceptance acts). The
-// record is the compact canonical JSON (ManifestToJson(m, false)) compressed
-// with zstd behind a magic line and stored as a BLOB: a 100k-file act is
-// ~20 MB of JSON and a few MB compressed, and it is compressed while it is
-// serialized, so the intake never holds the whole text (issue #6: peak RSS).
-// Rows written before records were compressed hold the plain JSON text;
-// DecodeManifestRecord returns that text unchanged.
+// ManifestRecord: how the appliance keeps an act manifest in its database.
+// The record is the compact canonical JSON (ManifestToJson(m, false))
+// compressed with zstd behind a magic line: a 100k-file act is ~20 MB of
+// JSON and a few MB compressed. It lives in a manifest_records row of its
+// own (schema 7), written and read a piece at a time, so neither the intake
+// nor SQLite ever holds it whole (issue #6: peak RSS); intakes.manifest_json
+// and acts.manifest_json refer to it. Rows written before schema 7 hold the
+// record in the column itself, and rows written before records were
+// compressed the plain JSON text; both still read back (LoadStoredManifest,
+// DecodeManifestRecord).
 //
 // The record is the appliance's own (written under the database key), yet the
 // decoder is bounded like any parser: kMaxManifestRecordTextBytes.
