@@ -285,24 +285,33 @@ class ExtentContent : public ViewedContent {
   ExtentContent(BlockSource& src, std::vector<Section> sections, uint64_t size, std::string path)
       : src_(src), sections_(std::move(sections)), size_(size), path_(std::move(path)) {}
 
+  // Reads ahead up to kIsoReadBlock and hands the buffer out in `max` pieces.
   Result<std::span<const uint8_t>> View(size_t max) override {
-    while (index_ < sections_.size() && within_ == sections_[index_].length) {
-      ++index_;
-      within_ = 0;
+    if (used_ == have_) {
+      while (index_ < sections_.size() && within_ == sections_[index_].length) {
+        ++index_;
+        within_ = 0;
+      }
+      if (pos_ >= size_ || index_ >= sections_.size()) return std::span<const uint8_t>();
+      const Section& s = sections_[index_];
+      size_t n = static_cast<size_t>(std::min<uint64_t>({kIsoReadBlock, s.length - within_, size_ - pos_}));
+      buf_.resize(std::max(buf_.size(), n));
+      QOIMA_RETURN_IF_ERROR(ReadExact(src_, s.offset + within_, buf_.data(), n, "ISO9660 data of " + path_));
+      within_ += n;
+      have_ = n;
+      used_ = 0;
     }
-    if (pos_ >= size_ || index_ >= sections_.size()) return std::span<const uint8_t>();
-    const Section& s = sections_[index_];
-    size_t n = static_cast<size_t>(std::min<uint64_t>({max, kIsoReadBlock, s.length - within_, size_ - pos_}));
-    buf_.resize(std::max(buf_.size(), n));
-    QOIMA_RETURN_IF_ERROR(ReadExact(src_, s.offset + within_, buf_.data(), n, "ISO9660 data of " + path_));
-    within_ += n;
-    pos_ += n;
-    return std::span<const uint8_t>(buf_.data(), n);
+    size_t take = std::min(max, have_ - used_);
+    std::span<const uint8_t> out(buf_.data() + used_, take);
+    used_ += take;
+    pos_ += take;
+    return out;
   }
 
   Status Seek(uint64_t offset) override {
     if (offset > size_) return Status::InvalidArgument("seek past the end of " + path_);
     pos_ = offset;
+    have_ = used_ = 0;
     index_ = 0;
     within_ = offset;
     while (index_ < sections_.size() && within_ > sections_[index_].length) within_ -= sections_[index_++].length;
@@ -320,10 +329,11 @@ class ExtentContent : public ViewedContent {
   std::vector<Section> sections_;
   uint64_t size_;
   std::string path_;
-  size_t index_ = 0;     // current section
-  uint64_t within_ = 0;  // offset inside it
-  uint64_t pos_ = 0;
+  size_t index_ = 0;     // section of the next read
+  uint64_t within_ = 0;  // its offset inside it
+  uint64_t pos_ = 0;     // the stream's position (what View hands out next)
   std::vector<uint8_t> buf_;
+  size_t have_ = 0, used_ = 0;  // buf_[used_, have_) follows pos_
 };
 
 // A zisofs-compressed file (Rock Ridge "ZF", the format mkzftree and
