@@ -40,6 +40,18 @@ seconds() {  # seconds CMD...: wall time of CMD in seconds (stdout discarded)
   echo "$t1 - $t0" | bc -l
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+small_tree() {  # small_tree DIR COUNT PER_DIR: COUNT files of 64..2063 random bytes
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+root, n, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    d = os.path.join(root, "d%04d" % (i // per))
+    if i % per == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "файл%06d.txt" % i), "wb") as f:
+        f.write(os.urandom(64 + (i * 37) % 2000))
+PY
+}
 bsdtar_piped() { bsdtar -xOf "$1" | cat; }  # the data crosses a pipe, as qoima-read's does
 peak_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}'; }
 drop() { sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
@@ -81,16 +93,7 @@ fi
 # --- 2. FAT32 with many small files ----------------------------------------
 if [[ " $parts " == *" fat "* ]]; then
 mkdir -p "$work/fat-tree"
-python3 - "$work/fat-tree" "$fat_files" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    d = os.path.join(root, "d%04d" % (i // 100))
-    if i % 100 == 0:
-        os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "файл%06d.txt" % i), "wb") as f:
-        f.write(os.urandom(64 + (i * 37) % 2000))
-PY
+small_tree "$work/fat-tree" "$fat_files" 100
 fat_mb=$(( fat_files / 100 + 300 ))
 mkfs.fat -F 32 -n BENCH -C "$work/many.img" $((fat_mb * 1024)) >/dev/null
 MTOOLS_SKIP_CHECK=1 mcopy -s -Q -i "$work/many.img" "$work/fat-tree"/* ::/
@@ -106,16 +109,7 @@ fi
 # --- 4. ISO9660 with many small files ---------------------------------------
 if [[ " $parts " == *" isomany "* ]]; then
 mkdir -p "$work/iso-many"
-python3 - "$work/iso-many" "$iso_files" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    d = os.path.join(root, "d%04d" % (i // 1000))
-    if i % 1000 == 0:
-        os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "файл%06d.txt" % i), "wb") as f:
-        f.write(os.urandom(64 + (i * 37) % 2000))
-PY
+small_tree "$work/iso-many" "$iso_files" 1000
 "$mk" iso9660 "$work/iso-many" "$work/many.iso" >/dev/null
 rm -rf "$work/iso-many"
 cat "$work/many.iso" > /dev/null
