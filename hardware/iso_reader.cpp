@@ -134,6 +134,15 @@ struct Section {
   uint64_t length;
 };
 
+// A "ZF" entry: zisofs (version 1, algorithm "pz", 32-bit block offsets) or
+// zisofs2 (version 2, "PZ", 64-bit offsets).
+struct ZisofsFormat {
+  int version = 0;
+  uint8_t header_words = 0;
+  uint8_t block_log2 = 0;
+  uint64_t size = 0;  // uncompressed
+};
+
 // Rock Ridge fields of one directory record, gathered over its System Use
 // area and the continuation areas it points to.
 struct RockRidge {
@@ -150,10 +159,8 @@ struct RockRidge {
   bool link_separator = false;          // the next SL component starts a new path component
   bool relocated = false;               // RE: shown where its CL placeholder stands
   std::optional<uint32_t> child_block;  // CL: this record stands for a relocated directory
-  bool zisofs = false;
-  uint8_t zisofs_header_words = 0;
-  uint8_t zisofs_block_log2 = 0;
-  uint64_t zisofs_size = 0;
+  ZisofsFormat zisofs;                  // version 0: not compressed
+  std::string unknown_compression;      // a "ZF" entry's algorithm we do not inflate
   bool sp = false;
   uint8_t sp_skip = 0;
 };
@@ -237,11 +244,14 @@ Status ParseSystemUse(std::span<const uint8_t> a, RockRidge& rr, std::optional<C
       rr.relocated = true;
     } else if (sig("CL") && len >= 12) {
       rr.child_block = Le32(e + 4);
-    } else if (sig("ZF") && len >= 16 && e[4] == 'p' && e[5] == 'z') {
-      rr.zisofs = true;
-      rr.zisofs_header_words = e[6];
-      rr.zisofs_block_log2 = e[7];
-      rr.zisofs_size = Le32(e + 8);
+    } else if ((sig("ZF") || sig("Z2")) && len >= 16) {
+      if (e[4] == 'p' && e[5] == 'z') {
+        rr.zisofs = {1, e[6], e[7], Le32(e + 8)};
+      } else if (e[4] == 'P' && e[5] == 'Z') {
+        rr.zisofs = {2, e[6], e[7], Le32(e + 8) | static_cast<uint64_t>(Le32(e + 12)) << 32};
+      } else {
+        rr.unknown_compression.assign(reinterpret_cast<const char*>(e + 4), 2);
+      }
     }
   }
   return Status::Ok();
@@ -336,53 +346,62 @@ class ExtentContent : public ViewedContent {
   size_t have_ = 0, used_ = 0;  // buf_[used_, have_) follows pos_
 };
 
-// A zisofs-compressed file (Rock Ridge "ZF", the format mkzftree and
-// xorriso write): a 16-byte header, a table of block offsets, then one zlib
-// stream per block; equal neighbouring offsets mean a block of zeros.
+// A zisofs-compressed file (Rock Ridge "ZF", as mkzftree and xorriso write
+// it): a header, a table of block offsets from the start of the data, then
+// one zlib stream per block; equal neighbouring offsets mean a block of
+// zeros. Version 1: a 16-byte header and 32-bit offsets; zisofs2: a 24-byte
+// header naming the algorithm (1, zlib, is the one read) and 64-bit offsets.
 class ZisofsContent : public ViewedContent {
  public:
-  static constexpr uint8_t kMagic[8] = {0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07};
+  static constexpr uint8_t kMagic1[8] = {0x37, 0xE4, 0x53, 0x96, 0xC9, 0xDB, 0xD6, 0x07};
+  static constexpr uint8_t kMagic2[8] = {0xEF, 0x22, 0x55, 0xA1, 0xBC, 0x1B, 0x95, 0xA0};
+  static constexpr uint8_t kZlib = 1;
 
-  ZisofsContent(BlockSource& src, Section raw, uint64_t size, uint8_t header_words, uint8_t block_log2,
-                std::string path)
-      : src_(src),
-        raw_(raw),
-        size_(size),
-        header_words_(header_words),
-        block_log2_(block_log2),
-        path_(std::move(path)) {}
+  ZisofsContent(BlockSource& src, Section raw, ZisofsFormat format, std::string path)
+      : src_(src), raw_(raw), format_(format), path_(std::move(path)) {}
 
   Result<std::span<const uint8_t>> View(size_t max) override {
-    if (pos_ >= size_) return std::span<const uint8_t>();
-    QOIMA_RETURN_IF_ERROR(LoadBlock(pos_ >> block_log2_));
-    uint64_t in_block = pos_ - (block_ << block_log2_);
+    if (pos_ >= format_.size) return std::span<const uint8_t>();
+    QOIMA_RETURN_IF_ERROR(LoadBlock(pos_ >> format_.block_log2));
+    uint64_t in_block = pos_ - (block_ << format_.block_log2);
     size_t n = static_cast<size_t>(std::min<uint64_t>(max, out_.size() - in_block));
     pos_ += n;
     return std::span<const uint8_t>(out_.data() + in_block, n);
   }
 
   Status Seek(uint64_t offset) override {
-    if (offset > size_) return Status::InvalidArgument("seek past the end of " + path_);
+    if (offset > format_.size) return Status::InvalidArgument("seek past the end of " + path_);
     pos_ = offset;
     return Status::Ok();
   }
 
   Result<std::unique_ptr<FileContent>> Reopen() override {
-    return std::unique_ptr<FileContent>(new ZisofsContent(src_, raw_, size_, header_words_, block_log2_, path_));
+    return std::unique_ptr<FileContent>(new ZisofsContent(src_, raw_, format_, path_));
   }
 
-  uint64_t Size() const override { return size_; }
+  uint64_t Size() const override { return format_.size; }
 
  private:
   Status Corrupt(const std::string& why) const { return Status::Corrupt("zisofs data of " + path_ + ": " + why); }
+  size_t OffsetBytes() const { return format_.version == 2 ? 8 : 4; }
+  uint64_t Offset(const uint8_t* p) const {
+    return format_.version == 2 ? Le32(p) | static_cast<uint64_t>(Le32(p + 4)) << 32 : Le32(p);
+  }
 
   Status CheckHeader() {
-    if (block_log2_ < 15 || block_log2_ > 17) return Corrupt("block size 2^" + std::to_string(block_log2_));
-    if (raw_.length < 16) return Corrupt("shorter than its header");
-    uint8_t h[16];
-    QOIMA_RETURN_IF_ERROR(ReadExact(src_, raw_.offset, h, sizeof h, "zisofs header of " + path_));
-    if (std::memcmp(h, kMagic, sizeof kMagic) != 0) return Corrupt("no zisofs header");
-    if (Le32(h + 8) != size_) return Corrupt("header and Rock Ridge disagree on the size");
+    const bool v2 = format_.version == 2;
+    if (format_.block_log2 < 15 || format_.block_log2 > (v2 ? 20 : 17))
+      return Corrupt("block size 2^" + std::to_string(format_.block_log2));
+    uint8_t h[24];
+    const size_t header = v2 ? 24 : 16;
+    if (raw_.length < header) return Corrupt("shorter than its header");
+    QOIMA_RETURN_IF_ERROR(ReadExact(src_, raw_.offset, h, header, "zisofs header of " + path_));
+    if (std::memcmp(h, v2 ? kMagic2 : kMagic1, 8) != 0) return Corrupt("no zisofs header");
+    uint64_t size = v2 ? Offset(h + 12) : Le32(h + 8);
+    if (size != format_.size) return Corrupt("header and Rock Ridge disagree on the size");
+    if (v2 && h[10] != kZlib)
+      return Status::Unsupported("zisofs2 data of " + path_ + ": compression algorithm " + std::to_string(h[10]) +
+                                 " (only 1, zlib, is read)");
     header_checked_ = true;
     return Status::Ok();
   }
@@ -390,14 +409,15 @@ class ZisofsContent : public ViewedContent {
   Status LoadBlock(uint64_t block) {
     if (loaded_ && block == block_) return Status::Ok();
     if (!header_checked_) QOIMA_RETURN_IF_ERROR(CheckHeader());
-    uint64_t block_bytes = 1ull << block_log2_;
-    uint64_t table = static_cast<uint64_t>(header_words_) * 4 + block * 4;
-    if (table + 8 > raw_.length) return Corrupt("block table runs past the data");
-    uint8_t ptr[8];
-    QOIMA_RETURN_IF_ERROR(ReadExact(src_, raw_.offset + table, ptr, sizeof ptr, "zisofs block table of " + path_));
-    uint64_t from = Le32(ptr), to = Le32(ptr + 4);
+    const uint64_t block_bytes = 1ull << format_.block_log2;
+    const size_t width = OffsetBytes();
+    uint64_t table = static_cast<uint64_t>(format_.header_words) * 4 + block * width;
+    if (table + 2 * width > raw_.length) return Corrupt("block table runs past the data");
+    uint8_t ptr[16];
+    QOIMA_RETURN_IF_ERROR(ReadExact(src_, raw_.offset + table, ptr, 2 * width, "zisofs block table of " + path_));
+    uint64_t from = Offset(ptr), to = Offset(ptr + width);
     if (to < from || to > raw_.length) return Corrupt("block " + std::to_string(block) + " lies outside the data");
-    uint64_t expect = std::min<uint64_t>(block_bytes, size_ - (block << block_log2_));
+    uint64_t expect = std::min<uint64_t>(block_bytes, format_.size - (block << format_.block_log2));
     out_.assign(static_cast<size_t>(expect), 0);
     if (to > from) {
       if (to - from > block_bytes + block_bytes / 2 + 1024)
@@ -416,9 +436,7 @@ class ZisofsContent : public ViewedContent {
 
   BlockSource& src_;
   Section raw_;
-  uint64_t size_;
-  uint8_t header_words_;
-  uint8_t block_log2_;
+  ZisofsFormat format_;
   std::string path_;
   bool header_checked_ = false;
   bool loaded_ = false;
@@ -450,8 +468,10 @@ class IsoWalker {
  private:
   Status Fail(const Status& st, const std::string& path) {
     if (em_.fatal()) return st;
-    return em_.FailWalk(
-        st, st.code() == Code::kLimitExceeded ? ProblemClass::kLimitExceeded : ProblemClass::kCorruptFilesystem, path);
+    ProblemClass cls = st.code() == Code::kLimitExceeded ? ProblemClass::kLimitExceeded
+                       : st.code() == Code::kUnsupported ? ProblemClass::kUnsupportedFilesystem
+                                                         : ProblemClass::kCorruptFilesystem;
+    return em_.FailWalk(st, cls, path);
   }
 
   // Emits an entry, after the deferred header of a Rock Ridge relocation
@@ -679,7 +699,11 @@ class IsoWalker {
     h.type = EntryType::kFile;
     uint64_t stored = 0;
     for (const Section& s : sections) stored += s.length;
-    h.size = r.rr.zisofs ? r.rr.zisofs_size : stored;
+    if (!r.rr.unknown_compression.empty())
+      return Fail(Status::Unsupported("file " + path + " is compressed with Rock Ridge algorithm '" +
+                                      r.rr.unknown_compression + "', which the reader does not inflate"),
+                  path);
+    h.size = r.rr.zisofs.version != 0 ? r.rr.zisofs.size : stored;
     file_bytes_ += h.size;
     if (file_bytes_ > kMaxAmplification * src_.size() + kAmplificationAllowance) {
       QOIMA_RETURN_IF_ERROR(em_.Problem(ProblemClass::kLimitExceeded,
@@ -688,12 +712,12 @@ class IsoWalker {
                                         path, -1));
       return Status::LimitExceeded("volume amplification");
     }
-    if (r.rr.zisofs) {
+    if (r.rr.zisofs.version != 0) {
       if (sections.size() != 1)
         return Fail(
             Status::Corrupt("zisofs file " + path + " stored in " + std::to_string(sections.size()) + " sections"),
             path);
-      ZisofsContent content(src_, sections[0], h.size, r.rr.zisofs_header_words, r.rr.zisofs_block_log2, path);
+      ZisofsContent content(src_, sections[0], r.rr.zisofs, path);
       return EmitEntry(std::move(h), &content);
     }
     ExtentContent content(src_, std::move(sections), h.size, path);

@@ -23,13 +23,14 @@ for t in fat12 exfat ntfs iso9660 udf ext4; do
   "$mk" "$t" "$tree" "$out/$t/seed.img" > /dev/null
 done
 # The other shapes of ISO 9660 the reader knows: Joliet alone, mkisofs's
-# relocated deep directories, zisofs-compressed files.
+# relocated deep directories, zisofs and zisofs2 compressed files.
 genisoimage -quiet -input-charset utf-8 -J -o "$out/iso9660/joliet.img" "$tree"
 mkdir -p "$tree/d/1/2/3/4/5/6/7/8"
 printf 'leaf\n' > "$tree/d/1/2/3/4/5/6/7/8/leaf.txt"
 genisoimage -quiet -input-charset utf-8 -R -o "$out/iso9660/relocated.img" "$tree"
 (cd "$out/iso9660" && xorriso -outdev zisofs.img -blank as_needed -map "$tree" / -set_filter_r --zisofs / -- \
-  -commit > /dev/null 2>&1)
+  -commit > /dev/null 2>&1 && xorriso -outdev zisofs2.img -blank as_needed -zisofs version_2=on -map "$tree" / \
+  -set_filter_r --zisofs / -- -commit > /dev/null 2>&1)
 mkdir -p "$out/fat" "$out/ext" "$out/archive"
 mv "$out/fat12/seed.img" "$out/fat/seed.img"
 mv "$out/ext4/seed.img" "$out/ext/seed.img"
