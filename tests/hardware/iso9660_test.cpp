@@ -157,6 +157,25 @@ TEST_CASE("zisofs and zisofs2 compressed files are read inflated, runs of zeros 
       CHECK(sink.Find("zeros.bin")->data == zeros_then_tail);
     }
   }
+  SECTION("an algorithm the reader does not inflate is refused, not read as content") {
+    Sh("cd '" + dir.path() + "' && rm -f img && xorriso -outdev img -blank as_needed -map tree / " +
+       "-set_filter_r --zisofs / -- -commit >/dev/null 2>&1");
+    std::string b = ReadFile(dir.Sub("img"));
+    size_t zf = 0;
+    int patched = 0;
+    while ((zf = b.find(std::string("ZF\x10\x01pz", 6), zf)) != std::string::npos) {
+      b.replace(zf + 4, 2, "qq");
+      ++patched;
+    }
+    REQUIRE(patched == 2);
+    WriteFile(dir.Sub("img"), b);
+    CollectingSink sink;
+    auto r = ReadImage(dir.Sub("img"), sink);
+    INFO(sink.ProblemsText());
+    REQUIRE_FALSE(r.ok());
+    CHECK(sink.HasProblem(ProblemClass::kUnsupportedFilesystem));
+    CHECK(sink.ProblemsText().find("algorithm 'qq', which the reader does not inflate") != std::string::npos);
+  }
 }
 
 TEST_CASE("crafted iso9660 directories: a loop, an oversized file and a broken record are refused by name") {
