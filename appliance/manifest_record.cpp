@@ -178,13 +178,6 @@ std::optional<int64_t> ParseIdAfter(std::string_view stored, std::string_view pr
 
 }  // namespace
 
-Result<ActManifest> ParseManifestRecord(std::string_view stored, std::string_view what,
-                                        const ManifestParseOptions& options) {
-  BytesSource bytes(stored);
-  RecordSource source(bytes, what);
-  return ParseManifestFrom(source, std::string(what), options, kMaxManifestRecordTextBytes);
-}
-
 Result<ActManifest> ParseManifestRecord(const storage::Blob& stored, std::string_view what,
                                         const ManifestParseOptions& options) {
   BlobSource bytes(stored, what);

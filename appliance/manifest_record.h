@@ -99,13 +99,11 @@ bool IsCompressedManifestRecord(std::string_view stored);
 /// other bytes or expands beyond kMaxManifestRecordTextBytes.
 Result<std::string> DecodeManifestRecord(std::string stored, std::string_view what);
 
-/// Parses a stored record (compressed or plain) as it expands, never holding
-/// its text (ParseManifestFrom; up to kMaxManifestRecordTextBytes). The
-/// digest set is that of the expanded text, not of the depositor's file.
-/// Damage gives the messages of DecodeManifestRecord.
-Result<ActManifest> ParseManifestRecord(std::string_view stored, std::string_view what,
-                                        const ManifestParseOptions& options);
-/// The same, reading the stored bytes from their row a piece at a time.
+/// Parses a stored record (compressed or plain), read from its row a piece
+/// at a time, as it expands, never holding its text (ParseManifestFrom; up
+/// to kMaxManifestRecordTextBytes). The digest set is that of the expanded
+/// text, not of the depositor's file. Damage gives the messages of
+/// DecodeManifestRecord.
 Result<ActManifest> ParseManifestRecord(const storage::Blob& stored, std::string_view what,
                                         const ManifestParseOptions& options);
 

@@ -48,6 +48,10 @@ uint32_t Le32(const uint8_t* p) {
          static_cast<uint32_t>(p[3]) << 24;
 }
 
+// Where a directory record's data starts: its extent, after the extended
+// attribute record of as many blocks as byte 1 says.
+uint64_t ExtentOffset(const uint8_t* record) { return (static_cast<uint64_t>(Le32(record + 2)) + record[1]) * kBlock; }
+
 // The parts of a broken-down time both date forms share; 0 when unset or invalid.
 int64_t ToEpoch(int year, int month, int day, int hour, int minute, int second, int8_t gmt_quarters) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return 0;
@@ -509,6 +513,11 @@ class IsoWalker {
     size_t count = 0;
     std::optional<Record> first_section;
     std::vector<Section> sections;
+    auto unfinished = [&] {
+      return Fail(Status::Corrupt("ISO9660 directory " + shown + ": file " + first_section->name +
+                                  " ends without its last section"),
+                  prefix);
+    };
     for (uint64_t b = 0; b < blocks; b += kDirBufferBlocks) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(kDirBufferBlocks, blocks - b));
       Status rd = ReadExact(src_, offset + b * kBlock, buf.data(), n * kBlock, "ISO9660 directory " + shown);
@@ -541,10 +550,7 @@ class IsoWalker {
             if (r.flags & kFlagDirectory)
               return Fail(Status::Corrupt("ISO9660 directory " + shown + ": directory " + r.name + " in sections"),
                           prefix);
-            if (first_section && first_section->name != r.name)
-              return Fail(Status::Corrupt("ISO9660 directory " + shown + ": file " + first_section->name +
-                                          " ends without its last section"),
-                          prefix);
+            if (first_section && first_section->name != r.name) return unfinished();
             if (sections.size() >= kMaxFileSections) {
               QOIMA_RETURN_IF_ERROR(em_.Problem(ProblemClass::kLimitExceeded,
                                                 "file in more than " + std::to_string(kMaxFileSections) + " sections",
@@ -556,10 +562,7 @@ class IsoWalker {
             continue;
           }
           if (first_section) {
-            if (first_section->name != r.name)
-              return Fail(Status::Corrupt("ISO9660 directory " + shown + ": file " + first_section->name +
-                                          " ends without its last section"),
-                          prefix);
+            if (first_section->name != r.name) return unfinished();
             sections.push_back({r.offset, r.length});
             Record head = std::move(*first_section);
             first_section.reset();
@@ -572,10 +575,7 @@ class IsoWalker {
         }
       }
     }
-    if (first_section)
-      return Fail(Status::Corrupt("ISO9660 directory " + shown + ": file " + first_section->name +
-                                  " ends without its last section"),
-                  prefix);
+    if (first_section) return unfinished();
     return Status::Ok();
   }
 
@@ -587,7 +587,7 @@ class IsoWalker {
     const uint8_t* p = rec.data();
     r.flags = p[25];
     if (p[26] != 0 || p[27] != 0) return Status::Unsupported("interleaved files are not supported");
-    r.offset = (static_cast<uint64_t>(Le32(p + 2)) + p[1]) * kBlock;
+    r.offset = ExtentOffset(p);
     r.length = Le32(p + 10);
     r.mtime_sec = ShortDate(p + 18);
     size_t id_len = p[32];
@@ -741,8 +741,6 @@ struct Volume {
   uint8_t susp_skip = 0;
 };
 
-uint64_t RootOffset(const uint8_t* root) { return (static_cast<uint64_t>(Le32(root + 2)) + root[1]) * kBlock; }
-
 Result<Volume> FindVolume(BlockSource& src) {
   std::vector<uint8_t> d(kBlock);
   std::optional<std::vector<uint8_t>> primary_root, joliet_root;
@@ -765,7 +763,7 @@ Result<Volume> FindVolume(BlockSource& src) {
   }
   if (!primary_root) return Status::Corrupt("ISO9660: no primary volume descriptor");
   Volume v;
-  v.root_offset = RootOffset(primary_root->data());
+  v.root_offset = ExtentOffset(primary_root->data());
   v.root_length = Le32(primary_root->data() + 10);
   // Rock Ridge: the root's "." record begins its System Use area with "SP".
   uint8_t dot[255];
@@ -784,7 +782,7 @@ Result<Volume> FindVolume(BlockSource& src) {
   }
   if (joliet_root) {
     v.names = Names::kJoliet;
-    v.root_offset = RootOffset(joliet_root->data());
+    v.root_offset = ExtentOffset(joliet_root->data());
     v.root_length = Le32(joliet_root->data() + 10);
   }
   return v;
