@@ -11,6 +11,7 @@
 
 #include "appliance/civil_time.h"
 #include "appliance/unicode_path.h"
+#include "common/visible_text.h"
 
 namespace qoima::appliance {
 namespace {
@@ -91,21 +92,28 @@ std::string DiffReport::Summary() const {
 }
 
 std::string EscapeRawPath(std::string_view raw) {
+  // The notation of hardware's DisplayName: bytes that are not UTF-8 as
+  // "\xNN", control characters as "\u{XXXX}" (common/visible_text.h).
   std::string out;
   size_t i = 0;
   while (i < raw.size()) {
     std::string_view rest = raw.substr(i);
     auto bad = FirstInvalidUtf8(rest.substr(0, std::min<size_t>(rest.size(), 4)));
     unsigned char c = static_cast<unsigned char>(raw[i]);
-    if (c < 0x20 || c == 0x7f || (bad && *bad == 0)) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+    if (bad && *bad == 0) {
+      AppendByteEscape(out, c);
       ++i;
       continue;
     }
     size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    out.append(raw.substr(i, len));
+    std::string_view one = raw.substr(i, len);
+    char32_t cp = 0;
+    for (size_t k = 0; k < one.size(); ++k)
+      cp = k == 0 ? (len == 1 ? c : c & (0x7F >> len)) : (cp << 6) | (static_cast<unsigned char>(one[k]) & 0x3F);
+    if (ClassifyCodePoint(cp) == HiddenKind::kControl)
+      AppendCodePointEscape(out, cp);
+    else
+      out.append(one);
     i += len;
   }
   return out;

@@ -59,9 +59,8 @@ const char* DiffKindName(DiffKind k);
 
 struct DiffItem {
   DiffKind kind = DiffKind::kMatched;
-  std::string path;  // NFC
-  std::string
-      raw_path;  // as on the medium, escaped for display (\xNN for bytes that are not UTF-8); "" when it is `path`
+  std::string path;      // NFC
+  std::string raw_path;  // as on the medium, escaped for display (EscapeRawPath); "" when it is `path`
   std::string expected;  // what the act says (size, hash or date), when relevant
   std::string actual;    // what the medium has
   std::string detail;    // a sentence for the clerk
@@ -88,6 +87,17 @@ struct DiffOptions {
   size_t max_items = kMaxListedDiffItems;
 };
 
+/// A name on the medium the reader flagged (unsafe_name, non_utf8_name:
+/// characters shown escaped, control characters, a traversal shape), in an
+/// archive on it too. The file is read and compared like any other; the flag
+/// goes with the evidence to the screen and the act (docs/security.md).
+struct NameFlag {
+  std::string path;    // the display path (archive members: "archive -> member")
+  std::string reason;  // the reader's message
+};
+/// Name flags a report lists at most; the rest are counted.
+inline constexpr size_t kMaxListedNameFlags = 1000;
+
 struct DiffReport {
   std::string disc;             // the disc marking checked
   std::vector<DiffItem> items;  // every file (matched ones unless !keep_matched), in manifest order then extras
@@ -101,6 +111,9 @@ struct DiffReport {
   std::string looks_like_disc;
   /// Items counted in `counts` but not listed (past DiffOptions::max_items).
   size_t unlisted = 0;
+  /// Names the reader flagged (they do not make the report unclean).
+  std::vector<NameFlag> name_flags;
+  size_t name_flags_unlisted = 0;  // flagged beyond kMaxListedNameFlags
 
   size_t Count(DiffKind k) const { return counts[static_cast<size_t>(k)]; }
   /// True when every listed file matched and nothing else was found.
@@ -233,7 +246,8 @@ class DiscGuess {
 /// with `observed` ("" when the manifest has one disc or nothing matches).
 std::string GuessDisc(const ActManifest& manifest, const std::vector<ObservedFile>& observed);
 
-/// Escapes bytes that are not valid UTF-8 or are control characters as \xNN.
+/// Escapes bytes that are not valid UTF-8 as "\xNN" and control characters as
+/// "\u{XXXX}" (the notation of hardware/display_name.h).
 std::string EscapeRawPath(std::string_view raw);
 
 }  // namespace qoima::appliance

@@ -69,6 +69,10 @@ class MediaCollector final : public hardware::MediaSink {
   const std::vector<std::string>& medium_problems() const { return medium_problems_; }
   /// Every problem, for the evidence.
   const std::vector<hardware::MediaProblem>& problems() const { return problems_; }
+  /// Names the reader flagged (unsafe_name, non_utf8_name), at most
+  /// kMaxListedNameFlags, and how many more there were.
+  const std::vector<NameFlag>& name_flags() const { return name_flags_; }
+  size_t name_flags_unlisted() const { return name_flags_unlisted_; }
   uint64_t archive_members() const { return archive_members_; }
   uint64_t bytes() const { return bytes_; }
 
@@ -78,6 +82,8 @@ class MediaCollector final : public hardware::MediaSink {
   std::vector<ObservedFile> files_;
   std::vector<std::string> medium_problems_;
   std::vector<hardware::MediaProblem> problems_;
+  std::vector<NameFlag> name_flags_;
+  size_t name_flags_unlisted_ = 0;
   std::optional<crypto::Sha256> hasher_;
   uint64_t received_ = 0;
   uint64_t archive_members_ = 0;

@@ -6,14 +6,10 @@
 #include <cstdlib>
 #include <memory>
 
+#include "common/visible_text.h"
+
 namespace qoima::hardware {
 namespace {
-
-void AppendEscaped(std::string& out, uint8_t byte) {
-  char buf[5];
-  std::snprintf(buf, sizeof buf, "\\x%02x", byte);
-  out += buf;
-}
 
 // NFC of a valid UTF-8 string without control characters.
 std::string Nfc(const std::string& valid) {
@@ -44,18 +40,20 @@ DisplayResult DisplayName(std::string_view raw) {
     if (n <= 0) {
       flush();
       r.non_utf8 = true;
-      AppendEscaped(r.text, static_cast<uint8_t>(raw[i]));
+      AppendByteEscape(r.text, static_cast<uint8_t>(raw[i]));
       ++i;
       continue;
     }
-    if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+    const HiddenKind kind = ClassifyCodePoint(static_cast<char32_t>(cp));
+    if (kind == HiddenKind::kControl) {
       flush();
       r.control = true;
-      for (utf8proc_ssize_t k = 0; k < n; ++k) AppendEscaped(r.text, static_cast<uint8_t>(raw[i + k]));
+      AppendCodePointEscape(r.text, static_cast<char32_t>(cp));
     } else if (cp == '\\') {
       flush();
       r.text += "\\\\";
     } else {
+      if (kind != HiddenKind::kVisible) r.format = true;
       run.append(raw.substr(i, static_cast<size_t>(n)));
     }
     i += static_cast<size_t>(n);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/visible_text.h"
 #include "hardware/display_name.h"
 
 namespace qoima::hardware {
@@ -78,6 +79,11 @@ bool ValidEntryType(uint8_t t) { return t >= 1 && t <= 6; }
 bool ValidProblemClass(uint8_t c) { return c >= 1 && c <= 14; }
 
 constexpr uint32_t kChildSettableFlags = kEntryIsArchive | kEntryEncrypted | kEntryCompressed | kEntryDamaged;
+
+// "name contains characters shown escaped: U+202E (bidirectional control)".
+std::string FormatCharsMessage(std::string_view what, std::string_view display) {
+  return std::string(what) + " contains characters that are shown escaped: " + DescribeHiddenText(display);
+}
 
 }  // namespace
 
@@ -275,6 +281,7 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       e.display_path = d.text;
       if (d.non_utf8) e.flags |= kEntryNonUtf8Name;
       if (d.control) e.flags |= kEntryControlChars;
+      if (d.format) e.flags |= kEntryFormatChars;
       std::string unsafe = CheckPathSafety(e.raw_path);
       if (!unsafe.empty()) e.flags |= kEntryUnsafeName;
       bool collision = !seen_display_.Insert(e.display_path);
@@ -296,6 +303,9 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       if (d.control)
         QOIMA_RETURN_IF_ERROR(
             Report(ProblemClass::kUnsafeName, "name contains control characters", e.display_path, -1));
+      if (d.format)
+        QOIMA_RETURN_IF_ERROR(
+            Report(ProblemClass::kUnsafeName, FormatCharsMessage("name", e.display_path), e.display_path, -1));
       if (!unsafe.empty())
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe path: " + unsafe, e.display_path, -1));
       if (collision)
@@ -351,6 +361,9 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       if (d.control)
         QOIMA_RETURN_IF_ERROR(
             Report(ProblemClass::kUnsafeName, "archive member name contains control characters", where, -1));
+      if (d.format)
+        QOIMA_RETURN_IF_ERROR(
+            Report(ProblemClass::kUnsafeName, FormatCharsMessage("archive member name", m.name), where, -1));
       if (!unsafe.empty())
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe archive member path: " + unsafe, where, -1));
       if (m.encrypted)

@@ -4,8 +4,9 @@
 // An EntryHeader describes one filesystem object found on the medium (file,
 // directory, symlink, device node, hard link, other). Paths are kept twice:
 // the raw bytes exactly as the filesystem stores them (the legal record) and a
-// display form (NFC-normalized UTF-8, every byte that is not valid UTF-8 or is a
-// control character shown as "\xNN") for screens, acts and collision checks.
+// display form (NFC-normalized UTF-8, every byte that is not valid UTF-8 shown
+// as "\xNN", a control character as "\u{XXXX}", a backslash as "\\") for the
+// act comparison, collision checks, screens and acts (hardware/display_name.h).
 // A MediaProblem is one damage report (class, message, path, byte offset);
 // readers report damage instead of aborting (style.md, rule 6).
 //
@@ -40,11 +41,13 @@ enum EntryFlags : uint32_t {
   kEntryCompressed = 1u << 5,     // the filesystem stores the content compressed (NTFS)
   kEntryDamaged = 1u << 6,        // a problem was reported for this entry; content incomplete
   kEntryUnsafeName = 1u << 7,     // a component is "..", ".", empty, or holds NUL/backslash-free control bytes
+  kEntryFormatChars = 1u << 8,    // raw_path holds bidi controls, invisible format characters or line separators
+                                  // (kept in display_path; every front shows them escaped)
 };
 
 struct EntryHeader {
   std::string raw_path;      // bytes as on the media, '/'-separated, relative to the root, no leading '/'
-  std::string display_path;  // NFC UTF-8, non-UTF-8 and control bytes shown as "\xNN"
+  std::string display_path;  // NFC UTF-8, non-UTF-8 bytes "\xNN", controls "\u{XXXX}" (DisplayName)
   uint64_t size = 0;         // logical size in bytes (files); 0 for others
   int64_t mtime_sec = 0;     // modification time, seconds since the epoch (UTC)
   uint32_t mtime_nsec = 0;
@@ -68,7 +71,7 @@ enum class ProblemClass : uint8_t {
   kLimitExceeded = 9,          // a named limit (entries, depth, bytes, ratio, name length) was hit
   kNameCollision = 10,         // two paths are equal after NFC normalization
   kNonUtf8Name = 11,           // a name is not valid UTF-8 (kept as bytes, shown escaped)
-  kUnsafeName = 12,            // "..", absolute, empty component, NUL or control characters
+  kUnsafeName = 12,            // "..", absolute, empty component, control, bidi or invisible characters
   kArchiveUnreadable = 13,     // an archive on the media could not be listed
   kEncryptedEntry = 14,        // an archive member or file is encrypted (flagged, not an error)
 };

@@ -1,11 +1,13 @@
 // qoima-read: reads a medium or image with the sandboxed reader and prints
 // what it found. A diagnostic and benchmark driver, not the intake path.
+// Names are printed through VisibleText (hidden characters escaped).
 //   qoima-read [--list] [--no-sandbox] [--fs=iso9660|udf|fat|exfat|ntfs|ext] DEVICE
 // Exit 0 when the read was accepted, 1 when it failed, 2 on usage errors.
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "common/visible_text.h"
 #include "hardware/media_reader.h"
 
 namespace {
@@ -19,8 +21,8 @@ class PrintSink : public MediaSink {
   Status OnEntry(const EntryHeader& h) override {
     if (list_)
       std::printf("%-8s %12llu %s%s%s\n", std::string(EntryTypeName(h.type)).c_str(),
-                  static_cast<unsigned long long>(h.size), h.display_path.c_str(), h.link_target.empty() ? "" : " -> ",
-                  h.link_target.c_str());
+                  static_cast<unsigned long long>(h.size), VisibleText(h.display_path).c_str(),
+                  h.link_target.empty() ? "" : " -> ", VisibleText(h.link_target).c_str());
     return Status::Ok();
   }
   Status OnData(std::span<const uint8_t> chunk) override {
@@ -30,13 +32,14 @@ class PrintSink : public MediaSink {
   Status OnEntryEnd(bool) override { return Status::Ok(); }
   Status OnArchiveMember(const ArchiveMember& m) override {
     if (list_)
-      std::printf("  member %12llu %s%s\n", static_cast<unsigned long long>(m.size), m.name.c_str(),
+      std::printf("  member %12llu %s%s\n", static_cast<unsigned long long>(m.size), VisibleText(m.name).c_str(),
                   m.encrypted ? " [encrypted]" : "");
     return Status::Ok();
   }
   Status OnProblem(const MediaProblem& p) override {
     std::fprintf(stderr, "problem %s: %s%s%s (offset %lld)\n", std::string(ProblemClassName(p.cls)).c_str(),
-                 p.message.c_str(), p.path.empty() ? "" : " at ", p.path.c_str(), static_cast<long long>(p.offset));
+                 VisibleText(p.message).c_str(), p.path.empty() ? "" : " at ", VisibleText(p.path).c_str(),
+                 static_cast<long long>(p.offset));
     return Status::Ok();
   }
   uint64_t bytes() const { return bytes_; }

@@ -154,7 +154,7 @@ TEST_CASE("a medium from another disc of the act is recognised") {
 
 TEST_CASE("raw paths escape bytes that are not UTF-8") {
   CHECK(EscapeRawPath("ok/қ") == "ok/қ");
-  CHECK(EscapeRawPath("bad\xFF\x01") == "bad\\xff\\x01");
+  CHECK(EscapeRawPath("bad\xFF\x01") == "bad\\xff\\u{0001}");
 }
 
 TEST_CASE("each diff row carries the file's size for the clerk's list") {

@@ -110,7 +110,7 @@ TEST_CASE("path traversal and control characters in archive member names are rep
   CHECK(unsafe >= 4);
   auto names = MemberNames(*sink.Find("evil.zip"));
   CHECK(Has(names, "../../etc/evil"));
-  CHECK(Has(names, "ctl\\x01\\x1b.txt"));
+  CHECK(Has(names, "ctl\\u{0001}\\u{001B}.txt"));
   CHECK(Has(names, "fine.txt"));
 }
 

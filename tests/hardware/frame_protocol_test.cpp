@@ -143,10 +143,23 @@ TEST_CASE("display names: NFC, escapes, traversal shapes") {
   CHECK(DisplayName("\xd0\xb8\xcc\x86").text == "\xd0\xb9");  // NFD й -> NFC
   CHECK(DisplayName("a\xff").text == "a\\xff");
   CHECK(DisplayName("a\xff").non_utf8);
-  CHECK(DisplayName(std::string("a\0b", 3)).text == "a\\x00b");
+  CHECK(DisplayName(std::string("a\0b", 3)).text == "a\\u{0000}b");
   CHECK(DisplayName("tab\there").control);
-  CHECK(DisplayName("a\\xff").text == "a\\\\xff");      // a literal backslash cannot imitate an escape
-  CHECK(DisplayName("\xc2\x85").text == "\\xc2\\x85");  // C1 control NEL
+  CHECK(DisplayName("a\\xff").text == "a\\\\xff");     // a literal backslash cannot imitate an escape
+  CHECK(DisplayName("\xc2\x85").text == "\\u{0085}");  // C1 control NEL: the character, in VisibleText's notation
+  // Bidi controls and invisible characters stay in the name (the act may
+  // list it, the store keeps it) and are flagged; the fronts escape them.
+  auto rlo = DisplayName(
+      "invoice\xE2\x80\xAE"
+      "fdp.exe");
+  CHECK(rlo.text ==
+        "invoice\xE2\x80\xAE"
+        "fdp.exe");
+  CHECK(rlo.format);
+  CHECK_FALSE(rlo.control);
+  CHECK(DisplayName("zw\xE2\x80\x8Bsp").format);
+  CHECK(DisplayName("ls\xE2\x80\xA8").format);
+  CHECK_FALSE(DisplayName("Қазақ тілі.txt").format);
   CHECK(CheckPathSafety("a/b").empty());
   CHECK(CheckPathSafety("/etc/passwd") == "absolute path");
   CHECK(CheckPathSafety("a/../b") == "'..' component");

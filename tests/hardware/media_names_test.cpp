@@ -53,12 +53,72 @@ TEST_CASE("non-UTF-8 and control-character names are kept as bytes and shown esc
   CHECK(bad->header.raw_path == "bad\xff\xfe.txt");
   CHECK(bad->data == "latin");
   CHECK((bad->header.flags & kEntryNonUtf8Name) != 0);
-  const auto* ctl = sink.Find("ctl\\x01\\x1b[31m.txt");
+  const auto* ctl = sink.Find("ctl\\u{0001}\\u{001B}[31m.txt");
   REQUIRE(ctl != nullptr);
   CHECK((ctl->header.flags & kEntryControlChars) != 0);
   CHECK(sink.Find("back\\\\slash.txt") != nullptr);
   CHECK(sink.HasProblem(ProblemClass::kNonUtf8Name));
   CHECK(sink.HasProblem(ProblemClass::kUnsafeName));
+}
+
+TEST_CASE("bidi controls and invisible characters in names are kept and reported as unsafe_name") {
+  TempDir dir("qoima-hw");
+  const std::string rlo =
+      "invoice\xE2\x80\xAE"
+      "fdp.exe";  // U+202E: reads "invoiceexe.pdf"
+  const std::string zwsp =
+      "a\xE2\x80\x8B"
+      "b.txt";  // U+200B zero-width space
+  const std::string isolate =
+      "\xE2\x81\xA6"
+      "iso\xE2\x81\xA9.txt";  // U+2066 ... U+2069
+  const std::string sep =
+      "line\xE2\x80\xA8"
+      "sep.txt";  // U+2028
+  const std::string bom =
+      "\xEF\xBB\xBF"
+      "bom.txt";  // U+FEFF
+  for (const auto& n : {rlo, zwsp, isolate, sep, bom}) WriteFile(dir.Sub("tree/" + n), n);
+  WriteFile(dir.Sub("tree/c1\xC2\x85.txt"), "nel");  // C1 NEL: a control, escaped
+  WriteFile(dir.Sub("tree/Қазақ.txt"), "plain");
+  Sh("cd '" + dir.Sub("tree") +
+     "' && python3 -c \"import zipfile; z=zipfile.ZipFile('in.zip','w'); "
+     "z.writestr('doc\\u202egpj.js', 'x'); z.close()\"");
+  CollectingSink sink;
+  auto r = ReadExt4Of(dir, sink);
+  INFO(r.status().ToString() << "\n" << sink.ProblemsText());
+  REQUIRE(r.ok());  // flagged, not refused: the decision is the clerk's
+  for (const auto& n : {rlo, zwsp, isolate, sep, bom}) {
+    INFO(n);
+    const auto* e = sink.Find(n);  // the name as it is: the act lists it so
+    REQUIRE(e != nullptr);
+    CHECK(e->data == n);
+    CHECK((e->header.flags & kEntryFormatChars) != 0);
+    bool reported = false;
+    for (const auto& p : sink.problems)
+      reported = reported || (p.cls == ProblemClass::kUnsafeName && p.path == n &&
+                              p.message.find("shown escaped: U+") != std::string::npos);
+    CHECK(reported);
+  }
+  bool rlo_named = false;
+  for (const auto& p : sink.problems)
+    rlo_named = rlo_named || (p.path == rlo && p.message.find("U+202E (bidirectional control)") != std::string::npos);
+  CHECK(rlo_named);
+  const auto* c1 = sink.Find("c1\\u{0085}.txt");
+  REQUIRE(c1 != nullptr);
+  CHECK((c1->header.flags & kEntryControlChars) != 0);
+  const auto* plain = sink.Find("Қазақ.txt");
+  REQUIRE(plain != nullptr);
+  CHECK((plain->header.flags & (kEntryFormatChars | kEntryControlChars | kEntryUnsafeName)) == 0);
+  // In an archive on the medium too.
+  bool member = false;
+  for (const auto& p : sink.problems)
+    member = member || (p.cls == ProblemClass::kUnsafeName &&
+                        p.path ==
+                            "in.zip -> doc\xE2\x80\xAE"
+                            "gpj.js" &&
+                        p.message.find("archive member name") != std::string::npos);
+  CHECK(member);
 }
 
 TEST_CASE("symlink loops, hard links, FIFOs and sparse files are reported, never followed or expanded on disk") {
