@@ -93,6 +93,9 @@ Result<CreatedAct> CreateActFromDirectory(const std::string& dir, const ActCreat
   po.now_unix = o.now_unix;
   auto check = ParseManifest(out.json, "generated manifest", po);
   if (!check.ok()) return Status::Internal("generated manifest does not parse: " + check.status().message());
+  // The act check's flags, with the lines of the file written.
+  m.text_flags = std::move(check->text_flags);
+  m.text_flags_unlisted = check->text_flags_unlisted;
   return out;
 }
 

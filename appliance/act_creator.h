@@ -29,8 +29,8 @@ struct ActCreateOptions {
 };
 
 struct CreatedAct {
-  ActManifest manifest;
-  std::string json;  // the bytes to write; manifest.digest is their SHA-256
+  ActManifest manifest;  // with the act check's text flags (lines of `json`)
+  std::string json;      // the bytes to write; manifest.digest is their SHA-256
 };
 
 Result<CreatedAct> CreateActFromDirectory(const std::string& dir, const ActCreateOptions& options);

@@ -4,6 +4,8 @@
 #include <functional>
 #include <string_view>
 
+#include "common/visible_text.h"
+
 namespace qoima::appliance {
 namespace {
 
@@ -121,7 +123,17 @@ std::string RenderActText(const ActDocument& a) {
   return all;
 }
 
-Status WriteActText(const ActDocument& a, const std::function<void(std::string_view)>& sink) {
+Status WriteActText(const ActDocument& a, const std::function<void(std::string_view)>& to) {
+  // Every piece is shown through VisibleText: a name or field cannot hide or
+  // reorder characters in the text act either; the notation is explained
+  // at the end when it was used. Pieces end between whole strings, never
+  // inside a character.
+  bool escaped = false;
+  auto sink = [&](std::string_view text) {
+    std::string shown = VisibleText(text, {.keep_line_breaks = true});
+    escaped = escaped || shown.size() != text.size();
+    to(shown);
+  };
   std::string out;
   out += "ҚАБЫЛДАУ-БЕРУ АКТІСІ / АКТ ПРИЕМА-ПЕРЕДАЧИ\n";
   out += a.city + "   " + (a.date.empty() ? "\"__\" ____________ 20__" : a.date) + "\n\n";
@@ -151,7 +163,10 @@ Status WriteActText(const ActDocument& a, const std::function<void(std::string_v
   out += "\n4. Қолдар / Подписи\n";
   Party(out, "Қабылдаушы ұйым / Принимающая организация", a.accepting);
   Party(out, "Беруші ұйым / Передающая организация", a.transferring);
-  sink(out);
+  std::string last = VisibleText(out, {.keep_line_breaks = true});
+  if (escaped || last.size() != out.size())
+    last += "\n" + std::string(kEscapeLegendKk) + "\n" + std::string(kEscapeLegendRu) + "\n";
+  to(last);
   return Status::Ok();
 }
 

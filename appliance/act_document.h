@@ -91,7 +91,18 @@ Status ForEachActRow(const ActDocument& act, bool library, const std::function<v
 /// The number of rows of table 1 (library false) or table 2.
 size_t ActRowCount(const ActDocument& act, bool library);
 
+/// The note a text act ends with when a name or field in it was shown
+/// escaped (common/visible_text.h), Kazakh and Russian.
+inline constexpr std::string_view kEscapeLegendKk =
+    "\\u{XXXX} белгісі: атаудағы немесе өрістегі көрінбейтін не мәтін бағытын өзгертетін таңба (Юникод коды XXXX), "
+    "ол өзі ретінде көрсетілмейді.";
+inline constexpr std::string_view kEscapeLegendRu =
+    "Запись \\u{XXXX}: невидимый символ или символ, меняющий направление текста (код Юникода XXXX), в имени или "
+    "поле; такой символ не показывается как есть.";
+
 /// Renders the act as text: Kazakh first, then Russian, as the forms do.
+/// Names and fields are shown through VisibleText (hidden characters
+/// escaped), with the note above when any was.
 /// REQUIRES: rows in memory (no `rows_from`), as ActFromManifest makes them.
 std::string RenderActText(const ActDocument& act);
 /// The same text handed to `sink` in pieces of about 64 KiB (the CLI prints a

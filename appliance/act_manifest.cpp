@@ -8,6 +8,7 @@
 
 #include "appliance/act_entry_file.h"
 #include "appliance/civil_time.h"
+#include "common/visible_text.h"
 
 namespace qoima::appliance {
 namespace {
@@ -116,6 +117,17 @@ uint64_t ActManifest::TotalBytes() const {
   uint64_t t = 0;
   for (const auto& e : entries) t += e.size.value_or(0);
   return t;
+}
+
+std::string ActTextFlagReason(std::string_view value, bool multiline) {
+  const VisibleOptions options{.keep_line_breaks = multiline};
+  if (HasHiddenText(value, options)) return DescribeHiddenText(value, options);
+  // Typed text that looks like the escape of a hidden character would pass
+  // for one on screen and paper: flagged as well, saying what it is.
+  for (std::string_view look : {"\\u{", "\\x"})
+    if (value.find(look) != std::string_view::npos)
+      return "the text \"" + std::string(look) + "\", which reads like an escaped character";
+  return {};
 }
 
 std::string FormatMegabytes(uint64_t bytes) {

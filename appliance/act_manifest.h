@@ -112,6 +112,25 @@ struct EntryTotals {
   size_t library = 0;  // files of table 2
 };
 
+/// A field of the act whose text holds characters that are shown escaped
+/// (bidirectional controls, invisible format characters, line separators:
+/// common/visible_text.h), or text that reads like such an escape. The act is
+/// accepted as written; the act check flags the field on screen, in the
+/// evidence and on paper (docs/security.md, "Names that lie").
+struct ActTextFlag {
+  size_t line = 0;     // line in the act file; 0 when not known (JSON header fields)
+  std::string field;   // "path", "disc", "language", "software.name", "depositor", ...
+  std::string value;   // the exact text (shown through VisibleText)
+  std::string reason;  // "U+202E (bidirectional control)", ...
+};
+/// Text flags an act lists at most; the rest are counted (text_flags_unlisted).
+inline constexpr size_t kMaxListedTextFlags = 1000;
+
+/// Why `value` of an act field is flagged, or "" when it is not: its hidden
+/// characters (with '\n' and '\t' allowed when `multiline`), or a backslash
+/// sequence that reads like an escape ("\u{", "\x").
+std::string ActTextFlagReason(std::string_view value, bool multiline = false);
+
 struct ManifestDisc {
   std::string marking;
   std::string volume_label;  // optional; checked against the medium when given
@@ -132,6 +151,10 @@ struct ActManifest {
   std::shared_ptr<const ActEntryFile> spilled;
   ManifestFormat format = ManifestFormat::kJson;
   std::string digest;  // SHA-256 (hex) of the manifest file's exact bytes: what the paper act carries
+  /// Fields the act check flags (ActTextFlag), in file order, at most
+  /// kMaxListedTextFlags; the rest counted in `text_flags_unlisted`.
+  std::vector<ActTextFlag> text_flags;
+  size_t text_flags_unlisted = 0;
 
   /// Number of files, wherever they are.
   size_t EntryCount() const;

@@ -1,7 +1,11 @@
 #include "appliance/application.h"
 
+#include <nlohmann/json.hpp>
+
+#include "appliance/appliance.h"
 #include "appliance/civil_time.h"
 #include "appliance/unicode_path.h"
+#include "common/json_nesting.h"
 
 namespace qoima::appliance {
 namespace {
@@ -172,6 +176,18 @@ Status ValidateNda(const NdaRecord& n, int64_t now_unix) {
   QOIMA_RETURN_IF_ERROR(Field("nda.operator_representative", n.operator_representative, true));
   QOIMA_RETURN_IF_ERROR(DateField("nda.signed_date", n.signed_date, true, now_unix));
   return Status::Ok();
+}
+
+Result<Application> ParseApplicationForm(std::string_view text, const std::string& name) {
+  if (text.size() > kMaxApplicationFormBytes)
+    return Status::LimitExceeded(name + ": is " + std::to_string(text.size()) + " bytes, the limit is " +
+                                 std::to_string(kMaxApplicationFormBytes));
+  QOIMA_RETURN_IF_ERROR(CheckJsonNesting(text, kMaxApplicationFormDepth, name));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument(name + ": not valid JSON");
+  auto r = ApplicationFromJson(j);
+  if (!r.ok()) return r.status().WithContext(name);
+  return r;
 }
 
 }  // namespace qoima::appliance

@@ -148,4 +148,14 @@ struct NdaRecord {
 
 Status ValidateNda(const NdaRecord& nda, int64_t now_unix);
 
+/// The largest Annex 1 form file `application add --form` reads (bytes).
+inline constexpr size_t kMaxApplicationFormBytes = 1u << 20;
+/// Deepest JSON nesting of a form (it needs 3: owner.contact, items[i]).
+inline constexpr int kMaxApplicationFormDepth = 4;
+/// Parses a form file's text (the JSON of ApplicationToJson, appliance.h):
+/// at most kMaxApplicationFormBytes; nesting beyond kMaxApplicationFormDepth
+/// is refused before the JSON is parsed, naming line and column. `name` is
+/// used in messages.
+Result<Application> ParseApplicationForm(std::string_view text, const std::string& name);
+
 }  // namespace qoima::appliance

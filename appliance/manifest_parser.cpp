@@ -19,6 +19,7 @@
 #include "appliance/civil_time.h"
 #include "appliance/item_category.h"
 #include "appliance/unicode_path.h"
+#include "common/json_nesting.h"
 #include "common/unique_fd.h"
 #include "crypto/hash.h"
 #include "crypto/secret.h"
@@ -43,6 +44,7 @@ class Where {
   Status Wrap(size_t line, std::string_view field, const Status& s) const {
     return Error(line, field, s.message(), s.code());
   }
+  const std::string& file() const { return file_; }
 
  private:
   std::string file_;
@@ -102,6 +104,7 @@ Status CheckText(const std::string& value, size_t limit, const Where& where, siz
   for (unsigned char c : value)
     if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
       return where.Error(line, field, "contains a control character");
+  if (ContainsC1Control(value)) return where.Error(line, field, "contains a control character");
   return Status::Ok();
 }
 
@@ -171,6 +174,36 @@ Status CheckEntries(const std::vector<ManifestEntry>& entries, const Where& wher
   return Status::Ok();
 }
 
+// The act check's text flags (ActTextFlag) as a parser finds them.
+struct TextFlags {
+  std::vector<ActTextFlag> listed;
+  size_t unlisted = 0;
+
+  // Flags `value` of `field` when ActTextFlagReason says so: listed up to
+  // kMaxListedTextFlags, then counted.
+  void Check(size_t line, std::string_view field, const std::string& value, bool multiline = false) {
+    std::string reason = ActTextFlagReason(value, multiline);
+    if (reason.empty()) return;
+    if (listed.size() >= kMaxListedTextFlags) {
+      ++unlisted;
+      return;
+    }
+    listed.push_back({line, std::string(field), value, std::move(reason)});
+  }
+  // Appends to the manifest's flags (after any it has).
+  void MoveTo(ActManifest& m) {
+    for (auto& f : listed) {
+      if (m.text_flags.size() >= kMaxListedTextFlags)
+        ++m.text_flags_unlisted;
+      else
+        m.text_flags.push_back(std::move(f));
+    }
+    m.text_flags_unlisted += unlisted;
+    listed.clear();
+    unlisted = 0;
+  }
+};
+
 // Takes the entries as a format's parser makes them: in memory, and once
 // there are more than options.spill_after_entries (with a spill_dir), in an
 // ActEntryFile. The cross-entry checks give the same messages either way.
@@ -181,6 +214,7 @@ class EntryCollector {
   size_t count() const { return file_ ? file_->size() : entries_.size(); }
 
   Status Add(ManifestEntry e) {
+    Flag(e);
     const std::string& disc = e.disc();
     if (discs_.empty() || (disc != discs_.back().first && !KnownDisc(disc))) {
       if (discs_.size() >= kMaxManifestDiscs)
@@ -205,6 +239,7 @@ class EntryCollector {
   /// Runs the cross-entry checks and hands the entries to `m`.
   Status Finish(ActManifest& m) {
     if (count() == 0) return where_.Error(0, "", "lists no files");
+    flags_.MoveTo(m);
     if (!file_) {
       QOIMA_RETURN_IF_ERROR(CheckEntries(entries_, where_));
       m.entries = std::move(entries_);
@@ -218,6 +253,20 @@ class EntryCollector {
   }
 
  private:
+  // The act check of one entry's text: its path, and its shared columns
+  // once per run of entries that share them.
+  void Flag(const ManifestEntry& e) {
+    flags_.Check(e.line, "path", e.path);
+    const EntryProfile& p = e.profile();
+    if (last_flagged_profile_ && p == *last_flagged_profile_) return;
+    last_flagged_profile_ = p;
+    flags_.Check(e.line, "disc", p.disc);
+    flags_.Check(e.line, "language", p.language);
+    flags_.Check(e.line, "language_version", p.language_version);
+    flags_.Check(e.line, "framework", p.framework);
+    flags_.Check(e.line, "framework_version", p.framework_version);
+  }
+
   bool KnownDisc(const std::string& disc) const {
     for (const auto& d : discs_)
       if (d.first == disc) return true;
@@ -243,13 +292,15 @@ class EntryCollector {
   std::vector<ManifestEntry> entries_;
   std::unique_ptr<ActEntryFile> file_;
   std::vector<std::pair<std::string, size_t>> discs_;  // distinct markings, with the line of the first use
+  TextFlags flags_;
+  std::optional<EntryProfile> last_flagged_profile_;  // the columns checked last (most entries share them)
 };
 
 // ---- JSON ----------------------------------------------------------------
 
 struct JsonDepthExceeded {};
 
-// Structural scan of already-valid JSON: line of each object in the top-level
+// Structural scan of JSON text: line of each object in the top-level
 // "files" array, and duplicate keys (nlohmann would keep the last silently).
 struct JsonScan {
   std::vector<size_t> file_lines;
@@ -257,33 +308,48 @@ struct JsonScan {
   std::string duplicate_key;
 };
 
-// ScanJson fed piece by piece (a file read in chunks): the same result.
+// Fed the text, or the pieces of a file read in chunks: the same result.
+// Nesting deeper than kMaxJsonDepth stops it at that bracket (too_deep()),
+// before a frame is pushed for it: the scan holds at most kMaxJsonDepth
+// frames, each with at most kMaxScannedKeys keys of at most
+// kMaxScannedStringBytes, whatever the input.
 class JsonScanner {
  public:
+  // Keys of one object remembered for the duplicate check: no object of the
+  // format has more than 11, so one with more is refused anyway (unknown field).
+  static constexpr size_t kMaxScannedKeys = 64;
+  // Longer strings are not keys of the format (unknown field if they are).
+  static constexpr size_t kMaxScannedStringBytes = 256;
+
   void Feed(std::string_view t) {
+    if (!nesting_.Feed(t)) return;  // too deep: nothing of this piece or later is scanned
     for (char c : t) {
       if (c == '\n') ++line_;
       if (in_string_) {
         if (escaped_) {
-          string_ += c;
+          Append(c);
           escaped_ = false;
         } else if (c == '\\') {
-          string_ += c;
+          Append(c);
           escaped_ = true;
         } else if (c == '"') {
           in_string_ = false;
           EndString();
         } else {
-          string_ += c;
+          Append(c);
         }
         continue;
       }
       if (c == '"') {
         in_string_ = true;
         string_.clear();
+        string_cut_ = false;
       } else if (c == '{' || c == '[') {
         bool files = c == '[' && stack_.size() == 1 && stack_.back().object && stack_.back().last_key == "files";
-        if (c == '{' && !stack_.empty() && stack_.back().is_files_array) scan_.file_lines.push_back(line_);
+        // Past the entry limit the parse refuses the act: no more lines are kept.
+        if (c == '{' && !stack_.empty() && stack_.back().is_files_array &&
+            scan_.file_lines.size() <= kMaxManifestEntries)
+          scan_.file_lines.push_back(line_);
         stack_.push_back({c == '{', c == '{', files, {}, {}});
       } else if (c == '}' || c == ']') {
         if (!stack_.empty()) stack_.pop_back();
@@ -295,8 +361,17 @@ class JsonScanner {
     }
   }
   JsonScan Take() { return std::move(scan_); }
+  /// The text nests deeper than kMaxJsonDepth; nesting() says where.
+  bool too_deep() const { return nesting_.too_deep(); }
+  const JsonNestingScanner& nesting() const { return nesting_; }
 
  private:
+  void Append(char c) {
+    if (string_.size() < kMaxScannedStringBytes)
+      string_ += c;
+    else
+      string_cut_ = true;
+  }
   struct Frame {
     bool object;
     bool expect_key;
@@ -306,6 +381,11 @@ class JsonScanner {
   };
   void EndString() {
     if (stack_.empty() || !stack_.back().object || !stack_.back().expect_key) return;
+    if (string_cut_) string_ += "...";  // never equal to a key of the format
+    if (stack_.back().keys.size() >= kMaxScannedKeys) {
+      stack_.back().last_key = string_;
+      return;
+    }
     if (!stack_.back().keys.insert(string_).second && scan_.duplicate_key_line == 0) {
       scan_.duplicate_key_line = line_;
       scan_.duplicate_key = string_;
@@ -314,17 +394,21 @@ class JsonScanner {
   }
 
   JsonScan scan_;
+  JsonNestingScanner nesting_{kMaxJsonDepth};
   std::vector<Frame> stack_;
   std::string string_;
+  bool string_cut_ = false;
   size_t line_ = 1;
   bool in_string_ = false;
   bool escaped_ = false;
 };
 
-JsonScan ScanJson(std::string_view t) {
-  JsonScanner scanner;
-  scanner.Feed(t);
-  return scanner.Take();
+// The refusal of a text JsonScanner found too deep: "act.json:3:17: JSON nested
+// deeper than 4 levels".
+Status TooDeep(const std::string& file, const JsonNestingScanner& n) {
+  return Status::LimitExceeded(file + ":" + std::to_string(n.line()) + ":" + std::to_string(n.column()) +
+                               ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                               " levels (an act needs 3)");
 }
 
 Status OnlyKeys(const json& obj, std::initializer_list<std::string_view> allowed, const Where& where, size_t line,
@@ -501,7 +585,8 @@ class JsonFilesStream {
 // Runs nlohmann's parser over the manifest's text with `callback`.
 using JsonParse = std::function<json(const json::parser_callback_t& callback)>;
 
-// `scan`: ScanJson of the same text; `line_of`: the line of a byte offset.
+// `scan`: JsonScanner's result over the same text (which it found not too
+// deep); `line_of`: the line of a byte offset.
 Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
                                   const std::function<size_t(size_t)>& line_of, const Where& where,
                                   const ManifestParseOptions& options) {
@@ -586,6 +671,18 @@ Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
       return where.Error(stream.error_line(), "disc", "disc '" + *disc + "' is not declared in \"discs\"");
     return stream.error();
   }
+  // The act check of the header's text, before the files' (file order).
+  TextFlags header;
+  header.Check(0, "application", m.application);
+  header.Check(0, "software.name", m.software_name);
+  header.Check(0, "software.version", m.software_version);
+  header.Check(0, "software.annotation", m.annotation, /*multiline=*/true);
+  header.Check(0, "depositor", m.depositor);
+  for (size_t i = 0; i < m.discs.size(); ++i) {
+    header.Check(0, "discs[" + std::to_string(i) + "].marking", m.discs[i].marking);
+    header.Check(0, "discs[" + std::to_string(i) + "].volume_label", m.discs[i].volume_label);
+  }
+  header.MoveTo(m);
   QOIMA_RETURN_IF_ERROR(collector.Finish(m));
   if (m.discs.empty())
     for (const auto& d : m.DiscMarkings()) m.discs.push_back({d, ""});
@@ -593,8 +690,11 @@ Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
 }
 
 Result<ActManifest> ParseJson(std::string_view bytes, const Where& where, const ManifestParseOptions& options) {
+  JsonScanner scanner;
+  scanner.Feed(bytes);
+  if (scanner.too_deep()) return TooDeep(where.file(), scanner.nesting());
   return ParseJsonWith(
-      ScanJson(bytes), [&](const json::parser_callback_t& cb) { return json::parse(bytes.begin(), bytes.end(), cb); },
+      scanner.Take(), [&](const json::parser_callback_t& cb) { return json::parse(bytes.begin(), bytes.end(), cb); },
       [&](size_t offset) { return LineOfOffset(bytes, offset); }, where, options);
 }
 
@@ -1298,7 +1398,11 @@ Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string&
     if (first.bytes_read() > max_bytes)
       return where.Error(0, "", "is more than " + std::to_string(max_bytes) + " bytes", Code::kLimitExceeded);
     QOIMA_RETURN_IF_ERROR(encoding.Feed(piece));
-    if (format == ManifestFormat::kJson) scanner.Feed(piece);
+    if (format == ManifestFormat::kJson) {
+      scanner.Feed(piece);
+      // Refused at the bracket, before the next piece is read.
+      if (scanner.too_deep()) return TooDeep(path, scanner.nesting());
+    }
   }
   QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
   QOIMA_RETURN_IF_ERROR(encoding.Finish());

@@ -49,6 +49,15 @@ Status ValidateUtf8(std::string_view text) {
   return Status::Ok();
 }
 
+bool ContainsC1Control(std::string_view text) {
+  // In valid UTF-8, U+0080-U+009F are exactly the pairs C2 80 .. C2 9F.
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    const auto lead = static_cast<unsigned char>(text[i]), next = static_cast<unsigned char>(text[i + 1]);
+    if (lead == 0xC2 && next >= 0x80 && next < 0xA0) return true;
+  }
+  return false;
+}
+
 Result<std::string> ToNfc(std::string_view text) {
   QOIMA_RETURN_IF_ERROR(ValidateUtf8(text));
   return MapUtf8(text, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
@@ -63,6 +72,7 @@ Result<std::string> NormalizeManifestPath(std::string_view raw, const PathRules&
   for (unsigned char c : nfc) {
     if (c < 0x20 || c == 0x7f) return Status::InvalidArgument("path contains a control character");
   }
+  if (ContainsC1Control(nfc)) return Status::InvalidArgument("path contains a control character");
   std::string s = nfc;
   if (rules.backslash_is_separator) {
     for (char& c : s)

@@ -33,6 +33,9 @@ Status ValidateUtf8(std::string_view text);
 /// sequence, or nullopt when all of `text` is valid.
 std::optional<size_t> FirstInvalidUtf8(std::string_view text);
 
+/// True when valid UTF-8 `text` holds a C1 control character (U+0080-U+009F).
+bool ContainsC1Control(std::string_view text);
+
 /// Returns the NFC form of valid UTF-8 `text`.
 Result<std::string> ToNfc(std::string_view text);
 
@@ -45,7 +48,7 @@ struct PathRules {
 };
 
 /// Validates and normalizes a manifest path: UTF-8, NFC, no control
-/// characters, no "." / ".." / empty components, within the limits above.
+/// characters (C0, DEL, C1), no "." / ".." / empty components, within the limits above.
 /// A leading "./" is dropped. Errors say what is wrong, not where: the caller
 /// adds file, line and field.
 Result<std::string> NormalizeManifestPath(std::string_view raw, const PathRules& rules = {});

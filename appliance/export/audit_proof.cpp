@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_nesting.h"
 #include "crypto/hash.h"
 
 namespace qoima::exporting {
@@ -111,6 +112,7 @@ std::string SerializeProof(const AuditInclusion& p) {
 Result<AuditInclusion> ParseProof(std::string_view text) {
   if (text.size() > kMaxProofFileBytes)
     return Status::LimitExceeded("proof file larger than " + std::to_string(kMaxProofFileBytes) + " bytes");
+  QOIMA_RETURN_IF_ERROR(CheckJsonNesting(text, kMaxProofJsonDepth, "proof file"));
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::Corrupt("proof file is not a JSON object");
   auto str = [&](const char* k) -> Result<std::string> {

@@ -20,6 +20,9 @@ namespace qoima::exporting {
 inline constexpr size_t kMaxProofFileBytes = 1 << 20;
 inline constexpr size_t kMaxAuditPathLength = 64;
 inline constexpr size_t kMaxLeafBytes = 64 * 1024;
+/// The proof is an object holding one array (audit_path): deeper JSON is
+/// refused before it is parsed.
+inline constexpr int kMaxProofJsonDepth = 2;
 
 /// What the audit log records for one export.
 struct ExportEvent {
