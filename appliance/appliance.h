@@ -127,6 +127,11 @@ struct IntakeOutcome {
   std::string hold_until;
   ActDocument
       act;  // filled for accepted intakes (and drafts otherwise); its rows are read from the manifest (rows_from)
+  /// The act check's flags of the act's text (hidden characters in paths and
+  /// fields), and how many more there were; names on the media are flagged
+  /// per medium (media[i].diff.name_flags).
+  std::vector<ActTextFlag> act_text_flags;
+  size_t act_text_flags_unlisted = 0;
 };
 
 struct DecideRequest {

@@ -16,6 +16,7 @@
 #include "appliance/manifest_record.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
+#include "common/visible_text.h"
 #include "crypto/hash.h"
 
 namespace qoima::appliance {
@@ -105,6 +106,23 @@ class StoreContentSink final : public ContentSink {
   Status failure_;
 };
 
+// The exact name (the evidence keeps it) with its escaped form and why.
+json NameFlagsJson(const std::vector<NameFlag>& flags) {
+  json out = json::array();
+  for (const auto& f : flags) out.push_back({{"path", f.path}, {"shown", VisibleText(f.path)}, {"reason", f.reason}});
+  return out;
+}
+
+json ActTextFlagsJson(const std::vector<ActTextFlag>& flags) {
+  json out = json::array();
+  for (const auto& f : flags) {
+    json j = {{"field", f.field}, {"value", f.value}, {"shown", VisibleText(f.value)}, {"reason", f.reason}};
+    if (f.line) j["line"] = f.line;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 json DiffJson(const MediumCheck& m) {
   json items = json::array();
   size_t kept = 0;
@@ -131,6 +149,10 @@ json DiffJson(const MediumCheck& m) {
               {"unlisted", m.diff.unlisted},  // counted, not listed (kMaxListedDiffItems)
               {"medium_problems", m.diff.medium_problems}};
   if (!m.diff.looks_like_disc.empty()) out["looks_like_disc"] = m.diff.looks_like_disc;
+  if (!m.diff.name_flags.empty()) {
+    out["name_flags"] = NameFlagsJson(m.diff.name_flags);
+    out["name_flags_unlisted"] = m.diff.name_flags_unlisted;
+  }
   return out;
 }
 
@@ -301,6 +323,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
 
   IntakeOutcome out;
   out.manifest_digest = manifest->digest;
+  out.act_text_flags = manifest->text_flags;
+  out.act_text_flags_unlisted = manifest->text_flags_unlisted;
   std::set<std::string> stored_discs;
   std::optional<DiscGuess> guess;  // which disc a medium looks like, when the act has several
   if (discs.size() > 1) guess.emplace(*manifest);
@@ -365,6 +389,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     ReleaseFreedMemory();  // the reader's per-entry scratch
     std::string guessed = guess ? guess->Best() : "";
     check.diff.medium_problems = collector.medium_problems();
+    check.diff.name_flags = collector.name_flags();
+    check.diff.name_flags_unlisted = collector.name_flags_unlisted();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
     if (!guessed.empty() && guessed != spec.disc) check.diff.looks_like_disc = guessed;
     out.media.push_back(std::move(check));
@@ -397,6 +423,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                      {"nda_signed_by_both", info->nda},
                      {"media", std::move(media_json)},
                      {"assessment", AssessmentJson(out.assessment)}};
+    if (!out.act_text_flags.empty()) {
+      evidence["act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
+      evidence["act_text_flags_unlisted"] = out.act_text_flags_unlisted;
+    }
     if (facts.in_register) evidence["in_register"] = *facts.in_register;
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
@@ -706,6 +736,8 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   if (!parsed.ok()) return fail(parsed.status());
   if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
   const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
+  out.act_text_flags = manifest->text_flags;
+  out.act_text_flags_unlisted = manifest->text_flags_unlisted;
   QOIMA_ASSIGN_OR_RETURN(DiffReport recheck, RecheckHeld(*manifest, *deposit_id, req.keep_matched_items));
   MediumCheck held{"", "held content", "store", "", std::move(recheck)};
   out.media = {held};
@@ -721,6 +753,10 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   json ev = evidence;
   ev["recheck"] = DiffJson(held);
   ev["recheck_manifest_sha256"] = manifest->digest;
+  if (!out.act_text_flags.empty()) {
+    ev["recheck_act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
+    ev["recheck_act_text_flags_unlisted"] = out.act_text_flags_unlisted;
+  }
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
   // Against its own record the act refers to it (stored once, as at an
   // intake's acceptance); a corrected act is kept as a record of its own.

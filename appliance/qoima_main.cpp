@@ -17,12 +17,14 @@
 #include "appliance/act_document.h"
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
+#include "appliance/cli_output.h"
 #include "appliance/cli_status.h"
 #include "appliance/export/cli_export.h"
 #include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/media_collector.h"
 #include "appliance/print/cli_print.h"
 #include "appliance/selftest.h"
+#include "common/visible_text.h"
 
 namespace {
 
@@ -106,6 +108,18 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
+// At most `limit` bytes of `path`: a larger file is refused without reading it whole.
+Result<std::string> ReadBoundedFile(const std::string& path, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path);
+  std::string data(limit + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() > limit)
+    return Status::LimitExceeded(path + ": is larger than the limit of " + std::to_string(limit) + " bytes");
+  return data;
+}
+
 Status WriteWholeFile(const std::string& path, const std::string& data) {
   std::string tmp = path + ".tmp";
   {
@@ -187,6 +201,41 @@ json DiffItemsJson(const DiffReport& d) {
   return items;
 }
 
+// Flagged names and act fields keep their exact text in JSON ("path",
+// "value"; the output stream writes hidden characters as \uXXXX escapes), with
+// the escaped form shown on screens and paper ("shown") and the reason.
+json NameFlagsJson(const DiffReport& d) {
+  json out = json::array();
+  for (const auto& f : d.name_flags)
+    out.push_back({{"path", f.path}, {"shown", VisibleText(f.path)}, {"reason", f.reason}});
+  return out;
+}
+
+json TextFlagsJson(const std::vector<ActTextFlag>& flags) {
+  json out = json::array();
+  for (const auto& f : flags)
+    out.push_back({{"line", f.line},
+                   {"field", f.field},
+                   {"value", f.value},
+                   {"shown", VisibleText(f.value)},
+                   {"reason", f.reason}});
+  return out;
+}
+
+// The act check's flags as text lines (the output stream escapes them).
+void PrintTextFlags(const std::vector<ActTextFlag>& flags, size_t unlisted) {
+  for (const auto& f : flags) {
+    std::string where = f.line ? "line " + std::to_string(f.line) + ", " : "";
+    std::printf("FLAG act %sfield %s: %s: %s\n", where.c_str(), f.field.c_str(), f.value.c_str(), f.reason.c_str());
+  }
+  if (unlisted) std::printf("FLAG act: %zu more fields flagged, not listed\n", unlisted);
+}
+
+void PrintNameFlags(const DiffReport& d, const char* indent) {
+  for (const auto& f : d.name_flags) std::printf("%sunsafe_name %s  %s\n", indent, f.path.c_str(), f.reason.c_str());
+  if (d.name_flags_unlisted) std::printf("%s... and %zu more flagged names\n", indent, d.name_flags_unlisted);
+}
+
 json OutcomeJson(const IntakeOutcome& o) {
   json media = json::array();
   for (const auto& m : o.media)
@@ -199,7 +248,9 @@ json OutcomeJson(const IntakeOutcome& o) {
                      {"medium_problems", m.diff.medium_problems},
                      {"looks_like_disc", m.diff.looks_like_disc},
                      {"items", DiffItemsJson(m.diff)},
-                     {"unlisted", m.diff.unlisted}});
+                     {"unlisted", m.diff.unlisted},
+                     {"name_flags", NameFlagsJson(m.diff)},
+                     {"name_flags_unlisted", m.diff.name_flags_unlisted}});
   json grounds = json::array();
   for (const auto& gr : o.assessment.grounds)
     grounds.push_back(
@@ -211,7 +262,9 @@ json OutcomeJson(const IntakeOutcome& o) {
             {"media", media},
             {"grounds", grounds},
             {"blockers", o.assessment.blockers},
-            {"acceptable", o.assessment.Acceptable()}};
+            {"acceptable", o.assessment.Acceptable()},
+            {"act_text_flags", TextFlagsJson(o.act_text_flags)},
+            {"act_text_flags_unlisted", o.act_text_flags_unlisted}};
   if (o.deposit_id) j["deposit"] = *o.deposit_id;
   if (o.decision_id) j["decision"] = *o.decision_id;
   if (!o.hold_until.empty()) j["hold_until"] = o.hold_until;
@@ -235,7 +288,9 @@ Status PrintOutcomeText(const IntakeOutcome& o) {
       if (i.kind != DiffKind::kMatched)
         std::printf("  %-14s %s  %s\n", DiffKindName(i.kind), i.path.c_str(), i.detail.c_str());
     if (m.diff.unlisted) std::printf("  ... and %zu more, counted above, not listed\n", m.diff.unlisted);
+    PrintNameFlags(m.diff, "  ");
   }
+  PrintTextFlags(o.act_text_flags, o.act_text_flags_unlisted);
   for (const auto& gr : o.assessment.grounds)
     std::printf("refusal ground %s (%s): %s\n", RefusalReasonName(gr.reason).data(), RefusalClause(gr.reason).c_str(),
                 gr.evidence.c_str());
@@ -391,15 +446,8 @@ int CmdApplication(const Globals& g, const CliArgs& a) {
       (void)s->app->EndSession();
       return Usage("application add needs --form FILE.json");
     }
-    auto text = ReadWholeFile(*form_path);
-    Result<Application> app = text.ok() ? [&]() -> Result<Application> {
-      json j = json::parse(*text, nullptr, false);
-      if (j.is_discarded()) return Status::InvalidArgument(*form_path + ": not valid JSON");
-      auto r = ApplicationFromJson(j);
-      if (!r.ok()) return r.status().WithContext(*form_path);
-      return r;
-    }()
-        : Result<Application>(text.status());
+    auto text = ReadBoundedFile(*form_path, kMaxApplicationFormBytes);
+    Result<Application> app = text.ok() ? ParseApplicationForm(*text, *form_path) : Result<Application>(text.status());
     if (!app.ok()) {
       st = app.status();
     } else {
@@ -490,16 +538,20 @@ int CmdAct(const Globals& g, const CliArgs& a) {
       Status wt = WriteWholeFile(*t, text);
       if (!wt.ok()) return Report(g, wt);
     }
-    if (g.json)
+    if (g.json) {
       PrintJson({{"ok", true},
                  {"manifest", out},
                  {"manifest_sha256", act->manifest.digest},
                  {"files", act->manifest.entries.size()},
-                 {"bytes", act->manifest.TotalBytes()}});
-    else
+                 {"bytes", act->manifest.TotalBytes()},
+                 {"text_flags", TextFlagsJson(act->manifest.text_flags)},
+                 {"text_flags_unlisted", act->manifest.text_flags_unlisted}});
+    } else {
       std::printf("%s written: %zu files, %llu bytes\nmanifest SHA-256 (write it on the paper act): %s\n", out.c_str(),
                   act->manifest.entries.size(), static_cast<unsigned long long>(act->manifest.TotalBytes()),
                   act->manifest.digest.c_str());
+      PrintTextFlags(act->manifest.text_flags, act->manifest.text_flags_unlisted);
+    }
     return kExitOk;
   }
   if (p[1] == "show") {
@@ -515,16 +567,20 @@ int CmdAct(const Globals& g, const CliArgs& a) {
     }
     auto m = LoadManifestFile(p[2], po);
     if (!m.ok()) return Report(g, m.status());
-    if (g.json)
+    if (g.json) {
       PrintJson({{"ok", true},
                  {"format", ManifestFormatName(m->format)},
                  {"manifest_sha256", m->digest},
                  {"application", m->application},
                  {"files", m->entries.size()},
                  {"bytes", m->TotalBytes()},
-                 {"discs", m->DiscMarkings()}});
-    else
+                 {"discs", m->DiscMarkings()},
+                 {"text_flags", TextFlagsJson(m->text_flags)},
+                 {"text_flags_unlisted", m->text_flags_unlisted}});
+    } else {
       std::printf("%s", RenderActText(ActFromManifest(*m)).c_str());
+      PrintTextFlags(m->text_flags, m->text_flags_unlisted);
+    }
     return kExitOk;
   }
   return Usage("unknown act subcommand '" + p[1] + "'");
@@ -556,11 +612,17 @@ int CmdScan(const Globals& g, const CliArgs& a) {
     diff.medium_problems = col.medium_problems();
     if (!read.ok() && diff.medium_problems.empty()) diff.medium_problems.push_back(read.status().message());
   }
+  diff.name_flags = col.name_flags();
+  diff.name_flags_unlisted = col.name_flags_unlisted();
   if (g.json) {
     for (const auto& f : col.files())
       if (f.type == ObservedType::kFile)
         files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256.str()}, {"readable", f.readable}});
-    json j = {{"ok", read.ok()}, {"files", files}, {"problems", col.medium_problems()}};
+    json j = {{"ok", read.ok()},
+              {"files", files},
+              {"problems", col.medium_problems()},
+              {"name_flags", NameFlagsJson(diff)},
+              {"name_flags_unlisted", diff.name_flags_unlisted}};
     if (!read.ok()) j["error"] = read.status().message();
     if (manifest) j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
     PrintJson(j);
@@ -570,6 +632,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
         std::printf("%s  %12llu  %s%s\n", f.sha256.empty() ? std::string(64, '-').c_str() : f.sha256.c_str(),
                     static_cast<unsigned long long>(f.size), f.path.c_str(), f.readable ? "" : "  [UNREADABLE]");
     for (const auto& pr : col.medium_problems()) std::printf("problem: %s\n", pr.c_str());
+    PrintNameFlags(diff, "");
     if (!read.ok()) std::printf("read failed: %s\n", read.status().message().c_str());
     if (manifest) {
       for (const auto& i : diff.items)
@@ -888,6 +951,11 @@ int main(int argc, char** argv) {
       return kExitOk;
     } else
       rest.push_back(s);
+  }
+  // From here on, whatever any command prints shows hidden characters escaped.
+  if (!InstallVisibleOutput(g.json ? OutputMode::kJson : OutputMode::kText)) {
+    std::fprintf(stderr, "qoima: cannot set up the output streams\n");
+    return kExitFailed;
   }
   if (!rest.empty() && IsLifecycleCommand(rest[0])) return RunLifecycleCommand({g.tcti, g.state, g.json}, rest);
   if (auto rc = qoima::exporting::DispatchExportCommand(rest, {g.tcti, g.state, g.json})) return *rc;
