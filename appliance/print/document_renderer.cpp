@@ -202,6 +202,10 @@ class FormBuilder {
   }
 
   Result<std::string> Finish(const std::string& title) {
+    // A name or field printed with hidden characters escaped: the document
+    // says what the notation means, in every language.
+    if (pdf_.escaped_texts() > 0)
+      for (Language lang : languages_) Plain(One("common.escape_note", lang), kSmallAlt, Align::kLeft, 0, 6);
     if (!status_.ok()) return status_;
     pdf_.SetMetadata({title, templates_.Source(languages_.front())});
     return pdf_.Render();

@@ -415,9 +415,32 @@ PdfComposer& PdfComposer::operator=(PdfComposer&&) noexcept = default;
 
 // Blocks are built in place: moving a variant of vectors trips g++ 12's
 // -Wmaybe-uninitialized false positive at -O3.
-void PdfComposer::Add(Paragraph p) { blocks_.emplace_back().v.emplace<Paragraph>(std::move(p)); }
-void PdfComposer::Add(Table t) { blocks_.emplace_back().v.emplace<Table>(std::move(t)); }
-void PdfComposer::Add(ColumnGroup g) { blocks_.emplace_back().v.emplace<ColumnGroup>(std::move(g)); }
+void PdfComposer::Show(std::string& text) {
+  if (!HasHiddenText(text, kOnPaper)) return;
+  text = VisibleText(text, kOnPaper);
+  ++escaped_texts_;
+}
+
+void PdfComposer::Add(Paragraph p) {
+  Show(p.text);
+  blocks_.emplace_back().v.emplace<Paragraph>(std::move(p));
+}
+
+void PdfComposer::Add(Table t) {
+  for (auto& row : t.header_rows)
+    for (auto& cell : row) Show(cell);
+  for (auto& row : t.rows) {
+    for (auto& cell : row.cells) Show(cell);
+    Show(row.span);
+  }
+  blocks_.emplace_back().v.emplace<Table>(std::move(t));
+}
+
+void PdfComposer::Add(ColumnGroup g) {
+  for (auto& column : g.columns)
+    for (auto& p : column.paragraphs) Show(p.text);
+  blocks_.emplace_back().v.emplace<ColumnGroup>(std::move(g));
+}
 void PdfComposer::Add(PageBreak b) { blocks_.emplace_back().v.emplace<PageBreak>(b); }
 
 void PdfComposer::SetFooter(std::function<std::string(int, int)> left, std::function<std::string(int, int)> right) {
@@ -431,10 +454,10 @@ Result<std::string> PdfComposer::Render() const {
   QOIMA_RETURN_IF_ERROR(CairoStatusToStatus(cairo_surface_status(surface.get()), "create PDF surface"));
   cairo_pdf_surface_restrict_to_version(surface.get(), CAIRO_PDF_VERSION_1_5);
   if (!metadata_.title.empty()) {
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, metadata_.title.c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, VisibleText(metadata_.title).c_str());
   }
   if (!metadata_.subject.empty()) {
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_SUBJECT, metadata_.subject.c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_SUBJECT, VisibleText(metadata_.subject).c_str());
   }
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "qoima " QOIMA_VERSION);
   CairoPtr cr(cairo_create(surface.get()));
@@ -479,8 +502,9 @@ Result<std::string> PdfComposer::Render() const {
     cairo_move_to(cr.get(), left_margin_, fy - 4);
     cairo_line_to(cr.get(), kA4Width - right_margin_, fy - 4);
     cairo_stroke(cr.get());
-    std::string left = footer_left_ ? footer_left_(n, total) : std::string();
-    std::string right = footer_right_ ? footer_right_(n, total) : std::to_string(n) + " / " + std::to_string(total);
+    std::string left = VisibleText(footer_left_ ? footer_left_(n, total) : std::string(), kOnPaper);
+    std::string right = VisibleText(
+        footer_right_ ? footer_right_(n, total) : std::to_string(n) + " / " + std::to_string(total), kOnPaper);
     const double half = content_width() / 2;
     engine.Draw({left_margin_, fy, half + 60, footer_style, Align::kLeft, left, false});
     engine.Draw({left_margin_ + half + 60, fy, half - 60, footer_style, Align::kRight, right, false});

@@ -7,7 +7,11 @@
 // page (so the total page count M is known), the second draws. Text is drawn
 // with pango (real text in the PDF, so pdftotext and screen readers see it);
 // every text run is checked for glyphs the font lacks, and a missing glyph is
-// an error rather than a box on paper.
+// an error rather than a box on paper. Every text added is shown through
+// common/visible_text.h: a bidirectional control, an invisible character or a
+// control character in a name or field is printed as "\u{XXXX}", never
+// as itself (pango would apply it); escaped_texts() counts those texts so the
+// document can explain the notation.
 //
 // Ownership: the composer owns the blocks added to it; Render() reads them.
 // Thread-safety: one composer per thread (pango layouts are not shared).
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/visible_text.h"
 
 namespace qoima::print {
 
@@ -109,12 +114,17 @@ class PdfComposer {
   void SetFooter(std::function<std::string(int page, int total)> left,
                  std::function<std::string(int page, int total)> right);
   void SetMetadata(PdfMetadata metadata) { metadata_ = std::move(metadata); }
+  /// How many texts added so far had hidden characters shown escaped.
+  size_t escaped_texts() const { return escaped_texts_; }
 
   /// Lays out and draws all blocks; returns the PDF bytes.
   Result<std::string> Render() const;
 
  private:
   struct Block;
+  /// Paper keeps a text's line breaks and tabs; everything hidden is escaped.
+  static constexpr VisibleOptions kOnPaper{.keep_line_breaks = true};
+  void Show(std::string& text);
   std::string family_;
   std::string mono_family_;
   double left_margin_ = 42;
@@ -125,6 +135,7 @@ class PdfComposer {
   std::function<std::string(int, int)> footer_left_;
   std::function<std::string(int, int)> footer_right_;
   PdfMetadata metadata_;
+  size_t escaped_texts_ = 0;
 
  public:
   ~PdfComposer();

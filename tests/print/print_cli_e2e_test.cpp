@@ -155,6 +155,78 @@ std::string Flip(std::string hex) {
 
 }  // namespace
 
+TEST_CASE("names that lie: a U+202E file name is flagged on screen and printed escaped on the act") {
+  World w(false);
+  const std::string rlo = "\xE2\x80\xAE";  // RIGHT-TO-LEFT OVERRIDE: "invoice" RLO "fdp.exe" reads "invoiceexe.pdf"
+  w.tree = w.dir.Sub("tree");
+  testing::MakeSampleTree(w.tree, 16 * 1024);
+  testing::WriteFile(w.tree + "/invoice" + rlo + "fdp.exe", "MZ: an executable, not a PDF");
+  testing::WriteFile(w.tree +
+                         "/docs/a\xE2\x80\x8B"
+                         "b.txt",
+                     "zero-width space");
+  testing::WriteFile(w.tree +
+                         "/\xE2\x81\xA6"
+                         "iso\xE2\x81\xA9.txt",
+                     "isolates");
+  testing::WriteFile(w.tree +
+                         "/line\xE2\x80\xA8"
+                         "sep.txt",
+                     "line separator");
+  w.act = w.dir.Sub("act.json");
+  // The depositor's act: its check flags the paths and the annotation, escaped.
+  auto created = w.Run({"act", "create", w.tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version",
+                        "1.0", "--annotation", "есеп" + rlo + "тест", "--out", w.act});
+  INFO(created.out << created.err);
+  REQUIRE(created.exit_code == 0);
+  CHECK(created.out.find("field path: invoice\\u{202E}fdp.exe: U+202E (bidirectional control)") != std::string::npos);
+  CHECK(created.out.find("field path: docs/a\\u{200B}b.txt: U+200B (invisible character)") != std::string::npos);
+  CHECK(created.out.find("field software.annotation: есеп\\u{202E}тест") != std::string::npos);
+  CHECK(created.out.find(rlo) == std::string::npos);  // nothing reaches the terminal as itself
+  w.image = w.dir.Sub("tree.iso");
+  testing::BuildImage(testing::FsType::kIso9660, w.tree, w.image);
+  w.loop = std::make_unique<testing::LoopDevice>(w.image);
+
+  // `qoima scan` in text: the reader's unsafe_name flags, every name escaped.
+  auto scan = w.Run({"scan", w.loop->path()});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 0);
+  CHECK(scan.out.find("unsafe_name invoice\\u{202E}fdp.exe  name contains characters that are shown escaped: U+202E "
+                      "(bidirectional control)") != std::string::npos);
+  CHECK(scan.out.find("\\u{2066}iso\\u{2069}.txt") != std::string::npos);
+  CHECK(scan.out.find("line\\u{2028}sep.txt") != std::string::npos);
+  CHECK(scan.out.find(rlo) == std::string::npos);
+
+  // The intake (JSON): the exact names parse back, the text shows none raw.
+  auto in = w.Run(
+      {"--json", "intake", "--application", "IS-0042", "--manifest", w.act, "--medium", w.loop->path(), "--accept"});
+  INFO(in.out << in.err);
+  REQUIRE(in.exit_code == 0);
+  CHECK(in.out.find(rlo) == std::string::npos);
+  CHECK(in.out.find("invoice\\u202efdp.exe") != std::string::npos);
+  json j = json::parse(in.out);
+  REQUIRE(j["state"] == "accepted");  // a flag is not a refusal ground: the act matches the medium
+  bool flagged = false;
+  for (const auto& f : j["media"][0]["name_flags"])
+    flagged = flagged || (f["path"] == "invoice" + rlo + "fdp.exe" && f["shown"] == "invoice\\u{202E}fdp.exe");
+  CHECK(flagged);
+  bool annotation = false;
+  for (const auto& f : j["act_text_flags"])
+    annotation = annotation || (f["field"] == "software.annotation" && f["value"] == "есеп" + rlo + "тест");
+  CHECK(annotation);
+
+  // On paper: the escaped form, never the reordered one, and a note that explains it.
+  const std::string text = w.PrintText({"act", "A-1"}, "clerk1", "act-names");
+  INFO(text);
+  CHECK(text.find("invoice\\u{202E}fdp.exe") != std::string::npos);
+  CHECK(text.find("a\\u{200B}b.txt") != std::string::npos);
+  CHECK(text.find(rlo) == std::string::npos);
+  CHECK(text.find("invoiceexe.pdf") == std::string::npos);
+  CHECK(Squash(text).find("есеп\\u{202E}тест") != std::string::npos);
+  CHECK(Squash(text).find("Ескерту: \\u{XXXX} белгісі") != std::string::npos);
+  CHECK(Squash(text).find("Примечание: запись \\u{XXXX} означает") != std::string::npos);
+}
+
 TEST_CASE("qoima print renders every kind from the store in Kazakh and Russian - act verify accepts only real values") {
   World w(true);
   json accepted = w.AcceptSample();
