@@ -3,15 +3,30 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
 #include "appliance/media_watch.h"
+#include "common/visible_text.h"
+#include "kiosk/i18n.h"
 
 namespace qoima::kiosk {
 namespace {
+
+/// printf into a string, for the translated row details below.
+std::string Printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string Printf(const char* fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return buf;
+}
 
 /// Most journal / audit rows loaded into a list (the widget stays fast far beyond).
 constexpr std::uint64_t kMaxListedRows = 1'000'000;
@@ -363,6 +378,20 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       r.rows.push_back(std::move(row));
     }
     if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});
+    // Names flagged by the reader: the row shows the name (escaped when drawn)
+    // and which hidden characters it holds.
+    for (const appliance::NameFlag& f : m.diff.name_flags) {
+      std::string codes = HiddenCodePoints(f.path);
+      r.rows.push_back({DiffKind::kUnsafeName, f.path, 0,
+                        codes.empty() ? f.reason : Printf(Tr("%s in the name, shown escaped"), codes.c_str())});
+    }
+  }
+  for (const appliance::ActTextFlag& f : outcome.act_text_flags) {
+    std::string codes = HiddenCodePoints(f.value, {.keep_line_breaks = f.field == "software.annotation"});
+    r.rows.push_back({DiffKind::kUnsafeName, f.value, 0,
+                      codes.empty()
+                          ? f.reason
+                          : Printf(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
   }
   return r;
 }

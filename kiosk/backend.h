@@ -144,6 +144,7 @@ enum class DiffKind {
   kDateMismatch,
   kUnreadable,
   kNameCollision,
+  kUnsafeName,     // a name on the medium or a field of the act holds hidden characters (shown escaped)
   kMediumProblem,  // a problem of the medium as a whole (reader crash, bad sectors)
   kNotShown        // more rows of a very large comparison, counted, not listed (detail: how many)
 };

@@ -24,6 +24,7 @@ const char* DiffKindName(DiffKind kind) {
     case DiffKind::kDateMismatch: return Tr("date differs");
     case DiffKind::kUnreadable: return Tr("unreadable");
     case DiffKind::kNameCollision: return Tr("name collision");
+    case DiffKind::kUnsafeName: return Tr("hidden characters");
     case DiffKind::kMediumProblem: return Tr("medium fault");
     case DiffKind::kNotShown: return Tr("more, not shown");
   }

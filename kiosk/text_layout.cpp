@@ -5,16 +5,25 @@
 #include <cwchar>
 #include <cwctype>
 
+#include "common/visible_text.h"
+
 namespace qoima::kiosk {
 namespace {
 
 constexpr wchar_t kReplacement = 0xFFFD;
 constexpr wchar_t kEllipsis = 0x2026;
 
-bool IsControl(wchar_t c) { return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0); }
+bool IsHidden(wchar_t c) { return IsHiddenCodePoint(static_cast<char32_t>(c)); }
+
+// "\u{XXXX}" for a hidden character (common/visible_text.h), as wide text.
+std::wstring Escape(wchar_t c) {
+  std::string e;
+  AppendCodePointEscape(e, static_cast<char32_t>(c));
+  return std::wstring(e.begin(), e.end());  // ASCII
+}
 
 int CellWidth(wchar_t c) {
-  if (IsControl(c)) return 1;
+  if (IsHidden(c)) return static_cast<int>(Escape(c).size());
   int w = wcwidth(c);
   return w < 0 ? 1 : w;
 }
@@ -88,16 +97,27 @@ int DisplayWidth(std::wstring_view text) {
   return w;
 }
 
-std::wstring FitWidth(std::wstring_view text, int cols) {
+std::wstring FitWidth(std::wstring_view raw, int cols) {
   std::wstring out;
   if (cols <= 0) return out;
+  // Hidden characters become their escapes first: cut where it may, a name
+  // never reaches the screen with a character that hides or reorders text.
+  std::wstring shown;
+  shown.reserve(raw.size());
+  for (wchar_t c : raw) {
+    if (IsHidden(c))
+      shown += Escape(c);
+    else
+      shown.push_back(c);
+  }
+  std::wstring_view text(shown);
   int total = DisplayWidth(text);
   int budget = total > cols ? cols - 1 : cols;  // leave a cell for the ellipsis
   int used = 0;
   for (wchar_t c : text) {
     int w = CellWidth(c);
     if (used + w > budget) break;
-    out.push_back(IsControl(c) ? L'?' : c);
+    out.push_back(c);
     used += w;
   }
   if (total > cols) {

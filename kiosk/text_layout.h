@@ -16,11 +16,13 @@ namespace qoima::kiosk {
 std::wstring Widen(std::string_view utf8);
 std::string Narrow(std::wstring_view wide);
 
-/// Display width in cells; control characters count as one (they are shown as '?').
+/// Display width in cells; a hidden character (control, bidirectional,
+/// invisible: common/visible_text.h) counts as its escape "\u{XXXX}".
 int DisplayWidth(std::wstring_view text);
 
 /// Exactly `cols` cells: truncated with "…" when too long, padded with spaces
-/// when short. Control characters are replaced by '?'.
+/// when short. Hidden characters are shown as "\u{XXXX}" (VisibleText's
+/// notation), never drawn as themselves.
 std::wstring FitWidth(std::wstring_view text, int cols);
 std::wstring FitWidth(std::string_view utf8, int cols);
 

@@ -273,6 +273,62 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   }
 }
 
+TEST_CASE("Names that lie: a bidi control in a file name is drawn escaped and flagged on the comparison",
+          "[kiosk][unit]") {
+  Harness h;
+  const std::string rlo =
+      "invoice\xE2\x80\xAE"
+      "fdp.exe";  // reads "invoiceexe.pdf" when drawn as is
+  const std::string zwsp =
+      "a\xE2\x80\x8B"
+      "b.txt";
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  h.backend.media = {{"/dev/sr0", "DEPOSIT_V1", "iso9660", 700'000'000, "", "", false, "", ""}};
+  h.backend.intake.intake_id = "intake-1";
+  h.backend.intake.rows = {{kiosk::DiffKind::kMatch, rlo, 10, ""},
+                           {kiosk::DiffKind::kMatch, zwsp, 20, ""},
+                           {kiosk::DiffKind::kUnsafeName, rlo, 0, "U+202E in the name, shown escaped"}};
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  h.Char(L'\t');
+  h.Type("/media/act.json");
+  h.Press(KEY_F(7));
+  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.app->Poll();
+    h.app->Render();
+  }
+  REQUIRE(h.Shows("Act versus media"));
+  Snapshot("clerk-diff-hidden-characters");
+  const std::string screen = ScreenText();
+  INFO(screen);
+  CHECK(screen.find("invoice\\u{202E}fdp.exe") != std::string::npos);
+  CHECK(screen.find("a\\u{200B}b.txt") != std::string::npos);
+  CHECK(screen.find("\xE2\x80\xAE") == std::string::npos);  // never the character itself
+  CHECK(screen.find("\xE2\x80\x8B") == std::string::npos);
+  CHECK(h.Shows("hidden characters"));
+  CHECK(h.Shows("3 files, 1 problems."));
+  h.Press(KEY_F(4));  // problems only: the flag is one
+  CHECK(h.Shows("Showing 1 (problems only)."));
+  CHECK(h.Shows("U+202E in the"));
+  // The same in Kazakh.
+  h.Press(KEY_F(2));
+  CHECK(h.Shows("көрінбейтін таңбалар"));
+  CHECK(ScreenText().find("invoice\\u{202E}fdp.exe") != std::string::npos);
+}
+
+TEST_CASE("the screen layout escapes every hidden character and counts its width") {
+  using kiosk::FitWidth;
+  using kiosk::Narrow;
+  Term();  // a UTF-8 locale for Narrow
+  CHECK(Narrow(FitWidth(std::string("a\xE2\x80\xAE"
+                                    "b"),
+                        12)) == "a\\u{202E}b  ");
+  CHECK(Narrow(FitWidth(std::string("x\x1b[2Jy"), 14)) == "x\\u{001B}[2Jy ");
+  CHECK(Narrow(FitWidth(std::string("p\xE2\x80\xA8q"), 6)) == "p\\u{2…");  // cut, never the separator itself
+  CHECK(kiosk::DisplayWidth(kiosk::Widen("\xE2\x81\xA6")) == 8);           // U+2066 as "\u{2066}"
+}
+
 TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kiosk][unit]") {
   Harness h;
   kiosk::ApplicationSummary reg{"REG-1", "4", "2026-11-20", "body", "soft", "registered"};

@@ -88,7 +88,8 @@ TEST_CASE("FitWidth counts display cells, not bytes", "[kiosk][unit]") {
   CHECK(kiosk::DisplayWidth(kiosk::FitWidth("әғқңөұүһі", 12)) == 12);
   CHECK(kiosk::FitWidth("әғқңөұүһі", 5) == L"әғқң…");
   CHECK(kiosk::DisplayWidth(kiosk::FitWidth("中文字", 4)) == 4);
-  CHECK(kiosk::FitWidth(std::string("a\nb"), 3) == L"a?b");
+  CHECK(kiosk::FitWidth(std::string("a\nb"), 12) == L"a\\u{000A}b  ");  // a control character, escaped
+  CHECK(kiosk::FitWidth(std::string("a\nb"), 3) == L"a\\…");
   CHECK(kiosk::Widen("\xff"
                      "a") ==
         L"\xFFFD"
