@@ -17,6 +17,7 @@ inline constexpr int kExitDenied = 4;       // authentication or permission refu
 inline constexpr int kExitBadInput = 5;     // a manifest, form or value is invalid
 inline constexpr int kExitNotAllowed = 6;   // not allowed in this state
 inline constexpr int kExitNotFound = 7;     // unknown application, user, intake, case
+inline constexpr int kExitUntrusted = 8;    // a signature is valid, but by a key nobody said to trust
 
 /// The exit code of a failed Status (kExitOk for OK).
 int ExitFor(const Status& s);

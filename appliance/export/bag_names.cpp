@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "common/visible_text.h"
+
 namespace qoima::exporting {
 namespace {
 
@@ -13,9 +15,10 @@ struct FreeDeleter {
   void operator()(utf8proc_uint8_t* p) const { std::free(p); }
 };
 
-bool Unsafe(utf8proc_int32_t cp) {
-  return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == '\\' || cp == '%';
-}
+// Controls, bidirectional controls, invisible characters and separators
+// (common/visible_text.h) would make a bag name read differently in `tar -t`
+// or a file manager; '\\' and '%' are ambiguous in manifests.
+bool Unsafe(utf8proc_int32_t cp) { return IsHiddenCodePoint(static_cast<char32_t>(cp)) || cp == '\\' || cp == '%'; }
 
 // Valid UTF-8 with unsafe code points and invalid bytes replaced by '_'.
 std::string Sanitize(std::string_view in) {
@@ -121,7 +124,7 @@ std::string BagNameMapper::EncodeRaw(std::string_view in) {
       ++i;
       continue;
     }
-    if (cp < 0x20 || cp == 0x7f || cp == '%' || (cp >= 0x80 && cp <= 0x9f)) {
+    if (cp == '%' || IsHiddenCodePoint(static_cast<char32_t>(cp))) {
       for (utf8proc_ssize_t k = 0; k < n; ++k) escape(static_cast<unsigned char>(in[i + static_cast<size_t>(k)]));
     } else {
       out.append(in.substr(i, static_cast<size_t>(n)));

@@ -35,7 +35,8 @@ class BagNameMapper {
   static Result<std::string> Normalize(std::string_view raw_path);
 
   /// Encoding of raw bytes in qoima-names.txt: printable UTF-8 kept, every
-  /// other byte (controls, '%', invalid UTF-8) as %XX.
+  /// other byte (of controls, bidirectional controls, invisible characters
+  /// and separators: common/visible_text.h; '%'; invalid UTF-8) as %XX.
   static std::string EncodeRaw(std::string_view raw);
   /// Inverse of EncodeRaw; fails on a malformed escape.
   static Result<std::string> DecodeRaw(std::string_view encoded);

@@ -62,10 +62,16 @@ int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& 
     auto it = rep.bag_info.find(k);
     return it == rep.bag_info.end() ? std::string("?") : it->second;
   };
+  // Without a trusted certificate a clean bundle proves only that whoever
+  // holds the key in its own certificate made it: anyone can make such a
+  // bundle. That is never "OK".
+  const bool untrusted = rep.ok() && !rep.trusted_cert_used;
+  const char* verdict = !rep.ok() ? "failed" : untrusted ? "signature_valid_signer_not_trusted" : "ok";
   if (ctx.json) {
     nlohmann::ordered_json j;
     j["bundle"] = bundle;
-    j["ok"] = rep.ok();
+    j["ok"] = rep.ok() && !untrusted;
+    j["verdict"] = verdict;
     j["bag"] = rep.bag_dir;
     j["export_id"] = info("Qoima-Export-Id");
     j["sequence"] = info("Qoima-Export-Sequence");
@@ -83,18 +89,27 @@ int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& 
   } else {
     for (const auto& p : rep.problems) std::printf("PROBLEM %s: %s\n", p.kind.c_str(), p.message.c_str());
     if (!rep.bundle_sha256.empty()) std::printf("bundle SHA-256: %s\n", rep.bundle_sha256.c_str());
-    if (rep.ok()) {
-      std::printf("verify-bundle: OK %s: export %s, sequence %s, %llu files, %llu bytes, signed by device %s%s\n",
-                  rep.bag_dir.c_str(), info("Qoima-Export-Id").c_str(), info("Qoima-Export-Sequence").c_str(),
-                  static_cast<unsigned long long>(rep.payload_files),
-                  static_cast<unsigned long long>(rep.payload_bytes), rep.device_fingerprint.c_str(),
-                  rep.trusted_cert_used ? " (trusted certificate)"
-                                        : " (certificate inside the bundle only: pass --cert to check the origin)");
+    if (untrusted) {
+      std::printf(
+          "verify-bundle: SIGNATURE VALID, SIGNER NOT TRUSTED %s: export %s, sequence %s, %llu files, %llu bytes, "
+          "signed by the key %s of the certificate inside the bundle; anyone can make such a bundle: check it with "
+          "--cert DEVICE.pem, the appliance's certificate, whose key fingerprint is printed on its acts\n",
+          rep.bag_dir.c_str(), info("Qoima-Export-Id").c_str(), info("Qoima-Export-Sequence").c_str(),
+          static_cast<unsigned long long>(rep.payload_files), static_cast<unsigned long long>(rep.payload_bytes),
+          rep.device_fingerprint.c_str());
+    } else if (rep.ok()) {
+      std::printf(
+          "verify-bundle: OK %s: export %s, sequence %s, %llu files, %llu bytes, signed by device %s "
+          "(trusted certificate)\n",
+          rep.bag_dir.c_str(), info("Qoima-Export-Id").c_str(), info("Qoima-Export-Sequence").c_str(),
+          static_cast<unsigned long long>(rep.payload_files), static_cast<unsigned long long>(rep.payload_bytes),
+          rep.device_fingerprint.c_str());
     } else {
       std::printf("verify-bundle: FAILED: %zu problem(s)\n", rep.problems.size());
     }
   }
-  return rep.ok() ? kExitOk : kExitFailed;
+  if (!rep.ok()) return kExitFailed;
+  return untrusted ? kExitUntrusted : kExitOk;
 }
 
 // ---- qoima export ... (two-person approved export of a deposit) -------------

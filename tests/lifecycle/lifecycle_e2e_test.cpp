@@ -138,14 +138,16 @@ std::string ApprovedExports(const testing::Swtpm& tpm, const std::string& state,
   return ids;
 }
 
-/// `qoima verify-bundle` accepts the bundle: signature, manifests, payload, inclusion proof.
+/// `qoima verify-bundle` accepts the bundle against the appliance's device
+/// certificate: signature, manifests, payload, inclusion proof.
 void BundleVerifies(const testing::Swtpm& tpm, const std::string& state, const std::string& bundle,
                     uint64_t want_files) {
-  auto v = Qoima(tpm, state, {"--json", "verify-bundle", bundle});
+  auto v = Qoima(tpm, state, {"--json", "verify-bundle", bundle, "--cert", state + "/keyring/device.crt"});
   INFO(bundle << "\n" << v.out << v.err);
   REQUIRE(v.exit_code == 0);
   auto j = nlohmann::json::parse(v.out);
   CHECK(j["ok"] == true);
+  CHECK(j["trusted_certificate"] == true);
   CHECK(j["signature_valid"] == true);
   CHECK(j["payload_files"] == want_files);
 }
