@@ -199,7 +199,7 @@ Result<InitResult> Appliance::Init(const ApplianceOptions& options, const InitRe
   InitResult out;
   QOIMA_ASSIGN_OR_RETURN(out.keys,
                          crypto::Keyring::Provision(options.tcti, options.state_dir + kKeyringDir, request.provision));
-  QOIMA_ASSIGN_OR_RETURN(auto app, Open(options));
+  QOIMA_ASSIGN_OR_RETURN(auto app, OpenWithKeyring(options, options.state_dir + kKeyringDir, StoreMode::kCreate));
   QOIMA_RETURN_IF_ERROR(app->Audit({0, "system", Role::kAdmin}, "appliance.init", "appliance", "success",
                                    "keyring provisioned; device key " + out.keys.signing_key_fingerprint));
   Actor system{0, "system", Role::kAdmin};
@@ -209,11 +209,11 @@ Result<InitResult> Appliance::Init(const ApplianceOptions& options, const InitRe
 }
 
 Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& options) {
-  return OpenWithKeyring(options, options.state_dir + kKeyringDir);
+  return OpenWithKeyring(options, options.state_dir + kKeyringDir, StoreMode::kOpen);
 }
 
 Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOptions& options,
-                                                              const std::string& keyring_dir) {
+                                                              const std::string& keyring_dir, StoreMode mode) {
   std::unique_ptr<Appliance> a(new Appliance());
   a->options_ = options;
   a->clock_ = options.clock ? options.clock : &a->system_clock_;
@@ -234,14 +234,29 @@ Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOpt
   }
   a->keyring_ = std::move(*keyring);
   a->keys_ = std::make_unique<storage::KeyringStoreKeys>(*a->keyring_);
-  auto store = storage::Store::Open(options.state_dir + kStoreDir, *a->keys_);
+  storage::StoreOptions store_options;
+  store_options.defer_counter_binding = mode == StoreMode::kRecovery;
+  auto store = mode == StoreMode::kCreate
+                   ? storage::Store::Create(options.state_dir + kStoreDir, *a->keys_, store_options)
+                   : storage::Store::Open(options.state_dir + kStoreDir, *a->keys_, store_options);
   if (!store.ok()) {
+    // A refused store (rolled back, missing) is never modified: the refusal
+    // waits in the pending log until a store that opens takes it in.
     RecordPending(pending, a->NowText(), "store.open", store.status());
     return store.status();
   }
   a->store_ = std::move(*store);
   a->hasher_ = std::make_unique<PasswordHasher>(options.argon2);
   QOIMA_RETURN_IF_ERROR(a->ImportPendingSecurityEvents(pending));
+  if (int flushed = a->keyring_->stale_tpm_handles_flushed(); flushed > 0) {
+    QOIMA_RETURN_IF_ERROR(a->store_
+                              ->Record(kSystem, "tpm.flush", "tpm", "success",
+                                       "flushed " + std::to_string(flushed) +
+                                           " transient objects and sessions a process that died had left in the TPM "
+                                           "(no resource manager on " +
+                                           options.tcti + ")")
+                              .status());
+  }
   return a;
 }
 
@@ -259,7 +274,7 @@ Status Appliance::ImportPendingSecurityEvents(PendingSecurityLog& log) {
     for (const PendingSecurityEvent& e : events) {
       QOIMA_RETURN_IF_ERROR(
           store_
-              ->Record({"system", "system"}, e.action, "keyring", "failure",
+              ->Record({"system", "system"}, e.action, e.action == "store.open" ? "store" : "keyring", "failure",
                        "at " + e.time + " before the store could be opened: " + e.code + ": " + e.message)
               .status());
     }
@@ -640,6 +655,29 @@ Result<storage::AuditVerifyReport> Appliance::VerifyAudit(const Actor& actor) {
   QOIMA_ASSIGN_OR_RETURN(storage::AuditVerifyReport r, store_->VerifyAudit());
   QOIMA_RETURN_IF_ERROR(Audit(actor, "audit.verify", "audit", r.ok() ? "success" : "failure",
                               r.ok() ? std::to_string(r.entries) + " entries verified" : r.problem));
+  return r;
+}
+
+Result<storage::AuditCheckpoint> Appliance::WitnessCheckpoint(const Actor& actor) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "audit.checkpoint", "audit"));
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "audit.checkpoint", "audit", "success", "signed for an outside witness"));
+  return store_->SignCheckpoint();
+}
+
+Result<storage::WitnessVerifyReport> Appliance::VerifyAuditSince(const Actor& actor, std::string_view witness_text,
+                                                                 std::string_view where) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kVerify, "audit.verify", "audit"));
+  auto witness = storage::ParseCheckpointWitness(witness_text, where);
+  if (!witness.ok()) {
+    (void)Audit(actor, "audit.verify", "audit", "failure", witness.status().message());
+    return witness.status();
+  }
+  QOIMA_ASSIGN_OR_RETURN(storage::WitnessVerifyReport r, store_->VerifyAuditSince(*witness));
+  std::string seen = "since the witnessed checkpoint of size " + std::to_string(witness->tree_size) + " (" +
+                     witness->time + ", counter " + std::to_string(witness->counter.value_or(0)) + ")";
+  QOIMA_RETURN_IF_ERROR(
+      Audit(actor, "audit.verify", "audit", r.ok() ? "success" : "failure",
+            r.ok() ? seen + ": consistent up to size " + std::to_string(r.head_size) : seen + ": " + r.problem));
   return r;
 }
 

@@ -281,6 +281,17 @@ class Appliance {
   /// audit log records the restore.
   static Status Restore(const ApplianceOptions& options, const std::string& backup_dir);
   Result<storage::AuditVerifyReport> VerifyAudit(const Actor& actor);
+  /// `qoima audit checkpoint`: records "audit.checkpoint" and signs a
+  /// checkpoint (bound to the TPM counter) for an outside witness to keep;
+  /// format it with storage::FormatCheckpointWitness. Officers, auditors,
+  /// admins.
+  Result<storage::AuditCheckpoint> WitnessCheckpoint(const Actor& actor);
+  /// `qoima audit verify --since FILE`: parses the witness text
+  /// (kInvalidArgument naming `where` and the line), checks its signature
+  /// and proves that today's log extends it (Store::VerifyAuditSince);
+  /// audited as "audit.verify" with the outcome.
+  Result<storage::WitnessVerifyReport> VerifyAuditSince(const Actor& actor, std::string_view witness_text,
+                                                        std::string_view where);
   Result<std::vector<storage::AuditEvent>> AuditEntries(const Actor& actor, uint64_t first, uint64_t count);
   /// Records that the hardware refused a device plugged in at the counter
   /// (BadUSB: a "stick" that is also a keyboard or network adapter) as a
@@ -350,8 +361,12 @@ class Appliance {
   // The held deposit's content against an act (Decide's re-check).
   Result<DiffReport> RecheckHeld(const ActManifest& manifest, int64_t deposit_id, bool keep_matched);
   Appliance() = default;
+  /// How OpenWithKeyring() treats the store: open an existing one, create it
+  /// (Init), or open it for a recovery onto a new TPM (the binding to that
+  /// TPM's counter waits for both officers: Store::BindRollbackCounter).
+  enum class StoreMode { kOpen, kCreate, kRecovery };
   static Result<std::unique_ptr<Appliance>> OpenWithKeyring(const ApplianceOptions& options,
-                                                            const std::string& keyring_dir);
+                                                            const std::string& keyring_dir, StoreMode mode);
   /// Failures before the store opens go to the pending log (best effort).
   static void RecordPending(PendingSecurityLog& log, const std::string& time, std::string_view action,
                             const Status& failure);

@@ -70,15 +70,16 @@ Result<RecoverOutcome> Appliance::Recover(const ApplianceOptions& options, const
   }
 
   // 2. Open the store with the rebuilt keyring and check both custodians.
-  auto opened = OpenWithKeyring(options, staging);
+  auto opened = OpenWithKeyring(options, staging, StoreMode::kRecovery);
   if (!opened.ok()) {
     RemoveStaging(staging);
     return opened.status().WithContext("the recovered keyring does not open the store; nothing changed");
   }
   std::unique_ptr<Appliance> app = std::move(*opened);
   auto refuse = [&](const Actor& who, Status why) -> Status {
+    // Recorded, but not signed: the rebuilt keyring is discarded, so its key
+    // signs nothing; the next session of the old keyring signs these events.
     (void)app->Audit(who, kRecoverAction, kRecoverObject, "denied", why.message());
-    (void)app->EndSession();
     app.reset();
     RemoveStaging(staging);
     return why.WithContext("recovery refused, the keyring is unchanged");
@@ -105,8 +106,12 @@ Result<RecoverOutcome> Appliance::Recover(const ApplianceOptions& options, const
   auto index = app->store_->Record({custodians[0].username, std::string(RoleName(custodians[0].role))}, kRecoverAction,
                                    kRecoverObject, "success", detail + "; approved by " + custodians[1].username);
   if (!index.ok()) return refuse(custodians[0], index.status());
-  Status signed_checkpoint = app->EndSession();
-  if (!signed_checkpoint.ok()) return refuse(custodians[0], signed_checkpoint);
+  // Only now, with both officers checked and the recovery recorded, is the
+  // store bound to the new TPM's counter (and the first checkpoint signed
+  // with the new key, which covers the keys.recover event).
+  Status bound =
+      app->store_->BindRollbackCounter("key recovery onto a new TPM (audit entry " + std::to_string(*index) + ")");
+  if (!bound.ok()) return refuse(custodians[0], bound);
   const int64_t now = app->clock_->NowUnix();
   app.reset();
 

@@ -18,6 +18,7 @@ int ExitFor(const Status& s) {
     case Code::kFailedPrecondition:
     case Code::kAlreadyExists: return kExitNotAllowed;
     case Code::kNotFound: return kExitNotFound;
+    case Code::kTampered: return kExitTampered;
     default: return kExitFailed;
   }
 }

@@ -18,6 +18,7 @@ inline constexpr int kExitBadInput = 5;     // a manifest, form or value is inva
 inline constexpr int kExitNotAllowed = 6;   // not allowed in this state
 inline constexpr int kExitNotFound = 7;     // unknown application, user, intake, case
 inline constexpr int kExitUntrusted = 8;    // a signature is valid, but by a key nobody said to trust
+inline constexpr int kExitTampered = 9;     // the store was refused as tampered with (rolled back); nothing changed
 
 /// The exit code of a failed Status (kExitOk for OK).
 int ExitFor(const Status& s);

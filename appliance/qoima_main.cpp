@@ -67,7 +67,8 @@ const char* kUsage =
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
     "         [--format F] [--strip-prefix P] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
     "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
-    "  verify-store | audit verify | audit list [--from N] [--count M]\n"
+    "  verify-store | audit verify [--since WITNESS] | audit checkpoint [--out FILE]\n"
+    "  audit list [--from N] [--count M]\n"
     "  backup DIR | restore BACKUP_DIR\n"
     "  recover --share-file FILE ... | --shares-fd N  --officer LOGIN --second-officer LOGIN\n"
     "          (passwords: --password-fd N / $QOIMA_PASSWORD, --second-password-fd M / $QOIMA_SECOND_PASSWORD)\n"
@@ -855,12 +856,81 @@ int CmdRecover(const Globals& g, const CliArgs& a) {
   return kExitOk;
 }
 
+// A checkpoint witness file, read with its limit (it is a few hundred bytes).
+Result<std::string> ReadWitnessFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open the checkpoint witness " + path);
+  std::string text(storage::kMaxWitnessBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > storage::kMaxWitnessBytes)
+    return Status::InvalidArgument(path + ": larger than a checkpoint witness can be (" +
+                                   std::to_string(storage::kMaxWitnessBytes) + " bytes)");
+  return text;
+}
+
 int CmdAudit(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
-  if (p.size() < 2) return Usage("audit verify | audit list");
+  if (p.size() < 2) return Usage("audit verify [--since WITNESS] | audit checkpoint [--out FILE] | audit list");
+  std::optional<std::string> witness_text;
+  if (auto since = a.Get("since"); since && p[1] == "verify") {
+    auto text = ReadWitnessFile(*since);
+    if (!text.ok()) return Report(g, text.status());
+    witness_text = std::move(*text);
+  }
   auto s = Login(g, a);
   if (!s.ok()) return Report(g, s.status());
   int rc = kExitOk;
+  if (p[1] == "verify" && witness_text) {
+    auto r = s->app->VerifyAuditSince(s->actor, *witness_text, *a.Get("since"));
+    (void)s->app->EndSession();
+    if (!r.ok()) return Report(g, r.status());
+    if (g.json)
+      PrintJson({{"ok", r->ok()},
+                 {"witness_size", r->witness.tree_size},
+                 {"witness_root", crypto::Hex(r->witness.root)},
+                 {"witness_time", r->witness.time},
+                 {"witness_counter", r->witness.counter.value_or(0)},
+                 {"head_size", r->head_size},
+                 {"head_root", crypto::Hex(r->head_root)},
+                 {"proof_hashes", r->proof_hashes},
+                 {"problem", r->problem}});
+    else if (r->ok())
+      std::printf(
+          "the audit log extends the witnessed checkpoint (size %llu, %s): consistent up to the signed "
+          "checkpoint of size %llu (%s), RFC 6962 consistency proof of %zu hashes verified\n",
+          static_cast<unsigned long long>(r->witness.tree_size), r->witness.time.c_str(),
+          static_cast<unsigned long long>(r->head_size), r->head_time.c_str(), r->proof_hashes);
+    else
+      std::printf("NOT CONSISTENT: %s\n", r->problem.c_str());
+    return r->ok() ? kExitOk : kExitCheckFailed;
+  }
+  if (p[1] == "checkpoint") {
+    auto cp = s->app->WitnessCheckpoint(s->actor);
+    if (!cp.ok()) return Report(g, cp.status());
+    auto text = storage::FormatCheckpointWitness(*cp);
+    if (!text.ok()) return Report(g, text.status());
+    if (auto out = a.Get("out")) {
+      if (std::ifstream(*out).good()) return Report(g, Status::AlreadyExists(*out + " exists; give a new file"));
+      Status w = WriteWholeFile(*out, *text);
+      if (!w.ok()) return Report(g, w);
+    }
+    if (g.json)
+      PrintJson({{"ok", true},
+                 {"size", cp->tree_size},
+                 {"root", crypto::Hex(cp->root)},
+                 {"time", cp->time},
+                 {"counter", cp->counter.value_or(0)},
+                 {"key", cp->key_fingerprint},
+                 {"witness", *text}});
+    else if (!a.Get("out"))
+      std::fputs(text->c_str(), stdout);
+    else
+      std::printf("checkpoint of size %llu (counter %llu) written to %s\n",
+                  static_cast<unsigned long long>(cp->tree_size),
+                  static_cast<unsigned long long>(cp->counter.value_or(0)), a.Get("out")->c_str());
+    return kExitOk;
+  }
   if (p[1] == "verify") {
     auto r = s->app->VerifyAudit(s->actor);
     (void)s->app->EndSession();
@@ -871,9 +941,11 @@ int CmdAudit(const Globals& g, const CliArgs& a) {
                  {"checkpoints", r->checkpoints},
                  {"problem", r->problem},
                  {"notes", r->notes}});
-    else
+    else {
       std::printf("%llu entries, %llu checkpoints: %s\n", static_cast<unsigned long long>(r->entries),
                   static_cast<unsigned long long>(r->checkpoints), r->ok() ? "audit log verified" : r->problem.c_str());
+      for (const std::string& note : r->notes) std::printf("note: %s\n", note.c_str());
+    }
     rc = r->ok() ? kExitOk : kExitCheckFailed;
   } else if (p[1] == "list") {
     uint64_t from = std::strtoull(a.GetOr("from", "0").c_str(), nullptr, 10);

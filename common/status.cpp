@@ -26,6 +26,7 @@ std::string_view CodeName(Code code) {
     case Code::kAuthFailed: return "auth_failed";
     case Code::kCancelled: return "cancelled";
     case Code::kInternal: return "internal";
+    case Code::kTampered: return "tampered";
   }
   return "unknown";
 }

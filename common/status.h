@@ -36,6 +36,7 @@ enum class Code {
   kAuthFailed,          // wrong password, wrong recovery shares
   kCancelled,           // the operator cancelled
   kInternal,            // a bug: an invariant did not hold
+  kTampered,            // evidence of tampering: the store is older than the TPM's counter says, or the counter is gone
 };
 
 /// Stable machine name of a code, e.g. "media_unreadable" (used in --json output).
@@ -66,6 +67,7 @@ class [[nodiscard]] Status {
   static Status AuthFailed(std::string m) { return {Code::kAuthFailed, std::move(m)}; }
   static Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  static Status Tampered(std::string m) { return {Code::kTampered, std::move(m)}; }
 
   /// Maps an errno value to a Status; the one place errno becomes a Status.
   /// `what` names the operation and object, e.g. "open /dev/sdb".

@@ -14,6 +14,7 @@
 #include "crypto/keyring_internal.h"
 #include "crypto/openssl_util.h"
 #include "crypto/recovery.h"
+#include "crypto/tpm_nv_counter.h"
 #include "crypto/tpm_ops.h"
 #include "crypto/tpm_signer.h"
 
@@ -64,7 +65,8 @@ using internal::DeriveKey;
 
 struct Keyring::Impl {
   std::unique_ptr<TpmContext> tpm;
-  std::unique_ptr<TpmSigner> signer;  // after tpm: destroyed (flushed) first
+  std::unique_ptr<TpmSigner> signer;      // after tpm: destroyed (flushed) first
+  std::unique_ptr<TpmNvCounter> counter;  // after tpm: borrows it
   SecretBytes master;
   SecretBytes wrap_key;
   SecretBytes name_key;
@@ -212,6 +214,8 @@ Result<std::unique_ptr<Keyring>> Keyring::Open(const std::string& tcti, const st
   if (!cert_fp.ok() || *cert_fp != meta.fingerprint)
     return Status::Corrupt(dir + internal::kCertFile + ": certificate does not hold the device signing key");
   impl->signer->set_certificate_pem(std::move(cert));
+  impl->counter = std::make_unique<TpmNvCounter>(*impl->tpm, TpmNvCounter::HandleFor(meta.key_check),
+                                                 DeriveKey(impl->master, "rollback-counter-auth"));
   return std::unique_ptr<Keyring>(new Keyring(std::move(impl)));
 }
 
@@ -285,6 +289,10 @@ std::string Keyring::ObjectName(std::span<const uint8_t> bytes) const {
 }
 
 Signer& Keyring::signer() { return *impl_->signer; }
+
+MonotonicCounter& Keyring::rollback_counter() { return *impl_->counter; }
+
+int Keyring::stale_tpm_handles_flushed() const { return impl_->tpm->stale_handles_flushed(); }
 
 const std::vector<int>& Keyring::pcrs() const { return impl_->meta.pcrs; }
 

@@ -7,8 +7,11 @@
 //     |- HKDF "data-key-wrap"     -> wraps per-deposit DataKeys (crypto-shredding)
 //     |- HKDF "object-name"       -> HMAC key of ObjectName()
 //     |- HKDF "signing-key-auth"  -> authValue of the TPM signing key
+//     |- HKDF "rollback-counter-auth" -> authValue of the TPM NV rollback counter
 //     `- HKDF "key-check"         -> key check value stored in the state dir
 //   device signing key: ECDSA P-256 created inside the TPM, never exportable.
+//   rollback counter: a TPM NV counter index (tpm_nv_counter.h) the store
+//   binds its audit checkpoints to; defined on first use.
 //
 // State directory (written by Provision/Recover, read by Open; formats in
 // docs/crypto.md): master.sealed, signing.key, device.crt, keyring.meta and
@@ -37,6 +40,7 @@
 
 #include "common/result.h"
 #include "crypto/aead.h"
+#include "crypto/monotonic_counter.h"
 #include "crypto/secret.h"
 #include "crypto/signer.h"
 #include "crypto/tpm_context.h"
@@ -118,6 +122,12 @@ class Keyring {
 
   /// The TPM-resident device signer.
   Signer& signer();
+  /// The TPM NV counter the store's checkpoints are bound to (anti-rollback).
+  /// Its authValue stays inside crypto/.
+  MonotonicCounter& rollback_counter();
+  /// Transient objects and sessions of a dead process that opening the TPM
+  /// flushed (0 behind a resource manager); the appliance audits it.
+  int stale_tpm_handles_flushed() const;
 
   /// PCRs the master key is bound to (empty: not bound).
   const std::vector<int>& pcrs() const;

@@ -1,9 +1,11 @@
 #include "crypto/tpm_context.h"
 
 #include <tss2/tss2_rc.h>
+#include <tss2/tss2_sys.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace qoima::crypto {
 
@@ -24,6 +26,84 @@ Status TpmStatus(TSS2_RC rc, const std::string& what) {
   return Status::TpmError(msg);
 }
 
+bool TctiHasNoResourceManager(const std::string& tcti) {
+  std::string name = tcti.substr(0, tcti.find(':'));
+  std::string conf = tcti.find(':') == std::string::npos ? "" : tcti.substr(tcti.find(':') + 1);
+  if (name == "swtpm" || name == "mssim" || name == "libtss2-tcti-swtpm.so.0" || name == "libtss2-tcti-mssim.so.0")
+    return true;
+  if (name == "device" || name == "libtss2-tcti-device.so.0") return conf.find("tpmrm") == std::string::npos;
+  return false;  // tabrmd, or a TCTI we do not know: assume something manages it
+}
+
+namespace {
+
+struct SysDeleter {
+  void operator()(TSS2_SYS_CONTEXT* ctx) const {
+    Tss2_Sys_Finalize(ctx);
+    std::free(ctx);
+  }
+};
+
+// The handles of one kind currently in the TPM (TPM2_GetCapability handles).
+Result<std::vector<TPM2_HANDLE>> ListHandles(TSS2_SYS_CONTEXT* sys, TPM2_HANDLE first) {
+  std::vector<TPM2_HANDLE> out;
+  TPM2_HANDLE next = first;
+  for (int round = 0; round < 64; ++round) {
+    TPMI_YES_NO more = TPM2_NO;
+    TPMS_CAPABILITY_DATA data{};
+    TSS2_RC rc =
+        Tss2_Sys_GetCapability(sys, nullptr, TPM2_CAP_HANDLES, next, TPM2_MAX_CAP_HANDLES, &more, &data, nullptr);
+    QOIMA_RETURN_IF_ERROR(TpmStatus(rc, "list TPM handles"));
+    const TPML_HANDLE& h = data.data.handles;
+    for (UINT32 i = 0; i < h.count && i < TPM2_MAX_CAP_HANDLES; ++i) {
+      // The list runs on into the next handle type: stop at the end of ours
+      // (sessions, loaded or saved, have HMAC or policy session handles).
+      TPM2_HANDLE type = h.handle[i] >> TPM2_HR_SHIFT;
+      bool session = type == TPM2_HT_HMAC_SESSION || type == TPM2_HT_POLICY_SESSION;
+      bool ours = first == TPM2_TRANSIENT_FIRST ? type == TPM2_HT_TRANSIENT : session;
+      if (!ours) return out;
+      out.push_back(h.handle[i]);
+    }
+    if (more != TPM2_YES || h.count == 0) break;
+    next = h.handle[h.count - 1] + 1;
+  }
+  return out;
+}
+
+// Flushes the transient objects and the sessions (loaded or context-saved)
+// that a dead process left in a TPM reached without a resource manager.
+// Returns how many it flushed.
+Result<int> FlushStaleHandles(TSS2_TCTI_CONTEXT* tcti) {
+  size_t size = Tss2_Sys_GetContextSize(0);
+  std::unique_ptr<TSS2_SYS_CONTEXT, SysDeleter> sys(static_cast<TSS2_SYS_CONTEXT*>(std::calloc(1, size)));
+  if (!sys) return Status::Internal("out of memory for a TPM SAPI context");
+  TSS2_ABI_VERSION abi = TSS2_ABI_VERSION_CURRENT;
+  TSS2_RC rc = Tss2_Sys_Initialize(sys.get(), size, tcti, &abi);
+  if (rc != TSS2_RC_SUCCESS) {
+    std::free(sys.release());  // not initialized: nothing to finalize
+    return TpmStatus(rc, "initialize SAPI to flush stale TPM handles");
+  }
+  rc = Tss2_Sys_Startup(sys.get(), TPM2_SU_CLEAR);
+  if (rc != TSS2_RC_SUCCESS && (rc & 0xfff) != TPM2_RC_INITIALIZE) return TpmStatus(rc, "TPM2_Startup");
+  int flushed = 0;
+  for (TPM2_HANDLE first : {TPM2_TRANSIENT_FIRST, TPM2_LOADED_SESSION_FIRST, TPM2_ACTIVE_SESSION_FIRST}) {
+    QOIMA_ASSIGN_OR_RETURN(std::vector<TPM2_HANDLE> handles, ListHandles(sys.get(), first));
+    for (TPM2_HANDLE h : handles) {
+      rc = Tss2_Sys_FlushContext(sys.get(), h);
+      // A handle that went away in between is what we wanted anyway.
+      if (rc != TSS2_RC_SUCCESS && (rc & (TPM2_RC_FMT1 | 0x3f)) != TPM2_RC_HANDLE) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "0x%08x", h);
+        return TpmStatus(rc, std::string("flush stale TPM handle ") + hex);
+      }
+      if (rc == TSS2_RC_SUCCESS) ++flushed;
+    }
+  }
+  return flushed;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<TpmContext>> TpmContext::Open(const std::string& tcti) {
   // Every TSS error reaches the caller as a Status (TpmStatus), so the
   // library's own stderr logging would only duplicate it on the clerk's
@@ -35,6 +115,11 @@ Result<std::unique_ptr<TpmContext>> TpmContext::Open(const std::string& tcti) {
   TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti.c_str(), &raw_tcti);
   if (rc != TSS2_RC_SUCCESS) return TpmStatus(rc, "connect to TPM through '" + tcti + "' (TPM absent or not running?)");
   ctx->tcti_ctx_.reset(raw_tcti);
+  if (TctiHasNoResourceManager(tcti)) {
+    Result<int> flushed = FlushStaleHandles(raw_tcti);
+    if (!flushed.ok()) return flushed.status().WithContext("on '" + tcti + "' (no resource manager)");
+    ctx->stale_handles_flushed_ = *flushed;
+  }
   ESYS_CONTEXT* raw_esys = nullptr;
   rc = Esys_Initialize(&raw_esys, raw_tcti, nullptr);
   if (rc != TSS2_RC_SUCCESS) return TpmStatus(rc, "initialize ESAPI on '" + tcti + "'");

@@ -5,6 +5,17 @@
 // TSS2_RC is turned into a Status by TpmStatus(), the one place TSS errors are
 // decoded.
 //
+// Without a resource manager (a TCTI straight to the TPM: "device:/dev/tpm0",
+// "swtpm:", "mssim:") nothing flushes the transient objects and sessions of a
+// process that died (kill -9, power cut of the process): the TPM's few slots
+// stay taken and every later command fails with "out of object memory".
+// Open() therefore flushes every transient object and session it finds on
+// such a TCTI. That is safe because such a TPM has one user at a time: the
+// kernel lets one process open /dev/tpm0, swtpm serves one connection, and
+// the store's lock serialises the appliance's own processes. Through
+// /dev/tpmrm0 (or tabrmd) the resource manager does this itself and another
+// process's objects are invisible, so nothing is flushed.
+//
 // Thread-safety: not thread-safe; one TpmContext per thread.
 #pragma once
 
@@ -68,6 +79,11 @@ class TpmObject {
   ESYS_TR handle_ = ESYS_TR_NONE;
 };
 
+/// True when `tcti` reaches the TPM without a resource manager in between
+/// ("device:/dev/tpm0", "device" alone, "swtpm:...", "mssim:..."), so stale
+/// handles of dead processes stay loaded.
+bool TctiHasNoResourceManager(const std::string& tcti);
+
 class TpmContext {
  public:
   /// Connects through `tcti` and makes sure TPM2_Startup has been run.
@@ -77,6 +93,9 @@ class TpmContext {
 
   ESYS_CONTEXT* esys() const { return esys_.get(); }
   const std::string& tcti() const { return tcti_; }
+  /// Transient objects and sessions left by a dead process that Open() flushed
+  /// (always 0 behind a resource manager).
+  int stale_handles_flushed() const { return stale_handles_flushed_; }
 
   /// Manufacturer and firmware version as text, e.g. "IBM  fw 2.0" (for selftest).
   Result<std::string> Describe();
@@ -84,6 +103,7 @@ class TpmContext {
  private:
   TpmContext() = default;
   std::string tcti_;
+  int stale_handles_flushed_ = 0;
   std::unique_ptr<TSS2_TCTI_CONTEXT, TctiDeleter> tcti_ctx_;
   std::unique_ptr<ESYS_CONTEXT, EsysDeleter> esys_;  // declared last: finalized first
 };

@@ -10,22 +10,6 @@ namespace {
 constexpr TPMT_SYM_DEF kSessionAes{.algorithm = TPM2_ALG_AES, .keyBits = {.aes = 128}, .mode = {.aes = TPM2_ALG_CFB}};
 constexpr TPMT_SYM_DEF kSessionNoCipher{.algorithm = TPM2_ALG_NULL, .keyBits = {.aes = 0}, .mode = {.aes = 0}};
 
-// Starts a session; `salt_key` (SRK) salts it and enables parameter encryption
-// with `enc_flags` (TPMA_SESSION_ENCRYPT / _DECRYPT).
-Result<TpmObject> StartSession(TpmContext& tpm, TPM2_SE type, ESYS_TR salt_key, TPMA_SESSION enc_flags,
-                               const char* what) {
-  ESYS_TR session = ESYS_TR_NONE;
-  const TPMT_SYM_DEF* sym = salt_key == ESYS_TR_NONE ? &kSessionNoCipher : &kSessionAes;
-  TSS2_RC rc = Esys_StartAuthSession(tpm.esys(), salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     nullptr, type, sym, TPM2_ALG_SHA256, &session);
-  QOIMA_RETURN_IF_ERROR(TpmStatus(rc, std::string("start session for ") + what));
-  TpmObject owned(tpm.esys(), session);
-  TPMA_SESSION attrs = TPMA_SESSION_CONTINUESESSION | enc_flags;
-  rc = Esys_TRSess_SetAttributes(tpm.esys(), session, attrs, 0xff);
-  QOIMA_RETURN_IF_ERROR(TpmStatus(rc, std::string("set session attributes for ") + what));
-  return owned;
-}
-
 Result<TPM2B_DIGEST> PolicyDigest(TpmContext& tpm, const TPML_PCR_SELECTION& pcrs) {
   QOIMA_ASSIGN_OR_RETURN(TpmObject trial, StartSession(tpm, TPM2_SE_TRIAL, ESYS_TR_NONE, 0, "PCR policy"));
   TPM2B_DIGEST empty{};
@@ -39,6 +23,20 @@ Result<TPM2B_DIGEST> PolicyDigest(TpmContext& tpm, const TPML_PCR_SELECTION& pcr
 }
 
 }  // namespace
+
+Result<TpmObject> StartSession(TpmContext& tpm, TPM2_SE type, ESYS_TR salt_key, TPMA_SESSION enc_flags,
+                               const char* what) {
+  ESYS_TR session = ESYS_TR_NONE;
+  const TPMT_SYM_DEF* sym = salt_key == ESYS_TR_NONE ? &kSessionNoCipher : &kSessionAes;
+  TSS2_RC rc = Esys_StartAuthSession(tpm.esys(), salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                     nullptr, type, sym, TPM2_ALG_SHA256, &session);
+  QOIMA_RETURN_IF_ERROR(TpmStatus(rc, std::string("start session for ") + what));
+  TpmObject owned(tpm.esys(), session);
+  TPMA_SESSION attrs = TPMA_SESSION_CONTINUESESSION | enc_flags;
+  rc = Esys_TRSess_SetAttributes(tpm.esys(), session, attrs, 0xff);
+  QOIMA_RETURN_IF_ERROR(TpmStatus(rc, std::string("set session attributes for ") + what));
+  return owned;
+}
 
 TPML_PCR_SELECTION PcrSelection(const std::vector<int>& pcrs) {
   TPML_PCR_SELECTION sel{};

@@ -30,6 +30,12 @@ struct ObjectBlob {
   TPM2B_PRIVATE priv{};
 };
 
+/// Starts an auth session of `type`; with a `salt_key` (the SRK) it is salted
+/// and encrypts parameters as `enc_flags` says (TPMA_SESSION_ENCRYPT /
+/// _DECRYPT); ESYS_TR_NONE gives an unsalted session without encryption.
+Result<TpmObject> StartSession(TpmContext& tpm, TPM2_SE type, ESYS_TR salt_key, TPMA_SESSION enc_flags,
+                               const char* what);
+
 /// SHA-256 bank selection of `pcrs` (REQUIRES each in 0..23).
 TPML_PCR_SELECTION PcrSelection(const std::vector<int>& pcrs);
 

@@ -27,6 +27,10 @@ const char* ExplainCode(Code code) {
     case Code::kAuthFailed: return Tr("Wrong login or password.");
     case Code::kCancelled: return Tr("Cancelled.");
     case Code::kInternal: return Tr("Internal error of the appliance. Call the security officer.");
+    case Code::kTampered:
+      return Tr(
+          "Signs of tampering with the store: its records do not agree with the security chip (TPM). Nothing was "
+          "changed. Call the security officer.");
   }
   return Tr("Internal error of the appliance. Call the security officer.");
 }

@@ -105,6 +105,14 @@ Hash CheckpointDigest(uint64_t tree_size, const Hash& root, std::string_view tim
   return crypto::Sha256::Digest(CheckpointText(tree_size, root, time));
 }
 
+std::string CheckpointText(const AuditCheckpoint& c) {
+  if (!c.counter) return CheckpointText(c.tree_size, c.root, c.time);
+  return "qoima-audit-checkpoint-v2\nsize " + std::to_string(c.tree_size) + "\nroot " + crypto::Hex(c.root) +
+         "\ntime " + c.time + "\ncounter " + std::to_string(*c.counter) + "\nkey " + c.key_fingerprint + "\n";
+}
+
+Hash CheckpointDigest(const AuditCheckpoint& c) { return crypto::Sha256::Digest(CheckpointText(c)); }
+
 Result<std::unique_ptr<AuditLog>> AuditLog::Create(Database& db) {
   std::unique_ptr<AuditLog> log(new AuditLog(db));
   QOIMA_ASSIGN_OR_RETURN(log->select_state_, db.Prepare("SELECT tree_size, peaks FROM audit_state WHERE id = 1"));
@@ -194,8 +202,8 @@ Result<AuditEvent> AuditLog::Entry(uint64_t index) {
 namespace {
 Result<std::vector<AuditCheckpoint>> ReadCheckpoints(Database& db, std::string_view where) {
   QOIMA_ASSIGN_OR_RETURN(Statement st,
-                         db.Prepare("SELECT tree_size, root, time, signature, key_fingerprint, public_key_pem "
-                                    "FROM audit_checkpoints " +
+                         db.Prepare("SELECT tree_size, root, time, signature, key_fingerprint, public_key_pem, "
+                                    "counter FROM audit_checkpoints " +
                                     std::string(where)));
   std::vector<AuditCheckpoint> out;
   for (;;) {
@@ -209,6 +217,7 @@ Result<std::vector<AuditCheckpoint>> ReadCheckpoints(Database& db, std::string_v
     c.signature = st.ColumnBlob(3);
     c.key_fingerprint = st.ColumnText(4);
     c.public_key_pem = st.ColumnText(5);
+    if (!st.ColumnIsNull(6)) c.counter = static_cast<uint64_t>(st.ColumnInt(6));
     out.push_back(std::move(c));
   }
   return out;
@@ -223,7 +232,8 @@ Result<std::optional<AuditCheckpoint>> AuditLog::LatestCheckpoint() {
   return std::optional<AuditCheckpoint>(std::move(v[0]));
 }
 
-Result<AuditCheckpoint> AuditLog::Checkpoint(crypto::Signer& signer, std::string_view time) {
+Result<AuditCheckpoint> AuditLog::Checkpoint(crypto::Signer& signer, std::string_view time,
+                                             std::optional<uint64_t> counter) {
   QOIMA_ASSIGN_OR_RETURN(MerkleAccumulator acc, LoadState());
   if (acc.size() == 0) return Status::FailedPrecondition("audit checkpoint: the log is empty");
   QOIMA_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, LatestCheckpoint());
@@ -235,19 +245,22 @@ Result<AuditCheckpoint> AuditLog::Checkpoint(crypto::Signer& signer, std::string
   c.tree_size = acc.size();
   c.root = acc.Root();
   c.time = std::string(time);
-  QOIMA_ASSIGN_OR_RETURN(c.signature, signer.SignDigest(CheckpointDigest(c.tree_size, c.root, c.time)));
+  c.counter = counter;
   c.key_fingerprint = signer.Fingerprint();
   c.public_key_pem = signer.PublicKeyPem();
+  QOIMA_ASSIGN_OR_RETURN(c.signature, signer.SignDigest(CheckpointDigest(c)));
   QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("INSERT INTO audit_checkpoints(tree_size, root, time, signature, "
-                                                   "key_fingerprint, public_key_pem) VALUES(?,?,?,?,?,?)"));
-  QOIMA_RETURN_IF_ERROR(st.Bind(1, static_cast<int64_t>(c.tree_size))
-                            .BindBlob(2, c.root)
-                            .Bind(3, c.time)
-                            .BindBlob(4, c.signature)
-                            .Bind(5, c.key_fingerprint)
-                            .Bind(6, c.public_key_pem)
-                            .Run()
-                            .WithContext("store audit checkpoint at size " + std::to_string(c.tree_size)));
+                                                   "key_fingerprint, public_key_pem, counter) VALUES(?,?,?,?,?,?,?)"));
+  QOIMA_RETURN_IF_ERROR(
+      st.Bind(1, static_cast<int64_t>(c.tree_size))
+          .BindBlob(2, c.root)
+          .Bind(3, c.time)
+          .BindBlob(4, c.signature)
+          .Bind(5, c.key_fingerprint)
+          .Bind(6, c.public_key_pem)
+          .BindOptional(7, c.counter ? std::optional<int64_t>(static_cast<int64_t>(*c.counter)) : std::nullopt)
+          .Run()
+          .WithContext("store audit checkpoint at size " + std::to_string(c.tree_size)));
   return c;
 }
 
@@ -312,7 +325,13 @@ Result<AuditVerifyReport> AuditLog::Verify(const AuditVerifyOptions& options) {
     QOIMA_ASSIGN_OR_RETURN(std::string fp, crypto::PublicKeyFingerprint(pem));
     trusted_fingerprints.push_back(fp);
   }
-  if (trusted_fingerprints.empty()) {
+  std::map<std::string, uint64_t> retired;  // fingerprint -> largest tree size it may have signed
+  for (const RetiredKey& k : options.retired_keys) {
+    QOIMA_ASSIGN_OR_RETURN(std::string fp, crypto::PublicKeyFingerprint(k.pem));
+    retired[fp] = std::max(retired[fp], k.valid_up_to);
+  }
+  const bool check_trust = !trusted_fingerprints.empty() || !retired.empty();
+  if (!check_trust) {
     report.notes.push_back(
         "no trusted key given: checkpoint signatures were checked against the key embedded in "
         "each checkpoint only");
@@ -330,11 +349,17 @@ Result<AuditVerifyReport> AuditLog::Verify(const AuditVerifyOptions& options) {
     Result<std::string> fp = crypto::PublicKeyFingerprint(c.public_key_pem);
     if (!fp.ok()) return fail(std::nullopt, where + ": public key does not parse: " + fp.status().message());
     if (*fp != c.key_fingerprint) return fail(std::nullopt, where + ": key fingerprint does not match its key");
-    if (!trusted_fingerprints.empty() &&
+    if (check_trust &&
         std::find(trusted_fingerprints.begin(), trusted_fingerprints.end(), *fp) == trusted_fingerprints.end()) {
-      return fail(std::nullopt, where + ": signed by untrusted key " + *fp);
+      auto r = retired.find(*fp);
+      if (r == retired.end()) return fail(std::nullopt, where + ": signed by untrusted key " + *fp);
+      if (c.tree_size > r->second) {
+        return fail(std::nullopt, where + ": signed by the earlier device key " + *fp +
+                                      " after the key recovery that replaced it (audit entry " +
+                                      std::to_string(r->second) + ")");
+      }
     }
-    Status sig = crypto::VerifySignature(c.public_key_pem, CheckpointDigest(c.tree_size, c.root, c.time), c.signature);
+    Status sig = crypto::VerifySignature(c.public_key_pem, CheckpointDigest(c), c.signature);
     if (!sig.ok()) return fail(std::nullopt, where + ": signature does not verify (" + sig.message() + ")");
   }
 

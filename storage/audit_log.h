@@ -58,16 +58,25 @@ struct AuditCheckpoint {
   uint64_t tree_size = 0;
   Hash root{};
   std::string time;
+  /// The TPM rollback counter value this checkpoint was signed with (the
+  /// counter is advanced to it after the row commits); empty for checkpoints
+  /// signed before the store was bound to the counter.
+  std::optional<uint64_t> counter;
   std::vector<uint8_t> signature;  // DER ECDSA over CheckpointDigest()
   std::string key_fingerprint;
   std::string public_key_pem;
 };
 
-/// The signed text of a checkpoint:
+/// The signed text of a checkpoint without a counter (version 1):
 /// "qoima-audit-checkpoint-v1\n<size>\n<root hex>\n<time>\n".
 std::string CheckpointText(uint64_t tree_size, const Hash& root, std::string_view time);
 /// SHA-256 of CheckpointText(); what the Signer signs.
 Hash CheckpointDigest(uint64_t tree_size, const Hash& root, std::string_view time);
+/// The signed text of `c`: version 1 above when it has no counter, else
+/// version 2, which also names the counter value and the signing key:
+/// "qoima-audit-checkpoint-v2\nsize <n>\nroot <hex>\ntime <t>\ncounter <c>\nkey <fingerprint>\n".
+std::string CheckpointText(const AuditCheckpoint& c);
+Hash CheckpointDigest(const AuditCheckpoint& c);
 
 struct InclusionProof {
   uint64_t index = 0;
@@ -77,12 +86,22 @@ struct InclusionProof {
   std::vector<Hash> path;
 };
 
+/// A signing key of an earlier TPM, trusted only for the checkpoints it
+/// could have signed: those up to the key recovery that replaced it.
+struct RetiredKey {
+  std::string pem;           // public key or certificate
+  uint64_t valid_up_to = 0;  // checkpoints of at most this tree size
+};
+
 struct AuditVerifyOptions {
   /// Public keys (PEM, key or certificate) whose checkpoint signatures are
-  /// trusted: the device key and those of earlier TPMs. Empty: signatures are
-  /// checked against the key embedded in each checkpoint only, and the report
-  /// says so.
+  /// trusted at any size: the device key. Empty (and no retired keys):
+  /// signatures are checked against the key embedded in each checkpoint
+  /// only, and the report says so.
   std::vector<std::string> trusted_keys_pem;
+  /// Keys of earlier TPMs (Store::VerifyAudit: only those the log records
+  /// as replaced by a key recovery).
+  std::vector<RetiredKey> retired_keys;
 };
 
 struct AuditVerifyReport {
@@ -107,10 +126,12 @@ class AuditLog {
   /// its own. On failure nothing is appended.
   Result<uint64_t> Append(const AuditEvent& event);
 
-  /// Signs the current tree head with `signer` and stores it. When a
-  /// checkpoint for the current size exists, returns it (idempotent).
-  /// kFailedPrecondition on an empty log.
-  Result<AuditCheckpoint> Checkpoint(crypto::Signer& signer, std::string_view time);
+  /// Signs the current tree head with `signer` (recording `counter`, when
+  /// given, in the signed text) and stores it. When a checkpoint for the
+  /// current size exists, returns it (idempotent). kFailedPrecondition on an
+  /// empty log. Joins the caller's open transaction.
+  Result<AuditCheckpoint> Checkpoint(crypto::Signer& signer, std::string_view time,
+                                     std::optional<uint64_t> counter = std::nullopt);
 
   Result<uint64_t> Size();
   Result<Hash> Root();

@@ -566,6 +566,13 @@ CREATE TRIGGER manifest_records_never_change BEFORE UPDATE ON manifest_records
 BEGIN SELECT RAISE(ABORT, 'manifest records never change'); END;
 )sql";
 
+// Anti-rollback: each checkpoint records the value of the TPM NV counter it
+// was signed with (in the signed text, version 2); NULL for checkpoints
+// signed before the store was bound to the counter.
+constexpr std::string_view kV8 = R"sql(
+ALTER TABLE audit_checkpoints ADD COLUMN counter INTEGER CHECK (counter IS NULL OR counter >= 0);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -574,6 +581,7 @@ constexpr Migration kMigrations[] = {
     {5, "approvals: reason, expiry, closing (who, when, note, withdrawn), approvers required", kV5},
     {6, "objects in pack files: packs, objects.pack_id, objects.pack_offset", kV6},
     {7, "manifest_records: act manifest records in rows of their own", kV7},
+    {8, "audit_checkpoints.counter: the TPM rollback counter value of each checkpoint", kV8},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "storage/migrations.h"
@@ -35,6 +36,66 @@ std::string RandomToken() {
 bool IsHexName(std::string_view s, size_t len) {
   if (s.size() != len) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+/// A deposit's journal (docs/storage.md, "Pending-deposit journal"):
+/// objects/tmp/deposit-<token>.journal, its first line
+/// "qoima-deposit-journal-v1 <token>", then "pack <k> <name>" for each pack
+/// the deposit creates (written and fsynced before the pack file) or, for a
+/// destruction, is about to remove.
+constexpr std::string_view kJournalMagic = "qoima-deposit-journal-v1";
+constexpr std::string_view kJournalPrefix = "deposit-";
+constexpr std::string_view kJournalSuffix = ".journal";
+/// A deposit of 5 TB has ~5,000 packs: 400 KB of journal.
+constexpr uint64_t kMaxJournalBytes = 4 << 20;
+/// store_meta key present while a binding to the TPM counter is under way.
+constexpr const char* kBindingMarker = "rollback_counter_binding";
+/// Files named in one store.quarantine audit event; the rest are counted.
+constexpr size_t kQuarantineListed = 20;
+
+std::string JournalFileName(const std::string& token) {
+  return std::string(kJournalPrefix) + token + std::string(kJournalSuffix);
+}
+
+bool IsJournalFileName(std::string_view f, std::string* token) {
+  if (f.size() != kJournalPrefix.size() + 32 + kJournalSuffix.size() ||
+      f.substr(0, kJournalPrefix.size()) != kJournalPrefix ||
+      f.substr(f.size() - kJournalSuffix.size()) != kJournalSuffix)
+    return false;
+  std::string_view t = f.substr(kJournalPrefix.size(), 32);
+  if (!std::all_of(t.begin(), t.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return false;
+  *token = std::string(t);
+  return true;
+}
+
+/// The scratch files the store and its callers put in objects/tmp: a
+/// pending deposit's rows (pending-<32 hex>.db) and an act's spilled entries
+/// (act-<16 hex>.db), with SQLite's side files. Keyed with random bytes only
+/// the process that made them held: after a crash nobody can read them.
+bool IsScratchFileName(std::string_view f) {
+  for (std::string_view side : {"-journal", "-wal", "-shm"}) {
+    if (f.size() > side.size() && f.substr(f.size() - side.size()) == side) {
+      f.remove_suffix(side.size());
+      break;
+    }
+  }
+  auto hex_between = [&](std::string_view prefix, size_t digits) {
+    if (f.size() != prefix.size() + digits + 3 || f.substr(0, prefix.size()) != prefix ||
+        f.substr(f.size() - 3) != ".db")
+      return false;
+    std::string_view h = f.substr(prefix.size(), digits);
+    return std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  return hex_between("pending-", 32) || hex_between("act-", 16);
+}
+
+/// "2026-11-26T09:00:00Z" -> "20261126T090000Z" (a directory name).
+std::string CompactTime(const std::string& utc) {
+  std::string out;
+  for (char c : utc)
+    if (c != '-' && c != ':') out += c;
+  return out;
 }
 
 crypto::Sha256Digest ToDigest(const std::vector<uint8_t>& v) {
@@ -154,6 +215,11 @@ struct PendingDeposit::Impl {
   /// A failed pack write leaves the pack in an unknown state: the deposit
   /// can then neither take more files nor commit.
   Status pack_error;
+  /// The deposit's journal (objects/tmp/deposit-<token>.journal): names each
+  /// pack before it is created, so that after a crash Open() removes exactly
+  /// the packs this deposit made and nothing it cannot account for.
+  std::string journal_path;
+  std::unique_ptr<WritableFile> journal;
 
   uint64_t pack_size() const { return pack_written + pack_buffer.size(); }
 
@@ -194,13 +260,52 @@ struct PendingDeposit::Impl {
     staging_path.clear();
   }
 
+  /// Names pack `k` in the journal and makes that durable before the pack
+  /// file exists (the journal itself is created with the first pack).
+  Status JournalPack(uint64_t k, const std::string& name) {
+    std::string text;
+    bool first = !journal;
+    if (first) {
+      journal_path = store->state_dir_ + "/objects/tmp/" + JournalFileName(token);
+      QOIMA_ASSIGN_OR_RETURN(journal, store->env_->NewWritableFile(journal_path));
+      text = std::string(kJournalMagic) + " " + token + "\n";
+    }
+    text += "pack " + std::to_string(k) + " " + name + "\n";
+    QOIMA_RETURN_IF_ERROR(
+        journal->Append(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+    QOIMA_RETURN_IF_ERROR(journal->Sync());
+    if (first) QOIMA_RETURN_IF_ERROR(store->env_->SyncDir(store->state_dir_ + "/objects/tmp"));
+    return Status::Ok();
+  }
+  /// Removes the journal once the packs it names are accounted for: named by
+  /// committed rows, or removed (best effort: Open() handles a leftover).
+  void DropJournal() {
+    // Not Close()d: its content was fsynced when written, and a close error
+    // of a file about to be removed would say nothing about the deposit.
+    journal.reset();
+    if (!journal_path.empty()) (void)store->env_->RemoveFile(journal_path);
+    journal_path.clear();
+  }
+  /// Removes the deposit's packs, then (if they are all gone) its journal.
+  Status RemovePacks() {
+    Status s = store->RemoveObjects(packs);
+    if (s.ok()) {
+      DropJournal();
+    } else {
+      journal.reset();  // kept on disk: the next Open() removes what it names
+    }
+    return s;
+  }
+
   /// The pack the next object goes to: the current one, or a new one when
   /// there is none or it is full.
   Status PreparePack() {
     QOIMA_RETURN_IF_ERROR(pack_error);
     if (pack && pack_size() < store->options_.pack_target_bytes) return Status::Ok();
     QOIMA_RETURN_IF_ERROR(ClosePack());
-    std::string name = store->keys_->ObjectName("qoima-pack-v1:" + token + ":" + std::to_string(packs.size()));
+    std::string name = store->PackName(token, packs.size());
+    Status journaled = JournalPack(packs.size(), name);
+    if (!journaled.ok()) return pack_error = journaled.WithContext("pending-deposit journal");
     QOIMA_RETURN_IF_ERROR(store->EnsureFanoutDir(name));
     Result<std::unique_ptr<WritableFile>> f = store->env_->NewWritableFile(store->ObjectPath(name));
     if (!f.ok()) return pack_error = f.status();
@@ -282,8 +387,9 @@ PendingDeposit::PendingDeposit(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 PendingDeposit::~PendingDeposit() {
   if (impl_ && !impl_->done) {
     (void)impl_->ClosePack();
-    // Best effort: what cannot be removed now is an orphan for the next Open().
-    (void)impl_->store->RemoveObjects(impl_->packs);
+    // Best effort: what cannot be removed now stays named by the journal,
+    // and the next Open() removes it.
+    (void)impl_->RemovePacks();
     impl_->DropStaging();
   }
 }
@@ -427,15 +533,71 @@ Status Store::RemoveObjects(const std::vector<std::string>& names) {
   return first;
 }
 
+std::string Store::PackName(const std::string& token, uint64_t k) const {
+  return keys_->ObjectName("qoima-pack-v1:" + token + ":" + std::to_string(k));
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& state_dir, StoreKeys& keys, const StoreOptions& options) {
+  Env& env = options.env ? *options.env : Env::Default();
+  if (!env.FileExists(state_dir + "/meta.db")) {
+    return Status::NotFound("no store in " + state_dir +
+                            ": its database meta.db is missing. A store is created only by `qoima init` or "
+                            "`qoima restore`, so nothing was created and nothing was removed. If meta.db was moved, "
+                            "put it back; if it is lost, move " +
+                            state_dir + " aside and restore the newest backup (qoima restore)");
+  }
+  return OpenOrCreate(state_dir, keys, options, /*create=*/false, "meta.db");
+}
+
+Result<std::unique_ptr<Store>> Store::Create(const std::string& state_dir, StoreKeys& keys,
+                                             const StoreOptions& options) {
+  Env& env = options.env ? *options.env : Env::Default();
+  if (env.FileExists(state_dir + "/meta.db")) return Status::AlreadyExists("a store exists in " + state_dir);
+  if (env.FileExists(state_dir + "/objects")) {
+    QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> present, env.ListDir(state_dir + "/objects"));
+    for (const std::string& p : present) {
+      if (p == "tmp") continue;
+      Result<std::vector<std::string>> inside = env.ListDir(state_dir + "/objects/" + p);
+      if (!inside.ok() || !inside->empty()) {  // a file, or a fan-out directory holding packs
+        return Status::FailedPrecondition(
+            "create a store in " + state_dir + ": objects/ already holds packs of a store whose meta.db is missing; " +
+            "put that meta.db back (or move " + state_dir + " aside) instead of creating a new store over them");
+      }
+    }
+  }
+  // Built under another name and renamed into place once it is bound to the
+  // TPM counter with a first signed checkpoint: an interrupted creation
+  // leaves no meta.db (only the temporary, which the next Create() replaces),
+  // never a database that a later Open() could take for a copy.
+  const std::string building = "meta.db.creating";
+  QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir));
+  for (const char* side : {"", "-wal", "-shm", "-journal"}) {
+    Status removed = env.RemoveFile(state_dir + "/" + building + side);
+    if (!removed.ok() && removed.code() != Code::kNotFound) return removed;
+  }
+  {
+    QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<Store> made,
+                           OpenOrCreate(state_dir, keys, options, /*create=*/true, building));
+  }  // closed: the WAL is checkpointed into the file and removed
+  if (env.FileExists(state_dir + "/" + building + "-wal")) {
+    return Status::Internal("create a store in " + state_dir + ": " + building + "-wal is left after close");
+  }
+  QOIMA_RETURN_IF_ERROR(env.Rename(state_dir + "/" + building, state_dir + "/meta.db"));
+  QOIMA_RETURN_IF_ERROR(env.SyncDir(state_dir));
+  return Open(state_dir, keys, options);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenOrCreate(const std::string& state_dir, StoreKeys& keys,
+                                                   const StoreOptions& options, bool create,
+                                                   const std::string& db_file) {
   std::unique_ptr<Store> store(new Store());
   store->state_dir_ = state_dir;
   store->keys_ = &keys;
+  store->counter_ = &keys.rollback_counter();
   store->env_ = options.env ? options.env : &Env::Default();
   store->clock_ = options.clock ? options.clock : &Clock::System();
   store->options_ = options;
   Env& env = *store->env_;
-  QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir));
   QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir + "/objects"));
   QOIMA_RETURN_IF_ERROR(env.CreateDir(state_dir + "/objects/tmp"));
 
@@ -451,24 +613,64 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& state_dir, StoreKe
 
   {
     crypto::SecretBytes key = keys.SqlcipherKey();
-    QOIMA_ASSIGN_OR_RETURN(store->db_, Database::Open(state_dir + "/meta.db", key.span()));
+    DatabaseOptions db_options;
+    db_options.create = create;  // Open() never makes a database
+    QOIMA_ASSIGN_OR_RETURN(store->db_, Database::Open(state_dir + "/" + db_file, key.span(), db_options));
   }
+  // The database against the TPM counter first: a refused store is left
+  // exactly as it was (no migration, no sweep, no audit event).
+  QOIMA_ASSIGN_OR_RETURN(int64_t schema, store->db_.QueryInt("PRAGMA user_version;"));
+  std::optional<std::string> bind_reason;
+  if (!create && !options.defer_counter_binding) {
+    QOIMA_ASSIGN_OR_RETURN(bind_reason, store->CheckCounter(static_cast<int>(schema)));
+  }
+
   std::string now = store->clock_->NowUtc();
   QOIMA_ASSIGN_OR_RETURN(store->open_report_.schema_version_before, ApplyMigrations(store->db_, now));
   QOIMA_ASSIGN_OR_RETURN(store->audit_, AuditLog::Create(store->db_));
   QOIMA_RETURN_IF_ERROR(store->SweepOrphans().WithContext("open store " + state_dir));
+  QOIMA_RETURN_IF_ERROR(store->RecordQueuedEvents());
 
   Actor system{"system", "system"};
   const OpenReport& r = store->open_report_;
   if (r.orphan_objects_removed + r.temp_files_removed > 0) {
     QOIMA_RETURN_IF_ERROR(store
                               ->Record(system, "store.recover", "store", "success",
-                                       "removed " + std::to_string(r.orphan_objects_removed) + " orphan objects and " +
+                                       "removed " + std::to_string(r.orphan_objects_removed) +
+                                           " packs of interrupted deposits (each named by its deposit's journal) "
+                                           "and " +
                                            std::to_string(r.temp_files_removed) +
-                                           " temporary files left by an interrupted operation")
+                                           " scratch files and journals left by an interrupted operation")
                               .status());
   }
-  if (options.checkpoint_on_open) {
+  if (r.quarantined_files > 0) {
+    std::string listed;
+    for (size_t i = 0; i < store->quarantined_.size() && i < kQuarantineListed; ++i) {
+      if (!listed.empty()) listed += ", ";
+      listed += store->quarantined_[i].first + " (" + std::to_string(store->quarantined_[i].second) + " bytes)";
+    }
+    if (store->quarantined_.size() > kQuarantineListed)
+      listed += " and " + std::to_string(store->quarantined_.size() - kQuarantineListed) + " more";
+    QOIMA_RETURN_IF_ERROR(store
+                              ->Record(system, "store.quarantine", "store", "success",
+                                       "moved " + std::to_string(r.quarantined_files) +
+                                           " files that no deposit, pending-deposit journal or scratch name accounts "
+                                           "for to " +
+                                           r.quarantine_dir +
+                                           " (kept, not deleted; verify-store lists them): " + listed)
+                              .status());
+  }
+
+  if (create) {
+    QOIMA_RETURN_IF_ERROR(store->BindCounter("store.create", "a new store"));
+  } else if (options.defer_counter_binding) {
+    store->counter_bound_ = false;
+  } else if (bind_reason) {
+    QOIMA_RETURN_IF_ERROR(store->BindCounter("store.counter_bind", *bind_reason));
+  } else {
+    store->counter_bound_ = true;
+  }
+  if (options.checkpoint_on_open && store->counter_bound_) {
     QOIMA_ASSIGN_OR_RETURN(uint64_t size, store->audit_->Size());
     QOIMA_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, store->audit_->LatestCheckpoint());
     if (size > 0 && (!latest || latest->tree_size < size)) {
@@ -479,16 +681,261 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& state_dir, StoreKe
   return store;
 }
 
-Status Store::SweepOrphans() {
-  std::string tmp = state_dir_ + "/objects/tmp";
-  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> temps, env_->ListDir(tmp));
-  for (const std::string& t : temps) {
-    QOIMA_RETURN_IF_ERROR(env_->RemoveFile(tmp + "/" + t));
-    ++open_report_.temp_files_removed;
+// ---------------------------------------------------------------------------
+// Anti-rollback: the TPM counter
+
+Result<std::optional<std::string>> Store::CheckCounter(int schema_version) {
+  const std::string name = counter_->Name();
+  std::optional<std::string> marker;
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT value FROM store_meta WHERE key = ?"));
+    st.Bind(1, kBindingMarker);
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) marker = st.ColumnText(0);
   }
-  if (!temps.empty()) QOIMA_RETURN_IF_ERROR(env_->SyncDir(tmp));
+  bool counted = false;
+  if (schema_version >= 8) {  // audit_checkpoints.counter exists
+    QOIMA_ASSIGN_OR_RETURN(Statement st,
+                           db_.Prepare("SELECT tree_size, time, counter FROM audit_checkpoints WHERE counter IS NOT "
+                                       "NULL ORDER BY tree_size DESC LIMIT 1"));
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row) {
+      counted = true;
+      newest_counted_size_ = static_cast<uint64_t>(st.ColumnInt(0));
+      newest_counted_time_ = st.ColumnText(1);
+      counter_expected_ = static_cast<uint64_t>(st.ColumnInt(2));
+    }
+  }
+  if (marker) {
+    // A binding commits this marker first and removes it with its first
+    // counted checkpoint: here it was interrupted in between.
+    return std::optional<std::string>("completing a binding to " + name + " that was interrupted (" + *marker + ")");
+  }
+  if (!counted) {
+    QOIMA_ASSIGN_OR_RETURN(std::optional<uint64_t> t, counter_->Read());
+    if (!t) {
+      return std::optional<std::string>(
+          "the store was not bound to a TPM counter yet (it was created by an earlier "
+          "version of qoima)");
+    }
+    return Status::Tampered("the store has never been bound to " + name + ", but that counter exists on the TPM (at " +
+                            std::to_string(*t) +
+                            "): this meta.db is a copy from before the store was bound to it, put back over the "
+                            "current one. Refused; nothing in the store was changed or removed. Put the current "
+                            "meta.db back, or restore the newest backup (qoima restore)");
+  }
+  QOIMA_RETURN_IF_ERROR(SyncCounter());
+  open_report_.counter = counter_expected_;
+  return std::optional<std::string>();
+}
+
+Status Store::SyncCounter() {
+  const std::string name = counter_->Name();
+  const uint64_t c = *counter_expected_;
+  const std::string newest = "its newest signed checkpoint (audit size " + std::to_string(newest_counted_size_) + ", " +
+                             newest_counted_time_ + ") was signed with counter value " + std::to_string(c);
+  QOIMA_ASSIGN_OR_RETURN(std::optional<uint64_t> t, counter_->Read());
+  if (!t) {
+    return Status::Tampered("the store is bound to " + name + " (" + newest +
+                            "), but the TPM has no such counter: it was deleted, or the TPM was cleared or replaced. "
+                            "Refused; nothing in the store was changed or removed. After replacing the TPM, recover "
+                            "onto it with the recovery shares (qoima recover)");
+  }
+  if (*t == c) {
+    counter_lagging_ = false;
+    return Status::Ok();
+  }
+  if (*t + 1 == c) {
+    // The checkpoint row committed, the counter's advance did not happen:
+    // the one step a crash between the two leaves.
+    QOIMA_ASSIGN_OR_RETURN(uint64_t v, counter_->Increment());
+    if (v != c) {
+      return Status::Tampered(name + " went from " + std::to_string(*t) + " to " + std::to_string(v) + " instead of " +
+                              std::to_string(c) + ": something else advances it");
+    }
+    counter_lagging_ = false;
+    open_report_.counter_caught_up = true;
+    queued_events_.emplace_back("store.counter_recover",
+                                "the checkpoint at audit size " + std::to_string(newest_counted_size_) +
+                                    " was committed with counter value " + std::to_string(c) + " but " + name +
+                                    " was still at " + std::to_string(*t) +
+                                    " (the appliance stopped between the two); advanced it to " + std::to_string(c));
+    return Status::Ok();
+  }
+  if (*t > c) {
+    return Status::Tampered("ROLLBACK: the store's database is older than this appliance: " + newest + ", but " + name +
+                            " stands at " + std::to_string(*t) +
+                            ". An older copy of meta.db was put back over the current one. Refused; nothing in the "
+                            "store was changed or removed. Put the current meta.db back, or restore the newest backup "
+                            "(qoima restore, recorded in the audit log)");
+  }
+  return Status::Tampered(name + " stands at " + std::to_string(*t) + ", behind the store (" + newest +
+                          ") by more than the one step a crash can leave: it is not the counter this store was bound "
+                          "to (the TPM was replaced, or its counter defined again). Refused; nothing in the store was "
+                          "changed or removed. After replacing the TPM, recover onto it (qoima recover)");
+}
+
+Status Store::BindCounter(std::string_view action, std::string_view reason) {
+  const std::string name = counter_->Name();
+  {
+    // The marker first: a binding interrupted from here on is completed by
+    // the next Open(), not taken for a copy from before the binding.
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("INSERT OR REPLACE INTO store_meta(key, value) VALUES(?, ?)"));
+    QOIMA_RETURN_IF_ERROR(st.Bind(1, kBindingMarker).Bind(2, reason).Run().WithContext("bind to " + name));
+    binding_marker_ = true;
+  }
+  QOIMA_RETURN_IF_ERROR(counter_->Create().WithContext("bind the store to " + name));
+  QOIMA_ASSIGN_OR_RETURN(std::optional<uint64_t> t, counter_->Read());
+  if (!t) {
+    QOIMA_ASSIGN_OR_RETURN(uint64_t first, counter_->Increment());
+    t = first;
+  }
+  QOIMA_RETURN_IF_ERROR(Record({"system", "system"}, action, "store", "success",
+                               std::string(reason) + "; bound to " + name + " at value " + std::to_string(*t) +
+                                   ": each signed checkpoint records the counter value it was signed with, and a "
+                                   "store behind the counter is refused")
+                            .status());
+  counter_expected_ = *t;
+  counter_bound_ = true;
+  counter_lagging_ = false;
+  open_report_.counter_bound = true;
+  QOIMA_ASSIGN_OR_RETURN(AuditCheckpoint cp, SignCheckpoint());
+  open_report_.counter = counter_expected_;
+  open_report_.checkpoint = std::move(cp);
+  return Status::Ok();
+}
+
+Status Store::BindRollbackCounter(std::string_view reason) {
+  if (counter_bound_) {
+    return Status::FailedPrecondition("bind the store to " + counter_->Name() +
+                                      ": it is bound already (only a store opened for a recovery or restore is bound "
+                                      "again)");
+  }
+  return BindCounter("store.counter_bind", reason);
+}
+
+Status Store::RecordQueuedEvents() {
+  std::vector<std::pair<std::string, std::string>> events = std::move(queued_events_);
+  queued_events_.clear();
+  for (const auto& [action, reason] : events) {
+    QOIMA_RETURN_IF_ERROR(Record({"system", "system"}, action, "store", "success", reason).status());
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Start-up sweep: journals, scratch files, quarantine
+
+Result<std::vector<std::string>> Store::ReadJournal(const std::string& path, const std::string& token) {
+  QOIMA_ASSIGN_OR_RETURN(uint64_t size, env_->FileSize(path));
+  if (size > kMaxJournalBytes) {
+    return Status::LimitExceeded(path + " is " + std::to_string(size) + " bytes, more than a journal can be");
+  }
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> in, env_->NewSequentialFile(path));
+  std::string text;
+  std::vector<uint8_t> buf(64 * 1024);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(size_t n, in->Read(buf));
+    if (n == 0) break;
+    text.append(reinterpret_cast<const char*>(buf.data()), n);
+    if (text.size() > kMaxJournalBytes) return Status::LimitExceeded(path + " grew while it was read");
+  }
+  std::vector<std::string> packs;
+  size_t line_no = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    // A last line without its newline was cut off by a crash while it was
+    // written: the pack it names was not created yet.
+    if (nl == std::string::npos) break;
+    std::string line = text.substr(at, nl - at);
+    at = nl + 1;
+    ++line_no;
+    auto bad = [&](const std::string& why) {
+      return Status::Corrupt(path + " line " + std::to_string(line_no) + ": " + why);
+    };
+    if (line_no == 1) {
+      if (line != std::string(kJournalMagic) + " " + token) return bad("not a journal of deposit " + token);
+      continue;
+    }
+    // "pack <k> <64 hex>", the name being the k-th pack name of this token:
+    // a journal can only account for packs this deposit could have made.
+    size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
+    if (line.compare(0, 5, "pack ") != 0 || sp1 == sp2) return bad("not a pack line");
+    std::string k_text = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string name = line.substr(sp2 + 1);
+    if (k_text.empty() || k_text.size() > 9 || !std::all_of(k_text.begin(), k_text.end(), ::isdigit))
+      return bad("pack number '" + k_text + "'");
+    if (!IsHexName(name, 64) || name != PackName(token, std::stoull(k_text)))
+      return bad("pack " + k_text + " is not a pack of deposit " + token);
+    packs.push_back(name);
+  }
+  if (line_no == 0) {
+    // Nothing complete: the process died while it created the journal,
+    // before the first pack existed. Ours if it is the start of our header.
+    const std::string header = std::string(kJournalMagic) + " " + token + "\n";
+    if (text.size() >= header.size() || header.compare(0, text.size(), text) != 0)
+      return Status::Corrupt(path + ": not a journal of deposit " + token);
+  }
+  return packs;
+}
+
+Status Store::Quarantine(const std::string& rel) {
+  if (open_report_.quarantine_dir.empty()) {
+    std::string base = "quarantine/" + CompactTime(clock_->NowUtc());
+    std::string candidate = base;
+    for (int n = 2; env_->FileExists(state_dir_ + "/" + candidate); ++n) candidate = base + "-" + std::to_string(n);
+    QOIMA_RETURN_IF_ERROR(env_->CreateDir(state_dir_ + "/quarantine"));
+    QOIMA_RETURN_IF_ERROR(env_->CreateDir(state_dir_ + "/" + candidate));
+    QOIMA_RETURN_IF_ERROR(env_->SyncDir(state_dir_ + "/quarantine"));
+    open_report_.quarantine_dir = candidate;
+  }
+  // Kept under the path it had: quarantine/<time>/objects/ab/<name>.
+  const std::string root = state_dir_ + "/" + open_report_.quarantine_dir;
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+    QOIMA_RETURN_IF_ERROR(env_->CreateDir(root + "/" + rel.substr(0, slash)));
+  }
+  const std::string from = state_dir_ + "/" + rel;
+  Result<uint64_t> size = env_->FileSize(from);
+  QOIMA_RETURN_IF_ERROR(env_->Rename(from, root + "/" + rel).WithContext("quarantine " + rel));
+  const std::string to_dir = (root + "/" + rel).substr(0, (root + "/" + rel).find_last_of('/'));
+  QOIMA_RETURN_IF_ERROR(env_->SyncDir(to_dir));
+  QOIMA_RETURN_IF_ERROR(env_->SyncDir(from.substr(0, from.find_last_of('/'))));
+  quarantined_.emplace_back(rel, size.ok() ? *size : 0);
+  ++open_report_.quarantined_files;
+  return Status::Ok();
+}
+
+Status Store::SweepOrphans() {
+  // Nothing here is deleted on the sweep's own judgment: a pack goes only
+  // when its deposit's journal names it and no row does; scratch files go
+  // by the names the store gives them; everything else is moved aside.
+  const std::string tmp = state_dir_ + "/objects/tmp";
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> temps, env_->ListDir(tmp));
+  std::sort(temps.begin(), temps.end());
+  std::set<std::string> journaled;    // packs the journals account for
+  std::vector<std::string> journals;  // removed once their packs are
+  bool tmp_changed = false;
+  for (const std::string& t : temps) {
+    std::string token;
+    if (IsJournalFileName(t, &token)) {
+      Result<std::vector<std::string>> packs = ReadJournal(tmp + "/" + t, token);
+      if (packs.ok()) {
+        journaled.insert(packs->begin(), packs->end());
+        journals.push_back(t);
+        continue;
+      }
+      // Not a journal this store wrote: it accounts for nothing.
+    } else if (IsScratchFileName(t)) {
+      QOIMA_RETURN_IF_ERROR(env_->RemoveFile(tmp + "/" + t));
+      ++open_report_.temp_files_removed;
+      tmp_changed = true;
+      continue;
+    }
+    QOIMA_RETURN_IF_ERROR(Quarantine("objects/tmp/" + t));
+  }
 
   QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDir(state_dir_ + "/objects"));
+  std::sort(dirs.begin(), dirs.end());
   // Each file of a fan-out directory is looked up by name (both names are
   // UNIQUE-indexed): the files are few (packs), the rows many; loading every
   // row's name with a prefix (a pack's 100k objects all share its name) cost
@@ -496,24 +943,59 @@ Status Store::SweepOrphans() {
   QOIMA_ASSIGN_OR_RETURN(Statement named, db_.Prepare("SELECT EXISTS(SELECT 1 FROM packs WHERE name = ?1) OR "
                                                       "EXISTS(SELECT 1 FROM objects WHERE name = ?1)"));
   for (const std::string& d : dirs) {
-    if (!IsHexName(d, 2)) continue;  // tmp/ and anything foreign: scrub reports the latter
+    if (d == "tmp") continue;
+    if (!IsHexName(d, 2)) {
+      QOIMA_RETURN_IF_ERROR(Quarantine("objects/" + d));
+      continue;
+    }
     fanout_dirs_.insert(d);
     std::string dir = state_dir_ + "/objects/" + d;
     QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> files, env_->ListDir(dir));
+    std::sort(files.begin(), files.end());
     bool removed = false;
     for (const std::string& f : files) {
-      if (!IsHexName(f, 64)) continue;
-      named.Bind(1, f);
-      Result<bool> row = named.Step();
-      bool known = row.ok() && *row && named.ColumnInt(0) != 0;
-      named.Reset();
-      QOIMA_RETURN_IF_ERROR(row.status());
-      if (known) continue;
-      QOIMA_RETURN_IF_ERROR(env_->RemoveFile(dir + "/" + f));
-      ++open_report_.orphan_objects_removed;
-      removed = true;
+      // A pack (or an object in a file of its own) lives in the fan-out
+      // directory of its name's first two digits.
+      if (f.compare(0, 2, d) == 0) {
+        named.Bind(1, f);
+        Result<bool> row = named.Step();
+        bool known = row.ok() && *row && named.ColumnInt(0) != 0;
+        named.Reset();
+        QOIMA_RETURN_IF_ERROR(row.status());
+        if (known) continue;
+        if (journaled.count(f) != 0) {
+          QOIMA_RETURN_IF_ERROR(env_->RemoveFile(dir + "/" + f));
+          ++open_report_.orphan_objects_removed;
+          removed = true;
+          continue;
+        }
+      }
+      QOIMA_RETURN_IF_ERROR(Quarantine("objects/" + d + "/" + f));
     }
     if (removed) QOIMA_RETURN_IF_ERROR(env_->SyncDir(dir));
+  }
+  for (const std::string& j : journals) {
+    QOIMA_RETURN_IF_ERROR(env_->RemoveFile(tmp + "/" + j));
+    ++open_report_.temp_files_removed;
+    tmp_changed = true;
+  }
+  if (tmp_changed) QOIMA_RETURN_IF_ERROR(env_->SyncDir(tmp));
+  return Status::Ok();
+}
+
+Status Store::WriteJournal(const std::string& token, const std::vector<std::pair<uint64_t, std::string>>& packs) {
+  const std::string tmp = state_dir_ + "/objects/tmp";
+  const std::string path = tmp + "/" + JournalFileName(token);
+  std::string text = std::string(kJournalMagic) + " " + token + "\n";
+  for (const auto& [k, name] : packs) text += "pack " + std::to_string(k) + " " + name + "\n";
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, env_->NewWritableFile(path));
+  Status s = f->Append(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  if (s.ok()) s = f->Sync();
+  if (s.ok()) s = f->Close();
+  if (s.ok()) s = env_->SyncDir(tmp);
+  if (!s.ok()) {
+    (void)env_->RemoveFile(path);
+    return s.WithContext("write " + path);
   }
   return Status::Ok();
 }
@@ -557,7 +1039,7 @@ Status Store::AbandonDeposit(std::unique_ptr<PendingDeposit> pending) {
   (void)d.ClosePack();
   d.done = true;
   d.DropStaging();
-  return RemoveObjects(d.packs).WithContext("abandon deposit");
+  return d.RemovePacks().WithContext("abandon deposit");
 }
 
 Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pending, const Actor& actor,
@@ -689,6 +1171,7 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
     return committed.WithContext(where + " (objects are kept until the next start-up checks them)");
   }
   d.done = true;
+  d.DropJournal();  // the rows name every pack now
   key_cache_[out.deposit_id] = d.key.key;
   if (options_.checkpoint_after_commit) {
     Result<AuditCheckpoint> cp = SignCheckpoint();
@@ -933,15 +1416,168 @@ Result<uint64_t> Store::Record(const Actor& actor, std::string_view action, std:
   return audit_->Append(e);
 }
 
-Result<AuditCheckpoint> Store::SignCheckpoint() { return audit_->Checkpoint(keys_->signer(), clock_->NowUtc()); }
+Result<AuditCheckpoint> Store::SignCheckpoint() {
+  QOIMA_ASSIGN_OR_RETURN(uint64_t size, audit_->Size());
+  if (size == 0) return Status::FailedPrecondition("audit checkpoint: the log is empty");
+  QOIMA_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> latest, audit_->LatestCheckpoint());
+  if (latest && latest->tree_size == size) return std::move(*latest);
+  if (!counter_bound_) {
+    return Status::FailedPrecondition(
+        "audit checkpoint: the store is not bound to this keyring's TPM counter yet (a key recovery or a restore is "
+        "under way): nothing is signed until it is");
+  }
+  const std::string name = counter_->Name();
+  if (counter_lagging_) {
+    QOIMA_RETURN_IF_ERROR(SyncCounter().WithContext("audit checkpoint"));
+    QOIMA_RETURN_IF_ERROR(RecordQueuedEvents());
+  }
+  // The row with the next counter value commits first, then the counter is
+  // advanced: a crash in between leaves the database one step ahead of the
+  // TPM, which SyncCounter() catches up. The other order would leave the TPM
+  // ahead, indistinguishable from a database put back from a copy.
+  const uint64_t next = *counter_expected_ + 1;
+  AuditCheckpoint cp;
+  {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
+    QOIMA_ASSIGN_OR_RETURN(cp, audit_->Checkpoint(keys_->signer(), clock_->NowUtc(), next));
+    if (binding_marker_) {
+      QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("DELETE FROM store_meta WHERE key = ?"));
+      QOIMA_RETURN_IF_ERROR(st.Bind(1, kBindingMarker).Run());
+    }
+    QOIMA_RETURN_IF_ERROR(tx.Commit().WithContext("store audit checkpoint"));
+  }
+  binding_marker_ = false;
+  counter_expected_ = next;
+  newest_counted_size_ = cp.tree_size;
+  newest_counted_time_ = cp.time;
+  counter_lagging_ = true;  // until the TPM says otherwise
+  Result<uint64_t> advanced = counter_->Increment();
+  if (!advanced.ok()) {
+    return advanced.status().WithContext("the audit checkpoint at size " + std::to_string(cp.tree_size) +
+                                         " was committed with counter value " + std::to_string(next) + ", but " + name +
+                                         " could not be advanced (the next checkpoint or start-up does it)");
+  }
+  if (*advanced != next) {
+    return Status::Tampered(name + " advanced to " + std::to_string(*advanced) + " instead of " + std::to_string(next) +
+                            ": something else advances it");
+  }
+  counter_lagging_ = false;
+  return cp;
+}
+
+Result<std::vector<std::string>> Store::TrustedKeys(AuditVerifyOptions* opts) {
+  opts->trusted_keys_pem.push_back(keys_->signer().PublicKeyPem());
+  // A recovery records "old device key <fingerprint>" in its keys.recover
+  // event; that event is covered by checkpoints of the new key, so the log
+  // itself says which earlier keys were this appliance's, and until when.
+  std::map<std::string, uint64_t> replaced;  // fingerprint -> index of the recovery
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT idx, reason FROM audit_entries WHERE action = "
+                                                     "'keys.recover' AND outcome = 'success' ORDER BY idx"));
+    const std::string marker = "old device key ";
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      std::string reason = st.ColumnText(1);
+      size_t at = reason.find(marker);
+      if (at == std::string::npos) continue;
+      std::string fp = reason.substr(at + marker.size(), 64);
+      if (IsHexName(fp, 64) && replaced.count(fp) == 0) replaced[fp] = static_cast<uint64_t>(st.ColumnInt(0));
+    }
+  }
+  std::vector<std::string> notes;
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> previous, keys_->PreviousSignerCertificates());
+  for (const std::string& pem : previous) {
+    Result<std::string> fp = crypto::PublicKeyFingerprint(pem);
+    if (!fp.ok()) {
+      notes.push_back("a certificate in old-certs/ does not parse and is not trusted: " + fp.status().message());
+      continue;
+    }
+    auto r = replaced.find(*fp);
+    if (r == replaced.end()) {
+      notes.push_back("old-certs/ holds the certificate of key " + *fp +
+                      ", which no key recovery in the audit log replaced: not trusted");
+      continue;
+    }
+    opts->retired_keys.push_back(RetiredKey{pem, r->second});
+  }
+  return notes;
+}
 
 Result<AuditVerifyReport> Store::VerifyAudit(const std::vector<std::string>& extra_trusted_keys_pem) {
   AuditVerifyOptions opts;
   opts.trusted_keys_pem = extra_trusted_keys_pem;
-  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> previous, keys_->PreviousSignerCertificates());
-  opts.trusted_keys_pem.insert(opts.trusted_keys_pem.end(), previous.begin(), previous.end());
-  opts.trusted_keys_pem.push_back(keys_->signer().PublicKeyPem());
-  return audit_->Verify(opts);
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> notes, TrustedKeys(&opts));
+  QOIMA_ASSIGN_OR_RETURN(AuditVerifyReport report, audit_->Verify(opts));
+  report.notes.insert(report.notes.end(), notes.begin(), notes.end());
+  return report;
+}
+
+Result<WitnessVerifyReport> Store::VerifyAuditSince(const AuditCheckpoint& witness) {
+  WitnessVerifyReport out;
+  out.witness = witness;
+  const std::string what =
+      "the witnessed checkpoint (size " + std::to_string(witness.tree_size) + ", " + witness.time + ")";
+  // 1. The signature, by a key this appliance trusts for that size.
+  AuditVerifyOptions opts;
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> notes, TrustedKeys(&opts));
+  std::string pem;
+  for (const std::string& k : opts.trusted_keys_pem) {
+    QOIMA_ASSIGN_OR_RETURN(std::string fp, crypto::PublicKeyFingerprint(k));
+    if (fp == witness.key_fingerprint) pem = k;
+  }
+  for (const RetiredKey& k : opts.retired_keys) {
+    QOIMA_ASSIGN_OR_RETURN(std::string fp, crypto::PublicKeyFingerprint(k.pem));
+    if (fp != witness.key_fingerprint) continue;
+    if (witness.tree_size > k.valid_up_to) {
+      out.problem = what + " is signed by the earlier device key " + fp +
+                    ", but for a size after the key recovery that replaced it (audit entry " +
+                    std::to_string(k.valid_up_to) + "): forged";
+      return out;
+    }
+    pem = k.pem;
+  }
+  if (pem.empty()) {
+    out.problem = what + " is signed by key " + witness.key_fingerprint +
+                  ", which is neither this appliance's device key nor one its audit log records as replaced by a "
+                  "key recovery";
+    return out;
+  }
+  Status sig = crypto::VerifySignature(pem, CheckpointDigest(witness), witness.signature);
+  if (!sig.ok()) {
+    out.problem = what + ": the signature does not verify (the text was altered or forged): " + sig.message();
+    return out;
+  }
+  // 2. The log as it is now.
+  QOIMA_ASSIGN_OR_RETURN(AuditVerifyReport log, audit_->Verify(opts));
+  if (!log.ok()) {
+    out.problem = "the audit log itself does not verify: " + log.problem;
+    return out;
+  }
+  QOIMA_ASSIGN_OR_RETURN(std::optional<AuditCheckpoint> head, audit_->LatestCheckpoint());
+  if (!head) {
+    out.problem = "the audit log has no signed checkpoint to prove " + what + " against";
+    return out;
+  }
+  out.head_size = head->tree_size;
+  out.head_root = head->root;
+  out.head_time = head->time;
+  // 3. The consistency proof from the witnessed head to the signed head.
+  if (witness.tree_size > head->tree_size) {
+    out.problem = what + " has " + std::to_string(witness.tree_size) +
+                  " entries, but the log's newest signed checkpoint only " + std::to_string(head->tree_size) + " (" +
+                  head->time + "): the log was rolled back to an earlier state";
+    return out;
+  }
+  QOIMA_ASSIGN_OR_RETURN(std::vector<Hash> proof, audit_->ProveConsistency(witness.tree_size, head->tree_size));
+  out.proof_hashes = proof.size();
+  Status consistent = VerifyMerkleConsistency(witness.tree_size, head->tree_size, witness.root, head->root, proof);
+  if (!consistent.ok()) {
+    out.problem = "the log does not extend " + what + ": its first " + std::to_string(witness.tree_size) +
+                  " entries are not the ones the witness saw (the history was rewritten, or this is another log): " +
+                  consistent.message();
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -989,13 +1625,36 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
       names.push_back(st.ColumnText(0));
     }
   }
+  // The packs the destruction removes after its commit are journaled first:
+  // if it stops in between, the next Open() removes them instead of taking
+  // them for unknown files.
+  std::string token;
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare("SELECT token FROM deposits WHERE id = ?"));
+    st.Bind(1, deposit_id);
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (row && !st.ColumnIsNull(0)) token = st.ColumnText(0);
+  }
+  bool journaled = false;
+  if (!token.empty()) {
+    std::set<std::string> mine(names.begin(), names.end());
+    std::vector<std::pair<uint64_t, std::string>> packs;
+    for (uint64_t k = 0; k < names.size(); ++k) {
+      std::string name = PackName(token, k);
+      if (mine.count(name) != 0) packs.emplace_back(k, std::move(name));
+    }
+    if (!packs.empty()) {
+      QOIMA_RETURN_IF_ERROR(WriteJournal(token, packs).WithContext("destroy " + DepositObject(deposit_id)));
+      journaled = true;
+    }
+  }
   Tombstone t;
   t.deposit_id = deposit_id;
   t.destroyed_at = clock_->NowUtc();
   t.file_count = d.file_count;
   t.total_bytes = d.total_bytes;
   std::string where = "destroy " + DepositObject(deposit_id);
-  {
+  auto shred = [&]() -> Status {
     QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_));
     QOIMA_RETURN_IF_ERROR(
         db_.Exec("UPDATE deposits SET state = 'destroyed', wrapped_key = NULL WHERE id = " + std::to_string(deposit_id))
@@ -1025,10 +1684,16 @@ Result<Tombstone> Store::DestroyDeposit(int64_t deposit_id, const Actor& actor, 
                               .Bind(10, static_cast<int64_t>(t.audit_index))
                               .Run()
                               .WithContext(where));
-    QOIMA_RETURN_IF_ERROR(tx.Commit().WithContext(where));
+    return tx.Commit().WithContext(where);
+  };
+  if (Status shredded = shred(); !shredded.ok()) {
+    // Nothing was destroyed: the rows still name the packs.
+    if (journaled) (void)env_->RemoveFile(state_dir_ + "/objects/tmp/" + JournalFileName(token));
+    return shredded;
   }
   key_cache_.erase(deposit_id);
   QOIMA_RETURN_IF_ERROR(RemoveObjects(names).WithContext(where + " (key shredded; removing objects)"));
+  if (journaled) (void)env_->RemoveFile(state_dir_ + "/objects/tmp/" + JournalFileName(token));
   t.objects_removed = static_cast<uint64_t>(objects);
   if (options_.checkpoint_after_commit) QOIMA_RETURN_IF_ERROR(SignCheckpoint().status());
   // Move the pages that held the wrapped key out of the WAL into the main file

@@ -8,9 +8,23 @@
 //                              deposit's files, up to ~1 GiB per pack). Stores
 //                              written before packs have one file per object,
 //                              named by the object's own keyed hash.
-//   <state_dir>/objects/tmp/   temporary files (swept by Open())
+//   <state_dir>/objects/tmp/   scratch files and pending-deposit journals
+//                              (deposit-<token>.journal: the packs a deposit
+//                              being written or destroyed creates or removes)
+//   <state_dir>/quarantine/    files found under objects/ that nothing
+//                              accounts for, moved aside by Open() (never
+//                              deleted; verify-store reports them)
 //   <state_dir>/lock           flock()ed while a Store is open
 //
+// Creation: only Create() makes a meta.db (`qoima init`, `qoima restore`);
+// Open() of a directory without one fails and creates nothing.
+//
+// Anti-rollback: every signed checkpoint records the value of the keyring's
+// TPM NV counter (StoreKeys::rollback_counter()) it was signed with; the row
+// commits first, then the counter is advanced, so a crash in between leaves
+// the database one ahead of the TPM, which the next Open() catches up (and
+// records). Open() refuses (kTampered, nothing changed) a database whose
+// newest checkpoint is behind the counter: an older copy put back.
 // Write path (an intake): BeginDeposit() -> PendingDeposit; for each file
 // AddFile() -> ObjectWriter; Write() the bytes as they come off the medium
 // (sealed with the deposit's fresh data key and hashed on the fly), appended
@@ -22,8 +36,9 @@
 // reported), and only then inserts the deposit, object and file rows and the audit leaf in ONE
 // transaction. One barrier per deposit instead of two fsyncs per file is what
 // makes 100k small files an intake of seconds. AbandonDeposit() (or
-// dropping the PendingDeposit) removes the objects; a crash leaves orphans
-// that Open() removes. So a deposit is whole or absent.
+// dropping the PendingDeposit) removes the objects; a crash leaves packs that
+// the deposit's journal names, which Open() removes. So a deposit is whole or
+// absent.
 //
 // Read path: every release of deposited content is recorded in the audit log
 // before the first byte leaves (Annex 4, 3.1.5).
@@ -54,6 +69,7 @@
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "storage/audit_log.h"
+#include "storage/checkpoint_witness.h"
 #include "storage/clock.h"
 #include "storage/database.h"
 #include "storage/env.h"
@@ -84,6 +100,11 @@ struct Actor {
 struct StoreOptions {
   Env* env = nullptr;      // default: Env::Default()
   Clock* clock = nullptr;  // default: Clock::System()
+  /// Recovery onto a new TPM and restore of a backup: the database is not
+  /// compared with the TPM counter at open, and no checkpoint is signed until
+  /// BindRollbackCounter() binds the store to this TPM's counter (after the
+  /// caller has checked what it must: the two officers, the backup).
+  bool defer_counter_binding = false;
   /// Sign an audit checkpoint after each committed deposit and when Open()
   /// finds unsigned entries (the previous session ended without one).
   bool checkpoint_after_commit = true;
@@ -95,8 +116,22 @@ struct StoreOptions {
 
 struct OpenReport {
   int schema_version_before = 0;
+  /// Scratch files of objects/tmp (pending rows, spilled act entries) and
+  /// processed journals removed.
   uint64_t temp_files_removed = 0;
+  /// Packs of deposits interrupted while written or destroyed, each named by
+  /// the deposit's journal, removed.
   uint64_t orphan_objects_removed = 0;
+  /// Files under objects/ that nothing accounts for, moved to quarantine_dir.
+  uint64_t quarantined_files = 0;
+  std::string quarantine_dir;  // "quarantine/<time>" under the state dir, when files were moved
+  /// The TPM counter after open; `counter_caught_up` when the database was
+  /// one checkpoint ahead of it (a crash between a checkpoint's commit and
+  /// the counter's advance) and open advanced it; `counter_bound` when open
+  /// bound a store that was not bound yet.
+  std::optional<uint64_t> counter;
+  bool counter_caught_up = false;
+  bool counter_bound = false;
   std::optional<AuditCheckpoint> checkpoint;  // signed at open, if any
 };
 
@@ -261,11 +296,23 @@ class DepositReader {
 
 class Store {
  public:
-  /// Opens (creating on first use) the store in `state_dir`: locks it, opens
-  /// meta.db with keys.SqlcipherKey(), runs migrations, removes temp files
-  /// and orphan objects, and signs a checkpoint over unsigned audit entries.
+  /// Opens the store in `state_dir`: locks it, opens meta.db with
+  /// keys.SqlcipherKey(), compares its newest checkpoint with the TPM counter,
+  /// runs migrations, removes what the journals name and scratch files,
+  /// quarantines unknown files, and signs a checkpoint over unsigned entries.
+  /// kNotFound (nothing created) when meta.db is missing. kTampered, with
+  /// nothing changed, when the database is behind the TPM counter (an older
+  /// copy), the counter is missing for a bound store, or another counter sits
+  /// in its place.
   static Result<std::unique_ptr<Store>> Open(const std::string& state_dir, StoreKeys& keys,
                                              const StoreOptions& options = {});
+  /// Creates a new store in `state_dir` (`qoima init`): meta.db, the schema,
+  /// a "store.create" event, and the binding to the TPM counter with a first
+  /// signed checkpoint. kAlreadyExists when meta.db exists;
+  /// kFailedPrecondition when objects/ holds files (a store whose database
+  /// is missing: put it back instead).
+  static Result<std::unique_ptr<Store>> Create(const std::string& state_dir, StoreKeys& keys,
+                                               const StoreOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -315,10 +362,27 @@ class Store {
   /// Appends an event stamped with the clock.
   Result<uint64_t> Record(const Actor& actor, std::string_view action, std::string_view object,
                           std::string_view outcome, std::string_view reason);
-  /// Signs the current tree head (end of a session).
+  /// Signs the current tree head (end of a session) with the next value of
+  /// the TPM counter: the row commits first, then the counter advances. When
+  /// the advance fails the checkpoint stands and the error says so; the next
+  /// checkpoint or start-up catches the counter up.
   Result<AuditCheckpoint> SignCheckpoint();
-  /// `qoima audit verify`: the whole log against the device key.
+  /// Binds the store to this keyring's TPM counter (a store opened with
+  /// defer_counter_binding, after a recovery onto a new TPM or a restore):
+  /// records "store.counter_bind" with `reason` and signs a checkpoint that
+  /// carries the counter.
+  Status BindRollbackCounter(std::string_view reason);
+  /// `qoima audit verify`: the whole log against the device key and the keys
+  /// of earlier TPMs that the log itself records as replaced by a key
+  /// recovery (a "keys.recover" event naming the old key). A certificate in
+  /// keyring/old-certs/ that no recovery names is not trusted (a note says so).
   Result<AuditVerifyReport> VerifyAudit(const std::vector<std::string>& extra_trusted_keys_pem = {});
+  /// `qoima audit verify --since WITNESS`: the witness's signature (by a key
+  /// VerifyAudit trusts, for a size it may have signed), the whole log, then
+  /// an RFC 6962 consistency proof from the witnessed head to the log's
+  /// newest signed checkpoint. A rolled-back or rewritten log is a report
+  /// with a problem, not an error.
+  Result<WitnessVerifyReport> VerifyAuditSince(const AuditCheckpoint& witness);
 
   // --- Lifecycle ------------------------------------------------------------
   /// temporary -> permanent (003 cl.6-8), with a tier_changes row and audit event.
@@ -349,7 +413,40 @@ class Store {
   friend class ObjectWriter;
   friend class DepositReader;
   Store() = default;
+  /// `create`: makes `db_file` (a new database) and binds it; else opens it.
+  static Result<std::unique_ptr<Store>> OpenOrCreate(const std::string& state_dir, StoreKeys& keys,
+                                                     const StoreOptions& options, bool create,
+                                                     const std::string& db_file);
+  /// Compares the database's newest counted checkpoint with the TPM counter
+  /// before anything is changed, and catches the counter up by one. Returns
+  /// why the store must be bound (an unbound store, an interrupted binding),
+  /// or nothing when it is bound and in step.
+  Result<std::optional<std::string>> CheckCounter(int schema_version);
+  /// Makes the TPM counter agree with counter_expected_ (at open, or after an
+  /// advance failed): catches it up by one step, refuses anything else.
+  Status SyncCounter();
+  /// Binds the store to the counter (marker row, counter created and
+  /// written, one audit event `action` with `reason`, a counted checkpoint).
+  Status BindCounter(std::string_view action, std::string_view reason);
+  /// Trusted keys for VerifyAudit: the device key, and the old-certs/
+  /// certificates whose keys a recorded key recovery replaced (with the
+  /// audit index of that recovery). Returns notes on certificates left out.
+  Result<std::vector<std::string>> TrustedKeys(AuditVerifyOptions* options);
+  /// Appends the events queued while the audit log could not be written yet.
+  Status RecordQueuedEvents();
   Status SweepOrphans();
+  /// Moves `rel` (a path under the state directory) into this open's
+  /// quarantine folder and notes it in the open report.
+  Status Quarantine(const std::string& rel);
+  /// The name of a deposit's k-th pack (its token and k under the
+  /// object-name key).
+  std::string PackName(const std::string& token, uint64_t k) const;
+  /// Writes objects/tmp/deposit-<token>.journal naming `packs` (k, name) and
+  /// makes it durable: the packs a destruction is about to remove.
+  Status WriteJournal(const std::string& token, const std::vector<std::pair<uint64_t, std::string>>& packs);
+  /// The pack names a journal accounts for; an error when it is not a
+  /// journal this store wrote for `token`.
+  Result<std::vector<std::string>> ReadJournal(const std::string& path, const std::string& token);
   std::string ObjectPath(const std::string& name) const;
   std::string ObjectDir(const std::string& name) const;
   Status EnsureFanoutDir(const std::string& name);
@@ -374,6 +471,17 @@ class Store {
   Clock* clock_ = nullptr;     // not owned
   StoreOptions options_;
   UniqueFd lock_fd_;
+  crypto::MonotonicCounter* counter_ = nullptr;  // not owned (the keys')
+  /// The counter value of the newest counted checkpoint in the database:
+  /// what the TPM counter should read.
+  std::optional<uint64_t> counter_expected_;
+  uint64_t newest_counted_size_ = 0;  // and where that checkpoint is, for messages
+  std::string newest_counted_time_;
+  bool counter_bound_ = false;                                      // checkpoints of this session carry the counter
+  bool counter_lagging_ = false;                                    // an advance failed: the TPM may be one behind
+  bool binding_marker_ = false;                                     // the binding marker row is in store_meta
+  std::vector<std::pair<std::string, std::string>> queued_events_;  // (action, reason) by "system"
+  std::vector<std::pair<std::string, uint64_t>> quarantined_;       // (path, bytes) moved at open
   Database db_;
   std::unique_ptr<AuditLog> audit_;
   OpenReport open_report_;

@@ -285,12 +285,17 @@ Status Store::Restore(const std::string& backup_dir, const std::string& state_di
     for (const std::string& sub : made) QOIMA_RETURN_IF_ERROR(env.SyncDir(sub));
     QOIMA_RETURN_IF_ERROR(env.SyncDir(staging + "/objects"));
     {
+      // The backup's checkpoints carry counter values of its day: older than
+      // the TPM's counter by design. It is bound anew once it has verified.
       StoreOptions check = options;
       check.checkpoint_on_open = false;
+      check.defer_counter_binding = true;
       QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<Store> restored, Store::Open(staging, keys, check));
-      if (restored->open_report().orphan_objects_removed > 0) {
-        return Status::Corrupt("backup holds " + std::to_string(restored->open_report().orphan_objects_removed) +
-                               " objects its database does not name");
+      const OpenReport& opened = restored->open_report();
+      if (opened.orphan_objects_removed + opened.quarantined_files > 0) {
+        return Status::Corrupt("backup holds " +
+                               std::to_string(opened.orphan_objects_removed + opened.quarantined_files) +
+                               " object files its database does not name");
       }
       QOIMA_ASSIGN_OR_RETURN(Hash root, restored->audit().RootAt(m.audit_size));
       if (crypto::Hex(root) != m.audit_root_hex) {
@@ -307,7 +312,12 @@ Status Store::Restore(const std::string& backup_dir, const std::string& state_di
                                          "from " + backup_dir + " created " + m.created + ", audit size " +
                                              std::to_string(m.audit_size) + ", signer " + m.signer_fingerprint)
                                 .status());
-      if (options.checkpoint_on_open) QOIMA_RETURN_IF_ERROR(restored->SignCheckpoint().status());
+      // Deliberately back in time, and said so: events after the backup are
+      // not in this store, and a witnessed checkpoint from after it no
+      // longer verifies against the log (audit verify --since).
+      QOIMA_RETURN_IF_ERROR(restored->BindRollbackCounter(
+          "restored from the backup created " + m.created + " (audit size " + std::to_string(m.audit_size) +
+          "): whatever the appliance recorded after that backup is not in this store"));
     }
     (void)env.RemoveFile(staging + "/lock");
     if (env.FileExists(state_dir)) QOIMA_RETURN_IF_ERROR(env.RemoveDir(state_dir));

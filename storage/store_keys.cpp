@@ -24,6 +24,8 @@ std::string KeyringStoreKeys::ObjectName(std::string_view input) const { return 
 
 crypto::Signer& KeyringStoreKeys::signer() { return keyring_.signer(); }
 
+crypto::MonotonicCounter& KeyringStoreKeys::rollback_counter() { return keyring_.rollback_counter(); }
+
 Result<std::vector<std::string>> KeyringStoreKeys::PreviousSignerCertificates() const {
   return keyring_.PreviousCertificates();
 }

@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "crypto/aead.h"
+#include "crypto/monotonic_counter.h"
 #include "crypto/secret.h"
 #include "crypto/signer.h"
 
@@ -46,6 +47,9 @@ class StoreKeys {
   virtual std::string ObjectName(std::string_view input) const = 0;
   /// Signs audit checkpoints and backup manifests.
   virtual crypto::Signer& signer() = 0;
+  /// The monotonic counter checkpoints are bound to (anti-rollback): the
+  /// keyring's TPM NV counter.
+  virtual crypto::MonotonicCounter& rollback_counter() = 0;
   /// Certificates (PEM) of the earlier signing keys of this appliance (before
   /// a key recovery onto a new TPM): their checkpoints stay trusted.
   virtual Result<std::vector<std::string>> PreviousSignerCertificates() const { return std::vector<std::string>{}; }
@@ -60,6 +64,7 @@ class KeyringStoreKeys : public StoreKeys {
                                                                std::string_view label) const override;
   std::string ObjectName(std::string_view input) const override;
   crypto::Signer& signer() override;
+  crypto::MonotonicCounter& rollback_counter() override;
   Result<std::vector<std::string>> PreviousSignerCertificates() const override;
 
  private:

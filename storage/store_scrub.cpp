@@ -1,6 +1,7 @@
 // Store::VerifyStore (`qoima verify-store`): the scrub.
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "storage/store.h"
@@ -257,6 +258,32 @@ Result<ScrubReport> Store::VerifyStore() {
       known.Reset();
       if (!present || n.compare(0, 2, dir) != 0) {
         problem(std::nullopt, "objects/" + dir + "/" + n + " is not part of any deposit (orphan or foreign file)");
+      }
+    }
+  }
+  // 4. What start-up moved aside: files under objects/ that nothing accounts
+  //    for stay in quarantine/ until someone has looked at them.
+  {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::path(state_dir_) / "quarantine";
+    std::error_code ec;
+    if (fs::exists(root, ec)) {
+      constexpr size_t kMaxListed = 1000;
+      size_t seen = 0;
+      for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        if (it->is_directory(ec)) continue;
+        if (++seen > kMaxListed) continue;
+        std::error_code size_ec;
+        uint64_t bytes = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
+        problem(std::nullopt, fs::relative(it->path(), state_dir_, size_ec).string() + " (" + std::to_string(bytes) +
+                                  " bytes) was moved aside at start-up: no deposit, pending-deposit journal or "
+                                  "scratch name accounts for it (put there by hand, or a pack of a deposit this "
+                                  "database does not know); examine it, then remove it by hand");
+      }
+      if (ec) return Status::IoError("list " + root.string() + ": " + ec.message());
+      if (seen > kMaxListed) {
+        problem(std::nullopt, std::to_string(seen - kMaxListed) + " more files under quarantine/ are not listed");
       }
     }
   }

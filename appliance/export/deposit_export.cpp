@@ -14,7 +14,7 @@ Result<ExportReceipt> ExportDeposit(storage::Store& store, crypto::Signer& signe
     QOIMA_ASSIGN_OR_RETURN(auto source,
                            StorePayloadSource::Open(store, r.deposit_id, actor,
                                                     "export under approval " + approval.approval_id, r.act_id));
-    StorageExportAuditLog audit(&store.audit(), &signer);
+    StorageExportAuditLog audit(&store);
     FileExportCounter counter(r.counter_path);
     BundleExporter exporter(&signer, &audit, &counter, [&] { return r.now; });
     ExportRequest req;

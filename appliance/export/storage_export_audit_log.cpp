@@ -23,7 +23,8 @@ storage::AuditEvent StorageExportAuditLog::ToAuditEvent(const ExportEvent& e, st
 Result<AuditInclusion> StorageExportAuditLog::AppendExportEvent(const ExportEvent& event) {
   const storage::AuditEvent a = ToAuditEvent(event, "success");
   QOIMA_ASSIGN_OR_RETURN(uint64_t index, log_->Append(a));
-  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, log_->Checkpoint(*signer_, event.time));
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp,
+                         store_ ? store_->SignCheckpoint() : log_->Checkpoint(*signer_, event.time));
   QOIMA_ASSIGN_OR_RETURN(storage::InclusionProof proof, log_->ProveInclusion(index, cp.tree_size));
   AuditInclusion out;
   out.leaf_index = proof.index;
@@ -31,7 +32,7 @@ Result<AuditInclusion> StorageExportAuditLog::AppendExportEvent(const ExportEven
   out.leaf = storage::AuditLeafData(a);
   for (const auto& h : proof.path) out.audit_path.push_back(Raw(h));
   out.root_hash = Raw(proof.root);
-  out.checkpoint_body = storage::CheckpointText(cp.tree_size, cp.root, cp.time);
+  out.checkpoint_body = storage::CheckpointText(cp);
   out.checkpoint_signature = cp.signature;
   if (Raw(storage::MerkleLeafHash(out.leaf)) != Raw(proof.leaf_hash))
     return Status::Internal("audit: leaf data of the export event does not hash to the logged leaf");

@@ -48,7 +48,7 @@ struct StoreFixture {
     REQUIRE(crypto::Keyring::Provision(tpm.tcti(), dir.Sub("keys"), po).ok());
     keyring = std::move(crypto::Keyring::Open(tpm.tcti(), dir.Sub("keys")).value());
     keys = std::make_unique<storage::KeyringStoreKeys>(*keyring);
-    auto s = storage::Store::Open(dir.Sub("store"), *keys);
+    auto s = storage::Store::Create(dir.Sub("store"), *keys);
     REQUIRE(s.ok());
     store = std::move(s).value();
     auto st = store->db().Prepare(

@@ -16,7 +16,7 @@ void Must(Status s, const char* what) {
 }  // namespace
 
 LifecycleDb::LifecycleDb() : dir_("qoima-lifecycle") {
-  store_ = Must(storage::Store::Open(dir_.path(), keys_), "open store");
+  store_ = Must(storage::Store::Create(dir_.path(), keys_), "open store");
 }
 
 int64_t LifecycleDb::AddUser(const std::string& login) {

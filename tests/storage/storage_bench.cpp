@@ -93,7 +93,7 @@ int Commit(int n) {
   StoreOptions o;
   o.env = &env;
   o.checkpoint_after_commit = false;  // timed separately below
-  auto store = std::move(Store::Open(dir.Sub("state"), *tpm.keys, o).value());
+  auto store = std::move(Store::Create(dir.Sub("state"), *tpm.keys, o).value());
   int64_t obj = AddObject(*store);
   DepositSpec spec;
   spec.object_id = obj;
@@ -129,7 +129,7 @@ int Commit(int n) {
 int Audit(int n) {
   Tpm tpm;
   testing::TempDir dir;
-  auto store = std::move(Store::Open(dir.Sub("state"), *tpm.keys).value());
+  auto store = std::move(Store::Create(dir.Sub("state"), *tpm.keys).value());
   AuditLog& log = store->audit();
   AuditEvent e{"2026-11-26T05:00:00Z", "clerk1", "clerk", "file.read", "deposit:1/file:1", "success", "export"};
   // One transaction (and fsync) per event.
@@ -168,7 +168,7 @@ int Audit(int n) {
 int Lookup(int n) {
   Tpm tpm;
   testing::TempDir dir;
-  auto store = std::move(Store::Open(dir.Sub("state"), *tpm.keys).value());
+  auto store = std::move(Store::Create(dir.Sub("state"), *tpm.keys).value());
   Database& db = store->db();
   int64_t obj = AddObject(*store);
   // Rows written directly (the bench needs 1M rows, not 1M sealed files).

@@ -1,9 +1,14 @@
 // Crash injection: a child process runs intakes into a store (real keyring on
-// swtpm) and dies by SIGKILL at a random point: either at a random filesystem
-// call of the object store (CrashEnv) or after a random delay (which lands
-// anywhere, including inside SQLite's commit and TPM signing). After each
-// death the store must open, verify-store and audit verify must pass, and
-// every deposit must be whole (all its files, byte for byte) or absent.
+// swtpm) and dies by SIGKILL at a random point: at a random filesystem call
+// of the object store (CrashEnv), after a random delay (which lands anywhere,
+// including inside SQLite's commit and TPM signing), or between a
+// checkpoint's commit and the advance of the TPM rollback counter. After each
+// death the store must open (catching the counter up when the kill fell
+// between the two, and saying so in the audit log), verify-store and audit
+// verify must pass, the TPM counter must stand where the newest checkpoint
+// says, and every deposit must be whole (all its files, byte for byte) or
+// absent. Nothing flushes the TPM between trials: the appliance's own start
+// flushes what the killed process left (no resource manager on swtpm).
 //
 // QOIMA_CRASH_TRIALS (compile definition) sets the number of trials: the
 // default suite runs a few, the `slow` label runs >= 200.
@@ -20,6 +25,7 @@
 #include "crypto/keyring.h"
 #include "storage/store.h"
 #include "tests/fixtures/temp_dir.h"
+#include "tests/storage/forwarding_store_keys.h"
 #include "tests/storage/store_test_util.h"
 #include "tests/storage/tpm_store_keys.h"
 
@@ -119,11 +125,18 @@ std::vector<TestFile> Expected(const std::string& label) {
 }
 
 /// The child: intakes until killed. Exit codes name what went wrong otherwise.
+/// `kill_at_increment` > 0: dies at that advance of the TPM counter, after
+/// its checkpoint committed and before the counter moved.
 [[noreturn]] void ChildMain(const std::string& tcti, const std::string& key_dir, const std::string& state, int trial,
-                            int crash_at, int ready_fd) {
+                            int crash_at, int kill_at_increment, int ready_fd) {
   auto kr = qoima::crypto::Keyring::Open(tcti, key_dir);
   if (!kr.ok()) ::_exit(10);
-  KeyringStoreKeys keys(**kr);
+  KeyringStoreKeys real_keys(**kr);
+  HookedCounterKeys keys(real_keys);
+  keys.counter().before_increment = [kill_at_increment](int n) {
+    if (n == kill_at_increment) ::kill(::getpid(), SIGKILL);
+    return Status::Ok();
+  };
   CrashEnv env(Env::Default(), crash_at);
   StoreOptions options;
   options.env = &env;
@@ -160,13 +173,6 @@ std::vector<TestFile> Expected(const std::string& label) {
   ::_exit(0);
 }
 
-void FlushTpm(const Swtpm& tpm) {
-  // What the kernel's resource manager does when a process dies holding TPM
-  // objects: swtpm is reached without one, so the harness does it.
-  REQUIRE(qoima::RunChecked({"tpm2_flushcontext", "-T", tpm.tcti(), "-t"}).ok());
-  REQUIRE(qoima::RunChecked({"tpm2_flushcontext", "-T", tpm.tcti(), "-l"}).ok());
-}
-
 }  // namespace
 
 TEST_CASE("store survives SIGKILL at random points: whole or absent, verified") {
@@ -174,14 +180,22 @@ TEST_CASE("store survives SIGKILL at random points: whole or absent, verified") 
   TempDir dir;
   std::mt19937 rng(20261126);
   const int trials = QOIMA_CRASH_TRIALS;
-  int env_crashes = 0, timed_crashes = 0, deposits_seen = 0;
+  int env_crashes = 0, timed_crashes = 0, counter_crashes = 0, deposits_seen = 0, caught_up = 0, flushes = 0;
   std::string state;
   for (int trial = 0; trial < trials; ++trial) {
-    if (trial % 20 == 0) state = dir.Sub("state-" + std::to_string(trial));  // bounded re-verify cost
+    if (trial % 20 == 0) {  // a fresh store now and then: bounded re-verify cost
+      state = dir.Sub("state-" + std::to_string(trial));
+      REQUIRE(Store::Create(state, tpm.keys()).ok());  // as `qoima init` does; the child only opens
+    }
     INFO("trial " << trial);
-    bool by_env = rng() % 2 == 0;
+    // Three kinds of death, in turn: at a filesystem call, after a delay,
+    // between a checkpoint's commit and the counter's advance.
+    const int kind = trial % 3;
+    bool by_env = kind == 0;
+    bool by_counter = kind == 2;
     int crash_at = by_env ? 1 + static_cast<int>(rng() % 80) : 0;
     int delay_ms = static_cast<int>(rng() % 400);
+    int kill_at_increment = by_counter ? 1 + static_cast<int>(rng() % 4) : 0;
     int pipe_fds[2];
     REQUIRE(::pipe(pipe_fds) == 0);
     tpm.Close();
@@ -189,7 +203,7 @@ TEST_CASE("store survives SIGKILL at random points: whole or absent, verified") 
     REQUIRE(child >= 0);
     if (child == 0) {
       ::close(pipe_fds[0]);
-      ChildMain(tpm.tpm().tcti(), tpm.key_dir(), state, trial, crash_at, pipe_fds[1]);
+      ChildMain(tpm.tpm().tcti(), tpm.key_dir(), state, trial, crash_at, kill_at_increment, pipe_fds[1]);
     }
     ::close(pipe_fds[1]);
     // Wait until the child runs intakes (not a sleep: a readiness byte).
@@ -198,7 +212,7 @@ TEST_CASE("store survives SIGKILL at random points: whole or absent, verified") 
     char c = 0;
     bool ready = ::read(pipe_fds[0], &c, 1) == 1;
     ::close(pipe_fds[0]);
-    if (ready && !by_env) {
+    if (ready && kind == 1) {
       // The injected fault itself: SIGKILL after a random delay.
       ::usleep(static_cast<useconds_t>(delay_ms) * 1000);
       ::kill(child, SIGKILL);
@@ -208,12 +222,31 @@ TEST_CASE("store survives SIGKILL at random points: whole or absent, verified") 
     INFO("child exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status)));
     REQUIRE(WIFSIGNALED(status));
     REQUIRE(WTERMSIG(status) == SIGKILL);
-    (by_env ? env_crashes : timed_crashes)++;
+    (by_env ? env_crashes : by_counter ? counter_crashes : timed_crashes)++;
 
-    FlushTpm(tpm.tpm());
-    tpm.Reopen();
+    tpm.Reopen();  // the keyring's TPM connection flushes what the dead child left
+    flushes += tpm.keyring().stale_tpm_handles_flushed() > 0 ? 1 : 0;
     auto store = Store::Open(state, tpm.keys());
+    INFO((store.ok() ? "" : store.status().ToString()));
     REQUIRE(store.ok());
+    const OpenReport& report = (*store)->open_report();
+    if (by_counter) {
+      // Killed with the checkpoint committed and the counter not advanced:
+      // the open caught it up and recorded it.
+      CHECK(report.counter_caught_up);
+    }
+    if (report.counter_caught_up) {
+      ++caught_up;
+      auto events = (*store)->audit().Entries(0, 1u << 20);
+      REQUIRE(events.ok());
+      bool recorded = false;
+      for (const AuditEvent& e : *events) recorded = recorded || e.action == "store.counter_recover";
+      CHECK(recorded);
+    }
+    auto latest = (*store)->audit().LatestCheckpoint();
+    REQUIRE(latest.ok());
+    REQUIRE(latest->has_value());
+    CHECK((*latest)->counter == *tpm.keys().rollback_counter().Read());
     CHECK(fs::is_empty(state + "/objects/tmp"));
     auto scrub = (*store)->VerifyStore();
     REQUIRE(scrub.ok());
@@ -250,6 +283,10 @@ TEST_CASE("store survives SIGKILL at random points: whole or absent, verified") 
     deposits_seen += static_cast<int>(deposits.size());
   }
   WARN("crash trials: " << trials << " (" << env_crashes << " at a filesystem call, " << timed_crashes
-                        << " after a random delay); deposits checked whole: " << deposits_seen);
-  CHECK(env_crashes + timed_crashes == trials);
+                        << " after a random delay, " << counter_crashes
+                        << " between a checkpoint's commit and the counter's advance); counter caught up at open: "
+                        << caught_up << "; opens that flushed stale TPM handles: " << flushes
+                        << "; deposits checked whole: " << deposits_seen);
+  CHECK(env_crashes + timed_crashes + counter_crashes == trials);
+  CHECK(caught_up >= counter_crashes);
 }

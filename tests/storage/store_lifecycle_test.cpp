@@ -28,7 +28,7 @@ size_t CountFiles(const std::string& dir) {
 TEST_CASE("destruction shreds the key, removes the objects and leaves a tombstone") {
   TpmStoreKeys tpm;
   TempDir dir;
-  auto store = Store::Open(dir.Sub("state"), tpm.keys());
+  auto store = OpenOrCreateStore(dir.Sub("state"), tpm.keys());
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   auto keep = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"keep.c", "keep me"}}), kOfficer);
@@ -95,7 +95,7 @@ TEST_CASE("backup and restore bring back the same store, verified") {
   int64_t file_id = 0;
   uint64_t audit_size = 0;
   {
-    auto store = Store::Open(state, tpm.keys());
+    auto store = OpenOrCreateStore(state, tpm.keys());
     REQUIRE(store.ok());
     int64_t obj = AddInformatizationObject(**store);
     auto c = (*store)->CommitDeposit(
@@ -114,7 +114,7 @@ TEST_CASE("backup and restore bring back the same store, verified") {
   SECTION("restore into an empty place") {
     std::string restored = dir.Sub("restored");
     REQUIRE(Store::Restore(backup, restored, tpm.keys()).ok());
-    auto store = Store::Open(restored, tpm.keys());
+    auto store = OpenOrCreateStore(restored, tpm.keys());
     REQUIRE(store.ok());
     CHECK(ReadAll(**store, file_id) == "int main;");
     CHECK((*store)->VerifyStore()->ok());
@@ -160,7 +160,7 @@ TEST_CASE("backup and restore bring back the same store, verified") {
     KeyringStoreKeys keys(**kr);
     std::string restored = new_dir.Sub("state");
     REQUIRE(Store::Restore(backup, restored, keys).ok());
-    auto store = Store::Open(restored, keys);
+    auto store = OpenOrCreateStore(restored, keys);
     REQUIRE(store.ok());
     CHECK(ReadAll(**store, file_id) == "int main;");
     // Old checkpoints were signed by the old TPM's key: trusted through the backup's key.

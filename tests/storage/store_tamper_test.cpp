@@ -25,7 +25,7 @@ struct TamperFixture {
   std::vector<FileInfo> files;
 
   TamperFixture() {
-    store = std::move(Store::Open(state, tpm.keys()).value());
+    store = std::move(OpenOrCreateStore(state, tpm.keys()).value());
     int64_t obj = AddInformatizationObject(*store);
     auto c = store->CommitDeposit(
         WriteDeposit(
@@ -237,7 +237,7 @@ TEST_CASE("scrub detects a damaged wrapped key and a foreign file in the object 
     REQUIRE(t.store->db().Exec("UPDATE deposits SET wrapped_key = x'00' || wrapped_key").ok());
     // Reopen so that no cached key hides the damage.
     t.store.reset();
-    t.store = std::move(Store::Open(t.state, t.tpm.keys()).value());
+    t.store = std::move(OpenOrCreateStore(t.state, t.tpm.keys()).value());
     std::string p = t.Problem();
     CHECK(p.find("unwrap data key") != std::string::npos);
   }

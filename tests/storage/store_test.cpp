@@ -31,9 +31,11 @@ size_t CountObjectFiles(const std::string& state_dir) {
 }
 
 // What a pending deposit keeps in objects/tmp/: its rows' scratch database.
+/// A pending deposit's scratch rows (objects/tmp/pending-<token>.db).
 std::vector<fs::path> PendingRowFiles(const std::string& state_dir) {
   std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(state_dir + "/objects/tmp")) out.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(state_dir + "/objects/tmp"))
+    if (e.path().filename().string().rfind("pending-", 0) == 0) out.push_back(e.path());
   return out;
 }
 
@@ -49,7 +51,7 @@ std::vector<TestFile> SampleFiles() {
 TEST_CASE("store commits a deposit whole and reads every file back") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   auto pending = WriteDeposit(**store, obj, SampleFiles(), 1000);
@@ -104,7 +106,7 @@ TEST_CASE("store commits a deposit whole and reads every file back") {
 TEST_CASE("store numbers versions per object and finds files by SHA-256") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   auto c1 = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a.c", "same bytes"}}), kClerk);
@@ -123,7 +125,7 @@ TEST_CASE("store numbers versions per object and finds files by SHA-256") {
 TEST_CASE("store refuses bad file metadata before writing bytes") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   DepositSpec spec;
@@ -153,7 +155,7 @@ TEST_CASE("store refuses bad file metadata before writing bytes") {
 TEST_CASE("store abandons a pending deposit without a trace") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   uint64_t audit_before = *(*store)->audit().Size();
@@ -172,6 +174,7 @@ TEST_CASE("store abandons a pending deposit without a trace") {
   }
   CHECK(CountObjectFiles(dir.Sub("state")) == 0);
   CHECK(PendingRowFiles(dir.Sub("state")).empty());
+  CHECK(fs::is_empty(dir.Sub("state/objects/tmp")));  // its journal went with its packs
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == 0);
   CHECK(*(*store)->audit().Size() == audit_before);
 }
@@ -179,7 +182,7 @@ TEST_CASE("store abandons a pending deposit without a trace") {
 TEST_CASE("store keeps a pending deposit's rows on disk encrypted and removes them at the commit") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   std::vector<TestFile> files;
@@ -204,6 +207,7 @@ TEST_CASE("store keeps a pending deposit's rows on disk encrypted and removes th
   REQUIRE(c.ok());
   CHECK(c->file_count == files.size());
   CHECK(PendingRowFiles(dir.Sub("state")).empty());
+  CHECK(fs::is_empty(dir.Sub("state/objects/tmp")));  // rows and journal: the rows name the pack now
   auto listed = (*store)->ListFiles(c->deposit_id);
   REQUIRE(listed.ok());
   REQUIRE(listed->size() == files.size());
@@ -219,12 +223,13 @@ TEST_CASE("store keeps a pending deposit's rows on disk encrypted and removes th
   CHECK((*store)->VerifyStore()->ok());
 }
 
-TEST_CASE("store start-up removes orphan objects and temp files and records it") {
+TEST_CASE("store start-up removes what a dead intake's journal names and quarantines the rest") {
   TempDir dir;
   FakeStoreKeys keys;
   int64_t kept_file = 0;
+  const std::string foreign = "ab" + std::string(62, '7');
   {
-    auto store = Store::Open(dir.Sub("state"), keys);
+    auto store = OpenOrCreateStore(dir.Sub("state"), keys);
     REQUIRE(store.ok());
     int64_t obj = AddInformatizationObject(**store);
     auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"kept.c", "kept"}}), kClerk);
@@ -242,28 +247,51 @@ TEST_CASE("store start-up removes orphan objects and temp files and records it")
     REQUIRE(::waitpid(child, &status, 0) == child);
     REQUIRE(WIFEXITED(status));
     REQUIRE(WEXITSTATUS(status) == 0);
+    // Files no deposit, journal or scratch name accounts for.
     WriteFile(dir.Sub("state/objects/tmp/abc.tmp"), "partial");
+    WriteFile(dir.Sub("state/objects/ab/" + foreign), "a pack this database does not know");
   }
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
-  CHECK((*store)->open_report().orphan_objects_removed == 1);  // the dead intake's pack
-  // The partial temp file and the dead intake's pending rows.
-  CHECK((*store)->open_report().temp_files_removed == 2);
+  const OpenReport& r = (*store)->open_report();
+  CHECK(r.orphan_objects_removed == 1);  // the dead intake's pack, named by its journal
+  CHECK(r.temp_files_removed == 2);      // its pending rows and its journal
+  CHECK(r.quarantined_files == 2);
   CHECK(PendingRowFiles(dir.Sub("state")).empty());
+  CHECK(fs::is_empty(dir.Sub("state/objects/tmp")));
   CHECK(CountObjectFiles(dir.Sub("state")) == 1);
   CHECK(ReadAll(**store, kept_file) == "kept");
+  // Moved, not deleted, under the paths they had.
+  REQUIRE(r.quarantine_dir.rfind("quarantine/", 0) == 0);
+  CHECK(ReadFile(dir.Sub("state/" + r.quarantine_dir + "/objects/tmp/abc.tmp")) == "partial");
+  CHECK(ReadFile(dir.Sub("state/" + r.quarantine_dir + "/objects/ab/" + foreign)) ==
+        "a pack this database does not know");
   auto events = (*store)->audit().Entries(0, 100);
   REQUIRE(events.ok());
-  bool recorded = false;
-  for (const AuditEvent& e : *events) recorded = recorded || e.action == "store.recover";
-  CHECK(recorded);
-  CHECK((*store)->VerifyStore()->ok());
+  bool recovered = false, quarantined = false;
+  for (const AuditEvent& e : *events) {
+    recovered = recovered || e.action == "store.recover";
+    if (e.action == "store.quarantine") {
+      quarantined = true;
+      CHECK(e.reason.find("objects/ab/" + foreign) != std::string::npos);
+      CHECK(e.reason.find("objects/tmp/abc.tmp") != std::string::npos);
+    }
+  }
+  CHECK(recovered);
+  CHECK(quarantined);
+  // verify-store names each until someone removes it by hand.
+  auto scrub = (*store)->VerifyStore();
+  REQUIRE(scrub.ok());
+  REQUIRE(scrub->problems.size() == 2);
+  std::string all = scrub->problems[0].message + "\n" + scrub->problems[1].message;
+  CHECK(all.find(r.quarantine_dir + "/objects/ab/" + foreign) != std::string::npos);
+  CHECK(all.find(r.quarantine_dir + "/objects/tmp/abc.tmp") != std::string::npos);
 }
 
 TEST_CASE("store cuts a half-written file out of the pack and packs the rest back to back") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   auto pending = WriteDeposit(**store, obj, {{"before.c", "before"}});
@@ -305,7 +333,7 @@ TEST_CASE("store spreads a deposit over several packs and reads scrubs backs up 
   files.push_back({"after-big", "small"});
   int64_t deposit = 0;
   {
-    auto store = Store::Open(dir.Sub("state"), keys, options);
+    auto store = OpenOrCreateStore(dir.Sub("state"), keys, options);
     REQUIRE(store.ok());
     int64_t obj = AddInformatizationObject(**store);
     SECTION("abandoned: every pack goes") {
@@ -342,7 +370,7 @@ TEST_CASE("store spreads a deposit over several packs and reads scrubs backs up 
   }
   // The backup taken before the destruction restores whole.
   REQUIRE(Store::Restore(dir.Sub("backup"), dir.Sub("restored"), keys, options).ok());
-  auto restored = Store::Open(dir.Sub("restored"), keys, options);
+  auto restored = OpenOrCreateStore(dir.Sub("restored"), keys, options);
   REQUIRE(restored.ok());
   auto listed = (*restored)->ListFiles(deposit);
   REQUIRE(listed.ok());
@@ -359,7 +387,7 @@ TEST_CASE("store still reads scrubs backs up and destroys an object in a file of
   int64_t file_id = 0;
   std::string name, bytes;
   {
-    auto store = Store::Open(dir.Sub("state"), keys);
+    auto store = OpenOrCreateStore(dir.Sub("state"), keys);
     REQUIRE(store.ok());
     int64_t obj = AddInformatizationObject(**store);
     auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"old.c", std::string(70000, 'o')}}), kClerk);
@@ -380,7 +408,7 @@ TEST_CASE("store still reads scrubs backs up and destroys an object in a file of
     fs::remove(pack_path);
     REQUIRE(db.Exec("UPDATE objects SET pack_id = NULL, pack_offset = NULL; DELETE FROM packs;").ok());
   }
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   CHECK((*store)->open_report().orphan_objects_removed == 0);
   CHECK(ReadAll(**store, file_id) == std::string(70000, 'o'));
@@ -396,9 +424,9 @@ TEST_CASE("store still reads scrubs backs up and destroys an object in a file of
 TEST_CASE("store is locked against a second opener") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto first = Store::Open(dir.Sub("state"), keys);
+  auto first = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(first.ok());
-  auto second = Store::Open(dir.Sub("state"), keys);
+  auto second = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE_FALSE(second.ok());
   CHECK(second.status().message().find("in use") != std::string::npos);
 }
@@ -406,7 +434,7 @@ TEST_CASE("store is locked against a second opener") {
 TEST_CASE("store commit hook writes extra rows in the same transaction") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   SECTION("hook succeeds") {
@@ -433,7 +461,7 @@ TEST_CASE("store commit hook writes extra rows in the same transaction") {
 TEST_CASE("store promotes a deposit to the permanent tier with history") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a", "a"}}), kClerk);
@@ -448,7 +476,7 @@ TEST_CASE("store promotes a deposit to the permanent tier with history") {
 TEST_CASE("verify-store and audit verify commands report, record and set the exit code") {
   TempDir dir;
   FakeStoreKeys keys;
-  auto store = Store::Open(dir.Sub("state"), keys);
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
   int64_t obj = AddInformatizationObject(**store);
   auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a.c", "aaa"}}), kClerk);

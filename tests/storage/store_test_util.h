@@ -4,12 +4,21 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "storage/store.h"
 
 namespace qoima::testing {
+
+/// The store in `dir`: created on first use (Store::Create, as `qoima init`
+/// does), opened (Store::Open) when its meta.db exists.
+inline Result<std::unique_ptr<storage::Store>> OpenOrCreateStore(const std::string& dir, storage::StoreKeys& keys,
+                                                                 const storage::StoreOptions& options = {}) {
+  if (std::filesystem::exists(dir + "/meta.db")) return storage::Store::Open(dir, keys, options);
+  return storage::Store::Create(dir, keys, options);
+}
 
 inline int64_t AddInformatizationObject(storage::Store& store, const std::string& name = "e-Өтініш жүйесі") {
   auto st = store.db().Prepare(
