@@ -1,5 +1,12 @@
 #include "appliance/person_independence.h"
 
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
+
 #include "appliance/civil_time.h"
 
 namespace qoima::appliance {
@@ -53,26 +60,57 @@ Status CheckIndependence(std::span<const UserChange> changes, const Person& a, c
                          int64_t window) {
   if (a.user_id == b.user_id)
     return Status::PermissionDenied("'" + a.login + "' cannot be both persons of a two-person approval");
+  // maker -> made, the newest binding change per pair (it binds the longest).
   const int64_t since = now - window;
-  const UserChange* binding = nullptr;
+  std::map<int64_t, std::map<int64_t, const UserChange*>> made_by;
+  std::map<int64_t, std::string> logins = {{a.user_id, a.login}, {b.user_id, b.login}};
   for (const UserChange& c : changes) {
     // A change dated after `now` (the clock was set back) binds too.
     if (!BindsMakers(c.kind) || c.at < since) continue;
-    bool a_made_b = c.user_id == b.user_id && (c.requested_by == a.user_id || c.approved_by == a.user_id);
-    bool b_made_a = c.user_id == a.user_id && (c.requested_by == b.user_id || c.approved_by == b.user_id);
-    if (!a_made_b && !b_made_a) continue;
-    if (!binding || c.at > binding->at) binding = &c;  // the newest one decides when they are free again
+    logins.emplace(c.user_id, c.login);
+    for (auto [maker, login] :
+         {std::pair{c.requested_by, &c.requested_by_login}, std::pair{c.approved_by, &c.approved_by_login}}) {
+      if (maker == 0 || maker == c.user_id) continue;  // the system, or one's own password
+      logins.emplace(maker, *login);
+      const UserChange*& newest = made_by[maker][c.user_id];
+      if (!newest || c.at > newest->at) newest = &c;
+    }
   }
-  if (!binding) return Status::Ok();
-  const UserChange& c = *binding;
-  const Person& maker = c.user_id == b.user_id ? a : b;
-  const Person& made = c.user_id == b.user_id ? b : a;
+  // The shortest chain of makings from one person to the other, either way:
+  // an account made by an account one made is one's puppet's puppet.
+  auto chain = [&made_by](int64_t from, int64_t to) {
+    std::map<int64_t, std::pair<int64_t, const UserChange*>> reached;  // account -> (maker, change)
+    std::deque<int64_t> queue = {from};
+    reached[from] = {0, nullptr};
+    while (!queue.empty() && !reached.count(to)) {
+      int64_t maker = queue.front();
+      queue.pop_front();
+      auto edges = made_by.find(maker);
+      if (edges == made_by.end()) continue;
+      for (const auto& [made, change] : edges->second)
+        if (reached.emplace(made, std::pair{maker, change}).second) queue.push_back(made);
+    }
+    std::vector<std::pair<int64_t, const UserChange*>> path;  // (maker, change), first link first
+    if (!reached.count(to)) return path;
+    for (int64_t at = to; at != from; at = reached[at].first) path.insert(path.begin(), reached[at]);
+    return path;
+  };
+  auto path = chain(a.user_id, b.user_id);
+  if (path.empty()) path = chain(b.user_id, a.user_id);
+  if (path.empty()) return Status::Ok();
+  std::string links;
+  int64_t lapses = std::numeric_limits<int64_t>::max();
+  for (const auto& [maker, c] : path) {
+    links += std::string(links.empty() ? "" : "; then ") + "'" + logins[maker] + "' " + std::string(Part(*c, maker)) +
+             " the " + std::string(Noun(c->kind)) + " of '" + logins[c->user_id] + "' on " + FormatUtc(c->at) +
+             (c->approval_id ? " (approval " + std::to_string(c->approval_id) + ")" : "");
+    lapses = std::min(lapses, c->at + window);
+  }
   return Status::PermissionDenied(
-      "'" + a.login + "' and '" + b.login + "' are not two independent persons: '" + maker.login + "' " +
-      std::string(Part(c, maker.user_id)) + " the " + std::string(Noun(c.kind)) + " of '" + made.login + "' on " +
-      FormatUtc(c.at) + (c.approval_id ? " (approval " + std::to_string(c.approval_id) + ")" : "") +
-      "; an approval needs a security officer who did not make or re-key the other's account in the last " +
-      std::to_string(window / 86400) + " days (until " + FormatUtc(c.at + window) + ")");
+      "'" + a.login + "' and '" + b.login + "' are not two independent persons: " + links +
+      "; an approval needs a security officer who did not make or re-key the other's account, directly or through "
+      "accounts they made, in the last " +
+      std::to_string(window / 86400) + " days (until " + FormatUtc(lapses) + ")");
 }
 
 }  // namespace qoima::appliance

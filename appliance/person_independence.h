@@ -7,12 +7,14 @@
 // change and its audit event): which account, what changed, who asked, who
 // approved (a second officer, or the recovery shares in a break-glass), when.
 // Persons A and B are independent at time `now` when they are different
-// accounts and, within the last kIndependenceWindowSeconds, neither asked for
-// nor approved a change that put the other's account in their hands: its
-// creation, its enabling, a change of its role, or a password set for it by
-// someone else. The holder of such an account may be the other's puppet (the
-// maker chose who holds it, or knows its password), so for the window the
-// two count as one person. Disabling and unlocking bind nobody.
+// accounts and, within the last kIndependenceWindowSeconds, neither asked for,
+// approved or carried out a change that put the other's account in their
+// hands: its creation, its enabling, a change of its role, or a password set
+// for it by someone else. The holder of such an account may be the other's
+// puppet (the maker chose who holds it, or knows its password), so for the
+// window the two count as one person. The tie is transitive: an account made
+// by an account A made is bound to A too (a puppet admin asking for a second
+// puppet officer). Disabling and unlocking bind nobody.
 //
 // Thread-safety: pure functions over plain values.
 #pragma once
@@ -65,13 +67,13 @@ struct Person {
   std::string login;
 };
 
-/// OK when `a` and `b` are different accounts and no change in `changes`
-/// made at or after `now - window` (or dated later than `now`: a clock set
-/// back frees nobody) binds one of them to the other (a
-/// BindsMakers() change of one's account asked for or approved by the other).
-/// Otherwise PermissionDenied naming both logins, the change, its date and
-/// the date the two become independent again. `changes` may hold unrelated
-/// rows; they are ignored.
+/// OK when `a` and `b` are different accounts and no chain of changes in
+/// `changes` made at or after `now - window` (or dated later than `now`: a
+/// clock set back frees nobody) leads from one to the other, each link a
+/// BindsMakers() change of an account asked for, approved or carried out by
+/// the previous account. Otherwise PermissionDenied naming both logins, each
+/// change of the shortest chain with its date, and the date that chain
+/// lapses. `changes` may hold unrelated rows.
 Status CheckIndependence(std::span<const UserChange> changes, const Person& a, const Person& b, int64_t now,
                          int64_t window = kIndependenceWindowSeconds);
 

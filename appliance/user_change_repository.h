@@ -48,9 +48,9 @@ class UserChangeRepository {
   /// Appends a change (change.id is ignored) and returns its id.
   Result<int64_t> Record(const UserChange& change);
 
-  /// The BindsMakers() changes since `since` between accounts `a` and `b`
-  /// (one's account changed with the other asking or approving).
-  Result<std::vector<UserChange>> Between(int64_t a, int64_t b, int64_t since);
+  /// The BindsMakers() changes of every account since `since` (the
+  /// independence rule follows chains of them).
+  Result<std::vector<UserChange>> BindingSince(int64_t since);
 
   /// Every change of account `user_id`, oldest first.
   Result<std::vector<UserChange>> ForUser(int64_t user_id);

@@ -325,7 +325,7 @@ TEST_CASE("break-glass: the recovery shares stand in when no second officer can 
   CHECK(w.Json({"audit", "verify"}, "auditor1")["ok"] == true);
 }
 
-TEST_CASE("a refused login says the same for a wrong password, a locked, a disabled and an unknown account") {
+TEST_CASE("a refused login says the same for a wrong password and a locked and a disabled and an unknown account") {
   World w;
   std::string wrong, locked, disabled, unknown;
   for (int i = 0; i < 5; ++i) CHECK(w.TryLogin("clerk1", "not-the-password", &wrong) == 4);

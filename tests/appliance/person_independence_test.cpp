@@ -48,7 +48,7 @@ TEST_CASE("independence: one account is never two persons") {
   CHECK(s.message() == "'alice' cannot be both persons of a two-person approval");
 }
 
-TEST_CASE("independence: an account its maker created is bound to the maker for the window, either way round") {
+TEST_CASE("independence: an account its maker created is bound to the maker for the window either way round") {
   std::vector<UserChange> made = {Change(UserChangeKind::kCreate, kBob, kAlice.user_id, 0, kNow - 2 * kDay)};
   Status s = CheckIndependence(made, kAlice, kBob, kNow);
   CHECK(s.code() == Code::kPermissionDenied);
@@ -67,7 +67,7 @@ TEST_CASE("independence: an account its maker created is bound to the maker for 
   CHECK_FALSE(CheckIndependence(made, kAlice, kBob, kNow - 3 * kDay).ok());
 }
 
-TEST_CASE("independence: asking for, approving and break-glass all bind") {
+TEST_CASE("independence: asking for and approving and break-glass all bind") {
   std::vector<UserChange> asked = {Change(UserChangeKind::kCreate, kBob, kAlice.user_id, kCarol.user_id, kNow - kDay)};
   Status by_requester = CheckIndependence(asked, kAlice, kBob, kNow);
   CHECK(by_requester.message().find("'alice' asked for the creation of 'bob'") != std::string::npos);
@@ -80,7 +80,32 @@ TEST_CASE("independence: asking for, approving and break-glass all bind") {
   CHECK(by_glass.message().find("'alice' asked for the new password of 'bob'") != std::string::npos);
 }
 
-TEST_CASE("independence: create, enable, role and password bind; disable and unlock do not") {
+TEST_CASE("independence: a puppet's puppet is bound to its first maker") {
+  // alice asks for an admin account x (carol approves); x asks for an officer
+  // account bob (carol approves again). alice never touched bob's account.
+  const Person kX{4, "x"};
+  std::vector<UserChange> h = {Change(UserChangeKind::kCreate, kX, kAlice.user_id, kCarol.user_id, kNow - 9 * kDay),
+                               Change(UserChangeKind::kCreate, kBob, kX.user_id, kCarol.user_id, kNow - 2 * kDay)};
+  h[1].requested_by_login = "x";
+  Status s = CheckIndependence(h, kAlice, kBob, kNow);
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK(s.message().find("'alice' asked for the creation of 'x' on " + FormatUtc(kNow - 9 * kDay) +
+                         "; then 'x' asked for the creation of 'bob' on " + FormatUtc(kNow - 2 * kDay)) !=
+        std::string::npos);
+  // The chain lapses with its oldest link.
+  CHECK(s.message().find("until " + FormatUtc(kNow - 9 * kDay + kIndependenceWindowSeconds)) != std::string::npos);
+  CHECK(CheckIndependence(h, kBob, kAlice, kNow).code() == Code::kPermissionDenied);
+  CHECK(CheckIndependence(h, kAlice, kBob, kNow - 9 * kDay + kIndependenceWindowSeconds + 1).ok());
+  // Two accounts made by the same third person are not made by each other.
+  std::vector<UserChange> siblings = {Change(UserChangeKind::kCreate, kAlice, kCarol.user_id, 0, kNow - kDay),
+                                      Change(UserChangeKind::kCreate, kBob, kCarol.user_id, 0, kNow - kDay)};
+  CHECK(CheckIndependence(siblings, kAlice, kBob, kNow).ok());
+  // One's own new password binds nobody.
+  std::vector<UserChange> own = {Change(UserChangeKind::kPassword, kBob, kBob.user_id, 0, kNow - kDay)};
+  CHECK(CheckIndependence(own, kAlice, kBob, kNow).ok());
+}
+
+TEST_CASE("independence: create and enable and role and password bind but disable and unlock do not") {
   for (auto kind :
        {UserChangeKind::kCreate, UserChangeKind::kEnable, UserChangeKind::kRole, UserChangeKind::kPassword}) {
     INFO(UserChangeKindName(kind));
@@ -112,7 +137,7 @@ TEST_CASE("independence: change kinds round-trip through their stored names") {
   CHECK_FALSE(ParseUserChangeKind("delete"));
 }
 
-TEST_CASE("role table: who may change which account, and how") {
+TEST_CASE("role table: who may change which account and how") {
   using R = Role;
   using U = UserChangeRule;
   // The admin manages clerks and auditors directly; a privileged account only

@@ -100,7 +100,7 @@ TEST_CASE("a success resets the counter - unlock and disable work") {
   CHECK(auth.Authenticate(u, "correct horse battery").code() == Code::kPermissionDenied);
 }
 
-TEST_CASE("a refused login is told one thing; the reason is kept for the audit log") {
+TEST_CASE("a refused login is told one thing and the reason is kept for the audit log") {
   CHECK(LoginRefused().code() == Code::kAuthFailed);
   CHECK(LoginRefused().message() == "wrong username or password");
   ManualClock clock(1'800'000'000);

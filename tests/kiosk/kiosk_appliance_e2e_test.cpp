@@ -17,7 +17,7 @@
 namespace qoima::testing {
 namespace {}  // namespace
 
-TEST_CASE("Login over the real appliance: one answer for a wrong password, a locked account and an unknown login",
+TEST_CASE("Login over the real appliance: one answer for a wrong password and a locked account and an unknown login",
           "[kiosk][e2e]") {
   ProvisionedState p;
   pid_t kiosk_pid = 0;
@@ -181,7 +181,7 @@ TEST_CASE("Officer two-person approval: the requester cannot approve, a second o
   CHECK(FieldShows(log, "officer2 (", " ok"));     // the second officer's approval
 }
 
-TEST_CASE("A new officer account waits for a second officer: the request is shown, then approved on the same screen",
+TEST_CASE("A new officer account waits for a second officer: the request is shown and then approved on the same screen",
           "[kiosk][e2e]") {
   ProvisionedState p;
   TmuxSession t({kKiosk, "--lang", "en"}, p.Env());

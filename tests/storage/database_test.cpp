@@ -150,7 +150,7 @@ TEST_CASE("migrations refuse a database newer than the program") {
   CHECK(r.status().message().find("999") != std::string::npos);
 }
 
-TEST_CASE("migration 9 widens approvals keeping every row, its votes and the accounts' creation") {
+TEST_CASE("migration 9 widens approvals keeping every row and its votes and records the accounts' creation") {
   qoima::testing::TempDir dir;
   auto db = Database::Open(dir.Sub("meta.db"), Key(1));
   REQUIRE(db.ok());
