@@ -100,14 +100,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
   return out;
 }
 
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // At most `limit` bytes of `path`: a larger file is refused without reading it whole.
 Result<std::string> ReadBoundedFile(const std::string& path, size_t limit) {
   std::ifstream in(path, std::ios::binary);
