@@ -17,8 +17,6 @@ std::string Summary(const ApprovalRequest& r) {
 
 bool Closed(ApprovalState s) { return s != ApprovalState::kPending && s != ApprovalState::kApproved; }
 
-constexpr size_t kMaxReasonBytes = 2000;
-
 }  // namespace
 
 Result<Actor> Appliance::ActorById(int64_t user_id) {
@@ -40,8 +38,8 @@ Result<ApprovalRequest> Appliance::RequestApproval(const Actor& actor, Sensitive
     return Status::InvalidArgument(
         "an account change is asked for by making it (qoima user add|passwd|role|enable|"
         "disable): the appliance records the request when it needs a second officer");
-  if (reason.size() > kMaxReasonBytes)
-    return Status::LimitExceeded("the reason is longer than " + std::to_string(kMaxReasonBytes) + " bytes");
+  if (reason.size() > kMaxApprovalTextBytes)
+    return Status::LimitExceeded("the reason is longer than " + std::to_string(kMaxApprovalTextBytes) + " bytes");
   if (action == SensitiveAction::kExport) {
     auto deposit_id = ExportDepositId(object);
     if (!deposit_id)
@@ -155,8 +153,8 @@ Result<ApprovalRequest> Appliance::ApproveRequest(const Actor& actor, int64_t ap
 
 Result<ApprovalRequest> Appliance::RejectRequest(const Actor& actor, int64_t approval_id, const std::string& note) {
   if (note.empty()) return Status::InvalidArgument("a rejection needs a note saying why");
-  if (note.size() > kMaxReasonBytes)
-    return Status::LimitExceeded("the note is longer than " + std::to_string(kMaxReasonBytes) + " bytes");
+  if (note.size() > kMaxApprovalTextBytes)
+    return Status::LimitExceeded("the note is longer than " + std::to_string(kMaxApprovalTextBytes) + " bytes");
   return ChangeApproval(actor, approval_id, ApprovePermission, "approval.reject",
                         [&](ApprovalRequest& r, int64_t now) { return Reject(r, actor, note, now); });
 }

@@ -263,6 +263,9 @@ Result<UserChangeOutcome> Appliance::ChangeUser(const Actor& actor, UserChangeRe
 
   // A second security officer must approve: record the request.
   const int64_t now = clock_->NowUnix();
+  if (reason.size() > kMaxApprovalTextBytes)
+    return refuse(
+        Status::LimitExceeded("the reason is longer than " + std::to_string(kMaxApprovalTextBytes) + " bytes"));
   std::string why = reason.empty() ? change.Describe() : reason;
   auto request = appliance::RequestApproval(actor, SensitiveAction::kUserChange, object, why, now);
   if (!request.ok()) return refuse(request.status());

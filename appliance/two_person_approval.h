@@ -13,6 +13,7 @@
 // Thread-safety: plain values and pure functions; the caller serializes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ Permission ApprovePermission(SensitiveAction action);
 
 enum class ApprovalState { kPending, kApproved, kRejected, kExpired, kExecuted, kCancelled };
 std::string_view ApprovalStateName(ApprovalState s);
+
+/// Longest reason or rejection note a request keeps.
+inline constexpr size_t kMaxApprovalTextBytes = 2000;
 
 struct ApprovalPolicy {
   int approvals_required = 1;       // distinct approvers besides the requester
