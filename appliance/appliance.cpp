@@ -200,10 +200,26 @@ Result<InitResult> Appliance::Init(const ApplianceOptions& options, const InitRe
   QOIMA_ASSIGN_OR_RETURN(out.keys,
                          crypto::Keyring::Provision(options.tcti, options.state_dir + kKeyringDir, request.provision));
   QOIMA_ASSIGN_OR_RETURN(auto app, OpenWithKeyring(options, options.state_dir + kKeyringDir, StoreMode::kCreate));
-  QOIMA_RETURN_IF_ERROR(app->Audit({0, "system", Role::kAdmin}, "appliance.init", "appliance", "success",
+  const Actor system{0, "system", Role::kAdmin};
+  QOIMA_RETURN_IF_ERROR(app->Audit(system, "appliance.init", "appliance", "success",
                                    "keyring provisioned; device key " + out.keys.signing_key_fingerprint));
-  Actor system{0, "system", Role::kAdmin};
-  QOIMA_ASSIGN_OR_RETURN(out.admin_id, app->CreateUser(system, admin));
+  // The first admin is the one account nobody approves: it is made by the
+  // person who provisions the appliance (recorded as made by the system).
+  UserChangeRequest first;
+  first.kind = UserChangeKind::kCreate;
+  first.login = admin.login;
+  first.role = Role::kAdmin;
+  first.surname = admin.surname;
+  first.given_name = admin.given_name;
+  first.patronymic = admin.patronymic;
+  QOIMA_ASSIGN_OR_RETURN(first.password_hash, app->hasher_->Hash(admin.password));
+  {
+    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(app->store_->db()));
+    QOIMA_ASSIGN_OR_RETURN(out.admin_id, app->ApplyUserChange(first, 0, 0, false, 0));
+    QOIMA_RETURN_IF_ERROR(app->Audit(system, "user.create", "user:" + admin.login, "success",
+                                     first.Describe() + " (the first admin, at init)"));
+    QOIMA_RETURN_IF_ERROR(tx.Commit());
+  }
   QOIMA_RETURN_IF_ERROR(app->EndSession());
   return out;
 }
@@ -290,155 +306,6 @@ Status Appliance::EndSession() {
 }
 
 std::string Appliance::DeviceFingerprint() { return keyring_->signer().Fingerprint(); }
-
-// ---- users ------------------------------------------------------------------
-
-Result<UserRecord> Appliance::LoadUser(std::string_view login) {
-  QOIMA_ASSIGN_OR_RETURN(Statement st,
-                         store_->db().Prepare("SELECT u.id, u.login, u.surname, u.given_name, u.patronymic, "
-                                              "u.password_hash, u.failed_attempts, u.locked_until, u.created_at, "
-                                              "u.disabled_at, r.role FROM users u LEFT JOIN user_roles r ON "
-                                              "r.user_id = u.id WHERE u.login = ?"));
-  st.Bind(1, login);
-  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Status::NotFound("no user '" + std::string(login) + "'");
-  UserRecord u;
-  u.id = st.ColumnInt(0);
-  u.username = st.ColumnText(1);
-  u.surname = st.ColumnText(2);
-  u.given_name = st.ColumnText(3);
-  u.patronymic = st.ColumnText(4);
-  u.password_hash = st.ColumnText(5);
-  u.failed_logins = static_cast<int>(st.ColumnInt(6));
-  u.locked_until = ParseUtcText(st.ColumnText(7));
-  u.created_at = ParseUtcText(st.ColumnText(8));
-  u.disabled = !st.ColumnIsNull(9);
-  auto role = ParseRole(st.ColumnText(10));
-  if (!role) return Status::Corrupt("user '" + u.username + "' has no valid role");
-  u.role = *role;
-  return u;
-}
-
-Status Appliance::SaveLoginState(const UserRecord& u) {
-  QOIMA_ASSIGN_OR_RETURN(Statement st,
-                         store_->db().Prepare("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?"));
-  st.Bind(1, static_cast<int64_t>(u.failed_logins));
-  st.BindOptional(2, u.locked_until ? std::optional<std::string>(FormatUtc(u.locked_until)) : std::nullopt);
-  st.Bind(3, u.id);
-  return st.Run();
-}
-
-Result<Actor> Appliance::Login(std::string_view login, std::string_view password) {
-  auto user = LoadUser(login);
-  if (!user.ok()) {
-    // Same answer as a wrong password: do not reveal which logins exist.
-    (void)store_->Record({std::string(login).empty() ? "unknown" : std::string(login), "unknown"}, "user.login",
-                         "user:" + std::string(login), "failure", "no such user");
-    return Status::AuthFailed("wrong username or password");
-  }
-  Authenticator auth(*clock_, *hasher_);
-  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-  Status s = auth.Authenticate(*user, password);
-  QOIMA_RETURN_IF_ERROR(SaveLoginState(*user));
-  QOIMA_RETURN_IF_ERROR(store_
-                            ->Record({user->username, std::string(RoleName(user->role))}, "user.login",
-                                     "user:" + user->username, s.ok() ? "success" : "failure",
-                                     s.ok() ? "" : s.message())
-                            .status());
-  QOIMA_RETURN_IF_ERROR(tx.Commit());
-  if (!s.ok()) return s;
-  return user->AsActor();
-}
-
-Result<int64_t> Appliance::CreateUser(const Actor& actor, const NewUser& n) {
-  std::string object = "user:" + n.login;
-  if (actor.username != "system") QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kUserAdmin, "user.create", object));
-  QOIMA_RETURN_IF_ERROR(CheckUsername(n.login));
-  QOIMA_RETURN_IF_ERROR(CheckPasswordPolicy(n.login, n.password));
-  if (n.surname.empty() || n.given_name.empty())
-    return Status::InvalidArgument("a user needs a surname and a name (--surname, --name)");
-  if (n.role == Role::kAdmin && actor.role != Role::kAdmin)
-    return Check({actor.user_id, actor.username, Role::kClerk}, Permission::kSystemSetup, "user.create", object);
-  QOIMA_ASSIGN_OR_RETURN(std::string hash, hasher_->Hash(n.password));
-  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-  QOIMA_ASSIGN_OR_RETURN(Statement ins,
-                         store_->db().Prepare("INSERT INTO users(login, surname, given_name, patronymic, "
-                                              "password_hash, created_at) VALUES (?,?,?,?,?,?)"));
-  ins.Bind(1, n.login).Bind(2, n.surname).Bind(3, n.given_name).BindOptional(4, OptText(n.patronymic));
-  ins.Bind(5, hash).Bind(6, NowText());
-  Status s = ins.Run();
-  if (s.code() == Code::kAlreadyExists) return Status::AlreadyExists("user '" + n.login + "' exists already");
-  QOIMA_RETURN_IF_ERROR(s);
-  int64_t id = store_->db().LastInsertRowid();
-  QOIMA_ASSIGN_OR_RETURN(Statement role, store_->db().Prepare("INSERT INTO user_roles(user_id, role, granted_by, "
-                                                              "granted_at) VALUES (?,?,?,?)"));
-  role.Bind(1, id).Bind(2, RoleName(n.role));
-  role.BindOptional(3, actor.user_id ? std::optional<int64_t>(actor.user_id) : std::nullopt);
-  role.Bind(4, NowText());
-  QOIMA_RETURN_IF_ERROR(role.Run());
-  QOIMA_RETURN_IF_ERROR(Audit(actor, "user.create", object, "success", "role " + std::string(RoleName(n.role))));
-  QOIMA_RETURN_IF_ERROR(tx.Commit());
-  return id;
-}
-
-Status Appliance::SetPassword(const Actor& actor, std::string_view login, std::string_view password) {
-  std::string object = "user:" + std::string(login);
-  if (actor.username != login) QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kUserAdmin, "user.password", object));
-  QOIMA_ASSIGN_OR_RETURN(UserRecord u, LoadUser(login));
-  QOIMA_RETURN_IF_ERROR(CheckPasswordPolicy(login, password));
-  QOIMA_ASSIGN_OR_RETURN(std::string hash, hasher_->Hash(password));
-  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-  QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("UPDATE users SET password_hash = ?, failed_attempts = 0, "
-                                                            "locked_until = NULL WHERE id = ?"));
-  st.Bind(1, hash).Bind(2, u.id);
-  QOIMA_RETURN_IF_ERROR(st.Run());
-  QOIMA_RETURN_IF_ERROR(Audit(actor, "user.password", object, "success", ""));
-  return tx.Commit();
-}
-
-Status Appliance::Unlock(const Actor& actor, std::string_view login) {
-  std::string object = "user:" + std::string(login);
-  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kUserAdmin, "user.unlock", object));
-  QOIMA_ASSIGN_OR_RETURN(UserRecord u, LoadUser(login));
-  Authenticator::Unlock(u);
-  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-  QOIMA_RETURN_IF_ERROR(SaveLoginState(u));
-  QOIMA_RETURN_IF_ERROR(Audit(actor, "user.unlock", object, "success", ""));
-  return tx.Commit();
-}
-
-Status Appliance::SetDisabled(const Actor& actor, std::string_view login, bool disabled) {
-  std::string object = "user:" + std::string(login);
-  const char* action = disabled ? "user.disable" : "user.enable";
-  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kUserAdmin, action, object));
-  if (disabled && actor.username == login) return Status::InvalidArgument("you cannot disable your own account");
-  QOIMA_ASSIGN_OR_RETURN(UserRecord u, LoadUser(login));
-  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-  QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("UPDATE users SET disabled_at = ? WHERE id = ?"));
-  st.BindOptional(1, disabled ? std::optional<std::string>(NowText()) : std::nullopt).Bind(2, u.id);
-  QOIMA_RETURN_IF_ERROR(st.Run());
-  QOIMA_RETURN_IF_ERROR(Audit(actor, action, object, "success", ""));
-  return tx.Commit();
-}
-
-Result<std::vector<UserSummary>> Appliance::ListUsers(const Actor& actor) {
-  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kUserAdmin, "user.list", "users"));
-  QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("SELECT login FROM users ORDER BY id"));
-  std::vector<std::string> logins;
-  while (true) {
-    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    logins.push_back(st.ColumnText(0));
-  }
-  std::vector<UserSummary> out;
-  Authenticator auth(*clock_, *hasher_);
-  for (const auto& l : logins) {
-    QOIMA_ASSIGN_OR_RETURN(UserRecord u, LoadUser(l));
-    PersonName n{u.surname, u.given_name, u.patronymic};
-    out.push_back({u.id, u.username, n.Full(), u.role, u.disabled, auth.IsLocked(u), u.failed_logins});
-  }
-  return out;
-}
 
 // ---- applications -----------------------------------------------------------
 

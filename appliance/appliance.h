@@ -40,6 +40,7 @@
 #include "appliance/pending_security_log.h"
 #include "appliance/role.h"
 #include "appliance/two_person_approval.h"
+#include "appliance/user_change_repository.h"
 #include "common/result.h"
 #include "crypto/keyring.h"
 #include "hardware/media_reader.h"
@@ -175,6 +176,17 @@ struct RecoveryState {
   size_t previous_keys = 0;  // signing keys replaced by earlier recoveries
 };
 
+/// What a change to an account came to (docs/security.md): carried out at
+/// once, or recorded as a two-person request that a second security officer
+/// approves (ApproveRequest carries it out) or the recovery shares stand in
+/// for (BreakGlassApprove).
+struct UserChangeOutcome {
+  bool applied = false;
+  int64_t user_id = 0;                     // the account; 0 for a creation still pending
+  std::optional<ApprovalRequest> pending;  // set when a second officer must approve first
+  bool commissioning = false;              // an officer seated while no second officer existed
+};
+
 struct UserSummary {
   int64_t id = 0;
   std::string login;
@@ -243,15 +255,44 @@ class Appliance {
   Result<RecoveryState> GetRecoveryState(const Actor& actor);
   ~Appliance();
 
-  /// Checks the password under the lockout policy; audited either way.
+  /// Checks the password under the lockout policy; audited either way with
+  /// the real reason. Every refusal (unknown login, wrong password, locked,
+  /// disabled) answers LoginRefused(): the same kAuthFailed and words.
   Result<Actor> Login(std::string_view login, std::string_view password);
 
-  Result<int64_t> CreateUser(const Actor& actor, const NewUser& user);
-  /// Sets a new password: one's own, or anyone's by an officer/admin.
-  Status SetPassword(const Actor& actor, std::string_view login, std::string_view password);
+  // ---- accounts (appliance_users.cpp; docs/security.md) ---------------------
+  // Each change is judged by role.h's UserChangeRuleFor: a clerk's or
+  // auditor's account is changed by the admin at once; a security officer's
+  // or admin's account only through a request (SensitiveAction::kUserChange,
+  // expires like any approval) that a second, independent security officer
+  // approves; an officer may ask, not act. Nobody changes the role or state
+  // of their own account; everyone may set their own password. `reason` is
+  // the request's reason (default: what the change does). Every change
+  // carried out is a user_changes row with who asked and who approved.
+
+  /// Creates an account. The first kCommissioningOfficers security officers
+  /// are seated by the admin directly (commissioning).
+  Result<UserChangeOutcome> CreateUser(const Actor& actor, const NewUser& user, const std::string& reason = "");
+  /// Sets a new password (clears a lockout).
+  Result<UserChangeOutcome> SetPassword(const Actor& actor, std::string_view login, std::string_view password,
+                                        const std::string& reason = "");
+  /// Clears a lockout (the admin, any account: it reveals no password).
   Status Unlock(const Actor& actor, std::string_view login);
-  Status SetDisabled(const Actor& actor, std::string_view login, bool disabled);
+  Result<UserChangeOutcome> SetDisabled(const Actor& actor, std::string_view login, bool disabled,
+                                        const std::string& reason = "");
+  Result<UserChangeOutcome> SetRole(const Actor& actor, std::string_view login, Role role,
+                                    const std::string& reason = "");
   Result<std::vector<UserSummary>> ListUsers(const Actor& actor);
+  /// Every recorded change of the account, oldest first.
+  Result<std::vector<UserChange>> UserHistory(const Actor& actor, std::string_view login);
+  /// Break-glass: the requester of a pending account change completes it with
+  /// M recovery shares instead of a second officer's approval (no second
+  /// officer is available, e.g. only one remains). Only account changes;
+  /// shares that do not rebuild the master key are refused (kAuthFailed) and
+  /// audited. Audited as "approval.break_glass"; the change is recorded as
+  /// break-glass.
+  Result<ApprovalRequest> BreakGlassApprove(const Actor& actor, int64_t approval_id,
+                                            const std::vector<std::string>& shares);
 
   /// Records the application (Annex 1), its object (portal code as key) and
   /// the next journal line (Annex 2) in one transaction; returns the journal number.
@@ -302,9 +343,13 @@ class Appliance {
   Status EndSession();
 
   // ---- Two-person approvals (appliance_approvals.cpp) ----------------------
-  // Used by `qoima export ...` and the kiosk's officer screens. Each call checks
-  // the role (security officers request, approve, reject and cancel; officers
-  // and auditors list), runs the state machine (two_person_approval.h) and
+  // Used by `qoima export ...`, `qoima user ...` and the kiosk's officer
+  // screens. Each call checks the role (role.h via Request/ApprovePermission:
+  // security officers request, approve, reject and cancel exports,
+  // destruction and recovery; the admin or an officer asks for an account
+  // change and an officer approves it; officers, auditors and the admin
+  // list), checks that the two persons are independent
+  // (person_independence.h), runs the state machine (two_person_approval.h) and
   // writes the row(s) and the audit event ("approval.request", ".approve",
   // ".reject", ".cancel", ".expire") in ONE transaction; a refusal is audited
   // as "denied". A request past its expiry is stored as expired when someone
@@ -315,7 +360,11 @@ class Appliance {
   /// is required. Expires after DefaultApprovalPolicy(action).ttl_seconds.
   Result<ApprovalRequest> RequestApproval(const Actor& actor, SensitiveAction action, const std::string& object,
                                           const std::string& reason);
-  /// A second security officer approves (never the requester).
+  /// A second security officer approves (never the requester, never someone
+  /// the requester made or re-keyed within kIndependenceWindowSeconds or who
+  /// made or re-keyed the requester). An account change is carried out in
+  /// the same transaction (state executed); its approver is never the
+  /// account changed.
   Result<ApprovalRequest> ApproveRequest(const Actor& actor, int64_t approval_id);
   /// A second security officer refuses the request, with a note (required).
   Result<ApprovalRequest> RejectRequest(const Actor& actor, int64_t approval_id, const std::string& note);
@@ -379,12 +428,31 @@ class Appliance {
   /// Audits a refusal of `permission` and returns the PermissionDenied status.
   Status Check(const Actor& actor, Permission permission, std::string_view action, std::string_view object);
   std::string NowText() const;
-  /// Loads approval `id`, applies `change` at the current time and stores the
-  /// result with an audit event `audit_action` in one transaction.
-  Result<ApprovalRequest> ChangeApproval(const Actor& actor, int64_t id, Permission permission,
+  /// Loads approval `id`, checks `permission(action)`, applies `change` at
+  /// the current time and stores the result with an audit event
+  /// `audit_action` in one transaction (an account change approved is
+  /// carried out in it too).
+  Result<ApprovalRequest> ChangeApproval(const Actor& actor, int64_t id, Permission (*permission)(SensitiveAction),
                                          std::string_view audit_action,
                                          const std::function<Status(ApprovalRequest&, int64_t now)>& change);
+  /// Fills ApprovalRequest::detail of an account change.
+  Status FillDetail(ApprovalRequest& request);
   Result<Actor> ActorById(int64_t user_id);
+  /// Judges and carries out (or records as a request) an account change;
+  /// `account_roles`: the role(s) the account has or will have.
+  Result<UserChangeOutcome> ChangeUser(const Actor& actor, UserChangeRequest change,
+                                       const std::vector<Role>& account_roles, const std::string& reason);
+  /// Writes an authorized change in the caller's transaction (account rows and
+  /// its user_changes row); returns the account id.
+  Result<int64_t> ApplyUserChange(const UserChangeRequest& change, int64_t requested_by, int64_t approved_by,
+                                  bool break_glass, int64_t approval_id);
+  /// The persons of `request` with `approver` added are independent; for an
+  /// account change also: the approver is not the account, the requester may
+  /// still ask.
+  Status CheckApprovalPersons(const ApprovalRequest& request, const Actor& approver, int64_t now);
+  /// Carries out the approved account change of `request` (caller's
+  /// transaction) and audits it.
+  Status CarryOutUserChange(const Actor& actor, ApprovalRequest& request, int64_t approved_by, bool break_glass);
 
   ApplianceOptions options_;
   SystemClock system_clock_;

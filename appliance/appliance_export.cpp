@@ -74,6 +74,12 @@ Result<ExportOutcome> Appliance::Export(const Actor& actor, int64_t approval_id,
                    ? MarkExecuted(probe, actor, now)
                    : Status::FailedPrecondition(object + " is for " + std::string(SensitiveActionName(request.action)) +
                                                 ", not export");
+    // The two persons must still be independent when the data leaves (an
+    // account change between them since the approval counts too).
+    for (const ApprovalVote& v : request.approvals)
+      if (s.ok())
+        s = CheckPersonsIndependent(store_->db(), {request.requested_by, request.requested_by_name},
+                                    {v.user_id, v.username}, now);
     if (!s.ok()) {
       QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
       if (probe.state == ApprovalState::kExpired && request.state != ApprovalState::kExpired) {

@@ -93,6 +93,10 @@ Result<RecoverOutcome> Appliance::Recover(const ApplianceOptions& options, const
     if (!role.ok()) return refuse(*actor, role);
     custodians[i] = *actor;
   }
+  // Two persons, not one officer and an account that officer made or re-keyed.
+  Status independent = CheckPersonsIndependent(app->store_->db(), {custodians[0].user_id, custodians[0].username},
+                                               {custodians[1].user_id, custodians[1].username}, app->clock_->NowUnix());
+  if (!independent.ok()) return refuse(custodians[1], independent);
 
   // 3. Record the recovery and sign a checkpoint with the new key, then
   //    replace keyring/ with the new one.

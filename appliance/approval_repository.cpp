@@ -19,6 +19,7 @@ std::optional<SensitiveAction> ActionFromColumn(const std::string& s) {
   if (s == "export") return SensitiveAction::kExport;
   if (s == "destroy") return SensitiveAction::kDestruction;
   if (s == "recovery") return SensitiveAction::kRecovery;
+  if (s == "user") return SensitiveAction::kUserChange;
   return std::nullopt;
 }
 
@@ -121,6 +122,7 @@ std::string_view ApprovalActionColumn(SensitiveAction action) {
     case SensitiveAction::kExport: return "export";
     case SensitiveAction::kDestruction: return "destroy";
     case SensitiveAction::kRecovery: return "recovery";
+    case SensitiveAction::kUserChange: return "user";
   }
   return "?";
 }
@@ -179,7 +181,7 @@ Result<ApprovalRequest> ApprovalRepository::Load(int64_t id) {
 }
 
 Result<std::vector<ApprovalRequest>> ApprovalRepository::List(ApprovalListFilter filter) {
-  std::string sql = std::string(kColumns) + "WHERE a.action IN ('export','destroy','recovery') ";
+  std::string sql = std::string(kColumns) + "WHERE a.action IN ('export','destroy','recovery','user') ";
   if (filter == ApprovalListFilter::kPending) sql += "AND a.state IN ('requested','approved') ";
   sql += "ORDER BY a.id DESC LIMIT " + std::to_string(kMaxListedApprovals);
   QOIMA_ASSIGN_OR_RETURN(Statement st, db_.Prepare(sql));

@@ -1,6 +1,8 @@
 // ApprovalRepository: persists two-person approval requests
 // (two_person_approval.h) in the store's `approvals` and `approval_votes`
-// tables (schema: storage/migrations.cpp v1, v3, v5; docs/storage.md).
+// tables (schema: storage/migrations.cpp v1, v3, v5, v9; docs/storage.md).
+// An account change (action 'user') keeps what it would do in
+// user_change_requests (user_change_repository.h).
 //
 // The Appliance facade (appliance.h: RequestApproval, ApproveRequest,
 // RejectRequest, CancelRequest, ListApprovals, Export) is the only caller in
@@ -38,7 +40,7 @@ inline constexpr int64_t kNeverExpires = std::numeric_limits<int64_t>::max();
 /// Most rows ListApprovals returns (the newest first).
 inline constexpr int64_t kMaxListedApprovals = 10000;
 
-/// The `approvals.action` text of an action ('export', 'destroy', 'recovery').
+/// The `approvals.action` text of an action ('export', 'destroy', 'recovery', 'user').
 std::string_view ApprovalActionColumn(SensitiveAction action);
 
 enum class ApprovalListFilter { kPending, kAll };

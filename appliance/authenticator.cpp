@@ -13,17 +13,23 @@ Status CheckUsername(std::string_view u) {
   return Status::Ok();
 }
 
+Status LoginRefused() { return Status::AuthFailed(kLoginRefusedMessage); }
+
 Status Authenticator::Authenticate(UserRecord& user, std::string_view password) const {
   int64_t now = clock_.NowUnix();
-  if (user.disabled) return Status::PermissionDenied("account '" + user.username + "' is disabled");
+  // The hash is checked first in every case: a refusal takes as long whatever its reason.
+  Status s = hasher_.Verify(user.password_hash, password);
+  if (user.disabled)
+    return Status::PermissionDenied("account '" + user.username + "' is disabled" +
+                                    (s.ok() ? " (the password was right)" : ""));
   if (user.locked_until > now)
     return Status::Lockout("account '" + user.username + "' is locked until " + FormatUtc(user.locked_until) +
-                           " after " + std::to_string(kMaxFailedLogins) + " wrong passwords");
+                           " after " + std::to_string(kMaxFailedLogins) + " wrong passwords" +
+                           (s.ok() ? " (the password was right)" : ""));
   if (user.locked_until != 0) {  // the lock ran out: start counting afresh
     user.locked_until = 0;
     user.failed_logins = 0;
   }
-  Status s = hasher_.Verify(user.password_hash, password);
   if (s.ok()) {
     user.failed_logins = 0;
     user.last_login = now;

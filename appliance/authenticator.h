@@ -4,9 +4,16 @@
 // audit event for every outcome, success or not, in one transaction.
 //
 // Lockout: after kMaxFailedLogins consecutive failures the account is locked
-// for kLockoutSeconds; attempts while locked are refused without checking
-// the password (and still counted as audit events by the caller). A security
-// officer or admin can unlock early (Unlock).
+// for kLockoutSeconds; attempts while locked are refused whatever the
+// password (and still counted as audit events by the caller). An admin can
+// unlock early (Unlock).
+//
+// What the person at the keyboard learns: Authenticate() returns the real
+// reason (wrong password, locked, disabled) for the audit log; whoever logs
+// in is told only LoginRefused(), the same words and code for every refusal
+// and for an unknown login, so a guess cannot tell an existing, locked or
+// disabled account from a wrong password. The password is checked against
+// the hash in every case, so the time taken does not tell them apart either.
 //
 // Thread-safety: const methods; records are owned by the caller.
 #pragma once
@@ -26,6 +33,10 @@ namespace qoima::appliance {
 inline constexpr int kMaxFailedLogins = 5;
 /// How long a locked account stays locked (15 minutes).
 inline constexpr int64_t kLockoutSeconds = 15 * 60;
+
+/// The one answer to a refused login (kAuthFailed), whatever the reason.
+inline constexpr char kLoginRefusedMessage[] = "wrong username or password";
+Status LoginRefused();
 
 /// What the users table holds about one person (storage owns the table).
 struct UserRecord {
@@ -56,6 +67,7 @@ class Authenticator {
   /// and last_login set. AuthFailed: counter incremented, and when it reaches
   /// kMaxFailedLogins the record is locked (message says so). Lockout: the
   /// account is locked (message says until when). PermissionDenied: disabled.
+  /// The messages are for the audit log; the person is told LoginRefused().
   Status Authenticate(UserRecord& user, std::string_view password) const;
 
   /// Clears the lock and the counter (done by an officer or admin; audited by the caller).

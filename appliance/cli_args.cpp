@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace qoima::appliance {
 
@@ -76,6 +78,46 @@ Result<std::string> ReadSecret(const std::optional<std::string>& fd_option, cons
   if (v) return std::string(v);
   return Status::NotFound(std::string(what) + ": give it on a descriptor (--" +
                           (std::string(what) == "password" ? "password-fd" : "new-password-fd") + " N) or in $" + env);
+}
+
+namespace {
+
+Result<std::string> ReadShareFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + what);
+  std::string text;
+  char buf[4096];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxShareFileSize)
+      return Status::LimitExceeded(what + ": larger than " + std::to_string(kMaxShareFileSize) + " bytes");
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ReadRecoveryShares(const CliArgs& a) {
+  std::vector<std::string> shares;
+  auto add_lines = [&shares](const std::string& text) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      if (line.find_first_not_of(" \t\r") != std::string::npos) shares.push_back(line);
+  };
+  for (const std::string& path : a.GetAll("share-file")) {
+    QOIMA_ASSIGN_OR_RETURN(std::string text, ReadShareFile(path, path));
+    add_lines(text);
+  }
+  if (auto fd = a.Get("shares-fd")) {
+    char* end = nullptr;
+    long n = std::strtol(fd->c_str(), &end, 10);
+    if (*end != '\0' || n < 0) return Status::InvalidArgument("--shares-fd: not a file descriptor: " + *fd);
+    QOIMA_ASSIGN_OR_RETURN(std::string text, ReadShareFile("/proc/self/fd/" + std::to_string(n), "--shares-fd"));
+    add_lines(text);
+  }
+  if (shares.empty())
+    return Status::InvalidArgument("no recovery shares: give --share-file FILE (repeat) or --shares-fd N");
+  return shares;
 }
 
 }  // namespace qoima::appliance

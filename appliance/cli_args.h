@@ -39,4 +39,13 @@ class CliArgs {
 /// `env`. NotFound when neither is set.
 Result<std::string> ReadSecret(const std::optional<std::string>& fd_option, const char* env, std::string_view what);
 
+/// Most bytes read from one share file or the shares descriptor.
+inline constexpr size_t kMaxShareFileSize = 64 * 1024;
+
+/// Recovery shares (`qoima recover`, `qoima user break-glass`): from
+/// `--share-file FILE` (repeatable; one or more shares per file, one per
+/// line) and/or `--shares-fd N`, never from argv (they are secrets).
+/// InvalidArgument when none is given.
+Result<std::vector<std::string>> ReadRecoveryShares(const CliArgs& args);
+
 }  // namespace qoima::appliance

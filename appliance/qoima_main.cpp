@@ -19,6 +19,7 @@
 #include "appliance/cli_args.h"
 #include "appliance/cli_output.h"
 #include "appliance/cli_status.h"
+#include "appliance/cli_users.h"
 #include "appliance/export/cli_export.h"
 #include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/media_collector.h"
@@ -53,8 +54,6 @@ const char* kUsage =
     "usage: qoima [--tcti TCTI] [--state DIR] [--json] COMMAND ...\n"
     "  version | selftest\n"
     "  init --admin LOGIN --surname S --name N [--patronymic P] [--pcr 0,2,4,7|none] [--shares 3 --threshold 2]\n"
-    "  user add LOGIN --role clerk|security_officer|auditor|admin --surname S --name N [--patronymic P]\n"
-    "  user list | user passwd LOGIN | user unlock LOGIN | user disable LOGIN | user enable LOGIN\n"
     "  application add --form FORM.json --number N --received YYYY-MM-DD --state-body S --head NAME\n"
     "  application show CODE | application journal\n"
     "  application nda CODE --owner-rep NAME --owner-authority TEXT --operator-rep NAME --signed YYYY-MM-DD\n"
@@ -81,6 +80,7 @@ const char* kUsage =
 int Usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "qoima: %s\n", why.c_str());
   std::fputs(kUsage, stderr);
+  std::fputs(UserCommandsUsage(), stderr);
   std::fputs(qoima::exporting::ExportCommandsUsage(), stderr);
   std::fputs(qoima::print::PrintCommandsUsage(), stderr);
   return kExitUsage;
@@ -99,14 +99,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
   }
   out.push_back(cur);
   return out;
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // At most `limit` bytes of `path`: a larger file is refused without reading it whole.
@@ -352,84 +344,6 @@ int CmdInit(const Globals& g, const CliArgs& a) {
     if (!r->keys.warning.empty()) std::printf("WARNING: %s\n", r->keys.warning.c_str());
     std::printf("recovery shares (give one to each custodian; they are not stored):\n");
     for (const auto& s : r->keys.recovery_shares) std::printf("  %s\n", s.c_str());
-  }
-  return kExitOk;
-}
-
-int CmdUser(const Globals& g, const CliArgs& a) {
-  const auto& p = a.positional();
-  if (p.size() < 2) return Usage("user needs a subcommand");
-  auto s = Login(g, a);
-  if (!s.ok()) return Report(g, s.status());
-  Status st;
-  const std::string& sub = p[1];
-  if (sub == "list") {
-    auto users = s->app->ListUsers(s->actor);
-    if (!users.ok()) {
-      st = users.status();
-    } else if (g.json) {
-      json arr = json::array();
-      for (const auto& u : *users)
-        arr.push_back({{"id", u.id},
-                       {"login", u.login},
-                       {"name", u.full_name},
-                       {"role", std::string(RoleName(u.role))},
-                       {"disabled", u.disabled},
-                       {"locked", u.locked},
-                       {"failed_logins", u.failed_logins}});
-      PrintJson({{"ok", true}, {"users", arr}});
-    } else {
-      for (const auto& u : *users)
-        std::printf("%-16s %-18s %s%s%s\n", u.login.c_str(), RoleName(u.role).data(), u.full_name.c_str(),
-                    u.disabled ? " [disabled]" : "", u.locked ? " [locked]" : "");
-    }
-  } else if (p.size() < 3) {
-    (void)s->app->EndSession();
-    return Usage("user " + sub + " needs a LOGIN");
-  } else if (sub == "add") {
-    NewUser n;
-    n.login = p[2];
-    auto role = ParseRole(a.GetOr("role", ""));
-    if (!role) {
-      (void)s->app->EndSession();
-      return Usage("--role must be clerk, security_officer, auditor or admin");
-    }
-    n.role = *role;
-    n.surname = a.GetOr("surname", "");
-    n.given_name = a.GetOr("name", "");
-    n.patronymic = a.GetOr("patronymic", "");
-    auto pw = ReadSecret(a.Get("new-password-fd"), "QOIMA_NEW_PASSWORD", "new password");
-    if (!pw.ok()) {
-      st = pw.status();
-    } else {
-      n.password = *pw;
-      auto id = s->app->CreateUser(s->actor, n);
-      st = id.status();
-      if (id.ok()) {
-        if (g.json)
-          PrintJson({{"ok", true}, {"id", *id}, {"login", n.login}});
-        else
-          std::printf("user %s created (%s)\n", n.login.c_str(), RoleName(n.role).data());
-      }
-    }
-  } else if (sub == "passwd") {
-    auto pw = ReadSecret(a.Get("new-password-fd"), "QOIMA_NEW_PASSWORD", "new password");
-    st = pw.ok() ? s->app->SetPassword(s->actor, p[2], *pw) : pw.status();
-  } else if (sub == "unlock") {
-    st = s->app->Unlock(s->actor, p[2]);
-  } else if (sub == "disable" || sub == "enable") {
-    st = s->app->SetDisabled(s->actor, p[2], sub == "disable");
-  } else {
-    (void)s->app->EndSession();
-    return Usage("unknown user subcommand '" + sub + "'");
-  }
-  (void)s->app->EndSession();
-  if (!st.ok()) return Report(g, st);
-  if (sub != "list" && sub != "add") {
-    if (g.json)
-      PrintJson({{"ok", true}});
-    else
-      std::printf("user %s: %s done\n", p[2].c_str(), sub.c_str());
   }
   return kExitOk;
 }
@@ -793,39 +707,9 @@ int CmdRestore(const Globals& g, const CliArgs& a) {
   return kExitOk;
 }
 
-// Shares come from files (one or more shares per file, one per line) or from a
-// file descriptor, never from argv (they are secrets).
-Result<std::vector<std::string>> ReadShares(const CliArgs& a) {
-  constexpr size_t kMaxShareFileSize = 64 * 1024;
-  std::vector<std::string> shares;
-  auto add_lines = [&shares](const std::string& text) {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-      if (line.find_first_not_of(" \t\r") != std::string::npos) shares.push_back(line);
-  };
-  for (const std::string& path : a.GetAll("share-file")) {
-    QOIMA_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-    if (text.size() > kMaxShareFileSize)
-      return Status::LimitExceeded(path + ": larger than " + std::to_string(kMaxShareFileSize) + " bytes");
-    add_lines(text);
-  }
-  if (auto fd = a.Get("shares-fd")) {
-    char* end = nullptr;
-    long n = std::strtol(fd->c_str(), &end, 10);
-    if (*end != '\0' || n < 0) return Status::InvalidArgument("--shares-fd: not a file descriptor: " + *fd);
-    QOIMA_ASSIGN_OR_RETURN(std::string text, ReadWholeFile("/proc/self/fd/" + std::to_string(n)));
-    if (text.size() > kMaxShareFileSize)
-      return Status::LimitExceeded("--shares-fd: more than " + std::to_string(kMaxShareFileSize) + " bytes");
-    add_lines(text);
-  }
-  if (shares.empty())
-    return Status::InvalidArgument("no recovery shares: give --share-file FILE (repeat) or --shares-fd N");
-  return shares;
-}
-
 int CmdRecover(const Globals& g, const CliArgs& a) {
   RecoverRequest req;
-  auto shares = ReadShares(a);
+  auto shares = ReadRecoveryShares(a);
   if (!shares.ok()) return Report(g, shares.status());
   req.shares = std::move(*shares);
   req.first.login = a.GetOr("officer", EnvOr("QOIMA_USER", ""));
@@ -1018,6 +902,7 @@ int main(int argc, char** argv) {
       g.json = true;
     else if (s == "-h" || s == "--help") {
       std::fputs(kUsage, stdout);
+      std::fputs(UserCommandsUsage(), stdout);
       std::fputs(qoima::exporting::ExportCommandsUsage(), stdout);
       std::fputs(qoima::print::PrintCommandsUsage(), stdout);
       return kExitOk;
@@ -1030,6 +915,7 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   if (!rest.empty() && IsLifecycleCommand(rest[0])) return RunLifecycleCommand({g.tcti, g.state, g.json}, rest);
+  if (auto rc = DispatchUserCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   if (auto rc = qoima::exporting::DispatchExportCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   if (auto rc = qoima::print::DispatchPrintCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   auto args = CliArgs::Parse(rest, {"accept", "hold", "json"});
@@ -1044,7 +930,6 @@ int main(int argc, char** argv) {
     }
     if (cmd == "selftest") return SelfTest(g);
     if (cmd == "init") return CmdInit(g, *args);
-    if (cmd == "user") return CmdUser(g, *args);
     if (cmd == "application") return CmdApplication(g, *args);
     if (cmd == "act") return CmdAct(g, *args);
     if (cmd == "scan") return CmdScan(g, *args);

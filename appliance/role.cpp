@@ -29,6 +29,10 @@ std::string_view PermissionName(Permission p) {
     case Permission::kReadAudit: return "read_audit";
     case Permission::kVerify: return "verify";
     case Permission::kUserAdmin: return "user_admin";
+    case Permission::kListUsers: return "list_users";
+    case Permission::kRequestUserChange: return "request_user_change";
+    case Permission::kApproveUserChange: return "approve_user_change";
+    case Permission::kOwnPassword: return "own_password";
     case Permission::kSystemSetup: return "system_setup";
     case Permission::kRequestSensitive: return "request_sensitive";
     case Permission::kApproveSensitive: return "approve_sensitive";
@@ -38,17 +42,43 @@ std::string_view PermissionName(Permission p) {
 
 bool RoleHas(Role role, Permission p) {
   using P = Permission;
+  if (p == P::kOwnPassword) return true;
   switch (role) {
     case Role::kClerk:
       return p == P::kApplicationWrite || p == P::kIntake || p == P::kDecide || p == P::kActPrint ||
              p == P::kReadRecords;
     case Role::kSecurityOfficer:
-      return p == P::kUserAdmin || p == P::kRequestSensitive || p == P::kApproveSensitive || p == P::kReadRecords ||
-             p == P::kReadAudit || p == P::kVerify || p == P::kActPrint;
-    case Role::kAuditor: return p == P::kReadRecords || p == P::kReadAudit || p == P::kVerify || p == P::kActPrint;
-    case Role::kAdmin: return p == P::kUserAdmin || p == P::kSystemSetup || p == P::kVerify || p == P::kReadAudit;
+      return p == P::kRequestSensitive || p == P::kApproveSensitive || p == P::kRequestUserChange ||
+             p == P::kApproveUserChange || p == P::kListUsers || p == P::kReadRecords || p == P::kReadAudit ||
+             p == P::kVerify || p == P::kActPrint;
+    case Role::kAuditor:
+      return p == P::kReadRecords || p == P::kReadAudit || p == P::kVerify || p == P::kActPrint || p == P::kListUsers;
+    case Role::kAdmin:
+      return p == P::kUserAdmin || p == P::kRequestUserChange || p == P::kListUsers || p == P::kSystemSetup ||
+             p == P::kVerify || p == P::kReadAudit;
   }
   return false;
+}
+
+bool IsPrivileged(Role role) { return role == Role::kSecurityOfficer || role == Role::kAdmin; }
+
+std::string_view UserChangeRuleName(UserChangeRule rule) {
+  switch (rule) {
+    case UserChangeRule::kRefused: return "refused";
+    case UserChangeRule::kDirect: return "direct";
+    case UserChangeRule::kSecondOfficer: return "second_officer";
+  }
+  return "?";
+}
+
+UserChangeRule UserChangeRuleFor(Role actor, Role account) {
+  if (IsPrivileged(account))
+    return RoleHas(actor, Permission::kRequestUserChange) ? UserChangeRule::kSecondOfficer : UserChangeRule::kRefused;
+  return RoleHas(actor, Permission::kUserAdmin) ? UserChangeRule::kDirect : UserChangeRule::kRefused;
+}
+
+bool MaySeatCommissioningOfficer(Role actor, int64_t officers_ever_seated) {
+  return RoleHas(actor, Permission::kUserAdmin) && officers_ever_seated < kCommissioningOfficers;
 }
 
 Status Require(const Actor& actor, Permission permission) {

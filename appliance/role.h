@@ -3,12 +3,22 @@
 // appliance operation asks Require(actor, permission) before it acts.
 //
 //   clerk            applications, intake, accept/refuse, print acts
-//   security officer users, key custody, export/destruction/recovery requests
-//                    and approvals (two-person), reads the audit log
+//   security officer key custody, export/destruction/recovery requests and
+//                    approvals (two-person), approves changes to privileged
+//                    accounts, reads the audit log; administers no account
 //   auditor          reads everything, verifies the store and the audit log;
 //                    changes nothing
-//   admin            users and appliance set-up (calendar, register
-//                    snapshot); no access to deposit content
+//   admin            clerk and auditor accounts, asks for changes to
+//                    privileged accounts, appliance set-up (calendar,
+//                    register snapshot, printer); no access to deposit
+//                    content, approves nothing
+//
+// Separation of duties (docs/security.md, "One officer acting alone"): the
+// person who administers accounts never approves, and an account that can
+// approve (a security officer) or administer (an admin) is "privileged": it
+// is created, enabled, disabled, re-roled or given a password by someone else
+// only through a second security officer's approval (UserChangeRuleFor). Each
+// person may always set their own password.
 //
 // Thread-safety: immutable data and pure functions.
 #pragma once
@@ -25,23 +35,54 @@ namespace qoima::appliance {
 enum class Role { kClerk, kSecurityOfficer, kAuditor, kAdmin };
 
 enum class Permission {
-  kApplicationWrite,  // register applications, journal entries, NDA records
-  kIntake,            // read media against an act
-  kDecide,            // accept or refuse a deposit
-  kActPrint,          // print / render acts
-  kReadRecords,       // see applications, deposits, decisions
-  kReadAudit,         // read the audit log
-  kVerify,            // verify-store, audit verify
-  kUserAdmin,         // create users, reset passwords, unlock, disable
-  kSystemSetup,       // calendar, register snapshot, settings
-  kRequestSensitive,  // request export, destruction, recovery
-  kApproveSensitive,  // approve someone else's sensitive request
+  kApplicationWrite,   // register applications, journal entries, NDA records
+  kIntake,             // read media against an act
+  kDecide,             // accept or refuse a deposit
+  kActPrint,           // print / render acts
+  kReadRecords,        // see applications, deposits, decisions
+  kReadAudit,          // read the audit log
+  kVerify,             // verify-store, audit verify
+  kUserAdmin,          // clerk and auditor accounts: create, password, disable, enable; unlock anyone
+  kListUsers,          // see the list of accounts
+  kRequestUserChange,  // ask for a change to a privileged account (a second officer approves)
+  kApproveUserChange,  // approve or reject someone else's request to change a privileged account
+  kOwnPassword,        // set one's own password
+  kSystemSetup,        // calendar, register snapshot, settings
+  kRequestSensitive,   // request export, destruction, recovery
+  kApproveSensitive,   // approve someone else's sensitive request
 };
 
 std::string_view RoleName(Role r);  // "clerk", "security_officer", "auditor", "admin"
 std::optional<Role> ParseRole(std::string_view name);
 std::string_view PermissionName(Permission p);
 bool RoleHas(Role role, Permission permission);
+
+/// A security officer or an admin: an account that approves or administers.
+/// Changes to such an account by anyone else need a second officer.
+bool IsPrivileged(Role role);
+
+/// How an account holding (or about to hold) `account` may be created,
+/// enabled, disabled, re-roled or given a new password by someone in role
+/// `actor` (not by its owner: see kOwnPassword).
+enum class UserChangeRule {
+  kRefused,        // this role may not change such an account at all
+  kDirect,         // done at once, audited
+  kSecondOfficer,  // recorded as a request; done when a second security officer approves
+};
+std::string_view UserChangeRuleName(UserChangeRule rule);
+/// The table: kDirect when `actor` administers users and `account` is not
+/// privileged; kSecondOfficer when `actor` may request user changes and
+/// `account` is privileged; kRefused otherwise. A re-role is judged by the
+/// stricter of the old and the new role.
+UserChangeRule UserChangeRuleFor(Role actor, Role account);
+
+/// Commissioning: until kCommissioningOfficers security officers have ever
+/// been seated (created as or re-roled to security officer) there is no
+/// second officer to approve, so an admin seats them directly (audited as
+/// commissioning). Never again after that, even when officers leave: then a
+/// remaining officer approves, or the recovery shares stand in (break-glass).
+inline constexpr int64_t kCommissioningOfficers = 2;
+bool MaySeatCommissioningOfficer(Role actor, int64_t officers_ever_seated);
 
 /// The authenticated person behind an action; every audited event carries it.
 struct Actor {

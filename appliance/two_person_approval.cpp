@@ -31,8 +31,17 @@ std::string_view SensitiveActionName(SensitiveAction a) {
     case SensitiveAction::kExport: return "export";
     case SensitiveAction::kDestruction: return "destruction";
     case SensitiveAction::kRecovery: return "recovery";
+    case SensitiveAction::kUserChange: return "user_change";
   }
   return "?";
+}
+
+Permission RequestPermission(SensitiveAction action) {
+  return action == SensitiveAction::kUserChange ? Permission::kRequestUserChange : Permission::kRequestSensitive;
+}
+
+Permission ApprovePermission(SensitiveAction action) {
+  return action == SensitiveAction::kUserChange ? Permission::kApproveUserChange : Permission::kApproveSensitive;
 }
 
 std::string_view ApprovalStateName(ApprovalState s) {
@@ -54,7 +63,7 @@ ApprovalPolicy DefaultApprovalPolicy(SensitiveAction action) {
 
 Result<ApprovalRequest> RequestApproval(const Actor& requester, SensitiveAction action, std::string object,
                                         std::string reason, int64_t now) {
-  QOIMA_RETURN_IF_ERROR(Require(requester, Permission::kRequestSensitive));
+  QOIMA_RETURN_IF_ERROR(Require(requester, RequestPermission(action)));
   if (object.empty()) return Status::InvalidArgument("an approval request must name its object");
   if (reason.empty()) return Status::InvalidArgument("an approval request must give a reason");
   ApprovalRequest r;
@@ -72,7 +81,7 @@ Result<ApprovalRequest> RequestApproval(const Actor& requester, SensitiveAction 
 Status Approve(ApprovalRequest& r, const Actor& approver, int64_t now) {
   if (ExpireIfDue(r, now)) return Status::FailedPrecondition(Describe(r) + " expired; request it again");
   if (r.state != ApprovalState::kPending) return NotPending(r);
-  QOIMA_RETURN_IF_ERROR(Require(approver, Permission::kApproveSensitive));
+  QOIMA_RETURN_IF_ERROR(Require(approver, ApprovePermission(r.action)));
   if (approver.user_id == r.requested_by)
     return Status::PermissionDenied("'" + approver.username + "' requested " + Describe(r) +
                                     " and cannot also approve it: a second person must");
@@ -87,7 +96,7 @@ Status Approve(ApprovalRequest& r, const Actor& approver, int64_t now) {
 Status Reject(ApprovalRequest& r, const Actor& approver, std::string note, int64_t now) {
   if (ExpireIfDue(r, now)) return Status::FailedPrecondition(Describe(r) + " expired already");
   if (r.state != ApprovalState::kPending) return NotPending(r);
-  QOIMA_RETURN_IF_ERROR(Require(approver, Permission::kApproveSensitive));
+  QOIMA_RETURN_IF_ERROR(Require(approver, ApprovePermission(r.action)));
   if (approver.user_id == r.requested_by)
     return Status::PermissionDenied("the requester cancels a request, not rejects it");
   r.state = ApprovalState::kRejected;

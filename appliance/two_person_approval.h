@@ -1,5 +1,6 @@
 // TwoPersonApproval: the dual-control state machine behind every sensitive
-// act (export, destruction, recovery). One person requests; a different,
+// act (export, destruction, recovery, a change to a privileged account:
+// appliance_users.cpp). One person requests; a different,
 // authorized person approves; only then may the act be carried out, once,
 // before the approval expires. Each transition returns the new state; the
 // caller persists the request (storage's approvals table) and writes an
@@ -12,6 +13,7 @@
 // Thread-safety: plain values and pure functions; the caller serializes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,11 +24,20 @@
 
 namespace qoima::appliance {
 
-enum class SensitiveAction { kExport, kDestruction, kRecovery };
+enum class SensitiveAction { kExport, kDestruction, kRecovery, kUserChange };
 std::string_view SensitiveActionName(SensitiveAction a);
+
+/// Who may ask for and who may approve each action (role.h's table):
+/// kRequestSensitive / kApproveSensitive, and for kUserChange
+/// kRequestUserChange / kApproveUserChange.
+Permission RequestPermission(SensitiveAction action);
+Permission ApprovePermission(SensitiveAction action);
 
 enum class ApprovalState { kPending, kApproved, kRejected, kExpired, kExecuted, kCancelled };
 std::string_view ApprovalStateName(ApprovalState s);
+
+/// Longest reason or rejection note a request keeps.
+inline constexpr size_t kMaxApprovalTextBytes = 2000;
 
 struct ApprovalPolicy {
   int approvals_required = 1;       // distinct approvers besides the requester
@@ -57,16 +68,20 @@ struct ApprovalRequest {
   int64_t decided_by = 0;  // who rejected, cancelled or executed
   int64_t closed_at = 0;
   std::string note;  // rejection reason
+  /// What the request would do, in words, when the object alone does not say
+  /// it (an account change: "create the security_officer account 'x'");
+  /// filled by the appliance when it reads the request, never stored here.
+  std::string detail;
 };
 
 /// Creates a pending request. PermissionDenied unless the requester may
-/// request sensitive actions; InvalidArgument when object or reason is empty.
+/// request this action (RequestPermission); InvalidArgument when object or reason is empty.
 Result<ApprovalRequest> RequestApproval(const Actor& requester, SensitiveAction action, std::string object,
                                         std::string reason, int64_t now);
 
 /// Adds `approver`'s approval. Refused (PermissionDenied) for the requester
 /// themself, for someone who already approved, and for a role that may not
-/// approve; FailedPrecondition when the request is not pending or expired
+/// approve (ApprovePermission); FailedPrecondition when the request is not pending or expired
 /// (the state becomes kExpired).
 Status Approve(ApprovalRequest& request, const Actor& approver, int64_t now);
 

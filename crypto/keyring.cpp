@@ -298,6 +298,13 @@ const std::vector<int>& Keyring::pcrs() const { return impl_->meta.pcrs; }
 
 RecoveryPolicy Keyring::recovery_policy() const { return {impl_->meta.threshold, impl_->meta.shares}; }
 
+Status Keyring::CheckRecoveryShares(const std::vector<std::string>& shares) const {
+  QOIMA_ASSIGN_OR_RETURN(SecretBytes rebuilt, CombineShares(shares));
+  if (!rebuilt.Equals(impl_->master))
+    return Status::AuthFailed("the recovery shares do not rebuild this appliance's master key");
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> Keyring::PreviousCertificates() const {
   const std::string old_dir = impl_->dir + internal::kOldCertsDir;
   std::vector<std::string> pems;

@@ -133,6 +133,12 @@ class Keyring {
   const std::vector<int>& pcrs() const;
   /// M of N of the recovery shares.
   RecoveryPolicy recovery_policy() const;
+  /// Break-glass (docs/security.md): OK when `shares` rebuild this keyring's
+  /// master key. The rebuilt key is compared in constant time and wiped;
+  /// nothing is written and nothing leaves crypto/. kAuthFailed for too few
+  /// shares, shares of another keyring or a combination that does not rebuild
+  /// the key; kInvalidArgument naming a mistyped share (as CombineShares).
+  Status CheckRecoveryShares(const std::vector<std::string>& shares) const;
   /// Certificates (PEM) of the signing keys this keyring had before
   /// recoveries (old-certs/), oldest name first: past checkpoints and
   /// bundles were signed by them. Public data.

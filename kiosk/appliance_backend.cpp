@@ -86,6 +86,7 @@ ApprovalKind ToKiosk(appliance::SensitiveAction a) {
     case appliance::SensitiveAction::kExport: return ApprovalKind::kExport;
     case appliance::SensitiveAction::kDestruction: return ApprovalKind::kDestruction;
     case appliance::SensitiveAction::kRecovery: return ApprovalKind::kRecovery;
+    case appliance::SensitiveAction::kUserChange: return ApprovalKind::kUserChange;
   }
   return ApprovalKind::kExport;
 }
@@ -130,14 +131,15 @@ MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
 
 std::string Today() { return appliance::FormatDay(appliance::LocalDateOf(std::time(nullptr))); }
 
-// The appliance says "(N attempt(s) left before the account locks)"; the
-// login screen shows the number on its own line when it is there.
-std::optional<int> AttemptsLeft(const std::string& message) {
-  auto pos = message.find(" attempt(s) left");
-  if (pos == std::string::npos) return std::nullopt;
-  auto open = message.rfind('(', pos);
-  if (open == std::string::npos) return std::nullopt;
-  return std::atoi(message.c_str() + open + 1);
+Result<UserChangeResult> ToKiosk(const Result<appliance::UserChangeOutcome>& o) {
+  if (!o.ok()) return o.status();
+  UserChangeResult r;
+  r.applied = o->applied;
+  if (o->pending) {
+    r.request_id = std::to_string(o->pending->id);
+    r.change = o->pending->detail;
+  }
+  return r;
 }
 
 }  // namespace
@@ -216,13 +218,16 @@ LoginOutcome ApplianceBackend::Login(const std::string& login, const std::string
   auto actor = appliance_->Login(login, password);
   if (!actor.ok()) {
     out.status = actor.status();
-    if (out.status.code() == Code::kAuthFailed) out.attempts_left = AttemptsLeft(out.status.message());
     return out;
   }
   if (actor_ && actor_->username != actor->username) (void)appliance_->EndSession();
   actor_ = std::make_unique<appliance::Actor>(*actor);
   out.user = UserInfo{actor->username, actor->username, ToKiosk(actor->role)};
   return out;
+}
+
+LockoutRule ApplianceBackend::Lockout() const {
+  return {appliance::kMaxFailedLogins, static_cast<int>(appliance::kLockoutSeconds / 60)};
 }
 
 void ApplianceBackend::Logout() {
@@ -443,11 +448,11 @@ Result<std::vector<UserRow>> ApplianceBackend::ListUsers() {
   return out;
 }
 
-Status ApplianceBackend::CreateUser(const NewUserForm& f) {
+Result<UserChangeResult> ApplianceBackend::CreateUser(const NewUserForm& f) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
   appliance::NewUser u{f.login, f.surname, f.given_name, f.patronymic, ToAppliance(f.role), f.password};
-  return appliance_->CreateUser(actor, u).status();
+  return ToKiosk(appliance_->CreateUser(actor, u));
 }
 
 Status ApplianceBackend::UnlockUser(const std::string& login) {
@@ -456,16 +461,16 @@ Status ApplianceBackend::UnlockUser(const std::string& login) {
   return appliance_->Unlock(actor, login);
 }
 
-Status ApplianceBackend::SetUserDisabled(const std::string& login, bool disabled) {
+Result<UserChangeResult> ApplianceBackend::SetUserDisabled(const std::string& login, bool disabled) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  return appliance_->SetDisabled(actor, login, disabled);
+  return ToKiosk(appliance_->SetDisabled(actor, login, disabled));
 }
 
-Status ApplianceBackend::ResetPassword(const std::string& login, const std::string& password) {
+Result<UserChangeResult> ApplianceBackend::ResetPassword(const std::string& login, const std::string& password) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  return appliance_->SetPassword(actor, login, password);
+  return ToKiosk(appliance_->SetPassword(actor, login, password));
 }
 
 Result<RecoveryInfo> ApplianceBackend::Recovery() {
@@ -486,7 +491,7 @@ Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
     PendingApproval p;
     p.id = std::to_string(r.id);
     p.kind = ToKiosk(r.action);
-    p.subject = r.object;
+    p.subject = r.detail.empty() ? r.object : r.detail;
     p.requested_by = r.requested_by_name;
     p.requested_at = LocalTime(r.created_at);
     p.reason = r.reason;

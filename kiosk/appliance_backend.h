@@ -53,6 +53,7 @@ class ApplianceBackend : public Backend {
   ApplianceBackend& operator=(const ApplianceBackend&) = delete;
 
   LoginOutcome Login(const std::string& login, const std::string& password) override;
+  LockoutRule Lockout() const override;
   void Logout() override;
   DeviceState QueryDevice() override;
 
@@ -77,10 +78,10 @@ class ApplianceBackend : public Backend {
                 const std::string& note) override;
 
   Result<std::vector<UserRow>> ListUsers() override;
-  Status CreateUser(const NewUserForm& user) override;
+  Result<UserChangeResult> CreateUser(const NewUserForm& user) override;
   Status UnlockUser(const std::string& login) override;
-  Status SetUserDisabled(const std::string& login, bool disabled) override;
-  Status ResetPassword(const std::string& login, const std::string& password) override;
+  Result<UserChangeResult> SetUserDisabled(const std::string& login, bool disabled) override;
+  Result<UserChangeResult> ResetPassword(const std::string& login, const std::string& password) override;
   Result<RecoveryInfo> Recovery() override;
   Result<PrintResult> Print(DocumentKind kind, const std::string& id) override;
 

@@ -31,14 +31,20 @@ struct UserInfo {
   Role role = Role::kClerk;
 };
 
-/// Outcome of one login attempt. On failure `status` is kAuthFailed (wrong
-/// login or password), kLockout (account locked) or another code; the
-/// optional fields carry what the lockout rule decided so the screen can say it.
+/// Outcome of one login attempt. On failure `status` is kAuthFailed for
+/// every refusal of the person (unknown login, wrong password, locked or
+/// disabled account: the appliance does not say which, and neither does the
+/// screen; the audit log records the real reason) or another code when the
+/// appliance itself failed (TPM, store).
 struct LoginOutcome {
   Status status;
-  std::optional<UserInfo> user;             // set when status is OK
-  std::optional<int> attempts_left;         // before the account locks
-  std::optional<std::time_t> locked_until;  // when kLockout
+  std::optional<UserInfo> user;  // set when status is OK
+};
+
+/// The appliance's lockout rule, told alike after every refused login.
+struct LockoutRule {
+  int attempts = 5;  // wrong passwords in a row ...
+  int minutes = 15;  // ... lock the account for this long
 };
 
 /// State of the hardware the status line shows.
@@ -107,6 +113,15 @@ struct UserRow {
   bool disabled = false;
   bool locked = false;
   int failed_logins = 0;
+};
+
+/// What a change to an account came to: done, or recorded as a request that
+/// a second security officer approves (a security officer's or admin's
+/// account); then it is among the pending approvals.
+struct UserChangeResult {
+  bool applied = false;
+  std::string request_id;  // when not applied
+  std::string change;      // the request's words: "create the security_officer account 'x'"
 };
 
 struct NewUserForm {
@@ -178,12 +193,12 @@ struct PrintResult {
   Status print_status;      // why the paper copy failed, when it did
 };
 
-enum class ApprovalKind { kExport, kReturn, kDestruction, kRecovery };
+enum class ApprovalKind { kExport, kReturn, kDestruction, kRecovery, kUserChange };
 
 struct PendingApproval {
   std::string id;
   ApprovalKind kind = ApprovalKind::kExport;
-  std::string subject;         // deposit or application the request concerns
+  std::string subject;         // deposit or application the request concerns; an account change in words
   std::string requested_by;    // login
   std::string requested_at;    // local time "YYYY-MM-DD HH:MM"
   std::string reason;          // why the requester asks
@@ -213,6 +228,7 @@ class Backend {
   virtual ~Backend() = default;
 
   virtual LoginOutcome Login(const std::string& login, const std::string& password) = 0;
+  virtual LockoutRule Lockout() const { return {}; }
   virtual void Logout() = 0;
   /// Called on every turn of the UI loop: must return at once (a cached
   /// state), never wait for the TPM or the store.
@@ -259,11 +275,13 @@ class Backend {
   virtual Status Reject(const std::string& approval_id, const std::string& second_login,
                         const std::string& second_password, const std::string& note) = 0;
 
+  // Accounts (the admin; a change to a security officer's or admin's
+  // account comes back as a request for a second officer's approval).
   virtual Result<std::vector<UserRow>> ListUsers() = 0;
-  virtual Status CreateUser(const NewUserForm& user) = 0;
+  virtual Result<UserChangeResult> CreateUser(const NewUserForm& user) = 0;
   virtual Status UnlockUser(const std::string& login) = 0;
-  virtual Status SetUserDisabled(const std::string& login, bool disabled) = 0;
-  virtual Status ResetPassword(const std::string& login, const std::string& password) = 0;
+  virtual Result<UserChangeResult> SetUserDisabled(const std::string& login, bool disabled) = 0;
+  virtual Result<UserChangeResult> ResetPassword(const std::string& login, const std::string& password) = 0;
   virtual Result<RecoveryInfo> Recovery() = 0;
 
   /// Renders a document to PDF, saves it and prints it (`id` as in

@@ -46,6 +46,7 @@ const char* ApprovalKindName(ApprovalKind kind) {
     case ApprovalKind::kReturn: return Tr("return");
     case ApprovalKind::kDestruction: return Tr("destruction");
     case ApprovalKind::kRecovery: return Tr("key recovery");
+    case ApprovalKind::kUserChange: return Tr("account change");
   }
   return "?";
 }

@@ -1,6 +1,5 @@
 #include "kiosk/login_screen.h"
 
-#include <ctime>
 #include <functional>
 
 #include "kiosk/draw.h"
@@ -100,37 +99,20 @@ class LoginScreen : public Screen {
       return;
     }
     form_.SetFocus(1);
-    if (out.status.code() == Code::kLockout) {
-      feedback_ = [] { return std::string(Tr("This account is locked after too many failed attempts.")); };
-      if (out.locked_until) {
-        char when[32];
-        std::tm tm{};
-        localtime_r(&*out.locked_until, &tm);
-        std::strftime(when, sizeof when, "%H:%M", &tm);
-        std::string w = when;
-        feedback_detail_ = [w] {
-          char buf[200];
-          std::snprintf(buf, sizeof buf, Tr("Try again after %s, or ask a security officer to unlock it."), w.c_str());
-          return std::string(buf);
-        };
-      } else {
-        // The appliance's own words carry the time; the headline is translated.
-        std::string msg = out.status.message();
-        feedback_detail_ = [msg] { return msg + ". " + Tr("Ask a security officer to unlock it."); };
-      }
-    } else if (out.status.code() == Code::kAuthFailed) {
+    if (out.status.code() == Code::kAuthFailed) {
+      // One answer for a wrong password, a locked and a disabled account (and
+      // an unknown login): the screen must not tell a guesser which it was.
+      // The lockout rule is stated the same way every time.
       feedback_ = [] { return std::string(Tr("Wrong login or password.")); };
-      if (out.attempts_left) {
-        int left = *out.attempts_left;
-        feedback_detail_ = [left] {
-          char buf[200];
-          std::snprintf(buf, sizeof buf, Tr("Attempts left before the account locks: %d."), left);
-          return std::string(buf);
-        };
-      } else if (!out.status.message().empty()) {
-        std::string msg = out.status.message();
-        feedback_detail_ = [msg] { return msg; };
-      }
+      LockoutRule rule = app_.backend().Lockout();
+      feedback_detail_ = [rule] {
+        char buf[300];
+        std::snprintf(buf, sizeof buf,
+                      Tr("After %d wrong passwords an account is locked for %d minutes; the administrator can "
+                         "unlock it."),
+                      rule.attempts, rule.minutes);
+        return std::string(buf);
+      };
     } else {
       Code code = out.status.code();
       std::string msg = out.status.message();

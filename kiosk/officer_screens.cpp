@@ -32,8 +32,7 @@ class OfficerHome : public Screen {
   void Draw(WINDOW* win, int top, int height, int width) override {
     if (built_language_ != CurrentLanguage()) Rebuild();
     DrawText(win, top, 0, width, Format(Tr("Pending requests: %zu."), list_.total()), A_BOLD);
-    DrawText(win, top + 1, 0, width,
-             Tr("Exports, destructions and key recovery need a second security officer: never the requester."));
+    DrawText(win, top + 1, 0, width, Tr("A second officer, never the requester, approves these requests."));
     list_.Draw(win, top + 3, 0, height - 3, width);
   }
 
@@ -113,8 +112,12 @@ class ApproveScreen : public Screen {
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     (void)height;
+    // An account change's subject says it all ("create the ... account 'x'").
     DrawText(win, top, 1, width - 2,
-             Format(Tr("Request: %s of %s"), ApprovalKindName(approval_.kind), approval_.subject.c_str()), A_BOLD);
+             approval_.kind == ApprovalKind::kUserChange
+                 ? Format(Tr("Request: %s"), approval_.subject.c_str())
+                 : Format(Tr("Request: %s of %s"), ApprovalKindName(approval_.kind), approval_.subject.c_str()),
+             A_BOLD);
     DrawText(win, top + 1, 1, width - 2,
              Format(Tr("Requested by %s at %s"), approval_.requested_by.c_str(), approval_.requested_at.c_str()));
     DrawText(win, top + 2, 1, width - 2, std::string(Tr("Reason:")) + " " + approval_.reason);

@@ -1,5 +1,6 @@
-// The security officer's screens: pending two-person approvals (export,
-// destruction, key recovery) and the approval itself, where an officer other
+// The security officer's (and the admin's) home: pending two-person
+// approvals (export, destruction, key recovery, account changes) and the
+// approval itself, where an officer other
 // than the requester approves or rejects with their own login and password on
 // the same screen (the officer at the kiosk is proposed when they did not ask).
 // The appliance checks the officers, the roles and the state machine.

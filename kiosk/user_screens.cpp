@@ -13,6 +13,17 @@ namespace {
 
 constexpr Role kRoles[] = {Role::kClerk, Role::kSecurityOfficer, Role::kAuditor, Role::kAdmin};
 
+// A change to an account: done (`done_text`), or recorded as a request for a
+// second security officer (said with its number).
+void ShowUserChange(AppContext& app, const UserChangeResult& r, const std::string& done_text) {
+  if (r.applied) {
+    app.ShowInfo(done_text);
+    return;
+  }
+  // One status line (80 columns): the request's words are in the pending list.
+  app.ShowInfo(Format(Tr("Not done yet: request %s waits for a second security officer."), r.request_id.c_str()));
+}
+
 // ---------------------------------------------------------------- users
 
 class UsersScreen : public Screen {
@@ -38,8 +49,9 @@ class UsersScreen : public Screen {
   void Draw(WINDOW* win, int top, int height, int width) override {
     DrawText(win, top, 0, width, Format(Tr("Users: %zu."), list_.total()), A_BOLD);
     DrawText(win, top + 1, 0, width, Tr("Every change is recorded in the audit log under your name."));
-    DrawText(win, top + 2, 0, width, Tr("F3 new user, F4 unlock, F6 disable or enable, F7 new password."), A_DIM);
-    list_.Draw(win, top + 4, 0, height - 4, width);
+    DrawText(win, top + 2, 0, width, Tr("An officer's or administrator's account changes only with a second officer."));
+    DrawText(win, top + 3, 0, width, Tr("F3 new user, F4 unlock, F6 disable or enable, F7 new password."), A_DIM);
+    list_.Draw(win, top + 5, 0, height - 5, width);
   }
 
   void HandleKey(const Key& key) override {
@@ -54,10 +66,16 @@ class UsersScreen : public Screen {
       return;
     }
     if (it && key.Is(KEY_F(6))) {
-      const UserRow& u = users_[it->tag];
-      bool disable = !u.disabled;
-      Done(app_.backend().SetUserDisabled(u.login, disable),
-           Format(disable ? Tr("User %s is disabled.") : Tr("User %s is enabled again."), u.login.c_str()));
+      const std::string login = users_[it->tag].login;  // Reload() replaces the rows
+      bool disable = !users_[it->tag].disabled;
+      auto r = app_.backend().SetUserDisabled(login, disable);
+      if (!r.ok()) {
+        app_.ShowError(r.status());
+        return;
+      }
+      Reload();
+      ShowUserChange(app_, *r,
+                     Format(disable ? Tr("User %s is disabled.") : Tr("User %s is enabled again."), login.c_str()));
       return;
     }
     if (it && key.Is(KEY_F(7))) {
@@ -153,16 +171,18 @@ class NewUserScreen : public Screen {
       return;
     }
     NewUserForm u{form_.Value(0), form_.Value(1), form_.Value(2), form_.Value(3), kRoles[role_], form_.Value(4)};
-    Status s = app_.backend().CreateUser(u);
+    auto r = app_.backend().CreateUser(u);
     form_.Clear(4);
     form_.Clear(5);
-    if (!s.ok()) {
-      app_.ShowError(s);
+    if (!r.ok()) {
+      app_.ShowError(r.status());
       return;
     }
     std::string login = u.login;
-    app_.Pop();
-    app_.ShowInfo(Format(Tr("User %s is created."), login.c_str()));
+    UserChangeResult result = *r;
+    AppContext& app = app_;
+    app.Pop();  // destroys this screen: only locals from here
+    ShowUserChange(app, result, Format(Tr("User %s is created."), login.c_str()));
   }
 
   AppContext& app_;
@@ -199,14 +219,16 @@ class ResetPasswordScreen : public Screen {
         app_.ShowInfoMsgid(N_("The two passwords differ. Type them again."));
         return;
       }
-      Status s = app_.backend().ResetPassword(login_, password);
-      if (!s.ok()) {
-        app_.ShowError(s);
+      auto r = app_.backend().ResetPassword(login_, password);
+      if (!r.ok()) {
+        app_.ShowError(r.status());
         return;
       }
       std::string login = login_;
-      app_.Pop();
-      app_.ShowInfo(Format(Tr("The password of %s is changed."), login.c_str()));
+      UserChangeResult result = *r;
+      AppContext& app = app_;
+      app.Pop();  // destroys this screen: only locals from here
+      ShowUserChange(app, result, Format(Tr("The password of %s is changed."), login.c_str()));
       return;
     }
     form_.HandleKeyEnterAdvances(key);

@@ -573,6 +573,85 @@ constexpr std::string_view kV8 = R"sql(
 ALTER TABLE audit_checkpoints ADD COLUMN counter INTEGER CHECK (counter IS NULL OR counter >= 0);
 )sql";
 
+// Migration 9. Dual control of the people (appliance/user_change_repository.h,
+// docs/security.md): approvals gain the action 'user' (a change to a security
+// officer's or admin's account, approved by a second officer); the pending
+// change itself is a user_change_requests row; every change to an account is
+// a user_changes row (who asked, who approved, break-glass, when), which the
+// rule that an approval's two persons are independent reads. SQLite cannot
+// widen a CHECK in place: approvals is copied aside, dropped and made again
+// with the same columns and ids. Foreign keys to it (approval_votes,
+// destructions, lifecycle cases) are deferred until the rows are back.
+// Accounts that exist already get their creation recorded.
+constexpr std::string_view kV9 = R"sql(
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE approvals_before_v9 AS SELECT * FROM approvals;
+DROP TABLE approvals;
+CREATE TABLE approvals (
+  id                 INTEGER PRIMARY KEY,
+  action             TEXT NOT NULL CHECK (action IN ('export','destroy','recovery','issue','return','user')),
+  target             TEXT NOT NULL,           -- e.g. "deposit:17", "user:officer3"
+  requested_by       INTEGER NOT NULL REFERENCES users(id),
+  requested_at       TEXT NOT NULL,
+  approved_by        INTEGER REFERENCES users(id),
+  approved_at        TEXT,
+  state              TEXT NOT NULL DEFAULT 'requested' CHECK (state IN ('requested','approved','rejected','used','expired')),
+  reason             TEXT,
+  expires_at         TEXT,
+  approvals_required INTEGER NOT NULL DEFAULT 1 CHECK (approvals_required >= 1),
+  closed_by          INTEGER REFERENCES users(id),
+  closed_at          TEXT,
+  note               TEXT,
+  withdrawn          INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0,1)),
+  CHECK (approved_by IS NULL OR approved_by <> requested_by)
+);
+INSERT INTO approvals(id, action, target, requested_by, requested_at, approved_by, approved_at, state, reason,
+                      expires_at, approvals_required, closed_by, closed_at, note, withdrawn)
+  SELECT id, action, target, requested_by, requested_at, approved_by, approved_at, state, reason,
+         expires_at, approvals_required, closed_by, closed_at, note, withdrawn FROM approvals_before_v9;
+DROP TABLE approvals_before_v9;
+CREATE INDEX approvals_state ON approvals(state);
+
+CREATE TABLE user_change_requests (
+  approval_id   INTEGER PRIMARY KEY REFERENCES approvals(id),
+  kind          TEXT NOT NULL CHECK (kind IN ('create','enable','disable','role','password')),
+  login         TEXT NOT NULL,
+  user_id       INTEGER REFERENCES users(id),   -- NULL for 'create' until it is carried out
+  role          TEXT REFERENCES roles(name),    -- 'create', 'role': the account's new role
+  surname       TEXT,                           -- 'create'
+  given_name    TEXT,
+  patronymic    TEXT,
+  password_hash TEXT                            -- 'create', 'password' (Argon2id); NULL once the request closes
+);
+
+CREATE TABLE user_changes (
+  id           INTEGER PRIMARY KEY,
+  user_id      INTEGER NOT NULL REFERENCES users(id),
+  kind         TEXT NOT NULL CHECK (kind IN ('create','enable','disable','role','password','unlock')),
+  role_before  TEXT,
+  role_after   TEXT,
+  requested_by INTEGER REFERENCES users(id),     -- NULL: the system (init, this migration)
+  approved_by  INTEGER REFERENCES users(id),     -- the second officer; NULL: direct or break-glass
+  break_glass  INTEGER NOT NULL DEFAULT 0 CHECK (break_glass IN (0,1)),
+  approval_id  INTEGER REFERENCES approvals(id),
+  at           TEXT NOT NULL,
+  CHECK (approved_by IS NULL OR approved_by <> requested_by)
+);
+CREATE INDEX user_changes_user ON user_changes(user_id, at);
+CREATE TRIGGER user_changes_no_update BEFORE UPDATE ON user_changes
+  BEGIN SELECT RAISE(ABORT, 'the history of account changes is append-only'); END;
+CREATE TRIGGER user_changes_no_delete BEFORE DELETE ON user_changes
+  BEGIN SELECT RAISE(ABORT, 'the history of account changes is append-only'); END;
+INSERT INTO user_changes(user_id, kind, role_after, requested_by, at)
+  SELECT u.id, 'create', r.role, r.granted_by, u.created_at FROM users u JOIN user_roles r ON r.user_id = u.id
+  ORDER BY u.id;
+
+UPDATE roles SET description = 'key custody, export, destruction, recovery; approves changes to privileged accounts'
+  WHERE name = 'security_officer';
+UPDATE roles SET description = 'clerk and auditor accounts, requests changes to privileged accounts, appliance set-up'
+  WHERE name = 'admin';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -582,6 +661,7 @@ constexpr Migration kMigrations[] = {
     {6, "objects in pack files: packs, objects.pack_id, objects.pack_offset", kV6},
     {7, "manifest_records: act manifest records in rows of their own", kV7},
     {8, "audit_checkpoints.counter: the TPM rollback counter value of each checkpoint", kV8},
+    {9, "dual control of accounts: approvals action 'user', user_change_requests, user_changes", kV9},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/tree_checksum.h"
 #include "appliance/two_person_approval.h"
+#include "appliance/user_change_repository.h"
 #include "crypto/hash.h"
 
 namespace qoima::appliance::lifecycle {
@@ -715,7 +716,15 @@ Status LifecycleService::ApproveTwoPerson(const LifecycleActor& actor, int64_t a
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, msg));
     return Status::PermissionDenied(msg);
   }
+  const int64_t requester = sel.ColumnInt(1);
   sel.Reset();
+  QOIMA_ASSIGN_OR_RETURN(std::string requester_login, UserLogin(db_, requester));
+  QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(clock_.NowUtc()));
+  if (Status s = CheckPersonsIndependent(db_, {requester, requester_login}, {*uid, actor.login}, now); !s.ok()) {
+    std::string msg = obj + ": " + s.message() + " (two-person rule)";
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, msg));
+    return Status::PermissionDenied(msg);
+  }
   QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
   QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE approvals SET approved_by = ?, approved_at = ?, state = "
                                                "'approved' WHERE id = ? AND state = 'requested'"));
@@ -804,6 +813,15 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
     approved_by = ap.ColumnInt(3);
   }
   ap.Reset();  // an open read cursor would block the store's WAL checkpoint after shredding
+  if (refusal.empty()) {
+    // The two persons must still be independent when the code is destroyed.
+    QOIMA_ASSIGN_OR_RETURN(std::string requester_login, UserLogin(db_, requested_by));
+    QOIMA_ASSIGN_OR_RETURN(std::string approver_login, UserLogin(db_, approved_by));
+    QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(clock_.NowUtc()));
+    Status independent =
+        CheckPersonsIndependent(db_, {requested_by, requester_login}, {approved_by, approver_login}, now);
+    if (!independent.ok()) refusal = independent.message();
+  }
   if (!refusal.empty()) {
     std::string msg = "destruction of " + Describe(obj) + " refused: " + refusal + " (two-person rule)";
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, msg));

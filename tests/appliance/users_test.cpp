@@ -99,3 +99,26 @@ TEST_CASE("a success resets the counter - unlock and disable work") {
   u.disabled = true;
   CHECK(auth.Authenticate(u, "correct horse battery").code() == Code::kPermissionDenied);
 }
+
+TEST_CASE("a refused login is told one thing and the reason is kept for the audit log") {
+  CHECK(LoginRefused().code() == Code::kAuthFailed);
+  CHECK(LoginRefused().message() == "wrong username or password");
+  ManualClock clock(1'800'000'000);
+  PasswordHasher h(kArgon2TestOnly);
+  Authenticator auth(clock, h);
+  UserRecord u;
+  u.username = "officer";
+  u.password_hash = *h.Hash("correct horse battery");
+  for (int i = 0; i < kMaxFailedLogins; ++i) (void)auth.Authenticate(u, "x");
+  // The reasons differ (for the audit log) and say whether the password was right.
+  Status locked_right = auth.Authenticate(u, "correct horse battery");
+  CHECK(locked_right.code() == Code::kLockout);
+  CHECK(locked_right.message().find("(the password was right)") != std::string::npos);
+  Status locked_wrong = auth.Authenticate(u, "x");
+  CHECK(locked_wrong.code() == Code::kLockout);
+  CHECK(locked_wrong.message().find("the password was right") == std::string::npos);
+  u.disabled = true;
+  Status disabled = auth.Authenticate(u, "x");
+  CHECK(disabled.code() == Code::kPermissionDenied);
+  CHECK(disabled.message() == "account 'officer' is disabled");
+}

@@ -80,6 +80,32 @@ TEST_CASE("keyring provision then open round trip without leaking transient hand
   CHECK(crypto::Hex((*again)->SqlcipherKey().span()) == sql_key_hex);
 }
 
+TEST_CASE("recovery shares are checked against the unsealed master key for break-glass") {
+  testing::Swtpm tpm;
+  testing::TempDir dir;
+  auto prov = Keyring::Provision(tpm.tcti(), dir.Sub("keys"), Options({}));
+  REQUIRE(prov.ok());
+  auto other = Keyring::Provision(tpm.tcti(), dir.Sub("other"), Options({}));
+  REQUIRE(other.ok());
+  auto ring = Keyring::Open(tpm.tcti(), dir.Sub("keys"));
+  REQUIRE(ring.ok());
+  const auto& shares = prov->recovery_shares;
+  REQUIRE(shares.size() == 3);
+  CHECK((*ring)->CheckRecoveryShares({shares[0], shares[2]}).ok());
+  CHECK((*ring)->CheckRecoveryShares(shares).ok());
+  Status one = (*ring)->CheckRecoveryShares({shares[1]});
+  CHECK(one.code() == Code::kAuthFailed);
+  CHECK(one.message().find("need 2 different recovery shares") != std::string::npos);
+  // Two shares of another appliance rebuild its key, not this one's.
+  Status foreign = (*ring)->CheckRecoveryShares({other->recovery_shares[0], other->recovery_shares[1]});
+  CHECK(foreign.code() == Code::kAuthFailed);
+  CHECK(foreign.message() == "the recovery shares do not rebuild this appliance's master key");
+  std::string mistyped = shares[1];
+  mistyped[mistyped.size() - 12] = mistyped[mistyped.size() - 12] == 'A' ? 'B' : 'A';
+  CHECK((*ring)->CheckRecoveryShares({shares[0], mistyped}).code() == Code::kInvalidArgument);
+  CHECK((*ring)->CheckRecoveryShares({}).code() == Code::kAuthFailed);
+}
+
 TEST_CASE("keyring refuses to unseal after a bound PCR was extended") {
   testing::Swtpm tpm;
   testing::TempDir dir;

@@ -28,6 +28,7 @@ class FakeBackend : public kiosk::Backend {
   kiosk::PrintResult print_result;
   std::vector<kiosk::UserRow> users;
   Status user_status;
+  kiosk::UserChangeResult user_change{true, "", ""};  // what a change to an account came to
   kiosk::RecoveryInfo recovery;
 
   // What the screens asked for.
@@ -45,7 +46,7 @@ class FakeBackend : public kiosk::Backend {
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
     last_password = password;
-    if (login_outcomes.empty()) return {Status::AuthFailed("no script"), {}, {}, {}};
+    if (login_outcomes.empty()) return {Status::AuthFailed("no script"), {}};
     kiosk::LoginOutcome o = login_outcomes.front();
     if (login_outcomes.size() > 1) login_outcomes.erase(login_outcomes.begin());
     return o;
@@ -94,22 +95,25 @@ class FakeBackend : public kiosk::Backend {
     return nda_status;
   }
   Result<std::vector<kiosk::UserRow>> ListUsers() override { return users; }
-  Status CreateUser(const kiosk::NewUserForm& user) override {
+  Result<kiosk::UserChangeResult> CreateUser(const kiosk::NewUserForm& user) override {
     calls.push_back("CreateUser " + user.login);
-    return user_status;
+    if (!user_status.ok()) return user_status;
+    return user_change;
   }
   Status UnlockUser(const std::string& login) override {
     calls.push_back("UnlockUser " + login);
     return user_status;
   }
-  Status SetUserDisabled(const std::string& login, bool disabled) override {
+  Result<kiosk::UserChangeResult> SetUserDisabled(const std::string& login, bool disabled) override {
     calls.push_back(std::string(disabled ? "Disable " : "Enable ") + login);
-    return user_status;
+    if (!user_status.ok()) return user_status;
+    return user_change;
   }
-  Status ResetPassword(const std::string& login, const std::string& password) override {
+  Result<kiosk::UserChangeResult> ResetPassword(const std::string& login, const std::string& password) override {
     calls.push_back("ResetPassword " + login);
     last_password = password;
-    return user_status;
+    if (!user_status.ok()) return user_status;
+    return user_change;
   }
   Result<kiosk::RecoveryInfo> Recovery() override { return recovery; }
   Result<kiosk::PrintResult> Print(kiosk::DocumentKind kind, const std::string& id) override {

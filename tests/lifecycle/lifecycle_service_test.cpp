@@ -283,6 +283,47 @@ TEST_CASE("requests for unknown or destroyed objects and destruction refusals ch
   CHECK(w.store.Count("deposits WHERE state = 'committed' AND wrapped_key IS NOT NULL") == 2);
 }
 
+TEST_CASE("a destruction needs two independent officers: not one officer and an account that officer made") {
+  World w;
+  w.clock.Set(D("2026-04-01"));
+  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  REQUIRE(destroy.ok());
+  const int64_t so3 = w.store.AddUser("so3");
+  const LifecycleActor so2{"so2", "security_officer"};
+  const LifecycleActor so3_actor{"so3", "security_officer"};
+  // Ten days ago so1 asked for so2's account and so3 approved it.
+  REQUIRE(w.store.db()
+              .Exec("INSERT INTO user_changes(user_id, kind, role_after, requested_by, approved_by, approval_id, at) "
+                    "VALUES(" +
+                    std::to_string(w.so2) + ", 'create', 'security_officer', " + std::to_string(w.so1) + ", " +
+                    std::to_string(so3) + ", NULL, '2026-03-22T10:00:00Z')")
+              .ok());
+  auto ap = w.svc->RequestDestruction(kOfficer, destroy->id);
+  REQUIRE(ap.ok());
+  Status by_puppet = w.svc->ApproveDestruction(so2, *ap);
+  CHECK(by_puppet.code() == Code::kPermissionDenied);
+  CHECK(by_puppet.message().find("'so1' and 'so2' are not two independent persons: 'so1' asked for the creation of "
+                                 "'so2' on 2026-03-22T10:00:00Z") != std::string::npos);
+  CHECK(w.store.Text("SELECT state FROM approvals WHERE id = " + std::to_string(*ap)) == "requested");
+  // so3 approved so2's creation but made nothing of so1's: the two are independent.
+  REQUIRE(w.svc->ApproveDestruction(so3_actor, *ap).ok());
+
+  // An approval row that pairs so1 with so2 is refused when the code would be destroyed.
+  int64_t paired = w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, w.so2, "approved");
+  std::string snap = w.Snapshot();
+  auto refused = w.svc->Destroy(kOfficer, destroy->id, paired);
+  CHECK(refused.status().code() == Code::kPermissionDenied);
+  CHECK(refused.status().message().find("are not two independent persons") != std::string::npos);
+  CHECK(w.Snapshot() == snap);
+  CHECK(w.store.audit().Entry(w.store.AuditSize() - 1)->outcome == "denied");
+  // Thirty days after the change they are independent again.
+  w.clock.Set(D("2026-04-22"));
+  auto done = w.svc->Destroy(kOfficer, destroy->id, paired);
+  INFO(done.status().ToString());
+  CHECK(done.ok());
+}
+
 TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, and refuses a second time") {
   World w;
   w.clock.Set(D("2026-04-01"));

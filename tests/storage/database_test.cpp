@@ -126,7 +126,8 @@ TEST_CASE("migrations bring a new database to the latest version once") {
     REQUIRE(before.ok());
     CHECK(*before == 0);
     CHECK(*db->QueryInt("PRAGMA user_version;") == qoima::storage::LatestSchemaVersion());
-    CHECK(*db->QueryInt("SELECT count(*) FROM schema_migrations;") == qoima::storage::LatestSchemaVersion());
+    CHECK(*db->QueryInt("SELECT count(*) FROM schema_migrations;") ==
+          static_cast<int64_t>(qoima::storage::AllMigrations().size()));
     CHECK(*db->QueryInt("SELECT count(*) FROM roles;") == 4);
   }
   auto db = Database::Open(path, Key(1));
@@ -134,7 +135,8 @@ TEST_CASE("migrations bring a new database to the latest version once") {
   auto again = qoima::storage::ApplyMigrations(*db, "2026-11-26T05:00:00Z");
   REQUIRE(again.ok());
   CHECK(*again == qoima::storage::LatestSchemaVersion());
-  CHECK(*db->QueryInt("SELECT count(*) FROM schema_migrations;") == qoima::storage::LatestSchemaVersion());
+  CHECK(*db->QueryInt("SELECT count(*) FROM schema_migrations;") ==
+        static_cast<int64_t>(qoima::storage::AllMigrations().size()));
 }
 
 TEST_CASE("migrations refuse a database newer than the program") {
@@ -146,6 +148,73 @@ TEST_CASE("migrations refuse a database newer than the program") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Code::kFailedPrecondition);
   CHECK(r.status().message().find("999") != std::string::npos);
+}
+
+TEST_CASE("migration 9 widens approvals keeping every row and its votes and records the accounts' creation") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  // A store as migration 7 left it, with accounts and approvals that rows of
+  // other tables refer to.
+  for (const auto& m : qoima::storage::AllMigrations()) {
+    if (m.version > 7) break;
+    REQUIRE(db->Exec(m.sql).ok());
+    REQUIRE(db->Exec("INSERT INTO schema_migrations(version, description, applied_at) VALUES(" +
+                     std::to_string(m.version) + ", 'x', '2026-01-01T00:00:00Z')")
+                .ok());
+  }
+  REQUIRE(db->Exec("PRAGMA user_version = 7;").ok());
+  REQUIRE(db->Exec(R"sql(
+    INSERT INTO users(id, login, surname, given_name, password_hash, created_at) VALUES
+      (1, 'admin', 'A', 'A', 'h', '2026-01-01T00:00:00Z'), (2, 'so1', 'S', 'S', 'h', '2026-01-02T00:00:00Z'),
+      (3, 'so2', 'T', 'T', 'h', '2026-01-03T00:00:00Z');
+    INSERT INTO user_roles(user_id, role, granted_by, granted_at) VALUES
+      (1, 'admin', NULL, '2026-01-01T00:00:00Z'), (2, 'security_officer', 1, '2026-01-02T00:00:00Z'),
+      (3, 'security_officer', 1, '2026-01-03T00:00:00Z');
+    INSERT INTO approvals(id, action, target, requested_by, requested_at, approved_by, approved_at, state, reason,
+                          expires_at, note, withdrawn) VALUES
+      (7, 'export', 'deposit:1', 2, '2026-02-01T00:00:00Z', 3, '2026-02-01T01:00:00Z', 'used', 'owner asked',
+       '2026-02-02T00:00:00Z', 'export E-1', 0),
+      (8, 'destroy', 'object:4', 3, '2026-02-03T00:00:00Z', NULL, NULL, 'requested', NULL, NULL, NULL, 0);
+    INSERT INTO approval_votes(approval_id, user_id, voted_at) VALUES (7, 3, '2026-02-01T01:00:00Z');
+  )sql")
+              .ok());
+  auto before = qoima::storage::ApplyMigrations(*db, "2026-11-26T04:00:00Z");
+  INFO(before.status().ToString());
+  REQUIRE(before.ok());
+  CHECK(*before == 7);
+  CHECK(*db->QueryInt("SELECT count(*) FROM approvals") == 2);
+  CHECK(*db->QueryText("SELECT action || ' ' || target || ' ' || state || ' ' || reason || ' ' || note || ' ' || "
+                       "approved_by FROM approvals WHERE id = 7") == "export deposit:1 used owner asked export E-1 3");
+  CHECK(*db->QueryText("SELECT action || ' ' || state || ' ' || coalesce(reason, '-') FROM approvals WHERE id = 8") ==
+        "destroy requested -");
+  CHECK(*db->QueryInt("SELECT count(*) FROM approval_votes WHERE approval_id = 7") == 1);
+  {
+    auto check = db->Prepare("PRAGMA foreign_key_check;");
+    REQUIRE(check.ok());
+    auto violation = check->Step();
+    REQUIRE(violation.ok());
+    CHECK_FALSE(*violation);
+  }
+  // The widened CHECK, the constraints that stayed, and the new tables.
+  CHECK(db->Exec("INSERT INTO approvals(action, target, requested_by, requested_at) VALUES ('user', 'user:x', 1, "
+                 "'2026-03-01T00:00:00Z')")
+            .ok());
+  CHECK(db->Exec("INSERT INTO approvals(action, target, requested_by, requested_at) VALUES ('delete', 'x', 1, "
+                 "'2026-03-01T00:00:00Z')")
+            .code() != Code::kOk);
+  CHECK(db->Exec("INSERT INTO approvals(action, target, requested_by, requested_at) VALUES ('export', 'x', 99, "
+                 "'2026-03-01T00:00:00Z')")
+            .code() != Code::kOk);
+  CHECK(db->Exec("INSERT INTO approval_votes(approval_id, user_id, voted_at) VALUES (99, 1, 'x')").code() != Code::kOk);
+  // Every account that existed has its creation recorded, with who made it.
+  CHECK(*db->QueryText("SELECT group_concat(user_id || ':' || kind || ':' || role_after || ':' || "
+                       "coalesce(requested_by, 0) || ':' || at, ' ') FROM (SELECT * FROM user_changes ORDER BY id)") ==
+        "1:create:admin:0:2026-01-01T00:00:00Z 2:create:security_officer:1:2026-01-02T00:00:00Z "
+        "3:create:security_officer:1:2026-01-03T00:00:00Z");
+  CHECK(db->Exec("UPDATE user_changes SET requested_by = 3 WHERE user_id = 2").code() != Code::kOk);
+  CHECK(db->Exec("DELETE FROM user_changes").code() != Code::kOk);
+  CHECK(*db->QueryInt("SELECT count(*) FROM user_changes") == 3);
 }
 
 TEST_CASE("schema enforces foreign keys, checks and append-only audit entries") {
