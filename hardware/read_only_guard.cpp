@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -78,6 +79,15 @@ bool Restore(const std::string& name, const Record& r) {
 }
 
 }  // namespace
+
+std::string ReadOnlyRecordDir() {
+  const char* runtime = std::getenv("RUNTIME_DIRECTORY");
+  if (runtime != nullptr && runtime[0] == '/') {
+    std::string first(runtime, std::strcspn(runtime, ":"));
+    return first + "/readonly";
+  }
+  return "/run/qoima/readonly";
+}
 
 int RestoreStaleReadOnlyFlags(const std::string& record_dir) {
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(record_dir.c_str()), ::closedir);

@@ -12,7 +12,8 @@
 // whose lock is free (its owner is dead: the kernel dropped the lock with the
 // descriptor), clears the flag when the device is still the same disk (same
 // device number, same diskseq) and removes the record. The records live in
-// /run, which ends with the boot, as the flag does.
+// the runtime directory (ReadOnlyRecordDir()), which ends with the boot, as
+// the flag does.
 //
 // Nothing is set without a record, nor without permission for BLKROSET (the
 // appliance's unprivileged user has none): O_RDONLY still keeps the appliance
@@ -29,14 +30,15 @@
 
 namespace qoima::hardware {
 
-/// Where the records are kept (per boot).
-inline constexpr const char* kReadOnlyRecordDir = "/run/qoima/readonly";
+/// Where the records are kept: "readonly" in the service's runtime directory
+/// ($RUNTIME_DIRECTORY, which systemd's RuntimeDirectory= sets; its first
+/// entry), else /run/qoima/readonly. Both end with the boot.
+std::string ReadOnlyRecordDir();
 
 class ReadOnlyGuard {
  public:
   /// `fd`: the medium, open; `device`: its path (kept in the record).
-  /// `record_dir`: kReadOnlyRecordDir except in tests.
-  ReadOnlyGuard(int fd, const std::string& device, const std::string& record_dir = kReadOnlyRecordDir);
+  ReadOnlyGuard(int fd, const std::string& device, const std::string& record_dir = ReadOnlyRecordDir());
   ~ReadOnlyGuard();
   ReadOnlyGuard(const ReadOnlyGuard&) = delete;
   ReadOnlyGuard& operator=(const ReadOnlyGuard&) = delete;
@@ -52,6 +54,6 @@ class ReadOnlyGuard {
 /// Clears the read-only flag left by guards whose process died, where the
 /// device is still the disk they flagged, and removes their records.
 /// Returns how many flags were cleared.
-int RestoreStaleReadOnlyFlags(const std::string& record_dir = kReadOnlyRecordDir);
+int RestoreStaleReadOnlyFlags(const std::string& record_dir = ReadOnlyRecordDir());
 
 }  // namespace qoima::hardware

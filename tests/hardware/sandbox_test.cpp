@@ -406,9 +406,13 @@ TEST_CASE("a medium left read-only by a killed reader gets its flag back at the 
   WriteFile(image, "hang\n" + std::string(1 << 20, '\0'));
   LoopDevice loop(image, /*read_only=*/false);
   REQUIRE(ReadOnlyFlag(loop.path()) == 0);
+  // The test's own record directory: parallel readers' sweeps of the
+  // default one cannot put the flag back before this test looks.
+  const std::string runtime = dir.Sub("run");
   pid_t reader = ::fork();
   REQUIRE(reader >= 0);
   if (reader == 0) {
+    ::setenv("RUNTIME_DIRECTORY", runtime.c_str(), 1);
     ::setenv("QOIMA_MEDIA_CHILD", kHostile.c_str(), 1);
     ::execl(kQoimaRead.c_str(), kQoimaRead.c_str(), loop.path().c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
@@ -419,8 +423,8 @@ TEST_CASE("a medium left read-only by a killed reader gets its flag back at the 
   REQUIRE(ReadOnlyFlag(loop.path()) == 1);
   struct stat st;
   REQUIRE(::stat(loop.path().c_str(), &st) == 0);
-  std::string record = std::string(kReadOnlyRecordDir) + "/" + std::to_string(major(st.st_rdev)) + ":" +
-                       std::to_string(minor(st.st_rdev));
+  std::string record =
+      runtime + "/readonly/" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
   CHECK(std::filesystem::exists(record));
 
   ::kill(reader, SIGKILL);  // kill -9: no destructor runs
@@ -431,7 +435,7 @@ TEST_CASE("a medium left read-only by a killed reader gets its flag back at the 
 
   // The next start of a reader (here: the sweep every read and every qoima
   // start runs) puts it back.
-  CHECK(RestoreStaleReadOnlyFlags() >= 1);
+  CHECK(RestoreStaleReadOnlyFlags(runtime + "/readonly") == 1);
   CHECK(ReadOnlyFlag(loop.path()) == 0);
   CHECK_FALSE(std::filesystem::exists(record));
 }
