@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/visible_text.h"
 #include "hardware/blkid_probe.h"
 #include "hardware/frame_protocol.h"
 #include "hardware/fs_readers.h"
@@ -283,29 +284,22 @@ std::string EndReason(int ws) {
   return "ended";
 }
 
-// What the child wrote on stderr or its set-up pipe, as data: printable ASCII
-// kept, everything else (escape sequences, controls, other bytes) as \xNN,
-// newlines as "; ". It never reaches a terminal as it was written.
-std::string Printable(std::string_view raw, size_t max_chars) {
-  std::string out;
-  static const char* hex = "0123456789abcdef";
-  for (unsigned char c : raw) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    if (c == '\n') {
-      out += "; ";
-    } else if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
+// What the child wrote on stderr or its set-up pipe, as data: at most
+// `max_bytes` of it, lines joined with "; ", every hidden character (escape
+// sequences, controls, bidi) and every byte that is not UTF-8 shown escaped
+// (VisibleText). It never reaches a terminal as it was written.
+std::string Printable(std::string_view raw, size_t max_bytes) {
+  bool cut = raw.size() > max_bytes;
+  std::string text(raw.substr(0, max_bytes));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  std::string joined;
+  for (char c : text) {
+    if (c == '\n')
+      joined += "; ";
+    else
+      joined += c;
   }
-  while (out.size() >= 2 && out.compare(out.size() - 2, 2, "; ") == 0) out.resize(out.size() - 2);
-  return out;
+  return VisibleText(joined) + (cut ? "..." : "");
 }
 
 /// The unprivileged account a reader started by root runs as.

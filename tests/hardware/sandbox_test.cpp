@@ -255,7 +255,7 @@ TEST_CASE("a hostile reader's writes to stderr reach the appliance as escaped da
   INFO(message);
   REQUIRE_FALSE(run.result.ok());
   CHECK(run.sink.HasProblem(ProblemClass::kParserCrash));
-  CHECK(message.find("\\x1b]52;c;cXdvaW1h\\x07") != std::string::npos);  // quoted as data
+  CHECK(message.find("\\u{001B}]52;c;cXdvaW1h\\u{0007}") != std::string::npos);  // quoted as data
   CHECK(message.find('\x1b') == std::string::npos);
   std::string terminal_saw = ReadFile(captured);
   CHECK(terminal_saw.find('\x1b') == std::string::npos);
