@@ -1,6 +1,8 @@
 #include "appliance/appliance.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include <sys/stat.h>
 
@@ -224,6 +226,11 @@ Result<InitResult> Appliance::Init(const ApplianceOptions& options, const InitRe
   return out;
 }
 
+bool TestMediaAllowed() {
+  const char* v = std::getenv("QOIMA_TEST_MEDIA");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
 Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& options) {
   return OpenWithKeyring(options, options.state_dir + kKeyringDir, StoreMode::kOpen);
 }
@@ -236,7 +243,10 @@ Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOpt
   if (options.reader) {
     a->reader_ = options.reader;
   } else {
-    a->default_reader_ = std::make_unique<hardware::SandboxedMediaReader>();
+    hardware::MediumPolicy policy;
+    policy.allow_test_media = options.allow_test_media;
+    policy.own_paths = {options.state_dir};
+    a->default_reader_ = std::make_unique<hardware::SandboxedMediaReader>(std::move(policy));
     a->reader_ = a->default_reader_.get();
   }
   struct stat st {};

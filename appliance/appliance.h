@@ -57,6 +57,11 @@ inline constexpr char kRecoveringKeyringDir[] = "/keyring.recovering";
 /// Working days a refused intake's content may be held for a re-try (001 cl.15).
 inline constexpr int kHoldWorkingDays = 5;
 
+/// True when the environment says QOIMA_TEST_MEDIA=1: loop devices and image
+/// files stand for depositor media (tests, the demonstration, the benchmarks;
+/// the appliance image never sets it). Read by the fronts, once.
+bool TestMediaAllowed();
+
 struct ApplianceOptions {
   std::string tcti;
   std::string state_dir;
@@ -64,6 +69,9 @@ struct ApplianceOptions {
   const Clock* clock = nullptr;             // default: the system clock
   hardware::MediaReader* reader = nullptr;  // default: the sandboxed reader
   hardware::ReadOptions read_options;       // limits and sandbox of media reads
+  /// The default reader also admits loop devices and image files as media
+  /// (never the appliance's own disks): TestMediaAllowed() at the fronts.
+  bool allow_test_media = false;
   /// An act of more files than this keeps its entries in an encrypted
   /// scratch file while it is checked (ManifestParseOptions::spill_after_entries).
   size_t act_entries_in_memory = kActEntriesInMemory;

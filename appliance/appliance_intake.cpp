@@ -270,6 +270,11 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   auto info = LoadAppInfo(store_->db(), req.application);
   if (!info.ok()) return fail(info.status());
   if (req.media.empty()) return fail(Status::InvalidArgument("no medium given (--medium DEVICE)"));
+  // Only devices the appliance does not own are media; a device that cannot
+  // be opened (a mistyped path) is refused here too: nothing is read or
+  // recorded for either.
+  for (const auto& m : req.media)
+    if (Status admitted = reader_->Admit(m.device); !admitted.ok()) return fail(admitted);
 
   ManifestParseOptions po;
   po.now_unix = clock_->NowUnix();
@@ -326,7 +331,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   out.act_text_flags = manifest->text_flags;
   out.act_text_flags_unlisted = manifest->text_flags_unlisted;
   std::set<std::string> stored_discs;
-  std::optional<DiscGuess> guess;  // which disc a medium looks like, when the act has several
+  std::optional<DiscGuess> guess;         // which disc a medium looks like, when the act has several
+  std::vector<std::string> failed_reads;  // "DEVICE: why" of each read a fatal problem stopped
   if (discs.size() > 1) guess.emplace(*manifest);
   for (const auto& spec : media) {
     // Progress: the act's files (and sizes, when it gives them) of this disc.
@@ -378,6 +384,13 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       if (pending) (void)store_->AbandonDeposit(std::move(pending));
       return fail(sink->store_failure().WithContext("store while reading " + spec.device));
     }
+    if (!read.ok() && !hardware::IsMediumFault(read.status())) {
+      // The appliance failed (its reader sandbox, the device's permissions),
+      // not the medium: nothing about the medium may be recorded from it.
+      if (pending) (void)store_->AbandonDeposit(std::move(pending));
+      return fail(read.status().WithContext("reading " + spec.device + " (no intake was recorded)"));
+    }
+    if (!read.ok()) failed_reads.push_back(spec.device + ": " + read.status().message());
     if (read.ok() && fs.empty()) fs = read->filesystem;
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
     diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
@@ -477,6 +490,13 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   Status refused_decision;
   if (req.action == IntakeAction::kAccept) refused_decision = CheckAccept(out.assessment);
   if (req.action == IntakeAction::kRefuse) refused_decision = CheckRefuse(out.assessment, req.reasons);
+  // A hold keeps what was read for a re-try of the act (001 cl.15); a read
+  // that a fatal problem stopped (the medium removed, unreadable) kept only a
+  // part of the medium, which must not be stored as if it were the deposit.
+  if (req.action == IntakeAction::kHold && !failed_reads.empty())
+    refused_decision = Status::FailedPrecondition(
+        "no hold after a failed read: the read of " + failed_reads.front() +
+        "; nothing read from the media is kept. Read the medium again, or refuse it (media_malfunction)");
   bool stores = (req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold) && refused_decision.ok();
   if (!stores) fill_act();
   if (req.action == IntakeAction::kVerifyOnly || !refused_decision.ok()) {

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "hardware/read_only_guard.h"
+
 namespace qoima::appliance {
 
 Result<std::unique_ptr<MediaWatch>> MediaWatch::Open() {
@@ -19,6 +21,9 @@ MediaWatch::MediaWatch(std::unique_ptr<hardware::DeviceSource> source, hardware:
     : source_(std::move(source)), prober_(std::move(prober)), monitor_(*source_, std::move(own)) {}
 
 Status MediaWatch::Start() {
+  // A medium a crashed reader left flagged read-only gets its flag back when
+  // the counter starts watching media.
+  (void)hardware::RestoreStaleReadOnlyFlags();
   QOIMA_ASSIGN_OR_RETURN(std::vector<hardware::DeviceEvent> present, monitor_.Enumerate());
   for (const hardware::DeviceEvent& e : present) Apply(e);
   return Status::Ok();

@@ -26,6 +26,7 @@
 #include "appliance/print/cli_print.h"
 #include "appliance/selftest.h"
 #include "common/visible_text.h"
+#include "hardware/read_only_guard.h"
 
 namespace {
 
@@ -151,6 +152,7 @@ ApplianceOptions Options(const Globals& g) {
   ApplianceOptions o;
   o.tcti = g.tcti;
   o.state_dir = g.state;
+  o.allow_test_media = TestMediaAllowed();
   // Acts of more files keep their entries on disk (docs/intake.md); a
   // lower figure saves memory, and lets the tests take that path with
   // small acts. Anything but a whole number keeps the default.
@@ -504,7 +506,12 @@ int CmdAct(const Globals& g, const CliArgs& a) {
 int CmdScan(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
   if (p.size() < 2) return Usage("scan needs a DEVICE");
-  hardware::SandboxedMediaReader reader;
+  hardware::MediumPolicy policy;
+  policy.allow_test_media = TestMediaAllowed();
+  policy.own_paths = {g.state};
+  hardware::SandboxedMediaReader reader(std::move(policy));
+  // Only a medium the appliance does not own; nothing is read otherwise.
+  if (Status admitted = reader.Admit(p[1]); !admitted.ok()) return Report(g, admitted);
   DiscardingContentSink discard;
   MediaCollector col(discard);
   // The act is parsed before the medium is read: parsing holds the act's text
@@ -518,6 +525,9 @@ int CmdScan(const Globals& g, const CliArgs& a) {
     manifest = std::move(*m);
   }
   auto read = reader.Read(p[1], hardware::ReadOptions{}, col);
+  // The appliance's own failure (its sandbox, the device's permissions) is
+  // not a finding about the medium.
+  if (!read.ok() && !hardware::IsMediumFault(read.status())) return Report(g, read.status());
   json files = json::array();
   DiffReport diff;
   if (manifest) {
@@ -914,6 +924,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "qoima: cannot set up the output streams\n");
     return kExitFailed;
   }
+  // A medium a crashed qoima left flagged read-only gets its flag back.
+  (void)qoima::hardware::RestoreStaleReadOnlyFlags();
   if (!rest.empty() && IsLifecycleCommand(rest[0])) return RunLifecycleCommand({g.tcti, g.state, g.json}, rest);
   if (auto rc = DispatchUserCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   if (auto rc = qoima::exporting::DispatchExportCommand(rest, {g.tcti, g.state, g.json})) return *rc;

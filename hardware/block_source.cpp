@@ -14,35 +14,21 @@ namespace qoima::hardware {
 // Pause before classifying an I/O error (lets a removal reach the block layer).
 constexpr useconds_t kRemovalSettleMicros = 200'000;
 
-Result<std::unique_ptr<BlockSource>> BlockSource::Open(const std::string& path, bool set_read_only) {
+Result<std::unique_ptr<BlockSource>> BlockSource::Open(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) return Status::FromErrno(errno, "open " + path);
+  return Adopt(std::move(fd), path);
+}
+
+Result<std::unique_ptr<BlockSource>> BlockSource::Adopt(UniqueFd fd, const std::string& path) {
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
   bool is_block = S_ISBLK(st.st_mode);
   if (!is_block && !S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is neither a block device nor a file");
-  (void)set_read_only;  // the parent flips the device read-only (ReadOnlyGuard)
   std::unique_ptr<BlockSource> src(new BlockSource(path, std::move(fd), 0, is_block));
   QOIMA_ASSIGN_OR_RETURN(src->size_, src->CurrentSize());
   (void)::posix_fadvise(src->fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
   return src;
-}
-
-ReadOnlyGuard::ReadOnlyGuard(const std::string& device) {
-  UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  struct stat st;
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISBLK(st.st_mode)) return;
-  int ro = 0;
-  if (::ioctl(fd.get(), BLKROGET, &ro) != 0 || ro != 0) return;
-  ro = 1;
-  if (::ioctl(fd.get(), BLKROSET, &ro) != 0) return;  // not permitted: O_RDONLY still protects
-  fd_ = std::move(fd);
-}
-
-ReadOnlyGuard::~ReadOnlyGuard() {
-  if (!fd_) return;
-  int rw = 0;
-  (void)::ioctl(fd_.get(), BLKROSET, &rw);
 }
 
 Result<uint64_t> BlockSource::CurrentSize() const {

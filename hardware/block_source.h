@@ -1,8 +1,9 @@
 // BlockSource: read-only access to the untrusted device or image, the one
 // place where I/O errors on depositor media become classified problems.
 //
-// Opens O_RDONLY and reads with pread (the parent's ReadOnlyGuard sets the
-// device read-only where permitted). The first failure is kept as a MediaProblem:
+// Reads with pread from a descriptor opened O_RDONLY (the parent's
+// ReadOnlyGuard sets the device read-only where permitted). The first failure
+// is kept as a MediaProblem:
 //   EIO / EILSEQ / EBADMSG          -> kUnreadableSector at the failing offset
 //   ENODEV / ENXIO / ESHUTDOWN, or a device that shrank -> kDeviceRemoved
 //   a read past the end of the medium                    -> kTruncatedImage
@@ -23,25 +24,12 @@
 
 namespace qoima::hardware {
 
-/// Marks a block device read-only (BLKROSET) for its lifetime when it was
-/// writable, and restores it afterwards: the kernel keeps the flag after the
-/// last close, so leaving it set would surprise the next user of the device.
-/// Files and devices that are read-only already are left alone.
-class ReadOnlyGuard {
- public:
-  explicit ReadOnlyGuard(const std::string& device);
-  ~ReadOnlyGuard();
-  ReadOnlyGuard(const ReadOnlyGuard&) = delete;
-  ReadOnlyGuard& operator=(const ReadOnlyGuard&) = delete;
-  bool engaged() const { return fd_.valid(); }
-
- private:
-  UniqueFd fd_;
-};
-
 class BlockSource {
  public:
-  static Result<std::unique_ptr<BlockSource>> Open(const std::string& path, bool set_read_only);
+  /// Opens `path` read-only (the unsandboxed reads).
+  static Result<std::unique_ptr<BlockSource>> Open(const std::string& path);
+  /// Takes a descriptor the parent opened read-only; `path` names it in messages.
+  static Result<std::unique_ptr<BlockSource>> Adopt(UniqueFd fd, const std::string& path);
 
   const std::string& path() const { return path_; }
   int fd() const { return fd_.get(); }

@@ -1,5 +1,6 @@
 #include "hardware/device_monitor.h"
 
+#include <dirent.h>
 #include <libudev.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace qoima::hardware {
@@ -220,10 +222,13 @@ std::string_view DeviceEventKindName(DeviceEventKind k) {
   return "present";
 }
 
-OwnDisks OwnDisks::FromSystem() {
+OwnDisks OwnDisks::FromSystem(const std::vector<std::string>& own_paths) {
   OwnDisks own;
-  auto add = [&](dev_t dev) {
-    if (dev == 0) return;
+  // A device, its parent disk when it is a partition, and (recursively) the
+  // devices it is built on (/sys/.../slaves: the disk under a dm-crypt or
+  // LVM volume, the members of an md array).
+  std::function<void(dev_t, int)> add = [&](dev_t dev, int depth) {
+    if (dev == 0 || depth > 8) return;
     own.devnums.insert(dev);
     char link[PATH_MAX];
     std::string sys = "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
@@ -232,6 +237,15 @@ OwnDisks OwnDisks::FromSystem() {
     std::string p = real;
     own.sysnames.insert(Basename(p));
     if (::access((p + "/partition").c_str(), F_OK) == 0) own.sysnames.insert(Basename(p.substr(0, p.rfind('/'))));
+    std::unique_ptr<DIR, int (*)(DIR*)> slaves(::opendir((p + "/slaves").c_str()), ::closedir);
+    if (!slaves) return;
+    while (dirent* e = ::readdir(slaves.get())) {
+      if (e->d_name[0] == '.') continue;
+      std::ifstream dev_file(p + "/slaves/" + e->d_name + "/dev");
+      unsigned maj = 0, min = 0;
+      char colon = 0;
+      if (dev_file >> maj >> colon >> min && colon == ':') add(makedev(maj, min), depth + 1);
+    }
   };
   std::ifstream mi("/proc/self/mountinfo");
   std::string line;
@@ -243,7 +257,17 @@ OwnDisks OwnDisks::FromSystem() {
     if (colon == std::string::npos) continue;
     unsigned maj = static_cast<unsigned>(std::strtoul(mm.c_str(), nullptr, 10));
     unsigned min = static_cast<unsigned>(std::strtoul(mm.c_str() + colon + 1, nullptr, 10));
-    if (maj != 0) add(makedev(maj, min));
+    if (maj != 0) add(makedev(maj, min), 0);
+    // The mount source after " - TYPE ": btrfs and others report an
+    // anonymous device number above, the real device here.
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream tail(line.substr(dash + 3));
+    std::string type, source;
+    struct stat st;
+    if ((tail >> type >> source) && source.rfind("/dev/", 0) == 0 && ::stat(source.c_str(), &st) == 0 &&
+        S_ISBLK(st.st_mode))
+      add(st.st_rdev, 0);
   }
   std::ifstream sw("/proc/swaps");
   std::getline(sw, line);  // header
@@ -251,9 +275,18 @@ OwnDisks OwnDisks::FromSystem() {
     std::istringstream ls(line);
     std::string path;
     struct stat st;
-    if ((ls >> path) && ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) add(st.st_rdev);
+    if ((ls >> path) && ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) add(st.st_rdev, 0);
+  }
+  for (const auto& path : own_paths) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && major(st.st_dev) != 0) add(st.st_dev, 0);
   }
   return own;
+}
+
+bool IsOwnDisk(uint64_t devnum, const std::string& sysname, const std::string& parent_sysname, const OwnDisks& own) {
+  return own.devnums.count(devnum) || own.sysnames.count(sysname) ||
+         (!parent_sysname.empty() && own.sysnames.count(parent_sysname));
 }
 
 Classification Classify(const DeviceRecord& r, const OwnDisks& own) {
@@ -266,7 +299,7 @@ Classification Classify(const DeviceRecord& r, const OwnDisks& own) {
       return c;
     }
   }
-  if (own.devnums.count(r.devnum) || own.sysnames.count(n) || own.sysnames.count(ParentSysname(r))) {
+  if (IsOwnDisk(r.devnum, n, ParentSysname(r), own)) {
     c.kind = DeviceKind::kOwnDisk;
     c.reason = "the appliance's own disk";
     return c;

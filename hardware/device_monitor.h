@@ -134,9 +134,15 @@ struct OwnDisks {
   std::set<uint64_t> devnums;      // whole-disk and partition devnums
   std::set<std::string> sysnames;  // "nvme0n1", "sda"
   /// Disks holding a mounted filesystem or active swap (from
-  /// /proc/self/mountinfo and /proc/swaps), with their parent disks.
-  static OwnDisks FromSystem();
+  /// /proc/self/mountinfo and /proc/swaps) or the filesystem of one of
+  /// `own_paths` (the appliance's state directory), with their parent disks
+  /// and the devices they are built on (dm-crypt, LVM, md).
+  static OwnDisks FromSystem(const std::vector<std::string>& own_paths = {});
 };
+
+/// True when the device (`sysname`, its whole disk `parent_sysname` when it is
+/// a partition, else "") is one of `own` or a partition of one.
+bool IsOwnDisk(uint64_t devnum, const std::string& sysname, const std::string& parent_sysname, const OwnDisks& own);
 
 /// Pure classification of one record. A USB device with any interface other
 /// than mass storage (class 0x08) is refused: a stick that is also a keyboard

@@ -1,9 +1,13 @@
 #include "hardware/media_reader.h"
 
+#include <fcntl.h>
+
+#include <clocale>
 #include <optional>
 
 #include "hardware/block_source.h"
 #include "hardware/frame_protocol.h"
+#include "hardware/read_only_guard.h"
 #include "hardware/reader_child.h"
 
 namespace qoima::hardware {
@@ -47,11 +51,16 @@ Result<ReadSummary> FinishDecoding(FrameDecoder& dec, const std::string& device)
 }
 
 Result<ReadSummary> ReadMediaUnsandboxed(const std::string& device, const ReadOptions& options, MediaSink& sink) {
-  std::optional<ReadOnlyGuard> ro;
-  if (options.set_device_read_only) ro.emplace(device);
+  std::setlocale(LC_ALL, "C.UTF-8");  // as the sandboxed reader does: libarchive converts names to it
   FrameDecoder dec(sink, options.limits);
   DecoderFrameSink frames(dec);
-  RunReader(device, options, frames);
+  UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  std::optional<ReadOnlyGuard> ro;
+  if (fd && options.set_device_read_only) ro.emplace(fd.get(), device);
+  if (fd)
+    RunReader(std::move(fd), device, options, frames);
+  else
+    RunReader(device, options, frames);  // reports why it cannot be opened
   if (!frames.error().ok()) {
     (void)dec.AbortOpenEntry();
     return frames.error().WithContext("read " + device);
@@ -62,6 +71,19 @@ Result<ReadSummary> ReadMediaUnsandboxed(const std::string& device, const ReadOp
 Result<ReadSummary> ReadMedia(const std::string& device, const ReadOptions& options, MediaSink& sink) {
   return RunSandboxed(device, options, sink);
 }
+
+bool IsMediumFault(const Status& s) {
+  switch (s.code()) {
+    case Code::kMediaUnreadable:
+    case Code::kCorrupt:
+    case Code::kUnsupported:
+    case Code::kLimitExceeded:
+    case Code::kTimeout: return true;
+    default: return false;
+  }
+}
+
+Status SandboxedMediaReader::Admit(const std::string& device) { return AdmitMedium(device, policy_); }
 
 Result<MediaIdentity> SandboxedMediaReader::Probe(const std::string& device) { return hardware::Probe(device); }
 

@@ -1,11 +1,14 @@
 // Media reader: streams every entry of an untrusted medium (block device or
 // image file) to a MediaSink, parsing in a sandboxed child process.
 //
-// ReadMedia() forks a reader child (no keys, new network namespace, seccomp
-// filter, rlimits; see docs/hardware.md) that opens the device read-only and
-// parses the filesystem in userspace: ISO9660/Joliet/Rock Ridge with
-// libarchive, UDF with libudf, FAT12/16/32, exFAT, NTFS and ext2/3/4 with The
-// Sleuth Kit. The child writes framed records to a pipe; this process decodes
+// ReadMedia() opens the device read-only and hands it to a reader child (no
+// keys, no capabilities, an unprivileged uid, its own user, mount, PID,
+// network and IPC namespaces with an empty root, a seccomp filter, rlimits;
+// see docs/hardware.md), which parses the filesystem in userspace:
+// ISO9660/Joliet/Rock Ridge with our own reader, UDF with libudf, FAT12/16/32,
+// exFAT, NTFS and ext2/3/4 with The Sleuth Kit. A sandbox that cannot be set
+// up is the appliance's fault (kIoError, "the reader sandbox could not be set
+// up: ..."), never a problem of the medium. The child writes framed records to a pipe; this process decodes
 // and validates every frame (FrameDecoder) and only then calls the sink. A
 // crash, hang or malformed frame of the child becomes a kParserCrash /
 // kParserTimeout / kMalformedFrame problem and a kMediaUnreadable status.
@@ -28,6 +31,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "hardware/media_entry.h"
+#include "hardware/medium_admission.h"
 
 namespace qoima::hardware {
 
@@ -52,9 +56,8 @@ struct SandboxLimits {
   uint64_t address_space_bytes = 1ull << 30;                         // RLIMIT_AS (sanitizer builds raise it)
   uint64_t cpu_seconds = 4 * 3600;                                   // RLIMIT_CPU
   uint32_t max_open_files = 64;                                      // RLIMIT_NOFILE
-  bool use_seccomp = true;            // false only in tests that prove the filter matters
-  bool new_network_namespace = true;  // unshare(CLONE_NEWNET); requires CAP_SYS_ADMIN or userns
-  std::string child_binary;           // empty: $QOIMA_MEDIA_CHILD, else the built or installed qoima-media-child
+  bool use_seccomp = true;   // false only in tests that prove the filter matters
+  std::string child_binary;  // empty: $QOIMA_MEDIA_CHILD, else the built or installed qoima-media-child
 };
 
 enum class FsHint : uint8_t {
@@ -139,20 +142,34 @@ struct MediaIdentity {
 /// not an error: fs_type stays empty.
 Result<MediaIdentity> Probe(const std::string& device_or_image);
 
-/// Seam for the appliance: the real implementation calls ReadMedia/Probe; tests
-/// substitute a fake that emits scripted entries.
+/// Seam for the appliance: the real implementation calls AdmitMedium,
+/// ReadMedia and Probe; tests may substitute a fake that emits scripted entries.
 class MediaReader {
  public:
   virtual ~MediaReader() = default;
+  /// OK when `device` is a medium the appliance may read (medium_admission.h);
+  /// called before anything is probed, read or recorded.
+  virtual Status Admit(const std::string& device) = 0;
   virtual Result<MediaIdentity> Probe(const std::string& device) = 0;
   virtual Result<ReadSummary> Read(const std::string& device, const ReadOptions& options, MediaSink& sink) = 0;
 };
 
-/// The production MediaReader (sandboxed).
+/// The production MediaReader (sandboxed), admitting media under `policy`.
 class SandboxedMediaReader : public MediaReader {
  public:
+  explicit SandboxedMediaReader(MediumPolicy policy = {}) : policy_(std::move(policy)) {}
+  Status Admit(const std::string& device) override;
   Result<MediaIdentity> Probe(const std::string& device) override;
   Result<ReadSummary> Read(const std::string& device, const ReadOptions& options, MediaSink& sink) override;
+
+ private:
+  MediumPolicy policy_;
 };
+
+/// True for the statuses a read returns when the medium is at fault
+/// (unreadable, corrupt, unsupported, over a limit, timed out): those are
+/// evidence about the medium. Anything else (the sandbox could not be set up,
+/// the device could not be opened, the caller's sink failed) is not.
+bool IsMediumFault(const Status& status);
 
 }  // namespace qoima::hardware

@@ -1,19 +1,9 @@
 #include "hardware/reader_child.h"
 
 #include <fcntl.h>
-#include <linux/blkzoned.h>
-#include <linux/cdrom.h>
-#include <linux/fd.h>
-#include <linux/fs.h>
-#include <linux/loop.h>
 #include <poll.h>
-#include <sched.h>
-#include <scsi/scsi.h>
-#include <scsi/scsi_ioctl.h>
-#include <scsi/sg.h>
-#include <seccomp.h>
+#include <pwd.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -21,18 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
-#include <clocale>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
 
+#include "common/visible_text.h"
 #include "hardware/blkid_probe.h"
 #include "hardware/frame_protocol.h"
 #include "hardware/fs_readers.h"
+#include "hardware/read_only_guard.h"
+#include "hardware/reader_sandbox.h"
 
 #ifndef QOIMA_MEDIA_CHILD_BUILD_PATH
 #define QOIMA_MEDIA_CHILD_BUILD_PATH ""
@@ -47,7 +40,6 @@
 namespace qoima::hardware {
 namespace {
 
-constexpr int kChildFrameFd = 3;
 constexpr const char* kInstalledChild = "/usr/libexec/qoima/qoima-media-child";
 
 std::string HintName(FsHint h) { return std::string(FsHintName(h)); }
@@ -110,12 +102,23 @@ std::string_view FsHintName(FsHint hint) {
 }
 
 void RunReader(const std::string& device, const ReadOptions& options, FrameSink& frames) {
-  std::setlocale(LC_ALL, "C.UTF-8");  // libarchive converts Joliet names to the locale's charset
-  auto src = BlockSource::Open(device, options.set_device_read_only);
+  UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) {
+    int err = errno;
+    EntryEmitter em(frames, options.limits, nullptr);
+    (void)em.Problem(OpenFailureClass(err),
+                     "cannot open the medium: " + Status::FromErrno(err, "open " + device).message(), {}, -1);
+    (void)em.Finish("", "");
+    return;
+  }
+  RunReader(std::move(fd), device, options, frames);
+}
+
+void RunReader(UniqueFd device_fd, const std::string& device, const ReadOptions& options, FrameSink& frames) {
+  auto src = BlockSource::Adopt(std::move(device_fd), device);
   if (!src.ok()) {
     EntryEmitter em(frames, options.limits, nullptr);
-    int err = errno;
-    (void)em.Problem(OpenFailureClass(err), "cannot open the medium: " + src.status().message(), {}, -1);
+    (void)em.Problem(ProblemClass::kUnreadableSector, "cannot read the medium: " + src.status().message(), {}, -1);
     (void)em.Finish("", "");
     return;
   }
@@ -211,129 +214,27 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   return ok;
 }
 
-// SCMP_CMP is a C compound literal; this is the C++ spelling.
-scmp_arg_cmp Cmp(unsigned arg, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
-  scmp_arg_cmp c{};
-  c.arg = arg;
-  c.op = op;
-  c.datum_a = a;
-  c.datum_b = b;
-  return c;
-}
-
-void OnSigsys(int, siginfo_t* info, void*) {
-  // Async-signal-safe report of the forbidden call, then a distinct death.
-  char msg[64] = "seccomp: forbidden system call ";
-  size_t len = std::strlen(msg);
-  int nr = info->si_syscall;
-  char digits[16];
-  int d = 0;
-  do {
-    digits[d++] = static_cast<char>('0' + nr % 10);
-    nr /= 10;
-  } while (nr > 0 && d < 15);
-  while (d > 0 && len < sizeof msg - 2) msg[len++] = digits[--d];
-  msg[len++] = '\n';
-  (void)!::write(2, msg, len);
-  signal(SIGSYS, SIG_DFL);
-  raise(SIGSYS);
-}
-
 }  // namespace
 
-Status InstallReaderSeccomp() {
-  struct SeccompRelease {
-    void operator()(void* c) const { seccomp_release(c); }
-  };
-  std::unique_ptr<void, SeccompRelease> ctx(seccomp_init(SCMP_ACT_TRAP));
-  if (!ctx) return Status::Internal("seccomp_init failed");
-  // Plain allow-list: what libarchive, libtsk, libudf, libblkid, glibc's
-  // allocator and (in test builds) ASan need to read a medium and write frames.
-  const int allowed[] = {
-      SCMP_SYS(read),          SCMP_SYS(pread64),
-      SCMP_SYS(readv),         SCMP_SYS(preadv),
-      SCMP_SYS(write),         SCMP_SYS(writev),
-      SCMP_SYS(lseek),         SCMP_SYS(close),
-      SCMP_SYS(fstat),         SCMP_SYS(newfstatat),
-      SCMP_SYS(statx),         SCMP_SYS(stat),
-      SCMP_SYS(lstat),         SCMP_SYS(fadvise64),
-      SCMP_SYS(mmap),          SCMP_SYS(munmap),
-      SCMP_SYS(mremap),        SCMP_SYS(mprotect),
-      SCMP_SYS(madvise),       SCMP_SYS(brk),
-      SCMP_SYS(futex),         SCMP_SYS(exit),
-      SCMP_SYS(exit_group),    SCMP_SYS(rt_sigreturn),
-      SCMP_SYS(rt_sigaction),  SCMP_SYS(rt_sigprocmask),
-      SCMP_SYS(sigaltstack),   SCMP_SYS(getrandom),
-      SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-      SCMP_SYS(getpid),        SCMP_SYS(gettid),
-      SCMP_SYS(tgkill),        SCMP_SYS(sched_yield),
-      SCMP_SYS(getdents64),    SCMP_SYS(readlink),
-      SCMP_SYS(uname),         SCMP_SYS(fcntl),
-      SCMP_SYS(prlimit64),     SCMP_SYS(getrlimit),
-      SCMP_SYS(dup),           SCMP_SYS(sched_getaffinity),
-      SCMP_SYS(getuid),        SCMP_SYS(geteuid),
-      SCMP_SYS(getgid),        SCMP_SYS(getegid),
-      SCMP_SYS(faccessat),     SCMP_SYS(access),
-      SCMP_SYS(rseq),          SCMP_SYS(set_robust_list),
-      SCMP_SYS(nanosleep),     SCMP_SYS(clock_nanosleep),
-      SCMP_SYS(getcwd),        SCMP_SYS(sysinfo),
-      SCMP_SYS(pipe2),         SCMP_SYS(faccessat2),
-      SCMP_SYS(readlinkat),
-  };
-  for (int nr : allowed)
-    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0) != 0)
-      return Status::Internal("seccomp_rule_add " + std::to_string(nr));
-  // open/openat only without write access or creation.
-  for (int nr : {SCMP_SYS(openat), SCMP_SYS(open)}) {
-    unsigned arg = nr == SCMP_SYS(openat) ? 2 : 1;
-    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 1,
-                         Cmp(arg, SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) != 0)
-      return Status::Internal("seccomp_rule_add open");
+void StartSandboxedReader(int argc, char** argv, std::string& device, ReadOptions& options) {
+  if (!ParseChildArgs(argc, argv, device, options))
+    FailSandbox(Status::InvalidArgument("the reader was started with arguments it does not understand"));
+  Status s = EnterReaderSandbox();
+  if (!s.ok()) FailSandbox(s);
+  if (options.sandbox.use_seccomp) {
+    s = InstallReaderSeccomp();
+    if (!s.ok()) FailSandbox(s.WithContext("install the seccomp filter"));
   }
-  // ioctl: only read-only size, sector and drive-status queries.
-  for (unsigned long req :
-       {static_cast<unsigned long>(BLKGETSIZE64), static_cast<unsigned long>(BLKSSZGET),
-        static_cast<unsigned long>(BLKGETSIZE), static_cast<unsigned long>(BLKIOMIN),
-        static_cast<unsigned long>(BLKIOOPT), static_cast<unsigned long>(BLKPBSZGET),
-        static_cast<unsigned long>(BLKALIGNOFF), static_cast<unsigned long>(TCGETS),
-        static_cast<unsigned long>(CDROM_GET_CAPABILITY), static_cast<unsigned long>(CDROM_DRIVE_STATUS),
-        static_cast<unsigned long>(CDROM_DISC_STATUS), static_cast<unsigned long>(CDROM_CHANGER_NSLOTS),
-        static_cast<unsigned long>(CDROM_LAST_WRITTEN), static_cast<unsigned long>(CDROMMULTISESSION),
-        static_cast<unsigned long>(CDROMREADTOCHDR), static_cast<unsigned long>(CDROMREADTOCENTRY),
-        static_cast<unsigned long>(CDROM_GET_MCN), static_cast<unsigned long>(BLKGETZONESZ),
-        static_cast<unsigned long>(BLKGETNRZONES)})
-    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
-      return Status::Internal("seccomp_rule_add ioctl");
-  // Probing ioctls libblkid tries on any block device (floppy, loop): answered
-  // "not a tty/unsupported" so the probe moves on without the information.
-  for (unsigned long req :
-       {static_cast<unsigned long>(FDGETFDCSTAT), static_cast<unsigned long>(FDGETPRM),
-        static_cast<unsigned long>(FDGETDRVTYP), static_cast<unsigned long>(LOOP_GET_STATUS64),
-        static_cast<unsigned long>(LOOP_GET_STATUS),
-        // libcdio's Linux driver probes SCSI pass-through; refusing it
-        // makes libudf fall back to plain reads. SG_IO is never allowed.
-        static_cast<unsigned long>(SCSI_IOCTL_GET_BUS_NUMBER), static_cast<unsigned long>(SCSI_IOCTL_GET_IDLUN),
-        static_cast<unsigned long>(SG_IO), static_cast<unsigned long>(SG_GET_VERSION_NUM),
-        static_cast<unsigned long>(CDROM_SEND_PACKET), static_cast<unsigned long>(SG_EMULATED_HOST)})
-    if (seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
-                         Cmp(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(req))) != 0)
-      return Status::Internal("seccomp_rule_add ioctl errno");
-  struct sigaction sa {};
-  sa.sa_sigaction = OnSigsys;
-  sa.sa_flags = SA_SIGINFO;
-  sigaction(SIGSYS, &sa, nullptr);
-  if (seccomp_load(ctx.get()) != 0) return Status::Internal("seccomp_load failed");
-  return Status::Ok();
+  // From here on the medium may be read: any failure is the medium's.
+  if (!ReportSandboxReady().ok()) ::_exit(kChildExitPipe);
 }
 
 int ReaderChildMain(int argc, char** argv) {
   std::string device;
   ReadOptions o;
-  if (!ParseChildArgs(argc, argv, device, o)) return kChildExitBadArgs;
-  if (o.sandbox.use_seccomp && !InstallReaderSeccomp().ok()) return kChildExitSeccomp;
+  StartSandboxedReader(argc, argv, device, o);
   PipeFrameSink sink(kChildFrameFd);
-  RunReader(device, o, sink);
+  RunReader(UniqueFd(kChildDeviceFd), device, o, sink);
   ::close(kChildFrameFd);
   // _exit: no atexit work (LeakSanitizer's tracer would violate the filter).
   ::_exit(0);
@@ -367,40 +268,106 @@ std::string SignalName(int sig) {
 std::string ExitReason(int code) {
   switch (code) {
     case kChildExitBadArgs: return "bad arguments";
-    case kChildExitNamespace: return "could not enter a new network namespace";
+    case kChildExitIdentity: return "could not take the reader's unprivileged uid";
     case kChildExitRlimit: return "could not set resource limits";
     case kChildExitExec: return "could not execute the reader";
     case kChildExitSeccomp: return "could not install the seccomp filter";
-    case kChildExitPipe: return "could not set up the frame pipe";
+    case kChildExitPipe: return "could not use its pipes";
+    case kChildExitSandbox: return "could not set up its sandbox";
     default: return "exit status " + std::to_string(code);
   }
 }
 
-// Waits for `pid` up to `grace_ms`, then kills it. Returns the wait status.
-int Reap(pid_t pid, int grace_ms) {
-  int status = 0;
-  for (int waited = 0;; waited += 10) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return 0;
-    if (waited >= grace_ms) {
-      ::kill(pid, SIGKILL);
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-      return status;
-    }
-    ::usleep(10'000);
-  }
+std::string EndReason(int ws) {
+  if (WIFSIGNALED(ws)) return "killed by " + SignalName(WTERMSIG(ws));
+  if (WIFEXITED(ws)) return ExitReason(WEXITSTATUS(ws));
+  return "ended";
 }
 
-[[noreturn]] void ExecChild(const std::string& binary, const std::vector<std::string>& args, int write_fd,
-                            const SandboxLimits& sb) {
+// What the child wrote on stderr or its set-up pipe, as data: at most
+// `max_bytes` of it, lines joined with "; ", every hidden character (escape
+// sequences, controls, bidi) and every byte that is not UTF-8 shown escaped
+// (VisibleText). It never reaches a terminal as it was written.
+std::string Printable(std::string_view raw, size_t max_bytes) {
+  bool cut = raw.size() > max_bytes;
+  std::string text(raw.substr(0, max_bytes));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  std::string joined;
+  for (char c : text) {
+    if (c == '\n')
+      joined += "; ";
+    else
+      joined += c;
+  }
+  return VisibleText(joined) + (cut ? "..." : "");
+}
+
+/// The unprivileged account a reader started by root runs as.
+struct ReaderIdentity {
+  uid_t uid = 65534;
+  gid_t gid = 65534;
+};
+
+ReaderIdentity ResolveReaderIdentity() {
+  ReaderIdentity id;
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  if (::getpwnam_r(kReaderAccount, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr &&
+      found->pw_uid != 0 && found->pw_gid != 0) {
+    id.uid = found->pw_uid;
+    id.gid = found->pw_gid;
+  }
+  return id;
+}
+
+// Everything the forked child needs before exec, prepared before the fork:
+// after it only async-signal-safe calls are made (the appliance has threads).
+struct LaunchPlan {
+  std::string binary;
+  std::vector<std::string> args;
+  std::vector<char*> argv;
+  char env_locale[16] = "LC_ALL=C.UTF-8";
+  char env_asan[64] = "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1";
+  char* envp[3] = {env_locale, env_asan, nullptr};
+  int diag = -1, frames = -1, device = -1, status = -1;  // write ends / the medium, in the parent's numbering
+  bool drop_identity = false;
+  ReaderIdentity identity;
+  SandboxLimits limits;
+  pid_t parent = 0;
+};
+
+// Moves `fd` above the child's fixed descriptors (0-5) so dup2 onto them can
+// never overwrite a source still needed.
+int Above(int fd) { return fd > kChildStatusFd ? fd : ::fcntl(fd, F_DUPFD, kChildStatusFd + 1); }
+
+[[noreturn]] void Launch(const LaunchPlan& p) {
   // Only async-signal-safe calls from here to execve.
-  if (::dup2(write_fd, kChildFrameFd) < 0) ::_exit(kChildExitPipe);
-  ::close_range(kChildFrameFd + 1, ~0u, 0);
-  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (devnull >= 0) ::dup2(devnull, 0);
+  int diag = Above(p.diag), frames = Above(p.frames), device = Above(p.device), status = Above(p.status);
+  if (diag < 0 || frames < 0 || device < 0 || status < 0) ::_exit(kChildExitPipe);
+  if (::dup2(diag, 1) < 0 || ::dup2(diag, kChildDiagFd) < 0 || ::dup2(frames, kChildFrameFd) < 0 ||
+      ::dup2(device, kChildDeviceFd) < 0 || ::dup2(status, kChildStatusFd) < 0)
+    ::_exit(kChildExitPipe);
+  ::close(0);
+  ::close_range(kChildStatusFd + 1, ~0u, 0);
+  (void)::setsid();  // no controlling terminal; a process group of its own
+  if (p.drop_identity) {
+    // Raw system calls: after fork only this thread exists, and glibc's
+    // wrappers would try to reach the parent's other threads.
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        ::syscall(SYS_setresgid, p.identity.gid, p.identity.gid, p.identity.gid) != 0 ||
+        ::syscall(SYS_setresuid, p.identity.uid, p.identity.uid, p.identity.uid) != 0)
+      ::_exit(kChildExitIdentity);
+    if (::getuid() != p.identity.uid || ::geteuid() != p.identity.uid || ::getegid() != p.identity.gid)
+      ::_exit(kChildExitIdentity);
+  }
+  // Ambient capabilities would survive exec (a unit may grant them to the
+  // appliance's user); the reader starts with none.
+  (void)::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  // After the uid change, which clears it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (sb.new_network_namespace && ::unshare(CLONE_NEWNET | CLONE_NEWIPC) != 0) ::_exit(kChildExitNamespace);
+  if (::getppid() != p.parent) ::_exit(kChildExitPipe);
+  const SandboxLimits& sb = p.limits;
   rlimit r{};
   r = {0, 0};
   if (::setrlimit(RLIMIT_CORE, &r) != 0 || ::setrlimit(RLIMIT_FSIZE, &r) != 0) ::_exit(kChildExitRlimit);
@@ -413,38 +380,201 @@ int Reap(pid_t pid, int grace_ms) {
     if (::setrlimit(RLIMIT_AS, &r) != 0) ::_exit(kChildExitRlimit);
   }
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(kChildExitRlimit);
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary.c_str()));
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  char env0[] = "LC_ALL=C.UTF-8";
-  char env1[] = "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1";
-  char* envp[] = {env0, env1, nullptr};
-  ::execve(binary.c_str(), argv.data(), envp);
+  ::execve(p.binary.c_str(), p.argv.data(), p.envp);
   ::_exit(kChildExitExec);
+}
+
+// The parent's view of one reader: its launcher's pid and the read ends of
+// its three pipes. The diagnostics pipe is written by every process of the
+// reader's tree (launcher, init, reader): its end of file means none of them
+// is left, and none holds the medium any more.
+class ReaderProcess {
+ public:
+  ReaderProcess(pid_t pid, UniqueFd frames, UniqueFd diag, UniqueFd status)
+      : pid_(pid), frames_(std::move(frames)), diag_(std::move(diag)), status_(std::move(status)) {}
+  ~ReaderProcess() {
+    if (!reaped_) {
+      Stop();
+      (void)Reap(kChildExitGraceMs);
+    }
+  }
+  ReaderProcess(const ReaderProcess&) = delete;
+  ReaderProcess& operator=(const ReaderProcess&) = delete;
+
+  /// Asks the launcher to end the reader now: it kills the namespace's init,
+  /// which takes the reader with it, and exits once both are gone.
+  void Stop() { ::kill(pid_, SIGTERM); }
+  int frames() const { return frames_.get(); }
+  void CloseFrames() { frames_.reset(); }
+
+  /// Waits (up to `timeout`) for the set-up pipe's end of file. Returns what
+  /// the child wrote there; nullopt when it said nothing in time.
+  std::optional<std::string> WaitForSetUp(std::chrono::milliseconds timeout) {
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p[2] = {{status_.get(), POLLIN, 0}, {diag_.get(), POLLIN, 0}};
+      int n = ::poll(p, diag_ ? 2 : 1, static_cast<int>(left.count()));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return std::nullopt;
+      if (diag_ && p[1].revents) ReadDiagnostics();
+      if (p[0].revents) {
+        char buf[512];
+        ssize_t r = ::read(status_.get(), buf, sizeof buf);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (r <= 0) {
+          status_.reset();
+          return text;
+        }
+        if (text.size() < 4096) text.append(buf, static_cast<size_t>(r));
+      }
+    }
+  }
+
+  /// Reads whatever the diagnostics pipe holds now (kept up to 4 KiB).
+  void ReadDiagnostics() {
+    char buf[4096];
+    for (;;) {
+      ssize_t r = ::read(diag_.get(), buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return;  // EAGAIN: nothing more now
+      if (r == 0) {
+        diag_.reset();
+        return;
+      }
+      size_t keep = std::min(static_cast<size_t>(r), kMaxDiagnostics - std::min(kMaxDiagnostics, diag_text_.size()));
+      diag_text_.append(buf, keep);
+    }
+  }
+  int diag() const { return diag_.get(); }
+
+  /// Reaps the launcher (killing it and its process group after
+  /// `grace_ms`), then waits for every other process of the tree to end.
+  /// Returns the launcher's wait status: the reader's own end, relayed.
+  int Reap(int grace_ms) {
+    // The launcher is waited for without being reaped: while it is a zombie
+    // its pid, its process group's id, cannot be taken by another process,
+    // so the group can be killed safely afterwards.
+    siginfo_t info{};
+    for (int waited = 0;; waited += 10) {
+      info.si_pid = 0;
+      int r = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+      if (r == 0 && info.si_pid == pid_) break;
+      if (r < 0 && errno != EINTR) break;
+      if (waited >= grace_ms) {
+        ::kill(pid_, SIGKILL);
+        while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {}
+        break;
+      }
+      ::usleep(10'000);
+    }
+    ::kill(-pid_, SIGKILL);  // whatever is left of its process group (setsid made it the leader)
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+    reaped_ = true;
+    // The init and the reader die with the launcher (PR_SET_PDEATHSIG, and
+    // the PID namespace ends with its init); wait until they have.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kChildExitGraceMs);
+    while (diag_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{diag_.get(), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
+      ReadDiagnostics();
+    }
+    return status;
+  }
+
+  /// " (the reader said: ...)" or "".
+  std::string Said() const {
+    if (diag_text_.empty()) return "";
+    return " (the reader said: " + Printable(diag_text_, 512) + ")";
+  }
+
+ private:
+  static constexpr size_t kMaxDiagnostics = 4096;
+  pid_t pid_;
+  UniqueFd frames_, diag_, status_;
+  std::string diag_text_;
+  bool reaped_ = false;
+};
+
+Result<std::array<UniqueFd, 2>> Pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno(errno, "pipe");
+  return std::array<UniqueFd, 2>{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 }  // namespace
 
 Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& options, MediaSink& sink) {
   std::string binary = ResolveChildBinary(options);
-  if (::access(binary.c_str(), X_OK) != 0)
-    return Status::FailedPrecondition("reader child " + binary + " is not executable");
+  if (::access(binary.c_str(), X_OK) != 0) return SandboxSetupFailure("the reader " + binary + " is not executable");
+  FrameDecoder dec(sink, options.limits);
+  // The medium is opened here, by the appliance, and handed to the reader:
+  // the reader opens nothing.
+  UniqueFd medium(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!medium) {
+    int err = errno;
+    if (err == EACCES || err == EPERM)
+      return Status::IoError("cannot open the medium " + device + ": " + std::strerror(err) +
+                             " (the appliance's user may not read this device)");
+    QOIMA_RETURN_IF_ERROR(
+        dec.ParentProblem(OpenFailureClass(err), "cannot open the medium " + device + ": " + std::strerror(err)));
+    return FinishDecoding(dec, device);
+  }
   std::optional<ReadOnlyGuard> ro;
-  if (options.set_device_read_only) ro.emplace(device);
+  if (options.set_device_read_only) ro.emplace(medium.get(), device);
+
+  LaunchPlan plan;
+  plan.binary = binary;
   ReadOptions child_options = options;
   child_options.set_device_read_only = false;  // done here, in the parent
-  std::vector<std::string> args = ChildArguments(device, child_options);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return Status::FromErrno(errno, "pipe");
-  UniqueFd rd(fds[0]), wr(fds[1]);
-  (void)::fcntl(rd.get(), F_SETPIPE_SZ, 1 << 20);
+  plan.args = ChildArguments(device, child_options);
+  plan.argv.push_back(plan.binary.data());
+  for (auto& a : plan.args) plan.argv.push_back(a.data());
+  plan.argv.push_back(nullptr);
+  plan.drop_identity = ::geteuid() == 0;
+  if (plan.drop_identity) plan.identity = ResolveReaderIdentity();
+  plan.limits = options.sandbox;
+  plan.parent = ::getpid();
+  QOIMA_ASSIGN_OR_RETURN(auto frames, Pipe());
+  QOIMA_ASSIGN_OR_RETURN(auto diag, Pipe());
+  QOIMA_ASSIGN_OR_RETURN(auto status, Pipe());
+  (void)::fcntl(frames[0].get(), F_SETPIPE_SZ, 1 << 20);
+  (void)::fcntl(diag[0].get(), F_SETFL, O_NONBLOCK);
+  plan.diag = diag[1].get();
+  plan.frames = frames[1].get();
+  plan.device = medium.get();
+  plan.status = status[1].get();
   pid_t pid = ::fork();
-  if (pid < 0) return Status::FromErrno(errno, "fork reader child");
-  if (pid == 0) ExecChild(binary, args, wr.get(), options.sandbox);
-  wr.reset();
+  if (pid < 0) return SandboxSetupFailure(Status::FromErrno(errno, "fork").message());
+  if (pid == 0) Launch(plan);
+  frames[1].reset();
+  diag[1].reset();
+  status[1].reset();
+  medium.reset();
+  ReaderProcess child(pid, std::move(frames[0]), std::move(diag[0]), std::move(status[0]));
 
-  FrameDecoder dec(sink, options.limits);
+  // Until the reader says its sandbox holds, it has not read a byte of the
+  // medium: whatever goes wrong is the appliance's fault.
+  auto setup_wait = std::min(options.sandbox.stall_timeout, options.sandbox.timeout);
+  std::optional<std::string> said = child.WaitForSetUp(setup_wait);
+  if (!said || *said != kSandboxReady) {
+    if (!said) child.Stop();
+    int ws = child.Reap(kChildExitGraceMs);
+    std::string why;
+    if (!said)
+      why = "the reader did not start within " + std::to_string(setup_wait.count()) + " ms";
+    else if (!said->empty())
+      why = Printable(*said, 1024);
+    else
+      why = "the reader ended before its sandbox was ready: " + EndReason(ws);
+    return SandboxSetupFailure(why + child.Said());
+  }
+
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + options.sandbox.timeout;
   std::vector<uint8_t> buf(kParentReadBytes);
@@ -453,7 +583,7 @@ Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& o
   for (;;) {
     auto now = Clock::now();
     if (now >= deadline) {
-      ::kill(pid, SIGKILL);
+      child.Stop();
       killed_by_us = true;
       stop =
           dec.ParentProblem(ProblemClass::kParserTimeout, "reader of " + device + " exceeded its wall-clock limit of " +
@@ -462,12 +592,16 @@ Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& o
     }
     auto wait =
         std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now), options.sandbox.stall_timeout);
-    pollfd p{rd.get(), POLLIN, 0};
-    int pr = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(wait.count(), 1)));
+    pollfd p[2] = {{child.frames(), POLLIN, 0}, {child.diag(), POLLIN, 0}};
+    int pr = ::poll(p, child.diag() >= 0 ? 2 : 1, static_cast<int>(std::max<int64_t>(wait.count(), 1)));
     if (pr < 0 && errno == EINTR) continue;
+    if (pr > 0 && child.diag() >= 0 && p[1].revents) {
+      child.ReadDiagnostics();
+      if (!p[0].revents) continue;
+    }
     if (pr == 0) {
       if (Clock::now() < deadline) {
-        ::kill(pid, SIGKILL);
+        child.Stop();
         killed_by_us = true;
         stop = dec.ParentProblem(ProblemClass::kParserTimeout,
                                  "reader of " + device + " produced nothing for " +
@@ -476,12 +610,12 @@ Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& o
       }
       continue;
     }
-    ssize_t n = ::read(rd.get(), buf.data(), buf.size());
+    ssize_t n = ::read(child.frames(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // EOF (or error): the child is done or dead
     Status st = dec.Feed(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)));
     if (!st.ok()) {
-      ::kill(pid, SIGKILL);
+      child.Stop();
       killed_by_us = true;
       if (st.code() == Code::kCorrupt && st.message().rfind("malformed frame", 0) == 0)
         stop = dec.ParentProblem(ProblemClass::kMalformedFrame, "reader of " + device + " sent a " + st.message());
@@ -491,17 +625,15 @@ Result<ReadSummary> RunSandboxed(const std::string& device, const ReadOptions& o
       break;
     }
   }
-  rd.reset();
-  int ws = Reap(pid, killed_by_us ? 0 : kChildExitGraceMs);
+  child.CloseFrames();
+  int ws = child.Reap(kChildExitGraceMs);
   Status abort = dec.AbortOpenEntry();
   if (!stop.ok()) return stop;
   if (!abort.ok()) return abort;
   if (!killed_by_us) {
     std::string why;
-    if (WIFSIGNALED(ws))
-      why = "reader child was killed by " + SignalName(WTERMSIG(ws));
-    else if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
-      why = "reader child failed: " + ExitReason(WEXITSTATUS(ws));
+    if (WIFSIGNALED(ws) || (WIFEXITED(ws) && WEXITSTATUS(ws) != 0))
+      why = "reader child " + std::string(WIFSIGNALED(ws) ? "was " : "failed: ") + EndReason(ws) + child.Said();
     else if (!dec.finished())
       why = "reader child ended without an end frame" +
             std::string(dec.pending() ? " (" + std::to_string(dec.pending()) + " bytes of a partial frame)" : "");

@@ -1,14 +1,15 @@
-// UDF through libcdio's libudf. libudf opens the source itself (by path), so
-// its I/O errors are classified afterwards by asking BlockSource whether the
-// medium is still whole.
+// UDF through libcdio's libudf. libudf would open the source itself, by path;
+// here it reads the medium through BlockSource, like every other reader (the
+// sandboxed reader has no path to open: its medium is a descriptor), so its
+// I/O errors are classified the same way.
 #include <cdio/cdio.h>
 #include <cdio/logging.h>
 #include <cdio/udf.h>
+#include <dlfcn.h>
 #include <endian.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-
 #include <cstring>
 #include <memory>
 #include <set>
@@ -19,10 +20,81 @@
 // libudf opens its source with cdio_open(), whose Linux driver would drive a
 // block device with CD-ROM and SCSI pass-through ioctls. This definition
 // interposes libcdio's (the executable's symbol wins for libudf's call): it
-// refuses every driver, so udf_open() falls back to its plain stdio stream
-// and libudf only ever read()s the medium. Nothing else in qoima uses
-// cdio_open.
+// refuses every driver, so udf_open() falls back to a data-source stream.
+// Nothing else in qoima uses cdio_open.
 extern "C" CdIo_t* cdio_open(const char* /*source*/, driver_id_t /*driver*/) { return nullptr; }
+
+namespace {
+
+// The stream libudf then reads is ours too: libudf uses libcdio's data
+// sources only through the four functions below (cdio_stdio_new,
+// cdio_stream_seek, cdio_stream_read, cdio_stdio_destroy), which are
+// interposed the same way. While ReadUdf opens a volume, cdio_stdio_new hands
+// out a stream over that BlockSource and ignores the path; any other call (a
+// stream that is not ours) goes on to libcdio.
+constexpr uint64_t kStreamMagic = 0x716f696d61756466;  // "qoimaudf"
+struct UdfStream {
+  uint64_t magic = kStreamMagic;
+  qoima::hardware::BlockSource* source = nullptr;
+  uint64_t position = 0;
+};
+thread_local qoima::hardware::BlockSource* g_opening = nullptr;
+
+UdfStream* Ours(void* p) {
+  auto* s = static_cast<UdfStream*>(p);
+  return s != nullptr && s->magic == kStreamMagic ? s : nullptr;
+}
+
+template <typename Fn>
+Fn Next(const char* name) {
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+
+}  // namespace
+
+extern "C" void* cdio_stdio_new(const char* path) {
+  if (g_opening != nullptr) {
+    auto* s = new UdfStream;
+    s->source = g_opening;
+    return s;
+  }
+  static auto next = Next<void* (*)(const char*)>("cdio_stdio_new");
+  return next ? next(path) : nullptr;
+}
+
+extern "C" void cdio_stdio_destroy(void* p) {
+  if (UdfStream* s = Ours(p)) {
+    s->magic = 0;
+    delete s;
+    return;
+  }
+  static auto next = Next<void (*)(void*)>("cdio_stdio_destroy");
+  if (next) next(p);
+}
+
+// libcdio's contract: 0 (DRIVER_OP_SUCCESS) or a negative driver code.
+extern "C" int cdio_stream_seek(void* p, off_t offset, int whence) {
+  if (UdfStream* s = Ours(p)) {
+    if (whence != SEEK_SET || offset < 0) return -1;  // DRIVER_OP_ERROR; libudf only seeks absolutely
+    s->position = static_cast<uint64_t>(offset);
+    return 0;
+  }
+  static auto next = Next<int (*)(void*, off_t, int)>("cdio_stream_seek");
+  return next ? next(p, offset, whence) : -1;
+}
+
+// libcdio's contract: the number of bytes read, 0 on error or at the end.
+extern "C" ssize_t cdio_stream_read(void* p, void* buf, size_t size, size_t nmemb) {
+  if (UdfStream* s = Ours(p)) {
+    if (size != 0 && nmemb > SIZE_MAX / size) return 0;
+    auto n = s->source->ReadAt(s->position, static_cast<uint8_t*>(buf), size * nmemb);
+    if (!n.ok()) return 0;  // BlockSource keeps the classified failure
+    s->position += *n;
+    return static_cast<ssize_t>(*n);
+  }
+  static auto next = Next<ssize_t (*)(void*, void*, size_t, size_t)>("cdio_stream_read");
+  return next ? next(p, buf, size, nmemb) : 0;
+}
 
 namespace qoima::hardware {
 namespace {
@@ -168,7 +240,9 @@ class UdfWalker {
 
 Status ReadUdf(BlockSource& src, EntryEmitter& em) {
   cdio_loglevel_default = CDIO_LOG_ERROR;
+  g_opening = &src;
   UdfPtr udf(udf_open(src.path().c_str()));
+  g_opening = nullptr;
   if (!udf) return em.FailWalk(Status::Corrupt("UDF: no volume recognized"), ProblemClass::kCorruptFilesystem, {});
   udf_dirent_t* root = udf_get_root(udf.get(), true, 0);
   if (root == nullptr)

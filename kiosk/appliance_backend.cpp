@@ -168,6 +168,7 @@ Status ApplianceBackend::EnsureOpen() {
   appliance::ApplianceOptions opt;
   opt.tcti = options_.tcti;
   opt.state_dir = options_.state_dir;
+  opt.allow_test_media = appliance::TestMediaAllowed();
   auto opened = appliance::Appliance::Open(opt);
   DeviceState d;
   d.checked = true;

@@ -36,7 +36,8 @@ swtpm socket --tpm2 --tpmstate dir="$work/tpm" --server type=unixio,path="$work/
   --log file="$work/swtpm.log",level=1 &
 swtpm_pid=$!
 for _ in $(seq 100); do [ -S "$work/sock" ] && break; sleep 0.1; done
-export QOIMA_TCTI="swtpm:path=$work/sock" QOIMA_STATE="$work/state"
+# Image files stand for the media (docs/cli.md).
+export QOIMA_TCTI="swtpm:path=$work/sock" QOIMA_STATE="$work/state" QOIMA_TEST_MEDIA=1
 QOIMA_PASSWORD=bench-admin-pw "$qoima" init --admin admin --surname Bench --name Admin --pcr none >/dev/null
 QOIMA_USER=admin QOIMA_PASSWORD=bench-admin-pw QOIMA_NEW_PASSWORD=bench-clerk-pw \
   "$qoima" user add clerk --role clerk --surname Bench --name Clerk >/dev/null

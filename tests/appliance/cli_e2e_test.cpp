@@ -46,8 +46,9 @@ class World {
                        const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
     args.insert(args.begin(), kQoima);
     SubprocessOptions o;
+    // Loop devices stand for the depositor's media (docs/cli.md).
     o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
-                   "QOIMA_PASSWORD=" + password};
+                   "QOIMA_PASSWORD=" + password, "QOIMA_TEST_MEDIA=1"};
     for (auto& e : env) o.extra_env.push_back(e);
     for (auto& e : env_all) o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);

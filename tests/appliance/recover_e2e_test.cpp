@@ -26,7 +26,7 @@ class RecoveryWorld {
   SubprocessResult Run(const std::string& tcti, std::vector<std::string> args, std::vector<std::string> env) {
     args.insert(args.begin(), kQoima);
     SubprocessOptions o;
-    o.extra_env = {"QOIMA_TCTI=" + tcti, "QOIMA_STATE=" + dir.Sub("state")};
+    o.extra_env = {"QOIMA_TCTI=" + tcti, "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_TEST_MEDIA=1"};
     for (auto& e : env) o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);
     if (!r.ok()) throw std::runtime_error(r.status().ToString());

@@ -70,7 +70,7 @@ class World {
     args.insert(args.begin(), kQoima);
     SubprocessOptions o;
     o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state(), "QOIMA_USER=" + user,
-                   "QOIMA_PASSWORD=" + Pw(user)};
+                   "QOIMA_PASSWORD=" + Pw(user), "QOIMA_TEST_MEDIA=1"};
     for (auto& e : env) o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);
     if (!r.ok()) throw std::runtime_error(r.status().ToString());

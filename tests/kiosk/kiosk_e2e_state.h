@@ -97,7 +97,8 @@ struct ProvisionedState {
     return buf;
   }
   std::vector<std::string> Env() const {
-    return {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.Sub("state"), "LANG=C.UTF-8"};
+    // Loop devices stand for the depositor's media (docs/cli.md).
+    return {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state.Sub("state"), "LANG=C.UTF-8", "QOIMA_TEST_MEDIA=1"};
   }
 
   Swtpm tpm;
