@@ -77,7 +77,7 @@ class World {
     args.insert(args.begin(), kQoima);
     SubprocessOptions o;
     o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
-                   "QOIMA_PASSWORD=" + (password.empty() ? Pw(user) : password)};
+                   "QOIMA_PASSWORD=" + (password.empty() ? Pw(user) : password), "QOIMA_TEST_MEDIA=1"};
     for (auto& e : env) o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);
     if (!r.ok()) throw std::runtime_error(r.status().ToString());
