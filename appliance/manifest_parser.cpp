@@ -45,6 +45,9 @@ bool IsDigits(std::string_view s) { return act_format::IsDigits(s); }
 std::string Trim(std::string_view s) { return act_format::Trim(s); }
 
 constexpr std::string_view kZipMagic = "PK\x03\x04";
+// An OLE compound file: Word 97-2003 .doc, Excel .xls, or an Office file
+// encrypted with a password (its zip is inside, enciphered).
+constexpr std::string_view kOleMagic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 // The form of an act from its start (decoded text, or a container's bytes):
 // the one given, or the first row of the table that recognises it; none
@@ -219,6 +222,14 @@ Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string&
   QOIMA_RETURN_IF_ERROR(first.status().WithContext(path));
   if (piece.empty()) return where.Error(0, "", "is empty");
   if (piece.substr(0, kZipMagic.size()) == kZipMagic) return ParseContainer(source, first, piece, path, where, options);
+  if (piece.substr(0, kOleMagic.size()) == kOleMagic)
+    return where.Error(0, "",
+                       "is a Word 97-2003 (.doc) or Excel 97-2003 (.xls) file, or an Office file protected with "
+                       "a password: save it as .docx or .xlsx, without a password");
+  if (options.table)
+    return where.Error(0, "",
+                       "--table " + std::to_string(options.table) +
+                           " names a table of a Word or Excel file; this act is text, with one table");
 
   EncodingDetector detector(path);
   const std::string first_raw(piece);  // decoded again once the encoding is known

@@ -520,6 +520,16 @@ TEST_CASE("a file that is none of the forms is refused naming each form tried an
   CHECK(Has(zip, "- csv (a table with a header row, as CSV or tab-separated text): a zip container"));
 }
 
+TEST_CASE("old Office files and --table on a text act are refused with what to do") {
+  Status ole = ParseErr(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(504, '\0'), "act.doc");
+  CHECK(Has(ole,
+            "act.doc: is a Word 97-2003 (.doc) or Excel 97-2003 (.xls) file, or an Office file protected with "
+            "a password: save it as .docx or .xlsx"));
+  ManifestParseOptions o = Opts();
+  o.table = 2;
+  CHECK(Has(LoadErr("excel-csv-utf8.csv", o), "--table 2 names a table of a Word or Excel file"));
+}
+
 TEST_CASE("every form of the format table is described in docs/act-manifest.md") {
   const std::string doc = qoima::testing::ReadFile(std::string(QOIMA_SOURCE_DIR) + "/docs/act-manifest.md");
   for (const auto& f : ManifestFormats()) {
