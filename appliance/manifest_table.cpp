@@ -360,7 +360,14 @@ Status TableRows::Entry(size_t line, const std::vector<std::string>& cells) {
     if (cols[i].field == Field::kSize) (cols[i].unit ? unit_col : bytes_col) = i;
   auto cell_at = [&](size_t i) { return i < cells.size() ? Trim(cells[i]) : std::string(); };
   if (bytes_col && !cell_at(*bytes_col).empty()) {
-    const std::string raw = cell_at(*bytes_col);
+    // A whole number shown with one or two decimals ("1234567,00": a
+    // spreadsheet's format) is that number; three ("1,000") could be a
+    // thousands separator and is refused below.
+    std::string raw = cell_at(*bytes_col);
+    const size_t point = raw.find_first_of(".,");
+    if (point != std::string::npos && point > 0 && raw.size() - point - 1 >= 1 && raw.size() - point - 1 <= 2 &&
+        raw.find_first_not_of('0', point + 1) == std::string::npos)
+      raw.resize(point);
     Result<uint64_t> n = CheckSizeText(raw, where_, line, Quote(cols[*bytes_col].header));
     if (!n.ok() && DeclaredSize::Parse(raw, SizeUnit::kMegabytes) && raw.find_first_of(".,") != std::string::npos)
       return where_.Error(line, Quote(cols[*bytes_col].header),

@@ -456,6 +456,9 @@ TEST_CASE("table sizes: decimal comma digit groups and the precision each figure
   CHECK(ok->entries[0].size == 1234567u);
   CHECK(Has(ParseErr(head + "a.c;1,3;1 234 567\n", "act.csv"),
             "act.csv:2: field 'Размер, МБ': says 1,3 MB but 'Размер, байт' says 1234567 bytes"));
+  auto zeros = ParseManifest("Файл;Размер\na.c;1 234,00\n", "act.csv", Opts());
+  REQUIRE(zeros.ok());
+  CHECK(zeros->entries[0].size == 1234u);
   CHECK(Has(ParseErr("Файл;Размер\na.c;1,5\n", "act.csv"),
             "act.csv:2: field 'Размер': is not a whole number of bytes (1,5); if the column is in MB, say so"));
 
