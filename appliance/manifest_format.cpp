@@ -413,7 +413,7 @@ void EntryCollector::Flag(const ManifestEntry& e) {
   flags_.Check(e.line, "language_version", p.language_version);
   flags_.Check(e.line, "framework", p.framework);
   flags_.Check(e.line, "framework_version", p.framework_version);
-  flags_.Check(e.line, "notes", p.notes);
+  flags_.Check(e.line, "notes", p.notes, /*multiline=*/true);
 }
 
 Status EntryCollector::Add(ManifestEntry e) {
