@@ -1,5 +1,6 @@
 #include "appliance/act_document.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <string_view>
@@ -62,13 +63,47 @@ void Party(std::string& out, const std::string& title, const ActParty& p) {
 
 }  // namespace
 
+std::string DiscFolder(const std::string& disc) {
+  std::string f = disc;
+  std::replace(f.begin(), f.end(), '/', '_');
+  if (f.empty() || f == "." || f == "..") f = "disc";
+  return f + "/";
+}
+
+std::string DepositPath(const std::string& disc, const std::string& path, bool several_discs) {
+  return several_discs ? DiscFolder(disc) + path : path;
+}
+
+namespace {
+
+// A row without a SHA-256 gets the one the appliance computed.
+void Complete(ActRow& r, const std::string& path, const ActDocument& act) {
+  if (!act.computed || !r.sha256.empty()) return;
+  auto it = act.computed->find(DepositPath(r.disc, path, act.several_discs));
+  if (it == act.computed->end()) return;
+  r.sha256 = it->second.sha256;
+  if (!r.size_bytes) {
+    r.size_bytes = it->second.size;
+    r.size_mb = FormatMegabytes(it->second.size);
+  }
+}
+
+}  // namespace
+
+void UseComputedFiles(ActDocument& act, std::shared_ptr<const ComputedFiles> computed, bool several_discs) {
+  act.computed = std::move(computed);
+  act.several_discs = several_discs;
+  for (auto* rows : {&act.application_rows, &act.library_rows})
+    for (auto& r : *rows) Complete(r, r.directory.empty() ? r.file_name : r.directory + "/" + r.file_name, act);
+}
+
 ActRow ActRowFromEntry(const ManifestEntry& e, size_t number) {
   ActRow r;
   r.number = number;
   r.disc = e.disc();
   r.directory = e.Directory();
   r.file_name = e.FileName();
-  r.size_mb = e.size ? FormatMegabytes(*e.size) : "";
+  r.size_mb = e.size ? FormatMegabytes(*e.size) : e.declared_size() ? e.declared_size()->Figure() : "";
   r.size_bytes = e.size;
   r.language = e.language();
   r.language_version = e.language_version();
@@ -107,7 +142,10 @@ Status ForEachActRow(const ActDocument& act, bool library, const std::function<v
   const ActTable want = library ? ActTable::kLibrary : ActTable::kApplication;
   size_t number = 0;
   return act.rows_from->ForEachEntry([&](const ManifestEntry& e) {
-    if (e.table() == want) fn(ActRowFromEntry(e, ++number));
+    if (e.table() != want) return;
+    ActRow r = ActRowFromEntry(e, ++number);
+    Complete(r, e.path, act);
+    fn(r);
   });
 }
 
@@ -155,6 +193,10 @@ Status WriteActText(const ActDocument& a, const std::function<void(std::string_v
   out += "Барлығы / Всего: " + std::to_string(a.file_count) + " файл, " + FormatMegabytes(a.total_bytes) + " MB (" +
          std::to_string(a.total_bytes) + " bytes)\n\n";
   out += "Манифест SHA-256: " + a.manifest_digest + "\n";
+  if (a.computed)
+    out +=
+        "Актіде бақылау сомалары жоқ: файлдардың SHA-256 мәндерін құрылғы есептеді / В акте нет контрольных "
+        "сумм: SHA-256 файлов вычислены устройством\n";
   if (a.deposit_id) out += "Депозит / Депозит №: " + std::to_string(a.deposit_id) + "\n";
   Line(out, "Депозит түбірлік хэші / Корневой хэш депозита", a.deposit_root);
   Line(out, "Аудит журналының бақылау нүктесі / Контрольная точка журнала аудита", a.audit_checkpoint);

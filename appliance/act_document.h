@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "appliance/act_manifest.h"
@@ -48,6 +49,21 @@ struct ActRow {
   std::string category;
 };
 
+/// What the appliance computed for one file of a deposit as it sealed it.
+struct ComputedFile {
+  std::string sha256;  // hex
+  uint64_t size = 0;
+};
+/// By DepositPath.
+using ComputedFiles = std::unordered_map<std::string, ComputedFile>;
+
+/// The folder a deposit of several discs keeps a disc's files under (named
+/// after its marking: two discs may hold the same path).
+std::string DiscFolder(const std::string& disc);
+/// Where an act's file is kept in its deposit: its path, under its disc's
+/// folder when the act has several discs.
+std::string DepositPath(const std::string& disc, const std::string& path, bool several_discs);
+
 struct ActDocument {
   std::string date;  // YYYY-MM-DD
   std::string city = "Астана";
@@ -75,7 +91,17 @@ struct ActDocument {
   std::string audit_checkpoint;     // "size N root HEX" of the signed checkpoint
   std::string device_fingerprint;   // SHA-256 of the device signing key
   std::vector<std::string> copies;  // which media copies were checked ("disc X original")
+  /// An act without checksums (ActManifest::has_checksums false): each row
+  /// carries the SHA-256 the appliance computed (and its size, where the
+  /// act gave none in bytes), and the act says so. Set by UseComputedFiles.
+  std::shared_ptr<const ComputedFiles> computed;
+  bool several_discs = false;  // the rows' files are under their disc's folder in the deposit
 };
+
+/// Makes `act`'s rows carry what the appliance computed where the act gave
+/// no SHA-256 (rows in memory now, rows read from the manifest as they are
+/// rendered). A row whose file is not in `computed` keeps an empty SHA-256.
+void UseComputedFiles(ActDocument& act, std::shared_ptr<const ComputedFiles> computed, bool several_discs);
 
 /// Builds the act's table rows and totals from a manifest.
 /// REQUIRES: its entries are in memory (`spilled` is null).

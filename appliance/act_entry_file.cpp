@@ -18,7 +18,7 @@ constexpr const char* kSchema =
     "CREATE TABLE entries(n INTEGER PRIMARY KEY, disc TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, "
     "mtime INTEGER, date_only INTEGER NOT NULL, sha256 TEXT NOT NULL, line INTEGER NOT NULL, "
     "category TEXT NOT NULL, tbl INTEGER NOT NULL, language TEXT NOT NULL, language_version TEXT NOT NULL, "
-    "framework TEXT NOT NULL, framework_version TEXT NOT NULL);"
+    "framework TEXT NOT NULL, framework_version TEXT NOT NULL, size_declared TEXT, notes TEXT NOT NULL);"
     // Every directory above an entry, with the first entry under it: the
     // check for a path listed both as a file and as a directory.
     "CREATE TABLE dirs(disc TEXT NOT NULL, dir TEXT NOT NULL, first_n INTEGER NOT NULL, "
@@ -30,7 +30,7 @@ constexpr const char* kSchema =
     "CREATE UNIQUE INDEX entries_path ON entries(disc, path);";
 constexpr const char* kEntryColumns =
     "n, disc, path, size, mtime, date_only, sha256, line, category, tbl, language, language_version, framework, "
-    "framework_version";
+    "framework_version, size_declared, notes";
 // The cache the lookups of one intake go through (the default scratch cache
 // is 2 MiB; a 500k-entry act's path index is ~40 MiB on disk).
 constexpr const char* kCachePragma = "PRAGMA cache_size = -8192;";
@@ -59,7 +59,7 @@ Result<std::unique_ptr<ActEntryFile>> ActEntryFile::Create(const std::string& pa
   QOIMA_RETURN_IF_ERROR(f->db_.Exec(kSchema).WithContext("act entries " + path));
   QOIMA_RETURN_IF_ERROR(f->db_.Exec(kCachePragma));
   QOIMA_ASSIGN_OR_RETURN(Statement ins, f->db_.Prepare(std::string("INSERT INTO entries(") + kEntryColumns +
-                                                       ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                                       ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   f->insert_.emplace(std::move(ins));
   QOIMA_ASSIGN_OR_RETURN(Statement dir, f->db_.Prepare("INSERT OR IGNORE INTO dirs(disc, dir, first_n) VALUES(?,?,?)"));
   f->insert_dir_.emplace(std::move(dir));
@@ -89,6 +89,9 @@ Status ActEntryFile::Add(const ManifestEntry& e) {
   st.Bind(6, int64_t{e.modified && e.modified->date_only}).Bind(7, e.sha256.view()).Bind(8, int64_t{e.line});
   st.Bind(9, p.category).Bind(10, int64_t{p.table == ActTable::kLibrary}).Bind(11, p.language);
   st.Bind(12, p.language_version).Bind(13, p.framework).Bind(14, p.framework_version);
+  const std::optional<DeclaredSize> declared = e.declared_size();
+  st.BindOptional(15, declared ? std::optional<std::string>(declared->ToString()) : std::nullopt);
+  st.Bind(16, p.notes);
   Status inserted = st.Run();
   if (inserted.code() == Code::kAlreadyExists) {
     QOIMA_ASSIGN_OR_RETURN(std::optional<size_t> earlier, LineOf(p.disc, e.path));
@@ -197,6 +200,8 @@ ManifestEntry ActEntryFile::Row(const Statement& st) const {
   p.language_version = st.ColumnText(11);
   p.framework = st.ColumnText(12);
   p.framework_version = st.ColumnText(13);
+  if (!st.ColumnIsNull(14)) e.set_declared_size(DeclaredSize::FromString(st.ColumnText(14)));
+  p.notes = st.ColumnText(15);
   if (!last_profile_ || !(*last_profile_ == p)) last_profile_ = std::make_shared<const EntryProfile>(std::move(p));
   e.share_profile(last_profile_);
   return e;
@@ -254,7 +259,7 @@ Status ActEntryFile::ForEachDigest(const std::function<void(std::string_view, st
   for (;;) {
     QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) return Status::Ok();
-    fn(st.ColumnText(0), st.ColumnText(1));
+    fn(st.ColumnText(0), st.ColumnText(1));  // "" for an act without checksums
   }
 }
 

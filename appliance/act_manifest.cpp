@@ -25,14 +25,132 @@ std::string CsvField(const std::string& s) {
 
 }  // namespace
 
-const char* ManifestFormatName(ManifestFormat f) {
-  switch (f) {
-    case ManifestFormat::kJson: return "json";
-    case ManifestFormat::kCsv: return "csv";
-    case ManifestFormat::kSha256sum: return "sha256sum";
-    case ManifestFormat::kHashdeep: return "hashdeep";
+const char* SizeUnitName(SizeUnit unit) {
+  switch (unit) {
+    case SizeUnit::kKilobytes: return "KB";
+    case SizeUnit::kMegabytes: return "MB";
+    case SizeUnit::kGigabytes: return "GB";
   }
   return "?";
+}
+
+namespace {
+
+// Sizes times powers of ten reach past 64 bits (4 TiB x 10^9 x 2).
+__extension__ typedef unsigned __int128 U128;
+
+U128 Pow10(unsigned n) {
+  U128 v = 1;
+  while (n--) v *= 10;
+  return v;
+}
+
+// The unit's bytes in its decimal (10^3k) and binary (2^10k) readings.
+std::pair<uint64_t, uint64_t> UnitBytes(SizeUnit unit) {
+  const auto k = static_cast<unsigned>(unit);
+  uint64_t dec = 1, bin = 1;
+  for (unsigned i = 0; i < k; ++i) {
+    dec *= 1000;
+    bin *= 1024;
+  }
+  return {dec, bin};
+}
+
+}  // namespace
+
+bool DeclaredSize::Admits(uint64_t bytes) const {
+  const U128 tenth = Pow10(decimals);
+  const auto [decimal, binary] = UnitBytes(unit);
+  for (uint64_t u : {decimal, binary}) {
+    // |bytes - scaled / 10^d * u| <= u / 10^d / 2, in integers.
+    const U128 b = static_cast<U128>(bytes) * tenth * 2;
+    const U128 f = static_cast<U128>(scaled) * u * 2;
+    const U128 diff = b > f ? b - f : f - b;
+    if (diff <= u) return true;
+    // The smallest figure written for a file that would round to zero.
+    if (scaled == 1 && bytes > 0 && static_cast<U128>(bytes) * tenth <= u) return true;
+  }
+  return false;
+}
+
+std::string DeclaredSize::Figure() const {
+  std::string digits = std::to_string(scaled);
+  if (decimals == 0) return digits;
+  if (digits.size() <= decimals) digits.insert(0, decimals + 1 - digits.size(), '0');
+  digits.insert(digits.size() - decimals, ".");
+  return digits;
+}
+
+std::string DeclaredSize::ToString() const { return Figure() + " " + SizeUnitName(unit); }
+
+std::optional<DeclaredSize> DeclaredSize::FromString(std::string_view text) {
+  size_t space = text.rfind(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view unit = text.substr(space + 1);
+  for (SizeUnit u : {SizeUnit::kKilobytes, SizeUnit::kMegabytes, SizeUnit::kGigabytes})
+    if (unit == SizeUnitName(u)) return Parse(text.substr(0, space), u);
+  return std::nullopt;
+}
+
+std::optional<DeclaredSize> DeclaredSize::Parse(std::string_view text, SizeUnit unit) {
+  DeclaredSize d;
+  d.unit = unit;
+  bool point = false, digit = false;
+  U128 scaled = 0;
+  size_t i = 0;
+  while (i < text.size() && text[i] == ' ') ++i;
+  size_t end = text.size();
+  while (end > i && text[end - 1] == ' ') --end;
+  bool extra = false, round_up = false;  // digits past kMaxDecimals: finer than a byte, rounded off
+  for (; i < end; ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      if (point && d.decimals == kMaxDecimals) {
+        if (!extra) round_up = c >= '5';
+        extra = true;
+        continue;
+      }
+      scaled = scaled * 10 + static_cast<unsigned>(c - '0');
+      if (scaled > UINT64_MAX) return std::nullopt;
+      d.decimals += point;
+      digit = true;
+      continue;
+    }
+    if ((c == '.' || c == ',') && !point && digit) {
+      point = true;
+      continue;
+    }
+    // A space or a no-break space (U+00A0, U+202F in UTF-8) between digit groups.
+    const bool group = c == ' ' || text.substr(i, 2) == "\xC2\xA0" || text.substr(i, 3) == "\xE2\x80\xAF";
+    if (group && digit && !point && i + 1 < end) {
+      i += c == ' ' ? 0 : text.substr(i, 2) == "\xC2\xA0" ? 1 : 2;
+      continue;
+    }
+    return std::nullopt;
+  }
+  if (!digit || (point && d.decimals == 0)) return std::nullopt;
+  if (round_up) ++scaled;
+  if (scaled > UINT64_MAX) return std::nullopt;
+  d.scaled = static_cast<uint64_t>(scaled);
+  // Larger than any file we accept, in the smaller reading of the unit.
+  if (scaled * UnitBytes(unit).first > static_cast<U128>(kMaxDeclaredFileBytes) * Pow10(d.decimals))
+    return std::nullopt;
+  return d;
+}
+
+std::optional<DeclaredSize> ManifestEntry::declared_size() const {
+  if (declared_unit_ == 0) return std::nullopt;
+  DeclaredSize d;
+  d.scaled = declared_scaled_;
+  d.decimals = declared_decimals_;
+  d.unit = static_cast<SizeUnit>(declared_unit_);
+  return d;
+}
+
+void ManifestEntry::set_declared_size(std::optional<DeclaredSize> d) {
+  declared_scaled_ = d ? d->scaled : 0;
+  declared_decimals_ = d ? d->decimals : 0;
+  declared_unit_ = d ? static_cast<uint8_t>(d->unit) : 0;
 }
 
 const char* ActTableName(ActTable t) { return t == ActTable::kLibrary ? "library" : "application"; }
@@ -58,7 +176,7 @@ std::shared_ptr<const EntryProfile> EntryProfiles::Share(EntryProfile profile) {
   if (last_ && *last_ == profile) return last_;
   std::string key;
   for (const std::string* f : {&profile.disc, &profile.category, &profile.language, &profile.language_version,
-                               &profile.framework, &profile.framework_version})
+                               &profile.framework, &profile.framework_version, &profile.notes})
     key += std::to_string(f->size()) + ":" + *f;  // length-prefixed: no separator to escape
   key += ActTableName(profile.table);
   // An act whose every file has its own columns would otherwise keep one key
@@ -148,6 +266,8 @@ Status WriteManifestJson(const ActManifest& m, bool pretty, const std::function<
   j["application"] = m.application;
   j["software"] = {{"name", m.software_name}, {"version", m.software_version}, {"annotation", m.annotation}};
   j["depositor"] = m.depositor;
+  // Only when false: every act with checksums keeps the bytes it always had.
+  if (!m.has_checksums) j["checksums"] = false;
   ordered_json discs = ordered_json::array();
   for (const auto& d : m.discs) {
     ordered_json dj = {{"marking", d.marking}};
@@ -178,7 +298,8 @@ Status WriteManifestJson(const ActManifest& m, bool pretty, const std::function<
     f["disc"] = e.disc();
     f["path"] = e.path;
     if (e.size) f["size"] = *e.size;
-    f["sha256"] = e.sha256.str();
+    if (auto d = e.declared_size()) f["size_declared"] = d->ToString();
+    if (!e.sha256.empty() || m.has_checksums) f["sha256"] = e.sha256.str();
     if (e.modified) f["modified"] = e.modified->ToString();
     const EntryProfile& p = e.profile();
     f["category"] = p.category;
@@ -187,6 +308,7 @@ Status WriteManifestJson(const ActManifest& m, bool pretty, const std::function<
     if (!p.language_version.empty()) f["language_version"] = p.language_version;
     if (!p.framework.empty()) f["framework"] = p.framework;
     if (!p.framework_version.empty()) f["framework_version"] = p.framework_version;
+    if (!p.notes.empty()) f["notes"] = p.notes;
     std::string text = f.dump(indent, ' ', false, kStrict);
     if (!pretty) {
       out += first ? "" : ",";

@@ -27,7 +27,10 @@ namespace qoima::appliance {
 /// a typo or an attack on our arithmetic, not a file on a CD, DVD or stick.
 inline constexpr uint64_t kMaxDeclaredFileBytes = uint64_t{4} << 40;
 
-enum class ManifestFormat { kJson, kCsv, kSha256sum, kHashdeep };
+/// The forms an act is accepted in; each is one row of the format table in
+/// manifest_format.h, which gives its name, detection and parser.
+enum class ManifestFormat { kJson, kCsv, kSha256sum, kBsdTag, kHashdeep, kPowerShell, kDocx, kXlsx };
+/// The format's name ("csv", "docx"; `--format`), from the format table.
 const char* ManifestFormatName(ManifestFormat f);
 
 /// Which Annex 3 table a row belongs to.
@@ -44,6 +47,41 @@ struct ManifestDate {
   bool operator==(const ManifestDate&) const = default;
 };
 
+/// The unit of a size an act gives in other than bytes (Annex 3: "MB").
+enum class SizeUnit : uint8_t { kKilobytes = 1, kMegabytes = 2, kGigabytes = 3 };
+
+/// A file size as an act wrote it in a unit, to the precision written:
+/// "1,234" MB is scaled 1234, decimals 3 (1.234 MB, give or take 0.0005).
+/// An act does not say whether its megabyte is 10^6 or 2^20 bytes: a file
+/// matches when its size rounds to the figure in either. A figure of one in
+/// its last place ("0,01") also admits any smaller non-empty file: acts
+/// write the smallest figure for files that would round to zero.
+struct DeclaredSize {
+  /// Most decimals read (beyond, a figure is finer than a byte anyway).
+  static constexpr uint8_t kMaxDecimals = 9;
+  uint64_t scaled = 0;
+  uint8_t decimals = 0;
+  SizeUnit unit = SizeUnit::kMegabytes;
+
+  /// True when `bytes` rounds to this figure (see above).
+  bool Admits(uint64_t bytes) const;
+  /// "1.234 MB".
+  std::string ToString() const;
+  /// The figure as written ("1.234").
+  std::string Figure() const;
+  /// "1.234 MB", "0,5 KB" or "12 MB" read back (ToString's form; a comma
+  /// is a decimal separator); nullopt when it is not one.
+  static std::optional<DeclaredSize> FromString(std::string_view text);
+  /// Parses a figure as acts write it: digits, one decimal point or comma,
+  /// spaces (or no-break spaces) between digit groups; decimals past
+  /// kMaxDecimals are rounded off. nullopt when it is not a number, is
+  /// negative or stands for more than kMaxDeclaredFileBytes.
+  static std::optional<DeclaredSize> Parse(std::string_view text, SizeUnit unit);
+  bool operator==(const DeclaredSize&) const = default;
+};
+/// "KB", "MB", "GB".
+const char* SizeUnitName(SizeUnit unit);
+
 /// The columns of an act row that most files share: item category, table,
 /// language and framework with their versions. An entry points to one; the
 /// parsers make the files with equal columns share it (issue #6: a 100k-file
@@ -56,16 +94,36 @@ struct EntryProfile {
   std::string language_version;  // for the library table: the library's version
   std::string framework;
   std::string framework_version;
+  /// The act's columns that have no field here, as "header: value" joined
+  /// with "; " (a table's own remarks, kept for the record).
+  std::string notes;
   bool operator==(const EntryProfile&) const = default;
 };
 
-// Field order keeps the entry at 160 bytes (no padding between the members).
+// Field order keeps the entry at 168 bytes (the declared size's small
+// members sit in the digest's padding).
 struct ManifestEntry {
   std::string path;              // NFC, '/'-separated, relative to the medium's root
-  std::optional<uint64_t> size;  // bytes; absent only in sha256sum lists
+  std::optional<uint64_t> size;  // bytes; absent in lists without sizes and in acts giving MB only
   std::optional<ManifestDate> modified;
-  HexDigest sha256;   // 64 lowercase hex digits, held inline
-  uint32_t line = 0;  // line in the source file (0 when built in memory)
+
+ private:
+  uint64_t declared_scaled_ = 0;  // declared_size(), when declared_unit_ is not 0
+
+ public:
+  HexDigest sha256;  // 64 lowercase hex digits, held inline; empty when the act carries no checksums
+
+ private:
+  uint8_t declared_decimals_ = 0;
+  uint8_t declared_unit_ = 0;  // a SizeUnit, or 0: no declared size
+
+ public:
+  uint32_t line = 0;  // line (or table row) in the source file (0 when built in memory)
+
+  /// The size as the act gave it in a unit ("1,234 MB"), when it gave no
+  /// exact bytes.
+  std::optional<DeclaredSize> declared_size() const;
+  void set_declared_size(std::optional<DeclaredSize> d);
 
   /// The shared columns (the defaults when none were set).
   const EntryProfile& profile() const;
@@ -81,6 +139,7 @@ struct ManifestEntry {
   const std::string& language_version() const { return profile().language_version; }
   const std::string& framework() const { return profile().framework; }
   const std::string& framework_version() const { return profile().framework_version; }
+  const std::string& notes() const { return profile().notes; }
 
   /// The directory part of `path` ("" for the root) and the file name.
   std::string Directory() const;
@@ -89,7 +148,7 @@ struct ManifestEntry {
  private:
   std::shared_ptr<const EntryProfile> profile_;  // null: the defaults
 };
-static_assert(sizeof(ManifestEntry) <= 160, "an act entry is held once per file for the whole intake (issue #6)");
+static_assert(sizeof(ManifestEntry) <= 168, "an act entry is held once per file for the whole intake");
 
 /// Hands out one shared EntryProfile per distinct set of columns.
 class EntryProfiles {
@@ -108,7 +167,7 @@ class ActEntryFile;  // act_entry_file.h
 struct EntryTotals {
   size_t files = 0;
   uint64_t bytes = 0;  // of the sizes given
-  bool sized = true;   // every file has a size (false in sha256sum lists)
+  bool sized = true;   // every file has an exact size (false in sha256sum lists and MB-only tables)
   size_t library = 0;  // files of table 2
 };
 
@@ -130,6 +189,25 @@ inline constexpr size_t kMaxListedTextFlags = 1000;
 /// characters (with '\n' and '\t' allowed when `multiline`), or a backslash
 /// sequence that reads like an escape ("\u{", "\x").
 std::string ActTextFlagReason(std::string_view value, bool multiline = false);
+/// How an act's file was read, for the clerk and the evidence (not part of
+/// the act's record).
+struct ActSource {
+  /// Its text encoding ("UTF-8", "UTF-8 with BOM", "UTF-16LE", "UTF-16BE",
+  /// "Windows-1251"; "" for .docx/.xlsx and the appliance's records).
+  std::string encoding;
+  /// Which table or sheet of a document ("table 2 of 3", "sheet 'Лист1' of 2 sheets").
+  std::string part;
+  /// A prefix removed from every path ("D:\\", "/media/usb/").
+  std::string stripped_prefix;
+  /// A table's columns as read ("'Файл атауы' = file name, ...").
+  std::string columns;
+};
+
+/// What the clerk is told of an act without checksums (in English; the
+/// fronts translate it).
+inline constexpr const char* kNoChecksumsNote =
+    "the act carries no checksums: its files were matched by path, size and date only; the SHA-256 of every "
+    "file was computed by the appliance and is what the printed act carries";
 
 struct ManifestDisc {
   std::string marking;
@@ -155,6 +233,12 @@ struct ActManifest {
   /// kMaxListedTextFlags; the rest counted in `text_flags_unlisted`.
   std::vector<ActTextFlag> text_flags;
   size_t text_flags_unlisted = 0;
+  /// False when the act gives no SHA-256 for its files (an Annex 3 table as
+  /// the form has it): files are then matched by path, size and date only,
+  /// and the SHA-256 the appliance computes is what the printed act carries.
+  bool has_checksums = true;
+  /// How the file was read (not part of the record).
+  ActSource source;
 
   /// Number of files, wherever they are.
   size_t EntryCount() const;

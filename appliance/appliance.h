@@ -108,7 +108,8 @@ struct IntakeRequest {
   std::string application;  // portal code
   std::string manifest_path;
   std::optional<ManifestFormat> manifest_format;
-  std::string strip_prefix;     // for sha256sum/hashdeep lists with absolute paths
+  std::string strip_prefix;     // for hash lists with absolute paths ("" : a drive or mount point is found)
+  size_t table = 0;             // a .docx table / .xlsx sheet, from 1 (--table N); 0: the Annex 3 one
   std::string expected_digest;  // from the paper act; checked when given
   std::vector<MediumSpec> media;
   std::optional<bool> in_register;  // register track: the clerk's register check
@@ -129,6 +130,12 @@ struct IntakeOutcome {
   int64_t intake_id = 0;
   std::string state;  // verified | accepted | refused | held
   std::string manifest_digest;
+  /// How the act's file was read: its form ("csv", "docx"), encoding,
+  /// table, a prefix removed from its paths; and whether it carries
+  /// checksums (false: kNoChecksumsNote applies).
+  std::string manifest_format;
+  ActSource manifest_source;
+  bool manifest_has_checksums = true;
   std::vector<MediumCheck> media;
   Assessment assessment;
   std::optional<int64_t> deposit_id;
@@ -148,6 +155,8 @@ struct DecideRequest {
   std::vector<RefusalReason> reasons;
   std::string reason_text;
   std::string manifest_path;  // accept of a held intake: the corrected act
+  std::string strip_prefix;   // ... read with these (as IntakeRequest's)
+  size_t table = 0;
   std::optional<bool> in_register;
   /// False: the re-check's matched files are counted, not listed.
   bool keep_matched_items = true;

@@ -44,17 +44,6 @@ int64_t ParseUtcText(const std::string& s) {
   return d ? d->unix_seconds : 0;
 }
 
-// A deposit of several discs keeps each disc's files under a folder named
-// after its marking: two discs may hold the same path (Annex 3 lists files per
-// disc), and a return gives them back disc by disc. One-disc deposits keep
-// the medium's paths as they are.
-std::string DiscFolder(const std::string& disc) {
-  std::string f = disc;
-  std::replace(f.begin(), f.end(), '/', '_');
-  if (f.empty() || f == "." || f == "..") f = "disc";
-  return f + "/";
-}
-
 // Streams file bytes into a pending deposit of the store.
 class StoreContentSink final : public ContentSink {
  public:
@@ -121,6 +110,20 @@ json ActTextFlagsJson(const std::vector<ActTextFlag>& flags) {
     out.push_back(std::move(j));
   }
   return out;
+}
+
+void SetActSource(IntakeOutcome& out, const ActManifest& m) {
+  out.manifest_format = ManifestFormatName(m.format);
+  out.manifest_source = m.source;
+  out.manifest_has_checksums = m.has_checksums;
+}
+
+// How the act was read, into the evidence (keys `prefix` + "encoding", ...).
+void AddActSource(json& evidence, const std::string& prefix, const ActSource& s) {
+  if (!s.encoding.empty()) evidence[prefix + "encoding"] = s.encoding;
+  if (!s.part.empty()) evidence[prefix + "part"] = s.part;
+  if (!s.stripped_prefix.empty()) evidence[prefix + "stripped_prefix"] = s.stripped_prefix;
+  if (!s.columns.empty()) evidence[prefix + "columns"] = s.columns;
 }
 
 json DiffJson(const MediumCheck& m) {
@@ -280,6 +283,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   po.now_unix = clock_->NowUnix();
   po.format = req.manifest_format;
   po.strip_prefix = req.strip_prefix;
+  po.table = req.table;
   po.expected_application = req.application;
   po.spill_dir = store_->TempDirectory();  // a large act's entries wait there, encrypted
   po.spill_after_entries = options_.act_entries_in_memory;
@@ -330,6 +334,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   out.manifest_digest = manifest->digest;
   out.act_text_flags = manifest->text_flags;
   out.act_text_flags_unlisted = manifest->text_flags_unlisted;
+  SetActSource(out, *manifest);
   std::set<std::string> stored_discs;
   std::optional<DiscGuess> guess;         // which disc a medium looks like, when the act has several
   std::vector<std::string> failed_reads;  // "DEVICE: why" of each read a fatal problem stopped
@@ -432,6 +437,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     for (const auto& m : out.media) media_json.push_back(DiffJson(m));
     json evidence = {{"manifest_sha256", manifest->digest},
                      {"manifest_format", ManifestFormatName(manifest->format)},
+                     {"manifest_checksums", manifest->has_checksums},
                      {"track", std::string(TrackName(info->track))},
                      {"nda_signed_by_both", info->nda},
                      {"media", std::move(media_json)},
@@ -440,6 +446,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       evidence["act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
       evidence["act_text_flags_unlisted"] = out.act_text_flags_unlisted;
     }
+    AddActSource(evidence, "manifest_", manifest->source);
     if (facts.in_register) evidence["in_register"] = *facts.in_register;
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
@@ -577,6 +584,13 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   out.hold_until = hold_until;
   out.act.deposit_id = committed->deposit_id;
   out.act.deposit_root = crypto::Hex(committed->manifest_sha256);
+  if (!manifest->has_checksums) {
+    // The rows carry the SHA-256 computed as the content was sealed (as the
+    // printed act does); the deposit is committed, so a read failure here
+    // leaves only this copy of the act without them.
+    auto computed = DepositComputedFiles(*store_, committed->deposit_id);
+    if (computed.ok()) UseComputedFiles(out.act, std::move(*computed), discs.size() > 1);
+  }
   if (committed->checkpoint) {
     out.act.audit_checkpoint = "size " + std::to_string(committed->checkpoint->tree_size) + " root " +
                                crypto::Hex(committed->checkpoint->root);
@@ -748,6 +762,8 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   po.now_unix = clock_->NowUnix();
   po.expected_application = code;
   po.stored_record = req.manifest_path.empty();
+  po.strip_prefix = req.strip_prefix;
+  po.table = req.table;
   po.spill_dir = store_->TempDirectory();
   po.spill_after_entries = options_.act_entries_in_memory;
   Result<ActManifest> parsed = req.manifest_path.empty() ? LoadStoredManifest(db, "intakes", "manifest_json", intake_id,
@@ -776,6 +792,11 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   if (!out.act_text_flags.empty()) {
     ev["recheck_act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
     ev["recheck_act_text_flags_unlisted"] = out.act_text_flags_unlisted;
+  }
+  if (!req.manifest_path.empty()) {
+    ev["recheck_manifest_format"] = ManifestFormatName(manifest->format);
+    ev["recheck_manifest_checksums"] = manifest->has_checksums;
+    AddActSource(ev, "recheck_manifest_", manifest->source);
   }
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
   // Against its own record the act refers to it (stored once, as at an
@@ -820,9 +841,22 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
   }
   QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, store_->SignCheckpoint());
   out.act.audit_checkpoint = "size " + std::to_string(cp.tree_size) + " root " + crypto::Hex(cp.root);
+  if (!manifest->has_checksums) {
+    auto computed = DepositComputedFiles(*store_, *deposit_id);
+    if (computed.ok()) UseComputedFiles(out.act, std::move(*computed), manifest->DiscMarkings().size() > 1);
+  }
   out.state = "accepted";
   out.deposit_id = deposit_id;
   out.manifest_digest = manifest->digest;
+  if (!req.manifest_path.empty()) {
+    SetActSource(out, *manifest);
+  } else {  // the stored record: how the act was read is in the evidence
+    out.manifest_format = evidence.value("manifest_format", "");
+    out.manifest_has_checksums = manifest->has_checksums;
+    out.manifest_source.encoding = evidence.value("manifest_encoding", "");
+    out.manifest_source.part = evidence.value("manifest_part", "");
+    out.manifest_source.stripped_prefix = evidence.value("manifest_stripped_prefix", "");
+  }
   return out;
 }
 

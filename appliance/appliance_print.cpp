@@ -174,6 +174,10 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   auto manifest = LoadStoredManifest(ctx.db(), "acts", "manifest_json", act_row, "act " + number + " manifest", po);
   if (!manifest.ok()) return manifest.status().WithContext("act " + number);
   ActDocument act = ActFromManifest(*manifest);
+  if (!manifest->has_checksums) {  // the act gave none: the rows carry what the appliance computed
+    QOIMA_ASSIGN_OR_RETURN(std::shared_ptr<const ComputedFiles> computed, DepositComputedFiles(ctx.store, deposit_id));
+    UseComputedFiles(act, std::move(computed), manifest->DiscMarkings().size() > 1);
+  }
   act.date = act_date;
   if (!city.empty()) act.city = city;
   act.transferring.organization = applicant;
@@ -804,6 +808,15 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
                               document + " matches the store; checkpoint " + std::to_string(paper->checkpoint_size) +
                                   " of " + std::to_string(size)));
   return ActVerification{expected, document, size};
+}
+
+Result<std::shared_ptr<const ComputedFiles>> DepositComputedFiles(storage::Store& store, int64_t deposit_id) {
+  auto computed = std::make_shared<ComputedFiles>();
+  QOIMA_RETURN_IF_ERROR(store.ForEachFile(deposit_id, [&](const storage::FileInfo& f) {
+    (*computed)[f.display_path] = ComputedFile{crypto::Hex(f.sha256), f.size};
+    return Status::Ok();
+  }));
+  return std::shared_ptr<const ComputedFiles>(std::move(computed));
 }
 
 }  // namespace qoima::appliance

@@ -24,11 +24,23 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
+#include "appliance/act_document.h"
 #include "appliance/print/act_printer.h"
 #include "appliance/print/template_set.h"
 #include "appliance/print/verification_line.h"
 
+namespace qoima::storage {
+class Store;
+}  // namespace qoima::storage
+
 namespace qoima::appliance {
+
+/// The SHA-256 and size the appliance computed for every file of deposit
+/// `deposit_id`, by path: what an act without checksums is printed with
+/// (UseComputedFiles).
+Result<std::shared_ptr<const ComputedFiles>> DepositComputedFiles(storage::Store& store, int64_t deposit_id);
 
 enum class DocumentKind {
   kAct,          // Annex 3 acceptance-transfer act of an accepted deposit

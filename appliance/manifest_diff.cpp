@@ -44,6 +44,19 @@ bool DateMatches(const ManifestDate& want, const ObservedFile& f, const DiffOpti
   return hours <= kMaxZoneOffsetHours && std::abs(delta - hours * 3600) <= o.mtime_tolerance_seconds;
 }
 
+// "1.234 MiB, 1.294 MB": `bytes` in both readings of `unit`, to 4 decimals.
+std::string SizeInUnits(uint64_t bytes, SizeUnit unit) {
+  double bin = static_cast<double>(bytes), dec = bin;
+  for (int i = 0; i < static_cast<int>(unit); ++i) {
+    bin /= 1024.0;
+    dec /= 1000.0;
+  }
+  const char* name = SizeUnitName(unit);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.4f %ciB, %.4f %s", bin, name[0], dec, name);
+  return buf;
+}
+
 DiffItem Item(DiffKind kind, const std::string& path, const ObservedFile* f, const ManifestEntry* e) {
   DiffItem it;
   it.kind = kind;
@@ -278,7 +291,20 @@ uint32_t MediumDiff::Compare(size_t k, const ObservedFile& f) {
     d.detail = "the act says " + d.expected + " bytes, the medium has " + d.actual;
     return keep(std::move(d));
   }
-  if (e.sha256 != f.sha256) {
+  if (auto declared = e.declared_size(); !e.size && declared && !declared->Admits(f.size)) {
+    DiffItem d = Item(DiffKind::kSizeMismatch, e.path, &f, &e);
+    d.expected = declared->ToString();
+    d.actual = std::to_string(f.size);
+    d.detail = "the act says " + d.expected + " (to the precision it gives), the medium has " + d.actual + " bytes, " +
+               SizeInUnits(f.size, declared->unit);
+    return keep(std::move(d));
+  }
+  // An act without checksums: the digest computed is kept for the report.
+  if (e.sha256.empty() && !f.sha256.empty()) {
+    if (computed_.empty()) computed_.resize(state_.size());
+    computed_[k] = f.sha256;
+  }
+  if (!e.sha256.empty() && e.sha256 != f.sha256) {
     DiffItem d = Item(DiffKind::kHashMismatch, e.path, &f, &e);
     d.expected = e.sha256;
     d.actual = f.sha256;
@@ -331,6 +357,11 @@ void MediumDiff::Collide(size_t k, const ObservedFile& f) {
   AddName(false, s, EscapeRawPath(f.RawPath()));
 }
 
+std::string MediumDiff::MatchedDigest(size_t k, const ManifestEntry& e) const {
+  if (!e.sha256.empty()) return e.sha256.str();
+  return k < computed_.size() ? computed_[k].str() : std::string();
+}
+
 void MediumDiff::AddName(bool extra, uint32_t item, std::string name) {
   names_[(uint64_t{extra} << 32) | item].push_back(std::move(name));
 }
@@ -357,7 +388,7 @@ DiffReport MediumDiff::Finish() {
       d.kind = DiffKind::kMatched;  // its name needs showing as read
       d.expected.clear();
       d.detail.clear();
-      d.actual = Entry(k).sha256;
+      d.actual = MatchedDigest(k, Entry(k));
     }
   }
   for (auto& [key, names] : names_) {
@@ -428,7 +459,7 @@ void MediumDiff::Visit(size_t k, const ManifestEntry& e, DiffReport& r) {
   d.path = e.path;
   d.manifest_line = e.line;
   d.size = matched_size_[k];
-  d.actual = e.sha256;  // equal to what was read: that is the match
+  d.actual = MatchedDigest(k, e);  // equal to what was read: that is the match
   Count(std::move(d), r, false);
 }
 
@@ -456,6 +487,7 @@ uint64_t DigestPrefix(std::string_view hex) {
 DiscGuess::DiscGuess(const ActManifest& manifest) : discs_(manifest.DiscMarkings()) {
   if (discs_.size() > UINT16_MAX) return;
   auto add = [&](std::string_view sha, std::string_view disc) {
+    if (sha.empty()) return;  // an act without checksums: nothing to recognise a disc by
     auto d = std::find(discs_.begin(), discs_.end(), disc);
     prefixes_.emplace_back(DigestPrefix(sha), static_cast<uint16_t>(d - discs_.begin()));
   };

@@ -178,6 +178,9 @@ class MediumDiff {
   uint32_t Compare(size_t k, const ObservedFile& f);
   void Collide(size_t k, const ObservedFile& f);
   void AddName(bool extra, uint32_t item, std::string name);
+  // What a matched entry's content hashes to: the act's SHA-256, or for an
+  // act without checksums the one computed while the medium was read.
+  std::string MatchedDigest(size_t k, const ManifestEntry& e) const;
   void Visit(size_t k, const ManifestEntry& e, DiffReport& r);
   void Count(DiffItem it, DiffReport& r, bool kept);
 
@@ -191,6 +194,7 @@ class MediumDiff {
   std::vector<uint32_t> state_;         // per entry: kUnseen, kMatchedPlain, kOtherDisc or an odd_ index
   std::vector<uint64_t> matched_size_;  // per entry: bytes read when it matched
   std::vector<DiffItem> odd_;           // items of listed entries other than plain matches
+  std::vector<HexDigest> computed_;     // an act without checksums: per entry, the SHA-256 read
   std::vector<uint32_t> zone_only_;     // entries whose date mismatch a zone-less medium would match
   std::vector<DiffItem> extras_;        // what the act does not list, in reading order
   std::unordered_map<std::string, uint32_t> extra_of_;  // an extra's path -> index in extras_

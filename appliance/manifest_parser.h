@@ -1,13 +1,20 @@
-// ManifestParser: reads an act manifest in any of the four accepted formats
-// (our JSON, CSV in the Annex 3 column order, sha256sum and hashdeep lists)
-// into an ActManifest, refusing anything doubtful with a message that names
-// the file, the line and the field.
+// ManifestParser: reads an act manifest in any accepted form (our JSON; a
+// table found by its header words, as CSV, Excel's Unicode text, a Word
+// .docx or an Excel .xlsx; sha256sum-style, BSD-style, hashdeep and
+// PowerShell hash lists) into an ActManifest, refusing anything doubtful
+// with a message that names the file, the line (or table row) and the field.
+// The forms are the rows of one table (manifest_format.h); a file that is
+// none of them is refused naming each form and why it is not that one.
 //
 // Manifests come from depositors and are untrusted: every limit is a named
-// constant below, the input is checked as UTF-8 (no byte order marks), paths
-// are normalized to NFC and may not climb out with "..", sizes must be sane,
-// dates may not be in the future, categories must be known, and no path may
-// appear twice. See docs/act-manifest.md.
+// constant below; text is UTF-8 (with or without a byte order mark), UTF-16
+// with one, or Windows-1251, recognised over the whole file and decoded a
+// piece at a time (manifest_encoding.h); paths are normalized to NFC and may
+// not climb out with "..", sizes must be sane, dates may not be in the
+// future, categories must be known, and no path may appear twice. Word and
+// Excel files are read with libarchive (the zip) and expat (the XML), held
+// compressed in memory (at most kMaxOfficeActBytes) and expanded a piece at a
+// time. See docs/act-manifest.md.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -17,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "appliance/act_manifest.h"
 #include "common/result.h"
@@ -41,6 +49,26 @@ inline constexpr size_t kMaxTextFieldBytes = 1024;
 inline constexpr size_t kMaxAnnotationBytes = 16u << 10;
 /// Deepest JSON nesting our format needs is 3; anything deeper is refused.
 inline constexpr int kMaxJsonDepth = 4;
+/// Largest .docx or .xlsx act (bytes): it is held, compressed, while read.
+inline constexpr size_t kMaxOfficeActBytes = 32u << 20;
+/// Most entries of a .docx or .xlsx zip.
+inline constexpr size_t kMaxOfficeZipEntries = 1000;
+/// Most bytes one part of a .docx or .xlsx (an XML file in its zip) may
+/// expand to, and all parts read together.
+inline constexpr uint64_t kMaxOfficePartBytes = 256u << 20;
+inline constexpr uint64_t kMaxOfficeTotalBytes = 512u << 20;
+/// Most bytes one part may expand to per byte it takes in the zip (a
+/// spreadsheet's XML compresses ~10-30x; a bomb far more).
+inline constexpr uint64_t kMaxOfficeExpansionRatio = 200;
+/// Deepest XML element nesting (Word nests tables in tables; ~20 in practice).
+inline constexpr size_t kMaxOfficeXmlDepth = 64;
+/// Most shared strings of an .xlsx, most cells of a table or sheet, most
+/// tables of a .docx, most sheets of an .xlsx.
+inline constexpr size_t kMaxOfficeSharedStrings = 2'000'000;
+inline constexpr size_t kMaxOfficeCells = 20'000'000;
+inline constexpr size_t kMaxOfficeTables = 1000;
+/// Most columns a table row may have (Annex 3 has 10; spreadsheets 16384).
+inline constexpr size_t kMaxTableColumns = 256;
 /// How far in the future a modification date may lie before it is refused
 /// (clock skew and time zones; a day).
 inline constexpr int64_t kFutureDateToleranceSeconds = 86400;
@@ -48,10 +76,15 @@ inline constexpr int64_t kFutureDateToleranceSeconds = 86400;
 struct ManifestParseOptions {
   /// Format to parse; detected from the content when absent.
   std::optional<ManifestFormat> format;
+  /// Which table of a .docx (or sheet of an .xlsx) holds the act, from 1:
+  /// `--table N`. 0: the one that looks like Annex 3 (with Annex 3's
+  /// library table after it); several candidates are refused, listed.
+  size_t table = 0;
   /// The current time (UTC seconds), for "date in the future".
   int64_t now_unix = 0;
-  /// For sha256sum/hashdeep lists made with absolute paths: this prefix is
-  /// removed from every path (e.g. "/media/usb"); a path outside it is refused.
+  /// For hash lists made with absolute paths: this prefix is removed from
+  /// every path (e.g. "/media/usb", "D:\\"); a path outside it is refused.
+  /// Empty: a drive root or mount point every path shares is removed.
   std::string strip_prefix;
   /// When non-empty, a manifest naming another application is refused.
   std::string expected_application;
@@ -66,8 +99,19 @@ struct ManifestParseOptions {
   size_t spill_after_entries = kActEntriesInMemory;
 };
 
-/// Detects the format of `bytes` (after the encoding checks).
-ManifestFormat DetectManifestFormat(std::string_view bytes);
+/// An accepted form, as the format table describes it.
+struct ManifestFormatInfo {
+  ManifestFormat format;
+  std::string name;     // "csv"
+  std::string title;    // "a table with a header row, as CSV or tab-separated text"
+  std::string made_by;  // the tools that write it
+};
+/// Every accepted form, in the order a file is tried against them.
+std::vector<ManifestFormatInfo> ManifestFormats();
+/// The format named `name` ("csv"); nullopt when none is.
+std::optional<ManifestFormat> ManifestFormatFromName(std::string_view name);
+/// "json, hashdeep, ..." for usage messages.
+std::string ManifestFormatNameList();
 
 /// Parses `bytes`; `file_name` is used only in messages. The digest field of
 /// the result is left empty (LoadManifestFile fills it).

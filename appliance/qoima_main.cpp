@@ -61,12 +61,14 @@ const char* kUsage =
     "                  [--signed-by owner,operator]\n"
     "  act create DIR --application CODE --software NAME [--version V] [--annotation A] [--depositor ORG]\n"
     "             [--disc MARKING] [--out act.json] [--text act.txt]\n"
-    "  act show MANIFEST [--application CODE] [--format json|csv|sha256sum|hashdeep] [--strip-prefix P]\n"
-    "  scan DEVICE [--manifest FILE]\n"
+    "  act show MANIFEST [--application CODE] [--format F] [--strip-prefix P] [--table N] | act formats\n"
+    "  scan DEVICE [--manifest FILE [--format F] [--strip-prefix P] [--table N]]\n"
     "  intake --application CODE --manifest FILE --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
-    "         [--format F] [--strip-prefix P] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
-    "  decide INTAKE accept [--manifest FILE] | decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
+    "         [--format F] [--strip-prefix P] [--table N] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
+    "  decide INTAKE accept [--manifest FILE [--strip-prefix P] [--table N]]\n"
+    "  decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
+    "  act forms (F): json, csv, sha256sum, bsd, hashdeep, powershell, docx, xlsx (qoima act formats)\n"
     "  verify-store | audit verify [--since WITNESS] | audit checkpoint [--out FILE]\n"
     "  audit list [--from N] [--count M]\n"
     "  backup DIR | restore BACKUP_DIR\n"
@@ -183,6 +185,46 @@ Result<Session> Login(const Globals& g, const CliArgs& a) {
   return s;
 }
 
+// The act options every command that reads an act takes: --format,
+// --strip-prefix, --table.
+Status ActOptions(const CliArgs& a, std::optional<ManifestFormat>& format, std::string& strip_prefix, size_t& table) {
+  strip_prefix = a.GetOr("strip-prefix", "");
+  if (auto f = a.Get("format")) {
+    format = ManifestFormatFromName(*f);
+    if (!format) return Status::InvalidArgument("--format must be one of " + ManifestFormatNameList());
+  }
+  if (auto t = a.Get("table")) {
+    char* end = nullptr;
+    unsigned long n = std::strtoul(t->c_str(), &end, 10);
+    if (t->empty() || *end != '\0' || n == 0 || n > kMaxOfficeTables)
+      return Status::InvalidArgument("--table must be a table's (or sheet's) number, from 1");
+    table = n;
+  }
+  return Status::Ok();
+}
+
+// How the act was read, as the clerk is told.
+json ActSourceJson(const std::string& format, const ActSource& s, bool has_checksums) {
+  json j = {{"format", format}, {"checksums", has_checksums}};
+  if (!s.encoding.empty()) j["encoding"] = s.encoding;
+  if (!s.part.empty()) j["part"] = s.part;
+  if (!s.stripped_prefix.empty()) j["stripped_prefix"] = s.stripped_prefix;
+  if (!s.columns.empty()) j["columns"] = s.columns;
+  if (!has_checksums) j["note"] = kNoChecksumsNote;
+  return j;
+}
+
+void PrintActSource(const std::string& format, const ActSource& s, bool has_checksums) {
+  std::string line = "act read as " + format;
+  if (!s.encoding.empty()) line += ", " + s.encoding;
+  if (!s.part.empty()) line += ", " + s.part;
+  std::printf("%s\n", line.c_str());
+  if (!s.stripped_prefix.empty())
+    std::printf("  '%s' was removed from the start of every path\n", s.stripped_prefix.c_str());
+  if (!s.columns.empty()) std::printf("  columns: %s\n", s.columns.c_str());
+  if (!has_checksums) std::printf("  NOTE: %s\n", kNoChecksumsNote);
+}
+
 json DiffItemsJson(const DiffReport& d) {
   json items = json::array();
   for (const auto& i : d.items) {
@@ -254,6 +296,7 @@ json OutcomeJson(const IntakeOutcome& o) {
             {"intake", o.intake_id},
             {"state", o.state},
             {"manifest_sha256", o.manifest_digest},
+            {"act_source", ActSourceJson(o.manifest_format, o.manifest_source, o.manifest_has_checksums)},
             {"media", media},
             {"grounds", grounds},
             {"blockers", o.assessment.blockers},
@@ -274,6 +317,7 @@ json OutcomeJson(const IntakeOutcome& o) {
 Status PrintOutcomeText(const IntakeOutcome& o) {
   std::printf("intake %lld: %s\n", static_cast<long long>(o.intake_id), o.state.c_str());
   std::printf("manifest SHA-256 %s\n", o.manifest_digest.c_str());
+  PrintActSource(o.manifest_format, o.manifest_source, o.manifest_has_checksums);
   for (const auto& m : o.media) {
     std::printf("disc '%s' (%s) on %s [%s]: %s\n", m.disc.c_str(), m.copy_label.c_str(), m.device.c_str(),
                 m.volume_label.c_str(), m.diff.Summary().c_str());
@@ -435,7 +479,8 @@ int CmdApplication(const Globals& g, const CliArgs& a) {
 
 int CmdAct(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
-  if (p.size() < 3) return Usage("act create DIR | act show MANIFEST");
+  if (p.size() < 3 && !(p.size() == 2 && p[1] == "formats"))
+    return Usage("act create DIR | act show MANIFEST | act formats");
   if (p[1] == "create") {
     ActCreateOptions o;
     o.application = a.GetOr("application", "");
@@ -475,18 +520,13 @@ int CmdAct(const Globals& g, const CliArgs& a) {
     ManifestParseOptions po;
     po.now_unix = static_cast<int64_t>(::time(nullptr));
     po.expected_application = a.GetOr("application", "");
-    po.strip_prefix = a.GetOr("strip-prefix", "");
-    if (auto f = a.Get("format")) {
-      for (auto fmt :
-           {ManifestFormat::kJson, ManifestFormat::kCsv, ManifestFormat::kSha256sum, ManifestFormat::kHashdeep})
-        if (*f == ManifestFormatName(fmt)) po.format = fmt;
-      if (!po.format) return Usage("--format must be json, csv, sha256sum or hashdeep");
-    }
+    if (Status o = ActOptions(a, po.format, po.strip_prefix, po.table); !o.ok()) return Usage(o.message());
     auto m = LoadManifestFile(p[2], po);
     if (!m.ok()) return Report(g, m.status());
     if (g.json) {
       PrintJson({{"ok", true},
                  {"format", ManifestFormatName(m->format)},
+                 {"act_source", ActSourceJson(ManifestFormatName(m->format), m->source, m->has_checksums)},
                  {"manifest_sha256", m->digest},
                  {"application", m->application},
                  {"files", m->entries.size()},
@@ -495,9 +535,21 @@ int CmdAct(const Globals& g, const CliArgs& a) {
                  {"text_flags", TextFlagsJson(m->text_flags)},
                  {"text_flags_unlisted", m->text_flags_unlisted}});
     } else {
+      PrintActSource(ManifestFormatName(m->format), m->source, m->has_checksums);
       std::printf("%s", RenderActText(ActFromManifest(*m)).c_str());
       PrintTextFlags(m->text_flags, m->text_flags_unlisted);
     }
+    return kExitOk;
+  }
+  if (p[1] == "formats") {
+    json list = json::array();
+    for (const auto& f : ManifestFormats()) {
+      if (g.json)
+        list.push_back({{"name", f.name}, {"title", f.title}, {"made_by", f.made_by}});
+      else
+        std::printf("%-11s %s\n            made by: %s\n", f.name.c_str(), f.title.c_str(), f.made_by.c_str());
+    }
+    if (g.json) PrintJson({{"ok", true}, {"formats", list}});
     return kExitOk;
   }
   return Usage("unknown act subcommand '" + p[1] + "'");
@@ -520,6 +572,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   if (auto mp = a.Get("manifest")) {
     ManifestParseOptions po;
     po.now_unix = static_cast<int64_t>(::time(nullptr));
+    if (Status o = ActOptions(a, po.format, po.strip_prefix, po.table); !o.ok()) return Usage(o.message());
     auto m = LoadManifestFile(*mp, po);
     if (!m.ok()) return Report(g, m.status());
     manifest = std::move(*m);
@@ -549,7 +602,10 @@ int CmdScan(const Globals& g, const CliArgs& a) {
               {"name_flags", NameFlagsJson(diff)},
               {"name_flags_unlisted", diff.name_flags_unlisted}};
     if (!read.ok()) j["error"] = read.status().message();
-    if (manifest) j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
+    if (manifest) {
+      j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
+      j["act_source"] = ActSourceJson(ManifestFormatName(manifest->format), manifest->source, manifest->has_checksums);
+    }
     PrintJson(j);
   } else {
     for (const auto& f : col.files())
@@ -560,6 +616,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
     PrintNameFlags(diff, "");
     if (!read.ok()) std::printf("read failed: %s\n", read.status().message().c_str());
     if (manifest) {
+      PrintActSource(ManifestFormatName(manifest->format), manifest->source, manifest->has_checksums);
       for (const auto& i : diff.items)
         if (i.kind != DiffKind::kMatched)
           std::printf("%-14s %s  %s\n", DiffKindName(i.kind), i.path.c_str(), i.detail.c_str());
@@ -577,15 +634,9 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
   req.keep_matched_items = g.json;  // the text output shows only the differences
   req.manifest_path = a.GetOr("manifest", "");
   req.expected_digest = a.GetOr("digest", "");
-  req.strip_prefix = a.GetOr("strip-prefix", "");
   req.reason_text = a.GetOr("reason-text", "");
   if (req.application.empty() || req.manifest_path.empty()) return Usage("intake needs --application and --manifest");
-  if (auto f = a.Get("format")) {
-    for (auto fmt :
-         {ManifestFormat::kJson, ManifestFormat::kCsv, ManifestFormat::kSha256sum, ManifestFormat::kHashdeep})
-      if (*f == ManifestFormatName(fmt)) req.manifest_format = fmt;
-    if (!req.manifest_format) return Usage("--format must be json, csv, sha256sum or hashdeep");
-  }
+  if (Status o = ActOptions(a, req.manifest_format, req.strip_prefix, req.table); !o.ok()) return Usage(o.message());
   for (const auto& m : a.GetAll("medium")) {
     auto parts = Split(m, ',');
     MediumSpec spec;
@@ -647,6 +698,9 @@ int CmdDecide(const Globals& g, const CliArgs& a) {
   req.accept = p[2] == "accept";
   req.reason_text = a.GetOr("reason-text", "");
   req.manifest_path = a.GetOr("manifest", "");
+  std::optional<ManifestFormat> unused_format;
+  if (Status o = ActOptions(a, unused_format, req.strip_prefix, req.table); !o.ok()) return Usage(o.message());
+  if (unused_format) return Usage("decide reads the corrected act's form itself (no --format)");
   if (!req.accept) {
     auto reasons = ParseReasons(a.GetOr("reason", ""));
     if (!reasons.ok()) return Report(g, reasons.status());

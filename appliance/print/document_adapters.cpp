@@ -145,6 +145,7 @@ Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const s
     l.sha256 = r.sha256;
     out.libraries.push_back(std::move(l));
   }
+  out.checksums_computed = act.computed != nullptr;
   out.receiving_signer = Signer(act.accepting.organization, act.accepting.position, act.accepting.full_name);
   out.transferring_signer =
       Signer(act.transferring.organization, act.transferring.position, act.transferring.full_name);

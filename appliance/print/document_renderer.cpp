@@ -277,6 +277,7 @@ void AddSourceTables(FormBuilder& b, const AcceptanceAct& act) {
   if (act.libraries.empty()) libs.rows.push_back({{"", b.Joined("annex3.none")}, ""});
   b.Para("annex3.item3_2", {}, kBody, kBodyAlt, Align::kLeft, 12, 10);
   b.pdf().Add(std::move(libs));
+  if (act.checksums_computed) b.Para("annex3.sha256_computed", {}, kSmall, kSmallAlt, Align::kLeft, 0, 4);
 
   uint64_t total = 0;
   for (const auto& f : act.files) total += f.size_bytes;

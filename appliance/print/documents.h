@@ -141,6 +141,8 @@ struct AcceptanceAct {
   std::string annotation;  // purpose and scope
   std::vector<SourceFileRow> files;
   std::vector<LibraryRow> libraries;
+  /// The act gave no checksums: the SHA-256 printed is the appliance's.
+  bool checksums_computed = false;
   SignatureBlock receiving_signer;
   SignatureBlock transferring_signer;
   Contact receiving_contact;

@@ -169,7 +169,7 @@ TEST_CASE("a spilled act's cross-entry problems read as in memory") {
       {Hex(1) + "  top\n" + list + Hex(90) + "  top/x/y\n",
        "list:42: field path: 'top/x/y' lies under 'top', which line 1 lists as a file"},
       // A line error after a duplicate is reported first, as in memory.
-      {list + Hex(90) + "  d/f3\nnot a line\n", "list:42: not a sha256sum line"},
+      {list + Hex(90) + "  d/f3\nnot a line\n", "list:42:1: not a sha256sum line"},
   };
   for (const auto& [text, want] : cases) {
     auto memory = ParseManifest(text, "list", Options());

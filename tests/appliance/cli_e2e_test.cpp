@@ -378,7 +378,7 @@ TEST_CASE("bad input: digest not on the paper act, act for another application, 
   testing::WriteFile(w.dir.Sub("bad.csv"), "No,disc\n1,x\n");
   auto bad = w.Run({"intake", "--application", "IS-0042", "--manifest", w.dir.Sub("bad.csv"), "--medium", dev.path()});
   CHECK(bad.exit_code == 5);
-  CHECK(bad.err.find("bad.csv:1") != std::string::npos);
+  CHECK(bad.err.find("bad.csv: is none of the accepted act forms") != std::string::npos);
   CHECK(w.Deposits() == 0);
 }
 

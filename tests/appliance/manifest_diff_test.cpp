@@ -166,3 +166,39 @@ TEST_CASE("each diff row carries the file's size for the clerk's list") {
   CHECK(Find(r, "bigger", DiffKind::kSizeMismatch)->size == 6);
   CHECK(Find(r, "new", DiffKind::kExtra)->size == 4);
 }
+
+TEST_CASE("an act without checksums is matched by path size to its precision and date") {
+  // An Annex 3 table: sizes in MB to three decimals, dates, no SHA-256.
+  auto declared = [](const std::string& path, const char* mb) {
+    ManifestEntry e;
+    e.path = path;
+    e.set_declared_size(DeclaredSize::Parse(mb, SizeUnit::kMegabytes));
+    e.modified = ManifestDate{1741737600 - 5 * 3600, true};  // 12.03.2025 in UTC+5
+    e.line = 3;
+    return e;
+  };
+  std::vector<ManifestEntry> want = {declared("lib/a.jar", "0,200"), declared("lib/b.jar", "1,234"),
+                                     declared("docs/c.txt", "0,001"), declared("old.txt", "0,010")};
+  std::vector<ObservedFile> got = {Seen("lib/a.jar", 210000, kA), Seen("lib/b.jar", 1300000, kB),
+                                   Seen("docs/c.txt", 40, kC), Seen("old.txt", 10400, kC)};
+  for (auto& f : got) {
+    f.has_mtime = true;
+    f.mtime = 1741737600 - 5 * 3600 + 36000;  // 10:00 that day
+  }
+  got[3].mtime += 86400 * 30;  // the same bytes as the act's size allows, a month later
+  DiffReport r = DiffMedium(want, got);
+  // 210000 bytes are 0.2003 MiB: 0.200; 40 bytes round to 0.000, below the smallest figure 0.001.
+  const DiffItem* a = Find(r, "lib/a.jar", DiffKind::kMatched);
+  REQUIRE(a);
+  CHECK(a->actual == kA);  // the digest read, for the report: the act gave none
+  CHECK(Find(r, "docs/c.txt", DiffKind::kMatched));
+  const DiffItem* b = Find(r, "lib/b.jar", DiffKind::kSizeMismatch);
+  REQUIRE(b);
+  CHECK(b->expected == "1.234 MB");
+  CHECK(b->actual == "1300000");
+  CHECK(b->detail ==
+        "the act says 1.234 MB (to the precision it gives), the medium has 1300000 bytes, 1.2398 MiB, "
+        "1.3000 MB");
+  CHECK(Find(r, "old.txt", DiffKind::kDateMismatch));
+  CHECK(r.Summary() == "2 matched, 1 size_mismatch, 1 date_mismatch");
+}
