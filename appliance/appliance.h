@@ -144,10 +144,21 @@ struct IntakeOutcome {
   ActDocument
       act;  // filled for accepted intakes (and drafts otherwise); its rows are read from the manifest (rows_from)
   /// The act check's flags of the act's text (hidden characters in paths and
-  /// fields), and how many more there were; names on the media are flagged
-  /// per medium (media[i].diff.name_flags).
+  /// fields), and how many more there were; what the reader found on the
+  /// media is per medium (media[i].diff.findings).
   std::vector<ActTextFlag> act_text_flags;
   size_t act_text_flags_unlisted = 0;
+};
+
+/// An intake as recorded: its state and the evidence kept with it (what
+/// each medium held against the act, the reader's findings, the assessment;
+/// docs/intake.md, "Evidence").
+struct IntakeRecord {
+  int64_t id = 0;
+  std::string application;  // portal code
+  std::string state;        // verified | held | accepted | refused | expired
+  std::string created_at;   // UTC, as stored
+  std::string evidence_json;
 };
 
 struct DecideRequest {
@@ -326,6 +337,9 @@ class Appliance {
   /// Decides a recorded intake: refuse a verified or held intake; accept a
   /// held one (re-checked against `manifest_path` when given).
   Result<IntakeOutcome> Decide(const Actor& actor, int64_t intake_id, const DecideRequest& request);
+  /// A recorded intake with its evidence (`qoima intake show`). Clerks,
+  /// officers and auditors (kReadRecords); NotFound for an unknown id.
+  Result<IntakeRecord> GetIntake(const Actor& actor, int64_t intake_id);
 
   Result<storage::ScrubReport> VerifyStore(const Actor& actor);
   /// `qoima backup DIR`: a consistent, encrypted snapshot of the store (DB,

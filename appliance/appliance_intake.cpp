@@ -95,13 +95,6 @@ class StoreContentSink final : public ContentSink {
   Status failure_;
 };
 
-// The exact name (the evidence keeps it) with its escaped form and why.
-json NameFlagsJson(const std::vector<NameFlag>& flags) {
-  json out = json::array();
-  for (const auto& f : flags) out.push_back({{"path", f.path}, {"shown", VisibleText(f.path)}, {"reason", f.reason}});
-  return out;
-}
-
 json ActTextFlagsJson(const std::vector<ActTextFlag>& flags) {
   json out = json::array();
   for (const auto& f : flags) {
@@ -152,10 +145,8 @@ json DiffJson(const MediumCheck& m) {
               {"unlisted", m.diff.unlisted},  // counted, not listed (kMaxListedDiffItems)
               {"medium_problems", m.diff.medium_problems}};
   if (!m.diff.looks_like_disc.empty()) out["looks_like_disc"] = m.diff.looks_like_disc;
-  if (!m.diff.name_flags.empty()) {
-    out["name_flags"] = NameFlagsJson(m.diff.name_flags);
-    out["name_flags_unlisted"] = m.diff.name_flags_unlisted;
-  }
+  // Every medium says what the reader found besides the diff, even nothing.
+  AddFindingsJson(out, m.diff.findings);
   return out;
 }
 
@@ -407,8 +398,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     ReleaseFreedMemory();  // the reader's per-entry scratch
     std::string guessed = guess ? guess->Best() : "";
     check.diff.medium_problems = collector.medium_problems();
-    check.diff.name_flags = collector.name_flags();
-    check.diff.name_flags_unlisted = collector.name_flags_unlisted();
+    check.diff.findings = collector.findings();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
     if (!guessed.empty() && guessed != spec.disc) check.diff.looks_like_disc = guessed;
     out.media.push_back(std::move(check));
@@ -694,6 +684,24 @@ Result<DiffReport> Appliance::RecheckHeld(const ActManifest& manifest, int64_t d
     all.items.push_back(std::move(d));
   }
   return all;
+}
+
+Result<IntakeRecord> Appliance::GetIntake(const Actor& actor, int64_t intake_id) {
+  const std::string object = IntakeObject(intake_id);
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadRecords, "intake.show", object));
+  QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("SELECT a.architecture_code, i.state, i.created_at, "
+                                                            "i.evidence_json FROM intakes i JOIN applications a ON "
+                                                            "a.id = i.application_id WHERE i.id = ?"));
+  st.Bind(1, intake_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
+  IntakeRecord r;
+  r.id = intake_id;
+  r.application = st.ColumnText(0);
+  r.state = st.ColumnText(1);
+  r.created_at = st.ColumnText(2);
+  r.evidence_json = st.ColumnText(3);
+  return r;
 }
 
 Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, const DecideRequest& req) {

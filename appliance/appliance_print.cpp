@@ -218,6 +218,8 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
   }
   act.audit_checkpoint = "size " + std::to_string(checkpoint->first) + " root " + checkpoint->second;
   QOIMA_ASSIGN_OR_RETURN(print::AcceptanceAct doc, print::ToAcceptanceAct(act, number));
+  // What the reader found on the media the act accepts, from the decision's evidence.
+  doc.findings = print::FindingsFromEvidence(evidence);
   Built b;
   b.title = "act " + number;
   b.stem = "act-" + number;

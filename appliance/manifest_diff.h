@@ -20,6 +20,7 @@
 
 #include "appliance/act_manifest.h"
 #include "appliance/hex_digest.h"
+#include "appliance/media_findings.h"
 #include "hardware/name_set.h"
 
 namespace qoima::appliance {
@@ -87,17 +88,6 @@ struct DiffOptions {
   size_t max_items = kMaxListedDiffItems;
 };
 
-/// A name on the medium the reader flagged (unsafe_name, non_utf8_name:
-/// characters shown escaped, control characters, a traversal shape), in an
-/// archive on it too. The file is read and compared like any other; the flag
-/// goes with the evidence to the screen and the act (docs/security.md).
-struct NameFlag {
-  std::string path;    // the display path (archive members: "archive -> member")
-  std::string reason;  // the reader's message
-};
-/// Name flags a report lists at most; the rest are counted.
-inline constexpr size_t kMaxListedNameFlags = 1000;
-
 struct DiffReport {
   std::string disc;             // the disc marking checked
   std::vector<DiffItem> items;  // every file (matched ones unless !keep_matched), in manifest order then extras
@@ -111,9 +101,10 @@ struct DiffReport {
   std::string looks_like_disc;
   /// Items counted in `counts` but not listed (past DiffOptions::max_items).
   size_t unlisted = 0;
-  /// Names the reader flagged (they do not make the report unclean).
-  std::vector<NameFlag> name_flags;
-  size_t name_flags_unlisted = 0;  // flagged beyond kMaxListedNameFlags
+  /// What the reader found that does not stop the read (unsafe names,
+  /// encrypted members, archives not listed...): it does not make the
+  /// report unclean; the clerk sees it, the evidence and the act keep it.
+  MediaFindings findings;
 
   size_t Count(DiffKind k) const { return counts[static_cast<size_t>(k)]; }
   /// True when every listed file matched and nothing else was found.

@@ -82,16 +82,12 @@ Status MediaCollector::OnArchiveMember(const hardware::ArchiveMember&) {
 }
 
 Status MediaCollector::OnProblem(const hardware::MediaProblem& p) {
-  if (p.cls == hardware::ProblemClass::kUnsafeName || p.cls == hardware::ProblemClass::kNonUtf8Name) {
-    // One per name at most: a medium of a million odd names costs no more
-    // than kMaxListedNameFlags of them.
-    if (name_flags_.size() < kMaxListedNameFlags)
-      name_flags_.push_back({p.path, p.message});
-    else
-      ++name_flags_unlisted_;
+  if (!hardware::IsFatalProblem(p.cls)) {
+    // Listed up to kMaxListedFindings, all counted: a medium of a million
+    // odd names costs no more than that many entries.
+    findings_.Add(p);
     return Status::Ok();
   }
-  problems_.push_back(p);
   std::string sentence = std::string(hardware::ProblemClassName(p.cls)) + ": " + p.message;
   if (p.offset >= 0) sentence += " (offset " + std::to_string(p.offset) + ")";
   bool attached = false;
@@ -107,7 +103,7 @@ Status MediaCollector::OnProblem(const hardware::MediaProblem& p) {
       break;
     }
   }
-  if (hardware::IsFatalProblem(p.cls) && !attached) medium_problems_.push_back(sentence);
+  if (!attached) medium_problems_.push_back(sentence);
   return Status::Ok();
 }
 

@@ -67,12 +67,9 @@ class MediaCollector final : public hardware::MediaSink {
   const std::vector<ObservedFile>& files() const { return files_; }
   /// Problems of the medium as a whole, as sentences.
   const std::vector<std::string>& medium_problems() const { return medium_problems_; }
-  /// Every problem, for the evidence.
-  const std::vector<hardware::MediaProblem>& problems() const { return problems_; }
-  /// Names the reader flagged (unsafe_name, non_utf8_name), at most
-  /// kMaxListedNameFlags, and how many more there were.
-  const std::vector<NameFlag>& name_flags() const { return name_flags_; }
-  size_t name_flags_unlisted() const { return name_flags_unlisted_; }
+  /// The non-fatal problems (unsafe names, collisions, encrypted members,
+  /// archives not listed), listed up to kMaxListedFindings, all counted.
+  const MediaFindings& findings() const { return findings_; }
   uint64_t archive_members() const { return archive_members_; }
   uint64_t bytes() const { return bytes_; }
 
@@ -81,9 +78,7 @@ class MediaCollector final : public hardware::MediaSink {
   std::function<void(const ObservedFile&)> observer_;
   std::vector<ObservedFile> files_;
   std::vector<std::string> medium_problems_;
-  std::vector<hardware::MediaProblem> problems_;
-  std::vector<NameFlag> name_flags_;
-  size_t name_flags_unlisted_ = 0;
+  MediaFindings findings_;
   std::optional<crypto::Sha256> hasher_;
   uint64_t received_ = 0;
   uint64_t archive_members_ = 0;

@@ -66,6 +66,7 @@ const char* kUsage =
     "  intake --application CODE --manifest FILE --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
     "         [--format F] [--strip-prefix P] [--table N] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
+    "  intake show INTAKE\n"
     "  decide INTAKE accept [--manifest FILE [--strip-prefix P] [--table N]]\n"
     "  decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
     "  act forms (F): json, csv, sha256sum, bsd, hashdeep, powershell, docx, xlsx (qoima act formats)\n"
@@ -238,16 +239,9 @@ json DiffItemsJson(const DiffReport& d) {
   return items;
 }
 
-// Flagged names and act fields keep their exact text in JSON ("path",
+// Findings and flagged act fields keep their exact text in JSON ("path",
 // "value"; the output stream writes hidden characters as \uXXXX escapes), with
 // the escaped form shown on screens and paper ("shown") and the reason.
-json NameFlagsJson(const DiffReport& d) {
-  json out = json::array();
-  for (const auto& f : d.name_flags)
-    out.push_back({{"path", f.path}, {"shown", VisibleText(f.path)}, {"reason", f.reason}});
-  return out;
-}
-
 json TextFlagsJson(const std::vector<ActTextFlag>& flags) {
   json out = json::array();
   for (const auto& f : flags)
@@ -268,26 +262,34 @@ void PrintTextFlags(const std::vector<ActTextFlag>& flags, size_t unlisted) {
   if (unlisted) std::printf("FLAG act: %zu more fields flagged, not listed\n", unlisted);
 }
 
-void PrintNameFlags(const DiffReport& d, const char* indent) {
-  for (const auto& f : d.name_flags) std::printf("%sunsafe_name %s  %s\n", indent, f.path.c_str(), f.reason.c_str());
-  if (d.name_flags_unlisted) std::printf("%s... and %zu more flagged names\n", indent, d.name_flags_unlisted);
+// What the reader found besides the diff: one line per finding (class, name,
+// the reader's reason), the ones past the listing counted.
+void PrintFindings(const MediaFindings& f, const char* indent) {
+  if (f.empty()) return;
+  std::printf("%sfindings: %s\n", indent, f.Summary().c_str());
+  for (const auto& x : f.listed())
+    std::printf("%s%s %s  %s\n", indent, hardware::ProblemClassName(x.cls).data(), x.path.c_str(), x.reason.c_str());
+  if (f.unlisted())
+    std::printf("%s... and %llu more findings, counted above, not listed\n", indent,
+                static_cast<unsigned long long>(f.unlisted()));
 }
 
 json OutcomeJson(const IntakeOutcome& o) {
   json media = json::array();
-  for (const auto& m : o.media)
-    media.push_back({{"disc", m.disc},
-                     {"copy", m.copy_label},
-                     {"device", m.device},
-                     {"volume_label", m.volume_label},
-                     {"clean", m.diff.Clean()},
-                     {"summary", m.diff.Summary()},
-                     {"medium_problems", m.diff.medium_problems},
-                     {"looks_like_disc", m.diff.looks_like_disc},
-                     {"items", DiffItemsJson(m.diff)},
-                     {"unlisted", m.diff.unlisted},
-                     {"name_flags", NameFlagsJson(m.diff)},
-                     {"name_flags_unlisted", m.diff.name_flags_unlisted}});
+  for (const auto& m : o.media) {
+    json j = {{"disc", m.disc},
+              {"copy", m.copy_label},
+              {"device", m.device},
+              {"volume_label", m.volume_label},
+              {"clean", m.diff.Clean()},
+              {"summary", m.diff.Summary()},
+              {"medium_problems", m.diff.medium_problems},
+              {"looks_like_disc", m.diff.looks_like_disc},
+              {"items", DiffItemsJson(m.diff)},
+              {"unlisted", m.diff.unlisted}};
+    AddFindingsJson(j, m.diff.findings);
+    media.push_back(std::move(j));
+  }
   json grounds = json::array();
   for (const auto& gr : o.assessment.grounds)
     grounds.push_back(
@@ -327,7 +329,7 @@ Status PrintOutcomeText(const IntakeOutcome& o) {
       if (i.kind != DiffKind::kMatched)
         std::printf("  %-14s %s  %s\n", DiffKindName(i.kind), i.path.c_str(), i.detail.c_str());
     if (m.diff.unlisted) std::printf("  ... and %zu more, counted above, not listed\n", m.diff.unlisted);
-    PrintNameFlags(m.diff, "  ");
+    PrintFindings(m.diff.findings, "  ");
   }
   PrintTextFlags(o.act_text_flags, o.act_text_flags_unlisted);
   for (const auto& gr : o.assessment.grounds)
@@ -590,17 +592,12 @@ int CmdScan(const Globals& g, const CliArgs& a) {
     diff.medium_problems = col.medium_problems();
     if (!read.ok() && diff.medium_problems.empty()) diff.medium_problems.push_back(read.status().message());
   }
-  diff.name_flags = col.name_flags();
-  diff.name_flags_unlisted = col.name_flags_unlisted();
   if (g.json) {
     for (const auto& f : col.files())
       if (f.type == ObservedType::kFile)
         files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256.str()}, {"readable", f.readable}});
-    json j = {{"ok", read.ok()},
-              {"files", files},
-              {"problems", col.medium_problems()},
-              {"name_flags", NameFlagsJson(diff)},
-              {"name_flags_unlisted", diff.name_flags_unlisted}};
+    json j = {{"ok", read.ok()}, {"files", files}, {"problems", col.medium_problems()}};
+    AddFindingsJson(j, col.findings());
     if (!read.ok()) j["error"] = read.status().message();
     if (manifest) {
       j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
@@ -613,7 +610,7 @@ int CmdScan(const Globals& g, const CliArgs& a) {
         std::printf("%s  %12llu  %s%s\n", f.sha256.empty() ? std::string(64, '-').c_str() : f.sha256.c_str(),
                     static_cast<unsigned long long>(f.size), f.path.c_str(), f.readable ? "" : "  [UNREADABLE]");
     for (const auto& pr : col.medium_problems()) std::printf("problem: %s\n", pr.c_str());
-    PrintNameFlags(diff, "");
+    PrintFindings(col.findings(), "");
     if (!read.ok()) std::printf("read failed: %s\n", read.status().message().c_str());
     if (manifest) {
       PrintActSource(ManifestFormatName(manifest->format), manifest->source, manifest->has_checksums);
@@ -628,7 +625,43 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   return read.ok() ? kExitOk : kExitCheckFailed;
 }
 
+// `qoima intake show ID`: the intake's state and, from its stored evidence,
+// each medium's summary and findings (--json: the evidence as recorded).
+int CmdIntakeShow(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() != 3) return Usage("intake show INTAKE");
+  char* end = nullptr;
+  const long long id = std::strtoll(p[2].c_str(), &end, 10);
+  if (p[2].empty() || *end != '\0' || id <= 0) return Usage("intake show: INTAKE is a number");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  auto r = s->app->GetIntake(s->actor, id);
+  (void)s->app->EndSession();
+  if (!r.ok()) return Report(g, r.status());
+  json evidence = json::parse(r->evidence_json, nullptr, false);
+  if (evidence.is_discarded()) return Report(g, Status::Corrupt("intake " + p[2] + ": its evidence does not parse"));
+  if (g.json) {
+    PrintJson({{"ok", true},
+               {"intake", r->id},
+               {"application", r->application},
+               {"state", r->state},
+               {"created_at", r->created_at},
+               {"evidence", evidence}});
+    return kExitOk;
+  }
+  std::printf("intake %lld (%s): %s, recorded %s\n", static_cast<long long>(r->id), r->application.c_str(),
+              r->state.c_str(), r->created_at.c_str());
+  for (const auto& m : evidence.value("media", json::array())) {
+    if (!m.is_object()) continue;
+    std::printf("disc '%s' (%s) on %s: %s\n", m.value("disc", "").c_str(), m.value("copy", "").c_str(),
+                m.value("device", "").c_str(), m.value("summary", "").c_str());
+    PrintFindings(FindingsFromJson(m), "  ");
+  }
+  return kExitOk;
+}
+
 int CmdIntake(const Globals& g, const CliArgs& a) {
+  if (a.positional().size() >= 2 && a.positional()[1] == "show") return CmdIntakeShow(g, a);
   IntakeRequest req;
   req.application = a.GetOr("application", "");
   req.keep_matched_items = g.json;  // the text output shows only the differences

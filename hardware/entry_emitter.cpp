@@ -37,8 +37,12 @@ Status EntryEmitter::WriteFrame(const std::vector<uint8_t>& frame) {
 }
 
 Status EntryEmitter::Problem(ProblemClass cls, std::string message, std::string raw_path, int64_t offset) {
-  if (IsFatalProblem(cls)) fatal_ = true;
-  return WriteFrame(FrameEncoder::Problem(MediaProblem{cls, std::move(message), std::move(raw_path), offset}));
+  return Problem(MediaProblem{cls, std::move(message), std::move(raw_path), offset});
+}
+
+Status EntryEmitter::Problem(MediaProblem problem) {
+  if (IsFatalProblem(problem.cls)) fatal_ = true;
+  return WriteFrame(FrameEncoder::Problem(problem));
 }
 
 Status EntryEmitter::FailWalk(const Status& status, ProblemClass fallback, const std::string& raw_path) {
@@ -59,12 +63,7 @@ Status EntryEmitter::FailWalk(const Status& status, ProblemClass fallback, const
 }
 
 Status EntryEmitter::Member(const ArchiveMember& m) {
-  if (++budget_.entries > limits_.archive_max_entries) {
-    QOIMA_RETURN_IF_ERROR(Problem(
-        ProblemClass::kLimitExceeded,
-        "archives on the medium hold more than " + std::to_string(limits_.archive_max_entries) + " members", {}, -1));
-    return Status::LimitExceeded("archive member limit");
-  }
+  ++budget_.members;
   return WriteFrame(FrameEncoder::Member(m));
 }
 
@@ -175,11 +174,9 @@ Status EntryEmitter::Emit(EntryHeader h, FileContent* content) {
       QOIMA_RETURN_IF_ERROR(
           Problem(ProblemClass::kArchiveUnreadable, "archive not listed: " + again.status().message(), h.raw_path, -1));
     } else {
-      Status ls = ListArchive(**again, h.raw_path, *this);
-      if (!ls.ok()) {
-        QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::EntryEnd(true)));
-        return ls;
-      }
+      // A limit stops the listing of this archive only (a non-fatal problem);
+      // a failure here is the frame sink's.
+      QOIMA_RETURN_IF_ERROR(ListArchive(**again, h.raw_path, *this));
     }
   }
   return WriteFrame(FrameEncoder::EntryEnd(true));

@@ -44,9 +44,10 @@ class FileContent {
   virtual uint64_t Size() const = 0;
 };
 
-/// Archive budgets shared by every archive on one medium.
+/// The listing budget shared by every archive on one medium
+/// (ReadLimits::medium_archive_max_*).
 struct ArchiveBudget {
-  uint64_t entries = 0;
+  uint64_t members = 0;
   uint64_t bytes = 0;
 };
 
@@ -62,6 +63,8 @@ class EntryEmitter {
 
   /// Reports a problem. Fatal classes make later Emit calls fail.
   Status Problem(ProblemClass cls, std::string message, std::string raw_path, int64_t offset);
+  /// Reports a problem given whole (a stopped listing names its limit).
+  Status Problem(MediaProblem problem);
 
   /// Reports the failure of the whole walk: the block source's classified
   /// I/O failure when there is one, else `fallback` with `status`'s message.
@@ -70,7 +73,7 @@ class EntryEmitter {
   /// Writes the end frame.
   Status Finish(const std::string& filesystem, const std::string& label);
 
-  /// Used by ArchiveLister.
+  /// Used by ArchiveLister, which keeps the member limits.
   Status Member(const ArchiveMember& m);
   const ReadLimits& limits() const { return limits_; }
   ArchiveBudget& archive_budget() { return budget_; }

@@ -76,7 +76,7 @@ class PayloadReader {
 Status Malformed(const std::string& what) { return Status::Corrupt("malformed frame: " + what); }
 
 bool ValidEntryType(uint8_t t) { return t >= 1 && t <= 6; }
-bool ValidProblemClass(uint8_t c) { return c >= 1 && c <= 14; }
+bool ValidProblemClass(uint8_t c) { return c >= 1 && c <= 15; }
 
 constexpr uint32_t kChildSettableFlags = kEntryIsArchive | kEntryEncrypted | kEntryCompressed | kEntryDamaged;
 
@@ -137,6 +137,8 @@ std::vector<uint8_t> FrameEncoder::Problem(const MediaProblem& p) {
   w.Str(p.message, kMaxFrameMessage);
   w.Str(p.path, kMaxFrameString);
   w.U64(static_cast<uint64_t>(p.offset));
+  w.U8(static_cast<uint8_t>(p.limit));
+  w.U64(p.limit_value);
   return w.Finish();
 }
 
@@ -233,9 +235,18 @@ Status FrameDecoder::DecodeFrames(std::span<const uint8_t> in, size_t& used) {
 }
 
 Status FrameDecoder::Report(ProblemClass cls, std::string message, std::string path, int64_t offset) {
+  return Report(MediaProblem{cls, std::move(message), std::move(path), offset});
+}
+
+Status FrameDecoder::Unsafe(UnsafeNameKind kind, std::string message, std::string path) {
+  MediaProblem p{ProblemClass::kUnsafeName, std::move(message), std::move(path), -1};
+  p.unsafe = kind;
+  return Report(std::move(p));
+}
+
+Status FrameDecoder::Report(MediaProblem p) {
   ++problems_;
-  MediaProblem p{cls, std::move(message), std::move(path), offset};
-  if (IsFatalProblem(cls) && !fatal_problem_) {
+  if (IsFatalProblem(p.cls) && !fatal_problem_) {
     fatal_problem_ = true;
     first_fatal_ = p;
   }
@@ -301,13 +312,13 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name,
                                      "name is not valid UTF-8 (kept as bytes, shown escaped)", e.display_path, -1));
       if (d.control)
-        QOIMA_RETURN_IF_ERROR(
-            Report(ProblemClass::kUnsafeName, "name contains control characters", e.display_path, -1));
+        QOIMA_RETURN_IF_ERROR(Unsafe(UnsafeNameKind::kControlCharacters, "name contains control characters",
+                                     e.display_path));
       if (d.format)
         QOIMA_RETURN_IF_ERROR(
-            Report(ProblemClass::kUnsafeName, FormatCharsMessage("name", e.display_path), e.display_path, -1));
+            Unsafe(UnsafeNameKind::kHiddenCharacters, FormatCharsMessage("name", e.display_path), e.display_path));
       if (!unsafe.empty())
-        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe path: " + unsafe, e.display_path, -1));
+        QOIMA_RETURN_IF_ERROR(Unsafe(UnsafeNameKind::kTraversal, "unsafe path: " + unsafe, e.display_path));
       if (collision)
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNameCollision,
                                      "another entry has the same name after Unicode NFC normalization", e.display_path,
@@ -343,7 +354,7 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       if (!in_entry_ || !entry_is_file_) return Malformed("archive member outside a file entry");
       if (!ValidEntryType(mtype) || enc > 1) return Malformed("archive member fields out of range");
       if (m.depth < 1 || m.depth > limits_.archive_max_depth) return Malformed("archive member depth out of range");
-      if (++members_ > limits_.archive_max_entries) return Malformed("more archive members than the limit");
+      if (++members_ > limits_.medium_archive_max_members) return Malformed("more archive members than the limit");
       m.type = static_cast<EntryType>(mtype);
       m.encrypted = enc == 1;
       m.archive_path = entry_display_;
@@ -360,27 +371,32 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name, "archive member name is not valid UTF-8", where, -1));
       if (d.control)
         QOIMA_RETURN_IF_ERROR(
-            Report(ProblemClass::kUnsafeName, "archive member name contains control characters", where, -1));
+            Unsafe(UnsafeNameKind::kControlCharacters, "archive member name contains control characters", where));
       if (d.format)
         QOIMA_RETURN_IF_ERROR(
-            Report(ProblemClass::kUnsafeName, FormatCharsMessage("archive member name", m.name), where, -1));
+            Unsafe(UnsafeNameKind::kHiddenCharacters, FormatCharsMessage("archive member name", m.name), where));
       if (!unsafe.empty())
-        QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kUnsafeName, "unsafe archive member path: " + unsafe, where, -1));
+        QOIMA_RETURN_IF_ERROR(Unsafe(UnsafeNameKind::kTraversal, "unsafe archive member path: " + unsafe, where));
       if (m.encrypted)
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kEncryptedEntry, "archive member is encrypted", where, -1));
       return Status::Ok();
     }
     case FrameType::kProblem: {
-      uint8_t cls = 0;
-      uint64_t offset = 0;
+      uint8_t cls = 0, limit = 0;
+      uint64_t offset = 0, limit_value = 0;
       std::string message, raw_path;
       if (!r.U8(cls) || !r.Str(message, kMaxFrameMessage) || !r.Str(raw_path, kMaxFrameString) || !r.U64(offset) ||
-          !r.AtEnd())
+          !r.U8(limit) || !r.U64(limit_value) || !r.AtEnd())
         return Malformed("problem payload does not parse");
       if (!ValidProblemClass(cls)) return Malformed("unknown problem class " + std::to_string(cls));
+      if (limit > kMaxArchiveLimit) return Malformed("unknown archive limit " + std::to_string(limit));
+      // A stopped listing names its limit; no other problem has one.
+      if ((cls == static_cast<uint8_t>(ProblemClass::kArchiveListingStopped)) != (limit != 0))
+        return Malformed("archive limit " + std::to_string(limit) + " with problem class " + std::to_string(cls));
       // The message is shown to people: escape it like a name.
-      return Report(static_cast<ProblemClass>(cls), DisplayName(message).text, DisplayName(raw_path).text,
-                    static_cast<int64_t>(offset));
+      MediaProblem p{static_cast<ProblemClass>(cls), DisplayName(message).text, DisplayName(raw_path).text,
+                     static_cast<int64_t>(offset), static_cast<ArchiveLimit>(limit), limit_value};
+      return Report(std::move(p));
     }
     case FrameType::kEnd: {
       ReadSummary s;

@@ -98,6 +98,8 @@ class FrameDecoder {
   // Decodes whole frames from `in`; `used` receives the bytes consumed.
   Status DecodeFrames(std::span<const uint8_t> in, size_t& used);
   Status Report(ProblemClass cls, std::string message, std::string path, int64_t offset);
+  Status Report(MediaProblem problem);
+  Status Unsafe(UnsafeNameKind kind, std::string message, std::string path);
   MediaSink& sink_;
   ReadLimits limits_;
   std::vector<uint8_t> buf_;  // one partial frame carried between Feed calls

@@ -30,6 +30,30 @@ std::string_view ProblemClassName(ProblemClass cls) {
     case ProblemClass::kUnsafeName: return "unsafe_name";
     case ProblemClass::kArchiveUnreadable: return "archive_unreadable";
     case ProblemClass::kEncryptedEntry: return "encrypted_entry";
+    case ProblemClass::kArchiveListingStopped: return "archive_listing_stopped";
+  }
+  return "invalid";
+}
+
+std::string_view ArchiveLimitName(ArchiveLimit limit) {
+  switch (limit) {
+    case ArchiveLimit::kNone: return "";
+    case ArchiveLimit::kDepth: return "archive_depth";
+    case ArchiveLimit::kMembers: return "archive_members";
+    case ArchiveLimit::kBytes: return "archive_bytes";
+    case ArchiveLimit::kRatio: return "archive_ratio";
+    case ArchiveLimit::kMediumMembers: return "medium_archive_members";
+    case ArchiveLimit::kMediumBytes: return "medium_archive_bytes";
+  }
+  return "invalid";
+}
+
+std::string_view UnsafeNameKindName(UnsafeNameKind kind) {
+  switch (kind) {
+    case UnsafeNameKind::kNone: return "";
+    case UnsafeNameKind::kTraversal: return "traversal";
+    case UnsafeNameKind::kControlCharacters: return "control_characters";
+    case UnsafeNameKind::kHiddenCharacters: return "hidden_characters";
   }
   return "invalid";
 }
@@ -40,7 +64,8 @@ bool IsFatalProblem(ProblemClass cls) {
     case ProblemClass::kNonUtf8Name:
     case ProblemClass::kUnsafeName:
     case ProblemClass::kArchiveUnreadable:
-    case ProblemClass::kEncryptedEntry: return false;
+    case ProblemClass::kEncryptedEntry:
+    case ProblemClass::kArchiveListingStopped: return false;
     default: return true;
   }
 }

@@ -74,7 +74,36 @@ enum class ProblemClass : uint8_t {
   kUnsafeName = 12,            // "..", absolute, empty component, control, bidi or invisible characters
   kArchiveUnreadable = 13,     // an archive on the media could not be listed
   kEncryptedEntry = 14,        // an archive member or file is encrypted (flagged, not an error)
+  kArchiveListingStopped = 15, // a limit of one archive stopped its listing (`limit` names it); still stored
 };
+
+/// Which archive limit stopped a listing (kArchiveListingStopped problems
+/// carry one; every other problem kNone).
+enum class ArchiveLimit : uint8_t {
+  kNone = 0,
+  kDepth = 1,          // archives nested deeper than ReadLimits::archive_max_depth: the deeper one is not opened
+  kMembers = 2,        // one archive on the medium (nested ones included) holds more than archive_max_members
+  kBytes = 3,          // listing one archive (nested ones included) decompresses more than archive_max_bytes
+  kRatio = 4,          // one archive expands more than archive_max_ratio times (a decompression bomb)
+  kMediumMembers = 5,  // the medium's archives together hold more than medium_archive_max_members
+  kMediumBytes = 6,    // listing the medium's archives together decompresses more than medium_archive_max_bytes
+};
+inline constexpr uint8_t kMaxArchiveLimit = 6;
+
+/// Stable lower-case name ("archive_depth", "archive_ratio", ...; "" for kNone).
+std::string_view ArchiveLimitName(ArchiveLimit limit);
+
+/// What makes a name unsafe (kUnsafeName problems carry one; every other
+/// problem kNone), so a front can say it in the clerk's language.
+enum class UnsafeNameKind : uint8_t {
+  kNone = 0,
+  kTraversal = 1,          // "..", ".", an empty component or an absolute path
+  kControlCharacters = 2,  // C0/C1 controls, DEL (shown as \u{XXXX})
+  kHiddenCharacters = 3,   // bidirectional controls, invisible characters, line separators (shown escaped)
+};
+
+/// Stable lower-case name ("traversal", "control_characters", "hidden_characters"; "" for kNone).
+std::string_view UnsafeNameKindName(UnsafeNameKind kind);
 
 /// Stable lower-case name ("unreadable_sector", "name_collision", ...).
 std::string_view ProblemClassName(ProblemClass cls);
@@ -88,6 +117,9 @@ struct MediaProblem {
   std::string message;  // human-readable, names what failed
   std::string path;     // display path of the entry concerned; empty for the whole medium
   int64_t offset = -1;  // byte offset on the device (or within the file), -1 when unknown
+  ArchiveLimit limit = ArchiveLimit::kNone;  // kArchiveListingStopped: the limit that stopped it
+  uint64_t limit_value = 0;                  // and its value (levels, members, bytes or ratio)
+  UnsafeNameKind unsafe = UnsafeNameKind::kNone;  // kUnsafeName: what makes the name unsafe
 };
 
 /// One member of an archive found on the media (listed, never extracted).

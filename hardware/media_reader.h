@@ -41,11 +41,19 @@ struct ReadLimits {
   uint32_t max_depth = 256;           // directory nesting
   uint32_t max_path_bytes = 4096;     // raw path length
   uint32_t chunk_bytes = 256 * 1024;  // data chunk size in frames (<= kMaxFramePayload)
-  // Archives found on the media (listed, not extracted):
-  uint32_t archive_max_depth = 3;           // nesting of archives in archives
-  uint64_t archive_max_entries = 100'000;   // members per medium, all archives together
-  uint64_t archive_max_bytes = 4ull << 30;  // bytes decompressed while listing, all archives
-  uint64_t archive_max_ratio = 200;         // decompressed / compressed per archive
+  // Archives found on the media are listed, never extracted. A limit of one
+  // archive stops the listing of that archive only: it is stored byte-exact
+  // like any file and flagged (archive_listing_stopped naming the limit), and
+  // the read goes on. Depth 6: a Java EAR -> WAR -> JAR -> JAR is 4, inside a
+  // tar.gz on an ISO image 6.
+  uint32_t archive_max_depth = 6;             // nesting of archives in archives (1 = an archive on the medium)
+  uint64_t archive_max_members = 200'000;     // members of one archive on the medium, nested ones included
+  uint64_t archive_max_bytes = 4ull << 30;    // bytes decompressed listing one archive, nested ones included
+  uint64_t archive_max_ratio = 200;           // decompressed / compressed, each archive and nested archive
+  // The listing budget of the medium as a whole: once spent, later archives
+  // are stored but not listed (flagged the same way); never fatal.
+  uint64_t medium_archive_max_members = 1'000'000;  // members of all archives on the medium
+  uint64_t medium_archive_max_bytes = 32ull << 30;  // bytes decompressed listing all of them
   bool list_archives = true;
 };
 

@@ -172,9 +172,11 @@ std::vector<std::string> ChildArguments(const std::string& device, const ReadOpt
           "--max-path=" + std::to_string(l.max_path_bytes),
           "--chunk=" + std::to_string(l.chunk_bytes),
           "--ar-depth=" + std::to_string(l.archive_max_depth),
-          "--ar-entries=" + std::to_string(l.archive_max_entries),
+          "--ar-members=" + std::to_string(l.archive_max_members),
           "--ar-bytes=" + std::to_string(l.archive_max_bytes),
           "--ar-ratio=" + std::to_string(l.archive_max_ratio),
+          "--medium-ar-members=" + std::to_string(l.medium_archive_max_members),
+          "--medium-ar-bytes=" + std::to_string(l.medium_archive_max_bytes),
           "--list-archives=" + std::to_string(l.list_archives ? 1 : 0)};
 }
 
@@ -205,8 +207,10 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   o.fs_hint = HintFromName(kv["fs"]);
   bool ok = num("set-ro", set_ro) && num("seccomp", sec) && num("max-entries", l.max_entries) &&
             num("max-depth", l.max_depth) && num("max-path", l.max_path_bytes) && num("chunk", l.chunk_bytes) &&
-            num("ar-depth", l.archive_max_depth) && num("ar-entries", l.archive_max_entries) &&
-            num("ar-bytes", l.archive_max_bytes) && num("ar-ratio", l.archive_max_ratio) && num("list-archives", list);
+            num("ar-depth", l.archive_max_depth) && num("ar-members", l.archive_max_members) &&
+            num("ar-bytes", l.archive_max_bytes) && num("ar-ratio", l.archive_max_ratio) &&
+            num("medium-ar-members", l.medium_archive_max_members) &&
+            num("medium-ar-bytes", l.medium_archive_max_bytes) && num("list-archives", list);
   o.set_device_read_only = set_ro != 0;
   o.sandbox.use_seccomp = sec != 0;
   l.list_archives = list != 0;

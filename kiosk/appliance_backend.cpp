@@ -12,6 +12,7 @@
 #include "appliance/civil_time.h"
 #include "appliance/media_watch.h"
 #include "common/visible_text.h"
+#include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
 
 namespace qoima::kiosk {
@@ -384,13 +385,8 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       r.rows.push_back(std::move(row));
     }
     if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});
-    // Names flagged by the reader: the row shows the name (escaped when drawn)
-    // and which hidden characters it holds.
-    for (const appliance::NameFlag& f : m.diff.name_flags) {
-      std::string codes = HiddenCodePoints(f.path);
-      r.rows.push_back({DiffKind::kUnsafeName, f.path, 0,
-                        codes.empty() ? f.reason : Printf(Tr("%s in the name, shown escaped"), codes.c_str())});
-    }
+    // What the reader found besides the diff, in the clerk's words.
+    AppendFindingRows(m.diff.findings, m.device, r.rows);
   }
   for (const appliance::ActTextFlag& f : outcome.act_text_flags) {
     std::string codes = HiddenCodePoints(f.value, {.keep_line_breaks = f.field == "software.annotation"});

@@ -161,6 +161,12 @@ enum class DiffKind {
   kNameCollision,
   kUnsafeName,     // a name on the medium or a field of the act holds hidden characters (shown escaped)
   kMediumProblem,  // a problem of the medium as a whole (reader crash, bad sectors)
+  // What the reader found that does not stop the read (kiosk/finding_rows.h):
+  kUnsafePath,             // a name (in an archive too) that leaves its folder: "..", absolute
+  kNonUtf8Name,            // a name that is not UTF-8 (bytes shown as \xNN)
+  kEncryptedMember,        // an encrypted archive member (content not checked)
+  kArchiveUnreadable,      // an archive that could not be listed to the end (stored as is)
+  kArchiveListingStopped,  // a limit stopped an archive's listing (detail: which)
   kNotShown        // more rows of a very large comparison, counted, not listed (detail: how many)
 };
 

@@ -26,6 +26,11 @@ const char* DiffKindName(DiffKind kind) {
     case DiffKind::kNameCollision: return Tr("name collision");
     case DiffKind::kUnsafeName: return Tr("hidden characters");
     case DiffKind::kMediumProblem: return Tr("medium fault");
+    case DiffKind::kUnsafePath: return Tr("unsafe path");
+    case DiffKind::kNonUtf8Name: return Tr("name not UTF-8");
+    case DiffKind::kEncryptedMember: return Tr("encrypted member");
+    case DiffKind::kArchiveUnreadable: return Tr("archive unreadable");
+    case DiffKind::kArchiveListingStopped: return Tr("archive listing stopped");
     case DiffKind::kNotShown: return Tr("more, not shown");
   }
   return "?";

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "appliance/item_category.h"
+#include "appliance/media_findings.h"
 
 namespace qoima::print {
 namespace {
@@ -245,6 +246,34 @@ std::vector<appliance::RefusalReason> ReasonsFromText(std::string_view reason_te
   return out;
 }
 
+Findings FindingsFromEvidence(const json& evidence) {
+  Findings out;
+  if (!evidence.is_object()) return out;
+  auto media = evidence.find("media");
+  if (media == evidence.end() || !media->is_array()) return out;
+  for (const auto& m : *media) {
+    if (!m.is_object()) continue;
+    const appliance::MediaFindings found = appliance::FindingsFromJson(m);
+    const std::string medium = Str(m, "disc").empty() ? Str(m, "device") : Str(m, "disc") + " (" + Str(m, "copy") + ")";
+    for (const appliance::Finding& f : found.listed()) {
+      if (out.rows.size() >= kMaxPrintedFindings) {
+        ++out.unlisted;
+        continue;
+      }
+      FindingRow row;
+      row.medium = medium;
+      row.cls = hardware::ProblemClassName(f.cls);
+      row.kind = hardware::UnsafeNameKindName(f.unsafe);
+      row.path = f.path;
+      row.limit = hardware::ArchiveLimitName(f.limit);
+      row.limit_value = f.limit_value;
+      out.rows.push_back(std::move(row));
+    }
+    out.unlisted += found.unlisted();
+  }
+  return out;
+}
+
 Refusal ToRefusal(const RefusalRecord& rec) {
   Refusal r;
   r.date = rec.date;
@@ -291,6 +320,7 @@ Refusal ToRefusal(const RefusalRecord& rec) {
     }
   }
   if (omitted > 0) r.evidence.push_back({"…", std::to_string(omitted) + " more (see the audit log and the intake)"});
+  r.findings = FindingsFromEvidence(rec.evidence);
   r.operator_signer = Signer("", "", rec.decided_by);
   r.verification = rec.verification;
   return r;

@@ -32,6 +32,8 @@ namespace qoima::print {
 
 /// Most evidence rows a printed refusal lists; the rest are summarized in one row.
 inline constexpr size_t kMaxRefusalEvidenceRows = 2000;
+/// Most findings rows a printed act or refusal lists; the rest are counted.
+inline constexpr size_t kMaxPrintedFindings = 1000;
 /// Largest stored destruction-act JSON the adapter parses.
 inline constexpr size_t kMaxDestructionActJsonBytes = 64u << 20;
 
@@ -70,11 +72,17 @@ struct RefusalRecord {
   VerificationLine verification;
 };
 
+/// The findings section of an intake's stored evidence (each medium's
+/// "findings", or "name_flags" of evidence recorded before findings), at
+/// most kMaxPrintedFindings rows, the rest counted exactly.
+Findings FindingsFromEvidence(const nlohmann::json& evidence);
+
 /// The clause-16 reasons named in a stored reason text ("001 cl.16(2) ...").
 std::vector<appliance::RefusalReason> ReasonsFromText(std::string_view reason_text);
 
 /// The reasoned refusal: reasons, the evidence rows (medium problems and
-/// every differing file, at most kMaxRefusalEvidenceRows), the signer.
+/// every differing file, at most kMaxRefusalEvidenceRows), the findings
+/// (FindingsFromEvidence), the signer.
 Refusal ToRefusal(const RefusalRecord& record);
 
 /// Parses the destruction act JSON the lifecycle code stores in `acts`

@@ -11,6 +11,7 @@
 
 #include "appliance/print/pdf_composer.h"
 #include "common/unique_fd.h"
+#include "common/visible_text.h"
 
 namespace qoima::print {
 namespace {
@@ -299,6 +300,8 @@ void AddContact(FormBuilder& b, std::string_view heading, const Contact& c) {
   b.Plain(b.Joined("annex3.contact_email") + " " + Blank(c.email), kBody, Align::kLeft, 12, 2);
 }
 
+void AddFindings(FormBuilder& b, const Findings& findings);
+
 /// Annex 3 body shared by the acceptance act and the return act.
 void AddActBody(FormBuilder& b, const AcceptanceAct& act, std::string_view intro_key) {
   b.DateCity(act.date, act.city);
@@ -308,6 +311,7 @@ void AddActBody(FormBuilder& b, const AcceptanceAct& act, std::string_view intro
   b.Para("annex3.item2", {{"annotation", Blank(act.annotation)}}, kBody, kBodyAlt, Align::kLeft, 0, 6);
   b.Para("annex3.item3", {}, kBody, kBodyAlt, Align::kLeft, 0, 6);
   AddSourceTables(b, act);
+  AddFindings(b, act.findings);
   b.Signatures("annex3.item4_receiving", act.receiving_signer, "annex3.item4_transferring", act.transferring_signer);
   AddContact(b, "annex3.item5_receiving", act.receiving_contact);
   AddContact(b, "annex3.item5_transferring", act.transferring_contact);
@@ -349,6 +353,38 @@ Table SimpleTable(FormBuilder& b, const std::vector<std::pair<const char*, doubl
   t.header_rows.push_back(std::move(numbers));
   t.body_style = {8, false, false, false};
   return t;
+}
+
+/// The findings section: what the reader found on the media that did not
+/// stop the read, each class, kind and limit in the template's words, the
+/// name as found (the composer escapes hidden characters), the rest counted.
+void AddFindings(FormBuilder& b, const Findings& findings) {
+  if (findings.rows.empty() && findings.unlisted == 0) return;
+  b.Para("findings.title", {}, kBold, kBodyAlt, Align::kLeft, 0, 10);
+  b.Para("findings.intro", {}, kSmall, kSmallAlt, Align::kLeft, 0, 4);
+  Table t = SimpleTable(b, {{"report.col_no", 24},
+                            {"findings.col_medium", 80},
+                            {"findings.col_what", 110},
+                            {"findings.col_name", 0},
+                            {"findings.col_detail", 150}});
+  for (size_t i = 0; i < findings.rows.size(); ++i) {
+    const FindingRow& f = findings.rows[i];
+    const std::string what = b.Joined("findings.class." + f.cls + (f.kind.empty() ? "" : "." + f.kind));
+    std::string detail;
+    if (!f.limit.empty()) {
+      const bool bytes = f.limit == "archive_bytes" || f.limit == "medium_archive_bytes";
+      detail = b.Joined("findings.limit." + f.limit, " / ",
+                        {{"n", std::to_string(bytes ? f.limit_value >> 20 : f.limit_value)}});
+    } else if (f.kind == "hidden_characters" || f.kind == "control_characters") {
+      detail = HiddenCodePoints(f.path);  // "U+202E": the same in every language
+    } else {
+      detail = b.Joined("findings.detail." + f.cls + (f.kind.empty() ? "" : "." + f.kind));
+    }
+    t.rows.push_back({{Number(i + 1), f.medium, what, f.path, detail}, ""});
+  }
+  b.pdf().Add(std::move(t));
+  if (findings.unlisted > 0)
+    b.Para("findings.unlisted", {{"n", std::to_string(findings.unlisted)}}, kSmall, kSmallAlt, Align::kLeft, 0, 4);
 }
 
 }  // namespace
@@ -532,6 +568,7 @@ Result<std::string> DocumentRenderer::Render(const Refusal& doc) const {
     t.rows.push_back({{Number(i + 1), doc.evidence[i].item, doc.evidence[i].detail}, ""});
   }
   b.pdf().Add(std::move(t));
+  AddFindings(b, doc.findings);
   ColumnGroup sign;
   sign.columns.push_back(b.SignatureColumn("notice.basis", doc.operator_signer, b.content_width() / 2));
   sign.columns.back().paragraphs.erase(sign.columns.back().paragraphs.begin());

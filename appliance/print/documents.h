@@ -131,6 +131,27 @@ struct LibraryRow {
   std::string sha256;
 };
 
+/// One thing the reader found on the media that does not stop the read
+/// (an unsafe name, an encrypted archive member, an archive not listed to
+/// the end): printed in the findings section of the act and the refusal.
+/// The class, kind and limit are names the template says in words
+/// (findings.class.*, findings.limit.*).
+struct FindingRow {
+  std::string medium;  // the disc marking and copy it was found on
+  std::string cls;     // "unsafe_name", "non_utf8_name", "name_collision", "encrypted_entry",
+                       // "archive_unreadable", "archive_listing_stopped"
+  std::string kind;    // unsafe_name: "traversal", "control_characters", "hidden_characters" or ""
+  std::string path;    // the name (archive members "archive -> member"); hidden characters printed escaped
+  std::string limit;   // archive_listing_stopped: "archive_depth", "archive_ratio", ... or ""
+  uint64_t limit_value = 0;
+};
+
+/// The findings section: at most kMaxPrintedFindings rows, the rest counted.
+struct Findings {
+  std::vector<FindingRow> rows;
+  uint64_t unlisted = 0;  // found and counted, not printed (the intake's evidence lists them)
+};
+
 /// Annex 3: acceptance-transfer act (also the model of the return act).
 struct AcceptanceAct {
   std::string date;              // YYYY-MM-DD
@@ -147,6 +168,7 @@ struct AcceptanceAct {
   SignatureBlock transferring_signer;
   Contact receiving_contact;
   Contact transferring_contact;
+  Findings findings;  // empty: no findings section
   VerificationLine verification;
 };
 
@@ -178,6 +200,7 @@ struct Refusal {
   std::vector<Reason> reasons;
   std::string reason_text;  // the decision's recorded wording (clauses and the clerk's words), may be empty
   std::vector<Evidence> evidence;
+  Findings findings;  // empty: no findings section
   SignatureBlock operator_signer;
   VerificationLine verification;
 };

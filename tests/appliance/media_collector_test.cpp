@@ -137,3 +137,63 @@ TEST_CASE("a streaming collector hands each entry on once nothing more can come 
   c.Flush();
   CHECK(seen.size() == 2);
 }
+
+TEST_CASE("every non-fatal problem is a finding: listed up to the limit and counted exactly") {
+  using hardware::ProblemClass;
+  DiscardingContentSink discard;
+  MediaCollector c(discard);
+  REQUIRE(c.OnEntry(File("evil.zip", 0)).ok());
+  hardware::MediaProblem traversal{ProblemClass::kUnsafeName, "unsafe archive member path: '..' component",
+                                   "evil.zip -> ../../x", -1};
+  traversal.unsafe = hardware::UnsafeNameKind::kTraversal;
+  hardware::MediaProblem stopped{ProblemClass::kArchiveListingStopped, "archive nested deeper than 6 levels",
+                                 "evil.zip", -1, hardware::ArchiveLimit::kDepth, 6};
+  REQUIRE(c.OnProblem(traversal).ok());
+  REQUIRE(c.OnProblem(stopped).ok());
+  REQUIRE(c.OnProblem({ProblemClass::kEncryptedEntry, "archive member is encrypted", "evil.zip -> s.txt", -1}).ok());
+  REQUIRE(c.OnProblem({ProblemClass::kArchiveUnreadable, "archive could not be fully listed", "evil.zip", -1}).ok());
+  REQUIRE(c.OnProblem({ProblemClass::kNameCollision, "same name after NFC", "й.txt", -1}).ok());
+  REQUIRE(c.OnProblem({ProblemClass::kNonUtf8Name, "not UTF-8", "\\xff.txt", -1}).ok());
+  CHECK(c.medium_problems().empty());  // none of them is a problem of the medium
+  const MediaFindings& f = c.findings();
+  REQUIRE(f.listed().size() == 6);
+  CHECK(f.listed()[0].unsafe == hardware::UnsafeNameKind::kTraversal);
+  CHECK(f.listed()[1].limit == hardware::ArchiveLimit::kDepth);
+  CHECK(f.listed()[1].limit_value == 6);
+  CHECK(f.Summary() ==
+        "1 name_collision, 1 non_utf8_name, 1 unsafe_name, 1 archive_unreadable, 1 encrypted_entry, "
+        "1 archive_listing_stopped");
+
+  // A medium of many odd names: a thousand listed, every one counted.
+  for (size_t i = 0; i < kMaxListedFindings + 500; ++i)
+    REQUIRE(c.OnProblem({ProblemClass::kUnsafeName, "control characters", "n" + std::to_string(i), -1}).ok());
+  CHECK(f.listed().size() == kMaxListedFindings);
+  CHECK(f.total() == kMaxListedFindings + 506);
+  CHECK(f.unlisted() == 506);
+  CHECK(f.Count(ProblemClass::kUnsafeName) == kMaxListedFindings + 501);
+
+  // The evidence keeps them and reads them back the same.
+  nlohmann::json medium = nlohmann::json::object();
+  AddFindingsJson(medium, f);
+  CHECK(medium["findings"].size() == kMaxListedFindings);
+  CHECK(medium["findings_unlisted"] == 506);
+  CHECK(medium["finding_counts"]["unsafe_name"] == kMaxListedFindings + 501);
+  CHECK(medium["findings"][0]["kind"] == "traversal");
+  CHECK(medium["findings"][1]["limit"] == "archive_depth");
+  CHECK(medium["findings"][1]["limit_value"] == 6);
+  MediaFindings back = FindingsFromJson(nlohmann::json::parse(medium.dump()));
+  CHECK(back.listed().size() == kMaxListedFindings);
+  CHECK(back.total() == f.total());
+  CHECK(back.Count(ProblemClass::kUnsafeName) == f.Count(ProblemClass::kUnsafeName));
+  CHECK(back.listed()[0].path == "evil.zip -> ../../x");
+  CHECK(back.listed()[1].limit == hardware::ArchiveLimit::kDepth);
+  CHECK(back.listed()[2].cls == ProblemClass::kEncryptedEntry);
+
+  // Evidence recorded before findings kept its flagged names as name_flags.
+  auto old = nlohmann::json::parse(R"({"name_flags":[{"path":"a\u202eb","shown":"a\\u{202E}b","reason":"r"}],
+                                       "name_flags_unlisted":4})");
+  MediaFindings legacy = FindingsFromJson(old);
+  REQUIRE(legacy.listed().size() == 1);
+  CHECK(legacy.listed()[0].cls == ProblemClass::kUnsafeName);
+  CHECK(legacy.total() == 5);
+}

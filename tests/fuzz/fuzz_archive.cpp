@@ -61,7 +61,8 @@ class DecoderSink : public FrameSink {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReadLimits limits;
   limits.archive_max_bytes = 64 << 20;
-  limits.archive_max_entries = 10000;
+  limits.archive_max_members = 10000;
+  limits.medium_archive_max_members = 10000;
   NullSink sink;
   FrameDecoder dec(sink, limits);
   DecoderSink frames(dec);

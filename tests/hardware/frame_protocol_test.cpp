@@ -98,6 +98,16 @@ TEST_CASE("protocol violations are malformed frames") {
            {"frame after end", Cat({FrameEncoder::End(Totals(0, 0, 0)), FrameEncoder::EntryEnd(true)})},
            {"trailing payload bytes", Cat({FrameEncoder::Entry(File("a", 0)), trailing})},
            {"member outside an entry", FrameEncoder::Member(ArchiveMember{})},
+           {"listing stopped without a limit",
+            FrameEncoder::Problem({ProblemClass::kArchiveListingStopped, "stopped", "a.zip", -1})},
+           {"a limit on another class",
+            FrameEncoder::Problem({ProblemClass::kArchiveUnreadable, "x", "a.zip", -1, ArchiveLimit::kRatio, 200})},
+           {"an unknown limit", [] {
+              auto f = FrameEncoder::Problem(
+                  {ProblemClass::kArchiveListingStopped, "x", "a.zip", -1, ArchiveLimit::kRatio, 200});
+              f[f.size() - 9] = kMaxArchiveLimit + 1;  // the limit byte, before the u64 value
+              return f;
+            }()},
        }) {
     CollectingSink sink;
     FrameDecoder d(sink, ReadLimits{});
@@ -124,6 +134,39 @@ TEST_CASE("the decoder derives display names and flags itself, whatever the chil
   CHECK(sink2.entries[0].header.display_path == "../up\\xff");
   CHECK(sink2.HasProblem(ProblemClass::kUnsafeName));
   CHECK(sink2.HasProblem(ProblemClass::kNonUtf8Name));
+}
+
+TEST_CASE("a stopped archive listing names its limit across the pipe and is not fatal") {
+  CollectingSink sink;
+  FrameDecoder d(sink, ReadLimits{});
+  MediaProblem p{ProblemClass::kArchiveListingStopped, "archive nested deeper than 6 levels not listed: a\x1b.zip",
+                 "app.ear", -1, ArchiveLimit::kDepth, 6};
+  REQUIRE(d.Feed(Cat({FrameEncoder::Entry(File("app.ear", 0)), FrameEncoder::Problem(p),
+                      FrameEncoder::EntryEnd(true), FrameEncoder::End(Totals(1, 1, 0))}))
+              .ok());
+  REQUIRE(sink.problems.size() == 1);
+  CHECK(sink.problems[0].cls == ProblemClass::kArchiveListingStopped);
+  CHECK(sink.problems[0].limit == ArchiveLimit::kDepth);
+  CHECK(sink.problems[0].limit_value == 6);
+  CHECK(sink.problems[0].path == "app.ear");
+  CHECK(sink.problems[0].message.find("a\\u{001B}.zip") != std::string::npos);  // the child's text, escaped
+  CHECK_FALSE(d.summary().fatal);
+  CHECK_FALSE(IsFatalProblem(ProblemClass::kArchiveListingStopped));
+  CHECK(ArchiveLimitName(ArchiveLimit::kMediumBytes) == "medium_archive_bytes");
+}
+
+TEST_CASE("unsafe names say what makes them unsafe") {
+  CollectingSink sink;
+  FrameDecoder d(sink, ReadLimits{});
+  REQUIRE(d.Feed(Cat({FrameEncoder::Entry(File("../x", 0)), FrameEncoder::EntryEnd(true),
+                      FrameEncoder::Entry(File("c\x01.txt", 0)), FrameEncoder::EntryEnd(true),
+                      FrameEncoder::Entry(File("r\xE2\x80\xAE.txt", 0)), FrameEncoder::EntryEnd(true)}))
+              .ok());
+  std::vector<UnsafeNameKind> kinds;
+  for (const auto& p : sink.problems)
+    if (p.cls == ProblemClass::kUnsafeName) kinds.push_back(p.unsafe);
+  CHECK(kinds == std::vector<UnsafeNameKind>{UnsafeNameKind::kTraversal, UnsafeNameKind::kControlCharacters,
+                                              UnsafeNameKind::kHiddenCharacters});
 }
 
 TEST_CASE("the parent enforces the entry limit even against a lying child") {

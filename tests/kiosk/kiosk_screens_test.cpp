@@ -11,6 +11,7 @@
 
 #include "kiosk/app.h"
 #include "kiosk/clerk_screens.h"
+#include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
 #include "kiosk/login_screen.h"
 #include "kiosk/text_layout.h"
@@ -316,6 +317,112 @@ TEST_CASE("Names that lie: a bidi control in a file name is drawn escaped and fl
   h.Press(KEY_F(2));
   CHECK(h.Shows("көрінбейтін таңбалар"));
   CHECK(ScreenText().find("invoice\\u{202E}fdp.exe") != std::string::npos);
+}
+
+// What the reader found on a medium, as the appliance hands it to the kiosk.
+appliance::MediaFindings SampleFindings() {
+  using hardware::ProblemClass;
+  appliance::MediaFindings f;
+  hardware::MediaProblem p{ProblemClass::kUnsafeName, "unsafe archive member path: '..' component",
+                           "evil.zip -> ../../x", -1};
+  p.unsafe = hardware::UnsafeNameKind::kTraversal;
+  f.Add(p);
+  f.Add(hardware::MediaProblem{ProblemClass::kEncryptedEntry, "archive member is encrypted", "enc.zip -> secret.txt",
+                               -1});
+  f.Add(hardware::MediaProblem{ProblemClass::kArchiveListingStopped, "archive nested deeper than 6 levels not listed",
+                               "deep.zip", -1, hardware::ArchiveLimit::kDepth, 6});
+  p = {ProblemClass::kUnsafeName, "archive member name contains characters that are shown escaped",
+       "a.zip -> invoice\xE2\x80\xAE"
+       "fdp.exe",
+       -1};
+  p.unsafe = hardware::UnsafeNameKind::kHiddenCharacters;
+  f.Add(p);
+  f.Add(hardware::MediaProblem{ProblemClass::kNonUtf8Name, "name is not valid UTF-8", "bad\\xFF.txt", -1});
+  f.Add(hardware::MediaProblem{ProblemClass::kArchiveUnreadable, "archive could not be fully listed", "broken.7z", -1});
+  f.Add(hardware::MediaProblem{ProblemClass::kArchiveListingStopped, "a decompression bomb", "bomb.zip", -1,
+                               hardware::ArchiveLimit::kRatio, 200});
+  f.Add(hardware::MediaProblem{ProblemClass::kNameCollision, "same name after NFC", "й.txt", -1});
+  return f;
+}
+
+TEST_CASE("the reader's findings are rows of the comparison in the clerk's words in kk and ru and en",
+          "[kiosk][unit]") {
+  struct Words {
+    kiosk::Language lang;
+    std::vector<std::string> labels;
+    std::string traversal_detail, depth_detail, header;
+  };
+  const std::vector<Words> all = {
+      {kiosk::Language::kEnglish,
+       {"unsafe path", "encrypted member", "archive listing stopped", "hidden characters", "name not UTF-8",
+        "archive unreadable"},
+       "> evil.zip -> ../../x: the path leaves its folder (.. or /)",
+       "> deep.zip: archives nested deeper than 6 levels",
+       "7 files, 7 problems."},
+      {kiosk::Language::kKazakh,
+       {"қауіпті жол", "шифрланған элемент", "мұрағат тізімі тоқтады", "көрінбейтін таңбалар", "атауы UTF-8 емес",
+        "мұрағат оқылмайды"},
+       "> evil.zip -> ../../x: жол өз қалтасынан шығады (.. немесе /)",
+       "> deep.zip: мұрағаттар 6 деңгейден терең салынған",
+       ""},
+      {kiosk::Language::kRussian,
+       {"опасный путь", "зашифрованный элемент", "просмотр архива прерван", "скрытые символы", "имя не в UTF-8",
+        "архив не читается"},
+       "> evil.zip -> ../../x: путь выходит за пределы своей папки",
+       "> deep.zip: архивы вложены глубже 6 уровней",
+       ""},
+  };
+  for (const Words& w : all) {
+    Harness h(w.lang);
+    h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+    h.backend.intake.intake_id = "intake-1";
+    // The kiosk backend turns the appliance's findings into rows in the language of the counter.
+    kiosk::AppendFindingRows(SampleFindings(), "/dev/sr0", h.backend.intake.rows);
+    h.LoginAs(kiosk::Role::kClerk);
+    h.Enter();
+    h.Char(L'\t');
+    h.Type("/media/act.json");
+    h.Press(KEY_F(7));
+    for (int i = 0; i < 200 && ScreenText().find("evil.zip") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      h.app->Poll();
+      h.app->Render();
+    }
+    const std::string screen = ScreenText();
+    INFO(kiosk::LanguageCode(w.lang) << "\n" << screen);
+    REQUIRE(screen.find("evil.zip -> ../../x") != std::string::npos);
+    if (w.lang == kiosk::Language::kEnglish) Snapshot("clerk-diff-findings");
+    for (const std::string& label : w.labels) {
+      INFO(label);
+      CHECK(screen.find(label) != std::string::npos);
+    }
+    if (!w.header.empty()) CHECK(h.Shows(w.header));  // the collision is the comparison's own row, not a finding's
+    CHECK(screen.find(w.traversal_detail) != std::string::npos);
+    CHECK(screen.find("a.zip -> invoice\\u{202E}fdp.exe") != std::string::npos);
+    CHECK(screen.find("\xE2\x80\xAE") == std::string::npos);
+    CHECK(screen.find("bad\\xFF.txt") != std::string::npos);
+    // Never an enum name or the reader's English sentence.
+    for (const char* raw : {"unsafe_name", "archive_listing_stopped", "encrypted_entry", "traversal", "archive_depth",
+                            "unsafe archive member path"})
+      CHECK(screen.find(raw) == std::string::npos);
+    h.Press(KEY_DOWN);
+    h.Press(KEY_DOWN);  // the third row: deep.zip, whose detail names the limit
+    CHECK(ScreenText().find(w.depth_detail) != std::string::npos);
+  }
+}
+
+TEST_CASE("findings past the listed ones are one row that counts them") {
+  Term();
+  appliance::MediaFindings f;
+  for (size_t i = 0; i < appliance::kMaxListedFindings + 25; ++i)
+    f.Add(hardware::MediaProblem{hardware::ProblemClass::kEncryptedEntry, "encrypted", "a.zip -> " + std::to_string(i),
+                                 -1});
+  std::vector<kiosk::DiffRow> rows;
+  kiosk::AppendFindingRows(f, "/dev/sdb1", rows);
+  REQUIRE(rows.size() == appliance::kMaxListedFindings + 1);
+  CHECK(rows.back().kind == kiosk::DiffKind::kNotShown);
+  CHECK(rows.back().path == "/dev/sdb1");
+  CHECK(rows.back().detail == "25");
 }
 
 TEST_CASE("the screen layout escapes every hidden character and counts its width") {

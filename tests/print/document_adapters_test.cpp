@@ -111,6 +111,36 @@ TEST_CASE("a refusal lists its clauses, the clerk's words and every differing fi
   CHECK(r.evidence.back().detail.find("8 more") == 0);
 }
 
+TEST_CASE("the findings of every medium in the evidence become the printed section, capped and counted") {
+  nlohmann::json first = {{"disc", "D1"}, {"copy", "original"}, {"device", "/dev/loop0"}};
+  nlohmann::json list = nlohmann::json::array();
+  list.push_back({{"class", "unsafe_name"}, {"kind", "traversal"}, {"path", "evil.zip -> ../../x"}, {"reason", "r"}});
+  list.push_back({{"class", "archive_listing_stopped"},
+                  {"path", "deep.zip"},
+                  {"reason", "nested"},
+                  {"limit", "archive_depth"},
+                  {"limit_value", 6}});
+  list.push_back({{"class", "limit_exceeded"}, {"path", "x"}, {"reason", "fatal classes are never findings"}});
+  for (int i = 0; i < 997; ++i) list.push_back({{"class", "encrypted_entry"}, {"path", "e" + std::to_string(i)}});
+  first["findings"] = list;
+  first["findings_unlisted"] = 40;
+  first["finding_counts"] = {{"unsafe_name", 1}, {"archive_listing_stopped", 1}, {"encrypted_entry", 1037}};
+  // Evidence recorded before findings: flagged names only.
+  nlohmann::json second = {{"disc", "D2"}, {"copy", "copy 1"}, {"name_flags", {{{"path", "a\u202eb"}}}}};
+  const Findings f = FindingsFromEvidence({{"media", {first, second}}});
+  REQUIRE(f.rows.size() == kMaxPrintedFindings);
+  CHECK(f.rows[0].medium == "D1 (original)");
+  CHECK(f.rows[0].cls == "unsafe_name");
+  CHECK(f.rows[0].kind == "traversal");
+  CHECK(f.rows[0].path == "evil.zip -> ../../x");
+  CHECK(f.rows[1].limit == "archive_depth");
+  CHECK(f.rows[1].limit_value == 6);
+  CHECK(f.rows[2].cls == "encrypted_entry");  // the fatal class is left out
+  // 1 + 1 + 1037 on D1 and 1 on D2, 1000 printed.
+  CHECK(f.unlisted == 1 + 1 + 1037 + 1 - kMaxPrintedFindings);
+  CHECK(FindingsFromEvidence(nlohmann::json::object()).rows.empty());
+}
+
 TEST_CASE("the destruction act stored by lifecycle parses back and lists every destroyed file") {
   lc::DestructionActData a;
   a.act_number = "DESTR-2026-3";

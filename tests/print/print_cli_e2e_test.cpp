@@ -207,8 +207,9 @@ TEST_CASE("names that lie: a U+202E file name is flagged on screen and printed e
   json j = json::parse(in.out);
   REQUIRE(j["state"] == "accepted");  // a flag is not a refusal ground: the act matches the medium
   bool flagged = false;
-  for (const auto& f : j["media"][0]["name_flags"])
-    flagged = flagged || (f["path"] == "invoice" + rlo + "fdp.exe" && f["shown"] == "invoice\\u{202E}fdp.exe");
+  for (const auto& f : j["media"][0]["findings"])
+    flagged = flagged || (f["class"] == "unsafe_name" && f["kind"] == "hidden_characters" &&
+                          f["path"] == "invoice" + rlo + "fdp.exe" && f["shown"] == "invoice\\u{202E}fdp.exe");
   CHECK(flagged);
   bool annotation = false;
   for (const auto& f : j["act_text_flags"])
@@ -225,6 +226,104 @@ TEST_CASE("names that lie: a U+202E file name is flagged on screen and printed e
   CHECK(Squash(text).find("есеп\\u{202E}тест") != std::string::npos);
   CHECK(Squash(text).find("Ескерту: \\u{XXXX} белгісі") != std::string::npos);
   CHECK(Squash(text).find("Примечание: запись \\u{XXXX} означает") != std::string::npos);
+}
+
+// A finding of `list` (a "findings" JSON array) with this class and path.
+const json* FindingIn(const json& list, const std::string& cls, const std::string& path) {
+  for (const auto& f : list)
+    if (f.value("class", "") == cls && f.value("path", "") == path) return &f;
+  return nullptr;
+}
+
+TEST_CASE("every finding shown - traversal members and a nest too deep and an encrypted member reach the CLI and the evidence and the act") {
+  World w(false);
+  w.tree = w.dir.Sub("tree");
+  testing::MakeSampleTree(w.tree, 16 * 1024);
+  // The hostile archive of the depositor's medium, as python's zipfile writes it.
+  testing::RunTool({"python3", "-c",
+                    "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.writestr('../../x','up');"
+                    "z.writestr('/x','root'); z.writestr('fine.txt','fine'); z.close()",
+                    w.tree + "/evil.zip"});
+  // Eight zips in one another (the limit lists six levels) and an encrypted member.
+  testing::RunTool({"sh", "-c",
+                    "set -e; cd '" + w.dir.path() +
+                        "'; printf leaf > leaf.txt; zip -q z1.zip leaf.txt; for i in 2 3 4 5 6 7 8; do zip -q "
+                        "z$i.zip z$((i-1)).zip; done; cp z8.zip '" +
+                        w.tree + "/deep.zip'; printf secret > secret.txt; zip -q -P pass '" + w.tree +
+                        "/enc.zip' secret.txt; printf after > '" + w.tree + "/zz-after.txt'"});
+  w.act = w.dir.Sub("act.json");
+  w.Must({"act", "create", w.tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out",
+          w.act});
+  w.image = w.dir.Sub("tree.iso");
+  testing::BuildImage(testing::FsType::kIso9660, w.tree, w.image);
+  w.loop = std::make_unique<testing::LoopDevice>(w.image);
+
+  // `qoima scan`, text: a line for each finding, after a count by class.
+  auto scan = w.Run({"scan", w.loop->path()});
+  INFO(scan.out << scan.err);
+  CHECK(scan.exit_code == 0);
+  for (const char* line :
+       {"unsafe_name evil.zip -> ../../x  unsafe archive member path: '..' component",
+        "unsafe_name evil.zip -> /x  unsafe archive member path: absolute path",
+        "archive_listing_stopped deep.zip  archive nested deeper than 6 levels not listed: "
+        "z7.zip/z6.zip/z5.zip/z4.zip/z3.zip/z2.zip",
+        "encrypted_entry enc.zip -> secret.txt  archive member is encrypted",
+        "findings: 2 unsafe_name, 1 encrypted_entry, 1 archive_listing_stopped"}) {
+    INFO(line);
+    CHECK(scan.out.find(line) != std::string::npos);
+  }
+  CHECK(scan.out.find("zz-after.txt") != std::string::npos);
+  // --json: the same findings, each with its class, kind or limit.
+  json sj = w.Json({"scan", w.loop->path()});
+  REQUIRE(FindingIn(sj["findings"], "unsafe_name", "evil.zip -> ../../x") != nullptr);
+  CHECK((*FindingIn(sj["findings"], "unsafe_name", "evil.zip -> ../../x"))["kind"] == "traversal");
+  REQUIRE(FindingIn(sj["findings"], "archive_listing_stopped", "deep.zip") != nullptr);
+  CHECK((*FindingIn(sj["findings"], "archive_listing_stopped", "deep.zip"))["limit"] == "archive_depth");
+  CHECK((*FindingIn(sj["findings"], "archive_listing_stopped", "deep.zip"))["limit_value"] == 6);
+  CHECK(sj["finding_counts"]["unsafe_name"] == 2);
+  CHECK(sj["findings_unlisted"] == 0);
+
+  // The intake accepts (findings are not refusal grounds; nothing is missing)
+  // and its text and JSON show them.
+  auto text_in = w.Run({"intake", "--application", "IS-0042", "--manifest", w.act, "--medium", w.loop->path()});
+  INFO(text_in.out << text_in.err);
+  CHECK(text_in.exit_code == 0);
+  CHECK(text_in.out.find("  unsafe_name evil.zip -> /x  unsafe archive member path: absolute path") !=
+        std::string::npos);
+  CHECK(text_in.out.find("  archive_listing_stopped deep.zip  archive nested deeper than 6 levels") !=
+        std::string::npos);
+  json in = w.Json({"intake", "--application", "IS-0042", "--manifest", w.act, "--medium", w.loop->path(), "--accept"});
+  INFO(in.dump(2));
+  REQUIRE(in["state"] == "accepted");
+  CHECK(in["media"][0]["clean"] == true);  // every file of the act read, the one after the nest too
+  const json& found = in["media"][0]["findings"];
+  CHECK(FindingIn(found, "unsafe_name", "evil.zip -> ../../x") != nullptr);
+  CHECK(FindingIn(found, "unsafe_name", "evil.zip -> /x") != nullptr);
+  CHECK(FindingIn(found, "encrypted_entry", "enc.zip -> secret.txt") != nullptr);
+  CHECK(FindingIn(found, "archive_listing_stopped", "deep.zip") != nullptr);
+
+  // The stored evidence, read back from the store.
+  const std::string id = std::to_string(in["intake"].get<int64_t>());
+  json shown = w.Json({"intake", "show", id}, "aud1");
+  const json& stored = shown["evidence"]["media"][0]["findings"];
+  CHECK(FindingIn(stored, "unsafe_name", "evil.zip -> ../../x") != nullptr);
+  CHECK(FindingIn(stored, "unsafe_name", "evil.zip -> /x") != nullptr);
+  REQUIRE(FindingIn(stored, "archive_listing_stopped", "deep.zip") != nullptr);
+  CHECK((*FindingIn(stored, "archive_listing_stopped", "deep.zip"))["limit"] == "archive_depth");
+  CHECK(shown["evidence"]["media"][0]["finding_counts"]["encrypted_entry"] == 1);
+  auto show_text = w.Run({"intake", "show", id}, "aud1");
+  CHECK(show_text.out.find("  unsafe_name evil.zip -> ../../x  unsafe archive member path") != std::string::npos);
+
+  // On paper: the findings section in Kazakh and Russian, names as found.
+  const std::string text = Squash(w.PrintText({"act", "A-1"}, "clerk1", "act-findings"));
+  INFO(text);
+  for (const char* s :
+       {"Тасығышты оқу кезінде анықталғандар", "Выявлено при чтении носителя", "evil.zip -> ../../x",
+        "evil.zip -> /x", "қалтадан шығатын жол", "путь за пределы папки", "глубже 6 уровней",
+        "шифрланған мұрағат элементі", "зашифрованный элемент архива"}) {
+    INFO(s);
+    CHECK(text.find(s) != std::string::npos);
+  }
 }
 
 TEST_CASE("qoima print renders every kind from the store in Kazakh and Russian - act verify accepts only real values") {
