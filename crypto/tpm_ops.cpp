@@ -10,8 +10,8 @@ namespace {
 constexpr TPMT_SYM_DEF kSessionAes{.algorithm = TPM2_ALG_AES, .keyBits = {.aes = 128}, .mode = {.aes = TPM2_ALG_CFB}};
 constexpr TPMT_SYM_DEF kSessionNoCipher{.algorithm = TPM2_ALG_NULL, .keyBits = {.aes = 0}, .mode = {.aes = 0}};
 
-// Starts a session; `salt_key` (SRK) salts it and enables parameter encryption
-// with `enc_flags` (TPMA_SESSION_ENCRYPT / _DECRYPT).
+}  // namespace
+
 Result<TpmObject> StartSession(TpmContext& tpm, TPM2_SE type, ESYS_TR salt_key, TPMA_SESSION enc_flags,
                                const char* what) {
   ESYS_TR session = ESYS_TR_NONE;
@@ -25,6 +25,8 @@ Result<TpmObject> StartSession(TpmContext& tpm, TPM2_SE type, ESYS_TR salt_key, 
   QOIMA_RETURN_IF_ERROR(TpmStatus(rc, std::string("set session attributes for ") + what));
   return owned;
 }
+
+namespace {
 
 Result<TPM2B_DIGEST> PolicyDigest(TpmContext& tpm, const TPML_PCR_SELECTION& pcrs) {
   QOIMA_ASSIGN_OR_RETURN(TpmObject trial, StartSession(tpm, TPM2_SE_TRIAL, ESYS_TR_NONE, 0, "PCR policy"));
@@ -113,6 +115,13 @@ Result<ObjectBlob> CreateUnder(TpmContext& tpm, const TpmObject& srk, const TPM2
 
 Result<ObjectBlob> Seal(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
                         const TPML_PCR_SELECTION& pcrs) {
+  if (pcrs.count == 0) return SealWithPolicy(tpm, srk, secret, nullptr, pcrs);
+  QOIMA_ASSIGN_OR_RETURN(TPM2B_DIGEST policy, PolicyDigest(tpm, pcrs));
+  return SealWithPolicy(tpm, srk, secret, &policy, pcrs);
+}
+
+Result<ObjectBlob> SealWithPolicy(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
+                                  const TPM2B_DIGEST* policy, const TPML_PCR_SELECTION& pcrs) {
   TPM2B_SENSITIVE_CREATE sensitive{};
   if (secret.size() > sizeof sensitive.sensitive.data.buffer) return Status::InvalidArgument("secret too long to seal");
   sensitive.sensitive.data.size = static_cast<UINT16>(secret.size());
@@ -122,8 +131,8 @@ Result<ObjectBlob> Seal(TpmContext& tpm, const TpmObject& srk, const SecretBytes
   tmpl.publicArea.nameAlg = TPM2_ALG_SHA256;
   tmpl.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_NODA;
   tmpl.publicArea.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
-  if (pcrs.count > 0) {
-    QOIMA_ASSIGN_OR_RETURN(tmpl.publicArea.authPolicy, PolicyDigest(tpm, pcrs));
+  if (policy) {
+    tmpl.publicArea.authPolicy = *policy;
   } else {
     tmpl.publicArea.objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
   }

@@ -37,10 +37,20 @@ TPML_PCR_SELECTION PcrSelection(const std::vector<int>& pcrs);
 /// every call for the same TPM owner seed).
 Result<TpmObject> CreateSrk(TpmContext& tpm);
 
+/// Starts a session; `salt_key` (the SRK, or ESYS_TR_NONE) salts it and
+/// enables parameter encryption with `enc_flags` (TPMA_SESSION_ENCRYPT /
+/// _DECRYPT). `what` names the operation in errors.
+Result<TpmObject> StartSession(TpmContext& tpm, TPM2_SE type, ESYS_TR salt_key, TPMA_SESSION enc_flags,
+                               const char* what);
+
 /// Seals `secret` (<= 128 bytes) under `srk`; with PCRs in `pcrs` the object
 /// can only be unsealed while those PCRs hold their current values.
 Result<ObjectBlob> Seal(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
                         const TPML_PCR_SELECTION& pcrs);
+/// Seals `secret` with `policy` as its authPolicy (nullptr: no policy, the
+/// empty auth value unseals it); `pcrs` is recorded in the blob.
+Result<ObjectBlob> SealWithPolicy(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
+                                  const TPM2B_DIGEST* policy, const TPML_PCR_SELECTION& pcrs);
 /// Loads and unseals; kPolicyMismatch when the PCRs changed.
 Result<SecretBytes> Unseal(TpmContext& tpm, const TpmObject& srk, const ObjectBlob& blob);
 
