@@ -1,0 +1,173 @@
+// The appliance image booted in qemu (TCG) with OVMF and a swtpm TPM, as a
+// counter machine would boot it: first boot provisions, the kiosk's login
+// screen on tty1, a second boot unseals, and the attacks on the boot chain
+// (a changed byte of the root, a changed kernel command line, an unsigned
+// update). Label `image`: run by `scripts/test --all` after scripts/image.
+//
+// Screens are read from QMP screendumps with the image's console font
+// (console.psf beside the image); each test keeps a PNG of what tty1 showed
+// in build/image-test-artifacts/.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/subprocess.h"
+#include "tests/fixtures/temp_dir.h"
+#include "tests/image/qemu_machine.h"
+
+using namespace qoima;
+using namespace qoima::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// TCG on a shared 2-core machine: generous, never a pass/fail of speed.
+constexpr auto kBoot = std::chrono::seconds(1200);
+
+const std::string kAdmin = "admin";
+const std::string kPassword = "Qoima-Image-2026!";
+
+std::string Artifacts() {
+  std::string dir = std::string(QOIMA_SOURCE_DIR) + "/build/image-test-artifacts";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string Psf() { return ImageDir() + "/console.psf"; }
+
+// One appliance: its disk and its TPM, booted as often as a test needs.
+class Appliance {
+ public:
+  Appliance() : disk_(dir_, ImageDir() + "/qoima.img") {}
+
+  std::unique_ptr<QemuMachine> Boot(std::vector<std::string> sticks = {}) {
+    MachineOptions o;
+    o.disk = disk_.path();
+    o.tpm_state = dir_.Sub("tpm");
+    o.work = dir_.path();
+    o.credentials = {"qoima.admin=" + kAdmin + ":Abenova:Aigul", "qoima.admin-password=" + kPassword};
+    o.usb_sticks = std::move(sticks);
+    return std::make_unique<QemuMachine>(o);
+  }
+  ImageDisk& disk() { return disk_; }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_{"qoima-image-test"};
+  ImageDisk disk_;
+};
+
+// Boots to the kiosk's login screen; returns the screen text.
+std::string ToLoginScreen(QemuMachine& m) {
+  m.WaitForConsole("qoima kiosk on tty1", kBoot);
+  return m.WaitForScreen("Логин", Psf(), kBoot);
+}
+
+void Keep(QemuMachine& m, const std::string& name) { m.Screendump(Artifacts() + "/" + name + ".png"); }
+
+}  // namespace
+
+TEST_CASE("the image boots to the kiosk login screen on tty1 and the first boot provisions") {
+  Appliance a;
+  auto m = a.Boot();
+  // The data partition is made, encrypted and enrolled to the TPM ...
+  m->WaitForConsole("qoima-repart: creating the encrypted data partition", kBoot);
+  // ... then the keyring and the store, with the shares shown once.
+  size_t at = m->WaitForConsole("qoima-provision: provisioning the appliance", kBoot);
+  m->WaitForConsole("QOIMA-RS1-2OF3-", kBoot, at);
+  m->WaitForConsole("qoima-provision: done", kBoot, at);
+  std::string screen = ToLoginScreen(*m);
+  Keep(*m, "first-boot-login");
+  INFO(screen);
+  CHECK(screen.find("Құпиясөз") != std::string::npos);  // the password field, in Kazakh
+  // The keys opened: TPM and store both fine on the status line.
+  screen = m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+  CHECK(screen.find("АҚАУ") == std::string::npos);
+  // Nothing else may own a console: no getty, no login prompt.
+  CHECK(m->Console().find("login:") == std::string::npos);
+  m->PowerOff();
+
+  auto [offset, size] = a.disk().Partition("qoima-data");
+  CHECK(size >= 512LL * 1024 * 1024);
+  std::ifstream f(a.disk().path(), std::ios::binary);
+  f.seekg(offset);
+  char magic[6] = {};
+  f.read(magic, 6);
+  CHECK(std::string(magic, 6) == std::string("LUKS\xba\xbe", 6));
+}
+
+TEST_CASE("a second boot unseals the keys and the administrator logs in") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  auto m = a.Boot();
+  std::string screen = ToLoginScreen(*m);
+  m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+  CHECK(m->Console().find("qoima-provision: provisioning") == std::string::npos);
+  m->Type(kAdmin + "\t" + kPassword + "\n");
+  screen = m->WaitForScreen("Abenova", Psf(), 300s);  // the status line names who is logged in
+  Keep(*m, "second-boot-admin");
+  CHECK(screen.find("АҚАУ") == std::string::npos);
+  m->PowerOff();
+}
+
+TEST_CASE("a byte changed in the root partition stops the boot") {
+  Appliance a;
+  // The ELF header page of /usr/bin/qoima-kiosk: read when tty1's kiosk starts.
+  std::string kiosk = ReadFile(ImageDir() + "/qoima-kiosk.head");
+  REQUIRE(kiosk.size() == 4096);
+  auto [offset, size] = a.disk().Partition(std::string("qoima_") + ReadFile(ImageDir() + "/version"));
+  std::string needle = kiosk.substr(0, 256);
+  long long found = -1;
+  {
+    std::ifstream f(a.disk().path(), std::ios::binary);
+    std::string block(4096, '\0');
+    for (long long pos = 0; pos < size && found < 0; pos += 4096) {
+      f.seekg(offset + pos);
+      f.read(block.data(), 4096);
+      if (block.compare(0, 256, needle) == 0) found = offset + pos;
+    }
+  }
+  REQUIRE(found > 0);
+  a.disk().FlipByte(found + 100);
+  auto m = a.Boot();
+  m->WaitForConsole("verity", kBoot);
+  // dm-verity refuses the block and panics: no kiosk, no login screen.
+  CHECK(m->ConsoleShowsWithin("Kernel panic", 600s));
+  CHECK(m->Console().find("qoima kiosk on tty1") == std::string::npos);
+  Keep(*m, "changed-root-byte");
+  m->PowerOff();
+}
+
+TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  // The attacker's edit: the same UKI, its signed policy kept, one argument more.
+  std::string version = ReadFile(ImageDir() + "/version");
+  std::string uki = a.dir().Sub("uki.efi"), changed = a.dir().Sub("changed.efi");
+  a.disk().GetFromEsp("/EFI/Linux/qoima_" + version + ".efi", uki);
+  WriteFile(a.dir().Sub("cmdline"), ReadFile(ImageDir() + "/cmdline") + " systemd.unit=multi-user.target");
+  REQUIRE(RunChecked({"objcopy", "--update-section", ".cmdline=" + a.dir().Sub("cmdline"), uki, changed}).ok());
+  a.disk().PutOnEsp(changed, "/EFI/Linux/qoima_" + version + ".efi");
+
+  auto m = a.Boot();
+  ToLoginScreen(*m);
+  std::string screen = m->WaitForScreen("TPM: АҚАУ", Psf(), kBoot);
+  m->Type(kAdmin + "\t" + kPassword + "\n");
+  screen = m->WaitForScreen("Қауіпсіздік чипі кілттерді бермеді", Psf(), 300s);
+  Keep(*m, "changed-cmdline");
+  INFO(screen);
+  CHECK(screen.find("Abenova") == std::string::npos);
+  m->PowerOff();
+}
