@@ -1,5 +1,6 @@
 #include "tests/image/qemu_machine.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -324,10 +325,11 @@ std::string QemuMachine::ScreenText(const std::string& psf) {
 std::string QemuMachine::WaitForScreen(const std::string& needle, const std::string& psf,
                                        std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string seen_as = CanonicalForFont(needle, psf);
   std::string text;
   while (std::chrono::steady_clock::now() < deadline) {
     text = ScreenText(psf);
-    if (text.find(needle) != std::string::npos) return text;
+    if (text.find(seen_as) != std::string::npos) return text;
     if (Exited(qemu_)) {
       qemu_ = -1;
       break;
@@ -429,7 +431,8 @@ namespace {
 
 struct Font {
   int width = 8, height = 16;
-  std::map<std::string, std::string> glyphs;  // bitmap (1 byte per pixel) -> UTF-8
+  std::map<std::string, std::string> glyphs;  // bitmap (1 byte per pixel) -> UTF-8 (first glyph wins)
+  std::map<uint32_t, std::string> bitmaps;    // code point -> bitmap
 };
 
 void AppendUtf8(std::string& out, uint32_t cp) {
@@ -481,6 +484,15 @@ Font LoadPsf(const std::string& path) {
         ++i;
         size_t end = entry.find('\xFE');
         if (end != std::string::npos) entry.resize(end);
+        for (size_t k = 0; k < entry.size();) {
+          unsigned char c0 = static_cast<unsigned char>(entry[k]);
+          size_t n = c0 >= 0xF0 ? 4 : c0 >= 0xE0 ? 3 : c0 >= 0xC0 ? 2 : 1;
+          uint32_t cp = n == 1 ? c0 : c0 & (0xFF >> (n + 1));
+          for (size_t m = 1; m < n && k + m < entry.size(); ++m)
+            cp = cp << 6 | (static_cast<unsigned char>(entry[k + m]) & 0x3F);
+          f.bitmaps.emplace(cp, bitmaps[g]);
+          k += n;
+        }
         if (!entry.empty()) {
           size_t len = 1;
           unsigned char c = static_cast<unsigned char>(entry[0]);
@@ -510,6 +522,7 @@ Font LoadPsf(const std::string& path) {
           i += 2;
           if (v == 0xFFFF) break;
           if (v == 0xFFFE) first = false;
+          if (first && v != 0xFFFE) f.bitmaps.emplace(v, bitmaps[g]);
           if (first && v != 0xFFFE && chars[g].empty()) AppendUtf8(chars[g], v);
         }
       }
@@ -526,6 +539,23 @@ Font LoadPsf(const std::string& path) {
 }
 
 }  // namespace
+
+std::string CanonicalForFont(const std::string& text, const std::string& psf) {
+  Font font = LoadPsf(psf);
+  std::string out;
+  for (size_t k = 0; k < text.size();) {
+    unsigned char c0 = static_cast<unsigned char>(text[k]);
+    size_t n = c0 >= 0xF0 ? 4 : c0 >= 0xE0 ? 3 : c0 >= 0xC0 ? 2 : 1;
+    uint32_t cp = n == 1 ? c0 : c0 & (0xFF >> (n + 1));
+    for (size_t m = 1; m < n && k + m < text.size(); ++m)
+      cp = cp << 6 | (static_cast<unsigned char>(text[k + m]) & 0x3F);
+    auto bm = font.bitmaps.find(cp);
+    auto glyph = bm == font.bitmaps.end() ? font.glyphs.end() : font.glyphs.find(bm->second);
+    out += glyph == font.glyphs.end() ? text.substr(k, n) : glyph->second;
+    k += n;
+  }
+  return out;
+}
 
 std::string ReadConsoleScreen(const std::string& ppm, const std::string& psf) {
   Font font = LoadPsf(psf);

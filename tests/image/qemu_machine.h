@@ -88,7 +88,7 @@ class QemuMachine {
   /// The text on the screen, read from a PPM screendump with the console
   /// font `psf` (the image's, exported by scripts/image as console.psf).
   std::string ScreenText(const std::string& psf);
-  /// Waits until the screen holds `needle`; returns the screen text.
+  /// Waits until the screen holds `needle` (CanonicalForFont); returns the screen text.
   std::string WaitForScreen(const std::string& needle, const std::string& psf, std::chrono::seconds timeout);
   /// Types `text` (ASCII) with QMP send-key; "\n" is Enter.
   void Type(const std::string& text);
@@ -123,5 +123,10 @@ class QemuMachine {
 /// colour as foreground); unknown cells become '?', blank ones ' '. Lines are
 /// joined with '\n', trailing blanks dropped.
 std::string ReadConsoleScreen(const std::string& ppm, const std::string& psf);
+
+/// `text` as ReadConsoleScreen reads it back: letters that share a glyph in
+/// the font (Cyrillic а and Latin a in Terminus) become the one it reports.
+/// Compare screens with needles passed through this.
+std::string CanonicalForFont(const std::string& text, const std::string& psf);
 
 }  // namespace qoima::testing
