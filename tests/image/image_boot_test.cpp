@@ -176,3 +176,86 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   CHECK_FALSE(Shows(screen, "Abenova"));
   m->PowerOff();
 }
+
+namespace {
+
+// An update file made from the built image (tests/image/make_update.sh):
+// re-stamped as `version`, its PCR policy signed with the image's update key,
+// its manifest signed with `sign_key`.
+std::string MakeUpdate(const TempDir& dir, const std::string& sign_key, const std::string& version) {
+  const std::string key = std::string(QOIMA_SOURCE_DIR) + "/build/image-keys/update-signing.key";
+  const std::string out = dir.Sub("update-" + version + ".tar");
+  auto r = RunChecked({std::string(QOIMA_SOURCE_DIR) + "/tests/image/make_update.sh", ImageDir(), key,
+                       sign_key.empty() ? key : sign_key, version, out});
+  REQUIRE(r.ok());
+  return out;
+}
+
+std::string Sha256Of(const std::string& path, long long offset, long long size) {
+  auto r = RunChecked({"sh", "-c",
+                       "dd if='" + path + "' bs=1M skip=" + std::to_string(offset / (1 << 20)) +
+                           " count=" + std::to_string(size / (1 << 20)) + " status=none | sha256sum"});
+  REQUIRE(r.ok());
+  return r->out.substr(0, 64);
+}
+
+}  // namespace
+
+TEST_CASE("a signed update boots and unseals without the recovery shares") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  std::string update = MakeUpdate(a.dir(), "", "0.1.1");
+  {
+    // The update medium at boot: verified, written to slot B, then a restart
+    // (qemu -no-reboot: the machine stops).
+    auto m = a.Boot({update});
+    m->WaitForConsole("qoima-update: verified: version 0.1.1", kBoot);
+    m->WaitForConsole("qoima-update: done", kBoot);
+    CHECK(m->WaitForExit(600s));
+  }
+  CHECK(a.disk().ListEsp("/EFI/Linux").find("qoima_0.1.1+3.efi") != std::string::npos);
+  auto m = a.Boot();
+  m->WaitForConsole("qoima appliance 0.1.1", kBoot);  // systemd's welcome line: the new os-release
+  ToLoginScreen(*m);
+  m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+  m->WaitForConsole("qoima_0.1.1.efi reached the kiosk", kBoot);
+  m->Type(kAdmin + "\t" + kPassword + "\n");
+  std::string screen = m->WaitForScreen("Abenova", Psf(), 300s);
+  Keep(*m, "signed-update-admin");
+  CHECK_FALSE(Shows(screen, "АҚАУ"));
+  m->PowerOff();
+  // The entry was blessed; the previous version stays as the fallback.
+  std::string esp = a.disk().ListEsp("/EFI/Linux");
+  CHECK(esp.find("qoima_0.1.1.efi") != std::string::npos);
+  CHECK(esp.find("qoima_" + ReadFile(ImageDir() + "/version") + ".efi") != std::string::npos);
+}
+
+TEST_CASE("an update signed by another key is refused before anything is written") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  const std::string forger = a.dir().Sub("forger.key");
+  REQUIRE(
+      RunChecked({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", forger}).ok());
+  std::string update = MakeUpdate(a.dir(), forger, "0.1.1");
+  auto slot_b = a.disk().Partition("_empty");
+  const std::string before = Sha256Of(a.disk().path(), slot_b.first, slot_b.second);
+  const std::string esp_before = a.disk().ListEsp("/EFI/Linux");
+  auto m = a.Boot({update});
+  m->WaitForConsole("qoima-update: REFUSED", kBoot);
+  CHECK_THAT(m->Console(), Catch::Contains("signature does not verify"));
+  ToLoginScreen(*m);  // the appliance goes on as it was
+  m->PowerOff();
+  CHECK(Sha256Of(a.disk().path(), slot_b.first, slot_b.second) == before);
+  CHECK(a.disk().ListEsp("/EFI/Linux") == esp_before);
+  CHECK(a.disk().Partition("_empty").first == slot_b.first);
+}
