@@ -253,7 +253,7 @@ Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOpt
   if (::stat(keyring_dir.c_str(), &st) != 0)
     return Status::NotFound(options.state_dir + " is not initialized (run qoima init)");
   PendingSecurityLog pending(options.state_dir);
-  auto keyring = crypto::Keyring::Open(options.tcti, keyring_dir);
+  auto keyring = crypto::Keyring::Open(options.tcti, keyring_dir, {options.pcr_signature_path});
   if (!keyring.ok()) {
     RecordPending(pending, a->NowText(), "keyring.open", keyring.status());
     return keyring.status();
@@ -298,9 +298,14 @@ Status Appliance::ImportPendingSecurityEvents(PendingSecurityLog& log) {
   {
     QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
     for (const PendingSecurityEvent& e : events) {
+      // The image's updater (root, before the kiosk) records what it applied
+      // or refused here too: its events concern the boot image.
+      const bool update = e.action.rfind("update.", 0) == 0;
       QOIMA_RETURN_IF_ERROR(
           store_
-              ->Record({"system", "system"}, e.action, e.action == "store.open" ? "store" : "keyring", "failure",
+              ->Record({"system", "system"}, e.action,
+                       update ? "boot image" : (e.action == "store.open" ? "store" : "keyring"),
+                       e.code == "ok" ? "success" : "failure",
                        "at " + e.time + " before the store could be opened: " + e.code + ": " + e.message)
               .status());
     }
@@ -521,8 +526,9 @@ Status Appliance::Restore(const ApplianceOptions& options, const std::string& ba
   if (::stat((options.state_dir + kStoreDir).c_str(), &st) == 0)
     return Status::FailedPrecondition(options.state_dir + kStoreDir +
                                       " already holds a store: move it aside before restoring over it");
-  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<crypto::Keyring> keyring,
-                         crypto::Keyring::Open(options.tcti, options.state_dir + kKeyringDir));
+  QOIMA_ASSIGN_OR_RETURN(
+      std::unique_ptr<crypto::Keyring> keyring,
+      crypto::Keyring::Open(options.tcti, options.state_dir + kKeyringDir, {options.pcr_signature_path}));
   storage::KeyringStoreKeys keys(*keyring);
   return storage::Store::Restore(backup_dir, options.state_dir + kStoreDir, keys);
 }

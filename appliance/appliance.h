@@ -65,6 +65,9 @@ bool TestMediaAllowed();
 struct ApplianceOptions {
   std::string tcti;
   std::string state_dir;
+  /// The running boot image's signed PCR policy, for keyrings sealed to an
+  /// update-signing key (crypto::OpenOptions; default systemd-stub's file).
+  std::string pcr_signature_path = crypto::kDefaultPcrSignaturePath;
   Argon2Params argon2 = kArgon2Production;
   const Clock* clock = nullptr;             // default: the system clock
   hardware::MediaReader* reader = nullptr;  // default: the sandboxed reader

@@ -55,6 +55,7 @@ const char* kUsage =
     "usage: qoima [--tcti TCTI] [--state DIR] [--json] COMMAND ...\n"
     "  version | selftest\n"
     "  init --admin LOGIN --surname S --name N [--patronymic P] [--pcr 0,2,4,7|none] [--shares 3 --threshold 2]\n"
+    "       [--pcr-policy-key UPDATE-KEY.pem]  (sealed to the update key's signed PCR 11 policies)\n"
     "  application add --form FORM.json --number N --received YYYY-MM-DD --state-body S --head NAME\n"
     "  application show CODE | application journal\n"
     "  application nda CODE --owner-rep NAME --owner-authority TEXT --operator-rep NAME --signed YYYY-MM-DD\n"
@@ -156,6 +157,7 @@ ApplianceOptions Options(const Globals& g) {
   o.tcti = g.tcti;
   o.state_dir = g.state;
   o.allow_test_media = TestMediaAllowed();
+  o.pcr_signature_path = EnvOr("QOIMA_PCR_SIGNATURE", crypto::kDefaultPcrSignaturePath);
   // Acts of more files keep their entries on disk (docs/intake.md); a
   // lower figure saves memory, and lets the tests take that path with
   // small acts. Anything but a whole number keeps the default.
@@ -370,8 +372,16 @@ int CmdInit(const Globals& g, const CliArgs& a) {
   auto pw = ReadSecret(a.Get("password-fd"), "QOIMA_PASSWORD", "password");
   if (!pw.ok()) return Report(g, pw.status());
   req.admin.password = *pw;
-  // Bound to the firmware, boot loader and Secure Boot state unless told otherwise.
-  std::string pcr = a.GetOr("pcr", "0,2,4,7");
+  // With the vendor's update-signing key: sealed under its signed policies
+  // for systemd-stub's PCR 11 (updates keep the keys). Otherwise bound to the
+  // firmware, boot loader and Secure Boot state unless told otherwise.
+  std::string policy_key_file = a.GetOr("pcr-policy-key", "");
+  if (!policy_key_file.empty()) {
+    auto pem = ReadWholeFile(policy_key_file);
+    if (!pem.ok()) return Report(g, pem.status());
+    req.provision.pcr_policy_key_pem = *pem;
+  }
+  std::string pcr = a.GetOr("pcr", policy_key_file.empty() ? "0,2,4,7" : "11");
   if (pcr != "none") {
     for (const auto& p : Split(pcr, ','))
       if (!p.empty()) req.provision.pcrs.push_back(std::atoi(p.c_str()));

@@ -16,6 +16,14 @@ target_link_options(qoima_build_flags INTERFACE -Wl,-z,relro -Wl,-z,now)
 target_compile_options(qoima_build_flags INTERFACE
   $<$<NOT:$<CONFIG:Debug>>:-Wno-error=restrict -Wno-error=null-dereference>)
 
+if(QOIMA_PACKAGE)
+  # No build-tree path in any object (__FILE__, debug info): the same sources
+  # give the same bytes wherever they are checked out.
+  target_compile_options(qoima_build_flags INTERFACE
+    -ffile-prefix-map=${PROJECT_SOURCE_DIR}/=
+    -ffile-prefix-map=${PROJECT_BINARY_DIR}/=build/)
+endif()
+
 if(QOIMA_SANITIZE)
   target_compile_options(qoima_build_flags INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

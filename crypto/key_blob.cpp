@@ -84,6 +84,7 @@ std::string KeyringMeta::Encode() const {
   for (size_t i = 0; i < pcrs.size(); ++i) o << (i ? "," : "") << pcrs[i];
   o << "\nthreshold=" << threshold << "\nshares=" << shares << "\nkey_check=" << key_check
     << "\nfingerprint=" << fingerprint << "\n";
+  if (!pcr_policy_key.empty()) o << "pcr_policy_key=" << pcr_policy_key << "\n";
   return o.str();
 }
 
@@ -149,6 +150,9 @@ Result<KeyringMeta> KeyringMeta::Decode(const std::string& text, const std::stri
       if (!IsHex(value, 64)) return bad("fingerprint is not 64 hex digits");
       m.fingerprint = value;
       seen[5] = true;
+    } else if (key == "pcr_policy_key") {
+      if (!IsHex(value, 64)) return bad("pcr_policy_key is not 64 hex digits");
+      m.pcr_policy_key = value;
     } else {
       return bad("unknown key '" + key + "'");
     }

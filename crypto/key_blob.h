@@ -41,6 +41,10 @@ struct KeyringMeta {
   int shares = 0;
   std::string key_check;    // 8 hex
   std::string fingerprint;  // 64 hex, current signing key
+  /// 64 hex: fingerprint of the update-signing key the master key is sealed
+  /// to under TPM2_PolicyAuthorize (signed PCR policies); empty when it is
+  /// sealed to literal PCR values. Written only when set.
+  std::string pcr_policy_key{};
 
   std::string Encode() const;
   static Result<KeyringMeta> Decode(const std::string& text, const std::string& name);

@@ -14,6 +14,7 @@
 #include "crypto/keyring_internal.h"
 #include "crypto/openssl_util.h"
 #include "crypto/recovery.h"
+#include "crypto/signed_pcr_policy.h"
 #include "crypto/tpm_nv_counter.h"
 #include "crypto/tpm_ops.h"
 #include "crypto/tpm_signer.h"
@@ -32,10 +33,21 @@ std::string KeyCheck(const SecretBytes& master) {
 }
 
 Result<KeyringMeta> InstallMasterKey(const std::string& tcti, const std::string& state_dir, const SecretBytes& master,
-                                     KeyringMeta meta, std::string* cert_pem) {
+                                     KeyringMeta meta, std::string* cert_pem, const std::string& policy_key_pem) {
   QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<TpmContext> tpm, TpmContext::Open(tcti));
   QOIMA_ASSIGN_OR_RETURN(TpmObject srk, tpm::CreateSrk(*tpm));
-  QOIMA_ASSIGN_OR_RETURN(tpm::ObjectBlob sealed, tpm::Seal(*tpm, srk, master, tpm::PcrSelection(meta.pcrs)));
+  tpm::ObjectBlob sealed;
+  if (meta.pcr_policy_key.empty()) {
+    QOIMA_ASSIGN_OR_RETURN(sealed, tpm::Seal(*tpm, srk, master, tpm::PcrSelection(meta.pcrs)));
+  } else {
+    QOIMA_ASSIGN_OR_RETURN(std::string fp, PolicyKeyFingerprint(policy_key_pem));
+    if (fp != meta.pcr_policy_key)
+      return Status::Corrupt("the update-signing key " + fp + " is not the one in keyring.meta (" +
+                             meta.pcr_policy_key + ")");
+    QOIMA_ASSIGN_OR_RETURN(TPM2B_PUBLIC key, PolicyKeyPublic(policy_key_pem));
+    QOIMA_ASSIGN_OR_RETURN(std::vector<uint8_t> key_name, PolicyKeyName(*tpm, key));
+    QOIMA_ASSIGN_OR_RETURN(sealed, SealAuthorized(*tpm, srk, master, key_name, tpm::PcrSelection(meta.pcrs)));
+  }
   SecretBytes auth = DeriveKey(master, "signing-key-auth");
   QOIMA_ASSIGN_OR_RETURN(tpm::ObjectBlob signing, tpm::CreateSigningKey(*tpm, srk, auth));
   QOIMA_ASSIGN_OR_RETURN(TpmObject key, tpm::Load(*tpm, srk, signing));
@@ -54,6 +66,7 @@ Result<KeyringMeta> InstallMasterKey(const std::string& tcti, const std::string&
   QOIMA_RETURN_IF_ERROR(WriteFileAtomic(dir + kSealedFile, as_view(EncodeKeyBlob(KeyBlobKind::kSealedMaster, sealed))));
   QOIMA_RETURN_IF_ERROR(WriteFileAtomic(dir + kSigningFile, as_view(EncodeKeyBlob(KeyBlobKind::kSigningKey, signing))));
   QOIMA_RETURN_IF_ERROR(WriteFileAtomic(dir + kCertFile, cert, 0644));
+  if (!meta.pcr_policy_key.empty()) QOIMA_RETURN_IF_ERROR(WriteFileAtomic(dir + kPolicyKeyFile, policy_key_pem, 0644));
   QOIMA_RETURN_IF_ERROR(WriteFileAtomic(dir + kMetaFile, meta.Encode()));
   if (cert_pem) *cert_pem = std::move(cert);
   return meta;
@@ -89,6 +102,8 @@ Status ValidateOptions(const ProvisionOptions& o) {
   if (o.threshold < 2 || o.threshold > o.shares || o.shares > 16)
     return Status::InvalidArgument("recovery shares " + std::to_string(o.threshold) + " of " +
                                    std::to_string(o.shares) + ": need 2 <= threshold <= shares <= 16");
+  if (!o.pcr_policy_key_pem.empty() && o.pcrs.empty())
+    return Status::InvalidArgument("a signed PCR policy (update-signing key) needs the PCRs it signs, e.g. 11");
   if (o.device_name.empty() || o.device_name.size() > KeyringMeta::kMaxDeviceName ||
       o.device_name.find('\n') != std::string::npos)
     return Status::InvalidArgument("device name must be 1.." + std::to_string(KeyringMeta::kMaxDeviceName) +
@@ -131,13 +146,19 @@ Result<ProvisionResult> Keyring::Provision(const std::string& tcti, const std::s
   std::sort(meta.pcrs.begin(), meta.pcrs.end());
   meta.threshold = options.threshold;
   meta.shares = options.shares;
+  if (!options.pcr_policy_key_pem.empty()) {
+    QOIMA_RETURN_IF_ERROR(PolicyKeyPublic(options.pcr_policy_key_pem).status());
+    QOIMA_ASSIGN_OR_RETURN(meta.pcr_policy_key, PolicyKeyFingerprint(options.pcr_policy_key_pem));
+  }
 
   ProvisionResult result;
   // Shares first: if splitting fails nothing has touched the TPM or the disk.
   QOIMA_ASSIGN_OR_RETURN(result.recovery_shares, SplitSecret(master, options.threshold, options.shares));
-  auto installed = internal::InstallMasterKey(tcti, state_dir, master, meta, &result.certificate_pem);
+  auto installed =
+      internal::InstallMasterKey(tcti, state_dir, master, meta, &result.certificate_pem, options.pcr_policy_key_pem);
   if (!installed.ok()) {
-    for (const char* f : {internal::kMetaFile, internal::kSealedFile, internal::kSigningFile, internal::kCertFile}) {
+    for (const char* f : {internal::kMetaFile, internal::kSealedFile, internal::kSigningFile, internal::kCertFile,
+                          internal::kPolicyKeyFile}) {
       ::unlink((state_dir + "/" + f).c_str());
       ::unlink((state_dir + "/" + f + ".tmp").c_str());
     }
@@ -145,7 +166,7 @@ Result<ProvisionResult> Keyring::Provision(const std::string& tcti, const std::s
   }
   result.signing_key_fingerprint = installed->fingerprint;
   for (const auto& s : result.recovery_shares) result.recovery_qr_payloads.push_back(ShareQrPayload(s));
-  if (meta.pcrs.empty())
+  if (meta.pcrs.empty() && meta.pcr_policy_key.empty())
     result.warning =
         "the master key is NOT bound to PCRs: it unseals on any boot of this TPM (acceptable for a demo, not for "
         "production)";
@@ -153,6 +174,37 @@ Result<ProvisionResult> Keyring::Provision(const std::string& tcti, const std::s
 }
 
 Result<std::unique_ptr<Keyring>> Keyring::Open(const std::string& tcti, const std::string& state_dir) {
+  return Open(tcti, state_dir, OpenOptions{});
+}
+
+namespace {
+
+// Unseals a master key sealed under the update key's signed PCR policy, with
+// the signature file of the running boot image.
+Result<SecretBytes> UnsealWithSignedPolicy(TpmContext& tpm, const TpmObject& srk, const tpm::ObjectBlob& sealed,
+                                           const KeyringMeta& meta, const std::string& dir,
+                                           const std::string& signature_path) {
+  QOIMA_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(dir + internal::kPolicyKeyFile, internal::kMaxPolicyKeySize));
+  auto fp = PolicyKeyFingerprint(pem);
+  if (!fp.ok() || *fp != meta.pcr_policy_key)
+    return Status::Corrupt(dir + internal::kPolicyKeyFile + ": not the update-signing key named in " +
+                           internal::kMetaFile);
+  QOIMA_ASSIGN_OR_RETURN(TPM2B_PUBLIC key, PolicyKeyPublic(pem));
+  auto text = ReadSmallFile(signature_path, SignedPcrPolicyFormat::kMaxFileSize);
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound)
+      return Status::PolicyMismatch("no signed PCR policy at " + signature_path +
+                                    ": this system was not started from a signed qoima boot image");
+    return text.status();
+  }
+  QOIMA_ASSIGN_OR_RETURN(std::vector<PcrPolicySignature> signatures, ParsePcrSignatures(*text, signature_path));
+  return UnsealAuthorized(tpm, srk, sealed, key, meta.pcr_policy_key, signatures);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Keyring>> Keyring::Open(const std::string& tcti, const std::string& state_dir,
+                                               const OpenOptions& options) {
   const std::string dir = state_dir + "/";
   auto meta_text = ReadSmallFile(dir + internal::kMetaFile, KeyringMeta::kMaxFileSize);
   if (!meta_text.ok()) {
@@ -183,9 +235,14 @@ Result<std::unique_ptr<Keyring>> Keyring::Open(const std::string& tcti, const st
   impl->dir = dir;
   QOIMA_ASSIGN_OR_RETURN(impl->tpm, TpmContext::Open(tcti));
   QOIMA_ASSIGN_OR_RETURN(TpmObject srk, tpm::CreateSrk(*impl->tpm));
-  auto master = tpm::Unseal(*impl->tpm, srk, sealed);
+  auto master = meta.pcr_policy_key.empty()
+                    ? tpm::Unseal(*impl->tpm, srk, sealed)
+                    : UnsealWithSignedPolicy(*impl->tpm, srk, sealed, meta, dir, options.pcr_signature_path);
   if (!master.ok()) {
     Status st = master.status();
+    if (st.code() == Code::kPolicyMismatch && !meta.pcr_policy_key.empty())
+      return Status::PolicyMismatch("the system state changed since provisioning: " + st.message() +
+                                    "; the TPM refuses to unseal the master key");
     if (st.code() == Code::kPolicyMismatch)
       return Status::PolicyMismatch("the system state changed since provisioning: PCRs " + PcrList(meta.pcrs) +
                                     " differ, so the TPM refuses to unseal the master key (" + st.message() + ")");
@@ -295,6 +352,8 @@ MonotonicCounter& Keyring::rollback_counter() { return *impl_->counter; }
 int Keyring::stale_tpm_handles_flushed() const { return impl_->tpm->stale_handles_flushed(); }
 
 const std::vector<int>& Keyring::pcrs() const { return impl_->meta.pcrs; }
+
+const std::string& Keyring::pcr_policy_key() const { return impl_->meta.pcr_policy_key; }
 
 RecoveryPolicy Keyring::recovery_policy() const { return {impl_->meta.threshold, impl_->meta.shares}; }
 

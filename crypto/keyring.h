@@ -42,6 +42,7 @@
 #include "crypto/aead.h"
 #include "crypto/monotonic_counter.h"
 #include "crypto/secret.h"
+#include "crypto/signed_pcr_policy.h"
 #include "crypto/signer.h"
 #include "crypto/tpm_context.h"
 
@@ -57,6 +58,18 @@ struct ProvisionOptions {
   int shares = 3;
   /// Subject CN of the self-signed device certificate.
   std::string device_name = "qoima appliance";
+  /// PEM of the vendor's update-signing RSA public key. When set, the master
+  /// key is sealed under TPM2_PolicyAuthorize to it: it unseals on a boot
+  /// whose `pcrs` (11 for systemd-stub's measurements) hold values the key
+  /// signed (crypto/signed_pcr_policy.h), so a signed update keeps the keys and
+  /// an unsigned or modified boot image cannot unseal them.
+  std::string pcr_policy_key_pem{};
+};
+
+struct OpenOptions {
+  /// The signed PCR policy of the running boot image (keyrings sealed to an
+  /// update-signing key only).
+  std::string pcr_signature_path = kDefaultPcrSignaturePath;
 };
 
 struct ProvisionResult {
@@ -91,6 +104,8 @@ class Keyring {
 
   /// Unseals the master key and loads the signing key.
   static Result<std::unique_ptr<Keyring>> Open(const std::string& tcti, const std::string& state_dir);
+  static Result<std::unique_ptr<Keyring>> Open(const std::string& tcti, const std::string& state_dir,
+                                               const OpenOptions& options);
 
   ~Keyring();
   Keyring(const Keyring&) = delete;
@@ -131,6 +146,9 @@ class Keyring {
 
   /// PCRs the master key is bound to (empty: not bound).
   const std::vector<int>& pcrs() const;
+  /// Fingerprint of the update-signing key whose signed PCR policies unseal
+  /// the master key; empty when it is sealed to literal PCR values.
+  const std::string& pcr_policy_key() const;
   /// M of N of the recovery shares.
   RecoveryPolicy recovery_policy() const;
   /// Break-glass (docs/security.md): OK when `shares` rebuild this keyring's

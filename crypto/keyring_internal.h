@@ -16,6 +16,8 @@ inline constexpr char kSealedFile[] = "master.sealed";
 inline constexpr char kSigningFile[] = "signing.key";
 inline constexpr char kCertFile[] = "device.crt";
 inline constexpr char kOldCertsDir[] = "old-certs";
+inline constexpr char kPolicyKeyFile[] = "pcr-policy-key.pem";
+inline constexpr size_t kMaxPolicyKeySize = 16 * 1024;
 inline constexpr size_t kMasterKeySize = 32;
 inline constexpr size_t kMaxCertSize = 16 * 1024;
 
@@ -28,9 +30,11 @@ std::string KeyCheck(const SecretBytes& master);
 /// Seals `master` to the TPM behind `tcti`, creates a new signing key and its
 /// certificate, and writes master.sealed, signing.key, device.crt and
 /// keyring.meta (last) into `state_dir`. `meta` supplies device name, PCRs and
-/// share counts; key_check and fingerprint are filled in. The TPM work happens
-/// before any file is written.
+/// share counts; key_check and fingerprint are filled in. With
+/// meta.pcr_policy_key set, the key is sealed under TPM2_PolicyAuthorize to
+/// `policy_key_pem` (whose fingerprint it must be), which is written as
+/// pcr-policy-key.pem. The TPM work happens before any file is written.
 Result<KeyringMeta> InstallMasterKey(const std::string& tcti, const std::string& state_dir, const SecretBytes& master,
-                                     KeyringMeta meta, std::string* cert_pem);
+                                     KeyringMeta meta, std::string* cert_pem, const std::string& policy_key_pem = "");
 
 }  // namespace qoima::crypto::internal

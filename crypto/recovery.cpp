@@ -216,8 +216,12 @@ Result<RecoveryResult> Recover(const std::string& tcti, const std::string& state
     QOIMA_RETURN_IF_ERROR(
         WriteFileAtomic(dir + internal::kOldCertsDir + "/" + meta.fingerprint + ".crt", *old_cert, 0644));
   }
-  QOIMA_ASSIGN_OR_RETURN(KeyringMeta installed,
-                         internal::InstallMasterKey(tcti, state_dir, master, meta, &result.certificate_pem));
+  std::string policy_key_pem;
+  if (!meta.pcr_policy_key.empty()) {
+    QOIMA_ASSIGN_OR_RETURN(policy_key_pem, ReadSmallFile(dir + internal::kPolicyKeyFile, internal::kMaxPolicyKeySize));
+  }
+  QOIMA_ASSIGN_OR_RETURN(KeyringMeta installed, internal::InstallMasterKey(tcti, state_dir, master, meta,
+                                                                           &result.certificate_pem, policy_key_pem));
   result.new_fingerprint = installed.fingerprint;
   return result;
 }

@@ -111,6 +111,13 @@ Result<ObjectBlob> CreateUnder(TpmContext& tpm, const TpmObject& srk, const TPM2
 
 Result<ObjectBlob> Seal(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
                         const TPML_PCR_SELECTION& pcrs) {
+  if (pcrs.count == 0) return SealWithPolicy(tpm, srk, secret, nullptr, pcrs);
+  QOIMA_ASSIGN_OR_RETURN(TPM2B_DIGEST policy, PolicyDigest(tpm, pcrs));
+  return SealWithPolicy(tpm, srk, secret, &policy, pcrs);
+}
+
+Result<ObjectBlob> SealWithPolicy(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
+                                  const TPM2B_DIGEST* policy, const TPML_PCR_SELECTION& pcrs) {
   TPM2B_SENSITIVE_CREATE sensitive{};
   if (secret.size() > sizeof sensitive.sensitive.data.buffer) return Status::InvalidArgument("secret too long to seal");
   sensitive.sensitive.data.size = static_cast<UINT16>(secret.size());
@@ -120,8 +127,8 @@ Result<ObjectBlob> Seal(TpmContext& tpm, const TpmObject& srk, const SecretBytes
   tmpl.publicArea.nameAlg = TPM2_ALG_SHA256;
   tmpl.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_NODA;
   tmpl.publicArea.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
-  if (pcrs.count > 0) {
-    QOIMA_ASSIGN_OR_RETURN(tmpl.publicArea.authPolicy, PolicyDigest(tpm, pcrs));
+  if (policy) {
+    tmpl.publicArea.authPolicy = *policy;
   } else {
     tmpl.publicArea.objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
   }

@@ -47,6 +47,10 @@ Result<TpmObject> CreateSrk(TpmContext& tpm);
 /// can only be unsealed while those PCRs hold their current values.
 Result<ObjectBlob> Seal(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
                         const TPML_PCR_SELECTION& pcrs);
+/// Seals `secret` with `policy` as its authPolicy (nullptr: no policy, the
+/// empty auth value unseals it); `pcrs` is recorded in the blob.
+Result<ObjectBlob> SealWithPolicy(TpmContext& tpm, const TpmObject& srk, const SecretBytes& secret,
+                                  const TPM2B_DIGEST* policy, const TPML_PCR_SELECTION& pcrs);
 /// Loads and unseals; kPolicyMismatch when the PCRs changed.
 Result<SecretBytes> Unseal(TpmContext& tpm, const TpmObject& srk, const ObjectBlob& blob);
 

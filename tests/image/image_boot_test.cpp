@@ -1,0 +1,267 @@
+// The appliance image booted in qemu (TCG) with OVMF and a swtpm TPM, as a
+// counter machine would boot it: first boot provisions, the kiosk's login
+// screen on tty1, a second boot unseals, and the attacks on the boot chain
+// (a changed byte of the root, a changed kernel command line, an unsigned
+// update). Label `image`: run by `scripts/test --all` after scripts/image.
+//
+// Screens are read from QMP screendumps with the image's console font
+// (console.psf beside the image); each test keeps a PNG of what tty1 showed
+// in build/image-test-artifacts/.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/subprocess.h"
+#include "tests/fixtures/temp_dir.h"
+#include "tests/image/qemu_machine.h"
+
+using namespace qoima;
+using namespace qoima::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// TCG on a shared 2-core machine: generous, never a pass/fail of speed.
+constexpr auto kBoot = std::chrono::seconds(1200);
+
+const std::string kAdmin = "admin";
+const std::string kPassword = "Qoima-Image-2026!";
+
+std::string Artifacts() {
+  std::string dir = std::string(QOIMA_SOURCE_DIR) + "/build/image-test-artifacts";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string Psf() { return ImageDir() + "/console.psf"; }
+
+// Whether a screen read back with the console font shows `text`.
+bool Shows(const std::string& screen, const std::string& text) {
+  return screen.find(CanonicalForFont(text, Psf())) != std::string::npos;
+}
+
+// One appliance: its disk and its TPM, booted as often as a test needs.
+class Appliance {
+ public:
+  Appliance() : disk_(dir_, ImageDir() + "/qoima.img") {}
+
+  std::unique_ptr<QemuMachine> Boot(std::vector<std::string> sticks = {}) {
+    MachineOptions o;
+    o.disk = disk_.path();
+    o.tpm_state = dir_.Sub("tpm");
+    o.work = dir_.path();
+    o.credentials = {"qoima.admin=" + kAdmin + ":Abenova:Aigul", "qoima.admin-password=" + kPassword};
+    o.usb_sticks = std::move(sticks);
+    return std::make_unique<QemuMachine>(o);
+  }
+  ImageDisk& disk() { return disk_; }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_{"qoima-image-test"};
+  ImageDisk disk_;
+};
+
+// Boots to the kiosk's login screen; returns the screen text.
+std::string ToLoginScreen(QemuMachine& m) {
+  m.WaitForConsole("qoima kiosk on tty1", kBoot);
+  return m.WaitForScreen("Логин", Psf(), kBoot);
+}
+
+void Keep(QemuMachine& m, const std::string& name) { m.Screendump(Artifacts() + "/" + name + ".png"); }
+
+}  // namespace
+
+TEST_CASE("the image boots to the kiosk login screen on tty1 and the first boot provisions") {
+  Appliance a;
+  auto m = a.Boot();
+  // The data partition is made, encrypted and enrolled to the TPM ...
+  m->WaitForConsole("qoima-repart: creating the encrypted data partition", kBoot);
+  // ... then the keyring and the store, with the shares shown once.
+  size_t at = m->WaitForConsole("qoima-provision: provisioning the appliance", kBoot);
+  m->WaitForConsole("QOIMA-RS1-2OF3-", kBoot, at);
+  m->WaitForConsole("qoima-provision: done", kBoot, at);
+  std::string screen = ToLoginScreen(*m);
+  Keep(*m, "first-boot-login");
+  INFO(screen);
+  CHECK(Shows(screen, "Құпиясөз"));  // the password field, in Kazakh
+  // The keys opened: TPM and store both fine on the status line.
+  screen = m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+  CHECK_FALSE(Shows(screen, "АҚАУ"));
+  // Nothing else may own a console: no getty, no login prompt.
+  CHECK(m->Console().find("login:") == std::string::npos);
+  m->PowerOff();
+
+  auto [offset, size] = a.disk().Partition("qoima-data");
+  CHECK(size >= 512LL * 1024 * 1024);
+  std::ifstream f(a.disk().path(), std::ios::binary);
+  f.seekg(offset);
+  char magic[6] = {};
+  f.read(magic, 6);
+  CHECK(std::string(magic, 6) == std::string("LUKS\xba\xbe", 6));
+}
+
+TEST_CASE("a second boot unseals the keys and the administrator logs in") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  auto m = a.Boot();
+  std::string screen = ToLoginScreen(*m);
+  m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+  CHECK(m->Console().find("qoima-provision: provisioning") == std::string::npos);
+  m->Type(kAdmin + "\t" + kPassword + "\n");
+  screen = m->WaitForScreen("Abenova", Psf(), 300s);  // the status line names who is logged in
+  Keep(*m, "second-boot-admin");
+  CHECK_FALSE(Shows(screen, "АҚАУ"));
+  m->PowerOff();
+}
+
+TEST_CASE("a byte changed in the root partition stops the boot") {
+  Appliance a;
+  // The ELF header page of /usr/bin/qoima-kiosk: read when tty1's kiosk starts.
+  std::string kiosk = ReadFile(ImageDir() + "/qoima-kiosk.head");
+  REQUIRE(kiosk.size() == 4096);
+  auto [offset, size] = a.disk().Partition(std::string("qoima_") + ReadFile(ImageDir() + "/version"));
+  std::string needle = kiosk.substr(0, 256);
+  long long found = -1;
+  {
+    std::ifstream f(a.disk().path(), std::ios::binary);
+    std::string block(4096, '\0');
+    for (long long pos = 0; pos < size && found < 0; pos += 4096) {
+      f.seekg(offset + pos);
+      f.read(block.data(), 4096);
+      if (block.compare(0, 256, needle) == 0) found = offset + pos;
+    }
+  }
+  REQUIRE(found > 0);
+  a.disk().FlipByte(found + 100);
+  auto m = a.Boot();
+  m->WaitForConsole("verity", kBoot);
+  // dm-verity refuses the block and panics as the kiosk's binary is read
+  // (systemd may already have printed that it starts the unit): the screen
+  // shows the panic, never the login form.
+  CHECK(m->ConsoleShowsWithin("Kernel panic", 600s));
+  std::string screen = m->WaitForScreen("dm-verity device corrupted", Psf(), 300s);
+  Keep(*m, "changed-root-byte");
+  CHECK_FALSE(Shows(screen, "Логин"));
+  CHECK(m->Console().find("qoima-boot-complete:") == std::string::npos);
+  m->PowerOff();
+}
+
+TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  // The attacker's edit: the same UKI, its signed policy kept, one argument more.
+  std::string version = ReadFile(ImageDir() + "/version");
+  std::string uki = a.dir().Sub("uki.efi"), changed = a.dir().Sub("changed.efi");
+  a.disk().GetFromEsp("/EFI/Linux/qoima_" + version + ".efi", uki);
+  WriteFile(a.dir().Sub("cmdline"), ReadFile(ImageDir() + "/cmdline") + " systemd.unit=multi-user.target");
+  REQUIRE(RunChecked({"objcopy", "--update-section", ".cmdline=" + a.dir().Sub("cmdline"), uki, changed}).ok());
+  a.disk().PutOnEsp(changed, "/EFI/Linux/qoima_" + version + ".efi");
+
+  auto m = a.Boot();
+  ToLoginScreen(*m);
+  std::string screen = m->WaitForScreen("TPM: АҚАУ", Psf(), kBoot);
+  m->Type(kAdmin + "\t" + kPassword + "\n");
+  screen = m->WaitForScreen("Қауіпсіздік чипі кілттерді бермеді", Psf(), 300s);
+  Keep(*m, "changed-cmdline");
+  INFO(screen);
+  CHECK_FALSE(Shows(screen, "Abenova"));
+  m->PowerOff();
+}
+
+namespace {
+
+// An update file made from the built image (tests/image/make_update.sh):
+// re-stamped as `version`, its PCR policy signed with the image's update key,
+// its manifest signed with `sign_key`.
+std::string MakeUpdate(const TempDir& dir, const std::string& sign_key, const std::string& version) {
+  const std::string key = std::string(QOIMA_SOURCE_DIR) + "/build/image-keys/update-signing.key";
+  const std::string out = dir.Sub("update-" + version + ".tar");
+  auto r = RunChecked({std::string(QOIMA_SOURCE_DIR) + "/tests/image/make_update.sh", ImageDir(), key,
+                       sign_key.empty() ? key : sign_key, version, out});
+  REQUIRE(r.ok());
+  return out;
+}
+
+std::string Sha256Of(const std::string& path, long long offset, long long size) {
+  auto r = RunChecked({"sh", "-c",
+                       "dd if='" + path + "' bs=1M skip=" + std::to_string(offset / (1 << 20)) +
+                           " count=" + std::to_string(size / (1 << 20)) + " status=none | sha256sum"});
+  REQUIRE(r.ok());
+  return r->out.substr(0, 64);
+}
+
+}  // namespace
+
+TEST_CASE("a signed update boots and unseals without the recovery shares") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  std::string update = MakeUpdate(a.dir(), "", "0.1.1");
+  {
+    // The update medium at boot: verified, written to slot B, then a restart
+    // (qemu -no-reboot: the machine stops).
+    auto m = a.Boot({update});
+    m->WaitForConsole("qoima-update: verified: version 0.1.1", kBoot);
+    m->WaitForConsole("qoima-update: done", kBoot);
+    CHECK(m->WaitForExit(600s));
+  }
+  CHECK(a.disk().ListEsp("/EFI/Linux").find("qoima_0.1.1+3.efi") != std::string::npos);
+  auto m = a.Boot();
+  // The new entry boots (make_update.sh re-stamps only the UKI's .osrel: the
+  // root, and so systemd's welcome line, stay those of the built image) and
+  // is blessed once the kiosk runs.
+  m->WaitForConsole("qoima_0.1.1.efi reached the kiosk", kBoot);
+  ToLoginScreen(*m);
+  m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+  m->Type(kAdmin + "\t" + kPassword + "\n");
+  std::string screen = m->WaitForScreen("Abenova", Psf(), 300s);
+  Keep(*m, "signed-update-admin");
+  CHECK_FALSE(Shows(screen, "АҚАУ"));
+  m->PowerOff();
+  // The entry was blessed; the previous version stays as the fallback.
+  std::string esp = a.disk().ListEsp("/EFI/Linux");
+  CHECK(esp.find("qoima_0.1.1.efi") != std::string::npos);
+  CHECK(esp.find("qoima_" + ReadFile(ImageDir() + "/version") + ".efi") != std::string::npos);
+}
+
+TEST_CASE("an update signed by another key is refused before anything is written") {
+  Appliance a;
+  {
+    auto m = a.Boot();
+    m->WaitForConsole("qoima-provision: done", kBoot);
+    ToLoginScreen(*m);
+    m->PowerOff();
+  }
+  const std::string forger = a.dir().Sub("forger.key");
+  REQUIRE(
+      RunChecked({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", forger}).ok());
+  std::string update = MakeUpdate(a.dir(), forger, "0.1.1");
+  auto slot_b = a.disk().Partition("_empty");
+  const std::string before = Sha256Of(a.disk().path(), slot_b.first, slot_b.second);
+  const std::string esp_before = a.disk().ListEsp("/EFI/Linux");
+  auto m = a.Boot({update});
+  m->WaitForConsole("qoima-update: REFUSED", kBoot);
+  CHECK_THAT(m->Console(), Catch::Contains("signature does not verify"));
+  ToLoginScreen(*m);  // the appliance goes on as it was
+  m->PowerOff();
+  CHECK(Sha256Of(a.disk().path(), slot_b.first, slot_b.second) == before);
+  CHECK(a.disk().ListEsp("/EFI/Linux") == esp_before);
+  CHECK(a.disk().Partition("_empty").first == slot_b.first);
+}
