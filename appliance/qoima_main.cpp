@@ -377,7 +377,7 @@ int CmdInit(const Globals& g, const CliArgs& a) {
   // firmware, boot loader and Secure Boot state unless told otherwise.
   std::string policy_key_file = a.GetOr("pcr-policy-key", "");
   if (!policy_key_file.empty()) {
-    auto pem = ReadWholeFile(policy_key_file);
+    auto pem = ReadBoundedFile(policy_key_file, 64 * 1024);  // a PEM public key
     if (!pem.ok()) return Report(g, pem.status());
     req.provision.pcr_policy_key_pem = *pem;
   }

@@ -240,12 +240,12 @@ TEST_CASE("every finding shown - traversal members and a nest too deep and an en
   w.tree = w.dir.Sub("tree");
   testing::MakeSampleTree(w.tree, 16 * 1024);
   // The hostile archive of the depositor's medium, as python's zipfile writes it.
-  testing::RunTool({"python3", "-c",
+  print::testing::RunTool({"python3", "-c",
                     "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.writestr('../../x','up');"
                     "z.writestr('/x','root'); z.writestr('fine.txt','fine'); z.close()",
                     w.tree + "/evil.zip"});
   // Eight zips in one another (the limit lists six levels) and an encrypted member.
-  testing::RunTool({"sh", "-c",
+  print::testing::RunTool({"sh", "-c",
                     "set -e; cd '" + w.dir.path() +
                         "'; printf leaf > leaf.txt; zip -q z1.zip leaf.txt; for i in 2 3 4 5 6 7 8; do zip -q "
                         "z$i.zip z$((i-1)).zip; done; cp z8.zip '" +
