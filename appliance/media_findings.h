@@ -29,7 +29,7 @@ namespace qoima::appliance {
 struct Finding {
   hardware::ProblemClass cls = hardware::ProblemClass::kUnsafeName;
   hardware::UnsafeNameKind unsafe = hardware::UnsafeNameKind::kNone;  // unsafe_name: what makes it unsafe
-  hardware::ArchiveLimit limit = hardware::ArchiveLimit::kNone;        // archive_listing_stopped: which limit
+  hardware::ArchiveLimit limit = hardware::ArchiveLimit::kNone;       // archive_listing_stopped: which limit
   uint64_t limit_value = 0;
   std::string path;    // the exact display path (archive members: "archive -> member")
   std::string reason;  // the reader's sentence (English; evidence and CLI)

@@ -43,10 +43,10 @@ class Lister;
 // One level of listing: where its raw bytes come from and what it produced.
 struct Level {
   Lister* lister = nullptr;
-  uint32_t depth = 1;                 // 1: the archive on the medium
-  std::string prefix;                 // "" at depth 1, else "inner.zip/" (member names are prefixed with it)
-  FileContent* content = nullptr;     // depth 1
-  archive* parent = nullptr;          // nested: read member data of the parent
+  uint32_t depth = 1;              // 1: the archive on the medium
+  std::string prefix;              // "" at depth 1, else "inner.zip/" (member names are prefixed with it)
+  FileContent* content = nullptr;  // depth 1
+  archive* parent = nullptr;       // nested: read member data of the parent
   struct Level* parent_level = nullptr;
   std::vector<uint8_t> pending;  // bytes already pulled from the parent (sniffed head)
   bool pending_used = false;
@@ -154,9 +154,9 @@ class Lister {
       if (r == ARCHIVE_EOF) break;
       if (r < ARCHIVE_WARN) return Unreadable(lv, a.get());
       if (em_.archive_budget().members >= lim.medium_archive_max_members) {
-        SetStop(ArchiveLimit::kMediumMembers, lim.medium_archive_max_members, 1,
-                "the archives on the medium hold more than " + std::to_string(lim.medium_archive_max_members) +
-                    " members");
+        SetStop(
+            ArchiveLimit::kMediumMembers, lim.medium_archive_max_members, 1,
+            "the archives on the medium hold more than " + std::to_string(lim.medium_archive_max_members) + " members");
         return Stopped(lv.depth);
       }
       if (members_ >= lim.archive_max_members) {

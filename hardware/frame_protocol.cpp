@@ -312,8 +312,8 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
         QOIMA_RETURN_IF_ERROR(Report(ProblemClass::kNonUtf8Name,
                                      "name is not valid UTF-8 (kept as bytes, shown escaped)", e.display_path, -1));
       if (d.control)
-        QOIMA_RETURN_IF_ERROR(Unsafe(UnsafeNameKind::kControlCharacters, "name contains control characters",
-                                     e.display_path));
+        QOIMA_RETURN_IF_ERROR(
+            Unsafe(UnsafeNameKind::kControlCharacters, "name contains control characters", e.display_path));
       if (d.format)
         QOIMA_RETURN_IF_ERROR(
             Unsafe(UnsafeNameKind::kHiddenCharacters, FormatCharsMessage("name", e.display_path), e.display_path));
@@ -394,8 +394,8 @@ Status FrameDecoder::HandleFrame(FrameType type, std::span<const uint8_t> payloa
       if ((cls == static_cast<uint8_t>(ProblemClass::kArchiveListingStopped)) != (limit != 0))
         return Malformed("archive limit " + std::to_string(limit) + " with problem class " + std::to_string(cls));
       // The message is shown to people: escape it like a name.
-      MediaProblem p{static_cast<ProblemClass>(cls), DisplayName(message).text, DisplayName(raw_path).text,
-                     static_cast<int64_t>(offset), static_cast<ArchiveLimit>(limit), limit_value};
+      MediaProblem p{static_cast<ProblemClass>(cls), DisplayName(message).text,        DisplayName(raw_path).text,
+                     static_cast<int64_t>(offset),   static_cast<ArchiveLimit>(limit), limit_value};
       return Report(std::move(p));
     }
     case FrameType::kEnd: {

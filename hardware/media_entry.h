@@ -60,21 +60,21 @@ struct EntryHeader {
 
 /// What went wrong, as a stable class the decision, audit log and screen map.
 enum class ProblemClass : uint8_t {
-  kUnreadableSector = 1,       // an I/O error at a known offset
-  kTruncatedImage = 2,         // the filesystem points past the end of the device
-  kUnsupportedFilesystem = 3,  // no reader recognizes the medium
-  kCorruptFilesystem = 4,      // metadata does not parse
-  kDeviceRemoved = 5,          // the medium went away mid-read
-  kParserCrash = 6,            // the sandboxed child died (signal, non-zero exit, no end frame)
-  kParserTimeout = 7,          // the child exceeded the wall-clock timeout
-  kMalformedFrame = 8,         // the child wrote a frame the parent rejected
-  kLimitExceeded = 9,          // a named limit (entries, depth, bytes, ratio, name length) was hit
-  kNameCollision = 10,         // two paths are equal after NFC normalization
-  kNonUtf8Name = 11,           // a name is not valid UTF-8 (kept as bytes, shown escaped)
-  kUnsafeName = 12,            // "..", absolute, empty component, control, bidi or invisible characters
-  kArchiveUnreadable = 13,     // an archive on the media could not be listed
-  kEncryptedEntry = 14,        // an archive member or file is encrypted (flagged, not an error)
-  kArchiveListingStopped = 15, // a limit of one archive stopped its listing (`limit` names it); still stored
+  kUnreadableSector = 1,        // an I/O error at a known offset
+  kTruncatedImage = 2,          // the filesystem points past the end of the device
+  kUnsupportedFilesystem = 3,   // no reader recognizes the medium
+  kCorruptFilesystem = 4,       // metadata does not parse
+  kDeviceRemoved = 5,           // the medium went away mid-read
+  kParserCrash = 6,             // the sandboxed child died (signal, non-zero exit, no end frame)
+  kParserTimeout = 7,           // the child exceeded the wall-clock timeout
+  kMalformedFrame = 8,          // the child wrote a frame the parent rejected
+  kLimitExceeded = 9,           // a named limit (entries, depth, bytes, ratio, name length) was hit
+  kNameCollision = 10,          // two paths are equal after NFC normalization
+  kNonUtf8Name = 11,            // a name is not valid UTF-8 (kept as bytes, shown escaped)
+  kUnsafeName = 12,             // "..", absolute, empty component, control, bidi or invisible characters
+  kArchiveUnreadable = 13,      // an archive on the media could not be listed
+  kEncryptedEntry = 14,         // an archive member or file is encrypted (flagged, not an error)
+  kArchiveListingStopped = 15,  // a limit of one archive stopped its listing (`limit` names it); still stored
 };
 
 /// Which archive limit stopped a listing (kArchiveListingStopped problems
@@ -114,11 +114,11 @@ bool IsFatalProblem(ProblemClass cls);
 
 struct MediaProblem {
   ProblemClass cls = ProblemClass::kCorruptFilesystem;
-  std::string message;  // human-readable, names what failed
-  std::string path;     // display path of the entry concerned; empty for the whole medium
-  int64_t offset = -1;  // byte offset on the device (or within the file), -1 when unknown
-  ArchiveLimit limit = ArchiveLimit::kNone;  // kArchiveListingStopped: the limit that stopped it
-  uint64_t limit_value = 0;                  // and its value (levels, members, bytes or ratio)
+  std::string message;                            // human-readable, names what failed
+  std::string path;                               // display path of the entry concerned; empty for the whole medium
+  int64_t offset = -1;                            // byte offset on the device (or within the file), -1 when unknown
+  ArchiveLimit limit = ArchiveLimit::kNone;       // kArchiveListingStopped: the limit that stopped it
+  uint64_t limit_value = 0;                       // and its value (levels, members, bytes or ratio)
   UnsafeNameKind unsafe = UnsafeNameKind::kNone;  // kUnsafeName: what makes the name unsafe
 };
 

@@ -46,10 +46,10 @@ struct ReadLimits {
   // like any file and flagged (archive_listing_stopped naming the limit), and
   // the read goes on. Depth 6: a Java EAR -> WAR -> JAR -> JAR is 4, inside a
   // tar.gz on an ISO image 6.
-  uint32_t archive_max_depth = 6;             // nesting of archives in archives (1 = an archive on the medium)
-  uint64_t archive_max_members = 200'000;     // members of one archive on the medium, nested ones included
-  uint64_t archive_max_bytes = 4ull << 30;    // bytes decompressed listing one archive, nested ones included
-  uint64_t archive_max_ratio = 200;           // decompressed / compressed, each archive and nested archive
+  uint32_t archive_max_depth = 6;           // nesting of archives in archives (1 = an archive on the medium)
+  uint64_t archive_max_members = 200'000;   // members of one archive on the medium, nested ones included
+  uint64_t archive_max_bytes = 4ull << 30;  // bytes decompressed listing one archive, nested ones included
+  uint64_t archive_max_ratio = 200;         // decompressed / compressed, each archive and nested archive
   // The listing budget of the medium as a whole: once spent, later archives
   // are stored but not listed (flagged the same way); never fatal.
   uint64_t medium_archive_max_members = 1'000'000;  // members of all archives on the medium

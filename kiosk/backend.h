@@ -167,7 +167,7 @@ enum class DiffKind {
   kEncryptedMember,        // an encrypted archive member (content not checked)
   kArchiveUnreadable,      // an archive that could not be listed to the end (stored as is)
   kArchiveListingStopped,  // a limit stopped an archive's listing (detail: which)
-  kNotShown        // more rows of a very large comparison, counted, not listed (detail: how many)
+  kNotShown                // more rows of a very large comparison, counted, not listed (detail: how many)
 };
 
 /// One row of the act-versus-media comparison.

@@ -20,7 +20,6 @@ namespace qoima::kiosk {
 /// listed finding, then one "more, not shown" row with the count of the
 /// unlisted ones. Name collisions are left out: the comparison lists each as
 /// a row of its own.
-void AppendFindingRows(const appliance::MediaFindings& findings, const std::string& device,
-                       std::vector<DiffRow>& rows);
+void AppendFindingRows(const appliance::MediaFindings& findings, const std::string& device, std::vector<DiffRow>& rows);
 
 }  // namespace qoima::kiosk

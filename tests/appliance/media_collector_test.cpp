@@ -146,8 +146,12 @@ TEST_CASE("every non-fatal problem is a finding: listed up to the limit and coun
   hardware::MediaProblem traversal{ProblemClass::kUnsafeName, "unsafe archive member path: '..' component",
                                    "evil.zip -> ../../x", -1};
   traversal.unsafe = hardware::UnsafeNameKind::kTraversal;
-  hardware::MediaProblem stopped{ProblemClass::kArchiveListingStopped, "archive nested deeper than 6 levels",
-                                 "evil.zip", -1, hardware::ArchiveLimit::kDepth, 6};
+  hardware::MediaProblem stopped{ProblemClass::kArchiveListingStopped,
+                                 "archive nested deeper than 6 levels",
+                                 "evil.zip",
+                                 -1,
+                                 hardware::ArchiveLimit::kDepth,
+                                 6};
   REQUIRE(c.OnProblem(traversal).ok());
   REQUIRE(c.OnProblem(stopped).ok());
   REQUIRE(c.OnProblem({ProblemClass::kEncryptedEntry, "archive member is encrypted", "evil.zip -> s.txt", -1}).ok());

@@ -139,10 +139,14 @@ TEST_CASE("the decoder derives display names and flags itself, whatever the chil
 TEST_CASE("a stopped archive listing names its limit across the pipe and is not fatal") {
   CollectingSink sink;
   FrameDecoder d(sink, ReadLimits{});
-  MediaProblem p{ProblemClass::kArchiveListingStopped, "archive nested deeper than 6 levels not listed: a\x1b.zip",
-                 "app.ear", -1, ArchiveLimit::kDepth, 6};
-  REQUIRE(d.Feed(Cat({FrameEncoder::Entry(File("app.ear", 0)), FrameEncoder::Problem(p),
-                      FrameEncoder::EntryEnd(true), FrameEncoder::End(Totals(1, 1, 0))}))
+  MediaProblem p{ProblemClass::kArchiveListingStopped,
+                 "archive nested deeper than 6 levels not listed: a\x1b.zip",
+                 "app.ear",
+                 -1,
+                 ArchiveLimit::kDepth,
+                 6};
+  REQUIRE(d.Feed(Cat({FrameEncoder::Entry(File("app.ear", 0)), FrameEncoder::Problem(p), FrameEncoder::EntryEnd(true),
+                      FrameEncoder::End(Totals(1, 1, 0))}))
               .ok());
   REQUIRE(sink.problems.size() == 1);
   CHECK(sink.problems[0].cls == ProblemClass::kArchiveListingStopped);
@@ -166,7 +170,7 @@ TEST_CASE("unsafe names say what makes them unsafe") {
   for (const auto& p : sink.problems)
     if (p.cls == ProblemClass::kUnsafeName) kinds.push_back(p.unsafe);
   CHECK(kinds == std::vector<UnsafeNameKind>{UnsafeNameKind::kTraversal, UnsafeNameKind::kControlCharacters,
-                                              UnsafeNameKind::kHiddenCharacters});
+                                             UnsafeNameKind::kHiddenCharacters});
 }
 
 TEST_CASE("the parent enforces the entry limit even against a lying child") {

@@ -82,7 +82,10 @@ TEST_CASE("the findings section of the act and the refusal: each class, kind and
   TempDir dir("qoima-print");
   Findings findings;
   findings.rows = {{"D1 (original)", "unsafe_name", "traversal", "evil.zip -> ../../x", "", 0},
-                   {"D1 (original)", "unsafe_name", "hidden_characters", "invoice\xE2\x80\xAE" "fdp.exe", "", 0},
+                   {"D1 (original)", "unsafe_name", "hidden_characters",
+                    "invoice\xE2\x80\xAE"
+                    "fdp.exe",
+                    "", 0},
                    {"D1 (original)", "archive_listing_stopped", "", "deep.zip", "archive_depth", 6},
                    {"D1 (original)", "archive_listing_stopped", "", "bomb.zip", "archive_bytes", 4ull << 30},
                    {"D1 (original)", "encrypted_entry", "", "enc.zip -> secret.txt", "", 0}};
@@ -93,24 +96,24 @@ TEST_CASE("the findings section of the act and the refusal: each class, kind and
   refusal.findings = findings;
   for (const auto& [name, pdf] :
        {std::pair{"act", Renderer().Render(act)}, std::pair{"refusal", Renderer().Render(refusal)}}) {
-    const std::string flat = Squash(RunTool({"pdftotext", "-enc", "UTF-8", SaveTo(dir, std::string(name) + ".pdf",
-                                                                                    pdf), "-"}));
+    const std::string flat =
+        Squash(RunTool({"pdftotext", "-enc", "UTF-8", SaveTo(dir, std::string(name) + ".pdf", pdf), "-"}));
     INFO(name << ": " << flat);
-    for (const char* s : {"Тасығышты оқу кезінде анықталғандар", "Выявлено при чтении носителя",
-                          "evil.zip -> ../../x", "қалтадан шығатын жол", "путь за пределы папки",
-                          "invoice\\u{202E}fdp.exe", "U+202E", "deep.zip", "6 деңгейден терең салынған",
-                          "глубже 6 уровней", "4096 МБ", "шифрланған мұрағат элементі",
-                          "зашифрованный элемент архива", "Тағы 12 анықталғаны саналды", "Ещё 12 выявленных"}) {
+    for (const char* s :
+         {"Тасығышты оқу кезінде анықталғандар", "Выявлено при чтении носителя", "evil.zip -> ../../x",
+          "қалтадан шығатын жол", "путь за пределы папки", "invoice\\u{202E}fdp.exe", "U+202E", "deep.zip",
+          "6 деңгейден терең салынған", "глубже 6 уровней", "4096 МБ", "шифрланған мұрағат элементі",
+          "зашифрованный элемент архива", "Тағы 12 анықталғаны саналды", "Ещё 12 выявленных"}) {
       INFO(s);
       CHECK(flat.find(s) != std::string::npos);
     }
-    CHECK(flat.find("\xE2\x80\xAE") == std::string::npos);  // never the character itself
+    CHECK(flat.find("\xE2\x80\xAE") == std::string::npos);             // never the character itself
     CHECK(flat.find("archive_listing_stopped") == std::string::npos);  // never an enum name
     CHECK(flat.find("traversal") == std::string::npos);
   }
   // English alone says it in English.
-  const std::string en = Squash(RunTool(
-      {"pdftotext", "-enc", "UTF-8", SaveTo(dir, "act-en.pdf", Renderer({Language::kEn}).Render(act)), "-"}));
+  const std::string en = Squash(
+      RunTool({"pdftotext", "-enc", "UTF-8", SaveTo(dir, "act-en.pdf", Renderer({Language::kEn}).Render(act)), "-"}));
   CHECK(en.find("Found while reading the media") != std::string::npos);
   CHECK(en.find("archives nested deeper than 6 levels") != std::string::npos);
 }

@@ -235,22 +235,24 @@ const json* FindingIn(const json& list, const std::string& cls, const std::strin
   return nullptr;
 }
 
-TEST_CASE("every finding shown - traversal members and a nest too deep and an encrypted member reach the CLI and the evidence and the act") {
+TEST_CASE(
+    "every finding shown - traversal members and a nest too deep and an encrypted member reach the CLI and the "
+    "evidence and the act") {
   World w(false);
   w.tree = w.dir.Sub("tree");
   testing::MakeSampleTree(w.tree, 16 * 1024);
   // The hostile archive of the depositor's medium, as python's zipfile writes it.
   print::testing::RunTool({"python3", "-c",
-                    "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.writestr('../../x','up');"
-                    "z.writestr('/x','root'); z.writestr('fine.txt','fine'); z.close()",
-                    w.tree + "/evil.zip"});
+                           "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.writestr('../../x','up');"
+                           "z.writestr('/x','root'); z.writestr('fine.txt','fine'); z.close()",
+                           w.tree + "/evil.zip"});
   // Eight zips in one another (the limit lists six levels) and an encrypted member.
   print::testing::RunTool({"sh", "-c",
-                    "set -e; cd '" + w.dir.path() +
-                        "'; printf leaf > leaf.txt; zip -q z1.zip leaf.txt; for i in 2 3 4 5 6 7 8; do zip -q "
-                        "z$i.zip z$((i-1)).zip; done; cp z8.zip '" +
-                        w.tree + "/deep.zip'; printf secret > secret.txt; zip -q -P pass '" + w.tree +
-                        "/enc.zip' secret.txt; printf after > '" + w.tree + "/zz-after.txt'"});
+                           "set -e; cd '" + w.dir.path() +
+                               "'; printf leaf > leaf.txt; zip -q z1.zip leaf.txt; for i in 2 3 4 5 6 7 8; do zip -q "
+                               "z$i.zip z$((i-1)).zip; done; cp z8.zip '" +
+                               w.tree + "/deep.zip'; printf secret > secret.txt; zip -q -P pass '" + w.tree +
+                               "/enc.zip' secret.txt; printf after > '" + w.tree + "/zz-after.txt'"});
   w.act = w.dir.Sub("act.json");
   w.Must({"act", "create", w.tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out",
           w.act});
@@ -262,13 +264,12 @@ TEST_CASE("every finding shown - traversal members and a nest too deep and an en
   auto scan = w.Run({"scan", w.loop->path()});
   INFO(scan.out << scan.err);
   CHECK(scan.exit_code == 0);
-  for (const char* line :
-       {"unsafe_name evil.zip -> ../../x  unsafe archive member path: '..' component",
-        "unsafe_name evil.zip -> /x  unsafe archive member path: absolute path",
-        "archive_listing_stopped deep.zip  archive nested deeper than 6 levels not listed: "
-        "z7.zip/z6.zip/z5.zip/z4.zip/z3.zip/z2.zip",
-        "encrypted_entry enc.zip -> secret.txt  archive member is encrypted",
-        "findings: 2 unsafe_name, 1 encrypted_entry, 1 archive_listing_stopped"}) {
+  for (const char* line : {"unsafe_name evil.zip -> ../../x  unsafe archive member path: '..' component",
+                           "unsafe_name evil.zip -> /x  unsafe archive member path: absolute path",
+                           "archive_listing_stopped deep.zip  archive nested deeper than 6 levels not listed: "
+                           "z7.zip/z6.zip/z5.zip/z4.zip/z3.zip/z2.zip",
+                           "encrypted_entry enc.zip -> secret.txt  archive member is encrypted",
+                           "findings: 2 unsafe_name, 1 encrypted_entry, 1 archive_listing_stopped"}) {
     INFO(line);
     CHECK(scan.out.find(line) != std::string::npos);
   }
@@ -317,10 +318,9 @@ TEST_CASE("every finding shown - traversal members and a nest too deep and an en
   // On paper: the findings section in Kazakh and Russian, names as found.
   const std::string text = Squash(w.PrintText({"act", "A-1"}, "clerk1", "act-findings"));
   INFO(text);
-  for (const char* s :
-       {"Тасығышты оқу кезінде анықталғандар", "Выявлено при чтении носителя", "evil.zip -> ../../x",
-        "evil.zip -> /x", "қалтадан шығатын жол", "путь за пределы папки", "глубже 6 уровней",
-        "шифрланған мұрағат элементі", "зашифрованный элемент архива"}) {
+  for (const char* s : {"Тасығышты оқу кезінде анықталғандар", "Выявлено при чтении носителя", "evil.zip -> ../../x",
+                        "evil.zip -> /x", "қалтадан шығатын жол", "путь за пределы папки", "глубже 6 уровней",
+                        "шифрланған мұрағат элементі", "зашифрованный элемент архива"}) {
     INFO(s);
     CHECK(text.find(s) != std::string::npos);
   }
