@@ -2,7 +2,6 @@
 #include "kiosk/list_widget.h"
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <string>
 
 #include "kiosk/i18n.h"
@@ -69,18 +68,16 @@ TEST_CASE("Navigation stays in bounds", "[kiosk][unit]") {
   CHECK_FALSE(w.HandleKey(KEY_DOWN));
 }
 
-TEST_CASE("Filtering 100k rows is fast", "[kiosk][unit]") {
+TEST_CASE("Filtering 100k rows keeps every row and finds the searched ones", "[kiosk][unit]") {
   static Locale locale;
   ListWidget w({{"A", 5, 1}, {"B", 1, 0}});
   w.SetItems(Rows(100000));
-  auto t0 = std::chrono::steady_clock::now();
   w.SetSearch(L"файл_9999");
+  CHECK(w.visible() == 11);  // файл_9999 and файл_99990 .. файл_99999
   w.SetFilter(ListWidget::Filter::kProblemsOnly);
   w.SetSearch(L"");
   w.SetFilter(ListWidget::Filter::kAll);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  CHECK(w.visible() == 100000);
-  CHECK(ms < 80.0);  // four refilters; the e2e test checks the per-key figure
+  CHECK(w.visible() == 100000);  // speed: scripts/bench (bench.d/kiosk.sh)
 }
 
 TEST_CASE("FitWidth counts display cells, not bytes", "[kiosk][unit]") {
