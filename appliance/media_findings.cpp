@@ -39,7 +39,9 @@ std::string Str(const json& o, const char* key) {
 
 uint64_t Number(const json& o, const char* key) {
   auto it = o.find(key);
-  return it != o.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+  // Parsed text gives unsigned numbers, a json built in code signed ones.
+  if (it == o.end() || !it->is_number_integer() || it->get<int64_t>() < 0) return 0;
+  return it->get<uint64_t>();
 }
 
 }  // namespace
@@ -125,7 +127,7 @@ MediaFindings FindingsFromJson(const json& medium) {
     if (counts != medium.end() && counts->is_object()) {
       for (auto it = counts->begin(); it != counts->end(); ++it) {
         auto cls = ParseClass(it.key());
-        if (!cls || !it->is_number_unsigned()) continue;
+        if (!cls || !it->is_number_integer() || it->get<int64_t>() < 0) continue;
         uint64_t counted = it->get<uint64_t>();
         if (counted > out.Count(*cls)) out.AddUnlisted(*cls, counted - out.Count(*cls));
       }
