@@ -1,5 +1,5 @@
 // ActEntryFile: the entries of a large act kept in an encrypted scratch
-// database instead of memory (issue #6: peak RSS whatever the deposit size).
+// database instead of memory, so peak RSS does not grow with the act.
 //
 // A sha256sum or hashdeep list may name 500,000 files in 64 MiB; held as
 // ManifestEntry values that is ~120 MiB before anything is read. The parser

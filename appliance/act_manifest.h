@@ -84,7 +84,7 @@ const char* SizeUnitName(SizeUnit unit);
 
 /// The columns of an act row that most files share: item category, table,
 /// language and framework with their versions. An entry points to one; the
-/// parsers make the files with equal columns share it (issue #6: a 100k-file
+/// parsers make the files with equal columns share it (a 100k-file
 /// act has a handful of profiles, not 100k copies of five strings).
 struct EntryProfile {
   std::string disc;                      // disc marking (software name and version on the label); "" = the only disc

@@ -2,7 +2,7 @@
 // held inline instead of in a heap string. A medium's ObservedFiles carry one
 // each: as std::string every one cost an 80-byte heap block besides the
 // string, interleaved with the store's own per-file records, so a 100k-file
-// intake's heap stayed fragmented after the list was freed (issue #6).
+// intake's heap stayed fragmented after the list was freed.
 // It converts to std::string_view and compares with strings, like the
 // std::string it replaces.
 //

@@ -116,7 +116,7 @@ struct DiffReport {
 /// Compares one medium with the act as the medium is read: each entry is
 /// compared when it arrives (Add) and then dropped, so an intake never holds
 /// the medium's file list; what it keeps is 16 bytes per entry of the act
-/// plus the differences found (issue #6: memory whatever the deposit size).
+/// plus the differences found.
 /// The report is the one a whole-list comparison gives, with one exception:
 /// the "differs only in letter case" hint of a missing file names files the
 /// act does not list (extras), not files it lists under another entry.

@@ -39,7 +39,7 @@ inline constexpr size_t kMaxManifestEntries = 500'000;
 inline constexpr size_t kMaxManifestDiscs = 256;
 /// Entries an act read for an intake keeps in memory; beyond, they move to
 /// an encrypted scratch file (ManifestParseOptions::spill_dir). 100k entries
-/// cost ~20 MiB held; a 500k-entry list would cost ~120 MiB (issue #6).
+/// cost ~20 MiB held; a 500k-entry list would cost ~120 MiB.
 inline constexpr size_t kActEntriesInMemory = 100'000;
 /// Longest line of a CSV, sha256sum or hashdeep manifest (bytes).
 inline constexpr size_t kMaxManifestLineBytes = 16u << 10;

@@ -3,7 +3,7 @@
 // compressed with zstd behind a magic line: a 100k-file act is ~20 MB of
 // JSON and a few MB compressed. It lives in a manifest_records row of its
 // own (schema 7), written and read a piece at a time, so neither the intake
-// nor SQLite ever holds it whole (issue #6: peak RSS); intakes.manifest_json
+// nor SQLite ever holds it whole; intakes.manifest_json
 // and acts.manifest_json refer to it. Rows written before schema 7 hold the
 // record in the column itself, and rows written before records were
 // compressed the plain JSON text; both still read back (LoadStoredManifest,

@@ -2,9 +2,8 @@
 // check (two names equal after NFC), in 8 to 16 bytes a name instead of the
 // name.
 //
-// The frame decoder kept every display path of the medium in a std::set:
-// ~200 bytes a file, the largest thing in the parent during a 500k-file read
-// (issue #6). Here each path is a 64-bit SipHash, keyed with random bytes
+// A std::set of display paths would cost ~200 bytes a file, the largest
+// thing in the parent during a 500k-file read. Here each path is a 64-bit SipHash, keyed with random bytes
 // drawn for each read, in an open-addressing table at most 3/4 full: 16 MiB
 // for a million names (a 128-bit hash in a half-full table took 64 MiB, the
 // peak of a million-file intake). Two different names are taken for the

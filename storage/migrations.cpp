@@ -397,7 +397,7 @@ ALTER TABLE deposits ADD COLUMN token TEXT;
 CREATE UNIQUE INDEX deposits_token ON deposits(token);
 )sql";
 
-// Intake (appliance/, issue 6): the portal code as the key of an
+// Intake (appliance/): the portal code as the key of an
 // informatization object, the append-only journal, the full Annex 1 form and
 // track, NDA (Annex 4) records, intake sessions with their evidence, and
 // multi-approver votes of two-person approvals.
@@ -550,7 +550,7 @@ ALTER TABLE objects ADD COLUMN pack_id INTEGER REFERENCES packs(id);
 ALTER TABLE objects ADD COLUMN pack_offset INTEGER CHECK (pack_offset IS NULL OR pack_offset >= 0);
 )sql";
 
-// The compressed record of an act manifest alone in its row (issue #6): the
+// The compressed record of an act manifest alone in its row: the
 // value is the row's last and only large column, so SQLite writes a
 // zero-blob of its size to pages without materializing it, and the record is
 // then written and read a piece at a time (incremental BLOB I/O). In the

@@ -116,7 +116,7 @@ std::optional<int64_t> OptInt(const Statement& st, int col) {
 // A deposit's pending files, on disk until the commit: one row per file in
 // an encrypted scratch database (DatabaseOptions::scratch) under objects/tmp/,
 // keyed with a random key that only this process holds. An intake's memory
-// then does not grow with its file count (issue #6), and a crash leaves a
+// then does not grow with its file count, and a crash leaves a
 // file that the next Open() removes with the orphan packs. `shown` is NULL
 // when the display path is the raw path byte for byte.
 constexpr const char* kStagingSchema = R"sql(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Export bundles (issue 10), release build, both baselines in the same run:
+# Export bundles, release build, both baselines in the same run:
 #   creation     qoima-export-bench create (stream + SHA-256/512 + tar + sign +
 #                read-back verification)  vs  tar -c DIR | sha256sum   (>= 0.8x)
 #   verification qoima-export-bench verify (= qoima verify-bundle)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Print benchmark (issue 9): a 10k-file acceptance act (hundreds of A4 pages)
+# Print benchmark: a 10k-file acceptance act (hundreds of A4 pages)
 # must render in <= 5 s with the release build. Prints the render time, its
 # ratio to the 5 s budget, and for scale the time poppler's pdftotext (the
 # baseline tool the tests use) needs just to read the same PDF back.

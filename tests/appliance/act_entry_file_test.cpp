@@ -1,4 +1,4 @@
-// A large act's entries kept on disk (ActEntryFile, issue #6) read back as
+// A large act's entries kept on disk (ActEntryFile) read back as
 // the same act: the parser's checks give the same messages, the diff, the
 // disc guess, the record and the act's rows are the same as in memory, and
 // the scratch file is encrypted and removed with the act.

@@ -1,4 +1,4 @@
-// The pieces that keep an intake's memory bounded (issue #6) give the same
+// The pieces that keep an intake's memory bounded give the same
 // results as the straightforward ones: the compressed manifest record, the
 // act rendered from the manifest without rows, the diff that releases the
 // medium's list and the diff without matched items.

@@ -1,6 +1,6 @@
 // Export bundles end to end on real components: TPM-resident signer on a fresh
 // swtpm, SQLCipher audit log, libarchive tar, stock GNU tar / coreutils /
-// openssl for the independent check, and every tampering case of issue 10.
+// openssl for the independent check, and every tampering case of docs/bundle-format.md.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
