@@ -50,12 +50,6 @@ bool IsValidCivil(CivilDate d) {
   return CivilFromDays(DaysFromCivil(d)) == d;
 }
 
-int Weekday(int64_t days) {
-  // 1970-01-01 was a Thursday (3 when Monday is 0).
-  int64_t w = (days + 3) % 7;
-  return static_cast<int>(w < 0 ? w + 7 : w);
-}
-
 std::string FormatUtc(int64_t t) {
   int64_t days = FloorDiv(t, 86400);
   int64_t sec = t - days * 86400;

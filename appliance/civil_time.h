@@ -26,8 +26,6 @@ struct CivilDate {
 int64_t DaysFromCivil(CivilDate d);
 CivilDate CivilFromDays(int64_t days);
 bool IsValidCivil(CivilDate d);
-/// 0 = Monday ... 6 = Sunday.
-int Weekday(int64_t days);
 
 /// "2025-03-12T08:15:00Z"
 std::string FormatUtc(int64_t unix_seconds);

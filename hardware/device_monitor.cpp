@@ -203,25 +203,6 @@ std::string_view DeviceKindName(DeviceKind kind) {
   return "other";
 }
 
-std::string_view VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kAccept: return "accept";
-    case Verdict::kIgnore: return "ignore";
-    case Verdict::kRefuse: return "refuse";
-  }
-  return "ignore";
-}
-
-std::string_view DeviceEventKindName(DeviceEventKind k) {
-  switch (k) {
-    case DeviceEventKind::kPresent: return "present";
-    case DeviceEventKind::kAdded: return "added";
-    case DeviceEventKind::kRemoved: return "removed";
-    case DeviceEventKind::kMediaChanged: return "media_changed";
-  }
-  return "present";
-}
-
 OwnDisks OwnDisks::FromSystem(const std::vector<std::string>& own_paths) {
   OwnDisks own;
   // A device, its parent disk when it is a partition, and (recursively) the

@@ -120,7 +120,6 @@ enum class Verdict : uint8_t {
   kIgnore,  // not depositor media (own disk, virtual, drive without disc)
   kRefuse,  // must not be read; the clerk sees the reason (BadUSB, ...)
 };
-std::string_view VerdictName(Verdict verdict);
 
 struct Classification {
   DeviceKind kind = DeviceKind::kOther;
@@ -154,7 +153,6 @@ Classification Classify(const DeviceRecord& record, const OwnDisks& own);
 void FillFromUdev(MediaIdentity& identity, const DeviceRecord& record);
 
 enum class DeviceEventKind : uint8_t { kPresent, kAdded, kRemoved, kMediaChanged };
-std::string_view DeviceEventKindName(DeviceEventKind kind);
 
 struct DeviceEvent {
   DeviceEventKind kind = DeviceEventKind::kPresent;

@@ -29,17 +29,6 @@ class LinuxDriveIoctl : public DriveIoctl {
 
 }  // namespace
 
-std::string_view DriveStatusName(DriveStatus s) {
-  switch (s) {
-    case DriveStatus::kNoInfo: return "no_info";
-    case DriveStatus::kNoDisc: return "no_disc";
-    case DriveStatus::kTrayOpen: return "tray_open";
-    case DriveStatus::kNotReady: return "not_ready";
-    case DriveStatus::kDiscOk: return "disc_ok";
-  }
-  return "no_info";
-}
-
 Result<std::unique_ptr<DriveIoctl>> OpenDriveIoctl(const std::string& devnode) {
   // O_NONBLOCK: open succeeds with the tray open or no disc (needed to eject).
   UniqueFd fd(::open(devnode.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));

@@ -18,7 +18,6 @@
 namespace qoima::hardware {
 
 enum class DriveStatus : uint8_t { kNoInfo, kNoDisc, kTrayOpen, kNotReady, kDiscOk };
-std::string_view DriveStatusName(DriveStatus s);
 
 /// The ioctl seam. Each returns the ioctl's result or -errno.
 class DriveIoctl {

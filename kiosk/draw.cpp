@@ -16,16 +16,6 @@ void DrawText(WINDOW* win, int y, int x, int width, const std::string& utf8, att
   wattroff(win, attr);
 }
 
-void DrawCentered(WINDOW* win, int y, int width, const std::string& utf8, attr_t attr) {
-  std::wstring w = Widen(utf8);
-  int tw = DisplayWidth(w);
-  if (tw > width) tw = width;
-  std::wstring line = FitWidth(w, tw);
-  wattron(win, attr);
-  mvwaddnwstr(win, y, (width - tw) / 2, line.c_str(), static_cast<int>(line.size()));
-  wattroff(win, attr);
-}
-
 std::vector<std::string> WrapText(const std::string& utf8, int width, int max_lines) {
   std::vector<std::string> lines;
   std::wstring rest = Widen(utf8);

@@ -11,8 +11,6 @@ namespace qoima::kiosk {
 
 /// Writes `utf8` at (y, x), fitted (truncated with "…" or padded) to `width` cells.
 void DrawText(WINDOW* win, int y, int x, int width, const std::string& utf8, attr_t attr = A_NORMAL);
-/// Centers `utf8` on line y of a `width`-cell window.
-void DrawCentered(WINDOW* win, int y, int width, const std::string& utf8, attr_t attr = A_NORMAL);
 /// Splits `utf8` into lines of at most `width` cells, breaking at spaces
 /// where possible; at most `max_lines` lines (the last one ends in "…" when cut).
 std::vector<std::string> WrapText(const std::string& utf8, int width, int max_lines);

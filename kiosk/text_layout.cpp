@@ -173,18 +173,4 @@ std::wstring ToLower(std::wstring_view text) {
   return out;
 }
 
-bool ContainsFolded(std::wstring_view haystack, std::wstring_view needle_lower) {
-  if (needle_lower.empty()) return true;
-  if (needle_lower.size() > haystack.size()) return false;
-  const size_t last = haystack.size() - needle_lower.size();
-  for (size_t i = 0; i <= last; ++i) {
-    size_t j = 0;
-    while (j < needle_lower.size() &&
-           static_cast<wchar_t>(std::towlower(static_cast<wint_t>(haystack[i + j]))) == needle_lower[j])
-      ++j;
-    if (j == needle_lower.size()) return true;
-  }
-  return false;
-}
-
 }  // namespace qoima::kiosk

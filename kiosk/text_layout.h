@@ -31,9 +31,6 @@ std::string FormatBytes(std::uint64_t bytes);
 /// "1:05:09" or "4:02".
 std::string FormatDuration(std::uint64_t seconds);
 
-/// Case-insensitive (for Cyrillic and Latin) substring test; `needle_lower`
-/// must already be lower-cased with ToLower.
-bool ContainsFolded(std::wstring_view haystack, std::wstring_view needle_lower);
 std::wstring ToLower(std::wstring_view text);
 
 }  // namespace qoima::kiosk

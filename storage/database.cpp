@@ -71,12 +71,6 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
-Statement& Statement::BindLargeText(int index, std::string_view text) {
-  int rc = sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = SqliteStatus(rc, db_, "bind " + Shorten(sql_));
-  return *this;
-}
-
 // `copy` false: SQLITE_STATIC, the caller keeps `bytes` alive (BindLargeBlob).
 Statement& Statement::BindBlobBytes(int index, std::span<const uint8_t> bytes, bool copy) {
   static const uint8_t kEmpty = 0;

@@ -54,10 +54,6 @@ class Statement {
   Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
   Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
   Statement& BindBlob(int index, std::span<const uint8_t> bytes);
-  /// Binds `text` without SQLite's copy (a multi-megabyte act manifest).
-  /// REQUIRES: `text` stays alive and unchanged until the statement is reset,
-  /// rebound or destroyed.
-  Statement& BindLargeText(int index, std::string_view text);
   /// A large BLOB bound without a copy (SQLITE_STATIC): `bytes` must stay
   /// valid and unchanged until the statement is reset or finalized.
   Statement& BindLargeBlob(int index, std::span<const uint8_t> bytes);

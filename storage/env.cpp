@@ -185,17 +185,4 @@ Status RemoveTree(Env& env, const std::string& path, int max_depth) {
   return env.RemoveDir(path);
 }
 
-Status CopyFile(Env& env, const std::string& from, const std::string& to) {
-  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> in, env.NewSequentialFile(from));
-  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> out, env.NewWritableFile(to));
-  std::vector<uint8_t> buf(256 * 1024);
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(size_t n, in->Read(buf));
-    if (n == 0) break;
-    QOIMA_RETURN_IF_ERROR(out->Append(std::span<const uint8_t>(buf.data(), n)));
-  }
-  QOIMA_RETURN_IF_ERROR(out->Sync());
-  return out->Close();
-}
-
 }  // namespace qoima::storage

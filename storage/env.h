@@ -117,7 +117,4 @@ class EnvWrapper : public Env {
 /// most are expected: the store and backup layouts). NotFound is OK.
 Status RemoveTree(Env& env, const std::string& path, int max_depth = 3);
 
-/// Copies `from` to a new file `to` through `env` and fsyncs it.
-Status CopyFile(Env& env, const std::string& from, const std::string& to);
-
 }  // namespace qoima::storage
