@@ -443,9 +443,10 @@ class ChooseActScreen : public Screen {
     DrawText(win, y++, 1, width - 2, std::string(Tr("Deposit on:")) + " " + MediumLine(media_));
     DrawText(win, y++, 1, width - 2,
              std::string(Tr("Act files on:")) + " " + act_device_ +
-                 (act_device_ == media_.device ? std::string("  (") + Tr("the deposit medium") + ")" : ""),
+                 (act_device_ == media_.device ? std::string("  (") + Tr("the deposit medium") + ")" : "") + "   " +
+                 Tr("F5: another medium"),
              A_BOLD);
-    const int list_rows = std::max(2, height - 9);
+    const int list_rows = std::max(2, height - 10);
     if (looking_) {
       DrawText(win, y++, 3, width - 6, Tr("Looking for the act's file on this medium..."), A_BOLD);
     } else if (candidates_.empty()) {
@@ -466,13 +467,18 @@ class ChooseActScreen : public Screen {
     y += static_cast<int>(form_.size());
     std::size_t digits = 0;
     std::string grouped = GroupedDigest(form_.Value(0), &digits);
-    DrawText(win, y, 3, width - 6, grouped, A_BOLD);
-    DrawText(win, y + 1, 3, width - 6, Format(Tr("%zu of 64 hex digits"), digits),
+    // Two lines of eight groups: the whole digest fits at 80 columns.
+    DrawText(win, y, 3, width - 6, grouped.substr(0, 39), A_BOLD);
+    DrawText(win, y + 1, 3, width - 6, grouped.size() > 40 ? grouped.substr(40) : std::string(), A_BOLD);
+    DrawText(win, y + 2, 3, width - 6, Format(Tr("%zu of 64 hex digits"), digits),
              digits == 64 ? COLOR_PAIR(kPairOk) : COLOR_PAIR(kPairWarn));
   }
 
   void HandleKey(const Key& key) override {
-    if (looking_ && (key.Is(KEY_F(5)) || key.Is(KEY_F(7)))) return;  // one walk at a time
+    if (looking_ && (key.Is(KEY_F(5)) || key.Is(KEY_F(7)))) {  // one walk at a time
+      app_.ShowInfoMsgid(N_("Looking for the act's file on this medium..."));
+      return;
+    }
     if (!candidates_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
       cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, candidates_.size() - 1);
       return;
@@ -735,17 +741,23 @@ class DiffScreen : public Screen {
                list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
     DrawText(win, top, 0, width, head, list_.problems() ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
     if (!act_sha256_.empty()) {
-      // The act's digest, grouped as the paper prints it, to compare by eye;
-      // its own file on the deposit medium is no file of the act.
-      DrawText(win, top + 1, 0, width, std::string(Tr("Act SHA-256:")) + " " + GroupedDigest(act_sha256_, nullptr),
+      // The act's digest, grouped as the paper prints it, in two lines of
+      // eight groups to compare by eye; its own file on the deposit medium
+      // is no file of the act.
+      const std::string grouped = GroupedDigest(act_sha256_, nullptr);
+      const std::string label = std::string(Tr("Act SHA-256:")) + " ";
+      DrawText(win, top + 1, 0, width, label + grouped.substr(0, 39), A_BOLD);
+      DrawText(win, top + 2, 0, width,
+               std::string(static_cast<std::size_t>(DisplayWidth(Widen(label))), ' ') +
+                   (grouped.size() > 40 ? grouped.substr(40) : std::string()),
                A_BOLD);
       DrawText(
-          win, top + 2, 0, width,
+          win, top + 3, 0, width,
           act_path_ + (act_excluded_ ? std::string("  ") + Tr("(on the deposit medium: left out of the comparison)")
                                      : std::string()),
           A_DIM);
-      top += 2;
-      height -= 2;
+      top += 3;
+      height -= 3;
     }
     std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
     DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);

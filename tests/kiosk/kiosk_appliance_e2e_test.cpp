@@ -339,7 +339,7 @@ TEST_CASE("Clerk intake of a loop-attached disc with its act on a stick to accep
   StartIntakeInKiosk(t, m.loop->path());
   std::string wrong = m.ActDigest(false);
   wrong[5] = wrong[5] == 'a' ? 'b' : 'a';
-  PickAct(t, m.loop->path(), stick.loop->path(), PaperDigest(wrong));
+  PickAct(t, m.loop->path(), stick.loop->path(), "Акт.sha256", PaperDigest(wrong));
   ExpectWrongDigestRefused(t);
   CHECK(t.Capture().find("Акт.sha256") != std::string::npos);
   ClearDigest(t);
@@ -386,7 +386,7 @@ TEST_CASE("Clerk intake of a FAT32 stick with its act at the root: the act left 
   StartIntakeInKiosk(t, m.loop->path());
   std::string wrong = m.ActDigest(false);
   wrong[0] = wrong[0] == '0' ? '1' : '0';
-  PickAct(t, m.loop->path(), m.loop->path(), PaperDigest(wrong));
+  PickAct(t, m.loop->path(), m.loop->path(), "act.sha256", PaperDigest(wrong));
   ExpectWrongDigestRefused(t);
   CHECK(t.Capture().find("act.sha256") != std::string::npos);
   ClearDigest(t);
@@ -414,7 +414,7 @@ TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk]
   TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
   Expect(t, "Password:");
   StartIntakeInKiosk(t, m.loop->path());
-  PickAct(t, m.loop->path(), stick.loop->path(), PaperDigest(m.ActDigest(true)));
+  PickAct(t, m.loop->path(), stick.loop->path(), "Акт.sha256", PaperDigest(m.ActDigest(true)));
   ExpectComparison(t);
   Expect(t, "1 problems.");
   t.SendKeys({"F4"});
@@ -475,7 +475,7 @@ TEST_CASE("Register track over the real appliance: register check, NDA recorded,
   Expect(t, "Trusted register check: not checked yet");
   t.Type(m.loop->path());
   t.SendKeys({"F6", "F7"});  // found in the register; on to the act
-  PickAct(t, m.loop->path(), stick.loop->path(), PaperDigest(m.ActDigest(false)));
+  PickAct(t, m.loop->path(), stick.loop->path(), "Акт.sha256", PaperDigest(m.ActDigest(false)));
   Expect(t, "3 files, 0 problems.", milliseconds(60000));
   t.SendKeys({"F7"});
   Expect(t, "Non-disclosure agreement (Annex 4)");

@@ -208,9 +208,12 @@ inline std::string PaperDigest(const std::string& hex) {
 // first file the reader recognised as an act, the digest typed as printed;
 // then F7 reads.
 inline void PickAct(TmuxSession& t, const std::string& deposit_device, const std::string& act_device,
-                    const std::string& digest) {
+                    const std::string& act_name, const std::string& digest) {
   REQUIRE(t.WaitFor("SHA-256 on the paper act:", milliseconds(60000)));
   if (act_device != deposit_device) {
+    // The deposit medium's walk ends first: the screen takes one walk at a time.
+    REQUIRE(t.WaitUntil([](const std::string& s) { return s.find("Looking for the act") == std::string::npos; },
+                        milliseconds(60000)));
     t.SendKeys({"Tab"});
     for (size_t i = 0; i < deposit_device.size(); ++i) t.SendKeys({"BSpace"});
     t.Type(act_device);
@@ -218,6 +221,9 @@ inline void PickAct(TmuxSession& t, const std::string& deposit_device, const std
     REQUIRE(t.WaitFor("Act files on: " + act_device, milliseconds(60000)));
     t.SendKeys({"BTab"});
   }
+  bool listed = t.WaitFor(act_name, milliseconds(60000));
+  INFO(t.Capture());
+  REQUIRE(listed);
   t.Type(digest);
   REQUIRE(t.WaitFor("of 64 hex digits", milliseconds(10000)));
   t.SendKeys({"F7"});

@@ -100,7 +100,7 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
     t.SendKeys({"F7"});
     // The act is found on the stick by the reader; the clerk types the paper's digest.
     Expect(t, "act.sha256", milliseconds(60000));
-    PickAct(t, m.loop->path(), m.loop->path(), PaperDigest(m.ActDigest(false)));
+    PickAct(t, m.loop->path(), m.loop->path(), "act.sha256", PaperDigest(m.ActDigest(false)));
     Expect(t, "Reading " + m.loop->path());
     t.SendKeys({"Escape"});
     Expect(t, "Cancelled. (", milliseconds(60000));
