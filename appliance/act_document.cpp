@@ -202,6 +202,11 @@ Status WriteActText(const ActDocument& a, const std::function<void(std::string_v
   Line(out, "Аудит журналының бақылау нүктесі / Контрольная точка журнала аудита", a.audit_checkpoint);
   Line(out, "Құрылғы кілтінің іздемесі / Отпечаток ключа устройства", a.device_fingerprint);
   for (const auto& c : a.copies) out += "Тексерілген тасығыш / Проверенный носитель: " + c + "\n";
+  Line(out, "Акт файлы / Файл акта", a.act_file);
+  if (a.act_file_excluded)
+    out +=
+        "Акт файлы депозит тасығышында: ол актінің файлдарының бірі емес, салыстыруға кірмеді / Файл акта на "
+        "носителе депозита: он не входит в файлы акта и не участвовал в сравнении\n";
   out += "\n4. Қолдар / Подписи\n";
   Party(out, "Қабылдаушы ұйым / Принимающая организация", a.accepting);
   Party(out, "Беруші ұйым / Передающая организация", a.transferring);

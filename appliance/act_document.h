@@ -91,6 +91,11 @@ struct ActDocument {
   std::string audit_checkpoint;     // "size N root HEX" of the signed checkpoint
   std::string device_fingerprint;   // SHA-256 of the device signing key
   std::vector<std::string> copies;  // which media copies were checked ("disc X original")
+  /// Where the act's file was read ("/dev/sdb1: Акт.csv"; "" when given as a
+  /// file), and whether it sat on a deposit medium (then it was left out of
+  /// that medium's comparison, and the act says so).
+  std::string act_file;
+  bool act_file_excluded = false;
   /// An act without checksums (ActManifest::has_checksums false): each row
   /// carries the SHA-256 the appliance computed (and its size, where the
   /// act gave none in bytes), and the act says so. Set by UseComputedFiles.

@@ -27,6 +27,8 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/act_document.h"
+#include "appliance/act_file_record.h"
+#include "appliance/act_on_medium.h"
 #include "appliance/appliance_print.h"
 #include "appliance/application.h"
 #include "appliance/approval_repository.h"
@@ -107,9 +109,47 @@ struct MediumSpec {
 
 enum class IntakeAction { kVerifyOnly, kAccept, kRefuse, kHold };
 
+/// An act file on a medium (`qoima intake --manifest-on MEDIUM:PATH`, the
+/// kiosk's pick): the device, one of the deposit's media or a separate act
+/// stick, and the file's path there (ActCandidate::raw_path, or its path as
+/// listed).
+struct ActOnMedium {
+  std::string device;
+  std::string path;
+};
+
+/// The act's file as the intake read and kept it (IntakeOutcome::act_file,
+/// the evidence's "act_file").
+struct ActFileInfo {
+  std::string source;  // "file" | "medium"
+  std::string device;  // "medium"
+  std::string volume_label;
+  std::string path;  // as shown
+  uint64_t size = 0;
+  int64_t mtime = 0;
+  std::string sha256;
+  bool paper_digest_checked = false;  // the paper act's digest was given and matched, before any read of the deposit
+  /// The act's file sits on a medium of the deposit: it is not one of the
+  /// act's own files, so it is left out of that medium's comparison (and
+  /// not stored as a file of the deposit: it is kept as the act).
+  bool on_deposit_medium = false;
+  std::string excluded_on;  // the deposit medium it was left out of
+};
+
+/// In the message of an intake stopped because the act's SHA-256 is not the
+/// paper act's digest (the kiosk says it in the clerk's words).
+inline constexpr const char* kPaperDigestMismatch = "not the digest on the paper act";
+
+/// What the fronts say of an act file left out of the comparison (English;
+/// the kiosk translates it).
+inline constexpr const char* kActFileExcludedNote =
+    "the act's own file on the deposit medium is not one of the act's files: it was not compared and is kept as the "
+    "act, not as a file of the deposit";
+
 struct IntakeRequest {
-  std::string application;  // portal code
-  std::string manifest_path;
+  std::string application;            // portal code
+  std::string manifest_path;          // the act as a file (automation), or:
+  std::optional<ActOnMedium> act_on;  // the act on a medium, read through the sandboxed reader
   std::optional<ManifestFormat> manifest_format;
   std::string strip_prefix;     // for hash lists with absolute paths ("" : a drive or mount point is found)
   size_t table = 0;             // a .docx table / .xlsx sheet, from 1 (--table N); 0: the Annex 3 one
@@ -139,6 +179,7 @@ struct IntakeOutcome {
   std::string manifest_format;
   ActSource manifest_source;
   bool manifest_has_checksums = true;
+  ActFileInfo act_file;
   std::vector<MediumCheck> media;
   Assessment assessment;
   std::optional<int64_t> deposit_id;
@@ -343,6 +384,15 @@ class Appliance {
   /// A recorded intake with its evidence (`qoima intake show`). Clerks,
   /// officers and auditors (kReadRecords); NotFound for an unknown id.
   Result<IntakeRecord> GetIntake(const Actor& actor, int64_t intake_id);
+  /// The files of `device` that may be the act (act_on_medium.h), read
+  /// through the sandboxed reader after the device is admitted as a medium.
+  /// Clerks (kIntake); audited as "intake.act_candidates".
+  Result<ActCandidates> ListActCandidates(const Actor& actor, const std::string& device);
+  /// The act's file kept with intake `intake_id`, byte-exact, handed to
+  /// `piece` (kReadRecords; audited as "intake.act_file"). NotFound when
+  /// the intake kept none.
+  Result<ActFileMeta> ReadIntakeActFile(const Actor& actor, int64_t intake_id,
+                                        const std::function<Status(std::string_view)>& piece);
 
   Result<storage::ScrubReport> VerifyStore(const Actor& actor);
   /// `qoima backup DIR`: a consistent, encrypted snapshot of the store (DB,

@@ -1,7 +1,12 @@
 // Appliance: the intake and decision workflows (001 cl.14-17). See appliance.h.
 #include <malloc.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -117,6 +122,78 @@ void AddActSource(json& evidence, const std::string& prefix, const ActSource& s)
   if (!s.part.empty()) evidence[prefix + "part"] = s.part;
   if (!s.stripped_prefix.empty()) evidence[prefix + "stripped_prefix"] = s.stripped_prefix;
   if (!s.columns.empty()) evidence[prefix + "columns"] = s.columns;
+}
+
+// Whether two names are one device (a path and a symlink to it, /dev/loop0
+// and /dev/./loop0).
+bool SameDevice(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  std::error_code ea, eb;
+  auto ca = std::filesystem::weakly_canonical(a, ea), cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
+// Leaves the act's own file out of a deposit medium's read (the diff, the
+// store, the progress), hashing what it held; passes everything else on.
+class ExcludeActFileSink final : public hardware::MediaSink {
+ public:
+  /// `raw_path` "": nothing is left out.
+  ExcludeActFileSink(hardware::MediaSink& inner, std::string raw_path)
+      : inner_(inner), raw_path_(std::move(raw_path)) {}
+  Status OnEntry(const hardware::EntryHeader& h) override {
+    if (!raw_path_.empty() && h.type == hardware::EntryType::kFile && h.raw_path == raw_path_) {
+      in_act_ = true;
+      seen_ = true;
+      hash_.emplace();
+      return Status::Ok();
+    }
+    return inner_.OnEntry(h);
+  }
+  Status OnData(std::span<const uint8_t> chunk) override {
+    if (!in_act_) return inner_.OnData(chunk);
+    hash_->Update(chunk);
+    return Status::Ok();
+  }
+  Status OnEntryEnd(bool complete) override {
+    if (!in_act_) return inner_.OnEntryEnd(complete);
+    in_act_ = false;
+    sha256_ = complete ? crypto::Hex(hash_->Finish()) : "(read short)";
+    return Status::Ok();
+  }
+  Status OnArchiveMember(const hardware::ArchiveMember& m) override {
+    return in_act_ ? Status::Ok() : inner_.OnArchiveMember(m);  // a .docx/.xlsx act is a zip
+  }
+  Status OnProblem(const hardware::MediaProblem& p) override { return inner_.OnProblem(p); }
+  bool seen() const { return seen_; }
+  const std::string& sha256() const { return sha256_; }
+
+ private:
+  hardware::MediaSink& inner_;
+  std::string raw_path_;
+  bool in_act_ = false;
+  bool seen_ = false;
+  std::optional<crypto::Sha256> hash_;
+  std::string sha256_;
+};
+
+json ActFileJson(const ActFileInfo& a) {
+  json j = {{"source", a.source},
+            {"path", a.path},
+            {"shown", VisibleText(a.path)},
+            {"size", a.size},
+            {"mtime", a.mtime},
+            {"sha256", a.sha256},
+            {"paper_digest_checked", a.paper_digest_checked},
+            {"on_deposit_medium", a.on_deposit_medium},
+            {"kept", "intake_act_files"}};
+  if (!a.device.empty()) j["device"] = a.device;
+  if (!a.volume_label.empty()) j["volume_label"] = a.volume_label;
+  if (a.on_deposit_medium) {
+    j["excluded_from_comparison"] = true;
+    j["excluded_on"] = a.excluded_on;
+    j["note"] = kActFileExcludedNote;
+  }
+  return j;
 }
 
 json DiffJson(const MediumCheck& m) {
@@ -278,18 +355,67 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   po.expected_application = req.application;
   po.spill_dir = store_->TempDirectory();  // a large act's entries wait there, encrypted
   po.spill_after_entries = options_.act_entries_in_memory;
-  auto loaded = LoadManifestFile(req.manifest_path, po);
+  // The paper act's digest as typed or scanned: hex digits, any grouping.
+  std::string want;
+  for (char c : req.expected_digest)
+    if (std::isxdigit(static_cast<unsigned char>(c)))
+      want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!req.expected_digest.empty() && want.size() != 64)
+    return fail(Status::InvalidArgument("the paper act's digest has " + std::to_string(want.size()) +
+                                        " hex digits; a SHA-256 has 64"));
+  ActFileInfo act_info;
+  ActFileMeta act_meta;
+  std::optional<ActFileOnMedium> act_bytes;  // an act read from a medium, held until it is kept
+  std::unique_ptr<ManifestSource> act_source;
+  Result<ActManifest> loaded = Status::Internal("no act");
+  if (req.act_on) {
+    if (!req.manifest_path.empty())
+      return fail(Status::InvalidArgument("give the act as a file or on a medium, not both"));
+    bool is_deposit_medium = std::any_of(req.media.begin(), req.media.end(),
+                                         [&](const MediumSpec& m) { return SameDevice(m.device, req.act_on->device); });
+    if (!is_deposit_medium)
+      if (Status admitted = reader_->Admit(req.act_on->device); !admitted.ok()) return fail(admitted);
+    auto got = ReadActFromMedium(*reader_, req.act_on->device, req.act_on->path, options_.read_options);
+    if (!got.ok()) return fail(got.status());
+    act_bytes = std::move(*got);
+    // Compared before the act is parsed and before any of the deposit is read.
+    if (!want.empty() && want != act_bytes->sha256)
+      return fail(Status::FailedPrecondition("the act " + act_bytes->path + " on " + act_bytes->device +
+                                             " has SHA-256 " + act_bytes->sha256 + ", " + kPaperDigestMismatch + " (" +
+                                             want + "); nothing of the deposit was read and nothing stored"));
+    act_meta = {"medium",        act_bytes->device, act_bytes->volume_label, act_bytes->path, act_bytes->raw_path,
+                act_bytes->size, act_bytes->mtime,  act_bytes->sha256};
+    act_source = std::make_unique<BytesManifestSource>(act_bytes->bytes);
+    loaded = ParseManifestFrom(*act_source, act_bytes->device + ":" + act_bytes->path, po);
+    act_info.on_deposit_medium = is_deposit_medium;
+  } else {
+    loaded = LoadManifestFile(req.manifest_path, po);
+    if (loaded.ok()) {
+      struct stat st {};
+      if (::stat(req.manifest_path.c_str(), &st) != 0)
+        return fail(Status::FromErrno(errno, "stat manifest " + req.manifest_path));
+      act_meta = {"file",        "", "", req.manifest_path, "", static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
+                  loaded->digest};
+      auto source = FileManifestSource::Open(req.manifest_path);
+      if (!source.ok()) return fail(source.status());
+      act_source = std::move(*source);
+    }
+  }
   if (!loaded.ok()) return fail(loaded.status());
   ReleaseFreedMemory();  // the parse's scratch, between the entries it kept
   // Shared with the act in the outcome, whose rows are read from it.
   const auto manifest = std::make_shared<const ActManifest>(std::move(*loaded));
-  if (!req.expected_digest.empty()) {
-    std::string want = req.expected_digest;
-    std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (want != manifest->digest)
-      return fail(Status::FailedPrecondition("the manifest's SHA-256 " + manifest->digest +
-                                             " is not the digest on the paper act (" + want + ")"));
-  }
+  if (!want.empty() && want != manifest->digest)
+    return fail(Status::FailedPrecondition("the manifest's SHA-256 " + manifest->digest + " is " +
+                                           kPaperDigestMismatch + " (" + want + ")"));
+  act_info.source = act_meta.source;
+  act_info.device = act_meta.device;
+  act_info.volume_label = act_meta.volume_label;
+  act_info.path = act_meta.path;
+  act_info.size = act_meta.size;
+  act_info.mtime = act_meta.mtime;
+  act_info.sha256 = act_meta.sha256;
+  act_info.paper_digest_checked = !want.empty();
   std::vector<std::string> discs = manifest->DiscMarkings();
 
   // Which disc and copy each medium is.
@@ -322,6 +448,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   }
 
   IntakeOutcome out;
+  out.act_file = act_info;
   out.manifest_digest = manifest->digest;
   out.act_text_flags = manifest->text_flags;
   out.act_text_flags_unlisted = manifest->text_flags_unlisted;
@@ -369,7 +496,11 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       if (guess) guess->Add(f);
     });
     ProgressMediaSink watched(collector, req.watch, std::move(start));
-    auto read = reader_->Read(spec.device, options_.read_options, watched);
+    // The act's own file on this medium is not one of its files: it is
+    // left out here, checked to be the bytes the act was read from.
+    const bool act_here = act_bytes && act_info.on_deposit_medium && SameDevice(spec.device, act_bytes->device);
+    ExcludeActFileSink excluding(watched, act_here ? act_bytes->raw_path : std::string());
+    auto read = reader_->Read(spec.device, options_.read_options, excluding);
     if (watched.cancelled()) {
       if (pending) (void)store_->AbandonDeposit(std::move(pending));
       return fail(Status::Cancelled("reading " + spec.device + " was cancelled; no intake was recorded"));
@@ -401,6 +532,16 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     check.diff.findings = collector.findings();
     if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
     if (!guessed.empty() && guessed != spec.disc) check.diff.looks_like_disc = guessed;
+    if (act_here) {
+      out.act_file.excluded_on = spec.device;
+      if (read.ok() && !excluding.seen())
+        check.diff.medium_problems.push_back("the act's file " + act_bytes->path +
+                                             " was read from this medium but is not on it any more");
+      else if (excluding.seen() && excluding.sha256() != act_bytes->sha256)
+        check.diff.medium_problems.push_back("the act's file " + act_bytes->path + " read as SHA-256 " +
+                                             excluding.sha256() + " from this medium, " + act_bytes->sha256 +
+                                             " when the act was read: the medium does not give the same bytes twice");
+    }
     out.media.push_back(std::move(check));
   }
 
@@ -437,6 +578,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
       evidence["act_text_flags_unlisted"] = out.act_text_flags_unlisted;
     }
     AddActSource(evidence, "manifest_", manifest->source);
+    evidence["act_file"] = ActFileJson(out.act_file);
     if (facts.in_register) evidence["in_register"] = *facts.in_register;
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
@@ -462,6 +604,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (!req.accepting.organization.empty()) out.act.accepting.organization = req.accepting.organization;
     out.act.device_fingerprint = DeviceFingerprint();
     for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
+    if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;
+    out.act.act_file_excluded = out.act_file.on_deposit_medium;
   };
 
   auto insert_intake = [&](Database& db, const std::string& state, std::optional<int64_t> deposit,
@@ -475,7 +619,10 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     st.Bind(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
     st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
     QOIMA_RETURN_IF_ERROR(st.Run());
-    return db.LastInsertRowid();
+    const int64_t id = db.LastInsertRowid();
+    // The act's bytes, kept with the intake in the same transaction.
+    QOIMA_RETURN_IF_ERROR(InsertActFile(db, id, act_meta, *act_source));
+    return id;
   };
   std::string summary;
   for (const auto& m : out.media)
@@ -704,6 +851,42 @@ Result<IntakeRecord> Appliance::GetIntake(const Actor& actor, int64_t intake_id)
   return r;
 }
 
+Result<ActCandidates> Appliance::ListActCandidates(const Actor& actor, const std::string& device) {
+  const std::string object = "medium:" + device;
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kIntake, "intake.act_candidates", object));
+  if (Status admitted = reader_->Admit(device); !admitted.ok()) {
+    (void)Audit(actor, "intake.act_candidates", object, "failure", admitted.message());
+    return admitted;
+  }
+  auto found = FindActCandidates(*reader_, device, options_.read_options);
+  if (!found.ok()) {
+    (void)Audit(actor, "intake.act_candidates", object, "failure", found.status().message());
+    return found.status();
+  }
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.act_candidates", object, "success",
+                              std::to_string(found->files.size()) + " files that may be the act"));
+  return found;
+}
+
+Result<ActFileMeta> Appliance::ReadIntakeActFile(const Actor& actor, int64_t intake_id,
+                                                 const std::function<Status(std::string_view)>& piece) {
+  const std::string object = IntakeObject(intake_id);
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadRecords, "intake.act_file", object));
+  auto meta = LoadActFileMeta(store_->db(), intake_id);
+  if (!meta.ok()) return meta.status();
+  // Audited before the bytes leave.
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.act_file", object, "success", "act file SHA-256 " + meta->sha256));
+  crypto::Sha256 hash;
+  QOIMA_RETURN_IF_ERROR(ReadActFile(store_->db(), intake_id, [&](std::string_view bytes) {
+    hash.Update(bytes);
+    return piece(bytes);
+  }));
+  if (crypto::Hex(hash.Finish()) != meta->sha256)
+    return Status::Corrupt("the act file kept with intake " + std::to_string(intake_id) +
+                           " does not match its SHA-256");
+  return meta;
+}
+
 Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, const DecideRequest& req) {
   const std::string object = IntakeObject(intake_id);
   const char* action_name = req.accept ? "intake.accept" : "intake.refuse";
@@ -864,6 +1047,21 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
     out.manifest_source.encoding = evidence.value("manifest_encoding", "");
     out.manifest_source.part = evidence.value("manifest_part", "");
     out.manifest_source.stripped_prefix = evidence.value("manifest_stripped_prefix", "");
+    if (evidence.contains("act_file") && evidence["act_file"].is_object()) {
+      const json& a = evidence["act_file"];
+      out.act_file.source = a.value("source", "");
+      out.act_file.device = a.value("device", "");
+      out.act_file.volume_label = a.value("volume_label", "");
+      out.act_file.path = a.value("path", "");
+      out.act_file.size = a.value("size", uint64_t{0});
+      out.act_file.mtime = a.value("mtime", int64_t{0});
+      out.act_file.sha256 = a.value("sha256", "");
+      out.act_file.paper_digest_checked = a.value("paper_digest_checked", false);
+      out.act_file.on_deposit_medium = a.value("on_deposit_medium", false);
+      out.act_file.excluded_on = a.value("excluded_on", "");
+      if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;
+      out.act.act_file_excluded = out.act_file.on_deposit_medium;
+    }
   }
   return out;
 }

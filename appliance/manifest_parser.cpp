@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -280,6 +281,50 @@ Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string&
   m->digest = crypto::Hex(digest);
   m->source.encoding = TextEncodingName(encoding);
   return m;
+}
+
+std::optional<ManifestFormat> RecognizeManifestStart(std::string_view head, bool whole, std::string_view name,
+                                                     std::string* why) {
+  auto no = [&](std::string reason) -> std::optional<ManifestFormat> {
+    if (why) *why = std::move(reason);
+    return std::nullopt;
+  };
+  if (head.empty()) return no("empty");
+  auto ends_with = [&](std::string_view suffix) {
+    if (name.size() < suffix.size()) return false;
+    for (size_t i = 0; i < suffix.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(name[name.size() - suffix.size() + i])) != suffix[i]) return false;
+    return true;
+  };
+  if (head.substr(0, kZipMagic.size()) == kZipMagic) {
+    if (!whole) {
+      if (ends_with(".docx")) return ManifestFormat::kDocx;
+      if (ends_with(".xlsx")) return ManifestFormat::kXlsx;
+      return no("a zip that is not a .docx or .xlsx");
+    }
+    for (const FormatRow& row : act_format::FormatTable())
+      if (row.container && row.recognize(head).ok()) return row.format;
+    return no("a zip that is no Word or Excel document");
+  }
+  if (head.substr(0, kOleMagic.size()) == kOleMagic) return no("a Word or Excel 97-2003 file (not read)");
+  // A head cut short may end inside a character or a line: decide on its
+  // whole lines.
+  std::string_view text = head;
+  if (!whole) {
+    size_t nl = text.rfind('\n');
+    if (nl == std::string_view::npos)
+      return no("no complete line in its first " + std::to_string(head.size()) + " bytes");
+    text = text.substr(0, nl + 1);
+  }
+  EncodingDetector detector(std::string{name});
+  if (Status s = detector.Feed(text); !s.ok()) return no(s.message());
+  Result<TextEncoding> encoding = detector.Finish();
+  if (!encoding.ok()) return no(encoding.status().message());
+  std::string start;
+  TextDecoder(*encoding).Decode(text, start);
+  for (const FormatRow& row : act_format::FormatTable())
+    if (!row.container && row.recognize(start).ok()) return row.format;
+  return no(std::string("text (") + TextEncodingName(*encoding) + ") in none of the act forms");
 }
 
 Result<ActManifest> ParseManifest(std::string_view bytes, std::string_view file_name,

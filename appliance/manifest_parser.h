@@ -139,6 +139,13 @@ class ManifestSource {
 Result<ActManifest> ParseManifestFrom(ManifestSource& source, const std::string& name,
                                       const ManifestParseOptions& options, uint64_t max_bytes = kMaxManifestBytes);
 
+/// The form the start of a file reads as, without parsing it: what a list
+/// of act files on a medium shows. `head` is the file's first bytes (all of
+/// it when `whole`); `name` its file name (a .docx or .xlsx cut short is
+/// recognised by its suffix). nullopt, with `why` set, when it is none.
+std::optional<ManifestFormat> RecognizeManifestStart(std::string_view head, bool whole, std::string_view name,
+                                                     std::string* why = nullptr);
+
 /// Parses a modification date as written in acts: "2025-03-12",
 /// "12.03.2025", "2025-03-12T08:15:00Z", "2025-03-12T13:15:00+05:00",
 /// "2025-03-12 13:15[:00]" or "12.03.2025 13:15[:00]" (naive times are in

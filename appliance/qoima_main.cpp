@@ -16,6 +16,7 @@
 #include "appliance/act_creator.h"
 #include "appliance/act_document.h"
 #include "appliance/appliance.h"
+#include "appliance/civil_time.h"
 #include "appliance/cli_args.h"
 #include "appliance/cli_output.h"
 #include "appliance/cli_status.h"
@@ -26,6 +27,7 @@
 #include "appliance/print/cli_print.h"
 #include "appliance/selftest.h"
 #include "common/visible_text.h"
+#include "crypto/hash.h"
 #include "hardware/read_only_guard.h"
 
 namespace {
@@ -63,11 +65,12 @@ const char* kUsage =
     "  act create DIR --application CODE --software NAME [--version V] [--annotation A] [--depositor ORG]\n"
     "             [--disc MARKING] [--out act.json] [--text act.txt]\n"
     "  act show MANIFEST [--application CODE] [--format F] [--strip-prefix P] [--table N] | act formats\n"
-    "  scan DEVICE [--manifest FILE [--format F] [--strip-prefix P] [--table N]]\n"
-    "  intake --application CODE --manifest FILE --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
+    "  scan DEVICE [--manifest FILE [--format F] [--strip-prefix P] [--table N]] | scan --acts DEVICE\n"
+    "  intake --application CODE (--manifest FILE | --manifest-on DEV:PATH)\n"
+    "         --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
     "         [--format F] [--strip-prefix P] [--table N] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
-    "  intake show INTAKE\n"
+    "  intake show INTAKE | intake act-file INTAKE --out FILE\n"
     "  decide INTAKE accept [--manifest FILE [--strip-prefix P] [--table N]]\n"
     "  decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
     "  act forms (F): json, csv, sha256sum, bsd, hashdeep, powershell, docx, xlsx (qoima act formats)\n"
@@ -276,6 +279,22 @@ void PrintFindings(const MediaFindings& f, const char* indent) {
                 static_cast<unsigned long long>(f.unlisted()));
 }
 
+json ActFileOutcomeJson(const ActFileInfo& a) {
+  json j = {{"source", a.source},
+            {"path", a.path},
+            {"size", a.size},
+            {"sha256", a.sha256},
+            {"paper_digest_checked", a.paper_digest_checked},
+            {"on_deposit_medium", a.on_deposit_medium}};
+  if (!a.device.empty()) j["device"] = a.device;
+  if (a.on_deposit_medium) {
+    j["excluded_from_comparison"] = true;
+    j["excluded_on"] = a.excluded_on;
+    j["note"] = kActFileExcludedNote;
+  }
+  return j;
+}
+
 json OutcomeJson(const IntakeOutcome& o) {
   json media = json::array();
   for (const auto& m : o.media) {
@@ -301,6 +320,7 @@ json OutcomeJson(const IntakeOutcome& o) {
             {"state", o.state},
             {"manifest_sha256", o.manifest_digest},
             {"act_source", ActSourceJson(o.manifest_format, o.manifest_source, o.manifest_has_checksums)},
+            {"act_file", ActFileOutcomeJson(o.act_file)},
             {"media", media},
             {"grounds", grounds},
             {"blockers", o.assessment.blockers},
@@ -321,6 +341,15 @@ json OutcomeJson(const IntakeOutcome& o) {
 Status PrintOutcomeText(const IntakeOutcome& o) {
   std::printf("intake %lld: %s\n", static_cast<long long>(o.intake_id), o.state.c_str());
   std::printf("manifest SHA-256 %s\n", o.manifest_digest.c_str());
+  if (o.act_file.source == "medium")
+    std::printf("act file %s on %s [%s], %llu bytes%s\n", o.act_file.path.c_str(), o.act_file.device.c_str(),
+                o.act_file.volume_label.c_str(), static_cast<unsigned long long>(o.act_file.size),
+                o.act_file.paper_digest_checked ? ", SHA-256 matches the paper act" : "");
+  else if (o.act_file.paper_digest_checked)
+    std::printf("act file %s: SHA-256 matches the paper act\n", o.act_file.path.c_str());
+  if (o.act_file.on_deposit_medium)
+    std::printf("act file left out of the comparison of %s: %s\n", o.act_file.excluded_on.c_str(),
+                kActFileExcludedNote);
   PrintActSource(o.manifest_format, o.manifest_source, o.manifest_has_checksums);
   for (const auto& m : o.media) {
     std::printf("disc '%s' (%s) on %s [%s]: %s\n", m.disc.c_str(), m.copy_label.c_str(), m.device.c_str(),
@@ -567,6 +596,40 @@ int CmdAct(const Globals& g, const CliArgs& a) {
   return Usage("unknown act subcommand '" + p[1] + "'");
 }
 
+// `qoima scan --acts DEVICE`: the files of a medium that may be the act,
+// found and read by the sandboxed reader (act_on_medium.h).
+int CmdScanActs(const Globals& g, hardware::MediaReader& reader, const std::string& device) {
+  auto found = FindActCandidates(reader, device, hardware::ReadOptions{});
+  if (!found.ok()) return Report(g, found.status());
+  if (g.json) {
+    json files = json::array();
+    for (const auto& c : found->files) {
+      json j = {{"path", c.path}, {"size", c.size}, {"mtime", FormatUtc(c.mtime)}, {"form", c.form}};
+      if (c.raw_path != c.path)
+        j["raw_path_hex"] = crypto::Hex(
+            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(c.raw_path.data()), c.raw_path.size()));
+      if (!c.note.empty()) j["note"] = c.note;
+      files.push_back(std::move(j));
+    }
+    PrintJson({{"ok", true},
+               {"device", found->device},
+               {"volume_label", found->volume_label},
+               {"acts", files},
+               {"more", found->more}});
+    return kExitOk;
+  }
+  size_t forms = 0;
+  for (const auto& c : found->files) {
+    forms += c.form.empty() ? 0 : 1;
+    std::printf("%-10s %12llu  %s  %s%s\n", c.form.empty() ? "-" : c.form.c_str(),
+                static_cast<unsigned long long>(c.size), FormatUtc(c.mtime).c_str(), c.path.c_str(),
+                c.note.empty() ? "" : ("  (" + c.note + ")").c_str());
+  }
+  std::printf("%zu of %zu files on %s read as an act%s\n", forms, found->files.size(), device.c_str(),
+              found->more ? " (more files were not looked at: the list is full)" : "");
+  return kExitOk;
+}
+
 int CmdScan(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
   if (p.size() < 2) return Usage("scan needs a DEVICE");
@@ -576,6 +639,10 @@ int CmdScan(const Globals& g, const CliArgs& a) {
   hardware::SandboxedMediaReader reader(std::move(policy));
   // Only a medium the appliance does not own; nothing is read otherwise.
   if (Status admitted = reader.Admit(p[1]); !admitted.ok()) return Report(g, admitted);
+  if (a.Has("acts")) {
+    if (a.Has("manifest")) return Usage("scan --acts lists the act files of a medium; it takes no --manifest");
+    return CmdScanActs(g, reader, p[1]);
+  }
   DiscardingContentSink discard;
   MediaCollector col(discard);
   // The act is parsed before the medium is read: parsing holds the act's text
@@ -670,15 +737,63 @@ int CmdIntakeShow(const Globals& g, const CliArgs& a) {
   return kExitOk;
 }
 
+// `qoima intake act-file ID --out FILE`: the act's file kept with the
+// intake, byte-exact (audited before the bytes leave).
+int CmdIntakeActFile(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  auto out_path = a.Get("out");
+  if (p.size() != 3 || !out_path) return Usage("intake act-file INTAKE --out FILE");
+  char* end = nullptr;
+  const long long id = std::strtoll(p[2].c_str(), &end, 10);
+  if (p[2].empty() || *end != '\0' || id <= 0) return Usage("intake act-file: INTAKE is a number");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  const std::string tmp = *out_path + ".part";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return Report(g, Status::IoError("cannot write " + tmp));
+  auto meta = s->app->ReadIntakeActFile(s->actor, id, [&](std::string_view bytes) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return out ? Status::Ok() : Status::IoError("write " + tmp);
+  });
+  (void)s->app->EndSession();
+  out.close();
+  if (!meta.ok() || !out) {
+    std::remove(tmp.c_str());
+    return Report(g, meta.ok() ? Status::IoError("write " + tmp) : meta.status());
+  }
+  if (std::rename(tmp.c_str(), out_path->c_str()) != 0) return Report(g, Status::FromErrno(errno, "rename " + tmp));
+  if (g.json) {
+    json j = {{"ok", true},         {"intake", id},           {"source", meta->source}, {"path", meta->path},
+              {"size", meta->size}, {"sha256", meta->sha256}, {"out", *out_path}};
+    if (!meta->device.empty()) j["device"] = meta->device;
+    PrintJson(j);
+  } else {
+    std::printf("%s  %s (%s%s%s, %llu bytes) -> %s\n", meta->sha256.c_str(), meta->path.c_str(), meta->source.c_str(),
+                meta->device.empty() ? "" : " ", meta->device.c_str(), static_cast<unsigned long long>(meta->size),
+                out_path->c_str());
+  }
+  return kExitOk;
+}
+
 int CmdIntake(const Globals& g, const CliArgs& a) {
   if (a.positional().size() >= 2 && a.positional()[1] == "show") return CmdIntakeShow(g, a);
+  if (a.positional().size() >= 2 && a.positional()[1] == "act-file") return CmdIntakeActFile(g, a);
   IntakeRequest req;
   req.application = a.GetOr("application", "");
   req.keep_matched_items = g.json;  // the text output shows only the differences
   req.manifest_path = a.GetOr("manifest", "");
   req.expected_digest = a.GetOr("digest", "");
   req.reason_text = a.GetOr("reason-text", "");
-  if (req.application.empty() || req.manifest_path.empty()) return Usage("intake needs --application and --manifest");
+  if (auto on = a.Get("manifest-on")) {
+    // DEVICE:PATH, split at the first ':' (a device's name holds none; a path on the medium may).
+    size_t colon = on->find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == on->size())
+      return Usage("--manifest-on must be DEVICE:PATH (qoima scan --acts DEVICE lists the act files)");
+    req.act_on = ActOnMedium{on->substr(0, colon), on->substr(colon + 1)};
+    if (!req.manifest_path.empty()) return Usage("give --manifest or --manifest-on, not both");
+  }
+  if (req.application.empty() || (req.manifest_path.empty() && !req.act_on))
+    return Usage("intake needs --application and --manifest FILE or --manifest-on DEVICE:PATH");
   if (Status o = ActOptions(a, req.manifest_format, req.strip_prefix, req.table); !o.ok()) return Usage(o.message());
   for (const auto& m : a.GetAll("medium")) {
     auto parts = Split(m, ',');
@@ -1027,7 +1142,7 @@ int main(int argc, char** argv) {
   if (auto rc = DispatchUserCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   if (auto rc = qoima::exporting::DispatchExportCommand(rest, {g.tcti, g.state, g.json})) return *rc;
   if (auto rc = qoima::print::DispatchPrintCommand(rest, {g.tcti, g.state, g.json})) return *rc;
-  auto args = CliArgs::Parse(rest, {"accept", "hold", "json"});
+  auto args = CliArgs::Parse(rest, {"accept", "hold", "json", "acts"});
   if (!args.ok()) return Usage(args.status().message());
   const auto& p = args->positional();
   if (p.empty()) return Usage("");

@@ -1,5 +1,6 @@
 #include "hardware/entry_emitter.h"
 
+#include <cctype>
 #include <cstring>
 
 #include "hardware/archive_lister.h"
@@ -139,6 +140,21 @@ Status EntryEmitter::Emit(EntryHeader h, FileContent* content) {
   }
   if (h.type != EntryType::kFile && h.type != EntryType::kSymlink) h.size = 0;
   if (h.type == EntryType::kSymlink) h.size = 0;
+  if (select_.mode != EntrySelection::Mode::kAll) {
+    // Only the files asked for leave the sandbox; nothing else is read.
+    if (!Selected(select_, h)) return Skip();
+    if (select_.mode == EntrySelection::Mode::kCandidates) {
+      if (selected_ >= select_.max_files) return Skip();
+      ++selected_;
+      ++files_;
+      if (h.size == 0) {
+        QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::Entry(h)));
+        return WriteFrame(FrameEncoder::EntryEnd(true));
+      }
+      if (content == nullptr) return Status::Internal("file entry without content: " + h.raw_path);
+      return EmitHead(h, *content);
+    }
+  }
   std::vector<uint8_t> first;
   if (h.type == EntryType::kFile) ++files_;
   if (h.type == EntryType::kFile && h.size > 0) {
@@ -182,11 +198,61 @@ Status EntryEmitter::Emit(EntryHeader h, FileContent* content) {
   return WriteFrame(FrameEncoder::EntryEnd(true));
 }
 
+// The first bytes of a candidate file: its entry, up to head_bytes of
+// data, and an end that says the data stopped short (by design, not damage).
+Status EntryEmitter::EmitHead(const EntryHeader& h, FileContent& content) {
+  std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(select_.head_bytes, h.size)));
+  size_t got = 0;
+  while (got < head.size()) {
+    auto n = content.Read(std::span<uint8_t>(head.data() + got, head.size() - got));
+    if (!n.ok()) {
+      QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::Entry(h)));
+      QOIMA_RETURN_IF_ERROR(FailWalk(n.status(), ProblemClass::kCorruptFilesystem, h.raw_path));
+      QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::EntryEnd(false)));
+      return n.status();
+    }
+    if (*n == 0) break;
+    got += *n;
+  }
+  head.resize(got);
+  QOIMA_RETURN_IF_ERROR(WriteFrame(FrameEncoder::Entry(h)));
+  for (size_t at = 0; at < head.size(); at += limits_.chunk_bytes) {
+    size_t len = std::min<size_t>(limits_.chunk_bytes, head.size() - at);
+    data_bytes_ += len;
+    QOIMA_RETURN_IF_ERROR(sink_.Write(FrameEncoder::Header(FrameType::kData, static_cast<uint32_t>(len)),
+                                      std::span<const uint8_t>(head.data() + at, len)));
+  }
+  return WriteFrame(FrameEncoder::EntryEnd(got == h.size));
+}
+
+bool Selected(const EntrySelection& s, const EntryHeader& h) {
+  switch (s.mode) {
+    case EntrySelection::Mode::kAll: return true;
+    case EntrySelection::Mode::kPath: return h.type == EntryType::kFile && h.raw_path == s.path;
+    case EntrySelection::Mode::kCandidates: {
+      if (h.type != EntryType::kFile || h.size > s.max_file_bytes) return false;
+      std::string_view name(h.raw_path);
+      if (auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+      for (const auto& suffix : s.suffixes) {
+        if (suffix.empty() || name.size() <= suffix.size()) continue;
+        std::string_view tail = name.substr(name.size() - suffix.size());
+        bool same = true;
+        for (size_t i = 0; i < tail.size() && same; ++i)
+          same =
+              std::tolower(static_cast<unsigned char>(tail[i])) == std::tolower(static_cast<unsigned char>(suffix[i]));
+        if (same) return true;
+      }
+      return false;
+    }
+  }
+  return false;
+}
+
 Status EntryEmitter::Finish(const std::string& filesystem, const std::string& label) {
   ReadSummary s;
   s.filesystem = filesystem;
   s.volume_label = label;
-  s.entries = entries_;
+  s.entries = entries_ - skipped_;  // what the parent received
   s.files = files_;
   s.data_bytes = data_bytes_;
   return WriteFrame(FrameEncoder::End(s));

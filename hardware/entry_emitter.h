@@ -53,8 +53,10 @@ struct ArchiveBudget {
 
 class EntryEmitter {
  public:
-  EntryEmitter(FrameSink& sink, const ReadLimits& limits, BlockSource* source)
-      : sink_(sink), limits_(limits), source_(source) {}
+  EntryEmitter(FrameSink& sink, const ReadLimits& limits, BlockSource* source, EntrySelection selection = {})
+      : sink_(sink), limits_(limits), source_(source), select_(std::move(selection)) {
+    if (select_.mode != EntrySelection::Mode::kAll) limits_.list_archives = false;
+  }
 
   /// Emits one entry (raw_path and metadata set; display fields are the
   /// parent's job). For files, streams `content` (may be null for size 0).
@@ -83,15 +85,23 @@ class EntryEmitter {
  private:
   Status WriteFrame(const std::vector<uint8_t>& frame);
   Status StreamData(const EntryHeader& h, FileContent& content, std::vector<uint8_t>& first, bool& complete);
+  Status EmitHead(const EntryHeader& h, FileContent& content);
+  Status Skip() {
+    ++skipped_;
+    return Status::Ok();
+  }
 
   FrameSink& sink_;
   ReadLimits limits_;
   BlockSource* source_;
+  EntrySelection select_;
   ArchiveBudget budget_;
   bool fatal_ = false;
   uint64_t entries_ = 0;
   uint64_t files_ = 0;
   uint64_t data_bytes_ = 0;
+  uint64_t selected_ = 0;  // files sent under a selection
+  uint64_t skipped_ = 0;   // entries walked but not sent (not selected)
   std::vector<uint8_t> buf_;
 };
 

@@ -81,8 +81,36 @@ enum class FsHint : uint8_t {
 /// "iso9660", "udf", "fat", "exfat", "ntfs", "ext", "auto".
 std::string_view FsHintName(FsHint hint);
 
+/// Which files the reader sends. An intake reads every entry; finding an
+/// act on a medium, or reading one, needs a few files of it, so the child
+/// walks the tree and sends only those (no archive is listed then).
+struct EntrySelection {
+  enum class Mode : uint8_t {
+    kAll = 0,         // every entry, files whole (an intake, a scan)
+    kCandidates = 1,  // regular files whose name ends in one of `suffixes`, at most
+                      // `max_file_bytes` big: the first `head_bytes` of each (OnEntryEnd(false)),
+                      // at most `max_files` of them
+    kPath = 2,        // the one regular file whose raw path is `path`, whole
+  };
+  Mode mode = Mode::kAll;
+  std::string path;                   // kPath
+  std::vector<std::string> suffixes;  // kCandidates: ASCII, compared without letter case (".csv")
+  uint64_t max_file_bytes = 64u << 20;
+  uint32_t head_bytes = 64u << 10;
+  uint32_t max_files = 256;
+};
+/// Limits of a selection: what the child and the parent accept.
+inline constexpr size_t kMaxSelectionSuffixes = 64;
+inline constexpr size_t kMaxSelectionSuffixBytes = 32;
+inline constexpr uint32_t kMaxSelectionHeadBytes = 1u << 20;
+inline constexpr uint32_t kMaxSelectionFiles = 10'000;
+
+/// True when `entry` is one `selection` sends (kAll: every entry).
+bool Selected(const EntrySelection& selection, const EntryHeader& entry);
+
 struct ReadOptions {
   ReadLimits limits;
+  EntrySelection select;
   SandboxLimits sandbox;
   FsHint fs_hint = FsHint::kAuto;
   bool set_device_read_only = true;  // BLKROSET on block devices where permitted

@@ -123,7 +123,7 @@ void RunReader(UniqueFd device_fd, const std::string& device, const ReadOptions&
     return;
   }
   BlockSource& bs = **src;
-  EntryEmitter em(frames, options.limits, &bs);
+  EntryEmitter em(frames, options.limits, &bs, options.select);
   FsHint hint = options.fs_hint;
   std::string fs_name;
   std::string label;
@@ -161,6 +161,32 @@ void RunReader(UniqueFd device_fd, const std::string& device, const ReadOptions&
   (void)em.Finish(fs_name, label);
 }
 
+namespace {
+
+// Suffixes travel as one argument separated by '/', which no file name
+// component holds.
+std::string JoinSuffixes(const std::vector<std::string>& suffixes) {
+  std::string out;
+  for (const auto& s : suffixes) out += (out.empty() ? "" : "/") + s;
+  return out;
+}
+
+bool SplitSuffixes(const std::string& text, std::vector<std::string>& out) {
+  out.clear();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('/', start);
+    if (end == std::string::npos) end = text.size();
+    std::string s = text.substr(start, end - start);
+    if (s.empty() || s.size() > kMaxSelectionSuffixBytes || out.size() >= kMaxSelectionSuffixes) return false;
+    out.push_back(std::move(s));
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::string> ChildArguments(const std::string& device, const ReadOptions& o) {
   const auto& l = o.limits;
   return {"--device=" + device,
@@ -177,7 +203,13 @@ std::vector<std::string> ChildArguments(const std::string& device, const ReadOpt
           "--ar-ratio=" + std::to_string(l.archive_max_ratio),
           "--medium-ar-members=" + std::to_string(l.medium_archive_max_members),
           "--medium-ar-bytes=" + std::to_string(l.medium_archive_max_bytes),
-          "--list-archives=" + std::to_string(l.list_archives ? 1 : 0)};
+          "--list-archives=" + std::to_string(l.list_archives ? 1 : 0),
+          "--select=" + std::to_string(static_cast<int>(o.select.mode)),
+          "--select-path=" + o.select.path,
+          "--select-suffixes=" + JoinSuffixes(o.select.suffixes),
+          "--select-max-bytes=" + std::to_string(o.select.max_file_bytes),
+          "--select-head=" + std::to_string(o.select.head_bytes),
+          "--select-files=" + std::to_string(o.select.max_files)};
 }
 
 namespace {
@@ -215,6 +247,16 @@ bool ParseChildArgs(int argc, char** argv, std::string& device, ReadOptions& o) 
   o.sandbox.use_seccomp = sec != 0;
   l.list_archives = list != 0;
   if (l.chunk_bytes == 0 || l.chunk_bytes > kMaxFramePayload) return false;
+  int mode = 0;
+  auto& sel = o.select;
+  ok = ok && num("select", mode) && num("select-max-bytes", sel.max_file_bytes) && num("select-head", sel.head_bytes) &&
+       num("select-files", sel.max_files) && kv.count("select-path") && kv.count("select-suffixes") &&
+       SplitSuffixes(kv["select-suffixes"], sel.suffixes);
+  if (!ok || mode > static_cast<int>(EntrySelection::Mode::kPath) || sel.head_bytes > kMaxSelectionHeadBytes ||
+      sel.max_files > kMaxSelectionFiles)
+    return false;
+  sel.mode = static_cast<EntrySelection::Mode>(mode);
+  sel.path = kv["select-path"];
   return ok;
 }
 

@@ -346,8 +346,20 @@ bool ApplianceBackend::UpdateMedia() {
 
 std::string ApplianceBackend::MediaDetectionProblem() { return media_problem_; }
 
+bool ApplianceBackend::TypedDevicesAllowed() { return appliance::TestMediaAllowed(); }
+
+Result<std::vector<ActCandidateInfo>> ApplianceBackend::ListActCandidates(const std::string& device) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(appliance::ActCandidates found, appliance_->ListActCandidates(actor, device));
+  std::vector<ActCandidateInfo> out;
+  for (const appliance::ActCandidate& c : found.files)
+    out.push_back({c.path, c.raw_path, c.size, c.mtime, c.form, c.note});
+  return out;
+}
+
 Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_id, const MediaInfo& media,
-                                                 const std::string& manifest_path, std::optional<bool> in_register,
+                                                 const ActChoice& act, std::optional<bool> in_register,
                                                  const std::function<void(const IntakeProgress&)>& progress,
                                                  const std::atomic<bool>& cancel) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -355,7 +367,8 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
   appliance::IntakeRequest req;
   req.application = application_id;
-  req.manifest_path = manifest_path;
+  req.act_on = appliance::ActOnMedium{act.device, act.raw_path};
+  req.expected_digest = act.digest;
   req.media.push_back({media.device, "", "original"});
   req.in_register = in_register;
   // Read once, sealing while reading: the intake is recorded as held, and the
@@ -365,10 +378,17 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   req.watch.progress = [&progress](const appliance::IntakeProgress& p) {
     progress({p.files_done, p.files_total, p.bytes_done, p.bytes_total, p.current_path});
   };
-  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Intake(actor, req));
+  Result<appliance::IntakeOutcome> read = appliance_->Intake(actor, req);
+  if (!read.ok() && read.status().code() == Code::kFailedPrecondition &&
+      read.status().message().find(appliance::kPaperDigestMismatch) != std::string::npos)
+    return Status::FailedPrecondition(kDigestMismatchMsgid);
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, std::move(read));
   IntakeResult r;
   r.intake_id = std::to_string(outcome.intake_id);
   r.application_id = application_id;
+  r.act_sha256 = outcome.act_file.sha256;
+  r.act_path = outcome.act_file.device + ": " + outcome.act_file.path;
+  r.act_excluded = outcome.act_file.on_deposit_medium;
   for (const appliance::MediumCheck& m : outcome.media) {
     for (const std::string& p : m.diff.medium_problems) r.rows.push_back({DiffKind::kMediumProblem, m.device, 0, p});
     for (const appliance::DiffItem& d : m.diff.items) {

@@ -63,8 +63,10 @@ class ApplianceBackend : public Backend {
   int MediaEventFd() override;
   bool UpdateMedia() override;
   std::string MediaDetectionProblem() override;
-  Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
-                                 const std::string& manifest_path, std::optional<bool> in_register,
+  bool TypedDevicesAllowed() override;
+  Result<std::vector<ActCandidateInfo>> ListActCandidates(const std::string& device) override;
+  Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media, const ActChoice& act,
+                                 std::optional<bool> in_register,
                                  const std::function<void(const IntakeProgress&)>& progress,
                                  const std::atomic<bool>& cancel) override;
   Result<std::string> Accept(const std::string& intake_id) override;

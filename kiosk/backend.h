@@ -97,6 +97,30 @@ struct MediaInfo {
   std::string probe_error;  // blkid could not identify it
 };
 
+/// A file of a medium that may be the act, as the reader found it.
+struct ActCandidateInfo {
+  std::string path;      // as shown
+  std::string raw_path;  // the exact name, what RunIntake is given
+  std::uint64_t size_bytes = 0;
+  std::int64_t mtime = 0;  // UTC seconds
+  std::string form;        // "csv", "xlsx", ...; "" when its start reads as no act form
+  std::string note;        // then: what it is instead (the appliance's words)
+};
+
+/// The act the clerk picked and the digest on the paper act.
+struct ActChoice {
+  std::string device;    // the medium it is on (the deposit's, or an act stick)
+  std::string raw_path;  // ActCandidateInfo::raw_path
+  std::string shown;     // its path as shown
+  std::string digest;    // as typed or scanned: hex digits in any grouping
+};
+
+/// RunIntake's error (kFailedPrecondition, with this msgid as its message)
+/// when the act's SHA-256 is not the digest typed from the paper act: the
+/// screens say it in the clerk's language.
+inline constexpr const char* kDigestMismatchMsgid =
+    "The act's SHA-256 is not the paper act's digest: nothing read, nothing stored.";
+
 /// The NDA (Annex 4) as the clerk records it before accepting on the register track.
 struct NdaForm {
   std::string owner_representative;
@@ -184,6 +208,9 @@ struct IntakeResult {
   std::string application_id;
   Track track = Track::kApplication;
   std::vector<DiffRow> rows;
+  std::string act_sha256;     // of the act's file as read (what the paper act carries)
+  std::string act_path;       // where it was: "DEVICE: PATH"
+  bool act_excluded = false;  // it sits on the deposit medium and was left out of the comparison
 };
 
 enum class RefusalReason { kNotInRegister, kActMismatch, kMediaDefective };
@@ -254,14 +281,22 @@ class Backend {
   /// Why media are not detected ("" when they are): the screen says so and
   /// offers the typed path only.
   virtual std::string MediaDetectionProblem() { return ""; }
-  /// Reads `media` for `application_id` against the act manifest file
-  /// `manifest_path` (verification only: nothing is stored yet), calling
-  /// `progress` from the calling thread when the appliance reports it; stops
-  /// with kCancelled when `cancel` is set and the appliance can stop.
-  /// `in_register`: the clerk's check of the trusted register (register
-  /// track; nullopt on the application track).
+  /// True where a device may be typed instead of chosen (the test and demo
+  /// environment, QOIMA_TEST_MEDIA=1: loop devices make no udev event).
+  virtual bool TypedDevicesAllowed() { return false; }
+  /// The files of `device` that may be the act, read through the sandboxed
+  /// reader (blocks while the medium's tree is walked).
+  virtual Result<std::vector<ActCandidateInfo>> ListActCandidates(const std::string& device) = 0;
+  /// Reads `media` for `application_id` against the act `act` (read from
+  /// its medium; its SHA-256 compared with the paper's digest before the
+  /// media are read: a mismatch is an error and nothing is read or stored),
+  /// holding what was read for the clerk's decision; calls `progress` from
+  /// the calling thread when the appliance reports it; stops with kCancelled
+  /// when `cancel` is set and the appliance can stop. `in_register`: the
+  /// clerk's check of the trusted register (register track; nullopt on the
+  /// application track).
   virtual Result<IntakeResult> RunIntake(const std::string& application_id, const MediaInfo& media,
-                                         const std::string& manifest_path, std::optional<bool> in_register,
+                                         const ActChoice& act, std::optional<bool> in_register,
                                          const std::function<void(const IntakeProgress&)>& progress,
                                          const std::atomic<bool>& cancel) = 0;
   /// Decides the recorded intake (the media are not read again); returns the

@@ -1,8 +1,10 @@
 #include "kiosk/clerk_screens.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -206,7 +208,8 @@ class InsertMediaScreen : public Screen {
   InsertMediaScreen(AppContext& app, ApplicationSummary application)
       : app_(app),
         app_info_(std::move(application)),
-        form_({{N_("Media device or image:"), false, 400, {}}, {N_("Act manifest file:"), false, 400, {}}}) {
+        form_({{N_("Media device:"), false, 400, {}}}),
+        typed_(app.backend().TypedDevicesAllowed()) {
     Refresh();
   }
 
@@ -221,7 +224,8 @@ class InsertMediaScreen : public Screen {
              Format(Tr("Application %s: %s"), app_info_.number.c_str(), app_info_.software_name.c_str()), A_BOLD);
     DrawText(win, top + 2, 1, width - 2, Tr("Insert the depositor's disc or USB stick."), A_BOLD);
     DrawText(win, top + 3, 1, width - 2, Tr("The appliance detects it by itself; nothing is mounted."));
-    DrawText(win, top + 4, 1, width - 2, Tr("An image file or a loop device is not detected: type its path."), A_DIM);
+    if (typed_)
+      DrawText(win, top + 4, 1, width - 2, Tr("An image file or a loop device is not detected: type its path."), A_DIM);
     form_.Draw(win, top + 6, 1, width - 2, 28);
     int y = top + 9;
     if (app_info_.track == Track::kRegister) {
@@ -267,13 +271,15 @@ class InsertMediaScreen : public Screen {
       form_.SetValue(0, media_[cursor_].device);
       return;
     }
-    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.last_focused())) {
+    if (key.Is(KEY_F(7)) || IsEnter(key)) {
       MediaInfo m;
-      m.device = form_.Value(0);
+      // Chosen from what the device monitor sees; typed only where the
+      // test environment allows loop devices and image files.
+      m.device = typed_ ? form_.Value(0) : (media_.empty() ? "" : media_[cursor_].device);
       for (const MediaInfo& found : media_)
         if (found.device == m.device) m = found;
-      if (m.device.empty() || form_.Value(1).empty()) {
-        app_.ShowInfoMsgid(N_("Give the media and the act manifest."));
+      if (m.device.empty()) {
+        app_.ShowInfoMsgid(N_("Insert the depositor's media first."));
         return;
       }
       if (m.refused) {
@@ -288,10 +294,10 @@ class InsertMediaScreen : public Screen {
         }
         in_register = register_check_ == 1;
       }
-      app_.Replace(MakeIntakeProgressScreen(app_, app_info_, m, form_.Value(1), in_register));
+      app_.Replace(MakeChooseActScreen(app_, app_info_, m, in_register));
       return;
     }
-    form_.HandleKeyEnterAdvances(key);
+    if (typed_) form_.HandleKeyEnterAdvances(key);
   }
 
   // The list is the backend's cached view, refreshed by the App when udev
@@ -341,24 +347,236 @@ class InsertMediaScreen : public Screen {
   std::vector<MediaInfo> media_;
   std::size_t cursor_ = 0;
   bool first_refresh_ = true;
+  bool typed_ = false;
   int register_check_ = -1;  // register track: -1 not checked, 1 found, 0 not found
+};
+
+// ---------------------------------------------------------------- the act
+
+// "9CDA 7CC4 ...": the hex digits of what was typed, upper case, in groups
+// of four as the paper act prints them; `count` receives how many.
+std::string GroupedDigest(const std::string& typed, std::size_t* count) {
+  std::string out;
+  std::size_t n = 0;
+  for (char c : typed) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) continue;
+    if (n && n % 4 == 0) out += ' ';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ++n;
+  }
+  if (count) *count = n;
+  return out;
+}
+
+std::string CandidateLine(const ActCandidateInfo& c) {
+  std::string form = c.form.empty() ? "-" : c.form;
+  form.resize(std::max<std::size_t>(form.size(), 6), ' ');
+  char date[16] = "";
+  std::tm tm{};
+  const std::time_t t = static_cast<std::time_t>(c.mtime);
+  if (::gmtime_r(&t, &tm)) std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+  return form + "  " + FormatBytes(c.size_bytes) + "  " + date + "  " + c.path;
+}
+
+// The clerk picks the act from the files the reader found on a medium (the
+// deposit's, or a stick beside it), types the digest printed on the paper
+// act (or a barcode scanner types it), and reads.
+class ChooseActScreen : public Screen {
+ public:
+  ChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::optional<bool> in_register)
+      : app_(app),
+        app_info_(std::move(application)),
+        media_(std::move(media)),
+        in_register_(in_register),
+        typed_(app.backend().TypedDevicesAllowed()),
+        form_(typed_ ? std::vector<FormWidget::Field>{{N_("SHA-256 on the paper act:"), false, 120, {}},
+                                                      {N_("Act on device:"), false, 400, {}}}
+                     : std::vector<FormWidget::Field>{{N_("SHA-256 on the paper act:"), false, 120, {}}}) {
+    act_device_ = media_.device;
+    if (typed_) form_.SetValue(1, act_device_);
+    Look();
+  }
+
+  std::string Title() const override { return Tr("The act"); }
+
+  ~ChooseActScreen() override {
+    if (worker_.joinable()) worker_.join();
+  }
+
+  /// Back from the read: after a comparison, this screen is done too.
+  void OnReturn() override {
+    if (*read_done_) app_.Pop();
+  }
+
+  // While the reader walks a medium for act files the keys stay live.
+  bool Busy() const override { return looking_; }
+
+  void Tick() override {
+    std::optional<Result<std::vector<ActCandidateInfo>>> found;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!found_) return;
+      found.swap(found_);
+    }
+    if (worker_.joinable()) worker_.join();
+    looking_ = false;
+    if (!found->ok()) {
+      app_.ShowError(found->status());
+      return;
+    }
+    candidates_ = std::move(**found);
+    cursor_ = 0;
+    if (candidates_.empty()) app_.ShowInfoMsgid(N_("No act file found on this medium (F5: another medium)."));
+  }
+
+  std::vector<HelpEntry> Help() const override {
+    return {{"F7", N_("Read media")},
+            {"PgUp/PgDn", N_("Choose the act")},
+            {"F5", N_("Act on another medium")},
+            {"Esc", N_("Back")}};
+  }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    int y = top;
+    DrawText(win, y++, 1, width - 2,
+             Format(Tr("Application %s: %s"), app_info_.number.c_str(), app_info_.software_name.c_str()), A_BOLD);
+    DrawText(win, y++, 1, width - 2, std::string(Tr("Deposit on:")) + " " + MediumLine(media_));
+    DrawText(win, y++, 1, width - 2,
+             std::string(Tr("Act files on:")) + " " + act_device_ +
+                 (act_device_ == media_.device ? std::string("  (") + Tr("the deposit medium") + ")" : "") + "   " +
+                 Tr("F5: another medium"),
+             A_BOLD);
+    const int list_rows = std::max(2, height - 10);
+    if (looking_) {
+      DrawText(win, y++, 3, width - 6, Tr("Looking for the act's file on this medium..."), A_BOLD);
+    } else if (candidates_.empty()) {
+      DrawText(win, y++, 3, width - 6, Tr("No act file found on this medium (F5: another medium)."), A_DIM);
+    } else {
+      std::size_t first = cursor_ >= static_cast<std::size_t>(list_rows) ? cursor_ - list_rows + 1 : 0;
+      for (std::size_t i = first; i < candidates_.size() && y < top + 3 + list_rows; ++i) {
+        const ActCandidateInfo& c = candidates_[i];
+        attr_t attr = i == cursor_ ? A_REVERSE : (c.form.empty() ? A_DIM : A_NORMAL);
+        DrawText(win, y++, 3, width - 6, CandidateLine(c), attr);
+      }
+    }
+    y = top + 3 + list_rows;
+    if (const ActCandidateInfo* c = Chosen(); c && c->form.empty())
+      DrawText(win, y, 3, width - 6, std::string(Tr("Not an act form:")) + " " + c->note, COLOR_PAIR(kPairWarn));
+    y += 1;
+    form_.Draw(win, y, 1, width - 2, 28);
+    y += static_cast<int>(form_.size());
+    std::size_t digits = 0;
+    std::string grouped = GroupedDigest(form_.Value(0), &digits);
+    // Two lines of eight groups: the whole digest fits at 80 columns.
+    DrawText(win, y, 3, width - 6, grouped.substr(0, 39), A_BOLD);
+    DrawText(win, y + 1, 3, width - 6, grouped.size() > 40 ? grouped.substr(40) : std::string(), A_BOLD);
+    DrawText(win, y + 2, 3, width - 6, Format(Tr("%zu of 64 hex digits"), digits),
+             digits == 64 ? COLOR_PAIR(kPairOk) : COLOR_PAIR(kPairWarn));
+  }
+
+  void HandleKey(const Key& key) override {
+    if (looking_ && (key.Is(KEY_F(5)) || key.Is(KEY_F(7)))) {  // one walk at a time
+      app_.ShowInfoMsgid(N_("Looking for the act's file on this medium..."));
+      return;
+    }
+    if (!candidates_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
+      cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, candidates_.size() - 1);
+      return;
+    }
+    if (key.Is(KEY_F(5))) {
+      NextMedium();
+      return;
+    }
+    if (key.Is(KEY_F(7)) || (IsEnter(key) && form_.focus() == 0)) {
+      if (typed_ && form_.Value(1) != act_device_) {
+        // A typed act device (test environment): look there first.
+        act_device_ = form_.Value(1);
+        Look();
+        return;
+      }
+      const ActCandidateInfo* c = Chosen();
+      if (!c) {
+        app_.ShowInfoMsgid(N_("Choose the act's file first."));
+        return;
+      }
+      std::size_t digits = 0;
+      GroupedDigest(form_.Value(0), &digits);
+      if (digits != 64) {
+        app_.ShowInfoMsgid(N_("Type the 64 hex digits of the SHA-256 printed on the paper act."));
+        return;
+      }
+      ActChoice act{act_device_, c->raw_path, c->path, form_.Value(0)};
+      // Pushed: a refused read (a digest that is not the paper's) comes back
+      // here to be typed again; after a read the comparison takes over.
+      *read_done_ = false;
+      app_.Push(MakeIntakeProgressScreen(app_, app_info_, media_, std::move(act), in_register_, read_done_));
+      return;
+    }
+    form_.HandleKeyEnterAdvances(key);
+  }
+
+ private:
+  const ActCandidateInfo* Chosen() const { return cursor_ < candidates_.size() ? &candidates_[cursor_] : nullptr; }
+
+  // The act on the next medium the device monitor sees (the deposit's first).
+  void NextMedium() {
+    std::vector<std::string> devices = {media_.device};
+    auto listed = app_.backend().ListMedia();
+    if (listed.ok())
+      for (const MediaInfo& m : *listed)
+        if (!m.refused && m.device != media_.device) devices.push_back(m.device);
+    auto it = std::find(devices.begin(), devices.end(), act_device_);
+    act_device_ = (it == devices.end() || it + 1 == devices.end()) ? devices.front() : *(it + 1);
+    if (typed_) form_.SetValue(1, act_device_);
+    Look();
+  }
+
+  // Asks the reader for the act files of act_device_ on a worker thread
+  // (it walks the whole medium); Tick takes the answer.
+  void Look() {
+    candidates_.clear();
+    cursor_ = 0;
+    if (worker_.joinable()) worker_.join();
+    looking_ = true;
+    worker_ = std::thread([this, device = act_device_] {
+      auto r = app_.backend().ListActCandidates(device);
+      std::lock_guard<std::mutex> lock(mu_);
+      found_.emplace(std::move(r));
+    });
+  }
+
+  AppContext& app_;
+  ApplicationSummary app_info_;
+  MediaInfo media_;
+  std::optional<bool> in_register_;
+  bool typed_;
+  FormWidget form_;
+  std::string act_device_;
+  std::vector<ActCandidateInfo> candidates_;
+  std::size_t cursor_ = 0;
+  std::shared_ptr<bool> read_done_ = std::make_shared<bool>(false);
+  bool looking_ = false;
+  std::mutex mu_;
+  std::optional<Result<std::vector<ActCandidateInfo>>> found_;  // the worker's answer, under mu_
+  std::thread worker_;
 };
 
 // ---------------------------------------------------------------- intake progress
 
 class IntakeProgressScreen : public Screen {
  public:
-  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::string manifest,
-                       std::optional<bool> in_register)
-      : app_(app),
+  IntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media, ActChoice act,
+                       std::optional<bool> in_register, std::shared_ptr<bool> read_done)
+      : read_done_(std::move(read_done)),
+        app_(app),
         app_info_(std::move(application)),
         media_(std::move(media)),
-        manifest_(std::move(manifest)),
+        act_(std::move(act)),
         in_register_(in_register) {
     started_ = std::chrono::steady_clock::now();
     worker_ = std::thread([this] {
       auto r = app_.backend().RunIntake(
-          app_info_.id, media_, manifest_, in_register_,
+          app_info_.id, media_, act_, in_register_,
           [this](const IntakeProgress& p) {
             std::lock_guard<std::mutex> lock(mu_);
             progress_ = p;
@@ -438,20 +656,25 @@ class IntakeProgressScreen : public Screen {
     if (!done->ok()) {
       Status s = done->status();
       app_.Pop();
-      app_.ShowError(s);
+      if (s.message() == kDigestMismatchMsgid)
+        app_.ShowProblem(Tr(kDigestMismatchMsgid));
+      else
+        app_.ShowError(s);
       return;
     }
     IntakeResult result = std::move(**done);
     result.application_id = app_info_.id;
     result.track = app_info_.track;
+    if (read_done_) *read_done_ = true;
     app_.Replace(MakeDiffScreen(app_, std::move(result), true));
   }
 
  private:
+  std::shared_ptr<bool> read_done_;
   AppContext& app_;
   ApplicationSummary app_info_;
   MediaInfo media_;
-  std::string manifest_;
+  ActChoice act_;
   std::optional<bool> in_register_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> cancel_{false};
@@ -472,6 +695,9 @@ class DiffScreen : public Screen {
         track_(result.track),
         decisions_(decisions),
         rows_(std::move(result.rows)),
+        act_sha256_(std::move(result.act_sha256)),
+        act_path_(std::move(result.act_path)),
+        act_excluded_(result.act_excluded),
         list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
                {N_("Path"), 22, 4},
                {N_("Size"), 9, 0},
@@ -514,6 +740,25 @@ class DiffScreen : public Screen {
         Format(Tr("%zu files, %zu problems. Showing %zu (%s)."), list_.total(), list_.problems(), list_.visible(),
                list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
     DrawText(win, top, 0, width, head, list_.problems() ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
+    if (!act_sha256_.empty()) {
+      // The act's digest, grouped as the paper prints it, in two lines of
+      // eight groups to compare by eye; its own file on the deposit medium
+      // is no file of the act.
+      const std::string grouped = GroupedDigest(act_sha256_, nullptr);
+      const std::string label = std::string(Tr("Act SHA-256:")) + " ";
+      DrawText(win, top + 1, 0, width, label + grouped.substr(0, 39), A_BOLD);
+      DrawText(win, top + 2, 0, width,
+               std::string(static_cast<std::size_t>(DisplayWidth(Widen(label))), ' ') +
+                   (grouped.size() > 40 ? grouped.substr(40) : std::string()),
+               A_BOLD);
+      DrawText(
+          win, top + 3, 0, width,
+          act_path_ + (act_excluded_ ? std::string("  ") + Tr("(on the deposit medium: left out of the comparison)")
+                                     : std::string()),
+          A_DIM);
+      top += 3;
+      height -= 3;
+    }
     std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
     DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);
     if (confirm_accept_) {
@@ -594,6 +839,9 @@ class DiffScreen : public Screen {
   bool confirm_accept_ = false;
   bool searching_ = false;
   std::vector<DiffRow> rows_;
+  std::string act_sha256_;
+  std::string act_path_;
+  bool act_excluded_ = false;
   ListWidget list_;
 };
 
@@ -749,10 +997,15 @@ std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app) {
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application) {
   return std::make_unique<InsertMediaScreen>(app, std::move(application));
 }
+std::unique_ptr<Screen> MakeChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
+                                            std::optional<bool> in_register) {
+  return std::make_unique<ChooseActScreen>(app, std::move(application), std::move(media), in_register);
+}
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                                 std::string manifest_path, std::optional<bool> in_register) {
-  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media), std::move(manifest_path),
-                                                in_register);
+                                                 ActChoice act, std::optional<bool> in_register,
+                                                 std::shared_ptr<bool> read_done) {
+  return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media), std::move(act),
+                                                in_register, std::move(read_done));
 }
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions) {
   return std::make_unique<DiffScreen>(app, std::move(result), decisions);

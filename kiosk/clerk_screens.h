@@ -20,9 +20,16 @@ namespace qoima::kiosk {
 std::unique_ptr<Screen> MakeClerkHome(AppContext& app);
 std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app);
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application);
-/// `in_register`: the clerk's trusted-register check (register track only).
+/// The act's choice: its medium, its file among those the reader found, the
+/// paper act's digest; then the read. `in_register`: the clerk's
+/// trusted-register check (register track only).
+std::unique_ptr<Screen> MakeChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
+                                            std::optional<bool> in_register);
+/// `*read_done` (when given) is set once the read succeeded and the
+/// comparison replaced this screen.
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                                 std::string manifest_path, std::optional<bool> in_register);
+                                                 ActChoice act, std::optional<bool> in_register,
+                                                 std::shared_ptr<bool> read_done = nullptr);
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
 /// Sets `*refused` when the refusal was recorded.

@@ -652,6 +652,27 @@ UPDATE roles SET description = 'clerk and auditor accounts, requests changes to 
   WHERE name = 'admin';
 )sql";
 
+// Migration 10. The act's file of each intake, byte-exact, whichever way it
+// came (a file given to the CLI, or read from a medium through the sandboxed
+// reader): the paper act's digest is the SHA-256 of these bytes. Encrypted
+// with the rest of the database; rows never change.
+constexpr std::string_view kV10 = R"sql(
+CREATE TABLE intake_act_files (
+  intake_id    INTEGER PRIMARY KEY REFERENCES intakes(id),
+  source       TEXT NOT NULL CHECK (source IN ('file','medium')),
+  device       TEXT,                 -- 'medium': the device it was read from
+  volume_label TEXT,
+  path         TEXT NOT NULL,        -- as shown (the file's path, or its path on the medium)
+  raw_path     BLOB,                 -- 'medium': the exact bytes of its name
+  size         INTEGER NOT NULL CHECK (size >= 0),
+  mtime        INTEGER,              -- UTC seconds
+  sha256       TEXT NOT NULL,
+  content      BLOB NOT NULL         -- last: written a piece at a time
+);
+CREATE TRIGGER intake_act_files_never_change BEFORE UPDATE ON intake_act_files
+BEGIN SELECT RAISE(ABORT, 'act files never change'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -662,6 +683,7 @@ constexpr Migration kMigrations[] = {
     {7, "manifest_records: act manifest records in rows of their own", kV7},
     {8, "audit_checkpoints.counter: the TPM rollback counter value of each checkpoint", kV8},
     {9, "dual control of accounts: approvals action 'user', user_change_requests, user_changes", kV9},
+    {10, "intake_act_files: the act's file of each intake, byte-exact", kV10},
 };
 
 }  // namespace

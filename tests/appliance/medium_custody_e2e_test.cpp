@@ -29,6 +29,7 @@
 
 #include "appliance/appliance.h"
 #include "common/subprocess.h"
+#include "crypto/hash.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/swtpm.h"
@@ -259,6 +260,31 @@ TEST_CASE("scan and intake as an unprivileged uid read fat32 iso9660 and ext4 me
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(json::parse(r.out)["state"] == "accepted");
+}
+
+TEST_CASE("the act on the deposit stick is listed and read as an unprivileged uid") {
+  Counter c(/*as_user=*/true);
+  const std::string tree = c.dir.Sub("tree");
+  std::string act = c.Act(tree);
+  std::filesystem::copy_file(act, tree + "/act.json");  // the depositor's act beside the tree
+  const std::string sha = crypto::Hex(crypto::Sha256::Digest(testing::ReadFile(act)));
+  testing::LoopDevice loop(c.Image(tree, testing::FsType::kFat32));
+  OwnedBy stick(loop.path(), kUnprivileged);
+  auto listed = c.Run({"--json", "scan", "--acts", loop.path()});
+  INFO(listed.out << listed.err);
+  REQUIRE(listed.exit_code == 0);
+  json acts = json::parse(listed.out)["acts"];
+  REQUIRE_FALSE(acts.empty());
+  CHECK(acts[0]["path"] == "act.json");
+  CHECK(acts[0]["form"] == "json");
+  auto r = c.Run({"--json", "intake", "--application", "IS-0042", "--manifest-on", loop.path() + ":act.json",
+                  "--medium", loop.path(), "--digest", sha, "--accept"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  json j = json::parse(r.out);
+  CHECK(j["state"] == "accepted");
+  CHECK(j["media"][0]["clean"] == true);
+  CHECK(j["act_file"]["excluded_from_comparison"] == true);
 }
 
 TEST_CASE("the appliance's own disk is refused as a medium with and without QOIMA_TEST_MEDIA") {

@@ -102,3 +102,49 @@ TEST_CASE("probe identifies filesystem type, label and size with blkid") {
   auto missing = Probe(dir.Sub("nonexistent"));
   CHECK(missing.status().code() == Code::kNotFound);
 }
+
+TEST_CASE("a selection sends only the files asked for: heads of candidates or one file whole") {
+  TempDir dir("qoima-hw");
+  auto files = MakeSampleTree(dir.Sub("tree"), 1024);
+  std::string act(200 * 1024, 'x');  // larger than the head asked for
+  WriteFile(dir.Sub("tree/Акт.CSV"), act);
+  WriteFile(dir.Sub("tree/deep/list.sha256"), "0123\n");
+  BuildImage(FsType::kFat32, dir.Sub("tree"), dir.Sub("img"));
+  LoopDevice loop(dir.Sub("img"));
+
+  auto opt = TestReadOptions();
+  opt.select.mode = EntrySelection::Mode::kCandidates;
+  opt.select.suffixes = {".csv", ".sha256"};
+  opt.select.head_bytes = 4096;
+  CollectingSink heads;
+  auto r = ReadMedia(loop.path(), opt, heads);
+  INFO(r.status().ToString() << heads.ProblemsText() << heads.contract_violation);
+  REQUIRE(r.ok());
+  CHECK(heads.contract_violation.empty());
+  REQUIRE(heads.entries.size() == 2);  // nothing else of the tree left the sandbox
+  const auto* csv = heads.Find("Акт.CSV");
+  REQUIRE(csv != nullptr);
+  CHECK(csv->header.size == act.size());
+  CHECK(csv->data == act.substr(0, 4096));
+  CHECK_FALSE(csv->complete);  // a head, by design
+  const auto* list = heads.Find("deep/list.sha256");
+  REQUIRE(list != nullptr);
+  CHECK(list->data == "0123\n");
+  CHECK(list->complete);
+
+  // At most max_files candidates.
+  opt.select.max_files = 1;
+  CollectingSink one;
+  REQUIRE(ReadMedia(loop.path(), opt, one).ok());
+  CHECK(one.entries.size() == 1);
+
+  opt.select = {};
+  opt.select.mode = EntrySelection::Mode::kPath;
+  opt.select.path = "Акт.CSV";
+  CollectingSink whole;
+  r = ReadMedia(loop.path(), opt, whole);
+  REQUIRE(r.ok());
+  REQUIRE(whole.entries.size() == 1);
+  CHECK(whole.entries[0].data == act);
+  CHECK(whole.entries[0].complete);
+}

@@ -42,6 +42,10 @@ class FakeBackend : public kiosk::Backend {
   kiosk::NdaForm last_nda_form;
   std::string last_note;
   std::optional<bool> last_in_register;
+  bool typed_devices = true;  // the screens tests type device paths, as QOIMA_TEST_MEDIA=1 allows
+  std::vector<kiosk::ActCandidateInfo> act_candidates = {{"act.json", "act.json", 120, 1741755600, "json", ""}};
+  kiosk::ActChoice last_act;
+  Status intake_status;
 
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
@@ -60,13 +64,20 @@ class FakeBackend : public kiosk::Backend {
     return std::string("7");
   }
   Result<std::vector<kiosk::MediaInfo>> ListMedia() override { return media; }
+  bool TypedDevicesAllowed() override { return typed_devices; }
+  Result<std::vector<kiosk::ActCandidateInfo>> ListActCandidates(const std::string& device) override {
+    calls.push_back("ListActCandidates " + device);
+    return act_candidates;
+  }
   Result<kiosk::IntakeResult> RunIntake(const std::string& application_id, const kiosk::MediaInfo& m,
-                                        const std::string& manifest_path, std::optional<bool> in_register,
+                                        const kiosk::ActChoice& act, std::optional<bool> in_register,
                                         const std::function<void(const kiosk::IntakeProgress&)>& progress,
                                         const std::atomic<bool>& cancel) override {
     (void)cancel;
     last_in_register = in_register;
-    calls.push_back("RunIntake " + application_id + " " + m.device + " " + manifest_path);
+    last_act = act;
+    calls.push_back("RunIntake " + application_id + " " + m.device + " " + act.device + ":" + act.raw_path);
+    if (!intake_status.ok()) return intake_status;
     progress({1, 2, 100, 200, "a"});
     return intake;
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -137,9 +138,12 @@ inline void LogIn(TmuxSession& t, const std::string& login, const std::string& p
 // A depositor's disc: an ISO image of a small tree with Kazakh names on a
 // real loop device, and its act manifest as a sha256sum list. With
 // `big_file_bytes`, a fourth file of that many pseudo-random bytes makes the
-// read last long enough to watch its progress.
+// read last long enough to watch its progress. With `act_on_medium` the act
+// (act.sha256) sits at the medium's root, as a depositor's stick carries it;
+// else it comes on a separate act stick (ActStick).
 struct DepositMedia {
-  explicit DepositMedia(size_t big_file_bytes = 0) : dir("qoima-kiosk-media") {
+  explicit DepositMedia(size_t big_file_bytes = 0, FsType type = FsType::kIso9660, bool act_on_medium = false)
+      : dir("qoima-kiosk-media") {
     files = {{"src/қойма.cpp", "int main() { return 0; }\n"},
              {"docs/нұсқаулық.txt", "Пайдаланушы нұсқаулығы\n"},
              {"README", "е-Өтініш\n"}};
@@ -155,25 +159,74 @@ struct DepositMedia {
       files.push_back({"data/мұрағат.bin", std::move(bytes)});
     }
     for (const auto& f : files) WriteFile(dir.Sub("tree/" + f.path), f.content);
-    BuildImage(FsType::kIso9660, dir.Sub("tree"), dir.Sub("deposit.iso"), {"DEPOSIT_V1", 0});
-    loop = std::make_unique<LoopDevice>(dir.Sub("deposit.iso"));
+    if (act_on_medium) WriteFile(dir.Sub("tree/act.sha256"), ManifestText(false));
+    BuildImage(type, dir.Sub("tree"), dir.Sub("deposit.img"), {"DEPOSIT_V1", 0});
+    loop = std::make_unique<LoopDevice>(dir.Sub("deposit.img"));
   }
-  /// Writes the manifest; `corrupt` changes the first file's checksum.
-  std::string Manifest(bool corrupt) {
+  /// The act as a sha256sum list; `corrupt` changes the first file's checksum.
+  std::string ManifestText(bool corrupt) const {
     std::string text;
     for (size_t i = 0; i < files.size(); ++i) {
       std::string hex = crypto::Hex(crypto::Sha256::Digest(files[i].content));
       if (corrupt && i == 0) hex[0] = hex[0] == '0' ? '1' : '0';
       text += hex + "  " + files[i].path + "\n";
     }
-    std::string path = dir.Sub(corrupt ? "act-wrong.sha256" : "act.sha256");
-    WriteFile(path, text);
-    return path;
+    return text;
   }
+  /// The SHA-256 of that act: what the paper act carries.
+  std::string ActDigest(bool corrupt) const { return crypto::Hex(crypto::Sha256::Digest(ManifestText(corrupt))); }
 
   TempDir dir;
   std::vector<SampleFile> files;
   std::unique_ptr<LoopDevice> loop;
 };
+
+// The act on a stick of its own beside the deposit: a FAT32 image holding
+// only "Акт.sha256", on a real loop device.
+struct ActStick {
+  ActStick(const DepositMedia& deposit, bool corrupt) : dir("qoima-kiosk-act") {
+    WriteFile(dir.Sub("root/Акт.sha256"), deposit.ManifestText(corrupt));
+    BuildImage(FsType::kFat32, dir.Sub("root"), dir.Sub("act.img"), {"ACT", 0});
+    loop = std::make_unique<LoopDevice>(dir.Sub("act.img"));
+  }
+  TempDir dir;
+  std::unique_ptr<LoopDevice> loop;
+};
+
+// "9CDA 7CC4 ...": a digest as the paper act prints it and a clerk types it.
+inline std::string PaperDigest(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i < hex.size(); ++i) {
+    if (i && i % 4 == 0) out += ' ';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+  }
+  return out;
+}
+
+// On the act's screen: the act medium typed (loop devices make no udev
+// event; QOIMA_TEST_MEDIA=1 allows it) when it is not the deposit's, the
+// first file the reader recognised as an act, the digest typed as printed;
+// then F7 reads.
+inline void PickAct(TmuxSession& t, const std::string& deposit_device, const std::string& act_device,
+                    const std::string& act_name, const std::string& digest) {
+  REQUIRE(t.WaitFor("SHA-256 on the paper act:", milliseconds(60000)));
+  if (act_device != deposit_device) {
+    // The deposit medium's walk ends first: the screen takes one walk at a time.
+    REQUIRE(t.WaitUntil([](const std::string& s) { return s.find("Looking for the act") == std::string::npos; },
+                        milliseconds(60000)));
+    t.SendKeys({"Tab"});
+    for (size_t i = 0; i < deposit_device.size(); ++i) t.SendKeys({"BSpace"});
+    t.Type(act_device);
+    t.SendKeys({"F7"});  // look for the act there
+    REQUIRE(t.WaitFor("Act files on: " + act_device, milliseconds(60000)));
+    t.SendKeys({"BTab"});
+  }
+  bool listed = t.WaitFor(act_name, milliseconds(60000));
+  INFO(t.Capture());
+  REQUIRE(listed);
+  t.Type(digest);
+  REQUIRE(t.WaitFor("of 64 hex digits", milliseconds(10000)));
+  t.SendKeys({"F7"});
+}
 
 }  // namespace qoima::testing

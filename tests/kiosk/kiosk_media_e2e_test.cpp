@@ -58,8 +58,9 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
   // Everything that spawns helpers (swtpm, image tools, losetup) happens
   // before the testbed exists: only the kiosk sees the mocked /sys.
   ProvisionedState p;
-  DepositMedia m(192u << 20);  // a 192 MiB file: the read lasts long enough to watch on a quiet machine
-  std::string manifest = m.Manifest(false);
+  // A 192 MiB file: the read lasts long enough to watch on a quiet machine;
+  // the act at the stick's root, as the depositor brings it.
+  DepositMedia m(192u << 20, FsType::kIso9660, true);
   UsbTestbed bed;
   REQUIRE(umockdev_in_mock_environment());
   {
@@ -88,30 +89,25 @@ TEST_CASE("A stick arrives by udev: identified, BadUSB refused, read with progre
     Snap(t, "clerk-media-badusb-en");
     // Choosing it and pressing F7 reads nothing.
     t.SendKeys({"NPage"});
-    REQUIRE(t.WaitUntil([](const std::string& s) { return FieldShows(s, "Media device or image:", "/dev/sdc"); }));
-    t.SendKeys({"Tab"});
-    t.Type(manifest);
+    REQUIRE(t.WaitUntil([](const std::string& s) { return FieldShows(s, "Media device:", "/dev/sdc"); }));
     t.SendKeys({"F7"});
     Expect(t, "This device is refused and will not be read:");
     CHECK(t.Capture().find("Reading media") == std::string::npos);
 
     // Back to the stick. A read cancelled with Esc records no intake.
     t.SendKeys({"PPage"});
-    REQUIRE(
-        t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
+    REQUIRE(t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device:", m.loop->path()); }));
     t.SendKeys({"F7"});
+    // The act is found on the stick by the reader; the clerk types the paper's digest.
+    Expect(t, "act.sha256", milliseconds(60000));
+    PickAct(t, m.loop->path(), m.loop->path(), "act.sha256", PaperDigest(m.ActDigest(false)));
     Expect(t, "Reading " + m.loop->path());
     t.SendKeys({"Escape"});
     Expect(t, "Cancelled. (", milliseconds(60000));
     CHECK(t.Capture().find("no intake was recorded") != std::string::npos);
-    // Again, to the end: the read shows its progress against the act's files.
-    Expect(t, "Applications: 1 shown of 1.");
-    t.SendKeys({"Enter"});
-    Expect(t, "Insert media");
-    REQUIRE(
-        t.WaitUntil([&m](const std::string& s) { return FieldShows(s, "Media device or image:", m.loop->path()); }));
-    t.SendKeys({"Tab"});
-    t.Type(manifest);
+    // Again (the act's screen, its digest still typed), to the end: the read
+    // shows its progress against the act's files.
+    Expect(t, "SHA-256 on the paper act:");
     t.SendKeys({"F7"});
     Expect(t, "Reading " + m.loop->path());
     bool progress_seen = t.WaitUntil(

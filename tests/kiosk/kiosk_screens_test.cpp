@@ -21,6 +21,8 @@ namespace qoima::testing {
 namespace {
 
 using kiosk::Key;
+// The digest on the paper act, typed as printed (groups of four).
+constexpr const char* kPaperDigest = "9CDA 7CC4 ACFA AF21 1ECC 030A D18C 7FEB 6E64 96FD 3020 B8F5 9735 9A85 D4BF D7A0";
 
 // One virtual terminal for the whole test binary (curses has one screen).
 class VirtualTerminal {
@@ -113,6 +115,15 @@ struct Harness {
   }
   void Enter() { Char(L'\r'); }
   bool Shows(const std::string& text) { return ScreenText().find(text) != std::string::npos; }
+  /// Polls (the screens' workers answer on their own threads) until `text` shows.
+  bool Await(const std::string& text) {
+    for (int i = 0; i < 400 && !Shows(text); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      app->Poll();
+      app->Render();
+    }
+    return Shows(text);
+  }
   /// True when the screen line that holds `label` also holds `value`.
   bool FieldShows(const std::string& label, const std::string& value) {
     std::string all = ScreenText();
@@ -208,9 +219,15 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   h.LoginAs(kiosk::Role::kClerk);
   h.Enter();
   CHECK(h.Shows("/dev/sr0"));  // the detected media fills the device field
-  h.Char(L'\t');
-  h.Type("/media/act.json");
   Snapshot("clerk-insert-media");
+  h.Press(KEY_F(7));  // the act: picked from what the reader found on the medium
+  CHECK(h.Await("act.json"));
+  CHECK(h.backend.calls.back() == "ListActCandidates /dev/sr0");
+  h.Press(KEY_F(7));  // no digest typed: not read
+  CHECK(h.Shows("Type the 64 hex digits"));
+  h.Type(kPaperDigest);
+  CHECK(h.Shows("64 of 64 hex digits"));
+  Snapshot("clerk-choose-act");
   h.Press(KEY_F(7));  // read it
   // The worker finishes quickly; Poll replaces the progress screen with the diff.
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
@@ -220,7 +237,8 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   }
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
   Snapshot("clerk-diff");
-  CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /media/act.json");
+  CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /dev/sr0:act.json");
+  CHECK(h.backend.last_act.digest == kPaperDigest);
   CHECK_FALSE(h.backend.last_in_register.has_value());  // application track: no register check
   h.Press(KEY_F(4));
   CHECK(h.Shows("Showing 1 (problems only)."));
@@ -292,8 +310,9 @@ TEST_CASE("Names that lie: a bidi control in a file name is drawn escaped and fl
                            {kiosk::DiffKind::kUnsafeName, rlo, 0, "U+202E in the name, shown escaped"}};
   h.LoginAs(kiosk::Role::kClerk);
   h.Enter();
-  h.Char(L'\t');
-  h.Type("/media/act.json");
+  h.Press(KEY_F(7));
+  REQUIRE(h.Await("act.json"));
+  h.Type(kPaperDigest);
   h.Press(KEY_F(7));
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -381,8 +400,9 @@ TEST_CASE("the reader's findings are rows of the comparison in the clerk's words
     kiosk::AppendFindingRows(SampleFindings(), "/dev/sr0", h.backend.intake.rows);
     h.LoginAs(kiosk::Role::kClerk);
     h.Enter();
-    h.Char(L'\t');
-    h.Type("/media/act.json");
+    h.Press(KEY_F(7));
+    REQUIRE(h.Await("act.json"));
+    h.Type(kPaperDigest);
     h.Press(KEY_F(7));
     for (int i = 0; i < 200 && ScreenText().find("evil.zip") == std::string::npos; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -449,13 +469,14 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   h.Enter();
   CHECK(h.Shows("Trusted register check: not checked yet"));
   h.Type("/dev/sr0");
-  h.Char(L'\t');
-  h.Type("/media/act.json");
   h.Press(KEY_F(7));  // not read before the register check
   CHECK(h.Shows("check the trusted register first"));
   for (const std::string& c : h.backend.calls) CHECK(c.rfind("RunIntake", 0) != 0);
   h.Press(KEY_F(6));
   CHECK(h.Shows("Trusted register check: found"));
+  h.Press(KEY_F(7));
+  REQUIRE(h.Await("act.json"));
+  h.Type(kPaperDigest);
   h.Press(KEY_F(7));
   for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -497,6 +518,59 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   }
 }
 
+TEST_CASE("The act is picked from a medium and a digest that is not the paper's is typed again", "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  h.backend.media = {{"/dev/sdb", "DEPOSIT", "iso9660", 700'000'000, "", "", false, "", ""},
+                     {"/dev/sdc", "ACT", "vfat", 8'000'000, "SanDisk", "Cruzer", false, "", ""}};
+  h.backend.typed_devices = false;  // as deployed: devices are chosen, never typed
+  h.backend.act_candidates = {{"docs/readme.txt", "docs/readme.txt", 10, 1741755600, "", "text in none of the forms"},
+                              {"Акт.xlsx", "Акт.xlsx", 9000, 1741755600, "xlsx", ""}};
+  h.backend.intake.intake_id = "intake-1";
+  h.backend.intake.rows = {{kiosk::DiffKind::kMatch, "README", 30, ""}};
+  h.backend.intake.act_sha256 = "9cda7cc4acfaaf211ecc030ad18c7feb6e6496fd3020b8f597359a85d4bfd7a0";
+  h.backend.intake.act_path = "/dev/sdc: Акт.xlsx";
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  CHECK_FALSE(h.Shows("type its path"));
+  h.Type("/dev/loop7");  // nothing typed reaches the device
+  h.Press(KEY_PPAGE);    // the deposit: the first stick
+  h.Press(KEY_F(7));
+  CHECK(h.Shows("The act"));
+  CHECK(h.Await("Акт.xlsx"));
+  CHECK(h.backend.calls.back() == "ListActCandidates /dev/sdb");
+  h.Press(KEY_F(5));  // the act stick beside it
+  CHECK(h.Await("Not an act form: text in none of the forms"));
+  CHECK(h.backend.calls.back() == "ListActCandidates /dev/sdc");
+  CHECK(h.Shows("Act files on: /dev/sdc"));
+  h.Press(KEY_NPAGE);
+  CHECK(h.Shows("Акт.xlsx"));
+  h.backend.intake_status = Status::FailedPrecondition(kiosk::kDigestMismatchMsgid);
+  h.Type(kPaperDigest);
+  h.Press(KEY_F(7));
+  for (int i = 0; i < 200 && !h.Shows("not the paper act's digest"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.app->Poll();
+    h.app->Render();
+  }
+  CHECK(h.Shows("not the paper act's digest: nothing read, nothing stored."));
+  CHECK(h.Shows("Act files on: /dev/sdc"));  // back to the act, to type it again
+  CHECK(h.backend.last_act.device == "/dev/sdc");
+  CHECK(h.backend.last_act.raw_path == "Акт.xlsx");
+  h.backend.intake_status = Status::Ok();
+  h.Press(KEY_F(7));
+  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.app->Poll();
+    h.app->Render();
+  }
+  REQUIRE(h.Shows("Act versus media"));
+  CHECK(h.Shows("Act SHA-256: 9CDA 7CC4 ACFA AF21"));
+  CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sdb /dev/sdc:Акт.xlsx");
+  h.Char(27);  // back: the act's screen is done too
+  CHECK_FALSE(h.Shows("The act"));
+}
+
 TEST_CASE("Insert media: a detected stick fills the device, a refused one is not read", "[kiosk][unit]") {
   Harness h;
   h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
@@ -507,8 +581,6 @@ TEST_CASE("Insert media: a detected stick fills the device, a refused one is not
   CHECK(h.Shows("REFUSED"));
   CHECK(h.Shows("BadUSB: also a keyboard"));
   h.Press(KEY_NPAGE);
-  h.Char(L'\t');
-  h.Type("/media/act.json");
   h.Press(KEY_F(7));
   CHECK(h.Shows("This device is refused and will not be read"));
   CHECK(h.Shows("Insert media"));
@@ -518,7 +590,7 @@ TEST_CASE("Insert media: a detected stick fills the device, a refused one is not
   h.app->Poll();
   h.app->Render();
   CHECK(h.Shows("Media inserted: /dev/sdb  SanDisk Cruzer"));
-  CHECK(h.FieldShows("Media device or image:", "/dev/sdb"));
+  CHECK(h.FieldShows("Media device:", "/dev/sdb"));
   Snapshot("clerk-media-detected");
   // Taken out again: the field is cleared.
   h.backend.media.pop_back();
