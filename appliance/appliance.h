@@ -481,6 +481,12 @@ class Appliance {
   Result<PrinterSettings> GetPrinterSettings(const Actor& actor);
   /// Admin only (system setup); audited.
   Status SetPrinterSettings(const Actor& actor, const PrinterSettings& settings);
+  /// The operator's details printed on every document (operator_details.h);
+  /// anyone who may print or set up the appliance may read them.
+  Result<print::OperatorInfo> GetOperatorDetails(const Actor& actor);
+  /// Admin only (system setup); validated, audited as "operator.set" with
+  /// every value before and after.
+  Status SetOperatorDetails(const Actor& actor, const print::OperatorInfo& details);
   /// Checks a printed verification line / QR payload against the store and
   /// the audit log: the checkpoint must be one of the log's (size <= current
   /// size, root = the log's root at that size) and every other field must

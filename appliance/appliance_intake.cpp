@@ -20,6 +20,7 @@
 #include "appliance/lifecycle/register_store.h"
 #include "appliance/manifest_record.h"
 #include "appliance/media_collector.h"
+#include "appliance/operator_details.h"
 #include "appliance/sha256_digest.h"
 #include "common/visible_text.h"
 #include "crypto/hash.h"
@@ -562,6 +563,19 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   facts.media = std::move(out.media);  // no copy of every diff item: RSS stays bounded
   out.assessment = AssessIntake(facts);
   out.media = std::move(facts.media);
+  // The act's accepting side, recorded with the decision so that every
+  // reprint names the organization and person the act issued now names.
+  ActParty accepting;
+  {
+    QOIMA_ASSIGN_OR_RETURN(print::OperatorInfo op, LoadOperatorDetails(store_->db()));
+    std::string clerk;
+    QOIMA_ASSIGN_OR_RETURN(Statement who, store_->db().Prepare("SELECT surname || ' ' || given_name || coalesce(' ' "
+                                                               "|| patronymic, '') FROM users WHERE id = ?"));
+    who.Bind(1, actor.user_id);
+    QOIMA_ASSIGN_OR_RETURN(bool found, who.Step());
+    if (found) clerk = who.ColumnText(0);
+    accepting = AcceptingParty(op, req.accepting, clerk);
+  }
   std::string evidence_text;
   {
     json media_json = json::array();
@@ -572,7 +586,8 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
                      {"track", std::string(TrackName(info->track))},
                      {"nda_signed_by_both", info->nda},
                      {"media", std::move(media_json)},
-                     {"assessment", AssessmentJson(out.assessment)}};
+                     {"assessment", AssessmentJson(out.assessment)},
+                     {"accepting", ActPartyJson(accepting)}};
     if (!out.act_text_flags.empty()) {
       evidence["act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
       evidence["act_text_flags_unlisted"] = out.act_text_flags_unlisted;
@@ -600,8 +615,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     out.act = *act_over;
     out.act.date = act_date;
     out.act.transferring.organization = info->applicant;
-    if (!req.accepting.full_name.empty()) out.act.accepting.full_name = req.accepting.full_name;
-    if (!req.accepting.organization.empty()) out.act.accepting.organization = req.accepting.organization;
+    out.act.accepting = accepting;
     out.act.device_fingerprint = DeviceFingerprint();
     for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
     if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;

@@ -12,6 +12,7 @@
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/manifest_record.h"
+#include "appliance/operator_details.h"
 #include "appliance/print/document_adapters.h"
 #include "appliance/print/document_renderer.h"
 #include "appliance/sha256_digest.h"
@@ -70,7 +71,8 @@ struct PrintContext {
   storage::Store& store;
   std::string fingerprint;
   int64_t now_unix = 0;
-  bool record = true;  // may a missing acts row / checkpoint be recorded (printing) or not (verifying)
+  bool record = true;      // may a missing acts row / checkpoint be recorded (printing) or not (verifying)
+  print::OperatorInfo op;  // the operator's details as an admin set them
   Database& db() { return store.db(); }
 };
 
@@ -103,6 +105,28 @@ std::string FullName(Database& db, int64_t user_id) {
       db.Prepare("SELECT surname || ' ' || given_name || coalesce(' ' || patronymic, '') FROM users WHERE id = ?");
   if (!st.ok()) return "";
   st->Bind(1, user_id);
+  auto row = st->Step();
+  return row.ok() && *row ? st->ColumnText(0) : "";
+}
+
+/// "Surname Name Patronymic" and the position recorded for a login ("" when unknown).
+std::pair<std::string, std::string> PersonByLogin(Database& db, const std::string& login) {
+  auto st = db.Prepare(
+      "SELECT surname || ' ' || given_name || coalesce(' ' || patronymic, ''), "
+      "coalesce(position, '') FROM users WHERE login = ?");
+  if (!st.ok()) return {};
+  st->Bind(1, login);
+  auto row = st->Step();
+  if (!row.ok() || !*row) return {};
+  return {st->ColumnText(0), st->ColumnText(1)};
+}
+std::string FullNameByLogin(Database& db, const std::string& login) { return PersonByLogin(db, login).first; }
+
+/// The owner organization of an object: the applicant of its latest application.
+std::string ObjectOwner(Database& db, int64_t object_id) {
+  auto st = db.Prepare("SELECT applicant FROM applications WHERE object_id = ? ORDER BY id DESC LIMIT 1");
+  if (!st.ok()) return "";
+  st->Bind(1, object_id);
   auto row = st->Step();
   return row.ok() && *row ? st->ColumnText(0) : "";
 }
@@ -204,7 +228,12 @@ Result<Built> BuildAct(PrintContext& ctx, const std::string& id) {
       if (m.is_object())
         act.copies.push_back(m.value("disc", "") + " (" + m.value("copy", "") + "): " + m.value("summary", ""));
   }
-  act.accepting.full_name = FullName(ctx.db(), decided_by);
+  // The accepting side as the intake recorded it (the act issued then names
+  // the same organization and person); an older decision: the clerk who
+  // decided and the operator's details.
+  act.accepting = evidence.is_object() && evidence.contains("accepting")
+                      ? ActPartyFromJson(evidence["accepting"])
+                      : AcceptingParty(ctx.op, {}, FullName(ctx.db(), decided_by));
 
   if (!checkpoint) {
     // Accepted from hold: the checkpoint is signed after the decision commits.
@@ -236,7 +265,9 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   QOIMA_ASSIGN_OR_RETURN(Statement st,
                          ctx.db().Prepare("SELECT i.state, i.manifest_sha256, d.reason_text, d.evidence_json, "
                                           "d.decided_at, d.decided_by, ap.applicant, ap.software_name, ap.id, "
-                                          "d.refusal_reason FROM intakes i JOIN applications ap ON ap.id = "
+                                          "d.refusal_reason, coalesce(ap.number, ''), coalesce(ap.received_at, ''), "
+                                          "coalesce(ap.architecture_code, '') FROM intakes i JOIN applications ap ON "
+                                          "ap.id = "
                                           "i.application_id LEFT JOIN decisions d ON d.id = i.decision_id WHERE i.id "
                                           "= ?"));
   st.Bind(1, *intake_id);
@@ -251,7 +282,10 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   rec.reason_text = st.ColumnText(2);
   const std::string evidence_text = st.ColumnText(3);
   rec.evidence = json::parse(evidence_text, nullptr, false);
-  rec.date = st.ColumnText(4).substr(0, 10);
+  rec.date = st.ColumnText(4);  // an instant: printed on its local date
+  rec.application_number = st.ColumnText(10);
+  rec.application_date = st.ColumnText(11);
+  rec.portal_code = st.ColumnText(12);
   const int64_t decided_by = st.ColumnInt(5);
   rec.depositor = st.ColumnText(6);
   rec.software_name = st.ColumnText(7);
@@ -262,7 +296,7 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   rec.decided_by = FullName(ctx.db(), decided_by);
   QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "refusal", rec.act_id, app_id, std::nullopt,
                                                         Sha256Hex(evidence_text), manifest_sha));
-  print::Refusal doc = print::ToRefusal(rec);
+  print::Refusal doc = print::ToRefusal(rec, ctx.op);
   Built b;
   b.title = "refusal " + rec.act_id;
   b.stem = "refusal-" + rec.act_id;
@@ -317,6 +351,7 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
     if (act->checkpoint_size == 0)
       return Status::FailedPrecondition("return " + rec.act_id + " is not finished (no audit checkpoint yet)");
     act->record.owner = rec.owner;
+    act->record.performed_by = FullNameByLogin(ctx.db(), act->performed_by_login);
     const std::string digest = Sha256Hex(text);
     act->record.verification = {rec.act_id,
                                 digest,
@@ -328,7 +363,7 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
     b.title = "return act " + rec.act_id;
     b.stem = "return-" + rec.act_id;
     b.verification = act->record.verification;
-    b.render = Renders(print::ToReturnAct(act->record));
+    b.render = Renders(print::ToReturnAct(act->record, ctx.op));
     return b;
   }
   stored.Reset();
@@ -380,7 +415,8 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
   b.title = "return act " + rec.act_id;
   b.stem = "return-" + rec.act_id;
   b.verification = rec.verification;
-  b.render = Renders(print::ToReturnAct(rec));
+  rec.draft = true;  // nothing was handed over yet: the paper says so
+  b.render = Renders(print::ToReturnAct(rec, ctx.op));
   return b;
 }
 
@@ -410,11 +446,28 @@ Result<Built> BuildDestruction(PrintContext& ctx, const std::string& id) {
       data.checkpoint_tree_size,
       data.checkpoint_root_hex,
       data.checkpoint_key_fingerprint.empty() ? ctx.fingerprint : data.checkpoint_key_fingerprint};
+  print::DestructionParties parties;
+  parties.op = ctx.op;
+  parties.owner = ObjectOwner(ctx.db(), data.object.id);
+  for (const std::string* login : {&data.requested_by, &data.approved_by, &data.performed_by}) {
+    auto [full_name, position] = PersonByLogin(ctx.db(), *login);
+    parties.full_names[*login] = full_name;
+    if (!position.empty()) parties.positions[*login] = position;
+  }
+  if (data.return_act.empty()) {
+    // Acts recorded before the return act was: the object's completed return.
+    QOIMA_ASSIGN_OR_RETURN(Statement ret, ctx.db().Prepare("SELECT coalesce(result_ref, '') FROM lifecycle_cases "
+                                                           "WHERE object_id = ? AND kind = 'return' AND state = "
+                                                           "'done' ORDER BY id DESC LIMIT 1"));
+    ret.Bind(1, data.object.id);
+    QOIMA_ASSIGN_OR_RETURN(bool has_return, ret.Step());
+    if (has_return) parties.return_act = ret.ColumnText(0);
+  }
   Built b;
   b.title = "destruction act " + number;
   b.stem = "destruction-" + number;
   b.verification = v;
-  b.render = Renders(print::ToDestructionAct(data, v));
+  b.render = Renders(print::ToDestructionAct(data, v, parties));
   return b;
 }
 
@@ -453,7 +506,7 @@ Result<Built> BuildReport(PrintContext& ctx, const std::string& id) {
   b.title = "half-year report " + act_id;
   b.stem = "report-" + act_id;
   b.verification = v;
-  b.render = Renders(print::ToHalfYearReport(report, "", v));
+  b.render = Renders(print::ToHalfYearReport(report, ctx.op, v));
   return b;
 }
 
@@ -484,7 +537,23 @@ Result<Built> BuildNotice(PrintContext& ctx, const std::string& id) {
   json canonical = {{"notice", lc::ToJson(*found)}, {"body", body_text}, {"created_at", created}};
   const std::string digest = Sha256Hex(canonical.dump());
   print::VerificationLine v{act_id, digest, digest, cp.tree_size, crypto::Hex(cp.root), ctx.fingerprint};
-  QOIMA_ASSIGN_OR_RETURN(print::Notice doc, print::ToNotice(*found, body, created.substr(0, 10), v));
+  // Whether the event happened: a case's notice is a draft until the case is done.
+  print::NoticeFacts facts;
+  facts.date = created;
+  facts.op = ctx.op;
+  if (found->case_id) {
+    QOIMA_ASSIGN_OR_RETURN(Statement cs, ctx.db().Prepare("SELECT state, coalesce(result_ref, ''), object_id, kind "
+                                                          "FROM lifecycle_cases WHERE id = ?"));
+    cs.Bind(1, *found->case_id);
+    QOIMA_ASSIGN_OR_RETURN(bool has_case, cs.Step());
+    if (!has_case)
+      return Status::Corrupt("notice " + act_id + ": its case " + std::to_string(*found->case_id) + " is gone");
+    facts.completed = cs.ColumnText(0) == "done";
+    // The act cited: the return or destruction act; an issue's bundles are listed.
+    facts.act = cs.ColumnText(3) == "issue" ? "" : cs.ColumnText(1);
+    facts.owner = ObjectOwner(ctx.db(), cs.ColumnInt(2));
+  }
+  QOIMA_ASSIGN_OR_RETURN(print::Notice doc, print::ToNotice(*found, body, facts, v));
   Built b;
   b.fixed_checkpoint = false;
   b.title = "notice " + act_id;
@@ -600,11 +669,16 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
   };
   if (ref.id.size() > kMaxDocumentIdBytes) return fail(Status::InvalidArgument("document id is too long"));
   if (options.languages.empty()) return fail(Status::InvalidArgument("no language chosen"));
+  for (print::Language lang : options.languages)
+    if (lang == print::Language::kEn)
+      return fail(Status::InvalidArgument("documents are printed in Kazakh and Russian only (kk, ru)"));
   auto templates = print::TemplateSet::Builtin(options.template_id.empty() ? print::TemplateSet::kDefaultId
                                                                            : std::string_view(options.template_id));
   if (!templates.ok()) return fail(templates.status());
 
-  PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), true};
+  auto op_details = LoadOperatorDetails(store_->db());
+  if (!op_details.ok()) return fail(op_details.status());
+  PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), true, *op_details};
   Result<Built> built = Status::Internal("unhandled document kind");
   switch (ref.kind) {
     case DocumentKind::kAct: built = BuildAct(ctx, ref.id); break;
@@ -640,7 +714,7 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
       Built b;
       b.title = "NDA " + ref.id;
       b.stem = "nda-" + ref.id;
-      b.render = Renders(print::ToNda(*app, *nda));
+      b.render = Renders(print::ToNda(*app, *nda, *op_details));
       built = std::move(b);
       break;
     }
@@ -664,7 +738,7 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
     }
   }
   if (!built.ok()) return fail(built.status().WithContext("print " + object));
-  print::DocumentRenderer renderer(std::move(*templates), options.languages);
+  print::DocumentRenderer renderer(std::move(*templates), options.languages, *op_details);
   auto pdf = built->render(renderer);
   if (!pdf.ok()) return fail(pdf.status().WithContext("render " + object));
   PrintedDocument out;
@@ -752,6 +826,29 @@ Status Appliance::SetPrinterSettings(const Actor& actor, const PrinterSettings& 
   return tx.Commit();
 }
 
+Result<print::OperatorInfo> Appliance::GetOperatorDetails(const Actor& actor) {
+  if (!RoleHas(actor.role, Permission::kSystemSetup) && !RoleHas(actor.role, Permission::kActPrint) &&
+      !RoleHas(actor.role, Permission::kReadRecords)) {
+    QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadRecords, "operator.show", "operator"));
+  }
+  return LoadOperatorDetails(store_->db());
+}
+
+Status Appliance::SetOperatorDetails(const Actor& actor, const print::OperatorInfo& details) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kSystemSetup, "operator.set", "operator"));
+  if (Status v = ValidateOperatorDetails(details); !v.ok()) {
+    (void)Audit(actor, "operator.set", "operator", "failure", v.message());
+    return v;
+  }
+  QOIMA_ASSIGN_OR_RETURN(print::OperatorInfo before, LoadOperatorDetails(store_->db()));
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(store_->db()));
+  QOIMA_RETURN_IF_ERROR(SaveOperatorDetails(store_->db(), details));
+  QOIMA_RETURN_IF_ERROR(
+      Audit(actor, "operator.set", "operator", "success",
+            "before " + OperatorDetailsJson(before).dump() + "; after " + OperatorDetailsJson(details).dump()));
+  return tx.Commit();
+}
+
 Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_view payload) {
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadRecords, "act.verify", "act"));
   auto paper = print::ParseVerificationPayload(payload);
@@ -774,7 +871,8 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
     return fail(Status::Corrupt("audit checkpoint root: paper " + paper->checkpoint_root + ", audit log at size " +
                                 std::to_string(paper->checkpoint_size) + " " + crypto::Hex(root_at)));
 
-  PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), false};
+  QOIMA_ASSIGN_OR_RETURN(print::OperatorInfo op_details, LoadOperatorDetails(store_->db()));
+  PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), false, op_details};
   const std::string& id = paper->act_id;
   Result<Built> built =
       Status::NotFound("act id '" + id + "' is not one this appliance prints (A-, R-, RET-, DESTR-, HY-, N-)");

@@ -28,6 +28,7 @@
 
 #include "appliance/act_document.h"
 #include "appliance/print/act_printer.h"
+#include "appliance/print/documents.h"
 #include "appliance/print/template_set.h"
 #include "appliance/print/verification_line.h"
 

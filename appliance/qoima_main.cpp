@@ -25,6 +25,7 @@
 #include "appliance/lifecycle/cli_lifecycle.h"
 #include "appliance/media_collector.h"
 #include "appliance/print/cli_print.h"
+#include "appliance/print/document_renderer.h"
 #include "appliance/selftest.h"
 #include "common/visible_text.h"
 #include "crypto/hash.h"
@@ -69,7 +70,8 @@ const char* kUsage =
     "  intake --application CODE (--manifest FILE | --manifest-on DEV:PATH)\n"
     "         --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
     "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
-    "         [--format F] [--strip-prefix P] [--table N] [--act-out FILE] [--operator NAME/ORGANIZATION]\n"
+    "         [--format F] [--strip-prefix P] [--table N] [--act-out FILE] [--act-pdf FILE]\n"
+    "         [--operator NAME/ORGANIZATION]\n"
     "  intake show INTAKE | intake act-file INTAKE --out FILE\n"
     "  decide INTAKE accept [--manifest FILE [--strip-prefix P] [--table N]]\n"
     "  decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
@@ -834,8 +836,18 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
   auto s = Login(g, a);
   if (!s.ok()) return Report(g, s.status());
   auto out = s->app->Intake(s->actor, req);
+  // --act-pdf: the act issued at the intake, rendered as every reprint is
+  // (from the records the intake just wrote), in the same session.
+  Status act_pdf = Status::Ok();
+  if (auto path = a.Get("act-pdf"); path && out.ok() && out->state == "accepted") {
+    auto doc =
+        s->app->RenderDocument(s->actor, {DocumentKind::kAct, std::to_string(out->act.deposit_id)}, PrintOptions{});
+    act_pdf = doc.ok() ? print::SavePdf(doc->pdf, *path) : doc.status();
+  }
   (void)s->app->EndSession();
   if (!out.ok()) return Report(g, out.status());
+  if (!act_pdf.ok())
+    return Report(g, act_pdf.WithContext("intake " + std::to_string(out->intake_id) + " done; act PDF"));
   if (auto path = a.Get("act-out"); path && out->state == "accepted") {
     Status w = WriteActFile(*path, out->act);
     if (!w.ok()) return Report(g, w);

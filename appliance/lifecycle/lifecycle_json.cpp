@@ -110,6 +110,8 @@ nlohmann::json ToJson(const DestructionActData& a) {
           {"notice_reference", a.notice_reference},
           {"notice_received_on", a.notice_received_on.ToString()},
           {"due_on", a.due_on.ToString()},
+          {"return_act", a.return_act},
+          {"method", "crypto-shredding"},
           {"requested_by", a.requested_by},
           {"approved_by", a.approved_by},
           {"performed_by", a.performed_by},

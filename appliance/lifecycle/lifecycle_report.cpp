@@ -7,16 +7,12 @@ namespace qoima::appliance::lifecycle {
 
 namespace {
 
-Status Collect(storage::Database& db, const std::string& sql, const CivilDate& from, const CivilDate& to,
-               std::vector<ReportLine>& out) {
-  QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare(sql));
-  st.Bind(1, from.ToString()).Bind(2, to.ToString());
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back({st.ColumnText(0), st.ColumnText(1), st.ColumnText(2)});
-  }
-  return Status::Ok();
+ReportLine Line(std::string date, std::string object, std::string detail) {
+  ReportLine l;
+  l.date = std::move(date);
+  l.object = std::move(object);
+  l.detail = std::move(detail);
+  return l;
 }
 
 std::string RefusalReason(int code) {
@@ -30,7 +26,11 @@ std::string RefusalReason(int code) {
 
 nlohmann::json Lines(const std::vector<ReportLine>& v) {
   nlohmann::json a = nlohmann::json::array();
-  for (const auto& l : v) a.push_back({{"date", l.date}, {"object", l.object}, {"detail", l.detail}});
+  for (const auto& l : v) {
+    nlohmann::json j = {{"date", l.date}, {"object", l.object}, {"detail", l.detail}};
+    if (!l.act.empty()) j["act"] = l.act;
+    a.push_back(std::move(j));
+  }
   return a;
 }
 
@@ -52,57 +52,113 @@ Result<HalfYearReport> BuildHalfYearReport(storage::Database& db, LifecycleServi
                                    r.period_end.ToString() + ": the report is made after it");
   const CivilDate& a = r.period_start;
   const CivilDate& b = r.period_end;
-  QOIMA_RETURN_IF_ERROR(Collect(db,
-                                "SELECT substr(received_at, 1, 10), software_name, 'application ' || number || ', "
-                                "applicant ' || applicant FROM applications WHERE substr(received_at, 1, 10) "
-                                "BETWEEN ? AND ? ORDER BY received_at, id",
-                                a, b, r.applications));
-  QOIMA_RETURN_IF_ERROR(Collect(db,
-                                "SELECT substr(d.decided_at, 1, 10), COALESCE(p.software_name, ''), "
-                                "'application ' || COALESCE(p.number, '-') FROM decisions d "
-                                "LEFT JOIN applications p ON p.id = d.application_id WHERE d.kind = 'accept' AND "
-                                "substr(d.decided_at, 1, 10) BETWEEN ? AND ? ORDER BY d.decided_at, d.id",
-                                a, b, r.acceptances));
   {
-    QOIMA_ASSIGN_OR_RETURN(auto st,
-                           db.Prepare("SELECT substr(d.decided_at, 1, 10), COALESCE(p.software_name, ''), "
-                                      "COALESCE(p.number, '-'), d.refusal_reason, COALESCE(d.reason_text, '') "
-                                      "FROM decisions d LEFT JOIN applications p ON p.id = d.application_id "
-                                      "WHERE d.kind = 'refuse' AND substr(d.decided_at, 1, 10) BETWEEN ? AND ? "
-                                      "ORDER BY d.decided_at, d.id"));
+    QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT substr(received_at, 1, 10), software_name, number, applicant "
+                                               "FROM applications WHERE substr(received_at, 1, 10) BETWEEN ? AND ? "
+                                               "ORDER BY received_at, id"));
     st.Bind(1, a.ToString()).Bind(2, b.ToString());
     for (;;) {
       QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      r.refusals.push_back({st.ColumnText(0), st.ColumnText(1),
-                            "application " + st.ColumnText(2) + ": " +
-                                RefusalReason(static_cast<int>(st.ColumnInt(3))) +
-                                (st.ColumnText(4).empty() ? "" : "; " + st.ColumnText(4))});
+      ReportLine l = Line(st.ColumnText(0), st.ColumnText(1),
+                          "application " + st.ColumnText(2) + ", applicant " + st.ColumnText(3));
+      l.number = st.ColumnText(2);
+      l.applicant = st.ColumnText(3);
+      r.applications.push_back(std::move(l));
     }
   }
-  auto cases = [&](const char* kind, std::vector<ReportLine>& out) {
-    return Collect(db,
-                   std::string("SELECT c.received_on, ") + kObjectLabel +
-                       ", 'ref. ' || c.reference || ', due ' || c.due_on || CASE WHEN c.state = 'done' THEN "
-                       "', done ' || c.done_on || ' (' || COALESCE(c.result_ref, '') || ')' ELSE ', open' END "
-                       "FROM lifecycle_cases c JOIN informatization_objects o ON o.id = c.object_id "
-                       "WHERE c.kind = '" +
-                       kind + "' AND (c.received_on BETWEEN ?1 AND ?2 OR c.done_on BETWEEN ?1 AND ?2) ORDER BY c.id",
-                   a, b, out);
-  };
-  QOIMA_RETURN_IF_ERROR(cases("issue", r.issues));
-  QOIMA_RETURN_IF_ERROR(cases("return", r.returns));
-  QOIMA_RETURN_IF_ERROR(cases("destroy", r.destructions));
+  {
+    // The act each decision produced: A-<deposit> for an acceptance, R-<intake> for a refusal.
+    QOIMA_ASSIGN_OR_RETURN(auto st,
+                           db.Prepare("SELECT substr(d.decided_at, 1, 10), COALESCE(p.software_name, ''), "
+                                      "COALESCE(p.number, '-'), d.kind, COALESCE(d.refusal_reason, 0), "
+                                      "COALESCE(d.reason_text, ''), COALESCE('A-' || d.deposit_id, ''), "
+                                      "COALESCE((SELECT 'R-' || i.id FROM intakes i WHERE i.decision_id = d.id), '') "
+                                      "FROM decisions d LEFT JOIN applications p ON p.id = d.application_id "
+                                      "WHERE substr(d.decided_at, 1, 10) BETWEEN ? AND ? ORDER BY d.decided_at, d.id"));
+    st.Bind(1, a.ToString()).Bind(2, b.ToString());
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      const bool accept = st.ColumnText(3) == "accept";
+      ReportLine l = Line(st.ColumnText(0), st.ColumnText(1), "application " + st.ColumnText(2));
+      l.number = st.ColumnText(2);
+      if (accept) {
+        l.act = st.ColumnText(6);
+        r.acceptances.push_back(std::move(l));
+        continue;
+      }
+      l.refusal_reason = static_cast<int>(st.ColumnInt(4));
+      l.reason_text = st.ColumnText(5);
+      l.act = st.ColumnText(7);
+      l.detail += ": " + RefusalReason(l.refusal_reason) + (l.reason_text.empty() ? "" : "; " + l.reason_text);
+      r.refusals.push_back(std::move(l));
+    }
+  }
+  // Issues, returns and destructions completed in the period; requests
+  // received by its end and not completed by then are listed apart: a report
+  // says "issued", "returned" or "destroyed" only of what was done.
+  {
+    QOIMA_ASSIGN_OR_RETURN(auto st,
+                           db.Prepare(std::string("SELECT c.id, c.kind, c.received_on, ") + kObjectLabel +
+                                      ", c.reference, c.due_on, COALESCE(c.done_on, ''), COALESCE(c.result_ref, ''), "
+                                      "c.state FROM lifecycle_cases c JOIN informatization_objects o ON o.id = "
+                                      "c.object_id WHERE (c.done_on BETWEEN ?1 AND ?2) OR (c.received_on <= ?2 AND "
+                                      "(c.state = 'open' OR c.done_on > ?2)) ORDER BY c.id"));
+    st.Bind(1, a.ToString()).Bind(2, b.ToString());
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      ReportLine l;
+      l.case_kind = st.ColumnText(1);
+      l.received_on = st.ColumnText(2);
+      l.object = st.ColumnText(3);
+      l.reference = st.ColumnText(4);
+      l.due_on = st.ColumnText(5);
+      const std::string done = st.ColumnText(6), result = st.ColumnText(7);
+      const bool completed = !done.empty() && done <= b.ToString();
+      l.detail = "ref. " + l.reference + ", due " + l.due_on;
+      if (completed) {
+        l.done_on = done;
+        l.date = done;
+        l.detail += ", done " + done + " (" + result + ")";
+        // The act cited: the return act and destruction act numbers; an issue's bundles are named in its notice.
+        l.act = l.case_kind == "issue" ? "case " + std::to_string(st.ColumnInt(0)) : result;
+        (l.case_kind == "issue" ? r.issues : l.case_kind == "return" ? r.returns : r.destructions).push_back(l);
+      } else {
+        l.date = l.received_on;
+        l.act = "case " + std::to_string(st.ColumnInt(0));
+        l.detail += ", open at the end of the period";
+        r.open_requests.push_back(std::move(l));
+      }
+    }
+  }
   QOIMA_ASSIGN_OR_RETURN(auto due, svc.Due(0));
   for (auto& d : due)
     if (d.status == DueStatus::kOverdue && d.due_on <= b) r.overdue.push_back(d);
   // Cases that were late at the period end but completed since are overdue items of the period too.
-  QOIMA_RETURN_IF_ERROR(Collect(db,
-                                std::string("SELECT c.due_on, ") + kObjectLabel +
-                                    ", c.kind || ' case ' || c.id || ' completed late on ' || c.done_on "
-                                    "FROM lifecycle_cases c JOIN informatization_objects o ON o.id = c.object_id "
-                                    "WHERE c.state = 'done' AND c.done_on > c.due_on AND c.due_on BETWEEN ? AND ?",
-                                a, b, r.completed_late));
+  {
+    QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare(std::string("SELECT c.due_on, ") + kObjectLabel +
+                                               ", c.kind, c.id, c.done_on, c.reference, c.received_on FROM "
+                                               "lifecycle_cases c JOIN informatization_objects o ON o.id = "
+                                               "c.object_id WHERE c.state = 'done' AND c.done_on > c.due_on AND "
+                                               "c.due_on BETWEEN ? AND ?"));
+    st.Bind(1, a.ToString()).Bind(2, b.ToString());
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      ReportLine l = Line(
+          st.ColumnText(0), st.ColumnText(1),
+          st.ColumnText(2) + " case " + std::to_string(st.ColumnInt(3)) + " completed late on " + st.ColumnText(4));
+      l.case_kind = st.ColumnText(2);
+      l.act = "case " + std::to_string(st.ColumnInt(3));
+      l.due_on = st.ColumnText(0);
+      l.done_on = st.ColumnText(4);
+      l.reference = st.ColumnText(5);
+      l.received_on = st.ColumnText(6);
+      r.completed_late.push_back(std::move(l));
+    }
+  }
   return r;
 }
 
@@ -146,7 +202,7 @@ nlohmann::json ToJson(const HalfYearReport& r) {
   nlohmann::json overdue = nlohmann::json::array();
   for (const auto& d : r.overdue) overdue.push_back(ToJson(d));
   return {{"report", "half-year"},
-          {"clause", "001 cl.13; 002 cl.14"},
+          {"clause", "003 cl.34; as the former 001 cl.13"},
           {"year", r.year},
           {"half", r.half},
           {"period", {{"from", r.period_start.ToString()}, {"to", r.period_end.ToString()}}},
@@ -158,6 +214,7 @@ nlohmann::json ToJson(const HalfYearReport& r) {
             {"issues", r.issues.size()},
             {"returns", r.returns.size()},
             {"destructions", r.destructions.size()},
+            {"open_requests", r.open_requests.size()},
             {"overdue", r.overdue.size()},
             {"completed_late", r.completed_late.size()}}},
           {"applications", Lines(r.applications)},
@@ -166,6 +223,7 @@ nlohmann::json ToJson(const HalfYearReport& r) {
           {"issues", Lines(r.issues)},
           {"returns", Lines(r.returns)},
           {"destructions", Lines(r.destructions)},
+          {"open_requests", Lines(r.open_requests)},
           {"overdue", overdue},
           {"completed_late", Lines(r.completed_late)}};
 }

@@ -1,5 +1,6 @@
-// LifecycleReport: the half-year report to the authorized body (due by the
-// 10th of the month after each half-year: 001 cl.13, 002 cl.14) and the
+// LifecycleReport: the half-year report to the authorized body (the
+// operator's report, due by the 10th of the month after each half-year as in
+// the former 001 cl.13 and 002 cl.14; 003 cl.34) and the
 // information on stored code given at the authorized body's request (003
 // cl.34), as plain data for printing (appliance/print renders it) and --json.
 //
@@ -18,7 +19,16 @@ namespace qoima::appliance::lifecycle {
 struct ReportLine {
   std::string date;    // YYYY-MM-DD of the event
   std::string object;  // "Е-лицензиялау (ARCH-0042)" or the application's software name
-  std::string detail;  // number, reason, reference
+  std::string detail;  // number, reason, reference (the CLI's --json and text)
+  // The same facts as fields, for the printed report (appliance/print words them):
+  std::string act;          // act number cited: A-<deposit>, R-<intake>, RET-<case>, DESTR-..., or "case N"
+  std::string number;       // application number
+  std::string applicant;    // applicant (applications)
+  int refusal_reason = 0;   // refusals: the reason's number (1-3)
+  std::string reason_text;  // refusals: the clerk's words
+  std::string case_kind;    // cases: issue, return, destroy
+  std::string reference;    // cases: the owner's letter
+  std::string received_on, due_on, done_on;  // cases: YYYY-MM-DD ("" when not done)
 };
 
 struct HalfYearReport {
@@ -28,9 +38,10 @@ struct HalfYearReport {
   std::vector<ReportLine> applications;  // received in the period
   std::vector<ReportLine> acceptances;
   std::vector<ReportLine> refusals;  // with the reason (001 cl.16 (1)-(3)) and its text
-  std::vector<ReportLine> issues;    // requests received or completed in the period
+  std::vector<ReportLine> issues;    // completed in the period: paper says "issued" only for these
   std::vector<ReportLine> returns;
   std::vector<ReportLine> destructions;
+  std::vector<ReportLine> open_requests;   // received by the period's end, not completed by then
   std::vector<DueItem> overdue;            // still open today and due within the period
   std::vector<ReportLine> completed_late;  // due within the period, done after the due date
 };

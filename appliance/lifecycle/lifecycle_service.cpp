@@ -283,6 +283,22 @@ Result<std::vector<CaseInfo>> LifecycleService::Cases(std::optional<int64_t> obj
   return out;
 }
 
+Status LifecycleService::NoOpenHandover(const ObjectInfo& obj, const std::vector<CaseInfo>& cases) {
+  // The order of 003 cl.29-33: the code is handed over (an issue, cl.29; the
+  // return, cl.30) before it may be destroyed (cl.33). Destroying it while a
+  // hand-over is open would make that hand-over impossible.
+  for (const auto& c : cases) {
+    if (c.done || (c.kind != CaseKind::kIssue && c.kind != CaseKind::kReturn)) continue;
+    return Status::FailedPrecondition(
+        "destruction of " + Describe(obj) + " refused: " +
+        (c.kind == CaseKind::kIssue ? std::string("the issue on request (003 cl.29), case ")
+                                    : std::string("the return to the owner (003 cl.30), case ")) +
+        std::to_string(c.id) + " (letter " + c.reference + ", due " + c.due_on.ToString() +
+        "), is still open; hand the code over first (destruction follows the return, 003 cl.30-33)");
+  }
+  return Status::Ok();
+}
+
 Result<CaseInfo> LifecycleService::OpenCase(const LifecycleActor& actor, int64_t object_id, CaseKind kind,
                                             const CivilDate& received_on, const std::string& reference) {
   std::string what = kind == CaseKind::kIssue    ? "record an issue request (003 cl.29)"
@@ -315,6 +331,7 @@ Result<CaseInfo> LifecycleService::OpenCase(const LifecycleActor& actor, int64_t
     return Status::FailedPrecondition("no decommissioning notice is recorded for " + Describe(obj) +
                                       ": the code is returned (003 cl.30) and archived (cl.31-32) before it is "
                                       "destroyed (cl.33); record the return first");
+  if (kind == CaseKind::kDestroy) QOIMA_RETURN_IF_ERROR(NoOpenHandover(obj, existing));
 
   QOIMA_ASSIGN_OR_RETURN(const DeadlineRule* rule, FindDeadlineRule(RuleId(kind)));
   QOIMA_ASSIGN_OR_RETURN(CivilDate due, ComputeDue(calendar_, *rule, received_on));
@@ -750,6 +767,7 @@ Result<DestructionActData> ActFromJson(const std::string& text, const ObjectInfo
     a.requested_by = j.at("requested_by").get<std::string>();
     a.approved_by = j.at("approved_by").get<std::string>();
     a.performed_by = j.at("performed_by").get<std::string>();
+    a.return_act = j.value("return_act", "");
     for (const auto& v : j.at("versions")) {
       DestroyedVersion dv;
       dv.version_no = v.at("version").get<int>();
@@ -788,6 +806,15 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
   if (c.done)
     return Status::FailedPrecondition(Describe(obj) + " was already destroyed on " + c.done_on->ToString() + " (act " +
                                       c.result_ref + "): a second destruction is refused");
+  // An issue or the return opened meanwhile: nothing is destroyed while one is open.
+  QOIMA_ASSIGN_OR_RETURN(auto object_cases, Cases(obj.id));
+  if (Status open = NoOpenHandover(obj, object_cases); !open.ok()) {
+    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, open.message()));
+    return open;
+  }
+  std::string return_act;
+  for (const auto& oc : object_cases)
+    if (oc.kind == CaseKind::kReturn && oc.done) return_act = oc.result_ref;
 
   // Two-person rule: an approved 'destroy' approval for this object, requested
   // and approved by two different users, not used before.
@@ -857,6 +884,7 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
     act.notice_reference = c.reference;
     act.notice_received_on = c.received_on;
     act.due_on = c.due_on;
+    act.return_act = return_act;
     QOIMA_ASSIGN_OR_RETURN(act.requested_by, UserLogin(db_, requested_by));
     QOIMA_ASSIGN_OR_RETURN(act.approved_by, UserLogin(db_, approved_by));
     act.performed_by = actor.login;

@@ -43,7 +43,11 @@
 namespace qoima::appliance::lifecycle {
 
 /// Addressee of notices when none is configured.
-inline constexpr std::string_view kDefaultAuthorizedBody = "authorized body (уәкілетті орган)";
+/// The addressee of the register's notices: the authorized body of 003
+/// cl.2(4). A code, printed in words (appliance/print: addressee.*).
+inline constexpr std::string_view kDefaultAuthorizedBody = "authorized_body";
+/// The label notices were recorded with before the code.
+inline constexpr std::string_view kLegacyAuthorizedBodyLabel = "authorized body (уәкілетті орган)";
 
 class LifecycleService {
  public:
@@ -129,6 +133,9 @@ class LifecycleService {
   Status RequireRole(const LifecycleActor& actor, std::initializer_list<std::string_view> roles,
                      std::string_view what) const;
   Result<CaseInfo> LoadCase(int64_t case_id);
+  /// FailedPrecondition when an issue or return case of the object is open:
+  /// nothing is destroyed before the code is handed over (003 cl.29-33).
+  Status NoOpenHandover(const ObjectInfo& obj, const std::vector<CaseInfo>& cases);
   /// The second person's approval of an approvals row of `action`.
   Status ApproveTwoPerson(const LifecycleActor& actor, int64_t approval_id, std::string_view action,
                           std::string_view what);

@@ -124,6 +124,7 @@ struct DestructionActData {
   std::string notice_reference;  // the owner's archive-transfer notice
   CivilDate notice_received_on;
   CivilDate due_on;
+  std::string return_act;  // the return act the code went back under (003 cl.30), "RET-<case>"
   std::string requested_by, approved_by, performed_by;
   std::vector<DestroyedVersion> versions;
   uint64_t checkpoint_tree_size = 0;  // audit checkpoint after the destruction entry

@@ -12,6 +12,7 @@
 #include "appliance/appliance.h"
 #include "appliance/cli_args.h"
 #include "appliance/cli_status.h"
+#include "appliance/operator_details.h"
 #include "appliance/print/document_renderer.h"
 
 namespace qoima::print {
@@ -68,7 +69,8 @@ Result<LanguageMode> ParseLanguages(const std::string& text) {
     size_t plus = text.find('+', start);
     std::string part = text.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
     auto lang = ParseLanguage(part);
-    if (!lang.ok()) return Status::InvalidArgument("--lang '" + text + "': use kk, ru, en or kk+ru");
+    if (!lang.ok() || *lang == Language::kEn)
+      return Status::InvalidArgument("--lang '" + text + "': use kk, ru or kk+ru (paper is Kazakh and Russian)");
     out.push_back(*lang);
     if (plus == std::string::npos) break;
     start = plus + 1;
@@ -237,6 +239,55 @@ int PrinterCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
   return kExitOk;
 }
 
+// `qoima operator show | set [--name-kk T] [--name-ru T] [--bin N] ...`: the
+// operator's details printed on every document; `set` changes only the
+// fields given (an admin; audited).
+constexpr std::pair<const char*, const char*> kOperatorOptions[] = {
+    {"name-kk", "name_kk"},
+    {"name-ru", "name_ru"},
+    {"bin", "bin"},
+    {"address", "address"},
+    {"phone", "phone"},
+    {"email", "email"},
+    {"head-position", "head_position"},
+    {"head-name", "head_name"},
+    {"clerk-position", "clerk_position"},
+    {"officer-position", "officer_position"},
+};
+
+int OperatorCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() != 2 || (p[1] != "show" && p[1] != "set"))
+    return Usage(
+        "operator show | operator set [--name-kk T] [--name-ru T] [--bin N] [--address T] [--phone T] "
+        "[--email T] [--head-position T] [--head-name T] [--clerk-position T] [--officer-position T]");
+  auto s = Login(ctx, a);
+  if (!s.ok()) return Report(ctx, s.status());
+  Session& session = **s;
+  auto current = session.app->GetOperatorDetails(session.actor);
+  if (!current.ok()) return Report(ctx, current.status());
+  if (p[1] == "set") {
+    json given = json::object();
+    for (const auto& [option, field] : kOperatorOptions)
+      if (auto v = a.Get(option)) given[field] = *v;
+    if (given.empty()) return Usage("operator set: give at least one field (e.g. --name-kk, --bin)");
+    appliance::MergeOperatorDetails(given, *current);
+    Status st = session.app->SetOperatorDetails(session.actor, *current);
+    if (!st.ok()) return Report(ctx, st);
+  }
+  const json j = appliance::OperatorDetailsJson(*current);
+  if (ctx.json) {
+    std::printf("%s\n", json({{"ok", true}, {"operator", j}}).dump(2).c_str());
+    return kExitOk;
+  }
+  if (current->empty())
+    std::printf(
+        "the operator's details are not set (оператордың деректері енгізілмеген / реквизиты оператора не "
+        "заданы): an admin sets them with `qoima operator set`\n");
+  for (const auto& [option, field] : kOperatorOptions) std::printf("%-17s %s\n", option, j.value(field, "").c_str());
+  return kExitOk;
+}
+
 int ActVerifyCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
   std::string payload;
   if (auto line = a.Get("line")) {
@@ -281,10 +332,12 @@ int ActVerifyCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
 }  // namespace
 
 const char* PrintCommandsUsage() {
-  return "  print KIND ID [--lang kk|ru|en|kk+ru] [--pdf OUT.pdf [--print]] [--printer QUEUE] [--server S]\n"
+  return "  print KIND ID [--lang kk|ru|kk+ru] [--pdf OUT.pdf [--print]] [--printer QUEUE] [--server S]\n"
          "        [--copies N]   KIND: act A-N | application CODE | journal [all|N|N-M] | nda CODE |\n"
          "        refusal INTAKE | return CASE | destruction ACT|CASE | report YEAR H1|H2 | notice N\n"
          "  printer show | printer set QUEUE [--server S] [--copies N] | printer clear\n"
+         "  operator show | operator set [--name-kk T] [--name-ru T] [--bin N] [--address T] [--phone T]\n"
+         "        [--email T] [--head-position T] [--head-name T] [--clerk-position T] [--officer-position T]\n"
          "  act verify --line \"QOIMA-ACT1;act=...\" | act verify --act-id ID --root HEX --manifest HEX\n"
          "             --checkpoint SIZE:ROOT --fingerprint HEX\n";
 }
@@ -292,12 +345,35 @@ const char* PrintCommandsUsage() {
 std::optional<int> DispatchPrintCommand(const std::vector<std::string>& args, const PrintCliContext& ctx) {
   if (args.empty()) return std::nullopt;
   const bool act_verify = args.size() >= 2 && args[0] == "act" && args[1] == "verify";
-  if (args[0] != "print" && args[0] != "printer" && !act_verify) return std::nullopt;
+  if (args[0] != "print" && args[0] != "printer" && args[0] != "operator" && !act_verify) return std::nullopt;
   auto a = appliance::CliArgs::Parse(args, {"print", "json"});
   if (!a.ok()) return Usage(a.status().message());
-  static const std::set<std::string> kKnown = {"user",     "password-fd", "lang",        "pdf",  "print",  "printer",
-                                               "server",   "copies",      "template",    "line", "act-id", "root",
-                                               "manifest", "checkpoint",  "fingerprint", "json"};
+  static const std::set<std::string> kKnown = {"user",
+                                               "password-fd",
+                                               "lang",
+                                               "pdf",
+                                               "print",
+                                               "printer",
+                                               "server",
+                                               "copies",
+                                               "template",
+                                               "line",
+                                               "act-id",
+                                               "root",
+                                               "manifest",
+                                               "checkpoint",
+                                               "fingerprint",
+                                               "json",
+                                               "name-kk",
+                                               "name-ru",
+                                               "bin",
+                                               "address",
+                                               "phone",
+                                               "email",
+                                               "head-position",
+                                               "head-name",
+                                               "clerk-position",
+                                               "officer-position"};
   for (const auto& n : a->Names())
     if (!kKnown.count(n)) return Usage("unknown option --" + n);
   PrintCliContext c = ctx;
@@ -305,6 +381,7 @@ std::optional<int> DispatchPrintCommand(const std::vector<std::string>& args, co
   try {
     if (act_verify) return ActVerifyCommand(c, *a);
     if (args[0] == "printer") return PrinterCommand(c, *a);
+    if (args[0] == "operator") return OperatorCommand(c, *a);
     return PrintCommand(c, *a);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qoima: internal error: %s\n", e.what());

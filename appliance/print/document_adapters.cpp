@@ -4,6 +4,7 @@
 
 #include "appliance/item_category.h"
 #include "appliance/media_findings.h"
+#include "appliance/print/document_renderer.h"
 
 namespace qoima::print {
 namespace {
@@ -130,8 +131,9 @@ Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const s
     f.language_version = r.language_version;
     f.framework = r.framework;
     f.framework_version = r.framework_version;
-    f.modified = r.modified.substr(0, 10);  // the form's column is a date
+    f.modified = r.modified;  // a date, or an instant printed on its local (UTC+5) date
     f.sha256 = r.sha256;
+    f.category = r.category;
     out.files.push_back(std::move(f));
   }
   for (const auto& r : act.library_rows) {
@@ -144,6 +146,7 @@ Result<AcceptanceAct> ToAcceptanceAct(const appliance::ActDocument& act, const s
     l.language = r.language;
     l.library_version = r.language_version;
     l.sha256 = r.sha256;
+    l.category = r.category;
     out.libraries.push_back(std::move(l));
   }
   out.checksums_computed = act.computed != nullptr;
@@ -224,7 +227,7 @@ JournalPage ToJournalPage(const std::vector<appliance::JournalEntry>& entries) {
   return page;
 }
 
-Nda ToNda(const appliance::Application& a, const appliance::NdaRecord& nda) {
+Nda ToNda(const appliance::Application& a, const appliance::NdaRecord& nda, const OperatorInfo& op) {
   Nda n;
   n.date = nda.signed_date;
   n.city = "Астана";
@@ -233,7 +236,9 @@ Nda ToNda(const appliance::Application& a, const appliance::NdaRecord& nda) {
   n.owner_authority = nda.owner_authority;
   n.operator_representative = nda.operator_representative;
   n.owner_signer = Signer(n.owner_name, "", nda.owner_representative);
-  n.operator_signer = Signer("", "", nda.operator_representative);
+  n.operator_signer =
+      Signer(op.BilingualName(), nda.operator_representative == op.head_name ? op.head_position : std::string(),
+             nda.operator_representative);
   return n;
 }
 
@@ -274,54 +279,84 @@ Findings FindingsFromEvidence(const json& evidence) {
   return out;
 }
 
-Refusal ToRefusal(const RefusalRecord& rec) {
+std::string ClerkWords(const std::vector<appliance::RefusalReason>& reasons, const std::string& reason_text) {
+  // decisions.reason_text is "<clause> <kk / ru / en wording>; ...[. the clerk's words]": the reasons are
+  // printed from the template, so only the clerk's own words are taken from it.
+  std::string prefix;
+  for (auto r : reasons)
+    prefix += (prefix.empty() ? "" : "; ") + appliance::RefusalClause(r) + " " + std::string(appliance::RefusalText(r));
+  if (prefix.empty() || reason_text.rfind(prefix, 0) != 0) {
+    // Not the appliance's own prefix: keep the text unless it is only clauses and wordings.
+    return ReasonsFromText(reason_text).empty() ? reason_text : std::string();
+  }
+  std::string rest = reason_text.substr(prefix.size());
+  if (rest.rfind(". ", 0) == 0) rest = rest.substr(2);
+  return rest;
+}
+
+Refusal ToRefusal(const RefusalRecord& rec, const OperatorInfo& op) {
   Refusal r;
   r.date = rec.date;
   r.city = "Астана";
   r.act_id = rec.act_id;
   r.depositor = rec.depositor;
   r.software_name = rec.software_name;
+  r.application_number = rec.application_number;
+  r.application_date = rec.application_date;
+  r.portal_code = rec.portal_code;
   for (auto reason : rec.reasons) r.reasons.push_back(static_cast<Refusal::Reason>(static_cast<int>(reason)));
-  r.reason_text = rec.reason_text;
+  r.reason_text = ClerkWords(rec.reasons, rec.reason_text);
   size_t omitted = 0;
-  auto add = [&](std::string item, std::string detail) {
+  auto add = [&](Refusal::Evidence e) {
     if (r.evidence.size() >= kMaxRefusalEvidenceRows) {
       ++omitted;
       return;
     }
-    r.evidence.push_back({std::move(item), std::move(detail)});
+    r.evidence.push_back(std::move(e));
   };
   const json& ev = rec.evidence;
   if (ev.is_object()) {
-    if (auto m = Str(ev, "manifest_sha256"); !m.empty()) add("manifest SHA-256", m);
+    if (auto m = Str(ev, "manifest_sha256"); !m.empty()) add({"", "refusal.manifest", {}, m});
     auto media = ev.find("media");
     if (media != ev.end() && media->is_array()) {
       for (const auto& m : *media) {
         if (!m.is_object()) continue;
         const std::string where = Str(m, "disc") + " (" + Str(m, "copy") + ") " + Str(m, "device");
-        add(where, Str(m, "summary"));
+        std::vector<std::pair<std::string, std::string>> counts;
+        const json c = m.value("counts", json::object());
+        for (const auto& [key, name] : {std::pair<const char*, const char*>{"matched", "matched"},
+                                        {"missing", "missing"},
+                                        {"extra", "extra"},
+                                        {"size_mismatch", "size"},
+                                        {"hash_mismatch", "hash"},
+                                        {"date_mismatch", "date"},
+                                        {"unreadable", "unreadable"}})
+          counts.emplace_back(name, std::to_string(c.is_object() ? c.value(key, uint64_t{0}) : 0));
+        add({where, "refusal.medium_counts", counts, ""});
+        // A medium fault is stated in words; the reader's own message stays in the intake's evidence.
         if (auto p = m.find("medium_problems"); p != m.end() && p->is_array())
           for (const auto& pr : *p)
-            if (pr.is_string()) add(where, pr.get<std::string>());
+            if (pr.is_string()) add({where, "refusal.kind.unreadable", {}, ""});
         if (auto items = m.find("items"); items != m.end() && items->is_array())
           for (const auto& it : *items) {
             if (!it.is_object()) continue;
-            std::string detail = Str(it, "kind");
-            if (auto d = Str(it, "detail"); !d.empty()) detail += ": " + d;
-            add(Str(it, "path"), detail);
+            const std::string kind = Str(it, "kind");
+            const bool known = kind == "missing" || kind == "extra" || kind == "size_mismatch" ||
+                               kind == "hash_mismatch" || kind == "date_mismatch" || kind == "unreadable" ||
+                               kind == "name_collision" || kind == "matched";
+            std::string detail;
+            const std::string expected = Str(it, "expected"), actual = Str(it, "actual");
+            if (!expected.empty() || !actual.empty())
+              detail = (expected.empty() ? "—" : expected) + " → " + (actual.empty() ? "—" : actual);
+            add({Str(it, "path"), known ? "refusal.kind." + kind : std::string(), {}, detail});
           }
+        if (uint64_t unlisted = m.value("unlisted", uint64_t{0}); unlisted > 0) omitted += unlisted;
       }
     }
-    auto assessment = ev.find("assessment");
-    if (assessment != ev.end() && assessment->is_object()) {
-      if (auto g = assessment->find("grounds"); g != assessment->end() && g->is_array())
-        for (const auto& gr : *g)
-          if (gr.is_object()) add(Str(gr, "clause"), Str(gr, "evidence"));
-    }
   }
-  if (omitted > 0) r.evidence.push_back({"…", std::to_string(omitted) + " more (see the audit log and the intake)"});
+  if (omitted > 0) r.evidence.push_back({"…", "refusal.more", {{"n", std::to_string(omitted)}}, ""});
   r.findings = FindingsFromEvidence(rec.evidence);
-  r.operator_signer = Signer("", "", rec.decided_by);
+  r.operator_signer = Signer(op.BilingualName(), op.clerk_position, rec.decided_by);
   r.verification = rec.verification;
   return r;
 }
@@ -348,6 +383,7 @@ Result<lc::DestructionActData> DestructionActFromJson(std::string_view text) {
     a.object.track = Str(*o, "track");
   }
   a.notice_reference = Str(j, "notice_reference");
+  a.return_act = Str(j, "return_act");
   QOIMA_ASSIGN_OR_RETURN(a.notice_received_on, date(j, "notice_received_on"));
   QOIMA_ASSIGN_OR_RETURN(a.due_on, date(j, "due_on"));
   a.requested_by = Str(j, "requested_by");
@@ -378,68 +414,101 @@ Result<lc::DestructionActData> DestructionActFromJson(std::string_view text) {
   return a;
 }
 
-DestructionAct ToDestructionAct(const lc::DestructionActData& data, const VerificationLine& verification) {
+DestructionAct ToDestructionAct(const lc::DestructionActData& data, const VerificationLine& verification,
+                                const DestructionParties& parties) {
   DestructionAct d;
   d.date = data.act_date.ToString();
   d.city = "Астана";
   d.act_id = data.act_number;
-  d.owner = data.object.portal_code;
-  d.software_name = data.object.name;
-  d.basis = data.notice_reference + " (" + data.notice_received_on.ToString() + ")";
+  d.owner = parties.owner.empty() ? data.object.portal_code : parties.owner;
+  d.software_name = data.object.name + (data.object.portal_code.empty() ? "" : " (" + data.object.portal_code + ")");
+  d.basis = data.notice_reference + " (" + PrintedDate(data.notice_received_on.ToString()) + ")";
+  d.return_act = data.return_act.empty() ? parties.return_act : data.return_act;
   for (const auto& v : data.versions) {
     const std::string prefix = "v" + std::to_string(v.version_no) + (v.label.empty() ? "" : " " + v.label) + ": ";
     for (const auto& f : v.files)
       d.rows.push_back({prefix + f.path, static_cast<uint64_t>(std::max<int64_t>(f.size, 0)), f.sha256_hex});
   }
-  for (const std::string* login : {&data.requested_by, &data.approved_by, &data.performed_by}) {
+  auto person = [&](const std::string& login) {
+    auto it = parties.full_names.find(login);
     SignatureBlock s;
-    s.position = *login == data.performed_by   ? "performed by"
-                 : *login == data.requested_by ? "requested by"
-                                               : "approved by";
-    s.person.surname = *login;
-    d.commission.push_back(std::move(s));
-  }
+    s.organization = parties.op.BilingualName();
+    auto pos = parties.positions.find(login);
+    s.position = pos != parties.positions.end() ? pos->second : parties.op.officer_position;
+    s.person = SplitFullName(it == parties.full_names.end() ? std::string() : it->second);
+    return s;
+  };
+  // Who requested, who approved as the second person, who performed; a
+  // person who both asked (or approved) and performed signs once.
+  const bool requester_performed = data.performed_by == data.requested_by;
+  const bool approver_performed = data.performed_by == data.approved_by;
+  d.commission.push_back({requester_performed ? "requested_performed" : "requested", person(data.requested_by)});
+  d.commission.push_back({approver_performed ? "approved_performed" : "approved", person(data.approved_by)});
+  if (!requester_performed && !approver_performed) d.commission.push_back({"performed", person(data.performed_by)});
   d.verification = verification;
   return d;
 }
 
-HalfYearReport ToHalfYearReport(const lc::HalfYearReport& report, const std::string& operator_name,
+HalfYearReport ToHalfYearReport(const lc::HalfYearReport& report, const OperatorInfo& op,
                                 const VerificationLine& verification) {
   HalfYearReport h;
   h.year = report.year;
   h.half = report.half;
-  h.operator_name = operator_name;
-  auto section = [&](const std::vector<lc::ReportLine>& lines, const char* event) {
-    for (const auto& l : lines) {
-      HalfYearReport::Row r;
-      r.software_name = l.object;
-      r.event = event;
-      r.date = l.date;
-      r.detail = l.detail;
-      h.rows.push_back(std::move(r));
-    }
+  h.period_from = report.period_start.ToString();
+  h.period_to = report.period_end.ToString();
+  auto row = [&](const lc::ReportLine& l, const char* event, std::string key,
+                 std::vector<std::pair<std::string, std::string>> values) {
+    HalfYearReport::Row r;
+    r.act_id = l.act;
+    r.software_name = l.object;
+    r.event = event;
+    r.date = l.date;
+    r.detail_key = std::move(key);
+    r.detail_values = std::move(values);
+    h.rows.push_back(std::move(r));
   };
-  section(report.applications, "applications");
-  section(report.acceptances, "accepted");
-  section(report.refusals, "refused");
-  section(report.issues, "issues");
-  section(report.returns, "returned");
-  section(report.destructions, "destroyed");
+  for (const auto& l : report.applications)
+    row(l, "applications", "report.detail.application", {{"number", l.number}, {"applicant", l.applicant}});
+  for (const auto& l : report.acceptances) row(l, "accepted", "report.detail.acceptance", {{"number", l.number}});
+  for (const auto& l : report.refusals) {
+    // The reason in words (the template's reason line), then the clerk's words.
+    const bool known = l.refusal_reason >= 1 && l.refusal_reason <= 3;
+    row(l, "refused", known ? "report.detail.refusal" + std::to_string(l.refusal_reason) : "report.detail.acceptance",
+        {{"number", l.number}});
+  }
+  auto cases = [&](const std::vector<lc::ReportLine>& lines, const char* event) {
+    for (const auto& l : lines)
+      row(l, event, "report.detail.case",
+          {{"reference", l.reference}, {"received", l.received_on}, {"due", l.due_on}, {"done", l.done_on}});
+  };
+  cases(report.issues, "issues");
+  cases(report.returns, "returned");
+  cases(report.destructions, "destroyed");
+  for (const auto& l : report.open_requests)
+    row(l, "open", "report.detail.open", {{"reference", l.reference}, {"received", l.received_on}, {"due", l.due_on}});
   for (const auto& d : report.overdue) {
     HalfYearReport::Row r;
     r.act_id = d.ref;
     r.software_name = d.what;
     r.event = "overdue";
     r.date = d.due_on.ToString();
-    r.detail = d.clause + ", " + std::to_string(-d.working_days_left) + " working days";
+    r.detail_key = "report.detail.overdue";
+    r.detail_values = {{"due", d.due_on.ToString()}, {"days", std::to_string(-d.working_days_left)}};
     h.rows.push_back(std::move(r));
   }
-  section(report.completed_late, "completed_late");
+  for (const auto& l : report.completed_late)
+    row(l, "completed_late", "report.detail.late", {{"due", l.due_on}, {"done", l.done_on}});
+  h.totals = {{"applications", report.applications.size()}, {"acceptances", report.acceptances.size()},
+              {"refusals", report.refusals.size()},         {"issues", report.issues.size()},
+              {"returns", report.returns.size()},           {"destructions", report.destructions.size()},
+              {"open", report.open_requests.size()},        {"overdue", report.overdue.size()},
+              {"late", report.completed_late.size()}};
+  h.signer = Signer(op.BilingualName(), op.head_position, op.head_name);
   h.verification = verification;
   return h;
 }
 
-Result<Notice> ToNotice(const lc::NoticeInfo& n, const json& body, const std::string& date,
+Result<Notice> ToNotice(const lc::NoticeInfo& n, const json& body, const NoticeFacts& facts,
                         const VerificationLine& verification) {
   Notice out;
   if (n.kind == "acceptance") {
@@ -457,35 +526,65 @@ Result<Notice> ToNotice(const lc::NoticeInfo& n, const json& body, const std::st
   } else {
     return Status::Unsupported("notice " + std::to_string(n.id) + " has kind '" + n.kind + "', which has no form");
   }
-  out.date = date;
+  out.date = facts.date;
   out.number = "N-" + std::to_string(n.id);
-  out.addressee = n.addressee;
+  // The register's addressee is the authorized body (003 cl.2(4)); a notice
+  // recorded with its old bilingual label is the same addressee.
+  out.addressee =
+      n.addressee.empty() || n.addressee == lc::kDefaultAuthorizedBody || n.addressee == lc::kLegacyAuthorizedBodyLabel
+          ? "authorized_body"
+          : n.addressee;
+  out.owner = facts.owner;
   if (body.is_object()) {
     if (auto o = body.find("object"); o != body.end() && o->is_object()) {
       out.software_name = Str(*o, "name");
-      out.owner = Str(*o, "portal_code");
+      if (auto code = Str(*o, "portal_code"); !code.empty()) out.software_name += " (" + code + ")";
+      if (out.owner.empty()) out.owner = Str(*o, "portal_code");
+    }
+    out.reference = Str(body, "reference");
+    out.received_on = Str(body, "received_on");
+    out.due_on = Str(body, "due_on");
+    out.done_on = Str(body, "done_on");
+    if (auto b = body.find("bundles"); b != body.end() && b->is_array())
+      for (const auto& x : *b)
+        if (x.is_object()) out.bundles += (out.bundles.empty() ? "" : ", ") + Str(x, "export_id");
+    if (auto y = body.find("year"); y != body.end() && y->is_number_integer()) out.report_year = y->get<int>();
+    if (auto hh = body.find("half"); hh != body.end() && hh->is_number_integer()) out.report_half = hh->get<int>();
+  } else if (n.due_on) {
+    out.due_on = n.due_on->ToString();
+  }
+  // The act the event produced: the return or destruction act; nothing
+  // while the event is open (a draft cites no act that does not exist).
+  out.draft = !facts.completed;
+  out.act_id = facts.completed ? facts.act : std::string();
+  if (out.kind == Notice::Kind::kHalfYearReport && out.report_year == 0) {
+    // "half-year report 2026/1": the period the report covers.
+    const std::string& e = n.event;
+    size_t slash = e.rfind('/');
+    if (slash != std::string::npos && slash >= 4 && slash + 1 < e.size()) {
+      out.report_year = std::atoi(e.substr(slash - 4, 4).c_str());
+      out.report_half = std::atoi(e.substr(slash + 1, 1).c_str());
     }
   }
-  out.act_id = n.case_id ? "case " + std::to_string(*n.case_id) : n.event;
-  std::string details = n.event;
-  if (body.is_object()) {
-    for (const char* key : {"clause", "reference", "received_on", "due_on"})
-      if (auto v = Str(body, key); !v.empty()) details += std::string(details.empty() ? "" : "; ") + key + ": " + v;
-  } else if (n.due_on) {
-    details += (details.empty() ? "" : "; ") + std::string("due_on: ") + n.due_on->ToString();
-  }
-  out.details = details;
+  out.signer = Signer(facts.op.BilingualName(), facts.op.head_position, facts.op.head_name);
   out.verification = verification;
   return out;
 }
 
-ReturnAct ToReturnAct(const ReturnRecord& rec) {
+ReturnAct ToReturnAct(const ReturnRecord& rec, const OperatorInfo& op) {
   ReturnAct r;
   r.reason = rec.reason;
+  r.draft = rec.draft;
   AcceptanceAct& a = r.act;
   a.date = rec.date;
   a.city = "Астана";
   a.receiving_org = rec.owner;  // direction reversed: the owner receives
+  a.transferring_org = op.BilingualName();
+  a.transferring_signer = Signer(op.BilingualName(), op.officer_position, rec.performed_by);
+  a.transferring_contact.person = SplitFullName(rec.performed_by);
+  a.transferring_contact.position = op.officer_position;
+  a.transferring_contact.work_phone = op.phone;
+  a.transferring_contact.email = op.email;
   a.software_name = rec.software_name;
   for (const auto& v : rec.versions) {
     const std::string marking =
@@ -500,6 +599,7 @@ ReturnAct ToReturnAct(const ReturnRecord& rec) {
         l.name = name;
         l.size_bytes = f.size;
         l.sha256 = f.sha256;
+        l.category = f.category;
         a.libraries.push_back(std::move(l));
       } else {
         SourceFileRow s;
@@ -509,6 +609,7 @@ ReturnAct ToReturnAct(const ReturnRecord& rec) {
         s.size_bytes = f.size;
         s.modified = f.modified;
         s.sha256 = f.sha256;
+        s.category = f.category;
         a.files.push_back(std::move(s));
       }
     }
@@ -531,7 +632,8 @@ Result<StoredReturnAct> ReturnActFromJson(std::string_view text) {
   if (!lc::CivilDate::Parse(r.date).ok()) return Status::Corrupt("return act field act_date is not a date");
   if (auto o = j.find("object"); o != j.end() && o->is_object()) r.software_name = Str(*o, "name");
   r.reason = Str(j, "notice_reference");
-  if (auto on = Str(j, "notice_received_on"); !on.empty()) r.reason += " (" + on + ")";
+  if (auto on = Str(j, "notice_received_on"); !on.empty()) r.reason += " (" + PrintedDate(on) + ")";
+  out.performed_by_login = Str(j, "performed_by");
   auto versions = j.find("versions");
   if (versions == j.end() || !versions->is_array()) return Status::Corrupt("return act field versions is missing");
   for (const auto& v : *versions) {

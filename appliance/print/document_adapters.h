@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,8 +57,8 @@ ApplicationForm ToApplicationForm(const appliance::Application& application);
 /// Annex 2 page with the given journal entries (in journal order).
 JournalPage ToJournalPage(const std::vector<appliance::JournalEntry>& entries);
 
-/// Annex 4 from a recorded NDA and its application.
-Nda ToNda(const appliance::Application& application, const appliance::NdaRecord& nda);
+/// Annex 4 from a recorded NDA and its application; the operator's side from `op`.
+Nda ToNda(const appliance::Application& application, const appliance::NdaRecord& nda, const OperatorInfo& op);
 
 /// What the store holds about a refusal decision.
 struct RefusalRecord {
@@ -65,6 +66,9 @@ struct RefusalRecord {
   std::string date;       // YYYY-MM-DD of the decision
   std::string depositor;  // the application's applicant
   std::string software_name;
+  std::string application_number;  // as written on the application
+  std::string application_date;    // YYYY-MM-DD received
+  std::string portal_code;
   std::vector<appliance::RefusalReason> reasons;
   std::string reason_text;  // decisions.reason_text (clauses and the clerk's words)
   nlohmann::json evidence;  // decisions.evidence_json (media diffs, assessment)
@@ -80,28 +84,52 @@ Findings FindingsFromEvidence(const nlohmann::json& evidence);
 /// The clause-16 reasons named in a stored reason text ("001 cl.16(2) ...").
 std::vector<appliance::RefusalReason> ReasonsFromText(std::string_view reason_text);
 
-/// The reasoned refusal: reasons, the evidence rows (medium problems and
-/// every differing file, at most kMaxRefusalEvidenceRows), the findings
-/// (FindingsFromEvidence), the signer.
-Refusal ToRefusal(const RefusalRecord& record);
+/// The reasoned refusal: reasons, the evidence rows (each medium's counts,
+/// its faults and every differing file in words, at most
+/// kMaxRefusalEvidenceRows), the findings (FindingsFromEvidence), the
+/// signer (the clerk, with the position the operator set). Of the recorded
+/// reason text only the clerk's own words are printed: the reasons come
+/// from the template.
+Refusal ToRefusal(const RefusalRecord& record, const OperatorInfo& op);
 
 /// Parses the destruction act JSON the lifecycle code stores in `acts`
 /// (lifecycle_json.cpp ToJson(DestructionActData)); Corrupt naming the field.
 Result<appliance::lifecycle::DestructionActData> DestructionActFromJson(std::string_view json_text);
 
-/// The destruction act: one row per destroyed file (version label in the
-/// name), the commission (requested, approved, performed by), the
-/// verification line `verification`.
+/// What the store adds to a destruction act's data: the owner organization,
+/// the officers' full names by login, the operator (positions), and the
+/// return act when the data predates recording it.
+struct DestructionParties {
+  std::string owner;
+  std::map<std::string, std::string> full_names;  // login -> "Surname Name Patronymic"
+  std::map<std::string, std::string> positions;   // login -> position recorded for the user (else op's)
+  OperatorInfo op;
+  std::string return_act;
+};
+
+/// The destruction act (003 cl.31-33): one row per destroyed file (version
+/// label in the name), the return act cited, the method, and who requested,
+/// approved and performed it by full name and position.
 DestructionAct ToDestructionAct(const appliance::lifecycle::DestructionActData& data,
+                                const VerificationLine& verification, const DestructionParties& parties);
+
+/// The half-year report: one row per event of every section (completed
+/// events; requests not completed by the period's end apart), totals, signer.
+HalfYearReport ToHalfYearReport(const appliance::lifecycle::HalfYearReport& report, const OperatorInfo& op,
                                 const VerificationLine& verification);
 
-/// The half-year report: one row per event of every section.
-HalfYearReport ToHalfYearReport(const appliance::lifecycle::HalfYearReport& report, const std::string& operator_name,
-                                const VerificationLine& verification);
+/// What the store knows about a notice's event beyond the register row.
+struct NoticeFacts {
+  std::string date;       // YYYY-MM-DD the notice is dated
+  std::string owner;      // the owner organization
+  bool completed = true;  // the event happened (the case is done); false: printed as a draft
+  std::string act;        // the act the event produced (RET-3, DESTR-2026-4, A-1), when completed
+  OperatorInfo op;
+};
 
 /// A notice of the notices register. `body` is notices.body_json (may be null).
 Result<Notice> ToNotice(const appliance::lifecycle::NoticeInfo& notice, const nlohmann::json& body,
-                        const std::string& date, const VerificationLine& verification);
+                        const NoticeFacts& facts, const VerificationLine& verification);
 
 /// One returned version with its files, as the store lists them.
 struct ReturnedVersion {
@@ -122,13 +150,16 @@ struct ReturnRecord {
   std::string date;
   std::string owner;  // the object's owner organization (the applicant)
   std::string software_name;
-  std::string reason;  // the owner's decommissioning notice and its reference
+  std::string reason;        // the owner's decommissioning notice and its reference
+  std::string performed_by;  // full name of the officer who handed it over ("" before)
+  bool draft = false;        // before the hand-over: what would be returned
   std::vector<ReturnedVersion> versions;
   VerificationLine verification;
 };
 
-/// The return act: Annex 3's tables with the direction reversed.
-ReturnAct ToReturnAct(const ReturnRecord& record);
+/// The return act: Annex 3's tables with the direction reversed, the
+/// operator transferring.
+ReturnAct ToReturnAct(const ReturnRecord& record, const OperatorInfo& op);
 
 /// Largest stored return-act JSON the adapter parses.
 inline constexpr size_t kMaxReturnActJsonBytes = 64u << 20;
@@ -145,6 +176,7 @@ struct StoredReturnAct {
   std::string checkpoint_root;
   std::string key_fingerprint;
   std::string last_manifest;  // the last returned version's store digest
+  std::string performed_by_login;
 };
 Result<StoredReturnAct> ReturnActFromJson(std::string_view json_text);
 

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "appliance/civil_time.h"
+#include "appliance/item_category.h"
 #include "appliance/print/pdf_composer.h"
 #include "common/unique_fd.h"
 #include "common/visible_text.h"
@@ -34,12 +36,19 @@ std::string Blank(const std::string& value) { return value.empty() ? "__________
 /// template key is remembered and returned by Finish().
 class FormBuilder {
  public:
-  FormBuilder(const TemplateSet& templates, const LanguageMode& languages)
-      : templates_(templates), languages_(languages) {}
+  FormBuilder(const TemplateSet& templates, const LanguageMode& languages, const OperatorInfo& op)
+      : templates_(templates), languages_(languages), op_(op) {}
 
   PdfComposer& pdf() { return pdf_; }
+  const OperatorInfo& op() const { return op_; }
+  const LanguageMode& languages() const { return languages_; }
 
-  std::string One(std::string_view key, Language lang, const Values& values = {}) {
+  /// The text of `key` in `lang`; `{operator}` is the operator's name in that
+  /// language unless the caller gives it.
+  std::string One(std::string_view key, Language lang, const Values& given = {}) {
+    Values values = given;
+    if (std::none_of(values.begin(), values.end(), [](const auto& v) { return v.first == "operator"; }))
+      values.emplace_back("operator", Blank(op_.Name(lang == Language::kKk)));
     auto text = templates_.Text(key, lang, values);
     if (!text.ok()) {
       if (status_.ok()) status_ = text.status();
@@ -103,8 +112,29 @@ class FormBuilder {
 
   void DateCity(const std::string& date, const std::string& city) {
     std::string cities = city.empty() ? std::string() : Joined("common.city", ", ", {{"city", city}});
-    Plain(Blank(date) + (cities.empty() ? "" : "    " + cities), kBody, Align::kRight, 0, 6);
+    Plain(Blank(PrintedDate(date)) + (cities.empty() ? "" : "    " + cities), kBody, Align::kRight, 0, 6);
   }
+
+  /// The operator's letterhead: its name in each language, then BIN,
+  /// address, phone and e-mail (blanks where an admin has not set them).
+  void Letterhead() {
+    std::vector<std::string> seen;
+    for (Language lang : languages_) {
+      const std::string& name = op_.Name(lang == Language::kKk);
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      Plain(Blank(name), kBold, Align::kLeft, 0, seen.size() == 1 ? 0 : 1);
+    }
+    Plain(Joined("operator.bin") + ": " + Blank(op_.bin) + "    " + Joined("operator.address") + ": " +
+              Blank(op_.address),
+          kSmall, Align::kLeft, 0, 2);
+    Plain(Joined("operator.phone") + ": " + Blank(op_.phone) + "    " + Joined("operator.email") + ": " +
+              Blank(op_.email),
+          kSmall, Align::kLeft, 0, 1);
+  }
+
+  /// A draft's banner: the event has not been completed.
+  void DraftBanner(std::string_view key = "common.draft") { Para(key, {}, kTitleAlt, kTitleAlt, Align::kCenter, 0, 8); }
 
   double content_width() const { return pdf_.content_width(); }
 
@@ -173,7 +203,7 @@ class FormBuilder {
   /// and "page N of M" in every language.
   void SetFooter(const std::string& label, const std::string& root) {
     std::string left = label;
-    if (!root.empty()) left += " · root " + root.substr(0, 16) + "…";
+    if (!root.empty()) left += " · " + Joined("common.root") + " " + root.substr(0, 16) + "…";
     left += " · " + templates_.id();
     std::vector<std::pair<Language, std::string>> pages;
     for (Language lang : languages_) pages.emplace_back(lang, One("common.page", lang));
@@ -215,11 +245,53 @@ class FormBuilder {
  private:
   const TemplateSet& templates_;
   const LanguageMode& languages_;
+  const OperatorInfo& op_;
   PdfComposer pdf_;
   Status status_;
 };
 
 std::string Number(size_t i) { return std::to_string(i); }
+
+/// A medium named "DISC (original)" or "DISC (copy 2)" by the intake: the
+/// copy in words, in every language of the document.
+std::string MediumWords(FormBuilder& b, const std::string& medium) {
+  size_t open = medium.rfind(" (");
+  size_t close = medium.find(')', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || close == std::string::npos) return medium;
+  const std::string label = medium.substr(open + 2, close - open - 2);
+  std::string words;
+  if (label == "original") {
+    words = b.Joined("medium.original");
+  } else if (label.rfind("copy ", 0) == 0 && label.size() > 5 &&
+             label.find_first_not_of("0123456789", 5) == std::string::npos) {
+    words = b.Joined("medium.copy", " / ", {{"n", label.substr(5)}});
+  } else {
+    return medium;
+  }
+  return medium.substr(0, open + 2) + words + medium.substr(close);
+}
+
+/// An item category (003 cl.10) in words, in every language of the document;
+/// empty for no or an unknown code (a code is never printed).
+std::string CategoryWords(FormBuilder& b, const std::string& code) {
+  const appliance::ItemCategory* c = appliance::FindItemCategory(code);
+  if (c == nullptr) return std::string();
+  std::string out;
+  for (Language lang : b.languages()) {
+    std::string_view label = lang == Language::kKk ? c->kk : lang == Language::kRu ? c->ru : c->en;
+    if (out.find(label) != std::string::npos) continue;
+    out += (out.empty() ? "" : " / ") + std::string(label);
+  }
+  return b.Joined("annex3.category") + ": " + out;
+}
+
+/// The line under a row: its SHA-256 and its category.
+std::string UnderRow(FormBuilder& b, const std::string& sha256, const std::string& category) {
+  std::string out = sha256.empty() ? std::string() : b.Joined("annex3.sha256") + ": " + sha256;
+  std::string words = CategoryWords(b, category);
+  if (!words.empty()) out += (out.empty() ? "" : " · ") + words;
+  return out;
+}
 
 void AddSourceTables(FormBuilder& b, const AcceptanceAct& act) {
   const double w = b.content_width();
@@ -239,15 +311,14 @@ void AddSourceTables(FormBuilder& b, const AcceptanceAct& act) {
     numbers.push_back(Number(c + 1));
   }
   files.header_rows = {header, numbers};
-  files.header_style = {6.5, true, false, false};
-  const std::string sha = b.Joined("annex3.sha256");
+  files.header_style = {6.5, true, false, false, true};
   files.rows.reserve(act.files.size());
   for (size_t i = 0; i < act.files.size(); ++i) {
     const SourceFileRow& f = act.files[i];
     files.rows.push_back({{Number(i + 1), f.disc_marking, f.directory, f.file_name,
                            f.size_known ? FormatMegabytes(f.size_bytes) : std::string(), f.language, f.language_version,
-                           f.framework, f.framework_version, f.modified},
-                          f.sha256.empty() ? std::string() : sha + ": " + f.sha256});
+                           f.framework, f.framework_version, PrintedDate(f.modified)},
+                          UnderRow(b, f.sha256, f.category)});
   }
   if (act.files.empty()) files.rows.push_back({{"", b.Joined("annex3.none")}, ""});
   b.Para("annex3.item3_1", {}, kBody, kBodyAlt, Align::kLeft, 12, 6);
@@ -268,12 +339,12 @@ void AddSourceTables(FormBuilder& b, const AcceptanceAct& act) {
     numbers.push_back(Number(c + 1));
   }
   libs.header_rows = {header, numbers};
-  libs.header_style = {6.5, true, false, false};
+  libs.header_style = {6.5, true, false, false, true};
   for (size_t i = 0; i < act.libraries.size(); ++i) {
     const LibraryRow& l = act.libraries[i];
     libs.rows.push_back({{Number(i + 1), l.disc_marking, l.directory, l.name,
                           l.size_known ? FormatMegabytes(l.size_bytes) : std::string(), l.language, l.library_version},
-                         l.sha256.empty() ? std::string() : sha + ": " + l.sha256});
+                         UnderRow(b, l.sha256, l.category)});
   }
   if (act.libraries.empty()) libs.rows.push_back({{"", b.Joined("annex3.none")}, ""});
   b.Para("annex3.item3_2", {}, kBody, kBodyAlt, Align::kLeft, 12, 10);
@@ -380,7 +451,7 @@ void AddFindings(FormBuilder& b, const Findings& findings) {
     } else {
       detail = b.Joined("findings.detail." + f.cls + (f.kind.empty() ? "" : "." + f.kind));
     }
-    t.rows.push_back({{Number(i + 1), f.medium, what, f.path, detail}, ""});
+    t.rows.push_back({{Number(i + 1), MediumWords(b, f.medium), what, f.path, detail}, ""});
   }
   b.pdf().Add(std::move(t));
   if (findings.unlisted > 0)
@@ -405,14 +476,39 @@ std::string FormatMegabytes(uint64_t bytes) {
   return buf;
 }
 
-DocumentRenderer::DocumentRenderer(TemplateSet templates, LanguageMode languages)
-    : templates_(std::move(templates)), languages_(std::move(languages)) {
+std::string PrintedDate(std::string_view text) {
+  auto digits = [&](size_t at, size_t n) {
+    if (text.size() < at + n) return false;
+    for (size_t i = at; i < at + n; ++i)
+      if (text[i] < '0' || text[i] > '9') return false;
+    return true;
+  };
+  if (!(digits(0, 4) && text.size() >= 10 && text[4] == '-' && digits(5, 2) && text[7] == '-' && digits(8, 2)))
+    return std::string(text);
+  std::string day(text.substr(0, 10));
+  // An instant in UTC ("2026-12-07T21:30:00Z") is read on the local date (UTC+5).
+  if (text.size() == 20 && text[10] == 'T' && text[19] == 'Z' && digits(11, 2) && digits(14, 2) && digits(17, 2)) {
+    auto d = appliance::ParseDay(day);
+    if (d) {
+      const int64_t secs = appliance::DaysFromCivil(*d) * 86400 + std::stoi(std::string(text.substr(11, 2))) * 3600 +
+                           std::stoi(std::string(text.substr(14, 2))) * 60 + std::stoi(std::string(text.substr(17, 2)));
+      day = appliance::FormatDay(appliance::LocalDateOf(secs));
+    }
+  } else if (text.size() != 10) {
+    return std::string(text);
+  }
+  return day.substr(8, 2) + "." + day.substr(5, 2) + "." + day.substr(0, 4);
+}
+
+DocumentRenderer::DocumentRenderer(TemplateSet templates, LanguageMode languages, OperatorInfo op)
+    : templates_(std::move(templates)), languages_(std::move(languages)), op_(std::move(op)) {
   if (languages_.empty()) languages_ = Bilingual();
 }
 
 Result<std::string> DocumentRenderer::Render(const ApplicationForm& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.RulesRef("annex1.rules_ref");
+  b.Letterhead();
   b.Title("annex1.title");
   b.Field("annex1.applicant", doc.applicant);
   b.Field("annex1.software", doc.software_name);
@@ -428,9 +524,11 @@ Result<std::string> DocumentRenderer::Render(const ApplicationForm& doc) const {
   const std::string orig = b.Joined("annex1.orig"), copy = b.Joined("annex1.copy");
   for (size_t i = 0; i < doc.items.size(); ++i) {
     const auto& it = doc.items[i];
-    items.rows.push_back({{Number(i + 1), it.name, it.paper_sheets, it.cd_serial,
-                           FormatMegabytes(static_cast<uint64_t>(it.size_mb * 1048576)), it.original ? orig : copy},
-                          ""});
+    // A paper-only item has no size in MB: the cell stays empty, not "0.000".
+    const std::string size =
+        it.size_mb > 0 ? FormatMegabytes(static_cast<uint64_t>(it.size_mb * 1048576)) : std::string();
+    items.rows.push_back(
+        {{Number(i + 1), it.name, it.paper_sheets, it.cd_serial, size, it.original ? orig : copy}, ""});
   }
   b.pdf().Add(std::move(items));
   AddOrganization(b, "annex1.owner_title", doc.owner);
@@ -441,7 +539,7 @@ Result<std::string> DocumentRenderer::Render(const ApplicationForm& doc) const {
   b.Field("annex1.year", doc.release_year, 12);
   b.Field("annex1.version", doc.version, 12);
   b.Field("annex1.language", doc.programming_language, 12);
-  b.Field("annex1.release_date", doc.release_date, 12);
+  b.Field("annex1.release_date", PrintedDate(doc.release_date), 12);
   b.Field("annex1.annotation", doc.annotation, 12);
   b.Para("annex1.req_title", {}, kBold, kBodyAlt, Align::kLeft, 0, 10);
   b.Field("annex1.req_cpu", doc.req_cpu, 12);
@@ -465,7 +563,7 @@ Result<std::string> DocumentRenderer::Render(const ApplicationForm& doc) const {
   left.width = b.content_width() / 2;
   right.width = b.content_width() / 2;
   left.paragraphs.push_back({b.Joined("annex1.seal_place", "\n"), kBody, Align::kLeft, 0, 0});
-  left.paragraphs.push_back({b.Joined("common.date") + ": " + Blank(doc.date), kBody, Align::kLeft, 0, 8});
+  left.paragraphs.push_back({b.Joined("common.date") + ": " + Blank(PrintedDate(doc.date)), kBody, Align::kLeft, 0, 8});
   right.paragraphs.push_back({Blank(doc.signer.person.Full()), kBody, Align::kLeft, 0, 0});
   right.paragraphs.push_back({"____________________", kBody, Align::kLeft, 0, 16});
   right.paragraphs.push_back({b.Joined("annex1.owner_signature"), kSmall, Align::kLeft, 0, 1});
@@ -478,8 +576,9 @@ Result<std::string> DocumentRenderer::Render(const ApplicationForm& doc) const {
 }
 
 Result<std::string> DocumentRenderer::Render(const JournalPage& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.RulesRef("annex2.rules_ref");
+  b.Letterhead();
   b.Title("annex2.title");
   Table t = SimpleTable(b,
                         {{"annex2.col_no", 24},
@@ -492,8 +591,8 @@ Result<std::string> DocumentRenderer::Render(const JournalPage& doc) const {
                         // The form's "Received" heading over the last two columns.
                         {"", "", "", "", "", b.Header("annex2.col_received"), ""});
   for (const JournalRow& r : doc.rows) {
-    t.rows.push_back({{Number(static_cast<size_t>(r.number)), r.application_number, r.received_date, r.state_body,
-                       r.applicant, r.received_by.Full(), ""},
+    t.rows.push_back({{Number(static_cast<size_t>(r.number)), r.application_number, PrintedDate(r.received_date),
+                       r.state_body, r.applicant, r.received_by.Full(), ""},
                       ""});
   }
   b.pdf().Add(std::move(t));
@@ -503,16 +602,19 @@ Result<std::string> DocumentRenderer::Render(const JournalPage& doc) const {
 }
 
 Result<std::string> DocumentRenderer::Render(const AcceptanceAct& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.RulesRef("annex3.rules_ref");
+  b.Letterhead();
   b.Title("annex3.title");
   AddActBody(b, doc, "annex3.intro");
   return b.Finish("Annex 3 " + doc.verification.act_id);
 }
 
 Result<std::string> DocumentRenderer::Render(const ReturnAct& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.Basis("return.basis");
+  b.Letterhead();
+  if (doc.draft) b.DraftBanner("return.draft");
   b.Title("return.title");
   if (!doc.reason.empty()) b.Para("return.reason", {{"reason", doc.reason}}, kBody, kBodyAlt, Align::kLeft, 0, 6);
   AddActBody(b, doc.act, "return.intro");
@@ -520,8 +622,9 @@ Result<std::string> DocumentRenderer::Render(const ReturnAct& doc) const {
 }
 
 Result<std::string> DocumentRenderer::Render(const Nda& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.RulesRef("annex4.rules_ref");
+  b.Letterhead();
   b.Title("annex4.title");
   b.DateCity(doc.date, doc.city);
   const Values values = {{"owner", Blank(doc.owner_name)},
@@ -552,10 +655,17 @@ Result<std::string> DocumentRenderer::Render(const Nda& doc) const {
 }
 
 Result<std::string> DocumentRenderer::Render(const Refusal& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.Basis("refusal.basis");
+  b.Letterhead();
+  b.Para("refusal.to", {{"depositor", Blank(doc.depositor)}}, kBody, kBodyAlt, Align::kRight, b.content_width() / 2, 6);
   b.Title("refusal.title");
   b.DateCity(doc.date, doc.city);
+  b.Para("refusal.application",
+         {{"number", Blank(doc.application_number)},
+          {"date", Blank(PrintedDate(doc.application_date))},
+          {"code", Blank(doc.portal_code)}},
+         kBody, kBodyAlt, Align::kLeft, 0, 6);
   b.Para("refusal.intro", {{"depositor", Blank(doc.depositor)}, {"software", Blank(doc.software_name)}});
   if (doc.reasons.empty()) return Status::InvalidArgument("refusal " + doc.act_id + ": no reason given (clause 16)");
   for (Refusal::Reason r : doc.reasons) {
@@ -565,7 +675,10 @@ Result<std::string> DocumentRenderer::Render(const Refusal& doc) const {
   b.Para("refusal.evidence", {}, kBold, kBodyAlt, Align::kLeft, 0, 10);
   Table t = SimpleTable(b, {{"report.col_no", 24}, {"refusal.col_item", 180}, {"refusal.col_detail", 0}});
   for (size_t i = 0; i < doc.evidence.size(); ++i) {
-    t.rows.push_back({{Number(i + 1), doc.evidence[i].item, doc.evidence[i].detail}, ""});
+    const Refusal::Evidence& e = doc.evidence[i];
+    std::string detail = e.key.empty() ? std::string() : b.Joined(e.key, " / ", e.values);
+    if (!e.detail.empty()) detail += (detail.empty() ? "" : "\n") + e.detail;
+    t.rows.push_back({{Number(i + 1), MediumWords(b, e.item), detail}, ""});
   }
   b.pdf().Add(std::move(t));
   AddFindings(b, doc.findings);
@@ -579,18 +692,21 @@ Result<std::string> DocumentRenderer::Render(const Refusal& doc) const {
 }
 
 Result<std::string> DocumentRenderer::Render(const DestructionAct& doc) const {
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.Basis("destruction.basis");
+  b.Letterhead();
   b.Title("destruction.title");
   b.DateCity(doc.date, doc.city);
-  b.Para("destruction.intro",
-         {{"owner", Blank(doc.owner)}, {"software", Blank(doc.software_name)}, {"basis", Blank(doc.basis)}});
+  b.Para("destruction.intro", {{"owner", Blank(doc.owner)},
+                               {"software", Blank(doc.software_name)},
+                               {"basis", Blank(doc.basis)},
+                               {"return_act", Blank(doc.return_act)}});
+  b.Para("destruction.method", {}, kBody, kBodyAlt, Align::kLeft, 0, 6);
   Table t = SimpleTable(b, {{"destruction.col_no", 28}, {"destruction.col_name", 0}, {"destruction.col_size", 50}});
   t.span_from = 1;
-  const std::string sha = b.Joined("annex3.sha256");
   for (size_t i = 0; i < doc.rows.size(); ++i) {
     t.rows.push_back({{Number(i + 1), doc.rows[i].name, FormatMegabytes(doc.rows[i].size_bytes)},
-                      doc.rows[i].sha256.empty() ? std::string() : sha + ": " + doc.rows[i].sha256});
+                      UnderRow(b, doc.rows[i].sha256, "")});
   }
   b.pdf().Add(std::move(t));
   b.Para("destruction.commission", {}, kBold, kBodyAlt, Align::kLeft, 0, 12);
@@ -598,8 +714,7 @@ Result<std::string> DocumentRenderer::Render(const DestructionAct& doc) const {
     ColumnGroup g;
     const double half = b.content_width() / 2;
     for (size_t j = i; j < i + 2 && j < doc.commission.size(); ++j) {
-      auto col = b.SignatureColumn("common.position", doc.commission[j], half);
-      col.paragraphs.erase(col.paragraphs.begin());
+      auto col = b.SignatureColumn("destruction.role." + doc.commission[j].role, doc.commission[j].block, half);
       g.columns.push_back(std::move(col));
     }
     b.pdf().Add(std::move(g));
@@ -613,10 +728,11 @@ Result<std::string> DocumentRenderer::Render(const HalfYearReport& doc) const {
   if (doc.half != 1 && doc.half != 2) {
     return Status::InvalidArgument("half-year report: half is " + std::to_string(doc.half) + ", expected 1 or 2");
   }
-  FormBuilder b(templates_, languages_);
+  FormBuilder b(templates_, languages_, op_);
   b.Basis("report.basis");
+  b.Letterhead();
   b.Title("report.title", {{"year", std::to_string(doc.year)}, {"half", std::to_string(doc.half)}});
-  b.Para("report.intro", {{"operator", Blank(doc.operator_name)}});
+  b.Para("report.intro", {{"from", Blank(PrintedDate(doc.period_from))}, {"to", Blank(PrintedDate(doc.period_to))}});
   Table t = SimpleTable(b, {{"report.col_no", 26},
                             {"report.col_act", 70},
                             {"report.col_software", 0},
@@ -625,17 +741,23 @@ Result<std::string> DocumentRenderer::Render(const HalfYearReport& doc) const {
                             {"report.col_date", 58}});
   for (size_t i = 0; i < doc.rows.size(); ++i) {
     const auto& r = doc.rows[i];
-    std::string event = r.event;
-    if (event == "accepted" || event == "refused" || event == "returned" || event == "destroyed") {
-      event = b.Joined("report.event." + event, "\n");
-    } else if (event == "applications" || event == "issues" || event == "overdue" || event == "completed_late") {
-      event = b.Joined("report.section." + event, "\n");
+    std::string event;
+    if (r.event == "accepted" || r.event == "refused" || r.event == "returned" || r.event == "destroyed") {
+      event = b.Joined("report.event." + r.event, "\n");
+    } else if (!r.event.empty()) {
+      event = b.Joined("report.section." + r.event, "\n");
     }
+    Values values = r.detail_values;
+    for (auto& [name, value] : values) value = PrintedDate(value);
+    const std::string detail = r.detail_key.empty() ? std::string() : b.Joined(r.detail_key, "\n", values);
     std::string what = r.software_name;
     if (!r.owner.empty()) what = r.owner + (what.empty() ? "" : "\n" + what);
-    t.rows.push_back({{Number(i + 1), r.act_id, what, event, r.detail, r.date}, ""});
+    t.rows.push_back({{Number(i + 1), r.act_id, what, event, detail, PrintedDate(r.date)}, ""});
   }
   b.pdf().Add(std::move(t));
+  Values totals;
+  for (const auto& [name, n] : doc.totals) totals.emplace_back(name, std::to_string(n));
+  b.Para("report.totals", totals, kBody, kBodyAlt, Align::kLeft, 0, 8);
   ColumnGroup sign;
   sign.columns.push_back(b.SignatureColumn("report.basis", doc.signer, b.content_width() / 2));
   sign.columns.back().paragraphs.erase(sign.columns.back().paragraphs.begin());
@@ -646,23 +768,50 @@ Result<std::string> DocumentRenderer::Render(const HalfYearReport& doc) const {
 }
 
 Result<std::string> DocumentRenderer::Render(const Notice& doc) const {
-  FormBuilder b(templates_, languages_);
-  b.Basis("notice.basis");
-  b.DateCity(doc.date, "");
-  b.Para("notice.to", {{"addressee", Blank(doc.addressee)}}, kBody, kBodyAlt, Align::kRight, b.content_width() / 2, 6);
-  b.Title("notice.title", {{"number", Blank(doc.number)}});
-  const char* key = "notice.accepted";
+  FormBuilder b(templates_, languages_, op_);
+  std::string kind;
   switch (doc.kind) {
-    case Notice::Kind::kAccepted: key = "notice.accepted"; break;
-    case Notice::Kind::kReturned: key = "notice.returned"; break;
-    case Notice::Kind::kDestroyed: key = "notice.destroyed"; break;
-    case Notice::Kind::kRefused: key = "notice.refused"; break;
-    case Notice::Kind::kIssued: key = "notice.issued"; break;
-    case Notice::Kind::kHalfYearReport: key = "notice.half_year_report"; break;
-    case Notice::Kind::kInformation: key = "notice.information"; break;
+    case Notice::Kind::kAccepted: kind = "accepted"; break;
+    case Notice::Kind::kReturned: kind = "returned"; break;
+    case Notice::Kind::kDestroyed: kind = "destroyed"; break;
+    case Notice::Kind::kRefused: kind = "refused"; break;
+    case Notice::Kind::kIssued: kind = "issued"; break;
+    case Notice::Kind::kHalfYearReport: kind = "half_year_report"; break;
+    case Notice::Kind::kInformation: kind = "information"; break;
   }
-  b.Para(key, {{"owner", Blank(doc.owner)}, {"software", Blank(doc.software_name)}, {"act", Blank(doc.act_id)}});
-  if (!doc.details.empty()) b.Plain(doc.details, kBody, Align::kLeft, 0, 8);
+  static constexpr std::pair<std::string_view, std::string_view> kBasis[] = {
+      {"accepted", "notice.basis.acceptance"},    {"issued", "notice.basis.issue"},
+      {"returned", "notice.basis.return"},        {"destroyed", "notice.basis.destruction"},
+      {"refused", "notice.basis.acceptance"},     {"half_year_report", "notice.basis.half_year_report"},
+      {"information", "notice.basis.information"}};
+  for (const auto& [k, key] : kBasis)
+    if (k == kind) b.Basis(key);
+  b.Letterhead();
+  b.DateCity(doc.date, "");
+  const std::string addressee =
+      doc.addressee == "authorized_body" ? b.Joined("addressee.authorized_body", "\n") : doc.addressee;
+  b.Plain(b.Joined("notice.to", "\n", {{"addressee", Blank(addressee)}}), kBody, Align::kRight, b.content_width() / 2,
+          6);
+  if (doc.draft) b.DraftBanner();
+  b.Title("notice.title", {{"number", Blank(doc.number)}});
+  const bool has_draft_text =
+      doc.kind == Notice::Kind::kIssued || doc.kind == Notice::Kind::kReturned || doc.kind == Notice::Kind::kDestroyed;
+  std::string act = doc.act_id;
+  if (doc.kind == Notice::Kind::kHalfYearReport && doc.report_year > 0)
+    act = b.Joined("notice.report_period", " / ",
+                   {{"year", std::to_string(doc.report_year)}, {"half", std::to_string(doc.report_half)}}) +
+          (doc.act_id.empty() ? "" : ", " + doc.act_id);
+  b.Para("notice." + kind + (doc.draft && has_draft_text ? ".draft" : ""),
+         {{"owner", Blank(doc.owner)}, {"software", Blank(doc.software_name)}, {"act", Blank(act)}});
+  if (!doc.reference.empty() || !doc.received_on.empty())
+    b.Para("notice.received", {{"reference", Blank(doc.reference)}, {"received", Blank(PrintedDate(doc.received_on))}},
+           kBody, kBodyAlt, Align::kLeft, 0, 4);
+  if (!doc.due_on.empty())
+    b.Para("notice.due", {{"due", PrintedDate(doc.due_on)}}, kBody, kBodyAlt, Align::kLeft, 0, 4);
+  if (!doc.draft && !doc.done_on.empty())
+    b.Para("notice.done", {{"done", PrintedDate(doc.done_on)}}, kBody, kBodyAlt, Align::kLeft, 0, 4);
+  if (!doc.draft && !doc.bundles.empty())
+    b.Para("notice.bundles", {{"bundles", doc.bundles}}, kSmall, kSmallAlt, Align::kLeft, 0, 4);
   ColumnGroup sign;
   sign.columns.push_back(b.SignatureColumn("notice.basis", doc.signer, b.content_width() / 2));
   sign.columns.back().paragraphs.erase(sign.columns.back().paragraphs.begin());

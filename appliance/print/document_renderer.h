@@ -1,7 +1,9 @@
 // DocumentRenderer: turns the document structs of documents.h into A4 PDFs
 // with the wording of a TemplateSet, Kazakh first and Russian alongside (or
-// one chosen language). Every act carries a QR code and a printed
-// verification line; every page carries "page N of M" and the act id.
+// one chosen language). Every document carries the operator's letterhead
+// (OperatorInfo); every act a QR code and a printed verification line; every
+// page "page N of M" and the act id. Dates print as dd.mm.yyyy, an instant on
+// its local (UTC+5) date.
 //
 // Ownership: holds its TemplateSet by value. Thread-safety: const methods may
 // run concurrently (each call builds its own PdfComposer).
@@ -18,8 +20,9 @@ namespace qoima::print {
 
 class DocumentRenderer {
  public:
-  /// REQUIRES: `languages` is not empty.
-  DocumentRenderer(TemplateSet templates, LanguageMode languages);
+  /// REQUIRES: `languages` is not empty. `op`: the operator's details as an
+  /// admin set them (blanks where not set).
+  DocumentRenderer(TemplateSet templates, LanguageMode languages, OperatorInfo op = {});
 
   /// Each returns the PDF bytes or an error naming the missing template key,
   /// the malformed field or the glyph the font lacks.
@@ -39,11 +42,17 @@ class DocumentRenderer {
  private:
   TemplateSet templates_;
   LanguageMode languages_;
+  OperatorInfo op_;
 };
 
 /// Saves PDF bytes to `path` atomically (temporary file, fsync, rename), so an
 /// export medium never holds half a PDF. Fails when the bytes are not a PDF.
 Status SavePdf(std::string_view pdf, const std::string& path);
+
+/// A date as printed: "2026-12-07" -> "07.12.2026"; an instant in UTC
+/// ("2026-12-07T21:30:00Z") on its date in UTC+5 ("08.12.2026"); any other
+/// text unchanged.
+std::string PrintedDate(std::string_view text);
 
 /// "12.345" megabytes (MiB) with three decimals, as printed in the tables.
 std::string FormatMegabytes(uint64_t bytes);

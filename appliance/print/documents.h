@@ -1,7 +1,9 @@
-// Plain data for every document the appliance prints (forms of Order 146/НҚ as
-// rewritten by 171/НҚ, Annexes 1-4, and the documents the rules require
-// without giving a form: refusal, return act, destruction act, half-year
-// report, notice to the authorized body).
+// Plain data for every document the appliance prints: the operator's forms
+// based on the former Annexes 1-4 of the repealed rules of accounting and
+// storage (application, journal, acceptance-transfer act, NDA) and the
+// documents the rules in force (Order 110/НҚ as amended by 606/НҚ, seed 003)
+// call for without a form: refusal, return act, destruction act, half-year
+// report, notice to the authorized body.
 //
 // These structs carry values only; wording lives in the template set
 // (appliance/print/templates/*.json) and layout in DocumentRenderer. The store
@@ -12,11 +14,40 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "appliance/print/verification_line.h"
 
 namespace qoima::print {
+
+/// The operator's details (the State Technical Service, 003 cl.2(16), 4-5, 9),
+/// set once by an admin (`qoima operator set`, audited) and printed wherever
+/// a form has them: letterhead, the receiving side of the act, the NDA's
+/// party, signers. Empty fields print as blanks; no organization is built in.
+struct OperatorInfo {
+  std::string name_kk;  // full name in Kazakh, e.g. «Мемлекеттік техникалық қызмет» АҚ
+  std::string name_ru;  // full name in Russian
+  std::string bin;      // business identification number (12 digits)
+  std::string address;
+  std::string phone;
+  std::string email;
+  std::string head_position;     // who signs the NDA, reports and notices
+  std::string head_name;         // surname, name, patronymic
+  std::string clerk_position;    // printed under a clerk's name (acts, refusals)
+  std::string officer_position;  // printed under a security officer's name (return, destruction)
+  bool empty() const { return name_kk.empty() && name_ru.empty() && bin.empty(); }
+  /// The name for one language (the other one when that one is not set).
+  const std::string& Name(bool kazakh) const {
+    if (kazakh) return name_kk.empty() ? name_ru : name_kk;
+    return name_ru.empty() ? name_kk : name_ru;
+  }
+  /// "kk (ru)", or the one that is set: one string for both languages.
+  std::string BilingualName() const {
+    if (name_kk.empty() || name_ru.empty() || name_kk == name_ru) return name_kk.empty() ? name_ru : name_kk;
+    return name_kk + " (" + name_ru + ")";
+  }
+};
 
 /// A person who signs or is contacted: surname, name, optional patronymic.
 struct PersonName {
@@ -64,7 +95,7 @@ struct ApplicationForm {
     std::string name;          // CD / file / document name
     std::string paper_sheets;  // number of sheets on paper, may be empty
     std::string cd_serial;
-    double size_mb = 0;
+    double size_mb = 0;    // 0: no electronic size (a paper-only item), printed blank
     bool original = true;  // Original (Т) or Copy (К)
   };
   std::string applicant;
@@ -115,8 +146,9 @@ struct SourceFileRow {
   std::string language_version;
   std::string framework;
   std::string framework_version;
-  std::string modified;  // YYYY-MM-DD
+  std::string modified;  // YYYY-MM-DD (the date in UTC+5)
   std::string sha256;    // 64 lowercase hex digits
+  std::string category;  // item category code (003 cl.10), printed in words; may be empty
 };
 
 /// Annex 3 item 3(2): one library or platform.
@@ -129,6 +161,7 @@ struct LibraryRow {
   std::string language;
   std::string library_version;
   std::string sha256;
+  std::string category;
 };
 
 /// One thing the reader found on the media that does not stop the read
@@ -189,14 +222,22 @@ struct Nda {
 struct Refusal {
   enum class Reason { kNotInRegister = 1, kActMismatch = 2, kMediaInoperable = 3 };
   struct Evidence {
-    std::string item;    // file, sector, field
-    std::string detail;  // what was found
+    std::string item;  // file, medium, field
+    /// What was found: the template key ("refusal.kind.missing") with its
+    /// values, printed in every language; `detail` is printed as it is
+    /// after it (a value such as a path or a hash, or the clerk's words).
+    std::string key;
+    std::vector<std::pair<std::string, std::string>> values;
+    std::string detail;
   };
   std::string date;
   std::string city;
   std::string act_id;
-  std::string depositor;
+  std::string depositor;  // the applicant: also the addressee
   std::string software_name;
+  std::string application_number;  // as written on the application
+  std::string application_date;    // YYYY-MM-DD it was received
+  std::string portal_code;
   std::vector<Reason> reasons;
   std::string reason_text;  // the decision's recorded wording (clauses and the clerk's words), may be empty
   std::vector<Evidence> evidence;
@@ -205,10 +246,12 @@ struct Refusal {
   VerificationLine verification;
 };
 
-/// Return of source and executables to the owner (003 cl.29-30, 001 cl.11).
+/// Return of source and executables to the owner (003 cl.30), on the
+/// operator's form based on the former Annex 3.
 struct ReturnAct {
   AcceptanceAct act;  // same table as Annex 3, direction reversed
   std::string reason;
+  bool draft = false;  // the hand-over has not happened: printed as a draft
 };
 
 /// Destruction of all versions (003 cl.33).
@@ -221,44 +264,67 @@ struct DestructionAct {
   std::string date;
   std::string city;
   std::string act_id;
-  std::string owner;
+  std::string owner;  // the owner organization (the applicant)
   std::string software_name;
-  std::string basis;  // the notice that triggered destruction
+  std::string basis;       // the owner's archive-transfer notice (003 cl.32)
+  std::string return_act;  // the return act the code went back under (003 cl.30)
   std::vector<Row> rows;
-  std::vector<SignatureBlock> commission;
+  /// Who requested, approved (second person) and performed it: full name and
+  /// position; `role` is "requested", "approved" or "performed".
+  struct Signer {
+    std::string role;
+    SignatureBlock block;
+  };
+  std::vector<Signer> commission;
   VerificationLine verification;
 };
 
-/// Half-year report to the authorized body (001 cl.13).
+/// Half-year report to the authorized body (operator's report as in the
+/// former cl.13; 003 cl.34): completed events only, requests still open in
+/// a section of their own, totals per section.
 struct HalfYearReport {
   struct Row {
     std::string act_id;
     std::string owner;
     std::string software_name;
-    std::string event;  // accepted / refused / returned / destroyed / applications / issues / overdue /
-                        // completed_late (translated), or free text
-    std::string date;
-    std::string detail;  // number, reason, reference
+    std::string event;  // applications / accepted / refused / issues / returned / destroyed / open / overdue /
+                        // completed_late: printed in words
+    std::string date;   // YYYY-MM-DD
+    /// Template key of the detail ("report.detail.case") and its values;
+    /// dates among them are YYYY-MM-DD and printed dd.mm.yyyy.
+    std::string detail_key;
+    std::vector<std::pair<std::string, std::string>> detail_values;
   };
   int year = 0;
-  int half = 1;  // 1 or 2
-  std::string operator_name;
+  int half = 1;                        // 1 or 2
+  std::string period_from, period_to;  // YYYY-MM-DD
   std::vector<Row> rows;
+  /// Count per section name (applications, acceptances, refusals, issues,
+  /// returns, destructions, open, overdue, late).
+  std::vector<std::pair<std::string, size_t>> totals;
   SignatureBlock signer;
   VerificationLine verification;
 };
 
-/// Notice to the authorized body (acceptance, return, destruction).
+/// Notice to the authorized body (acceptance, issue, return, destruction,
+/// half-year report, information). A notice of an event that has not been
+/// completed prints as a draft that says only what was received.
 struct Notice {
   enum class Kind { kAccepted, kReturned, kDestroyed, kRefused, kIssued, kHalfYearReport, kInformation };
   Kind kind = Kind::kAccepted;
+  bool draft = false;  // the event is not completed
   std::string date;
   std::string number;
-  std::string addressee;
+  std::string addressee;  // "authorized_body" (printed in words) or a name
   std::string owner;
   std::string software_name;
   std::string act_id;
-  std::string details;
+  std::string reference;    // the owner's letter
+  std::string received_on;  // YYYY-MM-DD
+  std::string due_on;
+  std::string done_on;
+  std::string bundles;  // export ids of the bundles handed over
+  int report_year = 0, report_half = 0;
   SignatureBlock signer;
   VerificationLine verification;
 };

@@ -74,7 +74,9 @@ class TextEngine {
   int StyleId(const TextStyle& s) {
     for (size_t i = 0; i < styles_.size(); ++i) {
       const TextStyle& t = styles_[i];
-      if (t.size == s.size && t.bold == s.bold && t.italic == s.italic && t.mono == s.mono) return static_cast<int>(i);
+      if (t.size == s.size && t.bold == s.bold && t.italic == s.italic && t.mono == s.mono &&
+          t.hyphenate == s.hyphenate)
+        return static_cast<int>(i);
     }
     FontDescriptionPtr desc(pango_font_description_new());
     pango_font_description_set_family(desc.get(), s.mono ? mono_family_.c_str() : family_.c_str());
@@ -185,11 +187,12 @@ class TextEngine {
     const TextStyle& s = styles_[static_cast<size_t>(style)];
     PangoLayoutPtr layout(pango_layout_new(context_.get()));
     pango_layout_set_font_description(layout.get(), fonts_[static_cast<size_t>(style)].get());
-    // Monospace text is hashes and payloads: break anywhere. Never insert
-    // hyphens: a hyphen added inside a hash or file name would change it.
+    // Monospace text is hashes and payloads: break anywhere. No hyphens in
+    // values: a hyphen added inside a hash or file name would change it; the
+    // form's own wording (column headers) is hyphenated where a word breaks.
     pango_layout_set_wrap(layout.get(), s.mono ? PANGO_WRAP_CHAR : PANGO_WRAP_WORD_CHAR);
     PangoAttrList* attrs = pango_attr_list_new();
-    pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
+    pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(s.hyphenate && !s.mono ? TRUE : FALSE));
     pango_layout_set_attributes(layout.get(), attrs);
     pango_attr_list_unref(attrs);
     return layout;

@@ -44,6 +44,9 @@ struct TextStyle {
   bool bold = false;
   bool italic = false;
   bool mono = false;
+  /// Words may break with a hyphen (the form's own wording, e.g. column
+  /// headers); never for values, where a hyphen would alter a name or hash.
+  bool hyphenate = false;
 };
 
 struct Paragraph {
@@ -70,7 +73,7 @@ struct Table {
   std::vector<TableColumn> columns;
   std::vector<std::vector<std::string>> header_rows;  // repeated on every page
   std::vector<TableRow> rows;
-  TextStyle header_style{7, true, false, false};
+  TextStyle header_style{7, true, false, false, true};
   TextStyle body_style{7, false, false, false};
   TextStyle span_style{6.5, false, false, true};
   size_t span_from = 1;

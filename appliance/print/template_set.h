@@ -39,12 +39,12 @@ class TemplateSet {
  public:
   /// Parses a template file; `origin` names it in errors.
   static Result<TemplateSet> Parse(std::string_view json, std::string_view origin);
-  /// A template set compiled into the binary, by id (e.g. "001-146-171").
+  /// A template set compiled into the binary, by id (e.g. "003-110-606").
   static Result<TemplateSet> Builtin(std::string_view id);
   /// Ids of the compiled-in template sets.
   static std::vector<std::string> BuiltinIds();
   /// The template set used when the caller names none.
-  static constexpr std::string_view kDefaultId = "001-146-171";
+  static constexpr std::string_view kDefaultId = "003-110-606";
 
   const std::string& id() const { return id_; }
   /// Human-readable legal source in `language`.

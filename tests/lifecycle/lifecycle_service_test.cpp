@@ -251,6 +251,15 @@ TEST_CASE("requests for unknown or destroyed objects and destruction refusals ch
   REQUIRE(ret.ok());
   CHECK(ret->due_on.ToString() == "2026-04-06");
   CHECK(w.svc->FindObject("ARCH-0042")->operation_ended_at == "2026-04-01");
+  // The return is open: nothing may be destroyed before the code is handed back (003 cl.30-33).
+  snap = w.Snapshot();
+  auto while_open = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
+  CHECK(while_open.status().code() == Code::kFailedPrecondition);
+  CHECK(while_open.status().message().find("the return to the owner (003 cl.30), case " + std::to_string(ret->id) +
+                                           " (letter вх-200, due 2026-04-06), is still open") != std::string::npos);
+  CHECK(w.Snapshot() == snap);
+  RecordingExporter ex;
+  REQUIRE(w.HandOver(ret->id, ex).ok());
   auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
   REQUIRE(destroy.ok());
   CHECK(destroy->due_on.ToString() == "2026-04-15");  // 10 working days
@@ -286,7 +295,10 @@ TEST_CASE("requests for unknown or destroyed objects and destruction refusals ch
 TEST_CASE("a destruction needs two independent officers: not one officer and an account that officer made") {
   World w;
   w.clock.Set(D("2026-04-01"));
-  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
+  REQUIRE(returned.ok());
+  RecordingExporter return_exporter;
+  REQUIRE(w.HandOver(returned->id, return_exporter).ok());  // returned before it is destroyed (003 cl.30-33)
   auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
   REQUIRE(destroy.ok());
   const int64_t so3 = w.store.AddUser("so3");
@@ -328,7 +340,10 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   World w;
   w.clock.Set(D("2026-04-01"));
   REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-03-02")).ok());
-  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
+  REQUIRE(returned.ok());
+  RecordingExporter return_exporter;
+  REQUIRE(w.HandOver(returned->id, return_exporter).ok());  // returned before it is destroyed (003 cl.30-33)
   auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
   REQUIRE(destroy.ok());
   // The two-person rule through the service: so1 requests, so1 cannot approve, so2 approves.
@@ -495,7 +510,12 @@ TEST_CASE("half-year and information reports count what happened in the period")
   CHECK(r->refusals[0].detail.find("file list differs") != std::string::npos);
   REQUIRE(r->issues.size() == 1);
   CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle exp-1)") != std::string::npos);
-  CHECK(r->returns.size() == 1);
+  // The return was received in the period but not done: listed as open, never as returned.
+  CHECK(r->returns.empty());
+  REQUIRE(r->open_requests.size() == 1);
+  CHECK(r->open_requests[0].case_kind == "return");
+  CHECK(r->open_requests[0].done_on.empty());
+  CHECK(r->issues[0].done_on == "2026-04-01");
   CHECK(r->destructions.empty());
   CHECK(r->completed_late.size() == 1);
   // The issue's notice (due 30 March) was never sent; the return (due 1 July) falls after the period.
@@ -531,7 +551,10 @@ TEST_CASE("half-year and information reports count what happened in the period")
 TEST_CASE("an interrupted destruction completes when run again, with the same act") {
   World w;
   w.clock.Set(D("2026-04-01"));
-  REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200").ok());
+  auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
+  REQUIRE(returned.ok());
+  RecordingExporter return_exporter;
+  REQUIRE(w.HandOver(returned->id, return_exporter).ok());  // returned before it is destroyed (003 cl.30-33)
   auto destroy = w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-01"), "arch-1");
   REQUIRE(destroy.ok());
   int64_t ap = w.store.AddApproval("destroy", "object:" + std::to_string(w.object), w.so1, w.so2, "approved");
@@ -546,7 +569,7 @@ TEST_CASE("an interrupted destruction completes when run again, with the same ac
   CHECK(first.status().message().find("run it again to finish") != std::string::npos);
   CHECK(w.store.Count("deposits WHERE state = 'destroyed'") == 1);
   CHECK(w.store.Count("lifecycle_cases WHERE kind = 'destroy' AND state = 'open'") == 1);
-  CHECK(w.store.Count("approvals WHERE state = 'approved'") == 1);
+  CHECK(w.store.Count("approvals WHERE state = 'approved' AND action = 'destroy'") == 1);
 
   REQUIRE(w.store.db().Exec("DROP TRIGGER fail_shred;").ok());
   auto done = w.svc->Destroy(kOfficer, destroy->id, ap);

@@ -1,6 +1,7 @@
 // The adapters from appliance / lifecycle records to the print structs: pure
 // functions over values, no store (the e2e test covers the store queries).
 #include "appliance/print/document_adapters.h"
+#include "appliance/print/document_renderer.h"
 
 #include <catch2/catch.hpp>
 
@@ -27,6 +28,7 @@ appliance::ActDocument SampleAct() {
   src.sha256 = kFile;
   src.modified = appliance::ManifestDate{1764000000, false};
   src.edit_profile().language = "C++";
+  src.edit_profile().category = "source_code";
   src.edit_profile().language_version = "20";
   m.entries.push_back(src);
   appliance::ManifestEntry lib;
@@ -55,7 +57,9 @@ TEST_CASE("an accepted intake's ActDocument becomes Annex 3 with its verificatio
   CHECK(act->files[0].file_name == "негізгі.cpp");
   CHECK(act->files[0].size_bytes == 3 * 1048576 + 12345);
   CHECK(act->files[0].size_known);
-  CHECK(act->files[0].modified.size() == 10);  // the form's column is a date
+  // The act's date or instant as written: printed on its local (UTC+5) date, dd.mm.yyyy.
+  CHECK(PrintedDate(act->files[0].modified).size() == 10);
+  CHECK(act->files[0].category == "source_code");
   CHECK(act->files[0].disc_marking == "Е-Қойма 1.0");
   REQUIRE(act->libraries.size() == 1);
   CHECK_FALSE(act->libraries[0].size_known);
@@ -81,10 +85,14 @@ TEST_CASE("an act without a committed deposit or with a malformed checkpoint is 
   CHECK(ToAcceptanceAct(bad, "A-1").status().code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("a refusal lists its clauses, the clerk's words and every differing file, capped") {
+TEST_CASE("a refusal lists its reasons, only the clerk's words and every differing file in words, capped") {
   RefusalRecord rec;
   rec.act_id = "R-5";
-  rec.reason_text = "001 cl.16(2) act mismatch; 001 cl.16(3) media. тізім сәйкес емес";
+  // As the intake records it: each reason's clause and wording, then the clerk's words.
+  rec.reason_text = "001 cl.16(2) " + std::string(appliance::RefusalText(appliance::RefusalReason::kActMismatch)) +
+                    "; 001 cl.16(3) " +
+                    std::string(appliance::RefusalText(appliance::RefusalReason::kMediaMalfunction)) +
+                    ". тізім сәйкес емес";
   rec.reasons = ReasonsFromText(rec.reason_text);
   REQUIRE(rec.reasons.size() == 2);
   CHECK(rec.reasons[0] == appliance::RefusalReason::kActMismatch);
@@ -98,17 +106,30 @@ TEST_CASE("a refusal lists its clauses, the clerk's words and every differing fi
                      {"copy", "original"},
                      {"device", "/dev/loop0"},
                      {"summary", "2 missing"},
+                     {"counts", {{"matched", 3}, {"missing", 2005}}},
                      {"medium_problems", {"sector 17 unreadable"}},
                      {"items", items}}}}};
-  Refusal r = ToRefusal(rec);
+  OperatorInfo op;
+  op.name_kk = "«Мемлекеттік техникалық қызмет» АҚ";
+  op.clerk_position = "бас маман";
+  rec.decided_by = "Сейітова Әйгерім";
+  Refusal r = ToRefusal(rec, op);
   CHECK(r.reasons.size() == 2);
-  CHECK(r.reason_text == rec.reason_text);
+  CHECK(r.reason_text == "тізім сәйкес емес");  // the clauses and English wording are not printed
   REQUIRE(r.evidence.size() == kMaxRefusalEvidenceRows + 1);
+  CHECK(r.evidence[0].key == "refusal.manifest");
   CHECK(r.evidence[0].detail == kManifest);
-  CHECK(r.evidence[2].detail == "sector 17 unreadable");
+  CHECK(r.evidence[1].key == "refusal.medium_counts");
+  CHECK(r.evidence[1].values.at(1) == std::pair<std::string, std::string>{"missing", "2005"});
+  CHECK(r.evidence[2].key == "refusal.kind.unreadable");
+  CHECK(r.evidence[2].detail.empty());  // the reader's English message stays in the evidence
   CHECK(r.evidence[3].item == "f0");
-  CHECK(r.evidence[3].detail == "missing: not on the medium");
-  CHECK(r.evidence.back().detail.find("8 more") == 0);
+  CHECK(r.evidence[3].key == "refusal.kind.missing");
+  CHECK(r.evidence.back().key == "refusal.more");
+  CHECK(r.evidence.back().values.at(0).second == "8");
+  CHECK(r.operator_signer.position == "бас маман");
+  CHECK(r.operator_signer.organization == op.name_kk);
+  CHECK(r.operator_signer.person.surname == "Сейітова");
 }
 
 TEST_CASE("the findings of every medium in the evidence become the printed section, capped and counted") {
@@ -162,12 +183,31 @@ TEST_CASE("the destruction act stored by lifecycle parses back and lists every d
   REQUIRE(back.ok());
   CHECK(back->checkpoint_tree_size == 77);
   CHECK(back->versions.at(0).files.size() == 2);
-  DestructionAct d = ToDestructionAct(*back, {"DESTR-2026-3", kRoot, kManifest, 77, kCpRoot, kKey});
+  CHECK(back->return_act.empty());
+  DestructionParties parties;
+  parties.owner = "Министрлік";
+  parties.full_names = {{"so1", "Әлиев Ерлан"}, {"so2", "Сейітова Әйгерім Қанатқызы"}};
+  parties.op.officer_position = "ақпараттық қауіпсіздік жөніндегі бас маман";
+  parties.return_act = "RET-2";
+  DestructionAct d = ToDestructionAct(*back, {"DESTR-2026-3", kRoot, kManifest, 77, kCpRoot, kKey}, parties);
   REQUIRE(d.rows.size() == 2);
   CHECK(d.rows[0].name == "v1 1.0: bin/a");
   CHECK(d.rows[1].sha256 == kKey);
-  CHECK(d.basis == "arch-1 (2026-11-04)");
-  CHECK(d.commission.size() == 3);
+  CHECK(d.basis == "arch-1 (04.11.2026)");
+  CHECK(d.owner == "Министрлік");
+  CHECK(d.return_act == "RET-2");
+  // so1 asked and performed: two signers by full name and position, never by login.
+  REQUIRE(d.commission.size() == 2);
+  CHECK(d.commission[0].role == "requested_performed");
+  CHECK(d.commission[0].block.person.Full() == "Әлиев Ерлан");
+  CHECK(d.commission[1].role == "approved");
+  CHECK(d.commission[1].block.person.patronymic == "Қанатқызы");
+  CHECK(d.commission[1].block.position == parties.op.officer_position);
+  // The return act recorded in the data wins over the look-up.
+  a.return_act = "RET-9";
+  auto with_return = DestructionActFromJson(lc::ToJson(a).dump());
+  REQUIRE(with_return.ok());
+  CHECK(ToDestructionAct(*with_return, {}, parties).return_act == "RET-9");
 
   CHECK(DestructionActFromJson("{").status().code() == Code::kCorrupt);
   auto no_versions = lc::ToJson(a);
@@ -182,9 +222,21 @@ TEST_CASE("the half-year report has one row per event of every section, notices 
   lc::HalfYearReport r;
   r.year = 2026;
   r.half = 1;
-  r.applications = {{"2026-01-05", "Е-Қойма", "application 15/2026"}};
-  r.acceptances = {{"2026-02-01", "Е-Қойма", "A-1"}};
-  r.refusals = {{"2026-03-01", "Е-Қойма", "001 cl.16(2)"}};
+  auto line = [](std::string date, std::string object) {
+    lc::ReportLine l;
+    l.date = std::move(date);
+    l.object = std::move(object);
+    return l;
+  };
+  r.applications = {line("2026-01-05", "Е-Қойма")};
+  r.acceptances = {line("2026-02-01", "Е-Қойма")};
+  r.acceptances[0].act = "A-1";
+  r.acceptances[0].number = "15/2026";
+  r.refusals = {line("2026-03-01", "Е-Қойма")};
+  r.refusals[0].refusal_reason = 2;
+  r.open_requests = {line("2026-06-20", "Е-Қойма")};
+  r.open_requests[0].case_kind = "return";
+  r.open_requests[0].reference = "вх-2";
   lc::DueItem late;
   late.due_on = *lc::CivilDate::Parse("2026-06-10");
   late.working_days_left = -3;
@@ -192,14 +244,20 @@ TEST_CASE("the half-year report has one row per event of every section, notices 
   late.clause = "003 cl.30";
   late.ref = "case:4";
   r.overdue = {late};
-  HalfYearReport h = ToHalfYearReport(r, "оператор", {"HY-2026-H1", kRoot, kRoot, 5, kCpRoot, kKey});
-  REQUIRE(h.rows.size() == 4);
+  HalfYearReport h = ToHalfYearReport(r, OperatorInfo{}, {"HY-2026-H1", kRoot, kRoot, 5, kCpRoot, kKey});
+  REQUIRE(h.rows.size() == 5);
   CHECK(h.rows[0].event == "applications");
   CHECK(h.rows[1].event == "accepted");
-  CHECK(h.rows[1].detail == "A-1");
+  CHECK(h.rows[1].act_id == "A-1");
   CHECK(h.rows[2].event == "refused");
-  CHECK(h.rows[3].event == "overdue");
-  CHECK(h.rows[3].detail == "003 cl.30, 3 working days");
+  CHECK(h.rows[2].detail_key == "report.detail.refusal2");
+  // A request not completed is its own section, never "returned".
+  CHECK(h.rows[3].event == "open");
+  CHECK(h.rows[3].detail_key == "report.detail.open");
+  CHECK(h.rows[4].event == "overdue");
+  CHECK(h.rows[4].detail_values.at(1).second == "3");
+  CHECK(h.totals.at(6) == std::pair<std::string, size_t>{"open", 1});
+  CHECK(h.totals.at(4) == std::pair<std::string, size_t>{"returns", 0});
 
   lc::NoticeInfo n;
   n.id = 7;
@@ -208,16 +266,36 @@ TEST_CASE("the half-year report has one row per event of every section, notices 
   n.addressee = "уәкілетті орган";
   n.case_id = 2;
   nlohmann::json body = {{"object", {{"name", "Е-Қойма"}, {"portal_code", "IS-0042"}}}, {"reference", "вх-2"}};
-  auto notice = ToNotice(n, body, "2026-11-03", {"N-7", kRoot, kRoot, 5, kCpRoot, kKey});
+  NoticeFacts open;
+  open.date = "2026-11-03";
+  open.completed = false;
+  open.act = "RET-2";
+  auto notice = ToNotice(n, body, open, {"N-7", kRoot, kRoot, 5, kCpRoot, kKey});
   REQUIRE(notice.ok());
   CHECK(notice->kind == Notice::Kind::kReturned);
   CHECK(notice->number == "N-7");
-  CHECK(notice->software_name == "Е-Қойма");
-  CHECK(notice->details.find("reference: вх-2") != std::string::npos);
+  CHECK(notice->software_name == "Е-Қойма (IS-0042)");
+  CHECK(notice->reference == "вх-2");
+  // The return is open: a draft that cites no act.
+  CHECK(notice->draft);
+  CHECK(notice->act_id.empty());
+  NoticeFacts done = open;
+  done.completed = true;
+  auto sent = ToNotice(n, body, done, {});
+  REQUIRE(sent.ok());
+  CHECK_FALSE(sent->draft);
+  CHECK(sent->act_id == "RET-2");
+  n.addressee = std::string(lc::kLegacyAuthorizedBodyLabel);
+  CHECK(ToNotice(n, body, done, {})->addressee == "authorized_body");
   n.kind = "half_year_report";
-  CHECK(ToNotice(n, nullptr, "", {})->kind == Notice::Kind::kHalfYearReport);
+  n.event = "half-year report 2026/1";
+  auto report = ToNotice(n, nullptr, NoticeFacts{}, {});
+  REQUIRE(report.ok());
+  CHECK(report->kind == Notice::Kind::kHalfYearReport);
+  CHECK(report->report_year == 2026);
+  CHECK(report->report_half == 1);
   n.kind = "gossip";
-  CHECK(ToNotice(n, nullptr, "", {}).status().code() == Code::kUnsupported);
+  CHECK(ToNotice(n, nullptr, NoticeFacts{}, {}).status().code() == Code::kUnsupported);
 }
 
 TEST_CASE("the return act reverses Annex 3 and puts libraries in table 2") {
@@ -231,9 +309,18 @@ TEST_CASE("the return act reverses Annex 3 and puts libraries in table 2") {
                           {{"bin/server", 100, kFile, "2026-01-01", "executables"},
                            {"lib/libqz.so", 50, kKey, "", "libraries"},
                            {"README", 5, kRoot, "", "technical_documentation"}}});
-  ReturnAct r = ToReturnAct(rec);
+  OperatorInfo op;
+  op.name_kk = "«Мемлекеттік техникалық қызмет» АҚ";
+  op.name_ru = "АО «Государственная техническая служба»";
+  op.officer_position = "бас маман";
+  rec.performed_by = "Әлиев Ерлан";
+  ReturnAct r = ToReturnAct(rec, op);
   CHECK(r.reason == rec.reason);
   CHECK(r.act.receiving_org == "Министрлік");
+  CHECK(r.act.transferring_org == op.BilingualName());
+  CHECK(r.act.transferring_signer.person.surname == "Әлиев");
+  CHECK(r.act.transferring_signer.position == "бас маман");
+  CHECK(r.act.files[0].category == "executables");
   REQUIRE(r.act.files.size() == 2);
   CHECK(r.act.files[0].directory == "bin");
   CHECK(r.act.files[0].file_name == "server");
@@ -263,10 +350,10 @@ TEST_CASE("the return act stored by the lifecycle hand-over parses into the retu
   INFO(stored.status().ToString());
   REQUIRE(stored.ok());
   CHECK(stored->record.act_id == "RET-2");
-  CHECK(stored->record.reason == "вх-2 (2026-11-03)");
+  CHECK(stored->record.reason == "вх-2 (03.11.2026)");
   CHECK(stored->checkpoint_size == 90);
   CHECK(stored->last_manifest == kManifest);
-  ReturnAct r = ToReturnAct(stored->record);
+  ReturnAct r = ToReturnAct(stored->record, OperatorInfo{});
   CHECK(r.act.files.size() == 1);
   CHECK(r.act.libraries.size() == 1);
   auto no_cp = j;
@@ -275,6 +362,16 @@ TEST_CASE("the return act stored by the lifecycle hand-over parses into the retu
   auto bad_date = j;
   bad_date["act_date"] = "06.11.2026";
   CHECK(ReturnActFromJson(bad_date.dump()).status().code() == Code::kCorrupt);
+}
+
+TEST_CASE("dates print as dd.mm.yyyy and an instant on its date in UTC+5") {
+  CHECK(PrintedDate("2026-12-07") == "07.12.2026");
+  CHECK(PrintedDate("2026-12-07T18:59:59Z") == "07.12.2026");
+  CHECK(PrintedDate("2026-12-07T19:00:00Z") == "08.12.2026");  // midnight in Astana
+  CHECK(PrintedDate("2026-12-31T20:00:00Z") == "01.01.2027");
+  CHECK(PrintedDate("") == "");
+  CHECK(PrintedDate("вх-2") == "вх-2");
+  CHECK(PrintedDate("2026-12-07 later") == "2026-12-07 later");
 }
 
 TEST_CASE("names split as forms print them, Annex 1 keeps the template's funding keys") {

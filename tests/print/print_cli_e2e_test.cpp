@@ -6,8 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
@@ -417,10 +419,23 @@ TEST_CASE("qoima print renders every kind from the store in Kazakh and Russian -
   auto return_ok = w.Run({"act", "verify", "--line", return_line}, "so1");
   INFO(return_ok.out << return_ok.err);
   CHECK(return_ok.exit_code == 0);
+  // The code goes back to the owner (003 cl.30) before it may be destroyed (cl.33).
+  const std::string out = w.dir.Sub("out");
+  std::filesystem::create_directories(out);
+  json asked = w.Json({"return", "ask-approval", "1", "--user", "so1"}, "so1");
+  std::string export_ids;
+  for (const auto& a : asked["approvals"]) {
+    const std::string id = std::to_string(a["approval_id"].get<int64_t>());
+    w.Must({"export", "approve", id, "--user", "so2"}, "so2");
+    export_ids += (export_ids.empty() ? "" : ",") + id;
+  }
+  w.Must({"return", "run", "1", "--approval", export_ids, "--to", out, "--user", "so2"}, "so2");
   w.Must({"destroy", "notice", "IS-0042", "--received", "2026-11-04", "--ref", "arch-1", "--user", "clerk1"});
-  w.Must({"destroy", "request", "2", "--user", "so1"}, "so1");
-  w.Must({"destroy", "approve", "1", "--user", "so2"}, "so2");
-  w.Must({"destroy", "2", "--approval", "1", "--user", "so1"}, "so1");
+  auto destroy_asked = w.Must({"destroy", "request", "2", "--user", "so1"}, "so1");
+  std::smatch approval;
+  REQUIRE(std::regex_search(destroy_asked.out, approval, std::regex("destruction approval (\\d+)")));
+  w.Must({"destroy", "approve", approval[1], "--user", "so2"}, "so2");
+  w.Must({"destroy", "2", "--approval", approval[1], "--user", "so1"}, "so1");
   text = w.PrintText({"destruction", "2"}, "so1", "destruction");
   CHECK(text.find(m["files"][0]["sha256"].get<std::string>()) != std::string::npos);
   CHECK(text.find("arch-1") != std::string::npos);
@@ -434,8 +449,10 @@ TEST_CASE("qoima print renders every kind from the store in Kazakh and Russian -
   CHECK(text.find("Уведомление уполномоченному органу") != std::string::npos);
   CHECK(text.find("Уәкілетті органға хабарлама") != std::string::npos);
   text = w.PrintText({"report", "2026", "H1"}, "aud1", "report");
-  CHECK(Squash(text).find("Отчет об учете и хранении за 1-е полугодие 2026 года") != std::string::npos);
-  CHECK(Squash(text).find("есепке алу және сақтау туралы есеп") != std::string::npos);
+  CHECK(WordsInOrder(Squash(text),
+                     "Отчет о хранении в едином репозитории «электронного правительства» за 1-е "
+                     "полугодие 2026 года"));
+  CHECK(WordsInOrder(Squash(text), "2026 жылдың 1-жартыжылдығындағы ЭҮБР-да сақтау туралы есеп"));
   CHECK(Field(LineIn(text), "act") == "HY-2026-H1");
 
   // Roles: a clerk may not print a destruction act, an admin nothing; both refusals are audited.
@@ -557,4 +574,238 @@ TEST_CASE(
   }
   CHECK(printed_ok == 1);
   CHECK(print_failed == 1);
+}
+
+namespace {
+
+// The operator's details an admin sets (the State Technical Service).
+const std::vector<std::pair<std::string, std::string>> kOperator = {
+    {"name-kk", "«Мемлекеттік техникалық қызмет» АҚ"},
+    {"name-ru", "АО «Государственная техническая служба»"},
+    {"bin", "180940012345"},
+    {"address", "Астана қ., Мәңгілік Ел даңғылы, 55/20"},
+    {"phone", "+7 7172 55-99-00"},
+    {"email", "kense@sts.kz"},
+    {"head-position", "Басқарма төрағасы"},
+    {"head-name", "Жақсыбеков Нұрлан Серікұлы"},
+    {"clerk-position", "Бас маман"},
+    {"officer-position", "Ақпараттық қауіпсіздік бөлімінің бастығы"}};
+
+/// so1 asks for an export of each version of `kind` case `case_id`; so2
+/// approves each; returns "ID,ID".
+std::string ApprovedExports(World& w, const std::string& kind, const std::string& case_id) {
+  json asked = w.Json({kind, "ask-approval", case_id, "--user", "so1"}, "so1");
+  std::string ids;
+  for (const auto& a : asked["approvals"]) {
+    const std::string id = std::to_string(a["approval_id"].get<int64_t>());
+    w.Must({"export", "approve", id, "--user", "so2"}, "so2");
+    ids += (ids.empty() ? "" : ",") + id;
+  }
+  REQUIRE(!ids.empty());
+  return ids;
+}
+
+/// Two security officers approve a destruction of case `case_id`; returns the approval id.
+std::string ApprovedDestruction(World& w, const std::string& case_id) {
+  auto asked = w.Must({"destroy", "request", case_id, "--user", "so1"}, "so1");
+  std::smatch m;
+  REQUIRE(std::regex_search(asked.out, m, std::regex("destruction approval (\\d+)")));
+  w.Must({"destroy", "approve", m[1], "--user", "so2"}, "so2");
+  return m[1];
+}
+
+/// Words in Latin letters on a page that are not identifiers: `identifiers`
+/// (proper names, references, file names) are split into words that are
+/// allowed; hex digits (hashes, which pdftotext cuts at line ends), the
+/// verification line, the command the QR hint names, the abbreviations of the
+/// form itself (CD, RAM, E-mail, Http) and SHA-256 are not words either.
+std::vector<std::string> EnglishWords(std::string text, const std::vector<std::string>& identifiers) {
+  std::set<std::string> allowed = {"CD", "RAM", "SHA", "QR", "E", "mail", "Http", "QOIMA", "ACT1"};
+  std::regex word("[A-Za-z]+");
+  for (const std::string& id : identifiers)
+    for (auto it = std::sregex_iterator(id.begin(), id.end(), word); it != std::sregex_iterator(); ++it)
+      allowed.insert(it->str());
+  const std::string original = text;
+  text = std::regex_replace(text,
+                            std::regex("qoima act verify|/dev/loop\\d+|;?(act|root|manifest|cp|key)=|"
+                                       "\\b(A|R|RET|DESTR|HY|N|IS)-[0-9A-Za-z-]+|\\bv\\d+\\b"),
+                            " ");
+  // The verification line is printed in monospace and wraps anywhere: its pieces are not words.
+  const std::string payload = LineIn(original);
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), word); it != std::sregex_iterator(); ++it) {
+    const std::string w = it->str();
+    if (allowed.count(w) || w.find_first_not_of("0123456789abcdef") == std::string::npos) continue;
+    if (!payload.empty() && payload.find(w) != std::string::npos) continue;
+    out.push_back(w);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the law in force on every page - every kind cites 110/НҚ with the operator's details and no English word and "
+    "states only what happened") {
+  World w(true);
+  // The operator's details: an admin sets them (a clerk may not); audited.
+  CHECK(w.Run({"operator", "set", "--bin", "180940012345"}, "clerk1").exit_code == 4);
+  std::vector<std::string> set = {"operator", "set"};
+  for (const auto& [option, value] : kOperator) set.insert(set.end(), {"--" + option, value});
+  CHECK(w.Run({"operator", "set", "--bin", "12345"}, "admin").exit_code != 0);  // a BIN is 12 digits
+  w.Must(set, "admin");
+  json shown = w.Json({"operator", "show"}, "aud1");
+  CHECK(shown["operator"]["bin"] == "180940012345");
+
+  // Intake: the act issued at the counter (--operator, --act-pdf) and the refusal of a second act.
+  w.tree = w.dir.Sub("tree");
+  testing::MakeSampleTree(w.tree, 64 * 1024);
+  w.act = w.dir.Sub("act.json");
+  w.Must({"act", "create", w.tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out",
+          w.act});
+  w.image = w.dir.Sub("tree.iso");
+  testing::BuildImage(testing::FsType::kIso9660, w.tree, w.image);
+  w.loop = std::make_unique<testing::LoopDevice>(w.image);
+  const std::string issued_pdf = w.dir.Sub("issued-act.pdf");
+  json accepted =
+      w.Json({"intake", "--application", "IS-0042", "--manifest", w.act, "--medium", w.loop->path(), "--accept",
+              "--operator", "Нұрланов Асқар Бекұлы/«Мемлекеттік техникалық қызмет» АҚ", "--act-pdf", issued_pdf});
+  REQUIRE(accepted["state"] == "accepted");
+  testing::WriteFile(w.tree + "/жоқ-файл.txt", "listed but not delivered");
+  const std::string act2 = w.dir.Sub("act2.json");
+  w.Must({"act", "create", w.tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.1", "--out",
+          act2});
+  json refused = w.Json({"intake", "--application", "IS-0042", "--manifest", act2, "--medium", w.loop->path(),
+                         "--refuse", "act_mismatch", "--reason-text", "тізім сәйкес емес"});
+  REQUIRE(refused["state"] == "refused");
+  const std::string refusal_id = std::to_string(refused["intake"].get<int64_t>());
+  w.Must({"application", "nda", "IS-0042", "--owner-rep", "Ахметов Ғалым", "--owner-authority", "Жарғы",
+          "--operator-rep", "Жақсыбеков Нұрлан Серікұлы", "--signed", "2026-01-06"});
+
+  // One act: the act issued at the intake and the act reprinted later from the store read the same.
+  const std::string issued = RunTool({"pdftotext", "-layout", issued_pdf, "-"});
+  const std::string reprinted = w.PrintText({"act", "A-1"}, "aud1", "reprinted-act");
+  CHECK(issued == reprinted);
+  CHECK(Squash(reprinted).find("Нұрланов Асқар Бекұлы") != std::string::npos);
+  CHECK(WordsInOrder(Squash(reprinted), "Бас маман"));
+
+  // An issue request: while it is open its notice is a draft that says only what was received.
+  w.Must({"request", "IS-0042", "--received", "2026-11-02", "--ref", "вх-1", "--user", "clerk1"});
+  json notices = w.Json({"notices", "--user", "aud1"}, "aud1");
+  REQUIRE(notices.size() == 1);
+  const std::string issue_notice = std::to_string(notices[0]["id"].get<int64_t>());
+  std::string text = Squash(w.PrintText({"notice", issue_notice}, "so1", "notice-issue-open"));
+  CHECK(text.find("ЖОБА") != std::string::npos);
+  CHECK(text.find("ПРОЕКТ") != std::string::npos);
+  CHECK(text.find("сұрауы алынды") != std::string::npos);
+  CHECK(text.find("предоставила") == std::string::npos);
+  CHECK(text.find("кодтарын берді") == std::string::npos);
+
+  // Decommissioning: the return is open, so the archive-transfer notice (destruction) is refused.
+  w.Must({"return", "IS-0042", "--received", "2026-11-03", "--ref", "вх-2", "--user", "clerk1"});
+  auto early = w.Run({"destroy", "notice", "IS-0042", "--received", "2026-11-04", "--ref", "arch-1"}, "clerk1");
+  CHECK(early.exit_code != 0);
+  CHECK(early.err.find("is still open") != std::string::npos);
+  // The return act before the hand-over is a draft.
+  text = Squash(w.PrintText({"return", "2"}, "so1", "return-draft"));
+  CHECK(text.find("ПРОЕКТ: возврат еще не проведен") != std::string::npos);
+
+  // The issue and the return are handed over; then the destruction may be noticed.
+  const std::string out = w.dir.Sub("out");
+  std::filesystem::create_directories(out);
+  w.Must({"request", "run", "1", "--approval", ApprovedExports(w, "request", "1"), "--to", out, "--user", "so1"},
+         "so1");
+  text = Squash(w.PrintText({"notice", issue_notice}, "so1", "notice-issue-done"));
+  CHECK(text.find("ЖОБА") == std::string::npos);
+  CHECK(text.find("кодтарын берді") != std::string::npos);
+  w.Must({"return", "run", "2", "--approval", ApprovedExports(w, "return", "2"), "--to", out, "--user", "so2"}, "so2");
+  w.Must({"destroy", "notice", "IS-0042", "--received", "2026-11-04", "--ref", "arch-1", "--user", "clerk1"});
+  // An issue requested after the archive-transfer notice: nothing is destroyed while it is open.
+  w.Must({"request", "IS-0042", "--received", "2026-11-05", "--ref", "вх-3", "--user", "clerk1"});
+  const std::string approval = ApprovedDestruction(w, "3");
+  auto blocked = w.Run({"destroy", "3", "--approval", approval, "--user", "so1"}, "so1");
+  CHECK(blocked.exit_code != 0);
+  CHECK(blocked.err.find("issue on request (003 cl.29), case 4") != std::string::npos);
+  json audit = w.Json({"audit", "list"}, "aud1");
+  bool denied = false;
+  for (const auto& e : audit["entries"])
+    denied = denied || (e["action"] == "lifecycle.destroy" && e["outcome"] == "denied" &&
+                        e.dump().find("still open") != std::string::npos);
+  CHECK(denied);
+  CHECK(w.Json({"object", "show", "IS-0042"}, "aud1").dump().find("\"destroyed\":true") == std::string::npos);
+  w.Must({"request", "run", "4", "--approval", ApprovedExports(w, "request", "4"), "--to", out, "--user", "so1"},
+         "so1");
+  w.Must({"destroy", "3", "--approval", approval, "--user", "so1"}, "so1");
+
+  // Every kind, printed from the store.
+  notices = w.Json({"notices", "--user", "aud1"}, "aud1");
+  std::vector<std::pair<std::vector<std::string>, std::string>> kinds = {{{"act", "A-1"}, "act"},
+                                                                         {{"application", "IS-0042"}, "application"},
+                                                                         {{"journal", "all"}, "journal"},
+                                                                         {{"nda", "IS-0042"}, "nda"},
+                                                                         {{"refusal", refusal_id}, "refusal"},
+                                                                         {{"return", "2"}, "return"},
+                                                                         {{"destruction", "3"}, "destruction"},
+                                                                         {{"report", "2026", "H1"}, "report"}};
+  for (const auto& n : notices) {
+    const std::string id = std::to_string(n["id"].get<int64_t>());
+    kinds.push_back({{"notice", id}, "notice-" + n["kind"].get<std::string>() + "-" + id});
+  }
+  // Identifiers and proper names that are not words of either language.
+  std::vector<std::string> identifiers = {"IS-0042", "kense@sts.kz", "003-110-606", "SN-ҚӨ-1", "arch-1"};
+  for (const auto& f : testing::MakeSampleTree(w.dir.Sub("names"), 1)) identifiers.push_back(f.path);
+  std::sort(identifiers.begin(), identifiers.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::map<std::string, std::string> printed;
+  for (const auto& [args, name] : kinds) {
+    const std::string page = w.PrintText(args, "aud1", "law-" + name);
+    const std::string flat = Squash(page);
+    printed[name] = flat;
+    INFO(name << "\n" << page);
+    CHECK(flat.find("110/НҚ") != std::string::npos);  // the rules in force are cited
+    CHECK(flat.find("146/НҚ") == std::string::npos);  // never the repealed order
+    CHECK(flat.find("171/НҚ") == std::string::npos);
+    CHECK(flat.find("Ұлттық ақпараттық технологиялар") == std::string::npos);
+    for (const char* detail : {"«Мемлекеттік техникалық қызмет» АҚ", "АО «Государственная техническая служба»",
+                               "180940012345", "+7 7172 55-99-00", "kense@sts.kz", "Мәңгілік Ел даңғылы"})
+      CHECK(flat.find(detail) != std::string::npos);
+    CHECK_FALSE(std::regex_search(flat, std::regex("\\b20\\d\\d-\\d\\d-\\d\\d\\b")));  // dates are dd.mm.yyyy
+    std::string english;
+    for (const auto& word : EnglishWords(page, identifiers)) english += word + " ";
+    INFO("English words on " << name << ": " << english);
+    CHECK(english.empty());
+  }
+  // The destruction act: by full name and position, the method, the return act.
+  const std::string& destruction = printed["destruction"];
+  INFO(destruction);
+  CHECK(WordsInOrder(destruction, "Сейітова Әйгерім Қанатқызы"));
+  CHECK(destruction.find("Ақпараттық қауіпсіздік бөлімінің бастығы") != std::string::npos);
+  CHECK(destruction.find("so1") == std::string::npos);
+  CHECK(destruction.find("криптографиялық жою") != std::string::npos);
+  CHECK(destruction.find("криптографическое уничтожение") != std::string::npos);
+  CHECK(destruction.find("RET-2") != std::string::npos);
+  CHECK(destruction.find("«Ақпарат» АҚ") != std::string::npos);  // the owner, not the portal code
+  // The refusal: addressee, application number and date, reason 3 not stated, the clerk's words.
+  const std::string& refusal = printed["refusal"];
+  CHECK(refusal.find("Кімге: «Ақпарат» АҚ") != std::string::npos);
+  INFO(refusal);
+  CHECK(WordsInOrder(refusal, "Өтінім № 15/2026, келіп түскен күні"));
+  CHECK(refusal.find("тізім сәйкес емес") != std::string::npos);
+  CHECK(refusal.find("актіде бар, тасығышта жоқ") != std::string::npos);
+  CHECK(refusal.find("001 cl.16") == std::string::npos);
+  // The NDA names the operator from its details.
+  CHECK(printed["nda"].find("«Мемлекеттік техникалық қызмет» АҚ") != std::string::npos);
+  // Notices: the completed return cites its act, the addressee in words.
+  auto notice_of = [&](const std::string& kind) {
+    for (const auto& [name, flat] : printed)
+      if (name.rfind("notice-" + kind + "-", 0) == 0) return flat;
+    return std::string();
+  };
+  CHECK(notice_of("return").find("RET-2") != std::string::npos);
+  CHECK(notice_of("return").find("Ақпараттық қауіпсіздікті қамтамасыз ету саласындағы уәкілетті орган") !=
+        std::string::npos);
+  CHECK(notice_of("destruction").find("жойды") != std::string::npos);
+  CHECK(notice_of("destruction").find("ЖОБА") == std::string::npos);
+  INFO(printed["report"]);
+  CHECK(WordsInOrder(printed["report"], "Кезеңдегі жиынтығы: өтінімдер 1;"));
+  CHECK(w.Json({"audit", "verify"}, "aud1")["ok"] == true);
 }

@@ -147,7 +147,7 @@ Nda SampleNda() {
   n.operator_representative = "Басқарма төрағасы Өмірбеков Ұ.";
   n.operator_authority = "Жарғы";
   n.owner_signer = Signer(n.owner_name, "Директор", "Құнанбаев", "Ерғали", "");
-  n.operator_signer = Signer("«Ұлттық ақпараттық технологиялар» АҚ", "Төраға", "Өмірбеков", "Ұлан", "");
+  n.operator_signer = Signer("«Мемлекеттік техникалық қызмет» АҚ", "Төраға", "Өмірбеков", "Ұлан", "");
   return n;
 }
 
@@ -159,8 +159,8 @@ Refusal SampleRefusal() {
   r.depositor = "Қаржы министрлігі";
   r.software_name = "Салық-Һ 1.0";
   r.reasons = {Refusal::Reason::kActMismatch, Refusal::Reason::kMediaInoperable};
-  r.evidence = {{"src/қызмет/main.cpp", "SHA-256 актіде 3f2a…, тасығышта 9b11…"},
-                {"/dev/sr0 sector 48213", "оқу қатесі (EIO)"}};
+  r.evidence = {{"src/қызмет/main.cpp", "refusal.kind.hash_mismatch", {}, "3f2a… → 9b11…"},
+                {"/dev/sr0", "refusal.kind.unreadable", {}, ""}};
   r.operator_signer = Signer("", "Бас маман", "Әбілқасымова", "Гүлнұр", "");
   r.verification = SampleVerification();
   r.verification.act_id = r.act_id;
@@ -185,8 +185,10 @@ DestructionAct SampleDestruction() {
   d.basis = "мемлекеттік архивке беру туралы хабарлама № 44";
   for (size_t i = 0; i < 12; ++i)
     d.rows.push_back({"нұсқа " + std::to_string(i + 1) + ".tar", 1000000 * (i + 1), FakeSha256(700 + i)});
-  d.commission = {Signer("", "Төраға", "Өмірбеков", "Ұлан", ""), Signer("", "Мүше", "Әбілқасымова", "Гүлнұр", ""),
-                  Signer("", "Мүше", "Иванов", "Сергей", "Петрович")};
+  d.return_act = "RET-7";
+  d.commission = {{"requested", Signer("", "Төраға", "Өмірбеков", "Ұлан", "")},
+                  {"approved", Signer("", "Мүше", "Әбілқасымова", "Гүлнұр", "")},
+                  {"performed", Signer("", "Мүше", "Иванов", "Сергей", "Петрович")}};
   d.verification = SampleVerification();
   d.verification.act_id = d.act_id;
   return d;
@@ -196,10 +198,31 @@ HalfYearReport SampleReport() {
   HalfYearReport h;
   h.year = 2026;
   h.half = 2;
-  h.operator_name = "«Ұлттық ақпараттық технологиялар» АҚ";
-  h.rows = {{"QA-2026-000117", "Цифрлық даму министрлігі", "Е-өтініш 2.4", "accepted", "2026-11-26", "A-117"},
-            {"QA-2026-000118", "Қаржы министрлігі", "Салық-Һ 1.0", "refused", "2026-11-26", "001 cl.16(2)"},
-            {"QA-2026-000119", "Қаржы министрлігі", "Салық-Һ 1.0", "destroyed", "2026-11-27", "arch-1"}};
+  h.period_from = "2026-07-01";
+  h.period_to = "2026-12-31";
+  h.rows = {{"A-117",
+             "Цифрлық даму министрлігі",
+             "Е-өтініш 2.4",
+             "accepted",
+             "2026-11-26",
+             "report.detail.acceptance",
+             {{"number", "15/2026"}}},
+            {"R-118",
+             "Қаржы министрлігі",
+             "Салық-Һ 1.0",
+             "refused",
+             "2026-11-26",
+             "report.detail.refusal2",
+             {{"number", "16/2026"}}},
+            {"DESTR-2026-119",
+             "Қаржы министрлігі",
+             "Салық-Һ 1.0",
+             "destroyed",
+             "2026-11-27",
+             "report.detail.case",
+             {{"reference", "arch-1"}, {"received", "2026-11-20"}, {"due", "2026-12-04"}, {"done", "2026-11-27"}}}};
+  h.totals = {{"applications", 0}, {"acceptances", 1}, {"refusals", 1}, {"issues", 0}, {"returns", 0},
+              {"destructions", 1}, {"open", 0},        {"overdue", 0},  {"late", 0}};
   h.signer = Signer("", "Басқарма төрағасы", "Өмірбеков", "Ұлан", "");
   h.verification = SampleVerification();
   h.verification.act_id = "QR-2026-H2";
