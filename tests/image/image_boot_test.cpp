@@ -9,6 +9,7 @@
 // in build/image-test-artifacts/.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -45,7 +46,7 @@ bool Shows(const std::string& screen, const std::string& text) {
 // One appliance: its disk and its TPM, booted as often as a test needs.
 class Appliance {
  public:
-  Appliance() : disk_(dir_, ImageDir() + "/qoima.img") {}
+  explicit Appliance(const std::string& image_dir = ImageDir()) : disk_(dir_, image_dir + "/qoima.img") {}
 
   std::unique_ptr<QemuMachine> Boot(std::vector<std::string> sticks = {}) {
     MachineOptions o;
@@ -264,4 +265,45 @@ TEST_CASE("an update signed by another key is refused before anything is written
   CHECK(Sha256Of(a.disk().path(), slot_b.first, slot_b.second) == before);
   CHECK(a.disk().ListEsp("/EFI/Linux") == esp_before);
   CHECK(a.disk().Partition("_empty").first == slot_b.first);
+}
+
+namespace {
+
+// The reader-check flavour (tests/image/make_check_image.sh): $QOIMA_CHECK_IMAGE_DIR or build/image-check.
+std::string CheckImageDir() {
+  const char* env = std::getenv("QOIMA_CHECK_IMAGE_DIR");
+  return env && *env ? env : std::string(QOIMA_SOURCE_DIR) + "/build/image-check";
+}
+
+}  // namespace
+
+TEST_CASE("a FAT32 USB stick is read through the unprivileged sandbox inside the booted image") {
+  const std::string flavour = CheckImageDir();
+  REQUIRE(std::filesystem::exists(flavour + "/stick.img"));
+  Appliance a(flavour);
+  // The depositor's stick, a real FAT32 image, attached as USB mass storage.
+  const std::string stick = a.dir().Sub("stick.img");
+  std::filesystem::copy_file(flavour + "/stick.img", stick);
+  const std::string stick_before = Sha256Of(stick, 0, 64LL << 20);
+  auto m = a.Boot({stick});
+  m->WaitForConsole("qoima-reader-check: done", kBoot);
+  const std::string console = m->Console();
+  INFO(console.substr(console.find("qoima-reader-check: uid")));
+  // As the kiosk reads: the qoima user, not root, on this image's kernel.
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: uid ") && !Catch::Contains("qoima-reader-check: uid 0 "));
+  CHECK_THAT(console, Catch::Contains("(qoima), kernel "));
+  // The stick was found by udev (by its FAT label), admitted as removable USB
+  // storage, read in the sandbox and every file matched the act.
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: stick /dev/sd"));
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: scan: 4 matched"));
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: scan exit 0"));
+  CHECK_THAT(console, !Catch::Contains("sandbox could not be set up"));
+  // The appliance's own disk is refused as a medium.
+  CHECK_THAT(console, Catch::Contains("is not read as a depositor's medium: it is the appliance's own disk"));
+  // The kiosk keeps the screen meanwhile.
+  ToLoginScreen(*m);
+  Keep(*m, "reader-check");
+  m->PowerOff();
+  // Nothing was written to the stick.
+  CHECK(Sha256Of(stick, 0, 64LL << 20) == stick_before);
 }
