@@ -29,6 +29,8 @@ constexpr auto kBoot = std::chrono::seconds(1200);
 
 const std::string kAdmin = "admin";
 const std::string kPassword = "Qoima-Image-2026!";
+// The status line names who is logged in: login and role (Kazakh, the default).
+const std::string kAdminSession = kAdmin + " (әкімші)";
 
 std::string Artifacts() {
   std::string dir = std::string(QOIMA_SOURCE_DIR) + "/build/image-test-artifacts";
@@ -117,7 +119,7 @@ TEST_CASE("a second boot unseals the keys and the administrator logs in") {
   m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
   CHECK(m->Console().find("qoima-provision: provisioning") == std::string::npos);
   m->Type(kAdmin + "\t" + kPassword + "\n");
-  screen = m->WaitForScreen("Abenova", Psf(), 300s);  // the status line names who is logged in
+  screen = m->WaitForScreen(kAdminSession, Psf(), 300s);
   Keep(*m, "second-boot-admin");
   CHECK_FALSE(Shows(screen, "АҚАУ"));
   m->PowerOff();
@@ -178,7 +180,7 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   screen = m->WaitForScreen("Қауіпсіздік чипі кілттерді бермеді", Psf(), 300s);
   Keep(*m, "changed-cmdline");
   INFO(screen);
-  CHECK_FALSE(Shows(screen, "Abenova"));
+  CHECK_FALSE(Shows(screen, kAdminSession));
   m->PowerOff();
 }
 
@@ -232,7 +234,7 @@ TEST_CASE("a signed update boots and unseals without the recovery shares") {
   ToLoginScreen(*m);
   m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
   m->Type(kAdmin + "\t" + kPassword + "\n");
-  std::string screen = m->WaitForScreen("Abenova", Psf(), 300s);
+  std::string screen = m->WaitForScreen(kAdminSession, Psf(), 300s);
   Keep(*m, "signed-update-admin");
   CHECK_FALSE(Shows(screen, "АҚАУ"));
   m->PowerOff();

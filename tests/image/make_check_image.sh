@@ -30,8 +30,8 @@ mkdir -p "$tree/src" "$tree/docs" "$tree/data"
 printf 'int main() { return 0; }\n' > "$tree/src/қойма.cpp"
 printf 'Пайдаланушы нұсқаулығы\n' > "$tree/docs/нұсқаулық.txt"
 printf 'е-Өтініш\n' > "$tree/README"
-openssl enc -aes-128-ctr -nosalt -K 00000000000000000000000000000000 -iv 00000000000000000000000000000000 \
-  -in /dev/zero 2>/dev/null | head -c $((3 * 1024 * 1024)) > "$tree/data/мұрағат.bin"
+head -c $((3 * 1024 * 1024)) /dev/zero | openssl enc -aes-128-ctr -nosalt -K 00000000000000000000000000000000 \
+  -iv 00000000000000000000000000000000 > "$tree/data/мұрағат.bin"
 rm -f "$out/stick.img"
 mkfs.fat -F 32 -n DEPOSIT1 -i 5141C0DE -C "$out/stick.img" $((64 * 1024)) >/dev/null
 (cd "$tree" && mcopy -s -i "$out/stick.img" src docs data README ::/)
