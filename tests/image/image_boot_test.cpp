@@ -290,7 +290,10 @@ TEST_CASE("a FAT32 USB stick is read through the unprivileged sandbox inside the
   auto m = a.Boot({stick});
   m->WaitForConsole("qoima-reader-check: done", kBoot);
   const std::string console = m->Console();
-  INFO(console.substr(console.find("qoima-reader-check: uid")));
+  const std::string report = console.substr(console.find("qoima-reader-check: uid"));
+  INFO(report);
+  // What the reader found, and the image kernel's LSMs and namespace settings, kept beside the screenshots.
+  WriteFile(Artifacts() + "/reader-check-console.txt", report);
   // As the kiosk reads: the qoima user, not root, on this image's kernel.
   CHECK_THAT(console, Catch::Contains("qoima-reader-check: uid ") && !Catch::Contains("qoima-reader-check: uid 0 "));
   CHECK_THAT(console, Catch::Contains("(qoima), kernel "));
@@ -302,8 +305,10 @@ TEST_CASE("a FAT32 USB stick is read through the unprivileged sandbox inside the
   CHECK_THAT(console, !Catch::Contains("sandbox could not be set up"));
   // The appliance's own disk is refused as a medium.
   CHECK_THAT(console, Catch::Contains("is not read as a depositor's medium: it is the appliance's own disk"));
-  // The kiosk keeps the screen meanwhile.
+  // The kiosk keeps the screen meanwhile, and its status line names the stick
+  // it saw arrive (udev; nothing mounted).
   ToLoginScreen(*m);
+  m->WaitForScreen("Тасығыш: sda DEPOSIT1", Psf(), kBoot);
   Keep(*m, "reader-check");
   m->PowerOff();
   // Nothing was written to the stick.
