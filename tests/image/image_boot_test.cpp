@@ -170,10 +170,18 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   std::string uki = a.dir().Sub("uki.efi"), changed = a.dir().Sub("changed.efi");
   a.disk().GetFromEsp("/EFI/Linux/qoima_" + version + ".efi", uki);
   WriteFile(a.dir().Sub("cmdline"), ReadFile(ImageDir() + "/cmdline") + " systemd.unit=multi-user.target");
-  REQUIRE(RunChecked({"objcopy", "--update-section", ".cmdline=" + a.dir().Sub("cmdline"), uki, changed}).ok());
+  // Replaced, not updated: objcopy --update-section keeps a PE section's old
+  // size, and the stub would read (and measure) the old command line.
+  const std::string without = a.dir().Sub("without-cmdline.efi");
+  REQUIRE(RunChecked({"objcopy", "--remove-section", ".cmdline", uki, without}).ok());
+  REQUIRE(RunChecked({"objcopy", "--add-section", ".cmdline=" + a.dir().Sub("cmdline"), "--change-section-vma",
+                      ".cmdline=0x30000", without, changed})
+              .ok());
   a.disk().PutOnEsp(changed, "/EFI/Linux/qoima_" + version + ".efi");
 
   auto m = a.Boot();
+  // The kernel got the changed line (the stub measured it into PCR 11).
+  m->WaitForConsole("systemd.show_status=1 systemd.unit=multi-user.target", kBoot);
   ToLoginScreen(*m);
   std::string screen = m->WaitForScreen("TPM: АҚАУ", Psf(), kBoot);
   m->Type(kAdmin + "\t" + kPassword + "\n");
