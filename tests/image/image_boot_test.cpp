@@ -9,6 +9,7 @@
 // in build/image-test-artifacts/.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -28,6 +29,8 @@ constexpr auto kBoot = std::chrono::seconds(1200);
 
 const std::string kAdmin = "admin";
 const std::string kPassword = "Qoima-Image-2026!";
+// The status line names who is logged in: login and role (Kazakh, the default).
+const std::string kAdminSession = kAdmin + " (әкімші)";
 
 std::string Artifacts() {
   std::string dir = std::string(QOIMA_SOURCE_DIR) + "/build/image-test-artifacts";
@@ -45,7 +48,7 @@ bool Shows(const std::string& screen, const std::string& text) {
 // One appliance: its disk and its TPM, booted as often as a test needs.
 class Appliance {
  public:
-  Appliance() : disk_(dir_, ImageDir() + "/qoima.img") {}
+  explicit Appliance(const std::string& image_dir = ImageDir()) : disk_(dir_, image_dir + "/qoima.img") {}
 
   std::unique_ptr<QemuMachine> Boot(std::vector<std::string> sticks = {}) {
     MachineOptions o;
@@ -116,7 +119,7 @@ TEST_CASE("a second boot unseals the keys and the administrator logs in") {
   m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
   CHECK(m->Console().find("qoima-provision: provisioning") == std::string::npos);
   m->Type(kAdmin + "\t" + kPassword + "\n");
-  screen = m->WaitForScreen("Abenova", Psf(), 300s);  // the status line names who is logged in
+  screen = m->WaitForScreen(kAdminSession, Psf(), 300s);
   Keep(*m, "second-boot-admin");
   CHECK_FALSE(Shows(screen, "АҚАУ"));
   m->PowerOff();
@@ -167,17 +170,25 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   std::string uki = a.dir().Sub("uki.efi"), changed = a.dir().Sub("changed.efi");
   a.disk().GetFromEsp("/EFI/Linux/qoima_" + version + ".efi", uki);
   WriteFile(a.dir().Sub("cmdline"), ReadFile(ImageDir() + "/cmdline") + " systemd.unit=multi-user.target");
-  REQUIRE(RunChecked({"objcopy", "--update-section", ".cmdline=" + a.dir().Sub("cmdline"), uki, changed}).ok());
+  // Replaced, not updated: objcopy --update-section keeps a PE section's old
+  // size, and the stub would read (and measure) the old command line.
+  const std::string without = a.dir().Sub("without-cmdline.efi");
+  REQUIRE(RunChecked({"objcopy", "--remove-section", ".cmdline", uki, without}).ok());
+  REQUIRE(RunChecked({"objcopy", "--add-section", ".cmdline=" + a.dir().Sub("cmdline"), "--change-section-vma",
+                      ".cmdline=0x30000", without, changed})
+              .ok());
   a.disk().PutOnEsp(changed, "/EFI/Linux/qoima_" + version + ".efi");
 
   auto m = a.Boot();
+  // The kernel got the changed line (the stub measured it into PCR 11).
+  m->WaitForConsole("systemd.show_status=1 systemd.unit=multi-user.target", kBoot);
   ToLoginScreen(*m);
   std::string screen = m->WaitForScreen("TPM: АҚАУ", Psf(), kBoot);
   m->Type(kAdmin + "\t" + kPassword + "\n");
   screen = m->WaitForScreen("Қауіпсіздік чипі кілттерді бермеді", Psf(), 300s);
   Keep(*m, "changed-cmdline");
   INFO(screen);
-  CHECK_FALSE(Shows(screen, "Abenova"));
+  CHECK_FALSE(Shows(screen, kAdminSession));
   m->PowerOff();
 }
 
@@ -231,7 +242,7 @@ TEST_CASE("a signed update boots and unseals without the recovery shares") {
   ToLoginScreen(*m);
   m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
   m->Type(kAdmin + "\t" + kPassword + "\n");
-  std::string screen = m->WaitForScreen("Abenova", Psf(), 300s);
+  std::string screen = m->WaitForScreen(kAdminSession, Psf(), 300s);
   Keep(*m, "signed-update-admin");
   CHECK_FALSE(Shows(screen, "АҚАУ"));
   m->PowerOff();
@@ -264,4 +275,50 @@ TEST_CASE("an update signed by another key is refused before anything is written
   CHECK(Sha256Of(a.disk().path(), slot_b.first, slot_b.second) == before);
   CHECK(a.disk().ListEsp("/EFI/Linux") == esp_before);
   CHECK(a.disk().Partition("_empty").first == slot_b.first);
+}
+
+namespace {
+
+// The reader-check flavour (tests/image/make_check_image.sh): $QOIMA_CHECK_IMAGE_DIR or build/image-check.
+std::string CheckImageDir() {
+  const char* env = std::getenv("QOIMA_CHECK_IMAGE_DIR");
+  return env && *env ? env : std::string(QOIMA_SOURCE_DIR) + "/build/image-check";
+}
+
+}  // namespace
+
+TEST_CASE("a FAT32 USB stick is read through the unprivileged sandbox inside the booted image") {
+  const std::string flavour = CheckImageDir();
+  REQUIRE(std::filesystem::exists(flavour + "/stick.img"));
+  Appliance a(flavour);
+  // The depositor's stick, a real FAT32 image, attached as USB mass storage.
+  const std::string stick = a.dir().Sub("stick.img");
+  std::filesystem::copy_file(flavour + "/stick.img", stick);
+  const std::string stick_before = Sha256Of(stick, 0, 64LL << 20);
+  auto m = a.Boot({stick});
+  m->WaitForConsole("qoima-reader-check: done", kBoot);
+  const std::string console = m->Console();
+  const std::string report = console.substr(console.find("qoima-reader-check: uid"));
+  INFO(report);
+  // What the reader found, and the image kernel's LSMs and namespace settings, kept beside the screenshots.
+  WriteFile(Artifacts() + "/reader-check-console.txt", report);
+  // As the kiosk reads: the qoima user, not root, on this image's kernel.
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: uid ") && !Catch::Contains("qoima-reader-check: uid 0 "));
+  CHECK_THAT(console, Catch::Contains("(qoima), kernel "));
+  // The stick was found by udev (by its FAT label), admitted as removable USB
+  // storage, read in the sandbox and every file matched the act.
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: stick /dev/sd"));
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: scan: 4 matched"));
+  CHECK_THAT(console, Catch::Contains("qoima-reader-check: scan exit 0"));
+  CHECK_THAT(console, !Catch::Contains("sandbox could not be set up"));
+  // The appliance's own disk is refused as a medium.
+  CHECK_THAT(console, Catch::Contains("is not read as a depositor's medium: it is the appliance's own disk"));
+  // The kiosk keeps the screen meanwhile, and its status line names the stick
+  // it saw arrive (udev; nothing mounted).
+  ToLoginScreen(*m);
+  m->WaitForScreen("Тасығыш: sda DEPOSIT1", Psf(), kBoot);
+  Keep(*m, "reader-check");
+  m->PowerOff();
+  // Nothing was written to the stick.
+  CHECK(Sha256Of(stick, 0, 64LL << 20) == stick_before);
 }

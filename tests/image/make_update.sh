@@ -25,8 +25,13 @@ for _ in $(seq 100); do [ -S "$work/tpm/sock" ] && break; sleep 0.1; done
   --osrel="$work/osrel" --cmdline="$work/cmdline" --initrd="$work/initrd" --pcrpkey="$work/pcrpkey" --bank=sha256 \
   --private-key="$policy_key" --public-key="$work/pub.pem" > "$work/pcrsig.json" 2>/dev/null
 mkdir "$work/update"
-objcopy --update-section .osrel="$work/osrel" --update-section .pcrsig="$work/pcrsig.json" "$uki" \
-  "$work/update/qoima_$version.efi"
+# Sections are replaced, not updated: objcopy --update-section keeps a PE
+# section's old size, so a longer content would be cut to it (objcopy keeps
+# the sections in address order).
+objcopy --remove-section .osrel --remove-section .pcrsig "$uki" "$work/stub.efi"
+objcopy --add-section .osrel="$work/osrel" --change-section-vma .osrel=0x20000 \
+  --add-section .pcrsig="$work/pcrsig.json" --change-section-vma .pcrsig=0x50000 \
+  "$work/stub.efi" "$work/update/qoima_$version.efi"
 cp "$img/root.erofs" "$img/root.verity" "$img/roothash" "$work/update/"
 printf 'qoima-update 1\nversion=%s\n' "$version" > "$work/update/manifest"
 (cd "$work/update" && sha256sum "qoima_$version.efi" root.erofs root.verity roothash >> manifest)
