@@ -138,7 +138,11 @@ class OwnedBy {
     REQUIRE(::stat(path.c_str(), &before_) == 0);
     REQUIRE(::chown(path.c_str(), uid, before_.st_gid) == 0);
   }
-  ~OwnedBy() { (void)::chown(path_.c_str(), before_.st_uid, before_.st_gid); }
+  ~OwnedBy() {
+    // Best effort in a destructor; `if` because glibc's warn_unused_result
+    // (with _FORTIFY_SOURCE in release builds) ignores a (void) cast.
+    if (::chown(path_.c_str(), before_.st_uid, before_.st_gid) != 0) return;
+  }
   OwnedBy(const OwnedBy&) = delete;
   OwnedBy& operator=(const OwnedBy&) = delete;
 
