@@ -143,27 +143,6 @@ class Counter {
   bool as_user_;
 };
 
-// Hands a device node to `uid` for the scope's lifetime (the image's udev
-// rule makes a depositor's stick readable by the appliance's user).
-class OwnedBy {
- public:
-  OwnedBy(const std::string& path, uid_t uid) : path_(path) {
-    REQUIRE(::stat(path.c_str(), &before_) == 0);
-    REQUIRE(::chown(path.c_str(), uid, before_.st_gid) == 0);
-  }
-  ~OwnedBy() {
-    // Best effort in a destructor; `if` because glibc's warn_unused_result
-    // (with _FORTIFY_SOURCE in release builds) ignores a (void) cast.
-    if (::chown(path_.c_str(), before_.st_uid, before_.st_gid) != 0) return;
-  }
-  OwnedBy(const OwnedBy&) = delete;
-  OwnedBy& operator=(const OwnedBy&) = delete;
-
- private:
-  std::string path_;
-  struct stat before_ {};
-};
-
 // A filesystem mounted for the scope's lifetime.
 class Mounted {
  public:
@@ -248,7 +227,7 @@ TEST_CASE("scan and intake as an unprivileged uid read fat32 iso9660 and ext4 me
   std::string act = c.Act(c.dir.Sub("tree"));
   for (testing::FsType type : {testing::FsType::kFat32, testing::FsType::kIso9660, testing::FsType::kExt4}) {
     testing::LoopDevice loop(c.Image(c.dir.Sub("tree"), type));
-    OwnedBy stick(loop.path(), kUnprivileged);
+    testing::OwnedBy stick(loop.path(), kUnprivileged);
     auto r = c.Run({"--json", "scan", loop.path(), "--manifest", act});
     INFO(testing::FsTypeName(type) << ": " << r.out << r.err);
     CHECK(r.exit_code == 0);
@@ -258,7 +237,7 @@ TEST_CASE("scan and intake as an unprivileged uid read fat32 iso9660 and ext4 me
     CHECK(j["files"].size() >= 5);
   }
   testing::LoopDevice disc(c.Image(c.dir.Sub("tree"), testing::FsType::kIso9660));
-  OwnedBy stick(disc.path(), kUnprivileged);
+  testing::OwnedBy stick(disc.path(), kUnprivileged);
   auto r =
       c.Run({"--json", "intake", "--application", "IS-0042", "--manifest", act, "--medium", disc.path(), "--accept"});
   INFO(r.out << r.err);
@@ -273,7 +252,7 @@ TEST_CASE("the act on the deposit stick is listed and read as an unprivileged ui
   std::filesystem::copy_file(act, tree + "/act.json");  // the depositor's act beside the tree
   const std::string sha = crypto::Hex(crypto::Sha256::Digest(testing::ReadFile(act)));
   testing::LoopDevice loop(c.Image(tree, testing::FsType::kFat32));
-  OwnedBy stick(loop.path(), kUnprivileged);
+  testing::OwnedBy stick(loop.path(), kUnprivileged);
   auto listed = c.Run({"--json", "scan", "--acts", loop.path()});
   INFO(listed.out << listed.err);
   REQUIRE(listed.exit_code == 0);
@@ -371,7 +350,7 @@ TEST_CASE("a reader sandbox that cannot be set up records no intake and blames n
     Counter c(as_user);
     std::string act = c.Act(c.dir.Sub("tree"));
     testing::LoopDevice loop(c.Image(c.dir.Sub("tree"), testing::FsType::kFat32));
-    OwnedBy stick(loop.path(), as_user ? kUnprivileged : 0);
+    testing::OwnedBy stick(loop.path(), as_user ? kUnprivileged : 0);
     int before = c.IntakesRecorded();
     auto r = c.Run({"intake", "--application", "IS-0042", "--manifest", act, "--medium", loop.path(), "--hold"},
                    "clerk1", kClerkPw, {}, {kNoUserns});

@@ -131,26 +131,6 @@ void StopVictim(pid_t pid) {
   ::waitpid(pid, nullptr, 0);
 }
 
-// Hands a device node to `uid` for the test's lifetime, then back.
-class OwnedBy {
- public:
-  OwnedBy(const std::string& path, uid_t uid) : path_(path) {
-    REQUIRE(::stat(path.c_str(), &before_) == 0);
-    REQUIRE(::chown(path.c_str(), uid, before_.st_gid) == 0);
-  }
-  ~OwnedBy() {
-    // Best effort in a destructor; `if` because glibc's warn_unused_result
-    // (with _FORTIFY_SOURCE in release builds) ignores a (void) cast.
-    if (::chown(path_.c_str(), before_.st_uid, before_.st_gid) != 0) return;
-  }
-  OwnedBy(const OwnedBy&) = delete;
-  OwnedBy& operator=(const OwnedBy&) = delete;
-
- private:
-  std::string path_;
-  struct stat before_ {};
-};
-
 bool DiedOfSeccomp(const HostileRun& run) {
   return !run.result.ok() && run.sink.HasProblem(ProblemClass::kParserCrash) &&
          run.result.status().message().find("SIGSYS") != std::string::npos;
