@@ -352,7 +352,9 @@ TEST_CASE("an unknown pack is quarantined at open - reported by verify-store - a
   // journal that does not belong to this store's keys.
   const std::string unknown = "5e" + std::string(62, 'a');
   WriteFile(state + "/objects/5e/" + unknown, std::string(4096, 'U'));
-  WriteFile(state + "/objects/00/" + real_pack, "a copy in the wrong place");
+  // The pack name is random: the wrong directory must differ from its own.
+  const std::string wrong_dir = real_pack.substr(0, 2) == "00" ? "01" : "00";
+  WriteFile(state + "/objects/" + wrong_dir + "/" + real_pack, "a copy in the wrong place");
   const std::string forged_journal = "deposit-" + std::string(32, '1') + ".journal";
   WriteFile(state + "/objects/tmp/" + forged_journal,
             "qoima-deposit-journal-v1 " + std::string(32, '1') + "\npack 0 " + unknown + "\n");
@@ -363,7 +365,7 @@ TEST_CASE("an unknown pack is quarantined at open - reported by verify-store - a
   CHECK(r.quarantined_files == 3);
   const std::string q = state + "/" + r.quarantine_dir;
   CHECK(ReadFile(q + "/objects/5e/" + unknown) == std::string(4096, 'U'));
-  CHECK(ReadFile(q + "/objects/00/" + real_pack) == "a copy in the wrong place");
+  CHECK(ReadFile(q + "/objects/" + wrong_dir + "/" + real_pack) == "a copy in the wrong place");
   CHECK(fs::exists(q + "/objects/tmp/" + forged_journal));
   CHECK_FALSE(fs::exists(state + "/objects/5e/" + unknown));
   CHECK(fs::exists(state + "/objects/" + real_pack.substr(0, 2) + "/" + real_pack));  // the real one stays
