@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${QOIMA_BUILD:-build/release}
-qoima=$(readlink -f "$build/appliance/qoima")
+qoima=$(readlink -f "$build/cli/qoima")
 [ -x "$qoima" ] || { echo "intake bench: $qoima is missing" >&2; exit 1; }
 iso_mb=${QOIMA_BENCH_ISO_MB:-2048}
 small=${QOIMA_BENCH_SMALL_FILES:-100000}

@@ -25,7 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 const std::string kActs = std::string(QOIMA_SOURCE_DIR) + "/tests/appliance/acts/";
 const std::string kClerkPw = "clerk1-password-1";
 // 12.03.2025 10:00 in UTC+5: every file's date in the corpus acts.

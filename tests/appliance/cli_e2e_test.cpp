@@ -26,7 +26,7 @@ std::string Sha256Of(const std::string& bytes) {
   return r.ok() ? r->out.substr(0, 64) : "";
 }
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 const std::string kAdminPw = "admin-password-1";
 const std::string kClerkPw = "clerk1-password-1";
 

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 
 // A provisioned appliance: an admin, a clerk, an officer, an auditor, one
 // application, and deposits made by real intakes.

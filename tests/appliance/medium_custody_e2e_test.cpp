@@ -40,7 +40,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 const std::string kHostile = std::string(QOIMA_BINARY_DIR) + "/tests/hardware/qoima-hostile-reader";
 const std::string kNoUserns = std::string(QOIMA_BINARY_DIR) + "/tests/hardware/qoima-test-no-userns";
 const std::string kAdminPw = "admin-password-1";

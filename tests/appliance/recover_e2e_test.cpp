@@ -19,7 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 
 class RecoveryWorld {
  public:

@@ -7,7 +7,7 @@
 using namespace qoima;
 
 namespace {
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 }
 
 TEST_CASE("selftest passes against swtpm") {

@@ -300,7 +300,7 @@ TEST_CASE("tamper: a bundle re-signed with a foreign key fails against the trust
 TEST_CASE("forged: a bundle re-signed throughout with an attacker's key is never OK") {
   ExportFixture f;
   auto rc = f.Export("bundle.tar");
-  const std::string qoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+  const std::string qoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
   // The genuine bundle: OK only against the device's own certificate.
   auto genuine = RunSubprocess({qoima, "verify-bundle", rc.output_path, "--cert", f.cert_path()});
   REQUIRE(genuine.ok());
@@ -577,7 +577,7 @@ TEST_CASE("a failure mid-export leaves no bundle behind") {
 TEST_CASE("qoima verify-bundle CLI: OK line, every PROBLEM line, exit codes and --json") {
   ExportFixture f;
   auto rc = f.Export("bundle.tar");
-  const std::string qoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+  const std::string qoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
   auto ok = RunSubprocess({qoima, "verify-bundle", rc.output_path, "--cert", f.cert_path()});
   REQUIRE(ok.ok());
   INFO(ok->out << ok->err);

@@ -29,7 +29,7 @@ using namespace qoima;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 const std::string kPassword = "Қойма-тест-2026!";
 
 template <typename T>

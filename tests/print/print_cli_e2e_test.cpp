@@ -25,7 +25,7 @@ using print::testing::RunTool;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/appliance/qoima";
+const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 
 std::string Password(const std::string& login) { return login + "-password-1"; }
 

@@ -1,4 +1,4 @@
-#include "appliance/cli_output.h"
+#include "cli/cli_output.h"
 
 #include <unistd.h>
 #include <utf8proc.h>

@@ -1,4 +1,4 @@
-#include "appliance/export/cli_export.h"
+#include "cli/cli_export.h"
 
 #include <cstdio>
 #include <fstream>
@@ -7,9 +7,9 @@
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
-#include "appliance/cli_args.h"
-#include "appliance/cli_status.h"
 #include "appliance/export/bundle_verifier.h"
+#include "cli/cli_args.h"
+#include "cli/cli_status.h"
 
 namespace qoima::exporting {
 namespace {

@@ -1,7 +1,7 @@
 // The filter every `qoima` output passes: hidden characters escaped in text,
 // JSON escapes in JSON (which parse back to the exact text), characters split
 // between two writes handled whole.
-#include "appliance/cli_output.h"
+#include "cli/cli_output.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

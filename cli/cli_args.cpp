@@ -1,4 +1,4 @@
-#include "appliance/cli_args.h"
+#include "cli/cli_args.h"
 
 #include <unistd.h>
 

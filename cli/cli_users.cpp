@@ -1,4 +1,4 @@
-#include "appliance/cli_users.h"
+#include "cli/cli_users.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -6,8 +6,8 @@
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
-#include "appliance/cli_args.h"
-#include "appliance/cli_status.h"
+#include "cli/cli_args.h"
+#include "cli/cli_status.h"
 
 namespace qoima::appliance::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "appliance/cli_status.h"
+#include "cli/cli_status.h"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-#include "appliance/lifecycle/cli_lifecycle.h"
-#include "appliance/cli_status.h"
+#include "cli/cli_lifecycle.h"
+#include "cli/cli_status.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include "appliance/appliance.h"
-#include "appliance/cli_args.h"
 #include "appliance/lifecycle/appliance_handover_exporter.h"
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/calendar_store.h"
@@ -24,6 +23,7 @@
 #include "appliance/lifecycle/register_store.h"
 #include "appliance/lifecycle/tree_checksum.h"
 #include "appliance/role.h"
+#include "cli/cli_args.h"
 #include "hardware/media_reader.h"
 
 namespace qoima::appliance::lifecycle {

@@ -1,4 +1,4 @@
-#include "appliance/print/cli_print.h"
+#include "cli/cli_print.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,10 +10,10 @@
 #include <set>
 
 #include "appliance/appliance.h"
-#include "appliance/cli_args.h"
-#include "appliance/cli_status.h"
 #include "appliance/operator_details.h"
 #include "appliance/print/document_renderer.h"
+#include "cli/cli_args.h"
+#include "cli/cli_status.h"
 
 namespace qoima::print {
 namespace {
