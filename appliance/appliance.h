@@ -36,6 +36,7 @@
 #include "appliance/clock.h"
 #include "appliance/intake_assessment.h"
 #include "appliance/intake_progress.h"
+#include "appliance/intake_state.h"
 #include "appliance/manifest_parser.h"
 #include "appliance/media_watch.h"
 #include "appliance/password_hasher.h"
@@ -171,7 +172,7 @@ struct IntakeRequest {
 
 struct IntakeOutcome {
   int64_t intake_id = 0;
-  std::string state;  // verified | accepted | refused | held
+  IntakeState state = IntakeState::kVerified;
   std::string manifest_digest;
   /// How the act's file was read: its form ("csv", "docx"), encoding,
   /// table, a prefix removed from its paths; and whether it carries
@@ -200,8 +201,8 @@ struct IntakeOutcome {
 struct IntakeRecord {
   int64_t id = 0;
   std::string application;  // portal code
-  std::string state;        // verified | held | accepted | refused | expired
-  std::string created_at;   // UTC, as stored
+  IntakeState state = IntakeState::kVerified;
+  std::string created_at;  // UTC, as stored
   std::string evidence_json;
 };
 
@@ -497,6 +498,9 @@ class Appliance {
   storage::Store& store() { return *store_; }
 
  private:
+  // The phases of Intake and Decide (appliance_intake.cpp).
+  struct IntakeRun;
+  struct DecideRun;
   // The held deposit's content against an act (Decide's re-check).
   Result<DiffReport> RecheckHeld(const ActManifest& manifest, int64_t deposit_id, bool keep_matched);
   Appliance() = default;

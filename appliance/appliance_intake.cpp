@@ -15,6 +15,7 @@
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
 #include "appliance/hold_window.h"
+#include "appliance/intake_repository.h"
 #include "appliance/item_category.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/register_store.h"
@@ -246,41 +247,6 @@ Assessment AssessmentFromJson(const json& j) {
   return a;
 }
 
-std::string ReasonsText(const std::vector<RefusalReason>& reasons, const std::string& text) {
-  std::string s;
-  for (auto r : reasons) s += (s.empty() ? "" : "; ") + RefusalClause(r) + " " + std::string(RefusalText(r));
-  if (!text.empty()) s += ". " + text;
-  return s;
-}
-
-struct AppInfo {
-  int64_t id = 0;
-  int64_t object_id = 0;
-  Track track = Track::kApplication;
-  std::string software_name;
-  std::string applicant;
-  bool nda = false;
-};
-
-Result<AppInfo> LoadAppInfo(Database& db, std::string_view code) {
-  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT a.id, a.object_id, f.track, a.software_name, a.applicant, "
-                                                  "(SELECT count(*) FROM ndas n WHERE n.application_id = a.id AND "
-                                                  "n.signed_by_owner = 1 AND n.signed_by_operator = 1) FROM "
-                                                  "applications a JOIN application_forms f ON f.application_id = a.id "
-                                                  "WHERE a.architecture_code = ? ORDER BY a.id DESC LIMIT 1"));
-  st.Bind(1, code);
-  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Status::NotFound("no application for portal code '" + std::string(code) + "'");
-  AppInfo i;
-  i.id = st.ColumnInt(0);
-  i.object_id = st.ColumnInt(1);
-  i.track = ParseTrack(st.ColumnText(2)).value_or(Track::kApplication);
-  i.software_name = st.ColumnText(3);
-  i.applicant = st.ColumnText(4);
-  i.nda = st.ColumnInt(5) > 0;
-  return i;
-}
-
 // The register track's check (001 cl.16 reason 1) against the newest imported
 // trusted-register snapshot (004), by product name. nullopt when no snapshot
 // was imported: the clerk's own answer (--in-register) is then required.
@@ -309,79 +275,151 @@ Result<std::optional<SnapshotCheck>> CheckRegisterSnapshot(Database& db, const s
   return std::optional<SnapshotCheck>(std::move(c));
 }
 
-Result<int64_t> InsertDecision(Database& db, int64_t app_id, std::optional<int64_t> deposit_id, bool accept,
-                               const std::vector<RefusalReason>& reasons, const std::string& reason_text,
-                               const std::string& evidence, const Actor& actor, const std::string& now) {
-  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("INSERT INTO decisions(application_id, deposit_id, kind, "
-                                                  "refusal_reason, reason_text, evidence_json, decided_by, "
-                                                  "decided_at) VALUES (?,?,?,?,?,?,?,?)"));
-  st.Bind(1, app_id).BindOptional(2, deposit_id).Bind(3, accept ? "accept" : "refuse");
-  st.BindOptional(4,
-                  accept || reasons.empty() ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(reasons[0])));
-  st.BindOptional(5, accept ? std::nullopt : std::optional<std::string>(ReasonsText(reasons, reason_text)));
-  st.Bind(6, evidence).Bind(7, actor.user_id).Bind(8, now);
-  QOIMA_RETURN_IF_ERROR(st.Run());
-  return db.LastInsertRowid();
-}
-
 }  // namespace
 
-Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest& req) {
-  const std::string object = AppObject(req.application);
-  const char* action_name = req.action == IntakeAction::kAccept   ? "intake.accept"
-                            : req.action == IntakeAction::kRefuse ? "intake.refuse"
-                            : req.action == IntakeAction::kHold   ? "intake.hold"
-                                                                  : "intake.verify";
-  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kIntake, action_name, object));
-  if (req.action != IntakeAction::kVerifyOnly)
-    QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, action_name, object));
-  auto fail = [&](Status s) {
-    (void)Audit(actor, action_name, object, "failure", s.message());
-    return s;
-  };
-  auto info = LoadAppInfo(store_->db(), req.application);
-  if (!info.ok()) return fail(info.status());
-  if (req.media.empty()) return fail(Status::InvalidArgument("no medium given (--medium DEVICE)"));
-  // Only devices the appliance does not own are media; a device that cannot
-  // be opened (a mistyped path) is refused here too: nothing is read or
-  // recorded for either.
-  for (const auto& m : req.media)
-    if (Status admitted = reader_->Admit(m.device); !admitted.ok()) return fail(admitted);
+// What one Intake carries from phase to phase: the request, the act as
+// read, the media as resolved, the pending deposit, the outcome as it is
+// filled, and the evidence. The phases run in order (Appliance::Intake);
+// each returns a non-OK Status to stop the intake, audited as a failure
+// where the step can fail for reasons of the request or the media.
+struct Appliance::IntakeRun {
+  IntakeRun(Appliance& a, const Actor& who, const IntakeRequest& request)
+      : app(a),
+        actor(who),
+        req(request),
+        target(TargetState(request.action)),
+        action_name(FindIntakeTransition(std::nullopt, target)->audit_action),
+        object(AppObject(request.application)),
+        repo(a.store_->db()) {}
 
-  ManifestParseOptions po;
-  po.now_unix = clock_->NowUnix();
-  po.format = req.manifest_format;
-  po.strip_prefix = req.strip_prefix;
-  po.table = req.table;
-  po.expected_application = req.application;
-  po.spill_dir = store_->TempDirectory();  // a large act's entries wait there, encrypted
-  po.spill_after_entries = options_.act_entries_in_memory;
-  // The paper act's digest as typed or scanned: hex digits, any grouping.
-  std::string want;
-  for (char c : req.expected_digest)
-    if (std::isxdigit(static_cast<unsigned char>(c)))
-      want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!req.expected_digest.empty() && want.size() != 64)
-    return fail(Status::InvalidArgument("the paper act's digest has " + std::to_string(want.size()) +
-                                        " hex digits; a SHA-256 has 64"));
+  static IntakeState TargetState(IntakeAction action) {
+    switch (action) {
+      case IntakeAction::kAccept: return IntakeState::kAccepted;
+      case IntakeAction::kRefuse: return IntakeState::kRefused;
+      case IntakeAction::kHold: return IntakeState::kHeld;
+      case IntakeAction::kVerifyOnly: break;
+    }
+    return IntakeState::kVerified;
+  }
+
+  /// Audits the failure of the intake (action_name, "failure") and returns it.
+  Status Fail(Status s) {
+    (void)app.Audit(actor, action_name, object, "failure", s.message());
+    return s;
+  }
+  /// Drops what was read into the store so far (nothing of it is kept).
+  void AbandonPending() {
+    if (pending) (void)app.store_->AbandonDeposit(std::move(pending));
+  }
+
+  // Phase 1: resolve media (the application, admission, the act, which disc
+  // and copy each medium is).
+  Status ResolveMedia();
+  Status LoadAct();
+  Status AssignDiscs();
+  // Phase 2: read every medium once, storing and comparing as it reads.
+  Status ReadAndCompare();
+  Status ReadMedium(const MediumSpec& spec, std::set<std::string>& stored_discs, std::optional<DiscGuess>& guess);
+  // Phase 3: the assessment, the accepting party, the evidence and the act.
+  Status AssembleEvidence();
+  // Phase 4: record the intake in the state the request and evidence allow.
+  Result<IntakeOutcome> Record();
+  Result<IntakeOutcome> RecordVerified(const Status& refused_decision);
+  Result<IntakeOutcome> RecordRefused();
+  Result<IntakeOutcome> RecordKept();
+  /// Inserts the intakes row (its act's record and file with it) in the
+  /// caller's transaction.
+  Result<int64_t> InsertIntake(Database& db, IntakeState state, std::optional<int64_t> deposit,
+                               std::optional<int64_t> decision, std::optional<std::string> hold);
+  /// The act as printed for this intake (rows read from the manifest).
+  void FillAct();
+
+  Appliance& app;
+  const Actor& actor;
+  const IntakeRequest& req;
+  const IntakeState target;
+  const std::string_view action_name;
+  const std::string object;
+  IntakeRepository repo;
+
+  IntakeApplication info;
+  std::string want;  // the paper act's digest, lower-case hex ("" when not given)
   ActFileInfo act_info;
   ActFileMeta act_meta;
   std::optional<ActFileOnMedium> act_bytes;  // an act read from a medium, held until it is kept
   std::unique_ptr<ManifestSource> act_source;
+  std::shared_ptr<const ActManifest> manifest;  // shared with the act in the outcome, whose rows are read from it
+  std::vector<std::string> discs;
+  std::vector<MediumSpec> media;
+  std::unique_ptr<storage::PendingDeposit> pending;
+  std::vector<std::string> failed_reads;  // "DEVICE: why" of each read a fatal problem stopped
+  IntakeOutcome out;
+
+  ActParty accepting;
+  std::string evidence_text;
+  uint64_t record_size = 0;
+  std::optional<ActDocument> act_over;
+  std::string act_date;
+  std::string summary;
+  std::string now;
+};
+
+Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest& req) {
+  IntakeRun run(*this, actor, req);
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kIntake, run.action_name, run.object));
+  if (req.action != IntakeAction::kVerifyOnly)
+    QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, run.action_name, run.object));
+  QOIMA_RETURN_IF_ERROR(run.ResolveMedia());
+  QOIMA_RETURN_IF_ERROR(run.ReadAndCompare());
+  QOIMA_RETURN_IF_ERROR(run.AssembleEvidence());
+  return run.Record();
+}
+
+Status Appliance::IntakeRun::ResolveMedia() {
+  auto loaded_info = repo.LoadApplication(req.application);
+  if (!loaded_info.ok()) return Fail(loaded_info.status());
+  info = std::move(*loaded_info);
+  if (req.media.empty()) return Fail(Status::InvalidArgument("no medium given (--medium DEVICE)"));
+  // Only devices the appliance does not own are media; a device that cannot
+  // be opened (a mistyped path) is refused here too: nothing is read or
+  // recorded for either.
+  for (const auto& m : req.media)
+    if (Status admitted = app.reader_->Admit(m.device); !admitted.ok()) return Fail(admitted);
+  // The paper act's digest as typed or scanned: hex digits, any grouping.
+  for (char c : req.expected_digest)
+    if (std::isxdigit(static_cast<unsigned char>(c)))
+      want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!req.expected_digest.empty() && want.size() != 64)
+    return Fail(Status::InvalidArgument("the paper act's digest has " + std::to_string(want.size()) +
+                                        " hex digits; a SHA-256 has 64"));
+  QOIMA_RETURN_IF_ERROR(LoadAct());
+  return AssignDiscs();
+}
+
+// The act from a file or from a medium (compared with the paper digest
+// before it is parsed and before any of the deposit is read), parsed.
+Status Appliance::IntakeRun::LoadAct() {
+  ManifestParseOptions po;
+  po.now_unix = app.clock_->NowUnix();
+  po.format = req.manifest_format;
+  po.strip_prefix = req.strip_prefix;
+  po.table = req.table;
+  po.expected_application = req.application;
+  po.spill_dir = app.store_->TempDirectory();  // a large act's entries wait there, encrypted
+  po.spill_after_entries = app.options_.act_entries_in_memory;
   Result<ActManifest> loaded = Status::Internal("no act");
   if (req.act_on) {
     if (!req.manifest_path.empty())
-      return fail(Status::InvalidArgument("give the act as a file or on a medium, not both"));
+      return Fail(Status::InvalidArgument("give the act as a file or on a medium, not both"));
     bool is_deposit_medium = std::any_of(req.media.begin(), req.media.end(),
                                          [&](const MediumSpec& m) { return SameDevice(m.device, req.act_on->device); });
     if (!is_deposit_medium)
-      if (Status admitted = reader_->Admit(req.act_on->device); !admitted.ok()) return fail(admitted);
-    auto got = ReadActFromMedium(*reader_, req.act_on->device, req.act_on->path, options_.read_options);
-    if (!got.ok()) return fail(got.status());
+      if (Status admitted = app.reader_->Admit(req.act_on->device); !admitted.ok()) return Fail(admitted);
+    auto got = ReadActFromMedium(*app.reader_, req.act_on->device, req.act_on->path, app.options_.read_options);
+    if (!got.ok()) return Fail(got.status());
     act_bytes = std::move(*got);
-    // Compared before the act is parsed and before any of the deposit is read.
     if (!want.empty() && want != act_bytes->sha256)
-      return fail(Status::FailedPrecondition("the act " + act_bytes->path + " on " + act_bytes->device +
+      return Fail(Status::FailedPrecondition("the act " + act_bytes->path + " on " + act_bytes->device +
                                              " has SHA-256 " + act_bytes->sha256 + ", " + kPaperDigestMismatch + " (" +
                                              want + "); nothing of the deposit was read and nothing stored"));
     act_meta = {"medium",        act_bytes->device, act_bytes->volume_label, act_bytes->path, act_bytes->raw_path,
@@ -394,20 +432,19 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (loaded.ok()) {
       struct stat st {};
       if (::stat(req.manifest_path.c_str(), &st) != 0)
-        return fail(Status::FromErrno(errno, "stat manifest " + req.manifest_path));
+        return Fail(Status::FromErrno(errno, "stat manifest " + req.manifest_path));
       act_meta = {"file",        "", "", req.manifest_path, "", static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
                   loaded->digest};
       auto source = FileManifestSource::Open(req.manifest_path);
-      if (!source.ok()) return fail(source.status());
+      if (!source.ok()) return Fail(source.status());
       act_source = std::move(*source);
     }
   }
-  if (!loaded.ok()) return fail(loaded.status());
+  if (!loaded.ok()) return Fail(loaded.status());
   ReleaseFreedMemory();  // the parse's scratch, between the entries it kept
-  // Shared with the act in the outcome, whose rows are read from it.
-  const auto manifest = std::make_shared<const ActManifest>(std::move(*loaded));
+  manifest = std::make_shared<const ActManifest>(std::move(*loaded));
   if (!want.empty() && want != manifest->digest)
-    return fail(Status::FailedPrecondition("the manifest's SHA-256 " + manifest->digest + " is " +
+    return Fail(Status::FailedPrecondition("the manifest's SHA-256 " + manifest->digest + " is " +
                                            kPaperDigestMismatch + " (" + want + ")"));
   act_info.source = act_meta.source;
   act_info.device = act_meta.device;
@@ -417,177 +454,176 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   act_info.mtime = act_meta.mtime;
   act_info.sha256 = act_meta.sha256;
   act_info.paper_digest_checked = !want.empty();
-  std::vector<std::string> discs = manifest->DiscMarkings();
+  return Status::Ok();
+}
 
-  // Which disc and copy each medium is.
-  std::vector<MediumSpec> media = req.media;
+// Which disc of the act and which copy each medium is.
+Status Appliance::IntakeRun::AssignDiscs() {
+  discs = manifest->DiscMarkings();
+  media = req.media;
   std::map<std::string, int> copies_seen;
   for (auto& m : media) {
     if (m.disc.empty()) {
       if (discs.size() != 1)
-        return fail(Status::InvalidArgument("the act lists " + std::to_string(discs.size()) + " discs; say which one " +
+        return Fail(Status::InvalidArgument("the act lists " + std::to_string(discs.size()) + " discs; say which one " +
                                             m.device + " is (disc=MARKING)"));
       m.disc = discs[0];
     } else if (std::find(discs.begin(), discs.end(), m.disc) == discs.end()) {
-      return fail(Status::InvalidArgument("the act has no disc '" + m.disc + "'"));
+      return Fail(Status::InvalidArgument("the act has no disc '" + m.disc + "'"));
     }
     int n = copies_seen[m.disc]++;
     if (m.copy_label.empty()) m.copy_label = n == 0 ? "original" : "copy " + std::to_string(n);
   }
+  return Status::Ok();
+}
 
-  bool keep = req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold;
-  std::unique_ptr<storage::PendingDeposit> pending;
-  if (keep) {
+Status Appliance::IntakeRun::ReadAndCompare() {
+  if (FindIntakeTransition(std::nullopt, target)->keeps_content) {
     storage::DepositSpec spec;
-    spec.object_id = info->object_id;
-    spec.application_id = info->id;
+    spec.object_id = info.object_id;
+    spec.application_id = info.id;
     spec.version_label = manifest->software_version;
     spec.created_by = actor.user_id;
-    auto p = store_->BeginDeposit(spec);
-    if (!p.ok()) return fail(p.status());
+    auto p = app.store_->BeginDeposit(spec);
+    if (!p.ok()) return Fail(p.status());
     pending = std::move(*p);
   }
-
-  IntakeOutcome out;
   out.act_file = act_info;
   out.manifest_digest = manifest->digest;
   out.act_text_flags = manifest->text_flags;
   out.act_text_flags_unlisted = manifest->text_flags_unlisted;
   SetActSource(out, *manifest);
   std::set<std::string> stored_discs;
-  std::optional<DiscGuess> guess;         // which disc a medium looks like, when the act has several
-  std::vector<std::string> failed_reads;  // "DEVICE: why" of each read a fatal problem stopped
+  std::optional<DiscGuess> guess;  // which disc a medium looks like, when the act has several
   if (discs.size() > 1) guess.emplace(*manifest);
-  for (const auto& spec : media) {
-    // Progress: the act's files (and sizes, when it gives them) of this disc.
-    IntakeProgress start;
-    start.medium = static_cast<size_t>(&spec - media.data());
-    start.media_count = media.size();
-    start.device = spec.device;
-    Result<EntryTotals> listed = manifest->Totals(spec.disc);
-    if (!listed.ok()) return fail(listed.status());
-    start.files_total = listed->files;
-    start.bytes_total = listed->bytes;
-    const bool sized = listed->sized;
-    if (!sized) start.bytes_total = 0;  // a sha256sum list: bytes unknown until read
-    MediumCheck check;
-    check.disc = spec.disc;
-    check.copy_label = spec.copy_label;
-    check.device = spec.device;
-    std::string fs;
-    auto identity = reader_->Probe(spec.device);
-    if (identity.ok()) {
-      check.volume_label = identity->label;
-      fs = identity->fs_type;
-    }
-    bool store_this = pending && stored_discs.insert(spec.disc).second;
-    DiffOptions dopt;
-    dopt.keep_matched = req.keep_matched_items;
-    // Each entry is compared as it is read: the medium's list is never held.
-    MediumDiff diff(*manifest, discs.size() == 1 ? std::string() : spec.disc, dopt);
-    DiscardingContentSink discard;
-    std::unique_ptr<StoreContentSink> sink;
-    if (store_this)
-      sink =
-          std::make_unique<StoreContentSink>(*pending, diff, discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
-    MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
-    if (guess) guess->Clear();
-    collector.StreamTo([&](const ObservedFile& f) {
-      diff.Add(f);
-      if (guess) guess->Add(f);
-    });
-    ProgressMediaSink watched(collector, req.watch, std::move(start));
-    // The act's own file on this medium is not one of its files: it is
-    // left out here, checked to be the bytes the act was read from.
-    const bool act_here = act_bytes && act_info.on_deposit_medium && SameDevice(spec.device, act_bytes->device);
-    ExcludeActFileSink excluding(watched, act_here ? act_bytes->raw_path : std::string());
-    auto read = reader_->Read(spec.device, options_.read_options, excluding);
-    if (watched.cancelled()) {
-      if (pending) (void)store_->AbandonDeposit(std::move(pending));
-      return fail(Status::Cancelled("reading " + spec.device + " was cancelled; no intake was recorded"));
-    }
-    watched.Finish();
-    collector.Flush();
-    if (sink && !sink->store_failure().ok()) {
-      if (pending) (void)store_->AbandonDeposit(std::move(pending));
-      return fail(sink->store_failure().WithContext("store while reading " + spec.device));
-    }
-    if (!read.ok() && !hardware::IsMediumFault(read.status())) {
-      // The appliance failed (its reader sandbox, the device's permissions),
-      // not the medium: nothing about the medium may be recorded from it.
-      if (pending) (void)store_->AbandonDeposit(std::move(pending));
-      return fail(read.status().WithContext("reading " + spec.device + " (no intake was recorded)"));
-    }
-    if (!read.ok()) failed_reads.push_back(spec.device + ": " + read.status().message());
-    if (read.ok() && fs.empty()) fs = read->filesystem;
-    if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
-    diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
-    check.diff = diff.Finish();
-    if (!diff.status().ok()) {
-      if (pending) (void)store_->AbandonDeposit(std::move(pending));
-      return fail(diff.status().WithContext("comparing " + spec.device + " with the act"));
-    }
-    ReleaseFreedMemory();  // the reader's per-entry scratch
-    std::string guessed = guess ? guess->Best() : "";
-    check.diff.medium_problems = collector.medium_problems();
-    check.diff.findings = collector.findings();
-    if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
-    if (!guessed.empty() && guessed != spec.disc) check.diff.looks_like_disc = guessed;
-    if (act_here) {
-      out.act_file.excluded_on = spec.device;
-      if (read.ok() && !excluding.seen())
-        check.diff.medium_problems.push_back("the act's file " + act_bytes->path +
-                                             " was read from this medium but is not on it any more");
-      else if (excluding.seen() && excluding.sha256() != act_bytes->sha256)
-        check.diff.medium_problems.push_back("the act's file " + act_bytes->path + " read as SHA-256 " +
-                                             excluding.sha256() + " from this medium, " + act_bytes->sha256 +
-                                             " when the act was read: the medium does not give the same bytes twice");
-    }
-    out.media.push_back(std::move(check));
-  }
+  for (const auto& spec : media) QOIMA_RETURN_IF_ERROR(ReadMedium(spec, stored_discs, guess));
+  return Status::Ok();
+}
 
+// One medium: read once through the sandboxed reader; each entry is compared
+// with the act as it arrives (the medium's list is never held) and, for the
+// first copy of a disc an accept or hold keeps, sealed into the deposit.
+Status Appliance::IntakeRun::ReadMedium(const MediumSpec& spec, std::set<std::string>& stored_discs,
+                                        std::optional<DiscGuess>& guess) {
+  // Progress: the act's files (and sizes, when it gives them) of this disc.
+  IntakeProgress start;
+  start.medium = static_cast<size_t>(&spec - media.data());
+  start.media_count = media.size();
+  start.device = spec.device;
+  Result<EntryTotals> listed = manifest->Totals(spec.disc);
+  if (!listed.ok()) return Fail(listed.status());
+  start.files_total = listed->files;
+  start.bytes_total = listed->bytes;
+  if (!listed->sized) start.bytes_total = 0;  // a sha256sum list: bytes unknown until read
+  MediumCheck check;
+  check.disc = spec.disc;
+  check.copy_label = spec.copy_label;
+  check.device = spec.device;
+  std::string fs;
+  auto identity = app.reader_->Probe(spec.device);
+  if (identity.ok()) {
+    check.volume_label = identity->label;
+    fs = identity->fs_type;
+  }
+  bool store_this = pending && stored_discs.insert(spec.disc).second;
+  DiffOptions dopt;
+  dopt.keep_matched = req.keep_matched_items;
+  MediumDiff diff(*manifest, discs.size() == 1 ? std::string() : spec.disc, dopt);
+  DiscardingContentSink discard;
+  std::unique_ptr<StoreContentSink> sink;
+  if (store_this)
+    sink =
+        std::make_unique<StoreContentSink>(*pending, diff, discs.size() == 1 ? std::string() : DiscFolder(spec.disc));
+  MediaCollector collector(store_this ? static_cast<ContentSink&>(*sink) : discard);
+  if (guess) guess->Clear();
+  collector.StreamTo([&](const ObservedFile& f) {
+    diff.Add(f);
+    if (guess) guess->Add(f);
+  });
+  ProgressMediaSink watched(collector, req.watch, std::move(start));
+  // The act's own file on this medium is not one of its files: it is
+  // left out here, checked to be the bytes the act was read from.
+  const bool act_here = act_bytes && act_info.on_deposit_medium && SameDevice(spec.device, act_bytes->device);
+  ExcludeActFileSink excluding(watched, act_here ? act_bytes->raw_path : std::string());
+  auto read = app.reader_->Read(spec.device, app.options_.read_options, excluding);
+  if (watched.cancelled()) {
+    AbandonPending();
+    return Fail(Status::Cancelled("reading " + spec.device + " was cancelled; no intake was recorded"));
+  }
+  watched.Finish();
+  collector.Flush();
+  if (sink && !sink->store_failure().ok()) {
+    AbandonPending();
+    return Fail(sink->store_failure().WithContext("store while reading " + spec.device));
+  }
+  if (!read.ok() && !hardware::IsMediumFault(read.status())) {
+    // The appliance failed (its reader sandbox, the device's permissions),
+    // not the medium: nothing about the medium may be recorded from it.
+    AbandonPending();
+    return Fail(read.status().WithContext("reading " + spec.device + " (no intake was recorded)"));
+  }
+  if (!read.ok()) failed_reads.push_back(spec.device + ": " + read.status().message());
+  if (read.ok() && fs.empty()) fs = read->filesystem;
+  if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
+  diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
+  check.diff = diff.Finish();
+  if (!diff.status().ok()) {
+    AbandonPending();
+    return Fail(diff.status().WithContext("comparing " + spec.device + " with the act"));
+  }
+  ReleaseFreedMemory();  // the reader's per-entry scratch
+  std::string guessed = guess ? guess->Best() : "";
+  check.diff.medium_problems = collector.medium_problems();
+  check.diff.findings = collector.findings();
+  if (!read.ok() && check.diff.medium_problems.empty()) check.diff.medium_problems.push_back(read.status().message());
+  if (!guessed.empty() && guessed != spec.disc) check.diff.looks_like_disc = guessed;
+  if (act_here) {
+    out.act_file.excluded_on = spec.device;
+    if (read.ok() && !excluding.seen())
+      check.diff.medium_problems.push_back("the act's file " + act_bytes->path +
+                                           " was read from this medium but is not on it any more");
+    else if (excluding.seen() && excluding.sha256() != act_bytes->sha256)
+      check.diff.medium_problems.push_back("the act's file " + act_bytes->path + " read as SHA-256 " +
+                                           excluding.sha256() + " from this medium, " + act_bytes->sha256 +
+                                           " when the act was read: the medium does not give the same bytes twice");
+  }
+  out.media.push_back(std::move(check));
+  return Status::Ok();
+}
+
+Status Appliance::IntakeRun::AssembleEvidence() {
   IntakeFacts facts;
-  facts.track = info->track;
+  facts.track = info.track;
   facts.in_register = req.in_register;
   std::optional<json> register_lookup;
-  if (info->track == Track::kRegister && !req.in_register) {
+  if (info.track == Track::kRegister && !req.in_register) {
     QOIMA_ASSIGN_OR_RETURN(std::optional<SnapshotCheck> check,
-                           CheckRegisterSnapshot(store_->db(), info->software_name, clock_->NowUnix()));
+                           CheckRegisterSnapshot(app.store_->db(), info.software_name, app.clock_->NowUnix()));
     if (check) {
       facts.in_register = check->in_register;
       register_lookup = std::move(check->evidence);
     }
   }
-  facts.nda_signed_by_both = info->nda;
+  facts.nda_signed_by_both = info.nda_signed_by_both;
   facts.act_discs = discs;
   facts.media = std::move(out.media);  // no copy of every diff item: RSS stays bounded
   out.assessment = AssessIntake(facts);
   out.media = std::move(facts.media);
   // The act's accepting side, recorded with the decision so that every
   // reprint names the organization and person the act issued now names.
-  ActParty accepting;
   {
-    QOIMA_ASSIGN_OR_RETURN(print::OperatorInfo op, LoadOperatorDetails(store_->db()));
-    std::string clerk;
-    QOIMA_ASSIGN_OR_RETURN(Statement who, store_->db().Prepare("SELECT surname || ' ' || given_name || coalesce(' ' "
-                                                               "|| patronymic, '') FROM users WHERE id = ?"));
-    who.Bind(1, actor.user_id);
-    QOIMA_ASSIGN_OR_RETURN(bool found, who.Step());
-    if (found) clerk = who.ColumnText(0);
+    QOIMA_ASSIGN_OR_RETURN(print::OperatorInfo op, LoadOperatorDetails(app.store_->db()));
+    QOIMA_ASSIGN_OR_RETURN(std::string clerk, repo.PersonName(actor.user_id));
     accepting = AcceptingParty(op, req.accepting, clerk);
   }
-  std::string evidence_text;
   {
     json media_json = json::array();
     for (const auto& m : out.media) media_json.push_back(DiffJson(m));
-    json evidence = {{"manifest_sha256", manifest->digest},
-                     {"manifest_format", ManifestFormatName(manifest->format)},
-                     {"manifest_checksums", manifest->has_checksums},
-                     {"track", std::string(TrackName(info->track))},
-                     {"nda_signed_by_both", info->nda},
-                     {"media", std::move(media_json)},
-                     {"assessment", AssessmentJson(out.assessment)},
-                     {"accepting", ActPartyJson(accepting)}};
+    json evidence = {
+        {"manifest_sha256", manifest->digest},           {"manifest_format", ManifestFormatName(manifest->format)},
+        {"manifest_checksums", manifest->has_checksums}, {"track", std::string(TrackName(info.track))},
+        {"nda_signed_by_both", info.nda_signed_by_both}, {"media", std::move(media_json)},
+        {"assessment", AssessmentJson(out.assessment)},  {"accepting", ActPartyJson(accepting)}};
     if (!out.act_text_flags.empty()) {
       evidence["act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
       evidence["act_text_flags_unlisted"] = out.act_text_flags_unlisted;
@@ -600,138 +636,155 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
   }
   // The act's record is measured now and written into a row of its own a
   // piece at a time inside the transaction (InsertManifestRecord).
-  auto record_size = ManifestRecordSize(*manifest);
-  if (!record_size.ok()) return fail(record_size.status());
-  bool clean = out.assessment.grounds.empty();
-  std::string now = NowText();
-
+  auto size = ManifestRecordSize(*manifest);
+  if (!size.ok()) return Fail(size.status());
+  record_size = *size;
+  now = app.NowText();
   // The act's rows (one per file) are never copied: they are read from the
   // manifest as the act is rendered (ActOverManifest).
-  const std::string act_date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  act_date = FormatDay(LocalDateOf(app.clock_->NowUnix()));
   // Its totals are read now: nothing may fail once the deposit is committed.
-  Result<ActDocument> act_over = ActOverManifest(manifest);
-  if (!act_over.ok()) return fail(act_over.status());
-  auto fill_act = [&] {
-    out.act = *act_over;
-    out.act.date = act_date;
-    out.act.transferring.organization = info->applicant;
-    out.act.accepting = accepting;
-    out.act.device_fingerprint = DeviceFingerprint();
-    for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
-    if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;
-    out.act.act_file_excluded = out.act_file.on_deposit_medium;
-  };
-
-  auto insert_intake = [&](Database& db, const std::string& state, std::optional<int64_t> deposit,
-                           std::optional<int64_t> decision, std::optional<std::string> hold) -> Result<int64_t> {
-    QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("INSERT INTO intakes(application_id, manifest_sha256, "
-                                                    "manifest_format, manifest_json, state, clean, evidence_json, "
-                                                    "deposit_id, decision_id, hold_until, created_by, created_at) "
-                                                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"));
-    st.Bind(1, info->id).Bind(2, manifest->digest).Bind(3, ManifestFormatName(manifest->format));
-    QOIMA_ASSIGN_OR_RETURN(std::string record, InsertManifestRecord(db, *manifest, *record_size));
-    st.Bind(4, record).Bind(5, state).Bind(6, static_cast<int64_t>(clean)).Bind(7, evidence_text);
-    st.BindOptional(8, deposit).BindOptional(9, decision).BindOptional(10, hold).Bind(11, actor.user_id).Bind(12, now);
-    QOIMA_RETURN_IF_ERROR(st.Run());
-    const int64_t id = db.LastInsertRowid();
-    // The act's bytes, kept with the intake in the same transaction.
-    QOIMA_RETURN_IF_ERROR(InsertActFile(db, id, act_meta, *act_source));
-    return id;
-  };
-  std::string summary;
+  Result<ActDocument> over = ActOverManifest(manifest);
+  if (!over.ok()) return Fail(over.status());
+  act_over = std::move(*over);
   for (const auto& m : out.media)
     summary += (summary.empty() ? "" : "; ") + m.disc + "/" + m.copy_label + ": " + m.diff.Summary();
   summary = "manifest " + manifest->digest + "; " + summary;
+  return Status::Ok();
+}
 
-  // Verification only, or a decision the evidence does not support: record the
-  // verification, keep nothing.
+void Appliance::IntakeRun::FillAct() {
+  out.act = *act_over;
+  out.act.date = act_date;
+  out.act.transferring.organization = info.applicant;
+  out.act.accepting = accepting;
+  out.act.device_fingerprint = app.DeviceFingerprint();
+  for (const auto& m : out.media) out.act.copies.push_back(m.disc + " (" + m.copy_label + "): " + m.diff.Summary());
+  if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;
+  out.act.act_file_excluded = out.act_file.on_deposit_medium;
+}
+
+Result<int64_t> Appliance::IntakeRun::InsertIntake(Database& db, IntakeState state, std::optional<int64_t> deposit,
+                                                   std::optional<int64_t> decision, std::optional<std::string> hold) {
+  NewIntake row;
+  row.application_id = info.id;
+  row.manifest_sha256 = manifest->digest;
+  row.manifest_format = ManifestFormatName(manifest->format);
+  QOIMA_ASSIGN_OR_RETURN(row.manifest_record, InsertManifestRecord(db, *manifest, record_size));
+  row.state = state;
+  row.clean = out.assessment.grounds.empty();
+  row.evidence_json = evidence_text;
+  row.deposit_id = deposit;
+  row.decision_id = decision;
+  row.hold_until = std::move(hold);
+  row.created_by = actor.user_id;
+  row.created_at = now;
+  QOIMA_ASSIGN_OR_RETURN(const int64_t id, IntakeRepository(db).Insert(row));
+  // The act's bytes, kept with the intake in the same transaction.
+  QOIMA_RETURN_IF_ERROR(InsertActFile(db, id, act_meta, *act_source));
+  return id;
+}
+
+Result<IntakeOutcome> Appliance::IntakeRun::Record() {
+  // A decision the evidence does not support is recorded as a verification
+  // and keeps nothing.
   Status refused_decision;
-  if (req.action == IntakeAction::kAccept) refused_decision = CheckAccept(out.assessment);
-  if (req.action == IntakeAction::kRefuse) refused_decision = CheckRefuse(out.assessment, req.reasons);
+  if (target == IntakeState::kAccepted) refused_decision = CheckAccept(out.assessment);
+  if (target == IntakeState::kRefused) refused_decision = CheckRefuse(out.assessment, req.reasons);
   // A hold keeps what was read for a re-try of the act (001 cl.15); a read
   // that a fatal problem stopped (the medium removed, unreadable) kept only a
   // part of the medium, which must not be stored as if it were the deposit.
-  if (req.action == IntakeAction::kHold && !failed_reads.empty())
+  if (target == IntakeState::kHeld && !failed_reads.empty())
     refused_decision = Status::FailedPrecondition(
         "no hold after a failed read: the read of " + failed_reads.front() +
         "; nothing read from the media is kept. Read the medium again, or refuse it (media_malfunction)");
-  bool stores = (req.action == IntakeAction::kAccept || req.action == IntakeAction::kHold) && refused_decision.ok();
-  if (!stores) fill_act();
-  if (req.action == IntakeAction::kVerifyOnly || !refused_decision.ok()) {
-    if (pending) QOIMA_RETURN_IF_ERROR(store_->AbandonDeposit(std::move(pending)));
-    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-    QOIMA_ASSIGN_OR_RETURN(out.intake_id,
-                           insert_intake(store_->db(), "verified", std::nullopt, std::nullopt, std::nullopt));
-    QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.verify", IntakeObject(out.intake_id), "success",
-                                AppObject(req.application) + "; " + summary));
-    if (!refused_decision.ok())
-      QOIMA_RETURN_IF_ERROR(
-          Audit(actor, action_name, IntakeObject(out.intake_id), "denied", refused_decision.message()));
-    QOIMA_RETURN_IF_ERROR(tx.Commit());
-    out.state = "verified";
-    if (!refused_decision.ok())
-      return refused_decision.WithContext("intake " + std::to_string(out.intake_id) + " recorded, nothing stored");
-    return out;
-  }
+  if (target == IntakeState::kVerified || !refused_decision.ok()) return RecordVerified(refused_decision);
+  if (target == IntakeState::kRefused) return RecordRefused();
+  return RecordKept();
+}
 
-  if (req.action == IntakeAction::kRefuse) {
-    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(store_->db()));
-    QOIMA_ASSIGN_OR_RETURN(int64_t decision, InsertDecision(store_->db(), info->id, std::nullopt, false, req.reasons,
-                                                            req.reason_text, evidence_text, actor, now));
-    QOIMA_ASSIGN_OR_RETURN(out.intake_id, insert_intake(store_->db(), "refused", std::nullopt, decision, std::nullopt));
-    QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.refuse", IntakeObject(out.intake_id), "success",
-                                ReasonsText(req.reasons, req.reason_text) + "; " + summary));
-    QOIMA_RETURN_IF_ERROR(tx.Commit());
-    out.state = "refused";
-    out.decision_id = decision;
-    return out;
-  }
+Result<IntakeOutcome> Appliance::IntakeRun::RecordVerified(const Status& refused_decision) {
+  FillAct();
+  if (pending) QOIMA_RETURN_IF_ERROR(app.store_->AbandonDeposit(std::move(pending)));
+  Database& db = app.store_->db();
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  QOIMA_ASSIGN_OR_RETURN(out.intake_id,
+                         InsertIntake(db, IntakeState::kVerified, std::nullopt, std::nullopt, std::nullopt));
+  QOIMA_RETURN_IF_ERROR(
+      app.Audit(actor, "intake.verify", IntakeObject(out.intake_id), "success", object + "; " + summary));
+  if (!refused_decision.ok())
+    QOIMA_RETURN_IF_ERROR(
+        app.Audit(actor, action_name, IntakeObject(out.intake_id), "denied", refused_decision.message()));
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  out.state = IntakeState::kVerified;
+  if (!refused_decision.ok())
+    return refused_decision.WithContext("intake " + std::to_string(out.intake_id) + " recorded, nothing stored");
+  return out;
+}
 
-  // Accept or hold: the deposit, its decision/intake/act rows and the audit
-  // leaf commit in one transaction.
-  bool accept = req.action == IntakeAction::kAccept;
+Result<IntakeOutcome> Appliance::IntakeRun::RecordRefused() {
+  FillAct();
+  Database& db = app.store_->db();
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  NewDecision d{info.id, std::nullopt, false, req.reasons, req.reason_text, evidence_text, actor.user_id, now};
+  QOIMA_ASSIGN_OR_RETURN(int64_t decision, repo.InsertDecision(d));
+  QOIMA_ASSIGN_OR_RETURN(out.intake_id, InsertIntake(db, IntakeState::kRefused, std::nullopt, decision, std::nullopt));
+  QOIMA_RETURN_IF_ERROR(app.Audit(actor, "intake.refuse", IntakeObject(out.intake_id), "success",
+                                  RefusalReasonsText(req.reasons, req.reason_text) + "; " + summary));
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  out.state = IntakeState::kRefused;
+  out.decision_id = decision;
+  return out;
+}
+
+// Accept or hold: the deposit, its decision/intake/act rows and the audit
+// leaf commit in one transaction.
+Result<IntakeOutcome> Appliance::IntakeRun::RecordKept() {
+  const bool accept = target == IntakeState::kAccepted;
   std::string hold_until;
   if (!accept) {
     // Five working days on the calendar in force (holidays included).
-    auto calendar = lifecycle::LoadCalendar(store_->db());
-    Result<int64_t> end = calendar.ok() ? HoldWindowEnd(*calendar, clock_->NowUnix(), kHoldWorkingDays)
+    auto calendar = lifecycle::LoadCalendar(app.store_->db());
+    Result<int64_t> end = calendar.ok() ? HoldWindowEnd(*calendar, app.clock_->NowUnix(), kHoldWorkingDays)
                                         : Result<int64_t>(calendar.status());
     if (!end.ok()) {
-      (void)store_->AbandonDeposit(std::move(pending));
-      return fail(end.status().WithContext("hold"));
+      AbandonPending();
+      return Fail(end.status().WithContext("hold"));
     }
     hold_until = FormatUtc(*end);
   }
   std::optional<int64_t> decision_id;
   int64_t intake_id = 0;
   storage::Store::CommitHook hook = [&](Database& db, int64_t deposit_id) -> Status {
+    IntakeRepository in_tx(db);
     if (accept) {
-      QOIMA_ASSIGN_OR_RETURN(int64_t d,
-                             InsertDecision(db, info->id, deposit_id, true, {}, "", evidence_text, actor, now));
-      decision_id = d;
+      NewDecision d{info.id, deposit_id, true, {}, "", evidence_text, actor.user_id, now};
+      QOIMA_ASSIGN_OR_RETURN(decision_id, in_tx.InsertDecision(d));
     }
-    QOIMA_ASSIGN_OR_RETURN(intake_id, insert_intake(db, accept ? "accepted" : "held", deposit_id, decision_id,
-                                                    accept ? std::nullopt : std::optional<std::string>(hold_until)));
+    QOIMA_ASSIGN_OR_RETURN(intake_id, InsertIntake(db, target, deposit_id, decision_id,
+                                                   accept ? std::nullopt : std::optional<std::string>(hold_until)));
     if (accept) {
-      QOIMA_ASSIGN_OR_RETURN(Statement act, db.Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, "
-                                                       "act_date, city, template_id, manifest_json, created_by, "
-                                                       "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
-      act.Bind(1, "A-" + std::to_string(deposit_id)).Bind(2, info->id).Bind(3, deposit_id).Bind(4, act_date);
-      act.Bind(5, ActDocument().city).Bind(6, kActTemplate);
-      act.Bind(7, ManifestRecordReference(intake_id)).Bind(8, actor.user_id).Bind(9, now);  // the intake's record
-      QOIMA_RETURN_IF_ERROR(act.Run());
+      NewAcceptanceAct act{info.id,
+                           deposit_id,
+                           act_date,
+                           ActDocument().city,
+                           kActTemplate,
+                           ManifestRecordReference(intake_id),  // the intake's record
+                           actor.user_id,
+                           now};
+      QOIMA_RETURN_IF_ERROR(in_tx.InsertAcceptanceAct(act));
     }
     return Status::Ok();
   };
   std::string reason = accept ? "accepted; " + summary : "held for re-try until " + hold_until + "; " + summary;
-  auto committed = store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
-  if (!committed.ok()) return fail(committed.status());
+  auto committed = app.store_->CommitDeposit(std::move(pending), StorageActor(actor), reason, hook);
+  if (!committed.ok()) return Fail(committed.status());
   std::string().swap(evidence_text);
-  fill_act();
+  FillAct();
   out.intake_id = intake_id;
   out.deposit_id = committed->deposit_id;
   out.decision_id = decision_id;
-  out.state = accept ? "accepted" : "held";
+  out.state = target;
   out.hold_until = hold_until;
   out.act.deposit_id = committed->deposit_id;
   out.act.deposit_root = crypto::Hex(committed->manifest_sha256);
@@ -739,20 +792,15 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     // The rows carry the SHA-256 computed as the content was sealed (as the
     // printed act does); the deposit is committed, so a read failure here
     // leaves only this copy of the act without them.
-    auto computed = DepositComputedFiles(*store_, committed->deposit_id);
+    auto computed = DepositComputedFiles(*app.store_, committed->deposit_id);
     if (computed.ok()) UseComputedFiles(out.act, std::move(*computed), discs.size() > 1);
   }
   if (committed->checkpoint) {
     out.act.audit_checkpoint = "size " + std::to_string(committed->checkpoint->tree_size) + " root " +
                                crypto::Hex(committed->checkpoint->root);
-    if (accept) {
-      QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("UPDATE acts SET checkpoint_size = ?, "
-                                                                "checkpoint_root = ? WHERE deposit_id = ? AND kind "
-                                                                "= 'acceptance'"));
-      st.Bind(1, static_cast<int64_t>(committed->checkpoint->tree_size));
-      st.BindBlob(2, committed->checkpoint->root).Bind(3, committed->deposit_id);
-      QOIMA_RETURN_IF_ERROR(st.Run());
-    }
+    if (accept)
+      QOIMA_RETURN_IF_ERROR(repo.SetAcceptanceCheckpoint(committed->deposit_id, committed->checkpoint->tree_size,
+                                                         committed->checkpoint->root));
   }
   return out;
 }
@@ -850,18 +898,13 @@ Result<DiffReport> Appliance::RecheckHeld(const ActManifest& manifest, int64_t d
 Result<IntakeRecord> Appliance::GetIntake(const Actor& actor, int64_t intake_id) {
   const std::string object = IntakeObject(intake_id);
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kReadRecords, "intake.show", object));
-  QOIMA_ASSIGN_OR_RETURN(Statement st, store_->db().Prepare("SELECT a.architecture_code, i.state, i.created_at, "
-                                                            "i.evidence_json FROM intakes i JOIN applications a ON "
-                                                            "a.id = i.application_id WHERE i.id = ?"));
-  st.Bind(1, intake_id);
-  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
+  QOIMA_ASSIGN_OR_RETURN(IntakeRow row, IntakeRepository(store_->db()).Load(intake_id));
   IntakeRecord r;
   r.id = intake_id;
-  r.application = st.ColumnText(0);
-  r.state = st.ColumnText(1);
-  r.created_at = st.ColumnText(2);
-  r.evidence_json = st.ColumnText(3);
+  r.application = std::move(row.application);
+  r.state = row.state;
+  r.created_at = std::move(row.created_at);
+  r.evidence_json = std::move(row.evidence_json);
   return r;
 }
 
@@ -901,183 +944,223 @@ Result<ActFileMeta> Appliance::ReadIntakeActFile(const Actor& actor, int64_t int
   return meta;
 }
 
-Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, const DecideRequest& req) {
-  const std::string object = IntakeObject(intake_id);
-  const char* action_name = req.accept ? "intake.accept" : "intake.refuse";
-  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, action_name, object));
-  Database& db = store_->db();
-  // The stored record is not selected: LoadStoredManifest reads it a piece at a time.
-  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT i.application_id, i.state, i.evidence_json, i.deposit_id, "
-                                                  "i.hold_until, a.architecture_code FROM intakes i JOIN "
-                                                  "applications a ON a.id = i.application_id WHERE i.id = ?"));
-  st.Bind(1, intake_id);
-  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Status::NotFound("no intake " + std::to_string(intake_id));
-  int64_t app_id = st.ColumnInt(0);
-  std::string state = st.ColumnText(1);
-  json evidence = json::parse(st.ColumnText(2), nullptr, false);
-  std::optional<int64_t> deposit_id;
-  if (!st.ColumnIsNull(3)) deposit_id = st.ColumnInt(3);
-  int64_t hold_until = ParseUtcText(st.ColumnText(4));
-  std::string code = st.ColumnText(5);
-  st.Reset();
-  auto fail = [&](Status s) {
-    (void)Audit(actor, action_name, object, "denied", s.message());
+// What one Decide carries from phase to phase: the intake as recorded, its
+// evidence, and the outcome as it is filled.
+struct Appliance::DecideRun {
+  DecideRun(Appliance& a, const Actor& who, int64_t id, const DecideRequest& request)
+      : app(a),
+        actor(who),
+        req(request),
+        intake_id(id),
+        target(request.accept ? IntakeState::kAccepted : IntakeState::kRefused),
+        object(IntakeObject(id)),
+        repo(a.store_->db()) {}
+
+  /// Audits the refusal of the decision (action_name, "denied") and returns it.
+  Status Deny(Status s) {
+    (void)app.Audit(actor, action_name(), object, "denied", s.message());
     return s;
-  };
-  if (state != "verified" && state != "held")
-    return fail(Status::FailedPrecondition(object + " is " + state + " already"));
-  QOIMA_ASSIGN_OR_RETURN(AppInfo info, LoadAppInfo(db, code));
-  std::string now = NowText();
-  IntakeOutcome out;
-  out.intake_id = intake_id;
-
-  if (!req.accept) {
-    Assessment a = AssessmentFromJson(evidence.value("assessment", json::object()));
-    Status ok = CheckRefuse(a, req.reasons);
-    if (!ok.ok()) return fail(ok);
-    out.assessment = a;
-    if (deposit_id) {
-      auto t =
-          store_->DestroyDeposit(*deposit_id, StorageActor(actor), "held content of refused " + object + " destroyed");
-      if (!t.ok()) return fail(t.status());
-    }
-    QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-    QOIMA_ASSIGN_OR_RETURN(int64_t decision, InsertDecision(db, app_id, std::nullopt, false, req.reasons,
-                                                            req.reason_text, evidence.dump(), actor, now));
-    QOIMA_ASSIGN_OR_RETURN(Statement up,
-                           db.Prepare("UPDATE intakes SET state = 'refused', decision_id = ? WHERE id = ?"));
-    up.Bind(1, decision).Bind(2, intake_id);
-    QOIMA_RETURN_IF_ERROR(up.Run());
-    QOIMA_RETURN_IF_ERROR(Audit(actor, "intake.refuse", object, "success", ReasonsText(req.reasons, req.reason_text)));
-    QOIMA_RETURN_IF_ERROR(tx.Commit());
-    out.state = "refused";
-    out.decision_id = decision;
-    return out;
   }
+  std::string_view action_name() const { return target == IntakeState::kAccepted ? "intake.accept" : "intake.refuse"; }
 
-  if (state != "held" || !deposit_id)
-    return fail(Status::FailedPrecondition(object + " kept no content (it was only verified); read the media again "
+  /// Refuses a verified or held intake (the held content is destroyed).
+  Result<IntakeOutcome> Refuse();
+  /// Accepts a held intake: phases re-check, record, outcome.
+  Result<IntakeOutcome> Accept();
+  Status Recheck();
+  Status RecordAcceptance();
+  /// How the act was read and where its file came from, as the evidence of
+  /// the intake says (an acceptance against the stored record).
+  void OutcomeFromEvidence();
+
+  Appliance& app;
+  const Actor& actor;
+  const DecideRequest& req;
+  const int64_t intake_id;
+  const IntakeState target;
+  const std::string object;
+  IntakeRepository repo;
+
+  IntakeRow row;
+  json evidence;
+  IntakeApplication info;
+  std::string now;
+  IntakeOutcome out;
+  std::shared_ptr<const ActManifest> manifest;
+  json accepted_evidence;  // the evidence with the re-check added
+};
+
+Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, const DecideRequest& req) {
+  DecideRun run(*this, actor, intake_id, req);
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kDecide, run.action_name(), run.object));
+  QOIMA_ASSIGN_OR_RETURN(run.row, run.repo.Load(intake_id));
+  run.evidence = json::parse(run.row.evidence_json, nullptr, false);
+  if (Status allowed = CheckIntakeTransition(run.row.state, run.target, run.object); !allowed.ok())
+    return run.Deny(allowed);
+  QOIMA_ASSIGN_OR_RETURN(run.info, run.repo.LoadApplication(run.row.application));
+  run.now = NowText();
+  run.out.intake_id = intake_id;
+  return req.accept ? run.Accept() : run.Refuse();
+}
+
+Result<IntakeOutcome> Appliance::DecideRun::Refuse() {
+  Assessment a = AssessmentFromJson(evidence.value("assessment", json::object()));
+  Status ok = CheckRefuse(a, req.reasons);
+  if (!ok.ok()) return Deny(ok);
+  out.assessment = a;
+  if (row.deposit_id) {
+    auto t = app.store_->DestroyDeposit(*row.deposit_id, StorageActor(actor),
+                                        "held content of refused " + object + " destroyed");
+    if (!t.ok()) return Deny(t.status());
+  }
+  QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(app.store_->db()));
+  NewDecision d{row.application_id, std::nullopt,    false,         req.reasons,
+                req.reason_text,    evidence.dump(), actor.user_id, now};
+  QOIMA_ASSIGN_OR_RETURN(int64_t decision, repo.InsertDecision(d));
+  QOIMA_RETURN_IF_ERROR(repo.Advance(intake_id, row.state, IntakeState::kRefused, decision));
+  QOIMA_RETURN_IF_ERROR(
+      app.Audit(actor, "intake.refuse", object, "success", RefusalReasonsText(req.reasons, req.reason_text)));
+  QOIMA_RETURN_IF_ERROR(tx.Commit());
+  out.state = IntakeState::kRefused;
+  out.decision_id = decision;
+  return out;
+}
+
+Result<IntakeOutcome> Appliance::DecideRun::Accept() {
+  if (!row.deposit_id)
+    return Deny(Status::FailedPrecondition(object + " kept no content (it was only verified); read the media again "
                                                     "with qoima intake --accept"));
-  if (clock_->NowUnix() > hold_until)
-    return fail(Status::FailedPrecondition(object + ": the hold ran out at " + FormatUtc(hold_until) +
+  const int64_t hold_until = ParseUtcText(row.hold_until);
+  if (app.clock_->NowUnix() > hold_until)
+    return Deny(Status::FailedPrecondition(object + ": the hold ran out at " + FormatUtc(hold_until) +
                                            " (5 working days); refuse it and read the media again"));
-  // The held content against the (possibly corrected) act.
+  QOIMA_RETURN_IF_ERROR(Recheck());
+  QOIMA_RETURN_IF_ERROR(RecordAcceptance());
+  out.state = IntakeState::kAccepted;
+  out.deposit_id = row.deposit_id;
+  out.manifest_digest = manifest->digest;
+  if (!req.manifest_path.empty()) {
+    SetActSource(out, *manifest);
+  } else {
+    OutcomeFromEvidence();
+  }
+  return out;
+}
+
+// The held content against the (possibly corrected) act, and the
+// assessment of it.
+Status Appliance::DecideRun::Recheck() {
   ManifestParseOptions po;
-  po.now_unix = clock_->NowUnix();
-  po.expected_application = code;
+  po.now_unix = app.clock_->NowUnix();
+  po.expected_application = row.application;
   po.stored_record = req.manifest_path.empty();
   po.strip_prefix = req.strip_prefix;
   po.table = req.table;
-  po.spill_dir = store_->TempDirectory();
-  po.spill_after_entries = options_.act_entries_in_memory;
-  Result<ActManifest> parsed = req.manifest_path.empty() ? LoadStoredManifest(db, "intakes", "manifest_json", intake_id,
-                                                                              object + " manifest", po)
-                                                         : LoadManifestFile(req.manifest_path, po);
-  if (!parsed.ok()) return fail(parsed.status());
+  po.spill_dir = app.store_->TempDirectory();
+  po.spill_after_entries = app.options_.act_entries_in_memory;
+  // The stored record is not selected: LoadStoredManifest reads it a piece at a time.
+  Result<ActManifest> parsed =
+      req.manifest_path.empty()
+          ? LoadStoredManifest(app.store_->db(), "intakes", "manifest_json", intake_id, object + " manifest", po)
+          : LoadManifestFile(req.manifest_path, po);
+  if (!parsed.ok()) return Deny(parsed.status());
   if (req.manifest_path.empty()) parsed->digest = evidence.value("manifest_sha256", "");
-  const auto manifest = std::make_shared<const ActManifest>(std::move(*parsed));
+  manifest = std::make_shared<const ActManifest>(std::move(*parsed));
   out.act_text_flags = manifest->text_flags;
   out.act_text_flags_unlisted = manifest->text_flags_unlisted;
-  QOIMA_ASSIGN_OR_RETURN(DiffReport recheck, RecheckHeld(*manifest, *deposit_id, req.keep_matched_items));
+  QOIMA_ASSIGN_OR_RETURN(DiffReport recheck, app.RecheckHeld(*manifest, *row.deposit_id, req.keep_matched_items));
   MediumCheck held{"", "held content", "store", "", std::move(recheck)};
   out.media = {held};
   IntakeFacts facts;
   facts.track = info.track;
   facts.in_register = req.in_register;
   if (!facts.in_register && evidence.contains("in_register")) facts.in_register = evidence["in_register"].get<bool>();
-  facts.nda_signed_by_both = info.nda;
+  facts.nda_signed_by_both = info.nda_signed_by_both;
   facts.media = out.media;
   out.assessment = AssessIntake(facts);
   Status ok = CheckAccept(out.assessment);
-  if (!ok.ok()) return fail(ok);
-  json ev = evidence;
-  ev["recheck"] = DiffJson(held);
-  ev["recheck_manifest_sha256"] = manifest->digest;
+  if (!ok.ok()) return Deny(ok);
+  accepted_evidence = evidence;
+  accepted_evidence["recheck"] = DiffJson(held);
+  accepted_evidence["recheck_manifest_sha256"] = manifest->digest;
   if (!out.act_text_flags.empty()) {
-    ev["recheck_act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
-    ev["recheck_act_text_flags_unlisted"] = out.act_text_flags_unlisted;
+    accepted_evidence["recheck_act_text_flags"] = ActTextFlagsJson(out.act_text_flags);
+    accepted_evidence["recheck_act_text_flags_unlisted"] = out.act_text_flags_unlisted;
   }
   if (!req.manifest_path.empty()) {
-    ev["recheck_manifest_format"] = ManifestFormatName(manifest->format);
-    ev["recheck_manifest_checksums"] = manifest->has_checksums;
-    AddActSource(ev, "recheck_manifest_", manifest->source);
+    accepted_evidence["recheck_manifest_format"] = ManifestFormatName(manifest->format);
+    accepted_evidence["recheck_manifest_checksums"] = manifest->has_checksums;
+    AddActSource(accepted_evidence, "recheck_manifest_", manifest->source);
   }
-  QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, store_->GetDeposit(*deposit_id));
+  return Status::Ok();
+}
+
+// The decision, the intake's step to accepted, the acceptance act and the
+// audit event in one transaction; then a signed checkpoint.
+Status Appliance::DecideRun::RecordAcceptance() {
+  const int64_t deposit_id = *row.deposit_id;
+  QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, app.store_->GetDeposit(deposit_id));
   // Against its own record the act refers to it (stored once, as at an
   // intake's acceptance); a corrected act is kept as a record of its own.
   std::optional<uint64_t> record_size;
   if (!req.manifest_path.empty()) {
     auto size = ManifestRecordSize(*manifest);
-    if (!size.ok()) return fail(size.status());
+    if (!size.ok()) return Deny(size.status());
     record_size = *size;
   }
   QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
-  out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  out.act.date = FormatDay(LocalDateOf(app.clock_->NowUnix()));
   out.act.transferring.organization = info.applicant;
-  out.act.device_fingerprint = DeviceFingerprint();
-  out.act.deposit_id = *deposit_id;
+  out.act.device_fingerprint = app.DeviceFingerprint();
+  out.act.deposit_id = deposit_id;
   out.act.deposit_root =
       ToHex(std::string_view(reinterpret_cast<const char*>(dep.manifest_sha256.data()), dep.manifest_sha256.size()));
   {
+    Database& db = app.store_->db();
     QOIMA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
-    QOIMA_ASSIGN_OR_RETURN(int64_t decision,
-                           InsertDecision(db, app_id, deposit_id, true, {}, "", ev.dump(), actor, now));
-    QOIMA_ASSIGN_OR_RETURN(Statement up,
-                           db.Prepare("UPDATE intakes SET state = 'accepted', decision_id = ? WHERE id = ?"));
-    up.Bind(1, decision).Bind(2, intake_id);
-    QOIMA_RETURN_IF_ERROR(up.Run());
-    QOIMA_ASSIGN_OR_RETURN(Statement act, db.Prepare("INSERT INTO acts(kind, number, application_id, deposit_id, "
-                                                     "act_date, city, template_id, manifest_json, created_by, "
-                                                     "created_at) VALUES ('acceptance',?,?,?,?,?,?,?,?,?)"));
-    act.Bind(1, "A-" + std::to_string(*deposit_id)).Bind(2, app_id).Bind(3, *deposit_id).Bind(4, out.act.date);
-    act.Bind(5, out.act.city).Bind(6, kActTemplate);
+    NewDecision d{row.application_id, deposit_id, true, {}, "", accepted_evidence.dump(), actor.user_id, now};
+    QOIMA_ASSIGN_OR_RETURN(int64_t decision, repo.InsertDecision(d));
+    QOIMA_RETURN_IF_ERROR(repo.Advance(intake_id, row.state, IntakeState::kAccepted, decision));
     std::string record = ManifestRecordReference(intake_id);
     if (record_size) { QOIMA_ASSIGN_OR_RETURN(record, InsertManifestRecord(db, *manifest, *record_size)); }
-    act.Bind(7, record);
-    act.Bind(8, actor.user_id);
-    act.Bind(9, now);
-    QOIMA_RETURN_IF_ERROR(act.Run());
+    NewAcceptanceAct act{row.application_id, deposit_id, out.act.date,  out.act.city,
+                         kActTemplate,       record,     actor.user_id, now};
+    QOIMA_RETURN_IF_ERROR(repo.InsertAcceptanceAct(act));
     QOIMA_RETURN_IF_ERROR(
-        Audit(actor, "intake.accept", object, "success",
-              "held deposit " + std::to_string(*deposit_id) + " accepted against manifest " + manifest->digest));
+        app.Audit(actor, "intake.accept", object, "success",
+                  "held deposit " + std::to_string(deposit_id) + " accepted against manifest " + manifest->digest));
     QOIMA_RETURN_IF_ERROR(tx.Commit());
     out.decision_id = decision;
   }
-  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, store_->SignCheckpoint());
+  QOIMA_ASSIGN_OR_RETURN(storage::AuditCheckpoint cp, app.store_->SignCheckpoint());
   out.act.audit_checkpoint = "size " + std::to_string(cp.tree_size) + " root " + crypto::Hex(cp.root);
   if (!manifest->has_checksums) {
-    auto computed = DepositComputedFiles(*store_, *deposit_id);
+    auto computed = DepositComputedFiles(*app.store_, deposit_id);
     if (computed.ok()) UseComputedFiles(out.act, std::move(*computed), manifest->DiscMarkings().size() > 1);
   }
-  out.state = "accepted";
-  out.deposit_id = deposit_id;
-  out.manifest_digest = manifest->digest;
-  if (!req.manifest_path.empty()) {
-    SetActSource(out, *manifest);
-  } else {  // the stored record: how the act was read is in the evidence
-    out.manifest_format = evidence.value("manifest_format", "");
-    out.manifest_has_checksums = manifest->has_checksums;
-    out.manifest_source.encoding = evidence.value("manifest_encoding", "");
-    out.manifest_source.part = evidence.value("manifest_part", "");
-    out.manifest_source.stripped_prefix = evidence.value("manifest_stripped_prefix", "");
-    if (evidence.contains("act_file") && evidence["act_file"].is_object()) {
-      const json& a = evidence["act_file"];
-      out.act_file.source = a.value("source", "");
-      out.act_file.device = a.value("device", "");
-      out.act_file.volume_label = a.value("volume_label", "");
-      out.act_file.path = a.value("path", "");
-      out.act_file.size = a.value("size", uint64_t{0});
-      out.act_file.mtime = a.value("mtime", int64_t{0});
-      out.act_file.sha256 = a.value("sha256", "");
-      out.act_file.paper_digest_checked = a.value("paper_digest_checked", false);
-      out.act_file.on_deposit_medium = a.value("on_deposit_medium", false);
-      out.act_file.excluded_on = a.value("excluded_on", "");
-      if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;
-      out.act.act_file_excluded = out.act_file.on_deposit_medium;
-    }
-  }
-  return out;
+  return Status::Ok();
+}
+
+void Appliance::DecideRun::OutcomeFromEvidence() {
+  out.manifest_format = evidence.value("manifest_format", "");
+  out.manifest_has_checksums = manifest->has_checksums;
+  out.manifest_source.encoding = evidence.value("manifest_encoding", "");
+  out.manifest_source.part = evidence.value("manifest_part", "");
+  out.manifest_source.stripped_prefix = evidence.value("manifest_stripped_prefix", "");
+  if (!evidence.contains("act_file") || !evidence["act_file"].is_object()) return;
+  const json& a = evidence["act_file"];
+  out.act_file.source = a.value("source", "");
+  out.act_file.device = a.value("device", "");
+  out.act_file.volume_label = a.value("volume_label", "");
+  out.act_file.path = a.value("path", "");
+  out.act_file.size = a.value("size", uint64_t{0});
+  out.act_file.mtime = a.value("mtime", int64_t{0});
+  out.act_file.sha256 = a.value("sha256", "");
+  out.act_file.paper_digest_checked = a.value("paper_digest_checked", false);
+  out.act_file.on_deposit_medium = a.value("on_deposit_medium", false);
+  out.act_file.excluded_on = a.value("excluded_on", "");
+  if (out.act_file.source == "medium") out.act.act_file = out.act_file.device + ": " + out.act_file.path;
+  out.act.act_file_excluded = out.act_file.on_deposit_medium;
 }
 
 }  // namespace qoima::appliance

@@ -319,7 +319,7 @@ json OutcomeJson(const IntakeOutcome& o) {
         {{"reason", RefusalReasonName(gr.reason)}, {"clause", RefusalClause(gr.reason)}, {"evidence", gr.evidence}});
   json j = {{"ok", true},
             {"intake", o.intake_id},
-            {"state", o.state},
+            {"state", std::string(appliance::IntakeStateName(o.state))},
             {"manifest_sha256", o.manifest_digest},
             {"act_source", ActSourceJson(o.manifest_format, o.manifest_source, o.manifest_has_checksums)},
             {"act_file", ActFileOutcomeJson(o.act_file)},
@@ -332,7 +332,7 @@ json OutcomeJson(const IntakeOutcome& o) {
   if (o.deposit_id) j["deposit"] = *o.deposit_id;
   if (o.decision_id) j["decision"] = *o.decision_id;
   if (!o.hold_until.empty()) j["hold_until"] = o.hold_until;
-  if (o.state == "accepted")
+  if (o.state == appliance::IntakeState::kAccepted)
     j["act"] = {{"deposit_root", o.act.deposit_root},
                 {"audit_checkpoint", o.act.audit_checkpoint},
                 {"device_fingerprint", o.act.device_fingerprint},
@@ -341,7 +341,8 @@ json OutcomeJson(const IntakeOutcome& o) {
 }
 
 Status PrintOutcomeText(const IntakeOutcome& o) {
-  std::printf("intake %lld: %s\n", static_cast<long long>(o.intake_id), o.state.c_str());
+  std::printf("intake %lld: %s\n", static_cast<long long>(o.intake_id),
+              std::string(appliance::IntakeStateName(o.state)).c_str());
   std::printf("manifest SHA-256 %s\n", o.manifest_digest.c_str());
   if (o.act_file.source == "medium")
     std::printf("act file %s on %s [%s], %llu bytes%s\n", o.act_file.path.c_str(), o.act_file.device.c_str(),
@@ -371,7 +372,7 @@ Status PrintOutcomeText(const IntakeOutcome& o) {
   for (const auto& b : o.assessment.blockers) std::printf("blocker: %s\n", b.c_str());
   if (o.deposit_id) std::printf("deposit %lld\n", static_cast<long long>(*o.deposit_id));
   if (!o.hold_until.empty()) std::printf("held until %s\n", o.hold_until.c_str());
-  if (o.state == "accepted") {
+  if (o.state == appliance::IntakeState::kAccepted) {
     std::printf("\n");
     return WriteActText(o.act, [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
   }
@@ -723,13 +724,13 @@ int CmdIntakeShow(const Globals& g, const CliArgs& a) {
     PrintJson({{"ok", true},
                {"intake", r->id},
                {"application", r->application},
-               {"state", r->state},
+               {"state", std::string(appliance::IntakeStateName(r->state))},
                {"created_at", r->created_at},
                {"evidence", evidence}});
     return kExitOk;
   }
   std::printf("intake %lld (%s): %s, recorded %s\n", static_cast<long long>(r->id), r->application.c_str(),
-              r->state.c_str(), r->created_at.c_str());
+              std::string(appliance::IntakeStateName(r->state)).c_str(), r->created_at.c_str());
   for (const auto& m : evidence.value("media", json::array())) {
     if (!m.is_object()) continue;
     std::printf("disc '%s' (%s) on %s: %s\n", m.value("disc", "").c_str(), m.value("copy", "").c_str(),
@@ -839,7 +840,7 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
   // --act-pdf: the act issued at the intake, rendered as every reprint is
   // (from the records the intake just wrote), in the same session.
   Status act_pdf = Status::Ok();
-  if (auto path = a.Get("act-pdf"); path && out.ok() && out->state == "accepted") {
+  if (auto path = a.Get("act-pdf"); path && out.ok() && out->state == appliance::IntakeState::kAccepted) {
     auto doc =
         s->app->RenderDocument(s->actor, {DocumentKind::kAct, std::to_string(out->act.deposit_id)}, PrintOptions{});
     act_pdf = doc.ok() ? print::SavePdf(doc->pdf, *path) : doc.status();
@@ -848,7 +849,7 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
   if (!out.ok()) return Report(g, out.status());
   if (!act_pdf.ok())
     return Report(g, act_pdf.WithContext("intake " + std::to_string(out->intake_id) + " done; act PDF"));
-  if (auto path = a.Get("act-out"); path && out->state == "accepted") {
+  if (auto path = a.Get("act-out"); path && out->state == appliance::IntakeState::kAccepted) {
     Status w = WriteActFile(*path, out->act);
     if (!w.ok()) return Report(g, w);
   }
@@ -857,7 +858,7 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
   } else if (Status printed = PrintOutcomeText(*out); !printed.ok()) {
     return Report(g, printed);
   }
-  if (out->state == "verified" && !out->assessment.grounds.empty()) return kExitCheckFailed;
+  if (out->state == appliance::IntakeState::kVerified && !out->assessment.grounds.empty()) return kExitCheckFailed;
   return kExitOk;
 }
 
@@ -987,6 +988,34 @@ Result<std::string> ReadWitnessFile(const std::string& path) {
   return text;
 }
 
+// `qoima audit checkpoint [--out FILE]`: a signed checkpoint as witness text.
+int AuditCheckpoint(const Globals& g, const CliArgs& a, Session& s) {
+  auto cp = s.app->WitnessCheckpoint(s.actor);
+  if (!cp.ok()) return Report(g, cp.status());
+  auto text = storage::FormatCheckpointWitness(*cp);
+  if (!text.ok()) return Report(g, text.status());
+  if (auto out = a.Get("out")) {
+    if (std::ifstream(*out).good()) return Report(g, Status::AlreadyExists(*out + " exists; give a new file"));
+    Status w = WriteWholeFile(*out, *text);
+    if (!w.ok()) return Report(g, w);
+  }
+  if (g.json)
+    PrintJson({{"ok", true},
+               {"size", cp->tree_size},
+               {"root", crypto::Hex(cp->root)},
+               {"time", cp->time},
+               {"counter", cp->counter.value_or(0)},
+               {"key", cp->key_fingerprint},
+               {"witness", *text}});
+  else if (!a.Get("out"))
+    std::fputs(text->c_str(), stdout);
+  else
+    std::printf("checkpoint of size %llu (counter %llu) written to %s\n",
+                static_cast<unsigned long long>(cp->tree_size),
+                static_cast<unsigned long long>(cp->counter.value_or(0)), a.Get("out")->c_str());
+  return kExitOk;
+}
+
 int CmdAudit(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
   if (p.size() < 2) return Usage("audit verify [--since WITNESS] | audit checkpoint [--out FILE] | audit list");
@@ -1023,32 +1052,7 @@ int CmdAudit(const Globals& g, const CliArgs& a) {
       std::printf("NOT CONSISTENT: %s\n", r->problem.c_str());
     return r->ok() ? kExitOk : kExitCheckFailed;
   }
-  if (p[1] == "checkpoint") {
-    auto cp = s->app->WitnessCheckpoint(s->actor);
-    if (!cp.ok()) return Report(g, cp.status());
-    auto text = storage::FormatCheckpointWitness(*cp);
-    if (!text.ok()) return Report(g, text.status());
-    if (auto out = a.Get("out")) {
-      if (std::ifstream(*out).good()) return Report(g, Status::AlreadyExists(*out + " exists; give a new file"));
-      Status w = WriteWholeFile(*out, *text);
-      if (!w.ok()) return Report(g, w);
-    }
-    if (g.json)
-      PrintJson({{"ok", true},
-                 {"size", cp->tree_size},
-                 {"root", crypto::Hex(cp->root)},
-                 {"time", cp->time},
-                 {"counter", cp->counter.value_or(0)},
-                 {"key", cp->key_fingerprint},
-                 {"witness", *text}});
-    else if (!a.Get("out"))
-      std::fputs(text->c_str(), stdout);
-    else
-      std::printf("checkpoint of size %llu (counter %llu) written to %s\n",
-                  static_cast<unsigned long long>(cp->tree_size),
-                  static_cast<unsigned long long>(cp->counter.value_or(0)), a.Get("out")->c_str());
-    return kExitOk;
-  }
+  if (p[1] == "checkpoint") return AuditCheckpoint(g, a, *s);
   if (p[1] == "verify") {
     auto r = s->app->VerifyAudit(s->actor);
     (void)s->app->EndSession();

@@ -425,8 +425,9 @@ Result<std::string> ApplianceBackend::Accept(const std::string& intake_id) {
   appliance::DecideRequest req;
   req.accept = true;
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
-  if (outcome.state != "accepted" || !outcome.deposit_id)
-    return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
+  if (outcome.state != appliance::IntakeState::kAccepted || !outcome.deposit_id)
+    return Status::FailedPrecondition("the appliance recorded: " +
+                                      std::string(appliance::IntakeStateName(outcome.state)));
   return "A-" + std::to_string(*outcome.deposit_id);  // the acceptance act's number
 }
 
@@ -439,7 +440,9 @@ Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reas
   req.reasons = {ToAppliance(reason)};
   req.reason_text = text;
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
-  if (outcome.state != "refused") return Status::FailedPrecondition("the appliance recorded: " + outcome.state);
+  if (outcome.state != appliance::IntakeState::kRefused)
+    return Status::FailedPrecondition("the appliance recorded: " +
+                                      std::string(appliance::IntakeStateName(outcome.state)));
   return Status::Ok();
 }
 

@@ -1,0 +1,333 @@
+// The intake state machine (intake_state.h): its table of transitions, and
+// each transition carried out in process by Appliance::Intake / Decide on the
+// real store (swtpm, SQLCipher). Only the media reader is fake: it reads a
+// directory of this machine as if it were the medium (the sandboxed reader
+// and real images are the e2e tests' business: tests/appliance/*_e2e_test).
+#include <sys/stat.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "appliance/act_creator.h"
+#include "appliance/appliance.h"
+#include "appliance/intake_state.h"
+#include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/swtpm.h"
+#include "tests/fixtures/temp_dir.h"
+
+using namespace qoima;
+using namespace qoima::appliance;
+
+namespace {
+
+template <typename T>
+T Must(Result<T> r) {
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return std::move(*r);
+}
+void Must(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// A "medium" that is a directory: every regular file under it, in path
+// order, with its bytes and mtime, as the sandboxed reader would send them.
+// `fail_after_files`: the medium goes away after that many files (a fatal
+// problem, and the read fails as a medium fault).
+class DirectoryMediaReader : public hardware::MediaReader {
+ public:
+  explicit DirectoryMediaReader(std::string dir) : dir_(std::move(dir)) {}
+  std::optional<size_t> fail_after_files;
+  int reads = 0;
+
+  Status Admit(const std::string& device) override {
+    return device == dir_ ? Status::Ok() : Status::NotFound(device + ": no such medium");
+  }
+  Result<hardware::MediaIdentity> Probe(const std::string& device) override {
+    hardware::MediaIdentity id;
+    id.device = device;
+    id.fs_type = "iso9660";  // mtimes in UTC
+    id.label = "DEPOSIT";
+    return id;
+  }
+  Result<hardware::ReadSummary> Read(const std::string& device, const hardware::ReadOptions&,
+                                     hardware::MediaSink& sink) override {
+    ++reads;
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(device))
+      if (e.is_regular_file()) files.push_back(std::filesystem::relative(e.path(), device).string());
+    std::sort(files.begin(), files.end());
+    hardware::ReadSummary summary;
+    summary.filesystem = "iso9660";
+    summary.volume_label = "DEPOSIT";
+    for (const auto& rel : files) {
+      if (fail_after_files && summary.files == *fail_after_files) {
+        hardware::MediaProblem p;
+        p.cls = hardware::ProblemClass::kDeviceRemoved;
+        p.message = "the medium went away";
+        QOIMA_RETURN_IF_ERROR(sink.OnProblem(p));
+        return Status::MediaUnreadable("the medium went away");
+      }
+      const std::string bytes = testing::ReadFile(device + "/" + rel);
+      struct stat st {};
+      REQUIRE(::stat((device + "/" + rel).c_str(), &st) == 0);
+      hardware::EntryHeader h;
+      h.raw_path = rel;
+      h.display_path = rel;
+      h.size = bytes.size();
+      h.mtime_sec = st.st_mtim.tv_sec;
+      h.type = hardware::EntryType::kFile;
+      QOIMA_RETURN_IF_ERROR(sink.OnEntry(h));
+      QOIMA_RETURN_IF_ERROR(sink.OnData({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
+      QOIMA_RETURN_IF_ERROR(sink.OnEntryEnd(true));
+      ++summary.entries;
+      ++summary.files;
+      summary.data_bytes += bytes.size();
+    }
+    return summary;
+  }
+
+ private:
+  std::string dir_;
+};
+
+// A provisioned appliance in process (admin, clerk1, application IS-0042),
+// a medium (a directory) and the act written for it.
+class Counter {
+ public:
+  Counter() : clock(std::time(nullptr)), reader(dir.Sub("medium")) {
+    testing::MakeSampleTree(dir.Sub("medium"), 64 * 1024);
+    ActCreateOptions ao;
+    ao.application = "IS-0042";
+    ao.software_name = "Е-Қойма";
+    ao.software_version = "1.0";
+    ao.now_unix = clock.NowUnix();
+    testing::WriteFile(dir.Sub("act.json"), Must(CreateActFromDirectory(dir.Sub("medium"), ao)).json);
+
+    options.tcti = tpm.tcti();
+    options.state_dir = dir.Sub("state");
+    options.argon2 = kArgon2TestOnly;
+    options.clock = &clock;
+    options.reader = &reader;
+    InitRequest init;
+    init.admin = {"admin", "Әлиев", "Ерлан", "", Role::kAdmin, "admin-password-1"};
+    Must(Appliance::Init(options, init).status());
+    app = Must(Appliance::Open(options));
+    Actor admin = Must(app->Login("admin", "admin-password-1"));
+    Must(app->CreateUser(admin, {"clerk1", "Сейітова", "Әйгерім", "", Role::kClerk, "clerk1-password-1"}).status());
+    clerk = Must(app->Login("clerk1", "clerk1-password-1"));
+    const std::string form =
+        R"({"portal_code": "IS-0042", "track": "application", "applicant": "«Ақпарат» АҚ",
+            "software_name": "Е-Қойма", "items": [{"name": "CD-1", "serial_number": "SN1", "original": true}],
+            "owner": {"full_name": "Цифрлық даму министрлігі"}})";
+    JournalEntry e;
+    e.application_number = "15/2026";
+    e.received_date = "2026-01-05";
+    e.state_body = "Министрлік";
+    e.applicant_head = "Ахметов А.";
+    Must(app->RegisterApplication(clerk, Must(ParseApplicationForm(form, "form.json")), e).status());
+  }
+
+  /// Changes a file of the medium after the act was written: the act no
+  /// longer matches it (a refusal ground, 001 cl.16(2)).
+  void SpoilMedium() {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.Sub("medium")))
+      if (e.is_regular_file()) {
+        std::ofstream(e.path(), std::ios::app) << "changed after the act was written";
+        return;
+      }
+  }
+
+  IntakeRequest Request(IntakeAction action) {
+    IntakeRequest r;
+    r.application = "IS-0042";
+    r.manifest_path = dir.Sub("act.json");
+    r.media = {{dir.Sub("medium"), "", ""}};
+    r.action = action;
+    return r;
+  }
+
+  IntakeState Recorded(int64_t intake_id) { return Must(app->GetIntake(clerk, intake_id)).state; }
+
+  testing::TempDir dir;
+  testing::Swtpm tpm;
+  ManualClock clock;
+  DirectoryMediaReader reader;
+  ApplianceOptions options;
+  std::unique_ptr<Appliance> app;
+  Actor clerk;
+};
+
+}  // namespace
+
+TEST_CASE("the intake state table holds the steps of the diagram and no other") {
+  using S = IntakeState;
+  const std::vector<std::pair<std::optional<S>, S>> allowed = {
+      {std::nullopt, S::kVerified}, {std::nullopt, S::kHeld}, {std::nullopt, S::kAccepted}, {std::nullopt, S::kRefused},
+      {S::kVerified, S::kRefused},  {S::kHeld, S::kRefused},  {S::kHeld, S::kAccepted}};
+  CHECK(IntakeTransitions().size() == allowed.size());
+  const std::vector<std::optional<S>> froms = {std::nullopt, S::kVerified, S::kHeld,
+                                               S::kAccepted, S::kRefused,  S::kExpired};
+  for (auto from : froms)
+    for (S to : {S::kVerified, S::kHeld, S::kAccepted, S::kRefused, S::kExpired}) {
+      const bool want = std::find(allowed.begin(), allowed.end(), std::make_pair(from, to)) != allowed.end();
+      INFO((from ? IntakeStateName(*from) : "(new)") << " -> " << IntakeStateName(to));
+      CHECK((FindIntakeTransition(from, to) != nullptr) == want);
+      CHECK(CheckIntakeTransition(from, to, "intake:7").ok() == want);
+    }
+  for (S s : {S::kVerified, S::kHeld, S::kAccepted, S::kRefused, S::kExpired})
+    CHECK(ParseIntakeState(IntakeStateName(s)) == s);
+  CHECK_FALSE(ParseIntakeState("registered").has_value());
+  CHECK(FindIntakeTransition(std::nullopt, S::kHeld)->keeps_content);
+  CHECK_FALSE(FindIntakeTransition(std::nullopt, S::kVerified)->keeps_content);
+  CHECK(FindIntakeTransition(S::kHeld, S::kRefused)->audit_action == "intake.refuse");
+  CHECK(CheckIntakeTransition(S::kAccepted, S::kRefused, "intake:7").message() == "intake:7 is accepted already");
+  CHECK(CheckIntakeTransition(S::kVerified, S::kAccepted, "intake:7").message().find("kept no content") !=
+        std::string::npos);
+}
+
+TEST_CASE("a verify-only intake is recorded as verified and keeps nothing") {
+  Counter c;
+  IntakeOutcome out = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kVerifyOnly)));
+  CHECK(out.state == IntakeState::kVerified);
+  CHECK_FALSE(out.deposit_id.has_value());
+  CHECK_FALSE(out.decision_id.has_value());
+  REQUIRE(out.media.size() == 1);
+  CHECK(out.media[0].diff.Clean());
+  CHECK(c.Recorded(out.intake_id) == IntakeState::kVerified);
+  CHECK(c.reader.reads == 1);
+}
+
+TEST_CASE("an intake accepted at once is recorded as accepted with its deposit and decision") {
+  Counter c;
+  IntakeOutcome out = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kAccept)));
+  CHECK(out.state == IntakeState::kAccepted);
+  REQUIRE(out.deposit_id.has_value());
+  CHECK(out.decision_id.has_value());
+  CHECK(out.act.deposit_id == *out.deposit_id);
+  CHECK_FALSE(out.act.audit_checkpoint.empty());
+  CHECK(c.Recorded(out.intake_id) == IntakeState::kAccepted);
+  // Accepted is final: neither decision applies any more.
+  DecideRequest refuse;
+  refuse.reasons = {RefusalReason::kActMismatch};
+  auto again = c.app->Decide(c.clerk, out.intake_id, refuse);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().code() == Code::kFailedPrecondition);
+  CHECK(again.status().message().find("is accepted already") != std::string::npos);
+  CHECK(c.Recorded(out.intake_id) == IntakeState::kAccepted);
+}
+
+TEST_CASE("an intake refused at once is recorded as refused and keeps nothing") {
+  Counter c;
+  c.SpoilMedium();
+  IntakeRequest r = c.Request(IntakeAction::kRefuse);
+  r.reasons = {RefusalReason::kActMismatch};
+  IntakeOutcome out = Must(c.app->Intake(c.clerk, r));
+  CHECK(out.state == IntakeState::kRefused);
+  CHECK_FALSE(out.deposit_id.has_value());
+  CHECK(out.decision_id.has_value());
+  CHECK(c.Recorded(out.intake_id) == IntakeState::kRefused);
+  DecideRequest accept;
+  accept.accept = true;
+  auto again = c.app->Decide(c.clerk, out.intake_id, accept);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().message().find("is refused already") != std::string::npos);
+}
+
+TEST_CASE("a held intake is accepted within its window against the held content") {
+  Counter c;
+  IntakeOutcome held = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kHold)));
+  CHECK(held.state == IntakeState::kHeld);
+  REQUIRE(held.deposit_id.has_value());
+  CHECK_FALSE(held.hold_until.empty());
+  CHECK(c.Recorded(held.intake_id) == IntakeState::kHeld);
+  c.clock.Advance(3600);
+  DecideRequest accept;
+  accept.accept = true;
+  IntakeOutcome out = Must(c.app->Decide(c.clerk, held.intake_id, accept));
+  CHECK(out.state == IntakeState::kAccepted);
+  CHECK(out.deposit_id == held.deposit_id);
+  CHECK(out.decision_id.has_value());
+  REQUIRE(out.media.size() == 1);
+  CHECK(out.media[0].diff.Clean());
+  CHECK(c.Recorded(held.intake_id) == IntakeState::kAccepted);
+  CHECK(c.reader.reads == 1);  // decided without reading the medium again
+}
+
+TEST_CASE("a held intake is refused and its held content destroyed") {
+  Counter c;
+  c.SpoilMedium();
+  IntakeOutcome held = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kHold)));
+  CHECK(held.state == IntakeState::kHeld);
+  REQUIRE(held.deposit_id.has_value());
+  DecideRequest refuse;
+  refuse.reasons = {RefusalReason::kActMismatch};
+  refuse.reason_text = "a file differs from the act";
+  IntakeOutcome out = Must(c.app->Decide(c.clerk, held.intake_id, refuse));
+  CHECK(out.state == IntakeState::kRefused);
+  CHECK(out.decision_id.has_value());
+  CHECK(c.Recorded(held.intake_id) == IntakeState::kRefused);
+  // The held content is gone: accepting it now is refused by the state.
+  DecideRequest accept;
+  accept.accept = true;
+  auto again = c.app->Decide(c.clerk, held.intake_id, accept);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().message().find("is refused already") != std::string::npos);
+}
+
+TEST_CASE("a verified intake is refused but never accepted") {
+  Counter c;
+  c.SpoilMedium();
+  IntakeOutcome verified = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kVerifyOnly)));
+  CHECK(verified.state == IntakeState::kVerified);
+  DecideRequest accept;
+  accept.accept = true;
+  auto accepted = c.app->Decide(c.clerk, verified.intake_id, accept);
+  REQUIRE_FALSE(accepted.ok());
+  CHECK(accepted.status().code() == Code::kFailedPrecondition);
+  CHECK(accepted.status().message().find("kept no content (it was only verified)") != std::string::npos);
+  CHECK(c.Recorded(verified.intake_id) == IntakeState::kVerified);
+  DecideRequest refuse;
+  refuse.reasons = {RefusalReason::kActMismatch};
+  IntakeOutcome out = Must(c.app->Decide(c.clerk, verified.intake_id, refuse));
+  CHECK(out.state == IntakeState::kRefused);
+  CHECK(c.Recorded(verified.intake_id) == IntakeState::kRefused);
+}
+
+TEST_CASE("an accept the evidence does not support is recorded as a verification") {
+  Counter c;
+  c.SpoilMedium();
+  auto out = c.app->Intake(c.clerk, c.Request(IntakeAction::kAccept));
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().code() == Code::kFailedPrecondition);
+  CHECK(out.status().message().find("intake 1 recorded, nothing stored") != std::string::npos);
+  CHECK(c.Recorded(1) == IntakeState::kVerified);
+}
+
+TEST_CASE("a hold after a read the medium's loss stopped is recorded as a verification") {
+  Counter c;
+  c.reader.fail_after_files = 1;
+  auto out = c.app->Intake(c.clerk, c.Request(IntakeAction::kHold));
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().code() == Code::kFailedPrecondition);
+  CHECK(out.status().message().find("no hold after a failed read") != std::string::npos);
+  CHECK(c.Recorded(1) == IntakeState::kVerified);
+}
+
+TEST_CASE("a held intake past its hold window is not accepted and stays held") {
+  Counter c;
+  IntakeOutcome held = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kHold)));
+  REQUIRE(held.state == IntakeState::kHeld);
+  c.clock.Advance(30 * 24 * 3600);  // far beyond 5 working days
+  DecideRequest accept;
+  accept.accept = true;
+  auto out = c.app->Decide(c.clerk, held.intake_id, accept);
+  REQUIRE_FALSE(out.ok());
+  CHECK(out.status().code() == Code::kFailedPrecondition);
+  CHECK(out.status().message().find("the hold ran out") != std::string::npos);
+  CHECK(c.Recorded(held.intake_id) == IntakeState::kHeld);
+}
