@@ -36,6 +36,8 @@ std::string_view PermissionName(Permission p) {
     case Permission::kSystemSetup: return "system_setup";
     case Permission::kRequestSensitive: return "request_sensitive";
     case Permission::kApproveSensitive: return "approve_sensitive";
+    case Permission::kLifecycleRecord: return "lifecycle_record";
+    case Permission::kReferenceImport: return "reference_import";
   }
   return "?";
 }
@@ -46,16 +48,16 @@ bool RoleHas(Role role, Permission p) {
   switch (role) {
     case Role::kClerk:
       return p == P::kApplicationWrite || p == P::kIntake || p == P::kDecide || p == P::kActPrint ||
-             p == P::kReadRecords;
+             p == P::kReadRecords || p == P::kLifecycleRecord || p == P::kReferenceImport;
     case Role::kSecurityOfficer:
       return p == P::kRequestSensitive || p == P::kApproveSensitive || p == P::kRequestUserChange ||
              p == P::kApproveUserChange || p == P::kListUsers || p == P::kReadRecords || p == P::kReadAudit ||
-             p == P::kVerify || p == P::kActPrint;
+             p == P::kVerify || p == P::kActPrint || p == P::kLifecycleRecord || p == P::kReferenceImport;
     case Role::kAuditor:
       return p == P::kReadRecords || p == P::kReadAudit || p == P::kVerify || p == P::kActPrint || p == P::kListUsers;
     case Role::kAdmin:
       return p == P::kUserAdmin || p == P::kRequestUserChange || p == P::kListUsers || p == P::kSystemSetup ||
-             p == P::kVerify || p == P::kReadAudit;
+             p == P::kVerify || p == P::kReadAudit || p == P::kReferenceImport;
   }
   return false;
 }
@@ -85,6 +87,15 @@ Status Require(const Actor& actor, Permission permission) {
   if (RoleHas(actor.role, permission)) return Status::Ok();
   return Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) + ") may not " +
                                   std::string(PermissionName(permission)));
+}
+
+Status RequireNamedRole(std::string_view login, std::string_view role_name, Permission permission,
+                        std::string_view what) {
+  if (login.empty()) return Status::PermissionDenied(std::string(what) + ": no user is logged in");
+  std::optional<Role> role = ParseRole(role_name);
+  if (role && RoleName(*role) == role_name && RoleHas(*role, permission)) return Status::Ok();
+  return Status::PermissionDenied(std::string(what) + ": the role '" + std::string(role_name) +
+                                  "' may not do this (needs " + std::string(PermissionName(permission)) + ")");
 }
 
 }  // namespace qoima::appliance

@@ -2,9 +2,10 @@
 // here, in appliance/, so the CLI and the kiosk cannot disagree: every
 // appliance operation asks Require(actor, permission) before it acts.
 //
-//   clerk            applications, intake, accept/refuse, print acts
+//   clerk            applications, intake, accept/refuse, print acts, lifecycle records
 //   security officer key custody, export/destruction/recovery requests and
-//                    approvals (two-person), approves changes to privileged
+//                    approvals (two-person), issue/return hand-overs,
+//                    lifecycle records, approves changes to privileged
 //                    accounts, reads the audit log; administers no account
 //   auditor          reads everything, verifies the store and the audit log;
 //                    changes nothing
@@ -50,6 +51,9 @@ enum class Permission {
   kSystemSetup,        // calendar, register snapshot, settings
   kRequestSensitive,   // request export, destruction, recovery
   kApproveSensitive,   // approve someone else's sensitive request
+  kLifecycleRecord,    // record what happens after intake: security-test outcomes, issue/return/destruction
+                       // cases, notices sent, the half-year report
+  kReferenceImport,    // import the working-day calendar and the trusted-register snapshot
 };
 
 std::string_view RoleName(Role r);  // "clerk", "security_officer", "auditor", "admin"
@@ -94,5 +98,13 @@ struct Actor {
 /// OK when `actor`'s role grants `permission`; otherwise PermissionDenied
 /// naming the user, the role and what was refused.
 Status Require(const Actor& actor, Permission permission);
+
+/// The same table for an actor known by login and role name (the
+/// lifecycle's LifecycleActor). OK when `role_name` is a role's exact name
+/// and it grants `permission`; otherwise PermissionDenied "<what>: the role
+/// '<role>' may not do this (needs <permission>)", or "<what>: no user is
+/// logged in" when `login` is empty.
+Status RequireNamedRole(std::string_view login, std::string_view role_name, Permission permission,
+                        std::string_view what);
 
 }  // namespace qoima::appliance

@@ -4,6 +4,7 @@
 
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/default_calendar.h"
+#include "appliance/role.h"
 #include "crypto/hash.h"
 
 namespace qoima::appliance::lifecycle {
@@ -12,8 +13,7 @@ Result<std::vector<CalendarImportInfo>> ImportCalendar(storage::Database& db, st
                                                        const LifecycleActor& actor, std::string_view text,
                                                        const std::string& file_name, const std::string& source,
                                                        const std::string& now_utc) {
-  if (actor.role != "admin" && actor.role != "security_officer" && actor.role != "clerk")
-    return Status::PermissionDenied("import a calendar: the role '" + actor.role + "' may not do this");
+  QOIMA_RETURN_IF_ERROR(RequireNamedRole(actor.login, actor.role, Permission::kReferenceImport, "import a calendar"));
   if (source.empty())
     return Status::InvalidArgument("import a calendar: name its source (the decree or act, --source)");
   QOIMA_ASSIGN_OR_RETURN(auto years, ParseCalendarFile(text, file_name));

@@ -1,5 +1,6 @@
 #include "appliance/lifecycle/register_store.h"
 
+#include "appliance/role.h"
 #include "crypto/hash.h"
 
 namespace qoima::appliance::lifecycle {
@@ -26,8 +27,8 @@ std::vector<std::string> Split(const std::string& s) {
 Result<RegisterImportInfo> ImportRegisterSnapshot(storage::Database& db, storage::AuditLog& audit,
                                                   const LifecycleActor& actor, std::string_view text,
                                                   const std::string& file_name, const std::string& now_utc) {
-  if (actor.role != "admin" && actor.role != "security_officer" && actor.role != "clerk")
-    return Status::PermissionDenied("import a register snapshot: the role '" + actor.role + "' may not do this");
+  QOIMA_RETURN_IF_ERROR(
+      RequireNamedRole(actor.login, actor.role, Permission::kReferenceImport, "import a register snapshot"));
   QOIMA_ASSIGN_OR_RETURN(RegisterSnapshot snap, ParseRegisterSnapshot(text, file_name));
   auto digest = crypto::Sha256::Digest(text);
   QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db));

@@ -28,6 +28,21 @@ TEST_CASE("roles grant exactly their duties") {
   CHECK_FALSE(ParseRole("root"));
 }
 
+TEST_CASE("lifecycle records and reference imports follow the role table") {
+  for (Role r : {Role::kClerk, Role::kSecurityOfficer}) CHECK(RoleHas(r, Permission::kLifecycleRecord));
+  for (Role r : {Role::kAuditor, Role::kAdmin}) CHECK_FALSE(RoleHas(r, Permission::kLifecycleRecord));
+  for (Role r : {Role::kClerk, Role::kSecurityOfficer, Role::kAdmin}) CHECK(RoleHas(r, Permission::kReferenceImport));
+  CHECK_FALSE(RoleHas(Role::kAuditor, Permission::kReferenceImport));
+  CHECK(RequireNamedRole("so1", "security_officer", Permission::kApproveSensitive, "approve").ok());
+  Status s = RequireNamedRole("aud1", "auditor", Permission::kLifecycleRecord, "record a sent notice");
+  CHECK(s.code() == Code::kPermissionDenied);
+  CHECK(s.message() == "record a sent notice: the role 'auditor' may not do this (needs lifecycle_record)");
+  // Only a role's exact name counts (not the CLI's aliases), and only a logged-in user.
+  CHECK_FALSE(RequireNamedRole("so1", "officer", Permission::kApproveSensitive, "approve").ok());
+  CHECK(RequireNamedRole("", "security_officer", Permission::kApproveSensitive, "approve").message() ==
+        "approve: no user is logged in");
+}
+
 TEST_CASE("Argon2id hashes verify and carry their parameters") {
   PasswordHasher h(kArgon2TestOnly);
   auto enc = h.Hash("дұрыс құпиясөз");
