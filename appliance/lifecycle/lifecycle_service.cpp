@@ -88,15 +88,9 @@ Status LifecycleService::AuditDenied(const LifecycleActor& actor, const std::str
   return r.ok() ? Status::Ok() : r.status();
 }
 
-Status LifecycleService::RequireRole(const LifecycleActor& actor, std::initializer_list<std::string_view> roles,
-                                     std::string_view what) const {
-  if (actor.login.empty()) return Status::PermissionDenied(std::string(what) + ": no user is logged in");
-  for (auto r : roles)
-    if (actor.role == r) return Status::Ok();
-  std::string allowed;
-  for (auto r : roles) allowed += (allowed.empty() ? "" : " or ") + std::string(r);
-  return Status::PermissionDenied(std::string(what) + ": the role '" + actor.role + "' may not do this (needs " +
-                                  allowed + ")");
+Status LifecycleService::RequirePermission(const LifecycleActor& actor, Permission permission,
+                                           std::string_view what) const {
+  return RequireNamedRole(actor.login, actor.role, permission, what);
 }
 
 Result<ObjectInfo> LifecycleService::FindObject(const std::string& ref) {
@@ -189,7 +183,7 @@ Result<std::vector<TierMove>> LifecycleService::TierHistory(int64_t object_id) {
 Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t object_id, int version_no,
                                            TestOutcome outcome, const std::string& reference,
                                            const CivilDate& tested_on) {
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record a security-test outcome"));
+  QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record a security-test outcome"));
   if (reference.empty()) return Status::InvalidArgument("the test report reference is empty");
   if (tested_on > clock_.Today())
     return Status::InvalidArgument("test date " + tested_on.ToString() + " is in the future");
@@ -304,7 +298,7 @@ Result<CaseInfo> LifecycleService::OpenCase(const LifecycleActor& actor, int64_t
   std::string what = kind == CaseKind::kIssue    ? "record an issue request (003 cl.29)"
                      : kind == CaseKind::kReturn ? "record a decommissioning notice (003 cl.30)"
                                                  : "record an archive-transfer notice (003 cl.33)";
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, what));
+  QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, what));
   if (reference.empty()) return Status::InvalidArgument(what + ": the incoming letter reference is empty");
   if (received_on > clock_.Today())
     return Status::InvalidArgument(what + ": received date " + received_on.ToString() + " is in the future");
@@ -434,65 +428,102 @@ Result<std::string> LifecycleService::HandoverReason(int64_t case_id) {
          std::to_string(case_id);
 }
 
+// What one Handover carries from phase to phase: the case and its object,
+// the plan (version, approval), the bundles written, the outcome.
+struct LifecycleService::HandoverRun {
+  using Plan = std::vector<std::pair<VersionInfo, int64_t>>;  // version, approval
+
+  HandoverRun(LifecycleService& s, const LifecycleActor& who, int64_t id, HandoverExporter& e)
+      : svc(s), actor(who), case_id(id), exporter(e) {}
+
+  /// The case, its kind and the permission (a refusal is audited).
+  Status Check();
+  /// The two-person rule, per version: one approved, unexpired export of one
+  /// of the object's stored versions, in which this officer took part; a
+  /// return covers every version. A refusal is audited.
+  Status PlanVersions(const std::vector<int64_t>& approval_ids);
+  /// Why `approval_id` cannot hand a version over ("" when it can; then it
+  /// is added to the plan).
+  Result<std::string> AddToPlan(ApprovalRepository& repo, int64_t approval_id, int64_t now);
+  /// The bundles, one per version.
+  Status ExportVersions();
+  /// Timing, officers and (for a return) the return act, before anything is recorded.
+  Status Prepare();
+  /// The case done, its notices and the return act, with the audit leaf, in one transaction.
+  Status Commit();
+  /// The return act gets the signed audit checkpoint.
+  Status SignReturnAct();
+  /// `s` with the bundles written so far removed and the case left open.
+  Status DiscardAll(const Status& s, const std::string& context);
+
+  LifecycleService& svc;
+  const LifecycleActor& actor;
+  const int64_t case_id;
+  HandoverExporter& exporter;
+
+  CaseInfo c;
+  std::string kind;
+  std::string action;
+  std::string audit_obj;
+  ObjectInfo obj;
+  std::vector<VersionInfo> all;
+  std::optional<int64_t> uid;
+  Plan plan;
+  std::vector<HandoverBundle> bundles;
+  std::vector<VersionInfo> chosen;
+  CivilDate today;
+  std::string timing = "on time";
+  std::string export_ids;
+  std::string officers;
+  std::string result_ref;
+  int64_t act_id = 0;
+  HandoverResult out;
+};
+
 Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, int64_t case_id,
                                                   const std::vector<int64_t>& approval_ids,
                                                   HandoverExporter& exporter) {
-  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  HandoverRun run(*this, actor, case_id, exporter);
+  QOIMA_RETURN_IF_ERROR(run.Check());
+  QOIMA_RETURN_IF_ERROR(run.PlanVersions(approval_ids));
+  QOIMA_RETURN_IF_ERROR(run.ExportVersions());
+  QOIMA_RETURN_IF_ERROR(run.Prepare());
+  if (Status s = run.Commit(); !s.ok()) return run.DiscardAll(s, "recording the hand-over failed");
+  QOIMA_RETURN_IF_ERROR(run.SignReturnAct());
+  QOIMA_ASSIGN_OR_RETURN(run.out.closed, LoadCase(case_id));
+  run.out.bundles = std::move(run.bundles);
+  return std::move(run.out);
+}
+
+Status LifecycleService::HandoverRun::Check() {
+  QOIMA_ASSIGN_OR_RETURN(c, svc.LoadCase(case_id));
   if (c.kind == CaseKind::kDestroy)
     return Status::InvalidArgument("case " + std::to_string(case_id) +
                                    " is a destruction: it is carried out by `qoima destroy CASE --approval ID`");
-  const std::string kind = std::string(CaseKindName(c.kind));
-  const std::string action = "lifecycle." + kind + ".run";
-  const std::string audit_obj = "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id);
-  if (Status s = RequireRole(actor, {"security_officer"},
-                             c.kind == CaseKind::kIssue ? "issue the code to the owner (003 cl.29)"
-                                                        : "return the code to the owner (003 cl.30)");
+  kind = std::string(CaseKindName(c.kind));
+  action = "lifecycle." + kind + ".run";
+  audit_obj = "object:" + std::to_string(c.object_id) + "/case:" + std::to_string(case_id);
+  if (Status s = svc.RequirePermission(actor, Permission::kRequestSensitive,
+                                       c.kind == CaseKind::kIssue ? "issue the code to the owner (003 cl.29)"
+                                                                  : "return the code to the owner (003 cl.30)");
       !s.ok()) {
-    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, action, audit_obj, s.message()));
+    QOIMA_RETURN_IF_ERROR(svc.AuditDenied(actor, action, audit_obj, s.message()));
     return s;
   }
-  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
-  QOIMA_ASSIGN_OR_RETURN(auto all, HandoverVersions(case_id, std::nullopt));
+  QOIMA_ASSIGN_OR_RETURN(obj, svc.FindObject(std::to_string(c.object_id)));
+  QOIMA_ASSIGN_OR_RETURN(all, svc.HandoverVersions(case_id, std::nullopt));
+  return Status::Ok();
+}
 
-  // Two-person rule, per version: an approved, unexpired export of one of the
-  // object's stored versions, in which this officer took part; one per
-  // version; a return covers every version.
-  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
-  QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(clock_.NowUtc()));
-  ApprovalRepository repo(db_);
+Status LifecycleService::HandoverRun::PlanVersions(const std::vector<int64_t>& approval_ids) {
+  QOIMA_ASSIGN_OR_RETURN(uid, UserId(svc.db_, actor.login));
+  QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(svc.clock_.NowUtc()));
+  ApprovalRepository repo(svc.db_);
   std::string refusal;
-  std::vector<std::pair<VersionInfo, int64_t>> plan;  // version, approval
   if (approval_ids.empty()) refusal = "name the approved export request of each version (--approval ID,...)";
   for (int64_t id : approval_ids) {
     if (!refusal.empty()) break;
-    const std::string id_text = "approval " + std::to_string(id);
-    auto r = repo.Load(id);
-    if (!r.ok()) {
-      refusal = id_text + ": " + r.status().message();
-      break;
-    }
-    auto deposit = ExportDepositId(r->object);
-    auto v =
-        std::find_if(all.begin(), all.end(), [&](const VersionInfo& x) { return deposit && x.deposit_id == *deposit; });
-    bool involved = uid && r->requested_by == *uid;
-    for (const auto& vote : r->approvals) involved = involved || (uid && vote.user_id == *uid);
-    ApprovalState state = EffectiveState(*r, now);
-    if (r->action != SensitiveAction::kExport || !deposit) {
-      refusal = id_text + " is for " + std::string(SensitiveActionName(r->action)) + " of '" + r->object +
-                "', not an export of a deposit";
-    } else if (v == all.end()) {
-      refusal = id_text + " exports deposit " + std::to_string(*deposit) + ", which is not a stored version of " +
-                Describe(obj);
-    } else if (std::any_of(plan.begin(), plan.end(), [&](const auto& p) { return p.first.deposit_id == *deposit; })) {
-      refusal = "version " + std::to_string(v->version_no) + " is named twice";
-    } else if (state != ApprovalState::kApproved) {
-      refusal = id_text + " is " + std::string(ApprovalStateName(state)) +
-                (state == ApprovalState::kPending ? ": it needs a second security officer's approval" : "");
-    } else if (!involved) {
-      refusal = id_text + " was requested and approved by two other officers: one of them carries it out";
-    } else {
-      plan.emplace_back(*v, id);
-    }
+    QOIMA_ASSIGN_OR_RETURN(refusal, AddToPlan(repo, id, now));
   }
   if (refusal.empty() && c.kind == CaseKind::kReturn && plan.size() != all.size()) {
     std::string missing;
@@ -503,23 +534,50 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
   }
   if (!refusal.empty()) {
     std::string msg = kind + " of " + Describe(obj) + " (case " + std::to_string(case_id) + ") refused: " + refusal;
-    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, action, audit_obj, msg + " (two-person rule)"));
+    QOIMA_RETURN_IF_ERROR(svc.AuditDenied(actor, action, audit_obj, msg + " (two-person rule)"));
     return Status::PermissionDenied(msg);
   }
   std::sort(plan.begin(), plan.end(),
             [](const auto& a, const auto& b) { return a.first.version_no < b.first.version_no; });
+  return Status::Ok();
+}
 
-  // The bundles, one per version. A later failure discards what was written.
-  std::vector<HandoverBundle> bundles;
-  auto discard_all = [&](const Status& s, const std::string& context) -> Status {
-    for (const auto& b : bundles) exporter.Discard(b);
-    std::string note = bundles.empty() ? ""
-                                       : "; the " + std::to_string(bundles.size()) +
-                                             " bundle(s) written before were removed and their approvals are spent "
-                                             "(their export events stay in the audit log)";
-    return s.WithContext(context + note + "; case " + std::to_string(case_id) + " stays open");
-  };
-  std::vector<VersionInfo> chosen;
+Result<std::string> LifecycleService::HandoverRun::AddToPlan(ApprovalRepository& repo, int64_t id, int64_t now) {
+  const std::string id_text = "approval " + std::to_string(id);
+  auto r = repo.Load(id);
+  if (!r.ok()) return id_text + ": " + r.status().message();
+  auto deposit = ExportDepositId(r->object);
+  auto v =
+      std::find_if(all.begin(), all.end(), [&](const VersionInfo& x) { return deposit && x.deposit_id == *deposit; });
+  bool involved = uid && r->requested_by == *uid;
+  for (const auto& vote : r->approvals) involved = involved || (uid && vote.user_id == *uid);
+  ApprovalState state = EffectiveState(*r, now);
+  if (r->action != SensitiveAction::kExport || !deposit)
+    return id_text + " is for " + std::string(SensitiveActionName(r->action)) + " of '" + r->object +
+           "', not an export of a deposit";
+  if (v == all.end())
+    return id_text + " exports deposit " + std::to_string(*deposit) + ", which is not a stored version of " +
+           Describe(obj);
+  if (std::any_of(plan.begin(), plan.end(), [&](const auto& p) { return p.first.deposit_id == *deposit; }))
+    return "version " + std::to_string(v->version_no) + " is named twice";
+  if (state != ApprovalState::kApproved)
+    return id_text + " is " + std::string(ApprovalStateName(state)) +
+           (state == ApprovalState::kPending ? ": it needs a second security officer's approval" : "");
+  if (!involved) return id_text + " was requested and approved by two other officers: one of them carries it out";
+  plan.emplace_back(*v, id);
+  return std::string();
+}
+
+Status LifecycleService::HandoverRun::DiscardAll(const Status& s, const std::string& context) {
+  for (const auto& b : bundles) exporter.Discard(b);
+  std::string note = bundles.empty() ? ""
+                                     : "; the " + std::to_string(bundles.size()) +
+                                           " bundle(s) written before were removed and their approvals are spent "
+                                           "(their export events stay in the audit log)";
+  return s.WithContext(context + note + "; case " + std::to_string(case_id) + " stays open");
+}
+
+Status LifecycleService::HandoverRun::ExportVersions() {
   for (const auto& [v, approval] : plan) {
     HandoverExportRequest req;
     req.deposit_id = v.deposit_id;
@@ -528,115 +586,110 @@ Result<HandoverResult> LifecycleService::Handover(const LifecycleActor& actor, i
     req.bundle_name =
         "qoima-" + kind + "-case" + std::to_string(case_id) + "-v" + std::to_string(v.version_no) + ".tar";
     auto b = exporter.Export(req);
-    if (!b.ok()) return discard_all(b.status(), "export of version " + std::to_string(v.version_no) + " failed");
+    if (!b.ok()) return DiscardAll(b.status(), "export of version " + std::to_string(v.version_no) + " failed");
     bundles.push_back(std::move(*b));
     chosen.push_back(v);
   }
+  return Status::Ok();
+}
 
-  CivilDate today = clock_.Today();
-  std::string timing = "on time";
+Status LifecycleService::HandoverRun::Prepare() {
+  today = svc.clock_.Today();
   if (today > c.due_on) {
-    auto late = calendar_.WorkingDaysBetween(c.due_on, today);
-    if (!late.ok()) return discard_all(late.status(), "deadline check");
+    auto late = svc.calendar_.WorkingDaysBetween(c.due_on, today);
+    if (!late.ok()) return DiscardAll(late.status(), "deadline check");
     timing = "LATE by " + std::to_string(*late) + " working day(s), due " + c.due_on.ToString();
   }
-  std::string export_ids, officers;
   for (const auto& b : bundles) {
     export_ids += (export_ids.empty() ? "" : ", ") + b.export_id;
     officers += (officers.empty() ? "" : "; ") + std::string("version ") + std::to_string(b.version_no) +
                 ": approval " + std::to_string(b.approval_id) + " requested by " + b.requested_by + ", approved by " +
                 b.approved_by;
   }
-
-  HandoverResult out;
-  std::string result_ref = "bundle " + export_ids;
+  result_ref = "bundle " + export_ids;
   if (c.kind == CaseKind::kReturn) {
-    auto act = BuildReturnAct(c, obj, chosen, bundles, actor.login);
-    if (!act.ok()) return discard_all(act.status(), "return act");
+    auto act = svc.BuildReturnAct(c, obj, chosen, bundles, actor.login);
+    if (!act.ok()) return DiscardAll(act.status(), "return act");
     act->on_time = today <= c.due_on;
     result_ref = act->act_number;
     out.return_act = std::move(*act);
   }
+  return Status::Ok();
+}
 
-  int64_t act_id = 0;
-  auto commit = [&]() -> Status {
-    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
-    QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
-                                                 "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
-    QOIMA_RETURN_IF_ERROR(
-        upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, plan.front().second).Bind(4, case_id).Run());
-    if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
-    // The notice to the authorized body reports what was handed over.
-    QOIMA_ASSIGN_OR_RETURN(auto nsel,
-                           db_.Prepare("SELECT id, COALESCE(body_json, '{}') FROM notices WHERE case_id = ?"));
-    nsel.Bind(1, case_id);
-    std::vector<std::pair<int64_t, std::string>> notices;
-    for (;;) {
-      QOIMA_ASSIGN_OR_RETURN(bool row, nsel.Step());
-      if (!row) break;
-      notices.emplace_back(nsel.ColumnInt(0), nsel.ColumnText(1));
-    }
-    nsel.Reset();
-    nlohmann::json jb = nlohmann::json::array();
-    for (const auto& b : bundles) jb.push_back(ToJson(b));
-    QOIMA_ASSIGN_OR_RETURN(auto nupd, db_.Prepare("UPDATE notices SET export_ref = ?, body_json = ? WHERE id = ?"));
-    for (const auto& [nid, text] : notices) {
-      auto body = nlohmann::json::parse(text, nullptr, false);
-      if (body.is_discarded() || !body.is_object()) body = nlohmann::json::object();
-      body["bundles"] = jb;
-      body["done_on"] = today.ToString();
-      if (out.return_act) body["return_act"] = out.return_act->act_number;
-      nupd.Reset();
-      QOIMA_RETURN_IF_ERROR(nupd.Bind(1, export_ids).Bind(2, body.dump()).Bind(3, nid).Run());
-    }
-    if (out.return_act) {
-      QOIMA_ASSIGN_OR_RETURN(
-          auto ins_act, db_.Prepare("INSERT INTO acts(kind, number, act_date, template_id, manifest_json, "
-                                    "created_by, created_at) VALUES('return', ?, ?, '003-cl30-return-v1', ?, ?, ?)"));
-      QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, out.return_act->act_number)
-                                .Bind(2, today.ToString())
-                                .Bind(3, ToJson(*out.return_act).dump())
-                                .BindOptional(4, uid)
-                                .Bind(5, clock_.NowUtc())
-                                .Run());
-      act_id = db_.LastInsertRowid();
-    }
-    int64_t files = 0, bytes = 0;
-    for (const auto& b : bundles) {
-      files += static_cast<int64_t>(b.payload_files);
-      bytes += static_cast<int64_t>(b.payload_bytes);
-    }
-    QOIMA_RETURN_IF_ERROR(
-        audit_
-            .Append(Event(actor, "lifecycle." + kind + ".done", audit_obj,
-                          std::to_string(bundles.size()) + " version(s), " + std::to_string(files) + " file(s), " +
-                              std::to_string(bytes) + " bytes handed over in signed bundle(s) " + export_ids +
-                              (out.return_act ? "; return act " + out.return_act->act_number : "") + "; " + officers +
-                              "; " + timing + " (" + HandoverClause(c.kind) + ")"))
-            .status());
-    return tx.Commit();
-  };
-  if (Status s = commit(); !s.ok()) return discard_all(s, "recording the hand-over failed");
-
-  if (out.return_act) {
-    auto cp = store_.SignCheckpoint();
-    if (!cp.ok())
-      return cp.status().WithContext("return recorded (act " + out.return_act->act_number +
-                                     "); audit checkpoint failed");
-    out.return_act->checkpoint_tree_size = cp->tree_size;
-    out.return_act->checkpoint_root_hex = crypto::Hex(cp->root);
-    out.return_act->checkpoint_key_fingerprint = cp->key_fingerprint;
-    QOIMA_ASSIGN_OR_RETURN(auto upd_act, db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
-                                                     "checkpoint_root = ? WHERE id = ?"));
-    QOIMA_RETURN_IF_ERROR(upd_act.Bind(1, ToJson(*out.return_act).dump())
-                              .Bind(2, static_cast<int64_t>(cp->tree_size))
-                              .BindBlob(3, cp->root)
-                              .Bind(4, act_id)
-                              .Run());
+Status LifecycleService::HandoverRun::Commit() {
+  storage::Database& db = svc.db_;
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db));
+  QOIMA_ASSIGN_OR_RETURN(auto upd, db.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
+                                              "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
+  QOIMA_RETURN_IF_ERROR(
+      upd.Bind(1, today.ToString()).Bind(2, result_ref).Bind(3, plan.front().second).Bind(4, case_id).Run());
+  if (db.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
+  // The notice to the authorized body reports what was handed over.
+  QOIMA_ASSIGN_OR_RETURN(auto nsel, db.Prepare("SELECT id, COALESCE(body_json, '{}') FROM notices WHERE case_id = ?"));
+  nsel.Bind(1, case_id);
+  std::vector<std::pair<int64_t, std::string>> notices;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, nsel.Step());
+    if (!row) break;
+    notices.emplace_back(nsel.ColumnInt(0), nsel.ColumnText(1));
   }
-  QOIMA_ASSIGN_OR_RETURN(out.closed, LoadCase(case_id));
-  out.bundles = std::move(bundles);
-  return out;
+  nsel.Reset();
+  nlohmann::json jb = nlohmann::json::array();
+  for (const auto& b : bundles) jb.push_back(ToJson(b));
+  QOIMA_ASSIGN_OR_RETURN(auto nupd, db.Prepare("UPDATE notices SET export_ref = ?, body_json = ? WHERE id = ?"));
+  for (const auto& [nid, text] : notices) {
+    auto body = nlohmann::json::parse(text, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) body = nlohmann::json::object();
+    body["bundles"] = jb;
+    body["done_on"] = today.ToString();
+    if (out.return_act) body["return_act"] = out.return_act->act_number;
+    nupd.Reset();
+    QOIMA_RETURN_IF_ERROR(nupd.Bind(1, export_ids).Bind(2, body.dump()).Bind(3, nid).Run());
+  }
+  if (out.return_act) {
+    QOIMA_ASSIGN_OR_RETURN(auto ins_act,
+                           db.Prepare("INSERT INTO acts(kind, number, act_date, template_id, manifest_json, "
+                                      "created_by, created_at) VALUES('return', ?, ?, '003-cl30-return-v1', ?, ?, ?)"));
+    QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, out.return_act->act_number)
+                              .Bind(2, today.ToString())
+                              .Bind(3, ToJson(*out.return_act).dump())
+                              .BindOptional(4, uid)
+                              .Bind(5, svc.clock_.NowUtc())
+                              .Run());
+    act_id = db.LastInsertRowid();
+  }
+  int64_t files = 0, bytes = 0;
+  for (const auto& b : bundles) {
+    files += static_cast<int64_t>(b.payload_files);
+    bytes += static_cast<int64_t>(b.payload_bytes);
+  }
+  QOIMA_RETURN_IF_ERROR(
+      svc.audit_
+          .Append(svc.Event(actor, "lifecycle." + kind + ".done", audit_obj,
+                            std::to_string(bundles.size()) + " version(s), " + std::to_string(files) + " file(s), " +
+                                std::to_string(bytes) + " bytes handed over in signed bundle(s) " + export_ids +
+                                (out.return_act ? "; return act " + out.return_act->act_number : "") + "; " + officers +
+                                "; " + timing + " (" + HandoverClause(c.kind) + ")"))
+          .status());
+  return tx.Commit();
+}
+
+Status LifecycleService::HandoverRun::SignReturnAct() {
+  if (!out.return_act) return Status::Ok();
+  auto cp = svc.store_.SignCheckpoint();
+  if (!cp.ok())
+    return cp.status().WithContext("return recorded (act " + out.return_act->act_number + "); audit checkpoint failed");
+  out.return_act->checkpoint_tree_size = cp->tree_size;
+  out.return_act->checkpoint_root_hex = crypto::Hex(cp->root);
+  out.return_act->checkpoint_key_fingerprint = cp->key_fingerprint;
+  QOIMA_ASSIGN_OR_RETURN(auto upd_act, svc.db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
+                                                       "checkpoint_root = ? WHERE id = ?"));
+  return upd_act.Bind(1, ToJson(*out.return_act).dump())
+      .Bind(2, static_cast<int64_t>(cp->tree_size))
+      .BindBlob(3, cp->root)
+      .Bind(4, act_id)
+      .Run();
 }
 
 Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const ObjectInfo& obj,
@@ -687,7 +740,7 @@ Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const 
 }
 
 Result<int64_t> LifecycleService::RequestDestruction(const LifecycleActor& actor, int64_t case_id) {
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"security_officer"}, "request a destruction (003 cl.33)"));
+  QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kRequestSensitive, "request a destruction (003 cl.33)"));
   QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
   if (c.kind != CaseKind::kDestroy || c.done)
     return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not an open destruction case");
@@ -715,7 +768,7 @@ Status LifecycleService::ApproveDestruction(const LifecycleActor& actor, int64_t
 Status LifecycleService::ApproveTwoPerson(const LifecycleActor& actor, int64_t approval_id, std::string_view action,
                                           std::string_view what) {
   std::string obj = "approval:" + std::to_string(approval_id);
-  if (Status s = RequireRole(actor, {"security_officer"}, "approve " + std::string(what)); !s.ok()) {
+  if (Status s = RequirePermission(actor, Permission::kApproveSensitive, "approve " + std::string(what)); !s.ok()) {
     QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "approval.approve", obj, s.message()));
     return s;
   }
@@ -790,40 +843,95 @@ Result<DestructionActData> ActFromJson(const std::string& text, const ObjectInfo
 
 }  // namespace
 
+// What one Destroy carries from phase to phase: the case, its object, the
+// approval's two persons, the act and the deposits to crypto-shred.
+struct LifecycleService::DestroyRun {
+  DestroyRun(LifecycleService& s, const LifecycleActor& who, int64_t id, int64_t approval)
+      : svc(s), actor(who), case_id(id), approval_id(approval), audit_obj("case:" + std::to_string(id)) {}
+
+  /// The permission, the case, its object, no open hand-over (refusals audited).
+  Status Check();
+  /// Two-person rule: an approved 'destroy' approval for this object,
+  /// requested and approved by two different, still independent users, not
+  /// used before. A refusal is audited.
+  Status CheckApproval();
+  /// Step 1: the act, with every file's name, size and hash, is written
+  /// before anything is destroyed (the store deletes the file rows with the
+  /// key). A command interrupted after this step resumes with the same act.
+  Status WriteAct();
+  /// Step 2: the store crypto-shreds each version (key erased with the
+  /// tombstone and its audit leaf in one transaction, then the objects unlinked).
+  Status Shred();
+  /// Step 3: close the case, use up the approval, record the whole destruction.
+  Status Close();
+  /// The act gets the audit checkpoint signed after the destruction.
+  Status SignAct();
+
+  LifecycleService& svc;
+  const LifecycleActor& actor;
+  const int64_t case_id;
+  const int64_t approval_id;
+  std::string audit_obj;
+
+  CaseInfo c;
+  ObjectInfo obj;
+  std::string return_act;
+  int64_t requested_by = 0;
+  int64_t approved_by = 0;
+  CivilDate today;
+  std::optional<int64_t> uid;
+  DestructionActData act;
+  int64_t act_id = 0;
+  std::vector<int64_t> deposits;
+};
+
 Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor, int64_t case_id,
                                                      int64_t approval_id) {
-  std::string audit_obj = "case:" + std::to_string(case_id);
-  if (Status s = RequireRole(actor, {"security_officer"}, "destroy stored code (003 cl.33)"); !s.ok()) {
-    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, s.message()));
+  DestroyRun run(*this, actor, case_id, approval_id);
+  QOIMA_RETURN_IF_ERROR(run.Check());
+  QOIMA_RETURN_IF_ERROR(run.CheckApproval());
+  run.today = clock_.Today();
+  QOIMA_ASSIGN_OR_RETURN(run.uid, UserId(db_, actor.login));
+  QOIMA_RETURN_IF_ERROR(run.WriteAct());
+  QOIMA_RETURN_IF_ERROR(run.Shred());
+  QOIMA_RETURN_IF_ERROR(run.Close());
+  QOIMA_RETURN_IF_ERROR(run.SignAct());
+  return std::move(run.act);
+}
+
+Status LifecycleService::DestroyRun::Check() {
+  if (Status s = svc.RequirePermission(actor, Permission::kRequestSensitive, "destroy stored code (003 cl.33)");
+      !s.ok()) {
+    QOIMA_RETURN_IF_ERROR(svc.AuditDenied(actor, "lifecycle.destroy", audit_obj, s.message()));
     return s;
   }
-  QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
+  QOIMA_ASSIGN_OR_RETURN(c, svc.LoadCase(case_id));
   if (c.kind != CaseKind::kDestroy)
     return Status::InvalidArgument("case " + std::to_string(case_id) + " is an " + std::string(CaseKindName(c.kind)) +
                                    " case, not a destruction");
-  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+  QOIMA_ASSIGN_OR_RETURN(obj, svc.FindObject(std::to_string(c.object_id)));
   audit_obj = "object:" + std::to_string(obj.id) + "/" + audit_obj;
   if (c.done)
     return Status::FailedPrecondition(Describe(obj) + " was already destroyed on " + c.done_on->ToString() + " (act " +
                                       c.result_ref + "): a second destruction is refused");
   // An issue or the return opened meanwhile: nothing is destroyed while one is open.
-  QOIMA_ASSIGN_OR_RETURN(auto object_cases, Cases(obj.id));
-  if (Status open = NoOpenHandover(obj, object_cases); !open.ok()) {
-    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, open.message()));
+  QOIMA_ASSIGN_OR_RETURN(auto object_cases, svc.Cases(obj.id));
+  if (Status open = svc.NoOpenHandover(obj, object_cases); !open.ok()) {
+    QOIMA_RETURN_IF_ERROR(svc.AuditDenied(actor, "lifecycle.destroy", audit_obj, open.message()));
     return open;
   }
-  std::string return_act;
   for (const auto& oc : object_cases)
     if (oc.kind == CaseKind::kReturn && oc.done) return_act = oc.result_ref;
+  return Status::Ok();
+}
 
-  // Two-person rule: an approved 'destroy' approval for this object, requested
-  // and approved by two different users, not used before.
-  QOIMA_ASSIGN_OR_RETURN(auto ap, db_.Prepare("SELECT action, target, requested_by, approved_by, state FROM approvals "
-                                              "WHERE id = ?"));
+Status LifecycleService::DestroyRun::CheckApproval() {
+  storage::Database& db = svc.db_;
+  QOIMA_ASSIGN_OR_RETURN(auto ap, db.Prepare("SELECT action, target, requested_by, approved_by, state FROM approvals "
+                                             "WHERE id = ?"));
   ap.Bind(1, approval_id);
   QOIMA_ASSIGN_OR_RETURN(bool have_ap, ap.Step());
   std::string refusal;
-  int64_t requested_by = 0, approved_by = 0;
   std::string want_target = "object:" + std::to_string(obj.id);
   if (!have_ap) {
     refusal = "approval " + std::to_string(approval_id) + " does not exist";
@@ -842,29 +950,24 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
   ap.Reset();  // an open read cursor would block the store's WAL checkpoint after shredding
   if (refusal.empty()) {
     // The two persons must still be independent when the code is destroyed.
-    QOIMA_ASSIGN_OR_RETURN(std::string requester_login, UserLogin(db_, requested_by));
-    QOIMA_ASSIGN_OR_RETURN(std::string approver_login, UserLogin(db_, approved_by));
-    QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(clock_.NowUtc()));
+    QOIMA_ASSIGN_OR_RETURN(std::string requester_login, UserLogin(db, requested_by));
+    QOIMA_ASSIGN_OR_RETURN(std::string approver_login, UserLogin(db, approved_by));
+    QOIMA_ASSIGN_OR_RETURN(int64_t now, UnixFromUtc(svc.clock_.NowUtc()));
     Status independent =
-        CheckPersonsIndependent(db_, {requested_by, requester_login}, {approved_by, approver_login}, now);
+        CheckPersonsIndependent(db, {requested_by, requester_login}, {approved_by, approver_login}, now);
     if (!independent.ok()) refusal = independent.message();
   }
-  if (!refusal.empty()) {
-    std::string msg = "destruction of " + Describe(obj) + " refused: " + refusal + " (two-person rule)";
-    QOIMA_RETURN_IF_ERROR(AuditDenied(actor, "lifecycle.destroy", audit_obj, msg));
-    return Status::PermissionDenied(msg);
-  }
-  CivilDate today = clock_.Today();
-  QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
+  if (refusal.empty()) return Status::Ok();
+  std::string msg = "destruction of " + Describe(obj) + " refused: " + refusal + " (two-person rule)";
+  QOIMA_RETURN_IF_ERROR(svc.AuditDenied(actor, "lifecycle.destroy", audit_obj, msg));
+  return Status::PermissionDenied(msg);
+}
 
-  // Step 1: the act, with every file's name, size and hash, is written before
-  // anything is destroyed (the store deletes the file rows with the key). A
-  // command interrupted after this step resumes with the same act.
-  DestructionActData act;
-  int64_t act_id = 0;
+Status LifecycleService::DestroyRun::WriteAct() {
+  storage::Database& db = svc.db_;
   {
-    QOIMA_ASSIGN_OR_RETURN(auto existing, db_.Prepare("SELECT id, manifest_json FROM acts WHERE kind = 'destruction' "
-                                                      "AND number = ?"));
+    QOIMA_ASSIGN_OR_RETURN(auto existing, db.Prepare("SELECT id, manifest_json FROM acts WHERE kind = 'destruction' "
+                                                     "AND number = ?"));
     existing.Bind(1, c.result_ref);
     QOIMA_ASSIGN_OR_RETURN(bool resumed, existing.Step());
     if (!c.result_ref.empty() && resumed) {
@@ -872,79 +975,80 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
       QOIMA_ASSIGN_OR_RETURN(act, ActFromJson(existing.ColumnText(1), obj));
     }
   }
-  QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(obj.id));
-  std::vector<int64_t> deposits;
+  QOIMA_ASSIGN_OR_RETURN(auto versions, svc.Versions(obj.id));
   for (const auto& v : versions)
     if (v.state == "committed") deposits.push_back(v.deposit_id);
-  if (act_id == 0) {
-    if (deposits.empty()) return Status::FailedPrecondition(Describe(obj) + " has no stored version to destroy");
-    act.act_number = "DESTR-" + std::to_string(today.year()) + "-" + std::to_string(case_id);
-    act.act_date = today;
-    act.object = obj;
-    act.notice_reference = c.reference;
-    act.notice_received_on = c.received_on;
-    act.due_on = c.due_on;
-    act.return_act = return_act;
-    QOIMA_ASSIGN_OR_RETURN(act.requested_by, UserLogin(db_, requested_by));
-    QOIMA_ASSIGN_OR_RETURN(act.approved_by, UserLogin(db_, approved_by));
-    act.performed_by = actor.login;
-    QOIMA_ASSIGN_OR_RETURN(auto fsel, db_.Prepare("SELECT display_path, size, sha256 FROM files WHERE deposit_id = ? "
-                                                  "ORDER BY path"));
-    for (const auto& v : versions) {
-      if (v.state != "committed") continue;
-      DestroyedVersion dv;
-      dv.version_no = v.version_no;
-      dv.label = v.label;
-      dv.tier = std::string(StoreTierName(v.tier));
-      dv.file_count = v.file_count;
-      dv.total_bytes = v.total_bytes;
-      dv.root_hex = v.root_hex;
-      dv.manifest_hex = v.manifest_hex;
-      fsel.Reset();
-      fsel.Bind(1, v.deposit_id);
-      for (;;) {
-        QOIMA_ASSIGN_OR_RETURN(bool row, fsel.Step());
-        if (!row) break;
-        dv.files.push_back({fsel.ColumnText(0), fsel.ColumnInt(1), crypto::Hex(fsel.ColumnBlob(2))});
-      }
-      act.versions.push_back(std::move(dv));
+  if (act_id != 0) return Status::Ok();
+  if (deposits.empty()) return Status::FailedPrecondition(Describe(obj) + " has no stored version to destroy");
+  act.act_number = "DESTR-" + std::to_string(today.year()) + "-" + std::to_string(case_id);
+  act.act_date = today;
+  act.object = obj;
+  act.notice_reference = c.reference;
+  act.notice_received_on = c.received_on;
+  act.due_on = c.due_on;
+  act.return_act = return_act;
+  QOIMA_ASSIGN_OR_RETURN(act.requested_by, UserLogin(db, requested_by));
+  QOIMA_ASSIGN_OR_RETURN(act.approved_by, UserLogin(db, approved_by));
+  act.performed_by = actor.login;
+  QOIMA_ASSIGN_OR_RETURN(auto fsel, db.Prepare("SELECT display_path, size, sha256 FROM files WHERE deposit_id = ? "
+                                               "ORDER BY path"));
+  for (const auto& v : versions) {
+    if (v.state != "committed") continue;
+    DestroyedVersion dv;
+    dv.version_no = v.version_no;
+    dv.label = v.label;
+    dv.tier = std::string(StoreTierName(v.tier));
+    dv.file_count = v.file_count;
+    dv.total_bytes = v.total_bytes;
+    dv.root_hex = v.root_hex;
+    dv.manifest_hex = v.manifest_hex;
+    fsel.Reset();
+    fsel.Bind(1, v.deposit_id);
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, fsel.Step());
+      if (!row) break;
+      dv.files.push_back({fsel.ColumnText(0), fsel.ColumnInt(1), crypto::Hex(fsel.ColumnBlob(2))});
     }
-    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
-    QOIMA_ASSIGN_OR_RETURN(auto ins_act,
-                           db_.Prepare("INSERT INTO acts(kind, number, act_date, template_id, "
-                                       "manifest_json, created_by, created_at) "
-                                       "VALUES('destruction', ?, ?, '003-cl33-destruction-v1', ?, ?, ?)"));
-    QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, act.act_number)
-                              .Bind(2, today.ToString())
-                              .Bind(3, ToJson(act).dump())
-                              .BindOptional(4, uid)
-                              .Bind(5, clock_.NowUtc())
-                              .Run());
-    act_id = db_.LastInsertRowid();
-    QOIMA_ASSIGN_OR_RETURN(auto mark, db_.Prepare("UPDATE lifecycle_cases SET result_ref = ? WHERE id = ?"));
-    QOIMA_RETURN_IF_ERROR(mark.Bind(1, act.act_number).Bind(2, case_id).Run());
-    QOIMA_RETURN_IF_ERROR(audit_
-                              .Append(Event(actor, "lifecycle.destroy.start", audit_obj,
-                                            "act " + act.act_number + "; " + std::to_string(deposits.size()) +
-                                                " version(s) to crypto-shred; approval " + std::to_string(approval_id)))
-                              .status());
-    QOIMA_RETURN_IF_ERROR(tx.Commit());
+    act.versions.push_back(std::move(dv));
   }
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db));
+  QOIMA_ASSIGN_OR_RETURN(auto ins_act, db.Prepare("INSERT INTO acts(kind, number, act_date, template_id, "
+                                                  "manifest_json, created_by, created_at) "
+                                                  "VALUES('destruction', ?, ?, '003-cl33-destruction-v1', ?, ?, ?)"));
+  QOIMA_RETURN_IF_ERROR(ins_act.Bind(1, act.act_number)
+                            .Bind(2, today.ToString())
+                            .Bind(3, ToJson(act).dump())
+                            .BindOptional(4, uid)
+                            .Bind(5, svc.clock_.NowUtc())
+                            .Run());
+  act_id = db.LastInsertRowid();
+  QOIMA_ASSIGN_OR_RETURN(auto mark, db.Prepare("UPDATE lifecycle_cases SET result_ref = ? WHERE id = ?"));
+  QOIMA_RETURN_IF_ERROR(mark.Bind(1, act.act_number).Bind(2, case_id).Run());
+  QOIMA_RETURN_IF_ERROR(
+      svc.audit_
+          .Append(svc.Event(actor, "lifecycle.destroy.start", audit_obj,
+                            "act " + act.act_number + "; " + std::to_string(deposits.size()) +
+                                " version(s) to crypto-shred; approval " + std::to_string(approval_id)))
+          .status());
+  return tx.Commit();
+}
 
-  // Step 2: the store crypto-shreds each version (key erased with the
-  // tombstone and its audit leaf in one transaction, then the objects unlinked).
+Status LifecycleService::DestroyRun::Shred() {
   std::string reason = "003 cl.33: archive-transfer notice " + c.reference + " of " + c.received_on.ToString() +
                        "; act " + act.act_number;
   for (int64_t d : deposits)
-    QOIMA_RETURN_IF_ERROR(store_.DestroyDeposit(d, {actor.login, actor.role}, reason, approval_id, act_id, uid)
+    QOIMA_RETURN_IF_ERROR(svc.store_.DestroyDeposit(d, {actor.login, actor.role}, reason, approval_id, act_id, uid)
                               .status()
                               .WithContext("destruction of " + Describe(obj) + " (act " + act.act_number +
                                            ") interrupted; run it again to finish"));
+  return Status::Ok();
+}
 
-  // Step 3: close the case, use up the approval, record the whole destruction.
+Status LifecycleService::DestroyRun::Close() {
+  storage::Database& db = svc.db_;
   std::string timing = "on time";
   if (today > c.due_on) {
-    QOIMA_ASSIGN_OR_RETURN(int late, calendar_.WorkingDaysBetween(c.due_on, today));
+    QOIMA_ASSIGN_OR_RETURN(int late, svc.calendar_.WorkingDaysBetween(c.due_on, today));
     timing = "LATE by " + std::to_string(late) + " working day(s), due " + c.due_on.ToString();
   }
   int64_t files_total = 0, bytes_total = 0;
@@ -952,43 +1056,43 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
     files_total += static_cast<int64_t>(v.files.size());
     bytes_total += v.total_bytes;
   }
-  {
-    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
-    QOIMA_ASSIGN_OR_RETURN(auto upd, db_.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
-                                                 "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
-    QOIMA_RETURN_IF_ERROR(
-        upd.Bind(1, today.ToString()).Bind(2, act.act_number).Bind(3, approval_id).Bind(4, case_id).Run());
-    if (db_.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
-    QOIMA_ASSIGN_OR_RETURN(auto used, db_.Prepare("UPDATE approvals SET state = 'used' WHERE id = ? AND state = "
-                                                  "'approved'"));
-    QOIMA_RETURN_IF_ERROR(used.Bind(1, approval_id).Run());
-    if (db_.Changes() != 1) return Status::FailedPrecondition("approval " + std::to_string(approval_id) + " changed");
-    QOIMA_RETURN_IF_ERROR(
-        audit_
-            .Append(Event(actor, "lifecycle.destroy", audit_obj,
-                          std::to_string(act.versions.size()) + " version(s), " + std::to_string(files_total) +
-                              " file(s), " + std::to_string(bytes_total) + " bytes crypto-shredded; act " +
-                              act.act_number + "; archive-transfer notice " + c.reference + " of " +
-                              c.received_on.ToString() + "; approval " + std::to_string(approval_id) +
-                              " (requested by " + act.requested_by + ", approved by " + act.approved_by + "); " +
-                              timing + " (003 cl.33)"))
-            .status());
-    QOIMA_RETURN_IF_ERROR(tx.Commit());
-  }
-  auto cp = store_.SignCheckpoint();
+  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db));
+  QOIMA_ASSIGN_OR_RETURN(auto upd, db.Prepare("UPDATE lifecycle_cases SET state = 'done', done_on = ?, "
+                                              "result_ref = ?, approval_id = ? WHERE id = ? AND state = 'open'"));
+  QOIMA_RETURN_IF_ERROR(
+      upd.Bind(1, today.ToString()).Bind(2, act.act_number).Bind(3, approval_id).Bind(4, case_id).Run());
+  if (db.Changes() != 1) return Status::FailedPrecondition("case " + std::to_string(case_id) + " is not open");
+  QOIMA_ASSIGN_OR_RETURN(auto used, db.Prepare("UPDATE approvals SET state = 'used' WHERE id = ? AND state = "
+                                               "'approved'"));
+  QOIMA_RETURN_IF_ERROR(used.Bind(1, approval_id).Run());
+  if (db.Changes() != 1) return Status::FailedPrecondition("approval " + std::to_string(approval_id) + " changed");
+  QOIMA_RETURN_IF_ERROR(
+      svc.audit_
+          .Append(svc.Event(actor, "lifecycle.destroy", audit_obj,
+                            std::to_string(act.versions.size()) + " version(s), " + std::to_string(files_total) +
+                                " file(s), " + std::to_string(bytes_total) + " bytes crypto-shredded; act " +
+                                act.act_number + "; archive-transfer notice " + c.reference + " of " +
+                                c.received_on.ToString() + "; approval " + std::to_string(approval_id) +
+                                " (requested by " + act.requested_by + ", approved by " + act.approved_by + "); " +
+                                timing + " (003 cl.33)"))
+          .status());
+  return tx.Commit();
+}
+
+Status LifecycleService::DestroyRun::SignAct() {
+  auto cp = svc.store_.SignCheckpoint();
   if (!cp.ok())
     return cp.status().WithContext("destruction committed (act " + act.act_number + "); audit checkpoint failed");
   act.checkpoint_tree_size = cp->tree_size;
   act.checkpoint_root_hex = crypto::Hex(cp->root);
   act.checkpoint_key_fingerprint = cp->key_fingerprint;
-  QOIMA_ASSIGN_OR_RETURN(auto upd_act, db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
-                                                   "checkpoint_root = ? WHERE id = ?"));
-  QOIMA_RETURN_IF_ERROR(upd_act.Bind(1, ToJson(act).dump())
-                            .Bind(2, static_cast<int64_t>(cp->tree_size))
-                            .BindBlob(3, cp->root)
-                            .Bind(4, act_id)
-                            .Run());
-  return act;
+  QOIMA_ASSIGN_OR_RETURN(auto upd_act, svc.db_.Prepare("UPDATE acts SET manifest_json = ?, checkpoint_size = ?, "
+                                                       "checkpoint_root = ? WHERE id = ?"));
+  return upd_act.Bind(1, ToJson(act).dump())
+      .Bind(2, static_cast<int64_t>(cp->tree_size))
+      .BindBlob(3, cp->root)
+      .Bind(4, act_id)
+      .Run();
 }
 
 Result<std::vector<NoticeInfo>> LifecycleService::Notices() {
@@ -1020,7 +1124,7 @@ Result<std::vector<NoticeInfo>> LifecycleService::Notices() {
 
 Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                                         const std::string& export_ref) {
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record a sent notice"));
+  QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record a sent notice"));
   if (sent_on > clock_.Today()) return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
   QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT sent_on, COALESCE(export_ref, '') FROM notices WHERE id = ?"));
   sel.Bind(1, notice_id);
@@ -1056,7 +1160,7 @@ std::string HalfYearEvent(int year, int half) {
 }  // namespace
 
 Result<int64_t> LifecycleService::RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half) {
-  QOIMA_RETURN_IF_ERROR(RequireRole(actor, {"clerk", "security_officer"}, "record the half-year report"));
+  QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record the half-year report"));
   QOIMA_ASSIGN_OR_RETURN(CivilDate due, HalfYearReportDue(calendar_, year, half));
   std::string event = HalfYearEvent(year, half);
   QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT id FROM notices WHERE kind = 'half_year_report' AND event = ?"));

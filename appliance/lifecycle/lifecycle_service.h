@@ -37,6 +37,7 @@
 #include "appliance/lifecycle/lifecycle_clock.h"
 #include "appliance/lifecycle/lifecycle_types.h"
 #include "appliance/lifecycle/working_calendar.h"
+#include "appliance/role.h"
 #include "common/result.h"
 #include "storage/store.h"
 
@@ -130,8 +131,12 @@ class LifecycleService {
   Result<std::vector<DueItem>> Due(int soon_working_days = 2);
 
  private:
-  Status RequireRole(const LifecycleActor& actor, std::initializer_list<std::string_view> roles,
-                     std::string_view what) const;
+  // The phases of Handover and Destroy (lifecycle_service.cpp).
+  struct HandoverRun;
+  struct DestroyRun;
+  /// OK when the actor's role holds `permission` in role.h's table;
+  /// PermissionDenied naming `what`, the role and the permission otherwise.
+  Status RequirePermission(const LifecycleActor& actor, Permission permission, std::string_view what) const;
   Result<CaseInfo> LoadCase(int64_t case_id);
   /// FailedPrecondition when an issue or return case of the object is open:
   /// nothing is destroyed before the code is handed over (003 cl.29-33).
