@@ -324,6 +324,10 @@ std::string Appliance::DeviceFingerprint() { return keyring_->signer().Fingerpri
 
 // ---- applications -----------------------------------------------------------
 
+// Over 100 lines on purpose: the Annex 1 form's rows (organizations, the
+// object, the application, its items, the form, the Annex 2 journal line)
+// are written in one transaction in the form's order, one statement each;
+// split, each piece would need the transaction and half the form.
 Result<int64_t> Appliance::RegisterApplication(const Actor& actor, const Application& a_in, const JournalEntry& e_in) {
   std::string object = AppObject(a_in.portal_code);
   QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kApplicationWrite, "application.register", object));

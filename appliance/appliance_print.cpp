@@ -307,6 +307,8 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
 
 // ---- return act -------------------------------------------------------------------
 
+Result<Built> BuildReturnDraft(PrintContext& ctx, print::ReturnRecord rec, int64_t object_id, const std::string& code);
+
 Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
   auto case_id = NumericId(id, "RET-");
   if (!case_id) return Status::InvalidArgument("return id '" + id + "': give the return case id (3) or RET-3");
@@ -367,8 +369,12 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
     return b;
   }
   stored.Reset();
+  return BuildReturnDraft(ctx, std::move(rec), object_id, code);
+}
 
-  // Before the hand-over: the versions the case would return, as stored now.
+// Before the hand-over: the versions the case would return, as stored now,
+// on a draft (nothing was handed over yet: the paper says so).
+Result<Built> BuildReturnDraft(PrintContext& ctx, print::ReturnRecord rec, int64_t object_id, const std::string& code) {
   QOIMA_ASSIGN_OR_RETURN(Statement deps, ctx.db().Prepare("SELECT id FROM deposits WHERE object_id = ? AND state = "
                                                           "'committed' ORDER BY version_no"));
   deps.Bind(1, object_id);
