@@ -24,6 +24,7 @@
 #include "appliance/sha256_digest.h"
 #include "common/visible_text.h"
 #include "crypto/hash.h"
+#include "hardware/fs_readers.h"
 
 namespace qoima::appliance {
 namespace {
@@ -521,7 +522,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
     if (!read.ok()) failed_reads.push_back(spec.device + ": " + read.status().message());
     if (read.ok() && fs.empty()) fs = read->filesystem;
     if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
-    diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
+    diff.set_mtime_zone_unknown(hardware::MtimesAreLocalTime(fs));
     check.diff = diff.Finish();
     if (!diff.status().ok()) {
       if (pending) (void)store_->AbandonDeposit(std::move(pending));
