@@ -35,20 +35,6 @@ constexpr size_t kMaxPrinterSettingBytes = 256;
 /// Longest document id accepted from a caller.
 constexpr size_t kMaxDocumentIdBytes = 128;
 
-bool Allowed(Role role, DocumentKind kind) {
-  switch (role) {
-    case Role::kAuditor: return true;
-    case Role::kClerk:
-      return kind == DocumentKind::kAct || kind == DocumentKind::kApplication || kind == DocumentKind::kJournal ||
-             kind == DocumentKind::kNda || kind == DocumentKind::kRefusal;
-    case Role::kSecurityOfficer:
-      return kind == DocumentKind::kAct || kind == DocumentKind::kReturn || kind == DocumentKind::kDestruction ||
-             kind == DocumentKind::kReport || kind == DocumentKind::kNotice;
-    case Role::kAdmin: return false;
-  }
-  return false;
-}
-
 std::string DocObject(const DocumentRef& ref) { return std::string(DocumentKindName(ref.kind)) + ":" + ref.id; }
 
 std::string Hex(const std::vector<uint8_t>& b) { return crypto::Hex(std::span<const uint8_t>(b.data(), b.size())); }
@@ -633,31 +619,10 @@ Status CheckPrinterSetting(std::string_view what, std::string_view value) {
 
 }  // namespace
 
-std::string_view DocumentKindName(DocumentKind kind) {
-  switch (kind) {
-    case DocumentKind::kAct: return "act";
-    case DocumentKind::kApplication: return "application";
-    case DocumentKind::kJournal: return "journal";
-    case DocumentKind::kNda: return "nda";
-    case DocumentKind::kRefusal: return "refusal";
-    case DocumentKind::kReturn: return "return";
-    case DocumentKind::kDestruction: return "destruction";
-    case DocumentKind::kReport: return "report";
-    case DocumentKind::kNotice: return "notice";
-  }
-  return "?";
-}
-
-std::optional<DocumentKind> ParseDocumentKind(std::string_view name) {
-  for (DocumentKind k : kAllDocumentKinds)
-    if (DocumentKindName(k) == name) return k;
-  return std::nullopt;
-}
-
 Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const DocumentRef& ref,
                                                   const PrintOptions& options) {
   const std::string object = DocObject(ref);
-  if (!Allowed(actor.role, ref.kind)) {
+  if (!MayPrint(actor.role, ref.kind)) {
     Status s = Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) +
                                         ") may not print " + std::string(DocumentKindName(ref.kind)) + " documents");
     (void)Audit(actor, "document.render", object, "denied", s.message());
@@ -760,7 +725,7 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
 Result<print::PrintOutcome> Appliance::PrintDocument(const Actor& actor, const PrintedDocument& doc,
                                                      const std::string& save_path, const PrintTarget& target) {
   const std::string object = DocObject(doc.ref);
-  if (!Allowed(actor.role, doc.ref.kind)) {
+  if (!MayPrint(actor.role, doc.ref.kind)) {
     Status s =
         Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) +
                                  ") may not print " + std::string(DocumentKindName(doc.ref.kind)) + " documents");

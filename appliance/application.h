@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "appliance/vocabulary.h"
 #include "common/result.h"
 
 namespace qoima::appliance {
@@ -31,7 +32,6 @@ inline constexpr size_t kMaxPortalCodeBytes = 64;
 /// Most copies / media items one application may list.
 inline constexpr size_t kMaxApplicationItems = 100;
 
-enum class Track { kApplication, kRegister };
 std::string_view TrackName(Track t);  // "application", "register"
 std::optional<Track> ParseTrack(std::string_view s);
 

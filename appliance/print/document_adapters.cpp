@@ -304,7 +304,7 @@ Refusal ToRefusal(const RefusalRecord& rec, const OperatorInfo& op) {
   r.application_number = rec.application_number;
   r.application_date = rec.application_date;
   r.portal_code = rec.portal_code;
-  for (auto reason : rec.reasons) r.reasons.push_back(static_cast<Refusal::Reason>(static_cast<int>(reason)));
+  r.reasons.assign(rec.reasons.begin(), rec.reasons.end());
   r.reason_text = ClerkWords(rec.reasons, rec.reason_text);
   size_t omitted = 0;
   auto add = [&](Refusal::Evidence e) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "appliance/print/verification_line.h"
+#include "appliance/vocabulary.h"
 
 namespace qoima::print {
 
@@ -220,7 +221,8 @@ struct Nda {
 
 /// Reasoned refusal (001 clause 16).
 struct Refusal {
-  enum class Reason { kNotInRegister = 1, kActMismatch = 2, kMediaInoperable = 3 };
+  /// The domain's grounds (vocabulary.h); the value picks the template's "refusal.reasonN".
+  using Reason = appliance::RefusalReason;
   struct Evidence {
     std::string item;  // file, medium, field
     /// What was found: the template key ("refusal.kind.missing") with its

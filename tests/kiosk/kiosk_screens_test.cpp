@@ -280,7 +280,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     h.Type("диск оқылмайды");
     h.Press(KEY_F(8));
     CHECK(h.backend.calls.back() == "Refuse intake-1");
-    CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaDefective);
+    CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaMalfunction);
     CHECK(h.backend.last_refusal_text == "диск оқылмайды");
     CHECK(h.Shows("Refused."));
     CHECK(h.Shows("Act versus media"));  // back on the comparison, decided
@@ -666,7 +666,7 @@ TEST_CASE("Admin user management and recovery state", "[kiosk][unit]") {
 TEST_CASE("Officer approval: the second officer confirms on the same screen", "[kiosk][unit]") {
   Harness h;
   kiosk::PendingApproval req{"42",
-                             kiosk::ApprovalKind::kDestruction,
+                             kiosk::SensitiveAction::kDestruction,
                              "deposit:7",
                              "user1",
                              "2026-11-26 04:00",
