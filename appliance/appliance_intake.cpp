@@ -295,7 +295,7 @@ Result<std::optional<SnapshotCheck>> CheckRegisterSnapshot(Database& db, const s
   QOIMA_ASSIGN_OR_RETURN(std::optional<lifecycle::RegisterSnapshot> snapshot,
                          lifecycle::LoadLatestRegisterSnapshot(db, &imported));
   if (!snapshot) return std::optional<SnapshotCheck>();
-  auto today = lifecycle::CivilDate::FromDayNumber(static_cast<int>(DaysFromCivil(LocalDateOf(now_unix))));
+  auto today = LocalDateOf(now_unix);
   lifecycle::RegisterLookup r =
       lifecycle::LookUpProduct(*snapshot, product, lifecycle::RegisterTrack::kRegister, today);
   SnapshotCheck c;
@@ -608,7 +608,7 @@ Result<IntakeOutcome> Appliance::Intake(const Actor& actor, const IntakeRequest&
 
   // The act's rows (one per file) are never copied: they are read from the
   // manifest as the act is rendered (ActOverManifest).
-  const std::string act_date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  const std::string act_date = LocalDateOf(clock_->NowUnix()).ToString();
   // Its totals are read now: nothing may fail once the deposit is committed.
   Result<ActDocument> act_over = ActOverManifest(manifest);
   if (!act_over.ok()) return fail(act_over.status());
@@ -1014,7 +1014,7 @@ Result<IntakeOutcome> Appliance::Decide(const Actor& actor, int64_t intake_id, c
     record_size = *size;
   }
   QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
-  out.act.date = FormatDay(LocalDateOf(clock_->NowUnix()));
+  out.act.date = LocalDateOf(clock_->NowUnix()).ToString();
   out.act.transferring.organization = info.applicant;
   out.act.device_fingerprint = DeviceFingerprint();
   out.act.deposit_id = *deposit_id;

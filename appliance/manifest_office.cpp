@@ -712,10 +712,10 @@ std::string ExcelDate(std::string_view v, bool date1904) {
   }
   int64_t base;
   if (date1904)
-    base = DaysFromCivil({1904, 1, 1});
+    base = CivilDate::FromYmd(1904, 1, 1).day_number();
   else  // serial 60 is Lotus's 29 February 1900, which never was
-    base = DaysFromCivil({1899, 12, days < 61 ? 31 : 30});
-  const std::string day = FormatDay(CivilFromDays(base + days));
+    base = CivilDate::FromYmd(1899, 12, days < 61 ? 31 : 30).day_number();
+  const std::string day = CivilDate::FromDayNumber(static_cast<int>(base + days)).ToString();
   if (seconds == 0) return day;
   char buf[16];
   std::snprintf(buf, sizeof buf, " %02d:%02d:%02d", static_cast<int>(seconds / 3600),

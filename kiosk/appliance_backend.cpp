@@ -76,7 +76,7 @@ MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
   return i;
 }
 
-std::string Today() { return appliance::FormatDay(appliance::LocalDateOf(std::time(nullptr))); }
+std::string Today() { return appliance::LocalDateOf(std::time(nullptr)).ToString(); }
 
 Result<UserChangeResult> ToKiosk(const Result<appliance::UserChangeOutcome>& o) {
   if (!o.ok()) return o.status();
