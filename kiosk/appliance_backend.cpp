@@ -12,22 +12,12 @@
 #include "appliance/civil_time.h"
 #include "appliance/media_watch.h"
 #include "common/visible_text.h"
+#include "kiosk/draw.h"
 #include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
 
 namespace qoima::kiosk {
 namespace {
-
-/// printf into a string, for the translated row details below.
-std::string Printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string Printf(const char* fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
-}
 
 /// Most journal / audit rows loaded into a list (the widget stays fast far beyond).
 constexpr std::uint64_t kMaxListedRows = 1'000'000;
@@ -359,7 +349,7 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
     r.rows.push_back({DiffKind::kUnsafeName, f.value, 0,
                       codes.empty()
                           ? f.reason
-                          : Printf(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
+                          : Format(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
   }
   return r;
 }
