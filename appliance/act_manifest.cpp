@@ -156,7 +156,7 @@ void ManifestEntry::set_declared_size(std::optional<DeclaredSize> d) {
 const char* ActTableName(ActTable t) { return t == ActTable::kLibrary ? "library" : "application"; }
 
 std::string ManifestDate::ToString() const {
-  if (date_only) return FormatDay(LocalDateOf(unix_seconds));
+  if (date_only) return LocalDateOf(unix_seconds).ToString();
   return FormatUtc(unix_seconds);
 }
 

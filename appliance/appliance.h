@@ -33,7 +33,6 @@
 #include "appliance/application.h"
 #include "appliance/approval_repository.h"
 #include "appliance/authenticator.h"
-#include "appliance/clock.h"
 #include "appliance/intake_assessment.h"
 #include "appliance/intake_progress.h"
 #include "appliance/intake_state.h"
@@ -47,6 +46,7 @@
 #include "common/result.h"
 #include "crypto/keyring.h"
 #include "hardware/media_reader.h"
+#include "storage/clock.h"
 #include "storage/store.h"
 
 namespace qoima::appliance {
@@ -72,7 +72,7 @@ struct ApplianceOptions {
   /// update-signing key (crypto::OpenOptions; default systemd-stub's file).
   std::string pcr_signature_path = crypto::kDefaultPcrSignaturePath;
   Argon2Params argon2 = kArgon2Production;
-  const Clock* clock = nullptr;             // default: the system clock
+  const storage::Clock* clock = nullptr;    // default: the system clock
   hardware::MediaReader* reader = nullptr;  // default: the sandboxed reader
   hardware::ReadOptions read_options;       // limits and sandbox of media reads
   /// The default reader also admits loop devices and image files as media
@@ -549,8 +549,8 @@ class Appliance {
   Status CarryOutUserChange(const Actor& actor, ApprovalRequest& request, int64_t approved_by, bool break_glass);
 
   ApplianceOptions options_;
-  SystemClock system_clock_;
-  const Clock* clock_ = nullptr;
+  storage::SystemClock system_clock_;
+  const storage::Clock* clock_ = nullptr;
   std::unique_ptr<hardware::SandboxedMediaReader> default_reader_;
   hardware::MediaReader* reader_ = nullptr;
   std::unique_ptr<crypto::Keyring> keyring_;

@@ -25,6 +25,7 @@
 #include "appliance/sha256_digest.h"
 #include "common/visible_text.h"
 #include "crypto/hash.h"
+#include "hardware/fs_readers.h"
 
 namespace qoima::appliance {
 namespace {
@@ -260,7 +261,7 @@ Result<std::optional<SnapshotCheck>> CheckRegisterSnapshot(Database& db, const s
   QOIMA_ASSIGN_OR_RETURN(std::optional<lifecycle::RegisterSnapshot> snapshot,
                          lifecycle::LoadLatestRegisterSnapshot(db, &imported));
   if (!snapshot) return std::optional<SnapshotCheck>();
-  auto today = lifecycle::CivilDate::FromDayNumber(static_cast<int>(DaysFromCivil(LocalDateOf(now_unix))));
+  auto today = LocalDateOf(now_unix);
   lifecycle::RegisterLookup r =
       lifecycle::LookUpProduct(*snapshot, product, lifecycle::RegisterTrack::kRegister, today);
   SnapshotCheck c;
@@ -565,7 +566,7 @@ Status Appliance::IntakeRun::ReadMedium(const MediumSpec& spec, std::set<std::st
   if (!read.ok()) failed_reads.push_back(spec.device + ": " + read.status().message());
   if (read.ok() && fs.empty()) fs = read->filesystem;
   if (read.ok() && check.volume_label.empty()) check.volume_label = read->volume_label;
-  diff.set_mtime_zone_unknown(fs == "vfat" || fs == "fat" || fs == "msdos" || fs == "exfat");
+  diff.set_mtime_zone_unknown(hardware::MtimesAreLocalTime(fs));
   check.diff = diff.Finish();
   if (!diff.status().ok()) {
     AbandonPending();
@@ -642,7 +643,7 @@ Status Appliance::IntakeRun::AssembleEvidence() {
   now = app.NowText();
   // The act's rows (one per file) are never copied: they are read from the
   // manifest as the act is rendered (ActOverManifest).
-  act_date = FormatDay(LocalDateOf(app.clock_->NowUnix()));
+  act_date = LocalDateOf(app.clock_->NowUnix()).ToString();
   // Its totals are read now: nothing may fail once the deposit is committed.
   Result<ActDocument> over = ActOverManifest(manifest);
   if (!over.ok()) return Fail(over.status());
@@ -1109,7 +1110,7 @@ Status Appliance::DecideRun::RecordAcceptance() {
     record_size = *size;
   }
   QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
-  out.act.date = FormatDay(LocalDateOf(app.clock_->NowUnix()));
+  out.act.date = LocalDateOf(app.clock_->NowUnix()).ToString();
   out.act.transferring.organization = info.applicant;
   out.act.device_fingerprint = app.DeviceFingerprint();
   out.act.deposit_id = deposit_id;

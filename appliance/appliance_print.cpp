@@ -35,20 +35,6 @@ constexpr size_t kMaxPrinterSettingBytes = 256;
 /// Longest document id accepted from a caller.
 constexpr size_t kMaxDocumentIdBytes = 128;
 
-bool Allowed(Role role, DocumentKind kind) {
-  switch (role) {
-    case Role::kAuditor: return true;
-    case Role::kClerk:
-      return kind == DocumentKind::kAct || kind == DocumentKind::kApplication || kind == DocumentKind::kJournal ||
-             kind == DocumentKind::kNda || kind == DocumentKind::kRefusal;
-    case Role::kSecurityOfficer:
-      return kind == DocumentKind::kAct || kind == DocumentKind::kReturn || kind == DocumentKind::kDestruction ||
-             kind == DocumentKind::kReport || kind == DocumentKind::kNotice;
-    case Role::kAdmin: return false;
-  }
-  return false;
-}
-
 std::string DocObject(const DocumentRef& ref) { return std::string(DocumentKindName(ref.kind)) + ":" + ref.id; }
 
 std::string Hex(const std::vector<uint8_t>& b) { return crypto::Hex(std::span<const uint8_t>(b.data(), b.size())); }
@@ -161,7 +147,7 @@ Result<print::VerificationLine> RecordedLine(PrintContext& ctx, std::string_view
                                           "template_id, manifest_json, checkpoint_size, checkpoint_root, created_at) "
                                           "VALUES (?,?,?,?,?,?,?,?,?,?)"));
   ins.Bind(1, kind).Bind(2, number).BindOptional(3, application_id).BindOptional(4, deposit_id);
-  ins.Bind(5, FormatDay(LocalDateOf(ctx.now_unix))).Bind(6, print::TemplateSet::kDefaultId);
+  ins.Bind(5, LocalDateOf(ctx.now_unix).ToString()).Bind(6, print::TemplateSet::kDefaultId);
   ins.Bind(7, json{{"verification", print::EncodeVerificationPayload(line)}}.dump());
   ins.Bind(8, static_cast<int64_t>(cp.tree_size)).BindBlob(9, cp.root).Bind(10, FormatUtc(ctx.now_unix));
   QOIMA_RETURN_IF_ERROR(ins.Run());
@@ -327,7 +313,7 @@ Result<Built> BuildReturn(PrintContext& ctx, const std::string& id) {
   rec.act_id = "RET-" + std::to_string(*case_id);
   rec.reason = st.ColumnText(2) + " (" + st.ColumnText(1) + ")";
   if (!st.ColumnText(5).empty()) rec.reason += "; " + st.ColumnText(5);
-  rec.date = st.ColumnText(3) == "done" ? st.ColumnText(4) : FormatDay(LocalDateOf(ctx.now_unix));
+  rec.date = st.ColumnText(3) == "done" ? st.ColumnText(4) : LocalDateOf(ctx.now_unix).ToString();
   const int64_t object_id = st.ColumnInt(6);
   rec.software_name = st.ColumnText(7);
   const std::string code = st.ColumnText(8);
@@ -395,7 +381,7 @@ Result<Built> BuildReturnDraft(PrintContext& ctx, print::ReturnRecord rec, int64
     v.label = info.version_label;
     for (const auto& f : files) {
       std::string modified;
-      if (f.mtime) modified = FormatDay(LocalDateOf(*f.mtime));
+      if (f.mtime) modified = LocalDateOf(*f.mtime).ToString();
       v.files.push_back({f.display_path, f.size, crypto::Hex(f.sha256), modified, f.category});
     }
     rec.versions.push_back(std::move(v));
@@ -491,15 +477,13 @@ Result<std::pair<int, int>> ParseHalfYear(std::string_view id) {
   return std::make_pair(std::stoi(std::string(year)), rest == "1" ? 1 : 2);
 }
 
-Result<lc::CivilDate> Today(const PrintContext& ctx) {
-  return lc::CivilDate::Parse(FormatDay(LocalDateOf(ctx.now_unix)));
-}
+Result<CivilDate> Today(const PrintContext& ctx) { return LocalDateOf(ctx.now_unix); }
 
 Result<Built> BuildReport(PrintContext& ctx, const std::string& id) {
   QOIMA_ASSIGN_OR_RETURN(auto period, ParseHalfYear(id));
   QOIMA_ASSIGN_OR_RETURN(lc::WorkingCalendar cal, lc::LoadCalendar(ctx.db()));
-  QOIMA_ASSIGN_OR_RETURN(lc::CivilDate today, Today(ctx));
-  lc::FixedLifecycleClock clock(today);
+  QOIMA_ASSIGN_OR_RETURN(CivilDate today, Today(ctx));
+  storage::ManualClock clock(NoonUtcUnix(today));
   lc::LifecycleService svc(ctx.store, cal, clock);
   QOIMA_ASSIGN_OR_RETURN(lc::HalfYearReport report,
                          lc::BuildHalfYearReport(ctx.db(), svc, cal, period.first, period.second, today));
@@ -522,8 +506,8 @@ Result<Built> BuildNotice(PrintContext& ctx, const std::string& id) {
   auto notice_id = NumericId(id, "N-");
   if (!notice_id) return Status::InvalidArgument("notice id '" + id + "': give the notice number (7) or N-7");
   QOIMA_ASSIGN_OR_RETURN(lc::WorkingCalendar cal, lc::LoadCalendar(ctx.db()));
-  QOIMA_ASSIGN_OR_RETURN(lc::CivilDate today, Today(ctx));
-  lc::FixedLifecycleClock clock(today);
+  QOIMA_ASSIGN_OR_RETURN(CivilDate today, Today(ctx));
+  storage::ManualClock clock(NoonUtcUnix(today));
   lc::LifecycleService svc(ctx.store, cal, clock);
   QOIMA_ASSIGN_OR_RETURN(auto notices, svc.Notices());
   const lc::NoticeInfo* found = nullptr;
@@ -639,31 +623,10 @@ Status CheckPrinterSetting(std::string_view what, std::string_view value) {
 
 }  // namespace
 
-std::string_view DocumentKindName(DocumentKind kind) {
-  switch (kind) {
-    case DocumentKind::kAct: return "act";
-    case DocumentKind::kApplication: return "application";
-    case DocumentKind::kJournal: return "journal";
-    case DocumentKind::kNda: return "nda";
-    case DocumentKind::kRefusal: return "refusal";
-    case DocumentKind::kReturn: return "return";
-    case DocumentKind::kDestruction: return "destruction";
-    case DocumentKind::kReport: return "report";
-    case DocumentKind::kNotice: return "notice";
-  }
-  return "?";
-}
-
-std::optional<DocumentKind> ParseDocumentKind(std::string_view name) {
-  for (DocumentKind k : kAllDocumentKinds)
-    if (DocumentKindName(k) == name) return k;
-  return std::nullopt;
-}
-
 Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const DocumentRef& ref,
                                                   const PrintOptions& options) {
   const std::string object = DocObject(ref);
-  if (!Allowed(actor.role, ref.kind)) {
+  if (!MayPrint(actor.role, ref.kind)) {
     Status s = Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) +
                                         ") may not print " + std::string(DocumentKindName(ref.kind)) + " documents");
     (void)Audit(actor, "document.render", object, "denied", s.message());
@@ -766,7 +729,7 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
 Result<print::PrintOutcome> Appliance::PrintDocument(const Actor& actor, const PrintedDocument& doc,
                                                      const std::string& save_path, const PrintTarget& target) {
   const std::string object = DocObject(doc.ref);
-  if (!Allowed(actor.role, doc.ref.kind)) {
+  if (!MayPrint(actor.role, doc.ref.kind)) {
     Status s =
         Status::PermissionDenied("user '" + actor.username + "' (" + std::string(RoleName(actor.role)) +
                                  ") may not print " + std::string(DocumentKindName(doc.ref.kind)) + " documents");

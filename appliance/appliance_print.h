@@ -8,12 +8,8 @@
 //   // out->saved_path is always set; out->printed says whether paper came out.
 //   auto check = app->VerifyAct(actor, scanned_qr_text);  // kCorrupt names the field
 //
-// Who may print what (checked in appliance/, audited either way as
-// "document.print"/"document.render"):
-//   auditor           every kind;
-//   clerk             act, application, journal, nda, refusal;
-//   security officer  act, return, destruction, report, notice;
-//   admin             nothing (no access to deposit records).
+// Who may print what is print/document_kinds.h's table (checked in
+// appliance/, audited either way as "document.print"/"document.render").
 // VerifyAct needs read access to records (clerk, security officer, auditor).
 //
 // Thread-safety: plain values; the Appliance methods run on its one thread.
@@ -28,6 +24,7 @@
 
 #include "appliance/act_document.h"
 #include "appliance/print/act_printer.h"
+#include "appliance/print/document_kinds.h"
 #include "appliance/print/documents.h"
 #include "appliance/print/template_set.h"
 #include "appliance/print/verification_line.h"
@@ -42,26 +39,6 @@ namespace qoima::appliance {
 /// `deposit_id`, by path: what an act without checksums is printed with
 /// (UseComputedFiles).
 Result<std::shared_ptr<const ComputedFiles>> DepositComputedFiles(storage::Store& store, int64_t deposit_id);
-
-enum class DocumentKind {
-  kAct,          // Annex 3 acceptance-transfer act of an accepted deposit
-  kApplication,  // Annex 1 application
-  kJournal,      // Annex 2 journal of applications
-  kNda,          // Annex 4 confidentiality agreement (as recorded)
-  kRefusal,      // reasoned refusal (001 cl.16) of a refused intake
-  kReturn,       // return act of a lifecycle return case (003 cl.30)
-  kDestruction,  // destruction act (003 cl.33)
-  kReport,       // half-year report (001 cl.13)
-  kNotice,       // notice to the authorized body (notices register)
-};
-inline constexpr DocumentKind kAllDocumentKinds[] = {
-    DocumentKind::kAct,         DocumentKind::kApplication, DocumentKind::kJournal,
-    DocumentKind::kNda,         DocumentKind::kRefusal,     DocumentKind::kReturn,
-    DocumentKind::kDestruction, DocumentKind::kReport,      DocumentKind::kNotice};
-
-/// "act", "application", "journal", "nda", "refusal", "return", "destruction", "report", "notice".
-std::string_view DocumentKindName(DocumentKind kind);
-std::optional<DocumentKind> ParseDocumentKind(std::string_view name);
 
 /// Names one document. `id` per kind:
 ///   act          act number ("A-17") or the deposit id ("17")

@@ -63,8 +63,8 @@ Result<RecoverOutcome> Appliance::Recover(const ApplianceOptions& options, const
   if (!keys.ok()) {
     RemoveStaging(staging);
     PendingSecurityLog pending(options.state_dir);
-    SystemClock system_clock;
-    const Clock& clock = options.clock ? *options.clock : system_clock;
+    storage::SystemClock system_clock;
+    const storage::Clock& clock = options.clock ? *options.clock : system_clock;
     RecordPending(pending, FormatUtc(clock.NowUnix()), kRecoverAction, keys.status());
     return keys.status().WithContext("recovery refused, nothing changed");
   }

@@ -30,7 +30,7 @@ Status DateField(std::string_view name, const std::string& value, bool required,
   if (value.empty()) return required ? Status::InvalidArgument(std::string(name) + ": is required") : Status::Ok();
   auto d = ParseDay(value);
   if (!d) return Status::InvalidArgument(std::string(name) + ": '" + value + "' is not a date (YYYY-MM-DD)");
-  if (now_unix && DaysFromCivil(*d) > DaysFromCivil(LocalDateOf(now_unix)))
+  if (now_unix && *d > LocalDateOf(now_unix))
     return Status::InvalidArgument(std::string(name) + ": " + value + " is in the future");
   return Status::Ok();
 }
@@ -89,13 +89,6 @@ std::optional<FundingSource> ParseFundingSource(std::string_view s) {
   for (int i = 0; i <= static_cast<int>(FundingSource::kOtherEntitiesFunds); ++i)
     if (FundingSourceName(static_cast<FundingSource>(i)) == s) return static_cast<FundingSource>(i);
   return std::nullopt;
-}
-
-std::string PersonName::Full() const {
-  std::string s = surname;
-  if (!name.empty()) s += (s.empty() ? "" : " ") + name;
-  if (!patronymic.empty()) s += " " + patronymic;
-  return s;
 }
 
 Status CheckPortalCode(std::string_view code) {

@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "appliance/organization.h"
+#include "appliance/vocabulary.h"
 #include "common/result.h"
 
 namespace qoima::appliance {
@@ -31,7 +33,6 @@ inline constexpr size_t kMaxPortalCodeBytes = 64;
 /// Most copies / media items one application may list.
 inline constexpr size_t kMaxApplicationItems = 100;
 
-enum class Track { kApplication, kRegister };
 std::string_view TrackName(Track t);  // "application", "register"
 std::optional<Track> ParseTrack(std::string_view s);
 
@@ -47,28 +48,6 @@ enum class FundingSource {
 };
 std::string_view FundingSourceName(FundingSource f);
 std::optional<FundingSource> ParseFundingSource(std::string_view s);
-
-/// A person's name as forms print it: surname, name, optional patronymic.
-struct PersonName {
-  std::string surname;
-  std::string name;
-  std::string patronymic;
-  std::string Full() const;
-};
-
-/// Owner or developer block of Annex 1.
-struct Organization {
-  std::string full_name;
-  std::string subordination;  // departmental subordination
-  std::string short_name;
-  std::string postcode;
-  std::string address;
-  std::string phone;
-  std::string fax;
-  std::string email;
-  std::string web;
-  PersonName contact;
-};
 
 /// One line of Annex 1's configuration table.
 struct ApplicationItem {

@@ -22,10 +22,10 @@
 #include <string>
 #include <string_view>
 
-#include "appliance/clock.h"
 #include "appliance/password_hasher.h"
 #include "appliance/role.h"
 #include "common/status.h"
+#include "storage/clock.h"
 
 namespace qoima::appliance {
 
@@ -61,7 +61,7 @@ Status CheckUsername(std::string_view username);
 
 class Authenticator {
  public:
-  Authenticator(const Clock& clock, const PasswordHasher& hasher) : clock_(clock), hasher_(hasher) {}
+  Authenticator(const storage::Clock& clock, const PasswordHasher& hasher) : clock_(clock), hasher_(hasher) {}
 
   /// Checks `password` for `user`. OK: the record's failure counter is reset
   /// and last_login set. AuthFailed: counter incremented, and when it reaches
@@ -76,7 +76,7 @@ class Authenticator {
   bool IsLocked(const UserRecord& user) const { return user.locked_until > clock_.NowUnix(); }
 
  private:
-  const Clock& clock_;
+  const storage::Clock& clock_;
   const PasswordHasher& hasher_;
 };
 

@@ -21,10 +21,10 @@
 
 #include "appliance/application.h"
 #include "appliance/manifest_diff.h"
+#include "appliance/vocabulary.h"
 
 namespace qoima::appliance {
 
-enum class RefusalReason { kNotInRegister = 1, kActMismatch = 2, kMediaMalfunction = 3 };
 std::string_view RefusalReasonName(RefusalReason r);  // "not_in_register", "act_mismatch", "media_malfunction"
 std::optional<RefusalReason> ParseRefusalReason(std::string_view s);
 /// "001 cl.16(2)"

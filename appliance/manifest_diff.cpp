@@ -34,7 +34,9 @@ bool DateMatches(const ManifestDate& want, const ObservedFile& f, const DiffOpti
     CivilDate day = LocalDateOf(want.unix_seconds);
     if (LocalDateOf(f.mtime) == day) return true;
     // A FAT date is local time read as UTC: compare the UTC day too.
-    return o.mtime_zone_unknown && CivilFromDays(f.mtime >= 0 ? f.mtime / 86400 : (f.mtime - 86399) / 86400) == day;
+    return o.mtime_zone_unknown &&
+           CivilDate::FromDayNumber(static_cast<int>(f.mtime >= 0 ? f.mtime / 86400 : (f.mtime - 86399) / 86400)) ==
+               day;
   }
   int64_t delta = f.mtime - want.unix_seconds;
   if (delta < 0) delta = -delta;

@@ -1,6 +1,7 @@
 // The act formats' shared machinery, internal to the manifest parsers
 // (manifest_parser.cpp dispatches; manifest_json.cpp, manifest_hash_list.cpp,
-// manifest_csv.cpp, manifest_office.cpp parse one family each).
+// manifest_csv.cpp, manifest_docx.cpp and manifest_xlsx.cpp parse one family
+// each, the last two over manifest_office.h's zip, XML and tables).
 //
 // A format is one row of the format table (FormatTable): its name, the
 // words the clerk and the docs see, whether it is a zip container or text,

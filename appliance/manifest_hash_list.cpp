@@ -59,6 +59,64 @@ Result<ActManifest> FinishList(EntryCollector& entries, const ListPaths& paths, 
   return m;
 }
 
+// ---- sha256sum and BSD-tagged lists: one line per file ---------------------------
+
+// A line of such a list, split: the digest's hex digits and the name as
+// written (still escaped when the line began with a backslash).
+struct HashLine {
+  std::string_view hex;
+  std::string_view name;
+};
+// Splits one line (its leading backslash removed when `escaped`), or says where
+// and why it is not a line of the form; `line` numbers it for the message.
+using SplitHashLine = Result<HashLine> (*)(std::string_view t, const Where& where, size_t line, bool escaped);
+
+// GNU coreutils marks a name it escaped (one holding a backslash or a
+// newline) with a leading backslash on the line and writes them in it as
+// two-character escapes (backslash-backslash, backslash-n, backslash-r).
+std::string Unescape(std::string_view raw) {
+  std::string name;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 1 < raw.size()) {
+      char n = raw[++i];
+      name += n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+    } else {
+      name += raw[i];
+    }
+  }
+  return name;
+}
+
+// The lines of a sha256sum-style or BSD-tagged list: blank and comment lines
+// skipped, each other line split by `split`, its digest checked, its name
+// unescaped and made a path.
+Result<ActManifest> ParseHashLines(FormatInput& in, ManifestFormat format, SplitHashLine split) {
+  const Where& where = in.where;
+  LineReader lines(*in.text, where);
+  EntryCollector entries(where, in.options);
+  ListPaths paths(in.options, where);
+  EntryProfiles profiles;
+  Line l{};
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, lines.Next(l));
+    if (!more) break;
+    std::string_view t = l.text;
+    if (Trim(t).empty() || IsComment(t)) continue;
+    // Windows tools write backslashes between directories, never first.
+    const bool escaped = t[0] == '\\';
+    if (escaped) t.remove_prefix(1);
+    QOIMA_ASSIGN_OR_RETURN(HashLine h, split(t, where, l.number, escaped));
+    QOIMA_RETURN_IF_ERROR(CheckCount(entries.count(), where, l.number));
+    ManifestEntry e;
+    e.line = static_cast<uint32_t>(l.number);
+    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(h.hex, where, l.number, "sha256"));
+    const std::string name = escaped ? Unescape(h.name) : std::string(h.name);
+    QOIMA_ASSIGN_OR_RETURN(e.path, paths.Path(name, l.number, "filename", !escaped));
+    QOIMA_RETURN_IF_ERROR(AddListEntry(entries, profiles, std::move(e)));
+  }
+  return FinishList(entries, paths, format);
+}
+
 // ---- sha256sum ------------------------------------------------------------------
 
 // Where a sha256sum line departs from "HEX  name" / "HEX *name" (0: it
@@ -85,48 +143,16 @@ Status RecognizeSha256sum(std::string_view start) {
                                  (at < start.size() && start[at] != '\n' ? Quote(CharacterAt(start, at)) : "the end"));
 }
 
+Result<HashLine> SplitSha256sumLine(std::string_view t, const Where& where, size_t line, bool escaped) {
+  if (auto bad = Sha256sumMismatch(t))
+    return where.ErrorAt(line, *bad + 1 + escaped, "",
+                         "not a sha256sum line (expected 64 hex digits, a space, then a space or '*' and the "
+                         "file name)");
+  return HashLine{t.substr(0, 64), t.substr(66)};
+}
+
 Result<ActManifest> ParseSha256sum(FormatInput& in) {
-  const Where& where = in.where;
-  LineReader lines(*in.text, where);
-  EntryCollector entries(where, in.options);
-  ListPaths paths(in.options, where);
-  EntryProfiles profiles;
-  Line l{};
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(bool more, lines.Next(l));
-    if (!more) break;
-    std::string_view t = l.text;
-    if (Trim(t).empty() || IsComment(t)) continue;
-    // GNU sha256sum marks a name it escaped (one holding '\' or a newline)
-    // with a leading '\'; Windows tools write '\' between directories.
-    const bool escaped = t[0] == '\\';
-    if (escaped) t.remove_prefix(1);
-    if (auto bad = Sha256sumMismatch(t))
-      return where.ErrorAt(l.number, *bad + 1 + escaped, "",
-                           "not a sha256sum line (expected 64 hex digits, a space, then a space or '*' and the "
-                           "file name)");
-    QOIMA_RETURN_IF_ERROR(CheckCount(entries.count(), where, l.number));
-    ManifestEntry e;
-    e.line = static_cast<uint32_t>(l.number);
-    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(t.substr(0, 64), where, l.number, "sha256"));
-    std::string name;
-    std::string_view raw = t.substr(66);
-    if (escaped) {
-      for (size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '\\' && i + 1 < raw.size()) {
-          char n = raw[++i];
-          name += n == 'n' ? '\n' : n == 'r' ? '\r' : n;
-        } else {
-          name += raw[i];
-        }
-      }
-    } else {
-      name = std::string(raw);
-    }
-    QOIMA_ASSIGN_OR_RETURN(e.path, paths.Path(name, l.number, "filename", !escaped));
-    QOIMA_RETURN_IF_ERROR(AddListEntry(entries, profiles, std::move(e)));
-  }
-  return FinishList(entries, paths, ManifestFormat::kSha256sum);
+  return ParseHashLines(in, ManifestFormat::kSha256sum, SplitSha256sumLine);
 }
 
 // ---- BSD-style tagged lines ---------------------------------------------------
@@ -199,48 +225,18 @@ Status RecognizeBsdTag(std::string_view start) {
                                       : "the end of the line"));
 }
 
+Result<HashLine> SplitBsdTagLine(std::string_view t, const Where& where, size_t line, bool escaped) {
+  size_t bad = 0;
+  auto tagged = SplitTagged(t, bad);
+  if (!tagged) return where.ErrorAt(line, bad + 1 + escaped, "", "not a \"SHA256 (name) = hex\" line");
+  if (!IsSha256Tag(tagged->algorithm))
+    return where.ErrorAt(line, 1 + escaped, "algorithm",
+                         "is " + Quote(tagged->algorithm) + "; only SHA-256 lists are accepted");
+  return HashLine{tagged->hex, tagged->name};
+}
+
 Result<ActManifest> ParseBsdTag(FormatInput& in) {
-  const Where& where = in.where;
-  LineReader lines(*in.text, where);
-  EntryCollector entries(where, in.options);
-  ListPaths paths(in.options, where);
-  EntryProfiles profiles;
-  Line l{};
-  for (;;) {
-    QOIMA_ASSIGN_OR_RETURN(bool more, lines.Next(l));
-    if (!more) break;
-    std::string_view t = l.text;
-    if (Trim(t).empty() || IsComment(t)) continue;
-    const bool escaped = t[0] == '\\';
-    if (escaped) t.remove_prefix(1);
-    size_t bad = 0;
-    auto tagged = SplitTagged(t, bad);
-    if (!tagged) return where.ErrorAt(l.number, bad + 1 + escaped, "", "not a \"SHA256 (name) = hex\" line");
-    if (!IsSha256Tag(tagged->algorithm))
-      return where.ErrorAt(l.number, 1 + escaped, "algorithm",
-                           "is " + Quote(tagged->algorithm) + "; only SHA-256 lists are accepted");
-    QOIMA_RETURN_IF_ERROR(CheckCount(entries.count(), where, l.number));
-    ManifestEntry e;
-    e.line = static_cast<uint32_t>(l.number);
-    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(tagged->hex, where, l.number, "sha256"));
-    std::string name;
-    if (escaped) {
-      for (size_t i = 0; i < tagged->name.size(); ++i) {
-        char c = tagged->name[i];
-        if (c == '\\' && i + 1 < tagged->name.size()) {
-          char n = tagged->name[++i];
-          name += n == 'n' ? '\n' : n == 'r' ? '\r' : n;
-        } else {
-          name += c;
-        }
-      }
-    } else {
-      name = std::string(tagged->name);
-    }
-    QOIMA_ASSIGN_OR_RETURN(e.path, paths.Path(name, l.number, "filename", !escaped));
-    QOIMA_RETURN_IF_ERROR(AddListEntry(entries, profiles, std::move(e)));
-  }
-  return FinishList(entries, paths, ManifestFormat::kBsdTag);
+  return ParseHashLines(in, ManifestFormat::kBsdTag, SplitBsdTagLine);
 }
 
 // ---- hashdeep ---------------------------------------------------------------------

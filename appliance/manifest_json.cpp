@@ -270,7 +270,9 @@ class JsonFilesStream {
 using JsonParse = std::function<json(const json::parser_callback_t& callback)>;
 
 // `scan`: JsonScanner's result over the same text (which it found not too
-// deep); `line_of`: the line of a byte offset.
+// deep); `line_of`: the line of a byte offset. About a hundred lines on
+// purpose: it reads the top-level object's fields in the order the format
+// defines them, a few lines each, so the schema stays in one place.
 Result<ActManifest> ParseJsonWith(const JsonScan& scan, const JsonParse& parse,
                                   const std::function<size_t(size_t)>& line_of, const Where& where,
                                   const ManifestParseOptions& options) {

@@ -162,7 +162,7 @@ std::optional<ManifestDate> ParseManifestDate(std::string_view text) {
   if (s.size() == 10) {
     auto d = ParseDay(s);
     if (!d) return std::nullopt;
-    return ManifestDate{DaysFromCivil(*d) * 86400 - kActUtcOffsetSeconds, true};
+    return ManifestDate{int64_t{d->day_number()} * 86400 - kActUtcOffsetSeconds, true};
   }
   if (s.size() < 16) return std::nullopt;
   auto d = ParseDay(s.substr(0, 10));
@@ -187,7 +187,7 @@ std::optional<ManifestDate> ParseManifestDate(std::string_view text) {
   } else if (!rest.empty()) {
     return std::nullopt;
   }
-  return ManifestDate{DaysFromCivil(*d) * 86400 + hh * 3600 + mm * 60 + ss - offset, false};
+  return ManifestDate{int64_t{d->day_number()} * 86400 + hh * 3600 + mm * 60 + ss - offset, false};
 }
 
 const char* ManifestFormatName(ManifestFormat f) { return act_format::FormatRowOf(f).name; }

@@ -307,28 +307,9 @@ Status TableRows::Add(size_t line, const std::vector<std::string>& cells) {
   return Entry(line, cells);
 }
 
-Status TableRows::Entry(size_t line, const std::vector<std::string>& cells) {
+Result<std::string> TableRows::RowPath(size_t line, const std::vector<std::string>& cells) {
   const auto& cols = header_.columns();
   auto label = [&](Field f) { return Quote(cols[*header_.Column(f)].header); };
-  for (size_t i = 0; i < cells.size() && i < cols.size(); ++i) {
-    const Field* f = cols[i].field ? &*cols[i].field : nullptr;
-    const size_t limit = !f ? kMaxAnnotationBytes
-                         : (*f == Field::kPath || *f == Field::kDirectory || *f == Field::kFileName)
-                             ? kMaxPathBytes
-                             : kMaxTextFieldBytes;
-    QOIMA_RETURN_IF_ERROR(CheckText(cells[i], limit, where_, line, Quote(cols[i].header)));
-  }
-  QOIMA_RETURN_IF_ERROR(CheckCount(entries_.count(), where_, line));
-  ManifestEntry e;
-  e.line = static_cast<uint32_t>(line);
-  EntryProfile profile;
-
-  // The disc: a cell left empty under a marking is that marking (a merged cell).
-  std::string disc = Cell(cells, Field::kDisc);
-  if (disc.empty()) disc = last_disc_;
-  last_disc_ = disc;
-  profile.disc = disc;
-
   // The path: one column, or the directory and the file name.
   std::string raw_path;
   if (header_.Column(Field::kPath)) {
@@ -352,8 +333,11 @@ Status TableRows::Entry(size_t line, const std::vector<std::string>& cells) {
                             : label(Field::kFileName);
     return where_.Wrap(line, field, p.status());
   }
-  e.path = *p;
+  return *p;
+}
 
+Status TableRows::RowSize(size_t line, const std::vector<std::string>& cells, ManifestEntry& e) {
+  const auto& cols = header_.columns();
   // The size: exact bytes, a figure in a unit, or both (then they must agree).
   std::optional<size_t> bytes_col, unit_col;
   for (size_t i = 0; i < cols.size(); ++i)
@@ -393,36 +377,19 @@ Status TableRows::Entry(size_t line, const std::vector<std::string>& cells) {
     }
   }
 
-  // The checksum: every file of an act that has the column.
-  if (header_.HasChecksums()) {
-    const std::string sha = Cell(cells, Field::kSha256);
-    if (sha.empty())
-      return where_.Error(line, label(Field::kSha256),
-                          "is empty; the act has a SHA-256 column, so every file needs its SHA-256 (an act without "
-                          "checksums has no such column)");
-    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(sha, where_, line, label(Field::kSha256)));
-  } else if (!e.size && !e.declared_size()) {
-    const auto size_col = unit_col ? unit_col : bytes_col;
-    return where_.Error(line, size_col ? Quote(cols[*size_col].header) : std::string("size"),
-                        "is empty; an act without checksums must give every file's size");
-  }
+  return Status::Ok();
+}
 
-  const std::string modified = Cell(cells, Field::kModified);
-  if (!modified.empty()) {
-    auto d = ParseManifestDate(modified);
-    if (!d)
-      return where_.Error(line, label(Field::kModified),
-                          "is not a date (" + Quote(modified) + "; use 12.03.2025 or 2025-03-12)");
-    QOIMA_RETURN_IF_ERROR(CheckDate(*d, options_, where_, line, label(Field::kModified)));
-    e.modified = *d;
-  }
-
+Status TableRows::RowProfile(size_t line, const std::vector<std::string>& cells, const std::string& path,
+                             EntryProfile& profile) {
+  const auto& cols = header_.columns();
+  auto label = [&](Field f) { return Quote(cols[*header_.Column(f)].header); };
   const std::string category = Cell(cells, Field::kCategory);
   if (!category.empty()) {
     QOIMA_RETURN_IF_ERROR(CheckCategory(category, where_, line));
     profile.category = category;
   } else {
-    profile.category = GuessItemCategory(e.path);
+    profile.category = GuessItemCategory(path);
   }
   profile.table = header_.table();
   const std::string table = Cell(cells, Field::kTable);
@@ -447,6 +414,63 @@ Status TableRows::Entry(size_t line, const std::vector<std::string>& cells) {
     profile.notes += (cols[i].header.empty() ? "column " + std::to_string(i + 1) : cols[i].header) + ": " + v;
   }
   QOIMA_RETURN_IF_ERROR(CheckText(profile.notes, kMaxAnnotationBytes, where_, line, "notes"));
+  return Status::Ok();
+}
+
+Status TableRows::Entry(size_t line, const std::vector<std::string>& cells) {
+  const auto& cols = header_.columns();
+  auto label = [&](Field f) { return Quote(cols[*header_.Column(f)].header); };
+  for (size_t i = 0; i < cells.size() && i < cols.size(); ++i) {
+    const Field* f = cols[i].field ? &*cols[i].field : nullptr;
+    const size_t limit = !f ? kMaxAnnotationBytes
+                         : (*f == Field::kPath || *f == Field::kDirectory || *f == Field::kFileName)
+                             ? kMaxPathBytes
+                             : kMaxTextFieldBytes;
+    QOIMA_RETURN_IF_ERROR(CheckText(cells[i], limit, where_, line, Quote(cols[i].header)));
+  }
+  QOIMA_RETURN_IF_ERROR(CheckCount(entries_.count(), where_, line));
+  ManifestEntry e;
+  e.line = static_cast<uint32_t>(line);
+  EntryProfile profile;
+
+  // The disc: a cell left empty under a marking is that marking (a merged cell).
+  std::string disc = Cell(cells, Field::kDisc);
+  if (disc.empty()) disc = last_disc_;
+  last_disc_ = disc;
+  profile.disc = disc;
+
+  QOIMA_ASSIGN_OR_RETURN(e.path, RowPath(line, cells));
+  QOIMA_RETURN_IF_ERROR(RowSize(line, cells, e));
+
+  // The checksum: every file of an act that has the column.
+  if (header_.HasChecksums()) {
+    const std::string sha = Cell(cells, Field::kSha256);
+    if (sha.empty())
+      return where_.Error(line, label(Field::kSha256),
+                          "is empty; the act has a SHA-256 column, so every file needs its SHA-256 (an act without "
+                          "checksums has no such column)");
+    QOIMA_ASSIGN_OR_RETURN(e.sha256, CheckSha256(sha, where_, line, label(Field::kSha256)));
+  } else if (!e.size && !e.declared_size()) {
+    // The column the size would be in: the one with a unit, else the bytes.
+    std::optional<size_t> bytes_col, unit_col;
+    for (size_t i = 0; i < cols.size(); ++i)
+      if (cols[i].field == Field::kSize) (cols[i].unit ? unit_col : bytes_col) = i;
+    const auto size_col = unit_col ? unit_col : bytes_col;
+    return where_.Error(line, size_col ? Quote(cols[*size_col].header) : std::string("size"),
+                        "is empty; an act without checksums must give every file's size");
+  }
+
+  const std::string modified = Cell(cells, Field::kModified);
+  if (!modified.empty()) {
+    auto d = ParseManifestDate(modified);
+    if (!d)
+      return where_.Error(line, label(Field::kModified),
+                          "is not a date (" + Quote(modified) + "; use 12.03.2025 or 2025-03-12)");
+    QOIMA_RETURN_IF_ERROR(CheckDate(*d, options_, where_, line, label(Field::kModified)));
+    e.modified = *d;
+  }
+
+  QOIMA_RETURN_IF_ERROR(RowProfile(line, cells, e.path, profile));
   e.share_profile(profiles_.Share(std::move(profile)));
   return entries_.Add(std::move(e));
 }

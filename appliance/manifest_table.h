@@ -2,7 +2,8 @@
 // spreadsheet or a Word document), internal to the parsers: which column is
 // which, found by the words of its header in Kazakh, Russian or English
 // (kColumnWords in manifest_table.cpp), and each row made into an entry.
-// CSV (manifest_csv.cpp), .docx and .xlsx (manifest_office.cpp) share it.
+// CSV (manifest_csv.cpp), .docx and .xlsx (manifest_docx.cpp, manifest_xlsx.cpp
+// over manifest_office.h) share it.
 //
 // A header cell is compared after case folding, with what stands in
 // parentheses and runs of spaces dropped and a trailing unit (", МБ",
@@ -102,6 +103,12 @@ class TableRows {
 
  private:
   Status Entry(size_t line, const std::vector<std::string>& cells);
+  // The phases of Entry: the row's path (one column, or directory and
+  // file name), its size (bytes, a figure in a unit, or both) and the rest
+  // of its profile (category, table, language, notes).
+  Result<std::string> RowPath(size_t line, const std::vector<std::string>& cells);
+  Status RowSize(size_t line, const std::vector<std::string>& cells, ManifestEntry& e);
+  Status RowProfile(size_t line, const std::vector<std::string>& cells, const std::string& path, EntryProfile& profile);
   std::string Cell(const std::vector<std::string>& cells, Field f) const;
 
   const TableHeader& header_;

@@ -29,11 +29,10 @@
 #include <string>
 #include <string_view>
 
+#include "appliance/vocabulary.h"
 #include "common/status.h"
 
 namespace qoima::appliance {
-
-enum class Role { kClerk, kSecurityOfficer, kAuditor, kAdmin };
 
 enum class Permission {
   kApplicationWrite,   // register applications, journal entries, NDA records

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "appliance/role.h"
+#include "appliance/vocabulary.h"
 #include "common/result.h"
 
 namespace qoima::appliance {
 
-enum class SensitiveAction { kExport, kDestruction, kRecovery, kUserChange };
 std::string_view SensitiveActionName(SensitiveAction a);
 
 /// Who may ask for and who may approve each action (role.h's table):

@@ -116,17 +116,15 @@ Result<int64_t> IdArg(const std::string& s, const std::string& what) {
 struct StoreSession {
   std::unique_ptr<Appliance> app;
   WorkingCalendar calendar;
-  SystemLifecycleClock system_clock;
-  std::unique_ptr<FixedLifecycleClock> fixed_clock;
+  std::unique_ptr<storage::ManualClock> fixed_clock;  // --today
   std::unique_ptr<LifecycleService> service;
   LifecycleActor actor;
   Actor app_actor;  // the same user as the appliance's facade knows them
 
   storage::Database& db() { return app->store().db(); }
   storage::AuditLog& audit() { return app->store().audit(); }
-  const LifecycleClock& clock() const {
-    return fixed_clock ? static_cast<const LifecycleClock&>(*fixed_clock) : system_clock;
-  }
+  const storage::Clock& clock() const { return fixed_clock ? *fixed_clock : storage::Clock::System(); }
+  CivilDate Today() const { return LocalDateOf(clock().NowUnix()); }
   ~StoreSession() {
     service.reset();
     // Sign a checkpoint over this command's audit events, as every appliance command does.
@@ -161,7 +159,7 @@ Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, co
   if (a.Has("--today")) {
     if (!allow_today) return Status::InvalidArgument("--today is only for due, report and register look-ups");
     QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateFlag(a, "--today", std::nullopt));
-    s->fixed_clock = std::make_unique<FixedLifecycleClock>(d);
+    s->fixed_clock = std::make_unique<storage::ManualClock>(NoonUtcUnix(d));
   }
   s->service = std::make_unique<LifecycleService>(s->app->store(), s->calendar, s->clock());
   return s;
@@ -269,10 +267,10 @@ int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& d : *due) j.push_back(ToJson(d));
-    PrintJson({{"today", (*s)->clock().Today().ToString()}, {"items", j}});
+    PrintJson({{"today", (*s)->Today().ToString()}, {"items", j}});
     return kExitOk;
   }
-  std::printf("as of %s: %zu open item(s)\n", (*s)->clock().Today().ToString().c_str(), due->size());
+  std::printf("as of %s: %zu open item(s)\n", (*s)->Today().ToString().c_str(), due->size());
   for (const auto& d : *due)
     std::printf("%-8s  due %s  %+d wd  %-12s %-10s %s%s\n", std::string(DueStatusName(d.status)).c_str(),
                 d.due_on.ToString().c_str(), d.working_days_left, d.ref.c_str(), d.clause.c_str(), d.what.c_str(),
@@ -288,7 +286,7 @@ int CmdNotices(const LifecycleCliOptions& o, const std::vector<std::string>& v) 
   if (mark) {
     if (a.pos.size() != 2) return Usage("notices sent NOTICE --date YYYY-MM-DD --export REF");
     auto id = IdArg(a.pos[1], "notice");
-    auto date = DateFlag(a, "--date", (*s)->clock().Today());
+    auto date = DateFlag(a, "--date", (*s)->Today());
     if (!id.ok() || !date.ok()) return Usage(!id.ok() ? id.status().message() : date.status().message());
     Status st = (*s)->service->MarkNoticeSent((*s)->actor, *id, *date, a.Get("--export"));
     if (!st.ok()) return Fail(st);
@@ -481,8 +479,8 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     auto r = ImportRegisterSnapshot((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], (*s)->clock().NowUtc());
     if (!r.ok()) return Fail(r.status());
     std::printf("register snapshot of %s imported: %lld entries, %d days old (source: %s)\n",
-                r->as_of.ToString().c_str(), static_cast<long long>(r->entries),
-                (*s)->clock().Today().DaysSince(r->as_of), r->source.c_str());
+                r->as_of.ToString().c_str(), static_cast<long long>(r->entries), (*s)->Today().DaysSince(r->as_of),
+                r->source.c_str());
     return kExitOk;
   }
   if (v[1] != "show" && v[1] != "lookup") return Usage("unknown register command '" + v[1] + "'");
@@ -493,7 +491,7 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
   if (!snap.ok()) return Fail(snap.status());
   if (!snap->has_value())
     return Fail(Status::NotFound("no register snapshot has been imported (qoima register import FILE)"));
-  CivilDate today = (*s)->clock().Today();
+  CivilDate today = (*s)->Today();
   int age = (*snap)->AgeDays(today);
   if (v[1] == "show") {
     std::printf("register snapshot of %s, %d days old%s; %lld entries; imported %s; source: %s\n",
@@ -542,7 +540,7 @@ int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a) {
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[1]);
   if (!obj.ok()) return Fail(obj.status());
-  auto date = DateFlag(a, "--date", (*s)->clock().Today());
+  auto date = DateFlag(a, "--date", (*s)->Today());
   if (!date.ok()) return Usage(date.status().message());
   Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
                                                a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
@@ -735,7 +733,7 @@ int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, Cas
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[0]);
   if (!obj.ok()) return Fail(obj.status());
-  auto date = DateFlag(a, "--received", (*s)->clock().Today());
+  auto date = DateFlag(a, "--received", (*s)->Today());
   if (!date.ok()) return Usage(date.status().message());
   auto c = (*s)->service->OpenCase((*s)->actor, obj->id, kind, *date, a.Get("--ref"));
   if (!c.ok()) return Fail(c.status());
@@ -803,7 +801,7 @@ int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   if (a.pos.empty()) return Usage("report half-year YEAR 1|2  |  report information [OBJ] --ref REQUEST");
   auto s = OpenStore(o, a, true);
   if (!s.ok()) return Fail(s.status());
-  CivilDate today = (*s)->clock().Today();
+  CivilDate today = (*s)->Today();
   nlohmann::json j;
   if (a.pos[0] == "half-year" && a.pos.size() == 3) {
     auto year = IdArg(a.pos[1], "year");

@@ -111,15 +111,12 @@ class TempPdfDir {
 
 int PrintCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
   const auto& p = a.positional();
-  if (p.size() < 2)
-    return Usage(
-        "print needs a KIND (act, application, journal, nda, refusal, return, destruction, "
-        "report, notice) and an ID");
+  if (p.size() < 2) return Usage("print needs a KIND and an ID: " + appliance::DocumentKindsUsage());
   auto kind = appliance::ParseDocumentKind(p[1]);
   if (!kind) return Usage("unknown document kind '" + p[1] + "'");
   std::string id;
   for (size_t i = 2; i < p.size(); ++i) id += (id.empty() ? "" : " ") + p[i];
-  if (id.empty() && *kind != appliance::DocumentKind::kJournal) return Usage("print " + p[1] + " needs an ID");
+  if (id.empty() && !appliance::FindDocumentKind(*kind)->id_optional) return Usage("print " + p[1] + " needs an ID");
   appliance::PrintOptions options;
   if (auto l = a.Get("lang")) {
     auto langs = ParseLanguages(*l);
@@ -332,14 +329,18 @@ int ActVerifyCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
 }  // namespace
 
 const char* PrintCommandsUsage() {
-  return "  print KIND ID [--lang kk|ru|kk+ru] [--pdf OUT.pdf [--print]] [--printer QUEUE] [--server S]\n"
-         "        [--copies N]   KIND: act A-N | application CODE | journal [all|N|N-M] | nda CODE |\n"
-         "        refusal INTAKE | return CASE | destruction ACT|CASE | report YEAR H1|H2 | notice N\n"
-         "  printer show | printer set QUEUE [--server S] [--copies N] | printer clear\n"
-         "  operator show | operator set [--name-kk T] [--name-ru T] [--bin N] [--address T] [--phone T]\n"
-         "        [--email T] [--head-position T] [--head-name T] [--clerk-position T] [--officer-position T]\n"
-         "  act verify --line \"QOIMA-ACT1;act=...\" | act verify --act-id ID --root HEX --manifest HEX\n"
-         "             --checkpoint SIZE:ROOT --fingerprint HEX\n";
+  // The kinds come from print/document_kinds.h's table.
+  static const std::string usage =
+      "  print KIND ID [--lang kk|ru|kk+ru] [--pdf OUT.pdf [--print]] [--printer QUEUE] [--server S]\n"
+      "        [--copies N]\n"
+      "        KIND ID: " +
+      appliance::DocumentKindsUsage() + "\n" +
+      "  printer show | printer set QUEUE [--server S] [--copies N] | printer clear\n"
+      "  operator show | operator set [--name-kk T] [--name-ru T] [--bin N] [--address T] [--phone T]\n"
+      "        [--email T] [--head-position T] [--head-name T] [--clerk-position T] [--officer-position T]\n"
+      "  act verify --line \"QOIMA-ACT1;act=...\" | act verify --act-id ID --root HEX --manifest HEX\n"
+      "             --checkpoint SIZE:ROOT --fingerprint HEX\n";
+  return usage.c_str();
 }
 
 std::optional<int> DispatchPrintCommand(const std::vector<std::string>& args, const PrintCliContext& ctx) {

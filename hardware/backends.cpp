@@ -9,6 +9,8 @@
 
 #include <memory>
 
+#include "hardware/fs_readers.h"
+
 namespace qoima::hardware {
 namespace {
 
@@ -27,10 +29,12 @@ BackendCheck CheckLibarchive() {
 
 BackendCheck CheckTsk() {
   BackendCheck c{"sleuthkit", tsk_version_get_str(), {}};
-  // Every filesystem type we read must be known to this libtsk build.
-  for (const char* fs : {"fat", "exfat", "ntfs", "ext4"}) {
-    if (tsk_fs_type_toid(reinterpret_cast<const TSK_TCHAR*>(fs)) == TSK_FS_TYPE_UNSUPP)
-      c.status = Status::Unsupported(std::string("libtsk lacks filesystem '") + fs + "'");
+  // Every filesystem the table has The Sleuth Kit read must be known to this libtsk build.
+  for (const auto& fs : Filesystems()) {
+    if (fs.tsk_type.empty()) continue;
+    std::string type(fs.tsk_type);
+    if (tsk_fs_type_toid(reinterpret_cast<const TSK_TCHAR*>(type.c_str())) == TSK_FS_TYPE_UNSUPP)
+      c.status = Status::Unsupported("libtsk lacks filesystem '" + type + "'");
   }
   return c;
 }

@@ -1,6 +1,7 @@
-// The reader backends this build carries, each checked by initializing it:
-// libarchive (ISO9660/Joliet/Rock Ridge and archives), libudf (UDF), The Sleuth
-// Kit (FAT, exFAT, NTFS, ext), libblkid (probing). Used by `qoima selftest`.
+// The reader libraries this build carries, each checked by initializing it:
+// libarchive (archives on the media), libudf (UDF), The Sleuth Kit (every
+// filesystem fs_readers.h's table has it read), libblkid (probing). ISO9660 is
+// our own reader and needs no library. Used by `qoima selftest`.
 #pragma once
 
 #include <string>

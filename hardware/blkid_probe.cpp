@@ -30,16 +30,6 @@ std::string Value(blkid_probe pr, const char* name) {
 
 }  // namespace
 
-FsHint HintForBlkidType(const std::string& t) {
-  if (t == "iso9660") return FsHint::kIso9660;
-  if (t == "udf") return FsHint::kUdf;
-  if (t == "vfat" || t == "msdos") return FsHint::kFat;
-  if (t == "exfat") return FsHint::kExfat;
-  if (t == "ntfs") return FsHint::kNtfs;
-  if (t == "ext2" || t == "ext3" || t == "ext4" || t == "ext4dev" || t == "jbd") return FsHint::kExt;
-  return FsHint::kAuto;
-}
-
 Result<MediaIdentity> ProbeFd(int fd, const std::string& name) {
   ProbePtr pr(blkid_new_probe());
   if (!pr) return Status::Internal("blkid_new_probe failed");

@@ -15,8 +15,4 @@ namespace qoima::hardware {
 /// Probes an open descriptor; `name` is used in messages and MediaIdentity::device.
 Result<MediaIdentity> ProbeFd(int fd, const std::string& name);
 
-/// Maps a blkid TYPE to the reader backend ("vfat" -> kFat, ...); kAuto when
-/// no backend reads it.
-FsHint HintForBlkidType(const std::string& type);
-
 }  // namespace qoima::hardware

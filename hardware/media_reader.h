@@ -78,7 +78,7 @@ enum class FsHint : uint8_t {
   kExt,
 };
 
-/// "iso9660", "udf", "fat", "exfat", "ntfs", "ext", "auto".
+/// The name of `hint`'s row in fs_readers.h's table ("fat"); "auto" for kAuto.
 std::string_view FsHintName(FsHint hint);
 
 /// Which files the reader sends. An intake reads every entry; finding an

@@ -45,10 +45,8 @@ constexpr const char* kInstalledChild = "/usr/libexec/qoima/qoima-media-child";
 std::string HintName(FsHint h) { return std::string(FsHintName(h)); }
 
 FsHint HintFromName(const std::string& s) {
-  for (FsHint h :
-       {FsHint::kAuto, FsHint::kIso9660, FsHint::kUdf, FsHint::kFat, FsHint::kExfat, FsHint::kNtfs, FsHint::kExt})
-    if (FsHintName(h) == s) return h;
-  return FsHint::kAuto;
+  const Filesystem* fs = FindFilesystemByName(s);
+  return fs != nullptr ? fs->hint : FsHint::kAuto;
 }
 
 class PipeFrameSink : public FrameSink {
@@ -88,19 +86,6 @@ ProblemClass OpenFailureClass(int err) {
 
 }  // namespace
 
-std::string_view FsHintName(FsHint hint) {
-  switch (hint) {
-    case FsHint::kAuto: return "auto";
-    case FsHint::kIso9660: return "iso9660";
-    case FsHint::kUdf: return "udf";
-    case FsHint::kFat: return "fat";
-    case FsHint::kExfat: return "exfat";
-    case FsHint::kNtfs: return "ntfs";
-    case FsHint::kExt: return "ext";
-  }
-  return "auto";
-}
-
 void RunReader(const std::string& device, const ReadOptions& options, FrameSink& frames) {
   UniqueFd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) {
@@ -132,8 +117,9 @@ void RunReader(UniqueFd device_fd, const std::string& device, const ReadOptions&
     label = id->label;
     fs_name = id->fs_type;
     if (hint == FsHint::kAuto) {
-      hint = HintForBlkidType(id->fs_type);
-      if (hint == FsHint::kAuto && !id->fs_type.empty()) {
+      const Filesystem* probed = FindFilesystemByBlkidType(id->fs_type);
+      if (probed != nullptr) hint = probed->hint;
+      if (probed == nullptr && !id->fs_type.empty()) {
         (void)em.Problem(ProblemClass::kUnsupportedFilesystem,
                          "filesystem '" + id->fs_type + "' is not one the appliance reads", {}, -1);
         (void)em.Finish(fs_name, label);
@@ -141,22 +127,11 @@ void RunReader(UniqueFd device_fd, const std::string& device, const ReadOptions&
       }
     }
   }
-  Status st;
-  switch (hint) {
-    case FsHint::kIso9660:
-      if (fs_name.empty()) fs_name = "iso9660";
-      st = ReadIso(bs, em);
-      break;
-    case FsHint::kUdf:
-      if (fs_name.empty()) fs_name = "udf";
-      st = ReadUdf(bs, em);
-      break;
-    default: {
-      std::string tsk_name;
-      st = ReadTsk(bs, em, hint, tsk_name);
-      if (fs_name.empty()) fs_name = tsk_name;
-    }
-  }
+  // No row (blkid found nothing): The Sleuth Kit detects what it can open.
+  const Filesystem* row = FindFilesystem(hint);
+  std::string read_name;
+  Status st = row != nullptr ? row->read(bs, em, hint, read_name) : ReadTsk(bs, em, FsHint::kAuto, read_name);
+  if (fs_name.empty()) fs_name = read_name;
   if (!st.ok() && !em.fatal()) (void)em.FailWalk(st, ProblemClass::kCorruptFilesystem, {});
   (void)em.Finish(fs_name, label);
 }

@@ -60,14 +60,12 @@ std::string TskError() {
   return msg;
 }
 
+// The row's libtsk type ("fat": FAT12/16/32 detected); TSK detects when the
+// hint has no TSK row.
 TSK_FS_TYPE_ENUM TskType(FsHint hint) {
-  switch (hint) {
-    case FsHint::kFat: return TSK_FS_TYPE_FAT_DETECT;
-    case FsHint::kExfat: return TSK_FS_TYPE_EXFAT;
-    case FsHint::kNtfs: return TSK_FS_TYPE_NTFS;
-    case FsHint::kExt: return TSK_FS_TYPE_EXT_DETECT;
-    default: return TSK_FS_TYPE_DETECT;
-  }
+  const Filesystem* fs = FindFilesystem(hint);
+  if (fs == nullptr || fs->tsk_type.empty()) return TSK_FS_TYPE_DETECT;
+  return tsk_fs_type_toid(reinterpret_cast<const TSK_TCHAR*>(std::string(fs->tsk_type).c_str()));
 }
 
 class TskContent : public FileContent {

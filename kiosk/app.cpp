@@ -178,7 +178,7 @@ void App::DrawFrame(int rows, int cols) {
   std::string who;
   if (user_) {
     who = user_->full_name.empty() ? user_->login : user_->full_name;
-    who += " (" + std::string(RoleName(user_->role)) + ")";
+    who += " (" + std::string(RoleLabel(user_->role)) + ")";
   } else {
     who = Tr("not logged in");
   }

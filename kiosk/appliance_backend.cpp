@@ -12,35 +12,15 @@
 #include "appliance/civil_time.h"
 #include "appliance/media_watch.h"
 #include "common/visible_text.h"
+#include "kiosk/draw.h"
 #include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
 
 namespace qoima::kiosk {
 namespace {
 
-/// printf into a string, for the translated row details below.
-std::string Printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string Printf(const char* fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
 /// Most journal / audit rows loaded into a list (the widget stays fast far beyond).
 constexpr std::uint64_t kMaxListedRows = 1'000'000;
-
-Role ToKiosk(appliance::Role r) {
-  switch (r) {
-    case appliance::Role::kClerk: return Role::kClerk;
-    case appliance::Role::kSecurityOfficer: return Role::kSecurityOfficer;
-    case appliance::Role::kAuditor: return Role::kAuditor;
-    case appliance::Role::kAdmin: return Role::kAdmin;
-  }
-  return Role::kClerk;
-}
 
 DiffKind ToKiosk(appliance::DiffKind k) {
   switch (k) {
@@ -56,55 +36,11 @@ DiffKind ToKiosk(appliance::DiffKind k) {
   return DiffKind::kUnreadable;
 }
 
-appliance::RefusalReason ToAppliance(RefusalReason r) {
-  switch (r) {
-    case RefusalReason::kNotInRegister: return appliance::RefusalReason::kNotInRegister;
-    case RefusalReason::kActMismatch: return appliance::RefusalReason::kActMismatch;
-    case RefusalReason::kMediaDefective: return appliance::RefusalReason::kMediaMalfunction;
-  }
-  return appliance::RefusalReason::kActMismatch;
-}
-
-appliance::Role ToAppliance(Role r) {
-  switch (r) {
-    case Role::kClerk: return appliance::Role::kClerk;
-    case Role::kSecurityOfficer: return appliance::Role::kSecurityOfficer;
-    case Role::kAuditor: return appliance::Role::kAuditor;
-    case Role::kAdmin: return appliance::Role::kAdmin;
-  }
-  return appliance::Role::kClerk;
-}
-
 Result<int64_t> ParseId(const std::string& text, const char* what) {
   char* end = nullptr;
   long long id = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || id <= 0) return Status::InvalidArgument(std::string(what) + " id '" + text + "'");
   return static_cast<int64_t>(id);
-}
-
-ApprovalKind ToKiosk(appliance::SensitiveAction a) {
-  switch (a) {
-    case appliance::SensitiveAction::kExport: return ApprovalKind::kExport;
-    case appliance::SensitiveAction::kDestruction: return ApprovalKind::kDestruction;
-    case appliance::SensitiveAction::kRecovery: return ApprovalKind::kRecovery;
-    case appliance::SensitiveAction::kUserChange: return ApprovalKind::kUserChange;
-  }
-  return ApprovalKind::kExport;
-}
-
-appliance::DocumentKind ToAppliance(DocumentKind k) {
-  switch (k) {
-    case DocumentKind::kAct: return appliance::DocumentKind::kAct;
-    case DocumentKind::kApplication: return appliance::DocumentKind::kApplication;
-    case DocumentKind::kJournal: return appliance::DocumentKind::kJournal;
-    case DocumentKind::kNda: return appliance::DocumentKind::kNda;
-    case DocumentKind::kRefusal: return appliance::DocumentKind::kRefusal;
-    case DocumentKind::kReturn: return appliance::DocumentKind::kReturn;
-    case DocumentKind::kDestruction: return appliance::DocumentKind::kDestruction;
-    case DocumentKind::kReport: return appliance::DocumentKind::kReport;
-    case DocumentKind::kNotice: return appliance::DocumentKind::kNotice;
-  }
-  return appliance::DocumentKind::kAct;
 }
 
 std::string LocalTime(int64_t unix_seconds) {
@@ -130,7 +66,7 @@ MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
   return i;
 }
 
-std::string Today() { return appliance::FormatDay(appliance::LocalDateOf(std::time(nullptr))); }
+std::string Today() { return appliance::LocalDateOf(std::time(nullptr)).ToString(); }
 
 Result<UserChangeResult> ToKiosk(const Result<appliance::UserChangeOutcome>& o) {
   if (!o.ok()) return o.status();
@@ -224,7 +160,7 @@ LoginOutcome ApplianceBackend::Login(const std::string& login, const std::string
   }
   if (actor_ && actor_->username != actor->username) (void)appliance_->EndSession();
   actor_ = std::make_unique<appliance::Actor>(*actor);
-  out.user = UserInfo{actor->username, actor->username, ToKiosk(actor->role)};
+  out.user = UserInfo{actor->username, actor->username, actor->role};
   return out;
 }
 
@@ -251,7 +187,7 @@ Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
     a.state_body = e.state_body;
     auto app = appliance_->GetApplication(actor, e.portal_code);
     a.software_name = app.ok() ? app->software_name : e.portal_code;
-    a.track = app.ok() && app->track == appliance::Track::kRegister ? Track::kRegister : Track::kApplication;
+    a.track = app.ok() ? app->track : Track::kApplication;
     a.state = e.portal_code;
     out.push_back(std::move(a));
     if (out.size() >= kMaxListedRows) break;
@@ -263,7 +199,7 @@ Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm&
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
   appliance::Application a;
-  a.track = f.track == Track::kRegister ? appliance::Track::kRegister : appliance::Track::kApplication;
+  a.track = f.track;
   a.portal_code = f.system_code;
   a.applicant = f.applicant;
   a.software_name = f.software_name;
@@ -413,7 +349,7 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
     r.rows.push_back({DiffKind::kUnsafeName, f.value, 0,
                       codes.empty()
                           ? f.reason
-                          : Printf(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
+                          : Format(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
   }
   return r;
 }
@@ -437,7 +373,7 @@ Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reas
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
   appliance::DecideRequest req;
   req.accept = false;
-  req.reasons = {ToAppliance(reason)};
+  req.reasons = {reason};
   req.reason_text = text;
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
   if (outcome.state != appliance::IntakeState::kRefused)
@@ -464,14 +400,14 @@ Result<std::vector<UserRow>> ApplianceBackend::ListUsers() {
   QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::UserSummary> users, appliance_->ListUsers(actor));
   std::vector<UserRow> out;
   for (const appliance::UserSummary& u : users)
-    out.push_back({u.login, u.full_name, ToKiosk(u.role), u.disabled, u.locked, u.failed_logins});
+    out.push_back({u.login, u.full_name, u.role, u.disabled, u.locked, u.failed_logins});
   return out;
 }
 
 Result<UserChangeResult> ApplianceBackend::CreateUser(const NewUserForm& f) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  appliance::NewUser u{f.login, f.surname, f.given_name, f.patronymic, ToAppliance(f.role), f.password};
+  appliance::NewUser u{f.login, f.surname, f.given_name, f.patronymic, f.role, f.password};
   return ToKiosk(appliance_->CreateUser(actor, u));
 }
 
@@ -510,7 +446,7 @@ Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
     if (r.state != appliance::ApprovalState::kPending) continue;  // approved ones wait for their requester to run them
     PendingApproval p;
     p.id = std::to_string(r.id);
-    p.kind = ToKiosk(r.action);
+    p.kind = r.action;
     p.subject = r.detail.empty() ? r.object : r.detail;
     p.requested_by = r.requested_by_name;
     p.requested_at = LocalTime(r.created_at);
@@ -555,7 +491,7 @@ Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
   QOIMA_ASSIGN_OR_RETURN(appliance::PrintedDocument doc,
-                         appliance_->RenderDocument(actor, {ToAppliance(kind), id}, appliance::PrintOptions{}));
+                         appliance_->RenderDocument(actor, {kind, id}, appliance::PrintOptions{}));
   // Every printed document is also kept as a PDF in the state directory.
   std::string dir = options_.state_dir + "/prints";
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);

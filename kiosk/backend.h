@@ -18,12 +18,18 @@
 #include <string>
 #include <vector>
 
+#include "appliance/vocabulary.h"
 #include "common/result.h"
 #include "common/status.h"
 
 namespace qoima::kiosk {
 
-enum class Role { kClerk, kSecurityOfficer, kAuditor, kAdmin };
+// The domain's words (appliance/vocabulary.h), used as they are.
+using appliance::DocumentKind;
+using appliance::RefusalReason;
+using appliance::Role;
+using appliance::SensitiveAction;
+using appliance::Track;
 
 struct UserInfo {
   std::string login;
@@ -55,8 +61,6 @@ struct DeviceState {
   std::string media;   // "" when no media is inserted, else a short name ("sr0 DEPOSIT_V1")
   std::string detail;  // first failure, for the status line tooltip
 };
-
-enum class Track { kApplication, kRegister };
 
 struct ApplicationSummary {
   std::string id;             // appliance identifier
@@ -213,11 +217,6 @@ struct IntakeResult {
   bool act_excluded = false;  // it sits on the deposit medium and was left out of the comparison
 };
 
-enum class RefusalReason { kNotInRegister, kActMismatch, kMediaDefective };
-
-/// Documents the appliance renders and prints (appliance_print.h).
-enum class DocumentKind { kAct, kApplication, kJournal, kNda, kRefusal, kReturn, kDestruction, kReport, kNotice };
-
 struct PrintResult {
   std::string title;       // "act A-17"
   std::string saved_path;  // the PDF is always saved, printed or not
@@ -226,11 +225,9 @@ struct PrintResult {
   Status print_status;      // why the paper copy failed, when it did
 };
 
-enum class ApprovalKind { kExport, kReturn, kDestruction, kRecovery, kUserChange };
-
 struct PendingApproval {
   std::string id;
-  ApprovalKind kind = ApprovalKind::kExport;
+  SensitiveAction kind = SensitiveAction::kExport;
   std::string subject;         // deposit or application the request concerns; an account change in words
   std::string requested_by;    // login
   std::string requested_at;    // local time "YYYY-MM-DD HH:MM"

@@ -948,9 +948,9 @@ class RefuseScreen : public Screen {
     (void)height;
     DrawText(win, top, 1, width - 2, Tr("Reason for refusal (choose with the arrows):"), A_BOLD);
     const RefusalReason reasons[] = {RefusalReason::kNotInRegister, RefusalReason::kActMismatch,
-                                     RefusalReason::kMediaDefective};
+                                     RefusalReason::kMediaMalfunction};
     for (int i = 0; i < 3; ++i)
-      DrawText(win, top + 2 + i, 3, width - 6, Format("%d. %s", i + 1, RefusalReasonName(reasons[i])),
+      DrawText(win, top + 2 + i, 3, width - 6, Format("%d. %s", i + 1, RefusalReasonLabel(reasons[i])),
                i == reason_ ? A_REVERSE : A_NORMAL);
     form_.Draw(win, top + 6, 1, width - 2, 16);
     DrawText(win, top + 8, 1, width - 2, Tr("F8 records the refusal with the evidence of the comparison."));
@@ -970,7 +970,7 @@ class RefuseScreen : public Screen {
  private:
   void Submit() {
     const RefusalReason reasons[] = {RefusalReason::kNotInRegister, RefusalReason::kActMismatch,
-                                     RefusalReason::kMediaDefective};
+                                     RefusalReason::kMediaMalfunction};
     Status s = app_.backend().Refuse(intake_id_, reasons[reason_], form_.Value(0));
     if (!s.ok()) {
       app_.ShowError(s);

@@ -4,7 +4,7 @@
 
 namespace qoima::kiosk {
 
-const char* RoleName(Role role) {
+const char* RoleLabel(Role role) {
   switch (role) {
     case Role::kClerk: return Tr("clerk");
     case Role::kSecurityOfficer: return Tr("security officer");
@@ -36,22 +36,21 @@ const char* DiffKindName(DiffKind kind) {
   return "?";
 }
 
-const char* RefusalReasonName(RefusalReason reason) {
+const char* RefusalReasonLabel(RefusalReason reason) {
   switch (reason) {
     case RefusalReason::kNotInRegister: return Tr("software is not in the trusted register");
     case RefusalReason::kActMismatch: return Tr("the act does not match the media");
-    case RefusalReason::kMediaDefective: return Tr("the media does not work");
+    case RefusalReason::kMediaMalfunction: return Tr("the media does not work");
   }
   return "?";
 }
 
-const char* ApprovalKindName(ApprovalKind kind) {
+const char* SensitiveActionLabel(SensitiveAction kind) {
   switch (kind) {
-    case ApprovalKind::kExport: return Tr("export");
-    case ApprovalKind::kReturn: return Tr("return");
-    case ApprovalKind::kDestruction: return Tr("destruction");
-    case ApprovalKind::kRecovery: return Tr("key recovery");
-    case ApprovalKind::kUserChange: return Tr("account change");
+    case SensitiveAction::kExport: return Tr("export");
+    case SensitiveAction::kDestruction: return Tr("destruction");
+    case SensitiveAction::kRecovery: return Tr("key recovery");
+    case SensitiveAction::kUserChange: return Tr("account change");
   }
   return "?";
 }

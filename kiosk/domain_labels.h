@@ -6,9 +6,9 @@
 
 namespace qoima::kiosk {
 
-const char* RoleName(Role role);
+const char* RoleLabel(Role role);
 const char* DiffKindName(DiffKind kind);
-const char* RefusalReasonName(RefusalReason reason);
-const char* ApprovalKindName(ApprovalKind kind);
+const char* RefusalReasonLabel(RefusalReason reason);
+const char* SensitiveActionLabel(SensitiveAction kind);
 
 }  // namespace qoima::kiosk

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/visible_text.h"
+#include "kiosk/draw.h"
 #include "kiosk/i18n.h"
 
 namespace qoima::kiosk {
@@ -14,34 +15,24 @@ using hardware::ArchiveLimit;
 using hardware::ProblemClass;
 using hardware::UnsafeNameKind;
 
-std::string Printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string Printf(const char* fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
 unsigned long long Mib(uint64_t bytes) { return static_cast<unsigned long long>(bytes >> 20); }
 
 std::string LimitDetail(const appliance::Finding& f) {
   const auto v = static_cast<unsigned long long>(f.limit_value);
   switch (f.limit) {
     case ArchiveLimit::kDepth:
-      return Printf(Tr("archives nested deeper than %llu levels: the deeper one is stored, not listed"), v);
+      return Format(Tr("archives nested deeper than %llu levels: the deeper one is stored, not listed"), v);
     case ArchiveLimit::kMembers:
-      return Printf(Tr("more than %llu members in the archive: stored as is, listed in part"), v);
+      return Format(Tr("more than %llu members in the archive: stored as is, listed in part"), v);
     case ArchiveLimit::kBytes:
-      return Printf(Tr("the archive expands to more than %llu MB: stored as is, listed in part"), Mib(f.limit_value));
+      return Format(Tr("the archive expands to more than %llu MB: stored as is, listed in part"), Mib(f.limit_value));
     case ArchiveLimit::kRatio:
-      return Printf(Tr("the archive expands more than %llu times (a decompression bomb): stored as is, listed in part"),
+      return Format(Tr("the archive expands more than %llu times (a decompression bomb): stored as is, listed in part"),
                     v);
     case ArchiveLimit::kMediumMembers:
-      return Printf(Tr("the medium's archives hold more than %llu members: stored as is, not listed further"), v);
+      return Format(Tr("the medium's archives hold more than %llu members: stored as is, not listed further"), v);
     case ArchiveLimit::kMediumBytes:
-      return Printf(Tr("the medium's archives expand to more than %llu MB: stored as is, not listed further"),
+      return Format(Tr("the medium's archives expand to more than %llu MB: stored as is, not listed further"),
                     Mib(f.limit_value));
     case ArchiveLimit::kNone: break;
   }
@@ -63,7 +54,7 @@ void AppendFindingRows(const appliance::MediaFindings& findings, const std::stri
           row.detail = Tr("the path leaves its folder (.. or /): stored as is, never extracted");
         } else if (std::string codes = HiddenCodePoints(f.path); !codes.empty()) {
           row.kind = DiffKind::kUnsafeName;
-          row.detail = Printf(Tr("%s in the name, shown escaped"), codes.c_str());
+          row.detail = Format(Tr("%s in the name, shown escaped"), codes.c_str());
         } else {
           row.kind = DiffKind::kUnsafePath;
           row.detail = Tr("the name cannot be used as is: stored as is");

@@ -75,10 +75,11 @@ class OfficerHome : public Screen {
     std::vector<ListWidget::Item> items;
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const PendingApproval& p = pending_[i];
-      items.push_back({{Widen(ApprovalKindName(p.kind)), Widen(p.subject), Widen(p.requested_by), Widen(p.requested_at),
-                        Widen(std::to_string(p.approvals) + "/" + std::to_string(p.approvals_required))},
-                       false,
-                       i});
+      items.push_back(
+          {{Widen(SensitiveActionLabel(p.kind)), Widen(p.subject), Widen(p.requested_by), Widen(p.requested_at),
+            Widen(std::to_string(p.approvals) + "/" + std::to_string(p.approvals_required))},
+           false,
+           i});
     }
     list_.SetItems(std::move(items));
   }
@@ -114,9 +115,9 @@ class ApproveScreen : public Screen {
     (void)height;
     // An account change's subject says it all ("create the ... account 'x'").
     DrawText(win, top, 1, width - 2,
-             approval_.kind == ApprovalKind::kUserChange
+             approval_.kind == SensitiveAction::kUserChange
                  ? Format(Tr("Request: %s"), approval_.subject.c_str())
-                 : Format(Tr("Request: %s of %s"), ApprovalKindName(approval_.kind), approval_.subject.c_str()),
+                 : Format(Tr("Request: %s of %s"), SensitiveActionLabel(approval_.kind), approval_.subject.c_str()),
              A_BOLD);
     DrawText(win, top + 1, 1, width - 2,
              Format(Tr("Requested by %s at %s"), approval_.requested_by.c_str(), approval_.requested_at.c_str()));

@@ -1,5 +1,10 @@
 #include "kiosk/print_screens.h"
 
+#include <span>
+#include <string>
+
+#include "appliance/print/document_kinds.h"
+
 #include "kiosk/draw.h"
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
@@ -9,26 +14,8 @@
 namespace qoima::kiosk {
 namespace {
 
-constexpr DocumentKind kPrintable[] = {DocumentKind::kAct,         DocumentKind::kRefusal, DocumentKind::kJournal,
-                                       DocumentKind::kApplication, DocumentKind::kNda,     DocumentKind::kReport,
-                                       DocumentKind::kNotice,      DocumentKind::kReturn,  DocumentKind::kDestruction};
-constexpr int kPrintableCount = static_cast<int>(sizeof kPrintable / sizeof kPrintable[0]);
-
-// What the number field holds for each kind (appliance_print.h).
-const char* IdHint(DocumentKind kind) {
-  switch (kind) {
-    case DocumentKind::kAct: return Tr("act number (A-17) or deposit number");
-    case DocumentKind::kApplication: return Tr("portal code of the application");
-    case DocumentKind::kJournal: return Tr("entry number, range N-M, or empty for all");
-    case DocumentKind::kNda: return Tr("portal code of the application");
-    case DocumentKind::kRefusal: return Tr("intake number of the refused intake");
-    case DocumentKind::kReturn: return Tr("return case number");
-    case DocumentKind::kDestruction: return Tr("destruction act or case number");
-    case DocumentKind::kReport: return Tr("year and half, e.g. 2026 H2");
-    case DocumentKind::kNotice: return Tr("notice number");
-  }
-  return "";
-}
+// The kinds and their words are print/document_kinds.h's table, in its order.
+std::span<const appliance::DocumentKindSpec> Printable() { return appliance::DocumentKinds(); }
 
 class PrintDocumentScreen : public Screen {
  public:
@@ -42,10 +29,12 @@ class PrintDocumentScreen : public Screen {
   void Draw(WINDOW* win, int top, int height, int width) override {
     (void)height;
     DrawText(win, top, 1, width - 2, Tr("Kind of document (Up/Down):"), A_BOLD);
-    for (int i = 0; i < kPrintableCount; ++i)
-      DrawText(win, top + 1 + i, 3, width - 6, DocumentKindLabel(kPrintable[i]), i == kind_ ? A_REVERSE : A_NORMAL);
-    form_.Draw(win, top + 2 + kPrintableCount, 1, width - 2, 12);
-    DrawText(win, top + 3 + kPrintableCount, 14, width - 15, IdHint(kPrintable[kind_]), A_DIM);
+    const auto kinds = Printable();
+    const int count = static_cast<int>(kinds.size());
+    for (int i = 0; i < count; ++i)
+      DrawText(win, top + 1 + i, 3, width - 6, DocumentKindLabel(kinds[i].kind), i == kind_ ? A_REVERSE : A_NORMAL);
+    form_.Draw(win, top + 2 + count, 1, width - 2, 12);
+    DrawText(win, top + 3 + count, 14, width - 15, Tr(kinds[kind_].id_hint), A_DIM);
   }
 
   void HandleKey(const Key& key) override {
@@ -54,11 +43,11 @@ class PrintDocumentScreen : public Screen {
       return;
     }
     if (key.Is(KEY_DOWN)) {
-      kind_ = kind_ + 1 < kPrintableCount ? kind_ + 1 : kind_;
+      kind_ = kind_ + 1 < static_cast<int>(Printable().size()) ? kind_ + 1 : kind_;
       return;
     }
     if (key.Is(KEY_F(7)) || IsEnter(key)) {
-      PrintAndReport(app_, kPrintable[kind_], form_.Value(0));
+      PrintAndReport(app_, Printable()[kind_].kind, form_.Value(0));
       return;
     }
     form_.HandleKey(key);
@@ -73,18 +62,8 @@ class PrintDocumentScreen : public Screen {
 }  // namespace
 
 const char* DocumentKindLabel(DocumentKind kind) {
-  switch (kind) {
-    case DocumentKind::kAct: return Tr("acceptance act");
-    case DocumentKind::kApplication: return Tr("application (Annex 1)");
-    case DocumentKind::kJournal: return Tr("journal of applications (Annex 2)");
-    case DocumentKind::kNda: return Tr("non-disclosure agreement (Annex 4)");
-    case DocumentKind::kRefusal: return Tr("reasoned refusal");
-    case DocumentKind::kReturn: return Tr("return act");
-    case DocumentKind::kDestruction: return Tr("destruction act");
-    case DocumentKind::kReport: return Tr("half-year report");
-    case DocumentKind::kNotice: return Tr("notice to the authorized body");
-  }
-  return "?";
+  const appliance::DocumentKindSpec* k = appliance::FindDocumentKind(kind);
+  return k != nullptr ? Tr(k->label) : "?";
 }
 
 void PrintAndReport(AppContext& app, DocumentKind kind, const std::string& id) {

@@ -32,7 +32,7 @@ class UsersScreen : public Screen {
       : app_(app),
         list_({{N_("Login"), 10, 1},
                {N_("Name"), 16, 3},
-               {N_("Role"), 12, 0, [this](std::size_t tag) { return std::string(RoleName(users_[tag].role)); }},
+               {N_("Role"), 12, 0, [this](std::size_t tag) { return std::string(RoleLabel(users_[tag].role)); }},
                {N_("State"), 14, 1, [this](std::size_t tag) { return StateOf(users_[tag]); }}}) {
     Reload();
   }
@@ -146,7 +146,7 @@ class NewUserScreen : public Screen {
     (void)height;
     form_.Draw(win, top, 1, width - 2, 24);
     DrawText(win, top + 7, 1, width - 2,
-             std::string(Tr("Role:")) + " " + RoleName(kRoles[role_]) + "   (" + Tr("F6 changes it") + ")", A_BOLD);
+             std::string(Tr("Role:")) + " " + RoleLabel(kRoles[role_]) + "   (" + Tr("F6 changes it") + ")", A_BOLD);
     DrawText(win, top + 9, 1, width - 2, Tr("The new user changes nothing until they log in with this password."));
   }
 

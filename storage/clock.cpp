@@ -3,21 +3,15 @@
 #include <ctime>
 
 namespace qoima::storage {
-namespace {
 
-class SystemClock : public Clock {
- public:
-  std::string NowUtc() override {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-  }
-};
-
-}  // namespace
+std::string Clock::NowUtc() const {
+  std::time_t t = static_cast<std::time_t>(NowUnix());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 Clock& Clock::System() {
   static SystemClock clock;

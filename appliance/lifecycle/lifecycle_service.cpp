@@ -185,7 +185,7 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
                                            const CivilDate& tested_on) {
   QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record a security-test outcome"));
   if (reference.empty()) return Status::InvalidArgument("the test report reference is empty");
-  if (tested_on > clock_.Today())
+  if (tested_on > LocalDateOf(clock_.NowUnix()))
     return Status::InvalidArgument("test date " + tested_on.ToString() + " is in the future");
   QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(object_id)));
   QOIMA_ASSIGN_OR_RETURN(auto versions, Versions(object_id));
@@ -300,7 +300,7 @@ Result<CaseInfo> LifecycleService::OpenCase(const LifecycleActor& actor, int64_t
                                                  : "record an archive-transfer notice (003 cl.33)";
   QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, what));
   if (reference.empty()) return Status::InvalidArgument(what + ": the incoming letter reference is empty");
-  if (received_on > clock_.Today())
+  if (received_on > LocalDateOf(clock_.NowUnix()))
     return Status::InvalidArgument(what + ": received date " + received_on.ToString() + " is in the future");
   QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(object_id)));
   if (obj.destroyed)
@@ -594,7 +594,7 @@ Status LifecycleService::HandoverRun::ExportVersions() {
 }
 
 Status LifecycleService::HandoverRun::Prepare() {
-  today = svc.clock_.Today();
+  today = LocalDateOf(svc.clock_.NowUnix());
   if (today > c.due_on) {
     auto late = svc.calendar_.WorkingDaysBetween(c.due_on, today);
     if (!late.ok()) return DiscardAll(late.status(), "deadline check");
@@ -697,7 +697,7 @@ Result<ReturnActData> LifecycleService::BuildReturnAct(const CaseInfo& c, const 
                                                        const std::vector<HandoverBundle>& bundles,
                                                        const std::string& performed_by) {
   ReturnActData act;
-  CivilDate today = clock_.Today();
+  CivilDate today = LocalDateOf(clock_.NowUnix());
   act.act_number = "RET-" + std::to_string(c.id);  // the id `qoima print return RET-<case>` takes
   act.act_date = today;
   act.object = obj;
@@ -890,7 +890,7 @@ Result<DestructionActData> LifecycleService::Destroy(const LifecycleActor& actor
   DestroyRun run(*this, actor, case_id, approval_id);
   QOIMA_RETURN_IF_ERROR(run.Check());
   QOIMA_RETURN_IF_ERROR(run.CheckApproval());
-  run.today = clock_.Today();
+  run.today = LocalDateOf(clock_.NowUnix());
   QOIMA_ASSIGN_OR_RETURN(run.uid, UserId(db_, actor.login));
   QOIMA_RETURN_IF_ERROR(run.WriteAct());
   QOIMA_RETURN_IF_ERROR(run.Shred());
@@ -1125,7 +1125,7 @@ Result<std::vector<NoticeInfo>> LifecycleService::Notices() {
 Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                                         const std::string& export_ref) {
   QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record a sent notice"));
-  if (sent_on > clock_.Today()) return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
+  if (sent_on > LocalDateOf(clock_.NowUnix())) return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
   QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT sent_on, COALESCE(export_ref, '') FROM notices WHERE id = ?"));
   sel.Bind(1, notice_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
@@ -1187,7 +1187,7 @@ Result<int64_t> LifecycleService::RecordHalfYearReportNotice(const LifecycleActo
 }
 
 Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
-  CivilDate today = clock_.Today();
+  CivilDate today = LocalDateOf(clock_.NowUnix());
   std::vector<DueItem> out;
   auto classify = [&](DueItem& item) -> Status {
     if (item.due_on < today) {

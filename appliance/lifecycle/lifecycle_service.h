@@ -34,11 +34,11 @@
 #include <vector>
 
 #include "appliance/lifecycle/handover_exporter.h"
-#include "appliance/lifecycle/lifecycle_clock.h"
 #include "appliance/lifecycle/lifecycle_types.h"
 #include "appliance/lifecycle/working_calendar.h"
 #include "appliance/role.h"
 #include "common/result.h"
+#include "storage/clock.h"
 #include "storage/store.h"
 
 namespace qoima::appliance::lifecycle {
@@ -52,7 +52,7 @@ inline constexpr std::string_view kLegacyAuthorizedBodyLabel = "authorized body 
 
 class LifecycleService {
  public:
-  LifecycleService(storage::Store& store, const WorkingCalendar& calendar, const LifecycleClock& clock)
+  LifecycleService(storage::Store& store, const WorkingCalendar& calendar, const storage::Clock& clock)
       : store_(store), db_(store.db()), audit_(store.audit()), calendar_(calendar), clock_(clock) {}
 
   /// `ref`: the numeric id or the architectural-portal code. NotFound otherwise.
@@ -155,7 +155,7 @@ class LifecycleService {
   storage::Database& db_;
   storage::AuditLog& audit_;
   const WorkingCalendar& calendar_;
-  const LifecycleClock& clock_;
+  const storage::Clock& clock_;
 };
 
 }  // namespace qoima::appliance::lifecycle

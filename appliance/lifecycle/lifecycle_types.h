@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "appliance/lifecycle/civil_date.h"
+#include "appliance/civil_time.h"
 
 namespace qoima::appliance::lifecycle {
 

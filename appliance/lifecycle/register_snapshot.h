@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "appliance/lifecycle/civil_date.h"
+#include "appliance/civil_time.h"
 #include "common/result.h"
 
 namespace qoima::appliance::lifecycle {

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "appliance/lifecycle/civil_date.h"
+#include "appliance/civil_time.h"
 #include "common/result.h"
 
 namespace qoima::appliance::lifecycle {

@@ -22,23 +22,6 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-PersonName FromAppliance(const appliance::PersonName& p) { return {p.surname, p.name, p.patronymic}; }
-
-OrganizationDetails ToOrganization(const appliance::Organization& o) {
-  OrganizationDetails d;
-  d.full_name = o.full_name;
-  d.subordination = o.subordination;
-  d.short_name = o.short_name;
-  d.postcode = o.postcode;
-  d.address = o.address;
-  d.phone = o.phone;
-  d.fax = o.fax;
-  d.email = o.email;
-  d.web = o.web;
-  d.contact_person = FromAppliance(o.contact);
-  return d;
-}
-
 /// Template key of a funding source (the template says "other_entities").
 std::string FundingKey(appliance::FundingSource f) {
   if (f == appliance::FundingSource::kOtherEntitiesFunds) return "other_entities";
@@ -183,8 +166,8 @@ ApplicationForm ToApplicationForm(const appliance::Application& a) {
     i.original = it.original;
     f.items.push_back(std::move(i));
   }
-  f.owner = ToOrganization(a.owner);
-  f.developer = ToOrganization(a.developer);
+  f.owner = a.owner;
+  f.developer = a.developer;
   f.authors = a.authors;
   f.certification = a.certification;
   f.release_year = a.year > 0 ? std::to_string(a.year) : std::string();
@@ -207,7 +190,7 @@ ApplicationForm ToApplicationForm(const appliance::Application& a) {
   f.date = a.signed_date;
   // The head who signs Annex 1 is the owner's; the form names the person only.
   f.signer.organization = a.owner.full_name;
-  f.signer.person = FromAppliance(a.owner.contact);
+  f.signer.person = a.owner.contact;
   return f;
 }
 
@@ -304,7 +287,7 @@ Refusal ToRefusal(const RefusalRecord& rec, const OperatorInfo& op) {
   r.application_number = rec.application_number;
   r.application_date = rec.application_date;
   r.portal_code = rec.portal_code;
-  for (auto reason : rec.reasons) r.reasons.push_back(static_cast<Refusal::Reason>(static_cast<int>(reason)));
+  r.reasons.assign(rec.reasons.begin(), rec.reasons.end());
   r.reason_text = ClerkWords(rec.reasons, rec.reason_text);
   size_t omitted = 0;
   auto add = [&](Refusal::Evidence e) {
@@ -367,8 +350,8 @@ Result<lc::DestructionActData> DestructionActFromJson(std::string_view text) {
                                  " bytes");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::Corrupt("destruction act JSON does not parse");
-  auto date = [&](const json& o, const char* key) -> Result<lc::CivilDate> {
-    auto d = lc::CivilDate::Parse(Str(o, key));
+  auto date = [&](const json& o, const char* key) -> Result<appliance::CivilDate> {
+    auto d = appliance::CivilDate::Parse(Str(o, key));
     if (!d.ok()) return Status::Corrupt(std::string("destruction act field ") + key + ": " + d.status().message());
     return d;
   };
@@ -629,7 +612,7 @@ Result<StoredReturnAct> ReturnActFromJson(std::string_view text) {
   r.act_id = Str(j, "act_number");
   if (r.act_id.empty()) return Status::Corrupt("return act field act_number is missing");
   r.date = Str(j, "act_date");
-  if (!lc::CivilDate::Parse(r.date).ok()) return Status::Corrupt("return act field act_date is not a date");
+  if (!appliance::CivilDate::Parse(r.date).ok()) return Status::Corrupt("return act field act_date is not a date");
   if (auto o = j.find("object"); o != j.end() && o->is_object()) r.software_name = Str(*o, "name");
   r.reason = Str(j, "notice_reference");
   if (auto on = Str(j, "notice_received_on"); !on.empty()) r.reason += " (" + PrintedDate(on) + ")";

@@ -390,7 +390,7 @@ void AddActBody(FormBuilder& b, const AcceptanceAct& act, std::string_view intro
   b.TranslationNote();
 }
 
-void AddOrganization(FormBuilder& b, std::string_view title_key, const OrganizationDetails& o) {
+void AddOrganization(FormBuilder& b, std::string_view title_key, const Organization& o) {
   b.Para(title_key, {}, kBold, kBodyAlt, Align::kLeft, 0, 10);
   b.Field("annex1.org_full_name", o.full_name, 12);
   b.Field("annex1.subordination", o.subordination, 12);
@@ -400,9 +400,8 @@ void AddOrganization(FormBuilder& b, std::string_view title_key, const Organizat
           kBody, Align::kLeft, 12, 3);
   b.Plain(b.Joined("annex1.email") + ": " + Blank(o.email) + "    " + b.Joined("annex1.web") + " " + Blank(o.web),
           kBody, Align::kLeft, 12, 3);
-  b.Plain(
-      b.Joined("annex1.contact") + ": " + Blank(o.contact_person.Full()) + " (" + b.Joined("common.full_name") + ")",
-      kBody, Align::kLeft, 12, 3);
+  b.Plain(b.Joined("annex1.contact") + ": " + Blank(o.contact.Full()) + " (" + b.Joined("common.full_name") + ")",
+          kBody, Align::kLeft, 12, 3);
 }
 
 /// A table with a header row of column names and a row of column numbers,
@@ -460,16 +459,6 @@ void AddFindings(FormBuilder& b, const Findings& findings) {
 
 }  // namespace
 
-std::string PersonName::Full() const {
-  std::string out = surname;
-  for (const std::string* part : {&name, &patronymic}) {
-    if (part->empty()) continue;
-    if (!out.empty()) out += ' ';
-    out += *part;
-  }
-  return out;
-}
-
 std::string FormatMegabytes(uint64_t bytes) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(bytes) / (1024.0 * 1024.0));
@@ -490,9 +479,9 @@ std::string PrintedDate(std::string_view text) {
   if (text.size() == 20 && text[10] == 'T' && text[19] == 'Z' && digits(11, 2) && digits(14, 2) && digits(17, 2)) {
     auto d = appliance::ParseDay(day);
     if (d) {
-      const int64_t secs = appliance::DaysFromCivil(*d) * 86400 + std::stoi(std::string(text.substr(11, 2))) * 3600 +
+      const int64_t secs = int64_t{d->day_number()} * 86400 + std::stoi(std::string(text.substr(11, 2))) * 3600 +
                            std::stoi(std::string(text.substr(14, 2))) * 60 + std::stoi(std::string(text.substr(17, 2)));
-      day = appliance::FormatDay(appliance::LocalDateOf(secs));
+      day = appliance::LocalDateOf(secs).ToString();
     }
   } else if (text.size() != 10) {
     return std::string(text);

@@ -17,7 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "appliance/organization.h"
 #include "appliance/print/verification_line.h"
+#include "appliance/vocabulary.h"
 
 namespace qoima::print {
 
@@ -49,14 +51,9 @@ struct OperatorInfo {
   }
 };
 
-/// A person who signs or is contacted: surname, name, optional patronymic.
-struct PersonName {
-  std::string surname;
-  std::string name;
-  std::string patronymic;  // empty when the person has none
-  /// "Surname Name Patronymic" with the patronymic only when present.
-  std::string Full() const;
-};
+// One definition with the domain's (appliance/organization.h).
+using appliance::Organization;
+using appliance::PersonName;
 
 /// One signature block: an organization's representative, printed with a
 /// line for the signature and a "seal here" (м.о.) mark.
@@ -75,20 +72,6 @@ struct Contact {
   std::string email;
 };
 
-/// Owner or developer block of Annex 1.
-struct OrganizationDetails {
-  std::string full_name;
-  std::string subordination;
-  std::string short_name;
-  std::string postcode;
-  std::string address;
-  std::string phone;
-  std::string fax;
-  std::string email;
-  std::string web;
-  PersonName contact_person;
-};
-
 /// Annex 1: application for accounting and storage.
 struct ApplicationForm {
   struct Item {
@@ -103,8 +86,8 @@ struct ApplicationForm {
   std::string portal_code;  // information-system code on the e-government architecture portal
   int copies = 1;
   std::vector<Item> items;
-  OrganizationDetails owner;
-  OrganizationDetails developer;
+  Organization owner;
+  Organization developer;
   std::string authors;
   std::string certification;
   std::string release_year;
@@ -220,7 +203,8 @@ struct Nda {
 
 /// Reasoned refusal (001 clause 16).
 struct Refusal {
-  enum class Reason { kNotInRegister = 1, kActMismatch = 2, kMediaInoperable = 3 };
+  /// The domain's grounds (vocabulary.h); the value picks the template's "refusal.reasonN".
+  using Reason = appliance::RefusalReason;
   struct Evidence {
     std::string item;  // file, medium, field
     /// What was found: the template key ("refusal.kind.missing") with its

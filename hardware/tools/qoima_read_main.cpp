@@ -1,19 +1,27 @@
 // qoima-read: reads a medium or image with the sandboxed reader and prints
 // what it found. A diagnostic and benchmark driver, not the intake path.
 // Names are printed through VisibleText (hidden characters escaped).
-//   qoima-read [--list] [--no-sandbox] [--fs=iso9660|udf|fat|exfat|ntfs|ext] DEVICE
+//   qoima-read [--list] [--no-sandbox] [--fs=NAME] DEVICE   (NAME: a row of fs_readers.h's table)
 // Exit 0 when the read was accepted, 1 when it failed, 2 on usage errors.
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "common/visible_text.h"
+#include "hardware/fs_readers.h"
 #include "hardware/media_reader.h"
 
 namespace {
 
 using namespace qoima;
 using namespace qoima::hardware;
+
+// The --fs values, from the filesystem table: "iso9660, udf, ...".
+std::string FilesystemNames() {
+  std::string out;
+  for (const auto& fs : Filesystems()) out += (out.empty() ? "" : ", ") + std::string(fs.name);
+  return out;
+}
 
 class PrintSink : public MediaSink {
  public:
@@ -63,13 +71,12 @@ int main(int argc, char** argv) {
       sandbox = false;
     } else if (a.rfind("--fs=", 0) == 0) {
       std::string fs = a.substr(5);
-      bool found = false;
-      for (FsHint h : {FsHint::kIso9660, FsHint::kUdf, FsHint::kFat, FsHint::kExfat, FsHint::kNtfs, FsHint::kExt})
-        if (FsHintName(h) == fs) opt.fs_hint = h, found = true;
-      if (!found) {
-        std::fprintf(stderr, "unknown filesystem %s\n", fs.c_str());
+      const Filesystem* row = FindFilesystemByName(fs);
+      if (row == nullptr) {
+        std::fprintf(stderr, "unknown filesystem %s (one of: %s)\n", fs.c_str(), FilesystemNames().c_str());
         return 2;
       }
+      opt.fs_hint = row->hint;
     } else if (!a.empty() && a[0] != '-' && device.empty()) {
       device = a;
     } else {

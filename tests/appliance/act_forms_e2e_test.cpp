@@ -15,31 +15,14 @@
 #include <nlohmann/json.hpp>
 
 #include "common/subprocess.h"
-#include "tests/fixtures/loop_device.h"
-#include "tests/fixtures/media_factory.h"
-#include "tests/fixtures/swtpm.h"
-#include "tests/fixtures/temp_dir.h"
+#include "tests/appliance/act_corpus_world.h"
 
 using namespace qoima;
 using nlohmann::json;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
-const std::string kActs = std::string(QOIMA_SOURCE_DIR) + "/tests/appliance/acts/";
-const std::string kClerkPw = "clerk1-password-1";
-// 12.03.2025 10:00 in UTC+5: every file's date in the corpus acts.
-constexpr int64_t kTreeMtime = 1741755600;
-
-SubprocessResult Run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
-  args.insert(args.begin(), kQoima);
-  SubprocessOptions o;
-  o.extra_env = env;
-  o.extra_env.push_back("QOIMA_TEST_MEDIA=1");  // a loop device stands for the medium
-  auto r = RunSubprocess(args, o);
-  if (!r.ok()) throw std::runtime_error(r.status().ToString());
-  return *r;
-}
+const std::string& kActs = testing::kActCorpus;
 
 std::string RunTool(const std::vector<std::string>& argv) {
   auto r = RunChecked(argv);
@@ -55,90 +38,28 @@ std::string Joined(const std::string& text) {
   return out;
 }
 
-// The corpus tree, dated as its acts say (git keeps no dates), on a real
-// image of `type` attached to a loop device.
-class CorpusMedium {
- public:
-  explicit CorpusMedium(testing::FsType type) {
-    const std::string tree = dir.Sub("tree");
-    std::filesystem::copy(kActs + "tree", tree, std::filesystem::copy_options::recursive);
-    for (const auto& e : std::filesystem::recursive_directory_iterator(tree)) {
-      const timespec times[2] = {{kTreeMtime, 0}, {kTreeMtime, 0}};
-      REQUIRE(::utimensat(AT_FDCWD, e.path().c_str(), times, 0) == 0);
-    }
-    testing::BuildImage(type, tree, dir.Sub("tree.img"));
-    loop = std::make_unique<testing::LoopDevice>(dir.Sub("tree.img"));
-  }
-  std::string device() const { return loop->path(); }
-  std::string Sha256(const std::string& path) { return RunTool({"sha256sum", dir.Sub("tree/" + path)}).substr(0, 64); }
-
-  testing::TempDir dir;
-  std::unique_ptr<testing::LoopDevice> loop;
-};
-
 // `qoima --json scan DEV --manifest ACT [extra]`: the exit code and output.
-json Scan(const CorpusMedium& medium, const std::string& act, const std::vector<std::string>& extra, int& exit_code) {
+json Scan(const testing::CorpusMedium& medium, const std::string& act, const std::vector<std::string>& extra,
+          int& exit_code) {
   std::vector<std::string> args = {"--json", "scan", medium.device(), "--manifest", kActs + act};
   args.insert(args.end(), extra.begin(), extra.end());
-  SubprocessResult r = Run(args);
+  SubprocessResult r = testing::RunQoima(args);
   exit_code = r.exit_code;
   INFO(act << ": " << r.out << r.err);
   return json::parse(r.out);
 }
 
-// A provisioned appliance with a clerk and application IS-0042.
-class World {
- public:
-  World() {
-    Must({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin",
-         "admin-password-1");
-    Must({"user", "add", "clerk1", "--role", "clerk", "--surname", "Сейітова", "--name", "Әйгерім"}, "admin",
-         "admin-password-1", {"QOIMA_NEW_PASSWORD=" + kClerkPw});
-    Must({"user", "add", "auditor1", "--role", "auditor", "--surname", "Нұрланов", "--name", "Асқар"}, "admin",
-         "admin-password-1", {"QOIMA_NEW_PASSWORD=auditor1-password-1"});
-    json form = {{"portal_code", "IS-0042"},
-                 {"track", "application"},
-                 {"applicant", "«Ақпарат» АҚ"},
-                 {"software_name", "Қойма"},
-                 {"items", {{{"name", "CD-1"}, {"serial_number", "SN1"}, {"original", true}}}},
-                 {"owner", {{"full_name", "Цифрлық даму министрлігі"}}}};
-    testing::WriteFile(dir.Sub("form.json"), form.dump());
-    Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
-          "--state-body", "Министрлік", "--head", "Ахметов А."});
-  }
+// The SHA-256 of a file of the corpus tree on `medium`.
+std::string TreeSha256(const testing::CorpusMedium& medium, const std::string& path) {
+  return RunTool({"sha256sum", medium.dir.Sub("root/" + path)}).substr(0, 64);
+}
 
-  SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1",
-                       const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
-    env.insert(env.end(), {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
-                           "QOIMA_PASSWORD=" + password});
-    return ::Run(std::move(args), env);
-  }
-  SubprocessResult Must(std::vector<std::string> args, const std::string& user = "clerk1",
-                        const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
-    auto r = Run(args, user, password, std::move(env));
-    if (r.exit_code != 0) throw std::runtime_error("qoima " + args[0] + ": " + r.Describe() + r.out);
-    return r;
-  }
-  json Json(std::vector<std::string> args, int* exit_code = nullptr, const std::string& user = "clerk1",
-            const std::string& password = kClerkPw) {
-    args.insert(args.begin(), "--json");
-    auto r = Run(args, user, password);
-    if (exit_code) *exit_code = r.exit_code;
-    INFO(r.out << r.err);
-    return json::parse(r.out);
-  }
-  int64_t Deposits() {
-    return Json({"verify-store"}, nullptr, "auditor1", "auditor1-password-1")["deposits"].get<int64_t>();
-  }
-
-  testing::Swtpm tpm;
-  testing::TempDir dir;
-};
+using World = testing::ProvisionedCli;
 
 }  // namespace
 
 TEST_CASE("qoima scan checks a real image against each hash list form") {
-  CorpusMedium medium(testing::FsType::kIso9660);
+  testing::CorpusMedium medium(testing::FsType::kIso9660, true);
   const std::vector<std::pair<std::string, std::string>> lists = {{"gnu-sha256sum.txt", "sha256sum"},
                                                                   {"gnu-sha256sum-binary.txt", "sha256sum"},
                                                                   {"openssl-r.txt", "sha256sum"},
@@ -169,7 +90,7 @@ TEST_CASE("qoima scan checks a real image against each hash list form") {
 }
 
 TEST_CASE("qoima scan checks a real image against each table form with and without checksums") {
-  CorpusMedium medium(testing::FsType::kIso9660);
+  testing::CorpusMedium medium(testing::FsType::kIso9660, true);
   struct Form {
     std::string act;
     std::vector<std::string> extra;
@@ -207,7 +128,7 @@ TEST_CASE("qoima scan checks a real image against each table form with and witho
 }
 
 TEST_CASE("qoima scan refuses an act it cannot read before reading the medium") {
-  CorpusMedium medium(testing::FsType::kIso9660);
+  testing::CorpusMedium medium(testing::FsType::kIso9660, true);
   for (const auto& [act, why] : std::vector<std::pair<std::string, std::string>>{
            {"powershell51-ascii.csv", "contains '?', which Windows allows in no file name"},
            {"libreoffice-two-acts.docx", "holds several tables that look like an act; choose one with --table N"},
@@ -224,7 +145,7 @@ TEST_CASE("qoima scan refuses an act it cannot read before reading the medium") 
 
 TEST_CASE("intake of a Word act without checksums: accepted and printed with the SHA-256 the appliance computed") {
   World w;
-  CorpusMedium medium(testing::FsType::kIso9660);
+  testing::CorpusMedium medium(testing::FsType::kIso9660, true);
   int code = -1;
   json r = w.Json({"intake", "--application", "IS-0042", "--manifest", kActs + "libreoffice-annex3-kk.docx", "--medium",
                    medium.device(), "--accept"},
@@ -247,14 +168,14 @@ TEST_CASE("intake of a Word act without checksums: accepted and printed with the
   for (const char* f : {"src/main.cpp", "src/Сервис/Обработчик.java", "lib/commons-io-2.11.0.jar",
                         "docs/Руководство пользователя.txt", "build.gradle"}) {
     INFO(f);
-    CHECK(printed.find(medium.Sha256(f)) != std::string::npos);
+    CHECK(printed.find(TreeSha256(medium, f)) != std::string::npos);
   }
   CHECK(printed.find(Joined("Актіде бақылау сомалары жоқ")) != std::string::npos);
 }
 
 TEST_CASE("intake of a Windows-1251 act keeps its encoding in the stored evidence") {
   World w;
-  CorpusMedium medium(testing::FsType::kFat32);
+  testing::CorpusMedium medium(testing::FsType::kFat32, true);
   int code = -1;
   json held = w.Json({"intake", "--application", "IS-0042", "--manifest", kActs + "excel-1251.csv", "--medium",
                       medium.device(), "--hold"},
@@ -276,7 +197,7 @@ TEST_CASE("intake of a Windows-1251 act keeps its encoding in the stored evidenc
 
 TEST_CASE("intake of a file that is no act is refused naming the forms and stores nothing") {
   World w;
-  CorpusMedium medium(testing::FsType::kIso9660);
+  testing::CorpusMedium medium(testing::FsType::kIso9660, true);
   testing::WriteFile(w.dir.Sub("letter.txt"), "Здравствуйте,\nвот наш список файлов.\n");
   int code = -1;
   json r = w.Json({"intake", "--application", "IS-0042", "--manifest", w.dir.Sub("letter.txt"), "--medium",

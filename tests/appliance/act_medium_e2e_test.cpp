@@ -20,32 +20,14 @@
 #include <nlohmann/json.hpp>
 
 #include "common/subprocess.h"
-#include "tests/fixtures/loop_device.h"
-#include "tests/fixtures/media_factory.h"
-#include "tests/fixtures/swtpm.h"
-#include "tests/fixtures/temp_dir.h"
+#include "tests/appliance/act_corpus_world.h"
 
 using namespace qoima;
 using nlohmann::json;
 
 namespace {
 
-const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
-const std::string kActs = std::string(QOIMA_SOURCE_DIR) + "/tests/appliance/acts/";
-const std::string kClerkPw = "clerk1-password-1";
-// 12.03.2025 10:00 in UTC+5: every file's date in the corpus acts.
-constexpr int64_t kTreeMtime = 1741755600;
-
-SubprocessResult Run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
-  args.insert(args.begin(), kQoima);
-  SubprocessOptions o;
-  o.extra_env = env;
-  o.extra_env.push_back("QOIMA_TEST_MEDIA=1");  // a loop device stands for the medium
-  auto r = RunSubprocess(args, o);
-  if (!r.ok()) throw std::runtime_error(r.status().ToString());
-  return *r;
-}
-
+const std::string& kActs = testing::kActCorpus;
 std::string Sha256Of(const std::string& path) {
   auto r = RunChecked({"sha256sum", path});
   if (!r.ok()) throw std::runtime_error(r.status().ToString());
@@ -62,88 +44,12 @@ std::string Grouped(const std::string& hex) {
   return out;
 }
 
-// A medium made of the corpus tree (dated as its acts say) and/or act files
-// at its root, on a real image attached to a loop device.
-class Medium {
- public:
-  Medium(testing::FsType type, bool with_tree, const std::vector<std::pair<std::string, std::string>>& acts) {
-    const std::string root = dir.Sub("root");
-    std::filesystem::create_directories(root);
-    if (with_tree) std::filesystem::copy(kActs + "tree", root, std::filesystem::copy_options::recursive);
-    for (const auto& [from, name] : acts) std::filesystem::copy_file(kActs + from, root + "/" + name);
-    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
-      const timespec times[2] = {{kTreeMtime, 0}, {kTreeMtime, 0}};
-      REQUIRE(::utimensat(AT_FDCWD, e.path().c_str(), times, 0) == 0);
-    }
-    testing::BuildImage(type, root, dir.Sub("medium.img"));
-    loop = std::make_unique<testing::LoopDevice>(dir.Sub("medium.img"));
-  }
-  std::string device() const { return loop->path(); }
-
-  testing::TempDir dir;
-  std::unique_ptr<testing::LoopDevice> loop;
-};
-
-// A provisioned appliance with a clerk, an auditor and application IS-0042.
-class World {
- public:
-  World() {
-    Must({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin",
-         "admin-password-1");
-    Must({"user", "add", "clerk1", "--role", "clerk", "--surname", "Сейітова", "--name", "Әйгерім"}, "admin",
-         "admin-password-1", {"QOIMA_NEW_PASSWORD=" + kClerkPw});
-    Must({"user", "add", "auditor1", "--role", "auditor", "--surname", "Нұрланов", "--name", "Асқар"}, "admin",
-         "admin-password-1", {"QOIMA_NEW_PASSWORD=auditor1-password-1"});
-    json form = {{"portal_code", "IS-0042"},
-                 {"track", "application"},
-                 {"applicant", "«Ақпарат» АҚ"},
-                 {"software_name", "Қойма"},
-                 {"items", {{{"name", "CD-1"}, {"serial_number", "SN1"}, {"original", true}}}},
-                 {"owner", {{"full_name", "Цифрлық даму министрлігі"}}}};
-    testing::WriteFile(dir.Sub("form.json"), form.dump());
-    Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
-          "--state-body", "Министрлік", "--head", "Ахметов А."});
-  }
-
-  SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1",
-                       const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
-    env.insert(env.end(), {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
-                           "QOIMA_PASSWORD=" + password});
-    return ::Run(std::move(args), env);
-  }
-  SubprocessResult Must(std::vector<std::string> args, const std::string& user = "clerk1",
-                        const std::string& password = kClerkPw, std::vector<std::string> env = {}) {
-    auto r = Run(args, user, password, std::move(env));
-    if (r.exit_code != 0) throw std::runtime_error("qoima " + args[0] + ": " + r.Describe() + r.out);
-    return r;
-  }
-  json Json(std::vector<std::string> args, int* exit_code = nullptr, const std::string& user = "clerk1",
-            const std::string& password = kClerkPw) {
-    args.insert(args.begin(), "--json");
-    auto r = Run(args, user, password);
-    if (exit_code) *exit_code = r.exit_code;
-    INFO(r.out << r.err);
-    return json::parse(r.out);
-  }
-  int64_t Deposits() {
-    return Json({"verify-store"}, nullptr, "auditor1", "auditor1-password-1")["deposits"].get<int64_t>();
-  }
-  // The audit events named `action`.
-  size_t AuditCount(const std::string& action) {
-    json list = Json({"audit", "list"}, nullptr, "auditor1", "auditor1-password-1");
-    size_t n = 0;
-    for (const auto& e : list["entries"])
-      if (e.value("action", "") == action) ++n;
-    return n;
-  }
-
-  testing::Swtpm tpm;
-  testing::TempDir dir;
-};
+using Medium = testing::CorpusMedium;
+using World = testing::ProvisionedCli;
 
 // `qoima --json scan --acts DEVICE`.
 json ScanActs(const std::string& device) {
-  SubprocessResult r = Run({"--json", "scan", "--acts", device});
+  SubprocessResult r = testing::RunQoima({"--json", "scan", "--acts", device});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   return json::parse(r.out);
@@ -179,7 +85,7 @@ TEST_CASE("an Excel act at the root of a FAT32 stick is picked read kept and lef
   CHECK(Listed(scan, "src/main.cpp") == nullptr);
 
   // The text listing says the same.
-  SubprocessResult text = Run({"scan", "--acts", stick.device()});
+  SubprocessResult text = testing::RunQoima({"scan", "--acts", stick.device()});
   CHECK(text.exit_code == 0);
   CHECK(text.out.find("csv") != std::string::npos);
   CHECK(text.out.find("Акт 2025.csv") != std::string::npos);

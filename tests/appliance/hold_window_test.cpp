@@ -20,7 +20,8 @@ lifecycle::WorkingCalendar DefaultCalendar() {
 
 // Noon at UTC+5 of a local day.
 int64_t LocalNoon(int y, int m, int d) {
-  return DaysFromCivil(CivilDate{y, m, d}) * 86400 + 12 * 3600 - kActUtcOffsetSeconds;
+  return int64_t{CivilDate::FromYmd(y, static_cast<unsigned>(m), static_cast<unsigned>(d)).day_number()} * 86400 +
+         12 * 3600 - kActUtcOffsetSeconds;
 }
 
 }  // namespace

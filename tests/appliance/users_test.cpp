@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "appliance/authenticator.h"
-#include "appliance/clock.h"
 #include "appliance/password_hasher.h"
 #include "appliance/role.h"
+#include "storage/clock.h"
 
 using namespace qoima;
 using namespace qoima::appliance;
@@ -70,7 +70,7 @@ TEST_CASE("password policy and usernames") {
 }
 
 TEST_CASE("lockout after repeated failures, expiring with the injected clock") {
-  ManualClock clock(1'800'000'000);
+  storage::ManualClock clock(1'800'000'000);
   PasswordHasher h(kArgon2TestOnly);
   Authenticator auth(clock, h);
   UserRecord u;
@@ -98,7 +98,7 @@ TEST_CASE("lockout after repeated failures, expiring with the injected clock") {
 }
 
 TEST_CASE("a success resets the counter - unlock and disable work") {
-  ManualClock clock(1'800'000'000);
+  storage::ManualClock clock(1'800'000'000);
   PasswordHasher h(kArgon2TestOnly);
   Authenticator auth(clock, h);
   UserRecord u;
@@ -118,7 +118,7 @@ TEST_CASE("a success resets the counter - unlock and disable work") {
 TEST_CASE("a refused login is told one thing and the reason is kept for the audit log") {
   CHECK(LoginRefused().code() == Code::kAuthFailed);
   CHECK(LoginRefused().message() == "wrong username or password");
-  ManualClock clock(1'800'000'000);
+  storage::ManualClock clock(1'800'000'000);
   PasswordHasher h(kArgon2TestOnly);
   Authenticator auth(clock, h);
   UserRecord u;

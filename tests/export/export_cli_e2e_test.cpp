@@ -255,7 +255,7 @@ TEST_CASE("qoima export: rejected, withdrawn and expired approvals are refused a
   int64_t lapsed = w.Request("officer1", "return on request");
   w.Export({"approve", std::to_string(lapsed)}, "officer2", 0);
   {
-    appliance::ManualClock later(static_cast<int64_t>(std::time(nullptr)) + 24 * 3600 + 60);
+    storage::ManualClock later(static_cast<int64_t>(std::time(nullptr)) + 24 * 3600 + 60);
     appliance::ApplianceOptions o;
     o.tcti = w.tpm.tcti();
     o.state_dir = w.state();

@@ -330,6 +330,31 @@ void ClearDigest(TmuxSession& t) {
   for (int i = 0; i < 80; ++i) t.SendKeys({"BSpace"});
 }
 
+// Picks act `act_name` on `act_device` and types a digest one hex digit off
+// the paper's (digit `at` changed): refused, nothing read; then types the
+// paper act's digest in its place.
+void PickActAfterWrongDigest(TmuxSession& t, const DepositMedia& m, const std::string& act_device,
+                             const std::string& act_name, size_t at) {
+  std::string wrong = m.ActDigest(false);
+  wrong[at] = wrong[at] == 'a' ? 'b' : 'a';
+  PickAct(t, m.loop->path(), act_device, act_name, PaperDigest(wrong));
+  ExpectWrongDigestRefused(t);
+  CHECK(t.Capture().find(act_name) != std::string::npos);
+  ClearDigest(t);
+  t.Type(PaperDigest(m.ActDigest(false)));
+}
+
+// F7 on the comparison: confirmed, the deposit is accepted from what was
+// read (the media are not read again).
+void AcceptWithoutRereading(TmuxSession& t) {
+  t.SendKeys({"F7"});
+  Expect(t, "The media is not read again.");
+  t.SendKeys({"y"});
+  bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
+  INFO(t.Capture());
+  REQUIRE(accepted);
+}
+
 TEST_CASE("Clerk intake of a loop-attached disc with its act on a stick to acceptance", "[kiosk][e2e]") {
   ProvisionedState p;
   DepositMedia m;
@@ -337,13 +362,7 @@ TEST_CASE("Clerk intake of a loop-attached disc with its act on a stick to accep
   TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
   Expect(t, "Password:");
   StartIntakeInKiosk(t, m.loop->path());
-  std::string wrong = m.ActDigest(false);
-  wrong[5] = wrong[5] == 'a' ? 'b' : 'a';
-  PickAct(t, m.loop->path(), stick.loop->path(), "Акт.sha256", PaperDigest(wrong));
-  ExpectWrongDigestRefused(t);
-  CHECK(t.Capture().find("Акт.sha256") != std::string::npos);
-  ClearDigest(t);
-  t.Type(PaperDigest(m.ActDigest(false)));
+  PickActAfterWrongDigest(t, m, stick.loop->path(), "Акт.sha256", 5);
   Snap(t, "clerk-choose-act-en");
   t.SendKeys({"F7"});
   ExpectComparison(t);
@@ -351,12 +370,7 @@ TEST_CASE("Clerk intake of a loop-attached disc with its act on a stick to accep
   CHECK(t.Capture().find("src/қойма.cpp") != std::string::npos);
   CHECK(t.Capture().find("Act SHA-256: " + PaperDigest(m.ActDigest(false)).substr(0, 39)) != std::string::npos);
   Snap(t, "clerk-diff-clean-en");
-  t.SendKeys({"F7"});
-  Expect(t, "The media is not read again.");
-  t.SendKeys({"y"});
-  bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
-  INFO(t.Capture());
-  REQUIRE(accepted);
+  AcceptWithoutRereading(t);
   Snap(t, "clerk-accepted-en");
   // F5 prints the act: no printer is configured in this state, so the PDF is
   // saved and the screen says so, in the clerk's language.
@@ -384,24 +398,13 @@ TEST_CASE("Clerk intake of a FAT32 stick with its act at the root: the act left 
   TmuxSession t({kKiosk, "--lang", "en"}, p.Env());
   Expect(t, "Password:");
   StartIntakeInKiosk(t, m.loop->path());
-  std::string wrong = m.ActDigest(false);
-  wrong[0] = wrong[0] == '0' ? '1' : '0';
-  PickAct(t, m.loop->path(), m.loop->path(), "act.sha256", PaperDigest(wrong));
-  ExpectWrongDigestRefused(t);
-  CHECK(t.Capture().find("act.sha256") != std::string::npos);
-  ClearDigest(t);
-  t.Type(PaperDigest(m.ActDigest(false)));
+  PickActAfterWrongDigest(t, m, m.loop->path(), "act.sha256", 0);
   t.SendKeys({"F7"});
   ExpectComparison(t);
   Expect(t, "3 files, 0 problems.");  // the act's own file is no extra
   CHECK(t.Capture().find("left out of the comparison") != std::string::npos);
   Snap(t, "clerk-diff-act-on-medium-en");
-  t.SendKeys({"F7"});
-  Expect(t, "The media is not read again.");
-  t.SendKeys({"y"});
-  bool accepted = t.WaitFor("Accepted.", milliseconds(60000));
-  INFO(t.Capture());
-  REQUIRE(accepted);
+  AcceptWithoutRereading(t);
   // In Kazakh, as the counter shows it by default.
   t.SendKeys({"F2"});
   Expect(t, "салыстыруға кірмейді");

@@ -230,11 +230,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   Snapshot("clerk-choose-act");
   h.Press(KEY_F(7));  // read it
   // The worker finishes quickly; Poll replaces the progress screen with the diff.
-  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    h.app->Poll();
-    h.app->Render();
-  }
+  h.Await("Act versus media");  // the worker finishes; the checks below read the screen
   REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
   Snapshot("clerk-diff");
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /dev/sr0:act.json");
@@ -280,7 +276,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
     h.Type("диск оқылмайды");
     h.Press(KEY_F(8));
     CHECK(h.backend.calls.back() == "Refuse intake-1");
-    CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaDefective);
+    CHECK(h.backend.last_reason == kiosk::RefusalReason::kMediaMalfunction);
     CHECK(h.backend.last_refusal_text == "диск оқылмайды");
     CHECK(h.Shows("Refused."));
     CHECK(h.Shows("Act versus media"));  // back on the comparison, decided
@@ -314,11 +310,7 @@ TEST_CASE("Names that lie: a bidi control in a file name is drawn escaped and fl
   REQUIRE(h.Await("act.json"));
   h.Type(kPaperDigest);
   h.Press(KEY_F(7));
-  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    h.app->Poll();
-    h.app->Render();
-  }
+  h.Await("Act versus media");  // the worker finishes; the checks below read the screen
   REQUIRE(h.Shows("Act versus media"));
   Snapshot("clerk-diff-hidden-characters");
   const std::string screen = ScreenText();
@@ -404,11 +396,7 @@ TEST_CASE("the reader's findings are rows of the comparison in the clerk's words
     REQUIRE(h.Await("act.json"));
     h.Type(kPaperDigest);
     h.Press(KEY_F(7));
-    for (int i = 0; i < 200 && ScreenText().find("evil.zip") == std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      h.app->Poll();
-      h.app->Render();
-    }
+    h.Await("evil.zip");  // the worker finishes; the checks below read the screen
     const std::string screen = ScreenText();
     INFO(kiosk::LanguageCode(w.lang) << "\n" << screen);
     REQUIRE(screen.find("evil.zip -> ../../x") != std::string::npos);
@@ -478,11 +466,7 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   REQUIRE(h.Await("act.json"));
   h.Type(kPaperDigest);
   h.Press(KEY_F(7));
-  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    h.app->Poll();
-    h.app->Render();
-  }
+  h.Await("Act versus media");  // the worker finishes; the checks below read the screen
   REQUIRE(h.Shows("1 files, 0 problems."));
   REQUIRE(h.backend.last_in_register.has_value());
   CHECK(*h.backend.last_in_register);
@@ -548,22 +532,14 @@ TEST_CASE("The act is picked from a medium and a digest that is not the paper's 
   h.backend.intake_status = Status::FailedPrecondition(kiosk::kDigestMismatchMsgid);
   h.Type(kPaperDigest);
   h.Press(KEY_F(7));
-  for (int i = 0; i < 200 && !h.Shows("not the paper act's digest"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    h.app->Poll();
-    h.app->Render();
-  }
+  h.Await("not the paper act's digest");  // the worker finishes; the checks below read the screen
   CHECK(h.Shows("not the paper act's digest: nothing read, nothing stored."));
   CHECK(h.Shows("Act files on: /dev/sdc"));  // back to the act, to type it again
   CHECK(h.backend.last_act.device == "/dev/sdc");
   CHECK(h.backend.last_act.raw_path == "Акт.xlsx");
   h.backend.intake_status = Status::Ok();
   h.Press(KEY_F(7));
-  for (int i = 0; i < 200 && !h.Shows("Act versus media"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    h.app->Poll();
-    h.app->Render();
-  }
+  h.Await("Act versus media");  // the worker finishes; the checks below read the screen
   REQUIRE(h.Shows("Act versus media"));
   CHECK(h.Shows("Act SHA-256: 9CDA 7CC4 ACFA AF21"));
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sdb /dev/sdc:Акт.xlsx");
@@ -666,7 +642,7 @@ TEST_CASE("Admin user management and recovery state", "[kiosk][unit]") {
 TEST_CASE("Officer approval: the second officer confirms on the same screen", "[kiosk][unit]") {
   Harness h;
   kiosk::PendingApproval req{"42",
-                             kiosk::ApprovalKind::kDestruction,
+                             kiosk::SensitiveAction::kDestruction,
                              "deposit:7",
                              "user1",
                              "2026-11-26 04:00",

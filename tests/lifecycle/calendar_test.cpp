@@ -7,6 +7,7 @@
 #include "appliance/lifecycle/default_calendar.h"
 
 using namespace qoima;
+using namespace qoima::appliance;
 using namespace qoima::appliance::lifecycle;
 
 namespace {

@@ -14,6 +14,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  using namespace qoima::appliance;
   using namespace qoima::appliance::lifecycle;
   switch (data[0] % 3) {
     case 0: {

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "appliance/lifecycle/lifecycle_clock.h"
+#include "appliance/civil_time.h"
+#include "storage/clock.h"
 #include "storage/store.h"
 #include "tests/fixtures/temp_dir.h"
 #include "tests/storage/fake_store_keys.h"

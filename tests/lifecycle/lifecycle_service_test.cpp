@@ -15,6 +15,7 @@
 #include "tests/lifecycle/lifecycle_db_fixture.h"
 
 using namespace qoima;
+using namespace qoima::appliance;
 using namespace qoima::appliance::lifecycle;
 
 namespace {
@@ -60,7 +61,7 @@ bool Exists(const std::string& path) {
 
 struct World {
   testing::LifecycleDb store;
-  FixedLifecycleClock clock{D("2026-03-02")};
+  storage::ManualClock clock{NoonUtcUnix(D("2026-03-02"))};
   WorkingCalendar calendar;
   std::unique_ptr<LifecycleService> svc;
   int64_t so1 = 0, so2 = 0, object = 0;
@@ -79,7 +80,7 @@ struct World {
   }
   std::vector<int64_t> deposits;
 
-  int64_t Now() const { return int64_t{clock.Today().day_number()} * 86400 + 12 * 3600; }
+  int64_t Now() const { return clock.NowUnix(); }
 
   /// An export request of version `version_no` by `requester`, approved by
   /// `approver` unless 0 (appliance's two-person approvals, as `qoima export` keeps them).
@@ -179,7 +180,7 @@ TEST_CASE("test-outcome refusals are clear and change nothing") {
 
 TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soon then overdue") {
   World w;
-  w.clock.Set(D("2026-03-20"));
+  w.clock.Set(NoonUtcUnix(D("2026-03-20")));
   auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
   INFO(c.status().ToString());
   REQUIRE(c.ok());
@@ -190,7 +191,7 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
   CHECK((*notices)[0].due_on->ToString() == "2026-03-30");
   CHECK((*notices)[0].case_id == c->id);
 
-  w.clock.Set(D("2026-03-26"));
+  w.clock.Set(NoonUtcUnix(D("2026-03-26")));
   auto due = w.svc->Due(2);
   REQUIRE(due.ok());
   REQUIRE(due->size() == 2);  // the case and its notice
@@ -198,7 +199,7 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
   CHECK((*due)[0].working_days_left == 2);  // 27 and 30 March
   CHECK((*due)[0].clause == "003 cl.29");
 
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   due = w.svc->Due(2);
   CHECK((*due)[0].status == DueStatus::kOverdue);
   CHECK((*due)[0].working_days_left == -2);  // 31 March, 1 April
@@ -235,7 +236,7 @@ TEST_CASE("issue request: due in 3 working days with a notice, listed as due-soo
 
 TEST_CASE("requests for unknown or destroyed objects and destruction refusals change nothing") {
   World w;
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   std::string snap = w.Snapshot();
   auto unknown = w.svc->FindObject("ARCH-9999");
   CHECK(unknown.status().code() == Code::kNotFound);
@@ -294,7 +295,7 @@ TEST_CASE("requests for unknown or destroyed objects and destruction refusals ch
 
 TEST_CASE("a destruction needs two independent officers: not one officer and an account that officer made") {
   World w;
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
   REQUIRE(returned.ok());
   RecordingExporter return_exporter;
@@ -330,7 +331,7 @@ TEST_CASE("a destruction needs two independent officers: not one officer and an 
   CHECK(w.Snapshot() == snap);
   CHECK(w.store.audit().Entry(w.store.AuditSize() - 1)->outcome == "denied");
   // Thirty days after the change they are independent again.
-  w.clock.Set(D("2026-04-22"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-22")));
   auto done = w.svc->Destroy(kOfficer, destroy->id, paired);
   INFO(done.status().ToString());
   CHECK(done.ok());
@@ -338,7 +339,7 @@ TEST_CASE("a destruction needs two independent officers: not one officer and an 
 
 TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, and refuses a second time") {
   World w;
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-03-02")).ok());
   auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
   REQUIRE(returned.ok());
@@ -361,7 +362,7 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   REQUIRE(Exists(w.store.state_dir() + "/objects/" + sealed.substr(0, 2) + "/" + sealed));
   REQUIRE(w.store.Count("objects") == 4);
 
-  w.clock.Set(D("2026-04-03"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-03")));
   auto act = w.svc->Destroy(kOfficer, destroy->id, ap);
   INFO(act.status().ToString());
   REQUIRE(act.ok());
@@ -486,19 +487,19 @@ TEST_CASE("half-year and information reports count what happened in the period")
                     "VALUES (1, 'refuse', 2, 'file list differs', " +
                     std::to_string(clerk) + ", '2026-03-02T09:00:00Z');")
               .ok());
-  w.clock.Set(D("2026-03-20"));
+  w.clock.Set(NoonUtcUnix(D("2026-03-20")));
   auto issue = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-03-20"), "вх-115");
   REQUIRE(issue.ok());
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   RecordingExporter ex;
   REQUIRE(w.HandOver(issue->id, ex, 2).ok());  // due 30 March: late
-  w.clock.Set(D("2026-06-26"));
+  w.clock.Set(NoonUtcUnix(D("2026-06-26")));
   REQUIRE(w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-06-26"), "вх-200").ok());  // due 1 July
 
-  w.clock.Set(D("2026-06-30"));
+  w.clock.Set(NoonUtcUnix(D("2026-06-30")));
   CHECK(BuildHalfYearReport(w.store.db(), *w.svc, w.calendar, 2026, 1, D("2026-06-30")).status().code() ==
         Code::kInvalidArgument);
-  w.clock.Set(D("2026-07-02"));
+  w.clock.Set(NoonUtcUnix(D("2026-07-02")));
   auto r = BuildHalfYearReport(w.store.db(), *w.svc, w.calendar, 2026, 1, D("2026-07-02"));
   INFO(r.status().ToString());
   REQUIRE(r.ok());
@@ -550,7 +551,7 @@ TEST_CASE("half-year and information reports count what happened in the period")
 
 TEST_CASE("an interrupted destruction completes when run again, with the same act") {
   World w;
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
   REQUIRE(returned.ok());
   RecordingExporter return_exporter;
@@ -586,7 +587,7 @@ TEST_CASE("an interrupted destruction completes when run again, with the same ac
 
 TEST_CASE("a hand-over needs an approved export per version, refusals are audited and change nothing") {
   World w;
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2026-04-01"), "вх-7");
   REQUIRE(c.ok());
   int64_t other_object = w.store.AddObject("Е-салық", "ARCH-0043");
@@ -639,7 +640,7 @@ TEST_CASE("a hand-over needs an approved export per version, refusals are audite
   CHECK(w.Snapshot() == snap);
 
   // An approval lapses after a day.
-  w.clock.Set(D("2026-04-02"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-02")));
   ex.fail_at.reset();
   refused(kOfficer2, {approved}, "expired");
 
@@ -657,7 +658,7 @@ TEST_CASE("a hand-over needs an approved export per version, refusals are audite
 
 TEST_CASE("a return hands back every version and stores the return act with the audit checkpoint") {
   World w;
-  w.clock.Set(D("2026-04-01"));
+  w.clock.Set(NoonUtcUnix(D("2026-04-01")));
   auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-31"), "вх-300");
   REQUIRE(c.ok());
   CHECK(c->due_on.ToString() == "2026-04-03");
@@ -709,7 +710,7 @@ TEST_CASE("a return hands back every version and stores the return act with the 
 
 TEST_CASE("a deadline counted over a provisional calendar day is flagged in `due`") {
   World w;
-  w.clock.Set(D("2027-05-14"));  // Friday; Kurban Ait 2027 (Sunday 16 May) is provisional in the default
+  w.clock.Set(NoonUtcUnix(D("2027-05-14")));  // Friday; Kurban Ait 2027 (Sunday 16 May) is provisional in the default
   auto c = w.svc->OpenCase(kClerk, w.object, CaseKind::kIssue, D("2027-05-14"), "вх-9");
   REQUIRE(c.ok());
   CHECK(c->due_on.ToString() == "2027-05-19");
@@ -729,7 +730,7 @@ TEST_CASE("a deadline counted over a provisional calendar day is flagged in `due
   CHECK(flagged == 2);
 
   World w2;
-  w2.clock.Set(D("2026-05-25"));  // Kurban Ait 2026 (27 May) is confirmed
+  w2.clock.Set(NoonUtcUnix(D("2026-05-25")));  // Kurban Ait 2026 (27 May) is confirmed
   REQUIRE(w2.svc->OpenCase(kClerk, w2.object, CaseKind::kIssue, D("2026-05-25"), "вх-10").ok());
   auto due2 = w2.svc->Due(2);
   REQUIRE(due2.ok());

@@ -4,6 +4,7 @@
 #include "appliance/lifecycle/text_fields.h"
 
 using namespace qoima;
+using namespace qoima::appliance;
 using namespace qoima::appliance::lifecycle;
 
 namespace {

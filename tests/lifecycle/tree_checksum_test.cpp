@@ -9,6 +9,7 @@
 #include "tests/fixtures/temp_dir.h"
 
 using namespace qoima;
+using namespace qoima::appliance;
 using namespace qoima::appliance::lifecycle;
 
 TEST_CASE("root hash equals the stock sha256sum pipeline over a tree with Kazakh names") {

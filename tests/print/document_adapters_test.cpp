@@ -165,12 +165,12 @@ TEST_CASE("the findings of every medium in the evidence become the printed secti
 TEST_CASE("the destruction act stored by lifecycle parses back and lists every destroyed file") {
   lc::DestructionActData a;
   a.act_number = "DESTR-2026-3";
-  a.act_date = *lc::CivilDate::Parse("2026-11-18");
+  a.act_date = *appliance::CivilDate::Parse("2026-11-18");
   a.object.name = "Е-лицензиялау";
   a.object.portal_code = "ARCH-0042";
   a.notice_reference = "arch-1";
-  a.notice_received_on = *lc::CivilDate::Parse("2026-11-04");
-  a.due_on = *lc::CivilDate::Parse("2026-11-18");
+  a.notice_received_on = *appliance::CivilDate::Parse("2026-11-04");
+  a.due_on = *appliance::CivilDate::Parse("2026-11-18");
   a.requested_by = "so1";
   a.approved_by = "so2";
   a.performed_by = "so1";
@@ -238,7 +238,7 @@ TEST_CASE("the half-year report has one row per event of every section, notices 
   r.open_requests[0].case_kind = "return";
   r.open_requests[0].reference = "вх-2";
   lc::DueItem late;
-  late.due_on = *lc::CivilDate::Parse("2026-06-10");
+  late.due_on = *appliance::CivilDate::Parse("2026-06-10");
   late.working_days_left = -3;
   late.what = "return to owner";
   late.clause = "003 cl.30";

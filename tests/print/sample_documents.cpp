@@ -158,7 +158,7 @@ Refusal SampleRefusal() {
   r.act_id = "QA-2026-000118";
   r.depositor = "Қаржы министрлігі";
   r.software_name = "Салық-Һ 1.0";
-  r.reasons = {Refusal::Reason::kActMismatch, Refusal::Reason::kMediaInoperable};
+  r.reasons = {Refusal::Reason::kActMismatch, Refusal::Reason::kMediaMalfunction};
   r.evidence = {{"src/қызмет/main.cpp", "refusal.kind.hash_mismatch", {}, "3f2a… → 9b11…"},
                 {"/dev/sr0", "refusal.kind.unreadable", {}, ""}};
   r.operator_signer = Signer("", "Бас маман", "Әбілқасымова", "Гүлнұр", "");

@@ -1,0 +1,40 @@
+// The domain's words that the fronts share with it: the kiosk and the CLI
+// name roles, tracks, refusal grounds, printed documents and actions that
+// need a second officer with these enums, never with mirrors of their own.
+// Only the enums live here (no rules, no names): the rules and the stable
+// names are in the headers that own them (role.h, application.h,
+// intake_assessment.h, print/document_kinds.h, two_person_approval.h), so a
+// front that needs only the words includes this small header.
+#pragma once
+
+namespace qoima::appliance {
+
+/// Who a user is (role.h: what each may do).
+enum class Role { kClerk, kSecurityOfficer, kAuditor, kAdmin };
+
+/// How software comes in (application.h): by an application (Annex 1) or
+/// from the trusted register.
+enum class Track { kApplication, kRegister };
+
+/// The grounds of a reasoned refusal (001 cl.16; intake_assessment.h). The
+/// values are stored: never renumber.
+enum class RefusalReason { kNotInRegister = 1, kActMismatch = 2, kMediaMalfunction = 3 };
+
+/// The documents the appliance renders and prints (print/document_kinds.h:
+/// one row per kind).
+enum class DocumentKind {
+  kAct,          // Annex 3 acceptance-transfer act of an accepted deposit
+  kApplication,  // Annex 1 application
+  kJournal,      // Annex 2 journal of applications
+  kNda,          // Annex 4 confidentiality agreement (as recorded)
+  kRefusal,      // reasoned refusal (001 cl.16) of a refused intake
+  kReturn,       // return act of a lifecycle return case (003 cl.30)
+  kDestruction,  // destruction act (003 cl.33)
+  kReport,       // half-year report (001 cl.13)
+  kNotice,       // notice to the authorized body (notices register)
+};
+
+/// Actions that need a second security officer's approval (two_person_approval.h).
+enum class SensitiveAction { kExport, kDestruction, kRecovery, kUserChange };
+
+}  // namespace qoima::appliance
