@@ -157,8 +157,9 @@ class StoreScrub {
         Problem(d.id, D(d.id) + ": file " + st.ColumnText(3) + " refers to object row " +
                           std::to_string(st.ColumnInt(4)) + " of another deposit or none");
       } else if (static_cast<uint64_t>(st.ColumnInt(6)) != size || st.ColumnBlob(7) != sha) {
-        Problem(d.id, D(d.id) + ": file " + st.ColumnText(3) + ": size or SHA-256 in its row differs from its object row " +
-                          st.ColumnText(8) + ": a row was edited");
+        Problem(d.id, D(d.id) + ": file " + st.ColumnText(3) +
+                          ": size or SHA-256 in its row differs from its object row " + st.ColumnText(8) +
+                          ": a row was edited");
       }
     }
     crypto::Sha256Digest manifest = h.Finish();
@@ -166,7 +167,8 @@ class StoreScrub {
         std::vector<uint8_t>(manifest.begin(), manifest.end()) != d.manifest) {
       Problem(d.id, D(d.id) + ": its " + std::to_string(count) + " file rows (" + std::to_string(bytes) +
                         " bytes) do not match the deposit's manifest digest (" + std::to_string(d.file_count) +
-                        " files, " + std::to_string(d.total_bytes) + " bytes): file rows were edited, added or removed");
+                        " files, " + std::to_string(d.total_bytes) +
+                        " bytes): file rows were edited, added or removed");
     }
     return Status::Ok();
   }
@@ -228,8 +230,8 @@ class StoreScrub {
                             " belong to no object row (a row was removed)");
         } else if (o.offset < at) {
           QOIMA_ASSIGN_OR_RETURN(std::string name, name_of(object_name, o.object_id));
-          Problem(d.id, D(d.id) + ": object " + name + " overlaps the one before it in pack " + pack +
-                            " (a row was edited)");
+          Problem(d.id,
+                  D(d.id) + ": object " + name + " overlaps the one before it in pack " + pack + " (a row was edited)");
         }
         at = std::max(at, o.offset + o.sealed_size);
       }

@@ -1,6 +1,6 @@
 #include <algorithm>
-#include <cctype>
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include <fstream>
 #include <string>
@@ -72,7 +72,8 @@ TEST_CASE("hex round trip and rejection of bad hex") {
 namespace {
 std::vector<uint8_t> Unhex(const std::string& hex) {
   std::vector<uint8_t> v;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) v.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    v.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return v;
 }
 std::string Derive(const std::string& ikm, const std::string& salt, const std::string& info, size_t length) {

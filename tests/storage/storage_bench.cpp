@@ -12,13 +12,13 @@
 //                                 intake does), then Store::VerifyStore: its
 //                                 time and the peak RSS while it runs
 // Prints "key value" lines. The keyring runs on a swtpm.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <malloc.h>
 #include <iostream>
 #include <random>
 #include <string>
