@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "crypto/kdf.h"
@@ -32,6 +33,17 @@ uint32_t GetU32(const uint8_t* p) {
 
 // State shared by sealer and opener: the per-object subkey in an initialised
 // cipher context, the nonce prefix and the associated data.
+/// AES-256-GCM fetched from the provider once: EVP_aes_256_gcm() makes
+/// every EVP_*Init_ex look the implementation up again (once per object).
+const EVP_CIPHER* Aes256Gcm() {
+  struct Free {
+    void operator()(EVP_CIPHER* c) const { EVP_CIPHER_free(c); }
+  };
+  static const std::unique_ptr<EVP_CIPHER, Free> cipher(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr));
+  if (!cipher) throw std::runtime_error("OpenSSL has no AES-256-GCM");
+  return cipher.get();
+}
+
 struct ChunkCipher {
   CipherCtx ctx;
   uint8_t header[AeadFormat::kHeaderSize] = {};
@@ -52,8 +64,8 @@ struct ChunkCipher {
     // a locked allocation per object cost two syscalls per stored file.
     uint8_t subkey[32];
     HkdfSha256Into(data_key.span(), {header + 16, AeadFormat::kSaltSize}, info, subkey);
-    int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, subkey, nullptr)
-                     : EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, subkey, nullptr);
+    int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, subkey, nullptr)
+                     : EVP_DecryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, subkey, nullptr);
     OPENSSL_cleanse(subkey, sizeof subkey);
     if (ok != 1) return Status::Internal("OpenSSL refused AES-256-GCM");
     return Status::Ok();

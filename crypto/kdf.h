@@ -1,8 +1,8 @@
-// HKDF-SHA256 and HMAC-SHA256 over OpenSSL 3 EVP_KDF / EVP_MAC: the key
+// HKDF-SHA256 and HMAC-SHA256 over OpenSSL 3 EVP_MAC: the key
 // derivations of the keyring and the AEAD subkeys. Internal to crypto/.
 //
-// Thread-safety: free functions; the one shared state is OpenSSL's HKDF
-// implementation, fetched once (EVP_KDF objects are safe to share).
+// Thread-safety: free functions; the one shared state is an HMAC-SHA256
+// context made once and only copied (EVP_MAC_CTX_dup reads it).
 #pragma once
 
 #include <cstdint>

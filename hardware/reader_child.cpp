@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <array>
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "common/visible_text.h"
 #include "hardware/blkid_probe.h"
@@ -49,10 +51,41 @@ FsHint HintFromName(const std::string& s) {
   return fs != nullptr ? fs->hint : FsHint::kAuto;
 }
 
+// The child's end of the frame pipe. Frames of small files are gathered and
+// written together (a file of a few hundred bytes is three frames: three
+// writes and three wake-ups of the parent each); a large payload goes out
+// at once. What is gathered leaves at the latest kMaxHoldNs after the first
+// of it, so a slow medium delays the parent's view by no more than that
+// (its stall timeout is seconds).
 class PipeFrameSink : public FrameSink {
  public:
-  explicit PipeFrameSink(int fd) : fd_(fd) {}
+  explicit PipeFrameSink(int fd) : fd_(fd) { pending_.reserve(kGatherBytes); }
   Status Write(std::span<const uint8_t> header, std::span<const uint8_t> payload) override {
+    if (header.size() + payload.size() > kGatherBytes - pending_.size()) QOIMA_RETURN_IF_ERROR(Flush());
+    if (header.size() + payload.size() >= kGatherBytes) return WriteAll(header, payload);
+    if (pending_.empty()) first_pending_ns_ = NowNs();
+    pending_.insert(pending_.end(), header.begin(), header.end());
+    pending_.insert(pending_.end(), payload.begin(), payload.end());
+    if (NowNs() - first_pending_ns_ >= kMaxHoldNs) return Flush();
+    return Status::Ok();
+  }
+  /// Writes what is gathered: before the end of the walk, and by Write.
+  Status Flush() {
+    if (pending_.empty()) return Status::Ok();
+    Status s = WriteAll(pending_, {});
+    pending_.clear();
+    return s;
+  }
+
+ private:
+  static constexpr size_t kGatherBytes = 64 * 1024;
+  static constexpr int64_t kMaxHoldNs = 20'000'000;  // 20 ms
+  static int64_t NowNs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  }
+  Status WriteAll(std::span<const uint8_t> header, std::span<const uint8_t> payload) {
     iovec iov[2] = {{const_cast<uint8_t*>(header.data()), header.size()},
                     {const_cast<uint8_t*>(payload.data()), payload.size()}};
     int idx = 0;
@@ -75,8 +108,9 @@ class PipeFrameSink : public FrameSink {
     return Status::Ok();
   }
 
- private:
   int fd_;
+  std::vector<uint8_t> pending_;
+  int64_t first_pending_ns_ = 0;
 };
 
 ProblemClass OpenFailureClass(int err) {
@@ -256,6 +290,7 @@ int ReaderChildMain(int argc, char** argv) {
   StartSandboxedReader(argc, argv, device, o);
   PipeFrameSink sink(kChildFrameFd);
   RunReader(UniqueFd(kChildDeviceFd), device, o, sink);
+  (void)sink.Flush();  // a parent that is gone has nothing to read it
   ::close(kChildFrameFd);
   // _exit: no atexit work (LeakSanitizer's tracer would violate the filter).
   ::_exit(0);

@@ -463,6 +463,8 @@ class Store {
   Status ReadObject(const crypto::DataKey& key, const ObjectPlace& place, uint64_t size,
                     const crypto::Sha256Digest& sha256, const crypto::ByteSink& sink);
   Result<std::vector<FileInfo>> QueryFiles(std::string_view where, int64_t arg);
+  /// VerifyStore's phases (store_scrub.cpp).
+  friend class StoreScrub;
   Result<std::vector<FileInfo>> QueryFilesBlob(std::string_view where, std::span<const uint8_t> arg);
 
   std::string state_dir_;

@@ -8,9 +8,12 @@
 #    group-committed (1k events per transaction) and one fsync'd transaction
 #    per event, both reported;
 #  - lookup by SHA-256 among 1M file rows (goal <= 1 ms median), and the DB
-#    size per file row.
+#    size per file row;
+#  - verify-store over a store of 300k sealed objects: its peak RSS (goal:
+#    every command <= 128 MiB) and time; QOIMA_BENCH_VERIFY_1M=1 adds a store
+#    of 1M objects (building it takes minutes).
 # Sizes can be lowered for a quick look: QOIMA_BENCH_FILES, QOIMA_BENCH_ROWS,
-# QOIMA_BENCH_EVENTS.
+# QOIMA_BENCH_EVENTS, QOIMA_BENCH_VERIFY_OBJECTS (0 skips verify-store).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${QOIMA_BUILD:-build/release}
@@ -47,3 +50,13 @@ echo "audit verify    $(awk '/^verify_eps/ {printf "%.0f", $2}' <<<"$audit") ent
 look=$("$bin" lookup "$rows")
 echo "sha256 lookup   $(awk '/^lookup_median_us/ {printf "%.0f", $2}' <<<"$look") us median, $(awk '/^lookup_p99_us/ {printf "%.0f", $2}' <<<"$look") us p99 among ${rows} file rows (goal median <= 1000 us)"
 echo "db size         $(awk '/^bytes_per_file_row/ {printf "%.0f", $2}' <<<"$look") bytes per file row (files + objects rows + indexes; $(awk '/^db_bytes/ {print $2}' <<<"$look") bytes total)"
+
+verify_sizes=()
+[ "${QOIMA_BENCH_VERIFY_OBJECTS:-300000}" -gt 0 ] && verify_sizes+=("${QOIMA_BENCH_VERIFY_OBJECTS:-300000}")
+[ "${QOIMA_BENCH_VERIFY_1M:-0}" = 1 ] && verify_sizes+=(1000000)
+for n in "${verify_sizes[@]}"; do
+  v=$("$bin" verify "$n")
+  echo "verify-store    ${n} objects: peak RSS $(awk '/^verify_peak_kib/ {printf "%.1f", $2 / 1024}' <<<"$v") MiB" \
+    "while it runs ($(awk '/^rss_before_kib/ {printf "%.1f", $2 / 1024}' <<<"$v") MiB before; goal <= 128)," \
+    "$(awk '/^verify_ms/ {printf "%.1f", $2 / 1000}' <<<"$v") s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+done

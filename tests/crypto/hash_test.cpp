@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include <fstream>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "common/subprocess.h"
 #include "crypto/hash.h"
+#include "crypto/kdf.h"
 #include "tests/fixtures/temp_dir.h"
 
 using namespace qoima;
@@ -65,4 +67,40 @@ TEST_CASE("hex round trip and rejection of bad hex") {
   CHECK(out == std::string("\x00\xff\xa0", 3));
   CHECK_FALSE(crypto::FromHex("abc", out));
   CHECK_FALSE(crypto::FromHex("zz", out));
+}
+
+namespace {
+std::vector<uint8_t> Unhex(const std::string& hex) {
+  std::vector<uint8_t> v;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    v.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return v;
+}
+std::string Derive(const std::string& ikm, const std::string& salt, const std::string& info, size_t length) {
+  std::vector<uint8_t> out(length);
+  crypto::HkdfSha256Into(Unhex(ikm), Unhex(salt), Unhex(info), out);
+  return crypto::Hex(out);
+}
+}  // namespace
+
+TEST_CASE("hkdf-sha256 gives RFC 5869's vectors and what openssl kdf derives") {
+  // RFC 5869 A.1 (basic) and A.3 (zero-length salt and info).
+  CHECK(Derive("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "000102030405060708090a0b0c", "f0f1f2f3f4f5f6f7f8f9",
+               42) == "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+  CHECK(Derive("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "", 42) ==
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+  // The shapes the store uses (32-byte key, 32-byte salt, an object id as
+  // info) and lengths around the block size, against OpenSSL's own HKDF.
+  const std::string key = "4f1c2a7e9b0d3f6a8c5e7b1d2f4a6c8e0b3d5f7a9c1e3b5d7f9a2c4e6b8d0f1a";
+  const std::string salt = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+  const std::string info = crypto::Hex(crypto::AsBytes("qoima-object-subkey-v1 0123abcd.00000042"));
+  for (size_t length : {1u, 31u, 32u, 33u, 64u, 100u, 255u * 32u}) {
+    auto cli = RunChecked({"openssl", "kdf", "-keylen", std::to_string(length), "-kdfopt", "digest:SHA256", "-kdfopt",
+                           "hexkey:" + key, "-kdfopt", "hexsalt:" + salt, "-kdfopt", "hexinfo:" + info, "HKDF"});
+    REQUIRE(cli.ok());
+    std::string expected;
+    for (char c : cli->out)
+      if (std::isxdigit(static_cast<unsigned char>(c))) expected += static_cast<char>(std::tolower(c));
+    CHECK(Derive(key, salt, info, length) == expected);
+  }
 }
