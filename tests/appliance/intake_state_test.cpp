@@ -14,6 +14,7 @@
 #include "appliance/act_creator.h"
 #include "appliance/appliance.h"
 #include "appliance/intake_state.h"
+#include "storage/clock.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
@@ -155,7 +156,7 @@ class Counter {
 
   testing::TempDir dir;
   testing::Swtpm tpm;
-  ManualClock clock;
+  storage::ManualClock clock;
   DirectoryMediaReader reader;
   ApplianceOptions options;
   std::unique_ptr<Appliance> app;
