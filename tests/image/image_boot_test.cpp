@@ -9,6 +9,7 @@
 // in build/image-test-artifacts/.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -167,8 +168,9 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   }
   // The attacker's edit: the same UKI, its signed policy kept, one argument more.
   std::string version = ReadFile(ImageDir() + "/version");
+  const std::string entry = "/EFI/Linux/qoima_" + version + ".efi";
   std::string uki = a.dir().Sub("uki.efi"), changed = a.dir().Sub("changed.efi");
-  a.disk().GetFromEsp("/EFI/Linux/qoima_" + version + ".efi", uki);
+  a.disk().GetFromEsp(entry, uki);
   WriteFile(a.dir().Sub("cmdline"), ReadFile(ImageDir() + "/cmdline") + " systemd.unit=multi-user.target");
   // Replaced, not updated: objcopy --update-section keeps a PE section's old
   // size, and the stub would read (and measure) the old command line.
@@ -177,18 +179,63 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   REQUIRE(RunChecked({"objcopy", "--add-section", ".cmdline=" + a.dir().Sub("cmdline"), "--change-section-vma",
                       ".cmdline=0x30000", without, changed})
               .ok());
-  a.disk().PutOnEsp(changed, "/EFI/Linux/qoima_" + version + ".efi");
+  a.disk().PutOnEsp(changed, entry);
 
+  {
+    auto m = a.Boot();
+    // The kernel got the changed line (the stub measured it into PCR 11).
+    m->WaitForConsole("systemd.show_status=1 systemd.unit=multi-user.target", kBoot);
+    // The data partition's key is sealed to the signed PCR 11 policy: it
+    // stays locked, and the boot goes on to the kiosk all the same.
+    m->WaitForConsole("qoima kiosk on tty1", kBoot);
+    std::string screen = m->WaitForScreen("Қойма құлыпталған", Psf(), kBoot);
+    Keep(*m, "changed-cmdline");
+    INFO(screen);
+    CHECK(Shows(screen, "Құрылғының өлшемдері сәйкес келмейді: қойма құлыпталған."));
+    CHECK(Shows(screen, "Қауіпсіздік қызметкерін шақырыңыз."));
+    CHECK(Shows(screen, "Қойма: АҚАУ"));
+    CHECK_FALSE(Shows(screen, "Логин"));
+    // Nothing else works: a login typed in is ignored; F2 (after it) shows
+    // the same screen in Russian.
+    m->Type(kAdmin + "\t" + kPassword + "\n");
+    m->Key("esc");
+    m->Key("f10");
+    m->Key("f2");
+    screen = m->WaitForScreen("Хранилище заблокировано", Psf(), 300s);
+    Keep(*m, "changed-cmdline-ru");
+    INFO(screen);
+    CHECK(Shows(screen, "Измерения устройства не совпадают: хранилище заблокировано."));
+    CHECK_FALSE(Shows(screen, kAdmin));
+    m->Key("f2");
+    screen = m->WaitForScreen("The store is locked", Psf(), 300s);
+    CHECK(Shows(screen, "installs a signed image of the appliance again"));
+    const std::string console = m->Console();
+    WriteFile(Artifacts() + "/changed-cmdline-console.txt", console);
+    // Never a shell: no emergency or rescue mode, no login prompt, and no
+    // store made on the empty directory under the locked partition.
+    CHECK(console.find("emergency mode") == std::string::npos);
+    CHECK(console.find("Emergency") == std::string::npos);
+    CHECK(console.find("rescue mode") == std::string::npos);
+    CHECK(console.find("root account is locked") == std::string::npos);
+    CHECK(console.find("login:") == std::string::npos);
+    CHECK(console.find("qoima-provision: provisioning") == std::string::npos);
+    // What did not start for want of the partition: provisioning (no store
+    // is made on the empty directory) and the blessing of the boot (a boot
+    // whose store stays locked is not a good one).
+    CHECK(console.find("Dependency failed for qoima first-boot provisioning") != std::string::npos);
+    CHECK(console.find("Dependency failed for qoima kiosk reached") != std::string::npos);
+    m->PowerOff();
+  }
+
+  // The signed image put back: the same store opens again, nothing lost.
+  a.disk().PutOnEsp(uki, entry);
   auto m = a.Boot();
-  // The kernel got the changed line (the stub measured it into PCR 11).
-  m->WaitForConsole("systemd.show_status=1 systemd.unit=multi-user.target", kBoot);
   ToLoginScreen(*m);
-  std::string screen = m->WaitForScreen("TPM: АҚАУ", Psf(), kBoot);
+  m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
   m->Type(kAdmin + "\t" + kPassword + "\n");
-  screen = m->WaitForScreen("Қауіпсіздік чипі кілттерді бермеді", Psf(), 300s);
-  Keep(*m, "changed-cmdline");
-  INFO(screen);
-  CHECK_FALSE(Shows(screen, kAdminSession));
+  std::string screen = m->WaitForScreen(kAdminSession, Psf(), 300s);
+  Keep(*m, "changed-cmdline-restored");
+  CHECK_FALSE(Shows(screen, "АҚАУ"));
   m->PowerOff();
 }
 
@@ -318,6 +365,87 @@ TEST_CASE("a FAT32 USB stick is read through the unprivileged sandbox inside the
   ToLoginScreen(*m);
   m->WaitForScreen("Тасығыш: sda DEPOSIT1", Psf(), kBoot);
   Keep(*m, "reader-check");
+  m->PowerOff();
+  // Nothing was written to the stick.
+  CHECK(Sha256Of(stick, 0, 64LL << 20) == stick_before);
+}
+
+namespace {
+
+// "9CDA 7CC4 ...": the digest as the paper act prints it and the clerk types it.
+std::string PaperDigest(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i < hex.size(); ++i) {
+    if (i && i % 4 == 0) out += ' ';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an intake from a FAT32 USB stick is accepted at the kiosk inside the booted image") {
+  // The reader-check flavour: its seed unit adds clerk1, auditor1 and one
+  // application with the `qoima` command after provisioning; its report unit
+  // prints the auditor's view of the store on the console before the kiosk
+  // starts (tests/image/make_check_image.sh).
+  const std::string flavour = CheckImageDir();
+  REQUIRE(std::filesystem::exists(flavour + "/intake-stick.img"));
+  Appliance a(flavour);
+  // The depositor's stick: a real FAT32 image with the deposit and its act
+  // at the root, attached as USB mass storage.
+  const std::string stick = a.dir().Sub("intake-stick.img");
+  std::filesystem::copy_file(flavour + "/intake-stick.img", stick);
+  const std::string stick_before = Sha256Of(stick, 0, 64LL << 20);
+  const std::string digest = ReadFile(flavour + "/act.digest").substr(0, 64);
+  REQUIRE(digest.size() == 64);
+  {
+    auto m = a.Boot({stick});
+    m->WaitForConsole("qoima-intake-seed: done", kBoot);
+    ToLoginScreen(*m);
+    m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+    // The clerk works in English today (F2 twice from Kazakh).
+    m->Key("f2");
+    m->Key("f2");
+    m->WaitForScreen("Password:", Psf(), 300s);
+    m->Type("clerk1\tClerk-Image-2026!\n");
+    m->WaitForScreen("Applications: 1 shown of 1.", Psf(), 600s);
+    m->Key("ret");
+    // The stick as udev reported it (nothing mounted); the only medium, so chosen.
+    std::string screen = m->WaitForScreen("\"DEPOSIT2\"", Psf(), 600s);
+    INFO(screen);
+    CHECK(Shows(screen, "vfat"));
+    m->Key("f7");
+    // The reader walks the stick for act files and lists the act at its root.
+    m->WaitForScreen("act.sha256", Psf(), 900s);
+    m->Type(PaperDigest(digest));
+    m->WaitForScreen("64 of 64 hex digits", Psf(), 300s);
+    m->Key("f7");
+    // Read once in the sandbox, hashed and sealed: every file of the act matches.
+    screen = m->WaitForScreen("4 files, 0 problems.", Psf(), kBoot);
+    Keep(*m, "intake-compared");
+    CHECK(Shows(screen, "(on the deposit medium: left out of the comparison)"));
+    m->Key("f7");
+    m->WaitForScreen("The media is not read again.", Psf(), 300s);
+    m->Type("y");
+    screen = m->WaitForScreen("Accepted. The deposit is sealed in the store", Psf(), 900s);
+    Keep(*m, "intake-accepted");
+    m->PowerOff();
+  }
+  // The next boot: before the kiosk takes the store, the auditor's view.
+  auto m = a.Boot();
+  m->WaitForConsole("qoima-intake-report: done", kBoot);
+  const std::string console = m->Console();
+  const std::string report = console.substr(console.find("qoima-intake-report:"));
+  WriteFile(Artifacts() + "/intake-report-console.txt", report);
+  INFO(report);
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: journal exit 0"));
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake exit 0"));
+  CHECK_THAT(report, Catch::Contains("accepted"));
+  CHECK_THAT(report, Catch::Contains("intake.accept"));
+  CHECK_THAT(report, Catch::Contains("clerk1"));
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: verify exit 0"));
+  ToLoginScreen(*m);
   m->PowerOff();
   // Nothing was written to the stick.
   CHECK(Sha256Of(stick, 0, 64LL << 20) == stick_before);
