@@ -127,8 +127,10 @@ int main(int argc, char** argv) {
       isatty(STDERR_FILENO) ? (store_locked ? std::string("/dev/null") : state_dir + "/qoima-kiosk.log") : "");
 
   try {
-    qoima::kiosk::ApplianceBackendOptions backend_options{EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir,
-                                                         bench_rows == 0};
+    qoima::kiosk::ApplianceBackendOptions backend_options;
+    backend_options.tcti = EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0");
+    backend_options.state_dir = state_dir;
+    backend_options.open_at_start = bench_rows == 0;
     if (store_locked) {
       backend_options.store_unavailable = "the encrypted data partition is not mounted at " + state_dir;
       std::fprintf(stderr, "qoima-kiosk: %s: the store is locked\n", backend_options.store_unavailable.c_str());
