@@ -54,6 +54,18 @@ std::string Line(const std::string& screen, int n) {
   return line;
 }
 
+// The screen's text with line breaks and runs of spaces as one space: a
+// wrapped paragraph reads as one line.
+std::string Flowed(const std::string& screen) {
+  std::string out;
+  for (char c : screen) {
+    bool space = c == ' ' || c == '\n';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  return out;
+}
+
 int LineCount(const std::string& screen) { return static_cast<int>(std::count(screen.begin(), screen.end(), '\n')); }
 
 double Percentile(std::vector<double> v, double p) {
@@ -117,7 +129,7 @@ TEST_CASE("Without its data partition the kiosk says the store is locked and off
   // not unlock: a plain directory of the file system above it.
   KioskRun k({"--data-partition"});
   REQUIRE(k.tmux.WaitFor("Қойма құлыпталған"));
-  std::string kk = k.tmux.Capture();
+  std::string kk = Flowed(k.tmux.Capture());
   INFO(kk);
   CHECK(kk.find("Құрылғының өлшемдері сәйкес келмейді: қойма құлыпталған.") != std::string::npos);
   CHECK(kk.find("Қауіпсіздік қызметкерін шақырыңыз.") != std::string::npos);
@@ -131,7 +143,7 @@ TEST_CASE("Without its data partition the kiosk says the store is locked and off
   k.tmux.Type("Qoima-Image-2026!");
   k.tmux.SendKeys({"Enter", "Escape", "F9", "F10", "F5", "F7", "C-c", "F2"});
   REQUIRE(k.tmux.WaitFor("Хранилище заблокировано"));
-  std::string ru = k.tmux.Capture();
+  std::string ru = Flowed(k.tmux.Capture());
   INFO(ru);
   CHECK(ru.find("Измерения устройства не совпадают: хранилище заблокировано.") != std::string::npos);
   CHECK(ru.find("резервной копии по долям восстановления") != std::string::npos);
@@ -139,7 +151,7 @@ TEST_CASE("Without its data partition the kiosk says the store is locked and off
   CHECK(ru.find("Пароль") == std::string::npos);
   k.tmux.SendKeys({"F2"});
   REQUIRE(k.tmux.WaitFor("The appliance's measurements do not match: the store is locked."));
-  std::string en = k.tmux.Capture();
+  std::string en = Flowed(k.tmux.Capture());
   CHECK(en.find("installs a signed image") != std::string::npos);
   CHECK(en.find("Store: FAULT") != std::string::npos);
   CHECK_FALSE(k.tmux.dead());
