@@ -468,9 +468,13 @@ TEST_CASE("an intake from a FAT32 USB stick is accepted at the kiosk inside the 
   INFO(report);
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: journal exit 0"));
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake exit 0"));
-  CHECK_THAT(report, Catch::Contains("accepted"));
-  CHECK_THAT(report, Catch::Contains("intake.accept"));
-  CHECK_THAT(report, Catch::Contains("clerk1"));
+  // The intake the kiosk recorded, accepted, for the seeded application.
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake: intake 1 (ESEDO-01): accepted"));
+  // The audit log: the clerk's login at the kiosk, the hold (the read) and the acceptance.
+  CHECK(LineHolds(report, "qoima-intake-report: audit: ", "intake.accept"));
+  CHECK(LineHolds(report, "intake.accept", "clerk1"));
+  CHECK(LineHolds(report, "intake.hold", "clerk1"));
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: audit exit 0"));
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: verify exit 0"));
   ToLoginScreen(*m);
   m->PowerOff();
