@@ -470,10 +470,14 @@ TEST_CASE("an intake from a FAT32 USB stick is accepted at the kiosk inside the 
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake exit 0"));
   // The intake the kiosk recorded, accepted, for the seeded application.
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake: intake 1 (ESEDO-01): accepted"));
-  // The audit log: the clerk's login at the kiosk, the hold (the read) and the acceptance.
+  // The audit log, as the clerk's work at the kiosk left it: the act looked
+  // for on the stick, the four files sealed as the deposit while read, the
+  // acceptance.
+  CHECK(LineHolds(report, "intake.act_candidates", "medium:/dev/sda"));
+  CHECK(LineHolds(report, "deposit.commit", "files=4 "));
   CHECK(LineHolds(report, "qoima-intake-report: audit: ", "intake.accept"));
   CHECK(LineHolds(report, "intake.accept", "clerk1"));
-  CHECK(LineHolds(report, "intake.hold", "clerk1"));
+  CHECK(LineHolds(report, "deposit.commit", "clerk1"));
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: audit exit 0"));
   CHECK_THAT(report, Catch::Contains("qoima-intake-report: verify exit 0"));
   ToLoginScreen(*m);
