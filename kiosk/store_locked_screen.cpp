@@ -28,11 +28,12 @@ class StoreLockedScreen : public Screen {
                  "one, so the store stayed closed. Nothing in it was read or changed."),
               A_NORMAL, 5);
     paragraph(N_("Nothing can be done at this counter: no login, no intake, no printing."), A_BOLD, 2);
-    paragraph(N_("Call the security officer. If the appliance's image was changed, the officer installs a signed "
-                 "image of the appliance again, and the store opens by itself. If the security chip was replaced or "
-                 "cleared, the store is restored from its last backup with the recovery shares (their custodians, as at "
-                 "provisioning)."),
-              A_NORMAL, 6);
+    paragraph(
+        N_("Call the security officer. If the appliance's image was changed, the officer installs a signed "
+           "image of the appliance again, and the store opens by itself. If the security chip was replaced or "
+           "cleared, the store is restored from its last backup with the recovery shares (their custodians, as at "
+           "provisioning)."),
+        A_NORMAL, 6);
     DrawText(win, top + height - 1, left, text_width, Tr("F2 switches the language: қазақша / русский / English"),
              A_DIM);
   }

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -123,8 +123,7 @@ TEST_CASE("An appliance error is explained in the current language", "[kiosk][e2
   CHECK(k.tmux.Capture().find("wrong-password") == std::string::npos);
 }
 
-TEST_CASE("Without its data partition the kiosk says the store is locked and offers nothing else",
-          "[kiosk][e2e]") {
+TEST_CASE("Without its data partition the kiosk says the store is locked and offers nothing else", "[kiosk][e2e]") {
   // The appliance image's state directory when the encrypted partition did
   // not unlock: a plain directory of the file system above it.
   KioskRun k({"--data-partition"});
