@@ -82,6 +82,11 @@ Result<UserChangeResult> ToKiosk(const Result<appliance::UserChangeOutcome>& o) 
 }  // namespace
 
 ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(std::move(options)) {
+  if (!options_.store_unavailable.empty()) {
+    device_.checked = true;
+    device_.detail = options_.store_unavailable;
+    return;
+  }
   // Unsealing the keyring takes TPM round trips: do it off the UI thread so
   // the login screen shows at once; a Login meanwhile waits on the mutex.
   if (!options_.open_at_start) return;
@@ -99,6 +104,7 @@ ApplianceBackend::~ApplianceBackend() {
 
 Status ApplianceBackend::EnsureOpen() {
   if (appliance_) return Status::Ok();
+  if (!options_.store_unavailable.empty()) return Status::FailedPrecondition(options_.store_unavailable);
   // Not open yet, or the last open failed: try again (a TPM that came back,
   // a state provisioned since).
   open_attempted_ = true;
@@ -229,7 +235,7 @@ Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm&
 void ApplianceBackend::EnsureMediaWatch() {
   // Opened on the UI thread after the first screen is drawn (enumerating and
   // probing the block devices must not delay it); not at all in benchmark mode.
-  if (media_watch_ || media_watch_tried_ || !options_.open_at_start) return;
+  if (media_watch_ || media_watch_tried_ || !options_.open_at_start || !options_.store_unavailable.empty()) return;
   media_watch_tried_ = true;
   auto watch = appliance::MediaWatch::Open();
   if (watch.ok())

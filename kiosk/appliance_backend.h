@@ -43,6 +43,11 @@ struct ApplianceBackendOptions {
   /// Open the appliance in the background at construction (false: on the
   /// first call that needs it; the benchmark mode makes none).
   bool open_at_start = true;
+  /// Set when the store's partition is not there (the image's data partition
+  /// did not unlock): the appliance is never opened, every call that needs it
+  /// fails with this as the reason, and the status line shows TPM and store at
+  /// fault (the partition's only key is the TPM's, sealed to the boot).
+  std::string store_unavailable;
 };
 
 class ApplianceBackend : public Backend {

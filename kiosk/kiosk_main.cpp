@@ -8,6 +8,9 @@
 //   --timing-log FILE            per-key handling+redraw time in microseconds (e2e harness)
 //   --bench-rows N               benchmark: a read-only diff of N synthetic rows, no login,
 //                                no appliance call (measures the list widget in the real binary)
+//   --data-partition             the state directory is the appliance image's encrypted data
+//                                partition: when it is not mounted there (it did not unlock), the
+//                                kiosk shows the store-locked screen and nothing else
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +27,7 @@
 #include "kiosk/i18n.h"
 #include "kiosk/login_screen.h"
 #include "kiosk/stderr_log.h"
+#include "kiosk/store_locked_screen.h"
 #include "kiosk/terminal_session.h"
 
 #ifndef QOIMA_KIOSK_LOCALEDIR
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
   qoima::kiosk::AppOptions app_options;
   std::string lang = "kk";
   long bench_rows = 0;
+  bool data_partition = false;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> timing(nullptr, &std::fclose);
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -89,10 +94,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "qoima-kiosk: --bench-rows needs 1..%ld\n", kMaxBenchRows);
         return kExitUsage;
       }
+    } else if (a == "--data-partition") {
+      data_partition = true;
     } else {
       std::fprintf(stderr,
                    "usage: qoima-kiosk [--lang kk|ru|en] [--idle-lock SECONDS] [--timing-log FILE] "
-                   "[--bench-rows N]\n");
+                   "[--bench-rows N] [--data-partition]\n");
       return kExitUsage;
     }
   }
@@ -111,14 +118,30 @@ int main(int argc, char** argv) {
   // file (when stderr is the terminal) or to the original stderr.
   setenv("TSS2_LOG", "all+none", 1);
   std::string state_dir = EnvOr("QOIMA_STATE", "/var/lib/qoima");
-  qoima::kiosk::StderrLog stderr_log(isatty(STDERR_FILENO) ? state_dir + "/qoima-kiosk.log" : "");
+  // The store's partition missing is decided before anything is written to
+  // the state directory (which is then the empty one under it).
+  const bool store_locked = data_partition && !qoima::kiosk::IsOwnFileSystem(state_dir);
+  // (On a terminal with the store locked, the state directory is not the
+  // store's: nothing is kept.)
+  qoima::kiosk::StderrLog stderr_log(
+      isatty(STDERR_FILENO) ? (store_locked ? std::string("/dev/null") : state_dir + "/qoima-kiosk.log") : "");
 
   try {
-    qoima::kiosk::ApplianceBackend backend({EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0"), state_dir, bench_rows == 0});
+    qoima::kiosk::ApplianceBackendOptions backend_options;
+    backend_options.tcti = EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0");
+    backend_options.state_dir = state_dir;
+    backend_options.open_at_start = bench_rows == 0;
+    if (store_locked) {
+      backend_options.store_unavailable = "the encrypted data partition is not mounted at " + state_dir;
+      std::fprintf(stderr, "qoima-kiosk: %s: the store is locked\n", backend_options.store_unavailable.c_str());
+    }
+    qoima::kiosk::ApplianceBackend backend(backend_options);
     qoima::kiosk::TerminalSession terminal;
     qoima::kiosk::App app(backend, app_options);
     if (bench_rows > 0)
       app.Run(qoima::kiosk::MakeDiffScreen(app, SyntheticDiff(bench_rows), false));
+    else if (store_locked)
+      app.Run(qoima::kiosk::MakeStoreLockedScreen());
     else
       app.Run(qoima::kiosk::MakeLoginScreen(app, ""));
   } catch (const std::exception& e) {

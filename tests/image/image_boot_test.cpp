@@ -9,6 +9,7 @@
 // in build/image-test-artifacts/.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,29 @@ std::string ToLoginScreen(QemuMachine& m) {
 }
 
 void Keep(QemuMachine& m, const std::string& name) { m.Screendump(Artifacts() + "/" + name + ".png"); }
+
+// Whether one line of the console holds both `a` and `b`, colours left out
+// (systemd's status lines colour and shorten unit names, not descriptions).
+bool LineHolds(const std::string& console, const std::string& a, const std::string& b) {
+  std::string plain;
+  for (size_t i = 0; i < console.size(); ++i) {
+    if (console[i] == '\x1b' && i + 1 < console.size() && console[i + 1] == '[') {
+      i += 2;
+      while (i < console.size() && !std::isalpha(static_cast<unsigned char>(console[i]))) ++i;
+      continue;
+    }
+    plain += console[i];
+  }
+  size_t start = 0;
+  while (start < plain.size()) {
+    size_t end = plain.find('\n', start);
+    if (end == std::string::npos) end = plain.size();
+    const std::string line = plain.substr(start, end - start);
+    if (line.find(a) != std::string::npos && line.find(b) != std::string::npos) return true;
+    start = end + 1;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -167,8 +191,9 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   }
   // The attacker's edit: the same UKI, its signed policy kept, one argument more.
   std::string version = ReadFile(ImageDir() + "/version");
+  const std::string entry = "/EFI/Linux/qoima_" + version + ".efi";
   std::string uki = a.dir().Sub("uki.efi"), changed = a.dir().Sub("changed.efi");
-  a.disk().GetFromEsp("/EFI/Linux/qoima_" + version + ".efi", uki);
+  a.disk().GetFromEsp(entry, uki);
   WriteFile(a.dir().Sub("cmdline"), ReadFile(ImageDir() + "/cmdline") + " systemd.unit=multi-user.target");
   // Replaced, not updated: objcopy --update-section keeps a PE section's old
   // size, and the stub would read (and measure) the old command line.
@@ -177,18 +202,67 @@ TEST_CASE("a changed kernel command line cannot unseal and the kiosk says why") 
   REQUIRE(RunChecked({"objcopy", "--add-section", ".cmdline=" + a.dir().Sub("cmdline"), "--change-section-vma",
                       ".cmdline=0x30000", without, changed})
               .ok());
-  a.disk().PutOnEsp(changed, "/EFI/Linux/qoima_" + version + ".efi");
+  a.disk().PutOnEsp(changed, entry);
 
+  {
+    auto m = a.Boot();
+    // The kernel got the changed line (the stub measured it into PCR 11).
+    m->WaitForConsole("systemd.show_status=1 systemd.unit=multi-user.target", kBoot);
+    // The data partition's key is sealed to the signed PCR 11 policy: it
+    // stays locked, and the boot goes on to the kiosk all the same.
+    m->WaitForConsole("qoima kiosk on tty1", kBoot);
+    std::string screen = m->WaitForScreen("Қойма құлыпталған", Psf(), kBoot);
+    Keep(*m, "changed-cmdline");
+    INFO(screen);
+    CHECK(Shows(screen, "Құрылғының өлшемдері сәйкес келмейді: қойма құлыпталған."));
+    CHECK(Shows(screen, "Қауіпсіздік қызметкерін шақырыңыз."));
+    CHECK(Shows(screen, "Қойма: АҚАУ"));
+    CHECK_FALSE(Shows(screen, "Логин"));
+    // Nothing else works: a login typed in is ignored; F2 (after it) shows
+    // the same screen in Russian.
+    m->Type(kAdmin + "\t" + kPassword + "\n");
+    m->Key("esc");
+    m->Key("f10");
+    m->Key("f2");
+    screen = m->WaitForScreen("Хранилище заблокировано", Psf(), 300s);
+    Keep(*m, "changed-cmdline-ru");
+    INFO(screen);
+    CHECK(Shows(screen, "Измерения устройства не совпадают: хранилище заблокировано."));
+    CHECK_FALSE(Shows(screen, kAdmin));
+    m->Key("f2");
+    screen = m->WaitForScreen("The store is locked", Psf(), 300s);
+    CHECK(Shows(screen, "installs a signed image of the appliance again"));
+    const std::string console = m->Console();
+    WriteFile(Artifacts() + "/changed-cmdline-console.txt", console);
+    // Never a shell: no emergency or rescue mode, no login prompt, and no
+    // store made on the empty directory under the locked partition.
+    CHECK(console.find("emergency mode") == std::string::npos);
+    CHECK(console.find("Emergency") == std::string::npos);
+    CHECK(console.find("rescue mode") == std::string::npos);
+    CHECK(console.find("root account is locked") == std::string::npos);
+    CHECK(console.find("login:") == std::string::npos);
+    CHECK(console.find("qoima-provision: provisioning") == std::string::npos);
+    // The partition did not unlock, and what needs it did not start:
+    // provisioning (no store is made on the empty directory) and the
+    // blessing of the boot (a boot whose store stays locked is not a good
+    // one). The kiosk did.
+    CHECK(LineHolds(console, "Failed to start", "Cryptography Setup for qoima-data."));
+    CHECK(LineHolds(console, "Dependency failed for", " - /var/lib/qoima."));
+    CHECK(LineHolds(console, "Dependency failed for", " - qoima first-boot provisioning."));
+    CHECK(LineHolds(console, "Dependency failed for", " - qoima kiosk reached."));
+    CHECK(LineHolds(console, "Started", "qoima kiosk on tty1"));
+    m->PowerOff();
+  }
+
+  // The signed image put back: the same store opens again, nothing lost.
+  a.disk().PutOnEsp(uki, entry);
   auto m = a.Boot();
-  // The kernel got the changed line (the stub measured it into PCR 11).
-  m->WaitForConsole("systemd.show_status=1 systemd.unit=multi-user.target", kBoot);
   ToLoginScreen(*m);
-  std::string screen = m->WaitForScreen("TPM: АҚАУ", Psf(), kBoot);
+  m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
   m->Type(kAdmin + "\t" + kPassword + "\n");
-  screen = m->WaitForScreen("Қауіпсіздік чипі кілттерді бермеді", Psf(), 300s);
-  Keep(*m, "changed-cmdline");
-  INFO(screen);
-  CHECK_FALSE(Shows(screen, kAdminSession));
+  std::string screen = m->WaitForScreen(kAdminSession, Psf(), 300s);
+  Keep(*m, "changed-cmdline-restored");
+  CHECK_FALSE(Shows(screen, "АҚАУ"));
   m->PowerOff();
 }
 
@@ -318,6 +392,95 @@ TEST_CASE("a FAT32 USB stick is read through the unprivileged sandbox inside the
   ToLoginScreen(*m);
   m->WaitForScreen("Тасығыш: sda DEPOSIT1", Psf(), kBoot);
   Keep(*m, "reader-check");
+  m->PowerOff();
+  // Nothing was written to the stick.
+  CHECK(Sha256Of(stick, 0, 64LL << 20) == stick_before);
+}
+
+namespace {
+
+// "9CDA 7CC4 ...": the digest as the paper act prints it and the clerk types it.
+std::string PaperDigest(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i < hex.size(); ++i) {
+    if (i && i % 4 == 0) out += ' ';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an intake from a FAT32 USB stick is accepted at the kiosk inside the booted image") {
+  // The reader-check flavour: its seed unit adds clerk1, auditor1 and one
+  // application with the `qoima` command after provisioning; its report unit
+  // prints the auditor's view of the store on the console before the kiosk
+  // starts (tests/image/make_check_image.sh).
+  const std::string flavour = CheckImageDir();
+  REQUIRE(std::filesystem::exists(flavour + "/intake-stick.img"));
+  Appliance a(flavour);
+  // The depositor's stick: a real FAT32 image with the deposit and its act
+  // at the root, attached as USB mass storage.
+  const std::string stick = a.dir().Sub("intake-stick.img");
+  std::filesystem::copy_file(flavour + "/intake-stick.img", stick);
+  const std::string stick_before = Sha256Of(stick, 0, 64LL << 20);
+  const std::string digest = ReadFile(flavour + "/act.digest").substr(0, 64);
+  REQUIRE(digest.size() == 64);
+  {
+    auto m = a.Boot({stick});
+    m->WaitForConsole("qoima-intake-seed: done", kBoot);
+    ToLoginScreen(*m);
+    m->WaitForScreen("TPM: қалыпты", Psf(), kBoot);
+    // The clerk works in English today (F2 twice from Kazakh).
+    m->Key("f2");
+    m->Key("f2");
+    m->WaitForScreen("Password:", Psf(), 300s);
+    m->Type("clerk1\tClerk-Image-2026!\n");
+    m->WaitForScreen("Applications: 1 shown of 1.", Psf(), 600s);
+    m->Key("ret");
+    // The stick as udev reported it (nothing mounted); the only medium, so chosen.
+    std::string screen = m->WaitForScreen("\"DEPOSIT2\"", Psf(), 600s);
+    INFO(screen);
+    CHECK(Shows(screen, "vfat"));
+    m->Key("f7");
+    // The reader walks the stick for act files and lists the act at its root.
+    m->WaitForScreen("act.sha256", Psf(), 900s);
+    m->Type(PaperDigest(digest));
+    m->WaitForScreen("64 of 64 hex digits", Psf(), 300s);
+    m->Key("f7");
+    // Read once in the sandbox, hashed and sealed: every file of the act matches.
+    screen = m->WaitForScreen("4 files, 0 problems.", Psf(), kBoot);
+    Keep(*m, "intake-compared");
+    CHECK(Shows(screen, "(on the deposit medium: left out of the comparison)"));
+    m->Key("f7");
+    m->WaitForScreen("The media is not read again.", Psf(), 300s);
+    m->Type("y");
+    screen = m->WaitForScreen("Accepted. The deposit is sealed in the store", Psf(), 900s);
+    Keep(*m, "intake-accepted");
+    m->PowerOff();
+  }
+  // The next boot: before the kiosk takes the store, the auditor's view.
+  auto m = a.Boot();
+  m->WaitForConsole("qoima-intake-report: done", kBoot);
+  const std::string console = m->Console();
+  const std::string report = console.substr(console.find("qoima-intake-report:"));
+  WriteFile(Artifacts() + "/intake-report-console.txt", report);
+  INFO(report);
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: journal exit 0"));
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake exit 0"));
+  // The intake the kiosk recorded, accepted, for the seeded application.
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: intake: intake 1 (ESEDO-01): accepted"));
+  // The audit log, as the clerk's work at the kiosk left it: the act looked
+  // for on the stick, the four files sealed as the deposit while read, the
+  // acceptance.
+  CHECK(LineHolds(report, "intake.act_candidates", "medium:/dev/sda"));
+  CHECK(LineHolds(report, "deposit.commit", "files=4 "));
+  CHECK(LineHolds(report, "qoima-intake-report: audit: ", "intake.accept"));
+  CHECK(LineHolds(report, "intake.accept", "clerk1"));
+  CHECK(LineHolds(report, "deposit.commit", "clerk1"));
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: audit exit 0"));
+  CHECK_THAT(report, Catch::Contains("qoima-intake-report: verify exit 0"));
+  ToLoginScreen(*m);
   m->PowerOff();
   // Nothing was written to the stick.
   CHECK(Sha256Of(stick, 0, 64LL << 20) == stick_before);

@@ -2,14 +2,19 @@
 # Builds the boot tests' reader-check flavour of the appliance image and the
 # depositor's USB stick it reads (a real FAT32 file system made by mkfs.fat
 # and mtools, long names with Kazakh letters). The flavour is the appliance
-# image with check-flavour/ laid over its root (scripts/image --overlay): one
-# more unit, which reads the stick through the sandboxed reader as the qoima
-# user under the kiosk's hardening and compares it with the act baked beside
-# it. Not a product image.
+# image with check-flavour/ laid over its root (scripts/image --overlay): a
+# unit that reads the stick through the sandboxed reader as the qoima user
+# under the kiosk's hardening and compares it with the act baked beside it;
+# a unit that seeds a clerk, an auditor and an application with the `qoima`
+# command once; a unit that prints the auditor's view of the store (journal,
+# intake, audit log) on the console before the kiosk starts. Not a product
+# image.
 #
 #   make_check_image.sh OUT_DIR [scripts/image arguments...]
 #
-# OUT_DIR gets the image's artifacts (scripts/image) and stick.img.
+# OUT_DIR gets the image's artifacts (scripts/image), stick.img (the deposit
+# the reader-check unit reads) and intake-stick.img (the deposit with its act,
+# for an intake at the kiosk; act.digest is the paper act's digest).
 # QOIMA_IMAGE_WORK, when set, lets scripts/image reuse a finished root tree.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: make_check_image.sh OUT_DIR [scripts/image args]" >&2; exit 2; }
@@ -42,5 +47,14 @@ cp -a "$here/check-flavour/." "$work/overlay/"
 (cd "$tree" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | xargs -d '\n' sha256sum) \
   > "$work/overlay/usr/lib/qoima-check/act.sha256"
 cp "$work/overlay/usr/lib/qoima-check/act.sha256" "$out/act.sha256"
+
+# The intake stick: the same deposit with its act at the root, as a depositor
+# brings it to the counter; the kiosk takes the intake from it. The paper
+# act's digest is the SHA-256 of that file.
+rm -f "$out/intake-stick.img"
+cp "$out/act.sha256" "$tree/act.sha256"
+mkfs.fat -F 32 -n DEPOSIT2 -i 5141C0DF -C "$out/intake-stick.img" $((64 * 1024)) >/dev/null
+(cd "$tree" && mcopy -s -i "$out/intake-stick.img" src docs data README act.sha256 ::/)
+sha256sum "$out/act.sha256" | cut -c1-64 > "$out/act.digest"
 
 "$src/scripts/image" --out "$out" --overlay "$work/overlay" "$@"

@@ -3,11 +3,13 @@
 // resize, escape keys, 10k random keystrokes, exit paths restoring the
 // terminal, start-up time and the 100k-row list's keystroke-to-redraw time.
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -50,6 +52,18 @@ std::string Line(const std::string& screen, int n) {
   std::string line;
   for (int i = 0; i <= n && std::getline(in, line); ++i) {}
   return line;
+}
+
+// The screen's text with line breaks and runs of spaces as one space: a
+// wrapped paragraph reads as one line.
+std::string Flowed(const std::string& screen) {
+  std::string out;
+  for (char c : screen) {
+    bool space = c == ' ' || c == '\n';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  return out;
 }
 
 int LineCount(const std::string& screen) { return static_cast<int>(std::count(screen.begin(), screen.end(), '\n')); }
@@ -107,6 +121,58 @@ TEST_CASE("An appliance error is explained in the current language", "[kiosk][e2
   REQUIRE(k.tmux.WaitFor("Сұралған жазба табылмады."));
   // The password field was cleared after the attempt.
   CHECK(k.tmux.Capture().find("wrong-password") == std::string::npos);
+}
+
+TEST_CASE("Without its data partition the kiosk says the store is locked and offers nothing else", "[kiosk][e2e]") {
+  // The appliance image's state directory when the encrypted partition did
+  // not unlock: a plain directory of the file system above it.
+  KioskRun k({"--data-partition"});
+  REQUIRE(k.tmux.WaitFor("Қойма құлыпталған"));
+  std::string kk = Flowed(k.tmux.Capture());
+  INFO(kk);
+  CHECK(kk.find("Құрылғының өлшемдері сәйкес келмейді: қойма құлыпталған.") != std::string::npos);
+  CHECK(kk.find("Қауіпсіздік қызметкерін шақырыңыз.") != std::string::npos);
+  CHECK(kk.find("Қойма: АҚАУ") != std::string::npos);
+  CHECK(kk.find("Құпиясөз:") == std::string::npos);
+  // A login typed blind, Esc, F9, F10, F5, F7: nothing happens. F2 is
+  // handled after them (keys arrive in order), so the Russian screen
+  // proves they were read and ignored.
+  k.tmux.Type("admin");
+  k.tmux.SendKeys({"Tab"});
+  k.tmux.Type("Qoima-Image-2026!");
+  k.tmux.SendKeys({"Enter", "Escape", "F9", "F10", "F5", "F7", "C-c", "F2"});
+  REQUIRE(k.tmux.WaitFor("Хранилище заблокировано"));
+  std::string ru = Flowed(k.tmux.Capture());
+  INFO(ru);
+  CHECK(ru.find("Измерения устройства не совпадают: хранилище заблокировано.") != std::string::npos);
+  CHECK(ru.find("резервной копии по долям восстановления") != std::string::npos);
+  CHECK(ru.find("admin") == std::string::npos);
+  CHECK(ru.find("Пароль") == std::string::npos);
+  k.tmux.SendKeys({"F2"});
+  REQUIRE(k.tmux.WaitFor("The appliance's measurements do not match: the store is locked."));
+  std::string en = Flowed(k.tmux.Capture());
+  CHECK(en.find("installs a signed image") != std::string::npos);
+  CHECK(en.find("Store: FAULT") != std::string::npos);
+  CHECK_FALSE(k.tmux.dead());
+  // Nothing was written where the store would be, and the TPM was not asked.
+  CHECK(std::filesystem::is_empty(k.state.path()));
+}
+
+TEST_CASE("With its data partition mounted the kiosk shows the login form", "[kiosk][e2e]") {
+  // A file system of its own at the state directory, as the unlocked
+  // partition is in the image (tmpfs here; the tests run as root).
+  TempDir dir("qoima-kiosk-mounted");
+  const std::string state = dir.Sub("state");
+  std::filesystem::create_directories(state);
+  REQUIRE(::mount("tmpfs", state.c_str(), "tmpfs", 0, "mode=0700") == 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{state};
+  Swtpm tpm;
+  TmuxSession t({kKiosk, "--data-partition"}, {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state, "LANG=C.UTF-8"});
+  REQUIRE(t.WaitFor("Құпиясөз:"));
+  CHECK(t.Capture().find("Қойма құлыпталған") == std::string::npos);
 }
 
 TEST_CASE("Resize redraws the frame at the new size and below 80x24 asks for more room", "[kiosk][e2e]") {
