@@ -1125,7 +1125,8 @@ Result<std::vector<NoticeInfo>> LifecycleService::Notices() {
 Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t notice_id, const CivilDate& sent_on,
                                         const std::string& export_ref) {
   QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record a sent notice"));
-  if (sent_on > LocalDateOf(clock_.NowUnix())) return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
+  if (sent_on > LocalDateOf(clock_.NowUnix()))
+    return Status::InvalidArgument("sent date " + sent_on.ToString() + " is in the future");
   QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT sent_on, COALESCE(export_ref, '') FROM notices WHERE id = ?"));
   sel.Bind(1, notice_id);
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
