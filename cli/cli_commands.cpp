@@ -1,6 +1,7 @@
 #include "cli/cli_commands.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <sstream>
@@ -817,6 +818,51 @@ std::string ManPage(std::string_view version) {
       << ".TP\n.I /usr/libexec/qoima/qoima\\-media\\-child\nthe sandboxed reader of untrusted media\n"
       << ".SH SEE ALSO\n\\fBqoima\\-kiosk\\fR(1); docs/cli.md, docs/cli\\-lifecycle.md, docs/bundle\\-format.md, "
          "docs/act\\-manifest.md in the source\n";
+  return out.str();
+}
+
+std::string FormatManPage(std::string_view name, std::string_view version, std::string_view markdown) {
+  std::ostringstream out;
+  std::string upper(name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  out << ".TH " << Roff(upper) << " 5 \"\" \"qoima " << Roff(version) << "\" \"qoima file formats\"\n";
+  std::istringstream in{std::string(markdown)};
+  bool code = false, table = false, named = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("```", 0) == 0) {
+      out << (code ? ".fi\n.RE\n" : ".RS\n.nf\n");
+      code = !code;
+      continue;
+    }
+    if (code) {
+      out << (line.empty() ? "" : Roff(line)) << "\n";
+      continue;
+    }
+    const bool row = line.rfind("|", 0) == 0;
+    if (row != table) {
+      out << (row ? ".RS\n.nf\n" : ".fi\n.RE\n");
+      table = row;
+    }
+    if (row) {
+      out << Roff(line) << "\n";
+    } else if (line.rfind("# ", 0) == 0) {
+      // The title names the page.
+      out << ".SH NAME\n" << Roff(name) << " \\- " << Roff(line.substr(2)) << "\n.SH DESCRIPTION\n";
+      named = true;
+    } else if (line.rfind("## ", 0) == 0) {
+      out << ".SH " << Roff(line.substr(3)) << "\n";
+    } else if (line.rfind("### ", 0) == 0 || line.rfind("#### ", 0) == 0) {
+      out << ".SS " << Roff(line.substr(line.find(' ') + 1)) << "\n";
+    } else if (line.find_first_not_of(" \t") == std::string::npos) {
+      out << ".PP\n";
+    } else {
+      size_t start = line.find_first_not_of(' ');
+      out << Roff(line.substr(start)) << "\n";
+    }
+  }
+  if (code || table) out << ".fi\n.RE\n";
+  if (!named) out << ".SH NAME\n" << Roff(name) << "\n";
+  out << ".SH SEE ALSO\n\\fBqoima\\fR(1)\n";
   return out.str();
 }
 

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/cli_commands.h"
 #include "common/subprocess.h"
@@ -314,6 +315,31 @@ TEST_CASE("the generated completion and man page come from the same table") {
   REQUIRE(m.ok());
   CHECK(m->exit_code == 0);
   CHECK(m->err.empty());
+}
+
+TEST_CASE("the format pages of section 5 carry every section of their documents") {
+  for (auto [page, doc] : {std::pair{"qoima-act", "act-manifest"}, {"qoima-bundle", "bundle-format"}}) {
+    INFO(page);
+    const std::string path = std::string(QOIMA_BINARY_DIR) + "/cli/" + page + ".5";
+    const std::string roff = testing::ReadFile(path);
+    CHECK(Contains(roff,
+                   std::string(".TH ") + (std::string(page) == "qoima-act" ? "QOIMA\\-ACT" : "QOIMA\\-BUNDLE") + " 5"));
+    std::istringstream md(testing::ReadFile(std::string(QOIMA_SOURCE_DIR) + "/docs/" + doc + ".md"));
+    size_t sections = 0;
+    for (std::string line; std::getline(md, line);)
+      if (line.rfind("## ", 0) == 0) {
+        ++sections;
+        std::string heading;
+        for (char ch : line.substr(3)) heading += ch == '-' ? std::string("\\-") : std::string(1, ch);
+        CHECK(Contains(roff, ".SH " + heading + "\n"));
+      }
+    CHECK(sections > 3);
+    // groff reads it (UTF-8 through preconv, as man does) without a warning.
+    auto r = RunSubprocess({"groff", "-k", "-man", "-Tutf8", "-ww", "-z", path});
+    REQUIRE(r.ok());
+    CHECK(r->exit_code == 0);
+    CHECK(r->err.empty());
+  }
 }
 
 namespace {
