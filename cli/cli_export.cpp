@@ -17,46 +17,28 @@ namespace {
 using namespace appliance::cli;
 constexpr size_t kMaxCertFileBytes = 1 << 20;
 
-int VerifyBundleCommand(const std::vector<std::string>& args, const CliContext& ctx) {
-  std::string bundle, cert_path;
+int VerifyBundleCommand(const appliance::CliArgs& a, const CliContext& ctx) {
+  const std::string bundle = a.positional().at(1);
+  const std::string cert_path = a.GetOr("cert", "");
   VerifyOptions opt;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--cert" && i + 1 < args.size())
-      cert_path = args[++i];
-    else if (args[i] == "--ledger" && i + 1 < args.size())
-      opt.ledger_path = args[++i];
-    else if (args[i] == "--record")
-      opt.record_in_ledger = true;
-    else if (bundle.empty() && args[i].rfind("--", 0) != 0)
-      bundle = args[i];
-    else {
-      std::fprintf(stderr, "qoima verify-bundle: unexpected argument '%s'\n", args[i].c_str());
-      return kExitUsage;
-    }
-  }
-  if (bundle.empty() || (opt.record_in_ledger && opt.ledger_path.empty())) {
-    std::fprintf(stderr, "usage: qoima verify-bundle BUNDLE [--cert DEVICE.pem] [--ledger FILE [--record]]\n");
-    return kExitUsage;
-  }
+  opt.ledger_path = a.GetOr("ledger", "");
+  opt.record_in_ledger = a.Has("record");
+  if (opt.record_in_ledger && opt.ledger_path.empty())
+    return ReportUsage(ctx.json, "verify-bundle: --record needs --ledger FILE", "verify-bundle");
   if (!cert_path.empty()) {
     std::ifstream in(cert_path, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "qoima verify-bundle: cannot read certificate %s\n", cert_path.c_str());
-      return kExitFailed;
-    }
+    if (!in)
+      return ReportError(ctx.json, Status::IoError("verify-bundle: cannot read certificate " + cert_path), kExitFailed);
     std::ostringstream ss;
     ss << in.rdbuf();
-    if (ss.str().size() > kMaxCertFileBytes) {
-      std::fprintf(stderr, "qoima verify-bundle: %s is larger than a certificate can be\n", cert_path.c_str());
-      return kExitFailed;
-    }
+    if (ss.str().size() > kMaxCertFileBytes)
+      return ReportError(ctx.json,
+                         Status::LimitExceeded("verify-bundle: " + cert_path + " is larger than a certificate can be"),
+                         kExitFailed);
     opt.trusted_cert_pem = ss.str();
   }
   auto r = VerifyBundle(bundle, opt);
-  if (!r.ok()) {
-    std::fprintf(stderr, "qoima verify-bundle: %s\n", r.status().ToString().c_str());
-    return kExitFailed;
-  }
+  if (!r.ok()) return ReportError(ctx.json, r.status().WithContext("verify-bundle"), kExitFailed);
   const auto& rep = *r;
   auto info = [&](const char* k) {
     auto it = rep.bag_info.find(k);
@@ -119,17 +101,7 @@ using nlohmann::json;
 
 int Report(const CliContext& ctx, const Status& s) { return ReportError(ctx.json, s); }
 
-constexpr const char* kExportUsage =
-    "usage: qoima export request DEPOSIT --reason TEXT | approve ID | reject ID --note TEXT | cancel ID\n"
-    "       qoima export list [--all] | show ID\n"
-    "       qoima export run ID (--out BUNDLE.tar | --device /dev/sdX) [--recipient CERT.pem] [--cert-out DEVICE.pem]\n"
-    "                          [--note TEXT]\n";
-
-int ExportUsage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "qoima export: %s\n", why.c_str());
-  std::fputs(kExportUsage, stderr);
-  return kExitUsage;
-}
+int ExportUsage(const std::string& why) { return ReportUsage(JsonOutput(), "export: " + why); }
 
 // The appliance opened and the user logged in (--user / $QOIMA_USER, password
 // from --password-fd N or $QOIMA_PASSWORD); a checkpoint is signed over the
@@ -212,15 +184,6 @@ std::optional<int64_t> ParseId(const std::string& s) {
   return std::strtoll(s.c_str(), nullptr, 10);
 }
 
-Status CheckOptions(const appliance::CliArgs& a, std::initializer_list<const char*> allowed) {
-  for (const auto& name : a.Names()) {
-    bool ok = name == "user" || name == "password-fd";
-    for (const char* n : allowed) ok = ok || name == n;
-    if (!ok) return Status::InvalidArgument("export " + a.positional()[1] + ": unknown option --" + name);
-  }
-  return Status::Ok();
-}
-
 Result<std::string> ReadSmallFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(std::string("cannot read ") + what + " " + path);
@@ -287,28 +250,11 @@ int ExportRun(const CliContext& ctx, const appliance::CliArgs& a, ExportSession&
   return kExitOk;
 }
 
-int ExportCommand(const std::vector<std::string>& args, const CliContext& ctx) {
-  auto parsed = appliance::CliArgs::Parse(args, {"all"});
-  if (!parsed.ok()) return ExportUsage(parsed.status().message());
-  const appliance::CliArgs& a = *parsed;
+int ExportCommand(const appliance::CliArgs& a, const CliContext& ctx) {
+  // The subcommand, its options and its argument were checked by the parser
+  // against the command table (cli_commands.cpp).
   const auto& p = a.positional();
-  if (p.size() < 2) return ExportUsage("");
-  const std::string& sub = p[1];
-  Status opts;
-  if (sub == "request")
-    opts = CheckOptions(a, {"reason"});
-  else if (sub == "reject")
-    opts = CheckOptions(a, {"note"});
-  else if (sub == "list")
-    opts = CheckOptions(a, {"all"});
-  else if (sub == "run")
-    opts = CheckOptions(a, {"out", "device", "recipient", "cert-out", "note"});
-  else if (sub == "approve" || sub == "cancel" || sub == "show")
-    opts = CheckOptions(a, {});
-  else
-    return ExportUsage("unknown export subcommand '" + sub + "'");
-  if (!opts.ok()) return ExportUsage(opts.message());
-  if (sub == "list" ? p.size() != 2 : p.size() != 3) return ExportUsage("");
+  const std::string& sub = p.at(1);
 
   std::optional<int64_t> id;
   if (sub == "request") {
@@ -368,20 +314,9 @@ int ExportCommand(const std::vector<std::string>& args, const CliContext& ctx) {
 
 }  // namespace
 
-const char* ExportCommandsUsage() {
-  return "  verify-bundle BUNDLE [--cert DEVICE.pem] [--ledger FILE [--record]]\n"
-         "              check an export bundle offline; lists every problem\n"
-         "  export request DEPOSIT --reason TEXT | export approve ID | export reject ID --note TEXT\n"
-         "  export cancel ID | export list [--all] | export show ID\n"
-         "  export run ID (--out BUNDLE.tar | --device /dev/sdX) [--recipient CERT.pem] [--cert-out DEVICE.pem]\n"
-         "              two-person approved export of a deposit (docs/cli.md)\n";
-}
-
-std::optional<int> DispatchExportCommand(const std::vector<std::string>& args, const CliContext& ctx) {
-  if (args.empty()) return std::nullopt;
-  if (args[0] == "verify-bundle") return VerifyBundleCommand(args, ctx);
-  if (args[0] == "export") return ExportCommand(args, ctx);
-  return std::nullopt;
+int RunExportCommand(const appliance::CliArgs& args, const CliContext& ctx) {
+  if (args.positional().at(0) == "verify-bundle") return VerifyBundleCommand(args, ctx);
+  return ExportCommand(args, ctx);
 }
 
 }  // namespace qoima::exporting

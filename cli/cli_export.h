@@ -6,9 +6,9 @@
 // expired), 7 not found.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
+
+#include "cli/cli_args.h"
 
 namespace qoima::exporting {
 
@@ -18,11 +18,8 @@ struct CliContext {
   bool json = false;
 };
 
-/// Runs args[0] when it is an export command and returns its exit code;
-/// nullopt when args[0] is not one of ours.
-std::optional<int> DispatchExportCommand(const std::vector<std::string>& args, const CliContext& ctx);
-
-/// Usage lines for qoima's help text.
-const char* ExportCommandsUsage();
+/// Runs `verify-bundle ...` or `export ...` as parsed against the command
+/// table; returns its exit code.
+int RunExportCommand(const appliance::CliArgs& args, const CliContext& ctx);
 
 }  // namespace qoima::exporting

@@ -50,22 +50,14 @@ struct Args {
   }
 };
 
-const std::set<std::string> kSwitches = {"--history", "--json", "--record"};
-
-Args ParseArgs(const std::vector<std::string>& v, size_t from) {
+/// The parsed command line (checked against the command table by the
+/// parser, cli_args.h) as the lifecycle commands read it: the words from
+/// `from` on, and each option under its "--name".
+Args ParseArgs(const CliArgs& parsed, size_t from) {
   Args a;
-  for (size_t i = from; i < v.size(); ++i) {
-    if (v[i].rfind("--", 0) == 0 && v[i].size() > 2) {
-      if (kSwitches.count(v[i]) || i + 1 >= v.size())
-        a.switches.insert(v[i]);
-      else {
-        a.flags[v[i]] = v[i + 1];
-        ++i;
-      }
-    } else {
-      a.pos.push_back(v[i]);
-    }
-  }
+  const auto& p = parsed.positional();
+  for (size_t i = from; i < p.size(); ++i) a.pos.push_back(p[i]);
+  for (const auto& name : parsed.Names()) a.flags["--" + name] = parsed.GetOr(name, "");
   return a;
 }
 
@@ -81,16 +73,11 @@ Result<std::string> ReadInputFile(const std::string& path) {
   return s;
 }
 
-// Exit codes as in docs/cli.md (4 denied, 6 not allowed now, 7 not found, ...).
-int Fail(const Status& s) {
-  std::fprintf(stderr, "qoima: %s\n", s.ToString().c_str());
-  return ExitFor(s);
-}
+// Exit codes as in docs/cli.md (4 denied, 6 not allowed now, 7 not found, ...),
+// in the one error shape of every command.
+int Fail(const Status& s) { return ReportError(JsonOutput(), s); }
 
-int Usage(const std::string& msg) {
-  std::fprintf(stderr, "qoima: %s\n%s", msg.c_str(), LifecycleUsage());
-  return kExitUsage;
-}
+int Usage(const std::string& msg) { return ReportUsage(JsonOutput(), msg); }
 
 void PrintJson(const nlohmann::json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
@@ -193,9 +180,39 @@ void PrintYear(const WorkingCalendar& cal, const CalendarYear& y) {
                 std::string(CalendarEntryKindName(e.kind)).c_str(), e.name.c_str(), e.source.c_str());
 }
 
-int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+/// The same as PrintYear, as JSON.
+nlohmann::json YearJson(const WorkingCalendar& cal, const CalendarYear& y) {
+  nlohmann::json days = nlohmann::json::array(), provisional = nlohmann::json::array();
+  for (CivilDate d = CivilDate::FromYmd(y.year, 1, 1); d.year() == y.year; d = d.AddDays(1)) {
+    auto info = cal.Describe(d);
+    if (info.ok() && info->working == d.is_weekend())
+      days.push_back({{"date", d.ToString()},
+                      {"working", info->working},
+                      {"reason", info->reason},
+                      {"provisional", info->provisional}});
+  }
+  for (const auto& e : cal.ProvisionalEntries(y.year))
+    provisional.push_back({{"date", e.date.ToString()},
+                           {"kind", std::string(CalendarEntryKindName(e.kind))},
+                           {"name", e.name},
+                           {"source", e.source}});
+  return {{"year", y.year}, {"source", y.source}, {"unusual_days", days}, {"provisional", provisional}};
+}
+
+nlohmann::json ImportJson(const CalendarImportInfo& i) {
+  return {{"year", i.year},
+          {"version", i.version},
+          {"source", i.source},
+          {"file", i.file_name},
+          {"sha256", i.file_sha256_hex},
+          {"imported_at", i.imported_at},
+          {"imported_by", i.imported_by}};
+}
+
+int CmdCalendar(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  const std::vector<std::string>& v = parsed.positional();
   if (v.size() < 2) return Usage("calendar needs check, show or import");
-  Args a = ParseArgs(v, 2);
+  Args a = ParseArgs(parsed, 2);
   if (v[1] == "check") {
     if (a.pos.size() != 1) return Usage("calendar check FILE");
     auto text = ReadInputFile(a.pos[0]);
@@ -204,6 +221,12 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     if (!years.ok()) return Fail(years.status());
     auto cal = WorkingCalendar::Build(*years);
     if (!cal.ok()) return Fail(cal.status());
+    if (o.json) {
+      nlohmann::json ys = nlohmann::json::array();
+      for (const auto& y : *years) ys.push_back(YearJson(*cal, y));
+      PrintJson({{"ok", true}, {"years", ys}});
+      return kExitOk;
+    }
     for (const auto& y : *years) PrintYear(*cal, y);
     std::printf("calendar check: %zu year(s) OK\n", years->size());
     return kExitOk;
@@ -217,6 +240,12 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     auto r = ImportCalendar((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], a.Get("--source"),
                             (*s)->clock().NowUtc());
     if (!r.ok()) return Fail(r.status());
+    if (o.json) {
+      nlohmann::json imported = nlohmann::json::array();
+      for (const auto& i : *r) imported.push_back(ImportJson(i));
+      PrintJson({{"ok", true}, {"imported", imported}});
+      return kExitOk;
+    }
     for (const auto& i : *r)
       std::printf("calendar %d imported as version %d (source: %s, sha256 %s)\n", i.year, i.version, i.source.c_str(),
                   i.file_sha256_hex.c_str());
@@ -228,6 +257,12 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     if (a.Has("--history")) {
       auto h = CalendarHistory((*s)->db());
       if (!h.ok()) return Fail(h.status());
+      if (o.json) {
+        nlohmann::json imports = nlohmann::json::array();
+        for (const auto& i : *h) imports.push_back(ImportJson(i));
+        PrintJson({{"ok", true}, {"history", imports}});
+        return kExitOk;
+      }
       for (const auto& i : *h)
         std::printf("%d v%d  %s  by %s  file %s  sha256 %s  source: %s\n", i.year, i.version, i.imported_at.c_str(),
                     i.imported_by.c_str(), i.file_name.c_str(), i.file_sha256_hex.c_str(), i.source.c_str());
@@ -236,8 +271,15 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     std::vector<CalendarImportInfo> in_force;
     auto cal = LoadCalendar((*s)->db(), &in_force);
     if (!cal.ok()) return Fail(cal.status());
+    nlohmann::json years = nlohmann::json::array();
     for (const auto& i : in_force) {
       if (!a.pos.empty() && a.pos[0] != std::to_string(i.year)) continue;
+      if (o.json) {
+        nlohmann::json y = YearJson(*cal, *cal->year(i.year));
+        y["import"] = ImportJson(i);
+        years.push_back(std::move(y));
+        continue;
+      }
       std::printf("== %d: %s\n", i.year,
                   i.version == 0 ? ("built-in default " + i.file_name).c_str()
                                  : ("imported version " + std::to_string(i.version) + " from " + i.file_name + " on " +
@@ -245,6 +287,7 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
                                        .c_str());
       PrintYear(*cal, *cal->year(i.year));
     }
+    if (o.json) PrintJson({{"ok", true}, {"years", years}});
     return kExitOk;
   }
   return Usage("unknown calendar command '" + v[1] + "'");
@@ -252,8 +295,8 @@ int CmdCalendar(const LifecycleCliOptions& o, const std::vector<std::string>& v)
 
 // ---- due, notices ------------------------------------------------------------
 
-int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
+int CmdDue(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  Args a = ParseArgs(parsed, 1);
   int soon = 2;
   if (a.Has("--soon")) {
     auto n = IdArg(a.Get("--soon"), "--soon");
@@ -278,8 +321,8 @@ int CmdDue(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
   return kExitOk;
 }
 
-int CmdNotices(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
+int CmdNotices(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  Args a = ParseArgs(parsed, 1);
   bool mark = !a.pos.empty() && a.pos[0] == "sent";
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
@@ -290,6 +333,10 @@ int CmdNotices(const LifecycleCliOptions& o, const std::vector<std::string>& v) 
     if (!id.ok() || !date.ok()) return Usage(!id.ok() ? id.status().message() : date.status().message());
     Status st = (*s)->service->MarkNoticeSent((*s)->actor, *id, *date, a.Get("--export"));
     if (!st.ok()) return Fail(st);
+    if (o.json) {
+      PrintJson({{"ok", true}, {"notice", *id}, {"sent_on", date->ToString()}, {"export", a.Get("--export")}});
+      return kExitOk;
+    }
     std::printf("notice %lld recorded as sent on %s\n", static_cast<long long>(*id), date->ToString().c_str());
     return kExitOk;
   }
@@ -397,9 +444,10 @@ Result<TreeChecksum> StoredVersionTree(storage::Database& db, LifecycleService& 
   return Status::NotFound("object '" + object_ref + "' has no version " + std::to_string(version_no));
 }
 
-int CmdChecksum(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+int CmdChecksum(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  const std::vector<std::string>& v = parsed.positional();
   if (v.size() < 2) return Usage("checksum needs compute or verify");
-  Args a = ParseArgs(v, 2);
+  Args a = ParseArgs(parsed, 2);
   if (v[1] == "compute") {
     if (a.pos.size() != 1) return Usage("checksum compute DIR|IMAGE");
     auto sum = ChecksumTarget(a.pos[0]);
@@ -467,9 +515,10 @@ int CmdChecksum(const LifecycleCliOptions& o, const std::vector<std::string>& v)
 
 // ---- register ----------------------------------------------------------------
 
-int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
+int CmdRegister(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  const std::vector<std::string>& v = parsed.positional();
   if (v.size() < 2) return Usage("register needs import, show or lookup");
-  Args a = ParseArgs(v, 2);
+  Args a = ParseArgs(parsed, 2);
   if (v[1] == "import") {
     if (a.pos.size() != 1) return Usage("register import FILE --user LOGIN");
     auto text = ReadInputFile(a.pos[0]);
@@ -478,6 +527,14 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
     if (!s.ok()) return Fail(s.status());
     auto r = ImportRegisterSnapshot((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], (*s)->clock().NowUtc());
     if (!r.ok()) return Fail(r.status());
+    if (o.json) {
+      PrintJson({{"ok", true},
+                 {"as_of", r->as_of.ToString()},
+                 {"entries", r->entries},
+                 {"age_days", (*s)->Today().DaysSince(r->as_of)},
+                 {"source", r->source}});
+      return kExitOk;
+    }
     std::printf("register snapshot of %s imported: %lld entries, %d days old (source: %s)\n",
                 r->as_of.ToString().c_str(), static_cast<long long>(r->entries), (*s)->Today().DaysSince(r->as_of),
                 r->source.c_str());
@@ -494,6 +551,16 @@ int CmdRegister(const LifecycleCliOptions& o, const std::vector<std::string>& v)
   CivilDate today = (*s)->Today();
   int age = (*snap)->AgeDays(today);
   if (v[1] == "show") {
+    if (o.json) {
+      PrintJson({{"ok", true},
+                 {"as_of", (*snap)->taken.ToString()},
+                 {"age_days", age},
+                 {"stale", age > RegisterSnapshotLimits::kStaleAfterDays},
+                 {"entries", info.entries},
+                 {"imported_at", info.imported_at},
+                 {"source", info.source}});
+      return kExitOk;
+    }
     std::printf("register snapshot of %s, %d days old%s; %lld entries; imported %s; source: %s\n",
                 (*snap)->taken.ToString().c_str(), age, age > RegisterSnapshotLimits::kStaleAfterDays ? " (STALE)" : "",
                 static_cast<long long>(info.entries), info.imported_at.c_str(), info.source.c_str());
@@ -546,14 +613,22 @@ int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a) {
                                                a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
                                                a.Get("--report"), *date);
   if (!st.ok()) return Fail(st);
+  if (o.json) {
+    PrintJson({{"ok", true},
+               {"object", obj->id},
+               {"version", *ver},
+               {"outcome", a.pos[3]},
+               {"tier", a.pos[3] == "positive" ? "permanent" : "temporary"}});
+    return kExitOk;
+  }
   std::printf("version %lld of object %lld: %s test outcome recorded%s\n", static_cast<long long>(*ver),
               static_cast<long long>(obj->id), a.pos[3].c_str(),
               a.pos[3] == "positive" ? "; moved to the permanent store" : "; stays in the temporary store");
   return kExitOk;
 }
 
-int CmdObject(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
+int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  Args a = ParseArgs(parsed, 1);
   if (!a.pos.empty() && a.pos[0] == "test-outcome") return CmdTestOutcome(o, a);
   if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ | object test-outcome OBJ VERSION ...");
   auto s = OpenStore(o, a, false);
@@ -718,9 +793,7 @@ int CmdHandover(const LifecycleCliOptions& o, const Args& a, const std::string& 
 }
 
 /// request|return OBJ --received DATE --ref REF, and the hand-over subcommands.
-int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, CaseKind kind) {
-  Args a = ParseArgs(v, 1);
-  std::string name = v[0];
+int CmdCase(const LifecycleCliOptions& o, const Args& a, const std::string& name, CaseKind kind) {
   if (a.pos.size() == 2 && (a.pos[0] == "ask-approval" || a.pos[0] == "run")) return CmdHandover(o, a, name);
   if (a.pos.size() == 2 && a.pos[0] == "done")
     return Usage(name + " done is gone: the code leaves only as signed bundles: `qoima " + name +
@@ -741,12 +814,12 @@ int CmdCase(const LifecycleCliOptions& o, const std::vector<std::string>& v, Cas
   return kExitOk;
 }
 
-int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
+int CmdDestroy(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  Args a = ParseArgs(parsed, 1);
   if (a.pos.size() == 2 && a.pos[0] == "notice") {
-    std::vector<std::string> again = {"destroy", a.pos[1]};
-    for (const auto& [k, val] : a.flags) again.insert(again.end(), {k, val});
-    return CmdCase(o, again, CaseKind::kDestroy);
+    Args notice = a;
+    notice.pos.erase(notice.pos.begin());
+    return CmdCase(o, notice, "destroy", CaseKind::kDestroy);
   }
   if (a.pos.size() == 2 && (a.pos[0] == "request" || a.pos[0] == "approve")) {
     auto id = IdArg(a.pos[1], a.pos[0] == "request" ? "case" : "approval");
@@ -756,6 +829,10 @@ int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) 
     if (a.pos[0] == "request") {
       auto ap = (*s)->service->RequestDestruction((*s)->actor, *id);
       if (!ap.ok()) return Fail(ap.status());
+      if (o.json) {
+        PrintJson({{"ok", true}, {"case", *id}, {"approval", *ap}, {"state", "pending"}});
+        return kExitOk;
+      }
       std::printf(
           "destruction approval %lld requested for case %lld: a second security officer approves it with "
           "`qoima destroy approve %lld`\n",
@@ -764,6 +841,10 @@ int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) 
     }
     Status st = (*s)->service->ApproveDestruction((*s)->actor, *id);
     if (!st.ok()) return Fail(st);
+    if (o.json) {
+      PrintJson({{"ok", true}, {"approval", *id}, {"state", "approved"}});
+      return kExitOk;
+    }
     std::printf("destruction approval %lld approved\n", static_cast<long long>(*id));
     return kExitOk;
   }
@@ -796,8 +877,8 @@ int CmdDestroy(const LifecycleCliOptions& o, const std::vector<std::string>& v) 
   return kExitOk;
 }
 
-int CmdReport(const LifecycleCliOptions& o, const std::vector<std::string>& v) {
-  Args a = ParseArgs(v, 1);
+int CmdReport(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  Args a = ParseArgs(parsed, 1);
   if (a.pos.empty()) return Usage("report half-year YEAR 1|2  |  report information [OBJ] --ref REQUEST");
   auto s = OpenStore(o, a, true);
   if (!s.ok()) return Fail(s.status());
@@ -839,34 +920,15 @@ using namespace lifecycle;
 
 bool IsLifecycleCommand(const std::string& name) { return kCommands.count(name) != 0; }
 
-const char* LifecycleUsage() {
-  return "lifecycle commands (docs/cli-lifecycle.md; --user LOGIN, password on --password-fd N or $QOIMA_PASSWORD):\n"
-         "  calendar check FILE | calendar import FILE --source TEXT | calendar show [YEAR] [--history]\n"
-         "  due [--soon N] [--today DATE]            overdue and due-soon items\n"
-         "  checksum compute DIR|IMAGE | checksum verify DIR|IMAGE (--object OBJ --version N | --list FILE)\n"
-         "  register import FILE | register show | register lookup QUERY [--track application|register]\n"
-         "  object show OBJ | object test-outcome OBJ VERSION positive|negative --report REF [--date DATE]\n"
-         "  request OBJ --received DATE --ref LETTER                 issue on request (003 cl.29)\n"
-         "  return OBJ --received DATE --ref LETTER                  return on decommissioning (003 cl.30)\n"
-         "  request|return ask-approval CASE [--version N]    one export request per version (security officer);\n"
-         "                                a second officer approves each: qoima export approve ID\n"
-         "  request|return run CASE --approval ID,... --to DIR [--recipient-cert PEM]\n"
-         "                                signed export bundle per version, case closed; a return writes its act\n"
-         "  destroy notice OBJ --received DATE --ref LETTER | destroy request CASE | destroy approve APPROVAL\n"
-         "  destroy CASE --approval ID                          (003 cl.33, two security officers)\n"
-         "  notices | notices sent NOTICE --date DATE [--export REF]\n"
-         "  report half-year YEAR 1|2 [--record] | report information [OBJ] --ref REQUEST\n";
-}
-
-int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<std::string>& args) {
-  const std::string& c = args.at(0);
+int RunLifecycleCommand(const LifecycleCliOptions& options, const CliArgs& args) {
+  const std::string& c = args.positional().at(0);
   if (c == "calendar") return CmdCalendar(options, args);
   if (c == "due") return CmdDue(options, args);
   if (c == "checksum") return CmdChecksum(options, args);
   if (c == "register") return CmdRegister(options, args);
   if (c == "object") return CmdObject(options, args);
-  if (c == "request") return CmdCase(options, args, CaseKind::kIssue);
-  if (c == "return") return CmdCase(options, args, CaseKind::kReturn);
+  if (c == "request") return CmdCase(options, ParseArgs(args, 1), c, CaseKind::kIssue);
+  if (c == "return") return CmdCase(options, ParseArgs(args, 1), c, CaseKind::kReturn);
   if (c == "destroy") return CmdDestroy(options, args);
   if (c == "notices") return CmdNotices(options, args);
   if (c == "report") return CmdReport(options, args);

@@ -15,7 +15,8 @@
 #pragma once
 
 #include <string>
-#include <vector>
+
+#include "cli/cli_args.h"
 
 namespace qoima::appliance {
 
@@ -27,10 +28,8 @@ struct LifecycleCliOptions {
 
 bool IsLifecycleCommand(const std::string& name);
 
-/// Runs args[0..]; returns the exit code (0 ok, 1 failed or differences found, 2 usage).
-int RunLifecycleCommand(const LifecycleCliOptions& options, const std::vector<std::string>& args);
-
-/// The usage lines of the lifecycle commands (appended to `qoima --help`).
-const char* LifecycleUsage();
+/// Runs a lifecycle command as parsed against the command table; returns
+/// its exit code (docs/cli.md, "Exit codes").
+int RunLifecycleCommand(const LifecycleCliOptions& options, const CliArgs& args);
 
 }  // namespace qoima::appliance

@@ -34,10 +34,7 @@ int PrintExitFor(const Status& s) { return s.code() == Code::kCorrupt ? kExitChe
 
 int Report(const PrintCliContext& ctx, const Status& s) { return ReportError(ctx.json, s, PrintExitFor(s)); }
 
-int Usage(const std::string& why) {
-  std::fprintf(stderr, "qoima: %s\n%s", why.c_str(), PrintCommandsUsage());
-  return kExitUsage;
-}
+int Usage(const std::string& why) { return ReportUsage(JsonOutput(), why); }
 
 struct Session {
   std::unique_ptr<Appliance> app;
@@ -328,66 +325,13 @@ int ActVerifyCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
 
 }  // namespace
 
-const char* PrintCommandsUsage() {
-  // The kinds come from print/document_kinds.h's table.
-  static const std::string usage =
-      "  print KIND ID [--lang kk|ru|kk+ru] [--pdf OUT.pdf [--print]] [--printer QUEUE] [--server S]\n"
-      "        [--copies N]\n"
-      "        KIND ID: " +
-      appliance::DocumentKindsUsage() + "\n" +
-      "  printer show | printer set QUEUE [--server S] [--copies N] | printer clear\n"
-      "  operator show | operator set [--name-kk T] [--name-ru T] [--bin N] [--address T] [--phone T]\n"
-      "        [--email T] [--head-position T] [--head-name T] [--clerk-position T] [--officer-position T]\n"
-      "  act verify --line \"QOIMA-ACT1;act=...\" | act verify --act-id ID --root HEX --manifest HEX\n"
-      "             --checkpoint SIZE:ROOT --fingerprint HEX\n";
-  return usage.c_str();
-}
-
-std::optional<int> DispatchPrintCommand(const std::vector<std::string>& args, const PrintCliContext& ctx) {
-  if (args.empty()) return std::nullopt;
-  const bool act_verify = args.size() >= 2 && args[0] == "act" && args[1] == "verify";
-  if (args[0] != "print" && args[0] != "printer" && args[0] != "operator" && !act_verify) return std::nullopt;
-  auto a = appliance::CliArgs::Parse(args, {"print", "json"});
-  if (!a.ok()) return Usage(a.status().message());
-  static const std::set<std::string> kKnown = {"user",
-                                               "password-fd",
-                                               "lang",
-                                               "pdf",
-                                               "print",
-                                               "printer",
-                                               "server",
-                                               "copies",
-                                               "template",
-                                               "line",
-                                               "act-id",
-                                               "root",
-                                               "manifest",
-                                               "checkpoint",
-                                               "fingerprint",
-                                               "json",
-                                               "name-kk",
-                                               "name-ru",
-                                               "bin",
-                                               "address",
-                                               "phone",
-                                               "email",
-                                               "head-position",
-                                               "head-name",
-                                               "clerk-position",
-                                               "officer-position"};
-  for (const auto& n : a->Names())
-    if (!kKnown.count(n)) return Usage("unknown option --" + n);
-  PrintCliContext c = ctx;
-  c.json = c.json || a->Has("json");
-  try {
-    if (act_verify) return ActVerifyCommand(c, *a);
-    if (args[0] == "printer") return PrinterCommand(c, *a);
-    if (args[0] == "operator") return OperatorCommand(c, *a);
-    return PrintCommand(c, *a);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "qoima: internal error: %s\n", e.what());
-    return kExitFailed;
-  }
+int RunPrintCommand(const appliance::CliArgs& a, const PrintCliContext& ctx) {
+  // The command's options were checked by the parser against the command table (cli_commands.cpp).
+  const auto& p = a.positional();
+  if (p.at(0) == "act") return ActVerifyCommand(ctx, a);
+  if (p[0] == "printer") return PrinterCommand(ctx, a);
+  if (p[0] == "operator") return OperatorCommand(ctx, a);
+  return PrintCommand(ctx, a);
 }
 
 }  // namespace qoima::print

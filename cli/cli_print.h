@@ -10,9 +10,9 @@
 // Thread-safety: single-threaded command.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
+
+#include "cli/cli_args.h"
 
 namespace qoima::print {
 
@@ -22,11 +22,8 @@ struct PrintCliContext {
   bool json = false;
 };
 
-/// Runs args when they are a printing command (args[0] "print", "printer" or
-/// "operator", or "act verify") and returns the exit code; nullopt otherwise.
-std::optional<int> DispatchPrintCommand(const std::vector<std::string>& args, const PrintCliContext& ctx);
-
-/// Usage lines for qoima's help text.
-const char* PrintCommandsUsage();
+/// Runs a printing command ("print", "printer ...", "operator ...", "act
+/// verify") as parsed against the command table; returns its exit code.
+int RunPrintCommand(const appliance::CliArgs& args, const PrintCliContext& ctx);
 
 }  // namespace qoima::print

@@ -5,6 +5,9 @@
 // Thread-safety: pure functions; output goes to stdout/stderr.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "common/status.h"
 
 namespace qoima::appliance::cli {
@@ -27,5 +30,16 @@ int ExitFor(const Status& s);
 /// stdout; otherwise "qoima: <message>" on stderr. Returns `exit_code`, or
 /// ExitFor(s) when it is negative.
 int ReportError(bool json, const Status& s, int exit_code = -1);
+
+/// A usage error (exit 2) in the same shape: with `json`,
+/// {"ok":false,"error":"usage","message":...} on stdout; otherwise
+/// "qoima: <message>" on stderr, then the command's usage line and where its
+/// help is when `command_path` names one.
+int ReportUsage(bool json, std::string_view message, std::string_view command_path = "");
+
+/// Whether this run answers in JSON (--json), for code that reports an error
+/// without the command's context at hand. Set once by main.
+void SetJsonOutput(bool json);
+bool JsonOutput();
 
 }  // namespace qoima::appliance::cli

@@ -14,23 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kUsage =
-    "  user add LOGIN --role clerk|security_officer|auditor|admin --surname S --name N [--patronymic P]\n"
-    "           [--reason TEXT]\n"
-    "  user passwd LOGIN [--reason TEXT] | user role LOGIN --role ROLE [--reason TEXT]\n"
-    "  user enable LOGIN [--reason TEXT] | user disable LOGIN [--reason TEXT] | user unlock LOGIN\n"
-    "  user list | user history LOGIN\n"
-    "  user requests [--all] | user approve ID | user reject ID --note TEXT | user cancel ID\n"
-    "  user break-glass ID (--share-file FILE ... | --shares-fd N)\n"
-    "              a change to a security officer's or admin's account waits for a second officer's\n"
-    "              approval (docs/security.md)\n";
-
-int Usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "qoima user: %s\n", why.c_str());
-  std::fputs("usage:\n", stderr);
-  std::fputs(kUsage, stderr);
-  return kExitUsage;
-}
+int Usage(const std::string& why) { return ReportUsage(JsonOutput(), "user: " + why); }
 
 struct Session {
   std::unique_ptr<Appliance> app;
@@ -136,38 +120,6 @@ std::optional<int64_t> ParseId(const std::string& s) {
   return std::strtoll(s.c_str(), nullptr, 10);
 }
 
-Status CheckOptions(const CliArgs& a, const std::string& sub, std::initializer_list<const char*> allowed) {
-  for (const auto& name : a.Names()) {
-    bool ok = name == "user" || name == "password-fd";
-    for (const char* n : allowed) ok = ok || name == n;
-    if (!ok) return Status::InvalidArgument("user " + sub + ": unknown option --" + name);
-  }
-  return Status::Ok();
-}
-
-struct Subcommand {
-  const char* name;
-  bool takes_argument;  // LOGIN or ID
-  std::initializer_list<const char*> options;
-};
-
-// One row per subcommand: its argument and options (the usage text above lists them).
-const Subcommand kSubcommands[] = {
-    {"add", true, {"role", "surname", "name", "patronymic", "reason", "new-password-fd"}},
-    {"passwd", true, {"reason", "new-password-fd"}},
-    {"role", true, {"role", "reason"}},
-    {"enable", true, {"reason"}},
-    {"disable", true, {"reason"}},
-    {"unlock", true, {}},
-    {"list", false, {}},
-    {"history", true, {}},
-    {"requests", false, {"all"}},
-    {"approve", true, {}},
-    {"reject", true, {"note"}},
-    {"cancel", true, {}},
-    {"break-glass", true, {"share-file", "shares-fd"}},
-};
-
 int ListUsers(const UserCliContext& ctx, Session& s) {
   auto users = s.app->ListUsers(s.actor);
   if (!users.ok()) return ReportError(ctx.json, users.status());
@@ -237,17 +189,11 @@ int Requests(const UserCliContext& ctx, Session& s, bool all) {
 }
 
 int Run(const UserCliContext& ctx, const CliArgs& a) {
+  // The parser checked the subcommand, its options and its one argument
+  // against the command table (cli_commands.cpp).
   const auto& p = a.positional();
-  if (p.size() < 2) return Usage("user needs a subcommand");
-  const std::string& sub = p[1];
-  const Subcommand* cmd = nullptr;
-  for (const Subcommand& c : kSubcommands)
-    if (sub == c.name) cmd = &c;
-  if (!cmd) return Usage("unknown user subcommand '" + sub + "'");
-  if (Status opts = CheckOptions(a, sub, cmd->options); !opts.ok()) return Usage(opts.message());
-  if (p.size() != (cmd->takes_argument ? 3u : 2u))
-    return Usage("user " + sub + (cmd->takes_argument ? " needs one argument" : " takes no argument"));
-  const std::string arg = cmd->takes_argument ? p[2] : "";
+  const std::string& sub = p.at(1);
+  const std::string arg = p.size() > 2 ? p[2] : "";
   const std::string reason = a.GetOr("reason", "");
   std::optional<Role> role;
   if (sub == "add" || sub == "role") {
@@ -327,13 +273,6 @@ int Run(const UserCliContext& ctx, const CliArgs& a) {
 
 }  // namespace
 
-const char* UserCommandsUsage() { return kUsage; }
-
-std::optional<int> DispatchUserCommand(const std::vector<std::string>& args, const UserCliContext& ctx) {
-  if (args.empty() || args[0] != "user") return std::nullopt;
-  auto parsed = CliArgs::Parse(args, {"all"});
-  if (!parsed.ok()) return Usage(parsed.status().message());
-  return Run(ctx, *parsed);
-}
+int RunUserCommand(const CliArgs& args, const UserCliContext& ctx) { return Run(ctx, args); }
 
 }  // namespace qoima::appliance::cli

@@ -7,9 +7,9 @@
 // it out with `user approve`. Exit codes as in cli_status.h.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <vector>
+
+#include "cli/cli_args.h"
 
 namespace qoima::appliance::cli {
 
@@ -19,10 +19,7 @@ struct UserCliContext {
   bool json = false;
 };
 
-/// Runs args[0] == "user" and returns its exit code; nullopt for any other command.
-std::optional<int> DispatchUserCommand(const std::vector<std::string>& args, const UserCliContext& ctx);
-
-/// Usage lines for qoima's help text.
-const char* UserCommandsUsage();
+/// Runs a `user ...` command as parsed against the command table; returns its exit code.
+int RunUserCommand(const CliArgs& args, const UserCliContext& ctx);
 
 }  // namespace qoima::appliance::cli

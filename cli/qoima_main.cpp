@@ -21,6 +21,7 @@
 #include "appliance/print/document_renderer.h"
 #include "appliance/selftest.h"
 #include "cli/cli_args.h"
+#include "cli/cli_commands.h"
 #include "cli/cli_export.h"
 #include "cli/cli_lifecycle.h"
 #include "cli/cli_output.h"
@@ -54,47 +55,8 @@ int Report(const Globals& g, const Status& s) { return ReportError(g.json, s); }
 
 void PrintJson(const json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
-const char* kUsage =
-    "usage: qoima [--tcti TCTI] [--state DIR] [--json] COMMAND ...\n"
-    "  version | selftest\n"
-    "  init --admin LOGIN --surname S --name N [--patronymic P] [--pcr 0,2,4,7|none] [--shares 3 --threshold 2]\n"
-    "       [--pcr-policy-key UPDATE-KEY.pem]  (sealed to the update key's signed PCR 11 policies)\n"
-    "  application add --form FORM.json --number N --received YYYY-MM-DD --state-body S --head NAME\n"
-    "  application show CODE | application journal\n"
-    "  application nda CODE --owner-rep NAME --owner-authority TEXT --operator-rep NAME --signed YYYY-MM-DD\n"
-    "                  [--signed-by owner,operator]\n"
-    "  act create DIR --application CODE --software NAME [--version V] [--annotation A] [--depositor ORG]\n"
-    "             [--disc MARKING] [--out act.json] [--text act.txt]\n"
-    "  act show MANIFEST [--application CODE] [--format F] [--strip-prefix P] [--table N] | act formats\n"
-    "  scan DEVICE [--manifest FILE [--format F] [--strip-prefix P] [--table N]] | scan --acts DEVICE\n"
-    "  intake --application CODE (--manifest FILE | --manifest-on DEV:PATH)\n"
-    "         --medium DEV[,disc=MARK][,copy=LABEL] ... [--digest HEX]\n"
-    "         [--accept | --refuse REASON[,REASON] [--reason-text T] | --hold] [--in-register yes|no]\n"
-    "         [--format F] [--strip-prefix P] [--table N] [--act-out FILE] [--act-pdf FILE]\n"
-    "         [--operator NAME/ORGANIZATION]\n"
-    "  intake show INTAKE | intake act-file INTAKE --out FILE\n"
-    "  decide INTAKE accept [--manifest FILE [--strip-prefix P] [--table N]]\n"
-    "  decide INTAKE refuse --reason REASON[,REASON] [--reason-text T]\n"
-    "  act forms (F): json, csv, sha256sum, bsd, hashdeep, powershell, docx, xlsx (qoima act formats)\n"
-    "  verify-store | audit verify [--since WITNESS] | audit checkpoint [--out FILE]\n"
-    "  audit list [--from N] [--count M]\n"
-    "  backup DIR | restore BACKUP_DIR\n"
-    "  recover --share-file FILE ... | --shares-fd N  --officer LOGIN --second-officer LOGIN\n"
-    "          (passwords: --password-fd N / $QOIMA_PASSWORD, --second-password-fd M / $QOIMA_SECOND_PASSWORD)\n"
-    "authentication: --user LOGIN or $QOIMA_USER; password on --password-fd N or in $QOIMA_PASSWORD;\n"
-    "  a new password on --new-password-fd N or in $QOIMA_NEW_PASSWORD\n"
-    "environment: QOIMA_TCTI (default device:/dev/tpmrm0), QOIMA_STATE (default /var/lib/qoima)\n"
-    "exit codes: 0 ok, 1 failed, 2 usage, 3 check found differences, 4 denied, 5 bad input,\n"
-    "  6 not allowed now, 7 not found (docs/cli.md)\n";
-
-int Usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "qoima: %s\n", why.c_str());
-  std::fputs(kUsage, stderr);
-  std::fputs(UserCommandsUsage(), stderr);
-  std::fputs(qoima::exporting::ExportCommandsUsage(), stderr);
-  std::fputs(qoima::print::PrintCommandsUsage(), stderr);
-  return kExitUsage;
-}
+// A usage error a command finds in its arguments (the parser found the rest).
+int Usage(const std::string& why) { return ReportUsage(JsonOutput(), why); }
 
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -678,7 +640,12 @@ int CmdScan(const Globals& g, const CliArgs& a) {
         files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256.str()}, {"readable", f.readable}});
     json j = {{"ok", read.ok()}, {"files", files}, {"problems", col.medium_problems()}};
     AddFindingsJson(j, col.findings());
-    if (!read.ok()) j["error"] = read.status().message();
+    // A read the medium stopped: the one error shape ("error" names the
+    // class, "message" says what happened), with what was read beside it.
+    if (!read.ok()) {
+      j["error"] = std::string(CodeName(read.status().code()));
+      j["message"] = read.status().message();
+    }
     if (manifest) {
       j["diff"] = {{"clean", diff.Clean()}, {"summary", diff.Summary()}, {"items", DiffItemsJson(diff)}};
       j["act_source"] = ActSourceJson(ManifestFormatName(manifest->format), manifest->source, manifest->has_checksums);
@@ -864,7 +831,12 @@ int CmdIntake(const Globals& g, const CliArgs& a) {
 
 int CmdDecide(const Globals& g, const CliArgs& a) {
   const auto& p = a.positional();
-  if (p.size() < 3 || (p[2] != "accept" && p[2] != "refuse")) return Usage("decide INTAKE accept|refuse");
+  if (p.size() < 3 || (p[2] != "accept" && p[2] != "refuse"))
+    return Usage("decide: the decision is accept or refuse, not '" + (p.size() < 3 ? "" : p[2]) + "'");
+  char* end = nullptr;
+  const long long intake_id = std::strtoll(p[1].c_str(), &end, 10);
+  if (p[1].empty() || *end != '\0' || intake_id <= 0)
+    return Usage("decide: INTAKE must be an intake's number, not '" + p[1] + "'");
   DecideRequest req;
   req.accept = p[2] == "accept";
   req.reason_text = a.GetOr("reason-text", "");
@@ -881,7 +853,7 @@ int CmdDecide(const Globals& g, const CliArgs& a) {
   req.keep_matched_items = g.json;  // the text output shows only the differences
   auto s = Login(g, a);
   if (!s.ok()) return Report(g, s.status());
-  auto out = s->app->Decide(s->actor, std::atoll(p[1].c_str()), req);
+  auto out = s->app->Decide(s->actor, intake_id, req);
   (void)s->app->EndSession();
   if (!out.ok()) return Report(g, out.status());
   if (g.json) {
@@ -1123,66 +1095,76 @@ int SelfTest(const Globals& g) {
   return all_ok ? kExitOk : kExitFailed;
 }
 
+// `qoima help [TOPIC]`, `COMMAND --help`: on stdout, exit 0.
+int Help(const Invocation& inv) {
+  std::string text;
+  if (inv.help_topic.empty())
+    text = OverviewHelp();
+  else if (const CommandSpec* c = FindCommand(inv.help_topic))
+    text = CommandsIn(c->path).empty() ? CommandHelp(*c) : CommandHelp(*c) + "\n" + GroupHelp(c->path);
+  else
+    text = GroupHelp(inv.help_topic);
+  if (inv.json)
+    PrintJson({{"ok", true}, {"topic", inv.help_topic}, {"help", text}});
+  else
+    std::fputs(text.c_str(), stdout);
+  return kExitOk;
+}
+
+int Version(const Globals& g) {
+  if (g.json)
+    PrintJson({{"ok", true}, {"version", QOIMA_VERSION}});
+  else
+    std::printf("qoima %s\n", QOIMA_VERSION);
+  return kExitOk;
+}
+
+// The commands of this file, by path; the other families run their own.
+int RunMainCommand(const Globals& g, const std::string& path, const CliArgs& a) {
+  if (path == "version") return Version(g);
+  if (path == "selftest") return SelfTest(g);
+  if (path == "init") return CmdInit(g, a);
+  if (path.rfind("application ", 0) == 0) return CmdApplication(g, a);
+  if (path.rfind("act ", 0) == 0) return CmdAct(g, a);
+  if (path == "scan") return CmdScan(g, a);
+  if (path.rfind("intake", 0) == 0) return CmdIntake(g, a);
+  if (path == "decide") return CmdDecide(g, a);
+  if (path == "verify-store") return CmdVerifyStore(g, a);
+  if (path == "backup") return CmdBackup(g, a);
+  if (path == "restore") return CmdRestore(g, a);
+  if (path == "recover") return CmdRecover(g, a);
+  if (path.rfind("audit ", 0) == 0) return CmdAudit(g, a);
+  return ReportError(g.json, Status::Internal("no handler for the command " + path));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  Globals g;
-  g.tcti = EnvOr("QOIMA_TCTI", "device:/dev/tpmrm0");
-  g.state = EnvOr("QOIMA_STATE", "/var/lib/qoima");
-  std::vector<std::string> rest;
-  for (int i = 1; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s == "--tcti" && i + 1 < argc)
-      g.tcti = argv[++i];
-    else if (s == "--state" && i + 1 < argc)
-      g.state = argv[++i];
-    else if (s == "--json")
-      g.json = true;
-    else if (s == "-h" || s == "--help") {
-      std::fputs(kUsage, stdout);
-      std::fputs(UserCommandsUsage(), stdout);
-      std::fputs(qoima::exporting::ExportCommandsUsage(), stdout);
-      std::fputs(qoima::print::PrintCommandsUsage(), stdout);
-      return kExitOk;
-    } else
-      rest.push_back(s);
-  }
+  Invocation inv;
+  Status parsed = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc), inv);
+  Globals g{inv.tcti, inv.state, inv.json};
+  SetJsonOutput(g.json);
   // From here on, whatever any command prints shows hidden characters escaped.
   if (!InstallVisibleOutput(g.json ? OutputMode::kJson : OutputMode::kText)) {
     std::fprintf(stderr, "qoima: cannot set up the output streams\n");
     return kExitFailed;
   }
+  if (!parsed.ok()) return ReportUsage(g.json, parsed.message(), inv.command ? inv.command->path : "");
+  if (inv.version) return Version(g);
+  if (inv.help) return Help(inv);
+  const std::string& path = inv.command->path;
+  const std::string top = path.substr(0, path.find(' '));
   // A medium a crashed qoima left flagged read-only gets its flag back.
   (void)qoima::hardware::RestoreStaleReadOnlyFlags();
-  if (!rest.empty() && IsLifecycleCommand(rest[0])) return RunLifecycleCommand({g.tcti, g.state, g.json}, rest);
-  if (auto rc = DispatchUserCommand(rest, {g.tcti, g.state, g.json})) return *rc;
-  if (auto rc = qoima::exporting::DispatchExportCommand(rest, {g.tcti, g.state, g.json})) return *rc;
-  if (auto rc = qoima::print::DispatchPrintCommand(rest, {g.tcti, g.state, g.json})) return *rc;
-  auto args = CliArgs::Parse(rest, {"accept", "hold", "json", "acts"});
-  if (!args.ok()) return Usage(args.status().message());
-  const auto& p = args->positional();
-  if (p.empty()) return Usage("");
-  const std::string& cmd = p[0];
   try {
-    if (cmd == "version") {
-      std::printf("qoima %s\n", QOIMA_VERSION);
-      return kExitOk;
-    }
-    if (cmd == "selftest") return SelfTest(g);
-    if (cmd == "init") return CmdInit(g, *args);
-    if (cmd == "application") return CmdApplication(g, *args);
-    if (cmd == "act") return CmdAct(g, *args);
-    if (cmd == "scan") return CmdScan(g, *args);
-    if (cmd == "intake") return CmdIntake(g, *args);
-    if (cmd == "decide") return CmdDecide(g, *args);
-    if (cmd == "verify-store") return CmdVerifyStore(g, *args);
-    if (cmd == "backup") return CmdBackup(g, *args);
-    if (cmd == "restore") return CmdRestore(g, *args);
-    if (cmd == "recover") return CmdRecover(g, *args);
-    if (cmd == "audit") return CmdAudit(g, *args);
+    if (top == "user") return RunUserCommand(inv.args, {g.tcti, g.state, g.json});
+    if (top == "export" || top == "verify-bundle")
+      return qoima::exporting::RunExportCommand(inv.args, {g.tcti, g.state, g.json});
+    if (top == "print" || top == "printer" || top == "operator" || path == "act verify")
+      return qoima::print::RunPrintCommand(inv.args, {g.tcti, g.state, g.json});
+    if (IsLifecycleCommand(top)) return RunLifecycleCommand({g.tcti, g.state, g.json}, inv.args);
+    return RunMainCommand(g, path, inv.args);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "qoima: internal error: %s\n", e.what());
-    return kExitFailed;
+    return ReportError(g.json, Status::Internal(std::string("internal error: ") + e.what()));
   }
-  return Usage("unknown command '" + cmd + "'");
 }

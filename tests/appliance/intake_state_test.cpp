@@ -332,3 +332,36 @@ TEST_CASE("a held intake past its hold window is not accepted and stays held") {
   CHECK(out.status().message().find("the hold ran out") != std::string::npos);
   CHECK(c.Recorded(held.intake_id) == IntakeState::kHeld);
 }
+
+TEST_CASE("a medium that cannot be opened is refused before anything is read or recorded, with the real reader") {
+  Counter c;
+  // The appliance as the kiosk opens it: the real sandboxed reader's
+  // admission, test media allowed (the medium is a path that does not exist).
+  c.app.reset();
+  ApplianceOptions real = c.options;
+  real.reader = nullptr;
+  real.allow_test_media = true;
+  c.app = Must(Appliance::Open(real));
+  c.clerk = Must(c.app->Login("clerk1", "clerk1-password-1"));
+  const std::string missing = c.dir.Sub("sdz-mistyped");
+  for (IntakeAction action : {IntakeAction::kHold, IntakeAction::kAccept, IntakeAction::kVerifyOnly}) {
+    IntakeRequest r = c.Request(action);
+    r.media = {{missing, "", ""}};
+    auto out = c.app->Intake(c.clerk, r);
+    REQUIRE_FALSE(out.ok());
+    CHECK(out.status().code() == Code::kIoError);
+    CHECK(out.status().message().find("cannot open the medium " + missing) != std::string::npos);
+  }
+  CHECK(c.app->GetIntake(c.clerk, 1).status().code() == Code::kNotFound);
+  // Each attempt is in the audit log once, as a failure naming the device.
+  Actor admin = Must(c.app->Login("admin", "admin-password-1"));
+  auto entries = Must(c.app->AuditEntries(admin, 0, 100000));
+  size_t intake_events = 0;
+  for (const auto& e : entries)
+    if (e.action.rfind("intake", 0) == 0) {
+      ++intake_events;
+      CHECK(e.outcome == "failure");
+      CHECK(e.reason.find(missing) != std::string::npos);
+    }
+  CHECK(intake_events == 3);
+}
