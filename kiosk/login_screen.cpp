@@ -106,13 +106,15 @@ class LoginScreen : public Screen {
       feedback_ = [] { return std::string(Tr("Wrong login or password.")); };
       LockoutRule rule = app_.backend().Lockout();
       feedback_detail_ = [rule] {
-        char buf[300];
-        std::snprintf(buf, sizeof buf,
-                      Tr("After %d wrong passwords an account is locked for %d minutes; the administrator can "
-                         "unlock it."),
-                      rule.attempts, rule.minutes);
-        return std::string(buf);
+        std::string minutes =
+            Format(TrN("%d minute", "%d minutes", static_cast<unsigned long>(rule.minutes)), rule.minutes);
+        return Format(TrN("After %d wrong password an account is locked for %s; the administrator can unlock it.",
+                          "After %d wrong passwords an account is locked for %s; the administrator can unlock it.",
+                          static_cast<unsigned long>(rule.attempts)),
+                      rule.attempts, minutes.c_str());
       };
+    } else if (const char* msgid = BackendMsgid(out.status)) {
+      feedback_ = [msgid] { return std::string(Tr(msgid)); };  // e.g. the store is busy: nothing to add
     } else {
       Code code = out.status.code();
       std::string msg = out.status.message();
