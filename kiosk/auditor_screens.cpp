@@ -21,14 +21,12 @@ class AuditorHome : public Screen {
       : app_(app),
         // Actions, roles and outcomes in words, drawn in the current language;
         // the stored cells (what a search matches) also hold the log's codes.
-        list_(
-            {{N_("Time"), 19, 0},
-             {N_("User"), 10, 1,
-              [this](std::size_t tag) { return entries_[tag].user + " (" + AuditRoleLabel(entries_[tag].role) + ")"; }},
-             {N_("Action"), 14, 3, [this](std::size_t tag) { return AuditActionLabel(entries_[tag].action); }},
-             {N_("Object"), 12, 2},
-             {N_("Outcome"), 9, 1,
-              [this](std::size_t tag) { return std::string(AuditOutcomeLabel(entries_[tag].outcome)); }}}) {
+        list_({{N_("Time"), 19, 0},
+               {N_("User"), 9, 1, [this](std::size_t tag) { return entries_[tag].user; }},
+               {N_("Action"), 22, 3, [this](std::size_t tag) { return AuditActionLabel(entries_[tag].action); }},
+               {N_("Object"), 9, 2},
+               {N_("Outcome"), 10, 0,
+                [this](std::size_t tag) { return std::string(AuditOutcomeLabel(entries_[tag].outcome)); }}}) {
     Reload();
   }
 
@@ -57,6 +55,14 @@ class AuditorHome : public Screen {
                  COLOR_PAIR(kPairError) | A_BOLD);
       }
       used = 4;
+    }
+    // The selected entry whole (the columns cut long words): who with their
+    // role, the action, its object and outcome.
+    if (const ListWidget::Item* it = list_.selected()) {
+      const JournalEntry& e = entries_[it->tag];
+      std::string whole = "> " + e.time + "  " + e.user + " (" + AuditRoleLabel(e.role) +
+                          "): " + AuditActionLabel(e.action) + ", " + e.object + ": " + AuditOutcomeLabel(e.outcome);
+      for (const std::string& line : WrapText(whole, width, 2)) DrawText(win, top + used++, 0, width, line, A_BOLD);
     }
     list_.Draw(win, top + used, 0, height - used, width);
   }
