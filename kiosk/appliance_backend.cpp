@@ -16,6 +16,7 @@
 #include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
 #include "kiosk/local_time.h"
+#include "kiosk/text_layout.h"
 
 namespace qoima::kiosk {
 namespace {
@@ -56,6 +57,62 @@ MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
   i.refusal = m.refusal;
   i.probe_error = m.probe_error;
   return i;
+}
+
+bool AllDigits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+
+const char* ObservedTypeLabel(const std::string& type) {
+  if (type == "directory") return Tr("a folder");
+  if (type == "symbolic link") return Tr("a symbolic link");
+  if (type == "special file") return Tr("a special file");
+  return nullptr;
+}
+
+// The comparison's sentence for the clerk, in the counter's language, made
+// from the item's facts (kind, what the act says, what the medium has); a
+// case the appliance words in a way not known here keeps its sentence.
+std::string DiffDetail(const appliance::DiffItem& d) {
+  const char* text = d.detail.c_str();
+  auto starts = [&d](const char* prefix) { return d.detail.rfind(prefix, 0) == 0; };
+  switch (d.kind) {
+    case appliance::DiffKind::kMatched: return d.detail.empty() ? d.actual : d.detail;
+    case appliance::DiffKind::kMissing:
+      if (starts("listed in the act, not on the medium")) {
+        std::string out = Tr("listed in the act, not on the medium");
+        if (size_t at = d.detail.find(" (the medium has '"); at != std::string::npos)
+          out += " " + Format(Tr("(the medium has %s, which differs only in letter case)"),
+                              d.detail.substr(at + 17, d.detail.rfind("', which") - at - 17).c_str());
+        return out;
+      }
+      if (const char* type = ObservedTypeLabel(d.actual)) return Format(Tr("the medium has %s here, not a file"), type);
+      break;
+    case appliance::DiffKind::kExtra:
+      if (AllDigits(d.actual)) {
+        std::string out = Format(Tr("on the medium, not in the act (%s)"),
+                                 FormatBytes(std::strtoull(d.actual.c_str(), nullptr, 10)).c_str());
+        if (size_t at = d.detail.find("; also unreadable: "); at != std::string::npos)
+          out += "; " + Format(Tr("also unreadable: %s"), d.detail.substr(at + 19).c_str());
+        return out;
+      }
+      if (const char* type = ObservedTypeLabel(d.actual)) return Format(Tr("on the medium, not in the act (%s)"), type);
+      break;
+    case appliance::DiffKind::kSizeMismatch:
+      if (AllDigits(d.expected))
+        return Format(Tr("the act says %s bytes, the medium has %s"), d.expected.c_str(), d.actual.c_str());
+      return Format(Tr("the act says %s, the medium has %s bytes"), d.expected.c_str(), d.actual.c_str());
+    case appliance::DiffKind::kHashMismatch: return Tr("same size, different content (SHA-256 differs)");
+    case appliance::DiffKind::kDateMismatch:
+      return Format(Tr("content identical; the act dates it %s, the medium %s"), d.expected.c_str(),
+                    CounterTimeOfUtc(d.actual).c_str());
+    case appliance::DiffKind::kUnreadable:
+      if (d.detail.empty() || d.detail == "could not be read") return Tr("could not be read");
+      return Format(Tr("could not be read: %s"), text);
+    case appliance::DiffKind::kNameCollision:
+      if (size_t colon = d.detail.find(':'); colon != std::string::npos)
+        return std::string(Tr("several names on the medium normalize to this path:")) + d.detail.substr(colon + 1);
+      break;
+  }
+  return d.detail;
 }
 
 bool IsInUse(const Status& s) {
@@ -359,12 +416,8 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       row.kind = ToKiosk(d.kind);
       row.path = d.path.empty() ? d.raw_path : d.path;
       row.size_bytes = d.size;
-      if (!d.detail.empty())
-        row.detail = d.detail;
-      else if (d.expected.empty())
-        row.detail = d.actual;
-      else
-        row.detail = d.expected + (d.actual.empty() ? "" : " / " + d.actual);
+      row.detail = DiffDetail(d);
+      row.detail_now = [d] { return DiffDetail(d); };
       r.rows.push_back(std::move(row));
     }
     if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});

@@ -211,7 +211,11 @@ struct DiffRow {
   std::string path;
   std::uint64_t size_bytes = 0;
   std::string detail;  // e.g. "act 12 MB, media 11 MB" or a reader error
+  /// When set, `detail` made again in the current language (the screen
+  /// follows F2); `detail` is what it said when the read ended.
+  std::function<std::string()> detail_now = nullptr;
   bool problem() const { return kind != DiffKind::kMatch; }
+  std::string shown_detail() const { return detail_now ? detail_now() : detail; }
 };
 
 struct IntakeResult {

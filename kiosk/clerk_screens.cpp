@@ -714,7 +714,7 @@ class DiffScreen : public Screen {
         list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
                {N_("Path"), 22, 4},
                {N_("Size"), 9, 0},
-               {N_("Detail"), 12, 2}}) {
+               {N_("Detail"), 12, 2, [this](std::size_t tag) { return rows_[tag].shown_detail(); }}}) {
     std::vector<ListWidget::Item> items;
     items.reserve(rows_.size());
     for (std::size_t i = 0; i < rows_.size(); ++i) {
@@ -786,7 +786,7 @@ class DiffScreen : public Screen {
       info_attr = COLOR_PAIR(kPairError) | A_BOLD;
     } else if (const ListWidget::Item* it = list_.selected(); it && !rows_[it->tag].detail.empty()) {
       const DiffRow& r = rows_[it->tag];
-      info = WrapText("> " + r.path + ": " + r.detail, width, 2);
+      info = WrapText("> " + r.path + ": " + r.shown_detail(), width, 2);
     }
     int y = top + 2;
     for (const std::string& line : info) DrawText(win, y++, 0, width, line, info_attr);

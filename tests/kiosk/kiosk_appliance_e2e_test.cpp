@@ -464,7 +464,8 @@ TEST_CASE("Clerk intake of a loop-attached disc to a reasoned refusal", "[kiosk]
   Snap(t, "clerk-diff-problems-kk");
   t.SendKeys({"F2"});  // kk -> ru: the counted words in their forms
   Expect(t, "3 файла, 1 проблема.");
-  t.SendKeys({"F2"});  // ru -> en
+  Expect(t, "размер тот же, содержимое другое (SHA-256 отличается)");  // the detail follows F2 too
+  t.SendKeys({"F2"});                                                  // ru -> en
   Expect(t, "checksum differs");
   t.SendKeys({"F8"});
   Expect(t, "Reasoned refusal");
