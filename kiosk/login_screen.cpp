@@ -50,9 +50,10 @@ class LoginScreen : public Screen {
     y += 3;
     if (feedback_) {
       // Formatted at draw time so a language switch re-translates it.
-      Center(win, y, width, feedback_(), COLOR_PAIR(kPairError) | A_BOLD);
+      int line = y;
+      for (const std::string& part : WrapText(feedback_(), width - 4, 2))
+        Center(win, line++, width, part, COLOR_PAIR(kPairError) | A_BOLD);
       if (feedback_detail_) {
-        int line = y + 1;
         for (const std::string& part : WrapText(feedback_detail_(), width - 4, 3))
           Center(win, line++, width, part, A_NORMAL);
       }
