@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,14 @@ int RefusedOpens(const ProvisionedState& p) {
   return refused;
 }
 
+// True when another process holds the appliance's lock (probed without waiting).
+bool HeldByAnotherProcess(const std::string& lock_path) {
+  UniqueFd fd(::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // free (released with fd)
+  return errno == EWOULDBLOCK;
+}
+
 void WaitForExit(pid_t pid) {
   for (int i = 0; i < 4000 && ::kill(pid, 0) == 0; ++i) ::usleep(5000);
 }
@@ -106,20 +115,34 @@ TEST_CASE("The qoima command runs while the kiosk waits, and is refused clearly 
     t.SendKeys({"F7"});
     PickAct(t, m.loop->path(), stick.loop->path(), "Акт.sha256", PaperDigest(m.ActDigest(false)));
     Expect(t, "Reading " + m.loop->path(), milliseconds(60000));
-    // The sandboxed reader starts once the medium is admitted: stop it (and
-    // what it forks) as soon as it is there.
+    // Once the kiosk holds the appliance for the read and its sandboxed
+    // reader runs, the reader (and what it forks) is stopped: the read then
+    // surely lasts while the CLI tries. (A reader left from the act's walk
+    // may linger as a zombie: only live ones count.)
+    const std::string lock_path = p.state.Sub("state") + appliance::kApplianceLockFile;
     std::vector<pid_t> readers;
+    auto live_readers = [&] {
+      std::vector<pid_t> out;
+      for (pid_t d : DescendantsOf(kiosk_pid)) {
+        char state = StateOf(d);
+        if (CommOf(d).rfind("qoima-media", 0) == 0 && state != 'Z' && state != 0) out.push_back(d);
+      }
+      return out;
+    };
     REQUIRE(t.WaitUntil(
         [&](const std::string& screen) {
-          for (pid_t d : DescendantsOf(kiosk_pid))
-            if (CommOf(d).rfind("qoima-media", 0) == 0 && ::kill(d, SIGSTOP) == 0) readers.push_back(d);
-          return !readers.empty() || screen.find("Act versus media") != std::string::npos;
+          if (screen.find("Act versus media") != std::string::npos) return true;  // too late: fails below
+          if (!HeldByAnotherProcess(lock_path) || live_readers().empty()) return false;
+          for (pid_t r : live_readers())
+            if (::kill(r, SIGSTOP) == 0) readers.push_back(r);
+          for (pid_t r : live_readers())  // forked meanwhile
+            if (::kill(r, SIGSTOP) == 0) readers.push_back(r);
+          return true;
         },
         milliseconds(60000)));
-    for (pid_t d : DescendantsOf(kiosk_pid))  // forked in the meantime
-      if (CommOf(d).rfind("qoima-media", 0) == 0 && ::kill(d, SIGSTOP) == 0) readers.push_back(d);
     INFO(t.Capture());
     REQUIRE_FALSE(readers.empty());  // the read had not finished
+    REQUIRE(HeldByAnotherProcess(lock_path));
     SubprocessResult refused = RunCli(p, {"audit", "list"}, "auditor1", kAuditorPassword);
     CHECK(refused.exit_code == 6);
     CHECK(refused.err.find("in use by another process") != std::string::npos);
