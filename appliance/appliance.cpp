@@ -1,10 +1,14 @@
 #include "appliance/appliance.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -231,6 +235,30 @@ bool TestMediaAllowed() {
   return v != nullptr && std::string_view(v) == "1";
 }
 
+namespace {
+
+// The appliance's lock (kApplianceLockFile), waiting up to `wait_ms` for
+// another process to release it.
+Result<UniqueFd> LockAppliance(const std::string& state_dir, int wait_ms) {
+  const std::string path = state_dir + kApplianceLockFile;
+  // Read-only is enough for flock, so the kiosk's user and the service
+  // console's can both take it.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) return Status::FromErrno(errno, "open " + path);
+  constexpr int kRetryMs = 50;
+  for (int waited = 0;; waited += kRetryMs) {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return fd;
+    if (errno != EWOULDBLOCK) return Status::FromErrno(errno, "lock " + path);
+    if (waited >= wait_ms)
+      return Status::FailedPrecondition("the appliance (" + state_dir + ") is " + kInUseByAnotherProcess +
+                                        ": the kiosk carrying out an action or another qoima command; try again "
+                                        "when it is done");
+    ::usleep(kRetryMs * 1000);
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceOptions& options) {
   return OpenWithKeyring(options, options.state_dir + kKeyringDir, StoreMode::kOpen);
 }
@@ -253,6 +281,14 @@ Result<std::unique_ptr<Appliance>> Appliance::OpenWithKeyring(const ApplianceOpt
   if (::stat(keyring_dir.c_str(), &st) != 0)
     return Status::NotFound(options.state_dir + " is not initialized (run qoima init)");
   PendingSecurityLog pending(options.state_dir);
+  // One process at a time, decided before the TPM is touched: a refused open
+  // unseals nothing and waits for no TPM connection another process holds.
+  auto lock = LockAppliance(options.state_dir, options.lock_wait_ms);
+  if (!lock.ok()) {
+    RecordPending(pending, a->NowText(), "store.open", lock.status());
+    return lock.status();
+  }
+  a->lock_ = std::move(*lock);
   auto keyring = crypto::Keyring::Open(options.tcti, keyring_dir, {options.pcr_signature_path});
   if (!keyring.ok()) {
     RecordPending(pending, a->NowText(), "keyring.open", keyring.status());
@@ -585,9 +621,9 @@ Result<std::vector<storage::AuditEvent>> Appliance::AuditEntries(const Actor& ac
   QOIMA_ASSIGN_OR_RETURN(uint64_t size, store_->audit().Size());
   if (first >= size) return std::vector<storage::AuditEvent>{};
   count = std::min(count, size - first);
+  // Reading the log is not recorded in it (only a refusal is): each reading
+  // would add an entry, and an auditor's screen reads it on every visit.
   QOIMA_ASSIGN_OR_RETURN(auto events, store_->audit().Entries(first, count));
-  QOIMA_RETURN_IF_ERROR(Audit(actor, "audit.read", "audit", "success",
-                              "entries " + std::to_string(first) + ".." + std::to_string(first + count)));
   return events;
 }
 

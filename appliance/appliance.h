@@ -44,6 +44,7 @@
 #include "appliance/two_person_approval.h"
 #include "appliance/user_change_repository.h"
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "crypto/keyring.h"
 #include "hardware/media_reader.h"
 #include "storage/clock.h"
@@ -56,6 +57,14 @@ inline constexpr char kKeyringDir[] = "/keyring";
 inline constexpr char kStoreDir[] = "/store";
 /// Where `qoima recover` builds the new keyring before it replaces keyring/.
 inline constexpr char kRecoveringKeyringDir[] = "/keyring.recovering";
+/// flock()ed by an open Appliance, taken before the TPM is touched: one
+/// process at a time acts on the appliance (docs/ARCHITECTURE.md, "One process
+/// at a time").
+inline constexpr char kApplianceLockFile[] = "/appliance.lock";
+/// In the message of an open refused because another process has the
+/// appliance open (the kiosk carrying out an action, another qoima command):
+/// the fronts recognise it and say so in the person's words.
+inline constexpr const char* kInUseByAnotherProcess = "in use by another process";
 
 /// Working days a refused intake's content may be held for a re-try (001 cl.15).
 inline constexpr int kHoldWorkingDays = 5;
@@ -81,6 +90,10 @@ struct ApplianceOptions {
   /// An act of more files than this keeps its entries in an encrypted
   /// scratch file while it is checked (ManifestParseOptions::spill_after_entries).
   size_t act_entries_in_memory = kActEntriesInMemory;
+  /// How long Open waits for another process to close the appliance before
+  /// it refuses (0: refuse at once, the CLI; the kiosk waits a moment, since
+  /// a qoima command holds it for a second or two).
+  int lock_wait_ms = 0;
 };
 
 struct NewUser {
@@ -548,6 +561,7 @@ class Appliance {
   /// transaction) and audits it.
   Status CarryOutUserChange(const Actor& actor, ApprovalRequest& request, int64_t approved_by, bool break_glass);
 
+  UniqueFd lock_;  // first: released last, after the store and the keyring are closed
   ApplianceOptions options_;
   storage::SystemClock system_clock_;
   const storage::Clock* clock_ = nullptr;

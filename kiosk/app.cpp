@@ -11,7 +11,9 @@
 #include "kiosk/auditor_screens.h"
 #include "kiosk/clerk_screens.h"
 #include "kiosk/domain_labels.h"
+#include "kiosk/draw.h"
 #include "kiosk/i18n.h"
+#include "kiosk/local_time.h"
 #include "kiosk/login_screen.h"
 #include "kiosk/officer_screens.h"
 #include "kiosk/status_messages.h"
@@ -169,10 +171,6 @@ void App::DrawFrame(int rows, int cols) {
   std::string title = std::string("qoima  ") + Tr("Software repository intake") + "  |  " + Top().Title();
   PutLine(0, Widen(title), cols, COLOR_PAIR(kPairTitle) | A_BOLD);
 
-  // Message line.
-  if (message_)
-    PutLine(rows - 3, Widen(message_()), cols, message_is_error_ ? (COLOR_PAIR(kPairError) | A_BOLD) : A_BOLD);
-
   // Status line: who on the left (truncated if need be); device state,
   // language and time on the right (never truncated).
   std::string who;
@@ -184,14 +182,9 @@ void App::DrawFrame(int rows, int cols) {
   }
   auto state = [this](bool ok) { return !device_.checked ? Tr("checking") : ok ? Tr("ok") : Tr("FAULT"); };
   std::string right = std::string("TPM: ") + state(device_.tpm_ok) + "  " + Tr("Store:") + " " +
-                      state(device_.store_ok) + "  " + Tr("Media:") + " " +
+                      (device_.store_busy ? Tr("busy") : state(device_.store_ok)) + "  " + Tr("Media:") + " " +
                       (device_.media.empty() ? Tr("none") : device_.media);
-  char clock[16];
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  std::strftime(clock, sizeof clock, "%H:%M", &tm);
-  right += "  [" + std::string(LanguageCode(CurrentLanguage())) + "] " + clock;
+  right += "  [" + std::string(LanguageCode(CurrentLanguage())) + "] " + CounterClock(std::time(nullptr));
   std::wstring rightw = Widen(right);
   int room = cols - DisplayWidth(rightw) - 2;
   std::wstring line = FitWidth(Widen(who), room > 0 ? room : 0) + L"  " + rightw;
@@ -248,6 +241,14 @@ void App::Render() {
   }
   DrawFrame(rows, cols);
   Top().Draw(stdscr, 1, rows - 4, cols);
+  // The message line, drawn over the body's last lines when it needs more
+  // than one (up to three): nothing a person needs is cut at the edge.
+  if (message_) {
+    std::vector<std::string> lines = WrapText(message_(), cols, 3);
+    int y = rows - 2 - static_cast<int>(lines.size());
+    for (const std::string& line : lines)
+      PutLine(y++, Widen(line), cols, message_is_error_ ? (COLOR_PAIR(kPairError) | A_BOLD) : A_BOLD);
+  }
   wnoutrefresh(stdscr);
   doupdate();
 }
@@ -280,7 +281,7 @@ void App::Feed(const Key& key) {
     return;
   }
   message_ = nullptr;
-  if (key.IsChar(27) && !lock_screen_ && stack_.size() > 1 && !stack_.back()->Busy()) {
+  if (key.IsChar(27) && !lock_screen_ && stack_.size() > 1 && !stack_.back()->Busy() && !stack_.back()->Asking()) {
     Pop();
     return;
   }

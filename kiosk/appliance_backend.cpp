@@ -15,6 +15,8 @@
 #include "kiosk/draw.h"
 #include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
+#include "kiosk/local_time.h"
+#include "kiosk/text_layout.h"
 
 namespace qoima::kiosk {
 namespace {
@@ -43,15 +45,6 @@ Result<int64_t> ParseId(const std::string& text, const char* what) {
   return static_cast<int64_t>(id);
 }
 
-std::string LocalTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
-
 MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
   MediaInfo i;
   i.device = m.device;
@@ -64,6 +57,67 @@ MediaInfo ToKiosk(const appliance::DetectedMedium& m) {
   i.refusal = m.refusal;
   i.probe_error = m.probe_error;
   return i;
+}
+
+bool AllDigits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+
+const char* ObservedTypeLabel(const std::string& type) {
+  if (type == "directory") return Tr("a folder");
+  if (type == "symbolic link") return Tr("a symbolic link");
+  if (type == "special file") return Tr("a special file");
+  return nullptr;
+}
+
+// The comparison's sentence for the clerk, in the counter's language, made
+// from the item's facts (kind, what the act says, what the medium has); a
+// case the appliance words in a way not known here keeps its sentence.
+std::string DiffDetail(const appliance::DiffItem& d) {
+  const char* text = d.detail.c_str();
+  auto starts = [&d](const char* prefix) { return d.detail.rfind(prefix, 0) == 0; };
+  switch (d.kind) {
+    case appliance::DiffKind::kMatched: return d.detail.empty() ? d.actual : d.detail;
+    case appliance::DiffKind::kMissing:
+      if (starts("listed in the act, not on the medium")) {
+        std::string out = Tr("listed in the act, not on the medium");
+        if (size_t at = d.detail.find(" (the medium has '"); at != std::string::npos)
+          out += " " + Format(Tr("(the medium has %s, which differs only in letter case)"),
+                              d.detail.substr(at + 17, d.detail.rfind("', which") - at - 17).c_str());
+        return out;
+      }
+      if (const char* type = ObservedTypeLabel(d.actual)) return Format(Tr("the medium has %s here, not a file"), type);
+      break;
+    case appliance::DiffKind::kExtra:
+      if (AllDigits(d.actual)) {
+        std::string out = Format(Tr("on the medium, not in the act (%s)"),
+                                 FormatBytes(std::strtoull(d.actual.c_str(), nullptr, 10)).c_str());
+        if (size_t at = d.detail.find("; also unreadable: "); at != std::string::npos)
+          out += "; " + Format(Tr("also unreadable: %s"), d.detail.substr(at + 19).c_str());
+        return out;
+      }
+      if (const char* type = ObservedTypeLabel(d.actual)) return Format(Tr("on the medium, not in the act (%s)"), type);
+      break;
+    case appliance::DiffKind::kSizeMismatch:
+      if (AllDigits(d.expected))
+        return Format(Tr("the act says %s bytes, the medium has %s"), d.expected.c_str(), d.actual.c_str());
+      return Format(Tr("the act says %s, the medium has %s bytes"), d.expected.c_str(), d.actual.c_str());
+    case appliance::DiffKind::kHashMismatch: return Tr("same size, different content (SHA-256 differs)");
+    case appliance::DiffKind::kDateMismatch:
+      return Format(Tr("content identical; the act dates it %s, the medium %s"), d.expected.c_str(),
+                    CounterTimeOfUtc(d.actual).c_str());
+    case appliance::DiffKind::kUnreadable:
+      if (d.detail.empty() || d.detail == "could not be read") return Tr("could not be read");
+      return Format(Tr("could not be read: %s"), text);
+    case appliance::DiffKind::kNameCollision:
+      if (size_t colon = d.detail.find(':'); colon != std::string::npos)
+        return std::string(Tr("several names on the medium normalize to this path:")) + d.detail.substr(colon + 1);
+      break;
+  }
+  return d.detail;
+}
+
+bool IsInUse(const Status& s) {
+  return s.code() == Code::kFailedPrecondition &&
+         s.message().find(appliance::kInUseByAnotherProcess) != std::string::npos;
 }
 
 std::string Today() { return appliance::LocalDateOf(std::time(nullptr)).ToString(); }
@@ -87,37 +141,44 @@ ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(s
     device_.detail = options_.store_unavailable;
     return;
   }
-  // Unsealing the keyring takes TPM round trips: do it off the UI thread so
-  // the login screen shows at once; a Login meanwhile waits on the mutex.
+  // The status line's first state: one open and close, off the UI thread
+  // (unsealing takes TPM round trips) so the login screen shows at once; a
+  // Login meanwhile waits on the mutex.
   if (!options_.open_at_start) return;
   opener_ = std::thread([this] {
     std::lock_guard<std::mutex> lock(mu_);
-    (void)EnsureOpen();
+    DeviceState checked;
+    (void)OpenForAction(&checked);  // opened and closed again ...
+    std::lock_guard<std::mutex> device_lock(device_mu_);
+    device_ = checked;  // ... before the status line says so
   });
 }
 
 ApplianceBackend::~ApplianceBackend() {
   if (opener_.joinable()) opener_.join();
   std::lock_guard<std::mutex> lock(mu_);
-  if (appliance_ && actor_) (void)appliance_->EndSession();
+  if (!actor_) return;
+  auto app = OpenForAction();
+  if (app.ok()) (void)(*app)->EndSession();
 }
 
-Status ApplianceBackend::EnsureOpen() {
-  if (appliance_) return Status::Ok();
+Result<std::unique_ptr<appliance::Appliance>> ApplianceBackend::OpenForAction(DeviceState* state) {
   if (!options_.store_unavailable.empty()) return Status::FailedPrecondition(options_.store_unavailable);
-  // Not open yet, or the last open failed: try again (a TPM that came back,
-  // a state provisioned since).
-  open_attempted_ = true;
   appliance::ApplianceOptions opt;
   opt.tcti = options_.tcti;
   opt.state_dir = options_.state_dir;
   opt.allow_test_media = appliance::TestMediaAllowed();
+  opt.lock_wait_ms = options_.lock_wait_ms;
   auto opened = appliance::Appliance::Open(opt);
   DeviceState d;
   d.checked = true;
   if (opened.ok()) {
     d.tpm_ok = d.store_ok = true;
-    appliance_ = std::move(*opened);
+  } else if (IsInUse(opened.status())) {
+    // Another process acts on the appliance: nothing is at fault.
+    d.tpm_ok = true;
+    d.store_busy = true;
+    d.detail = opened.status().message();
   } else {
     Code c = opened.status().code();
     bool tpm_fault = c == Code::kTpmError || c == Code::kPolicyMismatch || c == Code::kLockout;
@@ -125,12 +186,17 @@ Status ApplianceBackend::EnsureOpen() {
     d.store_ok = false;
     d.detail = opened.status().ToString();
   }
-  {
+  if (state) {
+    *state = d;
+  } else {
     std::lock_guard<std::mutex> lock(device_mu_);
     device_ = d;
   }
-  open_status_ = opened.ok() ? Status::Ok() : opened.status().WithContext("open the appliance");
-  return open_status_;
+  if (!opened.ok()) {
+    if (IsInUse(opened.status())) return Status::FailedPrecondition(kStoreBusyMsgid);
+    return opened.status().WithContext("open the appliance");
+  }
+  return std::move(*opened);
 }
 
 Result<appliance::Actor> ApplianceBackend::CurrentActor() const {
@@ -157,14 +223,17 @@ DeviceState ApplianceBackend::QueryDevice() {
 LoginOutcome ApplianceBackend::Login(const std::string& login, const std::string& password) {
   std::lock_guard<std::mutex> lock(mu_);
   LoginOutcome out;
-  out.status = EnsureOpen();
-  if (!out.status.ok()) return out;
-  auto actor = appliance_->Login(login, password);
+  auto app = OpenForAction();
+  if (!app.ok()) {
+    out.status = app.status();
+    return out;
+  }
+  auto actor = (*app)->Login(login, password);
   if (!actor.ok()) {
     out.status = actor.status();
     return out;
   }
-  if (actor_ && actor_->username != actor->username) (void)appliance_->EndSession();
+  if (actor_ && actor_->username != actor->username) (void)(*app)->EndSession();
   actor_ = std::make_unique<appliance::Actor>(*actor);
   out.user = UserInfo{actor->username, actor->username, actor->role};
   return out;
@@ -176,14 +245,18 @@ LockoutRule ApplianceBackend::Lockout() const {
 
 void ApplianceBackend::Logout() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (appliance_ && actor_) (void)appliance_->EndSession();  // signs a checkpoint over the session
+  if (actor_) {
+    auto app = OpenForAction();
+    if (app.ok()) (void)(*app)->EndSession();  // signs a checkpoint over the session
+  }
   actor_.reset();
 }
 
 Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::JournalEntry> journal, appliance_->Journal(actor));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::JournalEntry> journal, app->Journal(actor));
   std::vector<ApplicationSummary> out;
   for (const appliance::JournalEntry& e : journal) {
     ApplicationSummary a;
@@ -191,9 +264,9 @@ Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
     a.number = std::to_string(e.number);
     a.received_date = e.received_date;
     a.state_body = e.state_body;
-    auto app = appliance_->GetApplication(actor, e.portal_code);
-    a.software_name = app.ok() ? app->software_name : e.portal_code;
-    a.track = app.ok() ? app->track : Track::kApplication;
+    auto got = app->GetApplication(actor, e.portal_code);
+    a.software_name = got.ok() ? got->software_name : e.portal_code;
+    a.track = got.ok() ? got->track : Track::kApplication;
     a.state = e.portal_code;
     out.push_back(std::move(a));
     if (out.size() >= kMaxListedRows) break;
@@ -204,6 +277,7 @@ Result<std::vector<ApplicationSummary>> ApplianceBackend::ListApplications() {
 Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm& f) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   appliance::Application a;
   a.track = f.track;
   a.portal_code = f.system_code;
@@ -228,7 +302,7 @@ Result<std::string> ApplianceBackend::RegisterApplication(const ApplicationForm&
   e.received_date = Today();
   e.state_body = f.state_body;
   e.applicant_head = f.applicant_head;
-  QOIMA_ASSIGN_OR_RETURN(int64_t number, appliance_->RegisterApplication(actor, a, e));
+  QOIMA_ASSIGN_OR_RETURN(int64_t number, app->RegisterApplication(actor, a, e));
   return std::to_string(number);
 }
 
@@ -251,10 +325,12 @@ void ApplianceBackend::RecordRefusedMedia() {
       unrecorded_refusals_.push_back(std::make_unique<appliance::DetectedMedium>(std::move(m)));
   if (unrecorded_refusals_.empty()) return;
   std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock() || !EnsureOpen().ok()) return;  // next time
+  if (!lock.owns_lock()) return;  // next time
+  auto app = OpenForAction();
+  if (!app.ok()) return;  // next time
   size_t done = 0;
   for (const auto& m : unrecorded_refusals_) {
-    if (!appliance_->RecordRefusedMedium(actor_.get(), *m).ok()) break;
+    if (!(*app)->RecordRefusedMedium(actor_.get(), *m).ok()) break;
     ++done;
   }
   unrecorded_refusals_.erase(unrecorded_refusals_.begin(),
@@ -293,7 +369,8 @@ bool ApplianceBackend::TypedDevicesAllowed() { return appliance::TestMediaAllowe
 Result<std::vector<ActCandidateInfo>> ApplianceBackend::ListActCandidates(const std::string& device) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(appliance::ActCandidates found, appliance_->ListActCandidates(actor, device));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(appliance::ActCandidates found, app->ListActCandidates(actor, device));
   std::vector<ActCandidateInfo> out;
   for (const appliance::ActCandidate& c : found.files)
     out.push_back({c.path, c.raw_path, c.size, c.mtime, c.form, c.note});
@@ -307,6 +384,7 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   std::lock_guard<std::mutex> lock(mu_);
   if (cancel) return Status::Cancelled("reading cancelled");
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   appliance::IntakeRequest req;
   req.application = application_id;
   req.act_on = appliance::ActOnMedium{act.device, act.raw_path};
@@ -320,7 +398,7 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
   req.watch.progress = [&progress](const appliance::IntakeProgress& p) {
     progress({p.files_done, p.files_total, p.bytes_done, p.bytes_total, p.current_path});
   };
-  Result<appliance::IntakeOutcome> read = appliance_->Intake(actor, req);
+  Result<appliance::IntakeOutcome> read = app->Intake(actor, req);
   if (!read.ok() && read.status().code() == Code::kFailedPrecondition &&
       read.status().message().find(appliance::kPaperDigestMismatch) != std::string::npos)
     return Status::FailedPrecondition(kDigestMismatchMsgid);
@@ -338,12 +416,8 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       row.kind = ToKiosk(d.kind);
       row.path = d.path.empty() ? d.raw_path : d.path;
       row.size_bytes = d.size;
-      if (!d.detail.empty())
-        row.detail = d.detail;
-      else if (d.expected.empty())
-        row.detail = d.actual;
-      else
-        row.detail = d.expected + (d.actual.empty() ? "" : " / " + d.actual);
+      row.detail = DiffDetail(d);
+      row.detail_now = [d] { return DiffDetail(d); };
       r.rows.push_back(std::move(row));
     }
     if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});
@@ -363,10 +437,11 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
 Result<std::string> ApplianceBackend::Accept(const std::string& intake_id) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
   appliance::DecideRequest req;
   req.accept = true;
-  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, app->Decide(actor, id, req));
   if (outcome.state != appliance::IntakeState::kAccepted || !outcome.deposit_id)
     return Status::FailedPrecondition("the appliance recorded: " +
                                       std::string(appliance::IntakeStateName(outcome.state)));
@@ -376,12 +451,13 @@ Result<std::string> ApplianceBackend::Accept(const std::string& intake_id) {
 Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(intake_id, "intake"));
   appliance::DecideRequest req;
   req.accept = false;
   req.reasons = {reason};
   req.reason_text = text;
-  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, appliance_->Decide(actor, id, req));
+  QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, app->Decide(actor, id, req));
   if (outcome.state != appliance::IntakeState::kRefused)
     return Status::FailedPrecondition("the appliance recorded: " +
                                       std::string(appliance::IntakeStateName(outcome.state)));
@@ -391,19 +467,21 @@ Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reas
 Status ApplianceBackend::RecordNda(const std::string& application_id, const NdaForm& f) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   appliance::NdaRecord nda;
   nda.owner_representative = f.owner_representative;
   nda.owner_authority = f.owner_authority;
   nda.operator_representative = f.operator_representative;
   nda.signed_date = f.signed_date;
   nda.signed_by_owner = nda.signed_by_operator = f.signed_by_both;
-  return appliance_->RecordNda(actor, application_id, nda);
+  return app->RecordNda(actor, application_id, nda);
 }
 
 Result<std::vector<UserRow>> ApplianceBackend::ListUsers() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::UserSummary> users, appliance_->ListUsers(actor));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::UserSummary> users, app->ListUsers(actor));
   std::vector<UserRow> out;
   for (const appliance::UserSummary& u : users)
     out.push_back({u.login, u.full_name, u.role, u.disabled, u.locked, u.failed_logins});
@@ -413,40 +491,46 @@ Result<std::vector<UserRow>> ApplianceBackend::ListUsers() {
 Result<UserChangeResult> ApplianceBackend::CreateUser(const NewUserForm& f) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   appliance::NewUser u{f.login, f.surname, f.given_name, f.patronymic, f.role, f.password};
-  return ToKiosk(appliance_->CreateUser(actor, u));
+  return ToKiosk(app->CreateUser(actor, u));
 }
 
 Status ApplianceBackend::UnlockUser(const std::string& login) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  return appliance_->Unlock(actor, login);
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  return app->Unlock(actor, login);
 }
 
 Result<UserChangeResult> ApplianceBackend::SetUserDisabled(const std::string& login, bool disabled) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  return ToKiosk(appliance_->SetDisabled(actor, login, disabled));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  return ToKiosk(app->SetDisabled(actor, login, disabled));
 }
 
 Result<UserChangeResult> ApplianceBackend::ResetPassword(const std::string& login, const std::string& password) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  return ToKiosk(appliance_->SetPassword(actor, login, password));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  return ToKiosk(app->SetPassword(actor, login, password));
 }
 
 Result<RecoveryInfo> ApplianceBackend::Recovery() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(appliance::RecoveryState r, appliance_->GetRecoveryState(actor));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(appliance::RecoveryState r, app->GetRecoveryState(actor));
   return RecoveryInfo{r.pcrs, r.threshold, r.shares, r.device_fingerprint, r.previous_keys};
 }
 
 Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::ApprovalRequest> requests,
-                         appliance_->ListApprovals(actor, appliance::ApprovalListFilter::kPending));
+                         app->ListApprovals(actor, appliance::ApprovalListFilter::kPending));
   std::vector<PendingApproval> out;
   for (const appliance::ApprovalRequest& r : requests) {
     if (r.state != appliance::ApprovalState::kPending) continue;  // approved ones wait for their requester to run them
@@ -455,9 +539,9 @@ Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
     p.kind = r.action;
     p.subject = r.detail.empty() ? r.object : r.detail;
     p.requested_by = r.requested_by_name;
-    p.requested_at = LocalTime(r.created_at);
+    p.requested_at = CounterTime(r.created_at);
     p.reason = r.reason;
-    p.expires_at = LocalTime(r.expires_at);
+    p.expires_at = CounterTime(r.expires_at);
     p.approvals = static_cast<int>(r.approvals.size());
     p.approvals_required = r.policy.approvals_required;
     out.push_back(std::move(p));
@@ -465,45 +549,48 @@ Result<std::vector<PendingApproval>> ApplianceBackend::ListPendingApprovals() {
   return out;
 }
 
-Result<appliance::Actor> ApplianceBackend::ConfirmingOfficer(const std::string& login, const std::string& password) {
+Result<appliance::Actor> ApplianceBackend::ConfirmingOfficer(appliance::Appliance& app, const std::string& login,
+                                                             const std::string& password) {
   // The confirming officer logs in on this screen: the appliance checks the
   // password under the lockout policy and audits the login.
   if (login.empty()) return Status::InvalidArgument("second officer login: empty");
-  QOIMA_RETURN_IF_ERROR(EnsureOpen());
-  return appliance_->Login(login, password);
+  return app.Login(login, password);
 }
 
 Status ApplianceBackend::Approve(const std::string& approval_id, const std::string& second_login,
                                  const std::string& second_password) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   (void)actor;  // the session's officer sees the request; the confirming officer decides it
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
-  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(second_login, second_password));
-  return appliance_->ApproveRequest(second, id).status();
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(*app, second_login, second_password));
+  return app->ApproveRequest(second, id).status();
 }
 
 Status ApplianceBackend::Reject(const std::string& approval_id, const std::string& second_login,
                                 const std::string& second_password, const std::string& note) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   (void)actor;
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
-  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(second_login, second_password));
-  return appliance_->RejectRequest(second, id, note).status();
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(*app, second_login, second_password));
+  return app->RejectRequest(second, id, note).status();
 }
 
 Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   QOIMA_ASSIGN_OR_RETURN(appliance::PrintedDocument doc,
-                         appliance_->RenderDocument(actor, {kind, id}, appliance::PrintOptions{}));
+                         app->RenderDocument(actor, {kind, id}, appliance::PrintOptions{}));
   // Every printed document is also kept as a PDF in the state directory.
   std::string dir = options_.state_dir + "/prints";
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
-  QOIMA_ASSIGN_OR_RETURN(appliance::PrinterSettings settings, appliance_->GetPrinterSettings(actor));
+  QOIMA_ASSIGN_OR_RETURN(appliance::PrinterSettings settings, app->GetPrinterSettings(actor));
   QOIMA_ASSIGN_OR_RETURN(print::PrintOutcome out,
-                         appliance_->PrintDocument(actor, doc, dir + "/" + doc.file_stem + ".pdf", {}));
+                         app->PrintDocument(actor, doc, dir + "/" + doc.file_stem + ".pdf", {}));
   PrintResult r;
   r.title = doc.title;
   r.saved_path = out.saved_path;
@@ -516,11 +603,13 @@ Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string
 Result<std::vector<JournalEntry>> ApplianceBackend::Journal() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
-  QOIMA_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> events, appliance_->AuditEntries(actor, 0, kMaxListedRows));
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<storage::AuditEvent> events, app->AuditEntries(actor, 0, kMaxListedRows));
   std::vector<JournalEntry> out;
   out.reserve(events.size());
   for (const storage::AuditEvent& e : events)
-    out.push_back({e.time, e.actor, e.role, e.action, e.object, e.outcome == "success" ? "ok" : e.outcome});
+    out.push_back(
+        {CounterTimeOfUtc(e.time), e.actor, e.role, e.action, e.object, e.outcome == "success" ? "ok" : e.outcome});
   return out;
 }
 
@@ -532,7 +621,12 @@ AuditVerification ApplianceBackend::VerifyAudit() {
     v.status = actor.status();
     return v;
   }
-  auto report = appliance_->VerifyAudit(*actor);
+  auto app = OpenForAction();
+  if (!app.ok()) {
+    v.status = app.status();
+    return v;
+  }
+  auto report = (*app)->VerifyAudit(*actor);
   if (!report.ok()) {
     v.status = report.status();
     return v;

@@ -4,9 +4,13 @@
 // appliance's, and holds the logged-in Actor. Every rule (permissions,
 // lockout, validation, what may be accepted or refused) stays in appliance/.
 //
-// The Appliance is opened (keyring unsealed, store opened) on the first call
-// that needs it, not at start-up, so the login screen appears at once; the
-// outcome of that open is the device state the status line shows.
+// The Appliance is opened for each action and closed when it is done
+// (OpenForAction): a kiosk waiting at its login screen, or a person reading
+// a screen, holds neither the store nor the TPM, so the `qoima` command runs
+// beside it. While an action runs (a login, a list, a media read) a qoima
+// command is refused with "in use by another process"; an action that finds
+// a qoima command running waits `lock_wait_ms` for it, then says the store is
+// busy (kStoreBusyMsgid). Between actions only the logged-in Actor is kept.
 // Media detection is appliance::MediaWatch (udev through hardware's
 // DeviceMonitor), polled on the UI thread. The read is an intake with a hold:
 // the content is sealed while it is read once, and Accept / Refuse are
@@ -48,6 +52,9 @@ struct ApplianceBackendOptions {
   /// fails with this as the reason, and the status line shows TPM and store at
   /// fault (the partition's only key is the TPM's, sealed to the boot).
   std::string store_unavailable;
+  /// How long an action waits for another process (a qoima command) to
+  /// close the appliance before it says the store is busy.
+  int lock_wait_ms = 3000;
 };
 
 class ApplianceBackend : public Backend {
@@ -96,17 +103,20 @@ class ApplianceBackend : public Backend {
   AuditVerification VerifyAudit() override;
 
  private:
-  /// Opens the appliance once; REQUIRES mu_ held.
-  Status EnsureOpen();
+  /// Opens the appliance for one action: it is closed (the store and the
+  /// TPM released for the CLI) when the returned pointer goes. Updates the
+  /// status line's device state (or, given `state`, only `*state`).
+  /// REQUIRES mu_ held.
+  Result<std::unique_ptr<appliance::Appliance>> OpenForAction(DeviceState* state = nullptr);
   /// The logged-in actor or PermissionDenied; REQUIRES mu_ held.
   Result<appliance::Actor> CurrentActor() const;
   /// Logs in the officer who confirms a two-person request; REQUIRES mu_ held.
-  Result<appliance::Actor> ConfirmingOfficer(const std::string& login, const std::string& password);
+  Result<appliance::Actor> ConfirmingOfficer(appliance::Appliance& app, const std::string& login,
+                                             const std::string& password);
 
   ApplianceBackendOptions options_;
   std::mutex mu_;
-  std::unique_ptr<appliance::Appliance> appliance_;
-  std::unique_ptr<appliance::Actor> actor_;
+  std::unique_ptr<appliance::Actor> actor_;  // the logged-in person, kept between actions
 
   // Media detection: UI thread only (libudev is single-threaded).
   void EnsureMediaWatch();
@@ -117,9 +127,6 @@ class ApplianceBackend : public Backend {
   void RecordRefusedMedia();
   std::vector<std::unique_ptr<appliance::DetectedMedium>> unrecorded_refusals_;
   std::string media_problem_;
-
-  bool open_attempted_ = false;
-  Status open_status_;
 
   std::mutex device_mu_;
   DeviceState device_;

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "kiosk/domain_labels.h"
 #include "kiosk/draw.h"
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
@@ -18,11 +19,14 @@ class AuditorHome : public Screen {
  public:
   explicit AuditorHome(AppContext& app)
       : app_(app),
-        list_({{N_("Time"), 20, 0},
-               {N_("User"), 10, 1},
-               {N_("Action"), 12, 2},
-               {N_("Object"), 12, 3},
-               {N_("Outcome"), 8, 1}}) {
+        // Actions, roles and outcomes in words, drawn in the current language;
+        // the stored cells (what a search matches) also hold the log's codes.
+        list_({{N_("Time"), 19, 0},
+               {N_("User"), 9, 1, [this](std::size_t tag) { return entries_[tag].user; }},
+               {N_("Action"), 22, 3, [this](std::size_t tag) { return AuditActionLabel(entries_[tag].action); }},
+               {N_("Object"), 9, 2},
+               {N_("Outcome"), 10, 0,
+                [this](std::size_t tag) { return std::string(AuditOutcomeLabel(entries_[tag].outcome)); }}}) {
     Reload();
   }
 
@@ -40,7 +44,8 @@ class AuditorHome : public Screen {
     if (verification_) {
       const AuditVerification& v = *verification_;
       if (v.status.ok()) {
-        std::string line = Format(Tr("Audit log verified: %llu entries."), static_cast<unsigned long long>(v.leaves));
+        std::string line = Format(TrN("Audit log verified: %llu entry.", "Audit log verified: %llu entries.", v.leaves),
+                                  static_cast<unsigned long long>(v.leaves));
         // append(), not operator+: GCC 12 at -O3 reports a false -Wrestrict on "lit" + string.
         if (!v.root_hex.empty()) line.append(" ").append(Tr("Root:")).append(" ").append(v.root_hex);
         DrawText(win, top + 2, 0, width, line, COLOR_PAIR(kPairOk) | A_BOLD);
@@ -50,6 +55,14 @@ class AuditorHome : public Screen {
                  COLOR_PAIR(kPairError) | A_BOLD);
       }
       used = 4;
+    }
+    // The selected entry whole (the columns cut long words): who with their
+    // role, the action, its object and outcome.
+    if (const ListWidget::Item* it = list_.selected()) {
+      const JournalEntry& e = entries_[it->tag];
+      std::string whole = "> " + e.time + "  " + e.user + " (" + AuditRoleLabel(e.role) +
+                          "): " + AuditActionLabel(e.action) + ", " + e.object + ": " + AuditOutcomeLabel(e.outcome);
+      for (const std::string& line : WrapText(whole, width, 2)) DrawText(win, top + used++, 0, width, line, A_BOLD);
     }
     list_.Draw(win, top + used, 0, height - used, width);
   }
@@ -85,18 +98,22 @@ class AuditorHome : public Screen {
       app_.ShowError(r.status());
       return;
     }
+    entries_ = std::move(*r);
     std::vector<ListWidget::Item> items;
-    for (std::size_t i = 0; i < r->size(); ++i) {
-      const JournalEntry& e = (*r)[i];
-      items.push_back(
-          {{Widen(e.time), Widen(e.user + " (" + e.role + ")"), Widen(e.action), Widen(e.object), Widen(e.outcome)},
-           e.outcome != "ok",
-           i});
+    items.reserve(entries_.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const JournalEntry& e = entries_[i];
+      items.push_back({{Widen(e.time), Widen(e.user + " (" + e.role + ") " + AuditRoleLabel(e.role)),
+                        Widen(e.action + " " + AuditActionLabel(e.action)), Widen(e.object),
+                        Widen(e.outcome + " " + AuditOutcomeLabel(e.outcome))},
+                       e.outcome != "ok",
+                       i});
     }
     list_.SetItems(std::move(items));
   }
 
   AppContext& app_;
+  std::vector<JournalEntry> entries_;  // before list_: its columns draw from it
   ListWidget list_;
   bool searching_ = false;
   std::optional<AuditVerification> verification_;

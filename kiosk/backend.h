@@ -58,8 +58,9 @@ struct DeviceState {
   bool checked = false;  // false until the first check finished
   bool tpm_ok = false;
   bool store_ok = false;
-  std::string media;   // "" when no media is inserted, else a short name ("sr0 DEPOSIT_V1")
-  std::string detail;  // first failure, for the status line tooltip
+  std::string media;        // "" when no media is inserted, else a short name ("sr0 DEPOSIT_V1")
+  std::string detail;       // first failure, for the status line tooltip
+  bool store_busy = false;  // another process (a qoima command) had the store at the last action
 };
 
 struct ApplicationSummary {
@@ -124,6 +125,12 @@ struct ActChoice {
 /// screens say it in the clerk's language.
 inline constexpr const char* kDigestMismatchMsgid =
     "The act's SHA-256 is not the paper act's digest: nothing read, nothing stored.";
+
+/// The error (kFailedPrecondition, with this msgid as its message) of an
+/// action that found another process (a qoima command) acting on the
+/// appliance and waited for it in vain: nothing was done.
+inline constexpr const char* kStoreBusyMsgid =
+    "The store is busy: a qoima command is using it. Nothing was done; try again in a moment.";
 
 /// The NDA (Annex 4) as the clerk records it before accepting on the register track.
 struct NdaForm {
@@ -204,7 +211,11 @@ struct DiffRow {
   std::string path;
   std::uint64_t size_bytes = 0;
   std::string detail;  // e.g. "act 12 MB, media 11 MB" or a reader error
+  /// When set, `detail` made again in the current language (the screen
+  /// follows F2); `detail` is what it said when the read ended.
+  std::function<std::string()> detail_now = nullptr;
   bool problem() const { return kind != DiffKind::kMatch; }
+  std::string shown_detail() const { return detail_now ? detail_now() : detail; }
 };
 
 struct IntakeResult {

@@ -9,11 +9,13 @@
 #include <optional>
 #include <thread>
 
+#include "kiosk/confirm_prompt.h"
 #include "kiosk/domain_labels.h"
 #include "kiosk/draw.h"
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
+#include "kiosk/local_time.h"
 #include "kiosk/print_screens.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
@@ -294,7 +296,10 @@ class InsertMediaScreen : public Screen {
         }
         in_register = register_check_ == 1;
       }
-      app_.Replace(MakeChooseActScreen(app_, app_info_, m, in_register));
+      // Pushed: Esc from the act's screen comes back here with the device as
+      // chosen or typed; after a read the comparison replaces both.
+      *read_done_ = false;
+      app_.Push(MakeChooseActScreen(app_, app_info_, m, in_register, read_done_));
       return;
     }
     if (typed_) form_.HandleKeyEnterAdvances(key);
@@ -303,6 +308,11 @@ class InsertMediaScreen : public Screen {
   // The list is the backend's cached view, refreshed by the App when udev
   // reports: reading it on every tick costs nothing.
   void Tick() override { Refresh(); }
+
+  /// Back from the act's screen: after a comparison this screen is done too.
+  void OnReturn() override {
+    if (*read_done_) app_.Pop();
+  }
 
  private:
   void Refresh() {
@@ -349,6 +359,7 @@ class InsertMediaScreen : public Screen {
   bool first_refresh_ = true;
   bool typed_ = false;
   int register_check_ = -1;  // register track: -1 not checked, 1 found, 0 not found
+  std::shared_ptr<bool> read_done_ = std::make_shared<bool>(false);
 };
 
 // ---------------------------------------------------------------- the act
@@ -383,7 +394,8 @@ std::string CandidateLine(const ActCandidateInfo& c) {
 // act (or a barcode scanner types it), and reads.
 class ChooseActScreen : public Screen {
  public:
-  ChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::optional<bool> in_register)
+  ChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media, std::optional<bool> in_register,
+                  std::shared_ptr<bool> read_done)
       : app_(app),
         app_info_(std::move(application)),
         media_(std::move(media)),
@@ -392,6 +404,7 @@ class ChooseActScreen : public Screen {
         form_(typed_ ? std::vector<FormWidget::Field>{{N_("SHA-256 on the paper act:"), false, 120, {}},
                                                       {N_("Act on device:"), false, 400, {}}}
                      : std::vector<FormWidget::Field>{{N_("SHA-256 on the paper act:"), false, 120, {}}}) {
+    if (read_done) read_done_ = std::move(read_done);
     act_device_ = media_.device;
     if (typed_) form_.SetValue(1, act_device_);
     Look();
@@ -701,7 +714,7 @@ class DiffScreen : public Screen {
         list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
                {N_("Path"), 22, 4},
                {N_("Size"), 9, 0},
-               {N_("Detail"), 12, 2}}) {
+               {N_("Detail"), 12, 2, [this](std::size_t tag) { return rows_[tag].shown_detail(); }}}) {
     std::vector<ListWidget::Item> items;
     items.reserve(rows_.size());
     for (std::size_t i = 0; i < rows_.size(); ++i) {
@@ -712,6 +725,7 @@ class DiffScreen : public Screen {
   }
 
   std::string Title() const override { return Tr("Act versus media"); }
+  bool Asking() const override { return confirm_accept_; }
 
   /// Back from the NDA or refusal screen: they decided (or not) through the backend.
   void OnReturn() override {
@@ -736,9 +750,11 @@ class DiffScreen : public Screen {
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
-    std::string head =
-        Format(Tr("%zu files, %zu problems. Showing %zu (%s)."), list_.total(), list_.problems(), list_.visible(),
-               list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
+    // Counted phrases each in their plural form ("8 файлов, 1 проблема").
+    std::string head = Format(TrN("%zu file", "%zu files", list_.total()), list_.total()) + ", " +
+                       Format(TrN("%zu problem", "%zu problems", list_.problems()), list_.problems()) + ". " +
+                       Format(Tr("Showing %zu (%s)."), list_.visible(),
+                              list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
     DrawText(win, top, 0, width, head, list_.problems() ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
     if (!act_sha256_.empty()) {
       // The act's digest, grouped as the paper prints it, in two lines of
@@ -761,21 +777,37 @@ class DiffScreen : public Screen {
     }
     std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
     DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);
+    // Two lines for the question or the selected row's whole detail (the
+    // Detail column is narrow), wrapped rather than cut.
+    std::vector<std::string> info;
+    attr_t info_attr = A_BOLD;
     if (confirm_accept_) {
-      DrawText(win, top + 2, 0, width, Tr("Accept the deposit as read? The media is not read again. y = yes, n = no"),
-               COLOR_PAIR(kPairError) | A_BOLD);
+      info = {Tr("Accept the deposit as read? The media is not read again."), ConfirmKeys("F7")};
+      info_attr = COLOR_PAIR(kPairError) | A_BOLD;
     } else if (const ListWidget::Item* it = list_.selected(); it && !rows_[it->tag].detail.empty()) {
-      // The Detail column is narrow: the selected row's whole detail goes here.
       const DiffRow& r = rows_[it->tag];
-      DrawText(win, top + 2, 0, width, "> " + r.path + ": " + r.detail, A_BOLD);
+      info = WrapText("> " + r.path + ": " + r.shown_detail(), width, 2);
     }
-    list_.Draw(win, top + 3, 0, height - 3, width);
+    int y = top + 2;
+    for (const std::string& line : info) DrawText(win, y++, 0, width, line, info_attr);
+    list_.Draw(win, top + 4, 0, height - 4, width);
   }
 
   void HandleKey(const Key& key) override {
     if (confirm_accept_) {
-      if (key.IsChar(L'y') || key.IsChar(L'Y')) Decide();
-      confirm_accept_ = false;
+      switch (AnswerOf(key, KEY_F(7))) {
+        case ConfirmAnswer::kYes:
+          confirm_accept_ = false;
+          Decide();
+          break;
+        case ConfirmAnswer::kNo:
+          confirm_accept_ = false;
+          app_.ShowInfoMsgid(N_("Not accepted: nothing was decided."));
+          break;
+        case ConfirmAnswer::kNone:
+          app_.ShowInfoMsgid(N_("Answer the question above: F7 or y/д/и = yes, Esc or n/н = no."));
+          break;
+      }
       return;
     }
     if (searching_) {
@@ -847,14 +879,7 @@ class DiffScreen : public Screen {
 
 // ---------------------------------------------------------------- NDA (register track)
 
-std::string TodayText() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string TodayText() { return CounterTime(std::time(nullptr)).substr(0, 10); }
 
 class NdaScreen : public Screen {
  public:
@@ -998,8 +1023,9 @@ std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummar
   return std::make_unique<InsertMediaScreen>(app, std::move(application));
 }
 std::unique_ptr<Screen> MakeChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                            std::optional<bool> in_register) {
-  return std::make_unique<ChooseActScreen>(app, std::move(application), std::move(media), in_register);
+                                            std::optional<bool> in_register, std::shared_ptr<bool> read_done) {
+  return std::make_unique<ChooseActScreen>(app, std::move(application), std::move(media), in_register,
+                                           std::move(read_done));
 }
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
                                                  ActChoice act, std::optional<bool> in_register,

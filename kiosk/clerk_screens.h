@@ -22,9 +22,10 @@ std::unique_ptr<Screen> MakeApplicationFormScreen(AppContext& app);
 std::unique_ptr<Screen> MakeInsertMediaScreen(AppContext& app, ApplicationSummary application);
 /// The act's choice: its medium, its file among those the reader found, the
 /// paper act's digest; then the read. `in_register`: the clerk's
-/// trusted-register check (register track only).
+/// trusted-register check (register track only). `*read_done` (when given)
+/// is set once a read succeeded and the comparison took this screen's place.
 std::unique_ptr<Screen> MakeChooseActScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
-                                            std::optional<bool> in_register);
+                                            std::optional<bool> in_register, std::shared_ptr<bool> read_done = nullptr);
 /// `*read_done` (when given) is set once the read succeeded and the
 /// comparison replaced this screen.
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,

@@ -1,5 +1,6 @@
 #include "kiosk/form_widget.h"
 
+#include <algorithm>
 #include <cwctype>
 
 #include "kiosk/i18n.h"
@@ -57,6 +58,13 @@ bool FormWidget::HandleKey(const Key& key) {
 void FormWidget::HandleKeyEnterAdvances(const Key& key) { HandleKey(IsEnter(key) ? Key{false, L'\t'} : key); }
 
 void FormWidget::Draw(WINDOW* win, int top, int left, int width, int label_width) const {
+  // The label column grows to the longest label in the current language
+  // (Russian and Kazakh labels are longer than English ones), leaving the
+  // fields at least two fifths of the width: a label is cut only when even
+  // that does not hold it.
+  int longest = 0;
+  for (const Field& f : fields_) longest = std::max(longest, DisplayWidth(Widen(Tr(f.label_msgid))));
+  label_width = std::max(label_width, std::min(longest + 1, width * 3 / 5));
   int field_width = width - label_width - 3;
   if (field_width < 4) return;
   for (std::size_t i = 0; i < fields_.size(); ++i) {

@@ -35,7 +35,8 @@ class FormWidget {
   /// HandleKey, with Enter moving to the next field: for screens that submit
   /// on a function key.
   void HandleKeyEnterAdvances(const Key& key);
-  /// Draws one field per line from `top`; labels in a column `label_width` wide.
+  /// Draws one field per line from `top`; labels in a column at least
+  /// `label_width` wide, wider when a translated label needs it.
   void Draw(WINDOW* win, int top, int left, int width, int label_width) const;
 
   std::string Value(std::size_t i) const;

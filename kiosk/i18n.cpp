@@ -27,6 +27,10 @@ bool LocaleIsUtf8() {
 
 const char* Tr(const char* msgid) { return dgettext(kDomain, msgid); }
 
+const char* TrN(const char* singular, const char* plural, unsigned long n) {
+  return dngettext(kDomain, singular, plural, n);
+}
+
 bool InitI18n(const std::string& locale_dir) {
   std::setlocale(LC_ALL, "");
   if (!LocaleIsUtf8() || std::strcmp(std::setlocale(LC_MESSAGES, nullptr), "C") == 0 ||

@@ -22,6 +22,11 @@ constexpr const char* N_(const char* msgid) { return msgid; }
 
 /// Translates `msgid` in the current language.
 const char* Tr(const char* msgid) __attribute__((format_arg(1)));
+/// The form of a counted phrase for `n` in the current language (gettext's
+/// ngettext: Russian has three forms, "1 файл", "2 файла", "8 файлов").
+/// Extracted with `--keyword=TrN:1,2`.
+const char* TrN(const char* singular, const char* plural, unsigned long n) __attribute__((format_arg(1)))
+__attribute__((format_arg(2)));
 
 /// Sets up the locale (a UTF-8 LC_CTYPE, falling back to C.UTF-8) and binds the
 /// catalogue directory. Returns false when no UTF-8 locale is available.

@@ -50,9 +50,10 @@ class LoginScreen : public Screen {
     y += 3;
     if (feedback_) {
       // Formatted at draw time so a language switch re-translates it.
-      Center(win, y, width, feedback_(), COLOR_PAIR(kPairError) | A_BOLD);
+      int line = y;
+      for (const std::string& part : WrapText(feedback_(), width - 4, 2))
+        Center(win, line++, width, part, COLOR_PAIR(kPairError) | A_BOLD);
       if (feedback_detail_) {
-        int line = y + 1;
         for (const std::string& part : WrapText(feedback_detail_(), width - 4, 3))
           Center(win, line++, width, part, A_NORMAL);
       }
@@ -106,13 +107,15 @@ class LoginScreen : public Screen {
       feedback_ = [] { return std::string(Tr("Wrong login or password.")); };
       LockoutRule rule = app_.backend().Lockout();
       feedback_detail_ = [rule] {
-        char buf[300];
-        std::snprintf(buf, sizeof buf,
-                      Tr("After %d wrong passwords an account is locked for %d minutes; the administrator can "
-                         "unlock it."),
-                      rule.attempts, rule.minutes);
-        return std::string(buf);
+        std::string minutes =
+            Format(TrN("%d minute", "%d minutes", static_cast<unsigned long>(rule.minutes)), rule.minutes);
+        return Format(TrN("After %d wrong password an account is locked for %s; the administrator can unlock it.",
+                          "After %d wrong passwords an account is locked for %s; the administrator can unlock it.",
+                          static_cast<unsigned long>(rule.attempts)),
+                      rule.attempts, minutes.c_str());
       };
+    } else if (const char* msgid = BackendMsgid(out.status)) {
+      feedback_ = [msgid] { return std::string(Tr(msgid)); };  // e.g. the store is busy: nothing to add
     } else {
       Code code = out.status.code();
       std::string msg = out.status.message();

@@ -71,6 +71,9 @@ class Screen {
   virtual void OnReturn() {}
   /// False while background work must not be interrupted by Esc/logout.
   virtual bool Busy() const { return false; }
+  /// True while the screen asks a yes/no question: Esc answers it (no)
+  /// instead of leaving the screen.
+  virtual bool Asking() const { return false; }
 };
 
 }  // namespace qoima::kiosk

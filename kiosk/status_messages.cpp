@@ -1,5 +1,6 @@
 #include "kiosk/status_messages.h"
 
+#include "kiosk/backend.h"
 #include "kiosk/i18n.h"
 
 namespace qoima::kiosk {
@@ -35,7 +36,15 @@ const char* ExplainCode(Code code) {
   return Tr("Internal error of the appliance. Call the security officer.");
 }
 
+const char* BackendMsgid(const Status& status) {
+  for (const char* msgid : {kStoreBusyMsgid, kDigestMismatchMsgid})
+    if (status.message() == msgid) return msgid;
+  return nullptr;
+}
+
 std::string DescribeStatus(const Status& status) {
+  // The backend's own sentences (msgids) are said whole, in the person's language.
+  if (const char* msgid = BackendMsgid(status)) return Tr(msgid);
   std::string out = ExplainCode(status.code());
   if (!status.ok() && !status.message().empty()) out += " (" + status.message() + ")";
   return out;

@@ -14,7 +14,12 @@ namespace qoima::kiosk {
 /// One translated sentence explaining `code` for a non-programmer.
 const char* ExplainCode(Code code);
 
-/// "<explanation> (<technical message>)" for the message line.
+/// The backend's own sentence a status carries as its message
+/// (kStoreBusyMsgid, kDigestMismatchMsgid), or nullptr.
+const char* BackendMsgid(const Status& status);
+
+/// "<explanation> (<technical message>)" for the message line; a backend
+/// sentence whole, in the current language.
 std::string DescribeStatus(const Status& status);
 
 }  // namespace qoima::kiosk

@@ -91,7 +91,9 @@ class UsersScreen : public Screen {
   static std::string StateOf(const UserRow& u) {
     if (u.disabled) return Tr("disabled");
     if (u.locked) return Tr("locked");
-    if (u.failed_logins > 0) return Format(Tr("%d failed logins"), u.failed_logins);
+    if (u.failed_logins > 0)
+      return Format(TrN("%d failed login", "%d failed logins", static_cast<unsigned long>(u.failed_logins)),
+                    u.failed_logins);
     return Tr("active");
   }
 
@@ -279,7 +281,9 @@ class RecoveryScreen : public Screen {
       DrawText(win, top + 5, 3, width - 6, std::string(24, ' ') + info_.device_fingerprint.substr(32));
     if (info_.previous_keys > 0)
       DrawText(win, top + 6, 3, width - 6,
-               Format(Tr("Recovered before: %zu earlier device key(s) are kept to check old signatures."),
+               Format(TrN("Recovered before: %zu earlier device key is kept to check old signatures.",
+                          "Recovered before: %zu earlier device keys are kept to check old signatures.",
+                          info_.previous_keys),
                       info_.previous_keys),
                A_BOLD);
     auto lines = WrapText(Tr("When the TPM or the boot state changes, the key no longer unseals; recovery "

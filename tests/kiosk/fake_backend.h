@@ -46,6 +46,7 @@ class FakeBackend : public kiosk::Backend {
   std::vector<kiosk::ActCandidateInfo> act_candidates = {{"act.json", "act.json", 120, 1741755600, "json", ""}};
   kiosk::ActChoice last_act;
   Status intake_status;
+  Status candidates_status;  // ListActCandidates' error, when set
 
   kiosk::LoginOutcome Login(const std::string& login, const std::string& password) override {
     calls.push_back("Login " + login);
@@ -67,6 +68,7 @@ class FakeBackend : public kiosk::Backend {
   bool TypedDevicesAllowed() override { return typed_devices; }
   Result<std::vector<kiosk::ActCandidateInfo>> ListActCandidates(const std::string& device) override {
     calls.push_back("ListActCandidates " + device);
+    if (!candidates_status.ok()) return candidates_status;
     return act_candidates;
   }
   Result<kiosk::IntakeResult> RunIntake(const std::string& application_id, const kiosk::MediaInfo& m,

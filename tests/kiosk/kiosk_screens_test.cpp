@@ -11,6 +11,7 @@
 
 #include "kiosk/app.h"
 #include "kiosk/clerk_screens.h"
+#include "kiosk/draw.h"
 #include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
 #include "kiosk/login_screen.h"
@@ -231,7 +232,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   h.Press(KEY_F(7));  // read it
   // The worker finishes quickly; Poll replaces the progress screen with the diff.
   h.Await("Act versus media");  // the worker finishes; the checks below read the screen
-  REQUIRE(h.Shows("3 files, 1 problems. Showing 3 (all)."));
+  REQUIRE(h.Shows("3 files, 1 problem. Showing 3 (all)."));
   Snapshot("clerk-diff");
   CHECK(h.backend.calls.back() == "RunIntake app-9 /dev/sr0 /dev/sr0:act.json");
   CHECK(h.backend.last_act.digest == kPaperDigest);
@@ -320,7 +321,7 @@ TEST_CASE("Names that lie: a bidi control in a file name is drawn escaped and fl
   CHECK(screen.find("\xE2\x80\xAE") == std::string::npos);  // never the character itself
   CHECK(screen.find("\xE2\x80\x8B") == std::string::npos);
   CHECK(h.Shows("hidden characters"));
-  CHECK(h.Shows("3 files, 1 problems."));
+  CHECK(h.Shows("3 files, 1 problem."));
   h.Press(KEY_F(4));  // problems only: the flag is one
   CHECK(h.Shows("Showing 1 (problems only)."));
   CHECK(h.Shows("U+202E in the"));
@@ -467,7 +468,7 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   h.Type(kPaperDigest);
   h.Press(KEY_F(7));
   h.Await("Act versus media");  // the worker finishes; the checks below read the screen
-  REQUIRE(h.Shows("1 files, 0 problems."));
+  REQUIRE(h.Shows("1 file, 0 problems."));
   REQUIRE(h.backend.last_in_register.has_value());
   CHECK(*h.backend.last_in_register);
   h.Press(KEY_F(7));
@@ -725,6 +726,129 @@ TEST_CASE("Escape keys are inert on every screen", "[kiosk][unit]") {
   std::string before = ScreenText();
   for (wchar_t c : {3, 26, 28, 4, 19, 17}) h.Char(c);  // ^C ^Z ^\ ^D ^S ^Q
   CHECK(ScreenText() == before);
+}
+
+}  // namespace qoima::testing
+
+namespace qoima::testing {
+namespace {
+
+// Logs a clerk in and reads `rows` to the comparison screen.
+void ReachComparison(Harness& h, std::vector<kiosk::DiffRow> rows) {
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  h.backend.media = {{"/dev/sr0", "DEPOSIT_V1", "iso9660", 700'000'000, "", "", false, "", ""}};
+  h.backend.intake.intake_id = "intake-1";
+  h.backend.intake.rows = std::move(rows);
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  h.Press(KEY_F(7));
+  REQUIRE(h.Await("act.json"));
+  h.Type(kPaperDigest);
+  h.Press(KEY_F(7));
+  REQUIRE(h.Await("Act versus media"));
+}
+
+std::size_t Count(const std::vector<std::string>& calls, const std::string& call) {
+  return static_cast<std::size_t>(std::count(calls.begin(), calls.end(), call));
+}
+
+}  // namespace
+
+TEST_CASE("Accept is confirmed by F7 or y/д/и and declined by Esc or n/н, in any keyboard layout", "[kiosk][unit]") {
+  Harness h;
+  ReachComparison(h, {{kiosk::DiffKind::kMatch, "README", 30, ""}});
+  SECTION("Cyrillic д (да) accepts") {
+    h.Press(KEY_F(7));
+    REQUIRE(h.Shows("F7 or y/д/и = yes, Esc or n/н = no."));
+    h.Char(L'д');
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 1);
+    CHECK(h.Shows("Accepted."));
+  }
+  SECTION("Kazakh и (иә) accepts, upper case too") {
+    h.Press(KEY_F(7));
+    h.Char(L'И');
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 1);
+  }
+  SECTION("F7 again accepts") {
+    h.Press(KEY_F(7));
+    h.Press(KEY_F(7));
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 1);
+  }
+  SECTION("н (the Latin y key on a Russian layout) declines, and says so") {
+    h.Press(KEY_F(7));
+    h.Char(L'н');
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 0);
+    CHECK(h.Shows("Not accepted: nothing was decided."));
+    CHECK(h.Shows("Act versus media"));
+    CHECK_FALSE(h.Shows("= yes"));
+  }
+  SECTION("Esc declines without leaving the comparison") {
+    h.Press(KEY_F(7));
+    h.Char(27);
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 0);
+    CHECK(h.Shows("Not accepted: nothing was decided."));
+    CHECK(h.Shows("Act versus media"));
+  }
+  SECTION("any other key leaves the question open and repeats how to answer") {
+    h.Press(KEY_F(7));
+    h.Char(L'x');
+    h.Char(L'ж');
+    h.Press(KEY_F(8));
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 0);
+    CHECK(h.Shows("Answer the question above"));
+    CHECK(h.Shows("F7 or y/д/и = yes, Esc or n/н = no."));
+    h.Char(L'y');
+    CHECK(Count(h.backend.calls, "Accept intake-1") == 1);
+  }
+  SECTION("the question in Russian and Kazakh names the same keys") {
+    h.Press(KEY_F(7));
+    h.Press(KEY_F(2));  // en -> kk
+    CHECK(h.Shows("F7 немесе y/д/и = иә, Esc немесе n/н = жоқ."));
+    h.Press(KEY_F(2));  // kk -> ru
+    CHECK(h.Shows("F7 или y/д/и = да, Esc или n/н = нет."));
+    h.Press(KEY_F(2));  // ru -> en
+  }
+}
+
+TEST_CASE("Counted phrases take their plural forms: 8 файлов, 1 проблема", "[kiosk][unit]") {
+  Harness h;
+  std::vector<kiosk::DiffRow> rows;
+  for (int i = 0; i < 7; ++i) rows.push_back({kiosk::DiffKind::kMatch, "f" + std::to_string(i), 1, ""});
+  rows.push_back({kiosk::DiffKind::kMissing, "docs/нұсқаулық.pdf", 20, "act lists it"});
+  ReachComparison(h, rows);
+  CHECK(h.Shows("8 files, 1 problem. Showing 8 (all)."));
+  h.Press(KEY_F(2));  // kk
+  CHECK(h.Shows("8 файл, 1 ақау."));
+  h.Press(KEY_F(2));  // ru
+  CHECK(h.Shows("8 файлов, 1 проблема. Показано 8 ("));
+  h.Press(KEY_F(4));  // problems only
+  CHECK(h.Shows("8 файлов, 1 проблема. Показано 1 ("));
+  h.Press(KEY_F(2));  // en
+  const std::vector<std::pair<int, std::string>> forms = {{1, "файл"},  {2, "файла"},  {5, "файлов"},
+                                                          {21, "файл"}, {22, "файла"}, {11, "файлов"}};
+  for (const auto& [n, word] : forms) {
+    kiosk::SetLanguage(kiosk::Language::kRussian);
+    CHECK(kiosk::Format(kiosk::TrN("%zu file", "%zu files", static_cast<unsigned long>(n)),
+                        static_cast<std::size_t>(n)) == std::to_string(n) + " " + word);
+  }
+  kiosk::SetLanguage(kiosk::Language::kEnglish);
+}
+
+TEST_CASE("A failed action keeps what was typed: Esc from the act's screen returns to the typed device",
+          "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  h.backend.typed_devices = true;
+  h.backend.candidates_status = Status::MediaUnreadable("open /dev/sdx9: No such file or directory");
+  h.LoginAs(kiosk::Role::kClerk);
+  h.Enter();
+  REQUIRE(h.Shows("Media device:"));
+  h.Type("/dev/sdx9");
+  h.Press(KEY_F(7));
+  REQUIRE(h.Await("The media cannot be read."));
+  h.Char(27);  // back
+  CHECK(h.Shows("Insert media"));
+  CHECK(h.FieldShows("Media device:", "/dev/sdx9"));
 }
 
 }  // namespace qoima::testing
