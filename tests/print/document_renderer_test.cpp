@@ -213,7 +213,7 @@ TEST_CASE("every document renders in Kazakh+Russian and in each single language"
     docs.push_back({"destruction", r.Render(testing::SampleDestruction()), "destruction.commission"});
     docs.push_back({"report", r.Render(testing::SampleReport()), "report.col_event"});
     docs.push_back({"notice", r.Render(testing::SampleNotice()), "notice.title", {{"number", "Х-2026-0031"}}});
-    docs.push_back({"access-register", r.Render(testing::SampleAccessRegister()), "access.kind.issue"});
+    docs.push_back({"access-register", r.Render(testing::SampleAccessRegister()), "access.title"});
     for (Doc& d : docs) {
       INFO(d.name << " in " << code << ": " << d.pdf.status().ToString());
       REQUIRE(d.pdf.ok());
