@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "appliance/access_register.h"
 #include "appliance/act_document.h"
 #include "appliance/act_file_record.h"
 #include "appliance/act_on_medium.h"
@@ -480,6 +481,14 @@ class Appliance {
   /// "approval.execute" audit event. Refused (kFailedPrecondition) when the
   /// approval is not approved, expired, already executed or not an export.
   Result<ExportOutcome> Export(const Actor& actor, int64_t approval_id, const ExportOptions& options);
+
+  // ---- access register (appliance_access_register.cpp; access_register.h) ----
+  /// Who read, exported, printed, issued or returned the deposit `deposit_ref`
+  /// ("3", "A-3"), built from the audit log while it is verified. Auditor and
+  /// security officer (kAccessRegister). Reading it is audited as
+  /// "access_register.read" on "deposit:N" (a refusal as denied, a log that
+  /// does not verify as failure: then kTampered and no register).
+  Result<AccessRegister> GetAccessRegister(const Actor& actor, std::string_view deposit_ref);
 
   // ---- printing (appliance_print.cpp; types and roles in appliance_print.h) ----
   /// Builds the document from the store's records and renders it to PDF.

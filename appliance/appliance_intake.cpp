@@ -234,7 +234,7 @@ json AssessmentJson(const Assessment& a) {
   json grounds = json::array();
   for (const auto& g : a.grounds)
     grounds.push_back(
-        {{"reason", RefusalReasonName(g.reason)}, {"clause", RefusalClause(g.reason)}, {"evidence", g.evidence}});
+        {{"reason", RefusalReasonName(g.reason)}, {"clause", RefusalBasis(g.reason)}, {"evidence", g.evidence}});
   return {{"grounds", grounds}, {"blockers", a.blockers}, {"acceptable", a.Acceptable()}};
 }
 

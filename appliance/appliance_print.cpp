@@ -621,6 +621,54 @@ Status CheckPrinterSetting(std::string_view what, std::string_view value) {
   return Status::Ok();
 }
 
+// ---- access register ----------------------------------------------------------------
+
+/// The register's digest on paper: SHA-256 of its rows read from the audit
+/// entries before `below` (the printed checkpoint's size), so a later access
+/// does not change what a printed copy verifies against.
+std::string AccessRegisterDigest(const AccessRegister& r, uint64_t below) {
+  json rows = json::array();
+  for (const AccessEntry& a : r.entries)
+    if (a.audit_index < below) rows.push_back({a.audit_index, a.time, a.login, a.role, a.action, a.object, a.item});
+  return Sha256Hex(json{{"deposit", r.deposit_id}, {"rows", rows}}.dump());
+}
+
+std::string AccessRegisterActId(int64_t deposit_id) { return "AR-" + std::to_string(deposit_id); }
+
+/// The printed register: every row the verified log holds before the
+/// checkpoint `cp`, which covers them all when it is signed after the read.
+print::AccessRegisterDoc ToAccessRegisterDoc(const AccessRegister& r, const storage::AuditCheckpoint& cp,
+                                             const std::string& fingerprint, int64_t now_unix) {
+  print::AccessRegisterDoc doc;
+  doc.date = LocalDateOf(now_unix).ToString();
+  doc.deposit = std::to_string(r.deposit_id);
+  doc.act_number = r.act_number;
+  doc.object_name = r.object_name;
+  doc.portal_code = r.portal_code;
+  doc.version = std::to_string(r.version_no);
+  doc.destroyed = r.state == "destroyed";
+  doc.audit_entries = r.audit_entries;
+  for (const AccessEntry& a : r.entries) {
+    if (a.audit_index >= cp.tree_size) continue;
+    print::AccessRegisterDoc::Row row;
+    row.time = a.time;
+    row.person = a.full_name;
+    row.position = a.position;
+    row.role = a.role;
+    row.kind = a.kind == AccessKind::kPrint ? (a.action == "document.print" ? "print" : "render")
+                                            : std::string(AccessKindName(a.kind));
+    row.item = a.item;
+    // The document printed, by its id ("act:A-3" -> "A-3").
+    if (a.kind == AccessKind::kPrint && row.item.find(':') != std::string::npos)
+      row.item = row.item.substr(row.item.find(':') + 1);
+    doc.rows.push_back(std::move(row));
+  }
+  const std::string digest = AccessRegisterDigest(r, cp.tree_size);
+  doc.verification = {
+      AccessRegisterActId(r.deposit_id), digest, digest, cp.tree_size, crypto::Hex(cp.root), fingerprint};
+  return doc;
+}
+
 }  // namespace
 
 Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const DocumentRef& ref,
@@ -684,6 +732,27 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
       b.title = "NDA " + ref.id;
       b.stem = "nda-" + ref.id;
       b.render = Renders(print::ToNda(*app, *nda, *op_details));
+      built = std::move(b);
+      break;
+    }
+    case DocumentKind::kAccessRegister: {
+      auto reg = GetAccessRegister(actor, ref.id);  // audited as access_register.read
+      if (!reg.ok()) {
+        built = reg.status();
+        break;
+      }
+      // Signed after the read, the checkpoint covers every row printed.
+      auto cp = store_->SignCheckpoint();
+      if (!cp.ok()) {
+        built = cp.status();
+        break;
+      }
+      Built b;
+      b.title = "access register " + AccessRegisterActId(reg->deposit_id);
+      b.stem = "access-register-" + std::to_string(reg->deposit_id);
+      print::AccessRegisterDoc doc = ToAccessRegisterDoc(*reg, *cp, ctx.fingerprint, ctx.now_unix);
+      b.verification = doc.verification;
+      b.render = Renders(std::move(doc));
       built = std::move(b);
       break;
     }
@@ -844,7 +913,7 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
   PrintContext ctx{*store_, DeviceFingerprint(), clock_->NowUnix(), false, op_details};
   const std::string& id = paper->act_id;
   Result<Built> built =
-      Status::NotFound("act id '" + id + "' is not one this appliance prints (A-, R-, RET-, DESTR-, HY-, N-)");
+      Status::NotFound("act id '" + id + "' is not one this appliance prints (A-, R-, RET-, DESTR-, HY-, N-, AR-)");
   std::string document;
   if (id.rfind("A-", 0) == 0) {
     built = BuildAct(ctx, id);
@@ -864,6 +933,20 @@ Result<ActVerification> Appliance::VerifyAct(const Actor& actor, std::string_vie
   } else if (id.rfind("N-", 0) == 0) {
     built = BuildNotice(ctx, id);
     document = "notice " + id;
+  } else if (id.rfind("AR-", 0) == 0) {
+    // The rows the paper's checkpoint covers, read again from the verified log.
+    auto deposit = ParseDepositRef(id.substr(3));
+    auto reg = deposit.ok() ? BuildAccessRegister(*store_, *deposit) : Result<AccessRegister>(deposit.status());
+    if (reg.ok()) {
+      const std::string digest = AccessRegisterDigest(*reg, paper->checkpoint_size);
+      Built b;
+      b.verification = print::VerificationLine{
+          id, digest, digest, paper->checkpoint_size, paper->checkpoint_root, DeviceFingerprint()};
+      built = std::move(b);
+    } else {
+      built = reg.status();
+    }
+    document = "access register " + id;
   }
   if (!built.ok()) return fail(built.status());
   print::VerificationLine expected = *built->verification;

@@ -19,6 +19,20 @@ std::optional<RefusalReason> ParseRefusalReason(std::string_view s) {
 
 std::string RefusalClause(RefusalReason r) { return "001 cl.16(" + std::to_string(static_cast<int>(r)) + ")"; }
 
+std::string RefusalBasis(RefusalReason r) {
+  return "operator's practice, based on the former 146/НҚ cl.16(" + std::to_string(static_cast<int>(r)) + ")";
+}
+
+std::string ShownReasonText(std::string_view stored) {
+  std::string out(stored);
+  for (auto r : {RefusalReason::kNotInRegister, RefusalReason::kActMismatch, RefusalReason::kMediaMalfunction}) {
+    const std::string key = RefusalClause(r), shown = "(" + RefusalBasis(r) + ")";
+    for (size_t at = out.find(key); at != std::string::npos; at = out.find(key, at + shown.size()))
+      out.replace(at, key.size(), shown);
+  }
+  return out;
+}
+
 std::string_view RefusalText(RefusalReason r) {
   switch (r) {
     case RefusalReason::kNotInRegister:
@@ -78,7 +92,7 @@ Assessment AssessIntake(const IntakeFacts& f) {
 Status CheckAccept(const Assessment& a) {
   if (a.Acceptable()) return Status::Ok();
   std::string m = "cannot accept:";
-  for (const auto& g : a.grounds) m += " [" + RefusalClause(g.reason) + "] " + g.evidence + ".";
+  for (const auto& g : a.grounds) m += " [" + RefusalBasis(g.reason) + "] " + g.evidence + ".";
   for (const auto& b : a.blockers) m += " " + b + ".";
   return Status::FailedPrecondition(m);
 }
@@ -90,7 +104,7 @@ Status CheckRefuse(const Assessment& a, const std::vector<RefusalReason>& reason
     for (const auto& g : a.grounds) supported = supported || g.reason == r;
     if (!supported)
       return Status::FailedPrecondition(
-          "reason " + std::string(RefusalReasonName(r)) + " (" + RefusalClause(r) +
+          "reason " + std::string(RefusalReasonName(r)) + " (" + RefusalBasis(r) +
           ") is not supported by the verification: " +
           (a.grounds.empty() ? std::string("every check passed")
                              : "the evidence supports only " + std::string(RefusalReasonName(a.grounds[0].reason))));

@@ -27,8 +27,16 @@ namespace qoima::appliance {
 
 std::string_view RefusalReasonName(RefusalReason r);  // "not_in_register", "act_mismatch", "media_malfunction"
 std::optional<RefusalReason> ParseRefusalReason(std::string_view s);
-/// "001 cl.16(2)"
+/// "001 cl.16(2)": the key a decision's stored reason text carries (the
+/// printed refusal finds its reasons by it); never shown as a basis.
 std::string RefusalClause(RefusalReason r);
+/// What a person is shown as the ground's basis: the repealed order had the
+/// refusal grounds, so they are the operator's practice, "based on the former
+/// 146/НҚ cl.16(2)".
+std::string RefusalBasis(RefusalReason r);
+/// A decision's stored reason text as it is shown: each RefusalClause key
+/// replaced by "(RefusalBasis)".
+std::string ShownReasonText(std::string_view stored);
 /// The clause's text (Russian and English) for the printed refusal.
 std::string_view RefusalText(RefusalReason r);
 

@@ -38,6 +38,7 @@ std::string_view PermissionName(Permission p) {
     case Permission::kApproveSensitive: return "approve_sensitive";
     case Permission::kLifecycleRecord: return "lifecycle_record";
     case Permission::kReferenceImport: return "reference_import";
+    case Permission::kAccessRegister: return "access_register";
   }
   return "?";
 }
@@ -52,9 +53,11 @@ bool RoleHas(Role role, Permission p) {
     case Role::kSecurityOfficer:
       return p == P::kRequestSensitive || p == P::kApproveSensitive || p == P::kRequestUserChange ||
              p == P::kApproveUserChange || p == P::kListUsers || p == P::kReadRecords || p == P::kReadAudit ||
-             p == P::kVerify || p == P::kActPrint || p == P::kLifecycleRecord || p == P::kReferenceImport;
+             p == P::kVerify || p == P::kActPrint || p == P::kLifecycleRecord || p == P::kReferenceImport ||
+             p == P::kAccessRegister;
     case Role::kAuditor:
-      return p == P::kReadRecords || p == P::kReadAudit || p == P::kVerify || p == P::kActPrint || p == P::kListUsers;
+      return p == P::kReadRecords || p == P::kReadAudit || p == P::kVerify || p == P::kActPrint || p == P::kListUsers ||
+             p == P::kAccessRegister;
     case Role::kAdmin:
       return p == P::kUserAdmin || p == P::kRequestUserChange || p == P::kListUsers || p == P::kSystemSetup ||
              p == P::kVerify || p == P::kReadAudit || p == P::kReferenceImport;

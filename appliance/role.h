@@ -7,8 +7,8 @@
 //                    approvals (two-person), issue/return hand-overs,
 //                    lifecycle records, approves changes to privileged
 //                    accounts, reads the audit log; administers no account
-//   auditor          reads everything, verifies the store and the audit log;
-//                    changes nothing
+//   auditor          reads everything, verifies the store and the audit log,
+//                    reads the deposits' access registers; changes nothing
 //   admin            clerk and auditor accounts, asks for changes to
 //                    privileged accounts, appliance set-up (calendar,
 //                    register snapshot, printer); no access to deposit
@@ -53,6 +53,7 @@ enum class Permission {
   kLifecycleRecord,    // record what happens after intake: security-test outcomes, issue/return/destruction
                        // cases, notices sent, the half-year report
   kReferenceImport,    // import the working-day calendar and the trusted-register snapshot
+  kAccessRegister,     // read and print a deposit's access register (who read, exported, printed, issued it)
 };
 
 std::string_view RoleName(Role r);  // "clerk", "security_officer", "auditor", "admin"

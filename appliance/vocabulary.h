@@ -23,15 +23,16 @@ enum class RefusalReason { kNotInRegister = 1, kActMismatch = 2, kMediaMalfuncti
 /// The documents the appliance renders and prints (print/document_kinds.h:
 /// one row per kind).
 enum class DocumentKind {
-  kAct,          // Annex 3 acceptance-transfer act of an accepted deposit
-  kApplication,  // Annex 1 application
-  kJournal,      // Annex 2 journal of applications
-  kNda,          // Annex 4 confidentiality agreement (as recorded)
-  kRefusal,      // reasoned refusal (001 cl.16) of a refused intake
-  kReturn,       // return act of a lifecycle return case (003 cl.30)
-  kDestruction,  // destruction act (003 cl.33)
-  kReport,       // half-year report (001 cl.13)
-  kNotice,       // notice to the authorized body (notices register)
+  kAct,             // Annex 3 acceptance-transfer act of an accepted deposit
+  kApplication,     // Annex 1 application
+  kJournal,         // Annex 2 journal of applications
+  kNda,             // Annex 4 confidentiality agreement (as recorded)
+  kRefusal,         // reasoned refusal (001 cl.16) of a refused intake
+  kReturn,          // return act of a lifecycle return case (003 cl.30)
+  kDestruction,     // destruction act (003 cl.33)
+  kReport,          // half-year report (001 cl.13)
+  kNotice,          // notice to the authorized body (notices register)
+  kAccessRegister,  // the register of everyone who had access to a deposit (access_register.h)
 };
 
 /// Actions that need a second security officer's approval (two_person_approval.h).

@@ -34,8 +34,8 @@ using namespace appliance::cli;
 /// Largest calendar / register / listing file the CLI reads into memory.
 constexpr size_t kMaxInputFileBytes = 256 * 1024 * 1024;
 
-const std::set<std::string> kCommands = {"calendar", "due",    "checksum", "register", "object",
-                                         "request",  "return", "destroy",  "notices",  "report"};
+const std::set<std::string> kCommands = {"calendar", "due",     "checksum", "register", "object", "request",
+                                         "return",   "destroy", "notices",  "report",   "change"};
 
 /// Arguments after the command words: positionals and --flag value pairs.
 struct Args {
@@ -877,6 +877,85 @@ int CmdDestroy(const LifecycleCliOptions& o, const CliArgs& parsed) {
   return kExitOk;
 }
 
+// ---- the owner's change notices (003 cl.27-28) ---------------------------------
+
+void PrintChange(const LifecycleCliOptions& o, const ChangeNoticeInfo& c) {
+  if (o.json) {
+    PrintJson(ToJson(c));
+    return;
+  }
+  std::printf("change notice %lld for object %lld: %s on %s, the owner's notice due %s: ", static_cast<long long>(c.id),
+              static_cast<long long>(c.object_id),
+              c.kind == ChangeKind::kSourceCode ? "source code changed" : "technical work on the server",
+              c.changed_on.ToString().c_str(), c.due_on.ToString().c_str());
+  if (c.received_on)
+    std::printf("received %s, ref %s, %s\n", c.received_on->ToString().c_str(), c.reference.c_str(),
+                c.on_time.value_or(false) ? "in time" : "LATE");
+  else
+    std::printf("expected (%s)\n", c.learned_from.c_str());
+}
+
+/// change notice OBJ ... | change expect OBJ ... | change received ID ... | change list [OBJ]
+int CmdChange(const LifecycleCliOptions& o, const CliArgs& parsed) {
+  Args a = ParseArgs(parsed, 1);
+  const std::string usage =
+      "change notice OBJ --kind code|server --changed DATE --received DATE --ref LETTER --description TEXT  |  "
+      "change expect OBJ --kind code|server --changed DATE --learned-from TEXT  |  "
+      "change received ID --received DATE --ref LETTER --description TEXT  |  change list [OBJ]";
+  if (a.pos.empty()) return Usage(usage);
+  const std::string& sub = a.pos[0];
+  if (sub == "list" && a.pos.size() <= 2) {
+    auto s = OpenStore(o, a, false);
+    if (!s.ok()) return Fail(s.status());
+    std::optional<int64_t> object;
+    if (a.pos.size() == 2) {
+      auto obj = (*s)->service->FindObject(a.pos[1]);
+      if (!obj.ok()) return Fail(obj.status());
+      object = obj->id;
+    }
+    auto list = (*s)->service->ChangeNotices(object);
+    if (!list.ok()) return Fail(list.status());
+    if (o.json) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& c : *list) j.push_back(ToJson(c));
+      PrintJson(j);
+      return kExitOk;
+    }
+    for (const auto& c : *list) PrintChange(o, c);
+    return kExitOk;
+  }
+  if (a.pos.size() != 2 || (sub != "notice" && sub != "expect" && sub != "received")) return Usage(usage);
+  auto s = OpenStore(o, a, false);
+  if (!s.ok()) return Fail(s.status());
+  LifecycleService& svc = *(*s)->service;
+  Result<ChangeNoticeInfo> c = Status::Internal("no change command ran");
+  if (sub == "received") {
+    auto id = IdArg(a.pos[1], "change notice");
+    if (!id.ok()) return Usage(id.status().message());
+    auto received = DateFlag(a, "--received", std::nullopt);
+    if (!received.ok()) return Usage(received.status().message());
+    c = svc.ReceiveChangeNotice((*s)->actor, *id, *received, a.Get("--ref"), a.Get("--description"));
+  } else {
+    auto kind = ParseChangeKind(a.Get("--kind"));
+    if (!kind) return Usage("--kind code (003 cl.27, the source code changed) or server (cl.28, server work)");
+    auto changed = DateFlag(a, "--changed", std::nullopt);
+    if (!changed.ok()) return Usage(changed.status().message());
+    auto obj = svc.FindObject(a.pos[1]);
+    if (!obj.ok()) return Fail(obj.status());
+    if (sub == "expect") {
+      c = svc.ExpectChangeNotice((*s)->actor, obj->id, *kind, *changed, a.Get("--learned-from"));
+    } else {
+      auto received = DateFlag(a, "--received", std::nullopt);
+      if (!received.ok()) return Usage(received.status().message());
+      c = svc.RecordChangeNotice((*s)->actor, obj->id, *kind, *changed, *received, a.Get("--ref"),
+                                 a.Get("--description"));
+    }
+  }
+  if (!c.ok()) return Fail(c.status());
+  PrintChange(o, *c);
+  return kExitOk;
+}
+
 int CmdReport(const LifecycleCliOptions& o, const CliArgs& parsed) {
   Args a = ParseArgs(parsed, 1);
   if (a.pos.empty()) return Usage("report half-year YEAR 1|2  |  report information [OBJ] --ref REQUEST");
@@ -932,6 +1011,7 @@ int RunLifecycleCommand(const LifecycleCliOptions& options, const CliArgs& args)
   if (c == "destroy") return CmdDestroy(options, args);
   if (c == "notices") return CmdNotices(options, args);
   if (c == "report") return CmdReport(options, args);
+  if (c == "change") return CmdChange(options, args);
   return Usage("unknown command '" + c + "'");
 }
 

@@ -278,7 +278,7 @@ json OutcomeJson(const IntakeOutcome& o) {
   json grounds = json::array();
   for (const auto& gr : o.assessment.grounds)
     grounds.push_back(
-        {{"reason", RefusalReasonName(gr.reason)}, {"clause", RefusalClause(gr.reason)}, {"evidence", gr.evidence}});
+        {{"reason", RefusalReasonName(gr.reason)}, {"clause", RefusalBasis(gr.reason)}, {"evidence", gr.evidence}});
   json j = {{"ok", true},
             {"intake", o.intake_id},
             {"state", std::string(appliance::IntakeStateName(o.state))},
@@ -329,7 +329,7 @@ Status PrintOutcomeText(const IntakeOutcome& o) {
   }
   PrintTextFlags(o.act_text_flags, o.act_text_flags_unlisted);
   for (const auto& gr : o.assessment.grounds)
-    std::printf("refusal ground %s (%s): %s\n", RefusalReasonName(gr.reason).data(), RefusalClause(gr.reason).c_str(),
+    std::printf("refusal ground %s (%s): %s\n", RefusalReasonName(gr.reason).data(), RefusalBasis(gr.reason).c_str(),
                 gr.evidence.c_str());
   for (const auto& b : o.assessment.blockers) std::printf("blocker: %s\n", b.c_str());
   if (o.deposit_id) std::printf("deposit %lld\n", static_cast<long long>(*o.deposit_id));
@@ -1073,6 +1073,51 @@ int CmdAudit(const Globals& g, const CliArgs& a) {
   return rc;
 }
 
+int CmdAccessRegister(const Globals& g, const CliArgs& a) {
+  const auto& p = a.positional();
+  if (p.size() != 2) return Usage("access-register DEPOSIT (the deposit number, or its act A-N)");
+  auto s = Login(g, a);
+  if (!s.ok()) return Report(g, s.status());
+  auto r = s->app->GetAccessRegister(s->actor, p[1]);
+  (void)s->app->EndSession();
+  if (!r.ok()) return Report(g, r.status());
+  if (g.json) {
+    json rows = json::array();
+    for (const auto& e : r->entries)
+      rows.push_back({{"audit_index", e.audit_index},
+                      {"time", e.time},
+                      {"login", e.login},
+                      {"full_name", e.full_name},
+                      {"position", e.position},
+                      {"role", e.role},
+                      {"kind", std::string(AccessKindName(e.kind))},
+                      {"action", e.action},
+                      {"object", e.object},
+                      {"item", e.item},
+                      {"reason", e.reason}});
+    PrintJson({{"ok", true},
+               {"deposit", r->deposit_id},
+               {"object", {{"id", r->object_id}, {"name", r->object_name}, {"portal_code", r->portal_code}}},
+               {"version", r->version_no},
+               {"state", r->state},
+               {"act", r->act_number},
+               {"audit_entries_verified", r->audit_entries},
+               {"entries", rows}});
+    return kExitOk;
+  }
+  std::printf(
+      "access register of deposit %lld (%s, version %lld, act %s): %zu access(es); %llu audit entries "
+      "verified\n",
+      static_cast<long long>(r->deposit_id), r->object_name.c_str(), static_cast<long long>(r->version_no),
+      r->act_number.empty() ? "-" : r->act_number.c_str(), r->entries.size(),
+      static_cast<unsigned long long>(r->audit_entries));
+  for (const auto& e : r->entries)
+    std::printf("%6llu %s %-7s %-12s %-30s %-16s %s\n", static_cast<unsigned long long>(e.audit_index), e.time.c_str(),
+                std::string(AccessKindName(e.kind)).c_str(), e.login.c_str(),
+                e.full_name.empty() ? "-" : e.full_name.c_str(), e.role.c_str(), e.item.c_str());
+  return kExitOk;
+}
+
 int SelfTest(const Globals& g) {
   qoima::appliance::SelfTestOptions opt{g.tcti, g.state.empty() ? "/tmp" : g.state};
   auto checks = qoima::appliance::RunSelfTest(opt);
@@ -1134,6 +1179,7 @@ int RunMainCommand(const Globals& g, const std::string& path, const CliArgs& a) 
   if (path == "restore") return CmdRestore(g, a);
   if (path == "recover") return CmdRecover(g, a);
   if (path.rfind("audit ", 0) == 0) return CmdAudit(g, a);
+  if (path == "access-register") return CmdAccessRegister(g, a);
   return ReportError(g.json, Status::Internal("no handler for the command " + path));
 }
 

@@ -390,6 +390,7 @@ Result<AuditVerifyReport> AuditLog::Verify(const AuditVerifyOptions& options) {
                                 "): tree root after it does not match: an entry up to here was edited, "
                                 "removed, inserted or reordered");
     }
+    if (options.visit) QOIMA_RETURN_IF_ERROR(options.visit(expected, e));
     auto cp = by_size.find(acc.size());
     if (cp != by_size.end()) {
       if (cp->second->root != root) {

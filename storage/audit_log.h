@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +103,12 @@ struct AuditVerifyOptions {
   /// Keys of earlier TPMs (Store::VerifyAudit: only those the log records
   /// as replaced by a key recovery).
   std::vector<RetiredKey> retired_keys;
+  /// Called, in index order, with each entry whose leaf hash and chained
+  /// root verified, so a reader (the access register) sees exactly the
+  /// entries the verification covered. A later problem still makes the
+  /// report not ok(): the caller discards what it gathered. A non-OK Status
+  /// from the visitor stops the verification and is returned.
+  std::function<Status(uint64_t index, const AuditEvent& event)> visit;
 };
 
 struct AuditVerifyReport {

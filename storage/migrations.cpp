@@ -673,6 +673,35 @@ CREATE TRIGGER intake_act_files_never_change BEFORE UPDATE ON intake_act_files
 BEGIN SELECT RAISE(ABORT, 'act files never change'); END;
 )sql";
 
+// The owner's notices of a change (003 cl.27: the source code changed; cl.28:
+// technical work on the server): the owner tells the operator within 2 working
+// days of the change, describing it. A row is either expected (the operator
+// learned of the change another way; received_on NULL, listed in `qoima due`
+// until the notice arrives) or received (when, under which letter, the
+// owner's description, and whether it came within the 2 working days).
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE change_notices (
+  id           INTEGER PRIMARY KEY,
+  object_id    INTEGER NOT NULL REFERENCES informatization_objects(id),
+  kind         TEXT NOT NULL CHECK (kind IN ('source_code','server_work')),
+  changed_on   TEXT NOT NULL,        -- YYYY-MM-DD the change was made: the period starts
+  due_on       TEXT NOT NULL,        -- changed_on + 2 working days
+  learned_from TEXT,                 -- how the operator learned of a change before the notice
+  received_on  TEXT,                 -- YYYY-MM-DD the owner's notice arrived; NULL: still expected
+  reference    TEXT,                 -- the owner's letter
+  description  TEXT,                 -- the change as the owner describes it
+  on_time      INTEGER CHECK (on_time IN (0, 1)),
+  created_by   TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  received_by  TEXT,
+  received_at  TEXT,
+  CHECK ((received_on IS NULL) = (reference IS NULL)),
+  CHECK (received_on IS NULL OR (description IS NOT NULL AND on_time IS NOT NULL AND received_by IS NOT NULL))
+);
+CREATE INDEX change_notices_object ON change_notices(object_id);
+CREATE INDEX change_notices_open ON change_notices(received_on) WHERE received_on IS NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -684,6 +713,7 @@ constexpr Migration kMigrations[] = {
     {8, "audit_checkpoints.counter: the TPM rollback counter value of each checkpoint", kV8},
     {9, "dual control of accounts: approvals action 'user', user_change_requests, user_changes", kV9},
     {10, "intake_act_files: the act's file of each intake, byte-exact", kV10},
+    {11, "change_notices: the owner's notices of a change of the code or of server work (003 cl.27-28)", kV11},
 };
 
 }  // namespace

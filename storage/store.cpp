@@ -1513,6 +1513,15 @@ Result<AuditVerifyReport> Store::VerifyAudit(const std::vector<std::string>& ext
   return report;
 }
 
+Result<AuditVerifyReport> Store::VerifyAuditVisiting(const std::function<Status(uint64_t, const AuditEvent&)>& visit) {
+  AuditVerifyOptions opts;
+  opts.visit = visit;
+  QOIMA_ASSIGN_OR_RETURN(std::vector<std::string> notes, TrustedKeys(&opts));
+  QOIMA_ASSIGN_OR_RETURN(AuditVerifyReport report, audit_->Verify(opts));
+  report.notes.insert(report.notes.end(), notes.begin(), notes.end());
+  return report;
+}
+
 Result<WitnessVerifyReport> Store::VerifyAuditSince(const AuditCheckpoint& witness) {
   WitnessVerifyReport out;
   out.witness = witness;

@@ -377,6 +377,10 @@ class Store {
   /// recovery (a "keys.recover" event naming the old key). A certificate in
   /// keyring/old-certs/ that no recovery names is not trusted (a note says so).
   Result<AuditVerifyReport> VerifyAudit(const std::vector<std::string>& extra_trusted_keys_pem = {});
+  /// VerifyAudit(), calling `visit` with each verified entry
+  /// (AuditVerifyOptions::visit): a reader of the log that sees only what
+  /// verified, and learns from the report whether the whole log did.
+  Result<AuditVerifyReport> VerifyAuditVisiting(const std::function<Status(uint64_t, const AuditEvent&)>& visit);
   /// `qoima audit verify --since WITNESS`: the witness's signature (by a key
   /// VerifyAudit trusts, for a size it may have signed), the whole log, then
   /// an RFC 6962 consistency proof from the witnessed head to the log's

@@ -1,5 +1,7 @@
 #include "appliance/lifecycle/lifecycle_json.h"
 
+#include "appliance/lifecycle/deadline_rules.h"
+
 namespace qoima::appliance::lifecycle {
 
 namespace {
@@ -11,10 +13,22 @@ nlohmann::json Opt(const std::optional<T>& v) {
   else
     return *v;
 }
+
+std::string ReturnBasis() {
+  auto rule = FindDeadlineRule("return");
+  return rule.ok() ? BasisText(**rule) : std::string("return");
+}
+
 }  // namespace
 
 std::string_view StoreTierName(StoreTier t) { return t == StoreTier::kTemporary ? "temporary" : "permanent"; }
 std::string_view TestOutcomeName(TestOutcome o) { return o == TestOutcome::kPositive ? "positive" : "negative"; }
+std::string_view ChangeKindName(ChangeKind k) { return k == ChangeKind::kSourceCode ? "source_code" : "server_work"; }
+std::optional<ChangeKind> ParseChangeKind(std::string_view s) {
+  if (s == "source_code" || s == "code") return ChangeKind::kSourceCode;
+  if (s == "server_work" || s == "server") return ChangeKind::kServerWork;
+  return std::nullopt;
+}
 std::string_view CaseKindName(CaseKind k) {
   switch (k) {
     case CaseKind::kIssue: return "issue";
@@ -77,6 +91,22 @@ nlohmann::json ToJson(const NoticeInfo& n) {
           {"sent_on", Opt(n.sent_on)},
           {"export_ref", n.export_ref},
           {"case_id", Opt(n.case_id)}};
+}
+
+nlohmann::json ToJson(const ChangeNoticeInfo& c) {
+  return {{"id", c.id},
+          {"object_id", c.object_id},
+          {"kind", ChangeKindName(c.kind)},
+          {"changed_on", c.changed_on.ToString()},
+          {"due_on", c.due_on.ToString()},
+          {"learned_from", c.learned_from},
+          {"state", c.received_on ? "received" : "expected"},
+          {"received_on", Opt(c.received_on)},
+          {"reference", c.reference},
+          {"description", c.description},
+          {"on_time", Opt(c.on_time)},
+          {"recorded_by", c.created_by},
+          {"received_by", c.received_by}};
 }
 
 nlohmann::json ToJson(const DueItem& d) {
@@ -150,7 +180,7 @@ nlohmann::json ToJson(const ReturnActData& a) {
   return {{"act_kind", "return"},
           {"act_number", a.act_number},
           {"act_date", a.act_date.ToString()},
-          {"clause", "003 cl.30; 001 cl.11"},
+          {"clause", ReturnBasis()},
           {"object", ToJson(a.object)},
           {"notice_reference", a.notice_reference},
           {"notice_received_on", a.notice_received_on.ToString()},

@@ -14,6 +14,7 @@ nlohmann::json ToJson(const ObjectInfo& o);
 nlohmann::json ToJson(const VersionInfo& v);
 nlohmann::json ToJson(const CaseInfo& c);
 nlohmann::json ToJson(const NoticeInfo& n);
+nlohmann::json ToJson(const ChangeNoticeInfo& c);
 nlohmann::json ToJson(const DueItem& d);
 nlohmann::json ToJson(const DestructionActData& a);
 nlohmann::json ToJson(const HandoverBundle& b);

@@ -1,5 +1,6 @@
 #include "appliance/lifecycle/lifecycle_report.h"
 
+#include "appliance/intake_assessment.h"
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 
@@ -15,11 +16,12 @@ ReportLine Line(std::string date, std::string object, std::string detail) {
   return l;
 }
 
-std::string RefusalReason(int code) {
+std::string RefusalGround(int code) {
+  auto basis = [&] { return " (" + DescribeFormerPractice("cl.16(" + std::to_string(code) + ")").en + ")"; };
   switch (code) {
-    case 1: return "001 cl.16(1): not in the trusted register";
-    case 2: return "001 cl.16(2): the act does not match the media";
-    case 3: return "001 cl.16(3): the media does not work";
+    case 1: return "not in the trusted register" + basis();
+    case 2: return "the act does not match the media" + basis();
+    case 3: return "the media does not work" + basis();
   }
   return "refusal reason " + std::to_string(code);
 }
@@ -32,6 +34,11 @@ nlohmann::json Lines(const std::vector<ReportLine>& v) {
     a.push_back(std::move(j));
   }
   return a;
+}
+
+std::string HalfYearBasis() {
+  auto rule = FindDeadlineRule("half-year-report");
+  return rule.ok() ? BasisText(**rule) : std::string("half-year-report");
 }
 
 constexpr const char* kObjectLabel =
@@ -91,7 +98,8 @@ Result<HalfYearReport> BuildHalfYearReport(storage::Database& db, LifecycleServi
       l.refusal_reason = static_cast<int>(st.ColumnInt(4));
       l.reason_text = st.ColumnText(5);
       l.act = st.ColumnText(7);
-      l.detail += ": " + RefusalReason(l.refusal_reason) + (l.reason_text.empty() ? "" : "; " + l.reason_text);
+      l.detail +=
+          ": " + RefusalGround(l.refusal_reason) + (l.reason_text.empty() ? "" : "; " + ShownReasonText(l.reason_text));
       r.refusals.push_back(std::move(l));
     }
   }
@@ -202,7 +210,7 @@ nlohmann::json ToJson(const HalfYearReport& r) {
   nlohmann::json overdue = nlohmann::json::array();
   for (const auto& d : r.overdue) overdue.push_back(ToJson(d));
   return {{"report", "half-year"},
-          {"clause", "003 cl.34; as the former 001 cl.13"},
+          {"clause", "003 cl.34; the half-year deadline: " + HalfYearBasis()},
           {"year", r.year},
           {"half", r.half},
           {"period", {{"from", r.period_start.ToString()}, {"to", r.period_end.ToString()}}},

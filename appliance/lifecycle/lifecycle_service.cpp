@@ -55,7 +55,13 @@ Result<CivilDate> DateColumn(const storage::Statement& st, int col, std::string_
   return d;
 }
 
-std::string Clause(const DeadlineRule& r) { return std::string(r.act) + " " + std::string(r.clause); }
+std::string Clause(const DeadlineRule& r) { return BasisText(r); }
+
+/// The basis of the rule `id` as shown (the table has every id the service names).
+std::string ClauseOf(std::string_view id) {
+  auto rule = FindDeadlineRule(id);
+  return rule.ok() ? BasisText(**rule) : std::string(id);
+}
 
 Result<std::optional<int64_t>> UserId(storage::Database& db, const std::string& login) {
   QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT id FROM users WHERE login = ?"));
@@ -393,7 +399,7 @@ Result<int64_t> UnixFromUtc(const std::string& utc) {
   return int64_t{day->day_number()} * 86400 + h * 3600 + m * 60 + sec;
 }
 
-std::string HandoverClause(CaseKind k) { return k == CaseKind::kIssue ? "003 cl.29" : "003 cl.30; 001 cl.11"; }
+std::string HandoverClause(CaseKind k) { return ClauseOf(RuleId(k)); }
 
 }  // namespace
 
@@ -422,8 +428,8 @@ Result<std::vector<VersionInfo>> LifecycleService::HandoverVersions(int64_t case
 Result<std::string> LifecycleService::HandoverReason(int64_t case_id) {
   QOIMA_ASSIGN_OR_RETURN(CaseInfo c, LoadCase(case_id));
   QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
-  return (c.kind == CaseKind::kIssue ? std::string("issue on request (003 cl.29)")
-                                     : std::string("return on decommissioning (003 cl.30; 001 cl.11)")) +
+  return (c.kind == CaseKind::kIssue ? std::string("issue on request (") + HandoverClause(c.kind) + ")"
+                                     : std::string("return on decommissioning (") + HandoverClause(c.kind) + ")") +
          " of " + Describe(obj) + ", letter " + c.reference + " of " + c.received_on.ToString() + ", case " +
          std::to_string(case_id);
 }
@@ -1156,16 +1162,21 @@ Status LifecycleService::MarkNoticeSent(const LifecycleActor& actor, int64_t not
 
 namespace {
 std::string HalfYearEvent(int year, int half) {
-  return "half-year report " + std::to_string(year) + "/" + std::to_string(half) + " (001 cl.13)";
+  return "half-year report " + std::to_string(year) + "/" + std::to_string(half);
 }
+
+/// The same event as older stores recorded it, when the notice's text cited the
+/// clause of the repealed order; it is matched, never written.
+std::string LegacyHalfYearEvent(int year, int half) { return HalfYearEvent(year, half) + " (001 cl.13)"; }
 }  // namespace
 
 Result<int64_t> LifecycleService::RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half) {
   QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record the half-year report"));
   QOIMA_ASSIGN_OR_RETURN(CivilDate due, HalfYearReportDue(calendar_, year, half));
   std::string event = HalfYearEvent(year, half);
-  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT id FROM notices WHERE kind = 'half_year_report' AND event = ?"));
-  sel.Bind(1, event);
+  QOIMA_ASSIGN_OR_RETURN(auto sel, db_.Prepare("SELECT id FROM notices WHERE kind = 'half_year_report' AND "
+                                               "event IN (?, ?)"));
+  sel.Bind(1, event).Bind(2, LegacyHalfYearEvent(year, half));
   QOIMA_ASSIGN_OR_RETURN(bool row, sel.Step());
   if (row) return sel.ColumnInt(0);
   sel.Reset();
@@ -1226,13 +1237,29 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
       if (n.case_id && *n.case_id == c.id)
         item.provisional_calendar = calendar_.RangeHasProvisional(c.received_on, c.due_on);
     item.what = "notice to the authorized body (" + n.kind + "): " + n.event;
-    item.clause = n.kind == "issue"              ? "003 cl.29"
-                  : n.kind == "return"           ? "003 cl.30"
-                  : n.kind == "destruction"      ? "003 cl.33"
-                  : n.kind == "acceptance"       ? "001 cl.17"
-                  : n.kind == "half_year_report" ? "001 cl.13"
+    item.clause = n.kind == "issue"              ? ClauseOf("issue")
+                  : n.kind == "return"           ? ClauseOf("return")
+                  : n.kind == "destruction"      ? ClauseOf("destroy")
+                  : n.kind == "acceptance"       ? ClauseOf("notify-acceptance")
+                  : n.kind == "half_year_report" ? ClauseOf("half-year-report")
                                                  : "003 cl.34";
     item.ref = "notice:" + std::to_string(n.id);
+    QOIMA_RETURN_IF_ERROR(classify(item));
+    out.push_back(std::move(item));
+  }
+  // The owner's change notices the operator expects (003 cl.27-28), until they arrive.
+  QOIMA_ASSIGN_OR_RETURN(auto changes, ChangeNotices());
+  for (const auto& c : changes) {
+    if (c.received_on) continue;
+    QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(c.object_id)));
+    DueItem item;
+    item.due_on = c.due_on;
+    item.what = std::string("the owner's notice of a change expected: ") +
+                (c.kind == ChangeKind::kSourceCode ? "source code changed" : "technical work on the server") + " on " +
+                c.changed_on.ToString() + " — " + Describe(obj) + " (" + c.learned_from + ")";
+    item.clause = ClauseOf("owner-change");
+    item.ref = "change:" + std::to_string(c.id);
+    item.provisional_calendar = calendar_.RangeHasProvisional(c.changed_on, c.due_on);
     QOIMA_RETURN_IF_ERROR(classify(item));
     out.push_back(std::move(item));
   }
@@ -1245,7 +1272,8 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
   older.Bind(1, period_end.ToString());
   QOIMA_ASSIGN_OR_RETURN(bool have, older.Step());
   bool recorded = std::any_of(notices.begin(), notices.end(), [&](const NoticeInfo& n) {
-    return n.kind == "half_year_report" && n.event == HalfYearEvent(year, half);
+    return n.kind == "half_year_report" &&
+           (n.event == HalfYearEvent(year, half) || n.event == LegacyHalfYearEvent(year, half));
   });
   if (have && older.ColumnInt(0) > 0 && !recorded) {
     auto due = HalfYearReportDue(calendar_, year, half);
@@ -1254,7 +1282,7 @@ Result<std::vector<DueItem>> LifecycleService::Due(int soon_working_days) {
       item.due_on = *due;
       item.what = HalfYearEvent(year, half) + " to the authorized body: `qoima report half-year " +
                   std::to_string(year) + " " + std::to_string(half) + " --record`";
-      item.clause = "001 cl.13";
+      item.clause = ClauseOf("half-year-report");
       item.ref = "report:" + std::to_string(year) + "/" + std::to_string(half);
       QOIMA_RETURN_IF_ERROR(classify(item));
       out.push_back(std::move(item));

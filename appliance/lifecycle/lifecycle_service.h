@@ -4,8 +4,9 @@
 //     testing ends; recording a positive outcome moves it to the permanent
 //     store (003 cl.6-8), with the move in tier_changes and the audit log;
 //   - issue on the owner's request within 3 working days (003 cl.29), return
-//     on decommissioning within 3 working days of the notice (003 cl.30; 001
-//     cl.11), destruction of all versions within 10 working days of the
+//     on decommissioning within 3 working days of the notice (003 cl.30; the
+//     return act is the operator's form based on the former 146/НҚ cl.11),
+//     destruction of all versions within 10 working days of the
 //     archive-transfer notice (003 cl.33), each with a notice to the
 //     authorized body in the notices register;
 //   - issue and return hand each version over as a signed export bundle
@@ -13,6 +14,9 @@
 //     a return also writes the return act with the audit checkpoint;
 //   - destruction needs a two-person approval and crypto-shreds every version;
 //     the destruction act lists what was destroyed and the audit checkpoint;
+//   - the owner's notices of a change of the code or of server work (003
+//     cl.27-28) are recorded with their 2-working-day deadline; one the
+//     operator expects is listed in `Due()` until it arrives;
 //   - `Due()` lists overdue and due-soon items on the working-day calendar.
 //
 // Every mutating call runs in one transaction together with its audit entry:
@@ -124,6 +128,29 @@ class LifecycleService {
   /// there already; returns the notice id.
   Result<int64_t> RecordHalfYearReportNotice(const LifecycleActor& actor, int year, int half);
 
+  // ---- the owner's change notices (003 cl.27-28; lifecycle_change_notices.cpp) ----
+  /// The owner's notice of a change, received: the change made on
+  /// `changed_on`, the notice received on `received_on` under letter
+  /// `reference`, the owner's `description`. Its deadline is 2 working days
+  /// after the change (rule owner-change); whether it came in time is
+  /// recorded. InvalidArgument for an empty reference or description, a date
+  /// in the future or a notice before the change; FailedPrecondition for a
+  /// destroyed object. Audited "change.notice.record".
+  Result<ChangeNoticeInfo> RecordChangeNotice(const LifecycleActor& actor, int64_t object_id, ChangeKind kind,
+                                              const CivilDate& changed_on, const CivilDate& received_on,
+                                              const std::string& reference, const std::string& description);
+  /// The operator learned of a change (`learned_from`: how) before the
+  /// owner's notice: the notice is expected by 2 working days after the
+  /// change and listed in Due() until it is received. Audited
+  /// "change.notice.expect".
+  Result<ChangeNoticeInfo> ExpectChangeNotice(const LifecycleActor& actor, int64_t object_id, ChangeKind kind,
+                                              const CivilDate& changed_on, const std::string& learned_from);
+  /// The expected notice `id` arrived. FailedPrecondition when it was
+  /// received already. Audited "change.notice.receive".
+  Result<ChangeNoticeInfo> ReceiveChangeNotice(const LifecycleActor& actor, int64_t id, const CivilDate& received_on,
+                                               const std::string& reference, const std::string& description);
+  Result<std::vector<ChangeNoticeInfo>> ChangeNotices(std::optional<int64_t> object_id = std::nullopt);
+
   /// Open cases and unsent notices with their due status as of the clock's
   /// today; due-soon means at most `soon_working_days` working days left. The
   /// report of the last ended half-year is listed until a sent notice for it
@@ -138,6 +165,10 @@ class LifecycleService {
   /// PermissionDenied naming `what`, the role and the permission otherwise.
   Status RequirePermission(const LifecycleActor& actor, Permission permission, std::string_view what) const;
   Result<CaseInfo> LoadCase(int64_t case_id);
+  Result<ChangeNoticeInfo> LoadChangeNotice(int64_t id);
+  /// Checks the dates and words of a received notice against the change.
+  Status CheckReceived(const std::string& what, const CivilDate& changed_on, const CivilDate& received_on,
+                       const std::string& reference, const std::string& description);
   /// FailedPrecondition when an issue or return case of the object is open:
   /// nothing is destroyed before the code is handed over (003 cl.29-33).
   Status NoOpenHandover(const ObjectInfo& obj, const std::vector<CaseInfo>& cases);

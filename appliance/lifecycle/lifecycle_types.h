@@ -84,6 +84,28 @@ struct NoticeInfo {
   std::optional<int64_t> case_id;
 };
 
+/// What the owner's notice of a change is about: the source code changed
+/// (003 cl.27) or technical work was done on the server (003 cl.28).
+enum class ChangeKind { kSourceCode, kServerWork };
+std::string_view ChangeKindName(ChangeKind k);  // "source_code" / "server_work"
+std::optional<ChangeKind> ParseChangeKind(std::string_view s);
+
+/// An owner's notice of a change (docs/lifecycle.md, "Owner's change notices").
+struct ChangeNoticeInfo {
+  int64_t id = 0;
+  int64_t object_id = 0;
+  ChangeKind kind = ChangeKind::kSourceCode;
+  CivilDate changed_on;
+  CivilDate due_on;                      // changed_on + 2 working days
+  std::string learned_from;              // expected notices: how the operator learned of the change
+  std::optional<CivilDate> received_on;  // empty: the notice is still expected
+  std::string reference;
+  std::string description;
+  std::optional<bool> on_time;
+  std::string created_by;
+  std::string received_by;
+};
+
 enum class DueStatus { kOverdue, kDueSoon, kOpen };
 std::string_view DueStatusName(DueStatus s);  // "overdue" / "due-soon" / "open"
 

@@ -216,7 +216,9 @@ RegisterLookup LookUpProduct(const RegisterSnapshot& snapshot, std::string_view 
   }
   if (track == RegisterTrack::kRegister && !any_in_force) {
     r.blocks_acceptance = true;
-    r.advice += "; on the register track this is refusal reason 1 (001 cl.16(1))";
+    r.advice +=
+        "; on the register track this is refusal reason 1 (the operator's practice, based on the former 146/НҚ "
+        "cl.16(1))";
   } else if (!any_in_force) {
     r.advice += "; advisory only on the application track";
   }

@@ -15,9 +15,9 @@ constexpr Role kAuditor = Role::kAuditor;
 
 // The auditor may print every kind; the admin none (no access to deposit
 // records); the clerk the counter's documents, the security officer the
-// lifecycle's.
+// lifecycle's and the access register (Permission::kAccessRegister's roles).
 // clang-format off
-constexpr std::array<DocumentKindSpec, 9> kDocumentKinds{{
+constexpr std::array<DocumentKindSpec, 10> kDocumentKinds{{
   {DocumentKind::kAct, "act", "A-N", false,
    {kClerk, kOfficer, kAuditor},
    N_("acceptance act"), N_("act number (A-17) or deposit number")},
@@ -45,6 +45,9 @@ constexpr std::array<DocumentKindSpec, 9> kDocumentKinds{{
   {DocumentKind::kDestruction, "destruction", "ACT|CASE", false,
    {kOfficer, kAuditor},
    N_("destruction act"), N_("destruction act or case number")},
+  {DocumentKind::kAccessRegister, "access-register", "DEPOSIT", false,
+   {kOfficer, kAuditor},
+   N_("access register of a deposit"), N_("deposit number (3) or its act (A-3)")},
 }};
 // clang-format on
 

@@ -56,7 +56,8 @@ std::span<const DocumentKindSpec> DocumentKinds();
 /// The row of `kind`; nullptr only for a value outside the enum.
 const DocumentKindSpec* FindDocumentKind(DocumentKind kind);
 
-/// "act", "application", "journal", "nda", "refusal", "return", "destruction", "report", "notice".
+/// "act", "application", "journal", "nda", "refusal", "return", "destruction", "report", "notice",
+/// "access-register".
 std::string_view DocumentKindName(DocumentKind kind);
 std::optional<DocumentKind> ParseDocumentKind(std::string_view name);
 /// True when `role` may render and print documents of `kind`.

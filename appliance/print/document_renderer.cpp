@@ -489,6 +489,26 @@ std::string PrintedDate(std::string_view text) {
   return day.substr(8, 2) + "." + day.substr(5, 2) + "." + day.substr(0, 4);
 }
 
+std::string PrintedDateTime(std::string_view utc) {
+  auto digits = [&](size_t at, size_t n) {
+    for (size_t i = at; i < at + n; ++i)
+      if (i >= utc.size() || utc[i] < '0' || utc[i] > '9') return false;
+    return true;
+  };
+  const bool instant = utc.size() == 20 && digits(0, 4) && utc[4] == '-' && digits(5, 2) && utc[7] == '-' &&
+                       digits(8, 2) && utc[10] == 'T' && digits(11, 2) && utc[13] == ':' && digits(14, 2) &&
+                       utc[16] == ':' && digits(17, 2) && utc[19] == 'Z';
+  auto day = instant ? appliance::ParseDay(utc.substr(0, 10)) : std::nullopt;
+  if (!day) return PrintedDate(utc);
+  const int64_t secs = int64_t{day->day_number()} * 86400 + std::stoi(std::string(utc.substr(11, 2))) * 3600 +
+                       std::stoi(std::string(utc.substr(14, 2))) * 60 + appliance::kActUtcOffsetSeconds;
+  const int64_t minute_of_day = ((secs % 86400) + 86400) % 86400 / 60;
+  char hhmm[8];
+  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", static_cast<int>(minute_of_day / 60),
+                static_cast<int>(minute_of_day % 60));
+  return PrintedDate(utc) + " " + hhmm;
+}
+
 DocumentRenderer::DocumentRenderer(TemplateSet templates, LanguageMode languages, OperatorInfo op)
     : templates_(std::move(templates)), languages_(std::move(languages)), op_(std::move(op)) {
   if (languages_.empty()) languages_ = Bilingual();
@@ -808,6 +828,50 @@ Result<std::string> DocumentRenderer::Render(const Notice& doc) const {
   b.Verification(doc.verification);
   b.TranslationNote();
   return b.Finish("Notice " + doc.number);
+}
+
+Result<std::string> DocumentRenderer::Render(const AccessRegisterDoc& doc) const {
+  static constexpr std::string_view kKinds[] = {"read", "export", "render", "print", "issue", "return"};
+  static constexpr std::string_view kRoles[] = {"clerk", "security_officer", "auditor", "admin", "system"};
+  auto known = [](const auto& list, const std::string& v) {
+    return std::find(std::begin(list), std::end(list), v) != std::end(list);
+  };
+  for (const auto& r : doc.rows) {
+    // Enum names are never printed: an unknown one is the caller's error.
+    if (!known(kKinds, r.kind)) return Status::InvalidArgument("access register: unknown kind '" + r.kind + "'");
+    if (!known(kRoles, r.role)) return Status::InvalidArgument("access register: unknown role '" + r.role + "'");
+  }
+  FormBuilder b(templates_, languages_, op_);
+  b.Basis("access.basis");
+  b.Letterhead();
+  b.DateCity(doc.date, "");
+  b.Title("access.title");
+  b.Para("access.intro", {{"object", Blank(doc.object_name)},
+                          {"code", Blank(doc.portal_code)},
+                          {"version", Blank(doc.version)},
+                          {"deposit", Blank(doc.deposit)},
+                          {"act", Blank(doc.act_number)}});
+  if (doc.destroyed) b.Para("access.destroyed", {}, kBody, kBodyAlt, Align::kLeft, 0, 4);
+  b.Para("access.source", {{"entries", std::to_string(doc.audit_entries)}}, kSmall, kSmallAlt, Align::kLeft, 0, 6);
+  Table t = SimpleTable(b, {{"access.col_no", 24},
+                            {"access.col_time", 72},
+                            {"access.col_person", 0},
+                            {"access.col_role", 92},
+                            {"access.col_kind", 84},
+                            {"access.col_item", 130}});
+  for (size_t i = 0; i < doc.rows.size(); ++i) {
+    const auto& r = doc.rows[i];
+    const std::string role = b.Joined("access.role." + r.role, "\n");
+    std::string person = r.person.empty() ? role : r.person;
+    if (!r.position.empty()) person += "\n" + r.position;
+    t.rows.push_back(
+        {{Number(i + 1), PrintedDateTime(r.time), person, role, b.Joined("access.kind." + r.kind, "\n"), r.item}, ""});
+  }
+  if (doc.rows.empty()) t.rows.push_back({{"", "", b.Joined("access.none")}, ""});
+  b.pdf().Add(std::move(t));
+  b.Verification(doc.verification);
+  b.TranslationNote();
+  return b.Finish("Access register " + doc.deposit);
 }
 
 Status SavePdf(std::string_view pdf, const std::string& path) {

@@ -35,6 +35,7 @@ class DocumentRenderer {
   Result<std::string> Render(const DestructionAct& doc) const;
   Result<std::string> Render(const HalfYearReport& doc) const;
   Result<std::string> Render(const Notice& doc) const;
+  Result<std::string> Render(const AccessRegisterDoc& doc) const;
 
   const TemplateSet& templates() const { return templates_; }
   const LanguageMode& languages() const { return languages_; }
@@ -53,6 +54,10 @@ Status SavePdf(std::string_view pdf, const std::string& path);
 /// ("2026-12-07T21:30:00Z") on its date in UTC+5 ("08.12.2026"); any other
 /// text unchanged.
 std::string PrintedDate(std::string_view text);
+
+/// An instant in UTC ("2026-12-07T21:30:00Z") as printed: its local (UTC+5)
+/// date and time, "08.12.2026 02:30"; any other text as PrintedDate.
+std::string PrintedDateTime(std::string_view utc);
 
 /// "12.345" megabytes (MiB) with three decimals, as printed in the tables.
 std::string FormatMegabytes(uint64_t bytes);

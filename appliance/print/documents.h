@@ -313,4 +313,28 @@ struct Notice {
   VerificationLine verification;
 };
 
+/// The register of everyone who had access to one deposit (the operator's
+/// practice based on the former Annex 4 item 3.1.5; appliance/access_register.h),
+/// read from the verified audit log.
+struct AccessRegisterDoc {
+  struct Row {
+    std::string time;      // UTC instant "YYYY-MM-DDTHH:MM:SSZ": printed as its local date and time
+    std::string person;    // full name; empty for the appliance itself (printed as the role in words)
+    std::string position;  // may be empty
+    std::string role;      // clerk / security_officer / auditor / admin / system: printed in words
+    std::string kind;      // read / export / render / print / issue / return: printed in words
+    std::string item;      // file path, export id or document id: an identifier, printed as it is
+  };
+  std::string date;  // YYYY-MM-DD, the day it was printed
+  std::string deposit;
+  std::string act_number;
+  std::string object_name;
+  std::string portal_code;
+  std::string version;
+  bool destroyed = false;
+  uint64_t audit_entries = 0;  // entries of the log verified when it was built
+  std::vector<Row> rows;
+  VerificationLine verification;
+};
+
 }  // namespace qoima::print

@@ -3,6 +3,7 @@
 #include <cairo-pdf.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -116,6 +117,70 @@ class TextEngine {
     return h;
   }
 
+  /// The form's own wording (TextStyle::hyphenate) laid out in lines of at
+  /// most `w` points, as explicit line breaks: words whole, and a word wider
+  /// than the column alone broken with a hyphen where it no longer fits.
+  /// Pango would otherwise cut such a word anywhere without a hyphen, or break
+  /// an abbreviation after its slash ("п/" "п"). Other text is returned as it is.
+  std::string Hyphenated(int style, double w, std::string_view text) {
+    const TextStyle& st = styles_[static_cast<size_t>(style)];
+    if (!st.hyphenate || st.mono || w <= 0) return std::string(text);
+    const double fit = w - 0.5;  // pango wraps a line as wide as the column
+    std::string out;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string line;
+      size_t at = start;
+      while (at < end) {
+        size_t stop = text.find(' ', at);
+        if (stop == std::string_view::npos || stop > end) stop = end;
+        const std::string word(text.substr(at, stop - at));
+        at = stop + 1;
+        if (word.empty()) continue;
+        const std::string joined = line.empty() ? word : line + " " + word;
+        if (Width(style, joined) <= fit) {
+          line = joined;
+          continue;
+        }
+        if (!line.empty()) out += line + "\n";
+        line.clear();
+        if (Width(style, word) <= fit) {
+          line = word;
+          continue;
+        }
+        // Too wide alone: the longest head that fits with its hyphen, again and again.
+        std::vector<size_t> chars;  // byte offsets of the word's characters
+        for (size_t k = 0; k < word.size(); ++k)
+          if ((static_cast<unsigned char>(word[k]) & 0xC0) != 0x80) chars.push_back(k);
+        chars.push_back(word.size());
+        size_t from = 0;
+        while (from + 1 < chars.size()) {
+          const std::string rest = word.substr(chars[from]);
+          if (Width(style, rest) <= fit) {
+            line = rest;
+            break;
+          }
+          size_t n = 1;  // at least one character a line, however narrow the column
+          for (size_t k = from + 2; k + 1 < chars.size(); ++k) {
+            const std::string head = word.substr(chars[from], chars[k] - chars[from]);
+            if (Width(style, head + "-") > fit) break;
+            n = k - from;
+          }
+          const std::string head = word.substr(chars[from], chars[from + n] - chars[from]);
+          out += head + (head.back() == '-' || head.back() == '/' ? "" : "-") + "\n";
+          from += n;
+        }
+      }
+      out += line;
+      if (end == text.size()) break;
+      out += "\n";
+      start = end + 1;
+    }
+    return out;
+  }
+
   void Draw(const TextOp& op) {
     // Text drawn more than once (disc marking, language, dates) keeps its
     // shaped layout; unique text reuses the style's layout.
@@ -198,6 +263,18 @@ class TextEngine {
     return layout;
   }
 
+  /// The natural width of `text` on one line, in points.
+  double Width(int style, std::string_view text) {
+    PangoLayout* layout = layouts_[static_cast<size_t>(style)].get();
+    pango_layout_set_width(layout, -1);
+    pango_layout_set_height(layout, -1);
+    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_NONE);
+    pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
+    int width_pu = 0, height_pu = 0;
+    pango_layout_get_size(layout, &width_pu, &height_pu);
+    return static_cast<double>(width_pu) / PANGO_SCALE;
+  }
+
   static PangoLayout* Prepare(PangoLayout* layout, double w, Align align, std::string_view text, bool capped) {
     pango_layout_set_width(layout, static_cast<int>(w * PANGO_SCALE));
     pango_layout_set_alignment(layout, ToPango(align));
@@ -259,17 +336,23 @@ class Layouter {
     const int sstyle = engine_.StyleId(t.span_style);
     const size_t span_from = std::min(t.span_from, t.columns.size() - 1);
 
+    // Headers are the form's wording: laid out here, hyphenated where a word must break.
+    // Kept by the layouter: the draw operations point into them.
+    std::vector<std::vector<std::string>>& headers = laid_out_headers_.emplace_back(t.header_rows);
+    for (auto& row : headers)
+      for (size_t c = 0; c < row.size() && c < t.columns.size(); ++c)
+        row[c] = engine_.Hyphenated(hstyle, t.columns[c].width - 2 * kCellPad, row[c]);
     std::vector<double> header_heights;
     double header_h = 0;
-    for (const auto& row : t.header_rows) {
+    for (const auto& row : headers) {
       QOIMA_ASSIGN_OR_RETURN(double h, RowHeight(t, row, hstyle));
       header_heights.push_back(h);
       header_h += h;
     }
     auto emit_header = [&]() {
       Page().lines.push_back({xs.front(), y_, xs.back(), y_});
-      for (size_t r = 0; r < t.header_rows.size(); ++r) {
-        EmitCells(t, xs, t.header_rows[r], hstyle, header_heights[r], Align::kCenter);
+      for (size_t r = 0; r < headers.size(); ++r) {
+        EmitCells(t, xs, headers[r], hstyle, header_heights[r], Align::kCenter);
         for (double x : xs) Page().lines.push_back({x, y_, x, y_ + header_heights[r]});
         y_ += header_heights[r];
         Page().lines.push_back({xs.front(), y_, xs.back(), y_});
@@ -389,6 +472,7 @@ class Layouter {
   double left_, top_, width_, bottom_;
   double y_ = 0;
   std::vector<PageOps> pages_;
+  std::deque<std::vector<std::vector<std::string>>> laid_out_headers_;  // stable addresses
 };
 
 void DrawQr(cairo_t* cr, const QrOp& op, const QrCode& code) {

@@ -2,6 +2,7 @@
 
 #include "appliance/authenticator.h"
 #include "appliance/password_hasher.h"
+#include "appliance/print/document_kinds.h"
 #include "appliance/role.h"
 #include "storage/clock.h"
 
@@ -33,6 +34,11 @@ TEST_CASE("lifecycle records and reference imports follow the role table") {
   for (Role r : {Role::kAuditor, Role::kAdmin}) CHECK_FALSE(RoleHas(r, Permission::kLifecycleRecord));
   for (Role r : {Role::kClerk, Role::kSecurityOfficer, Role::kAdmin}) CHECK(RoleHas(r, Permission::kReferenceImport));
   CHECK_FALSE(RoleHas(Role::kAuditor, Permission::kReferenceImport));
+  // The access register: who had access to a deposit (auditor and security officer only).
+  for (Role r : {Role::kAuditor, Role::kSecurityOfficer}) CHECK(RoleHas(r, Permission::kAccessRegister));
+  for (Role r : {Role::kClerk, Role::kAdmin}) CHECK_FALSE(RoleHas(r, Permission::kAccessRegister));
+  for (Role r : {Role::kClerk, Role::kSecurityOfficer, Role::kAuditor, Role::kAdmin})
+    CHECK(MayPrint(r, DocumentKind::kAccessRegister) == RoleHas(r, Permission::kAccessRegister));
   CHECK(RequireNamedRole("so1", "security_officer", Permission::kApproveSensitive, "approve").ok());
   Status s = RequireNamedRole("aud1", "auditor", Permission::kLifecycleRecord, "record a sent notice");
   CHECK(s.code() == Code::kPermissionDenied);

@@ -175,13 +175,80 @@ TEST_CASE("half-year report is due by the 10th of the following month") {
   CHECK_FALSE(HalfYearReportDue(cal, 2026, 3).ok());
 }
 
-TEST_CASE("every deadline rule names its act and clause") {
-  for (const auto& r : AllDeadlineRules()) {
-    INFO(r.id);
-    CHECK_FALSE(r.act.empty());
-    CHECK(r.clause.rfind("cl.", 0) == 0);
-    CHECK((r.working_days > 0) != (r.calendar_day_of_next_month > 0));
+TEST_CASE("every deadline rule names its clause of 003 or is the operator's practice based on the former 146/НҚ") {
+  struct Expected {
+    const char* id;
+    RuleBasis basis;
+    const char* en;  // exactly what `due`, notices and reports show
+    const char* kk;
+    const char* ru;
+  };
+  const Expected expected[] = {
+      {"application", RuleBasis::kOperatorPractice, "operator's practice, based on the former 146/НҚ cl.7",
+       "оператордың тәжірибесі, күші жойылған № 146/НҚ бұйрығының бұрынғы 7-тармағы негізінде",
+       "практика оператора на основе бывшего п. 7 утратившего силу приказа № 146/НҚ"},
+      {"prepare", RuleBasis::kOperatorPractice, "operator's practice, based on the former 146/НҚ cl.8", nullptr,
+       nullptr},
+      {"accept", RuleBasis::kOperatorPractice, "operator's practice, based on the former 146/НҚ cl.9", nullptr,
+       nullptr},
+      {"verify", RuleBasis::kOperatorPractice, "operator's practice, based on the former 146/НҚ cl.15", nullptr,
+       nullptr},
+      {"notify-acceptance", RuleBasis::kOperatorPractice, "operator's practice, based on the former 146/НҚ cl.17",
+       nullptr, nullptr},
+      {"owner-change", RuleBasis::kLawInForce, "003 cl.27-28", "№ 110/НҚ бұйрығы, 27-28-тармақтар",
+       "приказ № 110/НҚ, пп. 27-28"},
+      {"issue", RuleBasis::kLawInForce, "003 cl.29", "№ 110/НҚ бұйрығы, 29-тармақ", "приказ № 110/НҚ, п. 29"},
+      {"owner-decommission", RuleBasis::kLawInForce, "003 cl.30", nullptr, nullptr},
+      {"return", RuleBasis::kLawInForce, "003 cl.30; act form: operator's practice, based on the former 146/НҚ cl.11",
+       nullptr, nullptr},
+      {"owner-archive", RuleBasis::kLawInForce, "003 cl.32", nullptr, nullptr},
+      {"destroy", RuleBasis::kLawInForce, "003 cl.33", "№ 110/НҚ бұйрығы, 33-тармақ", "приказ № 110/НҚ, п. 33"},
+      {"half-year-report", RuleBasis::kOperatorPractice, "operator's practice, based on the former 146/НҚ cl.13",
+       nullptr, nullptr},
+  };
+  REQUIRE(AllDeadlineRules().size() == std::size(expected));
+  for (const auto& e : expected) {
+    INFO(e.id);
+    auto rule = FindDeadlineRule(e.id);
+    REQUIRE(rule.ok());
+    const DeadlineRule& r = **rule;
+    CHECK(r.basis == e.basis);
+    CHECK(((r.working_days > 0) != (r.calendar_day_of_next_month > 0)));
+    // A rule in force names its clause of 003; a practice has none and names the former clause.
+    if (r.basis == RuleBasis::kLawInForce) {
+      CHECK(r.clause.rfind("cl.", 0) == 0);
+    } else {
+      CHECK(r.clause.empty());
+      CHECK(r.former_clause.rfind("cl.", 0) == 0);
+    }
+    BasisWording w = DescribeBasis(r);
+    CHECK(w.en == e.en);
+    CHECK(BasisText(r) == w.en);
+    if (e.kk) CHECK(w.kk == e.kk);
+    if (e.ru) CHECK(w.ru == e.ru);
+    // 146/НҚ appears only as the former basis of a practice, in every language.
+    for (const std::string* text : {&w.en, &w.kk, &w.ru}) {
+      INFO(*text);
+      CHECK(text->find("001") == std::string::npos);
+      size_t at = text->find("146/НҚ");
+      if (r.basis == RuleBasis::kLawInForce && r.former_clause.empty()) CHECK(at == std::string::npos);
+      if (at != std::string::npos) {
+        const std::string before = text->substr(0, at);
+        CHECK((before.find("former") != std::string::npos || before.find("күші жойылған") != std::string::npos ||
+               before.find("бывшего") != std::string::npos));
+        CHECK((before.find("practice") != std::string::npos || before.find("тәжірибесі") != std::string::npos ||
+               before.find("практика") != std::string::npos));
+      }
+    }
   }
+}
+
+TEST_CASE("a refusal ground with a sub-clause is worded as the former clause's sub-clause") {
+  BasisWording w = DescribeFormerPractice("cl.16(2)");
+  CHECK(w.en == "operator's practice, based on the former 146/НҚ cl.16(2)");
+  CHECK(w.kk ==
+        "оператордың тәжірибесі, күші жойылған № 146/НҚ бұйрығының бұрынғы 16-тармағының 2) тармақшасы негізінде");
+  CHECK(w.ru == "практика оператора на основе бывшего подп. 2) п. 16 утратившего силу приказа № 146/НҚ");
 }
 
 TEST_CASE("calendar file errors name the line and the field") {

@@ -14,6 +14,8 @@
 // application form needed by `qoima intake` is another area's fixture.
 #include <sys/stat.h>
 
+#include <map>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -150,6 +152,19 @@ void BundleVerifies(const testing::Swtpm& tpm, const std::string& state, const s
   CHECK(j["trusted_certificate"] == true);
   CHECK(j["signature_valid"] == true);
   CHECK(j["payload_files"] == want_files);
+}
+
+/// What a person is shown never cites the repealed Order 146/НҚ as a basis:
+/// no "001 cl." (its seed's clause notation) and 146/НҚ only as the former
+/// basis of the operator's practice.
+void CitesNoRepealedBasis(const std::string& shown) {
+  INFO(shown);
+  CHECK(shown.find("001 cl.") == std::string::npos);
+  const std::string marker = "operator's practice, based on the former 146/НҚ";
+  size_t cited = 0, as_practice = 0;
+  for (size_t at = shown.find("146/НҚ"); at != std::string::npos; at = shown.find("146/НҚ", at + 1)) ++cited;
+  for (size_t at = shown.find(marker); at != std::string::npos; at = shown.find(marker, at + 1)) ++as_practice;
+  CHECK(cited == as_practice);
 }
 
 }  // namespace
@@ -363,11 +378,165 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   REQUIRE(dj["items"].size() == 3);
   CHECK(dj["items"][0]["status"] == "overdue");  // the issue notice, due 5 Nov
   CHECK(dj["items"][2]["status"] == "open");     // the destruction notice, due 18 Nov
+  CHECK(dj["items"][0]["clause"] == "003 cl.29");
+  CHECK(dj["items"][1]["clause"] == "003 cl.30; act form: operator's practice, based on the former 146/НҚ cl.11");
+  CHECK(dj["items"][2]["clause"] == "003 cl.33");
+  CitesNoRepealedBasis(due.out);
+  auto due_text = Qoima(tpm, state, {"due", "--today", "2026-11-10", "--user", "aud1"});
+  REQUIRE(due_text.exit_code == 0);
+  CitesNoRepealedBasis(due_text.out);
   CHECK(Qoima(tpm, state, {"notices", "sent", "1", "--date", "2026-11-05", "--export", "EXP-1", "--user", "clerk1"})
             .exit_code == 0);
   auto info = Qoima(tpm, state, {"report", "information", "--ref", "REQ-1", "--user", "aud1"});
   REQUIRE(info.exit_code == 0);
   CHECK(nlohmann::json::parse(info.out)["totals"]["versions_destroyed"] == 2);
+  CitesNoRepealedBasis(info.out);
+
+  // The half-year report is the operator's practice (the former 146/НҚ cl.13), due 11 Jan 2027 (10 Jan is a Sunday).
+  auto half_due = Qoima(tpm, state, {"--json", "due", "--today", "2027-01-05", "--user", "aud1"});
+  REQUIRE(half_due.exit_code == 0);
+  bool report_listed = false;
+  const auto half_items = nlohmann::json::parse(half_due.out)["items"];
+  for (const auto& item : half_items)
+    if (item["ref"] == "report:2026/2") {
+      report_listed = true;
+      CHECK(item["due_on"] == "2027-01-11");
+      CHECK(item["clause"] == "operator's practice, based on the former 146/НҚ cl.13");
+    }
+  CHECK(report_listed);
+  CitesNoRepealedBasis(half_due.out);
+  auto report =
+      Qoima(tpm, state, {"report", "half-year", "2026", "2", "--record", "--today", "2027-01-05", "--user", "clerk1"});
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  CitesNoRepealedBasis(report.out);
+  auto notices = Qoima(tpm, state, {"--json", "notices", "--user", "aud1"});
+  REQUIRE(notices.exit_code == 0);
+  CitesNoRepealedBasis(notices.out);
+  auto after_record = Qoima(tpm, state, {"--json", "due", "--today", "2027-01-05", "--user", "aud1"});
+  REQUIRE(after_record.exit_code == 0);
+  CitesNoRepealedBasis(after_record.out);
+  AuditVerifies(tpm, state);
+}
+
+TEST_CASE(
+    "the owner's change notices (003 cl.27-28) through the CLI: due 2 working days after the change, in `due` "
+    "until received, audited") {
+  testing::Swtpm tpm;
+  testing::TempDir work("qoima-change-e2e");
+  std::string state = work.Sub("state");
+  REQUIRE(Qoima(tpm, state, {"init", "--admin", "admin", "--surname", "Әкімшіұлы", "--name", "Бақыт"}).exit_code == 0);
+  for (auto [login, role] : std::vector<std::pair<std::string, std::string>>{{"clerk1", "clerk"}, {"aud1", "auditor"}})
+    REQUIRE(Qoima(tpm, state,
+                  {"user", "add", login, "--role", role, "--surname", "Сейітов", "--name", "Ерлан", "--user", "admin"})
+                .exit_code == 0);
+  {
+    auto app = OpenAppliance(tpm, state);
+    Must(
+        app->store().db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
+                               "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
+  }
+
+  // The operator learns of a code change made on Friday 6 Nov 2026: the owner's notice is due Tuesday 10 Nov.
+  auto expect = Qoima(tpm, state,
+                      {"--json", "change", "expect", "ARCH-0042", "--kind", "code", "--changed", "2026-11-06",
+                       "--learned-from", "SYNAQ орналастыру журналы", "--user", "clerk1"});
+  INFO(expect.out << expect.err);
+  REQUIRE(expect.exit_code == 0);
+  auto ej = nlohmann::json::parse(expect.out);
+  CHECK(ej["due_on"] == "2026-11-10");
+  CHECK(ej["state"] == "expected");
+  CHECK(ej["kind"] == "source_code");
+  const std::string id = std::to_string(ej["id"].get<int64_t>());
+
+  auto due_item = [&](const std::string& today) {
+    auto due = Qoima(tpm, state, {"--json", "due", "--today", today, "--user", "aud1"});
+    REQUIRE(due.exit_code == 0);
+    const auto items = nlohmann::json::parse(due.out)["items"];
+    for (const auto& item : items)
+      if (item["ref"] == "change:" + id) return item;
+    return nlohmann::json();
+  };
+  auto soon = due_item("2026-11-09");
+  REQUIRE_FALSE(soon.is_null());
+  CHECK(soon["status"] == "due-soon");
+  CHECK(soon["due_on"] == "2026-11-10");
+  CHECK(soon["clause"] == "003 cl.27-28");
+  CHECK(soon["what"].get<std::string>().find("ARCH-0042") != std::string::npos);
+  CHECK(due_item("2026-11-12")["status"] == "overdue");
+
+  // Who may record it, and what is refused: nothing is written by a refusal.
+  CHECK(Qoima(tpm, state,
+              {"change", "received", id, "--received", "2026-11-11", "--ref", "вх-5", "--description", "x", "--user",
+               "aud1"})
+            .exit_code == 4);
+  auto no_words =
+      Qoima(tpm, state, {"change", "received", id, "--received", "2026-11-11", "--ref", "вх-5", "--user", "clerk1"});
+  CHECK(no_words.exit_code == 5);
+  CHECK(no_words.err.find("describes the change") != std::string::npos);
+  auto before = Qoima(tpm, state,
+                      {"change", "received", id, "--received", "2026-11-05", "--ref", "вх-5", "--description", "x",
+                       "--user", "clerk1"});
+  CHECK(before.exit_code == 5);
+  CHECK(before.err.find("before the change") != std::string::npos);
+  CHECK(Qoima(tpm, state,
+              {"change", "expect", "ARCH-0042", "--kind", "code", "--changed", "2999-01-04", "--learned-from", "x",
+               "--user", "clerk1"})
+            .exit_code == 5);
+  CHECK(Qoima(tpm, state,
+              {"change", "expect", "ARCH-0042", "--kind", "hardware", "--changed", "2026-11-06", "--learned-from", "x",
+               "--user", "clerk1"})
+            .exit_code == 2);
+  CHECK(Qoima(tpm, state,
+              {"change", "expect", "ARCH-9999", "--kind", "code", "--changed", "2026-11-06", "--learned-from", "x",
+               "--user", "clerk1"})
+            .exit_code == 7);
+  CHECK(due_item("2026-11-12")["status"] == "overdue");
+
+  // The notice arrives a day late; then it leaves `due`, and cannot be received twice.
+  auto received = Qoima(tpm, state,
+                        {"--json", "change", "received", id, "--received", "2026-11-11", "--ref", "вх-5",
+                         "--description", "авторизация модулі жаңартылды", "--user", "clerk1"});
+  INFO(received.out << received.err);
+  REQUIRE(received.exit_code == 0);
+  auto rj = nlohmann::json::parse(received.out);
+  CHECK(rj["state"] == "received");
+  CHECK(rj["on_time"] == false);
+  CHECK(rj["received_by"] == "clerk1");
+  CHECK(due_item("2026-11-12").is_null());
+  CHECK(Qoima(tpm, state,
+              {"change", "received", id, "--received", "2026-11-11", "--ref", "вх-5", "--description", "again",
+               "--user", "clerk1"})
+            .exit_code == 6);
+
+  // Server work on Friday 13 Nov, the owner's notice on Monday 16 Nov: in time (due Tuesday 17 Nov).
+  auto direct =
+      Qoima(tpm, state,
+            {"--json", "change", "notice", "ARCH-0042", "--kind", "server", "--changed", "2026-11-13", "--received",
+             "2026-11-16", "--ref", "вх-6", "--description", "сервердің ОЖ жаңартылды", "--user", "clerk1"});
+  INFO(direct.out << direct.err);
+  REQUIRE(direct.exit_code == 0);
+  auto dj = nlohmann::json::parse(direct.out);
+  CHECK(dj["kind"] == "server_work");
+  CHECK(dj["due_on"] == "2026-11-17");
+  CHECK(dj["on_time"] == true);
+  auto list = Qoima(tpm, state, {"--json", "change", "list", "ARCH-0042", "--user", "aud1"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(nlohmann::json::parse(list.out).size() == 2);
+
+  // Audited, each with the object, the dates and whether it came in time.
+  auto audit = Qoima(tpm, state, {"--json", "audit", "list", "--user", "aud1"});
+  REQUIRE(audit.exit_code == 0);
+  std::map<std::string, std::string> logged;
+  const auto entries = nlohmann::json::parse(audit.out)["entries"];
+  for (const auto& e : entries)
+    if (e["action"].get<std::string>().rfind("change.notice.", 0) == 0)
+      logged[e["action"].get<std::string>()] = e["object"].get<std::string>() + " " + e["reason"].get<std::string>();
+  REQUIRE(logged.size() == 3);
+  CHECK(logged["change.notice.expect"].find("object:1/change:" + id) == 0);
+  CHECK(logged["change.notice.receive"].find("LATE") != std::string::npos);
+  CHECK(logged["change.notice.record"].find("in time") != std::string::npos);
+  CHECK(logged["change.notice.record"].find("003 cl.27-28") != std::string::npos);
   AuditVerifies(tpm, state);
 }
 

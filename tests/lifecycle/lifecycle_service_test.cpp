@@ -507,7 +507,8 @@ TEST_CASE("half-year and information reports count what happened in the period")
   CHECK(r->applications.size() == 1);  // A-2 arrived in July
   CHECK(r->acceptances.size() == 1);
   REQUIRE(r->refusals.size() == 1);
-  CHECK(r->refusals[0].detail.find("001 cl.16(2)") != std::string::npos);
+  CHECK(r->refusals[0].detail.find("based on the former 146/НҚ cl.16(2)") != std::string::npos);
+  CHECK(r->refusals[0].detail.find("001 cl.") == std::string::npos);
   CHECK(r->refusals[0].detail.find("file list differs") != std::string::npos);
   REQUIRE(r->issues.size() == 1);
   CHECK(r->issues[0].detail.find("done 2026-04-01 (bundle exp-1)") != std::string::npos);

@@ -49,7 +49,7 @@ TEST_CASE("register snapshot parses, shows its age and looks products up") {
   CHECK(excl_app.advice.find("EXCLUDED") != std::string::npos);
   auto excl_reg = LookUpProduct(*snap, "dala office", RegisterTrack::kRegister, D("2026-11-26"));
   CHECK(excl_reg.blocks_acceptance);
-  CHECK(excl_reg.advice.find("001 cl.16(1)") != std::string::npos);
+  CHECK(excl_reg.advice.find("based on the former 146/НҚ cl.16(1)") != std::string::npos);
 
   auto none = LookUpProduct(*snap, "no such product", RegisterTrack::kRegister, D("2027-01-15"));
   CHECK(none.matches.empty());

@@ -2,10 +2,12 @@
 // the PDFs with poppler (pdftotext, pdffonts, pdftoppm) and zbar (zbarimg).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
 #include "appliance/print/document_renderer.h"
+#include "appliance/print/pdf_composer.h"
 #include "tests/fixtures/temp_dir.h"
 #include "tests/print/sample_documents.h"
 
@@ -211,6 +213,7 @@ TEST_CASE("every document renders in Kazakh+Russian and in each single language"
     docs.push_back({"destruction", r.Render(testing::SampleDestruction()), "destruction.commission"});
     docs.push_back({"report", r.Render(testing::SampleReport()), "report.col_event"});
     docs.push_back({"notice", r.Render(testing::SampleNotice()), "notice.title", {{"number", "Х-2026-0031"}}});
+    docs.push_back({"access-register", r.Render(testing::SampleAccessRegister()), "access.title"});
     for (Doc& d : docs) {
       INFO(d.name << " in " << code << ": " << d.pdf.status().ToString());
       REQUIRE(d.pdf.ok());
@@ -231,6 +234,127 @@ TEST_CASE("every document renders in Kazakh+Russian and in each single language"
       CHECK(act_text.find("Page 1 of") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("the access register prints local date and time, and refuses a kind or role it cannot say in words") {
+  CHECK(PrintedDateTime("2026-11-20T19:30:00Z") == "21.11.2026 00:30");  // UTC+5 crosses midnight
+  CHECK(PrintedDateTime("2026-11-21T04:05:00Z") == "21.11.2026 09:05");
+  CHECK(PrintedDateTime("2026-11-21") == "21.11.2026");
+  CHECK(PrintedDateTime("soon") == "soon");
+  const DocumentRenderer r = Renderer(Bilingual());
+  AccessRegisterDoc bad_kind = testing::SampleAccessRegister();
+  bad_kind.rows[0].kind = "peek";
+  auto refused = r.Render(bad_kind);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("'peek'") != std::string::npos);
+  AccessRegisterDoc bad_role = testing::SampleAccessRegister();
+  bad_role.rows[1].role = "root";
+  CHECK_FALSE(r.Render(bad_role).ok());
+  TempDir dir("qoima-print-access");
+  auto pdf = r.Render(testing::SampleAccessRegister());
+  REQUIRE(pdf.ok());
+  const std::string flat = Squash(RunTool({"pdftotext", "-enc", "UTF-8", SaveTo(dir, "ar.pdf", pdf), "-"}));
+  CHECK(flat.find("21.11.2026") != std::string::npos);
+  CHECK(flat.find("00:30") != std::string::npos);
+  CHECK(flat.find("2026-11") == std::string::npos);
+  CHECK(flat.find("қауіпсіздік") != std::string::npos);
+  CHECK(flat.find("құрылғының") != std::string::npos);  // the appliance's own entry: its role in words
+  CHECK(flat.find("security_officer") == std::string::npos);
+  CHECK(flat.find("src/негізгі.cpp") != std::string::npos);
+}
+
+namespace {
+
+/// The lines pdftotext finds in a one-column table put back together: a line
+/// that ends in a hyphen the text does not have is a word broken with a
+/// hyphen (joined without it); any other line break is a space. A word cut
+/// without a hyphen comes back with a space inside it and does not match.
+std::string Rejoined(const std::string& lines, const std::string& original) {
+  static const std::string kHyphens[] = {"\xE2\x80\x90", "-"};  // U+2010 as pango inserts it, or ASCII
+  std::string out;
+  bool glue = false;
+  size_t start = 0;
+  while (start <= lines.size()) {
+    size_t end = lines.find('\n', start);
+    if (end == std::string::npos) end = lines.size();
+    std::string line = lines.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\f')) line.pop_back();
+    while (!line.empty() && line.front() == ' ') line.erase(0, 1);
+    if (line.empty()) continue;
+    if (!out.empty() && !glue) out += ' ';
+    glue = false;
+    for (const std::string& h : kHyphens)
+      if (line.size() > h.size() && line.compare(line.size() - h.size(), h.size(), h) == 0 &&
+          original.find(line) == std::string::npos) {
+        line.resize(line.size() - h.size());
+        glue = true;
+        break;
+      }
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("column headers break inside a word only with a hyphen, at the widths the forms give them") {
+  auto set = TemplateSet::Builtin(TemplateSet::kDefaultId);
+  REQUIRE(set.ok());
+  struct Header {
+    const char* key;
+    double width;  // as the renderer lays the column out
+    double size;
+  };
+  const Header headers[] = {
+      {"annex3.col_no", 22, 6.5},       {"annex3.col_disc", 52, 6.5},     {"annex3.col_dir", 80, 6.5},
+      {"annex3.col_size", 36, 6.5},     {"annex3.col_lang", 44, 6.5},     {"annex3.col_lang_ver", 38, 6.5},
+      {"annex3.col_fw", 52, 6.5},       {"annex3.col_fw_ver", 40, 6.5},   {"annex3.col_date", 50, 6.5},
+      {"annex3.col_lib_disc", 70, 6.5}, {"annex3.col_lib_size", 50, 6.5}, {"annex3.col_lib_lang", 70, 6.5},
+      {"annex3.col_lib_ver", 84, 6.5},  {"annex2.col_app_no", 60, 7},     {"annex2.col_date", 60, 7},
+      {"annex2.col_applicant", 100, 7}, {"annex2.col_name", 90, 7},       {"annex2.col_sign", 50, 7},
+      {"report.col_act", 70, 7},        {"report.col_event", 70, 7},      {"report.col_details", 130, 7},
+      {"report.col_date", 58, 7},       {"access.col_time", 72, 7},       {"access.col_role", 92, 7},
+      {"access.col_kind", 84, 7},       {"access.col_item", 130, 7},
+  };
+  TempDir dir("qoima-print-headers");
+  size_t broken_with_hyphen = 0;
+  for (const Header& h : headers) {
+    for (Language lang : {Language::kKk, Language::kRu}) {
+      auto text = set->Text(h.key, lang, {});
+      REQUIRE(text.ok());
+      INFO(h.key << " (" << LanguageCode(lang) << ", " << h.width << " pt): " << *text);
+      PdfComposer pdf;
+      Table t;
+      t.columns = {{h.width, Align::kLeft}};
+      t.header_rows = {{*text}};
+      t.header_style = {h.size, true, false, false, true};
+      t.rows = {{{"1"}, ""}};
+      pdf.Add(std::move(t));
+      const std::string path =
+          SaveTo(dir, std::string(h.key) + "-" + std::string(LanguageCode(lang)) + ".pdf", pdf.Render());
+      const std::string lines = RunTool({"pdftotext", "-layout", "-enc", "UTF-8", path, "-"});
+      // The header cell: the lines before the body's "1".
+      std::string cell;
+      for (size_t at = 0; at < lines.size();) {
+        size_t end = lines.find('\n', at);
+        if (end == std::string::npos) end = lines.size();
+        const std::string line = lines.substr(at, end - at);
+        at = end + 1;
+        if (line.find_first_not_of(" ") != std::string::npos && line.substr(line.find_first_not_of(" ")) == "1") break;
+        cell += line + "\n";
+      }
+      INFO("pdftotext: " << cell);
+      std::string expected = *text;
+      std::replace(expected.begin(), expected.end(), '\n', ' ');
+      CHECK(Rejoined(cell, *text) == expected);
+      if (Rejoined(cell, *text) == expected && text->find('-') == std::string::npos &&
+          (cell.find("-\n") != std::string::npos || cell.find("\xE2\x80\x90") != std::string::npos))
+        ++broken_with_hyphen;
+    }
+  }
+  // The narrow columns do break words: the check above saw hyphens, not only whole words.
+  CHECK(broken_with_hyphen > 0);
 }
 
 TEST_CASE("an act with a malformed verification line is not rendered") {

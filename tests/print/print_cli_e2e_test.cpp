@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "appliance/appliance.h"
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
@@ -808,4 +809,113 @@ TEST_CASE(
   INFO(printed["report"]);
   CHECK(WordsInOrder(printed["report"], "Кезеңдегі жиынтығы: өтінімдер 1;"));
   CHECK(w.Json({"audit", "verify"}, "aud1")["ok"] == true);
+}
+
+TEST_CASE(
+    "the access register lists exactly who read, exported, printed and issued a deposit, prints in kk/ru, and is "
+    "refused when the audit log was tampered with") {
+  World w(true);
+  std::vector<std::string> set = {"operator", "set"};
+  for (const auto& [option, value] : kOperator) set.insert(set.end(), {"--" + option, value});
+  w.Must(set, "admin");
+  REQUIRE(w.AcceptSample()["state"] == "accepted");
+  // Before anyone touched the stored version, the register is empty.
+  json empty = w.Json({"access-register", "1"}, "aud1");
+  CHECK(empty["entries"].empty());
+  CHECK(empty["act"] == "A-1");
+
+  // aud1 makes a PDF of the act; so1 exports the version (so2 approves) and issues it on request.
+  w.PrintText({"act", "A-1"}, "aud1", "act");
+  json asked = w.Json({"export", "request", "1", "--reason", "сот сұрауы"}, "so1");
+  const std::string approval = std::to_string(asked["id"].get<int64_t>());
+  w.Must({"export", "approve", approval}, "so2");
+  w.Must({"export", "run", approval, "--out", w.dir.Sub("export.tar")}, "so1");
+  w.Must({"request", "IS-0042", "--received", "2026-11-02", "--ref", "вх-1"});
+  const std::string out = w.dir.Sub("out");
+  std::filesystem::create_directories(out);
+  w.Must({"request", "run", "1", "--approval", ApprovedExports(w, "request", "1"), "--to", out}, "so1");
+
+  // Roles: neither the clerk nor the admin may read the register; the refusal is audited.
+  CHECK(w.Run({"access-register", "1"}, "clerk1").exit_code == 4);
+  CHECK(w.Run({"access-register", "1"}, "admin").exit_code == 4);
+  CHECK(w.Run({"access-register", "99"}, "aud1").exit_code == 7);
+  CHECK(w.Run({"access-register", "деп"}, "aud1").exit_code == 5);
+
+  json reg = w.Json({"access-register", "A-1"}, "so2");
+  INFO(reg.dump(2));
+  CHECK(reg["deposit"] == 1);
+  std::multiset<std::string> rows;
+  for (const auto& e : reg["entries"])
+    rows.insert(e["kind"].get<std::string>() + " " + e["login"].get<std::string>() + " " +
+                e["action"].get<std::string>());
+  // Exactly: aud1's PDF; so1's export (its read of the content, then the bundle); so1's issue (read, bundle).
+  const std::multiset<std::string> expected = {"print aud1 document.render", "read so1 deposit.read",
+                                               "export so1 export.bundle", "read so1 deposit.read",
+                                               "issue so1 export.bundle"};
+  CHECK(rows == expected);
+  // Every row is an audit entry of that person; the names are the users' full names.
+  json audit = w.Json({"audit", "list"}, "aud1");
+  for (const auto& e : reg["entries"]) {
+    const auto& entry = audit["entries"][e["audit_index"].get<size_t>()];
+    CHECK(entry["actor"] == e["login"]);
+    CHECK(entry["action"] == e["action"]);
+    CHECK(entry["object"] == e["object"]);
+    CHECK(e["full_name"] == "Сейітова Әйгерім Қанатқызы");
+  }
+  // Reading the register is itself audited, the denied attempts too.
+  int reads = 0, denied = 0;
+  for (const auto& e : audit["entries"])
+    if (e["action"] == "access_register.read") (e["outcome"] == "success" ? reads : denied) += 1;
+  CHECK(reads == 2);
+  CHECK(denied == 2);
+
+  // Printed: Kazakh and Russian, no English word, the people by full name, the verification line verifies.
+  const std::string page = w.PrintText({"access-register", "1"}, "aud1", "access-register");
+  const std::string flat = Squash(page);
+  INFO(page);
+  CHECK(flat.find("Сақтаудағы нұсқаға қол жеткізген тұлғалардың тізілімі") != std::string::npos);
+  CHECK(flat.find("Реестр лиц, имевших доступ к хранимой версии") != std::string::npos);
+  CHECK(flat.find("110/НҚ") != std::string::npos);
+  CHECK(flat.find("146/НҚ") == std::string::npos);
+  CHECK(flat.find("180940012345") != std::string::npos);
+  CHECK(WordsInOrder(flat, "Сейітова Әйгерім Қанатқызы"));
+  CHECK(flat.find("иесіне") != std::string::npos);  // issued to the owner (the cell wraps)
+  CHECK(flat.find("владельцу") != std::string::npos);
+  CHECK(flat.find("экспорттау") != std::string::npos);
+  CHECK(flat.find("so1") == std::string::npos);  // people by name, never by login
+  CHECK_FALSE(std::regex_search(flat, std::regex("\\b20\\d\\d-\\d\\d-\\d\\d\\b")));
+  std::vector<std::string> identifiers = {"IS-0042", "kense@sts.kz", "003-110-606", "AR-1"};
+  std::string english;
+  for (const auto& word : EnglishWords(page, identifiers)) english += word + " ";
+  INFO("English words: " << english);
+  CHECK(english.empty());
+  const std::string line = LineIn(page);
+  REQUIRE(!line.empty());
+  CHECK(Field(line, "act") == "AR-1");
+  auto verified = w.Run({"act", "verify", "--line", line}, "aud1");
+  INFO(verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK(w.Run({"act", "verify", "--line", Replace(line, "root", Flip(Field(line, "root")))}, "aud1").exit_code != 0);
+
+  // Someone rewrites who exported it: the log no longer verifies, and the register is refused, not shortened.
+  {
+    appliance::ApplianceOptions o;
+    o.tcti = w.tpm.tcti();
+    o.state_dir = w.dir.Sub("state");
+    auto app = appliance::Appliance::Open(o);
+    REQUIRE(app.ok());
+    REQUIRE((*app)
+                ->store()
+                .db()
+                .Exec("DROP TRIGGER audit_entries_no_update; "
+                      "UPDATE audit_entries SET actor = 'aud1' WHERE action = 'export.bundle' AND actor = 'so1'")
+                .ok());
+  }
+  auto tampered = w.Run({"--json", "access-register", "1"}, "aud1");
+  INFO(tampered.out << tampered.err);
+  CHECK(tampered.exit_code == 9);
+  CHECK(tampered.out.find("\"entries\"") == std::string::npos);
+  CHECK((tampered.out + tampered.err).find("does not verify") != std::string::npos);
+  CHECK(w.Run({"print", "access-register", "1", "--pdf", w.dir.Sub("tampered.pdf")}, "aud1").exit_code == 9);
+  CHECK_FALSE(std::filesystem::exists(w.dir.Sub("tampered.pdf")));
 }

@@ -243,6 +243,23 @@ Notice SampleNotice() {
   return n;
 }
 
+AccessRegisterDoc SampleAccessRegister() {
+  AccessRegisterDoc d;
+  d.date = "2026-11-26";
+  d.deposit = "17";
+  d.act_number = "A-17";
+  d.object_name = "Е-өтініш";
+  d.portal_code = "IS-0042";
+  d.version = "2";
+  d.audit_entries = 412;
+  d.rows = {{"2026-11-20T19:30:00Z", "Сейітова Әйгерім Қанатқызы", "Бас маман", "clerk", "read", "src/негізгі.cpp"},
+            {"2026-11-21T04:05:00Z", "Өмірбеков Ұлан", "", "security_officer", "issue", "e7c1f0a2"},
+            {"2026-11-22T10:00:00Z", "", "", "system", "export", "e7c1f0a3"},
+            {"2026-11-23T10:00:00Z", "Ахметов Ғалым", "", "auditor", "render", "A-17"}};
+  d.verification = SampleVerification();
+  return d;
+}
+
 std::string RunTool(const std::vector<std::string>& argv) {
   SubprocessOptions options;
   options.timeout = std::chrono::seconds(120);

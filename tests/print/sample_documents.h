@@ -23,6 +23,7 @@ ReturnAct SampleReturn();
 DestructionAct SampleDestruction();
 HalfYearReport SampleReport();
 Notice SampleNotice();
+AccessRegisterDoc SampleAccessRegister();
 
 /// Runs a command through the shell-free subprocess helper; throws with its
 /// stderr when it fails (tests only).

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 #include "crypto/signer.h"
 #include "storage/audit_log.h"
@@ -152,6 +153,46 @@ TEST_CASE("audit verify names an edited entry") {
   CHECK(r.first_bad_index == 7u);
   CHECK(r.problem.find("audit entry 7") != std::string::npos);
   CHECK(r.problem.find("edited") != std::string::npos);
+}
+
+TEST_CASE("a reader visiting the verified log sees each entry once, in order, up to the first bad one") {
+  Fixture f;
+  f.AppendN(12);
+  REQUIRE(f.log->Checkpoint(*f.signer, "2026-11-26T05:00:00Z").ok());
+  std::vector<uint64_t> seen;
+  AuditVerifyOptions opts;
+  opts.trusted_keys_pem.push_back(f.signer->PublicKeyPem());
+  opts.visit = [&](uint64_t index, const AuditEvent& e) {
+    CHECK(e == f.Event(static_cast<int>(index)));
+    seen.push_back(index);
+    return qoima::Status::Ok();
+  };
+  auto whole = f.log->Verify(opts);
+  REQUIRE(whole.ok());
+  CHECK(whole->ok());
+  CHECK(seen == std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+
+  // An edited entry is never handed to the reader, and the report says the log is broken.
+  f.DropTriggers();
+  f.Sql("UPDATE audit_entries SET actor = 'someone' WHERE idx = 5;");
+  seen.clear();
+  opts.visit = [&](uint64_t index, const AuditEvent&) {
+    seen.push_back(index);
+    return qoima::Status::Ok();
+  };
+  auto broken = f.log->Verify(opts);
+  REQUIRE(broken.ok());
+  CHECK_FALSE(broken->ok());
+  CHECK(broken->first_bad_index == 5u);
+  CHECK(seen == std::vector<uint64_t>{0, 1, 2, 3, 4});
+
+  // A reader's own failure stops the walk and is returned.
+  opts.visit = [](uint64_t index, const AuditEvent&) {
+    return index == 2 ? qoima::Status::Internal("reader gave up") : qoima::Status::Ok();
+  };
+  auto stopped = f.log->Verify(opts);
+  REQUIRE_FALSE(stopped.ok());
+  CHECK(stopped.status().message() == "reader gave up");
 }
 
 TEST_CASE("audit verify names a removed entry") {
