@@ -550,7 +550,7 @@ Result<storage::ScrubReport> Appliance::VerifyStore(const Actor& actor) {
   QOIMA_ASSIGN_OR_RETURN(storage::ScrubReport r, store_->VerifyStore());
   QOIMA_RETURN_IF_ERROR(Audit(actor, "store.verify", "store", r.ok() ? "success" : "failure",
                               std::to_string(r.deposits) + " deposits, " + std::to_string(r.objects) + " objects, " +
-                                  std::to_string(r.problems.size()) + " problem(s)"));
+                                  std::to_string(r.problem_count()) + " problem(s)"));
   return r;
 }
 

@@ -877,11 +877,14 @@ int CmdVerifyStore(const Globals& g, const CliArgs& a) {
                {"deposits", r->deposits},
                {"objects", r->objects},
                {"bytes", r->bytes},
-               {"problems", probs}});
+               {"problems", probs},
+               {"problems_unlisted", r->problems_unlisted}});
   } else {
     std::printf("%llu deposits, %llu objects, %llu bytes checked\n", static_cast<unsigned long long>(r->deposits),
                 static_cast<unsigned long long>(r->objects), static_cast<unsigned long long>(r->bytes));
     for (const auto& pr : r->problems) std::printf("PROBLEM: %s\n", pr.message.c_str());
+    if (r->problems_unlisted > 0)
+      std::printf("... and %llu more, not listed\n", static_cast<unsigned long long>(r->problems_unlisted));
     std::printf("%s\n", r->ok() ? "store verified" : "store has problems");
   }
   return r->ok() ? kExitOk : kExitCheckFailed;

@@ -218,12 +218,20 @@ struct ScrubProblem {
   std::string message;  // names the deposit, file and object
 };
 
+/// Problems a scrub lists at most, first found first; the rest are counted
+/// (ScrubReport::problems_unlisted), so a store of a million damaged objects
+/// costs a thousand messages, not a million.
+inline constexpr size_t kMaxListedScrubProblems = 1000;
+
 struct ScrubReport {
   uint64_t deposits = 0;
   uint64_t objects = 0;
   uint64_t bytes = 0;
-  std::vector<ScrubProblem> problems;
-  bool ok() const { return problems.empty(); }
+  std::vector<ScrubProblem> problems;  // at most kMaxListedScrubProblems
+  uint64_t problems_unlisted = 0;      // found past them
+  bool ok() const { return problems.empty() && problems_unlisted == 0; }
+  /// Every problem found, listed or not.
+  uint64_t problem_count() const { return problems.size() + problems_unlisted; }
 };
 
 class Store;

@@ -57,7 +57,10 @@ class StoreScrub {
 
  private:
   void Problem(std::optional<int64_t> deposit, std::string message) {
-    report_.problems.push_back(ScrubProblem{deposit, std::move(message)});
+    if (report_.problems.size() < kMaxListedScrubProblems)
+      report_.problems.push_back(ScrubProblem{deposit, std::move(message)});
+    else
+      ++report_.problems_unlisted;
   }
 
   // 1. The database's own integrity.

@@ -7,7 +7,8 @@ std::string ScrubReportText(const ScrubReport& r) {
                     " objects, " + std::to_string(r.bytes) + " bytes re-read\n";
   if (r.ok()) return out + "verify-store: OK\n";
   for (const ScrubProblem& p : r.problems) out += "PROBLEM: " + p.message + "\n";
-  return out + "verify-store: " + std::to_string(r.problems.size()) + " problem(s)\n";
+  if (r.problems_unlisted > 0) out += "... and " + std::to_string(r.problems_unlisted) + " more, not listed\n";
+  return out + "verify-store: " + std::to_string(r.problem_count()) + " problem(s)\n";
 }
 
 nlohmann::json ScrubReportJson(const ScrubReport& r) {
@@ -17,7 +18,9 @@ nlohmann::json ScrubReportJson(const ScrubReport& r) {
     j["deposit"] = p.deposit_id ? nlohmann::json(*p.deposit_id) : nlohmann::json(nullptr);
     problems.push_back(std::move(j));
   }
-  return {{"ok", r.ok()}, {"deposits", r.deposits}, {"objects", r.objects}, {"bytes", r.bytes}, {"problems", problems}};
+  return {{"ok", r.ok()},         {"deposits", r.deposits},
+          {"objects", r.objects}, {"bytes", r.bytes},
+          {"problems", problems}, {"problems_unlisted", r.problems_unlisted}};
 }
 
 std::string AuditReportText(const AuditVerifyReport& r, const std::optional<AuditCheckpoint>& latest) {
@@ -52,7 +55,7 @@ nlohmann::json AuditReportJson(const AuditVerifyReport& r, const std::optional<A
 Result<VerifyOutcome> RunVerifyStore(Store& store, const Actor& actor) {
   QOIMA_ASSIGN_OR_RETURN(ScrubReport r, store.VerifyStore());
   std::string summary = std::to_string(r.deposits) + " deposits, " + std::to_string(r.objects) + " objects, " +
-                        std::to_string(r.problems.size()) + " problems";
+                        std::to_string(r.problem_count()) + " problems";
   if (!r.ok()) summary += "; first: " + r.problems[0].message.substr(0, 1000);
   QOIMA_RETURN_IF_ERROR(store.Record(actor, "store.verify", "store", r.ok() ? "success" : "failure", summary).status());
   return VerifyOutcome{r.ok() ? 0 : 1, ScrubReportText(r), ScrubReportJson(r)};

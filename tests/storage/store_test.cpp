@@ -288,6 +288,33 @@ TEST_CASE("store start-up removes what a dead intake's journal names and quarant
   CHECK(all.find(r.quarantine_dir + "/objects/tmp/abc.tmp") != std::string::npos);
 }
 
+TEST_CASE("verify-store lists the first problems and counts the rest, so its report stays bounded") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  const size_t strays = kMaxListedScrubProblems + 7;
+  {
+    auto store = OpenOrCreateStore(dir.Sub("state"), keys);
+    REQUIRE(store.ok());
+    for (size_t i = 0; i < strays; ++i) WriteFile(dir.Sub("state/objects/cd/stray" + std::to_string(i)), "?");
+  }
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->open_report().quarantined_files == strays);
+  auto scrub = (*store)->VerifyStore();
+  REQUIRE(scrub.ok());
+  CHECK_FALSE(scrub->ok());
+  CHECK(scrub->problems.size() == kMaxListedScrubProblems);
+  CHECK(scrub->problems_unlisted == 7);
+  CHECK(scrub->problem_count() == strays);
+  const std::string text = ScrubReportText(*scrub);
+  CHECK(text.find("... and 7 more, not listed\n") != std::string::npos);
+  CHECK(text.find("verify-store: " + std::to_string(strays) + " problem(s)") != std::string::npos);
+  const nlohmann::json j = ScrubReportJson(*scrub);
+  CHECK(j["problems"].size() == kMaxListedScrubProblems);
+  CHECK(j["problems_unlisted"] == 7);
+  CHECK(j["ok"] == false);
+}
+
 TEST_CASE("store cuts a half-written file out of the pack and packs the rest back to back") {
   TempDir dir;
   FakeStoreKeys keys;
