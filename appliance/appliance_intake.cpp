@@ -358,7 +358,7 @@ struct Appliance::IntakeRun {
 
   ActParty accepting;
   std::string evidence_text;
-  uint64_t record_size = 0;
+  PreparedManifestRecord act_record;
   std::optional<ActDocument> act_over;
   std::string act_date;
   std::string summary;
@@ -635,11 +635,12 @@ Status Appliance::IntakeRun::AssembleEvidence() {
     if (register_lookup) evidence["register_lookup"] = *register_lookup;
     evidence_text = evidence.dump();
   }
-  // The act's record is measured now and written into a row of its own a
-  // piece at a time inside the transaction (InsertManifestRecord).
-  auto size = ManifestRecordSize(*manifest);
-  if (!size.ok()) return Fail(size.status());
-  record_size = *size;
+  // The act's record is made now (held when small, else measured and made
+  // again) and written into a row of its own inside the transaction
+  // (InsertManifestRecord).
+  auto prepared = PrepareManifestRecord(*manifest);
+  if (!prepared.ok()) return Fail(prepared.status());
+  act_record = std::move(*prepared);
   now = app.NowText();
   // The act's rows (one per file) are never copied: they are read from the
   // manifest as the act is rendered (ActOverManifest).
@@ -671,7 +672,7 @@ Result<int64_t> Appliance::IntakeRun::InsertIntake(Database& db, IntakeState sta
   row.application_id = info.id;
   row.manifest_sha256 = manifest->digest;
   row.manifest_format = ManifestFormatName(manifest->format);
-  QOIMA_ASSIGN_OR_RETURN(row.manifest_record, InsertManifestRecord(db, *manifest, record_size));
+  QOIMA_ASSIGN_OR_RETURN(row.manifest_record, InsertManifestRecord(db, *manifest, act_record));
   row.state = state;
   row.clean = out.assessment.grounds.empty();
   row.evidence_json = evidence_text;
@@ -1103,11 +1104,11 @@ Status Appliance::DecideRun::RecordAcceptance() {
   QOIMA_ASSIGN_OR_RETURN(storage::DepositInfo dep, app.store_->GetDeposit(deposit_id));
   // Against its own record the act refers to it (stored once, as at an
   // intake's acceptance); a corrected act is kept as a record of its own.
-  std::optional<uint64_t> record_size;
+  std::optional<PreparedManifestRecord> prepared;
   if (!req.manifest_path.empty()) {
-    auto size = ManifestRecordSize(*manifest);
-    if (!size.ok()) return Deny(size.status());
-    record_size = *size;
+    auto made = PrepareManifestRecord(*manifest);
+    if (!made.ok()) return Deny(made.status());
+    prepared = std::move(*made);
   }
   QOIMA_ASSIGN_OR_RETURN(out.act, ActOverManifest(manifest));
   out.act.date = LocalDateOf(app.clock_->NowUnix()).ToString();
@@ -1123,7 +1124,7 @@ Status Appliance::DecideRun::RecordAcceptance() {
     QOIMA_ASSIGN_OR_RETURN(int64_t decision, repo.InsertDecision(d));
     QOIMA_RETURN_IF_ERROR(repo.Advance(intake_id, row.state, IntakeState::kAccepted, decision));
     std::string record = ManifestRecordReference(intake_id);
-    if (record_size) { QOIMA_ASSIGN_OR_RETURN(record, InsertManifestRecord(db, *manifest, *record_size)); }
+    if (prepared) { QOIMA_ASSIGN_OR_RETURN(record, InsertManifestRecord(db, *manifest, *prepared)); }
     NewAcceptanceAct act{row.application_id, deposit_id, out.act.date,  out.act.city,
                          kActTemplate,       record,     actor.user_id, now};
     QOIMA_RETURN_IF_ERROR(repo.InsertAcceptanceAct(act));

@@ -232,6 +232,22 @@ Result<uint64_t> ManifestRecordSize(const ActManifest& manifest) {
   return size;
 }
 
+Result<PreparedManifestRecord> PrepareManifestRecord(const ActManifest& manifest, uint64_t max_held) {
+  PreparedManifestRecord r;
+  r.held = true;
+  QOIMA_RETURN_IF_ERROR(WriteManifestRecord(manifest, [&r, max_held](std::string_view piece) {
+    r.size += piece.size();
+    if (r.held && r.size > max_held) {
+      r.held = false;
+      std::string().swap(r.bytes);
+    }
+    if (r.held) r.bytes += piece;
+    return Status::Ok();
+  }));
+  if (r.held) r.bytes.shrink_to_fit();
+  return r;
+}
+
 Status StoreManifestRecord(storage::Database& db, std::string_view table, std::string_view column, int64_t rowid,
                            const ActManifest& manifest, uint64_t size) {
   QOIMA_ASSIGN_OR_RETURN(storage::Blob blob, db.OpenBlob(table, column, rowid, /*writable=*/true));
@@ -248,6 +264,20 @@ Status StoreManifestRecord(storage::Database& db, std::string_view table, std::s
   QOIMA_RETURN_IF_ERROR(WriteManifestRecord(manifest, write));
   if (at != size) return Status::Internal("the manifest record shrank between its two passes");
   return Status::Ok();
+}
+
+Result<std::string> InsertManifestRecord(storage::Database& db, const ActManifest& manifest,
+                                         const PreparedManifestRecord& record) {
+  if (!record.held) return InsertManifestRecord(db, manifest, record.size);
+  if (record.bytes.size() != record.size) return Status::Internal("the prepared manifest record is incomplete");
+  QOIMA_ASSIGN_OR_RETURN(storage::Statement st, db.Prepare("INSERT INTO manifest_records(record) VALUES (?)"));
+  st.BindZeroBlob(1, record.size);
+  QOIMA_RETURN_IF_ERROR(st.Run());
+  const int64_t id = db.LastInsertRowid();
+  QOIMA_ASSIGN_OR_RETURN(storage::Blob blob, db.OpenBlob("manifest_records", "record", id, /*writable=*/true));
+  QOIMA_RETURN_IF_ERROR(blob.Write(
+      0, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(record.bytes.data()), record.bytes.size())));
+  return ManifestRecordRowReference(id);
 }
 
 std::string ManifestRecordRowReference(int64_t record_id) {

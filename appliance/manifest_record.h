@@ -76,12 +76,32 @@ std::string ManifestRecordRowReference(int64_t record_id);
 /// The manifest_records id of such a reference; nullopt otherwise.
 std::optional<int64_t> ParseManifestRecordRowReference(std::string_view stored);
 
+/// A record measured in one pass, and held when small: an intake writes it
+/// from here instead of serializing and compressing the act a second time.
+struct PreparedManifestRecord {
+  uint64_t size = 0;
+  bool held = false;
+  std::string bytes;  // the record when held
+};
+/// Largest record held by PrepareManifestRecord (an act of ~300,000 files
+/// compresses to ~14 MB); a larger one is written from the manifest again,
+/// so memory stays bounded whatever the act.
+inline constexpr uint64_t kMaxHeldManifestRecordBytes = uint64_t{16} << 20;
+/// Measures the record of `manifest` and holds it when it is at most
+/// `max_held` bytes.
+Result<PreparedManifestRecord> PrepareManifestRecord(const ActManifest& manifest,
+                                                     uint64_t max_held = kMaxHeldManifestRecordBytes);
+
 /// Adds the record of `manifest` (`size` from ManifestRecordSize) as a new
 /// manifest_records row, written a piece at a time: the record is never
 /// whole in memory, neither ours nor SQLite's (a 480,000-file act compresses
 /// to ~22 MB). Returns the reference to store in a manifest_json column.
 /// Inside the caller's transaction.
 Result<std::string> InsertManifestRecord(storage::Database& db, const ActManifest& manifest, uint64_t size);
+/// The same from a prepared record: its bytes when held, else written from
+/// `manifest` again (checked against the prepared size).
+Result<std::string> InsertManifestRecord(storage::Database& db, const ActManifest& manifest,
+                                         const PreparedManifestRecord& record);
 
 /// Parses the manifest a manifest_json column (`table`.`column` of `rowid`)
 /// stands for, a piece at a time: a manifest_records reference, an

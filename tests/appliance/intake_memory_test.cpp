@@ -242,6 +242,35 @@ TEST_CASE("a stored manifest is found behind each form a manifest_json column ha
   auto lost_record = LoadStoredManifest(*db, "acts", "manifest_json", 4, "act A-4 manifest", po);
   REQUIRE_FALSE(lost_record.ok());
   CHECK(lost_record.status().message().find("manifest_records.record of row 9") != std::string::npos);
+
+  // Made once and held, or too large to hold and made again: the same row.
+  auto held = PrepareManifestRecord(m);
+  REQUIRE(held.ok());
+  CHECK(held->held);
+  CHECK(held->size == *size);
+  CHECK(held->bytes == *whole);
+  auto unheld = PrepareManifestRecord(m, *size - 1);
+  REQUIRE(unheld.ok());
+  CHECK_FALSE(unheld->held);
+  CHECK(unheld->bytes.empty());
+  CHECK(unheld->size == *size);
+  for (const PreparedManifestRecord* prepared : {&*held, &*unheld}) {
+    auto ref = InsertManifestRecord(*db, m, *prepared);
+    REQUIRE(ref.ok());
+    auto id = ParseManifestRecordRowReference(*ref);
+    REQUIRE(id);
+    put("intakes", 10 + *id, *ref);
+    auto back = LoadStoredManifest(*db, "intakes", "manifest_json", 10 + *id, "stored manifest", po);
+    REQUIRE(back.ok());
+    back->digest = m.digest;
+    CHECK(ManifestToJson(*back, false) == json);
+  }
+  // A prepared record that lost bytes is refused, nothing half-written.
+  PreparedManifestRecord cut = *held;
+  cut.bytes.pop_back();
+  auto refused = InsertManifestRecord(*db, m, cut);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Code::kInternal);
 }
 
 TEST_CASE("a plain-text manifest record (written before compression) reads back unchanged") {
