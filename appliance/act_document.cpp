@@ -116,7 +116,7 @@ ActRow ActRowFromEntry(const ManifestEntry& e, size_t number) {
 }
 
 ActDocument ActFromManifest(const ActManifest& m) {
-  if (m.spilled) std::abort();      // REQUIRES in the header
+  if (m.compact) std::abort();      // REQUIRES in the header
   ActDocument act = *ActHeader(m);  // entries in memory: cannot fail
   // Exact sizes: growing a 100k-row table by doubling would hold two copies.
   act.library_rows.reserve(act.library_count);

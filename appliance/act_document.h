@@ -109,10 +109,10 @@ struct ActDocument {
 void UseComputedFiles(ActDocument& act, std::shared_ptr<const ComputedFiles> computed, bool several_discs);
 
 /// Builds the act's table rows and totals from a manifest.
-/// REQUIRES: its entries are in memory (`spilled` is null).
+/// REQUIRES: its entries are in memory (`compact` is null).
 ActDocument ActFromManifest(const ActManifest& manifest);
 /// The same act, its tables read from `manifest` when rendered (rows_from);
-/// fails only when reading spilled entries fails.
+/// fails only when reading compact entries fails.
 Result<ActDocument> ActOverManifest(std::shared_ptr<const ActManifest> manifest);
 /// The row of `entry`, numbered `number` in its table.
 ActRow ActRowFromEntry(const ManifestEntry& entry, size_t number);
@@ -138,7 +138,7 @@ inline constexpr std::string_view kEscapeLegendRu =
 std::string RenderActText(const ActDocument& act);
 /// The same text handed to `sink` in pieces of about 64 KiB (the CLI prints a
 /// 100k-row act without holding its text); fails only when reading the
-/// spilled entries of `rows_from` fails.
+/// compact entries of `rows_from` fails.
 Status WriteActText(const ActDocument& act, const std::function<void(std::string_view)>& sink);
 
 }  // namespace qoima::appliance

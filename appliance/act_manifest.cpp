@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "appliance/act_entry_file.h"
+#include "appliance/act_entry_table.h"
 #include "appliance/civil_time.h"
 #include "common/visible_text.h"
 
@@ -198,16 +198,16 @@ std::string ManifestEntry::FileName() const {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-size_t ActManifest::EntryCount() const { return spilled ? spilled->size() : entries.size(); }
+size_t ActManifest::EntryCount() const { return compact ? compact->size() : entries.size(); }
 
 Status ActManifest::ForEachEntry(const std::function<void(const ManifestEntry&)>& fn) const {
-  if (spilled) return spilled->ForEach([&](size_t, const ManifestEntry& e) { fn(e); });
+  if (compact) return compact->ForEach([&](size_t, const ManifestEntry& e) { fn(e); });
   for (const auto& e : entries) fn(e);
   return Status::Ok();
 }
 
 Result<EntryTotals> ActManifest::Totals(std::optional<std::string_view> disc) const {
-  if (spilled) return spilled->Totals(disc);
+  if (compact) return compact->Totals(disc);
   EntryTotals t;
   for (const auto& e : entries) {
     if (disc && e.disc() != *disc) continue;
@@ -220,7 +220,7 @@ Result<EntryTotals> ActManifest::Totals(std::optional<std::string_view> disc) co
 }
 
 std::vector<std::string> ActManifest::DiscMarkings() const {
-  if (spilled) return spilled->discs();
+  if (compact) return compact->discs();
   std::vector<std::string> out;
   for (const auto& e : entries) {
     bool seen = false;
@@ -231,7 +231,7 @@ std::vector<std::string> ActManifest::DiscMarkings() const {
 }
 
 uint64_t ActManifest::TotalBytes() const {
-  if (spilled) std::abort();  // REQUIRES in the header
+  if (compact) std::abort();  // REQUIRES in the header
   uint64_t t = 0;
   for (const auto& e : entries) t += e.size.value_or(0);
   return t;
@@ -333,7 +333,7 @@ std::string ManifestToJson(const ActManifest& m, bool pretty) {
   // the string doubles (untouched capacity costs no memory).
   all.reserve(512 + m.entries.size() * (pretty ? 320 : 240));
   Status s = WriteManifestJson(m, pretty, [&all](std::string_view text) { all += text; });
-  if (!s.ok()) std::abort();  // only reading `spilled` entries fails (REQUIRES in the header)
+  if (!s.ok()) std::abort();  // only reading `compact` entries fails (REQUIRES in the header)
   return all;
 }
 

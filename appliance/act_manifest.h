@@ -161,7 +161,7 @@ class EntryProfiles {
   std::unordered_map<std::string, std::shared_ptr<const EntryProfile>> by_key_;
 };
 
-class ActEntryFile;  // act_entry_file.h
+class ActEntryTable;  // act_entry_table.h
 
 /// Counts over an act's files (ActManifest::Totals).
 struct EntryTotals {
@@ -222,11 +222,11 @@ struct ActManifest {
   std::string annotation;
   std::string depositor;  // organization handing over
   std::vector<ManifestDisc> discs;
-  /// The files, in act order; empty when they are in `spilled`.
+  /// The files, in act order; empty when they are in `compact`.
   std::vector<ManifestEntry> entries;
-  /// A large act read for an intake keeps its files on disk instead
-  /// (ManifestParseOptions::spill_dir): read them with ForEachEntry.
-  std::shared_ptr<const ActEntryFile> spilled;
+  /// A large act read for an intake keeps its files here instead
+  /// (ManifestParseOptions::compact_after_entries): read them with ForEachEntry.
+  std::shared_ptr<const ActEntryTable> compact;
   ManifestFormat format = ManifestFormat::kJson;
   std::string digest;  // SHA-256 (hex) of the manifest file's exact bytes: what the paper act carries
   /// Fields the act check flags (ActTextFlag), in file order, at most
@@ -242,15 +242,15 @@ struct ActManifest {
 
   /// Number of files, wherever they are.
   size_t EntryCount() const;
-  /// Each file in act order, from memory or from `spilled`; a read error of
+  /// Each file in act order, from memory or from `compact`; a read error of
   /// the latter stops the walk.
   Status ForEachEntry(const std::function<void(const ManifestEntry&)>& fn) const;
-  /// Counts over the files of disc `disc`, or over all (nullopt); spilled
+  /// Counts over the files of disc `disc`, or over all (nullopt); compact
   /// entries were counted as they were stored.
   Result<EntryTotals> Totals(std::optional<std::string_view> disc = std::nullopt) const;
   /// Distinct disc markings in entry order ("" when the manifest names none).
   std::vector<std::string> DiscMarkings() const;
-  /// REQUIRES: entries in memory (`spilled` is null).
+  /// REQUIRES: entries in memory (`compact` is null).
   uint64_t TotalBytes() const;
 };
 
@@ -259,16 +259,16 @@ struct ActManifest {
 /// writes and whose SHA-256 becomes the act's manifest digest.
 /// `pretty` false: no indentation or newlines (~40% smaller; what the
 /// database keeps, where a 100k-file act is stored with each intake).
-/// REQUIRES: the entries are in memory (`spilled` is null).
+/// REQUIRES: the entries are in memory (`compact` is null).
 std::string ManifestToJson(const ActManifest& manifest, bool pretty = true);
 /// The same bytes handed to `sink` in pieces of about 64 KiB (the database
 /// record is compressed as it is written, without the whole text); fails
-/// only when reading `spilled` entries fails.
+/// only when reading `compact` entries fails.
 Status WriteManifestJson(const ActManifest& manifest, bool pretty, const std::function<void(std::string_view)>& sink);
 
 /// Serializes the entries as CSV in the Annex 3 column order (see
 /// docs/act-manifest.md), with the header row.
-/// REQUIRES: the entries are in memory (`spilled` is null).
+/// REQUIRES: the entries are in memory (`compact` is null).
 std::string ManifestToCsv(const ActManifest& manifest);
 
 /// Formats bytes as the act's "MB" column: MiB with two decimals ("0.01" for

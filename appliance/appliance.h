@@ -88,8 +88,8 @@ struct ApplianceOptions {
   /// The default reader also admits loop devices and image files as media
   /// (never the appliance's own disks): TestMediaAllowed() at the fronts.
   bool allow_test_media = false;
-  /// An act of more files than this keeps its entries in an encrypted
-  /// scratch file while it is checked (ManifestParseOptions::spill_after_entries).
+  /// An act of more files than this keeps its entries in the compact
+  /// ActEntryTable while it is checked (ManifestParseOptions::compact_after_entries).
   size_t act_entries_in_memory = kActEntriesInMemory;
   /// How long Open waits for another process to close the appliance before
   /// it refuses (0: refuse at once, the CLI; the kiosk waits a moment, since

@@ -406,8 +406,7 @@ Status Appliance::IntakeRun::LoadAct() {
   po.strip_prefix = req.strip_prefix;
   po.table = req.table;
   po.expected_application = req.application;
-  po.spill_dir = app.store_->TempDirectory();  // a large act's entries wait there, encrypted
-  po.spill_after_entries = app.options_.act_entries_in_memory;
+  po.compact_after_entries = app.options_.act_entries_in_memory;
   Result<ActManifest> loaded = Status::Internal("no act");
   if (req.act_on) {
     if (!req.manifest_path.empty())
@@ -1058,8 +1057,7 @@ Status Appliance::DecideRun::Recheck() {
   po.stored_record = req.manifest_path.empty();
   po.strip_prefix = req.strip_prefix;
   po.table = req.table;
-  po.spill_dir = app.store_->TempDirectory();
-  po.spill_after_entries = app.options_.act_entries_in_memory;
+  po.compact_after_entries = app.options_.act_entries_in_memory;
   // The stored record is not selected: LoadStoredManifest reads it a piece at a time.
   Result<ActManifest> parsed =
       req.manifest_path.empty()

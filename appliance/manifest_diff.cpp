@@ -1,6 +1,6 @@
 #include "appliance/manifest_diff.h"
 
-#include "appliance/act_entry_file.h"
+#include "appliance/act_entry_table.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -141,8 +141,8 @@ MediumDiff::MediumDiff(const std::vector<ManifestEntry>& entries, std::string di
 
 MediumDiff::MediumDiff(const ActManifest& manifest, std::string disc, DiffOptions options)
     : disc_(std::move(disc)), options_(options) {
-  if (manifest.spilled)
-    file_ = manifest.spilled.get();
+  if (manifest.compact)
+    file_ = manifest.compact.get();
   else
     entries_ = &manifest.entries;
   Index();
@@ -494,8 +494,8 @@ DiscGuess::DiscGuess(const ActManifest& manifest) : discs_(manifest.DiscMarkings
     prefixes_.emplace_back(DigestPrefix(sha), static_cast<uint16_t>(d - discs_.begin()));
   };
   prefixes_.reserve(manifest.EntryCount());
-  if (manifest.spilled) {
-    if (!manifest.spilled->ForEachDigest(add).ok()) {
+  if (manifest.compact) {
+    if (!manifest.compact->ForEachDigest(add).ok()) {
       prefixes_.clear();
       return;
     }

@@ -121,7 +121,7 @@ struct DiffReport {
 /// the "differs only in letter case" hint of a missing file names files the
 /// act does not list (extras), not files it lists under another entry.
 ///
-/// The act's entries may be in memory or in its ActEntryFile (a large act):
+/// The act's entries may be in memory or in its ActEntryTable (a large act):
 /// then each file read is looked up there by path, and the act's order is
 /// walked from there at Finish.
 ///
@@ -136,7 +136,7 @@ class MediumDiff {
   /// The act's entry listing `path` (NFC), or null; valid until the next
   /// call of a member.
   const ManifestEntry* Find(std::string_view path) const;
-  /// Non-OK when reading the act's spilled entries failed: the report is
+  /// Non-OK when reading the act's compact entries failed: the report is
   /// then incomplete and must not be used.
   const Status& status() const { return status_; }
   /// The medium's dates are local time without a zone (FAT); may be learnt
@@ -176,7 +176,7 @@ class MediumDiff {
   void Count(DiffItem it, DiffReport& r, bool kept);
 
   const std::vector<ManifestEntry>* entries_ = nullptr;  // in memory, or
-  const ActEntryFile* file_ = nullptr;                   // on disk
+  const ActEntryTable* file_ = nullptr;                   // compacted
   std::string disc_;
   std::string entry_disc_;  // the marking this medium's entries carry
   DiffOptions options_;
@@ -222,7 +222,7 @@ DiffReport DiffMedium(const std::vector<ManifestEntry>& expected, const std::vec
 class DiscGuess {
  public:
   /// Keeps 16 bytes an entry (the first 64 bits of each SHA-256 and its
-  /// disc), wherever the entries are; a read error of spilled ones leaves
+  /// disc), wherever the entries are; a read error of compact ones leaves
   /// the guess empty (it is a hint for the clerk).
   explicit DiscGuess(const ActManifest& manifest);
   void Add(const ObservedFile& f);

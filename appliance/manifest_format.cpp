@@ -425,9 +425,9 @@ Status EntryCollector::Add(ManifestEntry e) {
                           Code::kLimitExceeded);
     discs_.emplace_back(disc, e.line);
   }
-  if (file_) return AddToFile(e);
+  if (table_) return AddToTable(e);
   entries_.push_back(std::move(e));
-  if (!options_.spill_dir.empty() && entries_.size() > options_.spill_after_entries) return Spill();
+  if (options_.compact_after_entries && entries_.size() > *options_.compact_after_entries) return Compact();
   return Status::Ok();
 }
 
@@ -442,15 +442,15 @@ std::optional<std::pair<size_t, std::string>> EntryCollector::FirstUndeclaredDis
 Status EntryCollector::Finish(ActManifest& m) {
   if (count() == 0) return where_.Error(0, "", "lists no files");
   flags_.MoveTo(m);
-  if (!file_) {
+  if (!table_) {
     QOIMA_RETURN_IF_ERROR(CheckEntries(entries_, where_));
     m.entries = std::move(entries_);
     return Status::Ok();
   }
-  QOIMA_RETURN_IF_ERROR(file_->Finish());
-  QOIMA_ASSIGN_OR_RETURN(std::optional<EntryConflict> conflict, file_->Check());
+  QOIMA_RETURN_IF_ERROR(table_->Finish());
+  QOIMA_ASSIGN_OR_RETURN(std::optional<EntryConflict> conflict, table_->Check());
   if (conflict) return where_.Error(conflict->line, "path", conflict->message);
-  m.spilled = std::move(file_);
+  m.compact = std::move(table_);
   return Status::Ok();
 }
 
@@ -462,16 +462,15 @@ bool EntryCollector::KnownDisc(const std::string& disc) const {
 
 // A path listed twice is reported at Finish, after the problems of single
 // lines, as CheckEntries reports it.
-Status EntryCollector::AddToFile(const ManifestEntry& e) {
-  Status s = file_->Add(e);
+Status EntryCollector::AddToTable(const ManifestEntry& e) {
+  Status s = table_->Add(e);
   return s.code() == Code::kAlreadyExists ? Status::Ok() : s;
 }
 
-// Moves the entries so far to a scratch file; the rest follow them there.
-Status EntryCollector::Spill() {
-  std::string name = options_.spill_dir + "/act-" + crypto::Hex(crypto::SecretBytes::Random(8).span()) + ".db";
-  QOIMA_ASSIGN_OR_RETURN(file_, ActEntryFile::Create(name));
-  for (const auto& e : entries_) QOIMA_RETURN_IF_ERROR(AddToFile(e));
+// Moves the entries so far to the compact table; the rest follow them there.
+Status EntryCollector::Compact() {
+  table_ = std::make_unique<ActEntryTable>();
+  for (const auto& e : entries_) QOIMA_RETURN_IF_ERROR(AddToTable(e));
   std::vector<ManifestEntry>().swap(entries_);
   return Status::Ok();
 }

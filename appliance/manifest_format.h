@@ -12,7 +12,7 @@
 // Text formats read the act as UTF-8 (ActText: decoded a piece at a time
 // from whatever encoding the file is in) one byte at a time, never holding
 // its text; every entry goes through EntryCollector, which keeps it in
-// memory or spills it to an ActEntryFile.
+// memory or moves it to an ActEntryTable.
 //
 // Thread-safety: none (one parse at a time per object).
 #pragma once
@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "appliance/act_entry_file.h"
+#include "appliance/act_entry_table.h"
 #include "appliance/act_manifest.h"
 #include "appliance/manifest_encoding.h"
 #include "appliance/manifest_parser.h"
@@ -189,13 +189,12 @@ struct TextFlags {
 };
 
 // Takes the entries as a format's parser makes them: in memory, and once
-// there are more than options.spill_after_entries (with a spill_dir), in an
-// ActEntryFile. The cross-entry checks give the same messages either way.
+// there are more than options.compact_after_entries, in an ActEntryTable. The cross-entry checks give the same messages either way.
 class EntryCollector {
  public:
   EntryCollector(const Where& where, const ManifestParseOptions& options) : where_(where), options_(options) {}
 
-  size_t count() const { return file_ ? file_->size() : entries_.size(); }
+  size_t count() const { return table_ ? table_->size() : entries_.size(); }
   Status Add(ManifestEntry e);
   /// The first entry whose disc `declared` lacks (when it names any).
   std::optional<std::pair<size_t, std::string>> FirstUndeclaredDisc(const std::set<std::string>& declared) const;
@@ -206,13 +205,13 @@ class EntryCollector {
  private:
   void Flag(const ManifestEntry& e);
   bool KnownDisc(const std::string& disc) const;
-  Status AddToFile(const ManifestEntry& e);
-  Status Spill();
+  Status AddToTable(const ManifestEntry& e);
+  Status Compact();
 
   const Where& where_;
   const ManifestParseOptions& options_;
   std::vector<ManifestEntry> entries_;
-  std::unique_ptr<ActEntryFile> file_;
+  std::unique_ptr<ActEntryTable> table_;
   std::vector<std::pair<std::string, size_t>> discs_;  // distinct markings, with the line of the first use
   TextFlags flags_;
   std::optional<EntryProfile> last_flagged_profile_;  // the columns checked last (most entries share them)

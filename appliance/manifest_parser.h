@@ -37,10 +37,13 @@ inline constexpr size_t kMaxManifestBytes = 64u << 20;
 inline constexpr size_t kMaxManifestEntries = 500'000;
 /// Most distinct disc markings one manifest may use.
 inline constexpr size_t kMaxManifestDiscs = 256;
-/// Entries an act read for an intake keeps in memory; beyond, they move to
-/// an encrypted scratch file (ManifestParseOptions::spill_dir). 100k entries
-/// cost ~20 MiB held; a 500k-entry list would cost ~120 MiB.
-inline constexpr size_t kActEntriesInMemory = 100'000;
+/// Entries an act read for an intake keeps as ManifestEntry values; beyond,
+/// they move to the compact ActEntryTable (ManifestParseOptions::
+/// compact_after_entries): ~250 B a file as values, ~72 B plus the path
+/// compacted. Small acts stay values (nothing to save); every large one
+/// takes the same compact path, so an intake's cost per file is the same at
+/// 20k files as at 400k.
+inline constexpr size_t kActEntriesInMemory = 10'000;
 /// Longest line of a CSV, sha256sum or hashdeep manifest (bytes).
 inline constexpr size_t kMaxManifestLineBytes = 16u << 10;
 /// Longest short text field (names, versions, disc markings; bytes).
@@ -92,11 +95,10 @@ struct ManifestParseOptions {
   /// with an intake): an act read from a sha256sum or hashdeep list gives no
   /// sizes, application or software name, so those may be absent there.
   bool stored_record = false;
-  /// Where an act of more than `spill_after_entries` files keeps them: an
-  /// encrypted scratch file (ActEntryFile) in this directory, the store's
-  /// objects/tmp. "" keeps every entry in memory.
-  std::string spill_dir;
-  size_t spill_after_entries = kActEntriesInMemory;
+  /// An act of more files than this keeps them in a compact ActEntryTable
+  /// (ActManifest::compact) instead of `entries`. nullopt: always `entries`
+  /// (what callers that need ActManifest::entries ask for).
+  std::optional<size_t> compact_after_entries;
 };
 
 /// An accepted form, as the format table describes it.

@@ -125,9 +125,9 @@ ApplianceOptions Options(const Globals& g) {
   o.state_dir = g.state;
   o.allow_test_media = TestMediaAllowed();
   o.pcr_signature_path = EnvOr("QOIMA_PCR_SIGNATURE", crypto::kDefaultPcrSignaturePath);
-  // Acts of more files keep their entries on disk (docs/intake.md); a
-  // lower figure saves memory, and lets the tests take that path with
-  // small acts. Anything but a whole number keeps the default.
+  // Acts of more files keep their entries in the compact table
+  // (docs/intake.md); a lower figure saves memory, and lets the tests take
+  // that path with small acts. Anything but a whole number keeps the default.
   const std::string in_memory = EnvOr("QOIMA_ACT_ENTRIES_IN_MEMORY", "");
   if (!in_memory.empty() && in_memory.find_first_not_of("0123456789") == std::string::npos && in_memory.size() < 10)
     o.act_entries_in_memory = std::stoul(in_memory);

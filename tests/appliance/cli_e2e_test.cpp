@@ -436,7 +436,7 @@ TEST_CASE("two discs holding the same path are stored side by side - accepted at
   CHECK(store["ok"] == true);
 }
 
-TEST_CASE("acts whose entries wait on disk accept - hold - refuse and decide as acts held in memory") {
+TEST_CASE("acts whose entries are compacted accept - hold - refuse and decide as acts held as values") {
   World w;
   w.env_all = {"QOIMA_ACT_ENTRIES_IN_MEMORY=2"};
   const std::string tmp = w.dir.Sub("state") + "/store/objects/tmp";
