@@ -292,14 +292,10 @@ TEST_CASE("verify-store lists the first problems and counts the rest, so its rep
   TempDir dir;
   FakeStoreKeys keys;
   const size_t strays = kMaxListedScrubProblems + 7;
-  {
-    auto store = OpenOrCreateStore(dir.Sub("state"), keys);
-    REQUIRE(store.ok());
-    for (size_t i = 0; i < strays; ++i) WriteFile(dir.Sub("state/objects/cd/stray" + std::to_string(i)), "?");
-  }
   auto store = OpenOrCreateStore(dir.Sub("state"), keys);
   REQUIRE(store.ok());
-  REQUIRE((*store)->open_report().quarantined_files == strays);
+  // Put there while the store is open: each is a problem of its own.
+  for (size_t i = 0; i < strays; ++i) WriteFile(dir.Sub("state/objects/cd/stray" + std::to_string(i)), "?");
   auto scrub = (*store)->VerifyStore();
   REQUIRE(scrub.ok());
   CHECK_FALSE(scrub->ok());
