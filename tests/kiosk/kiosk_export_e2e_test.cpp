@@ -275,7 +275,7 @@ TEST_CASE("Export at the kiosk: requested, refused to its requester in kk/ru/en,
   REQUIRE(events.ok());
   std::map<std::string, int> seen;
   for (const auto& e : *events) seen[e.action + "/" + e.outcome + "/" + e.actor]++;
-  CHECK(seen["approval.request/success/officer1"] == 1);
+  CHECK(seen["approval.request/success/officer1"] == 2);  // the provisioned destruction, the export
   CHECK(seen["approval.approve/denied/officer1"] == 2);
   CHECK(seen["approval.approve/success/officer2"] == 1);
   CHECK(seen["export.run/failure/officer1"] == 1);  // the file that is not a stick
