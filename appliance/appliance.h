@@ -51,6 +51,10 @@
 #include "storage/clock.h"
 #include "storage/store.h"
 
+namespace qoima::exporting {
+struct ExportProgress;  // appliance/export/bundle_exporter.h
+}  // namespace qoima::exporting
+
 namespace qoima::appliance {
 
 /// Layout of the state directory (appended to ApplianceOptions::state_dir).
@@ -287,12 +291,17 @@ struct UserSummary {
 /// Where and how `Appliance::Export` writes a bundle: exactly one of
 /// `output_path` (a file that must not exist yet) or `device` (a dedicated
 /// export stick: the whole device is formatted FAT32 and the bundle is the
-/// only file on it).
+/// only file on it). A USB mass-storage stick as hardware/ classifies it;
+/// where test media are allowed (ApplianceOptions::allow_test_media), a
+/// whole loop device that is not one of the appliance's own disks too.
 struct ExportOptions {
   std::string output_path;
   std::string device;
   std::optional<std::string> recipient_cert_pem;  // set: payload encrypted to this certificate (CMS)
   std::string note;                               // optional words of the executing officer, audited
+  /// Called from the exporting thread as the bundle is written and read
+  /// back (exporting::ExportRequest::progress); may be null.
+  std::function<void(const exporting::ExportProgress&)> progress;
 };
 
 /// What an export produced (the bundle was read back and verified before this returns).

@@ -1,6 +1,7 @@
 // Appliance::Export: runs an approved export (appliance/export/deposit_export.h)
 // with the keyring's TPM signer, then closes the approval.
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
@@ -16,7 +17,8 @@ using storage::Statement;
 using storage::Transaction;
 
 constexpr const char* kExportCounterFile = "/export.seq";
-constexpr const char* kExportMediumLabel = "QOIMA_EXPORT";
+constexpr const char* kExportMediumLabel = "QOIMA_EXP";  // a FAT label: at most 11 characters
+constexpr unsigned kLoopMajor = 7;  // whole loop devices (their partitions have another major)
 
 // The acceptance act recorded with the deposit at intake ("" when none).
 Result<std::string> ActNumberOf(storage::Database& db, int64_t deposit_id) {
@@ -32,13 +34,20 @@ Result<std::string> ActNumberOf(storage::Database& db, int64_t deposit_id) {
 // of the appliance's own disks (mounted filesystems, swap). Anything else -
 // a partition, the system disk, a loop or internal disk - is refused before
 // a byte is written.
-Status CheckExportMedium(const std::string& device) {
+Status CheckExportMedium(const std::string& device, bool allow_test_media, const std::string& state_dir) {
   struct stat st {};
   if (::stat(device.c_str(), &st) != 0) return Status::FromErrno(errno, "export medium " + device);
   if (!S_ISBLK(st.st_mode)) return Status::InvalidArgument("export medium " + device + " is not a block device");
+  const hardware::OwnDisks own = hardware::OwnDisks::FromSystem({state_dir});
+  // Where loop devices stand for media (tests, the demonstration), a whole
+  // loop device stands for the export stick; never one the appliance uses.
+  if (allow_test_media && ::major(st.st_rdev) == kLoopMajor) {
+    if (own.devnums.count(static_cast<uint64_t>(st.st_rdev)))
+      return Status::FailedPrecondition("refusing to format " + device + ": the appliance uses it");
+    return Status::Ok();
+  }
   QOIMA_ASSIGN_OR_RETURN(auto source, hardware::UdevDeviceSource::Create());
   QOIMA_ASSIGN_OR_RETURN(std::vector<hardware::DeviceRecord> records, source->Enumerate());
-  const hardware::OwnDisks own = hardware::OwnDisks::FromSystem();
   for (const auto& r : records) {
     if (r.devnum != static_cast<uint64_t>(st.st_rdev)) continue;
     if (r.devtype != "disk")
@@ -94,7 +103,7 @@ Result<ExportOutcome> Appliance::Export(const Actor& actor, int64_t approval_id,
     }
   }
   if (!options.device.empty()) {
-    Status medium = CheckExportMedium(options.device);
+    Status medium = CheckExportMedium(options.device, options_.allow_test_media, options_.state_dir);
     if (!medium.ok()) {
       QOIMA_RETURN_IF_ERROR(Audit(actor, "export.run", object, "failure", medium.message()));
       return medium;
@@ -115,6 +124,7 @@ Result<ExportOutcome> Appliance::Export(const Actor& actor, int64_t approval_id,
   dr.target = options.device.empty() ? static_cast<exporting::ExportTarget*>(&file_target) : &medium_target;
   dr.counter_path = options_.state_dir + kExportCounterFile;
   dr.now = clock_->NowUnix();
+  dr.progress = options.progress;
   QOIMA_ASSIGN_OR_RETURN(exporting::ExportReceipt receipt, exporting::ExportDeposit(*store_, keyring_->signer(), dr));
 
   // The bundle is out and verified: close the approval so it cannot be used

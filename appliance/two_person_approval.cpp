@@ -84,7 +84,7 @@ Status Approve(ApprovalRequest& r, const Actor& approver, int64_t now) {
   QOIMA_RETURN_IF_ERROR(Require(approver, ApprovePermission(r.action)));
   if (approver.user_id == r.requested_by)
     return Status::PermissionDenied("'" + approver.username + "' requested " + Describe(r) +
-                                    " and cannot also approve it: a second person must");
+                                    " and " + kRequesterCannotApprove + ": a second person must");
   for (const auto& v : r.approvals)
     if (v.user_id == approver.user_id)
       return Status::PermissionDenied("'" + approver.username + "' has already approved " + Describe(r));
@@ -98,7 +98,7 @@ Status Reject(ApprovalRequest& r, const Actor& approver, std::string note, int64
   if (r.state != ApprovalState::kPending) return NotPending(r);
   QOIMA_RETURN_IF_ERROR(Require(approver, ApprovePermission(r.action)));
   if (approver.user_id == r.requested_by)
-    return Status::PermissionDenied("the requester cancels a request, not rejects it");
+    return Status::PermissionDenied(kRequesterCannotReject);
   r.state = ApprovalState::kRejected;
   r.decided_by = approver.user_id;
   r.closed_at = now;

@@ -36,6 +36,12 @@ Permission ApprovePermission(SensitiveAction action);
 enum class ApprovalState { kPending, kApproved, kRejected, kExpired, kExecuted, kCancelled };
 std::string_view ApprovalStateName(ApprovalState s);
 
+/// In the message of an approval or rejection refused because the person
+/// deciding is the request's requester: the fronts recognise it and say it
+/// in the person's words.
+inline constexpr const char* kRequesterCannotApprove = "cannot also approve it";
+inline constexpr const char* kRequesterCannotReject = "the requester cancels a request, not rejects it";
+
 /// Longest reason or rejection note a request keeps.
 inline constexpr size_t kMaxApprovalTextBytes = 2000;
 

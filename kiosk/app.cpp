@@ -154,7 +154,7 @@ void App::Lock() {
 void App::Logout() {
   if (!user_) return;
   if (!stack_.empty() && stack_.back()->Busy()) {
-    ShowInfoMsgid(N_("Wait until the media has been read, or press Esc to cancel reading."));
+    ShowInfoMsgid(stack_.back()->BusyMsgid());
     return;
   }
   backend_.Logout();

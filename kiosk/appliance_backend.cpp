@@ -10,6 +10,7 @@
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
+#include "appliance/export/bundle_exporter.h"
 #include "appliance/media_watch.h"
 #include "common/visible_text.h"
 #include "kiosk/draw.h"
@@ -131,6 +132,33 @@ Result<UserChangeResult> ToKiosk(const Result<appliance::UserChangeOutcome>& o) 
     r.change = o->pending->detail;
   }
   return r;
+}
+
+// The self-approval refusal in the officer's words (kRequesterCannotDecideMsgid).
+Status Decision(const Status& s) {
+  if (s.code() == Code::kPermissionDenied &&
+      (s.message().find(appliance::kRequesterCannotApprove) != std::string::npos ||
+       s.message().find(appliance::kRequesterCannotReject) != std::string::npos))
+    return Status::PermissionDenied(kRequesterCannotDecideMsgid);
+  return s;
+}
+
+ExportState ToKiosk(appliance::ApprovalState s) {
+  switch (s) {
+    case appliance::ApprovalState::kPending: return ExportState::kPending;
+    case appliance::ApprovalState::kApproved: return ExportState::kApproved;
+    case appliance::ApprovalState::kRejected: return ExportState::kRejected;
+    case appliance::ApprovalState::kExpired: return ExportState::kExpired;
+    case appliance::ApprovalState::kExecuted: return ExportState::kExecuted;
+    case appliance::ApprovalState::kCancelled: return ExportState::kCancelled;
+  }
+  return ExportState::kPending;
+}
+
+// "deposit:3" -> "A-3", the number its acceptance act carries.
+std::string DepositNumber(const std::string& object) {
+  const std::string prefix = "deposit:";
+  return object.rfind(prefix, 0) == 0 ? "A-" + object.substr(prefix.size()) : object;
 }
 
 }  // namespace
@@ -565,7 +593,7 @@ Status ApplianceBackend::Approve(const std::string& approval_id, const std::stri
   (void)actor;  // the session's officer sees the request; the confirming officer decides it
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(*app, second_login, second_password));
-  return app->ApproveRequest(second, id).status();
+  return Decision(app->ApproveRequest(second, id).status());
 }
 
 Status ApplianceBackend::Reject(const std::string& approval_id, const std::string& second_login,
@@ -576,7 +604,73 @@ Status ApplianceBackend::Reject(const std::string& approval_id, const std::strin
   (void)actor;
   QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor second, ConfirmingOfficer(*app, second_login, second_password));
-  return app->RejectRequest(second, id, note).status();
+  return Decision(app->RejectRequest(second, id, note).status());
+}
+
+Result<std::vector<ExportRequestRow>> ApplianceBackend::ListExportRequests() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::ApprovalRequest> requests,
+                         app->ListApprovals(actor, appliance::ApprovalListFilter::kAll));
+  std::vector<ExportRequestRow> out;
+  for (const appliance::ApprovalRequest& r : requests) {
+    if (r.action != appliance::SensitiveAction::kExport) continue;
+    ExportRequestRow row;
+    row.id = std::to_string(r.id);
+    row.deposit = DepositNumber(r.object);
+    row.requested_by = r.requested_by_name;
+    row.requested_at = CounterTime(r.created_at);
+    row.reason = r.reason;
+    row.state = ToKiosk(r.state);
+    for (const appliance::ApprovalVote& v : r.approvals)
+      row.approved_by += (row.approved_by.empty() ? "" : ", ") + v.username;
+    row.expires_at = CounterTime(r.expires_at);
+    row.note = r.note;
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Result<std::string> ApplianceBackend::RequestExport(const std::string& deposit, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  // "A-3" as the acceptance act prints it, or the bare number.
+  std::string number = deposit;
+  if (number.size() > 2 && (number[0] == 'A' || number[0] == 'a') && number[1] == '-') number = number.substr(2);
+  if (!AllDigits(number))
+    return Status::InvalidArgument("deposit: '" + deposit + "' is not a deposit number (A-3 or 3)");
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(appliance::ApprovalRequest r, app->RequestApproval(actor, appliance::SensitiveAction::kExport,
+                                                                            "deposit:" + number, reason));
+  return std::to_string(r.id);
+}
+
+Result<ExportResult> ApplianceBackend::RunExport(const std::string& approval_id, const std::string& device,
+                                                 const std::function<void(const ExportProgressInfo&)>& progress) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(int64_t id, ParseId(approval_id, "approval"));
+  if (device.empty()) return Status::InvalidArgument("export stick: none chosen");
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  appliance::ExportOptions options;
+  options.device = device;
+  options.progress = [&progress](const exporting::ExportProgress& p) {
+    progress({p.bytes_written, p.payload_bytes, p.verifying});
+  };
+  QOIMA_ASSIGN_OR_RETURN(appliance::ExportOutcome o, app->Export(actor, id, options));
+  ExportResult r;
+  r.written_to = o.written_to;
+  size_t colon = o.written_to.rfind(':');
+  r.bundle_name = colon == std::string::npos ? o.written_to : o.written_to.substr(colon + 1);
+  r.bundle_bytes = o.bundle_bytes;
+  r.bundle_sha256 = o.bundle_sha256;
+  r.payload_files = o.payload_files;
+  r.sequence = o.sequence;
+  r.requested_by = o.requested_by;
+  r.approved_by = o.approved_by;
+  r.device_fingerprint = o.device_fingerprint;
+  return r;
 }
 
 Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string& id) {

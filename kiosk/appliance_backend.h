@@ -16,7 +16,9 @@
 // the content is sealed while it is read once, and Accept / Refuse are
 // decisions on that recorded intake (Appliance::Decide), never a second read.
 // Two-person approvals: the confirming officer logs in on the approval
-// screen itself (Appliance::Login) and the decision is theirs.
+// screen itself (Appliance::Login) and the decision is theirs. An export is
+// requested, and run once approved, by the officer logged in at the kiosk
+// (Appliance::RequestApproval, Appliance::Export onto the export stick).
 //
 // Thread-safety: every call takes one mutex (the Appliance is single-
 // threaded); RunIntake runs on the kiosk's worker thread while the UI thread
@@ -90,6 +92,11 @@ class ApplianceBackend : public Backend {
                  const std::string& second_password) override;
   Status Reject(const std::string& approval_id, const std::string& second_login, const std::string& second_password,
                 const std::string& note) override;
+
+  Result<std::vector<ExportRequestRow>> ListExportRequests() override;
+  Result<std::string> RequestExport(const std::string& deposit, const std::string& reason) override;
+  Result<ExportResult> RunExport(const std::string& approval_id, const std::string& device,
+                                 const std::function<void(const ExportProgressInfo&)>& progress) override;
 
   Result<std::vector<UserRow>> ListUsers() override;
   Result<UserChangeResult> CreateUser(const NewUserForm& user) override;

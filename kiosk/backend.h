@@ -248,6 +248,49 @@ struct PendingApproval {
   int approvals_required = 1;  // ... of those the action needs
 };
 
+/// The error (kPermissionDenied, with this msgid as its message) when the
+/// officer confirming a two-person request is the one who asked for it: the
+/// appliance refuses, and the screen says why in the officer's language.
+inline constexpr const char* kRequesterCannotDecideMsgid =
+    "You asked for this request yourself: a security officer other than the requester approves or rejects it. "
+    "Nothing was decided.";
+
+/// Where an export request stands (the appliance's approval states).
+enum class ExportState { kPending, kApproved, kRejected, kExpired, kExecuted, kCancelled };
+
+/// One export request, as the officers' export screen lists it.
+struct ExportRequestRow {
+  std::string id;
+  std::string deposit;  // the deposit's number, as its acceptance act names it ("A-3")
+  std::string requested_by;
+  std::string requested_at;  // local time "YYYY-MM-DD HH:MM"
+  std::string reason;
+  ExportState state = ExportState::kPending;
+  std::string approved_by;  // "" until approved
+  std::string expires_at;   // local time
+  std::string note;         // a rejection's note, or where an executed export went
+};
+
+/// How far a running export is.
+struct ExportProgressInfo {
+  std::uint64_t bytes_written = 0;
+  std::uint64_t payload_bytes = 0;  // the deposit's files; the bundle is a little larger
+  bool verifying = false;           // written; being read back from the stick and checked
+};
+
+/// What an export wrote (read back and verified before it is reported).
+struct ExportResult {
+  std::string written_to;  // "DEVICE:FILE"
+  std::string bundle_name;
+  std::uint64_t bundle_bytes = 0;
+  std::string bundle_sha256;
+  std::uint64_t payload_files = 0;
+  std::uint64_t sequence = 0;
+  std::string requested_by;
+  std::string approved_by;
+  std::string device_fingerprint;
+};
+
 struct JournalEntry {
   std::string time;  // ISO time
   std::string user;
@@ -323,6 +366,16 @@ class Backend {
   /// The confirming officer refuses the request with a note (required).
   virtual Status Reject(const std::string& approval_id, const std::string& second_login,
                         const std::string& second_password, const std::string& note) = 0;
+
+  // Exports (security officers; the second officer approves on the approval screen).
+  /// Export requests, newest first, whatever their state.
+  virtual Result<std::vector<ExportRequestRow>> ListExportRequests() = 0;
+  /// Asks for an export of `deposit` ("3" or "A-3"); returns the request's id.
+  virtual Result<std::string> RequestExport(const std::string& deposit, const std::string& reason) = 0;
+  /// Carries out an approved export onto the export stick `device` (the
+  /// whole stick is formatted); calls `progress` from the calling thread.
+  virtual Result<ExportResult> RunExport(const std::string& approval_id, const std::string& device,
+                                         const std::function<void(const ExportProgressInfo&)>& progress) = 0;
 
   // Accounts (the admin; a change to a security officer's or admin's
   // account comes back as a request for a second officer's approval).

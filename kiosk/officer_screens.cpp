@@ -2,6 +2,7 @@
 
 #include "kiosk/domain_labels.h"
 #include "kiosk/draw.h"
+#include "kiosk/export_screens.h"
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
@@ -26,13 +27,19 @@ class OfficerHome : public Screen {
 
   std::string Title() const override { return Tr("Approvals waiting for you"); }
   std::vector<HelpEntry> Help() const override {
-    return {{"Enter", N_("Approve")}, {"F3", N_("Users")}, {"F4", N_("Recovery state")}, {"F5", N_("Refresh")}};
+    return {{"Enter", N_("Approve")},
+            {"F3", N_("Users")},
+            {"F4", N_("Recovery state")},
+            {"F5", N_("Refresh")},
+            {"F6", N_("Exports")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     if (built_language_ != CurrentLanguage()) Rebuild();
     DrawText(win, top, 0, width, Format(Tr("Pending requests: %zu."), list_.total()), A_BOLD);
     DrawText(win, top + 1, 0, width, Tr("A second officer, never the requester, approves these requests."));
+    DrawText(win, top + 2, 0, width, Tr("F6: exports (a new request; an approved one written to an export stick)."),
+             A_DIM);
     list_.Draw(win, top + 3, 0, height - 3, width);
   }
 
@@ -49,6 +56,10 @@ class OfficerHome : public Screen {
     }
     if (key.Is(KEY_F(5))) {
       Reload();
+      return;
+    }
+    if (key.Is(KEY_F(6))) {
+      app_.Push(MakeExportsScreen(app_));
       return;
     }
     if (IsEnter(key)) {

@@ -4,7 +4,8 @@
 // than the requester approves or rejects with their own login and password on
 // the same screen (the officer at the kiosk is proposed when they did not ask).
 // The appliance checks the officers, the roles and the state machine.
-// F3 opens user management and F4 the recovery state (user_screens.h).
+// F3 opens user management, F4 the recovery state (user_screens.h) and F6
+// the exports (export_screens.h).
 // Thread-safety: UI thread only.
 #pragma once
 

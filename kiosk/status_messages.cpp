@@ -37,7 +37,7 @@ const char* ExplainCode(Code code) {
 }
 
 const char* BackendMsgid(const Status& status) {
-  for (const char* msgid : {kStoreBusyMsgid, kDigestMismatchMsgid})
+  for (const char* msgid : {kStoreBusyMsgid, kDigestMismatchMsgid, kRequesterCannotDecideMsgid})
     if (status.message() == msgid) return msgid;
   return nullptr;
 }

@@ -28,11 +28,14 @@ constexpr size_t kReadBackChunk = 1 << 20;
 // read-back can compare (plain bundles are checked by full verification).
 class DigestSink : public ByteSink {
  public:
-  DigestSink(ByteSink* next, bool hash) : next_(next), hash_(hash) {}
+  DigestSink(ByteSink* next, bool hash, const ExportProgressFn* progress, uint64_t payload_bytes)
+      : next_(next), hash_(hash), progress_(progress), payload_bytes_(payload_bytes) {}
   Status Write(std::span<const uint8_t> data) override {
     if (hash_) d_.Update(data);
     bytes_ += data.size();
-    return next_->Write(data);
+    QOIMA_RETURN_IF_ERROR(next_->Write(data));
+    if (*progress_) (*progress_)(ExportProgress{bytes_, payload_bytes_, false});
+    return Status::Ok();
   }
   Status Close() override { return Status::Ok(); }
   std::string Hex() { return crypto::Hex(d_.Finish()); }
@@ -41,6 +44,8 @@ class DigestSink : public ByteSink {
  private:
   ByteSink* next_;
   bool hash_;
+  const ExportProgressFn* progress_;
+  uint64_t payload_bytes_;
   crypto::Sha256 d_;
   uint64_t bytes_ = 0;
 };
@@ -231,7 +236,9 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
     QOIMA_ASSIGN_OR_RETURN(UniqueFd back, target->OpenReadBack());
     concurrent = std::make_unique<ConcurrentReadBack>(std::move(back), target->Describe(), vo, &progress);
   }
-  DigestSink digest(&progress, rc.encrypted);
+  uint64_t payload_bytes = 0;
+  for (const PayloadEntry& e : source.entries()) payload_bytes += e.size;
+  DigestSink digest(&progress, rc.encrypted, &req.progress, payload_bytes);
   std::unique_ptr<CmsEnvelopeSink> cms;
   ByteSink* tar_out = &digest;
   std::string encrypted_for;
@@ -248,6 +255,7 @@ Result<ExportReceipt> BundleExporter::WriteAndVerify(PayloadSource& source, cons
   QOIMA_RETURN_IF_ERROR(target->Commit());
   const std::string written_sha = rc.encrypted ? digest.Hex() : "";
   rc.bundle_bytes = digest.bytes();
+  if (req.progress) req.progress(ExportProgress{rc.bundle_bytes, payload_bytes, true});
 
   // Read back from the target and check before reporting success: a plain
   // bundle gets the full verification against the device certificate (which

@@ -44,11 +44,24 @@ class FileExportCounter : public ExportCounter {
   std::string path_;
 };
 
+/// How far an export is, for a front that shows it: the bundle's bytes
+/// written so far against the payload's size (the bundle is a little larger:
+/// tar headers, tag files), then the read-back's verification.
+struct ExportProgress {
+  uint64_t bytes_written = 0;
+  uint64_t payload_bytes = 0;  // sum of the payload files' sizes
+  bool verifying = false;      // the bundle is written; it is being read back and checked
+};
+using ExportProgressFn = std::function<void(const ExportProgress&)>;
+
 struct ExportRequest {
   ExportApproval approval;
   std::optional<std::string> recipient_cert_pem;  // set: encrypt to this recipient (CMS)
   std::string output_path;                        // file target: must not exist yet
   ExportTarget* target = nullptr;                 // set: write here instead of output_path
+  /// Called from the exporting thread after each write and once when the
+  /// read-back starts; must return quickly (it may be null).
+  ExportProgressFn progress;
 };
 
 struct ExportReceipt {

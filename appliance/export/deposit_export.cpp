@@ -21,6 +21,7 @@ Result<ExportReceipt> ExportDeposit(storage::Store& store, crypto::Signer& signe
     req.approval = approval;
     req.recipient_cert_pem = r.recipient_cert_pem;
     req.target = r.target;
+    req.progress = r.progress;
     return exporter.Export(*source, req);
   };
   auto result = run();

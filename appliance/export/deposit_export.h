@@ -28,6 +28,7 @@ struct DepositExportRequest {
   ExportTarget* target = nullptr;  // REQUIRES: non-null
   std::string counter_path;        // the appliance's export sequence file, e.g. <state>/export.seq
   int64_t now = 0;                 // unix seconds, for the approval's expiry
+  ExportProgressFn progress;       // ExportRequest::progress
 };
 
 Result<ExportReceipt> ExportDeposit(storage::Store& store, crypto::Signer& signer, const DepositExportRequest& request);

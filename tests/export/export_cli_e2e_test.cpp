@@ -69,9 +69,12 @@ class World {
   SubprocessResult Run(std::vector<std::string> args, const std::string& user, std::vector<std::string> env = {}) {
     args.insert(args.begin(), kQoima);
     SubprocessOptions o;
-    o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state(), "QOIMA_USER=" + user,
-                   "QOIMA_PASSWORD=" + Pw(user), "QOIMA_TEST_MEDIA=1"};
-    for (auto& e : env) o.extra_env.push_back(e);
+    // `env` first: getenv finds the first entry, so the caller's wins.
+    o.extra_env = env;
+    for (const char* e : {"QOIMA_TEST_MEDIA=1"}) o.extra_env.push_back(e);
+    for (auto& e : {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state(), "QOIMA_USER=" + user,
+                    "QOIMA_PASSWORD=" + Pw(user)})
+      o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);
     if (!r.ok()) throw std::runtime_error(r.status().ToString());
     return *r;
@@ -163,12 +166,15 @@ TEST_CASE("qoima export: two officers approve - run writes a bundle that verify-
   REQUIRE(approved["approvals"].size() == 1);
   CHECK(approved["approvals"][0]["user"] == "officer2");
 
-  // --device formats the whole device: a loop device is not a USB export
-  // stick, so it is refused and left untouched.
+  // --device formats the whole device: on the appliance (no test media) a
+  // loop device is not a USB export stick, so it is refused and left untouched.
   {
     testing::WriteFile(w.dir.Sub("notastick.img"), std::string(4 << 20, 'q'));
     testing::LoopDevice loop(w.dir.Sub("notastick.img"), /*read_only=*/false);
-    json refused = w.Export({"run", std::to_string(id), "--device", loop.path()}, "officer1", 6);
+    auto run = w.Run({"--json", "export", "run", std::to_string(id), "--device", loop.path()}, "officer1",
+                     {"QOIMA_TEST_MEDIA=0"});
+    CHECK(run.exit_code == 6);
+    json refused = json::parse(run.out);
     CHECK(refused["message"].get<std::string>().find("not a USB export stick") != std::string::npos);
     CHECK(testing::ReadFile(w.dir.Sub("notastick.img")) == std::string(4 << 20, 'q'));
   }

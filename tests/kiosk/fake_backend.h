@@ -30,6 +30,9 @@ class FakeBackend : public kiosk::Backend {
   Status user_status;
   kiosk::UserChangeResult user_change{true, "", ""};  // what a change to an account came to
   kiosk::RecoveryInfo recovery;
+  std::vector<kiosk::ExportRequestRow> exports;
+  Status export_status;
+  kiosk::ExportResult export_result;
 
   // What the screens asked for.
   std::vector<std::string> calls;
@@ -101,6 +104,19 @@ class FakeBackend : public kiosk::Backend {
     last_second_login = second_login;
     last_second_password = second_password;
     return approve_status;
+  }
+  Result<std::vector<kiosk::ExportRequestRow>> ListExportRequests() override { return exports; }
+  Result<std::string> RequestExport(const std::string& deposit, const std::string& reason) override {
+    calls.push_back("RequestExport " + deposit + " " + reason);
+    if (!export_status.ok()) return export_status;
+    return std::string("7");
+  }
+  Result<kiosk::ExportResult> RunExport(const std::string& approval_id, const std::string& device,
+                                        const std::function<void(const kiosk::ExportProgressInfo&)>& progress) override {
+    calls.push_back("RunExport " + approval_id + " " + device);
+    progress({100, 200, false});
+    if (!export_status.ok()) return export_status;
+    return export_result;
   }
   Status RecordNda(const std::string& application_id, const kiosk::NdaForm& nda) override {
     calls.push_back("RecordNda " + application_id);
