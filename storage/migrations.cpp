@@ -702,6 +702,30 @@ CREATE INDEX change_notices_object ON change_notices(object_id);
 CREATE INDEX change_notices_open ON change_notices(received_on) WHERE received_on IS NULL;
 )sql";
 
+// Migration 12. The keys older versions stored in the reason texts of
+// refusals (decisions.reason_text and the reason of each `intake.refuse`
+// audit entry): "001 cl.16(N)", a clause of the repealed Order 146/НҚ.
+// Refusal grounds are the operator's practice (Order 110/НҚ has none), so
+// entries now carry "practice:refusal-N". Nothing stored is rewritten: audit
+// entries are leaves of the hash-chained log, and a decision is kept as
+// decided. Readers map each stored key to the current one through this table
+// before they show the text. Rows never change.
+constexpr std::string_view kV12 = R"sql(
+CREATE TABLE basis_keys (
+  stored_key TEXT PRIMARY KEY,   -- as older entries carry it
+  key        TEXT NOT NULL,      -- the key that stands for it now
+  note       TEXT NOT NULL
+);
+INSERT INTO basis_keys(stored_key, key, note) VALUES
+  ('001 cl.16(1)', 'practice:refusal-1', 'refusal ground 1 (not in the trusted register): operator''s practice, based on the former 146/НҚ cl.16(1)'),
+  ('001 cl.16(2)', 'practice:refusal-2', 'refusal ground 2 (the act does not match the media): operator''s practice, based on the former 146/НҚ cl.16(2)'),
+  ('001 cl.16(3)', 'practice:refusal-3', 'refusal ground 3 (the medium does not work): operator''s practice, based on the former 146/НҚ cl.16(3)');
+CREATE TRIGGER basis_keys_never_change BEFORE UPDATE ON basis_keys
+BEGIN SELECT RAISE(ABORT, 'basis keys never change'); END;
+CREATE TRIGGER basis_keys_never_deleted BEFORE DELETE ON basis_keys
+BEGIN SELECT RAISE(ABORT, 'basis keys never change'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -714,6 +738,7 @@ constexpr Migration kMigrations[] = {
     {9, "dual control of accounts: approvals action 'user', user_change_requests, user_changes", kV9},
     {10, "intake_act_files: the act's file of each intake, byte-exact", kV10},
     {11, "change_notices: the owner's notices of a change of the code or of server work (003 cl.27-28)", kV11},
+    {12, "basis_keys: older stored keys of refusal grounds mapped to the operator's practice keys", kV12},
 };
 
 }  // namespace

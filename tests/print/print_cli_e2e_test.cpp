@@ -15,6 +15,7 @@
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 #include "tests/print/private_cupsd.h"
@@ -52,6 +53,7 @@ class World {
     testing::WriteFile(dir.Sub("form.json"), form.dump());
     Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов Ғалым"});
+    Must(testing::NdaCommand("IS-0042"));
   }
 
   SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1",
@@ -793,6 +795,7 @@ TEST_CASE(
   CHECK(refusal.find("тізім сәйкес емес") != std::string::npos);
   CHECK(refusal.find("актіде бар, тасығышта жоқ") != std::string::npos);
   CHECK(refusal.find("001 cl.16") == std::string::npos);
+  CHECK(refusal.find("practice:refusal") == std::string::npos);
   // The NDA names the operator from its details.
   CHECK(printed["nda"].find("«Мемлекеттік техникалық қызмет» АҚ") != std::string::npos);
   // Notices: the completed return cites its act, the addressee in words.
