@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/civil_time.h"
+#include "appliance/intake_repository.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -624,6 +625,11 @@ Result<std::vector<storage::AuditEvent>> Appliance::AuditEntries(const Actor& ac
   // Reading the log is not recorded in it (only a refusal is): each reading
   // would add an entry, and an auditor's screen reads it on every visit.
   QOIMA_ASSIGN_OR_RETURN(auto events, store_->audit().Entries(first, count));
+  // Shown, not as stored: older keys of refusal grounds mapped (basis_keys)
+  // and every key in its wording. The leaves are never rewritten: `audit
+  // verify` checks them as they were appended.
+  QOIMA_ASSIGN_OR_RETURN(const StoredKeyMap keys, LoadStoredKeyMap(store_->db()));
+  for (storage::AuditEvent& e : events) e.reason = ShownReasonText(keys.Current(e.reason));
   return events;
 }
 

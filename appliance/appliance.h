@@ -441,6 +441,10 @@ class Appliance {
   /// audited as "audit.verify" with the outcome.
   Result<storage::WitnessVerifyReport> VerifyAuditSince(const Actor& actor, std::string_view witness_text,
                                                         std::string_view where);
+  /// Entries [first, first + count) of the audit log as a person reads them:
+  /// each reason with the keys of refusal grounds in their wording, keys an
+  /// older version stored mapped first (storage's basis_keys). The log itself
+  /// is as appended; VerifyAudit checks it.
   Result<std::vector<storage::AuditEvent>> AuditEntries(const Actor& actor, uint64_t first, uint64_t count);
   /// Records that the hardware refused a device plugged in at the counter
   /// (BadUSB: a "stick" that is also a keyboard or network adapter) as a

@@ -380,6 +380,13 @@ Status Appliance::IntakeRun::ResolveMedia() {
   auto loaded_info = repo.LoadApplication(req.application);
   if (!loaded_info.ok()) return Fail(loaded_info.status());
   info = std::move(*loaded_info);
+  // An acceptance needs the NDA signed by both parties, on every track: it is
+  // refused before anything is read, and nothing is recorded but the denial.
+  if (target == IntakeState::kAccepted && !info.nda_signed_by_both) {
+    Status refused = NdaMissingRefusal(req.application);
+    (void)app.Audit(actor, action_name, object, "denied", refused.message());
+    return refused;
+  }
   if (req.media.empty()) return Fail(Status::InvalidArgument("no medium given (--medium DEVICE)"));
   // Only devices the appliance does not own are media; a device that cannot
   // be opened (a mistyped path) is refused here too: nothing is read or
@@ -1035,6 +1042,8 @@ Result<IntakeOutcome> Appliance::DecideRun::Accept() {
   if (app.clock_->NowUnix() > hold_until)
     return Deny(Status::FailedPrecondition(object + ": the hold ran out at " + FormatUtc(hold_until) +
                                            " (5 working days); refuse it and read the media again"));
+  // Checked before the held content is read again: nothing changes but the denial's audit entry.
+  if (!info.nda_signed_by_both) return Deny(NdaMissingRefusal(row.application));
   QOIMA_RETURN_IF_ERROR(Recheck());
   QOIMA_RETURN_IF_ERROR(RecordAcceptance());
   out.state = IntakeState::kAccepted;

@@ -1,11 +1,13 @@
 // Appliance: printing and paper verification (appliance_print.h). Every
 // document is rebuilt from the store's records at print time; the
 // verification line's values are the ones `VerifyAct` recomputes.
+#include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
 
 #include "appliance/appliance.h"
 #include "appliance/civil_time.h"
+#include "appliance/intake_repository.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/lifecycle_report.h"
@@ -276,9 +278,14 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   rec.depositor = st.ColumnText(6);
   rec.software_name = st.ColumnText(7);
   const int64_t app_id = st.ColumnInt(8);
-  rec.reasons = print::ReasonsFromText(rec.reason_text);
-  if (rec.reasons.empty() && !st.ColumnIsNull(9)) rec.reasons.push_back(static_cast<RefusalReason>(st.ColumnInt(9)));
+  const std::optional<int64_t> first_reason =
+      st.ColumnIsNull(9) ? std::nullopt : std::optional<int64_t>(st.ColumnInt(9));
   st.Reset();
+  // A decision stored by an older version carries older keys: read through the map.
+  QOIMA_ASSIGN_OR_RETURN(const StoredKeyMap keys, LoadStoredKeyMap(ctx.db()));
+  rec.reason_text = keys.Current(rec.reason_text);
+  rec.reasons = print::ReasonsFromText(rec.reason_text);
+  if (rec.reasons.empty() && first_reason) rec.reasons.push_back(static_cast<RefusalReason>(*first_reason));
   rec.decided_by = FullName(ctx.db(), decided_by);
   QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "refusal", rec.act_id, app_id, std::nullopt,
                                                         Sha256Hex(evidence_text), manifest_sha));
@@ -478,6 +485,39 @@ Result<std::pair<int, int>> ParseHalfYear(std::string_view id) {
 }
 
 Result<CivilDate> Today(const PrintContext& ctx) { return LocalDateOf(ctx.now_unix); }
+
+// A version's security test as recorded (003 cl.11-18): its reports by name,
+// size and SHA-256 (their bytes stay in the store), its list and its table.
+Result<Built> BuildSecurityTest(PrintContext& ctx, const std::string& id) {
+  char* end = nullptr;
+  const long long test_id = std::strtoll(id.c_str(), &end, 10);
+  if (id.empty() || *end != '\0' || test_id <= 0)
+    return Status::InvalidArgument("security test '" + id + "': a number is required (qoima object show)");
+  QOIMA_ASSIGN_OR_RETURN(lc::WorkingCalendar cal, lc::LoadCalendar(ctx.db()));
+  QOIMA_ASSIGN_OR_RETURN(CivilDate today, Today(ctx));
+  storage::ManualClock clock(NoonUtcUnix(today));
+  lc::LifecycleService svc(ctx.store, cal, clock);
+  QOIMA_ASSIGN_OR_RETURN(lc::SecurityTestInfo t, svc.GetSecurityTest(test_id));
+  print::SecurityTestDoc doc;
+  doc.date = today.ToString();
+  doc.test = std::to_string(t.id);
+  doc.object_name = t.object_name;
+  doc.portal_code = t.portal_code;
+  doc.version = std::to_string(t.version_no);
+  doc.positive = t.outcome == lc::TestOutcome::kPositive;
+  doc.reference = t.reference;
+  doc.tested_on = t.tested_on.ToString();
+  doc.recorded_by = FullNameByLogin(ctx.db(), t.recorded_by);
+  for (const auto& r : t.reports) doc.reports.push_back({r.name, r.size, r.sha256});
+  for (const auto& f : t.findings)
+    doc.findings.push_back({f.number, f.description, f.path, std::string(lc::RiskLevelName(f.risk))});
+  for (const auto& r : t.remediation) doc.remediation.push_back({r.number, r.finding, r.correction, r.fixed});
+  Built b;
+  b.title = "security test " + doc.test;
+  b.stem = "security-test-" + doc.test;
+  b.render = Renders(std::move(doc));
+  return b;
+}
 
 Result<Built> BuildReport(PrintContext& ctx, const std::string& id) {
   QOIMA_ASSIGN_OR_RETURN(auto period, ParseHalfYear(id));
@@ -704,6 +744,7 @@ Result<PrintedDocument> Appliance::RenderDocument(const Actor& actor, const Docu
     case DocumentKind::kDestruction: built = BuildDestruction(ctx, ref.id); break;
     case DocumentKind::kReport: built = BuildReport(ctx, ref.id); break;
     case DocumentKind::kNotice: built = BuildNotice(ctx, ref.id); break;
+    case DocumentKind::kSecurityTest: built = BuildSecurityTest(ctx, ref.id); break;
     case DocumentKind::kApplication: {
       auto app = GetApplication(actor, ref.id);
       if (!app.ok()) {

@@ -6,8 +6,9 @@
 // system"). Two tracks exist: the application track (001 cl.7-9: Annex 1
 // within 10 working days of commissioning) and the trusted-register track
 // (001 cl.14: software in the register, application in any form, act + NDA in
-// two copies). On the register track acceptance needs the NDA (Annex 4)
-// recorded as signed by both parties (001 cl.14(2), cl.17).
+// two copies). On every track acceptance needs the NDA (the operator's form
+// based on the former Annex 4) recorded as signed by both parties: the
+// operator's practice, from the former rules' cl.17.
 //
 // The journal is append-only and numbered: numbers are consecutive from 1,
 // an entry is never changed or deleted (storage enforces it with triggers;

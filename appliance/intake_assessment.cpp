@@ -17,7 +17,7 @@ std::optional<RefusalReason> ParseRefusalReason(std::string_view s) {
   return std::nullopt;
 }
 
-std::string RefusalClause(RefusalReason r) { return "001 cl.16(" + std::to_string(static_cast<int>(r)) + ")"; }
+std::string RefusalKey(RefusalReason r) { return "practice:refusal-" + std::to_string(static_cast<int>(r)); }
 
 std::string RefusalBasis(RefusalReason r) {
   return "operator's practice, based on the former 146/НҚ cl.16(" + std::to_string(static_cast<int>(r)) + ")";
@@ -26,9 +26,19 @@ std::string RefusalBasis(RefusalReason r) {
 std::string ShownReasonText(std::string_view stored) {
   std::string out(stored);
   for (auto r : {RefusalReason::kNotInRegister, RefusalReason::kActMismatch, RefusalReason::kMediaMalfunction}) {
-    const std::string key = RefusalClause(r), shown = "(" + RefusalBasis(r) + ")";
+    const std::string key = RefusalKey(r), shown = "(" + RefusalBasis(r) + ")";
     for (size_t at = out.find(key); at != std::string::npos; at = out.find(key, at + shown.size()))
       out.replace(at, key.size(), shown);
+  }
+  return out;
+}
+
+std::string StoredKeyMap::Current(std::string_view stored) const {
+  std::string out(stored);
+  for (const auto& [older, current] : older_to_current) {
+    if (older.empty()) continue;
+    for (size_t at = out.find(older); at != std::string::npos; at = out.find(older, at + current.size()))
+      out.replace(at, older.size(), current);
   }
   return out;
 }
@@ -47,6 +57,29 @@ std::string_view RefusalText(RefusalReason r) {
   return "";
 }
 
+std::string_view NdaMissingBlocker() {
+  return "екі тарап қол қойған құпиялылық және ақпаратты жария етпеу туралы келісім (оператордың нысаны, бұрынғы "
+         "4-қосымша негізінде) тіркелмеген / не записано соглашение о конфиденциальности и неразглашении "
+         "(форма оператора на основе бывшего приложения 4), подписанное обеими сторонами / no non-disclosure "
+         "agreement (the operator's form based on the former Annex 4) signed by both parties is recorded";
+}
+
+Status NdaMissingRefusal(std::string_view portal_code) {
+  const std::string code(portal_code);
+  return Status::FailedPrecondition(
+      "«" + code +
+      "» өтінімі бойынша қабылдау мүмкін емес: екі тарап қол қойған құпиялылық және ақпаратты жария етпеу туралы "
+      "келісім (оператордың нысаны, бұрынғы 4-қосымша негізінде) тіркелмеген; алдымен оны тіркеңіз (qoima "
+      "application nda " +
+      code + ") / по заявке «" + code +
+      "» принять нельзя: не записано соглашение о конфиденциальности и неразглашении (форма оператора на основе "
+      "бывшего приложения 4), подписанное обеими сторонами; сначала запишите его (qoima application nda " +
+      code + ") / cannot accept for application '" + code +
+      "': no non-disclosure agreement (the operator's form based on the former Annex 4) signed by both parties is "
+      "recorded; record it first (qoima application nda " +
+      code + ")");
+}
+
 Assessment AssessIntake(const IntakeFacts& f) {
   Assessment a;
   if (f.track == Track::kRegister) {
@@ -54,9 +87,8 @@ Assessment AssessIntake(const IntakeFacts& f) {
       a.blockers.push_back("register track: check the software against the trusted register first");
     else if (!*f.in_register)
       a.grounds.push_back({RefusalReason::kNotInRegister, "the software was not found in the trusted register"});
-    if (!f.nda_signed_by_both)
-      a.blockers.push_back("register track: the NDA (Annex 4) must be recorded as signed by both parties");
   }
+  if (!f.nda_signed_by_both) a.blockers.push_back(std::string(NdaMissingBlocker()));
   if (f.media.empty()) a.blockers.push_back("no medium has been read yet");
   std::string mismatch, malfunction;
   for (const auto& m : f.media) {

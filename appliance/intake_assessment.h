@@ -2,8 +2,9 @@
 // the law allows (001 cl.15-17).
 //
 // Accepting needs: every disc of the act read on every presented copy with a
-// clean diff, and on the register track the software in the register and the
-// NDA (Annex 4) recorded as signed by both parties. Refusing needs at least
+// clean diff, the non-disclosure agreement (the operator's form based on the
+// former Annex 4) recorded as signed by both parties, on every track, and on
+// the register track the software in the register. Refusing needs at least
 // one clause 16 reason that the evidence supports:
 //   (1) the software is not in the trusted register (register track only);
 //   (2) the act does not match what is on the media;
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "appliance/application.h"
@@ -27,18 +29,40 @@ namespace qoima::appliance {
 
 std::string_view RefusalReasonName(RefusalReason r);  // "not_in_register", "act_mismatch", "media_malfunction"
 std::optional<RefusalReason> ParseRefusalReason(std::string_view s);
-/// "001 cl.16(2)": the key a decision's stored reason text carries (the
-/// printed refusal finds its reasons by it); never shown as a basis.
-std::string RefusalClause(RefusalReason r);
+/// "practice:refusal-2": the operator's practice key a decision's stored
+/// reason text (and the audit entry of the refusal) carries; the printed
+/// refusal finds its reasons by it. Never shown: ShownReasonText replaces it.
+/// Entries stored by older versions carry "001 cl.16(2)" instead, mapped to
+/// this key for display by StoredKeyMap (the audit entries stay as written).
+std::string RefusalKey(RefusalReason r);
 /// What a person is shown as the ground's basis: the repealed order had the
 /// refusal grounds, so they are the operator's practice, "based on the former
 /// 146/НҚ cl.16(2)".
 std::string RefusalBasis(RefusalReason r);
-/// A decision's stored reason text as it is shown: each RefusalClause key
-/// replaced by "(RefusalBasis)".
+/// A decision's stored reason text as it is shown: each RefusalKey replaced
+/// by "(RefusalBasis)". Map older keys first (StoredKeyMap::Current).
 std::string ShownReasonText(std::string_view stored);
+
+/// The keys older versions stored in reason texts, each with the key that
+/// stands for it now (storage's `basis_keys` table, loaded by
+/// LoadStoredKeyMap in intake_repository.h). Stored text is never rewritten
+/// (audit entries are leaves of the hash-chained log); it is mapped when read.
+struct StoredKeyMap {
+  std::vector<std::pair<std::string, std::string>> older_to_current;
+  /// `stored` with every older key replaced by its current key.
+  std::string Current(std::string_view stored) const;
+};
 /// The clause's text (Russian and English) for the printed refusal.
 std::string_view RefusalText(RefusalReason r);
+
+/// The blocker of an acceptance without a recorded NDA, in Kazakh, Russian
+/// and English: no non-disclosure agreement signed by both parties is
+/// recorded for the application (the operator's practice: it is signed at
+/// every acceptance, whatever the track).
+std::string_view NdaMissingBlocker();
+/// The refusal of such an acceptance, naming the application and the
+/// command that records the NDA, in Kazakh, Russian and English.
+Status NdaMissingRefusal(std::string_view portal_code);
 
 /// One medium as presented: which disc of the act and which copy.
 struct MediumCheck {

@@ -11,9 +11,20 @@ std::string IntakeName(int64_t id) { return "intake:" + std::to_string(id); }
 
 std::string RefusalReasonsText(const std::vector<RefusalReason>& reasons, const std::string& reason_text) {
   std::string s;
-  for (auto r : reasons) s += (s.empty() ? "" : "; ") + RefusalClause(r) + " " + std::string(RefusalText(r));
+  for (auto r : reasons) s += (s.empty() ? "" : "; ") + RefusalKey(r) + " " + std::string(RefusalText(r));
   if (!reason_text.empty()) s += ". " + reason_text;
   return s;
+}
+
+Result<StoredKeyMap> LoadStoredKeyMap(storage::Database& db) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT stored_key, key FROM basis_keys ORDER BY stored_key"));
+  StoredKeyMap map;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    map.older_to_current.emplace_back(st.ColumnText(0), st.ColumnText(1));
+  }
+  return map;
 }
 
 Result<IntakeApplication> IntakeRepository::LoadApplication(std::string_view code) {

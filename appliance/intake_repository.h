@@ -132,8 +132,12 @@ class IntakeRepository {
   storage::Database& db_;
 };
 
-/// The refusal's clauses and words as the decision and the audit log keep
-/// them: "001 cl.16(2) <text>; ...". <reason_text>".
+/// The refusal's keys and words as the decision and the audit log keep
+/// them: "practice:refusal-2 <text>; ...". <reason_text>".
 std::string RefusalReasonsText(const std::vector<RefusalReason>& reasons, const std::string& reason_text);
+
+/// The `basis_keys` rows (storage migration 12): older stored keys and the
+/// key each stands for now.
+Result<StoredKeyMap> LoadStoredKeyMap(storage::Database& db);
 
 }  // namespace qoima::appliance

@@ -33,6 +33,7 @@ enum class DocumentKind {
   kReport,          // half-year report (001 cl.13)
   kNotice,          // notice to the authorized body (notices register)
   kAccessRegister,  // the register of everyone who had access to a deposit (access_register.h)
+  kSecurityTest,    // a version's security test: outcome, reports, vulnerabilities, corrections (003 cl.11-18)
 };
 
 /// Actions that need a second security officer's approval (two_person_approval.h).

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -598,26 +599,50 @@ int CmdRegister(const LifecycleCliOptions& o, const CliArgs& parsed) {
 
 // ---- objects, versions, cases --------------------------------------------------
 
-int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a) {
-  if (a.pos.size() != 4 || (a.pos[3] != "positive" && a.pos[3] != "negative"))
-    return Usage("object test-outcome OBJ VERSION positive|negative --report REF [--date YYYY-MM-DD]");
+int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a, const CliArgs& parsed) {
+  const char* usage =
+      "object test-outcome OBJ VERSION positive|negative --report REF [--report-file FILE]... [--findings FILE.json] "
+      "[--date YYYY-MM-DD]";
+  if (a.pos.size() != 4 || (a.pos[3] != "positive" && a.pos[3] != "negative")) return Usage(usage);
   auto ver = IdArg(a.pos[2], "version");
   if (!ver.ok()) return Usage(ver.status().message());
+  SecurityTestRecord record;
+  record.outcome = a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative;
+  record.reference = a.Get("--report");
+  // The files are read before the store is opened: a bad file changes nothing.
+  for (const std::string& path : parsed.GetAll("report-file")) {
+    auto bytes = ReadInputFile(path);
+    if (!bytes.ok()) return Fail(bytes.status().WithContext("--report-file"));
+    record.reports.push_back({std::filesystem::path(path).filename().string(), std::move(*bytes)});
+  }
+  if (a.Has("--findings")) {
+    auto text = ReadInputFile(a.Get("--findings"));
+    if (!text.ok()) return Fail(text.status().WithContext("--findings"));
+    auto parsed_findings = ParseTestFindings(*text, a.Get("--findings"));
+    if (!parsed_findings.ok()) return Fail(parsed_findings.status());
+    record.findings = std::move(parsed_findings->findings);
+    record.remediation = std::move(parsed_findings->remediation);
+  }
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto obj = (*s)->service->FindObject(a.pos[1]);
   if (!obj.ok()) return Fail(obj.status());
   auto date = DateFlag(a, "--date", (*s)->Today());
   if (!date.ok()) return Usage(date.status().message());
-  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver),
-                                               a.pos[3] == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative,
-                                               a.Get("--report"), *date);
+  record.tested_on = *date;
+  Status st = (*s)->service->RecordTestOutcome((*s)->actor, obj->id, static_cast<int>(*ver), record);
   if (!st.ok()) return Fail(st);
+  auto tests = (*s)->service->SecurityTests(obj->id);
+  const int64_t test_id = tests.ok() && !tests->empty() ? tests->back().id : 0;
   if (o.json) {
     PrintJson({{"ok", true},
                {"object", obj->id},
                {"version", *ver},
+               {"test", test_id},
                {"outcome", a.pos[3]},
+               {"reports", record.reports.size()},
+               {"vulnerabilities", record.findings.size()},
+               {"corrections", record.remediation.size()},
                {"tier", a.pos[3] == "positive" ? "permanent" : "temporary"}});
     return kExitOk;
   }
@@ -629,7 +654,7 @@ int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a) {
 
 int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
   Args a = ParseArgs(parsed, 1);
-  if (!a.pos.empty() && a.pos[0] == "test-outcome") return CmdTestOutcome(o, a);
+  if (!a.pos.empty() && a.pos[0] == "test-outcome") return CmdTestOutcome(o, a, parsed);
   if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ | object test-outcome OBJ VERSION ...");
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
@@ -639,10 +664,16 @@ int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
   auto versions = svc.Versions(obj->id);
   auto moves = svc.TierHistory(obj->id);
   auto cases = svc.Cases(obj->id);
-  if (!versions.ok() || !moves.ok() || !cases.ok())
-    return Fail(!versions.ok() ? versions.status() : !moves.ok() ? moves.status() : cases.status());
+  auto tests = svc.SecurityTests(obj->id);
+  if (!versions.ok() || !moves.ok() || !cases.ok() || !tests.ok())
+    return Fail(!versions.ok() ? versions.status()
+                : !moves.ok()  ? moves.status()
+                : !cases.ok()  ? cases.status()
+                               : tests.status());
   if (o.json) {
     nlohmann::json vs = nlohmann::json::array(), cs = nlohmann::json::array(), ms = nlohmann::json::array();
+    nlohmann::json ts = nlohmann::json::array();
+    for (const auto& t : *tests) ts.push_back(ToJson(t));
     for (const auto& x : *versions) vs.push_back(ToJson(x));
     for (const auto& x : *cases) cs.push_back(ToJson(x));
     for (const auto& m : *moves)
@@ -652,7 +683,7 @@ int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
                     {"reason", m.reason},
                     {"by", m.by},
                     {"at", m.at}});
-    PrintJson({{"object", ToJson(*obj)}, {"versions", vs}, {"tier_moves", ms}, {"cases", cs}});
+    PrintJson({{"object", ToJson(*obj)}, {"versions", vs}, {"tier_moves", ms}, {"cases", cs}, {"security_tests", ts}});
     return kExitOk;
   }
   std::printf("object %lld  %s  portal code %s  track %s%s%s\n", static_cast<long long>(obj->id), obj->name.c_str(),
@@ -666,6 +697,13 @@ int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
   for (const auto& m : *moves)
     std::printf("  moved version %d %s -> %s on %s by %s: %s\n", m.version_no, m.from.c_str(), m.to.c_str(),
                 m.at.c_str(), m.by.c_str(), m.reason.c_str());
+  for (const auto& t : *tests)
+    std::printf(
+        "  security test %lld of version %d: %s, report %s of %s; %zu report file(s), %zu vulnerabilit%s, "
+        "%zu correction(s)\n",
+        static_cast<long long>(t.id), t.version_no, std::string(TestOutcomeName(t.outcome)).c_str(),
+        t.reference.c_str(), t.tested_on.ToString().c_str(), t.reports.size(), t.findings.size(),
+        t.findings.size() == 1 ? "y" : "ies", t.remediation.size());
   for (const auto& c : *cases)
     std::printf("  case %lld %-7s received %s ref %s due %s %s\n", static_cast<long long>(c.id),
                 std::string(CaseKindName(c.kind)).c_str(), c.received_on.ToString().c_str(), c.reference.c_str(),

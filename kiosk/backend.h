@@ -132,7 +132,7 @@ inline constexpr const char* kDigestMismatchMsgid =
 inline constexpr const char* kStoreBusyMsgid =
     "The store is busy: a qoima command is using it. Nothing was done; try again in a moment.";
 
-/// The NDA (Annex 4) as the clerk records it before accepting on the register track.
+/// The NDA (the operator's form based on the former Annex 4) as the clerk records it before every acceptance.
 struct NdaForm {
   std::string owner_representative;
   std::string owner_authority;
@@ -353,7 +353,7 @@ class Backend {
   /// Decides the recorded intake (the media are not read again); returns the
   /// acceptance act's number for printing.
   virtual Result<std::string> Accept(const std::string& intake_id) = 0;
-  /// Records the NDA of an application (register track, before Accept).
+  /// Records the NDA of an application (before every Accept).
   virtual Status RecordNda(const std::string& application_id, const NdaForm& nda) = 0;
   virtual Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) = 0;
 

@@ -705,7 +705,6 @@ class DiffScreen : public Screen {
       : app_(app),
         intake_id_(std::move(result.intake_id)),
         application_id_(std::move(result.application_id)),
-        track_(result.track),
         decisions_(decisions),
         rows_(std::move(result.rows)),
         act_sha256_(std::move(result.act_sha256)),
@@ -725,7 +724,6 @@ class DiffScreen : public Screen {
   }
 
   std::string Title() const override { return Tr("Act versus media"); }
-  bool Asking() const override { return confirm_accept_; }
 
   /// Back from the NDA or refusal screen: they decided (or not) through the backend.
   void OnReturn() override {
@@ -777,39 +775,19 @@ class DiffScreen : public Screen {
     }
     std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
     DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);
-    // Two lines for the question or the selected row's whole detail (the
-    // Detail column is narrow), wrapped rather than cut.
+    // Two lines for the selected row's whole detail (the Detail column is
+    // narrow), wrapped rather than cut.
     std::vector<std::string> info;
-    attr_t info_attr = A_BOLD;
-    if (confirm_accept_) {
-      info = {Tr("Accept the deposit as read? The media is not read again."), ConfirmKeys("F7")};
-      info_attr = COLOR_PAIR(kPairError) | A_BOLD;
-    } else if (const ListWidget::Item* it = list_.selected(); it && !rows_[it->tag].detail.empty()) {
+    if (const ListWidget::Item* it = list_.selected(); it && !rows_[it->tag].detail.empty()) {
       const DiffRow& r = rows_[it->tag];
       info = WrapText("> " + r.path + ": " + r.shown_detail(), width, 2);
     }
     int y = top + 2;
-    for (const std::string& line : info) DrawText(win, y++, 0, width, line, info_attr);
+    for (const std::string& line : info) DrawText(win, y++, 0, width, line, A_BOLD);
     list_.Draw(win, top + 4, 0, height - 4, width);
   }
 
   void HandleKey(const Key& key) override {
-    if (confirm_accept_) {
-      switch (AnswerOf(key, KEY_F(7))) {
-        case ConfirmAnswer::kYes:
-          confirm_accept_ = false;
-          Decide();
-          break;
-        case ConfirmAnswer::kNo:
-          confirm_accept_ = false;
-          app_.ShowInfoMsgid(N_("Not accepted: nothing was decided."));
-          break;
-        case ConfirmAnswer::kNone:
-          app_.ShowInfoMsgid(N_("Answer the question above: F7 or y/д/и = yes, Esc or n/н = no."));
-          break;
-      }
-      return;
-    }
     if (searching_) {
       HandleSearchKey(list_, key, &searching_);
       return;
@@ -824,11 +802,8 @@ class DiffScreen : public Screen {
       return;
     }
     if (decisions_ && !decided_ && key.Is(KEY_F(7))) {
-      // Register track: the NDA (Annex 4) is recorded first, on its own screen.
-      if (track_ == Track::kRegister)
-        app_.Push(MakeNdaScreen(app_, application_id_, intake_id_, nda_act_));
-      else
-        confirm_accept_ = true;
+      // Every acceptance, on either track, records the NDA first, on its own screen.
+      app_.Push(MakeNdaScreen(app_, application_id_, intake_id_, nda_act_));
       return;
     }
     if (decisions_ && !decided_ && key.Is(KEY_F(8))) {
@@ -846,21 +821,9 @@ class DiffScreen : public Screen {
   }
 
  private:
-  void Decide() {
-    auto act = app_.backend().Accept(intake_id_);
-    if (!act.ok()) {
-      app_.ShowError(act.status());
-      return;
-    }
-    decided_ = true;
-    act_ = *act;
-    app_.ShowInfoMsgid(N_("Accepted. The deposit is sealed in the store; F5 prints the act for signatures."));
-  }
-
   AppContext& app_;
   std::string intake_id_;
   std::string application_id_;
-  Track track_;
   bool decisions_;
   bool decided_ = false;
   std::string act_;  // the acceptance act's number once accepted
@@ -868,7 +831,6 @@ class DiffScreen : public Screen {
   // Set by the NDA and refusal screens this one pushes.
   std::shared_ptr<std::string> nda_act_ = std::make_shared<std::string>();
   std::shared_ptr<bool> refused_by_screen_ = std::make_shared<bool>(false);
-  bool confirm_accept_ = false;
   bool searching_ = false;
   std::vector<DiffRow> rows_;
   std::string act_sha256_;
@@ -877,7 +839,7 @@ class DiffScreen : public Screen {
   ListWidget list_;
 };
 
-// ---------------------------------------------------------------- NDA (register track)
+// ---------------------------------------------------------------- NDA (every acceptance)
 
 std::string TodayText() { return CounterTime(std::time(nullptr)).substr(0, 10); }
 
@@ -895,28 +857,61 @@ class NdaScreen : public Screen {
     form_.SetValue(3, TodayText());
   }
 
-  std::string Title() const override { return Tr("Non-disclosure agreement (Annex 4)"); }
+  std::string Title() const override { return Tr("Non-disclosure agreement"); }
+  bool Asking() const override { return confirm_accept_; }
   std::vector<HelpEntry> Help() const override {
     return {{"F6", N_("Signed by both")}, {"F7", N_("Record and accept")}, {"Esc", N_("Back")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     (void)height;
-    DrawText(win, top, 1, width - 2, Tr("Register track: the NDA is recorded before the deposit is accepted."), A_BOLD);
-    form_.Draw(win, top + 2, 1, width - 2, 28);
+    int y = top;
+    for (const std::string& line :
+         WrapText(Tr("Every acceptance records the non-disclosure agreement (the operator's form based on the former "
+                     "Annex 4) signed by both parties."),
+                  width - 2, 2))
+      DrawText(win, y++, 1, width - 2, line, A_BOLD);
+    form_.Draw(win, top + 3, 1, width - 2, 28);
     std::string both =
         std::string(Tr("Signed by both parties:")) + " " + (signed_by_both_ ? Tr("yes") : Tr("no")) + "   (F6)";
-    DrawText(win, top + 7, 1, width - 2, both, signed_by_both_ ? (COLOR_PAIR(kPairOk) | A_BOLD) : A_BOLD);
-    DrawText(win, top + 9, 1, width - 2, Tr("F7 records the NDA in the journal and then accepts the deposit."));
+    DrawText(win, top + 8, 1, width - 2, both, signed_by_both_ ? (COLOR_PAIR(kPairOk) | A_BOLD) : A_BOLD);
+    if (confirm_accept_) {
+      const attr_t ask = COLOR_PAIR(kPairError) | A_BOLD;
+      DrawText(win, top + 10, 1, width - 2,
+               Tr("Record the NDA and accept the deposit as read? The media is not read again."), ask);
+      DrawText(win, top + 11, 1, width - 2, ConfirmKeys("F7"), ask);
+    } else {
+      DrawText(win, top + 10, 1, width - 2, Tr("F7 records the NDA in the journal and then accepts the deposit."));
+    }
   }
 
   void HandleKey(const Key& key) override {
+    if (confirm_accept_) {
+      switch (AnswerOf(key, KEY_F(7))) {
+        case ConfirmAnswer::kYes:
+          confirm_accept_ = false;
+          Submit();
+          break;
+        case ConfirmAnswer::kNo:
+          confirm_accept_ = false;
+          app_.ShowInfoMsgid(N_("Not accepted: nothing was decided."));
+          break;
+        case ConfirmAnswer::kNone:
+          app_.ShowInfoMsgid(N_("Answer the question above: F7 or y/д/и = yes, Esc or n/н = no."));
+          break;
+      }
+      return;
+    }
     if (key.Is(KEY_F(6))) {
       signed_by_both_ = !signed_by_both_;
       return;
     }
     if (key.Is(KEY_F(7))) {
-      Submit();
+      if (!signed_by_both_) {
+        app_.ShowInfoMsgid(N_("The deposit is accepted only when both parties have signed the NDA (F6)."));
+        return;
+      }
+      confirm_accept_ = true;
       return;
     }
     form_.HandleKeyEnterAdvances(key);
@@ -924,10 +919,6 @@ class NdaScreen : public Screen {
 
  private:
   void Submit() {
-    if (!signed_by_both_) {
-      app_.ShowInfoMsgid(N_("The deposit is accepted only when both parties have signed the NDA (F6)."));
-      return;
-    }
     NdaForm f{form_.Value(0), form_.Value(1), form_.Value(2), form_.Value(3), signed_by_both_};
     if (!recorded_) {
       Status s = app_.backend().RecordNda(application_id_, f);
@@ -944,7 +935,8 @@ class NdaScreen : public Screen {
     }
     *accepted_ = *act;
     app_.Pop();
-    app_.ShowInfoMsgid(N_("NDA recorded and deposit accepted. F5 prints the act for signatures."));
+    app_.ShowInfoMsgid(
+        N_("Accepted. The NDA is recorded and the deposit sealed in the store; F5 prints the act for signatures."));
   }
 
   AppContext& app_;
@@ -953,6 +945,7 @@ class NdaScreen : public Screen {
   std::shared_ptr<std::string> accepted_;
   FormWidget form_;
   bool signed_by_both_ = false;
+  bool confirm_accept_ = false;
   bool recorded_ = false;
 };
 

@@ -1,7 +1,7 @@
 // The clerk's screens: the application journal (home), the Annex 1
 // application form, "insert media" (reacts when the appliance sees media),
 // live progress while the media is read, the act-versus-media diff with
-// accept (register track: the NDA is recorded first) or reasoned refusal.
+// accept (on every track the NDA is recorded first) or reasoned refusal.
 // Accept and refuse decide the intake recorded by the read: no second read.
 //
 // Every decision is the appliance's: the screens gather input and show what
@@ -35,8 +35,9 @@ std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSum
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
 /// Sets `*refused` when the refusal was recorded.
 std::unique_ptr<Screen> MakeRefuseScreen(AppContext& app, std::string intake_id, std::shared_ptr<bool> refused);
-/// Register track: records the NDA (Annex 4), then accepts `intake_id`;
-/// sets `*accepted` to the acceptance act's number when it went through.
+/// Every acceptance: records the NDA (the operator's form based on the former
+/// Annex 4) once the clerk confirms, then accepts `intake_id`; sets
+/// `*accepted` to the acceptance act's number when it went through.
 std::unique_ptr<Screen> MakeNdaScreen(AppContext& app, std::string application_id, std::string intake_id,
                                       std::shared_ptr<std::string> accepted);
 

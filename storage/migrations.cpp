@@ -702,6 +702,70 @@ CREATE INDEX change_notices_object ON change_notices(object_id);
 CREATE INDEX change_notices_open ON change_notices(received_on) WHERE received_on IS NULL;
 )sql";
 
+// Migration 12. The keys older versions stored in the reason texts of
+// refusals (decisions.reason_text and the reason of each `intake.refuse`
+// audit entry): "001 cl.16(N)", a clause of the repealed Order 146/НҚ.
+// Refusal grounds are the operator's practice (Order 110/НҚ has none), so
+// entries now carry "practice:refusal-N". Nothing stored is rewritten: audit
+// entries are leaves of the hash-chained log, and a decision is kept as
+// decided. Readers map each stored key to the current one through this table
+// before they show the text. Rows never change.
+constexpr std::string_view kV12 = R"sql(
+CREATE TABLE basis_keys (
+  stored_key TEXT PRIMARY KEY,   -- as older entries carry it
+  key        TEXT NOT NULL,      -- the key that stands for it now
+  note       TEXT NOT NULL
+);
+INSERT INTO basis_keys(stored_key, key, note) VALUES
+  ('001 cl.16(1)', 'practice:refusal-1', 'refusal ground 1 (not in the trusted register): operator''s practice, based on the former 146/НҚ cl.16(1)'),
+  ('001 cl.16(2)', 'practice:refusal-2', 'refusal ground 2 (the act does not match the media): operator''s practice, based on the former 146/НҚ cl.16(2)'),
+  ('001 cl.16(3)', 'practice:refusal-3', 'refusal ground 3 (the medium does not work): operator''s practice, based on the former 146/НҚ cl.16(3)');
+CREATE TRIGGER basis_keys_never_change BEFORE UPDATE ON basis_keys
+BEGIN SELECT RAISE(ABORT, 'basis keys never change'); END;
+CREATE TRIGGER basis_keys_never_deleted BEFORE DELETE ON basis_keys
+BEGIN SELECT RAISE(ABORT, 'basis keys never change'); END;
+)sql";
+
+// Migration 13. What a security test of a version produced (003 cl.11-18),
+// kept with its security_tests row: the report files byte-exact (003 cl.17(5),
+// 18; encrypted with the rest of the database, as the act files are), the
+// list of vulnerabilities with path and risk (003 cl.17(5)) and the
+// comparison table of the corrections (003 cl.14(2)). Rows never change.
+constexpr std::string_view kV13 = R"sql(
+CREATE TABLE security_test_reports (
+  id      INTEGER PRIMARY KEY,
+  test_id INTEGER NOT NULL REFERENCES security_tests(id),
+  name    TEXT NOT NULL,            -- the file's name as given
+  size    INTEGER NOT NULL CHECK (size >= 0),
+  sha256  TEXT NOT NULL,
+  content BLOB NOT NULL
+);
+CREATE INDEX security_test_reports_test ON security_test_reports(test_id);
+CREATE TABLE security_test_findings (
+  test_id     INTEGER NOT NULL REFERENCES security_tests(id),
+  number      INTEGER NOT NULL CHECK (number >= 1),   -- № in the list
+  description TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  risk        TEXT NOT NULL CHECK (risk IN ('high','medium','low')),
+  PRIMARY KEY (test_id, number)
+);
+CREATE TABLE security_test_remediation (
+  test_id    INTEGER NOT NULL REFERENCES security_tests(id),
+  number     INTEGER NOT NULL CHECK (number >= 1),    -- № in the table
+  finding    INTEGER NOT NULL,                        -- № of the vulnerability it answers
+  correction TEXT NOT NULL,
+  fixed      INTEGER NOT NULL CHECK (fixed IN (0,1)),
+  PRIMARY KEY (test_id, number),
+  FOREIGN KEY (test_id, finding) REFERENCES security_test_findings(test_id, number)
+);
+CREATE TRIGGER security_test_reports_never_change BEFORE UPDATE ON security_test_reports
+BEGIN SELECT RAISE(ABORT, 'security test records never change'); END;
+CREATE TRIGGER security_test_findings_never_change BEFORE UPDATE ON security_test_findings
+BEGIN SELECT RAISE(ABORT, 'security test records never change'); END;
+CREATE TRIGGER security_test_remediation_never_change BEFORE UPDATE ON security_test_remediation
+BEGIN SELECT RAISE(ABORT, 'security test records never change'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -714,6 +778,8 @@ constexpr Migration kMigrations[] = {
     {9, "dual control of accounts: approvals action 'user', user_change_requests, user_changes", kV9},
     {10, "intake_act_files: the act's file of each intake, byte-exact", kV10},
     {11, "change_notices: the owner's notices of a change of the code or of server work (003 cl.27-28)", kV11},
+    {12, "basis_keys: older stored keys of refusal grounds mapped to the operator's practice keys", kV12},
+    {13, "security test records: report files, vulnerability list, comparison table of corrections", kV13},
 };
 
 }  // namespace

@@ -196,4 +196,29 @@ nlohmann::json ToJson(const ReturnActData& a) {
             {"key_fingerprint", a.checkpoint_key_fingerprint}}}};
 }
 
+nlohmann::json ToJson(const SecurityTestInfo& t) {
+  nlohmann::json reports = nlohmann::json::array(), findings = nlohmann::json::array(),
+                 remediation = nlohmann::json::array();
+  for (const auto& r : t.reports) reports.push_back({{"name", r.name}, {"size", r.size}, {"sha256", r.sha256}});
+  for (const auto& f : t.findings)
+    findings.push_back({{"number", f.number},
+                        {"description", f.description},
+                        {"path", f.path},
+                        {"risk", std::string(RiskLevelName(f.risk))}});
+  for (const auto& r : t.remediation)
+    remediation.push_back(
+        {{"number", r.number}, {"vulnerability", r.finding}, {"correction", r.correction}, {"fixed", r.fixed}});
+  return {{"id", t.id},
+          {"object", t.object_id},
+          {"version", t.version_no},
+          {"outcome", std::string(TestOutcomeName(t.outcome))},
+          {"reference", t.reference},
+          {"tested_on", t.tested_on.ToString()},
+          {"recorded_by", t.recorded_by},
+          {"recorded_at", t.recorded_at},
+          {"reports", reports},
+          {"vulnerabilities", findings},
+          {"remediation", remediation}};
+}
+
 }  // namespace qoima::appliance::lifecycle

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/lifecycle/lifecycle_types.h"
+#include "appliance/lifecycle/security_test_record.h"
 
 namespace qoima::appliance::lifecycle {
 
@@ -20,5 +21,8 @@ nlohmann::json ToJson(const DestructionActData& a);
 nlohmann::json ToJson(const HandoverBundle& b);
 /// The return act as stored in acts.manifest_json (kind 'return'); docs/lifecycle.md.
 nlohmann::json ToJson(const ReturnActData& a);
+/// A recorded security test: outcome, reports (name, size, sha256), the
+/// vulnerability list and the comparison table.
+nlohmann::json ToJson(const SecurityTestInfo& t);
 
 }  // namespace qoima::appliance::lifecycle

@@ -1,6 +1,7 @@
 #include "appliance/lifecycle/lifecycle_report.h"
 
 #include "appliance/intake_assessment.h"
+#include "appliance/intake_repository.h"
 #include "appliance/lifecycle/deadline_rules.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 
@@ -75,6 +76,8 @@ Result<HalfYearReport> BuildHalfYearReport(storage::Database& db, LifecycleServi
     }
   }
   {
+    // Decisions stored by an older version carry older keys: read through the map.
+    QOIMA_ASSIGN_OR_RETURN(const StoredKeyMap keys, LoadStoredKeyMap(db));
     // The act each decision produced: A-<deposit> for an acceptance, R-<intake> for a refusal.
     QOIMA_ASSIGN_OR_RETURN(auto st,
                            db.Prepare("SELECT substr(d.decided_at, 1, 10), COALESCE(p.software_name, ''), "
@@ -96,7 +99,7 @@ Result<HalfYearReport> BuildHalfYearReport(storage::Database& db, LifecycleServi
         continue;
       }
       l.refusal_reason = static_cast<int>(st.ColumnInt(4));
-      l.reason_text = st.ColumnText(5);
+      l.reason_text = keys.Current(st.ColumnText(5));
       l.act = st.ColumnText(7);
       l.detail +=
           ": " + RefusalGround(l.refusal_reason) + (l.reason_text.empty() ? "" : "; " + ShownReasonText(l.reason_text));

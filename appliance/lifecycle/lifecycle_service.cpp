@@ -187,10 +187,11 @@ Result<std::vector<TierMove>> LifecycleService::TierHistory(int64_t object_id) {
 }
 
 Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t object_id, int version_no,
-                                           TestOutcome outcome, const std::string& reference,
-                                           const CivilDate& tested_on) {
+                                           const SecurityTestRecord& record) {
   QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kLifecycleRecord, "record a security-test outcome"));
-  if (reference.empty()) return Status::InvalidArgument("the test report reference is empty");
+  const TestOutcome outcome = record.outcome;
+  const std::string& reference = record.reference;
+  const CivilDate& tested_on = record.tested_on;
   if (tested_on > LocalDateOf(clock_.NowUnix()))
     return Status::InvalidArgument("test date " + tested_on.ToString() + " is in the future");
   QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, FindObject(std::to_string(object_id)));
@@ -204,11 +205,16 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
     return Status::FailedPrecondition(target +
                                       " is in the permanent store, not the temporary store: a security-test outcome "
                                       "is recorded only for a version in the temporary store (003 cl.7-8)");
+  // Everything the record must hold is checked before anything moves.
+  QOIMA_RETURN_IF_ERROR(CheckSecurityTestRecord(record).WithContext(target));
 
   QOIMA_ASSIGN_OR_RETURN(auto uid, UserId(db_, actor.login));
   std::string now = clock_.NowUtc();
   std::string reason =
       std::string(TestOutcomeName(outcome)) + " security test, report " + reference + " of " + tested_on.ToString();
+  reason += "; " + std::to_string(record.reports.size()) + " report file(s), " +
+            std::to_string(record.findings.size()) + " vulnerabilit" + (record.findings.size() == 1 ? "y" : "ies") +
+            " listed, " + std::to_string(record.remediation.size()) + " correction(s) in the comparison table";
   if (outcome == TestOutcome::kPositive) {
     // The store owns the deposit rows: it moves the tier and writes tier_changes
     // and "deposit.promote" in its own transaction. The test record follows; if
@@ -221,23 +227,124 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
     reason += "; stays in the temporary store (003 cl.7)";
   }
   std::string context = outcome == TestOutcome::kPositive ? target + " was moved to the permanent store, but " : "";
-  QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
-  QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO security_tests(deposit_id, outcome, reference, tested_on, "
-                                               "recorded_by, recorded_at, audit_index) VALUES(?,?,?,?,?,?,?)"));
-  QOIMA_ASSIGN_OR_RETURN(
-      uint64_t idx,
-      audit_.Append(Event(actor, "version.test_outcome",
-                          "object:" + std::to_string(object_id) + "/version:" + std::to_string(version_no), reason)));
-  QOIMA_RETURN_IF_ERROR(ins.Bind(1, it->deposit_id)
-                            .Bind(2, TestOutcomeName(outcome))
-                            .Bind(3, reference)
-                            .Bind(4, tested_on.ToString())
-                            .Bind(5, actor.login)
-                            .Bind(6, now)
-                            .Bind(7, static_cast<int64_t>(idx))
-                            .Run()
-                            .WithContext(context + "recording the test report failed"));
-  return tx.Commit().WithContext(context + "recording the test report failed");
+  auto write = [&]() -> Status {
+    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+    QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO security_tests(deposit_id, outcome, reference, "
+                                                 "tested_on, recorded_by, recorded_at, audit_index) "
+                                                 "VALUES(?,?,?,?,?,?,?)"));
+    QOIMA_ASSIGN_OR_RETURN(
+        uint64_t idx,
+        audit_.Append(Event(actor, "version.test_outcome",
+                            "object:" + std::to_string(object_id) + "/version:" + std::to_string(version_no), reason)));
+    QOIMA_RETURN_IF_ERROR(ins.Bind(1, it->deposit_id)
+                              .Bind(2, TestOutcomeName(outcome))
+                              .Bind(3, reference)
+                              .Bind(4, tested_on.ToString())
+                              .Bind(5, actor.login)
+                              .Bind(6, now)
+                              .Bind(7, static_cast<int64_t>(idx))
+                              .Run());
+    const int64_t test_id = db_.LastInsertRowid();
+    QOIMA_ASSIGN_OR_RETURN(auto rep, db_.Prepare("INSERT INTO security_test_reports(test_id, name, size, sha256, "
+                                                 "content) VALUES(?,?,?,?,?)"));
+    for (const TestReportFile& f : record.reports) {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(f.bytes.data());
+      QOIMA_RETURN_IF_ERROR(rep.Bind(1, test_id)
+                                .Bind(2, f.name)
+                                .Bind(3, static_cast<int64_t>(f.bytes.size()))
+                                .Bind(4, crypto::Hex(crypto::Sha256::Digest(f.bytes)))
+                                .BindLargeBlob(5, {bytes, f.bytes.size()})
+                                .Run());
+    }
+    QOIMA_ASSIGN_OR_RETURN(auto fin, db_.Prepare("INSERT INTO security_test_findings(test_id, number, description, "
+                                                 "path, risk) VALUES(?,?,?,?,?)"));
+    for (const TestFinding& f : record.findings)
+      QOIMA_RETURN_IF_ERROR(fin.Bind(1, test_id)
+                                .Bind(2, int64_t{f.number})
+                                .Bind(3, f.description)
+                                .Bind(4, f.path)
+                                .Bind(5, RiskLevelName(f.risk))
+                                .Run());
+    QOIMA_ASSIGN_OR_RETURN(auto rem, db_.Prepare("INSERT INTO security_test_remediation(test_id, number, finding, "
+                                                 "correction, fixed) VALUES(?,?,?,?,?)"));
+    for (const Remediation& r : record.remediation)
+      QOIMA_RETURN_IF_ERROR(rem.Bind(1, test_id)
+                                .Bind(2, int64_t{r.number})
+                                .Bind(3, int64_t{r.finding})
+                                .Bind(4, r.correction)
+                                .Bind(5, int64_t{r.fixed ? 1 : 0})
+                                .Run());
+    return tx.Commit();
+  };
+  return write().WithContext(context + "recording the test report failed");
+}
+
+Result<SecurityTestInfo> LifecycleService::GetSecurityTest(int64_t test_id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT t.id, d.object_id, o.name, COALESCE(o.architecture_code, ''), "
+                                              "d.version_no, t.outcome, t.reference, t.tested_on, t.recorded_by, "
+                                              "t.recorded_at FROM security_tests t JOIN deposits d ON d.id = "
+                                              "t.deposit_id JOIN informatization_objects o ON o.id = d.object_id "
+                                              "WHERE t.id = ?"));
+  st.Bind(1, test_id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("no security test " + std::to_string(test_id));
+  SecurityTestInfo t;
+  t.id = st.ColumnInt(0);
+  t.object_id = st.ColumnInt(1);
+  t.object_name = st.ColumnText(2);
+  t.portal_code = st.ColumnText(3);
+  t.version_no = static_cast<int>(st.ColumnInt(4));
+  t.outcome = st.ColumnText(5) == "positive" ? TestOutcome::kPositive : TestOutcome::kNegative;
+  t.reference = st.ColumnText(6);
+  QOIMA_ASSIGN_OR_RETURN(t.tested_on, CivilDate::Parse(st.ColumnText(7)));
+  t.recorded_by = st.ColumnText(8);
+  t.recorded_at = st.ColumnText(9);
+  st.Reset();
+  QOIMA_ASSIGN_OR_RETURN(auto rep, db_.Prepare("SELECT name, size, sha256 FROM security_test_reports WHERE "
+                                               "test_id = ? ORDER BY id"));
+  rep.Bind(1, test_id);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, rep.Step());
+    if (!more) break;
+    t.reports.push_back({rep.ColumnText(0), rep.ColumnInt(1), rep.ColumnText(2)});
+  }
+  QOIMA_ASSIGN_OR_RETURN(auto fin, db_.Prepare("SELECT number, description, path, risk FROM "
+                                               "security_test_findings WHERE test_id = ? ORDER BY number"));
+  fin.Bind(1, test_id);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, fin.Step());
+    if (!more) break;
+    t.findings.push_back({static_cast<int>(fin.ColumnInt(0)), fin.ColumnText(1), fin.ColumnText(2),
+                          ParseRiskLevel(fin.ColumnText(3)).value_or(RiskLevel::kHigh)});
+  }
+  QOIMA_ASSIGN_OR_RETURN(auto rem, db_.Prepare("SELECT number, finding, correction, fixed FROM "
+                                               "security_test_remediation WHERE test_id = ? ORDER BY number"));
+  rem.Bind(1, test_id);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool more, rem.Step());
+    if (!more) break;
+    t.remediation.push_back({static_cast<int>(rem.ColumnInt(0)), static_cast<int>(rem.ColumnInt(1)), rem.ColumnText(2),
+                             rem.ColumnInt(3) != 0});
+  }
+  return t;
+}
+
+Result<std::vector<SecurityTestInfo>> LifecycleService::SecurityTests(int64_t object_id) {
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT t.id FROM security_tests t JOIN deposits d ON d.id = "
+                                              "t.deposit_id WHERE d.object_id = ? ORDER BY t.id"));
+  st.Bind(1, object_id);
+  std::vector<int64_t> ids;
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    ids.push_back(st.ColumnInt(0));
+  }
+  std::vector<SecurityTestInfo> out;
+  for (int64_t id : ids) {
+    QOIMA_ASSIGN_OR_RETURN(SecurityTestInfo t, GetSecurityTest(id));
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 Result<CaseInfo> LifecycleService::LoadCase(int64_t case_id) {

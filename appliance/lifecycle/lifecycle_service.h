@@ -39,6 +39,7 @@
 
 #include "appliance/lifecycle/handover_exporter.h"
 #include "appliance/lifecycle/lifecycle_types.h"
+#include "appliance/lifecycle/security_test_record.h"
 #include "appliance/lifecycle/working_calendar.h"
 #include "appliance/role.h"
 #include "common/result.h"
@@ -64,12 +65,23 @@ class LifecycleService {
   Result<std::vector<VersionInfo>> Versions(int64_t object_id);
   Result<std::vector<TierMove>> TierHistory(int64_t object_id);
 
-  /// Records the security-test outcome of a version in the temporary store.
-  /// Positive: the version moves to the permanent store. Negative: it stays in
-  /// the temporary store (another test may follow). FailedPrecondition when the
-  /// version is not in the temporary store or is destroyed.
-  Status RecordTestOutcome(const LifecycleActor& actor, int64_t object_id, int version_no, TestOutcome outcome,
-                           const std::string& reference, const CivilDate& tested_on);
+  /// Records the security test of a version in the temporary store with
+  /// what it produced (security_test_record.h): the report files, the
+  /// vulnerability list and the comparison table, in one transaction with the
+  /// test row and its audit entry. Positive: the version moves to the
+  /// permanent store, only when CheckSecurityTestRecord allows it (reports
+  /// attached, every vulnerability fixed). Negative: it stays in the temporary
+  /// store (another test may follow). FailedPrecondition when the version is
+  /// not in the temporary store or is destroyed; nothing is changed on a
+  /// refusal.
+  Status RecordTestOutcome(const LifecycleActor& actor, int64_t object_id, int version_no,
+                           const SecurityTestRecord& record);
+
+  /// A recorded security test with its list and table (report files by name,
+  /// size and SHA-256; their bytes stay in the store). NotFound otherwise.
+  Result<SecurityTestInfo> GetSecurityTest(int64_t test_id);
+  /// The security tests of an object's versions, oldest first.
+  Result<std::vector<SecurityTestInfo>> SecurityTests(int64_t object_id);
 
   /// Opens an issue (003 cl.29) / return (003 cl.30) / destruction (003 cl.33)
   /// case for a request or notice received on `received_on`, with its due date

@@ -229,7 +229,7 @@ std::vector<appliance::RefusalReason> ReasonsFromText(std::string_view reason_te
   std::vector<appliance::RefusalReason> out;
   for (auto r : {appliance::RefusalReason::kNotInRegister, appliance::RefusalReason::kActMismatch,
                  appliance::RefusalReason::kMediaMalfunction}) {
-    if (reason_text.find(appliance::RefusalClause(r)) != std::string_view::npos) out.push_back(r);
+    if (reason_text.find(appliance::RefusalKey(r)) != std::string_view::npos) out.push_back(r);
   }
   return out;
 }
@@ -267,7 +267,7 @@ std::string ClerkWords(const std::vector<appliance::RefusalReason>& reasons, con
   // printed from the template, so only the clerk's own words are taken from it.
   std::string prefix;
   for (auto r : reasons)
-    prefix += (prefix.empty() ? "" : "; ") + appliance::RefusalClause(r) + " " + std::string(appliance::RefusalText(r));
+    prefix += (prefix.empty() ? "" : "; ") + appliance::RefusalKey(r) + " " + std::string(appliance::RefusalText(r));
   if (prefix.empty() || reason_text.rfind(prefix, 0) != 0) {
     // Not the appliance's own prefix: keep the text unless it is only clauses and wordings.
     return ReasonsFromText(reason_text).empty() ? reason_text : std::string();

@@ -15,9 +15,10 @@ constexpr Role kAuditor = Role::kAuditor;
 
 // The auditor may print every kind; the admin none (no access to deposit
 // records); the clerk the counter's documents, the security officer the
-// lifecycle's and the access register (Permission::kAccessRegister's roles).
+// lifecycle's and the access register (Permission::kAccessRegister's roles);
+// a security test record those who record it (Permission::kLifecycleRecord).
 // clang-format off
-constexpr std::array<DocumentKindSpec, 10> kDocumentKinds{{
+constexpr std::array<DocumentKindSpec, 11> kDocumentKinds{{
   {DocumentKind::kAct, "act", "A-N", false,
    {kClerk, kOfficer, kAuditor},
    N_("acceptance act"), N_("act number (A-17) or deposit number")},
@@ -48,6 +49,9 @@ constexpr std::array<DocumentKindSpec, 10> kDocumentKinds{{
   {DocumentKind::kAccessRegister, "access-register", "DEPOSIT", false,
    {kOfficer, kAuditor},
    N_("access register of a deposit"), N_("deposit number (3) or its act (A-3)")},
+  {DocumentKind::kSecurityTest, "security-test", "TEST", false,
+   {kClerk, kOfficer, kAuditor},
+   N_("security test record"), N_("security test number (qoima object show)")},
 }};
 // clang-format on
 

@@ -57,7 +57,7 @@ std::span<const DocumentKindSpec> DocumentKinds();
 const DocumentKindSpec* FindDocumentKind(DocumentKind kind);
 
 /// "act", "application", "journal", "nda", "refusal", "return", "destruction", "report", "notice",
-/// "access-register".
+/// "access-register", "security-test".
 std::string_view DocumentKindName(DocumentKind kind);
 std::optional<DocumentKind> ParseDocumentKind(std::string_view name);
 /// True when `role` may render and print documents of `kind`.

@@ -874,6 +874,53 @@ Result<std::string> DocumentRenderer::Render(const AccessRegisterDoc& doc) const
   return b.Finish("Access register " + doc.deposit);
 }
 
+Result<std::string> DocumentRenderer::Render(const SecurityTestDoc& doc) const {
+  for (const auto& f : doc.findings)
+    if (f.risk != "high" && f.risk != "medium" && f.risk != "low")  // enum names are never printed
+      return Status::InvalidArgument("security test: unknown risk '" + f.risk + "'");
+  FormBuilder b(templates_, languages_, op_);
+  b.Basis("sectest.basis");
+  b.Letterhead();
+  b.DateCity(doc.date, "");
+  b.Title("sectest.title", {{"number", doc.test}});
+  b.Para("sectest.intro", {{"object", Blank(doc.object_name)},
+                           {"code", Blank(doc.portal_code)},
+                           {"version", Blank(doc.version)},
+                           {"reference", Blank(doc.reference)},
+                           {"tested_on", Blank(PrintedDate(doc.tested_on))}});
+  b.Para(doc.positive ? "sectest.outcome.positive" : "sectest.outcome.negative", {}, kBold, kBodyAlt, Align::kLeft, 0,
+         6);
+  b.Para("sectest.reports", {}, kBold, kBodyAlt, Align::kLeft, 0, 4);
+  Table reports = SimpleTable(b, {{"sectest.col_no", 28}, {"sectest.col_file", 0}, {"sectest.col_size", 60}});
+  reports.span_from = 1;
+  for (size_t i = 0; i < doc.reports.size(); ++i)
+    reports.rows.push_back(
+        {{Number(i + 1), doc.reports[i].name, FormatMegabytes(static_cast<uint64_t>(doc.reports[i].size))},
+         b.Joined("annex3.sha256") + ": " + doc.reports[i].sha256});
+  if (doc.reports.empty()) reports.rows.push_back({{"", b.Joined("sectest.none")}, ""});
+  b.pdf().Add(std::move(reports));
+  b.Para("sectest.vulns", {}, kBold, kBodyAlt, Align::kLeft, 0, 4);
+  Table vulns = SimpleTable(
+      b, {{"sectest.col_no", 28}, {"sectest.col_desc", 0}, {"sectest.col_path", 150}, {"sectest.col_risk", 70}});
+  for (const auto& f : doc.findings)
+    vulns.rows.push_back(
+        {{Number(static_cast<size_t>(f.number)), f.description, f.path, b.Joined("sectest.risk." + f.risk, "\n")}, ""});
+  if (doc.findings.empty()) vulns.rows.push_back({{"", b.Joined("sectest.none")}, ""});
+  b.pdf().Add(std::move(vulns));
+  b.Para("sectest.fixes", {}, kBold, kBodyAlt, Align::kLeft, 0, 4);
+  Table fixes = SimpleTable(
+      b, {{"sectest.col_no", 28}, {"sectest.col_vuln", 60}, {"sectest.col_fix", 0}, {"sectest.col_fixed", 80}});
+  for (const auto& r : doc.remediation)
+    fixes.rows.push_back({{Number(static_cast<size_t>(r.number)), Number(static_cast<size_t>(r.finding)), r.correction,
+                           b.Joined(r.fixed ? "sectest.fixed.yes" : "sectest.fixed.no", "\n")},
+                          ""});
+  if (doc.remediation.empty()) fixes.rows.push_back({{"", "", b.Joined("sectest.none")}, ""});
+  b.pdf().Add(std::move(fixes));
+  b.Para("sectest.recorded", {{"person", Blank(doc.recorded_by)}}, kBody, kBodyAlt, Align::kLeft, 0, 6);
+  b.TranslationNote();
+  return b.Finish("Security test " + doc.test);
+}
+
 Status SavePdf(std::string_view pdf, const std::string& path) {
   if (pdf.substr(0, 5) != "%PDF-") return Status::InvalidArgument("save " + path + ": data is not a PDF");
   const std::string tmp = path + ".part";

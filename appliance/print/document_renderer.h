@@ -36,6 +36,7 @@ class DocumentRenderer {
   Result<std::string> Render(const HalfYearReport& doc) const;
   Result<std::string> Render(const Notice& doc) const;
   Result<std::string> Render(const AccessRegisterDoc& doc) const;
+  Result<std::string> Render(const SecurityTestDoc& doc) const;
 
   const TemplateSet& templates() const { return templates_; }
   const LanguageMode& languages() const { return languages_; }

@@ -337,4 +337,39 @@ struct AccessRegisterDoc {
   VerificationLine verification;
 };
 
+/// A version's security test as recorded (003 cl.11-18; lifecycle's
+/// security_test_record.h): the outcome, the report files kept in the store,
+/// the vulnerability list and the comparison table of corrections.
+struct SecurityTestDoc {
+  struct Report {
+    std::string name;
+    int64_t size = 0;
+    std::string sha256;
+  };
+  struct Finding {
+    int number = 0;
+    std::string description;
+    std::string path;
+    std::string risk;  // high / medium / low: printed in words
+  };
+  struct Correction {
+    int number = 0;
+    int finding = 0;
+    std::string correction;
+    bool fixed = false;
+  };
+  std::string date;  // YYYY-MM-DD, the day it was printed
+  std::string test;  // its number
+  std::string object_name;
+  std::string portal_code;
+  std::string version;
+  bool positive = false;
+  std::string reference;
+  std::string tested_on;    // YYYY-MM-DD
+  std::string recorded_by;  // full name
+  std::vector<Report> reports;
+  std::vector<Finding> findings;
+  std::vector<Correction> remediation;
+};
+
 }  // namespace qoima::print

@@ -83,10 +83,22 @@ MediumCheck Clean(const std::string& disc, const std::string& copy) {
 }
 }  // namespace
 
-TEST_CASE("assessment: clean media on the application track may be accepted") {
+TEST_CASE("assessment: clean media on the application track may be accepted once the NDA is signed") {
   IntakeFacts f;
   f.act_discs = {"D1"};
   f.media = {Clean("D1", "original"), Clean("D1", "copy 1")};
+  // Without the NDA the acceptance is blocked (no refusal ground), in the three languages.
+  Assessment without = AssessIntake(f);
+  CHECK(without.grounds.empty());
+  REQUIRE(without.blockers.size() == 1);
+  CHECK(without.blockers[0] == NdaMissingBlocker());
+  Status blocked = CheckAccept(without);
+  CHECK(blocked.code() == Code::kFailedPrecondition);
+  for (const char* word : {"құпиялылық", "бұрынғы 4-қосымша", "неразглашении", "бывшего приложения 4",
+                           "non-disclosure agreement", "former Annex 4"})
+    CHECK(Has(blocked, word));
+  CHECK_FALSE(Has(blocked, "146/НҚ"));
+  f.nda_signed_by_both = true;
   Assessment a = AssessIntake(f);
   CHECK(a.Acceptable());
   CHECK(CheckAccept(a).ok());
@@ -96,6 +108,7 @@ TEST_CASE("assessment: clean media on the application track may be accepted") {
 
 TEST_CASE("assessment: each clause 16 reason comes from its evidence") {
   IntakeFacts f;
+  f.nda_signed_by_both = true;
   f.act_discs = {"D1", "D2"};
   MediumCheck bad = Clean("D1", "original");
   bad.diff.counts[static_cast<size_t>(DiffKind::kMissing)] = 1;
@@ -119,7 +132,7 @@ TEST_CASE("assessment: each clause 16 reason comes from its evidence") {
   CHECK(CheckRefuse(r, {RefusalReason::kNotInRegister}).ok());
   reg.in_register = true;
   Assessment nda = AssessIntake(reg);
-  CHECK(Has(CheckAccept(nda), "NDA (Annex 4)"));
+  CHECK(Has(CheckAccept(nda), "non-disclosure agreement"));
   CHECK(nda.grounds.empty());
   reg.nda_signed_by_both = true;
   CHECK(CheckAccept(AssessIntake(reg)).ok());
@@ -127,6 +140,7 @@ TEST_CASE("assessment: each clause 16 reason comes from its evidence") {
 
 TEST_CASE("a medium swapped for another disc is an act mismatch") {
   IntakeFacts f;
+  f.nda_signed_by_both = true;
   f.act_discs = {"D1"};
   MediumCheck m = Clean("D1", "copy 1");
   m.diff.looks_like_disc = "D2";

@@ -11,6 +11,7 @@
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -31,7 +32,7 @@ const std::string kAdminPw = "admin-password-1";
 const std::string kClerkPw = "clerk1-password-1";
 
 // A provisioned appliance with an admin, a clerk, an officer, an auditor and
-// one application (IS-0042, application track).
+// one application (IS-0042, application track) with its NDA signed.
 class World {
  public:
   World() {
@@ -70,7 +71,8 @@ class World {
     return json::parse(r.out);
   }
 
-  void AddApplication(const std::string& code, const std::string& track, const std::string& number) {
+  /// Registers application `code`; `nda`: its NDA is recorded as signed by both.
+  void AddApplication(const std::string& code, const std::string& track, const std::string& number, bool nda = true) {
     json form = {{"portal_code", code},
                  {"track", track},
                  {"applicant", "«Ақпарат» АҚ"},
@@ -81,6 +83,7 @@ class World {
     testing::WriteFile(dir.Sub(code + ".json"), form.dump());
     Must({"application", "add", "--form", dir.Sub(code + ".json"), "--number", number, "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов А."});
+    if (nda) Must(testing::NdaCommand(code));
   }
 
   // A depositor tree, its act (manifest) and an image of it on a loop device.
@@ -264,9 +267,67 @@ TEST_CASE("refuse media_malfunction: a truncated disc image on a loop device") {
   CHECK(w.Deposits() == 0);
 }
 
+TEST_CASE("application track: an acceptance without the NDA is refused in three languages, the store unchanged") {
+  World w;
+  w.AddApplication("IS-0077", "application", "18/2026", false);
+  std::string tree = w.MakeTree("tree");
+  std::string act = w.ActCreate(tree, "IS-0077");
+  testing::LoopDevice dev(w.Image(tree, testing::FsType::kFat32));
+  std::vector<std::string> base = {"intake", "--application", "IS-0077", "--manifest", act, "--medium", dev.path()};
+  const int64_t deposits = w.Deposits();
+  auto audit_count = [&](const std::string& needle) {
+    auto listed = w.Run({"audit", "list"}, "auditor1", "auditor1-password-1");
+    size_t n = 0;
+    for (size_t at = listed.out.find(needle); at != std::string::npos; at = listed.out.find(needle, at + 1)) ++n;
+    return n;
+  };
+
+  // intake --accept: refused before the media is read; no intake, no deposit.
+  auto args = base;
+  args.push_back("--accept");
+  auto refused = w.Run(args);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 6);
+  for (const char* said :
+       {"«IS-0077» өтінімі бойынша қабылдау мүмкін емес", "бұрынғы 4-қосымша", "по заявке «IS-0077» принять нельзя",
+        "бывшего приложения 4", "cannot accept for application 'IS-0077'", "former Annex 4",
+        "qoima application nda IS-0077"})
+    CHECK(refused.err.find(said) != std::string::npos);
+  CHECK(refused.err.find("146/НҚ") == std::string::npos);
+  CHECK(w.Deposits() == deposits);
+  CHECK(w.Run({"intake", "show", "1"}, "auditor1", "auditor1-password-1").exit_code != 0);
+  CHECK(audit_count("intake.verify") == 0);
+  CHECK(audit_count("denied") == 1);
+
+  // A held intake: its acceptance is refused too, the intake stays held.
+  args = base;
+  args.push_back("--hold");
+  json held = w.Json(args);
+  REQUIRE(held["state"] == "held");
+  CHECK(held["acceptable"] == false);
+  const std::string id = std::to_string(held["intake"].get<int64_t>());
+  const int64_t with_held = w.Deposits();
+  auto decided = w.Run({"decide", id, "accept"});
+  INFO(decided.out << decided.err);
+  CHECK(decided.exit_code == 6);
+  CHECK(decided.err.find("бывшего приложения 4") != std::string::npos);
+  CHECK(w.Json({"intake", "show", id}, "auditor1", "auditor1-password-1")["state"] == "held");
+  CHECK(w.Deposits() == with_held);
+  CHECK(audit_count("denied") == 2);
+
+  // Signed by one party only: still refused. Signed by both: accepted.
+  auto owner_only = testing::NdaCommand("IS-0077");
+  owner_only.insert(owner_only.end(), {"--signed-by", "owner"});
+  w.Must(owner_only);
+  CHECK(w.Run({"decide", id, "accept"}).exit_code == 6);
+  w.Must(testing::NdaCommand("IS-0077"));
+  json accepted = w.Json({"decide", id, "accept"});
+  CHECK(accepted["state"] == "accepted");
+}
+
 TEST_CASE("register track: not in the register is refused - the NDA must be signed by both before accepting") {
   World w;
-  w.AddApplication("REG-7", "register", "16/2026");
+  w.AddApplication("REG-7", "register", "16/2026", false);
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree, "REG-7");
   testing::LoopDevice dev(w.Image(tree, testing::FsType::kExt4));
@@ -281,7 +342,7 @@ TEST_CASE("register track: not in the register is refused - the NDA must be sign
   args.insert(args.end(), {"--in-register", "yes", "--accept"});
   auto no_nda = w.Run(args);
   CHECK(no_nda.exit_code == 6);
-  CHECK(no_nda.err.find("NDA (Annex 4)") != std::string::npos);
+  CHECK(no_nda.err.find("non-disclosure agreement") != std::string::npos);
 
   w.Must({"application", "nda", "REG-7", "--owner-rep", "Ахметов А.", "--owner-authority", "Жарғы", "--operator-rep",
           "Сейітова Ә.", "--signed", "2026-01-06", "--signed-by", "owner"});
@@ -296,8 +357,6 @@ TEST_CASE("register track: not in the register is refused - the NDA must be sign
 TEST_CASE("register track: without --in-register the imported register snapshot decides - its lookup is evidence") {
   World w;
   w.AddApplication("REG-8", "register", "17/2026");
-  w.Must({"application", "nda", "REG-8", "--owner-rep", "Ахметов А.", "--owner-authority", "Жарғы", "--operator-rep",
-          "Сейітова Ә.", "--signed", "2026-01-06"});
   std::string tree = w.MakeTree("tree");
   std::string act = w.ActCreate(tree, "REG-8");
   testing::LoopDevice dev(w.Image(tree, testing::FsType::kIso9660));

@@ -13,6 +13,7 @@
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -42,6 +43,7 @@ class Appliance {
     testing::WriteFile(dir.Sub("form.json"), form.dump());
     Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов А."});
+    Must(testing::NdaCommand("IS-0042"));
   }
 
   SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1", std::string password = "",

@@ -13,9 +13,11 @@
 
 #include "appliance/act_creator.h"
 #include "appliance/appliance.h"
+#include "appliance/intake_assessment.h"
 #include "appliance/intake_state.h"
 #include "storage/clock.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -96,7 +98,7 @@ class DirectoryMediaReader : public hardware::MediaReader {
   std::string dir_;
 };
 
-// A provisioned appliance in process (admin, clerk1, application IS-0042),
+// A provisioned appliance in process (admin, clerk1, application IS-0042 with its NDA),
 // a medium (a directory) and the act written for it.
 class Counter {
  public:
@@ -131,6 +133,7 @@ class Counter {
     e.state_body = "Министрлік";
     e.applicant_head = "Ахметов А.";
     Must(app->RegisterApplication(clerk, Must(ParseApplicationForm(form, "form.json")), e).status());
+    Must(app->RecordNda(clerk, "IS-0042", testing::SignedTestNda()));
   }
 
   /// Changes a file of the medium after the act was written: the act no
@@ -237,6 +240,40 @@ TEST_CASE("an intake refused at once is recorded as refused and keeps nothing") 
   auto again = c.app->Decide(c.clerk, out.intake_id, accept);
   REQUIRE_FALSE(again.ok());
   CHECK(again.status().message().find("is refused already") != std::string::npos);
+}
+
+TEST_CASE("a refusal's ground is stored under its practice key and shown in its wording, older keys too") {
+  Counter c;
+  c.SpoilMedium();
+  IntakeRequest r = c.Request(IntakeAction::kRefuse);
+  r.reasons = {RefusalReason::kActMismatch};
+  r.reason_text = "тізім сәйкес емес";
+  Must(c.app->Intake(c.clerk, r));
+  // An entry as an older version appended it, under the repealed order's clause.
+  Must(c.app->store()
+           .Record({"clerk1", "clerk"}, "intake.refuse", "application:IS-0042", "success",
+                   "001 cl.16(3) " + std::string(RefusalText(RefusalReason::kMediaMalfunction)))
+           .status());
+  Actor admin = Must(c.app->Login("admin", "admin-password-1"));
+  std::vector<std::string> shown;
+  for (const auto& e : Must(c.app->AuditEntries(admin, 0, 100000)))
+    if (e.action == "intake.refuse") shown.push_back(e.reason);
+  REQUIRE(shown.size() == 2);
+  CHECK(shown[0].rfind("(operator's practice, based on the former 146/НҚ cl.16(2)) ", 0) == 0);
+  CHECK(shown[0].find("тізім сәйкес емес") != std::string::npos);
+  CHECK(shown[1].rfind("(operator's practice, based on the former 146/НҚ cl.16(3)) ", 0) == 0);
+  for (const std::string& s : shown) {
+    CHECK(s.find("001 cl.16") == std::string::npos);
+    CHECK(s.find("practice:refusal") == std::string::npos);
+  }
+  // As stored: the new key, and the older entry exactly as it was appended; the log verifies.
+  std::vector<std::string> stored;
+  for (const auto& e : Must(c.app->store().audit().Entries(0, Must(c.app->store().audit().Size()))))
+    if (e.action == "intake.refuse") stored.push_back(e.reason);
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].rfind("practice:refusal-2 ", 0) == 0);
+  CHECK(stored[1].rfind("001 cl.16(3) ", 0) == 0);
+  CHECK(Must(c.app->store().VerifyAudit()).ok());
 }
 
 TEST_CASE("a held intake is accepted within its window against the held content") {

@@ -32,6 +32,7 @@
 #include "crypto/hash.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -73,6 +74,7 @@ class Counter {
     ::chmod(dir.Sub("form.json").c_str(), 0644);
     Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов А."});
+    Must(testing::NdaCommand("IS-0042"));
   }
 
   /// Runs `qoima ARGS` with QOIMA_TEST_MEDIA=1 unless `env` says otherwise;

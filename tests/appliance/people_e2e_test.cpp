@@ -15,6 +15,7 @@
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -57,6 +58,7 @@ class World {
     Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов А."},
          "clerk1");
+    Must(testing::NdaCommand("IS-0042"), "clerk1");
     std::string tree = dir.Sub("tree");
     testing::MakeSampleTree(tree, 64 * 1024);
     Must({"act", "create", tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out",

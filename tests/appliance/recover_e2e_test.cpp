@@ -11,6 +11,7 @@
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -102,6 +103,7 @@ TEST_CASE("recover: 2 of 3 shares onto a second TPM under two officers - refusal
                    "2026-01-05", "--state-body", "Министрлік", "--head", "Ахметов А."});
   INFO(app.out << app.err);
   REQUIRE(app.exit_code == 0);
+  REQUIRE(w.As(old_tcti, "clerk1", testing::NdaCommand("IS-0042")).exit_code == 0);
   std::string tree = w.dir.Sub("tree");
   testing::MakeSampleTree(tree, 64 * 1024);
   REQUIRE(

@@ -16,6 +16,7 @@
 #include "cli/cli_commands.h"
 #include "common/subprocess.h"
 #include "common/unique_fd.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -368,6 +369,7 @@ class Store {
     Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов А."},
          "clerk1", "clerk1-password-1");
+    Must(testing::NdaCommand("IS-0042"), "clerk1", "clerk1-password-1");
   }
 
   // Runs qoima with nothing about the user in the environment: the command

@@ -452,10 +452,16 @@ TEST_CASE("an intake from a FAT32 USB stick is accepted at the kiosk inside the 
     screen = m->WaitForScreen("4 files, 0 problems.", Psf(), kBoot);
     Keep(*m, "intake-compared");
     CHECK(Shows(screen, "(on the deposit medium: left out of the comparison)"));
+    // Every acceptance records the NDA first, signed by both parties (F6).
+    m->Key("f7");
+    m->WaitForScreen("Non-disclosure agreement", Psf(), 300s);
+    m->Type("Nurlanov E.\tCharter\tAlieva G.");
+    m->Key("f6");
+    m->WaitForScreen("Signed by both parties: yes", Psf(), 300s);
     m->Key("f7");
     m->WaitForScreen("The media is not read again.", Psf(), 300s);
     m->Type("y");
-    screen = m->WaitForScreen("Accepted. The deposit is sealed in the store", Psf(), 900s);
+    screen = m->WaitForScreen("Accepted. The NDA is recorded", Psf(), 900s);
     Keep(*m, "intake-accepted");
     m->PowerOff();
   }

@@ -229,4 +229,31 @@ inline void PickAct(TmuxSession& t, const std::string& deposit_device, const std
   t.SendKeys({"F7"});
 }
 
+// On the comparison: F7 opens the NDA screen (every acceptance records the
+// NDA), its fields are typed and marked signed by both parties (F6); the next
+// F7 asks whether to record it and accept.
+inline void FillNda(TmuxSession& t) {
+  t.SendKeys({"F7"});
+  REQUIRE(t.WaitFor("Non-disclosure agreement", milliseconds(20000)));
+  t.Type("Нұрланов Ерік");
+  t.SendKeys({"Tab"});
+  t.Type("Жарғы");
+  t.SendKeys({"Tab"});
+  t.Type("Әлиева Гүлнұр");
+  t.SendKeys({"F6"});
+  REQUIRE(t.WaitFor("Signed by both parties: yes", milliseconds(20000)));
+}
+
+// On the comparison: the NDA recorded and the deposit accepted from what was
+// read (the question confirmed; the media are not read again).
+inline void AcceptWithNda(TmuxSession& t) {
+  FillNda(t);
+  t.SendKeys({"F7"});
+  REQUIRE(t.WaitFor("The media is not read again.", milliseconds(20000)));
+  t.SendKeys({"y"});
+  bool accepted = t.WaitFor("Accepted. The NDA is recorded", milliseconds(60000));
+  INFO(t.Capture());
+  REQUIRE(accepted);
+}
+
 }  // namespace qoima::testing

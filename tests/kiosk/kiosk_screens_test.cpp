@@ -133,6 +133,20 @@ struct Harness {
     size_t end = all.find('\n', at);
     return all.substr(at, end - at).find(value) != std::string::npos;
   }
+  /// On the comparison: F7 opens the NDA screen, whose fields are filled and
+  /// marked signed by both (F6); the next F7 asks the question.
+  void FillNda() {
+    Press(KEY_F(7));
+    REQUIRE(Shows("Non-disclosure agreement"));
+    REQUIRE(Shows("former Annex 4"));
+    Type("Әбенов Қайрат");
+    Char(L'\t');
+    Type("Жарғы");
+    Char(L'\t');
+    Type("Әлиев Нұрлан");
+    Press(KEY_F(6));
+    REQUIRE(Shows("Signed by both parties: yes"));
+  }
   void LoginAs(kiosk::Role role) {
     backend.login_outcomes = {{Status::Ok(), kiosk::UserInfo{"user1", "Әлиев Нұрлан", role}}};
     Type("user1");
@@ -248,12 +262,17 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   CHECK(h.Shows("src/қойма.cpp"));
   h.Enter();
 
-  SECTION("accept on the application track asks once and decides the recorded intake") {
+  SECTION("accept on the application track records the NDA, asks once and decides the recorded intake") {
+    h.FillNda();
     h.Press(KEY_F(7));
     CHECK(h.Shows("The media is not read again."));
+    CHECK(std::find(h.backend.calls.begin(), h.backend.calls.end(), "RecordNda app-9") == h.backend.calls.end());
     h.Char(L'y');
+    REQUIRE(h.backend.calls.size() >= 2);
+    CHECK(h.backend.calls[h.backend.calls.size() - 2] == "RecordNda app-9");
     CHECK(h.backend.calls.back() == "Accept intake-1");
-    CHECK(h.Shows("Accepted."));
+    CHECK(h.Shows("Accepted. The NDA is recorded"));
+    CHECK(h.Shows("Act versus media"));
     // F5 prints the act; with no printer configured the PDF is saved and the screen says so.
     h.backend.print_result = {"act A-17", "/var/lib/qoima/prints/act-A-17.pdf", false, true, Status::Ok()};
     h.Press(KEY_F(5));
@@ -265,6 +284,7 @@ TEST_CASE("Clerk intake: media, progress, diff with problems filter, accept with
   }
   SECTION("a refusal by the appliance is explained, not hidden") {
     h.backend.accept_status = Status::FailedPrecondition("act_mismatch: 1 missing");
+    h.FillNda();
     h.Press(KEY_F(7));
     h.Char(L'y');
     CHECK(h.Shows("The appliance is not ready for this step. (act_mismatch: 1 missing)"));
@@ -472,7 +492,7 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   REQUIRE(h.backend.last_in_register.has_value());
   CHECK(*h.backend.last_in_register);
   h.Press(KEY_F(7));
-  REQUIRE(h.Shows("Non-disclosure agreement (Annex 4)"));
+  REQUIRE(h.Shows("Non-disclosure agreement"));
   h.Type("Әбенов Қайрат");
   h.Char(L'\t');
   h.Type("Жарғы");
@@ -486,18 +506,20 @@ TEST_CASE("Register track: the NDA is recorded, then the intake accepted", "[kio
   CHECK(h.Shows("Signed by both parties: yes"));
   SECTION("recorded and accepted") {
     h.Press(KEY_F(7));
+    h.Char(L'y');
     REQUIRE(h.backend.calls.size() >= 2);
     CHECK(h.backend.calls[h.backend.calls.size() - 2] == "RecordNda REG-1");
     CHECK(h.backend.calls.back() == "Accept 12");
     CHECK(h.backend.last_nda_form.owner_representative == "Әбенов Қайрат");
     CHECK(h.backend.last_nda_form.signed_by_both);
-    CHECK(h.Shows("NDA recorded and deposit accepted."));
+    CHECK(h.Shows("Accepted. The NDA is recorded"));
     CHECK(h.Shows("Act versus media"));
     CHECK_FALSE(h.Shows("F7 Accept"));  // decided: no second accept
   }
   SECTION("a refused NDA is shown and nothing is accepted") {
     h.backend.nda_status = Status::InvalidArgument("nda.signed_date: not a date");
     h.Press(KEY_F(7));
+    h.Char(L'y');
     CHECK(h.backend.calls.back() == "RecordNda REG-1");
     CHECK(h.Shows("nda.signed_date"));
   }
@@ -757,6 +779,7 @@ std::size_t Count(const std::vector<std::string>& calls, const std::string& call
 TEST_CASE("Accept is confirmed by F7 or y/д/и and declined by Esc or n/н, in any keyboard layout", "[kiosk][unit]") {
   Harness h;
   ReachComparison(h, {{kiosk::DiffKind::kMatch, "README", 30, ""}});
+  h.FillNda();  // the question is asked on the NDA screen
   SECTION("Cyrillic д (да) accepts") {
     h.Press(KEY_F(7));
     REQUIRE(h.Shows("F7 or y/д/и = yes, Esc or n/н = no."));
@@ -779,15 +802,16 @@ TEST_CASE("Accept is confirmed by F7 or y/д/и and declined by Esc or n/н, in 
     h.Char(L'н');
     CHECK(Count(h.backend.calls, "Accept intake-1") == 0);
     CHECK(h.Shows("Not accepted: nothing was decided."));
-    CHECK(h.Shows("Act versus media"));
+    CHECK(h.Shows("Non-disclosure agreement"));
     CHECK_FALSE(h.Shows("= yes"));
+    CHECK(Count(h.backend.calls, "RecordNda app-9") == 0);
   }
-  SECTION("Esc declines without leaving the comparison") {
+  SECTION("Esc declines without leaving the NDA screen") {
     h.Press(KEY_F(7));
     h.Char(27);
     CHECK(Count(h.backend.calls, "Accept intake-1") == 0);
     CHECK(h.Shows("Not accepted: nothing was decided."));
-    CHECK(h.Shows("Act versus media"));
+    CHECK(h.Shows("Non-disclosure agreement"));
   }
   SECTION("any other key leaves the question open and repeats how to answer") {
     h.Press(KEY_F(7));

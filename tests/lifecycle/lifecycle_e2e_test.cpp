@@ -217,11 +217,45 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   // The one error shape of every command: "qoima: " and the refusal, which names what was refused.
   CHECK(denied.err.rfind("qoima: ", 0) == 0);
   CHECK(denied.err.find("record a security-test outcome") != std::string::npos);
-  auto moved = Qoima(tpm, state,
-                     {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--user", "clerk1"});
+  // The lab's report and its findings: a positive outcome without its report,
+  // or with a vulnerability the comparison table leaves open, moves nothing.
+  testing::WriteFile(work.Sub("static.pdf"), "%PDF-1.4 static analysis of ARCH-0042 v1");
+  testing::WriteFile(work.Sub("open.json"),
+                     R"({"vulnerabilities": [{"description": "SQL injection", "path": "src/q.c", "risk": "high"}],
+                         "remediation": [{"vulnerability": 1, "correction": "not yet", "fixed": false}]})");
+  testing::WriteFile(work.Sub("fixed.json"),
+                     R"({"vulnerabilities": [{"description": "SQL injection", "path": "src/q.c", "risk": "high"}],
+                         "remediation": [{"vulnerability": 1, "correction": "prepared statements", "fixed": true}]})");
+  testing::WriteFile(work.Sub("bad.json"),
+                     R"({"vulnerabilities": [{"description": "x", "path": "p", "risk": "severe"}]})");
+  auto no_report = Qoima(
+      tpm, state, {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--user", "clerk1"});
+  CHECK(no_report.exit_code == 6);
+  CHECK(no_report.err.find("needs the test report(s) attached") != std::string::npos);
+  auto open = Qoima(tpm, state,
+                    {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--report-file",
+                     work.Sub("static.pdf"), "--findings", work.Sub("open.json"), "--user", "clerk1"});
+  CHECK(open.exit_code == 6);
+  CHECK(open.err.find("vulnerability 1 (high, src/q.c) is not") != std::string::npos);
+  auto bad = Qoima(tpm, state,
+                   {"object", "test-outcome", "ARCH-0042", "1", "negative", "--report", "ST-1", "--findings",
+                    work.Sub("bad.json"), "--user", "clerk1"});
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("bad.json: vulnerabilities[1].risk: 'severe' is not high, medium or low") != std::string::npos);
+  show = Qoima(tpm, state, {"--json", "object", "show", "ARCH-0042", "--user", "aud1"});
+  REQUIRE(show.exit_code == 0);
+  CHECK(nlohmann::json::parse(show.out)["versions"][0]["tier"] == "temporary");
+  CHECK(nlohmann::json::parse(show.out)["security_tests"].empty());
+  auto moved =
+      Qoima(tpm, state,
+            {"--json", "object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-1", "--report-file",
+             work.Sub("static.pdf"), "--findings", work.Sub("fixed.json"), "--user", "clerk1"});
   INFO(moved.err);
-  CHECK(moved.exit_code == 0);
-  CHECK(moved.out.find("moved to the permanent store") != std::string::npos);
+  REQUIRE(moved.exit_code == 0);
+  auto moved_json = nlohmann::json::parse(moved.out);
+  CHECK(moved_json["tier"] == "permanent");
+  CHECK(moved_json["reports"] == 1);
+  CHECK(moved_json["vulnerabilities"] == 1);
   auto twice = Qoima(tpm, state,
                      {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-2", "--user", "clerk1"});
   CHECK(twice.exit_code == 6);
@@ -236,6 +270,12 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   CHECK(j["versions"][0]["tier"] == "permanent");
   CHECK(j["versions"][1]["tier"] == "temporary");
   CHECK(j["tier_moves"].size() == 1);
+  REQUIRE(j["security_tests"].size() == 1);
+  CHECK(j["security_tests"][0]["outcome"] == "positive");
+  CHECK(j["security_tests"][0]["reports"][0]["name"] == "static.pdf");
+  CHECK(j["security_tests"][0]["reports"][0]["sha256"].get<std::string>().size() == 64);
+  CHECK(j["security_tests"][0]["vulnerabilities"][0]["risk"] == "high");
+  CHECK(j["security_tests"][0]["remediation"][0]["fixed"] == true);
   AuditVerifies(tpm, state);
 
   // Immutability: the v1 image and directory match version 1; the v2 image does not.

@@ -12,6 +12,7 @@
 #include "appliance/lifecycle/lifecycle_report.h"
 #include "appliance/lifecycle/lifecycle_service.h"
 #include "appliance/lifecycle/register_store.h"
+#include "crypto/hash.h"
 #include "tests/lifecycle/lifecycle_db_fixture.h"
 
 using namespace qoima;
@@ -57,6 +58,18 @@ class RecordingExporter : public HandoverExporter {
 bool Exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+/// A security test as the lab reports it: a positive one with its report
+/// file (every positive outcome needs one), a negative one with none.
+SecurityTestRecord Test(TestOutcome outcome, std::string reference, CivilDate tested_on) {
+  SecurityTestRecord r;
+  r.outcome = outcome;
+  r.reference = std::move(reference);
+  r.tested_on = tested_on;
+  if (outcome == TestOutcome::kPositive)
+    r.reports.push_back({"static-analysis.pdf", "%PDF-1.4 report of " + r.reference});
+  return r;
 }
 
 struct World {
@@ -124,7 +137,7 @@ struct World {
 TEST_CASE("a positive security test moves a version to the permanent store, audited") {
   World w;
   uint64_t before = w.store.AuditSize();
-  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-02-27")).ok());
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, Test(TestOutcome::kPositive, "ST-17", D("2026-02-27"))).ok());
   auto versions = w.svc->Versions(w.object);
   REQUIRE(versions.ok());
   CHECK((*versions)[0].tier == StoreTier::kPermanent);
@@ -145,34 +158,151 @@ TEST_CASE("a positive security test moves a version to the permanent store, audi
   CHECK(ev->reason.find("moved from the temporary to the permanent store (003 cl.8)") != std::string::npos);
 
   // A negative outcome keeps version 2 in the temporary store but is recorded.
-  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kNegative, "ST-18", D("2026-03-02")).ok());
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 2, Test(TestOutcome::kNegative, "ST-18", D("2026-03-02"))).ok());
   CHECK(w.svc->Versions(w.object)->at(1).tier == StoreTier::kTemporary);
   CHECK(w.store.Count("security_tests") == 2);
   CHECK(w.store.Count("tier_changes") == 1);
 }
 
+TEST_CASE("a security test keeps its reports byte-exact, its vulnerability list and its comparison table") {
+  World w;
+  SecurityTestRecord r = Test(TestOutcome::kPositive, "ST-21", D("2026-02-27"));
+  r.reports.push_back({"dependencies.json", std::string("{\"deps\": []}\0binary\xff", 20)});
+  r.findings = {{1, "SQL injection in the search", "src/search.c", RiskLevel::kHigh},
+                {2, "weak hash for tokens", "src/token.c", RiskLevel::kLow}};
+  r.remediation = {{1, 1, "prepared statements", true}, {2, 2, "SHA-256", true}};
+  uint64_t before = w.store.AuditSize();
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, r).ok());
+  CHECK(w.svc->Versions(w.object)->at(0).tier == StoreTier::kPermanent);
+  auto tests = w.svc->SecurityTests(w.object);
+  REQUIRE(tests.ok());
+  REQUIRE(tests->size() == 1);
+  const SecurityTestInfo& t = (*tests)[0];
+  CHECK(t.outcome == TestOutcome::kPositive);
+  CHECK(t.version_no == 1);
+  CHECK(t.reference == "ST-21");
+  REQUIRE(t.reports.size() == 2);
+  CHECK(t.reports[1].name == "dependencies.json");
+  CHECK(t.reports[1].size == 20);
+  CHECK(t.reports[1].sha256 == crypto::Hex(crypto::Sha256::Digest(r.reports[1].bytes)));
+  REQUIRE(t.findings.size() == 2);
+  CHECK(t.findings[0].risk == RiskLevel::kHigh);
+  CHECK(t.findings[0].path == "src/search.c");
+  REQUIRE(t.remediation.size() == 2);
+  CHECK(t.remediation[0].finding == 1);
+  CHECK(t.remediation[0].fixed);
+  // The report's bytes, as given, in the (encrypted) store.
+  auto st = w.store.db().Prepare("SELECT content FROM security_test_reports WHERE name = 'dependencies.json'");
+  REQUIRE(st.ok());
+  REQUIRE(*st->Step());
+  std::vector<uint8_t> blob = st->ColumnBlob(0);
+  CHECK(std::string(blob.begin(), blob.end()) == r.reports[1].bytes);
+  st->Reset();
+  // The audit entry says what was recorded; the records never change.
+  auto ev = w.store.audit().Entry(before + 1);
+  REQUIRE(ev.ok());
+  CHECK(ev->reason.find("2 report file(s), 2 vulnerabilities listed, 2 correction(s)") != std::string::npos);
+  CHECK_FALSE(w.store.db().Exec("UPDATE security_test_findings SET risk = 'low';").ok());
+  CHECK_FALSE(w.store.db().Exec("UPDATE security_test_reports SET name = 'x';").ok());
+}
+
+TEST_CASE("a positive outcome without its reports or with a vulnerability not fixed moves nothing") {
+  World w;
+  std::string snap = w.Snapshot();
+  uint64_t audit = w.store.AuditSize();
+  SecurityTestRecord no_report = Test(TestOutcome::kPositive, "ST-22", D("2026-02-27"));
+  no_report.reports.clear();
+  Status s = w.svc->RecordTestOutcome(kClerk, w.object, 1, no_report);
+  CHECK(s.code() == Code::kFailedPrecondition);
+  CHECK(s.message().find("needs the test report(s) attached") != std::string::npos);
+  CHECK(s.message().find("version 1 of object") != std::string::npos);
+
+  SecurityTestRecord open = Test(TestOutcome::kPositive, "ST-23", D("2026-02-27"));
+  open.findings = {{1, "hard-coded password", "src/auth.c", RiskLevel::kHigh},
+                   {2, "debug endpoint", "src/debug.c", RiskLevel::kMedium}};
+  open.remediation = {{1, 1, "moved to the vault", true}, {2, 2, "left for the next release", false}};
+  s = w.svc->RecordTestOutcome(kClerk, w.object, 1, open);
+  CHECK(s.code() == Code::kFailedPrecondition);
+  CHECK(s.message().find("vulnerability 2 (medium, src/debug.c) is not") != std::string::npos);
+
+  SecurityTestRecord stray = Test(TestOutcome::kNegative, "ST-24", D("2026-02-27"));
+  stray.remediation = {{1, 3, "a row for nothing", true}};
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 1, stray).code() == Code::kInvalidArgument);
+
+  CHECK(w.svc->Versions(w.object)->at(0).tier == StoreTier::kTemporary);
+  CHECK(w.Snapshot() == snap);
+  CHECK(w.store.AuditSize() == audit);
+  CHECK(w.store.Count("security_tests") == 0);
+  CHECK(w.store.Count("security_test_reports") == 0);
+}
+
+TEST_CASE("a negative outcome is recorded with its findings and the version can never be made permanent by it") {
+  World w;
+  SecurityTestRecord neg = Test(TestOutcome::kNegative, "ST-25", D("2026-02-27"));
+  neg.reports.push_back({"manual-analysis.pdf", "%PDF-1.4 manual"});
+  neg.findings = {{1, "backdoor in the updater", "src/update.c", RiskLevel::kHigh}};
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, neg).ok());
+  CHECK(w.svc->Versions(w.object)->at(0).tier == StoreTier::kTemporary);
+  CHECK(w.store.Count("tier_changes") == 0);
+  CHECK(w.store.Count("security_test_findings") == 1);
+  // The version stays temporary until a positive test says otherwise, with
+  // the vulnerability fixed in its comparison table.
+  SecurityTestRecord claimed = Test(TestOutcome::kPositive, "ST-26", D("2026-03-02"));
+  claimed.findings = neg.findings;
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 1, claimed).code() == Code::kFailedPrecondition);
+  CHECK(w.svc->Versions(w.object)->at(0).tier == StoreTier::kTemporary);
+  claimed.remediation = {{1, 1, "updater removed", true}};
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, claimed).ok());
+  CHECK(w.svc->Versions(w.object)->at(0).tier == StoreTier::kPermanent);
+  CHECK(w.store.Count("security_tests") == 2);
+}
+
+TEST_CASE("a findings file is read within its limits and a fault names its field") {
+  auto ok = ParseTestFindings(
+      R"({"vulnerabilities": [{"description": "XSS", "path": "web/a.js", "risk": "medium"}],
+          "remediation": [{"vulnerability": 1, "correction": "escaped", "fixed": true}]})",
+      "f.json");
+  REQUIRE(ok.ok());
+  REQUIRE(ok->findings.size() == 1);
+  CHECK(ok->findings[0].risk == RiskLevel::kMedium);
+  CHECK(ok->remediation[0].fixed);
+  CHECK(ParseTestFindings("{}", "f.json")->findings.empty());
+  auto said = [](std::string_view text) { return ParseTestFindings(text, "f.json").status().message(); };
+  CHECK(said(R"({"vulnerabilities": [{"description": "x", "path": "p", "risk": "severe"}]})") ==
+        "f.json: vulnerabilities[1].risk: 'severe' is not high, medium or low");
+  CHECK(said(R"({"vulnerabilities": [{"description": "x", "risk": "low"}]})") ==
+        "f.json: vulnerabilities[1].path: a text is required");
+  CHECK(said(R"({"remediation": [{"vulnerability": 1, "correction": "c", "fixed": true}]})")
+            .find("remediation[1].vulnerability") != std::string::npos);
+  CHECK(said(R"({"vulns": []})").find("vulns: unknown field") != std::string::npos);
+  CHECK(said("[[[[[]]]]]").find("nested deeper") != std::string::npos);
+  CHECK(said("not json") == "f.json: not JSON");
+  CHECK(ParseTestFindings(std::string(kMaxTestFindingsBytes + 1, ' '), "f.json").status().code() ==
+        Code::kLimitExceeded);
+}
+
 TEST_CASE("test-outcome refusals are clear and change nothing") {
   World w;
-  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-02-27")).ok());
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, Test(TestOutcome::kPositive, "ST-17", D("2026-02-27"))).ok());
   std::string snap = w.Snapshot();
   uint64_t audit = w.store.AuditSize();
 
-  auto again = w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-19", D("2026-03-02"));
+  auto again = w.svc->RecordTestOutcome(kClerk, w.object, 1, Test(TestOutcome::kPositive, "ST-19", D("2026-03-02")));
   CHECK(again.code() == Code::kFailedPrecondition);
   CHECK(again.message().find("version 1 of object") != std::string::npos);
   CHECK(again.message().find("not the temporary store") != std::string::npos);
 
-  auto missing = w.svc->RecordTestOutcome(kClerk, w.object, 9, TestOutcome::kPositive, "ST-20", D("2026-03-02"));
+  auto missing = w.svc->RecordTestOutcome(kClerk, w.object, 9, Test(TestOutcome::kPositive, "ST-20", D("2026-03-02")));
   CHECK(missing.code() == Code::kNotFound);
   CHECK(missing.message().find("has no version 9") != std::string::npos);
 
-  CHECK(w.svc->RecordTestOutcome(kClerk, 999, 1, TestOutcome::kPositive, "ST", D("2026-03-02")).code() ==
+  CHECK(w.svc->RecordTestOutcome(kClerk, 999, 1, Test(TestOutcome::kPositive, "ST", D("2026-03-02"))).code() ==
         Code::kNotFound);
-  CHECK(w.svc->RecordTestOutcome(kAuditor, w.object, 2, TestOutcome::kPositive, "ST", D("2026-03-02")).code() ==
+  CHECK(w.svc->RecordTestOutcome(kAuditor, w.object, 2, Test(TestOutcome::kPositive, "ST", D("2026-03-02"))).code() ==
         Code::kPermissionDenied);
-  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kPositive, "", D("2026-03-02")).code() ==
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, Test(TestOutcome::kPositive, "", D("2026-03-02"))).code() ==
         Code::kInvalidArgument);
-  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kPositive, "ST", D("2026-03-03")).code() ==
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, Test(TestOutcome::kPositive, "ST", D("2026-03-03"))).code() ==
         Code::kInvalidArgument);  // tomorrow
   CHECK(w.Snapshot() == snap);
   CHECK(w.store.AuditSize() == audit);
@@ -340,7 +470,7 @@ TEST_CASE("a destruction needs two independent officers: not one officer and an 
 TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, and refuses a second time") {
   World w;
   w.clock.Set(NoonUtcUnix(D("2026-04-01")));
-  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, TestOutcome::kPositive, "ST-17", D("2026-03-02")).ok());
+  REQUIRE(w.svc->RecordTestOutcome(kClerk, w.object, 1, Test(TestOutcome::kPositive, "ST-17", D("2026-03-02"))).ok());
   auto returned = w.svc->OpenCase(kClerk, w.object, CaseKind::kReturn, D("2026-03-25"), "вх-200");
   REQUIRE(returned.ok());
   RecordingExporter return_exporter;
@@ -402,7 +532,7 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(issue.status().message().find("has been destroyed") != std::string::npos);
   CHECK(w.svc->OpenCase(kClerk, w.object, CaseKind::kDestroy, D("2026-04-03"), "a").status().code() ==
         Code::kFailedPrecondition);
-  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, TestOutcome::kPositive, "ST", D("2026-04-03")).code() ==
+  CHECK(w.svc->RecordTestOutcome(kClerk, w.object, 2, Test(TestOutcome::kPositive, "ST", D("2026-04-03"))).code() ==
         Code::kFailedPrecondition);
   CHECK(w.Snapshot() == snap);
 }

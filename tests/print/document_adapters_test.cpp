@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "appliance/intake_repository.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 
 namespace qoima::print {
@@ -88,11 +89,10 @@ TEST_CASE("an act without a committed deposit or with a malformed checkpoint is 
 TEST_CASE("a refusal lists its reasons, only the clerk's words and every differing file in words, capped") {
   RefusalRecord rec;
   rec.act_id = "R-5";
-  // As the intake records it: each reason's clause and wording, then the clerk's words.
-  rec.reason_text = "001 cl.16(2) " + std::string(appliance::RefusalText(appliance::RefusalReason::kActMismatch)) +
-                    "; 001 cl.16(3) " +
-                    std::string(appliance::RefusalText(appliance::RefusalReason::kMediaMalfunction)) +
-                    ". тізім сәйкес емес";
+  // As the intake records it: each reason's key and wording, then the clerk's words.
+  rec.reason_text = appliance::RefusalReasonsText(
+      {appliance::RefusalReason::kActMismatch, appliance::RefusalReason::kMediaMalfunction}, "тізім сәйкес емес");
+  CHECK(rec.reason_text.rfind("practice:refusal-2 ", 0) == 0);
   rec.reasons = ReasonsFromText(rec.reason_text);
   REQUIRE(rec.reasons.size() == 2);
   CHECK(rec.reasons[0] == appliance::RefusalReason::kActMismatch);

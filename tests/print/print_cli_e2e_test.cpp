@@ -15,6 +15,7 @@
 #include "common/subprocess.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 #include "tests/print/private_cupsd.h"
@@ -52,6 +53,7 @@ class World {
     testing::WriteFile(dir.Sub("form.json"), form.dump());
     Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
           "--state-body", "Министрлік", "--head", "Ахметов Ғалым"});
+    Must(testing::NdaCommand("IS-0042"));
   }
 
   SubprocessResult Run(std::vector<std::string> args, const std::string& user = "clerk1",
@@ -682,6 +684,20 @@ TEST_CASE(
   const std::string refusal_id = std::to_string(refused["intake"].get<int64_t>());
   w.Must({"application", "nda", "IS-0042", "--owner-rep", "Ахметов Ғалым", "--owner-authority", "Жарғы",
           "--operator-rep", "Жақсыбеков Нұрлан Серікұлы", "--signed", "2026-01-06"});
+  // The security test of version 1 (003 cl.11-18): its report kept in the store, its list and table.
+  testing::WriteFile(w.dir.Sub("static-analysis.pdf"), "%PDF-1.4 static analysis of IS-0042");
+  testing::WriteFile(w.dir.Sub("findings.json"),
+                     R"({"vulnerabilities": [
+                          {"description": "іздеудегі SQL инъекциясы", "path": "src/іздеу.c", "risk": "high"},
+                          {"description": "әлсіз хэш", "path": "src/token.c", "risk": "low"}],
+                         "remediation": [
+                          {"vulnerability": 1, "correction": "дайындалған сұраулар", "fixed": true},
+                          {"vulnerability": 2, "correction": "SHA-256", "fixed": true}]})");
+  json tested =
+      w.Json({"object", "test-outcome", "IS-0042", "1", "positive", "--report", "СТ-17", "--report-file",
+              w.dir.Sub("static-analysis.pdf"), "--findings", w.dir.Sub("findings.json"), "--date", "2026-11-02"});
+  REQUIRE(tested["tier"] == "permanent");
+  const std::string test_id = std::to_string(tested["test"].get<int64_t>());
 
   // One act: the act issued at the intake and the act reprinted later from the store read the same.
   const std::string issued = RunTool({"pdftotext", "-layout", issued_pdf, "-"});
@@ -747,13 +763,15 @@ TEST_CASE(
                                                                          {{"refusal", refusal_id}, "refusal"},
                                                                          {{"return", "2"}, "return"},
                                                                          {{"destruction", "3"}, "destruction"},
-                                                                         {{"report", "2026", "H1"}, "report"}};
+                                                                         {{"report", "2026", "H1"}, "report"},
+                                                                         {{"security-test", test_id}, "security-test"}};
   for (const auto& n : notices) {
     const std::string id = std::to_string(n["id"].get<int64_t>());
     kinds.push_back({{"notice", id}, "notice-" + n["kind"].get<std::string>() + "-" + id});
   }
   // Identifiers and proper names that are not words of either language.
-  std::vector<std::string> identifiers = {"IS-0042", "kense@sts.kz", "003-110-606", "SN-ҚӨ-1", "arch-1"};
+  std::vector<std::string> identifiers = {"IS-0042",     "kense@sts.kz",        "003-110-606", "SN-ҚӨ-1", "arch-1",
+                                          "src/іздеу.c", "static-analysis.pdf", "src/token.c", "SQL"};
   for (const auto& f : testing::MakeSampleTree(w.dir.Sub("names"), 1)) identifiers.push_back(f.path);
   std::sort(identifiers.begin(), identifiers.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
   std::map<std::string, std::string> printed;
@@ -793,6 +811,17 @@ TEST_CASE(
   CHECK(refusal.find("тізім сәйкес емес") != std::string::npos);
   CHECK(refusal.find("актіде бар, тасығышта жоқ") != std::string::npos);
   CHECK(refusal.find("001 cl.16") == std::string::npos);
+  CHECK(refusal.find("practice:refusal") == std::string::npos);
+  // The security test: outcome, report, the list with risks and the table, in both languages.
+  const std::string& sectest = printed["security-test"];
+  INFO(sectest);
+  CHECK(sectest.find("static-analysis.pdf") != std::string::npos);
+  CHECK(sectest.find("СТ-17") != std::string::npos);
+  CHECK(sectest.find("тұрақты қоймаға ауыстырылды") != std::string::npos);
+  CHECK(sectest.find("перемещена из временного хранилища в постоянное") != std::string::npos);
+  CHECK(sectest.find("іздеудегі SQL инъекциясы") != std::string::npos);
+  for (const char* word : {"жоғары", "высокая", "төмен", "низкая", "жойылды", "устранена", "дайындалған сұраулар"})
+    CHECK(sectest.find(word) != std::string::npos);
   // The NDA names the operator from its details.
   CHECK(printed["nda"].find("«Мемлекеттік техникалық қызмет» АҚ") != std::string::npos);
   // Notices: the completed return cites its act, the addressee in words.

@@ -603,3 +603,65 @@ TEST_CASE("old certificates: trusted only as the audit log records them - one dr
   REQUIRE(late.ok());
   CHECK(late->problem.find("after the key recovery that replaced it") != std::string::npos);
 }
+
+TEST_CASE("basis keys: a store from before them keeps its audit log as written and maps its refusal keys") {
+  TpmStoreKeys tpm;
+  TempDir dir;
+  const std::string state = dir.Sub("state");
+  fs::create_directories(state + "/objects/tmp");
+  // A store as schema 11 left it, with a refusal audited under the key of
+  // the repealed order's clause, as older versions wrote it.
+  const AuditEvent refusal{"2026-01-05T09:01:00Z",
+                           "clerk1",
+                           "clerk",
+                           "intake.refuse",
+                           "application:IS-0042",
+                           "success",
+                           "001 cl.16(2) Актіде көрсетілген мәліметтер жеткізгіштегі ақпаратқа сәйкес келмейді"};
+  std::string leaves_before;
+  Hash root_before{};
+  {
+    auto key = tpm.keys().SqlcipherKey();
+    auto db = Database::Open(state + "/meta.db", key.span());
+    REQUIRE(db.ok());
+    for (const Migration& m : AllMigrations()) {
+      if (m.version > 11) break;
+      REQUIRE(db->Exec(m.sql).ok());
+    }
+    REQUIRE(db->Exec("PRAGMA user_version = 11;").ok());
+    auto log = AuditLog::Create(*db);
+    REQUIRE(log.ok());
+    REQUIRE((*log)->Append({"2026-01-05T09:00:00Z", "admin", "admin", "user.login", "user:admin", "success", ""}).ok());
+    REQUIRE((*log)->Append(refusal).ok());
+    auto written = (*log)->Entries(0, 2);
+    REQUIRE(written.ok());
+    for (const AuditEvent& e : *written) leaves_before += AuditLeafData(e);
+    root_before = *(*log)->Root();
+  }
+  auto store = Store::Open(state, tpm.keys());
+  INFO(store.status().ToString());
+  REQUIRE(store.ok());
+  CHECK(*(*store)->db().QueryInt("PRAGMA user_version;") == LatestSchemaVersion());
+  // The entries are as they were appended: same leaves, same root, and the log verifies.
+  auto entries = (*store)->audit().Entries(0, 2);
+  REQUIRE(entries.ok());
+  std::string leaves_after;
+  for (const AuditEvent& e : *entries) leaves_after += AuditLeafData(e);
+  CHECK(leaves_after == leaves_before);
+  CHECK((*entries)[1] == refusal);
+  CHECK(*(*store)->audit().RootAt(2) == root_before);
+  auto verified = (*store)->VerifyAudit();
+  REQUIRE(verified.ok());
+  CHECK(verified->ok());
+  // The map from the old key to the operator's practice key, one row per ground.
+  auto st = (*store)->db().Prepare("SELECT stored_key, key FROM basis_keys ORDER BY stored_key");
+  REQUIRE(st.ok());
+  std::vector<std::pair<std::string, std::string>> rows;
+  while (*st->Step()) rows.emplace_back(st->ColumnText(0), st->ColumnText(1));
+  CHECK(rows == std::vector<std::pair<std::string, std::string>>{{"001 cl.16(1)", "practice:refusal-1"},
+                                                                 {"001 cl.16(2)", "practice:refusal-2"},
+                                                                 {"001 cl.16(3)", "practice:refusal-3"}});
+  // The map never changes.
+  CHECK_FALSE((*store)->db().Exec("UPDATE basis_keys SET key = 'x';").ok());
+  CHECK_FALSE((*store)->db().Exec("DELETE FROM basis_keys;").ok());
+}
