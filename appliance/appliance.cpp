@@ -14,6 +14,7 @@
 
 #include "appliance/civil_time.h"
 #include "appliance/intake_repository.h"
+#include "appliance/lifecycle/lifecycle_desk.h"
 #include "appliance/media_collector.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
@@ -358,6 +359,12 @@ Status Appliance::EndSession() {
 }
 
 std::string Appliance::DeviceFingerprint() { return keyring_->signer().Fingerprint(); }
+
+Result<std::unique_ptr<lifecycle::LifecycleDesk>> Appliance::OpenLifecycle(const Actor& actor,
+                                                                          const storage::Clock* clock) {
+  return lifecycle::LifecycleDesk::Open(*store_, {actor.username, std::string(RoleName(actor.role))},
+                                        clock ? *clock : *clock_);
+}
 
 // ---- applications -----------------------------------------------------------
 

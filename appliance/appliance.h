@@ -57,6 +57,10 @@ struct ExportProgress;  // appliance/export/bundle_exporter.h
 
 namespace qoima::appliance {
 
+namespace lifecycle {
+class LifecycleDesk;
+}
+
 /// Layout of the state directory (appended to ApplianceOptions::state_dir).
 inline constexpr char kKeyringDir[] = "/keyring";
 inline constexpr char kStoreDir[] = "/store";
@@ -529,10 +533,18 @@ class Appliance {
   /// match the document's records. kCorrupt naming each differing field.
   Result<ActVerification> VerifyAct(const Actor& actor, std::string_view payload);
 
+  /// The lifecycle (cases, notices, calendar, register, reports) for a
+  /// logged-in user: each step checks that user's permission (role.h).
+  /// `clock`: a rehearsal's fixed date (read-only look-ups); null for the
+  /// appliance's clock. The desk must not outlive this Appliance.
+  Result<std::unique_ptr<lifecycle::LifecycleDesk>> OpenLifecycle(const Actor& actor,
+                                                                  const storage::Clock* clock = nullptr);
+
   std::string DeviceFingerprint();
-  storage::Store& store() { return *store_; }
 
  private:
+  // Tests reach the store to set up states no front can make (tests/).
+  friend struct ApplianceTestPeer;
   // The phases of Intake and Decide (appliance_intake.cpp).
   struct IntakeRun;
   struct DecideRun;

@@ -18,6 +18,7 @@
 #include "appliance/lifecycle/calendar_file.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/deadline_rules.h"
+#include "appliance/lifecycle/lifecycle_desk.h"
 #include "appliance/lifecycle/lifecycle_json.h"
 #include "appliance/lifecycle/lifecycle_report.h"
 #include "appliance/lifecycle/lifecycle_service.h"
@@ -103,18 +104,15 @@ Result<int64_t> IdArg(const std::string& s, const std::string& what) {
 
 struct StoreSession {
   std::unique_ptr<Appliance> app;
-  WorkingCalendar calendar;
   std::unique_ptr<storage::ManualClock> fixed_clock;  // --today
-  std::unique_ptr<LifecycleService> service;
+  std::unique_ptr<LifecycleDesk> desk;
+  LifecycleService* service = nullptr;  // the desk's
   LifecycleActor actor;
   Actor app_actor;  // the same user as the appliance's facade knows them
 
-  storage::Database& db() { return app->store().db(); }
-  storage::AuditLog& audit() { return app->store().audit(); }
-  const storage::Clock& clock() const { return fixed_clock ? *fixed_clock : storage::Clock::System(); }
-  CivilDate Today() const { return LocalDateOf(clock().NowUnix()); }
+  CivilDate Today() const { return desk->Today(); }
   ~StoreSession() {
-    service.reset();
+    desk.reset();
     // Sign a checkpoint over this command's audit events, as every appliance command does.
     if (app) (void)app->EndSession();
   }
@@ -143,13 +141,13 @@ Result<std::unique_ptr<StoreSession>> OpenStore(const LifecycleCliOptions& o, co
   if (!actor.ok()) return actor.status();
   s->actor = {actor->username, std::string(RoleName(actor->role))};
   s->app_actor = *actor;
-  QOIMA_ASSIGN_OR_RETURN(s->calendar, LoadCalendar(s->db()));
   if (a.Has("--today")) {
     if (!allow_today) return Status::InvalidArgument("--today is only for due, report and register look-ups");
     QOIMA_ASSIGN_OR_RETURN(CivilDate d, DateFlag(a, "--today", std::nullopt));
     s->fixed_clock = std::make_unique<storage::ManualClock>(NoonUtcUnix(d));
   }
-  s->service = std::make_unique<LifecycleService>(s->app->store(), s->calendar, s->clock());
+  QOIMA_ASSIGN_OR_RETURN(s->desk, s->app->OpenLifecycle(s->app_actor, s->fixed_clock.get()));
+  s->service = &s->desk->service();
   return s;
 }
 
@@ -238,8 +236,7 @@ int CmdCalendar(const LifecycleCliOptions& o, const CliArgs& parsed) {
     if (!text.ok()) return Fail(text.status());
     auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
-    auto r = ImportCalendar((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], a.Get("--source"),
-                            (*s)->clock().NowUtc());
+    auto r = (*s)->desk->ImportCalendar(*text, a.pos[0], a.Get("--source"));
     if (!r.ok()) return Fail(r.status());
     if (o.json) {
       nlohmann::json imported = nlohmann::json::array();
@@ -256,7 +253,7 @@ int CmdCalendar(const LifecycleCliOptions& o, const CliArgs& parsed) {
     auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
     if (a.Has("--history")) {
-      auto h = CalendarHistory((*s)->db());
+      auto h = (*s)->desk->CalendarHistory();
       if (!h.ok()) return Fail(h.status());
       if (o.json) {
         nlohmann::json imports = nlohmann::json::array();
@@ -270,7 +267,7 @@ int CmdCalendar(const LifecycleCliOptions& o, const CliArgs& parsed) {
       return kExitOk;
     }
     std::vector<CalendarImportInfo> in_force;
-    auto cal = LoadCalendar((*s)->db(), &in_force);
+    auto cal = (*s)->desk->CalendarInForce(&in_force);
     if (!cal.ok()) return Fail(cal.status());
     nlohmann::json years = nlohmann::json::array();
     for (const auto& i : in_force) {
@@ -420,31 +417,6 @@ Result<DirectoryChecksum> ChecksumTarget(const std::string& target) {
   return out;
 }
 
-Result<TreeChecksum> StoredVersionTree(storage::Database& db, LifecycleService& svc, const std::string& object_ref,
-                                       int version_no, VersionInfo* info) {
-  QOIMA_ASSIGN_OR_RETURN(ObjectInfo obj, svc.FindObject(object_ref));
-  QOIMA_ASSIGN_OR_RETURN(auto versions, svc.Versions(obj.id));
-  for (const auto& v : versions) {
-    if (v.version_no != version_no) continue;
-    *info = v;
-    QOIMA_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT path, size, sha256 FROM files WHERE deposit_id = ?"));
-    st.Bind(1, v.deposit_id);
-    std::vector<FileChecksum> files;
-    for (;;) {
-      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      auto p = st.ColumnBlob(0);
-      auto h = st.ColumnBlob(2);
-      FileChecksum f{std::string(p.begin(), p.end()), static_cast<uint64_t>(st.ColumnInt(1)), {}};
-      if (h.size() != f.sha256.size()) return Status::Corrupt("files row of deposit " + std::to_string(v.deposit_id));
-      std::copy(h.begin(), h.end(), f.sha256.begin());
-      files.push_back(std::move(f));
-    }
-    return MakeTreeChecksum(std::move(files));
-  }
-  return Status::NotFound("object '" + object_ref + "' has no version " + std::to_string(version_no));
-}
-
 int CmdChecksum(const LifecycleCliOptions& o, const CliArgs& parsed) {
   const std::vector<std::string>& v = parsed.positional();
   if (v.size() < 2) return Usage("checksum needs compute or verify");
@@ -484,7 +456,7 @@ int CmdChecksum(const LifecycleCliOptions& o, const CliArgs& parsed) {
     auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
     VersionInfo info;
-    auto t = StoredVersionTree((*s)->db(), *(*s)->service, a.Get("--object"), static_cast<int>(*ver), &info);
+    auto t = (*s)->desk->StoredVersionTree(a.Get("--object"), static_cast<int>(*ver), &info);
     if (!t.ok()) return Fail(t.status());
     if (info.state != "committed") return Fail(Status::FailedPrecondition("that version was destroyed"));
     expected = std::move(*t);
@@ -526,7 +498,7 @@ int CmdRegister(const LifecycleCliOptions& o, const CliArgs& parsed) {
     if (!text.ok()) return Fail(text.status());
     auto s = OpenStore(o, a, false);
     if (!s.ok()) return Fail(s.status());
-    auto r = ImportRegisterSnapshot((*s)->db(), (*s)->audit(), (*s)->actor, *text, a.pos[0], (*s)->clock().NowUtc());
+    auto r = (*s)->desk->ImportRegisterSnapshot(*text, a.pos[0]);
     if (!r.ok()) return Fail(r.status());
     if (o.json) {
       PrintJson({{"ok", true},
@@ -545,7 +517,7 @@ int CmdRegister(const LifecycleCliOptions& o, const CliArgs& parsed) {
   auto s = OpenStore(o, a, true);
   if (!s.ok()) return Fail(s.status());
   RegisterImportInfo info;
-  auto snap = LoadLatestRegisterSnapshot((*s)->db(), &info);
+  auto snap = (*s)->desk->LatestRegisterSnapshot(&info);
   if (!snap.ok()) return Fail(snap.status());
   if (!snap->has_value())
     return Fail(Status::NotFound("no register snapshot has been imported (qoima register import FILE)"));
@@ -1005,8 +977,7 @@ int CmdReport(const LifecycleCliOptions& o, const CliArgs& parsed) {
     auto year = IdArg(a.pos[1], "year");
     auto half = IdArg(a.pos[2], "half");
     if (!year.ok() || !half.ok()) return Usage("report half-year YEAR 1|2");
-    auto r = BuildHalfYearReport((*s)->db(), *(*s)->service, (*s)->calendar, static_cast<int>(*year),
-                                 static_cast<int>(*half), today);
+    auto r = (*s)->desk->BuildHalfYearReport(static_cast<int>(*year), static_cast<int>(*half), today);
     if (!r.ok()) return Fail(r.status());
     j = ToJson(*r);
     if (a.Has("--record")) {
@@ -1017,7 +988,7 @@ int CmdReport(const LifecycleCliOptions& o, const CliArgs& parsed) {
     }
   } else if (a.pos[0] == "information" && a.pos.size() <= 2) {
     auto r =
-        BuildInformationReport((*s)->db(), *(*s)->service, a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
+        (*s)->desk->BuildInformationReport(a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
     if (!r.ok()) return Fail(r.status());
     j = ToJson(*r);
   } else {

@@ -104,7 +104,7 @@ class PosixEnv : public Env {
   Status SyncDir(const std::string& dir) override {
     UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) return Status::FromErrno(errno, "open directory " + dir);
-    if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync directory " + dir);
+    if (::fsync(fd.get()) != 0 && errno != EINVAL) return Status::FromErrno(errno, "fsync directory " + dir);
     return Status::Ok();
   }
   Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) override {
@@ -155,6 +155,13 @@ class PosixEnv : public Env {
 };
 
 }  // namespace
+
+std::string ParentDir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
 
 Status SequentialFile::Skip(uint64_t n) {
   std::vector<uint8_t> buf(64 * 1024);

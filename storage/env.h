@@ -60,6 +60,9 @@ class FilesystemSync {
   virtual Status Sync() = 0;
 };
 
+/// The directory that holds `path`: "." for a bare name, "/" for a top-level one.
+std::string ParentDir(const std::string& path);
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -71,7 +74,9 @@ class Env {
   virtual Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) = 0;
   /// rename(2): atomic replacement within one filesystem.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
-  /// fsync of a directory, so a rename or unlink in it is durable.
+  /// fsync of a directory, so a rename or unlink in it is durable. A
+  /// filesystem that cannot sync a directory (EINVAL) has nothing to make
+  /// durable that way: OK.
   virtual Status SyncDir(const std::string& dir) = 0;
   /// A barrier on the filesystem that holds directory `dir`.
   virtual Result<std::unique_ptr<FilesystemSync>> NewFilesystemSync(const std::string& dir) = 0;

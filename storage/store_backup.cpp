@@ -67,13 +67,6 @@ Status WriteSmallFile(Env& env, const std::string& path, std::string_view conten
   return out->Close();
 }
 
-std::string ParentDir(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 struct ManifestEntry {
   std::string sha256_hex;
   uint64_t size = 0;

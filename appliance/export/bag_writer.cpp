@@ -1,74 +1,17 @@
 #include "appliance/export/bag_writer.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <ctime>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "appliance/export/bag_layout.h"
 #include "appliance/export/bag_names.h"
 #include "appliance/export/cms_envelope_sink.h"
+#include "appliance/export/hash_worker.h"
 #include "crypto/hash.h"
 
 namespace qoima::exporting {
 namespace {
-
-// Runs SHA-512 of a chunk on a second core while the caller hashes SHA-256
-// and writes the chunk to the tar: creation is then bound by the slower of
-// the two, not their sum. Lives only inside BagWriter::Write (no thread
-// exists when the exporter forks mkfs/mcopy).
-class Sha512Worker {
- public:
-  Sha512Worker() : thread_([this] { Loop(); }) {}
-  ~Sha512Worker() {
-    {
-      std::lock_guard<std::mutex> l(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  /// REQUIRES: `data` stays valid until Wait() returned.
-  void Start(crypto::Sha512* h, std::span<const uint8_t> data) {
-    {
-      std::lock_guard<std::mutex> l(m_);
-      h_ = h;
-      data_ = data;
-      busy_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> l(m_);
-    done_.wait(l, [&] { return !busy_; });
-  }
-
- private:
-  void Loop() {
-    std::unique_lock<std::mutex> l(m_);
-    for (;;) {
-      cv_.wait(l, [&] { return busy_ || stop_; });
-      if (!busy_) return;
-      crypto::Sha512* h = h_;
-      std::span<const uint8_t> d = data_;
-      l.unlock();
-      h->Update(d);
-      l.lock();
-      busy_ = false;
-      done_.notify_all();
-    }
-  }
-
-  std::mutex m_;
-  std::condition_variable cv_, done_;
-  crypto::Sha512* h_ = nullptr;
-  std::span<const uint8_t> data_;
-  bool busy_ = false;
-  bool stop_ = false;
-  std::thread thread_;
-};
 
 struct Written {
   std::string bag_path;  // under data/
@@ -139,7 +82,11 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
   if (entries.size() > kMaxPayloadFiles)
     return Status::LimitExceeded("export: more than " + std::to_string(kMaxPayloadFiles) + " payload files");
   BagNameMapper names;
-  Sha512Worker sha512_worker;
+  // SHA-512 of a chunk runs on a second core while this thread hashes
+  // SHA-256 and writes the chunk to the tar: creation is bound by the slower
+  // of the two, not their sum. The worker lives only inside Write (no thread
+  // exists when the exporter forks mkfs/mcopy).
+  HashWorker sha512_worker;
   std::vector<Written> written;
   written.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -153,7 +100,7 @@ Result<BagSummary> BagWriter::Write(PayloadSource& source, const ExportApproval&
     Status st = source.Stream(i, [&](std::span<const uint8_t> chunk) -> Status {
       if (got + chunk.size() > e.size)
         return Status::Corrupt("yields more than its recorded " + std::to_string(e.size) + " bytes");
-      sha512_worker.Start(&h512, chunk);
+      sha512_worker.Start([&h512, chunk] { h512.Update(chunk); });
       h256.Update(chunk);
       Status tar_status = tar->WriteData(chunk);
       sha512_worker.Wait();

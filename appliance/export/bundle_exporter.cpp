@@ -18,6 +18,7 @@
 #include "appliance/export/cms_envelope_sink.h"
 #include "appliance/export/tar_writer.h"
 #include "crypto/hash.h"
+#include "storage/env.h"
 
 namespace qoima::exporting {
 namespace {
@@ -118,18 +119,6 @@ class ConcurrentReadBack {
   std::thread thread_;
 };
 
-std::string DirOf(const std::string& p) {
-  size_t s = p.rfind('/');
-  return s == std::string::npos ? "." : (s == 0 ? "/" : p.substr(0, s));
-}
-
-Status FsyncDir(const std::string& dir) {
-  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!d) return Status::FromErrno(errno, "open directory " + dir);
-  if (::fsync(d.get()) != 0 && errno != EINVAL) return Status::FromErrno(errno, "fsync directory " + dir);
-  return Status::Ok();
-}
-
 Result<std::string> HashStream(UniqueFd fd, const std::string& name, uint64_t* bytes) {
   crypto::Sha256 d;
   std::vector<uint8_t> buf(kReadBackChunk);
@@ -173,7 +162,7 @@ Result<uint64_t> FileExportCounter::Next() {
       return Status::FromErrno(errno, "write export counter " + tmp);
   }
   if (::rename(tmp.c_str(), path_.c_str()) != 0) return Status::FromErrno(errno, "rename export counter " + path_);
-  QOIMA_RETURN_IF_ERROR(FsyncDir(DirOf(path_)));
+  QOIMA_RETURN_IF_ERROR(storage::Env::Default().SyncDir(storage::ParentDir(path_)));
   return next;
 }
 

@@ -6,22 +6,9 @@
 
 #include <cerrno>
 
+#include "storage/env.h"
+
 namespace qoima::exporting {
-namespace {
-
-std::string DirOf(const std::string& p) {
-  size_t s = p.rfind('/');
-  return s == std::string::npos ? "." : (s == 0 ? "/" : p.substr(0, s));
-}
-
-Status FsyncDir(const std::string& dir) {
-  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!d) return Status::FromErrno(errno, "open directory " + dir);
-  if (::fsync(d.get()) != 0 && errno != EINVAL) return Status::FromErrno(errno, "fsync directory " + dir);
-  return Status::Ok();
-}
-
-}  // namespace
 
 Status FileExportTarget::Check() {
   if (path_.empty()) return Status::InvalidArgument("export: no output path");
@@ -59,7 +46,7 @@ Status FileExportTarget::FinishReadBack() {
   if (::rename(partial.c_str(), path_.c_str()) != 0)
     return Status::FromErrno(errno, "rename " + partial + " to " + path_);
   published_ = true;
-  return FsyncDir(DirOf(path_));
+  return storage::Env::Default().SyncDir(storage::ParentDir(path_));
 }
 
 void FileExportTarget::Discard() {

@@ -23,6 +23,7 @@
 #include "appliance/lifecycle/tree_checksum.h"
 #include "common/subprocess.h"
 #include "hardware/media_reader.h"
+#include "tests/fixtures/appliance_test_peer.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
@@ -30,6 +31,8 @@
 using namespace qoima;
 
 namespace {
+
+storage::Store& StoreOf(appliance::Appliance& app) { return appliance::ApplianceTestPeer::Store(app); }
 
 const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 const std::string kPassword = "Қойма-тест-2026!";
@@ -90,11 +93,11 @@ int64_t Intake(const testing::Swtpm& tpm, const std::string& state, int64_t obje
   spec.object_id = object_id;
   spec.kind = "executable";
   spec.created_by = clerk.user_id;
-  auto pending = Must(app->store().BeginDeposit(spec));
+  auto pending = Must(StoreOf(*app).BeginDeposit(spec));
   DepositSink sink(*pending);
   hardware::SandboxedMediaReader reader;
   Must(reader.Read(image, hardware::ReadOptions{}, sink).status());
-  auto done = Must(app->store().CommitDeposit(std::move(pending), {"clerk1", "clerk"}, "accepted from " + image));
+  auto done = Must(StoreOf(*app).CommitDeposit(std::move(pending), {"clerk1", "clerk"}, "accepted from " + image));
   Must(app->EndSession());
   return done.deposit_id;
 }
@@ -199,9 +202,9 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   {
     auto app = OpenAppliance(tpm, state);
     Must(
-        app->store().db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
+        StoreOf(*app).db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
                                "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
-    object_id = app->store().db().LastInsertRowid();
+    object_id = StoreOf(*app).db().LastInsertRowid();
   }
   Intake(tpm, state, object_id, work.Sub("v1.iso"));
   AuditVerifies(tpm, state);
@@ -350,7 +353,7 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   BundleVerifies(tpm, state, out + "/qoima-return-case2-v2.tar", 3);
   {
     auto app = OpenAppliance(tpm, state);
-    auto act = Must(app->store().db().QueryText("SELECT manifest_json FROM acts WHERE kind = 'return'"));
+    auto act = Must(StoreOf(*app).db().QueryText("SELECT manifest_json FROM acts WHERE kind = 'return'"));
     auto aj = nlohmann::json::parse(act);
     CHECK(aj["act_number"] == "RET-2");
     CHECK(aj["versions"].size() == 2);
@@ -398,13 +401,13 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
   // Nothing readable: no wrapped key, no object, no file row; the store refuses to read.
   {
     auto app = OpenAppliance(tpm, state);
-    auto& db = app->store().db();
+    auto& db = StoreOf(*app).db();
     CHECK(Must(db.QueryInt("SELECT count(*) FROM deposits WHERE wrapped_key IS NOT NULL")) == 0);
     CHECK(Must(db.QueryInt("SELECT count(*) FROM deposits WHERE state = 'destroyed'")) == 2);
     CHECK(Must(db.QueryInt("SELECT count(*) FROM objects")) == 0);
     CHECK(Must(db.QueryInt("SELECT count(*) FROM tombstones")) == 2);
-    CHECK_FALSE(app->store().OpenDeposit(1, {"so1", "security_officer"}, "test").ok());
-    CHECK_FALSE(app->store().OpenDeposit(2, {"so1", "security_officer"}, "test").ok());
+    CHECK_FALSE(StoreOf(*app).OpenDeposit(1, {"so1", "security_officer"}, "test").ok());
+    CHECK_FALSE(StoreOf(*app).OpenDeposit(2, {"so1", "security_officer"}, "test").ok());
   }
   auto verify_store = Qoima(tpm, state, {"verify-store", "--user", "aud1"});
   INFO(verify_store.out << verify_store.err);
@@ -473,7 +476,7 @@ TEST_CASE(
   {
     auto app = OpenAppliance(tpm, state);
     Must(
-        app->store().db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
+        StoreOf(*app).db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
                                "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
   }
 

@@ -13,6 +13,7 @@
 
 #include "appliance/appliance.h"
 #include "common/subprocess.h"
+#include "tests/fixtures/appliance_test_peer.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/nda_step.h"
@@ -933,8 +934,7 @@ TEST_CASE(
     o.state_dir = w.dir.Sub("state");
     auto app = appliance::Appliance::Open(o);
     REQUIRE(app.ok());
-    REQUIRE((*app)
-                ->store()
+    REQUIRE(appliance::ApplianceTestPeer::Store(**app)
                 .db()
                 .Exec("DROP TRIGGER audit_entries_no_update; "
                       "UPDATE audit_entries SET actor = 'aud1' WHERE action = 'export.bundle' AND actor = 'so1'")
