@@ -16,6 +16,7 @@
 #include "appliance/intake_assessment.h"
 #include "appliance/intake_state.h"
 #include "storage/clock.h"
+#include "tests/fixtures/appliance_test_peer.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
@@ -250,7 +251,7 @@ TEST_CASE("a refusal's ground is stored under its practice key and shown in its 
   r.reason_text = "тізім сәйкес емес";
   Must(c.app->Intake(c.clerk, r));
   // An entry as an older version appended it, under the repealed order's clause.
-  Must(c.app->store()
+  Must(appliance::ApplianceTestPeer::Store(*c.app)
            .Record({"clerk1", "clerk"}, "intake.refuse", "application:IS-0042", "success",
                    "001 cl.16(3) " + std::string(RefusalText(RefusalReason::kMediaMalfunction)))
            .status());
@@ -268,12 +269,12 @@ TEST_CASE("a refusal's ground is stored under its practice key and shown in its 
   }
   // As stored: the new key, and the older entry exactly as it was appended; the log verifies.
   std::vector<std::string> stored;
-  for (const auto& e : Must(c.app->store().audit().Entries(0, Must(c.app->store().audit().Size()))))
+  for (const auto& e : Must(appliance::ApplianceTestPeer::Store(*c.app).audit().Entries(0, Must(appliance::ApplianceTestPeer::Store(*c.app).audit().Size()))))
     if (e.action == "intake.refuse") stored.push_back(e.reason);
   REQUIRE(stored.size() == 2);
   CHECK(stored[0].rfind("practice:refusal-2 ", 0) == 0);
   CHECK(stored[1].rfind("001 cl.16(3) ", 0) == 0);
-  CHECK(Must(c.app->store().VerifyAudit()).ok());
+  CHECK(Must(appliance::ApplianceTestPeer::Store(*c.app).VerifyAudit()).ok());
 }
 
 TEST_CASE("a held intake is accepted within its window against the held content") {
