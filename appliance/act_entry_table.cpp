@@ -217,10 +217,9 @@ Result<std::optional<EntryConflict>> ActEntryTable::Check() const {
     const std::string_view d = under.substr(0, dir.length);
     const uint32_t file = paths_.at(FindSlot(disc, d, HashOf(disc, d)));
     if (file == Index::kEmpty) continue;
-    return std::optional<EntryConflict>(
-        EntryConflict{records_[dir.first].line, "'" + std::string(under) + "' lies under '" + std::string(d) +
-                                                    "', which line " + std::to_string(records_[file].line) +
-                                                    " lists as a file"});
+    return std::optional<EntryConflict>(EntryConflict{
+        records_[dir.first].line, "'" + std::string(under) + "' lies under '" + std::string(d) + "', which line " +
+                                      std::to_string(records_[file].line) + " lists as a file"});
   }
   return std::optional<EntryConflict>();
 }
@@ -261,8 +260,8 @@ void ActEntryTable::Fill(size_t n, ManifestEntry& e) const {
   const std::string_view path = PathOf(n);
   e.path.assign(path.data(), path.size());
   e.size = r.flags & kSize ? std::optional<uint64_t>(r.size) : std::nullopt;
-  e.modified = r.flags & kDate ? std::optional<ManifestDate>(ManifestDate{r.mtime, (r.flags & kDateOnly) != 0})
-                               : std::nullopt;
+  e.modified =
+      r.flags & kDate ? std::optional<ManifestDate>(ManifestDate{r.mtime, (r.flags & kDateOnly) != 0}) : std::nullopt;
   if (r.flags & kDigest) {
     char hex[64];
     HexDigestOf(n, hex);
@@ -273,8 +272,8 @@ void ActEntryTable::Fill(size_t n, ManifestEntry& e) const {
     e.sha256 = std::string_view();
   }
   if (r.flags & kDeclared)
-    e.set_declared_size(DeclaredSize{r.size, static_cast<uint8_t>(r.declared >> 2),
-                                     static_cast<SizeUnit>(r.declared & 3)});
+    e.set_declared_size(
+        DeclaredSize{r.size, static_cast<uint8_t>(r.declared >> 2), static_cast<SizeUnit>(r.declared & 3)});
   else if (r.flags & kOddDeclared)
     e.set_declared_size(odd_declared_.at(static_cast<uint32_t>(n)));
   else

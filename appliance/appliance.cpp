@@ -361,7 +361,7 @@ Status Appliance::EndSession() {
 std::string Appliance::DeviceFingerprint() { return keyring_->signer().Fingerprint(); }
 
 Result<std::unique_ptr<lifecycle::LifecycleDesk>> Appliance::OpenLifecycle(const Actor& actor,
-                                                                          const storage::Clock* clock) {
+                                                                           const storage::Clock* clock) {
   return lifecycle::LifecycleDesk::Open(*store_, {actor.username, std::string(RoleName(actor.role))},
                                         clock ? *clock : *clock_);
 }

@@ -18,7 +18,7 @@ using storage::Transaction;
 
 constexpr const char* kExportCounterFile = "/export.seq";
 constexpr const char* kExportMediumLabel = "QOIMA_EXP";  // a FAT label: at most 11 characters
-constexpr unsigned kLoopMajor = 7;  // whole loop devices (their partitions have another major)
+constexpr unsigned kLoopMajor = 7;                       // whole loop devices (their partitions have another major)
 
 // The acceptance act recorded with the deposit at intake ("" when none).
 Result<std::string> ActNumberOf(storage::Database& db, int64_t deposit_id) {

@@ -176,7 +176,7 @@ class MediumDiff {
   void Count(DiffItem it, DiffReport& r, bool kept);
 
   const std::vector<ManifestEntry>* entries_ = nullptr;  // in memory, or
-  const ActEntryTable* file_ = nullptr;                   // compacted
+  const ActEntryTable* file_ = nullptr;                  // compacted
   std::string disc_;
   std::string entry_disc_;  // the marking this medium's entries carry
   DiffOptions options_;

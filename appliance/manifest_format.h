@@ -189,7 +189,8 @@ struct TextFlags {
 };
 
 // Takes the entries as a format's parser makes them: in memory, and once
-// there are more than options.compact_after_entries, in an ActEntryTable. The cross-entry checks give the same messages either way.
+// there are more than options.compact_after_entries, in an ActEntryTable. The cross-entry checks give the same messages
+// either way.
 class EntryCollector {
  public:
   EntryCollector(const Where& where, const ManifestParseOptions& options) : where_(where), options_(options) {}

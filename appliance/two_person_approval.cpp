@@ -83,8 +83,8 @@ Status Approve(ApprovalRequest& r, const Actor& approver, int64_t now) {
   if (r.state != ApprovalState::kPending) return NotPending(r);
   QOIMA_RETURN_IF_ERROR(Require(approver, ApprovePermission(r.action)));
   if (approver.user_id == r.requested_by)
-    return Status::PermissionDenied("'" + approver.username + "' requested " + Describe(r) +
-                                    " and " + kRequesterCannotApprove + ": a second person must");
+    return Status::PermissionDenied("'" + approver.username + "' requested " + Describe(r) + " and " +
+                                    kRequesterCannotApprove + ": a second person must");
   for (const auto& v : r.approvals)
     if (v.user_id == approver.user_id)
       return Status::PermissionDenied("'" + approver.username + "' has already approved " + Describe(r));
@@ -97,8 +97,7 @@ Status Reject(ApprovalRequest& r, const Actor& approver, std::string note, int64
   if (ExpireIfDue(r, now)) return Status::FailedPrecondition(Describe(r) + " expired already");
   if (r.state != ApprovalState::kPending) return NotPending(r);
   QOIMA_RETURN_IF_ERROR(Require(approver, ApprovePermission(r.action)));
-  if (approver.user_id == r.requested_by)
-    return Status::PermissionDenied(kRequesterCannotReject);
+  if (approver.user_id == r.requested_by) return Status::PermissionDenied(kRequesterCannotReject);
   r.state = ApprovalState::kRejected;
   r.decided_by = approver.user_id;
   r.closed_at = now;

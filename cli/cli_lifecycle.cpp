@@ -987,8 +987,7 @@ int CmdReport(const LifecycleCliOptions& o, const CliArgs& parsed) {
       j["notice_id"] = *id;
     }
   } else if (a.pos[0] == "information" && a.pos.size() <= 2) {
-    auto r =
-        (*s)->desk->BuildInformationReport(a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
+    auto r = (*s)->desk->BuildInformationReport(a.pos.size() == 2 ? a.pos[1] : "", a.Get("--ref"), today);
     if (!r.ok()) return Fail(r.status());
     j = ToJson(*r);
   } else {

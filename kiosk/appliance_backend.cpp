@@ -641,8 +641,8 @@ Result<std::string> ApplianceBackend::RequestExport(const std::string& deposit, 
   if (!AllDigits(number))
     return Status::InvalidArgument("deposit: '" + deposit + "' is not a deposit number (A-3 or 3)");
   QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
-  QOIMA_ASSIGN_OR_RETURN(appliance::ApprovalRequest r, app->RequestApproval(actor, appliance::SensitiveAction::kExport,
-                                                                            "deposit:" + number, reason));
+  QOIMA_ASSIGN_OR_RETURN(appliance::ApprovalRequest r,
+                         app->RequestApproval(actor, appliance::SensitiveAction::kExport, "deposit:" + number, reason));
   return std::to_string(r.id);
 }
 

@@ -37,13 +37,13 @@ class ExportsScreen : public Screen {
  public:
   explicit ExportsScreen(AppContext& app)
       : app_(app),
-        list_({{N_("No."), 4, 0},
-               {N_("Deposit"), 7, 0},
-               {N_("State"), 20, 0,
-                [this](std::size_t tag) { return std::string(ExportStateLabel(rows_[tag].state)); }},
-               {N_("Requested by"), 10, 1},
-               {N_("Approved by"), 10, 1},
-               {N_("Requested at"), 16, 0}}) {
+        list_(
+            {{N_("No."), 4, 0},
+             {N_("Deposit"), 7, 0},
+             {N_("State"), 20, 0, [this](std::size_t tag) { return std::string(ExportStateLabel(rows_[tag].state)); }},
+             {N_("Requested by"), 10, 1},
+             {N_("Approved by"), 10, 1},
+             {N_("Requested at"), 16, 0}}) {
     Reload();
   }
 
@@ -294,8 +294,7 @@ class ExportRunScreen : public Screen {
     for (const std::string& line :
          WrapText(Tr("The whole stick is erased and formatted: the signed bundle is its only file."), width - 2, 2))
       DrawText(win, y++, 1, width - 2, line);
-    if (typed_)
-      DrawText(win, y++, 1, width - 2, Tr("A loop device is not detected: type its path."), A_DIM);
+    if (typed_) DrawText(win, y++, 1, width - 2, Tr("A loop device is not detected: type its path."), A_DIM);
     form_.Draw(win, ++y, 1, width - 2, 20);
     y += 2;
     if (phase_ == Phase::kConfirm) {
@@ -361,11 +360,12 @@ class ExportRunScreen : public Screen {
   void DrawDone(WINDOW* win, int top, int width) {
     const ExportResult& r = outcome_;
     int y = top;
-    DrawText(win, y++, 1, width - 2, Tr("The bundle is written, read back and verified."), COLOR_PAIR(kPairOk) | A_BOLD);
+    DrawText(win, y++, 1, width - 2, Tr("The bundle is written, read back and verified."),
+             COLOR_PAIR(kPairOk) | A_BOLD);
     ++y;
-    DrawText(win, y++, 3, width - 6,
-             Format(Tr("File: %s (%s) on %s"), r.bundle_name.c_str(), FormatBytes(r.bundle_bytes).c_str(),
-                    device_.c_str()));
+    DrawText(
+        win, y++, 3, width - 6,
+        Format(Tr("File: %s (%s) on %s"), r.bundle_name.c_str(), FormatBytes(r.bundle_bytes).c_str(), device_.c_str()));
     DrawText(win, y++, 3, width - 6,
              Format(TrN("%llu file of the deposit", "%llu files of the deposit", r.payload_files),
                     static_cast<unsigned long long>(r.payload_files)));
@@ -416,9 +416,7 @@ class ExportRunScreen : public Screen {
 }  // namespace
 
 std::unique_ptr<Screen> MakeExportsScreen(AppContext& app) { return std::make_unique<ExportsScreen>(app); }
-std::unique_ptr<Screen> MakeExportRequestScreen(AppContext& app) {
-  return std::make_unique<ExportRequestScreen>(app);
-}
+std::unique_ptr<Screen> MakeExportRequestScreen(AppContext& app) { return std::make_unique<ExportRequestScreen>(app); }
 std::unique_ptr<Screen> MakeExportRunScreen(AppContext& app, ExportRequestRow request) {
   return std::make_unique<ExportRunScreen>(app, std::move(request));
 }

@@ -72,7 +72,9 @@ class Screen {
   /// False while background work must not be interrupted by Esc/logout.
   virtual bool Busy() const { return false; }
   /// Msgid of what a person is told when they try to leave while Busy().
-  virtual const char* BusyMsgid() const { return "Wait until the media has been read, or press Esc to cancel reading."; }
+  virtual const char* BusyMsgid() const {
+    return "Wait until the media has been read, or press Esc to cancel reading.";
+  }
   /// True while the screen asks a yes/no question: Esc answers it (no)
   /// instead of leaving the screen.
   virtual bool Asking() const { return false; }

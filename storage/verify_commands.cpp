@@ -18,9 +18,8 @@ nlohmann::json ScrubReportJson(const ScrubReport& r) {
     j["deposit"] = p.deposit_id ? nlohmann::json(*p.deposit_id) : nlohmann::json(nullptr);
     problems.push_back(std::move(j));
   }
-  return {{"ok", r.ok()},         {"deposits", r.deposits},
-          {"objects", r.objects}, {"bytes", r.bytes},
-          {"problems", problems}, {"problems_unlisted", r.problems_unlisted}};
+  return {{"ok", r.ok()},     {"deposits", r.deposits}, {"objects", r.objects},
+          {"bytes", r.bytes}, {"problems", problems},   {"problems_unlisted", r.problems_unlisted}};
 }
 
 std::string AuditReportText(const AuditVerifyReport& r, const std::optional<AuditCheckpoint>& latest) {

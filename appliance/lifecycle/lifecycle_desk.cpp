@@ -27,7 +27,9 @@ Result<std::vector<CalendarImportInfo>> LifecycleDesk::ImportCalendar(std::strin
   return lifecycle::ImportCalendar(store_.db(), store_.audit(), actor_, text, file_name, source, clock_.NowUtc());
 }
 
-Result<std::vector<CalendarImportInfo>> LifecycleDesk::CalendarHistory() { return lifecycle::CalendarHistory(store_.db()); }
+Result<std::vector<CalendarImportInfo>> LifecycleDesk::CalendarHistory() {
+  return lifecycle::CalendarHistory(store_.db());
+}
 
 Result<WorkingCalendar> LifecycleDesk::CalendarInForce(std::vector<CalendarImportInfo>* in_force) {
   return LoadCalendar(store_.db(), in_force);

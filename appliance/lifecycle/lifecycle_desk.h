@@ -62,8 +62,8 @@ class LifecycleDesk {
   Result<TreeChecksum> StoredVersionTree(const std::string& object_ref, int version_no, VersionInfo* info);
 
   Result<HalfYearReport> BuildHalfYearReport(int year, int half, const CivilDate& today);
-  Result<InformationReport> BuildInformationReport(const std::string& object_ref,
-                                                   const std::string& request_reference, const CivilDate& today);
+  Result<InformationReport> BuildInformationReport(const std::string& object_ref, const std::string& request_reference,
+                                                   const CivilDate& today);
 
  private:
   LifecycleDesk(storage::Store& store, LifecycleActor actor, const storage::Clock& clock, WorkingCalendar calendar);

@@ -149,18 +149,17 @@ TEST_CASE("the compact table gives back every field as added, finds by disc and 
   CHECK_FALSE(t.Totals(std::nullopt).sized);
   size_t seen = 0;
   REQUIRE(t.ForEach([&](size_t k, const ManifestEntry& e) {
-               const ManifestEntry& a = added.at(k);
-               INFO("entry " << k);
-               CHECK(e.path == a.path);
-               CHECK(e.line == a.line);
-               CHECK(e.size == a.size);
-               CHECK(e.modified == a.modified);
-               CHECK(e.sha256.view() == a.sha256.view());
-               CHECK(e.declared_size() == a.declared_size());
-               CHECK(e.profile() == a.profile());
-               ++seen;
-             })
-              .ok());
+             const ManifestEntry& a = added.at(k);
+             INFO("entry " << k);
+             CHECK(e.path == a.path);
+             CHECK(e.line == a.line);
+             CHECK(e.size == a.size);
+             CHECK(e.modified == a.modified);
+             CHECK(e.sha256.view() == a.sha256.view());
+             CHECK(e.declared_size() == a.declared_size());
+             CHECK(e.profile() == a.profile());
+             ++seen;
+           }).ok());
   CHECK(seen == 6);
   auto found = t.Find("Disc 2", "dir/sub1/file5.c");
   REQUIRE(found.ok());

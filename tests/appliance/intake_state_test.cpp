@@ -269,7 +269,8 @@ TEST_CASE("a refusal's ground is stored under its practice key and shown in its 
   }
   // As stored: the new key, and the older entry exactly as it was appended; the log verifies.
   std::vector<std::string> stored;
-  for (const auto& e : Must(appliance::ApplianceTestPeer::Store(*c.app).audit().Entries(0, Must(appliance::ApplianceTestPeer::Store(*c.app).audit().Size()))))
+  for (const auto& e : Must(appliance::ApplianceTestPeer::Store(*c.app).audit().Entries(
+           0, Must(appliance::ApplianceTestPeer::Store(*c.app).audit().Size()))))
     if (e.action == "intake.refuse") stored.push_back(e.reason);
   REQUIRE(stored.size() == 2);
   CHECK(stored[0].rfind("practice:refusal-2 ", 0) == 0);

@@ -74,8 +74,8 @@ class World {
     // `env` first: getenv finds the first entry, so the caller's wins.
     o.extra_env = env;
     for (const char* e : {"QOIMA_TEST_MEDIA=1"}) o.extra_env.push_back(e);
-    for (auto& e : {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state(), "QOIMA_USER=" + user,
-                    "QOIMA_PASSWORD=" + Pw(user)})
+    for (auto& e :
+         {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state(), "QOIMA_USER=" + user, "QOIMA_PASSWORD=" + Pw(user)})
       o.extra_env.push_back(e);
     auto r = RunSubprocess(args, o);
     if (!r.ok()) throw std::runtime_error(r.status().ToString());

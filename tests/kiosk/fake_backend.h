@@ -111,8 +111,9 @@ class FakeBackend : public kiosk::Backend {
     if (!export_status.ok()) return export_status;
     return std::string("7");
   }
-  Result<kiosk::ExportResult> RunExport(const std::string& approval_id, const std::string& device,
-                                        const std::function<void(const kiosk::ExportProgressInfo&)>& progress) override {
+  Result<kiosk::ExportResult> RunExport(
+      const std::string& approval_id, const std::string& device,
+      const std::function<void(const kiosk::ExportProgressInfo&)>& progress) override {
     calls.push_back("RunExport " + approval_id + " " + device);
     progress({100, 200, false});
     if (!export_status.ok()) return export_status;

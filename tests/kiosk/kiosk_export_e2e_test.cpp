@@ -90,9 +90,10 @@ void TypeConfirmingOfficer(TmuxSession& t, const std::string& login, const std::
 
 }  // namespace
 
-TEST_CASE("Export at the kiosk: requested, refused to its requester in kk/ru/en, approved by a second officer, "
-          "written to a stick with progress, verified by qoima verify-bundle",
-          "[kiosk][e2e]") {
+TEST_CASE(
+    "Export at the kiosk: requested, refused to its requester in kk/ru/en, approved by a second officer, "
+    "written to a stick with progress, verified by qoima verify-bundle",
+    "[kiosk][e2e]") {
   ProvisionedState p;
   // 24 MiB of pseudo-random bytes besides the small files: the bundle takes
   // a moment to write and read back.
@@ -168,8 +169,11 @@ TEST_CASE("Export at the kiosk: requested, refused to its requester in kk/ru/en,
 
     // officer1 writes the bundle.
     t.SendKeys({"F6"});
-    REQUIRE(t.WaitUntil([](const std::string& s) { return RowShows(s, {"A-1", "approved", "officer1", "officer2"}); },
-                        milliseconds(20000)));
+    REQUIRE(t.WaitUntil(
+        [](const std::string& s) {
+          return RowShows(s, {"A-1", "approved", "officer1", "officer2"});
+        },
+        milliseconds(20000)));
     Snap(t, "officer-exports-approved-en");
     t.SendKeys({"Enter"});
     Expect(t, "Export 2 of deposit A-1: requested by officer1, approved by officer2");

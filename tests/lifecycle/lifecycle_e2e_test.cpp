@@ -203,7 +203,7 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
     auto app = OpenAppliance(tpm, state);
     Must(
         StoreOf(*app).db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
-                               "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
+                                "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
     object_id = StoreOf(*app).db().LastInsertRowid();
   }
   Intake(tpm, state, object_id, work.Sub("v1.iso"));
@@ -477,7 +477,7 @@ TEST_CASE(
     auto app = OpenAppliance(tpm, state);
     Must(
         StoreOf(*app).db().Exec("INSERT INTO informatization_objects(name, architecture_code, track, created_at) "
-                               "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
+                                "VALUES ('Е-лицензиялау', 'ARCH-0042', 'application', '2026-11-02T08:00:00Z')"));
   }
 
   // The operator learns of a code change made on Friday 6 Nov 2026: the owner's notice is due Tuesday 10 Nov.
