@@ -278,14 +278,15 @@ Result<Built> BuildRefusal(PrintContext& ctx, const std::string& id) {
   rec.depositor = st.ColumnText(6);
   rec.software_name = st.ColumnText(7);
   const int64_t app_id = st.ColumnInt(8);
-  const std::optional<int64_t> first_reason =
-      st.ColumnIsNull(9) ? std::nullopt : std::optional<int64_t>(st.ColumnInt(9));
+  // -1: no first reason recorded (an int, not an optional: GCC 12 -O3 sees
+  // an optional's value as maybe uninitialized here).
+  const int64_t first_reason = st.ColumnIsNull(9) ? -1 : st.ColumnInt(9);
   st.Reset();
   // A decision stored by an older version carries older keys: read through the map.
   QOIMA_ASSIGN_OR_RETURN(const StoredKeyMap keys, LoadStoredKeyMap(ctx.db()));
   rec.reason_text = keys.Current(rec.reason_text);
   rec.reasons = print::ReasonsFromText(rec.reason_text);
-  if (rec.reasons.empty() && first_reason) rec.reasons.push_back(static_cast<RefusalReason>(*first_reason));
+  if (rec.reasons.empty() && first_reason >= 0) rec.reasons.push_back(static_cast<RefusalReason>(first_reason));
   rec.decided_by = FullName(ctx.db(), decided_by);
   QOIMA_ASSIGN_OR_RETURN(rec.verification, RecordedLine(ctx, "refusal", rec.act_id, app_id, std::nullopt,
                                                         Sha256Hex(evidence_text), manifest_sha));
