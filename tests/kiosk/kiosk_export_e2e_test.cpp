@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/subprocess.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/kiosk/kiosk_e2e_state.h"
 
 namespace qoima::testing {
@@ -54,6 +55,8 @@ void AcceptDeposit(const ProvisionedState& p, const DepositMedia& m) {
   REQUIRE(app.ok());
   auto clerk = (*app)->Login("clerk1", kClerkPassword);
   REQUIRE(clerk.ok());
+  // Every acceptance records the NDA first.
+  REQUIRE((*app)->RecordNda(*clerk, "ESEDO-01", testing::SignedTestNda()).ok());
   WriteFile(m.dir.Sub("act.sha256"), m.ManifestText(false));
   appliance::IntakeRequest req;
   req.application = "ESEDO-01";
