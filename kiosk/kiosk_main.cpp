@@ -113,18 +113,25 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   qoima::kiosk::SetLanguage(language);
-  // Libraries below appliance/ (the TSS) log to stderr, which is the screen:
-  // silence the TSS and send whatever else arrives through a pipe to a log
-  // file (when stderr is the terminal) or to the original stderr.
+  // Libraries below appliance/ (the TSS) log to stderr, which may be the
+  // screen: silence the TSS and send whatever else arrives through a pipe.
+  // Under systemd (StandardError=journal) fd 2 is already the journal; on a
+  // terminal it goes to the journal too, and only where journald is not
+  // running (a developer's machine) to a log file in the state directory.
   setenv("TSS2_LOG", "all+none", 1);
   std::string state_dir = EnvOr("QOIMA_STATE", "/var/lib/qoima");
   // The store's partition missing is decided before anything is written to
   // the state directory (which is then the empty one under it).
   const bool store_locked = data_partition && !qoima::kiosk::IsOwnFileSystem(state_dir);
-  // (On a terminal with the store locked, the state directory is not the
-  // store's: nothing is kept.)
+  // (With the store locked, the state directory is not the store's: no file
+  // is kept there.)
   qoima::kiosk::StderrLog stderr_log(
-      isatty(STDERR_FILENO) ? (store_locked ? std::string("/dev/null") : state_dir + "/qoima-kiosk.log") : "");
+      isatty(STDERR_FILENO) ? qoima::kiosk::StderrLog::Target::kJournal : qoima::kiosk::StderrLog::Target::kOriginal,
+      store_locked ? std::string() : state_dir + "/qoima-kiosk.log");
+  qoima::kiosk::JournalInfo("qoima-kiosk " QOIMA_VERSION " started (language " + lang + ", state " + state_dir + ")");
+  struct Stopped {
+    ~Stopped() { qoima::kiosk::JournalInfo("qoima-kiosk stopped"); }
+  } stopped;
 
   try {
     qoima::kiosk::ApplianceBackendOptions backend_options;
