@@ -860,15 +860,63 @@ std::string ManPage(std::string_view version) {
   return out.str();
 }
 
-std::string FormatManPage(std::string_view name, std::string_view version, std::string_view markdown) {
+namespace {
+
+// The cells of a Markdown table row ("| a | b |" -> {"a", "b"}).
+std::vector<std::string> TableCells(const std::string& row) {
+  std::vector<std::string> cells;
+  std::string cell;
+  for (size_t i = 1; i < row.size(); ++i) {
+    if (row[i] == '|' && row[i - 1] != '\\') {
+      size_t a = cell.find_first_not_of(' '), b = cell.find_last_not_of(' ');
+      cells.push_back(a == std::string::npos ? "" : cell.substr(a, b - a + 1));
+      cell.clear();
+    } else {
+      cell += row[i];
+    }
+  }
+  return cells;
+}
+
+// A Markdown table in roff: a two-column table (an option or key and what it
+// means) as a tagged paragraph per row, without its header; any other as
+// preformatted text.
+void WriteTable(std::ostringstream& out, const std::vector<std::string>& rows) {
+  bool two_columns = rows.size() >= 2;
+  for (const std::string& row : rows) two_columns = two_columns && TableCells(row).size() == 2;
+  if (!two_columns) {
+    out << ".RS\n.nf\n";
+    for (const std::string& row : rows) out << Roff(row) << "\n";
+    out << ".fi\n.RE\n";
+    return;
+  }
+  for (size_t i = 2; i < rows.size(); ++i) {  // rows 0 and 1: the header and its rule
+    std::vector<std::string> cells = TableCells(rows[i]);
+    out << ".TP\n\\fB" << Roff(cells[0]) << "\\fR\n" << Roff(cells[1]) << "\n";
+  }
+}
+
+}  // namespace
+
+std::string FormatManPage(std::string_view name, int section, std::string_view version, std::string_view markdown) {
   std::ostringstream out;
   std::string upper(name);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  out << ".TH " << Roff(upper) << " 5 \"\" \"qoima " << Roff(version) << "\" \"qoima file formats\"\n";
+  out << ".TH " << Roff(upper) << " " << section << " \"\" \"qoima " << Roff(version) << "\" \""
+      << (section == 5 ? "qoima file formats" : "qoima appliance") << "\"\n";
   std::istringstream in{std::string(markdown)};
-  bool code = false, table = false, named = false;
+  bool code = false, named = false;
+  std::vector<std::string> table_rows;
+  // The text under the title is the DESCRIPTION; a page whose first heading
+  // follows the title at once has none there.
+  bool description_due = false;
+  auto body = [&] {
+    if (description_due) out << ".SH DESCRIPTION\n";
+    description_due = false;
+  };
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("```", 0) == 0) {
+      body();
       out << (code ? ".fi\n.RE\n" : ".RS\n.nf\n");
       code = !code;
       continue;
@@ -877,31 +925,40 @@ std::string FormatManPage(std::string_view name, std::string_view version, std::
       out << (line.empty() ? "" : Roff(line)) << "\n";
       continue;
     }
-    const bool row = line.rfind("|", 0) == 0;
-    if (row != table) {
-      out << (row ? ".RS\n.nf\n" : ".fi\n.RE\n");
-      table = row;
+    if (line.rfind("|", 0) == 0) {
+      body();
+      table_rows.push_back(line);
+      continue;
     }
-    if (row) {
-      out << Roff(line) << "\n";
-    } else if (line.rfind("# ", 0) == 0) {
+    if (!table_rows.empty()) {
+      WriteTable(out, table_rows);
+      table_rows.clear();
+    }
+    const bool blank = line.find_first_not_of(" \t") == std::string::npos;
+    if (line.rfind("# ", 0) == 0) {
       // The title names the page.
-      out << ".SH NAME\n" << Roff(name) << " \\- " << Roff(line.substr(2)) << "\n.SH DESCRIPTION\n";
+      out << ".SH NAME\n" << Roff(name) << " \\- " << Roff(line.substr(2)) << "\n";
       named = true;
+      description_due = true;
     } else if (line.rfind("## ", 0) == 0) {
+      description_due = false;
       out << ".SH " << Roff(line.substr(3)) << "\n";
     } else if (line.rfind("### ", 0) == 0 || line.rfind("#### ", 0) == 0) {
+      body();
       out << ".SS " << Roff(line.substr(line.find(' ') + 1)) << "\n";
-    } else if (line.find_first_not_of(" \t") == std::string::npos) {
-      out << ".PP\n";
+    } else if (blank) {
+      if (!description_due) out << ".PP\n";
     } else {
+      body();
       size_t start = line.find_first_not_of(' ');
       out << Roff(line.substr(start)) << "\n";
     }
   }
-  if (code || table) out << ".fi\n.RE\n";
+  if (code) out << ".fi\n.RE\n";
+  if (!table_rows.empty()) WriteTable(out, table_rows);
   if (!named) out << ".SH NAME\n" << Roff(name) << "\n";
-  out << ".SH SEE ALSO\n\\fBqoima\\fR(1)\n";
+  out << ".SH SEE ALSO\n"
+      << (name == "qoima-kiosk" ? "\\fBqoima\\fR(1), \\fBjournalctl\\fR(1)\n" : "\\fBqoima\\fR(1)\n");
   return out.str();
 }
 

@@ -109,9 +109,11 @@ std::string BashCompletion();
 /// The qoima(1) man page in roff.
 std::string ManPage(std::string_view version);
 
-/// A section 5 page (a file format) from one of the format documents in
-/// docs/ (Markdown): headings become sections, code blocks and tables are
-/// kept as preformatted text, everything else is filled text.
-std::string FormatManPage(std::string_view name, std::string_view version, std::string_view markdown);
+/// A manual page of `section` from a document in docs/ (Markdown): section 5
+/// from the format documents, qoima-kiosk(8) from docs/qoima-kiosk.md. The
+/// title names the page, the text under it is the DESCRIPTION, headings
+/// become sections, code blocks and tables are kept as preformatted text,
+/// everything else is filled text.
+std::string FormatManPage(std::string_view name, int section, std::string_view version, std::string_view markdown);
 
 }  // namespace qoima::appliance::cli

@@ -1,6 +1,7 @@
 // qoima-cli-docs: writes what is generated from qoima's command table at
 // build time: `bash FILE` (the bash completion), `man VERSION FILE` (qoima(1))
-// and `format NAME VERSION DOC.md FILE` (a section 5 page from a format document).
+// and `format NAME SECTION VERSION DOC.md FILE` (a page from a document in
+// docs/: the formats in section 5, qoima-kiosk(8)).
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -18,18 +19,19 @@ int main(int argc, char** argv) {
   } else if (argc == 4 && std::strcmp(argv[1], "man") == 0) {
     text = ManPage(argv[2]);
     out = argv[3];
-  } else if (argc == 6 && std::strcmp(argv[1], "format") == 0) {
-    std::ifstream doc(argv[4], std::ios::binary);
+  } else if (argc == 7 && std::strcmp(argv[1], "format") == 0 &&
+             (std::strcmp(argv[3], "5") == 0 || std::strcmp(argv[3], "8") == 0)) {
+    std::ifstream doc(argv[5], std::ios::binary);
     std::ostringstream md;
     md << doc.rdbuf();
     if (!doc) {
-      std::fprintf(stderr, "qoima-cli-docs: cannot read %s\n", argv[4]);
+      std::fprintf(stderr, "qoima-cli-docs: cannot read %s\n", argv[5]);
       return 1;
     }
-    text = FormatManPage(argv[2], argv[3], md.str());
-    out = argv[5];
+    text = FormatManPage(argv[2], argv[3][0] - '0', argv[4], md.str());
+    out = argv[6];
   } else {
-    std::fprintf(stderr, "usage: qoima-cli-docs bash FILE | man VERSION FILE | format NAME VERSION DOC.md FILE\n");
+    std::fprintf(stderr, "usage: qoima-cli-docs bash FILE | man VERSION FILE | format NAME 5|8 VERSION DOC.md FILE\n");
     return 2;
   }
   std::ofstream f(out, std::ios::binary | std::ios::trunc);

@@ -11,8 +11,8 @@ install(FILES ${QOIMA_PKG_DIR}/sysusers.d/qoima.conf DESTINATION lib/sysusers.d)
 install(FILES ${QOIMA_PKG_DIR}/tmpfiles.d/qoima.conf DESTINATION lib/tmpfiles.d)
 install(FILES ${QOIMA_PKG_DIR}/udev/70-qoima.rules DESTINATION lib/udev/rules.d)
 install(PROGRAMS ${QOIMA_PKG_DIR}/qoima-provision DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/qoima)
-# qoima.1 is generated from the command table and installed by cli/CMakeLists.txt.
-install(FILES ${QOIMA_PKG_DIR}/man/qoima-kiosk.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# The man pages (qoima.1 from the command table; the section 5 and 8 pages
+# from docs/) are generated and installed by cli/CMakeLists.txt.
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)

@@ -318,13 +318,31 @@ TEST_CASE("the generated completion and man page come from the same table") {
   CHECK(m->err.empty());
 }
 
-TEST_CASE("the format pages of section 5 carry every section of their documents") {
-  for (auto [page, doc] : {std::pair{"qoima-act", "act-manifest"}, {"qoima-bundle", "bundle-format"}}) {
+TEST_CASE("the pages built from documents carry every section of their documents") {
+  struct Page {
+    const char* name;
+    const char* th;
+    const char* section;
+    const char* doc;
+  };
+  for (const Page& p : {Page{"qoima-act", "QOIMA\\-ACT", "5", "act-manifest"},
+                        Page{"qoima-bundle", "QOIMA\\-BUNDLE", "5", "bundle-format"},
+                        Page{"qoima-kiosk", "QOIMA\\-KIOSK", "8", "qoima-kiosk"}}) {
+    const std::string page = p.name, doc = p.doc;
     INFO(page);
-    const std::string path = std::string(QOIMA_BINARY_DIR) + "/cli/" + page + ".5";
+    const std::string path = std::string(QOIMA_BINARY_DIR) + "/cli/" + page + "." + p.section;
     const std::string roff = testing::ReadFile(path);
-    CHECK(Contains(roff,
-                   std::string(".TH ") + (std::string(page) == "qoima-act" ? "QOIMA\\-ACT" : "QOIMA\\-BUNDLE") + " 5"));
+    CHECK(Contains(roff, std::string(".TH ") + p.th + " " + p.section + " "));
+    // One NAME and at most one DESCRIPTION section.
+    CHECK(Contains(roff, ".SH NAME\n"));
+    CHECK(roff.find(".SH DESCRIPTION\n") == roff.rfind(".SH DESCRIPTION\n"));
+    // A two-column table (an option and its meaning) reads as tagged
+    // paragraphs, without its Markdown header.
+    if (page == "qoima-kiosk") {
+      CHECK(Contains(roff, ".SH OPTIONS\n.TP\n\\fB\\-\\-lang kk, ru or en\\fR\n"));
+      CHECK(Contains(roff, ".TP\n\\fBF10\\fR\nlog out\n"));
+      CHECK_FALSE(Contains(roff, "|---|"));
+    }
     std::istringstream md(testing::ReadFile(std::string(QOIMA_SOURCE_DIR) + "/docs/" + doc + ".md"));
     size_t sections = 0;
     bool code = false;  // a "## " line inside a code block is no heading
