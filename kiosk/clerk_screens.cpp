@@ -16,6 +16,7 @@
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
 #include "kiosk/local_time.h"
+#include "kiosk/media_picker.h"
 #include "kiosk/print_screens.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
@@ -194,26 +195,13 @@ class ApplicationFormScreen : public Screen {
 
 // ---------------------------------------------------------------- insert media
 
-// One detected medium as a line: device, vendor/model, size, filesystem, label.
-std::string MediumLine(const MediaInfo& m) {
-  std::string line = m.device;
-  std::string who = m.vendor + (m.vendor.empty() || m.model.empty() ? "" : " ") + m.model;
-  if (!who.empty()) line += "  " + who;
-  if (m.size_bytes) line += "  " + FormatBytes(m.size_bytes);
-  if (!m.fs_type.empty()) line += "  " + m.fs_type;
-  if (!m.label.empty()) line += "  \"" + m.label + "\"";
-  return line;
-}
-
 class InsertMediaScreen : public Screen {
  public:
   InsertMediaScreen(AppContext& app, ApplicationSummary application)
       : app_(app),
         app_info_(std::move(application)),
-        form_({{N_("Media device:"), false, 400, {}}}),
-        typed_(app.backend().TypedDevicesAllowed()) {
-    Refresh();
-  }
+        picker_(app, {N_("Media device:"), N_("An image file or a loop device is not detected: type its path."),
+                      N_("Media detected (PgUp/PgDn chooses, F7 reads):"), MediaPicker::Use::kRead}) {}
 
   std::string Title() const override { return Tr("Insert media"); }
 
@@ -226,9 +214,8 @@ class InsertMediaScreen : public Screen {
              Format(Tr("Application %s: %s"), app_info_.number.c_str(), app_info_.software_name.c_str()), A_BOLD);
     DrawText(win, top + 2, 1, width - 2, Tr("Insert the depositor's disc or USB stick."), A_BOLD);
     DrawText(win, top + 3, 1, width - 2, Tr("The appliance detects it by itself; nothing is mounted."));
-    if (typed_)
-      DrawText(win, top + 4, 1, width - 2, Tr("An image file or a loop device is not detected: type its path."), A_DIM);
-    form_.Draw(win, top + 6, 1, width - 2, 28);
+    picker_.DrawHint(win, top + 4, width);
+    picker_.DrawField(win, top + 6, width, 28);
     int y = top + 9;
     if (app_info_.track == Track::kRegister) {
       const char* answer = register_check_ < 0    ? Tr("not checked yet")
@@ -238,29 +225,7 @@ class InsertMediaScreen : public Screen {
                std::string(Tr("Trusted register check:")) + " " + answer + "   (" + Tr("F6 changes it") + ")",
                register_check_ < 0 ? (COLOR_PAIR(kPairWarn) | A_BOLD) : A_BOLD);
     }
-    std::string problem = app_.backend().MediaDetectionProblem();
-    if (!problem.empty()) {
-      DrawText(win, y++, 1, width - 2, std::string(Tr("Media detection is not available:")) + " " + problem,
-               COLOR_PAIR(kPairWarn));
-    }
-    if (media_.empty()) {
-      DrawText(win, y, 1, width - 2, Tr("No media detected yet."), A_DIM);
-      return;
-    }
-    DrawText(win, y++, 1, width - 2, Tr("Media detected (PgUp/PgDn chooses, F7 reads):"), A_BOLD);
-    for (std::size_t i = 0; i < media_.size() && y < top + height; ++i) {
-      const MediaInfo& m = media_[i];
-      attr_t attr = i == cursor_ ? A_REVERSE : A_NORMAL;
-      if (m.refused) {
-        DrawText(win, y++, 3, width - 6, MediumLine(m) + "  " + Tr("REFUSED"), attr | COLOR_PAIR(kPairError));
-        for (const std::string& line : WrapText(m.refusal, width - 8, 3))
-          if (y < top + height) DrawText(win, y++, 5, width - 8, line, COLOR_PAIR(kPairError));
-      } else {
-        DrawText(win, y++, 3, width - 6, MediumLine(m), attr);
-        if (!m.probe_error.empty() && y < top + height)
-          DrawText(win, y++, 5, width - 8, std::string(Tr("Not identified:")) + " " + m.probe_error, A_DIM);
-      }
-    }
+    picker_.DrawList(win, y, top + height, width);
   }
 
   void HandleKey(const Key& key) override {
@@ -268,26 +233,13 @@ class InsertMediaScreen : public Screen {
       register_check_ = register_check_ == 1 ? 0 : 1;
       return;
     }
-    if (!media_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
-      cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, media_.size() - 1);
-      form_.SetValue(0, media_[cursor_].device);
-      return;
-    }
     if (key.Is(KEY_F(7)) || IsEnter(key)) {
-      MediaInfo m;
-      // Chosen from what the device monitor sees; typed only where the
-      // test environment allows loop devices and image files.
-      m.device = typed_ ? form_.Value(0) : (media_.empty() ? "" : media_[cursor_].device);
-      for (const MediaInfo& found : media_)
-        if (found.device == m.device) m = found;
+      MediaInfo m = picker_.Chosen();
       if (m.device.empty()) {
         app_.ShowInfoMsgid(N_("Insert the depositor's media first."));
         return;
       }
-      if (m.refused) {
-        app_.ShowInfo(Format(Tr("This device is refused and will not be read: %s"), m.refusal.c_str()));
-        return;
-      }
+      if (!picker_.Usable(m)) return;
       std::optional<bool> in_register;
       if (app_info_.track == Track::kRegister) {
         if (register_check_ < 0) {
@@ -302,12 +254,10 @@ class InsertMediaScreen : public Screen {
       app_.Push(MakeChooseActScreen(app_, app_info_, m, in_register, read_done_));
       return;
     }
-    if (typed_) form_.HandleKeyEnterAdvances(key);
+    picker_.HandleKey(key);
   }
 
-  // The list is the backend's cached view, refreshed by the App when udev
-  // reports: reading it on every tick costs nothing.
-  void Tick() override { Refresh(); }
+  void Tick() override { picker_.Refresh(); }
 
   /// Back from the act's screen: after a comparison this screen is done too.
   void OnReturn() override {
@@ -315,49 +265,9 @@ class InsertMediaScreen : public Screen {
   }
 
  private:
-  void Refresh() {
-    auto r = app_.backend().ListMedia();
-    if (!r.ok()) {
-      app_.ShowError(r.status());
-      return;
-    }
-    std::vector<std::string> before;
-    for (const MediaInfo& m : media_) before.push_back(m.device);
-    media_ = std::move(*r);
-    if (cursor_ >= media_.size()) cursor_ = 0;
-    // A medium that just arrived: choose it, and say so (or why it is refused).
-    for (std::size_t i = 0; i < media_.size(); ++i) {
-      const MediaInfo& m = media_[i];
-      if (std::find(before.begin(), before.end(), m.device) != before.end()) continue;
-      if (m.refused) {
-        app_.ShowInfo(
-            Format(Tr("This device is refused and will not be read: %s"), (m.device + ": " + m.refusal).c_str()));
-        continue;
-      }
-      cursor_ = i;
-      form_.SetValue(0, m.device);
-      if (!first_refresh_) app_.ShowInfo(Format(Tr("Media inserted: %s"), MediumLine(m).c_str()));
-    }
-    // The chosen medium was taken out: do not leave its path behind.
-    if (!first_refresh_ && !form_.Value(0).empty()) {
-      bool was_detected = std::find(before.begin(), before.end(), form_.Value(0)) != before.end();
-      bool still = false;
-      for (const MediaInfo& m : media_) still = still || m.device == form_.Value(0);
-      if (was_detected && !still) {
-        form_.SetValue(0, "");
-        app_.ShowInfoMsgid(N_("The media was removed."));
-      }
-    }
-    first_refresh_ = false;
-  }
-
   AppContext& app_;
   ApplicationSummary app_info_;
-  FormWidget form_;
-  std::vector<MediaInfo> media_;
-  std::size_t cursor_ = 0;
-  bool first_refresh_ = true;
-  bool typed_ = false;
+  MediaPicker picker_;
   int register_check_ = -1;  // register track: -1 not checked, 1 found, 0 not found
   std::shared_ptr<bool> read_done_ = std::make_shared<bool>(false);
 };
@@ -636,18 +546,8 @@ class IntakeProgressScreen : public Screen {
     double frac = estimate        ? static_cast<double>(p.bytes_done) / static_cast<double>(estimate)
                   : p.files_total ? static_cast<double>(p.files_done) / static_cast<double>(p.files_total)
                                   : 0.0;
-    frac = std::clamp(frac, 0.0, 1.0);
-    std::string left = "?";
-    if (frac > 0.0 && secs > 0.5) left = FormatDuration(static_cast<std::uint64_t>(secs * (1.0 - frac) / frac));
-    DrawText(win, top + 5, 3, width - 6, Format(Tr("Time left: %s"), left.c_str()));
-    // Progress bar.
-    int bar = width - 8;
-    int filled = std::clamp(static_cast<int>(frac * bar), 0, std::max(bar, 0));
-    std::string line = "[";
-    line.append(static_cast<std::size_t>(filled), '#');
-    line.append(static_cast<std::size_t>(std::max(bar - filled, 0)), '.');
-    line += ']';
-    DrawText(win, top + 7, 3, width - 6, line, COLOR_PAIR(kPairOk));
+    DrawText(win, top + 5, 3, width - 6, Format(Tr("Time left: %s"), TimeLeft(frac, secs).c_str()));
+    DrawText(win, top + 7, 3, width - 6, ProgressBar(frac, width - 6), COLOR_PAIR(kPairOk));
     DrawText(win, top + 9, 3, width - 6, p.current_path, A_DIM);
     DrawText(win, top + 10, 3, width - 6,
              Format(Tr("Elapsed: %s"), FormatDuration(static_cast<std::uint64_t>(secs)).c_str()));

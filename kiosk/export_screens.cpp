@@ -12,6 +12,7 @@
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
+#include "kiosk/media_picker.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
 
@@ -167,24 +168,13 @@ class ExportRequestScreen : public Screen {
 
 // ---------------------------------------------------------------- run
 
-std::string StickLine(const MediaInfo& m) {
-  std::string line = m.device;
-  std::string who = m.vendor + (m.vendor.empty() || m.model.empty() ? "" : " ") + m.model;
-  if (!who.empty()) line += "  " + who;
-  if (m.size_bytes) line += "  " + FormatBytes(m.size_bytes);
-  if (!m.label.empty()) line += "  \"" + m.label + "\"";
-  return line;
-}
-
 class ExportRunScreen : public Screen {
  public:
   ExportRunScreen(AppContext& app, ExportRequestRow request)
       : app_(app),
         request_(std::move(request)),
-        form_({{N_("Export stick:"), false, 400, {}}}),
-        typed_(app.backend().TypedDevicesAllowed()) {
-    Refresh();
-  }
+        picker_(app, {N_("Export stick:"), N_("A loop device is not detected: type its path."),
+                      N_("Media detected (PgUp/PgDn chooses, F7 writes):"), MediaPicker::Use::kWrite}) {}
 
   ~ExportRunScreen() override {
     if (worker_.joinable()) worker_.join();
@@ -228,32 +218,24 @@ class ExportRunScreen : public Screen {
       }
       return;
     }
-    if (!media_.empty() && (key.Is(KEY_PPAGE) || key.Is(KEY_NPAGE))) {
-      cursor_ = key.Is(KEY_PPAGE) ? (cursor_ > 0 ? cursor_ - 1 : 0) : std::min(cursor_ + 1, media_.size() - 1);
-      form_.SetValue(0, media_[cursor_].device);
-      return;
-    }
     if (key.Is(KEY_F(7)) || IsEnter(key)) {
       // Chosen from what the device monitor sees; typed only where the
       // test environment allows loop devices.
-      device_ = typed_ ? form_.Value(0) : (media_.empty() ? "" : media_[cursor_].device);
-      if (device_.empty()) {
+      MediaInfo m = picker_.Chosen();
+      if (m.device.empty()) {
         app_.ShowInfoMsgid(N_("Insert the export stick first."));
         return;
       }
-      for (const MediaInfo& m : media_)
-        if (m.device == device_ && m.refused) {
-          app_.ShowInfo(Format(Tr("This device is refused and will not be written: %s"), m.refusal.c_str()));
-          return;
-        }
+      if (!picker_.Usable(m)) return;
+      device_ = m.device;
       phase_ = Phase::kConfirm;
       return;
     }
-    if (typed_) form_.HandleKeyEnterAdvances(key);
+    picker_.HandleKey(key);
   }
 
   void Tick() override {
-    if (phase_ == Phase::kChoose) Refresh();
+    if (phase_ == Phase::kChoose) picker_.Refresh();
     if (phase_ != Phase::kRunning) return;
     std::optional<Result<ExportResult>> done;
     {
@@ -275,27 +257,14 @@ class ExportRunScreen : public Screen {
  private:
   enum class Phase { kChoose, kConfirm, kRunning, kDone };
 
-  void Refresh() {
-    auto r = app_.backend().ListMedia();
-    if (!r.ok()) return;
-    std::vector<MediaInfo> sticks = std::move(*r);
-    bool arrived = sticks.size() > media_.size();
-    media_ = std::move(sticks);
-    if (cursor_ >= media_.size()) cursor_ = 0;
-    if (arrived && !media_.empty()) {
-      cursor_ = media_.size() - 1;
-      form_.SetValue(0, media_[cursor_].device);
-    }
-  }
-
   void DrawChoose(WINDOW* win, int top, int height, int width) {
     int y = top;
     DrawText(win, y++, 1, width - 2, Tr("Insert the export stick."), A_BOLD);
     for (const std::string& line :
          WrapText(Tr("The whole stick is erased and formatted: the signed bundle is its only file."), width - 2, 2))
       DrawText(win, y++, 1, width - 2, line);
-    if (typed_) DrawText(win, y++, 1, width - 2, Tr("A loop device is not detected: type its path."), A_DIM);
-    form_.Draw(win, ++y, 1, width - 2, 20);
+    y = picker_.DrawHint(win, y, width);
+    picker_.DrawField(win, ++y, width, 20);
     y += 2;
     if (phase_ == Phase::kConfirm) {
       for (const std::string& line :
@@ -304,23 +273,7 @@ class ExportRunScreen : public Screen {
       DrawText(win, y++, 1, width - 2, ConfirmKeys("F7"), COLOR_PAIR(kPairError) | A_BOLD);
       return;
     }
-    std::string problem = app_.backend().MediaDetectionProblem();
-    if (!problem.empty())
-      DrawText(win, y++, 1, width - 2, std::string(Tr("Media detection is not available:")) + " " + problem,
-               COLOR_PAIR(kPairWarn));
-    if (media_.empty()) {
-      DrawText(win, y, 1, width - 2, Tr("No media detected yet."), A_DIM);
-      return;
-    }
-    DrawText(win, y++, 1, width - 2, Tr("Media detected (PgUp/PgDn chooses, F7 writes):"), A_BOLD);
-    for (std::size_t i = 0; i < media_.size() && y < top + height; ++i) {
-      const MediaInfo& m = media_[i];
-      attr_t attr = i == cursor_ ? A_REVERSE : A_NORMAL;
-      if (m.refused)
-        DrawText(win, y++, 3, width - 6, StickLine(m) + "  " + Tr("REFUSED"), attr | COLOR_PAIR(kPairError));
-      else
-        DrawText(win, y++, 3, width - 6, StickLine(m), attr);
-    }
+    picker_.DrawList(win, y, top + height, width);
   }
 
   void DrawRunning(WINDOW* win, int top, int width) {
@@ -338,17 +291,8 @@ class ExportRunScreen : public Screen {
     DrawText(win, top + 3, 3, width - 6,
              Format(Tr("Rate: %s/s"), FormatBytes(static_cast<std::uint64_t>(rate)).c_str()));
     double frac = p.payload_bytes ? static_cast<double>(p.bytes_written) / static_cast<double>(p.payload_bytes) : 0.0;
-    frac = std::clamp(frac, 0.0, 1.0);
-    std::string left = "?";
-    if (frac > 0.0 && secs > 0.5) left = FormatDuration(static_cast<std::uint64_t>(secs * (1.0 - frac) / frac));
-    DrawText(win, top + 4, 3, width - 6, Format(Tr("Time left: %s"), left.c_str()));
-    int bar = width - 8;
-    int filled = std::clamp(static_cast<int>(frac * bar), 0, std::max(bar, 0));
-    std::string line = "[";
-    line.append(static_cast<std::size_t>(filled), '#');
-    line.append(static_cast<std::size_t>(std::max(bar - filled, 0)), '.');
-    line += ']';
-    DrawText(win, top + 6, 3, width - 6, line, COLOR_PAIR(kPairOk));
+    DrawText(win, top + 4, 3, width - 6, Format(Tr("Time left: %s"), TimeLeft(frac, secs).c_str()));
+    DrawText(win, top + 6, 3, width - 6, ProgressBar(frac, width - 6), COLOR_PAIR(kPairOk));
     DrawText(win, top + 8, 3, width - 6,
              p.verifying ? Tr("Reading the bundle back from the stick and checking it...")
                          : Tr("Writing and signing the bundle..."),
@@ -399,10 +343,7 @@ class ExportRunScreen : public Screen {
 
   AppContext& app_;
   ExportRequestRow request_;
-  FormWidget form_;
-  bool typed_;
-  std::vector<MediaInfo> media_;
-  std::size_t cursor_ = 0;
+  MediaPicker picker_;
   std::string device_;
   Phase phase_ = Phase::kChoose;
   std::chrono::steady_clock::time_point started_;

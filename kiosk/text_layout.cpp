@@ -1,5 +1,7 @@
 #include "kiosk/text_layout.h"
 
+#include <algorithm>
+
 #include <climits>
 #include <cstdio>
 #include <cwchar>
@@ -157,6 +159,21 @@ std::string FormatDuration(std::uint64_t seconds) {
   else
     std::snprintf(buf, sizeof buf, "%llu:%02llu", m, s);
   return buf;
+}
+
+std::string TimeLeft(double fraction, double elapsed_seconds) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  if (fraction <= 0.0 || elapsed_seconds <= 0.5) return "?";
+  return FormatDuration(static_cast<std::uint64_t>(elapsed_seconds * (1.0 - fraction) / fraction));
+}
+
+std::string ProgressBar(double fraction, int width) {
+  const int bar = std::max(width - 2, 0);
+  const int filled = std::clamp(static_cast<int>(std::clamp(fraction, 0.0, 1.0) * bar), 0, bar);
+  std::string line = "[";
+  line.append(static_cast<std::size_t>(filled), '#');
+  line.append(static_cast<std::size_t>(bar - filled), '.');
+  return line + "]";
 }
 
 std::wstring ToLower(std::wstring_view text) {

@@ -30,6 +30,11 @@ std::wstring FitWidth(std::string_view utf8, int cols);
 std::string FormatBytes(std::uint64_t bytes);
 /// "1:05:09" or "4:02".
 std::string FormatDuration(std::uint64_t seconds);
+/// The time left of a job `fraction` (0..1) done after `elapsed_seconds`,
+/// as FormatDuration; "?" before there is anything to go by.
+std::string TimeLeft(double fraction, double elapsed_seconds);
+/// "[####....]": `width` cells in all, `fraction` (clamped to 0..1) filled.
+std::string ProgressBar(double fraction, int width);
 
 std::wstring ToLower(std::wstring_view text);
 

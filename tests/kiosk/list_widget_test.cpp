@@ -96,3 +96,17 @@ TEST_CASE("FitWidth counts display cells, not bytes", "[kiosk][unit]") {
 }
 
 }  // namespace qoima::testing
+
+TEST_CASE("Progress: the bar fills by the fraction and the time left follows the rate", "[kiosk][unit]") {
+  CHECK(qoima::kiosk::ProgressBar(0.0, 12) == "[..........]");
+  CHECK(qoima::kiosk::ProgressBar(0.5, 12) == "[#####.....]");
+  CHECK(qoima::kiosk::ProgressBar(1.7, 12) == "[##########]");  // clamped
+  CHECK(qoima::kiosk::ProgressBar(-1.0, 4) == "[..]");
+  CHECK(qoima::kiosk::ProgressBar(0.5, 1) == "[]");  // no room: never a negative count
+  // Half done after 60 s: 60 s left; a quarter after 30 s: 90 s.
+  CHECK(qoima::kiosk::TimeLeft(0.5, 60.0) == "1:00");
+  CHECK(qoima::kiosk::TimeLeft(0.25, 30.0) == "1:30");
+  CHECK(qoima::kiosk::TimeLeft(0.0, 30.0) == "?");  // nothing done yet
+  CHECK(qoima::kiosk::TimeLeft(0.5, 0.2) == "?");   // too early to tell
+  CHECK(qoima::kiosk::TimeLeft(1.0, 10.0) == "0:00");
+}
