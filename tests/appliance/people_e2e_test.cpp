@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/subprocess.h"
+#include "tests/fixtures/cli_world.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/nda_step.h"
@@ -26,78 +27,15 @@ namespace {
 
 const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 
-std::string Pw(const std::string& login) { return login + "-password-1"; }
+std::string Pw(const std::string& login) { return testing::CliPassword(login); }
 
-// A provisioned appliance: the admin (init), two security officers seated at
-// commissioning, a clerk and an auditor; with `deposit`, one accepted deposit
-// read from a FAT32 stick on a loop device.
-class World {
+// A provisioned appliance (tests/fixtures/cli_world.h): the admin (init), two
+// security officers seated at commissioning, a clerk and an auditor; with
+// `deposit`, one accepted deposit read from a FAT32 stick on a loop device.
+class World : public testing::CliWorld {
  public:
-  explicit World(bool with_deposit = false) {
-    json init = Json({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin");
-    REQUIRE(init["ok"] == true);
-    for (const auto& s : init["recovery_shares"]) shares.push_back(s.get<std::string>());
-    REQUIRE(shares.size() == 3);
-    for (auto [login, role] : {std::pair{"officer1", "security_officer"},
-                               {"officer2", "security_officer"},
-                               {"clerk1", "clerk"},
-                               {"auditor1", "auditor"}}) {
-      json r = Json({"user", "add", login, "--role", role, "--surname", "Сейітова", "--name", "Әйгерім"}, "admin",
-                    {"QOIMA_NEW_PASSWORD=" + Pw(login)});
-      INFO(r.dump());
-      REQUIRE(r["applied"] == true);  // the officers: commissioning
-    }
-    if (!with_deposit) return;
-    json form = {{"portal_code", "IS-0042"},
-                 {"track", "application"},
-                 {"applicant", "«Ақпарат» АҚ"},
-                 {"software_name", "Е-Қойма"},
-                 {"items", {{{"name", "CD-1"}, {"serial_number", "SN1"}, {"original", true}}}},
-                 {"owner", {{"full_name", "Цифрлық даму министрлігі"}}}};
-    testing::WriteFile(dir.Sub("form.json"), form.dump());
-    Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
-          "--state-body", "Министрлік", "--head", "Ахметов А."},
-         "clerk1");
-    Must(testing::NdaCommand("IS-0042"), "clerk1");
-    std::string tree = dir.Sub("tree");
-    testing::MakeSampleTree(tree, 64 * 1024);
-    Must({"act", "create", tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out",
-          dir.Sub("act.json")},
-         "clerk1");
-    testing::BuildImage(testing::FsType::kFat32, tree, dir.Sub("stick.img"));
-    testing::LoopDevice dev(dir.Sub("stick.img"));
-    json r = Json(
-        {"intake", "--application", "IS-0042", "--manifest", dir.Sub("act.json"), "--medium", dev.path(), "--accept"},
-        "clerk1");
-    INFO(r.dump(2));
-    REQUIRE(r["state"] == "accepted");
-    deposit = r["deposit"].get<int64_t>();
-  }
+  explicit World(bool with_deposit = false) : CliWorld(kQoima, {with_deposit, 64 * 1024}) {}
 
-  SubprocessResult Run(std::vector<std::string> args, const std::string& user, std::vector<std::string> env = {},
-                       const std::string& password = "") {
-    args.insert(args.begin(), kQoima);
-    SubprocessOptions o;
-    o.extra_env = {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + dir.Sub("state"), "QOIMA_USER=" + user,
-                   "QOIMA_PASSWORD=" + (password.empty() ? Pw(user) : password), "QOIMA_TEST_MEDIA=1"};
-    for (auto& e : env) o.extra_env.push_back(e);
-    auto r = RunSubprocess(args, o);
-    if (!r.ok()) throw std::runtime_error(r.status().ToString());
-    return *r;
-  }
-  SubprocessResult Must(std::vector<std::string> args, const std::string& user, std::vector<std::string> env = {}) {
-    auto r = Run(args, user, env);
-    if (r.exit_code != 0) throw std::runtime_error("qoima " + args[0] + ": " + r.Describe() + r.out);
-    return r;
-  }
-  json Json(std::vector<std::string> args, const std::string& user, std::vector<std::string> env = {},
-            int* exit_code = nullptr, const std::string& password = "") {
-    args.insert(args.begin(), "--json");
-    auto r = Run(args, user, env, password);
-    if (exit_code) *exit_code = r.exit_code;
-    INFO(r.out << r.err);
-    return json::parse(r.out);
-  }
   // Logs in as `user` with `password` (through `printer show`, which every
   // role may run) and returns the exit code; `message` receives what the
   // person was told.
@@ -127,11 +65,6 @@ class World {
     testing::WriteFile(dir.Sub(name), text);
     return dir.Sub(name);
   }
-
-  testing::Swtpm tpm;
-  testing::TempDir dir;
-  std::vector<std::string> shares;
-  int64_t deposit = 0;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "appliance/appliance.h"
 #include "common/subprocess.h"
 #include "tests/export/export_fixture.h"
+#include "tests/fixtures/cli_world.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
 #include "tests/fixtures/nda_step.h"
@@ -28,71 +29,15 @@ namespace {
 
 const std::string kQoima = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
 
-std::string Pw(const std::string& login) { return login + "-password-1"; }
+std::string Pw(const std::string& login) { return testing::CliPassword(login); }
 
-// A provisioned appliance with a clerk, two security officers and an auditor,
-// and one accepted deposit read from a FAT32 stick on a loop device.
-class World {
+// A provisioned appliance (tests/fixtures/cli_world.h) with a clerk, two
+// security officers and an auditor, and one accepted deposit read from a
+// FAT32 stick on a loop device.
+class World : public testing::CliWorld {
  public:
-  World() {
-    Must({"init", "--admin", "admin", "--surname", "Әлиев", "--name", "Ерлан", "--pcr", "7"}, "admin");
-    for (auto [login, role] : {std::pair{"clerk1", "clerk"},
-                               {"officer1", "security_officer"},
-                               {"officer2", "security_officer"},
-                               {"auditor1", "auditor"}})
-      Must({"user", "add", login, "--role", role, "--surname", "Сейітова", "--name", "Әйгерім"}, "admin",
-           {"QOIMA_NEW_PASSWORD=" + Pw(login)});
-    json form = {{"portal_code", "IS-0042"},
-                 {"track", "application"},
-                 {"applicant", "«Ақпарат» АҚ"},
-                 {"software_name", "Е-Қойма"},
-                 {"items", {{{"name", "CD-1"}, {"serial_number", "SN1"}, {"original", true}}}},
-                 {"owner", {{"full_name", "Цифрлық даму министрлігі"}}}};
-    testing::WriteFile(dir.Sub("form.json"), form.dump());
-    Must({"application", "add", "--form", dir.Sub("form.json"), "--number", "15/2026", "--received", "2026-01-05",
-          "--state-body", "Министрлік", "--head", "Ахметов А."},
-         "clerk1");
-    Must(testing::NdaCommand("IS-0042"), "clerk1");
-    std::string tree = dir.Sub("tree");
-    testing::MakeSampleTree(tree, 256 * 1024);
-    Must({"act", "create", tree, "--application", "IS-0042", "--software", "Е-Қойма", "--version", "1.0", "--out",
-          dir.Sub("act.json")},
-         "clerk1");
-    testing::BuildImage(testing::FsType::kFat32, tree, dir.Sub("stick.img"));
-    testing::LoopDevice dev(dir.Sub("stick.img"));
-    json r = Json(
-        {"intake", "--application", "IS-0042", "--manifest", dir.Sub("act.json"), "--medium", dev.path(), "--accept"},
-        "clerk1");
-    INFO(r.dump(2));
-    REQUIRE(r["state"] == "accepted");
-    deposit = r["deposit"].get<int64_t>();
-  }
+  World() : CliWorld(kQoima, {true, 256 * 1024}) {}
 
-  SubprocessResult Run(std::vector<std::string> args, const std::string& user, std::vector<std::string> env = {}) {
-    args.insert(args.begin(), kQoima);
-    SubprocessOptions o;
-    // `env` first: getenv finds the first entry, so the caller's wins.
-    o.extra_env = env;
-    for (const char* e : {"QOIMA_TEST_MEDIA=1"}) o.extra_env.push_back(e);
-    for (auto& e :
-         {"QOIMA_TCTI=" + tpm.tcti(), "QOIMA_STATE=" + state(), "QOIMA_USER=" + user, "QOIMA_PASSWORD=" + Pw(user)})
-      o.extra_env.push_back(e);
-    auto r = RunSubprocess(args, o);
-    if (!r.ok()) throw std::runtime_error(r.status().ToString());
-    return *r;
-  }
-  SubprocessResult Must(std::vector<std::string> args, const std::string& user, std::vector<std::string> env = {}) {
-    auto r = Run(args, user, env);
-    if (r.exit_code != 0) throw std::runtime_error("qoima " + args[0] + ": " + r.Describe() + r.out + r.err);
-    return r;
-  }
-  json Json(std::vector<std::string> args, const std::string& user, int* exit_code = nullptr) {
-    args.insert(args.begin(), "--json");
-    auto r = Run(args, user);
-    if (exit_code) *exit_code = r.exit_code;
-    INFO("qoima " << args[1] << " " << (args.size() > 2 ? args[2] : "") << ": " << r.out << r.err);
-    return json::parse(r.out);
-  }
   // `qoima --json export ...` expecting exit code `want`.
   json Export(std::vector<std::string> args, const std::string& user, int want) {
     args.insert(args.begin(), "export");
@@ -114,11 +59,6 @@ class World {
     FAIL("approval " << id << " is not listed");
     return {};
   }
-  std::string state() const { return dir.Sub("state"); }
-
-  testing::Swtpm tpm;
-  testing::TempDir dir;
-  int64_t deposit = 0;
 };
 
 std::string StockBlock() {
