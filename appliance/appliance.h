@@ -521,6 +521,12 @@ class Appliance {
   Result<PrinterSettings> GetPrinterSettings(const Actor& actor);
   /// Admin only (system setup); audited.
   Status SetPrinterSettings(const Actor& actor, const PrinterSettings& settings);
+  /// Prints the printer's test page (print/test_page.h) once on the
+  /// configured printer, after saving it to `save_path`. Admin only (system
+  /// setup); audited as "printer.test" (the job, or why it failed). A print
+  /// failure is in PrintOutcome::printed; no printer configured is
+  /// kFailedPrecondition.
+  Result<print::PrintOutcome> PrintTestPage(const Actor& actor, const std::string& save_path);
   /// The operator's details printed on every document (operator_details.h);
   /// anyone who may print or set up the appliance may read them.
   Result<print::OperatorInfo> GetOperatorDetails(const Actor& actor);

@@ -17,6 +17,7 @@
 #include "appliance/operator_details.h"
 #include "appliance/print/document_adapters.h"
 #include "appliance/print/document_renderer.h"
+#include "appliance/print/test_page.h"
 #include "appliance/sha256_digest.h"
 #include "crypto/hash.h"
 #include "hardware/printer.h"
@@ -877,6 +878,40 @@ Result<PrinterSettings> Appliance::GetPrinterSettings(const Actor& actor) {
     return Check(actor, Permission::kActPrint, "printer.show", "printer");
   }
   return LoadPrinterSettings(store_->db());
+}
+
+Result<print::PrintOutcome> Appliance::PrintTestPage(const Actor& actor, const std::string& save_path) {
+  QOIMA_RETURN_IF_ERROR(Check(actor, Permission::kSystemSetup, "printer.test", "printer"));
+  auto fail = [&](Status s) {
+    (void)Audit(actor, "printer.test", "printer", "failure", s.message());
+    return s;
+  };
+  auto settings = LoadPrinterSettings(store_->db());
+  if (!settings.ok()) return fail(settings.status());
+  if (settings->queue.empty()) return fail(Status::FailedPrecondition("no printer is configured"));
+  print::TestPageInfo info;
+  info.queue = settings->queue;
+  info.server = settings->server;
+  info.printed_at_utc = FormatUtc(clock_->NowUnix());
+  info.device_fingerprint = DeviceFingerprint();
+  auto user = LoadUser(actor.username);
+  info.printed_by = user.ok() ? user->surname + " " + user->given_name : actor.username;
+  auto op_details = LoadOperatorDetails(store_->db());
+  if (op_details.ok()) info.operator_info = *op_details;
+  auto pdf = print::RenderTestPage(info);
+  if (!pdf.ok()) return fail(pdf.status());
+  hardware::CupsPrinter cups(
+      hardware::CupsConfig{settings->queue, settings->server, std::chrono::minutes(3), std::chrono::milliseconds(200)});
+  auto outcome = print::ActPrinter(&cups).SaveAndPrint(*pdf, save_path, "printer test page", 1);
+  if (!outcome.ok()) return fail(outcome.status());
+  if (!outcome->printed.ok()) {
+    QOIMA_RETURN_IF_ERROR(Audit(actor, "printer.test", "printer", "failure",
+                                "test page saved to " + save_path + ", not printed: " + outcome->printed.message()));
+    return outcome;
+  }
+  QOIMA_RETURN_IF_ERROR(Audit(actor, "printer.test", "printer", "success",
+                              "test page: job " + outcome->job.job_id + " on " + outcome->job.queue));
+  return outcome;
 }
 
 Status Appliance::SetPrinterSettings(const Actor& actor, const PrinterSettings& settings) {

@@ -694,6 +694,37 @@ Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string
   return r;
 }
 
+Result<PrinterSetup> ApplianceBackend::GetPrinter() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(appliance::PrinterSettings settings, app->GetPrinterSettings(actor));
+  return PrinterSetup{settings.queue, settings.server, settings.copies};
+}
+
+Status ApplianceBackend::SetPrinter(const PrinterSetup& setup) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  return app->SetPrinterSettings(actor, {setup.queue, setup.server, setup.copies});
+}
+
+Result<PrintResult> ApplianceBackend::PrintTestPage() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  // Kept beside the printed documents' PDFs.
+  std::string dir = options_.state_dir + "/prints";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
+  QOIMA_ASSIGN_OR_RETURN(print::PrintOutcome out, app->PrintTestPage(actor, dir + "/printer-test-page.pdf"));
+  PrintResult r;
+  r.title = Tr("printer test page");
+  r.saved_path = out.saved_path;
+  r.printed = out.printed.ok();
+  r.print_status = out.printed;
+  return r;
+}
+
 Result<std::vector<JournalEntry>> ApplianceBackend::Journal() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());

@@ -105,6 +105,9 @@ class ApplianceBackend : public Backend {
   Result<UserChangeResult> ResetPassword(const std::string& login, const std::string& password) override;
   Result<RecoveryInfo> Recovery() override;
   Result<PrintResult> Print(DocumentKind kind, const std::string& id) override;
+  Result<PrinterSetup> GetPrinter() override;
+  Status SetPrinter(const PrinterSetup& setup) override;
+  Result<PrintResult> PrintTestPage() override;
 
   Result<std::vector<JournalEntry>> Journal() override;
   AuditVerification VerifyAudit() override;

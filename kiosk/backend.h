@@ -236,6 +236,13 @@ struct PrintResult {
   Status print_status;      // why the paper copy failed, when it did
 };
 
+/// The act printer as the admin sets it up.
+struct PrinterSetup {
+  std::string queue;   // CUPS queue; "" = no printer
+  std::string server;  // CUPS server (socket path or host:port); "" = this appliance's CUPS
+  int copies = 2;
+};
+
 struct PendingApproval {
   std::string id;
   SensitiveAction kind = SensitiveAction::kExport;
@@ -389,6 +396,11 @@ class Backend {
   /// Renders a document to PDF, saves it and prints it (`id` as in
   /// appliance_print.h: act number, intake id, journal entry, "2026 H2", ...).
   virtual Result<PrintResult> Print(DocumentKind kind, const std::string& id) = 0;
+  /// The act printer (read by anyone who prints; set by the admin).
+  virtual Result<PrinterSetup> GetPrinter() = 0;
+  virtual Status SetPrinter(const PrinterSetup& setup) = 0;
+  /// Prints the printer's test page on the configured printer (the admin).
+  virtual Result<PrintResult> PrintTestPage() = 0;
 
   // Auditor (read-only).
   virtual Result<std::vector<JournalEntry>> Journal() = 0;

@@ -116,6 +116,7 @@ std::string AuditActionLabel(std::string_view action) {
       {"operator.show", N_("operator details viewed")},
       {"printer.set", N_("printer set up")},
       {"printer.show", N_("printer settings viewed")},
+      {"printer.test", N_("printer test page printed")},
       {"register.import", N_("register imported")},
       {"store.backup", N_("store backed up")},
       {"store.counter_bind", N_("store bound to the TPM counter")},

@@ -6,6 +6,7 @@
 #include "kiosk/form_widget.h"
 #include "kiosk/i18n.h"
 #include "kiosk/list_widget.h"
+#include "kiosk/print_screens.h"
 #include "kiosk/terminal_session.h"
 #include "kiosk/text_layout.h"
 #include "kiosk/user_screens.h"
@@ -27,11 +28,8 @@ class OfficerHome : public Screen {
 
   std::string Title() const override { return Tr("Approvals waiting for you"); }
   std::vector<HelpEntry> Help() const override {
-    return {{"Enter", N_("Approve")},
-            {"F3", N_("Users")},
-            {"F4", N_("Recovery state")},
-            {"F5", N_("Refresh")},
-            {"F6", N_("Exports")}};
+    return {{"Enter", N_("Approve")}, {"F3", N_("Users")},   {"F4", N_("Recovery state")},
+            {"F5", N_("Refresh")},    {"F6", N_("Exports")}, {"F8", N_("Printer")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -40,7 +38,9 @@ class OfficerHome : public Screen {
     DrawText(win, top + 1, 0, width, Tr("A second officer, never the requester, approves these requests."));
     DrawText(win, top + 2, 0, width, Tr("F6: exports (a new request; an approved one written to an export stick)."),
              A_DIM);
-    list_.Draw(win, top + 3, 0, height - 3, width);
+    DrawText(win, top + 3, 0, width, Tr("F8: the act printer (the administrator sets it up and prints a test page)."),
+             A_DIM);
+    list_.Draw(win, top + 4, 0, height - 4, width);
   }
 
   void OnReturn() override { Reload(); }
@@ -60,6 +60,10 @@ class OfficerHome : public Screen {
     }
     if (key.Is(KEY_F(6))) {
       app_.Push(MakeExportsScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(8))) {
+      app_.Push(MakePrinterSetupScreen(app_));
       return;
     }
     if (IsEnter(key)) {

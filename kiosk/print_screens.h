@@ -20,5 +20,7 @@ void PrintAndReport(AppContext& app, DocumentKind kind, const std::string& id);
 const char* DocumentKindLabel(DocumentKind kind);
 
 std::unique_ptr<Screen> MakePrintDocumentScreen(AppContext& app);
+/// The act printer's settings and its test page (the admin changes them).
+std::unique_ptr<Screen> MakePrinterSetupScreen(AppContext& app);
 
 }  // namespace qoima::kiosk

@@ -26,6 +26,7 @@ class FakeBackend : public kiosk::Backend {
   Status nda_status;
   Status print_status;
   kiosk::PrintResult print_result;
+  kiosk::PrinterSetup printer;
   std::vector<kiosk::UserRow> users;
   Status user_status;
   kiosk::UserChangeResult user_change{true, "", ""};  // what a change to an account came to
@@ -148,6 +149,17 @@ class FakeBackend : public kiosk::Backend {
   Result<kiosk::RecoveryInfo> Recovery() override { return recovery; }
   Result<kiosk::PrintResult> Print(kiosk::DocumentKind kind, const std::string& id) override {
     calls.push_back("Print " + std::to_string(static_cast<int>(kind)) + " " + id);
+    if (!print_status.ok()) return print_status;
+    return print_result;
+  }
+  Result<kiosk::PrinterSetup> GetPrinter() override { return printer; }
+  Status SetPrinter(const kiosk::PrinterSetup& setup) override {
+    calls.push_back("SetPrinter " + setup.queue);
+    if (print_status.ok()) printer = setup;
+    return print_status;
+  }
+  Result<kiosk::PrintResult> PrintTestPage() override {
+    calls.push_back("PrintTestPage");
     if (!print_status.ok()) return print_status;
     return print_result;
   }
