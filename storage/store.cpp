@@ -4,6 +4,7 @@
 #include <sys/file.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -165,6 +166,42 @@ Result<crypto::Sha256Digest> ManifestDigest(Database& staging) {
              crypto::Hex(st.ColumnBlob(2)) + "\n");
   }
   return h.Finish();
+}
+
+/// A pending file's SHA-256 and row number, 36 bytes: what the commit sorts
+/// to file the digests in key order.
+struct PendingDigest {
+  std::array<uint8_t, 32> sha256;
+  uint32_t row;
+};
+static_assert(sizeof(PendingDigest) == 36);
+
+/// The pending files' digests sorted by (SHA-256, row). Sorted here, in one
+/// array of exactly `count` entries, and not by SQLite: its sorter keeps
+/// every row in memory (temporary files are in memory, as SQLCipher
+/// builds it), ~110 bytes a file where this takes 36.
+Result<std::vector<PendingDigest>> SortedDigests(Database& staging, uint64_t count) {
+  QOIMA_ASSIGN_OR_RETURN(Statement st, staging.Prepare("SELECT rowid, sha256 FROM pending"));
+  std::vector<PendingDigest> out;
+  out.reserve(count);
+  for (;;) {
+    QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    const std::vector<uint8_t> sha = st.ColumnBlob(1);
+    const int64_t n = st.ColumnInt(0);
+    if (sha.size() != 32 || n <= 0 || n > UINT32_MAX || out.size() == count)
+      return Status::Internal("a pending file's row " + std::to_string(n) + " is not as written");
+    PendingDigest g{};
+    std::copy(sha.begin(), sha.end(), g.sha256.begin());
+    g.row = static_cast<uint32_t>(n);
+    out.push_back(g);
+  }
+  if (out.size() != count)
+    return Status::Internal(std::to_string(out.size()) + " pending files of " + std::to_string(count));
+  std::sort(out.begin(), out.end(), [](const PendingDigest& a, const PendingDigest& b) {
+    return a.sha256 != b.sha256 ? a.sha256 < b.sha256 : a.row < b.row;
+  });
+  return out;
 }
 
 std::string CommitReason(uint64_t files, uint64_t bytes, const crypto::Sha256Digest& manifest, std::string_view extra) {
@@ -1070,6 +1107,8 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
   out.file_count = d.file_count;
   out.total_bytes = d.total_bytes;
   std::string now = clock_->NowUtc();
+  Result<std::vector<PendingDigest>> digests = SortedDigests(*d.staging, d.file_count);
+  if (!digests.ok()) return digests.status().WithContext("commit deposit: pending files");
 
   // The pending rows reach the store's tables by INSERT ... SELECT from the
   // scratch database, attached for the commit (not inside a transaction).
@@ -1088,9 +1127,8 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
     }
   } detach{d, db_};
   // Every write of the commit is an append or a merge in key order (below),
-  // so a small page cache does: what the commit holds in memory is then the
-  // cache and the sorter of the digests (whose runs are the cache's size),
-  // not a share of the store's indexes. Restored however the commit ends.
+  // so a small page cache does, instead of a share of the store's indexes.
+  // Restored however the commit ends.
   QOIMA_ASSIGN_OR_RETURN(int64_t store_cache, db_.QueryInt("PRAGMA main.cache_size;"));
   struct CommitCache {
     Database& db;
@@ -1147,11 +1185,12 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
   // Rows go in the order the files were written: objects.name (<pack>.<n>)
   // grows at the end of its unique index, files(deposit_id, path) and
   // files_object at the end of theirs, and both tables are appended to. The
-  // files' digests go to file_digests in SHA-256 order, a merge that touches
-  // each of its pages once however large the store (schema 14; an index on
-  // files(sha256) took each file at a random page). An object's id is the
-  // next free id plus its file's row number, and so is a file's, so that the
-  // files can name their objects and the digests their files.
+  // files' digests go to file_digests in SHA-256 order (SortedDigests), a
+  // merge that touches each of its pages once however large the store
+  // (schema 14; an index on files(sha256) took each file at a random page).
+  // An object's id is the next free id plus its file's row number, and so
+  // is a file's, so that the files can name their objects and the digests
+  // their files.
   QOIMA_ASSIGN_OR_RETURN(int64_t base, db_.QueryInt("SELECT coalesce(max(id), 0) FROM objects"));
   QOIMA_ASSIGN_OR_RETURN(int64_t file_base, db_.QueryInt("SELECT coalesce(max(id), 0) FROM files"));
   QOIMA_ASSIGN_OR_RETURN(
@@ -1171,13 +1210,16 @@ Result<CommittedDeposit> Store::CommitDeposit(std::unique_ptr<PendingDeposit> pe
                   "p.size, p.mtime, p.sha256, p.category, ?1 + p.rowid FROM staging.pending p ORDER BY p.rowid"));
   QOIMA_RETURN_IF_ERROR(
       file.Bind(1, base).Bind(2, out.deposit_id).Bind(3, file_base).Run().WithContext(where + ": files"));
-  QOIMA_ASSIGN_OR_RETURN(Statement digests,
-                         db_.Prepare("INSERT INTO file_digests(sha256, file_id) SELECT p.sha256, ?1 + p.rowid "
-                                     "FROM staging.pending p ORDER BY p.sha256, p.rowid"));
-  QOIMA_RETURN_IF_ERROR(digests.Bind(1, file_base).Run().WithContext(where + ": file digests"));
-  if (static_cast<uint64_t>(db_.Changes()) != out.file_count)
-    return Status::Internal(where + ": " + std::to_string(db_.Changes()) + " digests for " +
-                            std::to_string(out.file_count) + " files");
+  {
+    QOIMA_ASSIGN_OR_RETURN(Statement dig, db_.Prepare("INSERT INTO file_digests(sha256, file_id) VALUES(?,?)"));
+    for (const PendingDigest& g : *digests) {
+      QOIMA_RETURN_IF_ERROR(dig.BindBlob(1, g.sha256)
+                                .Bind(2, file_base + static_cast<int64_t>(g.row))
+                                .Run()
+                                .WithContext(where + ": file digests"));
+    }
+  }
+  std::vector<PendingDigest>().swap(*digests);
   AuditEvent event{now,
                    actor.login,
                    actor.role,
