@@ -83,10 +83,11 @@ struct PreparedManifestRecord {
   bool held = false;
   std::string bytes;  // the record when held
 };
-/// Largest record held by PrepareManifestRecord (an act of ~300,000 files
-/// compresses to ~14 MB); a larger one is written from the manifest again,
-/// so memory stays bounded whatever the act.
-inline constexpr uint64_t kMaxHeldManifestRecordBytes = uint64_t{16} << 20;
+/// Largest record held by PrepareManifestRecord (an act of ~100,000 files
+/// compresses to ~4 MB); a larger one is written from the manifest again
+/// (serialized and compressed a second time, a few per cent of a large
+/// intake's time), so memory stays bounded whatever the act.
+inline constexpr uint64_t kMaxHeldManifestRecordBytes = uint64_t{4} << 20;
 /// Measures the record of `manifest` and holds it when it is at most
 /// `max_held` bytes.
 Result<PreparedManifestRecord> PrepareManifestRecord(const ActManifest& manifest,

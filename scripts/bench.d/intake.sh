@@ -50,6 +50,9 @@ cat >"$work/form.json" <<'JSON'
  "owner":{"full_name":"bench"}}
 JSON
 "$qoima" application add --form "$work/form.json" --number B-1 --received "$(date +%F)" --state-body b --head h >/dev/null
+# Acceptance needs the NDA signed by both parties on record.
+"$qoima" application nda BENCH-1 --owner-rep "Bench Owner" --owner-authority Charter --operator-rep "Bench Operator" \
+  --signed "$(date +%F)" >/dev/null
 
 rss_of() { awk '/Maximum resident set size/ {printf "%.1f", $NF / 1024}' "$1"; }
 

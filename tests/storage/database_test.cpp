@@ -217,6 +217,44 @@ TEST_CASE("migration 9 widens approvals keeping every row and its votes and reco
   CHECK(*db->QueryInt("SELECT count(*) FROM user_changes") == 3);
 }
 
+TEST_CASE("migration 14 moves every file's digest from the files_sha256 index to file_digests") {
+  qoima::testing::TempDir dir;
+  auto db = Database::Open(dir.Sub("meta.db"), Key(1));
+  REQUIRE(db.ok());
+  for (const auto& m : qoima::storage::AllMigrations()) {
+    if (m.version > 13) break;
+    REQUIRE(db->Exec(m.sql).ok());
+    REQUIRE(db->Exec("INSERT INTO schema_migrations(version, description, applied_at) VALUES(" +
+                     std::to_string(m.version) + ", 'x', '2026-01-01T00:00:00Z')")
+                .ok());
+  }
+  REQUIRE(db->Exec("PRAGMA user_version = 13;").ok());
+  // Three files, two with the same content, in two deposits.
+  const qoima::Status rows = db->Exec(R"sql(
+    INSERT INTO informatization_objects(id, name, track, created_at) VALUES(1, 'o', 'application', 't');
+    INSERT INTO deposits(id, object_id, version_no, tier, state, wrapped_key, created_at, token)
+      VALUES(1, 1, 1, 'temporary', 'committed', x'00', 't', 'a'), (2, 1, 2, 'temporary', 'committed', x'00', 't', 'b');
+    INSERT INTO objects(id, deposit_id, name, plain_size, sealed_size, sha256) VALUES
+      (1, 1, 'n1', 1, 1, zeroblob(32)), (2, 1, 'n2', 1, 1, zeroblob(32)), (3, 2, 'n3', 1, 1, zeroblob(32));
+    INSERT INTO files(id, deposit_id, path, display_path, size, sha256, category, object_id) VALUES
+      (1, 1, x'61', 'a', 1, x'ff00000000000000000000000000000000000000000000000000000000000000', 'source_code', 1),
+      (2, 1, x'62', 'b', 1, zeroblob(32), 'source_code', 2),
+      (3, 2, x'61', 'a', 1, x'ff00000000000000000000000000000000000000000000000000000000000000', 'source_code', 3);
+  )sql");
+  INFO(rows.message());
+  REQUIRE(rows.ok());
+  auto v = qoima::storage::ApplyMigrations(*db, "2026-12-07T00:00:00Z");
+  REQUIRE(v.ok());
+  CHECK(*v == 13);  // the version found
+  CHECK(*db->QueryInt("PRAGMA user_version;") == qoima::storage::LatestSchemaVersion());
+  CHECK(*db->QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'files_sha256'") == 0);
+  CHECK(*db->QueryText("SELECT group_concat(hex(substr(sha256, 1, 1)) || ':' || file_id, ' ') FROM "
+                       "(SELECT * FROM file_digests ORDER BY sha256, file_id)") == "00:2 FF:1 FF:3");
+  // A digest that is not 32 bytes is refused, and so is the same pair twice.
+  CHECK_FALSE(db->Exec("INSERT INTO file_digests VALUES(x'00', 4)").ok());
+  CHECK_FALSE(db->Exec("INSERT INTO file_digests VALUES(zeroblob(32), 2)").ok());
+}
+
 TEST_CASE("schema enforces foreign keys, checks and append-only audit entries") {
   qoima::testing::TempDir dir;
   auto db = Database::Open(dir.Sub("meta.db"), Key(1));

@@ -62,6 +62,10 @@ TEST_CASE("destruction shreds the key, removes the objects and leaves a tombston
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM files WHERE deposit_id = " + std::to_string(gone->deposit_id)) ==
         0);
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM tombstones") == 1);
+  // The destroyed files' digests went with them; the kept file's stayed.
+  CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM file_digests") == 1);
+  CHECK((*store)->FindFilesBySha256(qoima::crypto::Sha256::Digest(std::string_view("top secret")))->empty());
+  CHECK((*store)->FindFilesBySha256(qoima::crypto::Sha256::Digest(std::string_view("keep me")))->size() == 1);
   CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM packs WHERE deposit_id = " + std::to_string(gone->deposit_id)) ==
         0);
   // The WAL was checkpointed and truncated: no old page with the key lingers there.

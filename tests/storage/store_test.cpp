@@ -471,14 +471,48 @@ TEST_CASE("store commit hook writes extra rows in the same transaction") {
   }
   SECTION("hook fails: nothing is committed and the objects are gone") {
     uint64_t audit_before = *(*store)->audit().Size();
+    const int64_t cache_before = *(*store)->db().QueryInt("PRAGMA main.cache_size;");
     auto c = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"a", "a"}}), kClerk, "",
                                      [](Database&, int64_t) { return qoima::Status::Cancelled("operator said no"); });
     REQUIRE_FALSE(c.ok());
     CHECK(c.status().code() == Code::kCancelled);
     CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM deposits") == 0);
+    CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM files") == 0);
+    CHECK(*(*store)->db().QueryInt("SELECT count(*) FROM file_digests") == 0);
+    // The commit's smaller page cache is given back to the store.
+    CHECK(*(*store)->db().QueryInt("PRAGMA main.cache_size;") == cache_before);
     CHECK(*(*store)->audit().Size() == audit_before);
     CHECK(CountObjectFiles(dir.Sub("state")) == 0);
   }
+}
+
+TEST_CASE("a commit files every digest in file_digests, found by SHA-256 whatever the write order") {
+  TempDir dir;
+  FakeStoreKeys keys;
+  auto store = OpenOrCreateStore(dir.Sub("state"), keys);
+  REQUIRE(store.ok());
+  int64_t obj = AddInformatizationObject(**store);
+  // Written in path order, which is not the digests' order.
+  std::vector<TestFile> files;
+  for (int i = 0; i < 200; ++i)
+    files.push_back({"d/f" + std::to_string(1000 + i), "content " + std::to_string(i % 150)});
+  auto first = (*store)->CommitDeposit(WriteDeposit(**store, obj, files), kClerk);
+  REQUIRE(first.ok());
+  auto second = (*store)->CommitDeposit(WriteDeposit(**store, obj, {{"x", "content 7"}}), kClerk);
+  REQUIRE(second.ok());
+  Database& db = (*store)->db();
+  CHECK(*db.QueryInt("SELECT count(*) FROM file_digests") == 201);
+  CHECK(*db.QueryInt("SELECT count(*) FROM files f JOIN file_digests g ON g.file_id = f.id AND g.sha256 = f.sha256") ==
+        201);
+  auto found = (*store)->FindFilesBySha256(qoima::crypto::Sha256::Digest(std::string_view("content 7")));
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 3);  // files 7 and 157 of the first deposit, x of the second
+  CHECK((*found)[0].display_path == "d/f1007");
+  CHECK((*found)[1].display_path == "d/f1157");
+  CHECK((*found)[2].deposit_id == second->deposit_id);
+  auto scrub = (*store)->VerifyStore();
+  REQUIRE(scrub.ok());
+  CHECK(scrub->ok());
 }
 
 TEST_CASE("store promotes a deposit to the permanent tier with history") {
