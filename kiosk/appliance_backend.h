@@ -107,6 +107,7 @@ class ApplianceBackend : public Backend {
   Result<PrintResult> Print(DocumentKind kind, const std::string& id) override;
 
   Result<std::vector<JournalEntry>> Journal() override;
+  Result<AccessRegisterView> AccessRegister(const std::string& deposit) override;
   AuditVerification VerifyAudit() override;
 
  private:
