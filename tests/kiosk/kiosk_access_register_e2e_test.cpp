@@ -89,7 +89,7 @@ void ShowRegister(TmuxSession& t, const std::string& field_label, const std::str
 
 TEST_CASE(
     "Access register at the kiosk: the auditor and the officer see who read, exported and printed a deposit, "
-    "print it after a question; the admin is not offered it",
+    "print it after a question, and the admin is not offered it",
     "[kiosk][e2e]") {
   ProvisionedState p;
   DepositMedia m;
