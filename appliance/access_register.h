@@ -24,19 +24,13 @@
 #include <string_view>
 #include <vector>
 
+#include "appliance/vocabulary.h"
 #include "common/result.h"
 #include "storage/store.h"
 
 namespace qoima::appliance {
 
-/// What a row records.
-enum class AccessKind {
-  kRead,    // the deposit or one of its files was read (deposit.read, file.read)
-  kExport,  // it left in a signed export bundle (export.bundle)
-  kPrint,   // its act or return act was rendered to PDF or printed (document.render, document.print)
-  kIssue,   // it was issued to the owner on request (an export bundle of an issue case)
-  kReturn,  // it was handed back to the owner on decommissioning (an export bundle of a return case)
-};
+/// What a row records: AccessKind (vocabulary.h).
 /// "read", "export", "print", "issue", "return".
 std::string_view AccessKindName(AccessKind kind);
 

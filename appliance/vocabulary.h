@@ -1,10 +1,12 @@
 // The domain's words that the fronts share with it: the kiosk and the CLI
-// name roles, tracks, refusal grounds, printed documents and actions that
-// need a second officer with these enums, never with mirrors of their own.
+// name roles, tracks, refusal grounds, printed documents, actions that need
+// a second officer and kinds of access to a deposit with these enums, never
+// with mirrors of their own.
 // Only the enums live here (no rules, no names): the rules and the stable
 // names are in the headers that own them (role.h, application.h,
-// intake_assessment.h, print/document_kinds.h, two_person_approval.h), so a
-// front that needs only the words includes this small header.
+// intake_assessment.h, print/document_kinds.h, two_person_approval.h,
+// access_register.h), so a front that needs only the words includes this
+// small header.
 #pragma once
 
 namespace qoima::appliance {
@@ -34,6 +36,15 @@ enum class DocumentKind {
   kNotice,          // notice to the authorized body (notices register)
   kAccessRegister,  // the register of everyone who had access to a deposit (access_register.h)
   kSecurityTest,    // a version's security test: outcome, reports, vulnerabilities, corrections (003 cl.11-18)
+};
+
+/// What a row of a deposit's access register records (access_register.h).
+enum class AccessKind {
+  kRead,    // the deposit or one of its files was read (deposit.read, file.read)
+  kExport,  // it left in a signed export bundle (export.bundle)
+  kPrint,   // its act or return act was rendered to PDF or printed (document.render, document.print)
+  kIssue,   // it was issued to the owner on request (an export bundle of an issue case)
+  kReturn,  // it was handed back to the owner on decommissioning (an export bundle of a return case)
 };
 
 /// Actions that need a second security officer's approval (two_person_approval.h).

@@ -738,6 +738,30 @@ Result<std::vector<JournalEntry>> ApplianceBackend::Journal() {
   return out;
 }
 
+Result<AccessRegisterView> ApplianceBackend::AccessRegister(const std::string& deposit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  // The same call as `qoima access-register`: roles, audit and the log's verification are the appliance's.
+  QOIMA_ASSIGN_OR_RETURN(appliance::AccessRegister reg, app->GetAccessRegister(actor, deposit));
+  AccessRegisterView v;
+  v.deposit_id = reg.deposit_id;
+  v.act_number = reg.act_number;
+  v.object_name = reg.object_name;
+  v.portal_code = reg.portal_code;
+  v.version_no = reg.version_no;
+  v.destroyed = reg.state == "destroyed";
+  v.audit_entries = reg.audit_entries;
+  v.rows.reserve(reg.entries.size());
+  for (appliance::AccessEntry& e : reg.entries) {
+    // A document by its number, as on the printed register ("act:A-3" -> "A-3").
+    if (e.kind == AccessKind::kPrint && e.item.find(':') != std::string::npos) e.item.erase(0, e.item.find(':') + 1);
+    v.rows.push_back({std::move(e.time), std::move(e.login), std::move(e.full_name), std::move(e.position),
+                      std::move(e.role), e.kind, std::move(e.action), std::move(e.item)});
+  }
+  return v;
+}
+
 AuditVerification ApplianceBackend::VerifyAudit() {
   std::lock_guard<std::mutex> lock(mu_);
   AuditVerification v;

@@ -110,6 +110,7 @@ class ApplianceBackend : public Backend {
   Result<PrintResult> PrintTestPage() override;
 
   Result<std::vector<JournalEntry>> Journal() override;
+  Result<AccessRegisterView> AccessRegister(const std::string& deposit) override;
   AuditVerification VerifyAudit() override;
 
  private:

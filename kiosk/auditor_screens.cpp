@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "kiosk/access_register_screen.h"
 #include "kiosk/domain_labels.h"
 #include "kiosk/draw.h"
 #include "kiosk/form_widget.h"
@@ -32,7 +33,10 @@ class AuditorHome : public Screen {
 
   std::string Title() const override { return Tr("Journal (read-only)"); }
   std::vector<HelpEntry> Help() const override {
-    return {{"/", N_("Search")}, {"F5", N_("Refresh")}, {"F6", N_("Verify log")}, {"F7", N_("Print a document")}};
+    std::vector<HelpEntry> keys = {
+        {"/", N_("Search")}, {"F5", N_("Refresh")}, {"F6", N_("Verify log")}, {"F7", N_("Print a document")}};
+    if (MayReadAccessRegister(app_)) keys.push_back({"F8", N_("Access register")});
+    return keys;
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -41,6 +45,9 @@ class AuditorHome : public Screen {
     std::string search = std::string(Tr("Search:")) + " " + Narrow(list_.search()) + (searching_ ? "_" : "");
     DrawText(win, top + 1, 0, width, search, searching_ ? A_REVERSE : A_NORMAL);
     int used = 2;
+    // The help line does not hold every key in every language: say them here.
+    if (MayReadAccessRegister(app_))
+      DrawText(win, top + used++, 0, width, Tr("F7: print a document.  F8: a deposit's access register."), A_DIM);
     if (verification_) {
       const AuditVerification& v = *verification_;
       if (v.status.ok()) {
@@ -48,13 +55,14 @@ class AuditorHome : public Screen {
                                   static_cast<unsigned long long>(v.leaves));
         // append(), not operator+: GCC 12 at -O3 reports a false -Wrestrict on "lit" + string.
         if (!v.root_hex.empty()) line.append(" ").append(Tr("Root:")).append(" ").append(v.root_hex);
-        DrawText(win, top + 2, 0, width, line, COLOR_PAIR(kPairOk) | A_BOLD);
-        DrawText(win, top + 3, 0, width, std::string(Tr("Checkpoint:")) + " " + v.checkpoint);
+        DrawText(win, top + used, 0, width, line, COLOR_PAIR(kPairOk) | A_BOLD);
+        DrawText(win, top + used + 1, 0, width, std::string(Tr("Checkpoint:")) + " " + v.checkpoint);
       } else {
-        DrawText(win, top + 2, 0, width, std::string(Tr("AUDIT LOG DID NOT VERIFY.")) + " " + DescribeStatus(v.status),
+        DrawText(win, top + used, 0, width,
+                 std::string(Tr("AUDIT LOG DID NOT VERIFY.")) + " " + DescribeStatus(v.status),
                  COLOR_PAIR(kPairError) | A_BOLD);
       }
-      used = 4;
+      used += 2;
     }
     // The selected entry whole (the columns cut long words): who with their
     // role, the action, its object and outcome.
@@ -86,6 +94,10 @@ class AuditorHome : public Screen {
     }
     if (key.Is(KEY_F(7))) {
       app_.Push(MakePrintDocumentScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(8)) && MayReadAccessRegister(app_)) {
+      app_.Push(MakeAccessRegisterScreen(app_));
       return;
     }
     if (key.function) list_.HandleKey(static_cast<int>(key.code));

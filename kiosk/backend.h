@@ -25,6 +25,7 @@
 namespace qoima::kiosk {
 
 // The domain's words (appliance/vocabulary.h), used as they are.
+using appliance::AccessKind;
 using appliance::DocumentKind;
 using appliance::RefusalReason;
 using appliance::Role;
@@ -307,6 +308,32 @@ struct JournalEntry {
   std::string outcome;
 };
 
+/// One access to a deposit, as its access register lists it.
+struct AccessRow {
+  std::string time;  // as the log keeps it: UTC "2026-12-07T09:15:00Z"
+  std::string login;
+  std::string full_name;  // "" when the login is no person (the appliance)
+  std::string position;   // may be ""
+  std::string role;       // the role as the log names it ("security_officer")
+  AccessKind kind = AccessKind::kRead;
+  std::string action;  // the audit action ("document.print" tells a paper copy from a PDF)
+  std::string item;    // a file's path, an export's id or a document's number; may be ""
+};
+
+/// A deposit's access register (the operator's practice based on the former
+/// Annex 4 item 3.1.5), built by the appliance from the audit log while the
+/// whole log is verified.
+struct AccessRegisterView {
+  std::int64_t deposit_id = 0;
+  std::string act_number;  // the acceptance act ("A-3"); may be ""
+  std::string object_name;
+  std::string portal_code;
+  std::int64_t version_no = 0;
+  bool destroyed = false;
+  std::uint64_t audit_entries = 0;  // the entries of the log that verified
+  std::vector<AccessRow> rows;      // oldest first
+};
+
 struct AuditVerification {
   Status status;  // OK when the log verified
   std::uint64_t leaves = 0;
@@ -404,6 +431,10 @@ class Backend {
 
   // Auditor (read-only).
   virtual Result<std::vector<JournalEntry>> Journal() = 0;
+  /// Who read, exported, printed, issued or returned `deposit` ("3" or
+  /// "A-3"): the appliance's register (auditor and security officer; reading
+  /// it is audited). A log that does not verify is an error, never a shorter list.
+  virtual Result<AccessRegisterView> AccessRegister(const std::string& deposit) = 0;
   virtual AuditVerification VerifyAudit() = 0;
 };
 

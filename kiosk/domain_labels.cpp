@@ -58,6 +58,17 @@ const char* SensitiveActionLabel(SensitiveAction kind) {
   return "?";
 }
 
+const char* AccessKindLabel(AccessKind kind, std::string_view action) {
+  switch (kind) {
+    case AccessKind::kRead: return Tr("content read");
+    case AccessKind::kExport: return Tr("exported");
+    case AccessKind::kPrint: return action == "document.print" ? Tr("printed") : Tr("electronic copy made");
+    case AccessKind::kIssue: return Tr("issued to the owner on request");
+    case AccessKind::kReturn: return Tr("returned to the owner");
+  }
+  return "?";
+}
+
 std::string AuditActionLabel(std::string_view action) {
   // Every action the appliance records (appliance/, storage/, lifecycle/),
   // in words; the code stays searchable on the journal screen.
@@ -70,6 +81,7 @@ std::string AuditActionLabel(std::string_view action) {
       {"appliance.init", N_("appliance provisioned")},
       {"application.register", N_("application registered")},
       {"application.show", N_("application viewed")},
+      {"access_register.read", N_("access register read")},
       {"approval.approve", N_("request approved")},
       {"approval.break_glass", N_("break-glass approval")},
       {"approval.cancel", N_("request withdrawn")},

@@ -19,5 +19,8 @@ std::string CounterClock(std::int64_t unix_seconds);
 /// An ISO UTC time of the log ("2026-12-07T09:15:00Z") as CounterTime with
 /// seconds; text that is not such a time is returned as it is.
 std::string CounterTimeOfUtc(std::string_view iso_utc);
+/// The same time as a person reads it on paper: "07.12.2026 14:15:00"
+/// (dd.mm.yyyy, UTC+5); text that is not such a time is returned as it is.
+std::string CounterDateTimeOfUtc(std::string_view iso_utc);
 
 }  // namespace qoima::kiosk

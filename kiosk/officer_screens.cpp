@@ -1,5 +1,6 @@
 #include "kiosk/officer_screens.h"
 
+#include "kiosk/access_register_screen.h"
 #include "kiosk/domain_labels.h"
 #include "kiosk/draw.h"
 #include "kiosk/export_screens.h"
@@ -28,8 +29,10 @@ class OfficerHome : public Screen {
 
   std::string Title() const override { return Tr("Approvals waiting for you"); }
   std::vector<HelpEntry> Help() const override {
-    return {{"Enter", N_("Approve")}, {"F3", N_("Users")},   {"F4", N_("Recovery state")},
-            {"F5", N_("Refresh")},    {"F6", N_("Exports")}, {"F8", N_("Printer")}};
+    std::vector<HelpEntry> keys = {{"Enter", N_("Approve")}, {"F3", N_("Users")},   {"F4", N_("Recovery state")},
+                                   {"F5", N_("Refresh")},    {"F6", N_("Exports")}, {"F7", N_("Printer")}};
+    if (MayReadAccessRegister(app_)) keys.push_back({"F8", N_("Access register")});
+    return keys;
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -38,9 +41,14 @@ class OfficerHome : public Screen {
     DrawText(win, top + 1, 0, width, Tr("A second officer, never the requester, approves these requests."));
     DrawText(win, top + 2, 0, width, Tr("F6: exports (a new request; an approved one written to an export stick)."),
              A_DIM);
-    DrawText(win, top + 3, 0, width, Tr("F8: the act printer (the administrator sets it up and prints a test page)."),
+    DrawText(win, top + 3, 0, width, Tr("F7: the act printer (the administrator sets it up and prints a test page)."),
              A_DIM);
-    list_.Draw(win, top + 4, 0, height - 4, width);
+    int used = 4;
+    // The help line may not hold every key in every language: say it here.
+    if (MayReadAccessRegister(app_))
+      DrawText(win, top + used++, 0, width,
+               Tr("F8: a deposit's access register (who read, exported, printed or issued it)."), A_DIM);
+    list_.Draw(win, top + used, 0, height - used, width);
   }
 
   void OnReturn() override { Reload(); }
@@ -62,8 +70,12 @@ class OfficerHome : public Screen {
       app_.Push(MakeExportsScreen(app_));
       return;
     }
-    if (key.Is(KEY_F(8))) {
+    if (key.Is(KEY_F(7))) {
       app_.Push(MakePrinterSetupScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(8)) && MayReadAccessRegister(app_)) {
+      app_.Push(MakeAccessRegisterScreen(app_));
       return;
     }
     if (IsEnter(key)) {

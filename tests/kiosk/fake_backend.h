@@ -34,6 +34,8 @@ class FakeBackend : public kiosk::Backend {
   std::vector<kiosk::ExportRequestRow> exports;
   Status export_status;
   kiosk::ExportResult export_result;
+  kiosk::AccessRegisterView access_register;
+  Status access_register_status;
 
   // What the screens asked for.
   std::vector<std::string> calls;
@@ -172,6 +174,11 @@ class FakeBackend : public kiosk::Backend {
     return approve_status;
   }
   Result<std::vector<kiosk::JournalEntry>> Journal() override { return journal; }
+  Result<kiosk::AccessRegisterView> AccessRegister(const std::string& deposit) override {
+    calls.push_back("AccessRegister " + deposit);
+    if (!access_register_status.ok()) return access_register_status;
+    return access_register;
+  }
   kiosk::AuditVerification VerifyAudit() override { return {Status::Ok(), 3, "abcd", "checkpoint 3"}; }
 };
 

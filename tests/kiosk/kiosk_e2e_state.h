@@ -8,13 +8,16 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "appliance/appliance.h"
 #include "crypto/hash.h"
 #include "tests/fixtures/loop_device.h"
 #include "tests/fixtures/media_factory.h"
+#include "tests/fixtures/nda_step.h"
 #include "tests/fixtures/swtpm.h"
 #include "tests/fixtures/temp_dir.h"
 #include "tests/kiosk/tmux_session.h"
@@ -254,6 +257,62 @@ inline void AcceptWithNda(TmuxSession& t) {
   bool accepted = t.WaitFor("Accepted. The NDA is recorded", milliseconds(60000));
   INFO(t.Capture());
   REQUIRE(accepted);
+}
+
+inline appliance::ApplianceOptions Options(const ProvisionedState& p) {
+  appliance::ApplianceOptions opt;
+  opt.tcti = p.tpm.tcti();
+  opt.state_dir = p.state.Sub("state");
+  opt.argon2 = appliance::kArgon2TestOnly;
+  opt.allow_test_media = true;
+  return opt;
+}
+
+// Opens the appliance once the kiosk that held it has gone.
+inline std::unique_ptr<appliance::Appliance> OpenAfterKiosk(const ProvisionedState& p) {
+  auto app = appliance::Appliance::Open(Options(p));
+  for (int i = 0; i < 100 && !app.ok(); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    app = appliance::Appliance::Open(Options(p));
+  }
+  INFO(app.status().ToString());
+  REQUIRE(app.ok());
+  return std::move(*app);
+}
+
+// The depositor's disc read and accepted by the clerk (deposit 1, act A-1).
+inline void AcceptDeposit(const ProvisionedState& p, const DepositMedia& m) {
+  auto app = appliance::Appliance::Open(Options(p));
+  INFO(app.status().ToString());
+  REQUIRE(app.ok());
+  auto clerk = (*app)->Login("clerk1", kClerkPassword);
+  REQUIRE(clerk.ok());
+  // Every acceptance records the NDA first.
+  REQUIRE((*app)->RecordNda(*clerk, "ESEDO-01", testing::SignedTestNda()).ok());
+  WriteFile(m.dir.Sub("act.sha256"), m.ManifestText(false));
+  appliance::IntakeRequest req;
+  req.application = "ESEDO-01";
+  req.manifest_path = m.dir.Sub("act.sha256");
+  req.media.push_back({m.loop->path(), "", "original"});
+  req.action = appliance::IntakeAction::kAccept;
+  auto out = (*app)->Intake(*clerk, req);
+  INFO(out.status().ToString());
+  REQUIRE(out.ok());
+  REQUIRE(out->state == appliance::IntakeState::kAccepted);
+  REQUIRE(out->deposit_id);
+  REQUIRE(*out->deposit_id == 1);
+  REQUIRE((*app)->EndSession().ok());
+}
+
+/// True when one line of `screen` holds every one of `cells`.
+inline bool RowShows(const std::string& screen, const std::vector<std::string>& cells) {
+  std::istringstream lines(screen);
+  for (std::string line; std::getline(lines, line);) {
+    bool all = true;
+    for (const std::string& c : cells) all = all && line.find(c) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
 }
 
 }  // namespace qoima::testing

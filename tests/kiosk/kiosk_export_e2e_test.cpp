@@ -19,69 +19,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/subprocess.h"
-#include "tests/fixtures/nda_step.h"
 #include "tests/kiosk/kiosk_e2e_state.h"
 
 namespace qoima::testing {
 namespace {
 
 const std::string kCli = std::string(QOIMA_BINARY_DIR) + "/cli/qoima";
-
-appliance::ApplianceOptions Options(const ProvisionedState& p) {
-  appliance::ApplianceOptions opt;
-  opt.tcti = p.tpm.tcti();
-  opt.state_dir = p.state.Sub("state");
-  opt.argon2 = appliance::kArgon2TestOnly;
-  opt.allow_test_media = true;
-  return opt;
-}
-
-// Opens the appliance once the kiosk that held it has gone.
-std::unique_ptr<appliance::Appliance> OpenAfterKiosk(const ProvisionedState& p) {
-  auto app = appliance::Appliance::Open(Options(p));
-  for (int i = 0; i < 100 && !app.ok(); ++i) {
-    std::this_thread::sleep_for(milliseconds(100));
-    app = appliance::Appliance::Open(Options(p));
-  }
-  INFO(app.status().ToString());
-  REQUIRE(app.ok());
-  return std::move(*app);
-}
-
-// The depositor's disc read and accepted by the clerk (deposit 1, act A-1).
-void AcceptDeposit(const ProvisionedState& p, const DepositMedia& m) {
-  auto app = appliance::Appliance::Open(Options(p));
-  INFO(app.status().ToString());
-  REQUIRE(app.ok());
-  auto clerk = (*app)->Login("clerk1", kClerkPassword);
-  REQUIRE(clerk.ok());
-  // Every acceptance records the NDA first.
-  REQUIRE((*app)->RecordNda(*clerk, "ESEDO-01", testing::SignedTestNda()).ok());
-  WriteFile(m.dir.Sub("act.sha256"), m.ManifestText(false));
-  appliance::IntakeRequest req;
-  req.application = "ESEDO-01";
-  req.manifest_path = m.dir.Sub("act.sha256");
-  req.media.push_back({m.loop->path(), "", "original"});
-  req.action = appliance::IntakeAction::kAccept;
-  auto out = (*app)->Intake(*clerk, req);
-  INFO(out.status().ToString());
-  REQUIRE(out.ok());
-  REQUIRE(out->state == appliance::IntakeState::kAccepted);
-  REQUIRE(out->deposit_id);
-  REQUIRE(*out->deposit_id == 1);
-  REQUIRE((*app)->EndSession().ok());
-}
-
-/// True when one line of `screen` holds every one of `cells`.
-bool RowShows(const std::string& screen, const std::vector<std::string>& cells) {
-  std::istringstream lines(screen);
-  for (std::string line; std::getline(lines, line);) {
-    bool all = true;
-    for (const std::string& c : cells) all = all && line.find(c) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
-}
 
 void TypeConfirmingOfficer(TmuxSession& t, const std::string& login, const std::string& password) {
   // The login field first (it holds nothing or a previous login).

@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "kiosk/app.h"
 #include "kiosk/clerk_screens.h"
+#include "kiosk/domain_labels.h"
 #include "kiosk/draw.h"
 #include "kiosk/finding_rows.h"
 #include "kiosk/i18n.h"
@@ -726,7 +728,7 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   CHECK(h.Shows("Audit log verified: 3 entries. Root: abcd"));
   Snapshot("auditor-home");
   // No key of the auditor's screen reaches a state-changing call.
-  for (int k : {KEY_F(3), KEY_F(4), KEY_F(8)}) h.Press(k);
+  for (int k : {KEY_F(3), KEY_F(4)}) h.Press(k);
   h.Enter();
   for (const std::string& c : h.backend.calls) CHECK(c.rfind("Login", 0) == 0);
   // F7: print any document (printing is audited, it changes no record).
@@ -740,6 +742,171 @@ TEST_CASE("Auditor sees the journal read-only and verifies the log", "[kiosk][un
   h.Press(KEY_F(7));
   CHECK(h.backend.calls.back() == "Print 2 1-5");
   CHECK(h.Shows("journal 1-5 was not printed"));
+}
+
+namespace {
+
+// A register of deposit 1 as the appliance answers it: a PDF of the act, a
+// read of one file with a long path, an export and an issue.
+kiosk::AccessRegisterView SampleRegister() {
+  kiosk::AccessRegisterView r;
+  r.deposit_id = 1;
+  r.act_number = "A-1";
+  r.object_name = "е-Өтініш қызметі";
+  r.portal_code = "ESEDO-01";
+  r.version_no = 1;
+  r.audit_entries = 57;
+  r.rows = {{"2026-12-07T09:15:00Z", "auditor1", "Қасымов Нұрлан", "Бас аудитор", "auditor", kiosk::AccessKind::kPrint,
+             "document.render", "A-1"},
+            {"2026-12-07T19:05:09Z", "officer1", "Жұмабаев Асқар", "", "security_officer", kiosk::AccessKind::kRead,
+             "file.read", "src/модульдер/төлемдер/шлюз/интеграция/сыртқы-жүйелер/банк-қосылымы/қойма_клиенті.cpp"},
+            {"2026-12-07T19:06:00Z", "officer1", "Жұмабаев Асқар", "", "security_officer", kiosk::AccessKind::kExport,
+             "export.bundle", "0f3c9a"},
+            {"2026-12-08T02:00:00Z", "officer1", "Жұмабаев Асқар", "", "security_officer", kiosk::AccessKind::kIssue,
+             "export.bundle", "7d21e4"}};
+  return r;
+}
+
+std::size_t CountCalls(const FakeBackend& b, const std::string& prefix) {
+  return static_cast<std::size_t>(
+      std::count_if(b.calls.begin(), b.calls.end(), [&](const std::string& c) { return c.rfind(prefix, 0) == 0; }));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "The access register: the appliance's rows in words at the counter's time, read once, printed after a question",
+    "[kiosk][unit]") {
+  Harness h;
+  h.backend.access_register = SampleRegister();
+  h.LoginAs(kiosk::Role::kAuditor);
+  h.Press(KEY_F(8));
+  REQUIRE(h.Shows("Access register of a deposit"));
+  CHECK(CountCalls(h.backend, "AccessRegister") == 0);  // nothing is read before a deposit is asked for
+  h.Type("A-1");
+  h.Enter();
+  REQUIRE(h.backend.calls.back() == "AccessRegister A-1");
+  CHECK(h.Shows("Deposit 1, act A-1: е-Өтініш қызметі (ESEDO-01), version 1."));
+  CHECK(h.Shows("Accesses: 4. Read from the audit log (57 entries), which verified."));
+  // Local time (UTC+5), dd.mm.yyyy; the day moves at 19:00 UTC.
+  CHECK(h.Shows("07.12.2026 14:15:00"));
+  CHECK(h.Shows("08.12.2026 00:05:09"));
+  CHECK(h.Shows("08.12.2026 07:00:00"));
+  CHECK_FALSE(h.Shows("2026-12-07"));
+  CHECK_FALSE(h.Shows("T09:15"));
+  // Kinds and roles in words, never the log's codes.
+  CHECK(h.Shows("electronic copy made"));
+  CHECK(h.Shows("Қасымов Нұрлан (auditor1), Бас аудитор"));  // the selected row whole, with the position
+  for (const char* code : {"document.render", "file.read", "export.bundle", "security_officer", "kRead", "kPrint"})
+    CHECK_FALSE(h.Shows(code));
+  // The long path is cut in its column but shown whole, wrapped, for the selected row.
+  h.Press(KEY_DOWN);
+  CHECK(h.Shows("content read"));
+  {
+    // Its lines joined again hold the path whole.
+    std::string joined;
+    std::string all = ScreenText();
+    for (size_t at = 0; at < all.size();) {
+      size_t end = all.find('\n', at);
+      std::string line = all.substr(at, end - at);
+      line.erase(0, line.find_first_not_of(' '));
+      line.erase(line.find_last_not_of(' ') + 1);
+      joined += line;
+      at = end + 1;
+    }
+    CHECK(joined.find(h.backend.access_register.rows[1].item) != std::string::npos);
+  }
+  Snapshot("access-register");
+  // Switching the language and moving in the list ask the appliance nothing.
+  h.Press(KEY_F(2));  // en -> kk
+  CHECK(h.Shows("мазмұнын оқу"));
+  CHECK(h.Shows("Қол жеткізулер: 4."));
+  h.Press(KEY_F(2));  // kk -> ru
+  CHECK(h.Shows("чтение содержимого"));
+  h.Press(KEY_DOWN);
+  h.Press(KEY_DOWN);
+  CHECK(h.Shows("предоставление владельцу по запросу"));
+  h.Press(KEY_F(2));  // ru -> en
+  CHECK(CountCalls(h.backend, "AccessRegister") == 1);
+
+  // F7 asks first; н (no on a Russian layout) prints nothing, и (иә, yes on a Kazakh layout) prints.
+  h.Press(KEY_F(7));
+  CHECK(h.Shows("Print the access register of deposit 1?"));
+  CHECK(h.Shows("F7 or y/д/и = yes, Esc or n/н = no."));
+  h.Char(L'q');  // no answer: the question stays
+  CHECK(h.Shows("Answer the question above"));
+  h.Char(L'н');
+  CHECK(h.Shows("Not printed."));
+  CHECK(CountCalls(h.backend, "Print") == 0);
+  h.backend.print_result = {"access register AR-1", "/p/AR-1.pdf", false, true, Status::Ok()};
+  h.Press(KEY_F(7));
+  h.Char(L'и');
+  REQUIRE(CountCalls(h.backend, "Print") == 1);
+  CHECK(h.Shows("access register AR-1 is saved as a PDF at /p/AR-1.pdf"));
+  CHECK(h.backend.calls.back() ==
+        "Print " + std::to_string(static_cast<int>(kiosk::DocumentKind::kAccessRegister)) + " 1");
+  // Esc answers the question (no) and stays on the screen.
+  h.Press(KEY_F(7));
+  h.Char(27);
+  CHECK(h.Shows("Not printed."));
+  CHECK(h.Shows("Access register of a deposit"));
+
+  // The appliance refuses (a log that does not verify): its words, and no row of the earlier register stays.
+  h.backend.access_register_status = Status::Tampered("the audit log does not verify at entry 12");
+  h.Enter();
+  CHECK_FALSE(h.Shows("Жұмабаев Асқар"));
+  CHECK_FALSE(h.Shows("Accesses:"));
+  h.Press(KEY_F(7));
+  CHECK(h.Shows("Show a deposit's register first (Enter)."));
+  CHECK(CountCalls(h.backend, "Print") == 1);
+}
+
+TEST_CASE("The access register is offered to the auditor and the security officer, not to the admin", "[kiosk][unit]") {
+  {
+    Harness h;
+    h.LoginAs(kiosk::Role::kAuditor);
+    CHECK(h.Shows("F8: a deposit's access register."));
+  }
+  {
+    Harness h;
+    h.LoginAs(kiosk::Role::kSecurityOfficer);
+    CHECK(h.Shows("F8: a deposit's access register"));
+    h.Press(KEY_F(8));
+    CHECK(h.Shows("Access register of a deposit"));
+  }
+  {
+    Harness h;
+    h.LoginAs(kiosk::Role::kAdmin);
+    CHECK_FALSE(h.Shows("access register"));
+    CHECK_FALSE(h.Shows("Access register"));
+    h.Press(KEY_F(8));
+    CHECK_FALSE(h.Shows("Access register of a deposit"));
+    CHECK(CountCalls(h.backend, "AccessRegister") == 0);
+  }
+}
+
+TEST_CASE("Every kind of access is worded in kk and ru", "[kiosk][unit]") {
+  Term();
+  const std::pair<kiosk::AccessKind, const char*> kinds[] = {
+      {kiosk::AccessKind::kRead, "deposit.read"},     {kiosk::AccessKind::kExport, "export.bundle"},
+      {kiosk::AccessKind::kPrint, "document.render"}, {kiosk::AccessKind::kPrint, "document.print"},
+      {kiosk::AccessKind::kIssue, "export.bundle"},   {kiosk::AccessKind::kReturn, "export.bundle"}};
+  std::set<std::string> seen;
+  for (const auto& [kind, action] : kinds) {
+    kiosk::SetLanguage(kiosk::Language::kEnglish);
+    const std::string en = kiosk::AccessKindLabel(kind, action);
+    kiosk::SetLanguage(kiosk::Language::kKazakh);
+    const std::string kk = kiosk::AccessKindLabel(kind, action);
+    kiosk::SetLanguage(kiosk::Language::kRussian);
+    const std::string ru = kiosk::AccessKindLabel(kind, action);
+    INFO(en);
+    CHECK(kk != en);
+    CHECK(ru != en);
+    CHECK(kk != ru);
+    seen.insert(en);
+  }
+  CHECK(seen.size() == 6);
+  kiosk::SetLanguage(kiosk::Language::kEnglish);
 }
 
 TEST_CASE("Escape keys are inert on every screen", "[kiosk][unit]") {
