@@ -17,14 +17,6 @@
 namespace qoima::testing {
 namespace {
 
-appliance::ApplianceOptions Options(const ProvisionedState& p) {
-  appliance::ApplianceOptions opt;
-  opt.tcti = p.tpm.tcti();
-  opt.state_dir = p.state.Sub("state");
-  opt.argon2 = appliance::kArgon2TestOnly;
-  return opt;
-}
-
 // Runs of spaces and line breaks as one space.
 std::string Flowed(const std::string& text) {
   std::string out;
@@ -123,22 +115,17 @@ TEST_CASE("The admin sets up the act printer at the kiosk and prints its test pa
 
   // The store: the queue the admin saved; the audit log: the officer's two
   // refusals and the admin's two steps.
-  auto app = appliance::Appliance::Open(Options(p));
-  for (int i = 0; i < 100 && !app.ok(); ++i) {
-    std::this_thread::sleep_for(milliseconds(100));
-    app = appliance::Appliance::Open(Options(p));
-  }
-  REQUIRE(app.ok());
-  auto auditor = (*app)->Login("auditor1", kAuditorPassword);
+  auto app = OpenAfterKiosk(p);
+  auto auditor = app->Login("auditor1", kAuditorPassword);
   REQUIRE(auditor.ok());
-  auto admin = (*app)->Login("admin1", "admin-pass-2026");
+  auto admin = app->Login("admin1", "admin-pass-2026");
   REQUIRE(admin.ok());
-  auto settings = (*app)->GetPrinterSettings(*admin);
+  auto settings = app->GetPrinterSettings(*admin);
   REQUIRE(settings.ok());
   CHECK(settings->queue == "kiosk-pdf");
   CHECK(settings->server == cups.socket_path());
   CHECK(settings->copies == 2);
-  auto events = (*app)->AuditEntries(*auditor, 0, 10000);
+  auto events = app->AuditEntries(*auditor, 0, 10000);
   REQUIRE(events.ok());
   std::map<std::string, int> seen;
   for (const auto& e : *events) seen[e.action + "/" + e.outcome + "/" + e.actor]++;
