@@ -38,6 +38,11 @@ constexpr size_t kMaxPrinterSettingBytes = 256;
 /// Longest document id accepted from a caller.
 constexpr size_t kMaxDocumentIdBytes = 128;
 
+/// The CUPS client for the act printer as set up (printing and its test page).
+hardware::CupsConfig CupsConfigOf(const PrinterSettings& settings) {
+  return hardware::CupsConfig{settings.queue, settings.server, std::chrono::minutes(3), std::chrono::milliseconds(200)};
+}
+
 std::string DocObject(const DocumentRef& ref) { return std::string(DocumentKindName(ref.kind)) + ":" + ref.id; }
 
 std::string Hex(const std::vector<uint8_t>& b) { return crypto::Hex(std::span<const uint8_t>(b.data(), b.size())); }
@@ -853,9 +858,7 @@ Result<print::PrintOutcome> Appliance::PrintDocument(const Actor& actor, const P
   if (!target.server.empty()) settings.server = target.server;
   if (target.copies > 0) settings.copies = target.copies;
   std::unique_ptr<hardware::CupsPrinter> cups;
-  if (!settings.queue.empty())
-    cups = std::make_unique<hardware::CupsPrinter>(
-        hardware::CupsConfig{settings.queue, settings.server, std::chrono::minutes(3), std::chrono::milliseconds(200)});
+  if (!settings.queue.empty()) cups = std::make_unique<hardware::CupsPrinter>(CupsConfigOf(settings));
   print::ActPrinter printer(cups.get());
   auto outcome = printer.SaveAndPrint(doc.pdf, save_path, doc.title, settings.copies);
   if (!outcome.ok()) {
@@ -900,8 +903,7 @@ Result<print::PrintOutcome> Appliance::PrintTestPage(const Actor& actor, const s
   if (op_details.ok()) info.operator_info = *op_details;
   auto pdf = print::RenderTestPage(info);
   if (!pdf.ok()) return fail(pdf.status());
-  hardware::CupsPrinter cups(
-      hardware::CupsConfig{settings->queue, settings->server, std::chrono::minutes(3), std::chrono::milliseconds(200)});
+  hardware::CupsPrinter cups(CupsConfigOf(*settings));
   auto outcome = print::ActPrinter(&cups).SaveAndPrint(*pdf, save_path, "printer test page", 1);
   if (!outcome.ok()) return fail(outcome.status());
   if (!outcome->printed.ok()) {

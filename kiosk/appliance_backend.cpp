@@ -161,6 +161,14 @@ std::string DepositNumber(const std::string& object) {
   return object.rfind(prefix, 0) == 0 ? "A-" + object.substr(prefix.size()) : object;
 }
 
+/// The state directory's prints/, where every printed document (and the
+/// printer's test page) is also kept as a PDF; made on first use.
+Result<std::string> PrintsDir(const std::string& state_dir) {
+  std::string dir = state_dir + "/prints";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
+  return dir;
+}
+
 }  // namespace
 
 ApplianceBackend::ApplianceBackend(ApplianceBackendOptions options) : options_(std::move(options)) {
@@ -679,9 +687,7 @@ Result<PrintResult> ApplianceBackend::Print(DocumentKind kind, const std::string
   QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
   QOIMA_ASSIGN_OR_RETURN(appliance::PrintedDocument doc,
                          app->RenderDocument(actor, {kind, id}, appliance::PrintOptions{}));
-  // Every printed document is also kept as a PDF in the state directory.
-  std::string dir = options_.state_dir + "/prints";
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
+  QOIMA_ASSIGN_OR_RETURN(std::string dir, PrintsDir(options_.state_dir));
   QOIMA_ASSIGN_OR_RETURN(appliance::PrinterSettings settings, app->GetPrinterSettings(actor));
   QOIMA_ASSIGN_OR_RETURN(print::PrintOutcome out,
                          app->PrintDocument(actor, doc, dir + "/" + doc.file_stem + ".pdf", {}));
@@ -713,9 +719,7 @@ Result<PrintResult> ApplianceBackend::PrintTestPage() {
   std::lock_guard<std::mutex> lock(mu_);
   QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
   QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
-  // Kept beside the printed documents' PDFs.
-  std::string dir = options_.state_dir + "/prints";
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Status::FromErrno(errno, "create " + dir);
+  QOIMA_ASSIGN_OR_RETURN(std::string dir, PrintsDir(options_.state_dir));
   QOIMA_ASSIGN_OR_RETURN(print::PrintOutcome out, app->PrintTestPage(actor, dir + "/printer-test-page.pdf"));
   PrintResult r;
   r.title = Tr("printer test page");

@@ -771,9 +771,9 @@ BEGIN SELECT RAISE(ABORT, 'security test records never change'); END;
 // store, while the files themselves are appended in write order (which their
 // other indexes need): once that index outgrew the page cache, every file of
 // a commit cost a page read and a spilled page write, so a deposit cost more
-// per file the larger the store. This table is filled at each commit by one
-// INSERT ... SELECT in SHA-256 order: a merge that touches each of its pages
-// at most once.
+// per file the larger the store. The commit fills this table with the
+// deposit's digests sorted in SHA-256 order (Store::CommitDeposit): a merge
+// that touches each of its pages at most once.
 constexpr const char* kV14 = R"sql(
 DROP INDEX files_sha256;
 CREATE TABLE file_digests (
