@@ -784,6 +784,42 @@ CREATE TABLE file_digests (
 INSERT INTO file_digests(sha256, file_id) SELECT sha256, id FROM files ORDER BY sha256, id;
 )sql";
 
+// A security test's report files sealed like deposited content (003 cl.17(5),
+// 18): each is an object of the tested version's deposit, sealed with that
+// deposit's data key in a pack of its own (Store::SealDocuments), so the
+// report is read only through an audited call, re-read by verify-store and
+// crypto-shredded with the version. `object_id` names it (objects.id: no
+// foreign key, since a destruction removes the deposit's object rows while
+// the report's name, size and SHA-256 stay). `content` held the bytes in the
+// database before this migration: Store::Open seals each such report and
+// clears it (the one change the trigger allows), or, for a version already
+// destroyed, only clears it.
+constexpr const char* kV15 = R"sql(
+CREATE TABLE security_test_reports_v15 (
+  id        INTEGER PRIMARY KEY,
+  test_id   INTEGER NOT NULL REFERENCES security_tests(id),
+  name      TEXT NOT NULL,            -- the file's name as given
+  size      INTEGER NOT NULL CHECK (size >= 0),
+  sha256    TEXT NOT NULL,
+  object_id INTEGER,                  -- objects.id of the sealed report
+  content   BLOB,                     -- before schema 15 only; NULL once sealed
+  CHECK (object_id IS NULL OR content IS NULL)
+);
+INSERT INTO security_test_reports_v15(id, test_id, name, size, sha256, object_id, content)
+  SELECT id, test_id, name, size, sha256, NULL, content FROM security_test_reports ORDER BY id;
+DROP TABLE security_test_reports;
+ALTER TABLE security_test_reports_v15 RENAME TO security_test_reports;
+CREATE INDEX security_test_reports_test ON security_test_reports(test_id);
+CREATE UNIQUE INDEX security_test_reports_object ON security_test_reports(object_id);
+CREATE TRIGGER security_test_reports_never_change BEFORE UPDATE ON security_test_reports
+WHEN NOT (OLD.content IS NOT NULL AND NEW.content IS NULL AND OLD.object_id IS NULL
+          AND NEW.id = OLD.id AND NEW.test_id = OLD.test_id AND NEW.name = OLD.name
+          AND NEW.size = OLD.size AND NEW.sha256 = OLD.sha256)
+BEGIN SELECT RAISE(ABORT, 'security test records never change'); END;
+CREATE TRIGGER security_test_reports_never_removed BEFORE DELETE ON security_test_reports
+BEGIN SELECT RAISE(ABORT, 'security test records are never removed'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, applications, journal, deposits, files, objects, acts, audit", kV1},
     {2, "audit_state (persisted Merkle accumulator); deposits.token", kV2},
@@ -799,6 +835,7 @@ constexpr Migration kMigrations[] = {
     {12, "basis_keys: older stored keys of refusal grounds mapped to the operator's practice keys", kV12},
     {13, "security test records: report files, vulnerability list, comparison table of corrections", kV13},
     {14, "file_digests: files by SHA-256 in a table filled in order, instead of the files_sha256 index", kV14},
+    {15, "security test reports sealed as objects of the tested version's deposit", kV15},
 };
 
 }  // namespace

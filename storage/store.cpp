@@ -148,11 +148,19 @@ constexpr int kCommitCacheKib = -2048;
 /// "<pack>.<number in the deposit, 8 digits>". Unique in the store (pack
 /// names are), and in insertion order within a pack, so the unique index on
 /// objects.name grows at its end instead of at a random page per row.
-std::string PackedObjectName(const std::string& pack, uint32_t object_no) {
+}  // namespace
+
+std::string Store::PackedObjectName(const std::string& pack, uint32_t object_no) {
   char digits[16];
   std::snprintf(digits, sizeof digits, ".%08u", object_no);
   return pack + digits;
 }
+
+std::string Store::JournalPath(const std::string& token) const {
+  return state_dir_ + "/objects/tmp/" + JournalFileName(token);
+}
+
+namespace {
 
 /// One line per file, sorted by raw path: "<sha256 hex> <size> <path hex>\n".
 Result<crypto::Sha256Digest> ManifestDigest(Database& staging) {
@@ -463,7 +471,7 @@ Result<std::unique_ptr<ObjectWriter>> PendingDeposit::AddFile(FileMeta meta) {
   w->meta = std::move(meta);
   QOIMA_RETURN_IF_ERROR(impl_->PreparePack().WithContext("add file " + shown));
   w->object_no = static_cast<uint32_t>(impl_->next_object++);
-  w->name = PackedObjectName(impl_->packs.back(), w->object_no);
+  w->name = Store::PackedObjectName(impl_->packs.back(), w->object_no);
   w->offset = impl_->pack_size();
   ObjectWriter::Impl* raw = w.get();
   auto sealer = crypto::AeadSealer::Create(*impl_->key.key, w->name,
@@ -671,6 +679,7 @@ Result<std::unique_ptr<Store>> Store::OpenOrCreate(const std::string& state_dir,
   QOIMA_ASSIGN_OR_RETURN(store->audit_, AuditLog::Create(store->db_));
   QOIMA_RETURN_IF_ERROR(store->SweepOrphans().WithContext("open store " + state_dir));
   QOIMA_RETURN_IF_ERROR(store->RecordQueuedEvents());
+  QOIMA_RETURN_IF_ERROR(store->SealReportsKeptInDatabase().WithContext("open store " + state_dir));
 
   Actor system{"system", "system"};
   const OpenReport& r = store->open_report_;

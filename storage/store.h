@@ -82,6 +82,9 @@ inline constexpr size_t kMaxPathBytes = 4096;
 inline constexpr size_t kMaxFilesPerDeposit = 5'000'000;
 /// Packs stay well below the 4 GiB file limit of a FAT32 backup disk.
 inline constexpr uint64_t kDefaultPackTargetBytes = 1024ull * 1024 * 1024;
+/// Documents sealed with a deposit in one call, and the largest one (bytes).
+inline constexpr size_t kMaxSealedDocuments = 64;
+inline constexpr size_t kMaxSealedDocumentBytes = 256u << 20;
 
 /// Byte-wise order of raw paths (memcmp, then length).
 struct PathLess {
@@ -232,6 +235,16 @@ struct ScrubReport {
   bool ok() const { return problems.empty() && problems_unlisted == 0; }
   /// Every problem found, listed or not.
   uint64_t problem_count() const { return problems.size() + problems_unlisted; }
+};
+
+/// A document kept with a committed deposit that is not one of its files
+/// (a security test's report, 003 cl.17(5)): sealed with the deposit's data
+/// key as the one object of a pack of its own (Store::SealDocuments).
+struct SealedDocument {
+  int64_t object_id = 0;  // objects.id
+  std::string object_name;
+  uint64_t size = 0;
+  crypto::Sha256Digest sha256{};
 };
 
 class Store;
@@ -396,6 +409,27 @@ class Store {
   /// with a problem, not an error.
   Result<WitnessVerifyReport> VerifyAuditSince(const AuditCheckpoint& witness);
 
+  // --- Documents kept with a deposit ---------------------------------------
+  /// Rows that name the sealed documents, written in SealDocuments' transaction.
+  using SealedDocumentsHook = std::function<Status(const std::vector<SealedDocument>&)>;
+  /// Seals each of `documents` with committed deposit `deposit_id`'s data key
+  /// into a pack of its own (named in the deposit's journal first, then
+  /// written and fsynced), then in ONE transaction inserts their pack and
+  /// object rows and runs `record` (the caller's rows naming them and its
+  /// audit event). Whole or absent: on any failure the packs are removed and
+  /// nothing is recorded; a crash leaves packs the journal names, which
+  /// Open() removes. Verify-store re-reads them with the deposit's objects,
+  /// and DestroyDeposit() shreds them with it. At most kMaxSealedDocuments
+  /// of at most kMaxSealedDocumentBytes each.
+  Status SealDocuments(int64_t deposit_id, const std::vector<std::span<const uint8_t>>& documents,
+                       const SealedDocumentsHook& record);
+  /// Reads sealed object `object_id` of deposit `deposit_id` into `sink`
+  /// (checked against its row's size and SHA-256) after the audit event
+  /// (`action`, `audit_object`, `reason`) recorded the access; a failure is
+  /// recorded as such. FailedPrecondition once the deposit is destroyed.
+  Status ReadDocument(int64_t deposit_id, int64_t object_id, const Actor& actor, std::string_view action,
+                      std::string_view audit_object, std::string_view reason, const crypto::ByteSink& sink);
+
   // --- Lifecycle ------------------------------------------------------------
   /// temporary -> permanent (003 cl.6-8), with a tier_changes row and audit event.
   Status PromoteToPermanent(int64_t deposit_id, const Actor& actor, std::string_view reason,
@@ -447,12 +481,26 @@ class Store {
   /// Appends the events queued while the audit log could not be written yet.
   Status RecordQueuedEvents();
   Status SweepOrphans();
+  /// Seals the security-test reports a store before schema 15 kept in the
+  /// database (security_test_reports.content) as documents of their
+  /// versions' deposits, clears those of destroyed versions, and records
+  /// what it did (store_documents.cpp). A report it cannot seal stays as it
+  /// was, named in the event; verify-store lists it.
+  Status SealReportsKeptInDatabase();
+  /// Writes `bytes` sealed with `key` as the only object of the new pack
+  /// file `pack` and makes it durable; returns the sealed size.
+  Result<uint64_t> WriteDocumentPack(const crypto::DataKey& key, const std::string& pack,
+                                     std::span<const uint8_t> bytes, crypto::Sha256Digest* sha256);
   /// Moves `rel` (a path under the state directory) into this open's
   /// quarantine folder and notes it in the open report.
   Status Quarantine(const std::string& rel);
   /// The name of a deposit's k-th pack (its token and k under the
   /// object-name key).
   std::string PackName(const std::string& token, uint64_t k) const;
+  /// The name of object `object_no` of `pack`: its AEAD associated data.
+  static std::string PackedObjectName(const std::string& pack, uint32_t object_no);
+  /// objects/tmp/deposit-<token>.journal under the state directory.
+  std::string JournalPath(const std::string& token) const;
   /// Writes objects/tmp/deposit-<token>.journal naming `packs` (k, name) and
   /// makes it durable: the packs a destruction is about to remove.
   Status WriteJournal(const std::string& token, const std::vector<std::pair<uint64_t, std::string>>& packs);

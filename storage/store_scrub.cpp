@@ -111,7 +111,37 @@ class StoreScrub {
       return Status::Ok();
     }
     QOIMA_RETURN_IF_ERROR(CheckPacks(d));
+    QOIMA_RETURN_IF_ERROR(CheckDocuments(d));
     return CheckObjects(d, **key);
+  }
+
+  // The security-test reports sealed with the deposit (Store::SealDocuments):
+  // each names an object of this deposit with its size and SHA-256; none is
+  // left in the database.
+  Status CheckDocuments(const DepositRow& d) {
+    QOIMA_ASSIGN_OR_RETURN(
+        Statement st,
+        s_.db_.Prepare("SELECT r.name, r.size, r.sha256, r.object_id, r.content IS NOT NULL, o.id, o.plain_size, "
+                       "o.sha256 FROM security_test_reports r JOIN security_tests t ON t.id = r.test_id LEFT JOIN "
+                       "objects o ON o.id = r.object_id AND o.deposit_id = t.deposit_id WHERE t.deposit_id = ? "
+                       "ORDER BY r.id"));
+    st.Bind(1, d.id);
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      const std::string report = D(d.id) + ": security-test report " + st.ColumnText(0);
+      if (st.ColumnInt(4) != 0) {
+        Problem(d.id, report + " is still kept in the database, not sealed with the deposit");
+      } else if (st.ColumnIsNull(3)) {
+        Problem(d.id, report + " names no sealed object (a row was edited)");
+      } else if (st.ColumnIsNull(5)) {
+        Problem(d.id, report + " refers to object row " + std::to_string(st.ColumnInt(3)) +
+                          " of another deposit or none (a row was removed or edited)");
+      } else if (st.ColumnInt(6) != st.ColumnInt(1) || crypto::Hex(st.ColumnBlob(7)) != st.ColumnText(2)) {
+        Problem(d.id, report + ": size or SHA-256 in its row differs from its object row (a row was edited)");
+      }
+    }
+    return Status::Ok();
   }
 
   Result<int64_t> Count(const std::string& table, int64_t deposit) {
@@ -131,6 +161,14 @@ class StoreScrub {
     }
     QOIMA_ASSIGN_OR_RETURN(int64_t packs, Count("packs", d.id));
     if (packs != 0) Problem(d.id, D(d.id) + " is destroyed but still has " + std::to_string(packs) + " pack rows");
+    QOIMA_ASSIGN_OR_RETURN(int64_t kept,
+                           s_.db_.QueryInt("SELECT count(*) FROM security_test_reports r JOIN security_tests t ON "
+                                           "t.id = r.test_id WHERE r.content IS NOT NULL AND t.deposit_id = " +
+                                           std::to_string(d.id)));
+    if (kept != 0) {
+      Problem(d.id, D(d.id) + " is destroyed but " + std::to_string(kept) +
+                        " of its security-test reports are still kept in the database");
+    }
     return Status::Ok();
   }
 
@@ -254,7 +292,8 @@ class StoreScrub {
         Statement st,
         s_.db_.Prepare("SELECT o.id, o.name, o.plain_size, o.sealed_size, o.sha256, coalesce(p.name, ''), "
                        "coalesce(o.pack_offset, 0), (SELECT f.display_path FROM files f WHERE f.object_id = o.id AND "
-                       "f.deposit_id = o.deposit_id ORDER BY f.id DESC LIMIT 1) FROM objects o LEFT JOIN packs p ON "
+                       "f.deposit_id = o.deposit_id ORDER BY f.id DESC LIMIT 1), (SELECT r.name FROM "
+                       "security_test_reports r WHERE r.object_id = o.id) FROM objects o LEFT JOIN packs p ON "
                        "p.id = o.pack_id WHERE o.deposit_id = ? ORDER BY o.id"));
     st.Bind(1, d.id);
     for (;;) {
@@ -267,11 +306,18 @@ class StoreScrub {
       const std::vector<uint8_t> sha256 = st.ColumnBlob(4);
       crypto::Sha256Digest sha{};
       if (sha256.size() == sha.size()) std::memcpy(sha.data(), sha256.data(), sha.size());
+      // What the object is: a file of the deposit, or a document kept with it.
+      const std::string what = !st.ColumnIsNull(7)   ? "file " + st.ColumnText(7)
+                               : !st.ColumnIsNull(8) ? "security-test report " + st.ColumnText(8)
+                                                     : "";
+      if (what.empty()) {
+        Problem(d.id, D(d.id) + ": object " + place.name +
+                          " is neither a file's nor a security-test report's (a row was removed)");
+      }
       Status s = s_.ReadObject(key, place, static_cast<uint64_t>(st.ColumnInt(2)), sha, nullptr);
       if (!s.ok()) {
         if (s.code() != Code::kCorrupt && s.code() != Code::kNotFound) return s.WithContext("verify " + D(d.id));
-        std::string file = st.ColumnIsNull(7) ? "(no file row)" : st.ColumnText(7);
-        Problem(d.id, D(d.id) + ": file " + file + ": " + s.message());
+        Problem(d.id, D(d.id) + ": " + (what.empty() ? "object" : what) + ": " + s.message());
       }
     }
     return Status::Ok();
