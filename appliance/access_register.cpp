@@ -91,9 +91,10 @@ std::optional<AccessEntry> Classify(const Subject& subject, uint64_t index, cons
   const bool whole = e.object == dep;
   const bool part =
       e.object.size() > dep.size() && e.object.compare(0, dep.size(), dep) == 0 && e.object[dep.size()] == '/';
-  if ((e.action == "deposit.read" && whole) || (e.action == "file.read" && part)) {
+  if ((e.action == "deposit.read" && whole) || ((e.action == "file.read" || e.action == "test_report.read") && part)) {
     a.kind = AccessKind::kRead;
-    if (part) a.item = e.object.substr(dep.size() + 1);  // "file:7", resolved to its path later
+    // "file:7" or "test-report:2", resolved to the file's path or the report's name later
+    if (part) a.item = e.object.substr(dep.size() + 1);
     return a;
   }
   if (e.action == "export.bundle" && whole) {
@@ -159,6 +160,9 @@ Result<AccessRegister> BuildAccessRegister(storage::Store& store, int64_t deposi
   QOIMA_ASSIGN_OR_RETURN(auto who, db.Prepare("SELECT surname || ' ' || given_name || COALESCE(' ' || patronymic, ''), "
                                               "COALESCE(position, '') FROM users WHERE login = ?"));
   QOIMA_ASSIGN_OR_RETURN(auto file, db.Prepare("SELECT display_path FROM files WHERE id = ? AND deposit_id = ?"));
+  QOIMA_ASSIGN_OR_RETURN(auto report_name,
+                         db.Prepare("SELECT r.name FROM security_test_reports r JOIN security_tests t ON "
+                                    "t.id = r.test_id WHERE r.id = ? AND t.deposit_id = ?"));
   for (AccessEntry& a : rows) {
     auto known = people.find(a.login);
     if (known == people.end()) {
@@ -177,6 +181,13 @@ Result<AccessRegister> BuildAccessRegister(storage::Store& store, int64_t deposi
       QOIMA_ASSIGN_OR_RETURN(bool row, file.Step());
       if (row) a.item = file.ColumnText(0);  // a destroyed deposit's rows are gone: the file number stays
       file.Reset();
+    }
+    const std::string_view kReport = "test-report:";
+    if (a.kind == AccessKind::kRead && a.item.rfind(kReport, 0) == 0 && AllDigits(a.item.substr(kReport.size()))) {
+      report_name.Bind(1, static_cast<int64_t>(std::stoll(a.item.substr(kReport.size())))).Bind(2, deposit_id);
+      QOIMA_ASSIGN_OR_RETURN(bool row, report_name.Step());
+      if (row) a.item = report_name.ColumnText(0);  // report rows stay after a destruction
+      report_name.Reset();
     }
   }
   r.entries = std::move(rows);

@@ -39,6 +39,7 @@ std::string_view PermissionName(Permission p) {
     case Permission::kLifecycleRecord: return "lifecycle_record";
     case Permission::kReferenceImport: return "reference_import";
     case Permission::kAccessRegister: return "access_register";
+    case Permission::kTestReportRead: return "test_report_read";
   }
   return "?";
 }
@@ -54,10 +55,10 @@ bool RoleHas(Role role, Permission p) {
       return p == P::kRequestSensitive || p == P::kApproveSensitive || p == P::kRequestUserChange ||
              p == P::kApproveUserChange || p == P::kListUsers || p == P::kReadRecords || p == P::kReadAudit ||
              p == P::kVerify || p == P::kActPrint || p == P::kLifecycleRecord || p == P::kReferenceImport ||
-             p == P::kAccessRegister;
+             p == P::kAccessRegister || p == P::kTestReportRead;
     case Role::kAuditor:
       return p == P::kReadRecords || p == P::kReadAudit || p == P::kVerify || p == P::kActPrint || p == P::kListUsers ||
-             p == P::kAccessRegister;
+             p == P::kAccessRegister || p == P::kTestReportRead;
     case Role::kAdmin:
       return p == P::kUserAdmin || p == P::kRequestUserChange || p == P::kListUsers || p == P::kSystemSetup ||
              p == P::kVerify || p == P::kReadAudit || p == P::kReferenceImport;

@@ -54,6 +54,7 @@ enum class Permission {
                        // cases, notices sent, the half-year report
   kReferenceImport,    // import the working-day calendar and the trusted-register snapshot
   kAccessRegister,     // read and print a deposit's access register (who read, exported, printed, issued it)
+  kTestReportRead,     // read a security test's report files sealed with the version (audited)
 };
 
 std::string_view RoleName(Role r);  // "clerk", "security_officer", "auditor", "admin"

@@ -40,7 +40,7 @@ enum class DocumentKind {
 
 /// What a row of a deposit's access register records (access_register.h).
 enum class AccessKind {
-  kRead,    // the deposit or one of its files was read (deposit.read, file.read)
+  kRead,    // the deposit, one of its files or a test report was read (deposit.read, file.read, test_report.read)
   kExport,  // it left in a signed export bundle (export.bundle)
   kPrint,   // its act or return act was rendered to PDF or printed (document.render, document.print)
   kIssue,   // it was issued to the owner on request (an export bundle of an issue case)

@@ -624,10 +624,54 @@ int CmdTestOutcome(const LifecycleCliOptions& o, const Args& a, const CliArgs& p
   return kExitOk;
 }
 
+// `qoima object test-report TEST N --out FILE --reason TEXT`: a report file of
+// a security test, byte-exact (audited before the bytes leave; written to
+// FILE.part and renamed once it authenticated).
+int CmdTestReport(const LifecycleCliOptions& o, const Args& a) {
+  const char* usage = "object test-report TEST N --out FILE --reason TEXT";
+  if (a.pos.size() != 3 || !a.Has("--out") || !a.Has("--reason")) return Usage(usage);
+  auto test = IdArg(a.pos[1], "test");
+  if (!test.ok()) return Usage(test.status().message());
+  auto number = IdArg(a.pos[2], "report number");
+  if (!number.ok()) return Usage(number.status().message());
+  const std::string out_path = a.Get("--out");
+  auto s = OpenStore(o, a, false);
+  if (!s.ok()) return Fail(s.status());
+  const std::string tmp = out_path + ".part";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return Fail(Status::IoError("cannot write " + tmp));
+  auto report = (*s)->service->ReadTestReport(
+      (*s)->actor, *test, static_cast<int>(*number), a.Get("--reason"), [&](std::span<const uint8_t> bytes) {
+        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        return out ? Status::Ok() : Status::IoError("write " + tmp);
+      });
+  out.close();
+  if (!report.ok() || !out) {
+    std::remove(tmp.c_str());
+    return Fail(report.ok() ? Status::IoError("write " + tmp) : report.status());
+  }
+  if (std::rename(tmp.c_str(), out_path.c_str()) != 0) return Fail(Status::FromErrno(errno, "rename " + tmp));
+  if (o.json) {
+    PrintJson({{"ok", true},
+               {"test", *test},
+               {"number", *number},
+               {"name", report->name},
+               {"size", report->size},
+               {"sha256", report->sha256},
+               {"out", out_path}});
+  } else {
+    std::printf("%s  %s (%lld bytes) -> %s\n", report->sha256.c_str(), report->name.c_str(),
+                static_cast<long long>(report->size), out_path.c_str());
+  }
+  return kExitOk;
+}
+
 int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
   Args a = ParseArgs(parsed, 1);
   if (!a.pos.empty() && a.pos[0] == "test-outcome") return CmdTestOutcome(o, a, parsed);
-  if (a.pos.size() != 2 || a.pos[0] != "show") return Usage("object show OBJ | object test-outcome OBJ VERSION ...");
+  if (!a.pos.empty() && a.pos[0] == "test-report") return CmdTestReport(o, a);
+  if (a.pos.size() != 2 || a.pos[0] != "show")
+    return Usage("object show OBJ | object test-outcome OBJ VERSION ... | object test-report TEST N ...");
   auto s = OpenStore(o, a, false);
   if (!s.ok()) return Fail(s.status());
   auto& svc = *(*s)->service;
@@ -676,6 +720,11 @@ int CmdObject(const LifecycleCliOptions& o, const CliArgs& parsed) {
         static_cast<long long>(t.id), t.version_no, std::string(TestOutcomeName(t.outcome)).c_str(),
         t.reference.c_str(), t.tested_on.ToString().c_str(), t.reports.size(), t.findings.size(),
         t.findings.size() == 1 ? "y" : "ies", t.remediation.size());
+  for (const auto& t : *tests)
+    for (size_t i = 0; i < t.reports.size(); ++i)
+      std::printf("    test %lld report %zu: %s, %lld bytes, SHA-256 %s%s\n", static_cast<long long>(t.id), i + 1,
+                  t.reports[i].name.c_str(), static_cast<long long>(t.reports[i].size), t.reports[i].sha256.c_str(),
+                  t.reports[i].destroyed ? " (destroyed with its version)" : "");
   for (const auto& c : *cases)
     std::printf("  case %lld %-7s received %s ref %s due %s %s\n", static_cast<long long>(c.id),
                 std::string(CaseKindName(c.kind)).c_str(), c.received_on.ToString().c_str(), c.reference.c_str(),

@@ -199,7 +199,11 @@ nlohmann::json ToJson(const ReturnActData& a) {
 nlohmann::json ToJson(const SecurityTestInfo& t) {
   nlohmann::json reports = nlohmann::json::array(), findings = nlohmann::json::array(),
                  remediation = nlohmann::json::array();
-  for (const auto& r : t.reports) reports.push_back({{"name", r.name}, {"size", r.size}, {"sha256", r.sha256}});
+  for (size_t i = 0; i < t.reports.size(); ++i) {
+    const TestReportInfo& r = t.reports[i];
+    reports.push_back(
+        {{"number", i + 1}, {"name", r.name}, {"size", r.size}, {"sha256", r.sha256}, {"destroyed", r.destroyed}});
+  }
   for (const auto& f : t.findings)
     findings.push_back({{"number", f.number},
                         {"description", f.description},

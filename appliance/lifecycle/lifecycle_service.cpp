@@ -227,8 +227,13 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
     reason += "; stays in the temporary store (003 cl.7)";
   }
   std::string context = outcome == TestOutcome::kPositive ? target + " was moved to the permanent store, but " : "";
-  auto write = [&]() -> Status {
-    QOIMA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  // The report files are sealed with the version's deposit (its data key,
+  // packs of their own); the test row, its lists and its audit entry are
+  // written in the store's transaction that records them.
+  std::vector<std::span<const uint8_t>> documents;
+  for (const TestReportFile& f : record.reports)
+    documents.emplace_back(reinterpret_cast<const uint8_t*>(f.bytes.data()), f.bytes.size());
+  auto write = [&](const std::vector<storage::SealedDocument>& sealed) -> Status {
     QOIMA_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO security_tests(deposit_id, outcome, reference, "
                                                  "tested_on, recorded_by, recorded_at, audit_index) "
                                                  "VALUES(?,?,?,?,?,?,?)"));
@@ -246,14 +251,13 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
                               .Run());
     const int64_t test_id = db_.LastInsertRowid();
     QOIMA_ASSIGN_OR_RETURN(auto rep, db_.Prepare("INSERT INTO security_test_reports(test_id, name, size, sha256, "
-                                                 "content) VALUES(?,?,?,?,?)"));
-    for (const TestReportFile& f : record.reports) {
-      const auto* bytes = reinterpret_cast<const uint8_t*>(f.bytes.data());
+                                                 "object_id) VALUES(?,?,?,?,?)"));
+    for (size_t i = 0; i < record.reports.size(); ++i) {
       QOIMA_RETURN_IF_ERROR(rep.Bind(1, test_id)
-                                .Bind(2, f.name)
-                                .Bind(3, static_cast<int64_t>(f.bytes.size()))
-                                .Bind(4, crypto::Hex(crypto::Sha256::Digest(f.bytes)))
-                                .BindLargeBlob(5, {bytes, f.bytes.size()})
+                                .Bind(2, record.reports[i].name)
+                                .Bind(3, static_cast<int64_t>(sealed.at(i).size))
+                                .Bind(4, crypto::Hex(sealed.at(i).sha256))
+                                .Bind(5, sealed.at(i).object_id)
                                 .Run());
     }
     QOIMA_ASSIGN_OR_RETURN(auto fin, db_.Prepare("INSERT INTO security_test_findings(test_id, number, description, "
@@ -274,9 +278,10 @@ Status LifecycleService::RecordTestOutcome(const LifecycleActor& actor, int64_t 
                                 .Bind(4, r.correction)
                                 .Bind(5, int64_t{r.fixed ? 1 : 0})
                                 .Run());
-    return tx.Commit();
+    return Status::Ok();
   };
-  return write().WithContext(context + "recording the test report failed");
+  return store_.SealDocuments(it->deposit_id, documents, write)
+      .WithContext(context + "recording the test report failed");
 }
 
 Result<SecurityTestInfo> LifecycleService::GetSecurityTest(int64_t test_id) {
@@ -300,13 +305,16 @@ Result<SecurityTestInfo> LifecycleService::GetSecurityTest(int64_t test_id) {
   t.recorded_by = st.ColumnText(8);
   t.recorded_at = st.ColumnText(9);
   st.Reset();
-  QOIMA_ASSIGN_OR_RETURN(auto rep, db_.Prepare("SELECT name, size, sha256 FROM security_test_reports WHERE "
-                                               "test_id = ? ORDER BY id"));
+  QOIMA_ASSIGN_OR_RETURN(auto rep, db_.Prepare("SELECT r.name, r.size, r.sha256, r.id, d.state FROM "
+                                               "security_test_reports r JOIN security_tests t ON t.id = r.test_id "
+                                               "JOIN deposits d ON d.id = t.deposit_id WHERE r.test_id = ? "
+                                               "ORDER BY r.id"));
   rep.Bind(1, test_id);
   for (;;) {
     QOIMA_ASSIGN_OR_RETURN(bool more, rep.Step());
     if (!more) break;
-    t.reports.push_back({rep.ColumnText(0), rep.ColumnInt(1), rep.ColumnText(2)});
+    t.reports.push_back(
+        {rep.ColumnText(0), rep.ColumnInt(1), rep.ColumnText(2), rep.ColumnInt(3), rep.ColumnText(4) != "committed"});
   }
   QOIMA_ASSIGN_OR_RETURN(auto fin, db_.Prepare("SELECT number, description, path, risk FROM "
                                                "security_test_findings WHERE test_id = ? ORDER BY number"));
@@ -345,6 +353,34 @@ Result<std::vector<SecurityTestInfo>> LifecycleService::SecurityTests(int64_t ob
     out.push_back(std::move(t));
   }
   return out;
+}
+
+Result<TestReportInfo> LifecycleService::ReadTestReport(const LifecycleActor& actor, int64_t test_id, int number,
+                                                        std::string_view reason, const crypto::ByteSink& sink) {
+  QOIMA_RETURN_IF_ERROR(RequirePermission(actor, Permission::kTestReportRead, "read a security-test report"));
+  if (reason.empty()) return Status::InvalidArgument("read a security-test report: a reason is required");
+  QOIMA_ASSIGN_OR_RETURN(SecurityTestInfo t, GetSecurityTest(test_id));
+  if (number < 1 || static_cast<size_t>(number) > t.reports.size()) {
+    return Status::NotFound("security test " + std::to_string(test_id) + " has " + std::to_string(t.reports.size()) +
+                            " report file(s), not a number " + std::to_string(number));
+  }
+  TestReportInfo report = t.reports[static_cast<size_t>(number) - 1];
+  QOIMA_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT t.deposit_id, r.object_id FROM security_test_reports r JOIN "
+                                              "security_tests t ON t.id = r.test_id WHERE r.id = ?"));
+  st.Bind(1, report.id);
+  QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("security-test report " + std::to_string(report.id) + " does not exist");
+  const int64_t deposit_id = st.ColumnInt(0);
+  const std::string what = "report " + report.name + " of security test " + std::to_string(test_id) + " (version " +
+                           std::to_string(t.version_no) + " of object " + std::to_string(t.object_id) + ")";
+  if (st.ColumnIsNull(1)) return Status::FailedPrecondition(what + " is not sealed with its version yet");
+  const int64_t object = st.ColumnInt(1);
+  st.Reset();
+  const std::string audited = "deposit:" + std::to_string(deposit_id) + "/test-report:" + std::to_string(report.id);
+  QOIMA_RETURN_IF_ERROR(
+      store_.ReadDocument(deposit_id, object, {actor.login, actor.role}, "test_report.read", audited, reason, sink)
+          .WithContext(what));
+  return report;
 }
 
 Result<CaseInfo> LifecycleService::LoadCase(int64_t case_id) {

@@ -82,6 +82,14 @@ class LifecycleService {
   Result<SecurityTestInfo> GetSecurityTest(int64_t test_id);
   /// The security tests of an object's versions, oldest first.
   Result<std::vector<SecurityTestInfo>> SecurityTests(int64_t object_id);
+  /// Report file `number` (from 1, in the order recorded) of security test
+  /// `test_id`, byte-exact into `sink` (checked against its SHA-256), after
+  /// the audit event "test_report.read" on "deposit:<id>/test-report:<row>"
+  /// recorded the access with `reason` (required). Security officers and
+  /// auditors (Permission::kTestReportRead). FailedPrecondition once the
+  /// version is destroyed; NotFound for an unknown test or number.
+  Result<TestReportInfo> ReadTestReport(const LifecycleActor& actor, int64_t test_id, int number,
+                                        std::string_view reason, const crypto::ByteSink& sink);
 
   /// Opens an issue (003 cl.29) / return (003 cl.30) / destruction (003 cl.33)
   /// case for a request or notice received on `received_on`, with its due date

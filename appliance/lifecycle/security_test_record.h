@@ -83,11 +83,14 @@ struct SecurityTestRecord {
   std::vector<Remediation> remediation;
 };
 
-/// A report file as recorded: its bytes stay in the store.
+/// A report file as recorded: its bytes are sealed with the tested version
+/// (LifecycleService::ReadTestReport) and shredded when it is destroyed.
 struct TestReportInfo {
   std::string name;
   int64_t size = 0;
   std::string sha256;
+  int64_t id = 0;          // the report's row
+  bool destroyed = false;  // the version was destroyed: the bytes are gone
 };
 
 /// A recorded test: the version it tested, the outcome, the reports and the

@@ -263,6 +263,25 @@ TEST_CASE("an object's whole lifecycle through the CLI on swtpm and real images"
                      {"object", "test-outcome", "ARCH-0042", "1", "positive", "--report", "ST-2", "--user", "clerk1"});
   CHECK(twice.exit_code == 6);
   CHECK(twice.err.find("not the temporary store") != std::string::npos);
+  // The report comes back byte-exact from where it is sealed with version 1,
+  // for an auditor with a reason; a clerk may not read it.
+  const std::string test_id = std::to_string(moved_json["test"].get<int64_t>());
+  auto clerk_reads = Qoima(
+      tpm, state,
+      {"object", "test-report", test_id, "1", "--out", work.Sub("clerk.pdf"), "--reason", "look", "--user", "clerk1"});
+  CHECK(clerk_reads.exit_code != 0);
+  CHECK(clerk_reads.err.find("read a security-test report") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(work.Sub("clerk.pdf")));
+  auto read = Qoima(tpm, state,
+                    {"--json", "object", "test-report", test_id, "1", "--out", work.Sub("back.pdf"), "--reason",
+                     "half-year audit", "--user", "aud1"});
+  INFO(read.err);
+  REQUIRE(read.exit_code == 0);
+  CHECK(testing::ReadFile(work.Sub("back.pdf")) == "%PDF-1.4 static analysis of ARCH-0042 v1");
+  CHECK(nlohmann::json::parse(read.out)["name"] == "static.pdf");
+  auto log = Qoima(tpm, state, {"--json", "audit", "list", "--user", "aud1"});
+  REQUIRE(log.exit_code == 0);
+  CHECK(log.out.find("test_report.read") != std::string::npos);
   AuditVerifies(tpm, state);
 
   // A new version arrives in the temporary store; version 1 stays as it was.

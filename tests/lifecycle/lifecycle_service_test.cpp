@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "appliance/access_register.h"
 #include "appliance/approval_repository.h"
 #include "appliance/lifecycle/calendar_store.h"
 #include "appliance/lifecycle/default_calendar.h"
@@ -191,15 +192,43 @@ TEST_CASE("a security test keeps its reports byte-exact, its vulnerability list 
   REQUIRE(t.remediation.size() == 2);
   CHECK(t.remediation[0].finding == 1);
   CHECK(t.remediation[0].fixed);
-  // The report's bytes, as given, in the (encrypted) store.
-  auto st = w.store.db().Prepare("SELECT content FROM security_test_reports WHERE name = 'dependencies.json'");
-  REQUIRE(st.ok());
-  REQUIRE(*st->Step());
-  std::vector<uint8_t> blob = st->ColumnBlob(0);
-  CHECK(std::string(blob.begin(), blob.end()) == r.reports[1].bytes);
-  st->Reset();
-  // The audit entry says what was recorded; the records never change.
+  // The report's bytes, as given, sealed with the version: not in the
+  // database, read back only by an officer or an auditor with a reason,
+  // each read in the audit log and the version's access register.
+  CHECK(w.store.Count("security_test_reports WHERE content IS NOT NULL OR object_id IS NULL") == 0);
   auto ev = w.store.audit().Entry(before + 1);
+  REQUIRE(ev.ok());
+  CHECK(ev->action == "version.test_outcome");
+  std::string back;
+  auto sink = [&](std::span<const uint8_t> b) {
+    back.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return Status::Ok();
+  };
+  CHECK(w.svc->ReadTestReport(kClerk, t.id, 2, "check", sink).status().code() == Code::kPermissionDenied);
+  CHECK(w.svc->ReadTestReport(kOfficer, t.id, 2, "", sink).status().code() == Code::kInvalidArgument);
+  CHECK(w.svc->ReadTestReport(kOfficer, t.id, 3, "check", sink).status().code() == Code::kNotFound);
+  CHECK(back.empty());
+  const uint64_t reads_from = w.store.AuditSize();
+  auto read = w.svc->ReadTestReport(kAuditor, t.id, 2, "half-year audit", sink);
+  REQUIRE(read.ok());
+  CHECK(read->name == "dependencies.json");
+  CHECK(back == r.reports[1].bytes);
+  REQUIRE(w.store.AuditSize() == reads_from + 1);
+  auto read_ev = w.store.audit().Entry(reads_from);
+  REQUIRE(read_ev.ok());
+  CHECK(read_ev->action == "test_report.read");
+  CHECK(read_ev->actor == "aud1");
+  CHECK(read_ev->object.find("/test-report:") != std::string::npos);
+  CHECK(read_ev->reason == "half-year audit");
+  auto reg = BuildAccessRegister(w.store.store(), w.svc->Versions(w.object)->at(0).deposit_id);
+  REQUIRE(reg.ok());
+  auto seen = std::find_if(reg->entries.begin(), reg->entries.end(),
+                           [](const AccessEntry& e) { return e.action == "test_report.read"; });
+  REQUIRE(seen != reg->entries.end());
+  CHECK(seen->kind == AccessKind::kRead);
+  CHECK(seen->login == "aud1");
+  CHECK(seen->item == "dependencies.json");
+  // The records never change.
   REQUIRE(ev.ok());
   CHECK(ev->reason.find("2 report file(s), 2 vulnerabilities listed, 2 correction(s)") != std::string::npos);
   CHECK_FALSE(w.store.db().Exec("UPDATE security_test_findings SET risk = 'low';").ok());
@@ -490,7 +519,11 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
                                    std::stoll(w.store.Text("SELECT max(id) FROM deposits"))};
   std::string sealed = w.store.Text("SELECT name FROM packs LIMIT 1");  // the pack file holding it
   REQUIRE(Exists(w.store.state_dir() + "/objects/" + sealed.substr(0, 2) + "/" + sealed));
-  REQUIRE(w.store.Count("objects") == 4);
+  REQUIRE(w.store.Count("objects") == 5);  // four files and the test's report, sealed with version 1
+  std::string report_pack = w.store.Text(
+      "SELECT p.name FROM security_test_reports r JOIN objects o ON o.id = "
+      "r.object_id JOIN packs p ON p.id = o.pack_id");
+  REQUIRE(Exists(w.store.state_dir() + "/objects/" + report_pack.substr(0, 2) + "/" + report_pack));
 
   w.clock.Set(NoonUtcUnix(D("2026-04-03")));
   auto act = w.svc->Destroy(kOfficer, destroy->id, ap);
@@ -515,6 +548,13 @@ TEST_CASE("destruction crypto-shreds every version, lists what was destroyed, an
   CHECK(w.store.Count("tombstones WHERE approval_id = " + std::to_string(ap)) == 2);
   CHECK(w.store.Count("objects") == 0);
   CHECK_FALSE(Exists(w.store.state_dir() + "/objects/" + sealed.substr(0, 2) + "/" + sealed));
+  // The test's report went with its version; its name, size and SHA-256 stay.
+  CHECK_FALSE(Exists(w.store.state_dir() + "/objects/" + report_pack.substr(0, 2) + "/" + report_pack));
+  CHECK(w.store.Count("security_test_reports") == 1);
+  auto shredded = w.svc->ReadTestReport(kOfficer, w.svc->SecurityTests(w.object)->at(0).id, 1, "after destruction",
+                                        [](std::span<const uint8_t>) { return Status::Ok(); });
+  CHECK(shredded.status().code() == Code::kFailedPrecondition);
+  CHECK(w.svc->SecurityTests(w.object)->at(0).reports.at(0).destroyed);
   for (int64_t d : deposits) CHECK_FALSE(w.store.store().OpenDeposit(d, {"so1", "security_officer"}, "test").ok());
   CHECK(w.store.Count("approvals WHERE state = 'used'") == 1);
   CHECK(w.store.Count("acts WHERE kind = 'destruction' AND checkpoint_size IS NOT NULL") == 1);
