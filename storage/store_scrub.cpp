@@ -50,6 +50,7 @@ class StoreScrub {
     QOIMA_RETURN_IF_ERROR(CheckDatabase());
     QOIMA_ASSIGN_OR_RETURN(std::vector<DepositRow> deposits, Deposits());
     for (const DepositRow& d : deposits) QOIMA_RETURN_IF_ERROR(CheckDeposit(d));
+    QOIMA_RETURN_IF_ERROR(CheckStrayDigests());
     QOIMA_RETURN_IF_ERROR(CheckUnclaimedObjects());
     QOIMA_RETURN_IF_ERROR(CheckQuarantine());
     return std::move(report_);
@@ -104,6 +105,7 @@ class StoreScrub {
     ++report_.deposits;
     if (d.state == "destroyed") return CheckDestroyed(d);
     QOIMA_RETURN_IF_ERROR(CheckFileRows(d));
+    QOIMA_RETURN_IF_ERROR(CheckFileDigests(d));
     CheckAuditRecord(d);
     Result<std::shared_ptr<const crypto::DataKey>> key = s_.DepositKeyFor(d.id);
     if (!key.ok()) {
@@ -210,6 +212,39 @@ class StoreScrub {
                         " bytes) do not match the deposit's manifest digest (" + std::to_string(d.file_count) +
                         " files, " + std::to_string(d.total_bytes) +
                         " bytes): file rows were edited, added or removed");
+    }
+    return Status::Ok();
+  }
+
+  // Each file of the deposit has its row in file_digests, under its own
+  // SHA-256: a missing or edited one hides the file from a look-up by digest
+  // (an intake's "already deposited" and a paper act's check).
+  Status CheckFileDigests(const DepositRow& d) {
+    QOIMA_ASSIGN_OR_RETURN(Statement st, s_.db_.Prepare("SELECT f.display_path FROM files f WHERE f.deposit_id = ? "
+                                                        "AND NOT EXISTS (SELECT 1 FROM file_digests g WHERE "
+                                                        "g.sha256 = f.sha256 AND g.file_id = f.id) ORDER BY f.id"));
+    st.Bind(1, d.id);
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      Problem(d.id, D(d.id) + ": file " + st.ColumnText(0) +
+                        " has no row in file_digests under its SHA-256 (a digest row was removed or edited)");
+    }
+    return Status::Ok();
+  }
+
+  // Digest rows that name no file, or a file with another SHA-256.
+  Status CheckStrayDigests() {
+    QOIMA_ASSIGN_OR_RETURN(
+        Statement st, s_.db_.Prepare("SELECT g.file_id, hex(g.sha256), f.id IS NULL FROM file_digests g LEFT "
+                                     "JOIN files f ON f.id = g.file_id WHERE f.id IS NULL OR f.sha256 <> g.sha256"));
+    for (;;) {
+      QOIMA_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      Problem(std::nullopt, "file_digests names file " + std::to_string(st.ColumnInt(0)) + " under SHA-256 " +
+                                st.ColumnText(1) +
+                                (st.ColumnInt(2) != 0 ? ", a file that does not exist (a row was added or left behind)"
+                                                      : ", which is not that file's SHA-256 (a row was edited)"));
     }
     return Status::Ok();
   }

@@ -247,3 +247,32 @@ TEST_CASE("scrub detects a damaged wrapped key and a foreign file in the object 
     CHECK(p.find("objects/zz-notes.txt") != std::string::npos);
   }
 }
+
+TEST_CASE("scrub detects a removed, an edited and an added file digest row") {
+  TamperFixture t;
+  auto all = [&]() {
+    auto r = t.store->VerifyStore();
+    REQUIRE(r.ok());
+    std::string text;
+    for (const auto& p : r->problems) text += p.message + "\n";
+    return text;
+  };
+  const std::string b = std::to_string(t.files[1].id);
+  SECTION("removed: the file can no longer be found by its digest") {
+    REQUIRE(t.store->db().Exec("DELETE FROM file_digests WHERE file_id = " + b).ok());
+    CHECK(t.store->FindFilesBySha256(t.files[1].sha256)->empty());
+    CHECK(all().find("file b.c has no row in file_digests under its SHA-256") != std::string::npos);
+  }
+  SECTION("edited: the digest row moved to another SHA-256") {
+    REQUIRE(t.store->db().Exec("UPDATE file_digests SET sha256 = zeroblob(32) WHERE file_id = " + b).ok());
+    std::string p = all();
+    CHECK(p.find("file b.c has no row in file_digests") != std::string::npos);
+    CHECK(p.find("file_digests names file " + b + " under SHA-256 " + std::string(64, '0') +
+                 ", which is not that file's SHA-256") != std::string::npos);
+  }
+  SECTION("added: a digest row for no file") {
+    REQUIRE(t.store->db().Exec("INSERT INTO file_digests(sha256, file_id) VALUES(zeroblob(32), 9999)").ok());
+    CHECK(all().find("file_digests names file 9999 under SHA-256 " + std::string(64, '0') +
+                     ", a file that does not exist") != std::string::npos);
+  }
+}
