@@ -193,10 +193,45 @@ int PrintCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
 
 int PrinterCommand(const PrintCliContext& ctx, const appliance::CliArgs& a) {
   const auto& p = a.positional();
-  if (p.size() < 2) return Usage("printer show | printer set QUEUE | printer clear");
+  if (p.size() < 2) return Usage("printer show | printer set QUEUE | printer clear | printer test [--pdf OUT.pdf]");
   auto s = Login(ctx, a);
   if (!s.ok()) return Report(ctx, s.status());
   Session& session = **s;
+  if (p[1] == "test") {
+    // One test page on the configured printer, kept as a PDF too (in a
+    // temporary directory unless --pdf names where).
+    TempPdfDir tmp;
+    std::string save = a.GetOr("pdf", "");
+    if (save.empty()) {
+      if (tmp.path().empty()) return Report(ctx, Status::IoError("cannot create a temporary directory for the PDF"));
+      save = tmp.path() + "/printer-test.pdf";
+    }
+    auto outcome = session.app->PrintTestPage(session.actor, save);
+    if (!outcome.ok()) {
+      const bool none = outcome.status().code() == Code::kFailedPrecondition &&
+                        outcome.status().message().find("no printer is configured") != std::string::npos;
+      return Report(ctx, none ? Status::FailedPrecondition(kNoPrinterMessage) : outcome.status());
+    }
+    if (!outcome->printed.ok()) {
+      // As `print` reports a paper copy that failed: exit 1, the reason in three languages.
+      std::string msg = std::string(kPrintFailedMessage) + ": " + outcome->printed.message();
+      if (a.Get("pdf")) msg += "; the PDF is saved at " + save;
+      if (ctx.json)
+        std::printf("%s\n", json({{"ok", false}, {"printed", false}, {"message", msg}}).dump(2).c_str());
+      else
+        std::fprintf(stderr, "qoima: %s\n", msg.c_str());
+      return kExitFailed;
+    }
+    if (ctx.json) {
+      json out = {{"ok", true}, {"printed", true}, {"job", outcome->job.job_id}, {"queue", outcome->job.queue}};
+      if (a.Get("pdf")) out["pdf"] = save;
+      std::printf("%s\n", out.dump(2).c_str());
+    } else {
+      std::printf("printed: test page, job %s on %s\n", outcome->job.job_id.c_str(), outcome->job.queue.c_str());
+      if (a.Get("pdf")) std::printf("saved to %s\n", save.c_str());
+    }
+    return kExitOk;
+  }
   if (p[1] == "show") {
     auto settings = session.app->GetPrinterSettings(session.actor);
     if (!settings.ok()) return Report(ctx, settings.status());

@@ -528,6 +528,9 @@ TEST_CASE(
   CHECK(none.err.find("no printer is configured") != std::string::npos);
   CHECK(none.err.find("принтер не настроен") != std::string::npos);
   CHECK(none.err.find("принтер бапталмаған") != std::string::npos);
+  auto no_test_page = w.Run({"printer", "test"}, "admin");
+  CHECK(no_test_page.exit_code == 6);
+  CHECK(no_test_page.err.find("принтер бапталмаған") != std::string::npos);
 
   CHECK(w.Run({"printer", "set", "qoima-acts", "--server", cupsd.socket_path()}, "clerk1").exit_code == 4);
   w.Must({"printer", "set", "qoima-acts", "--server", cupsd.socket_path(), "--copies", "1"}, "admin");
@@ -561,6 +564,15 @@ TEST_CASE(
   INFO(verified.out << verified.err);
   CHECK(verified.exit_code == 0);
 
+  // The test page, an admin's: printed once, its PDF kept where asked, audited.
+  CHECK(w.Run({"printer", "test"}, "clerk1").exit_code == 4);
+  auto test_page = w.Run({"printer", "test", "--pdf", w.dir.Sub("test-page.pdf")}, "admin");
+  INFO(test_page.out << test_page.err);
+  REQUIRE(test_page.exit_code == 0);
+  CHECK(std::regex_search(test_page.out, std::regex("printed: test page, job qoima-acts-\\d+ on qoima-acts")));
+  CHECK(RunTool({"pdftotext", w.dir.Sub("test-page.pdf"), "-"}).find("qoima-acts") != std::string::npos);
+  REQUIRE(cupsd.OutputFiles().size() == 2);
+
   // A stopped printer: the job fails with the server's reason; --pdf still has the document.
   cupsd.DisableQueue("qoima-acts", "paper jam");
   std::filesystem::remove(w.dir.Sub("act.pdf"));
@@ -569,15 +581,22 @@ TEST_CASE(
   CHECK(jammed.err.find("печать не удалась") != std::string::npos);
   CHECK(jammed.err.find("paper jam") != std::string::npos);
   CHECK(std::filesystem::exists(w.dir.Sub("act.pdf")));
-  CHECK(cupsd.OutputFiles().size() == 1);
+  CHECK(cupsd.OutputFiles().size() == 2);
+  auto jammed_test = w.Run({"printer", "test"}, "admin");
+  CHECK(jammed_test.exit_code == 1);
+  CHECK(jammed_test.err.find("paper jam") != std::string::npos);
   json audit = w.Json({"audit", "list"}, "aud1");
-  int printed_ok = 0, print_failed = 0;
+  int printed_ok = 0, print_failed = 0, test_ok = 0, test_failed = 0;
   for (const auto& e : audit["entries"]) {
     printed_ok += e["action"] == "document.print" && e["outcome"] == "success";
     print_failed += e["action"] == "document.print" && e["outcome"] == "failure";
+    test_ok += e["action"] == "printer.test" && e["outcome"] == "success";
+    test_failed += e["action"] == "printer.test" && e["outcome"] == "failure";
   }
   CHECK(printed_ok == 1);
   CHECK(print_failed == 1);
+  CHECK(test_ok == 1);
+  CHECK(test_failed >= 2);  // no printer, and the jam (the clerk was refused before: an audited denial)
 }
 
 namespace {
