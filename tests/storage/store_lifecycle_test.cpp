@@ -18,11 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 const Actor kOfficer{"officer1", "security_officer"};
 
-size_t CountFiles(const std::string& dir) {
-  size_t n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
-  return n;
-}
 }  // namespace
 
 TEST_CASE("destruction shreds the key, removes the objects and leaves a tombstone") {

@@ -30,6 +30,13 @@ inline int64_t AddInformatizationObject(storage::Store& store, const std::string
 
 inline std::vector<uint8_t> Bytes(std::string_view s) { return std::vector<uint8_t>(s.begin(), s.end()); }
 
+/// Regular files under `dir`, at any depth (packs, journals, scratch files).
+inline size_t CountFiles(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
+  return n;
+}
+
 struct TestFile {
   std::string path;
   std::string content;
