@@ -252,9 +252,9 @@ struct HeldIntake {
   int64_t journal_number = 0;
   std::string software_name;
   std::string state_body;
-  int64_t deposit_id = 0;   // the held content (temporary store)
-  std::string created_at;   // UTC text, as stored
-  std::string hold_until;   // UTC text, as stored
+  int64_t deposit_id = 0;  // the held content (temporary store)
+  std::string created_at;  // UTC text, as stored
+  std::string hold_until;  // UTC text, as stored
   int64_t hold_until_unix = 0;
   bool hold_ran_out = false;  // the window ended: it can only be refused now
   std::vector<MediumCheck> media;

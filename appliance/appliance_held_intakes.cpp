@@ -59,6 +59,7 @@ MediumCheck MediumOfEvidence(const json& m) {
       d.actual = Text(i, "actual");
       d.detail = Text(i, "detail");
       d.manifest_line = Number(i, "manifest_line");
+      d.size = Number(i, "size");  // 0 in evidence recorded before items kept their size
       out.diff.items.push_back(std::move(d));
     }
   out.diff.unlisted = Number(m, "unlisted");

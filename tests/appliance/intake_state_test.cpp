@@ -431,6 +431,12 @@ TEST_CASE("held intakes are listed for the clerk with what the read found, and l
   REQUIRE(h.media[0].diff.items.size() == 1);
   CHECK(h.media[0].diff.items[0].kind != DiffKind::kMatched);
   CHECK_FALSE(h.media[0].diff.items[0].detail.empty());
+  auto spoiled = std::find_if(held.media[0].diff.items.begin(), held.media[0].diff.items.end(),
+                              [](const DiffItem& i) { return i.kind != DiffKind::kMatched; });
+  REQUIRE(spoiled != held.media[0].diff.items.end());
+  CHECK(h.media[0].diff.items[0].path == spoiled->path);
+  CHECK(h.media[0].diff.items[0].size == spoiled->size);
+  CHECK(h.media[0].diff.items[0].size > 0);
   CHECK(h.act_file.sha256 == held.act_file.sha256);
 
   // Past its window it is still listed (it can only be refused then).
