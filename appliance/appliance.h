@@ -240,6 +240,28 @@ struct DecideRequest {
   bool keep_matched_items = true;
 };
 
+/// An intake read and held for the clerk's decision (IntakeState::kHeld), as
+/// ListHeldIntakes gives it: the application it is for, when its hold runs
+/// out, and what the read found, rebuilt from the evidence recorded with it
+/// (each medium's counts, its listed differences, problems and findings; the
+/// act's file; the act's flagged fields). Matched files are counted in
+/// `media[i].diff.counts`, never listed: the evidence keeps only differences.
+struct HeldIntake {
+  int64_t id = 0;
+  std::string application;  // portal code
+  int64_t journal_number = 0;
+  std::string software_name;
+  std::string state_body;
+  int64_t deposit_id = 0;  // the held content (temporary store)
+  std::string created_at;  // UTC text, as stored
+  std::string hold_until;  // UTC text, as stored
+  int64_t hold_until_unix = 0;
+  bool hold_ran_out = false;  // the window ended: it can only be refused now
+  std::vector<MediumCheck> media;
+  ActFileInfo act_file;
+  std::vector<ActTextFlag> act_text_flags;
+};
+
 /// One custodian of the recovery: a security officer who authenticates.
 struct RecoveryCustodian {
   std::string login;
@@ -409,6 +431,11 @@ class Appliance {
   /// Decides a recorded intake: refuse a verified or held intake; accept a
   /// held one (re-checked against `manifest_path` when given).
   Result<IntakeOutcome> Decide(const Actor& actor, int64_t intake_id, const DecideRequest& request);
+  /// The intakes held for a decision (IntakeState::kHeld), oldest first,
+  /// for the clerk's list of held intakes: those who decide (kDecide). A
+  /// read of records, not of content: not audited unless refused. Evidence
+  /// that is not JSON is kCorrupt naming the intake.
+  Result<std::vector<HeldIntake>> ListHeldIntakes(const Actor& actor);
   /// A recorded intake with its evidence (`qoima intake show`). Clerks,
   /// officers and auditors (kReadRecords); NotFound for an unknown id.
   Result<IntakeRecord> GetIntake(const Actor& actor, int64_t intake_id);

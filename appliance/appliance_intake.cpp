@@ -205,7 +205,7 @@ json DiffJson(const MediumCheck& m) {
   for (const auto& i : m.diff.items) {
     if (i.kind == DiffKind::kMatched) continue;
     if (++kept > kMaxListedDiffItems) break;
-    json j = {{"kind", DiffKindName(i.kind)}, {"path", i.path}, {"detail", i.detail}};
+    json j = {{"kind", DiffKindName(i.kind)}, {"path", i.path}, {"detail", i.detail}, {"size", i.size}};
     if (!i.raw_path.empty() && i.raw_path != i.path) j["raw_path"] = i.raw_path;
     if (!i.expected.empty()) j["expected"] = i.expected;
     if (!i.actual.empty()) j["actual"] = i.actual;

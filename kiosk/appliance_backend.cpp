@@ -413,6 +413,44 @@ Result<std::vector<ActCandidateInfo>> ApplianceBackend::ListActCandidates(const 
   return out;
 }
 
+namespace {
+
+// What a read found, in the clerk's words: each medium's problems, its
+// differences, its findings, and the act's flagged fields (a fresh read's
+// outcome, or a held intake's as recorded).
+IntakeResult ComparisonOf(const std::vector<appliance::MediumCheck>& media, const appliance::ActFileInfo& act_file,
+                          const std::vector<appliance::ActTextFlag>& act_text_flags) {
+  IntakeResult r;
+  r.act_sha256 = act_file.sha256;
+  r.act_path = act_file.device + ": " + act_file.path;
+  r.act_excluded = act_file.on_deposit_medium;
+  for (const appliance::MediumCheck& m : media) {
+    for (const std::string& p : m.diff.medium_problems) r.rows.push_back({DiffKind::kMediumProblem, m.device, 0, p});
+    for (const appliance::DiffItem& d : m.diff.items) {
+      DiffRow row;
+      row.kind = ToKiosk(d.kind);
+      row.path = d.path.empty() ? d.raw_path : d.path;
+      row.size_bytes = d.size;
+      row.detail = DiffDetail(d);
+      row.detail_now = [d] { return DiffDetail(d); };
+      r.rows.push_back(std::move(row));
+    }
+    if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});
+    // What the reader found besides the diff, in the clerk's words.
+    AppendFindingRows(m.diff.findings, m.device, r.rows);
+  }
+  for (const appliance::ActTextFlag& f : act_text_flags) {
+    std::string codes = HiddenCodePoints(f.value, {.keep_line_breaks = f.field == "software.annotation"});
+    r.rows.push_back({DiffKind::kUnsafeName, f.value, 0,
+                      codes.empty()
+                          ? f.reason
+                          : Format(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
+  }
+  return r;
+}
+
+}  // namespace
+
 Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_id, const MediaInfo& media,
                                                  const ActChoice& act, std::optional<bool> in_register,
                                                  const std::function<void(const IntakeProgress&)>& progress,
@@ -439,34 +477,9 @@ Result<IntakeResult> ApplianceBackend::RunIntake(const std::string& application_
       read.status().message().find(appliance::kPaperDigestMismatch) != std::string::npos)
     return Status::FailedPrecondition(kDigestMismatchMsgid);
   QOIMA_ASSIGN_OR_RETURN(appliance::IntakeOutcome outcome, std::move(read));
-  IntakeResult r;
+  IntakeResult r = ComparisonOf(outcome.media, outcome.act_file, outcome.act_text_flags);
   r.intake_id = std::to_string(outcome.intake_id);
   r.application_id = application_id;
-  r.act_sha256 = outcome.act_file.sha256;
-  r.act_path = outcome.act_file.device + ": " + outcome.act_file.path;
-  r.act_excluded = outcome.act_file.on_deposit_medium;
-  for (const appliance::MediumCheck& m : outcome.media) {
-    for (const std::string& p : m.diff.medium_problems) r.rows.push_back({DiffKind::kMediumProblem, m.device, 0, p});
-    for (const appliance::DiffItem& d : m.diff.items) {
-      DiffRow row;
-      row.kind = ToKiosk(d.kind);
-      row.path = d.path.empty() ? d.raw_path : d.path;
-      row.size_bytes = d.size;
-      row.detail = DiffDetail(d);
-      row.detail_now = [d] { return DiffDetail(d); };
-      r.rows.push_back(std::move(row));
-    }
-    if (m.diff.unlisted) r.rows.push_back({DiffKind::kNotShown, m.device, 0, std::to_string(m.diff.unlisted)});
-    // What the reader found besides the diff, in the clerk's words.
-    AppendFindingRows(m.diff.findings, m.device, r.rows);
-  }
-  for (const appliance::ActTextFlag& f : outcome.act_text_flags) {
-    std::string codes = HiddenCodePoints(f.value, {.keep_line_breaks = f.field == "software.annotation"});
-    r.rows.push_back({DiffKind::kUnsafeName, f.value, 0,
-                      codes.empty()
-                          ? f.reason
-                          : Format(Tr("%s in the act, line %zu, field %s"), codes.c_str(), f.line, f.field.c_str())});
-  }
   return r;
 }
 
@@ -498,6 +511,37 @@ Status ApplianceBackend::Refuse(const std::string& intake_id, RefusalReason reas
     return Status::FailedPrecondition("the appliance recorded: " +
                                       std::string(appliance::IntakeStateName(outcome.state)));
   return Status::Ok();
+}
+
+Result<std::vector<HeldIntakeRow>> ApplianceBackend::ListHeldIntakes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  QOIMA_ASSIGN_OR_RETURN(appliance::Actor actor, CurrentActor());
+  QOIMA_ASSIGN_OR_RETURN(std::unique_ptr<appliance::Appliance> app, OpenForAction());
+  QOIMA_ASSIGN_OR_RETURN(std::vector<appliance::HeldIntake> held, app->ListHeldIntakes(actor));
+  std::vector<HeldIntakeRow> out;
+  for (const appliance::HeldIntake& h : held) {
+    HeldIntakeRow row;
+    row.intake_id = std::to_string(h.id);
+    row.application_id = h.application;
+    row.application_number = h.journal_number ? std::to_string(h.journal_number) : std::string();
+    row.software_name = h.software_name;
+    row.deposit = std::to_string(h.deposit_id);
+    row.read_at = CounterTimeOfUtc(h.created_at).substr(0, 16);
+    row.due = CounterTime(h.hold_until_unix);
+    row.hold_ran_out = h.hold_ran_out;
+    for (const appliance::MediumCheck& m : h.media)
+      for (std::size_t k = 0; k < appliance::kDiffKindCount; ++k)
+        (k == static_cast<std::size_t>(appliance::DiffKind::kMatched) ? row.files_matched : row.files_with_problems) +=
+            m.diff.counts[k];
+    row.comparison = ComparisonOf(h.media, h.act_file, h.act_text_flags);
+    row.comparison.intake_id = row.intake_id;
+    row.comparison.application_id = h.application;
+    row.comparison.matched_not_listed = row.files_matched;
+    row.comparison.accept_allowed = !h.hold_ran_out;
+    out.push_back(std::move(row));
+    if (out.size() >= kMaxListedRows) break;
+  }
+  return out;
 }
 
 Status ApplianceBackend::RecordNda(const std::string& application_id, const NdaForm& f) {

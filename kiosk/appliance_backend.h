@@ -85,6 +85,7 @@ class ApplianceBackend : public Backend {
                                  const std::atomic<bool>& cancel) override;
   Result<std::string> Accept(const std::string& intake_id) override;
   Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) override;
+  Result<std::vector<HeldIntakeRow>> ListHeldIntakes() override;
   Status RecordNda(const std::string& application_id, const NdaForm& nda) override;
 
   Result<std::vector<PendingApproval>> ListPendingApprovals() override;

@@ -224,9 +224,29 @@ struct IntakeResult {
   std::string application_id;
   Track track = Track::kApplication;
   std::vector<DiffRow> rows;
-  std::string act_sha256;     // of the act's file as read (what the paper act carries)
-  std::string act_path;       // where it was: "DEVICE: PATH"
-  bool act_excluded = false;  // it sits on the deposit medium and was left out of the comparison
+  /// Matched files counted but not listed (a held intake's comparison as
+  /// recorded: the evidence keeps only differences).
+  std::uint64_t matched_not_listed = 0;
+  bool accept_allowed = true;  // false: a held intake past its window, refused only
+  std::string act_sha256;      // of the act's file as read (what the paper act carries)
+  std::string act_path;        // where it was: "DEVICE: PATH"
+  bool act_excluded = false;   // it sits on the deposit medium and was left out of the comparison
+};
+
+/// An intake read and held for the clerk's decision (the clerk left the
+/// comparison without one): it is kept for 5 working days, then only refused.
+struct HeldIntakeRow {
+  std::string intake_id;
+  std::string application_id;      // portal code (ApplicationSummary::id)
+  std::string application_number;  // journal number
+  std::string software_name;
+  std::string deposit;        // the held content's deposit number ("3")
+  std::string read_at;        // local time "YYYY-MM-DD HH:MM"
+  std::string due;            // local time the hold runs out
+  bool hold_ran_out = false;  // past `due`: it can only be refused
+  std::uint64_t files_matched = 0;
+  std::uint64_t files_with_problems = 0;  // files of the act or the media that differ
+  IntakeResult comparison;                // what the read found, as recorded (matched files counted, not listed)
 };
 
 struct PrintResult {
@@ -390,6 +410,9 @@ class Backend {
   /// Records the NDA of an application (before every Accept).
   virtual Status RecordNda(const std::string& application_id, const NdaForm& nda) = 0;
   virtual Status Refuse(const std::string& intake_id, RefusalReason reason, const std::string& text) = 0;
+  /// The intakes held for a decision, oldest first (the clerk: decided with
+  /// Accept after RecordNda, or Refuse, like a fresh read's).
+  virtual Result<std::vector<HeldIntakeRow>> ListHeldIntakes() = 0;
 
   // Security officer.
   virtual Result<std::vector<PendingApproval>> ListPendingApprovals() = 0;

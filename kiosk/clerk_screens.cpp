@@ -41,11 +41,10 @@ class ClerkHome : public Screen {
   std::string Title() const override { return Tr("Applications"); }
 
   std::vector<HelpEntry> Help() const override {
-    return {{"Enter", N_("Read media")},
-            {"F3", N_("New application")},
-            {"F5", N_("Refresh")},
-            {"F6", N_("Print journal page")},
-            {"/", N_("Search")}};
+    // F3 and F4 first: the line holds two entries at 80 columns in every
+    // language; the body's second line says what Enter does.
+    return {{"F3", N_("New application")}, {"F4", N_("Held intakes")},       {"Enter", N_("Read media")},
+            {"F5", N_("Refresh")},         {"F6", N_("Print journal page")}, {"/", N_("Search")}};
   }
 
   void Draw(WINDOW* win, int top, int height, int width) override {
@@ -54,6 +53,8 @@ class ClerkHome : public Screen {
     DrawText(win, top, 0, width, head, A_BOLD);
     if (!load_error_.ok())
       DrawText(win, top + 1, 0, width, Tr("The journal could not be loaded."), COLOR_PAIR(kPairWarn));
+    else
+      DrawText(win, top + 1, 0, width, Tr("Enter on an application reads its media."), A_DIM);
     list_.Draw(win, top + 2, 0, height - 2, width);
   }
 
@@ -68,6 +69,10 @@ class ClerkHome : public Screen {
     }
     if (key.Is(KEY_F(3))) {
       app_.Push(MakeApplicationFormScreen(app_));
+      return;
+    }
+    if (key.Is(KEY_F(4))) {
+      app_.Push(MakeHeldIntakesScreen(app_));
       return;
     }
     if (key.Is(KEY_F(5))) {
@@ -597,6 +602,91 @@ class IntakeProgressScreen : public Screen {
   std::thread worker_;
 };
 
+// ---------------------------------------------------------------- held intakes
+
+// The intakes read and left without a decision: each is held for 5 working
+// days; Enter shows its comparison again, with Accept (the NDA first) and
+// Refuse as after a fresh read.
+class HeldIntakesScreen : public Screen {
+ public:
+  explicit HeldIntakesScreen(AppContext& app)
+      : app_(app),
+        list_({{N_("Intake"), 8, 0},
+               {N_("Application"), 11, 0},
+               {N_("Software"), 12, 3},
+               {N_("Deposit"), 7, 0},
+               {N_("Due"), 16, 1},
+               {N_("Matched"), 7, 0},
+               {N_("Problems"), 8, 0}}) {
+    Reload();
+  }
+
+  std::string Title() const override { return Tr("Held intakes"); }
+
+  std::vector<HelpEntry> Help() const override {
+    return {{"Enter", N_("Comparison and decision")}, {"F5", N_("Refresh")}, {"Esc", N_("Back")}};
+  }
+
+  void Draw(WINDOW* win, int top, int height, int width) override {
+    DrawText(win, top, 0, width,
+             Format(TrN("%zu intake is held for a decision.", "%zu intakes are held for a decision.", held_.size()),
+                    held_.size()),
+             A_BOLD);
+    int y = top + 1;
+    for (const std::string& line :
+         WrapText(Tr("Each is kept for 5 working days after its read; past that it can only be refused."), width, 2))
+      DrawText(win, y++, 0, width, line, A_DIM);
+    const std::size_t ran_out = static_cast<std::size_t>(
+        std::count_if(held_.begin(), held_.end(), [](const HeldIntakeRow& h) { return h.hold_ran_out; }));
+    if (ran_out)
+      DrawText(win, top + 3, 0, width,
+               Format(TrN("%zu of them is past its hold (highlighted): it can only be refused.",
+                          "%zu of them are past their hold (highlighted): they can only be refused.", ran_out),
+                      ran_out),
+               COLOR_PAIR(kPairWarn) | A_BOLD);
+    list_.Draw(win, top + 4, 0, height - 4, width);
+  }
+
+  void HandleKey(const Key& key) override {
+    if (key.Is(KEY_F(5))) {
+      Reload();
+      return;
+    }
+    if (IsEnter(key)) {
+      const ListWidget::Item* it = list_.selected();
+      if (it) app_.Push(MakeDiffScreen(app_, held_[it->tag].comparison, true));
+      return;
+    }
+    if (key.function) list_.HandleKey(static_cast<int>(key.code));
+  }
+
+  void OnReturn() override { Reload(); }  // a decided intake leaves the list
+
+ private:
+  void Reload() {
+    auto r = app_.backend().ListHeldIntakes();
+    if (!r.ok()) {
+      app_.ShowError(r.status());
+      return;
+    }
+    held_ = std::move(*r);
+    std::vector<ListWidget::Item> items;
+    for (std::size_t i = 0; i < held_.size(); ++i) {
+      const HeldIntakeRow& h = held_[i];
+      items.push_back(
+          {{Widen(h.intake_id), Widen(h.application_number), Widen(h.software_name), Widen(h.deposit), Widen(h.due),
+            Widen(std::to_string(h.files_matched)), Widen(std::to_string(h.files_with_problems))},
+           h.hold_ran_out,
+           i});
+    }
+    list_.SetItems(std::move(items));
+  }
+
+  AppContext& app_;
+  std::vector<HeldIntakeRow> held_;
+  ListWidget list_;
+};
+
 // ---------------------------------------------------------------- diff
 
 class DiffScreen : public Screen {
@@ -610,6 +700,8 @@ class DiffScreen : public Screen {
         act_sha256_(std::move(result.act_sha256)),
         act_path_(std::move(result.act_path)),
         act_excluded_(result.act_excluded),
+        matched_not_listed_(result.matched_not_listed),
+        accept_allowed_(result.accept_allowed),
         list_({{N_("Result"), 24, 0, [this](std::size_t tag) { return std::string(DiffKindName(rows_[tag].kind)); }},
                {N_("Path"), 22, 4},
                {N_("Size"), 9, 0},
@@ -637,7 +729,7 @@ class DiffScreen : public Screen {
   std::vector<HelpEntry> Help() const override {
     std::vector<HelpEntry> h;
     if (decisions_ && !decided_) {
-      h.push_back({"F7", N_("Accept")});
+      if (accept_allowed_) h.push_back({"F7", N_("Accept")});
       h.push_back({"F8", N_("Refuse")});
     }
     if (decided_) h.push_back({"F5", refused_ ? N_("Print refusal") : N_("Print act")});
@@ -649,7 +741,8 @@ class DiffScreen : public Screen {
 
   void Draw(WINDOW* win, int top, int height, int width) override {
     // Counted phrases each in their plural form ("8 файлов, 1 проблема").
-    std::string head = Format(TrN("%zu file", "%zu files", list_.total()), list_.total()) + ", " +
+    const std::size_t files = list_.total() + matched_not_listed_;
+    std::string head = Format(TrN("%zu file", "%zu files", files), files) + ", " +
                        Format(TrN("%zu problem", "%zu problems", list_.problems()), list_.problems()) + ". " +
                        Format(Tr("Showing %zu (%s)."), list_.visible(),
                               list_.filter() == ListWidget::Filter::kAll ? Tr("all") : Tr("problems only"));
@@ -684,6 +777,14 @@ class DiffScreen : public Screen {
     }
     int y = top + 2;
     for (const std::string& line : info) DrawText(win, y++, 0, width, line, A_BOLD);
+    // A held intake's comparison as recorded: its matched files are counted,
+    // not listed one by one.
+    if (matched_not_listed_ && info.size() < 2)
+      DrawText(win, y, 0, width,
+               Format(TrN("%zu matched file is counted in the total, not listed.",
+                          "%zu matched files are counted in the total, not listed.", matched_not_listed_),
+                      matched_not_listed_),
+               A_DIM);
     list_.Draw(win, top + 4, 0, height - 4, width);
   }
 
@@ -702,6 +803,10 @@ class DiffScreen : public Screen {
       return;
     }
     if (decisions_ && !decided_ && key.Is(KEY_F(7))) {
+      if (!accept_allowed_) {
+        app_.ShowInfoMsgid(N_("The hold ran out: this intake can only be refused (F8); read the media again."));
+        return;
+      }
       // Every acceptance, on either track, records the NDA first, on its own screen.
       app_.Push(MakeNdaScreen(app_, application_id_, intake_id_, nda_act_));
       return;
@@ -736,6 +841,8 @@ class DiffScreen : public Screen {
   std::string act_sha256_;
   std::string act_path_;
   bool act_excluded_ = false;
+  std::size_t matched_not_listed_ = 0;  // a held intake's matched files: counted, not listed
+  bool accept_allowed_ = true;
   ListWidget list_;
 };
 
@@ -926,6 +1033,7 @@ std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSum
   return std::make_unique<IntakeProgressScreen>(app, std::move(application), std::move(media), std::move(act),
                                                 in_register, std::move(read_done));
 }
+std::unique_ptr<Screen> MakeHeldIntakesScreen(AppContext& app) { return std::make_unique<HeldIntakesScreen>(app); }
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions) {
   return std::make_unique<DiffScreen>(app, std::move(result), decisions);
 }

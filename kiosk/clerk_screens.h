@@ -3,6 +3,8 @@
 // live progress while the media is read, the act-versus-media diff with
 // accept (on every track the NDA is recorded first) or reasoned refusal.
 // Accept and refuse decide the intake recorded by the read: no second read.
+// An intake left without a decision is held; the clerk's list of held
+// intakes (F4 on the home) brings its comparison back to decide it.
 //
 // Every decision is the appliance's: the screens gather input and show what
 // Backend answered. Thread-safety: UI thread only; the intake runs on a worker
@@ -31,6 +33,9 @@ std::unique_ptr<Screen> MakeChooseActScreen(AppContext& app, ApplicationSummary 
 std::unique_ptr<Screen> MakeIntakeProgressScreen(AppContext& app, ApplicationSummary application, MediaInfo media,
                                                  ActChoice act, std::optional<bool> in_register,
                                                  std::shared_ptr<bool> read_done = nullptr);
+/// The intakes held for a decision (left on the comparison without one):
+/// Enter shows one's comparison again, with Accept and Refuse.
+std::unique_ptr<Screen> MakeHeldIntakesScreen(AppContext& app);
 /// The diff; `decisions` false shows it read-only (auditor, benchmark).
 std::unique_ptr<Screen> MakeDiffScreen(AppContext& app, IntakeResult result, bool decisions);
 /// Sets `*refused` when the refusal was recorded.

@@ -404,3 +404,74 @@ TEST_CASE("a medium that cannot be opened is refused before anything is read or 
     }
   CHECK(intake_events == 3);
 }
+
+TEST_CASE("held intakes are listed for the clerk with what the read found, and leave the list once decided") {
+  Counter c;
+  c.SpoilMedium();
+  IntakeOutcome held = Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kHold)));
+  REQUIRE(held.state == IntakeState::kHeld);
+  std::vector<HeldIntake> list = Must(c.app->ListHeldIntakes(c.clerk));
+  REQUIRE(list.size() == 1);
+  const HeldIntake& h = list[0];
+  CHECK(h.id == held.intake_id);
+  CHECK(h.application == "IS-0042");
+  CHECK(h.software_name == "Е-Қойма");
+  CHECK(h.journal_number == 1);
+  CHECK(h.state_body == "Министрлік");
+  CHECK(h.deposit_id == *held.deposit_id);
+  CHECK(h.hold_until == held.hold_until);
+  CHECK(h.hold_until_unix > c.clock.NowUnix());
+  CHECK_FALSE(h.hold_ran_out);
+  // The comparison as the read recorded it: the spoiled file listed, the
+  // matched ones counted.
+  REQUIRE(h.media.size() == 1);
+  REQUIRE(held.media.size() == 1);
+  CHECK(h.media[0].diff.counts == held.media[0].diff.counts);
+  CHECK(h.media[0].diff.Count(DiffKind::kMatched) > 0);
+  REQUIRE(h.media[0].diff.items.size() == 1);
+  CHECK(h.media[0].diff.items[0].kind != DiffKind::kMatched);
+  CHECK_FALSE(h.media[0].diff.items[0].detail.empty());
+  auto spoiled = std::find_if(held.media[0].diff.items.begin(), held.media[0].diff.items.end(),
+                              [](const DiffItem& i) { return i.kind != DiffKind::kMatched; });
+  REQUIRE(spoiled != held.media[0].diff.items.end());
+  CHECK(h.media[0].diff.items[0].path == spoiled->path);
+  CHECK(h.media[0].diff.items[0].size == spoiled->size);
+  CHECK(h.media[0].diff.items[0].size > 0);
+  CHECK(h.act_file.sha256 == held.act_file.sha256);
+
+  // Past its window it is still listed (it can only be refused then).
+  c.clock.Advance(30 * 24 * 3600);
+  list = Must(c.app->ListHeldIntakes(c.clerk));
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].hold_ran_out);
+
+  DecideRequest refuse;
+  refuse.reasons = {RefusalReason::kActMismatch};
+  Must(c.app->Decide(c.clerk, held.intake_id, refuse).status());
+  CHECK(Must(c.app->ListHeldIntakes(c.clerk)).empty());
+}
+
+TEST_CASE("only those who decide list the held intakes, and a refused listing is audited") {
+  Counter c;
+  Must(c.app->Intake(c.clerk, c.Request(IntakeAction::kHold)).status());
+  Actor admin = Must(c.app->Login("admin", "admin-password-1"));
+  Must(c.app->CreateUser(admin, {"auditor1", "Омарова", "Дана", "", Role::kAuditor, "auditor1-password-1"}).status());
+  for (const Actor& who : {admin, Must(c.app->Login("auditor1", "auditor1-password-1"))}) {
+    auto listed = c.app->ListHeldIntakes(who);
+    REQUIRE_FALSE(listed.ok());
+    CHECK(listed.status().code() == Code::kPermissionDenied);
+  }
+  bool denied = false;
+  bool listed_audited = false;
+  auto entries = Must(c.app->AuditEntries(admin, 0, 1000));
+  for (const auto& e : entries) {
+    if (e.action != "intake.list_held") continue;
+    denied |= e.outcome == "denied";
+    listed_audited |= e.outcome == "success";
+  }
+  CHECK(denied);
+  Must(c.app->ListHeldIntakes(c.clerk).status());
+  entries = Must(c.app->AuditEntries(admin, 0, 1000));
+  for (const auto& e : entries) listed_audited |= e.action == "intake.list_held" && e.outcome == "success";
+  CHECK_FALSE(listed_audited);  // a read of records writes no audit noise
+}

@@ -18,6 +18,7 @@ class FakeBackend : public kiosk::Backend {
   std::vector<kiosk::ApplicationSummary> applications;
   std::vector<kiosk::MediaInfo> media;
   kiosk::IntakeResult intake;
+  std::vector<kiosk::HeldIntakeRow> held_intakes;
   Status accept_status;
   Status refuse_status;
   std::vector<kiosk::PendingApproval> approvals;
@@ -99,6 +100,10 @@ class FakeBackend : public kiosk::Backend {
     last_reason = reason;
     last_refusal_text = text;
     return refuse_status;
+  }
+  Result<std::vector<kiosk::HeldIntakeRow>> ListHeldIntakes() override {
+    calls.push_back("ListHeldIntakes");
+    return held_intakes;
   }
   Result<std::vector<kiosk::PendingApproval>> ListPendingApprovals() override { return approvals; }
   Status Approve(const std::string& approval_id, const std::string& second_login,

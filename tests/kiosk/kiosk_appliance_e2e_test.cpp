@@ -319,24 +319,6 @@ TEST_CASE("10k random keystrokes in a clerk session over the real appliance", "[
   CHECK_FALSE(t.dead());
 }
 
-// Logs the clerk in, chooses the application and the deposit's device
-// (typed: a loop device makes no udev event), and goes on to the act.
-void StartIntakeInKiosk(TmuxSession& t, const std::string& device) {
-  LogIn(t, "clerk1", kClerkPassword);
-  Expect(t, "Applications: 1 shown of 1.", milliseconds(20000));
-  t.SendKeys({"Enter"});
-  Expect(t, "Media device:");
-  t.Type(device);
-  Snap(t, "clerk-insert-media-en");
-  t.SendKeys({"F7"});
-}
-
-void ExpectComparison(TmuxSession& t) {
-  bool diff = t.WaitFor("Act versus media", milliseconds(60000));
-  INFO(t.Capture());
-  REQUIRE(diff);
-}
-
 // The digest on the paper act is not the act's: the read is refused before
 // the deposit is read, the act's screen stays for it to be typed again.
 void ExpectWrongDigestRefused(TmuxSession& t) {

@@ -232,6 +232,24 @@ inline void PickAct(TmuxSession& t, const std::string& deposit_device, const std
   t.SendKeys({"F7"});
 }
 
+// Logs the clerk in, chooses the application and the deposit's device
+// (typed: a loop device makes no udev event), and goes on to the act.
+inline void StartIntakeInKiosk(TmuxSession& t, const std::string& device) {
+  LogIn(t, "clerk1", kClerkPassword);
+  Expect(t, "Applications: 1 shown of 1.", milliseconds(20000));
+  t.SendKeys({"Enter"});
+  Expect(t, "Media device:");
+  t.Type(device);
+  Snap(t, "clerk-insert-media-en");
+  t.SendKeys({"F7"});
+}
+
+inline void ExpectComparison(TmuxSession& t) {
+  bool diff = t.WaitFor("Act versus media", milliseconds(60000));
+  INFO(t.Capture());
+  REQUIRE(diff);
+}
+
 // On the comparison: F7 opens the NDA screen (every acceptance records the
 // NDA), its fields are typed and marked signed by both parties (F6); the next
 // F7 asks whether to record it and accept.

@@ -917,8 +917,6 @@ TEST_CASE("Escape keys are inert on every screen", "[kiosk][unit]") {
   CHECK(ScreenText() == before);
 }
 
-}  // namespace qoima::testing
-
 namespace qoima::testing {
 namespace {
 
@@ -1040,6 +1038,80 @@ TEST_CASE("A failed action keeps what was typed: Esc from the act's screen retur
   h.Char(27);  // back
   CHECK(h.Shows("Insert media"));
   CHECK(h.FieldShows("Media device:", "/dev/sdx9"));
+}
+
+}  // namespace qoima::testing
+
+TEST_CASE(
+    "Held intakes are listed from the clerk's home and decided from their comparison, one past its hold only refused",
+    "[kiosk][unit]") {
+  Harness h;
+  h.backend.applications = {{"app-9", "9", "2026-11-20", "body", "soft", "registered"}};
+  auto held = [](const std::string& id, bool ran_out) {
+    kiosk::HeldIntakeRow r;
+    r.intake_id = id;
+    r.application_id = "app-9";
+    r.application_number = "9";
+    r.software_name = "е-Өтініш";
+    r.deposit = id;
+    r.read_at = "2026-12-01 10:00";
+    r.due = ran_out ? "2026-12-02 10:00" : "2026-12-08 10:00";
+    r.hold_ran_out = ran_out;
+    r.files_matched = 2;
+    r.files_with_problems = 1;
+    r.comparison.intake_id = id;
+    r.comparison.application_id = "app-9";
+    r.comparison.rows = {{kiosk::DiffKind::kMissing, "docs/нұсқаулық.pdf", 20, "act lists it"}};
+    r.comparison.matched_not_listed = 2;
+    r.comparison.accept_allowed = !ran_out;
+    return r;
+  };
+  h.backend.held_intakes = {held("4", false), held("7", true)};
+  h.LoginAs(kiosk::Role::kClerk);
+  REQUIRE(h.Shows("F4 Held intakes"));
+  h.Press(KEY_F(4));
+  REQUIRE(h.Shows("2 intakes are held for a decision."));
+  CHECK(h.Shows("2026-12-08 10:00"));
+  CHECK(h.Shows("2026-12-02 10:00"));
+  CHECK(h.Shows("1 of them is past its hold (highlighted): it can only be refused."));
+  Snapshot("clerk-held-intakes");
+  h.Press(KEY_F(2));  // en -> kk
+  CHECK(h.Shows("Шешім күтіп 2 қабылдау ұсталып тұр."));
+  h.Press(KEY_F(2));  // kk -> ru
+  CHECK(h.Shows("2 приёма удерживаются до решения."));
+  CHECK(h.Shows("У 1 из них срок удержания истёк (выделен)"));
+  h.Press(KEY_F(2));  // ru -> en
+
+  SECTION("within its hold: the comparison counts the matched files, and Accept records the NDA first") {
+    h.Enter();
+    REQUIRE(h.Shows("Act versus media"));
+    CHECK(h.Shows("3 files, 1 problem."));
+    CHECK(h.Shows("F7 Accept"));
+    h.FillNda();
+    h.Press(KEY_F(7));
+    h.Char(L'д');
+    REQUIRE(h.backend.calls.size() >= 2);
+    CHECK(h.backend.calls[h.backend.calls.size() - 2] == "RecordNda app-9");
+    CHECK(h.backend.calls.back() == "Accept 4");
+    h.backend.held_intakes.erase(h.backend.held_intakes.begin());
+    h.Char(27);  // Esc: back to the list, read again
+    CHECK(h.backend.calls.back() == "ListHeldIntakes");
+    CHECK(h.Shows("1 intake is held for a decision."));
+  }
+  SECTION("past its hold: no Accept key, F7 says why, F8 refuses") {
+    h.Press(KEY_DOWN);
+    h.Enter();
+    REQUIRE(h.Shows("Act versus media"));
+    CHECK_FALSE(h.Shows("F7 Accept"));
+    h.Press(KEY_F(7));
+    CHECK(h.Shows("The hold ran out: this intake can only be refused"));
+    CHECK(std::find(h.backend.calls.begin(), h.backend.calls.end(), "Accept 7") == h.backend.calls.end());
+    h.Press(KEY_F(8));
+    REQUIRE(h.Shows("Reasoned refusal"));
+    h.Type("мерзімі өтті");
+    h.Press(KEY_F(8));
+    CHECK(h.backend.calls.back() == "Refuse 7");
+  }
 }
 
 }  // namespace qoima::testing
