@@ -23,7 +23,9 @@
 // size) are far below them.
 //
 // Thread-safety: none while entries are added; after Finish() the const
-// methods may be called from one thread at a time (one intake uses it).
+// methods only read, and may be called from several threads at once (an
+// intake makes the act's record on one while it reads the media on another).
+
 #pragma once
 
 #include <array>

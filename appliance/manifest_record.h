@@ -83,11 +83,13 @@ struct PreparedManifestRecord {
   bool held = false;
   std::string bytes;  // the record when held
 };
-/// Largest record held by PrepareManifestRecord (an act of ~100,000 files
-/// compresses to ~4 MB); a larger one is written from the manifest again
-/// (serialized and compressed a second time, a few per cent of a large
-/// intake's time), so memory stays bounded whatever the act.
-inline constexpr uint64_t kMaxHeldManifestRecordBytes = uint64_t{4} << 20;
+/// Largest record held by PrepareManifestRecord (an act of 100,000 files
+/// compresses to 4-8 MB: a JSON act or a hashdeep list with its MD5s); a
+/// larger one is written from the manifest again (serialized and compressed
+/// a second time, ~4 % of a large intake's CPU time), so memory stays
+/// bounded whatever the act: at most this much above what the act's
+/// entries take, far below the Argon2id floor every command starts from.
+inline constexpr uint64_t kMaxHeldManifestRecordBytes = uint64_t{8} << 20;
 /// Measures the record of `manifest` and holds it when it is at most
 /// `max_held` bytes.
 Result<PreparedManifestRecord> PrepareManifestRecord(const ActManifest& manifest,

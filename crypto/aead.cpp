@@ -3,21 +3,19 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <stdexcept>
 
 #include "crypto/kdf.h"
 
 namespace qoima::crypto {
 namespace {
-
-struct CipherCtxDeleter {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
 constexpr std::string_view kSubkeyInfo{"qoima object v1\0", 16};
 
@@ -31,8 +29,6 @@ uint32_t GetU32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
 
-// State shared by sealer and opener: the per-object subkey in an initialised
-// cipher context, the nonce prefix and the associated data.
 /// AES-256-GCM fetched from the provider once: EVP_aes_256_gcm() makes
 /// every EVP_*Init_ex look the implementation up again (once per object).
 const EVP_CIPHER* Aes256Gcm() {
@@ -44,6 +40,97 @@ const EVP_CIPHER* Aes256Gcm() {
   return cipher.get();
 }
 
+/// Cipher contexts kept for the next object: a fresh EVP_CIPHER_CTX and its
+/// AES-GCM provider context per object were two allocations and a fetch.
+/// A context is re-keyed (only the key: the cipher stays set up) for each
+/// object, and re-keyed with an all-zero key when it is given back, so no
+/// object's subkey schedule outlives its sealer or opener. Per thread.
+thread_local bool cipher_ctx_pool_gone = false;  // trivially destroyed: readable to the end
+
+class CipherCtxPool {
+ public:
+  ~CipherCtxPool() {
+    for (EVP_CIPHER_CTX* c : free_) EVP_CIPHER_CTX_free(c);
+    cipher_ctx_pool_gone = true;
+  }
+  EVP_CIPHER_CTX* Take() {
+    if (!free_.empty()) {
+      EVP_CIPHER_CTX* c = free_.back();
+      free_.pop_back();
+      return c;
+    }
+    EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+    if (c != nullptr && EVP_EncryptInit_ex(c, Aes256Gcm(), nullptr, nullptr, nullptr) != 1) {
+      EVP_CIPHER_CTX_free(c);
+      return nullptr;
+    }
+    return c;
+  }
+  void Give(EVP_CIPHER_CTX* c) {
+    static const uint8_t kZeroKey[32] = {};
+    if (free_.size() < kKept && EVP_EncryptInit_ex(c, nullptr, nullptr, kZeroKey, nullptr) == 1) {
+      free_.push_back(c);
+    } else {
+      EVP_CIPHER_CTX_free(c);  // cleanses the key schedule
+    }
+  }
+
+ private:
+  static constexpr size_t kKept = 4;
+  std::vector<EVP_CIPHER_CTX*> free_;
+};
+CipherCtxPool& ThreadCipherCtxPool() {
+  thread_local CipherCtxPool pool;
+  return pool;
+}
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* c) const {
+    // A sealer destroyed after its thread's pool (a static one) frees its own.
+    if (cipher_ctx_pool_gone) {
+      EVP_CIPHER_CTX_free(c);
+    } else {
+      ThreadCipherCtxPool().Give(c);
+    }
+  }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+/// Salts and nonce prefixes come from OpenSSL's DRBG a kilobyte at a time:
+/// each RAND_bytes call takes the DRBG's locks and a getpid() (its fork
+/// check), ~2 us of the time a small file costs. The pool is per thread;
+/// a forked child empties it (pthread_atfork) before it could hand out
+/// bytes its parent hands out too. Its bytes are not secret (salts and
+/// nonce prefixes are written into the headers), they are only never reused:
+/// each is wiped from the pool as it is taken.
+struct RandomPool {
+  uint8_t bytes[1024];
+  size_t used = sizeof bytes;
+};
+thread_local RandomPool random_pool;
+
+void EmptyRandomPoolInChild() {
+  OPENSSL_cleanse(random_pool.bytes, sizeof random_pool.bytes);
+  random_pool.used = sizeof random_pool.bytes;
+}
+
+bool PooledRandom(uint8_t* out, size_t n) {
+  static std::once_flag at_fork;
+  std::call_once(at_fork, [] { pthread_atfork(nullptr, nullptr, EmptyRandomPoolInChild); });
+  RandomPool& p = random_pool;
+  if (n > sizeof p.bytes) return RAND_bytes(out, static_cast<int>(n)) == 1;
+  if (sizeof p.bytes - p.used < n) {
+    if (RAND_bytes(p.bytes, sizeof p.bytes) != 1) return false;
+    p.used = 0;
+  }
+  std::memcpy(out, p.bytes + p.used, n);
+  OPENSSL_cleanse(p.bytes + p.used, n);
+  p.used += n;
+  return true;
+}
+
+// State shared by sealer and opener: the per-object subkey in an initialised
+// cipher context, the nonce prefix and the associated data.
 struct ChunkCipher {
   CipherCtx ctx;
   uint8_t header[AeadFormat::kHeaderSize] = {};
@@ -57,15 +144,15 @@ struct ChunkCipher {
     info.insert(info.end(), object_id.begin(), object_id.end());
     aad.assign(header, header + AeadFormat::kHeaderSize);
     aad.insert(aad.end(), object_id.begin(), object_id.end());
-    ctx.reset(EVP_CIPHER_CTX_new());
+    if (!ctx) ctx.reset(cipher_ctx_pool_gone ? nullptr : ThreadCipherCtxPool().Take());
     if (!ctx) return Status::Internal("out of memory for a cipher context");
     // The subkey lives on the stack only until the cipher context has taken
     // it (whose key schedule is in OpenSSL's own, unlocked, memory anyway):
     // a locked allocation per object cost two syscalls per stored file.
     uint8_t subkey[32];
     HkdfSha256Into(data_key.span(), {header + 16, AeadFormat::kSaltSize}, info, subkey);
-    int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, subkey, nullptr)
-                     : EVP_DecryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, subkey, nullptr);
+    int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, subkey, nullptr)
+                     : EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, subkey, nullptr);
     OPENSSL_cleanse(subkey, sizeof subkey);
     if (ok != 1) return Status::Internal("OpenSSL refused AES-256-GCM");
     return Status::Ok();
@@ -119,7 +206,7 @@ Result<std::unique_ptr<AeadSealer>> AeadSealer::Create(const DataKey& key, std::
   h[8] = AeadFormat::kVersion;
   h[9] = AeadFormat::kAlgAes256GcmHkdfSha256;
   PutU32(h + 12, chunk_size);
-  if (RAND_bytes(h + 16, AeadFormat::kSaltSize + AeadFormat::kNoncePrefixSize) != 1)
+  if (!PooledRandom(h + 16, AeadFormat::kSaltSize + AeadFormat::kNoncePrefixSize))
     return Status::Internal("the OpenSSL random generator failed");
   impl->cipher.chunk_size = chunk_size;
   QOIMA_RETURN_IF_ERROR(impl->cipher.Init(key.key_, object_id, /*encrypt=*/true));

@@ -3,15 +3,28 @@
 #include <openssl/evp.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace qoima::crypto {
 namespace internal {
 
 void EvpMdCtxDeleter::operator()(void* ctx) const { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx)); }
 
+namespace {
+/// The digest fetched from the provider once: EVP_sha256() makes every
+/// EVP_DigestInit_ex look the implementation up again (a hasher per file).
+const EVP_MD* FetchedMd(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) throw std::runtime_error(std::string("OpenSSL has no ") + name);
+  return md;  // kept for the process's life
+}
+}  // namespace
+
 EvpHasher::EvpHasher(Kind kind) : ctx_(EVP_MD_CTX_new()) {
   if (!ctx_) throw std::bad_alloc();
-  const EVP_MD* md = kind == Kind::kSha256 ? EVP_sha256() : EVP_sha512();
+  static const EVP_MD* const sha256 = FetchedMd("SHA256");
+  static const EVP_MD* const sha512 = FetchedMd("SHA512");
+  const EVP_MD* md = kind == Kind::kSha256 ? sha256 : sha512;
   if (EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), md, nullptr) != 1)
     throw std::runtime_error("OpenSSL refused to initialise a digest");
 }

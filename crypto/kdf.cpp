@@ -1,58 +1,71 @@
 #include "crypto/kdf.h"
 
-#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/kdf.h>
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 
 namespace qoima::crypto {
 namespace {
-struct MacDeleter {
-  void operator()(EVP_MAC* m) const { EVP_MAC_free(m); }
+struct MdDeleter {
+  void operator()(EVP_MD* m) const { EVP_MD_free(m); }
 };
-struct MacCtxDeleter {
-  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
-using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
 
-/// An HMAC-SHA256 context with its digest already set, copied for each use:
-/// OpenSSL 3's HKDF (EVP_KDF) fetches HMAC and SHA-256 by name on every
-/// derivation, which cost more than the derivation itself (5 us of the
-/// ~40 us an intake spends on a small file, one derivation per object).
-const EVP_MAC_CTX* HmacSha256Template() {
-  static const std::unique_ptr<EVP_MAC, MacDeleter> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  static const MacCtx ctx = [] {
-    if (!mac) throw std::runtime_error("OpenSSL has no HMAC");
-    MacCtx c(EVP_MAC_CTX_new(mac.get()));
-    if (!c) throw std::bad_alloc();
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                           OSSL_PARAM_construct_end()};
-    if (EVP_MAC_CTX_set_params(c.get(), params) != 1) throw std::runtime_error("OpenSSL refused HMAC-SHA256");
-    return c;
-  }();
+/// SHA-256 fetched from the provider once: EVP_sha256() makes every
+/// EVP_DigestInit_ex look the implementation up again.
+const EVP_MD* Sha256Md() {
+  static const std::unique_ptr<EVP_MD, MdDeleter> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  if (!md) throw std::runtime_error("OpenSSL has no SHA-256");
+  return md.get();
+}
+
+/// One digest context per thread, initialised again for every hash: an
+/// HKDF is four SHA-256 runs over a few blocks, where allocating contexts
+/// (or EVP_MAC's duplicated HMAC contexts) cost more than the hashing.
+EVP_MD_CTX* ThreadMdCtx() {
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
   return ctx.get();
 }
 
-/// HMAC-SHA256(key, a || b || c) into out (32 bytes).
+void Digest(EVP_MD_CTX* ctx, std::initializer_list<std::span<const uint8_t>> parts, uint8_t out[32]) {
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex(ctx, Sha256Md(), nullptr) != 1) throw std::runtime_error("SHA-256 failed");
+  for (std::span<const uint8_t> p : parts)
+    if (!p.empty() && EVP_DigestUpdate(ctx, p.data(), p.size()) != 1) throw std::runtime_error("SHA-256 failed");
+  if (EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != 32) throw std::runtime_error("SHA-256 failed");
+}
+
+/// HMAC-SHA256(key, a || b || c) into out (32 bytes), RFC 2104:
+/// H((K0 ^ opad) || H((K0 ^ ipad) || text)), K0 the key (hashed first when
+/// longer than the 64-byte block) padded with zeros.
 void HmacInto(std::span<const uint8_t> key, std::span<const uint8_t> a, std::span<const uint8_t> b,
               std::span<const uint8_t> c, uint8_t out[32]) {
-  MacCtx ctx(EVP_MAC_CTX_dup(HmacSha256Template()));
-  if (!ctx) throw std::bad_alloc();
-  // An empty key is HMAC's all-zero key (RFC 2104 pads it with zeros).
-  static const uint8_t kZero[1] = {0};
-  size_t len = 0;
-  if (EVP_MAC_init(ctx.get(), key.empty() ? kZero : key.data(), key.empty() ? 1 : key.size(), nullptr) != 1 ||
-      (!a.empty() && EVP_MAC_update(ctx.get(), a.data(), a.size()) != 1) ||
-      (!b.empty() && EVP_MAC_update(ctx.get(), b.data(), b.size()) != 1) ||
-      (!c.empty() && EVP_MAC_update(ctx.get(), c.data(), c.size()) != 1) ||
-      EVP_MAC_final(ctx.get(), out, &len, 32) != 1 || len != 32)
-    throw std::runtime_error("HMAC-SHA256 failed");
+  constexpr size_t kBlock = 64;
+  EVP_MD_CTX* ctx = ThreadMdCtx();
+  uint8_t k0[kBlock] = {};
+  if (key.size() > kBlock) {
+    Digest(ctx, {key}, k0);
+  } else if (!key.empty()) {
+    std::memcpy(k0, key.data(), key.size());
+  }
+  uint8_t pad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<uint8_t>(k0[i] ^ 0x36);
+  uint8_t inner[32];
+  Digest(ctx, {{pad, kBlock}, a, b, c}, inner);
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<uint8_t>(k0[i] ^ 0x5c);
+  Digest(ctx, {{pad, kBlock}, {inner, sizeof inner}}, out);
+  OPENSSL_cleanse(k0, sizeof k0);
+  OPENSSL_cleanse(pad, sizeof pad);
+  OPENSSL_cleanse(inner, sizeof inner);
 }
 }  // namespace
 

@@ -1,8 +1,10 @@
-// HKDF-SHA256 and HMAC-SHA256 over OpenSSL 3 EVP_MAC: the key
-// derivations of the keyring and the AEAD subkeys. Internal to crypto/.
+// HKDF-SHA256 and HMAC-SHA256: the key derivations of the keyring and the
+// AEAD subkeys. Internal to crypto/. HKDF's HMAC is RFC 2104 over OpenSSL's
+// SHA-256 (one AEAD subkey per stored object: EVP_MAC's per-call context
+// cost more than the hashing).
 //
-// Thread-safety: free functions; the one shared state is an HMAC-SHA256
-// context made once and only copied (EVP_MAC_CTX_dup reads it).
+// Thread-safety: free functions; each thread hashes in a digest context of
+// its own, the SHA-256 implementation is fetched once and only read.
 #pragma once
 
 #include <cstdint>

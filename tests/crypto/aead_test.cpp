@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -225,4 +229,79 @@ TEST_CASE("aead sink errors propagate and stop the sealer") {
   REQUIRE_FALSE(st.ok());
   CHECK(st.code() == Code::kNoSpace);
   CHECK_FALSE((*sealer)->Finish().ok());
+}
+
+TEST_CASE("aead sealers and openers alive at once keep their own keys (cipher contexts are reused)") {
+  // More live objects than the per-thread pool keeps, under different keys,
+  // written and read interleaved: a context handed to the wrong object, or
+  // one still holding an earlier object's key, fails to authenticate.
+  constexpr size_t kLive = 7;
+  std::vector<DataKey> keys;
+  std::vector<std::vector<uint8_t>> outs(kLive);
+  std::vector<std::unique_ptr<crypto::AeadSealer>> sealers;
+  for (size_t i = 0; i < kLive; ++i) {
+    keys.push_back(DataKey::Generate());
+    auto s = crypto::AeadSealer::Create(
+        keys[i], "obj" + std::to_string(i),
+        [&outs, i](std::span<const uint8_t> b) {
+          outs[i].insert(outs[i].end(), b.begin(), b.end());
+          return Status::Ok();
+        },
+        kSmallChunk);
+    REQUIRE(s.ok());
+    sealers.push_back(std::move(*s));
+  }
+  for (size_t round = 0; round < 3; ++round)
+    for (size_t i = 0; i < kLive; ++i) REQUIRE((*sealers[i]).Update(Pattern(700, static_cast<uint8_t>(i))).ok());
+  for (size_t i = 0; i < kLive; ++i) REQUIRE(sealers[i]->Finish().ok());
+  sealers.clear();  // the contexts go back to the pool (re-keyed with zeros)
+  for (size_t i = 0; i < kLive; ++i) {
+    std::vector<uint8_t> plain;
+    for (int round = 0; round < 3; ++round) {
+      auto p = Pattern(700, static_cast<uint8_t>(i));
+      plain.insert(plain.end(), p.begin(), p.end());
+    }
+    auto opened = crypto::OpenBytes(keys[i], "obj" + std::to_string(i), outs[i]);
+    REQUIRE(opened.ok());
+    CHECK(*opened == plain);
+    // A wrong key right after (the same pooled context) still fails, and the
+    // right key right after the failure still opens.
+    auto wrong = crypto::OpenBytes(keys[(i + 1) % kLive], "obj" + std::to_string(i), outs[i]);
+    REQUIRE_FALSE(wrong.ok());
+    CHECK(wrong.status().code() == Code::kCorrupt);
+    auto again = crypto::OpenBytes(keys[i], "obj" + std::to_string(i), outs[i]);
+    REQUIRE(again.ok());
+    CHECK(*again == plain);
+  }
+}
+
+TEST_CASE("aead a forked child does not repeat its parent's salts and nonce prefixes") {
+  // Salts and nonce prefixes are drawn from a per-thread pool: a child that
+  // inherited the pool would hand out the very bytes the parent hands out next.
+  DataKey key = DataKey::Generate();
+  auto first = crypto::SealBytes(key, "obj", Pattern(10));  // fills the pool
+  REQUIRE(first.ok());
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto ct = crypto::SealBytes(key, "obj", Pattern(10));
+    if (ct.ok()) (void)!write(fds[1], ct->data() + 16, AeadFormat::kSaltSize + AeadFormat::kNoncePrefixSize);
+    _exit(ct.ok() ? 0 : 1);
+  }
+  close(fds[1]);
+  auto ours = crypto::SealBytes(key, "obj", Pattern(10));
+  REQUIRE(ours.ok());
+  uint8_t child[AeadFormat::kSaltSize + AeadFormat::kNoncePrefixSize] = {};
+  ssize_t got = read(fds[0], child, sizeof child);
+  close(fds[0]);
+  int wstatus = 0;
+  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+  REQUIRE(WIFEXITED(wstatus));
+  REQUIRE(WEXITSTATUS(wstatus) == 0);
+  REQUIRE(got == static_cast<ssize_t>(sizeof child));
+  CHECK(std::memcmp(child, ours->data() + 16, sizeof child) != 0);
+  CHECK(std::memcmp(first->data() + 16, ours->data() + 16, sizeof child) != 0);
 }
