@@ -497,9 +497,7 @@ Status Appliance::IntakeRun::ReadAndCompare() {
   // made in AssembleEvidence.
   try {
     act_record_made = std::async(std::launch::async, [m = manifest] { return PrepareManifestRecord(*m); });
-  } catch (const std::system_error&) {
-    act_record_made = {};
-  }
+  } catch (const std::system_error&) { act_record_made = {}; }
   if (FindIntakeTransition(std::nullopt, target)->keeps_content) {
     storage::DepositSpec spec;
     spec.object_id = info.object_id;

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 #include "crypto/kdf.h"
 
