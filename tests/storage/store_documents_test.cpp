@@ -101,6 +101,25 @@ std::string Problems(const ScrubReport& r) {
   return all;
 }
 
+/// A store on swtpm with one committed deposit of one file.
+struct OneDeposit {
+  TpmStoreKeys tpm;
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  int64_t obj = 0;
+  CommittedDeposit dep;
+
+  OneDeposit() {
+    auto opened = OpenOrCreateStore(dir.Sub("state"), tpm.keys());
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    obj = AddInformatizationObject(*store);
+    auto committed = store->CommitDeposit(WriteDeposit(*store, obj, {{"main.c", "int main() {}"}}), kOfficer);
+    REQUIRE(committed.ok());
+    dep = *committed;
+  }
+};
+
 const std::string kReport1 = "%PDF-1.4 static analysis: SQL injection in src/search.c line 120 (high)";
 const std::string kReport2 = std::string("dependency report\0\xff binary", 26) + std::string(200000, 'd');
 
@@ -109,14 +128,10 @@ const std::string kReport2 = std::string("dependency report\0\xff binary", 26) +
 TEST_CASE(
     "reports sealed with a deposit read back byte-exact through an audited read and verify-store re-reads "
     "them") {
-  TpmStoreKeys tpm;
-  TempDir dir;
-  auto store = OpenOrCreateStore(dir.Sub("state"), tpm.keys());
-  REQUIRE(store.ok());
-  Store& s = **store;
-  int64_t obj = AddInformatizationObject(s);
-  auto dep = s.CommitDeposit(WriteDeposit(s, obj, {{"main.c", "int main() {}"}}), kOfficer);
-  REQUIRE(dep.ok());
+  OneDeposit w;
+  Store& s = *w.store;
+  TempDir& dir = w.dir;
+  const CommittedDeposit* dep = &w.dep;
   const size_t files_before = CountFiles(dir.Sub("state/objects"));
   const int64_t test = AddTest(s, dep->deposit_id);
   REQUIRE(SealReports(s, dep->deposit_id, test, {kReport1, kReport2}).ok());
@@ -142,7 +157,7 @@ TEST_CASE(
   CHECK(ev->outcome == "success");
   CHECK(ev->actor == "officer1");
   // An object of another deposit is not read through this one.
-  auto other = s.CommitDeposit(WriteDeposit(s, obj, {{"b.c", "b"}}), kOfficer);
+  auto other = s.CommitDeposit(WriteDeposit(s, w.obj, {{"b.c", "b"}}), kOfficer);
   REQUIRE(other.ok());
   CHECK(ReadReport(s, other->deposit_id, rows[0].object_id).status().code() == Code::kCorrupt);
 
@@ -153,14 +168,10 @@ TEST_CASE(
 }
 
 TEST_CASE("a recording that fails leaves no pack, no row and no journal") {
-  TpmStoreKeys tpm;
-  TempDir dir;
-  auto store = OpenOrCreateStore(dir.Sub("state"), tpm.keys());
-  REQUIRE(store.ok());
-  Store& s = **store;
-  int64_t obj = AddInformatizationObject(s);
-  auto dep = s.CommitDeposit(WriteDeposit(s, obj, {{"main.c", "int main() {}"}}), kOfficer);
-  REQUIRE(dep.ok());
+  OneDeposit w;
+  Store& s = *w.store;
+  TempDir& dir = w.dir;
+  const CommittedDeposit* dep = &w.dep;
   const size_t files_before = CountFiles(dir.Sub("state/objects"));
   const uint64_t audit_before = *s.audit().Size();
   std::vector<std::span<const uint8_t>> docs{{reinterpret_cast<const uint8_t*>(kReport1.data()), kReport1.size()}};
@@ -229,14 +240,10 @@ TEST_CASE("packs a process left between sealing and recording are removed by the
 }
 
 TEST_CASE("an insider with the disk: a changed report, a removed or edited row are caught") {
-  TpmStoreKeys tpm;
-  TempDir dir;
-  auto store = OpenOrCreateStore(dir.Sub("state"), tpm.keys());
-  REQUIRE(store.ok());
-  Store& s = **store;
-  int64_t obj = AddInformatizationObject(s);
-  auto dep = s.CommitDeposit(WriteDeposit(s, obj, {{"main.c", "int main() {}"}}), kOfficer);
-  REQUIRE(dep.ok());
+  OneDeposit w;
+  Store& s = *w.store;
+  TempDir& dir = w.dir;
+  const CommittedDeposit* dep = &w.dep;
   const int64_t test = AddTest(s, dep->deposit_id);
   REQUIRE(SealReports(s, dep->deposit_id, test, {kReport1, kReport2}).ok());
   auto rows = Reports(s);
